@@ -1,0 +1,117 @@
+/**
+ * The canonical request/response model every client dialect parses into and every
+ * provider adapter translates from. Client dialects (OpenAI chat, Anthropic messages)
+ * and provider wire formats (OpenAI, Anthropic, Gemini, ...) only ever meet here.
+ */
+
+/** The client-facing API a request arrived on (also the `endpoint` CEL variable). */
+export type Endpoint = 'chat' | 'embeddings' | 'messages';
+
+/** The wire dialect a client speaks; errors and responses are rendered in it. */
+export type Dialect = 'openai' | 'anthropic';
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  /** Inline image; `data` is base64 without the `data:` prefix. */
+  | { type: 'image'; mediaType: string; data: string }
+  /** Image by URL (http(s)); providers that cannot fetch URLs reject it as a client error. */
+  | { type: 'image_url'; url: string };
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text of the arguments, exactly as the model produced it. */
+  arguments: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the parameters object. */
+  parameters: Record<string, unknown>;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type ChatMessage =
+  | { role: 'system'; content: ContentPart[] }
+  | { role: 'user'; content: ContentPart[] }
+  | { role: 'assistant'; content: ContentPart[]; toolCalls?: ToolCall[] }
+  /** The result of one tool call; `isError` maps to Anthropic's `is_error`. */
+  | { role: 'tool'; toolCallId: string; content: ContentPart[]; isError?: boolean };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean };
+
+export interface ChatRequest {
+  kind: 'chat';
+  /** Model as the provider must see it (after routing); the requested model lives in the routing context. */
+  model: string;
+  /** System prompt(s) in order. Anthropic's top-level `system` and OpenAI system/developer messages both land here. */
+  system: ContentPart[];
+  /** Conversation without system messages. */
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+  stream: boolean;
+  responseFormat?: ResponseFormat;
+  /** End-user id for the provider's abuse monitoring (OpenAI `user`, Anthropic `metadata.user_id`). */
+  user?: string;
+}
+
+export interface EmbeddingsRequest {
+  kind: 'embeddings';
+  model: string;
+  input: string[];
+  dimensions?: number;
+  user?: string;
+}
+
+export type CanonicalRequest = ChatRequest | EmbeddingsRequest;
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'error';
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens served from the provider's prompt cache (a subset of inputTokens). */
+  cachedInputTokens?: number;
+}
+
+export interface ChatResponse {
+  id: string;
+  model: string;
+  /** Assistant text (concatenated text blocks). */
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+}
+
+export interface EmbeddingsResponse {
+  model: string;
+  data: number[][];
+  usage: Usage;
+}
+
+/**
+ * Stream events, provider-neutral. A decoder for a provider's stream emits these;
+ * an encoder for the client's dialect turns them into SSE frames.
+ * Order: start, then any number of text / tool_call_* events, then finish, then usage (optional), then end.
+ */
+export type StreamEvent =
+  | { type: 'start'; id: string; model: string }
+  | { type: 'text'; text: string }
+  | { type: 'tool_call_start'; index: number; id: string; name: string }
+  | { type: 'tool_call_delta'; index: number; arguments: string }
+  | { type: 'finish'; finishReason: FinishReason }
+  | { type: 'usage'; usage: Usage }
+  /** An error reported by the upstream inside the stream. */
+  | { type: 'error'; message: string; status?: number; errorType?: string }
+  | { type: 'end' };

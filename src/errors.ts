@@ -1,0 +1,78 @@
+/**
+ * Every error a client or operator can see, as data: a stable code, an HTTP status,
+ * and its rendering in each client dialect. Match on `code`, never on message text.
+ */
+import type { Dialect } from './canonical.js';
+
+export interface ErrorSpec {
+  status: number;
+  /** OpenAI error `type`. */
+  openaiType: string;
+  /** Anthropic error `type`. */
+  anthropicType: string;
+  /** What the code means, for the README's error table (a test keeps them in sync). */
+  doc: string;
+}
+
+export const ERRORS = {
+  SY_ERR_BAD_REQUEST: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body is not a valid request for this endpoint.' },
+  SY_ERR_INVALID_JSON: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body is not well-formed JSON.' },
+  SY_ERR_JSON_TOO_DEEP: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body nests deeper than server.max_json_depth.' },
+  SY_ERR_FORBIDDEN_KEY: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body contains a __proto__, constructor or prototype key.' },
+  SY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body is not application/json.' },
+  SY_ERR_BODY_TOO_LARGE: { status: 413, openaiType: 'invalid_request_error', anthropicType: 'request_too_large', doc: 'The body exceeds server.body_limit_bytes.' },
+  SY_ERR_UNKNOWN_MODEL: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', doc: 'No configured provider serves the requested model.' },
+  SY_ERR_MODEL_NOT_ALLOWED: { status: 403, openaiType: 'invalid_request_error', anthropicType: 'permission_error', doc: 'The caller may not use the requested model or provider.' },
+  SY_ERR_NOT_FOUND: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', doc: 'No such route.' },
+  SY_ERR_UNAUTHORIZED: { status: 401, openaiType: 'invalid_request_error', anthropicType: 'authentication_error', doc: 'Missing, unknown or disabled virtual key.' },
+  SY_ERR_ADMIN_UNAUTHORIZED: { status: 401, openaiType: 'invalid_request_error', anthropicType: 'authentication_error', doc: 'Missing or wrong admin credential.' },
+  SY_ERR_BUDGET_EXCEEDED: { status: 429, openaiType: 'insufficient_quota', anthropicType: 'rate_limit_error', doc: 'A budget that applies to the caller is exhausted.' },
+  SY_ERR_RATE_LIMITED: { status: 429, openaiType: 'rate_limit_exceeded', anthropicType: 'rate_limit_error', doc: 'A rate limit that applies to the caller is exhausted; see Retry-After.' },
+  SY_ERR_UPSTREAM_RATE_LIMITED: { status: 429, openaiType: 'rate_limit_exceeded', anthropicType: 'rate_limit_error', doc: 'Every target answered 429; see Retry-After.' },
+  SY_ERR_OVERLOADED: { status: 503, openaiType: 'server_error', anthropicType: 'overloaded_error', doc: 'Every target is overloaded or its queue is full.' },
+  SY_ERR_UPSTREAM_ERROR: { status: 502, openaiType: 'server_error', anthropicType: 'api_error', doc: 'Every target failed with a server or connection error.' },
+  SY_ERR_UPSTREAM_TIMEOUT: { status: 504, openaiType: 'server_error', anthropicType: 'api_error', doc: 'The total deadline passed before any target answered.' },
+  SY_ERR_UPSTREAM_CLIENT_ERROR: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The provider rejected the request as invalid (passed through, never retried).' },
+  SY_ERR_UPSTREAM_AUTH: { status: 502, openaiType: 'server_error', anthropicType: 'api_error', doc: 'Every key of every target was refused by its provider.' },
+  SY_ERR_STREAM_INTERRUPTED: { status: 502, openaiType: 'server_error', anthropicType: 'api_error', doc: 'The upstream stream broke after the response had started.' },
+  SY_ERR_NO_ROUTE: { status: 503, openaiType: 'server_error', anthropicType: 'api_error', doc: 'No healthy target can serve the request.' },
+  SY_ERR_UNAVAILABLE: { status: 503, openaiType: 'server_error', anthropicType: 'api_error', doc: 'The gateway is starting or shutting down, or a required store is down.' },
+  SY_ERR_INTERNAL: { status: 500, openaiType: 'server_error', anthropicType: 'api_error', doc: 'A bug in the gateway; the request id is in the logs.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error with a stable code, rendered in the client's dialect by the server. */
+export class SwitchyardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Seconds, for 429/503 answers. */
+  retryAfter?: number;
+  /** Extra fields for the body (`param`, the budget level, ...). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: { status?: number; retryAfter?: number; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'SwitchyardError';
+    this.code = code;
+    this.status = opts.status ?? ERRORS[code].status;
+    this.retryAfter = opts.retryAfter;
+    this.details = opts.details;
+  }
+}
+
+/** The error body in the client's dialect. */
+export function renderError(dialect: Dialect, err: SwitchyardError): Record<string, unknown> {
+  const spec = ERRORS[err.code];
+  if (dialect === 'anthropic') {
+    return { type: 'error', error: { type: spec.anthropicType, code: err.code, message: err.message, ...err.details } };
+  }
+  return { error: { message: err.message, type: spec.openaiType, code: err.code, param: (err.details?.param as string | undefined) ?? null, ...err.details } };
+}
+
+/** Why an attempt ended and the dispatcher moved on (DESIGN.md, audit event `fallback_reason`). */
+export const FALLBACK_REASONS = [
+  'rate_limited', 'server_error', 'timeout', 'connection_error', 'stream_error', 'auth_error',
+  'overloaded', 'cooldown', 'budget_exceeded', 'rate_limit_exceeded', 'model_not_allowed',
+] as const;
+export type FallbackReason = (typeof FALLBACK_REASONS)[number];

@@ -1,0 +1,89 @@
+/**
+ * Field checks for client intake. Every failure is a SwitchyardError with code
+ * SY_ERR_BAD_REQUEST whose message names the field and whose `details.param` is its
+ * path (`messages[2].content`), so a malformed body never surfaces as a TypeError.
+ * `null` counts as absent for optional fields: SDKs send it for unset parameters.
+ */
+import { SwitchyardError } from '../errors.js';
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  switch (typeof v) {
+    case 'string': return 'a string';
+    case 'number': return Number.isFinite(v) ? 'a number' : String(v);
+    case 'boolean': return 'a boolean';
+    case 'object': return 'an object';
+    default: return typeof v;
+  }
+}
+
+export function badRequest(param: string, message: string): SwitchyardError {
+  return new SwitchyardError('SY_ERR_BAD_REQUEST', message, { details: { param } });
+}
+
+/** "`param` must be <expected>, got <what it is>". */
+export function wrongType(param: string, expected: string, got: unknown): SwitchyardError {
+  return badRequest(param, `\`${param}\` must be ${expected}, got ${kindOf(got)}`);
+}
+
+export function requireRecord(v: unknown, param: string): Record<string, unknown> {
+  if (!isRecord(v)) throw wrongType(param, 'an object', v);
+  return v;
+}
+
+export function requireArray(v: unknown, param: string): unknown[] {
+  if (!Array.isArray(v)) throw wrongType(param, 'an array', v);
+  return v;
+}
+
+export function requireString(v: unknown, param: string): string {
+  if (typeof v !== 'string') throw wrongType(param, 'a string', v);
+  return v;
+}
+
+export function requireNonEmptyString(v: unknown, param: string): string {
+  if (typeof v !== 'string' || v.length === 0) throw wrongType(param, 'a non-empty string', v);
+  return v;
+}
+
+export function optionalString(v: unknown, param: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  return requireString(v, param);
+}
+
+export function optionalBoolean(v: unknown, param: string): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw wrongType(param, 'a boolean', v);
+  return v;
+}
+
+export function optionalNumber(v: unknown, param: string, min: number, max: number): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw wrongType(param, 'a number', v);
+  if (v < min || v > max) throw badRequest(param, `\`${param}\` must be between ${min} and ${max}, got ${v}`);
+  return v;
+}
+
+export function requirePositiveInt(v: unknown, param: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw wrongType(param, 'a positive integer', v);
+  return v;
+}
+
+export function optionalPositiveInt(v: unknown, param: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  return requirePositiveInt(v, param);
+}
+
+/** A string or an array of strings (OpenAI `stop`, Anthropic `stop_sequences`). */
+export function optionalStringList(v: unknown, param: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return [v];
+  if (!Array.isArray(v)) throw wrongType(param, 'a string or an array of strings', v);
+  for (let i = 0; i < v.length; i++) requireString(v[i], `${param}[${i}]`);
+  return v.length ? (v as string[]) : undefined;
+}
