@@ -26,8 +26,9 @@ export function badRequest(param: string, message: string): SwitchyardError {
   return new SwitchyardError('SY_ERR_BAD_REQUEST', message, { details: { param } });
 }
 
-/** "`param` must be <expected>, got <what it is>". */
+/** "`param` must be <expected>, got <what it is>" (or "is required" when absent). */
 export function wrongType(param: string, expected: string, got: unknown): SwitchyardError {
+  if (got === undefined) return badRequest(param, `\`${param}\` is required and must be ${expected}`);
   return badRequest(param, `\`${param}\` must be ${expected}, got ${kindOf(got)}`);
 }
 

@@ -1,0 +1,47 @@
+/**
+ * Google AI Gemini API (v1beta): `models/{model}:generateContent`,
+ * `:streamGenerateContent?alt=sse` and `:batchEmbedContents`; key in `x-goog-api-key`.
+ */
+import { baseUrlParts, jsonHeaders, perSettings } from '../../wire/http.js';
+import { parseGeminiEmbeddingsResponse, toGeminiEmbeddingsBody } from '../../wire/gemini/embeddings.js';
+import { classifyGeminiError } from '../../wire/gemini/errors.js';
+import { toGeminiBody } from '../../wire/gemini/request.js';
+import { parseGeminiResponse } from '../../wire/gemini/response.js';
+import { GeminiStreamDecoder } from '../../wire/gemini/stream-decoder.js';
+import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
+
+export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
+
+const base = baseUrlParts(GEMINI_BASE_URL);
+
+/** `/v1beta/models` unless the configured base URL already names an API version. */
+const modelsPath = perSettings((s) => {
+  const b = base(s);
+  return { origin: b.origin, prefix: /\/v1(alpha|beta)?$/.test(b.basePath) ? `${b.basePath}/models/` : `${b.basePath}/v1beta/models/` };
+});
+
+/** Gemini model names may arrive as `models/gemini-2.5-pro`. */
+function modelName(model: string): string {
+  return model.startsWith('models/') ? model.slice(7) : model;
+}
+
+function post(target: AttemptTarget, method: string, body: Record<string, unknown>): HttpRequestSpec {
+  const m = modelsPath(target.provider);
+  return {
+    origin: m.origin,
+    path: `${m.prefix}${encodeURIComponent(modelName(target.model))}:${method}`,
+    method: 'POST',
+    headers: jsonHeaders(target.provider.headers, { 'x-goog-api-key': target.keyValue }),
+    body: JSON.stringify(body),
+  };
+}
+
+export const geminiAdapter: ProviderAdapter = {
+  type: 'gemini',
+  buildChatRequest: (req, target) => post(target, req.stream ? 'streamGenerateContent?alt=sse' : 'generateContent', toGeminiBody(req)),
+  parseChatResponse: (body, target) => parseGeminiResponse(body, target.model),
+  createStreamDecoder: (target) => new GeminiStreamDecoder(target.model),
+  buildEmbeddingsRequest: (req, target) => post(target, 'batchEmbedContents', toGeminiEmbeddingsBody(req, modelName(target.model))),
+  parseEmbeddingsResponse: (body, target) => parseGeminiEmbeddingsResponse(body, target.model),
+  classifyError: classifyGeminiError,
+};

@@ -1,0 +1,51 @@
+/**
+ * Any server speaking the OpenAI chat completions API: Groq, Mistral, OpenRouter,
+ * Together, DeepSeek, Ollama, vLLM, LM Studio, ... `base_url` is required and includes the
+ * version segment (`https://api.groq.com/openai/v1`, `http://localhost:11434/v1`).
+ * `options.auth`: `bearer` (default) | `header:<name>` (key sent in that header) | `none`.
+ */
+import { SwitchyardError } from '../../errors.js';
+import { baseUrlParts, perSettings } from '../../wire/http.js';
+import { createOpenAIFamilyAdapter, openAIBodyOptions } from '../openai/index.js';
+import type { AttemptTarget, ProviderAdapter, ProviderSettings } from '../types.js';
+
+/** Header name carrying the key, or undefined for keyless servers. */
+type AuthHeader = { name: string; bearer: boolean } | undefined;
+
+/** Checks `options.auth`; returns the problem, or undefined when it is valid. Config validation can call this at load. */
+export function authOptionProblem(auth: unknown): string | undefined {
+  if (auth === undefined || auth === 'bearer' || auth === 'none') return undefined;
+  if (typeof auth === 'string' && /^header:[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(auth)) return undefined;
+  return 'options.auth must be "bearer", "none" or "header:<header name>"';
+}
+
+const authHeader = perSettings((s: ProviderSettings): AuthHeader => {
+  const auth = s.options.auth;
+  const problem = authOptionProblem(auth);
+  if (problem) throw new SwitchyardError('SY_ERR_INTERNAL', `provider "${s.id}": ${problem}`);
+  if (auth === 'none') return undefined;
+  if (typeof auth === 'string' && auth.startsWith('header:')) return { name: auth.slice(7).toLowerCase(), bearer: false };
+  return { name: 'authorization', bearer: true };
+});
+
+const base = baseUrlParts('');
+
+function auth(target: AttemptTarget): Record<string, string> {
+  const h = authHeader(target.provider);
+  // Keyless targets (a local Ollama) send nothing even under bearer auth.
+  if (!h || !target.keyValue) return {};
+  return { [h.name]: h.bearer ? `Bearer ${target.keyValue}` : target.keyValue };
+}
+
+export const openaiCompatibleAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
+  type: 'openai-compatible',
+  endpoint(target, op) {
+    if (!target.provider.baseUrl) {
+      throw new SwitchyardError('SY_ERR_INTERNAL', `provider "${target.provider.id}" (openai-compatible) has no base_url`);
+    }
+    const b = base(target.provider);
+    return { origin: b.origin, path: `${b.basePath}/${op}` };
+  },
+  auth,
+  body: openAIBodyOptions('max_tokens'),
+});

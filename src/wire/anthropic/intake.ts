@@ -1,0 +1,194 @@
+/**
+ * Anthropic Messages API body (client dialect) → canonical, validating as it goes.
+ * A user turn's tool_result blocks become canonical `tool` messages placed before the
+ * rest of that turn; thinking blocks are dropped (the canonical model has no place for them).
+ */
+import type { ChatMessage, ContentPart, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ParsedChatRequest } from '../client.js';
+import {
+  badRequest, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
+  requirePositiveInt, requireRecord, requireString, wrongType,
+} from '../validate.js';
+
+function image(block: Record<string, unknown>, param: string): ContentPart {
+  const source = requireRecord(block.source, `${param}.source`);
+  switch (source.type) {
+    case 'base64':
+      return {
+        type: 'image',
+        mediaType: requireNonEmptyString(source.media_type, `${param}.source.media_type`),
+        data: requireString(source.data, `${param}.source.data`),
+      };
+    case 'url':
+      return { type: 'image_url', url: requireNonEmptyString(source.url, `${param}.source.url`) };
+    default:
+      throw badRequest(`${param}.source.type`, `\`${param}.source.type\` must be "base64" or "url"`);
+  }
+}
+
+function unsupported(type: unknown, param: string, allowed: string): never {
+  if (typeof type !== 'string') throw wrongType(`${param}.type`, 'a string', type);
+  throw badRequest(`${param}.type`, `\`${param}.type\` "${type}" is not supported here (supported: ${allowed})`);
+}
+
+/** Text and image blocks (system prompt, tool_result content). */
+function plainBlocks(v: unknown, param: string, images: boolean): ContentPart[] {
+  if (typeof v === 'string') return [{ type: 'text', text: v }];
+  const arr = requireArray(v, param);
+  const out: ContentPart[] = new Array(arr.length);
+  for (let j = 0; j < arr.length; j++) {
+    const p = `${param}[${j}]`;
+    const b = requireRecord(arr[j], p);
+    if (b.type === 'text') out[j] = { type: 'text', text: requireString(b.text, `${p}.text`) };
+    else if (b.type === 'image' && images) out[j] = image(b, p);
+    else unsupported(b.type, p, images ? 'text, image' : 'text');
+  }
+  return out;
+}
+
+function userTurn(v: unknown, param: string, out: ChatMessage[]): void {
+  if (typeof v === 'string') {
+    out.push({ role: 'user', content: [{ type: 'text', text: v }] });
+    return;
+  }
+  const arr = requireArray(v, param);
+  if (arr.length === 0) throw badRequest(param, `\`${param}\` must not be an empty array`);
+  const parts: ContentPart[] = [];
+  for (let j = 0; j < arr.length; j++) {
+    const p = `${param}[${j}]`;
+    const b = requireRecord(arr[j], p);
+    switch (b.type) {
+      case 'text':
+        parts.push({ type: 'text', text: requireString(b.text, `${p}.text`) });
+        break;
+      case 'image':
+        parts.push(image(b, p));
+        break;
+      case 'tool_result': {
+        const msg: ChatMessage = {
+          role: 'tool',
+          toolCallId: requireNonEmptyString(b.tool_use_id, `${p}.tool_use_id`),
+          content: b.content === undefined || b.content === null ? [] : plainBlocks(b.content, `${p}.content`, true),
+        };
+        if (optionalBoolean(b.is_error, `${p}.is_error`)) msg.isError = true;
+        out.push(msg);
+        break;
+      }
+      default:
+        unsupported(b.type, p, 'text, image, tool_result');
+    }
+  }
+  if (parts.length) out.push({ role: 'user', content: parts });
+}
+
+function assistantTurn(v: unknown, param: string): ChatMessage {
+  if (typeof v === 'string') return { role: 'assistant', content: [{ type: 'text', text: v }] };
+  const arr = requireArray(v, param);
+  const parts: ContentPart[] = [];
+  const calls: ToolCall[] = [];
+  for (let j = 0; j < arr.length; j++) {
+    const p = `${param}[${j}]`;
+    const b = requireRecord(arr[j], p);
+    switch (b.type) {
+      case 'text':
+        parts.push({ type: 'text', text: requireString(b.text, `${p}.text`) });
+        break;
+      case 'tool_use':
+        calls.push({
+          id: requireNonEmptyString(b.id, `${p}.id`),
+          name: requireNonEmptyString(b.name, `${p}.name`),
+          arguments: JSON.stringify(requireRecord(b.input, `${p}.input`)),
+        });
+        break;
+      case 'thinking':
+      case 'redacted_thinking':
+        break;
+      default:
+        unsupported(b.type, p, 'text, tool_use, thinking');
+    }
+  }
+  return calls.length ? { role: 'assistant', content: parts, toolCalls: calls } : { role: 'assistant', content: parts };
+}
+
+function tools(v: unknown): ToolDefinition[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const arr = requireArray(v, 'tools');
+  const out: ToolDefinition[] = new Array(arr.length);
+  for (let j = 0; j < arr.length; j++) {
+    const p = `tools[${j}]`;
+    const t = requireRecord(arr[j], p);
+    if (t.type !== undefined && t.type !== null && t.type !== 'custom') {
+      throw badRequest(`${p}.type`, `\`${p}.type\` "${String(t.type)}": server tools are not supported; define client tools with name and input_schema`);
+    }
+    const def: ToolDefinition = {
+      name: requireNonEmptyString(t.name, `${p}.name`),
+      parameters: requireRecord(t.input_schema, `${p}.input_schema`),
+    };
+    const description = optionalString(t.description, `${p}.description`);
+    if (description !== undefined) def.description = description;
+    out[j] = def;
+  }
+  return out.length ? out : undefined;
+}
+
+function toolChoice(v: unknown): ToolChoice | undefined {
+  if (v === undefined || v === null) return undefined;
+  const c = requireRecord(v, 'tool_choice');
+  switch (c.type) {
+    case 'auto': return 'auto';
+    case 'none': return 'none';
+    case 'any': return 'required';
+    case 'tool': return { name: requireNonEmptyString(c.name, 'tool_choice.name') };
+    default: throw badRequest('tool_choice.type', '`tool_choice.type` must be "auto", "any", "tool" or "none"');
+  }
+}
+
+function stopSequences(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const arr = requireArray(v, 'stop_sequences');
+  for (let i = 0; i < arr.length; i++) requireString(arr[i], `stop_sequences[${i}]`);
+  return arr.length ? (arr as string[]) : undefined;
+}
+
+/**
+ * Parses and validates an Anthropic `POST /v1/messages` body.
+ * @example
+ * const { request } = parseAnthropicMessagesRequest(JSON.parse(body));
+ */
+export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest {
+  const b = requireRecord(body, 'body');
+  const model = requireNonEmptyString(b.model, 'model');
+  const maxTokens = requirePositiveInt(b.max_tokens, 'max_tokens');
+  const raw = requireArray(b.messages, 'messages');
+  if (raw.length === 0) throw badRequest('messages', '`messages` must contain at least one message');
+  const messages: ChatMessage[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const param = `messages[${i}]`;
+    const m = requireRecord(raw[i], param);
+    if (m.role === 'user') userTurn(m.content, `${param}.content`, messages);
+    else if (m.role === 'assistant') messages.push(assistantTurn(m.content, `${param}.content`));
+    else if (typeof m.role !== 'string') throw wrongType(`${param}.role`, '"user" or "assistant"', m.role);
+    else throw badRequest(`${param}.role`, `\`${param}.role\` must be "user" or "assistant", got "${m.role}"${m.role === 'system' ? ' (use the top-level `system` field)' : ''}`);
+  }
+  let user: string | undefined;
+  if (b.metadata !== undefined && b.metadata !== null) {
+    user = optionalString(requireRecord(b.metadata, 'metadata').user_id, 'metadata.user_id');
+  }
+  return {
+    request: {
+      kind: 'chat',
+      model,
+      system: b.system === undefined || b.system === null ? [] : plainBlocks(b.system, 'system', false),
+      messages,
+      tools: tools(b.tools),
+      toolChoice: toolChoice(b.tool_choice),
+      maxTokens,
+      temperature: optionalNumber(b.temperature, 'temperature', 0, 1),
+      topP: optionalNumber(b.top_p, 'top_p', 0, 1),
+      stop: stopSequences(b.stop_sequences),
+      stream: optionalBoolean(b.stream, 'stream') ?? false,
+      user,
+    },
+    clientOptions: { includeUsage: true },
+  };
+}

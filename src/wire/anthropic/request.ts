@@ -1,0 +1,104 @@
+/** Canonical ChatRequest → Anthropic Messages API body. */
+import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
+import { toolArgumentsObject } from '../content.js';
+
+/** Anthropic requires `max_tokens`; this is sent when the client gave none. */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+type Block = Record<string, unknown>;
+interface WireMessage { role: 'user' | 'assistant'; content: Block[] }
+
+/** Text and image blocks; empty text is dropped because Anthropic rejects empty text blocks. */
+function blocks(parts: ContentPart[], out: Block[]): Block[] {
+  for (const p of parts) {
+    switch (p.type) {
+      case 'text':
+        if (p.text !== '') out.push({ type: 'text', text: p.text });
+        break;
+      case 'image':
+        out.push({ type: 'image', source: { type: 'base64', media_type: p.mediaType, data: p.data } });
+        break;
+      case 'image_url':
+        out.push({ type: 'image', source: { type: 'url', url: p.url } });
+        break;
+    }
+  }
+  return out;
+}
+
+function wireToolChoice(c: ToolChoice): Block {
+  switch (c) {
+    case 'auto': return { type: 'auto' };
+    case 'none': return { type: 'none' };
+    case 'required': return { type: 'any' };
+    default: return { type: 'tool', name: c.name };
+  }
+}
+
+/**
+ * Consecutive turns of one role merge into one message: canonical tool results (one
+ * message each) become tool_result blocks of a single user turn, followed by any user
+ * text that came after them, as Anthropic expects.
+ */
+function wireMessages(req: ChatRequest): WireMessage[] {
+  const out: WireMessage[] = [];
+  const append = (role: 'user' | 'assistant', content: Block[]): void => {
+    if (content.length === 0) return;
+    const last = out[out.length - 1];
+    if (last && last.role === role) for (const b of content) last.content.push(b);
+    else out.push({ role, content });
+  };
+  for (let i = 0; i < req.messages.length; i++) {
+    const m = req.messages[i];
+    switch (m.role) {
+      case 'user':
+        append('user', blocks(m.content, []));
+        break;
+      case 'assistant': {
+        const content = blocks(m.content, []);
+        if (m.toolCalls) {
+          for (let k = 0; k < m.toolCalls.length; k++) {
+            const c = m.toolCalls[k];
+            content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) });
+          }
+        }
+        append('assistant', content);
+        break;
+      }
+      case 'tool': {
+        const result: Block = { type: 'tool_result', tool_use_id: m.toolCallId };
+        const inner = blocks(m.content, []);
+        if (inner.length) result.content = inner;
+        if (m.isError) result.is_error = true;
+        append('user', [result]);
+        break;
+      }
+      case 'system':
+        append('user', blocks(m.content, []));
+        break;
+    }
+  }
+  return out;
+}
+
+export function toAnthropicBody(req: ChatRequest, model: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { model, max_tokens: req.maxTokens ?? DEFAULT_MAX_TOKENS };
+  if (req.system.length) {
+    const system = blocks(req.system, []).filter((b) => b.type === 'text');
+    if (system.length) body.system = system.length === 1 ? system[0].text : system;
+  }
+  body.messages = wireMessages(req);
+  if (req.tools?.length) {
+    body.tools = req.tools.map((t) => (t.description === undefined
+      ? { name: t.name, input_schema: t.parameters }
+      : { name: t.name, description: t.description, input_schema: t.parameters }));
+    if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice);
+  }
+  if (req.temperature !== undefined) body.temperature = req.temperature;
+  if (req.topP !== undefined) body.top_p = req.topP;
+  if (req.stop?.length) body.stop_sequences = req.stop;
+  if (req.user !== undefined) body.metadata = { user_id: req.user };
+  if (req.stream) body.stream = true;
+  // JSON mode has no Anthropic counterpart; response_format is left out.
+  return body;
+}

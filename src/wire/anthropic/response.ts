@@ -1,0 +1,53 @@
+/** Anthropic `message` object ↔ canonical ChatResponse. */
+import type { ChatResponse, ToolCall } from '../../canonical.js';
+import type { RenderOptions } from '../client.js';
+import { toolArgumentsOrEmpty } from '../content.js';
+import { malformedResponse } from '../upstream-error.js';
+import { isRecord } from '../validate.js';
+import { finishFromAnthropic, finishToAnthropic, usageFromAnthropic, usageToAnthropic } from './mapping.js';
+
+export function parseAnthropicResponse(body: unknown, fallbackModel: string): ChatResponse {
+  if (!isRecord(body)) throw malformedResponse('anthropic', 'body is not an object');
+  if (!Array.isArray(body.content)) throw malformedResponse('anthropic', '`content` missing');
+  let text = '';
+  const toolCalls: ToolCall[] = [];
+  for (const block of body.content) {
+    if (!isRecord(block)) continue;
+    if (block.type === 'text' && typeof block.text === 'string') text += block.text;
+    else if (block.type === 'tool_use') {
+      toolCalls.push({
+        id: typeof block.id === 'string' ? block.id : `toolu_${toolCalls.length}`,
+        name: typeof block.name === 'string' ? block.name : '',
+        arguments: JSON.stringify(block.input ?? {}),
+      });
+    }
+  }
+  return {
+    id: typeof body.id === 'string' ? body.id : '',
+    model: typeof body.model === 'string' && body.model ? body.model : fallbackModel,
+    text,
+    toolCalls,
+    finishReason: finishFromAnthropic(body.stop_reason),
+    usage: usageFromAnthropic(body.usage),
+  };
+}
+
+/**
+ * Canonical response → Anthropic `message` object for an Anthropic-dialect client.
+ * @example renderAnthropicResponse(res, { created: nowSec, model: requestedModel })
+ */
+export function renderAnthropicResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
+  const content: Record<string, unknown>[] = [];
+  if (res.text !== '' || res.toolCalls.length === 0) content.push({ type: 'text', text: res.text });
+  for (const c of res.toolCalls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolArgumentsOrEmpty(c.arguments) });
+  return {
+    id: res.id,
+    type: 'message',
+    role: 'assistant',
+    model: opts.model ?? res.model,
+    content,
+    stop_reason: finishToAnthropic(res.finishReason),
+    stop_sequence: null,
+    usage: usageToAnthropic(res.usage),
+  };
+}

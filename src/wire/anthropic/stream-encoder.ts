@@ -1,0 +1,109 @@
+/**
+ * Canonical stream events → Anthropic Messages SSE frames. Text and tool calls become
+ * content blocks (start/delta/stop); the stop reason and usage go out in message_delta
+ * at `end`, because canonical usage arrives after the finish event. Errors go in-band
+ * as `event: error` and the stream ends without message_stop.
+ */
+import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
+import { ERRORS } from '../../errors.js';
+import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
+import { finishToAnthropic, usageToAnthropicJson } from './mapping.js';
+
+const j = JSON.stringify;
+
+/** Error types an Anthropic client knows; anything else is reported as api_error. */
+const CLIENT_ERROR_TYPES = new Set(['overloaded_error', 'rate_limit_error', 'api_error', 'invalid_request_error', 'request_too_large']);
+
+function frame(event: string, data: string): string {
+  return `event: ${event}\ndata: ${data}\n\n`;
+}
+
+class AnthropicStreamEncoder implements StreamEncoder {
+  closed = false;
+  private started = false;
+  /** Index of the open content block, -1 when none. */
+  private open = -1;
+  private openIsText = false;
+  private blocks = 0;
+  /** Canonical tool-call index → content block index. */
+  private readonly toolBlocks = new Map<number, number>();
+  private finish: FinishReason = 'stop';
+  private usage: Usage | undefined;
+
+  constructor(private readonly opts: StreamEncoderOptions) {}
+
+  push(ev: StreamEvent): string {
+    if (this.closed) return '';
+    switch (ev.type) {
+      case 'start':
+        return this.start(ev.id, ev.model);
+      case 'text': {
+        let out = this.opening();
+        if (this.open < 0 || !this.openIsText) out += this.openBlock('{"type":"text","text":""}', true);
+        return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"text_delta","text":${j(ev.text)}}}`);
+      }
+      case 'tool_call_start': {
+        const out = this.opening() + this.openBlock(`{"type":"tool_use","id":${j(ev.id)},"name":${j(ev.name)},"input":{}}`, false);
+        this.toolBlocks.set(ev.index, this.open);
+        return out;
+      }
+      case 'tool_call_delta': {
+        const at = this.toolBlocks.get(ev.index);
+        if (at === undefined) return '';
+        return frame('content_block_delta', `{"type":"content_block_delta","index":${at},"delta":{"type":"input_json_delta","partial_json":${j(ev.arguments)}}}`);
+      }
+      case 'finish':
+        this.finish = ev.finishReason;
+        return '';
+      case 'usage':
+        this.usage = ev.usage;
+        return '';
+      case 'end': {
+        this.closed = true;
+        const usage = this.usage ? usageToAnthropicJson(this.usage) : '{"output_tokens":0}';
+        return this.opening() + this.closeBlock()
+          + frame('message_delta', `{"type":"message_delta","delta":{"stop_reason":"${finishToAnthropic(this.finish)}","stop_sequence":null},"usage":${usage}}`)
+          + frame('message_stop', '{"type":"message_stop"}');
+      }
+      case 'error': {
+        this.closed = true;
+        const type = ev.errorType && CLIENT_ERROR_TYPES.has(ev.errorType) ? ev.errorType : ERRORS.SY_ERR_STREAM_INTERRUPTED.anthropicType;
+        return frame('error', `{"type":"error","error":{"type":"${type}","code":"SY_ERR_STREAM_INTERRUPTED","message":${j(ev.message)}}}`);
+      }
+    }
+  }
+
+  private start(id: string, model: string): string {
+    if (this.started) return '';
+    this.started = true;
+    return frame('message_start', `{"type":"message_start","message":{"id":${j(id)},"type":"message","role":"assistant","model":${j(this.opts.model ?? model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}}`);
+  }
+
+  /** Decoders always begin with `start`; this only guards against one that does not. */
+  private opening(): string {
+    return this.started ? '' : this.start('', '');
+  }
+
+  private openBlock(block: string, isText: boolean): string {
+    const out = this.closeBlock();
+    this.open = this.blocks++;
+    this.openIsText = isText;
+    return out + frame('content_block_start', `{"type":"content_block_start","index":${this.open},"content_block":${block}}`);
+  }
+
+  private closeBlock(): string {
+    if (this.open < 0) return '';
+    const out = frame('content_block_stop', `{"type":"content_block_stop","index":${this.open}}`);
+    this.open = -1;
+    return out;
+  }
+}
+
+/**
+ * @example
+ * const enc = createAnthropicStreamEncoder({ includeUsage: true, created: nowSec });
+ * for (const ev of events) reply.raw.write(enc.push(ev));
+ */
+export function createAnthropicStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
+  return new AnthropicStreamEncoder(opts);
+}

@@ -1,0 +1,48 @@
+/** Types shared by the client dialects (OpenAI chat/embeddings, Anthropic messages). */
+import type { ChatRequest, EmbeddingsRequest, StreamEvent } from '../canonical.js';
+
+/** Client-only flags the canonical request does not carry. */
+export interface ChatClientOptions {
+  /**
+   * Emit a usage chunk at the end of the stream (OpenAI `stream_options.include_usage`).
+   * Always true for Anthropic, whose stream always carries usage.
+   */
+  includeUsage: boolean;
+}
+
+export interface ParsedChatRequest {
+  request: ChatRequest;
+  clientOptions: ChatClientOptions;
+}
+
+export interface EmbeddingsClientOptions {
+  /** OpenAI `encoding_format`; the OpenAI Node SDK asks for base64 by default. */
+  encodingFormat: 'float' | 'base64';
+}
+
+export interface ParsedEmbeddingsRequest {
+  request: EmbeddingsRequest;
+  clientOptions: EmbeddingsClientOptions;
+}
+
+/** How a response is shown to the client. */
+export interface RenderOptions {
+  /** Unix seconds for OpenAI `created` (Anthropic objects have no timestamp). */
+  created: number;
+  /** Model name shown to the client; default: the one the provider reported. */
+  model?: string;
+}
+
+export interface StreamEncoderOptions extends RenderOptions {
+  includeUsage: boolean;
+}
+
+/**
+ * Canonical stream events → SSE frames in a client dialect. `push` returns the text
+ * to write (possibly ''). After an `error` or `end` event the stream is closed and
+ * further events produce nothing.
+ */
+export interface StreamEncoder {
+  push(event: StreamEvent): string;
+  readonly closed: boolean;
+}

@@ -1,0 +1,66 @@
+/** Helpers over canonical content shared by every wire codec. */
+import type { ContentPart } from '../canonical.js';
+import { SwitchyardError } from '../errors.js';
+
+/** Concatenated text of the text parts; other parts are skipped. */
+export function textOf(parts: ContentPart[], sep = ''): string {
+  if (parts.length === 1) return parts[0].type === 'text' ? parts[0].text : '';
+  let out = '';
+  let first = true;
+  for (const p of parts) {
+    if (p.type !== 'text') continue;
+    out = first ? p.text : out + sep + p.text;
+    first = false;
+  }
+  return out;
+}
+
+export function hasNonText(parts: ContentPart[]): boolean {
+  for (const p of parts) if (p.type !== 'text') return true;
+  return false;
+}
+
+/** `data:<media type>[;params];base64,<data>` → its parts; undefined when not a base64 data URL. */
+export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
+  if (!url.startsWith('data:')) return undefined;
+  const comma = url.indexOf(',');
+  if (comma < 0) return undefined;
+  const header = url.slice(5, comma);
+  if (!header.endsWith(';base64')) return undefined;
+  const semi = header.indexOf(';');
+  const mediaType = header.slice(0, semi);
+  if (!mediaType) return undefined;
+  return { mediaType, data: url.slice(comma + 1) };
+}
+
+export function toDataUrl(mediaType: string, data: string): string {
+  return 'data:' + mediaType + ';base64,' + data;
+}
+
+/**
+ * Tool-call arguments (JSON text) as the object Anthropic `input` / Gemini `args`
+ * require. The history comes from the client, so bad JSON is the client's error.
+ */
+export function toolArgumentsObject(args: string, where: string): Record<string, unknown> {
+  if (args.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(args);
+  } catch {
+    throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${where}: tool call arguments are not valid JSON`, { details: { param: where } });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${where}: tool call arguments must be a JSON object`, { details: { param: where } });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Like toolArgumentsObject, for model output we must render anyway: bad JSON becomes `{}`. */
+export function toolArgumentsOrEmpty(args: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

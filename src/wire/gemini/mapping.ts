@@ -1,0 +1,41 @@
+/** Gemini vocabulary → canonical: finish reasons, usage, tool-call ids. */
+import type { FinishReason, Usage } from '../../canonical.js';
+import { isRecord } from '../validate.js';
+
+/** Gemini reports a function call with finishReason STOP; the caller says whether calls were seen. */
+export function finishFromGemini(reason: unknown, hadToolCalls: boolean): FinishReason {
+  switch (reason) {
+    case 'MAX_TOKENS': return 'length';
+    case 'SAFETY':
+    case 'RECITATION':
+    case 'BLOCKLIST':
+    case 'PROHIBITED_CONTENT':
+    case 'SPII':
+    case 'IMAGE_SAFETY':
+    case 'LANGUAGE': return 'content_filter';
+    case 'MALFORMED_FUNCTION_CALL':
+    case 'UNEXPECTED_TOOL_CALL': return 'error';
+    default: return hadToolCalls ? 'tool_calls' : 'stop';
+  }
+}
+
+function count(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+/** Thinking tokens are billed as output, so they count as output here. */
+export function usageFromGemini(u: unknown): Usage {
+  if (!isRecord(u)) return { inputTokens: 0, outputTokens: 0 };
+  const usage: Usage = {
+    inputTokens: count(u.promptTokenCount) + count(u.toolUsePromptTokenCount),
+    outputTokens: count(u.candidatesTokenCount) + count(u.thoughtsTokenCount),
+  };
+  if (typeof u.cachedContentTokenCount === 'number') usage.cachedInputTokens = u.cachedContentTokenCount;
+  return usage;
+}
+
+/** Gemini often omits call ids; ours stay unique across turns by including the response id. */
+export function toolCallId(given: unknown, responseId: string, index: number): string {
+  if (typeof given === 'string' && given) return given;
+  return responseId ? `call_${responseId}_${index}` : `call_${index}`;
+}

@@ -1,0 +1,111 @@
+/** Canonical ChatRequest → Gemini `generateContent` body (Google AI, v1beta). */
+import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
+import { SwitchyardError } from '../../errors.js';
+import { textOf, toolArgumentsObject } from '../content.js';
+
+type Part = Record<string, unknown>;
+interface Content { role: 'user' | 'model'; parts: Part[] }
+
+function parts(content: ContentPart[], param: string, out: Part[]): Part[] {
+  for (const p of content) {
+    switch (p.type) {
+      case 'text':
+        if (p.text !== '') out.push({ text: p.text });
+        break;
+      case 'image':
+        out.push({ inlineData: { mimeType: p.mediaType, data: p.data } });
+        break;
+      case 'image_url':
+        throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: Gemini cannot fetch image URLs; send the image inline as a base64 data URL`, { details: { param } });
+    }
+  }
+  return out;
+}
+
+function toolConfig(c: ToolChoice): Record<string, unknown> {
+  switch (c) {
+    case 'auto': return { functionCallingConfig: { mode: 'AUTO' } };
+    case 'none': return { functionCallingConfig: { mode: 'NONE' } };
+    case 'required': return { functionCallingConfig: { mode: 'ANY' } };
+    default: return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [c.name] } };
+  }
+}
+
+/**
+ * Gemini matches a functionResponse to its call by function name, which canonical tool
+ * results do not carry: it is looked up from the latest assistant turn that made the call.
+ * Consecutive turns of one role merge, so parallel results share one user turn.
+ */
+function contents(req: ChatRequest): Content[] {
+  const out: Content[] = [];
+  const names = new Map<string, string>();
+  const append = (role: 'user' | 'model', p: Part[]): void => {
+    if (p.length === 0) return;
+    const last = out[out.length - 1];
+    if (last && last.role === role) for (const x of p) last.parts.push(x);
+    else out.push({ role, parts: p });
+  };
+  for (let i = 0; i < req.messages.length; i++) {
+    const m = req.messages[i];
+    const param = `messages[${i}].content`;
+    switch (m.role) {
+      case 'user':
+      case 'system':
+        append('user', parts(m.content, param, []));
+        break;
+      case 'assistant': {
+        const p = parts(m.content, param, []);
+        if (m.toolCalls) {
+          for (let k = 0; k < m.toolCalls.length; k++) {
+            const c = m.toolCalls[k];
+            names.set(c.id, c.name);
+            p.push({ functionCall: { name: c.name, args: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) } });
+          }
+        }
+        append('model', p);
+        break;
+      }
+      case 'tool': {
+        const name = names.get(m.toolCallId);
+        if (name === undefined) {
+          throw new SwitchyardError('SY_ERR_BAD_REQUEST', `messages[${i}]: tool result for "${m.toolCallId}" matches no earlier tool call`, { details: { param: `messages[${i}].tool_call_id` } });
+        }
+        const text = textOf(m.content, '\n');
+        const p: Part[] = [{ functionResponse: { name, response: m.isError ? { error: text } : { output: text } } }];
+        for (const c of m.content) if (c.type !== 'text') parts([c], param, p);
+        append('user', p);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export function toGeminiBody(req: ChatRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = { contents: contents(req) };
+  if (req.system.length) {
+    const sys = parts(req.system.filter((p) => p.type === 'text'), 'system', []);
+    if (sys.length) body.systemInstruction = { parts: sys };
+  }
+  if (req.tools?.length) {
+    body.tools = [{
+      functionDeclarations: req.tools.map((t) => (t.description === undefined
+        ? { name: t.name, parametersJsonSchema: t.parameters }
+        : { name: t.name, description: t.description, parametersJsonSchema: t.parameters })),
+    }];
+    if (req.toolChoice !== undefined) body.toolConfig = toolConfig(req.toolChoice);
+  }
+  const gen: Record<string, unknown> = {};
+  if (req.maxTokens !== undefined) gen.maxOutputTokens = req.maxTokens;
+  if (req.temperature !== undefined) gen.temperature = req.temperature;
+  if (req.topP !== undefined) gen.topP = req.topP;
+  if (req.stop?.length) gen.stopSequences = req.stop;
+  const format = req.responseFormat;
+  if (format && format.type !== 'text') {
+    gen.responseMimeType = 'application/json';
+    // responseJsonSchema takes standard JSON Schema; responseSchema would need OpenAPI-subset rewriting.
+    if (format.type === 'json_schema') gen.responseJsonSchema = format.schema;
+  }
+  if (Object.keys(gen).length) body.generationConfig = gen;
+  return body;
+}

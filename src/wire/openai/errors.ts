@@ -1,0 +1,25 @@
+/** OpenAI-format error answers (OpenAI, Azure, OpenAI-compatible servers) → UpstreamErrorInfo. */
+import type { UpstreamErrorInfo } from '../../providers/types.js';
+import { classifyHttpError, durationMs, headerValue, type Headers } from '../upstream-error.js';
+
+export function classifyOpenAIError(status: number, headers: Headers, body: string): UpstreamErrorInfo {
+  const { info } = classifyHttpError(status, headers, body);
+  // OpenAI sends no Retry-After on most 429s, only the reset of the exhausted limit ("6m0s", "20ms").
+  if (status === 429 && info.retryAfterMs === undefined) {
+    const reset = headerValue(headers, 'x-ratelimit-reset-requests') ?? headerValue(headers, 'x-ratelimit-reset-tokens');
+    const ms = reset === undefined ? undefined : resetMs(reset);
+    if (ms !== undefined) info.retryAfterMs = ms;
+  }
+  return info;
+}
+
+/** OpenAI reset durations combine units: `1m30s`, `6m0s`, `250ms`. */
+function resetMs(text: string): number | undefined {
+  let total = 0;
+  let matched = '';
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+    total += durationMs(m[0]) ?? 0;
+    matched += m[0];
+  }
+  return matched.length && matched === text.trim() ? total : undefined;
+}

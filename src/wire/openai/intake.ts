@@ -1,0 +1,202 @@
+/**
+ * OpenAI chat completions body (client dialect) → canonical, validating as it goes.
+ * One pass over the body; every rejection is SY_ERR_BAD_REQUEST naming the field.
+ */
+import type { ChatMessage, ContentPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ParsedChatRequest } from '../client.js';
+import { parseDataUrl } from '../content.js';
+import {
+  badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString, optionalStringList,
+  requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
+} from '../validate.js';
+
+const ROLES = 'system, developer, user, assistant, tool';
+
+function imagePart(part: Record<string, unknown>, param: string): ContentPart {
+  const ref = part.image_url;
+  const url = typeof ref === 'string' ? ref : requireString(requireRecord(ref, `${param}.image_url`).url, `${param}.image_url.url`);
+  if (url.startsWith('data:')) {
+    const inline = parseDataUrl(url);
+    if (!inline) throw badRequest(`${param}.image_url.url`, `\`${param}.image_url.url\` must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`);
+    return { type: 'image', mediaType: inline.mediaType, data: inline.data };
+  }
+  if (!url.startsWith('https://') && !url.startsWith('http://')) {
+    throw badRequest(`${param}.image_url.url`, `\`${param}.image_url.url\` must be a base64 data URL or an http(s) URL`);
+  }
+  return { type: 'image_url', url };
+}
+
+/** `content` as a string or an array of parts; images only where `images` is true. */
+function content(v: unknown, param: string, images: boolean): ContentPart[] {
+  if (typeof v === 'string') return [{ type: 'text', text: v }];
+  if (!Array.isArray(v)) throw wrongType(param, 'a string or an array of content parts', v);
+  if (v.length === 0) throw badRequest(param, `\`${param}\` must not be an empty array`);
+  const out: ContentPart[] = new Array(v.length);
+  for (let j = 0; j < v.length; j++) {
+    const p = `${param}[${j}]`;
+    const part = requireRecord(v[j], p);
+    switch (part.type) {
+      case 'text':
+        out[j] = { type: 'text', text: requireString(part.text, `${p}.text`) };
+        break;
+      case 'refusal':
+        out[j] = { type: 'text', text: requireString(part.refusal, `${p}.refusal`) };
+        break;
+      case 'image_url':
+        if (!images) throw badRequest(`${p}.type`, `\`${p}.type\`: images are allowed in user messages only`);
+        out[j] = imagePart(part, p);
+        break;
+      default:
+        throw typeof part.type === 'string'
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${part.type}" is not supported (supported: text, image_url)`)
+          : wrongType(`${p}.type`, 'a string', part.type);
+    }
+  }
+  return out;
+}
+
+function toolCalls(v: unknown, param: string): ToolCall[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const arr = requireArray(v, param);
+  const out: ToolCall[] = new Array(arr.length);
+  for (let j = 0; j < arr.length; j++) {
+    const p = `${param}[${j}]`;
+    const c = requireRecord(arr[j], p);
+    if (c.type !== undefined && c.type !== 'function') throw badRequest(`${p}.type`, `\`${p}.type\` must be "function"`);
+    const fn = requireRecord(c.function, `${p}.function`);
+    out[j] = {
+      id: requireNonEmptyString(c.id, `${p}.id`),
+      name: requireNonEmptyString(fn.name, `${p}.function.name`),
+      arguments: requireString(fn.arguments, `${p}.function.arguments`),
+    };
+  }
+  return out.length ? out : undefined;
+}
+
+function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | undefined {
+  const param = `messages[${i}]`;
+  const m = requireRecord(v, param);
+  switch (m.role) {
+    case 'system':
+    case 'developer':
+      for (const part of content(m.content, `${param}.content`, false)) system.push(part);
+      return undefined;
+    case 'user':
+      return { role: 'user', content: content(m.content, `${param}.content`, true) };
+    case 'assistant': {
+      const calls = toolCalls(m.tool_calls, `${param}.tool_calls`);
+      const parts = m.content === undefined || m.content === null ? [] : content(m.content, `${param}.content`, false);
+      if (!calls && parts.length === 0) throw badRequest(`${param}.content`, `\`${param}.content\` is required unless \`${param}.tool_calls\` is given`);
+      return calls ? { role: 'assistant', content: parts, toolCalls: calls } : { role: 'assistant', content: parts };
+    }
+    case 'tool':
+      return {
+        role: 'tool',
+        toolCallId: requireNonEmptyString(m.tool_call_id, `${param}.tool_call_id`),
+        content: content(m.content, `${param}.content`, false),
+      };
+    default:
+      if (typeof m.role !== 'string') throw wrongType(`${param}.role`, `one of ${ROLES}`, m.role);
+      throw badRequest(`${param}.role`, `\`${param}.role\` must be one of ${ROLES}, got "${m.role}"`);
+  }
+}
+
+function tools(v: unknown): ToolDefinition[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const arr = requireArray(v, 'tools');
+  const out: ToolDefinition[] = new Array(arr.length);
+  for (let j = 0; j < arr.length; j++) {
+    const p = `tools[${j}]`;
+    const t = requireRecord(arr[j], p);
+    if (t.type !== 'function') throw badRequest(`${p}.type`, `\`${p}.type\` must be "function"`);
+    const fn = requireRecord(t.function, `${p}.function`);
+    const def: ToolDefinition = {
+      name: requireNonEmptyString(fn.name, `${p}.function.name`),
+      parameters: fn.parameters === undefined || fn.parameters === null
+        ? { type: 'object', properties: {} }
+        : requireRecord(fn.parameters, `${p}.function.parameters`),
+    };
+    const description = optionalString(fn.description, `${p}.function.description`);
+    if (description !== undefined) def.description = description;
+    out[j] = def;
+  }
+  return out.length ? out : undefined;
+}
+
+function toolChoice(v: unknown): ToolChoice | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v === 'auto' || v === 'none' || v === 'required') return v;
+  if (isRecord(v) && v.type === 'function') {
+    const fn = requireRecord(v.function, 'tool_choice.function');
+    return { name: requireNonEmptyString(fn.name, 'tool_choice.function.name') };
+  }
+  throw badRequest('tool_choice', '`tool_choice` must be "auto", "none", "required" or {"type":"function","function":{"name":...}}');
+}
+
+function responseFormat(v: unknown): ResponseFormat | undefined {
+  if (v === undefined || v === null) return undefined;
+  const f = requireRecord(v, 'response_format');
+  switch (f.type) {
+    case 'text':
+    case 'json_object':
+      return { type: f.type };
+    case 'json_schema': {
+      const js = requireRecord(f.json_schema, 'response_format.json_schema');
+      const out: ResponseFormat = {
+        type: 'json_schema',
+        name: requireNonEmptyString(js.name, 'response_format.json_schema.name'),
+        schema: js.schema === undefined || js.schema === null ? {} : requireRecord(js.schema, 'response_format.json_schema.schema'),
+      };
+      const strict = optionalBoolean(js.strict, 'response_format.json_schema.strict');
+      if (strict !== undefined) out.strict = strict;
+      return out;
+    }
+    default:
+      throw badRequest('response_format.type', '`response_format.type` must be "text", "json_object" or "json_schema"');
+  }
+}
+
+/**
+ * Parses and validates an OpenAI `POST /v1/chat/completions` body.
+ * @example
+ * const { request, clientOptions } = parseOpenAIChatRequest(JSON.parse(body));
+ * // request.kind === 'chat'; clientOptions.includeUsage from stream_options
+ */
+export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
+  const b = requireRecord(body, 'body');
+  const model = requireNonEmptyString(b.model, 'model');
+  const raw = requireArray(b.messages, 'messages');
+  if (raw.length === 0) throw badRequest('messages', '`messages` must contain at least one message');
+  const system: ContentPart[] = [];
+  const messages: ChatMessage[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const m = message(raw[i], i, system);
+    if (m) messages.push(m);
+  }
+  if (b.n !== undefined && b.n !== null && b.n !== 1) throw badRequest('n', '`n` other than 1 is not supported');
+
+  const stream = optionalBoolean(b.stream, 'stream') ?? false;
+  let includeUsage = false;
+  if (b.stream_options !== undefined && b.stream_options !== null) {
+    includeUsage = optionalBoolean(requireRecord(b.stream_options, 'stream_options').include_usage, 'stream_options.include_usage') ?? false;
+  }
+  const maxTokens = optionalPositiveInt(b.max_completion_tokens, 'max_completion_tokens') ?? optionalPositiveInt(b.max_tokens, 'max_tokens');
+  return {
+    request: {
+      kind: 'chat',
+      model,
+      system,
+      messages,
+      tools: tools(b.tools),
+      toolChoice: toolChoice(b.tool_choice),
+      maxTokens,
+      temperature: optionalNumber(b.temperature, 'temperature', 0, 2),
+      topP: optionalNumber(b.top_p, 'top_p', 0, 1),
+      stop: optionalStringList(b.stop, 'stop'),
+      stream,
+      responseFormat: responseFormat(b.response_format),
+      user: optionalString(b.user, 'user'),
+    },
+    clientOptions: { includeUsage },
+  };
+}

@@ -1,0 +1,87 @@
+/** Canonical ChatRequest → OpenAI chat completions body (OpenAI, Azure, OpenAI-compatible, mock). */
+import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
+import { SwitchyardError } from '../../errors.js';
+import { hasNonText, textOf, toDataUrl } from '../content.js';
+
+export interface OpenAIRequestOptions {
+  /** OpenAI's reasoning models accept only `max_completion_tokens`; most compatible servers only `max_tokens`. */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens';
+  /** Ask for usage in streams (`stream_options.include_usage`): the gateway needs it for accounting. */
+  streamUsage: boolean;
+}
+
+type WirePart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
+function wirePart(p: ContentPart): WirePart {
+  switch (p.type) {
+    case 'text': return { type: 'text', text: p.text };
+    case 'image': return { type: 'image_url', image_url: { url: toDataUrl(p.mediaType, p.data) } };
+    case 'image_url': return { type: 'image_url', image_url: { url: p.url } };
+  }
+}
+
+/** A lone text part goes as a plain string: every OpenAI-compatible server accepts that. */
+function userContent(parts: ContentPart[]): string | WirePart[] {
+  if (parts.length === 0) return '';
+  if (parts.length === 1 && parts[0].type === 'text') return parts[0].text;
+  return parts.map(wirePart);
+}
+
+function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
+  switch (m.role) {
+    case 'user':
+      return { role: 'user', content: userContent(m.content) };
+    case 'assistant': {
+      const text = textOf(m.content);
+      const out: Record<string, unknown> = { role: 'assistant', content: text === '' && m.toolCalls?.length ? null : text };
+      if (m.toolCalls?.length) {
+        out.tool_calls = m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+      }
+      return out;
+    }
+    case 'tool':
+      if (hasNonText(m.content)) {
+        throw new SwitchyardError('SY_ERR_BAD_REQUEST', `messages[${i}]: tool results sent to an OpenAI-format provider may contain text only, not images`, { details: { param: `messages[${i}].content` } });
+      }
+      return { role: 'tool', tool_call_id: m.toolCallId, content: textOf(m.content, '\n') };
+    case 'system':
+      return { role: 'system', content: textOf(m.content, '\n\n') };
+  }
+}
+
+function wireToolChoice(c: ToolChoice): unknown {
+  return typeof c === 'string' ? c : { type: 'function', function: { name: c.name } };
+}
+
+function wireResponseFormat(f: ResponseFormat): unknown {
+  if (f.type !== 'json_schema') return { type: f.type };
+  const schema: Record<string, unknown> = { name: f.name, schema: f.schema };
+  if (f.strict !== undefined) schema.strict = f.strict;
+  return { type: 'json_schema', json_schema: schema };
+}
+
+export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRequestOptions): Record<string, unknown> {
+  const messages: Record<string, unknown>[] = [];
+  if (req.system.length) messages.push({ role: 'system', content: textOf(req.system, '\n\n') });
+  for (let i = 0; i < req.messages.length; i++) messages.push(wireMessage(req.messages[i], i));
+
+  const body: Record<string, unknown> = { model, messages };
+  if (req.tools?.length) {
+    body.tools = req.tools.map((t) => ({
+      type: 'function',
+      function: t.description === undefined ? { name: t.name, parameters: t.parameters } : { name: t.name, description: t.description, parameters: t.parameters },
+    }));
+    if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice);
+  }
+  if (req.maxTokens !== undefined) body[opts.maxTokensField] = req.maxTokens;
+  if (req.temperature !== undefined) body.temperature = req.temperature;
+  if (req.topP !== undefined) body.top_p = req.topP;
+  if (req.stop?.length) body.stop = req.stop;
+  if (req.responseFormat !== undefined) body.response_format = wireResponseFormat(req.responseFormat);
+  if (req.user !== undefined) body.user = req.user;
+  if (req.stream) {
+    body.stream = true;
+    if (opts.streamUsage) body.stream_options = { include_usage: true };
+  }
+  return body;
+}

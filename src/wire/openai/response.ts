@@ -1,0 +1,71 @@
+/** OpenAI `chat.completion` object ↔ canonical ChatResponse. */
+import type { ChatResponse, ToolCall } from '../../canonical.js';
+import type { RenderOptions } from '../client.js';
+import { malformedResponse } from '../upstream-error.js';
+import { isRecord } from '../validate.js';
+import { finishFromOpenAI, finishToOpenAI, usageFromOpenAI, usageToOpenAI } from './mapping.js';
+
+/** `content` is a string, null, or (some compatible servers) an array of typed parts. */
+function contentText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (!Array.isArray(v)) return '';
+  let out = '';
+  for (const p of v) if (isRecord(p) && p.type === 'text' && typeof p.text === 'string') out += p.text;
+  return out;
+}
+
+function wireToolCalls(v: unknown): ToolCall[] {
+  if (!Array.isArray(v)) return [];
+  const out: ToolCall[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    if (!isRecord(c) || !isRecord(c.function)) continue;
+    const args = c.function.arguments;
+    out.push({
+      id: typeof c.id === 'string' && c.id ? c.id : `call_${i}`,
+      name: typeof c.function.name === 'string' ? c.function.name : '',
+      // A few servers send arguments as an object instead of JSON text.
+      arguments: typeof args === 'string' ? args : args === undefined ? '{}' : JSON.stringify(args),
+    });
+  }
+  return out;
+}
+
+export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): ChatResponse {
+  if (!isRecord(body)) throw malformedResponse('openai', 'body is not an object');
+  const choice = Array.isArray(body.choices) ? body.choices[0] : undefined;
+  if (!isRecord(choice)) throw malformedResponse('openai', '`choices[0]` missing');
+  const message = isRecord(choice.message) ? choice.message : {};
+  return {
+    id: typeof body.id === 'string' ? body.id : '',
+    model: typeof body.model === 'string' && body.model ? body.model : fallbackModel,
+    // A refusal comes instead of content; it is what the model said, so it is the text.
+    text: contentText(message.content) || (typeof message.refusal === 'string' ? message.refusal : ''),
+    toolCalls: wireToolCalls(message.tool_calls),
+    finishReason: finishFromOpenAI(choice.finish_reason),
+    usage: usageFromOpenAI(body.usage),
+  };
+}
+
+/**
+ * Canonical response → OpenAI `chat.completion` object for an OpenAI-dialect client.
+ * @example renderOpenAIChatResponse(res, { created: Math.floor(now / 1000) })
+ */
+export function renderOpenAIChatResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
+  const message: Record<string, unknown> = {
+    role: 'assistant',
+    content: res.text === '' && res.toolCalls.length ? null : res.text,
+    refusal: null,
+  };
+  if (res.toolCalls.length) {
+    message.tool_calls = res.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  }
+  return {
+    id: res.id,
+    object: 'chat.completion',
+    created: opts.created,
+    model: opts.model ?? res.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishToOpenAI(res.finishReason) }],
+    usage: usageToOpenAI(res.usage),
+  };
+}

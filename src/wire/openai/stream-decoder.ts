@@ -1,0 +1,82 @@
+/**
+ * OpenAI `chat.completion.chunk` SSE stream → canonical events. Terminated by
+ * `data: [DONE]`; `{"error":{...}}` inside the stream becomes an error event.
+ */
+import type { StreamEvent } from '../../canonical.js';
+import type { SseMessage } from '../sse.js';
+import { SseJsonDecoder } from '../sse-decoder.js';
+import { isRecord } from '../validate.js';
+import { finishFromOpenAI, usageFromOpenAI } from './mapping.js';
+
+export class OpenAIStreamDecoder extends SseJsonDecoder {
+  private started = false;
+  /** Tool-call indexes already announced with tool_call_start. */
+  private readonly tools = new Set<number>();
+
+  constructor(private readonly fallbackModel: string) {
+    super();
+  }
+
+  protected override raw(m: SseMessage, out: StreamEvent[]): boolean {
+    if (m.data !== '[DONE]') return false;
+    this.close(out, { type: 'end' });
+    return true;
+  }
+
+  protected object(event: string, chunk: Record<string, unknown>, out: StreamEvent[]): void {
+    if (chunk.error !== undefined || event === 'error') {
+      const e = isRecord(chunk.error) ? chunk.error : chunk;
+      const ev: StreamEvent = { type: 'error', message: typeof e.message === 'string' ? e.message : 'upstream stream error' };
+      if (typeof e.type === 'string') ev.errorType = e.type;
+      else if (typeof e.code === 'string') ev.errorType = e.code;
+      if (typeof e.code === 'number') ev.status = e.code;
+      this.close(out, ev);
+      return;
+    }
+    this.chunk(chunk, out);
+  }
+
+  private chunk(chunk: Record<string, unknown>, out: StreamEvent[]): void {
+    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    const usage = isRecord(chunk.usage) ? chunk.usage : undefined;
+    // Azure's first chunk carries only prompt filter results, with an empty id: skip it.
+    if (!isRecord(choice) && !usage) return;
+    if (!this.started) {
+      this.started = true;
+      out.push({
+        type: 'start',
+        id: typeof chunk.id === 'string' ? chunk.id : '',
+        model: typeof chunk.model === 'string' && chunk.model ? chunk.model : this.fallbackModel,
+      });
+    }
+    if (isRecord(choice)) {
+      const delta = choice.delta;
+      if (isRecord(delta)) {
+        if (typeof delta.content === 'string' && delta.content) out.push({ type: 'text', text: delta.content });
+        if (Array.isArray(delta.tool_calls)) this.toolCalls(delta.tool_calls, out);
+      }
+      if (typeof choice.finish_reason === 'string') out.push({ type: 'finish', finishReason: finishFromOpenAI(choice.finish_reason) });
+    }
+    if (usage) out.push({ type: 'usage', usage: usageFromOpenAI(usage) });
+  }
+
+  private toolCalls(calls: unknown[], out: StreamEvent[]): void {
+    for (let j = 0; j < calls.length; j++) {
+      const c = calls[j];
+      if (!isRecord(c)) continue;
+      const index = typeof c.index === 'number' ? c.index : this.tools.size;
+      const fn = isRecord(c.function) ? c.function : undefined;
+      if (!this.tools.has(index)) {
+        this.tools.add(index);
+        out.push({
+          type: 'tool_call_start',
+          index,
+          id: typeof c.id === 'string' && c.id ? c.id : `call_${index}`,
+          name: typeof fn?.name === 'string' ? fn.name : '',
+        });
+      }
+      const args = fn?.arguments;
+      if (typeof args === 'string' && args) out.push({ type: 'tool_call_delta', index, arguments: args });
+    }
+  }
+}

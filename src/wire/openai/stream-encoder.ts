@@ -1,0 +1,74 @@
+/**
+ * Canonical stream events → OpenAI `chat.completion.chunk` SSE frames, built as strings
+ * (this runs once per token). Errors go in-band as `data: {"error":...}` and end the
+ * stream without `[DONE]`, so the client cannot mistake a broken stream for a whole one.
+ */
+import type { StreamEvent } from '../../canonical.js';
+import { ERRORS } from '../../errors.js';
+import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
+import { finishToOpenAI, usageToOpenAIJson } from './mapping.js';
+
+const j = JSON.stringify;
+
+class OpenAIStreamEncoder implements StreamEncoder {
+  closed = false;
+  /** `data: {"id":..,"object":..,"created":..,"model":..,"choices":[` — fixed once the stream starts. */
+  private head = '';
+  /** Closes a one-choice chunk; OpenAI sends `"usage":null` on every chunk when usage was requested. */
+  private readonly tail: string;
+
+  constructor(private readonly opts: StreamEncoderOptions) {
+    this.tail = opts.includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
+  }
+
+  push(ev: StreamEvent): string {
+    if (this.closed) return '';
+    switch (ev.type) {
+      case 'start':
+        return this.start(ev.id, ev.model);
+      case 'text':
+        return this.choice(`{"content":${j(ev.text)}}`, 'null');
+      case 'tool_call_start':
+        return this.choice(`{"tool_calls":[{"index":${ev.index},"id":${j(ev.id)},"type":"function","function":{"name":${j(ev.name)},"arguments":""}}]}`, 'null');
+      case 'tool_call_delta':
+        return this.choice(`{"tool_calls":[{"index":${ev.index},"function":{"arguments":${j(ev.arguments)}}}]}`, 'null');
+      case 'finish':
+        return this.choice('{}', `"${finishToOpenAI(ev.finishReason)}"`);
+      case 'usage':
+        if (!this.opts.includeUsage) return '';
+        return this.opening() + this.head + `],"usage":${usageToOpenAIJson(ev.usage)}}\n\n`;
+      case 'end':
+        this.closed = true;
+        return 'data: [DONE]\n\n';
+      case 'error': {
+        this.closed = true;
+        const spec = ERRORS.SY_ERR_STREAM_INTERRUPTED;
+        return `data: {"error":{"message":${j(ev.message)},"type":"${spec.openaiType}","param":null,"code":"SY_ERR_STREAM_INTERRUPTED"}}\n\n`;
+      }
+    }
+  }
+
+  private start(id: string, model: string): string {
+    if (this.head) return '';
+    this.head = `data: {"id":${j(id)},"object":"chat.completion.chunk","created":${this.opts.created},"model":${j(this.opts.model ?? model)},"choices":[`;
+    return this.choice('{"role":"assistant","content":""}', 'null');
+  }
+
+  /** Decoders always begin with `start`; this only guards against one that does not. */
+  private opening(): string {
+    return this.head ? '' : this.start('', '');
+  }
+
+  private choice(delta: string, finish: string): string {
+    return this.opening() + this.head + `{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}` + this.tail;
+  }
+}
+
+/**
+ * @example
+ * const enc = createOpenAIStreamEncoder({ includeUsage: true, created: 1718000000 });
+ * for (const ev of events) reply.raw.write(enc.push(ev));
+ */
+export function createOpenAIStreamEncoder(opts: StreamEncoderOptions): StreamEncoder {
+  return new OpenAIStreamEncoder(opts);
+}

@@ -1,0 +1,250 @@
+/** What only one provider does: URLs, auth variants, defaults and error details. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { DEFAULT_BASE_URLS, PROVIDER_TYPES, getAdapter } from '../../src/providers/index.js';
+import { authOptionProblem } from '../../src/providers/openai-compatible/index.js';
+import { richRequest, settings, target } from './fixtures.js';
+
+const body = (spec: { body?: string }): Record<string, unknown> => JSON.parse(spec.body ?? '') as Record<string, unknown>;
+
+describe('provider registry', () => {
+  it('knows exactly the provider types the gateway schema allows', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../schema/gateway.schema.json', import.meta.url), 'utf8')) as {
+      definitions: { ProviderConfig: { properties: { type: { enum: string[] } } } };
+    };
+    assert.deepEqual([...PROVIDER_TYPES].sort(), [...schema.definitions.ProviderConfig.properties.type.enum].sort());
+    for (const t of PROVIDER_TYPES) assert.equal(getAdapter(t).type, t);
+  });
+
+  it('throws for an unknown type', () => {
+    assert.throws(() => getAdapter('bedrock'), /unknown provider type "bedrock"/);
+    assert.throws(() => getAdapter('__proto__'), /unknown provider type/);
+  });
+
+  it('has default base URLs for the hosted APIs', () => {
+    assert.equal(DEFAULT_BASE_URLS.openai, 'https://api.openai.com/v1');
+    assert.equal(DEFAULT_BASE_URLS.anthropic, 'https://api.anthropic.com');
+    assert.equal(DEFAULT_BASE_URLS.gemini, 'https://generativelanguage.googleapis.com');
+  });
+});
+
+describe('openai', () => {
+  const a = getAdapter('openai');
+  it('honours a configured base URL (a proxy) and max_tokens_field', () => {
+    const t = target(settings('openai', { baseUrl: 'https://proxy.internal:8443/openai/v1', options: { max_tokens_field: 'max_tokens' } }), 'gpt-4o');
+    const spec = a.buildChatRequest(richRequest(), t);
+    assert.equal(spec.origin, 'https://proxy.internal:8443');
+    assert.equal(spec.path, '/openai/v1/chat/completions');
+    assert.equal(body(spec).max_tokens, 256);
+    assert.equal(body(spec).max_completion_tokens, undefined);
+  });
+
+  it('stream_usage: false leaves stream_options out', () => {
+    const t = target(settings('openai', { options: { stream_usage: false } }), 'gpt-4o');
+    assert.equal(body(a.buildChatRequest(richRequest({ stream: true }), t)).stream_options, undefined);
+  });
+
+  it('reads retry-after-ms and the x-ratelimit-reset durations', () => {
+    assert.equal(a.classifyError(429, { 'retry-after-ms': '250' }, '{}').retryAfterMs, 250);
+    assert.equal(a.classifyError(429, { 'x-ratelimit-reset-requests': '1m30s' }, '{}').retryAfterMs, 90_000);
+    assert.equal(a.classifyError(429, { 'x-ratelimit-reset-tokens': '20ms' }, '{}').retryAfterMs, 20);
+    assert.equal(a.classifyError(429, { 'Retry-After': '3' }, '{}').retryAfterMs, 3000);
+    assert.equal(a.classifyError(429, { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' }, '{}').retryAfterMs, undefined);
+  });
+
+  it('sends a tool result that holds an image back as a client error', () => {
+    const req = richRequest({ messages: [{ role: 'tool', toolCallId: 'c', content: [{ type: 'image', mediaType: 'image/png', data: 'AA==' }] }] });
+    assert.throws(() => a.buildChatRequest(req, target(settings('openai'), 'gpt-4o')), { code: 'SY_ERR_BAD_REQUEST' });
+  });
+});
+
+describe('azure', () => {
+  const a = getAdapter('azure');
+  it('uses the model as deployment when unmapped, a configured api-version, and a base URL ending in /openai', () => {
+    const t = target(settings('azure', { baseUrl: 'https://r.openai.azure.com/openai', options: { api_version: '2025-01-01-preview' } }), 'gpt-4o-mini');
+    assert.equal(a.buildChatRequest(richRequest(), t).path, '/openai/deployments/gpt-4o-mini/chat/completions?api-version=2025-01-01-preview');
+  });
+
+  it('refuses to build without a base URL', () => {
+    assert.throws(() => a.buildChatRequest(richRequest(), target(settings('azure'), 'gpt-4o')), { code: 'SY_ERR_INTERNAL' });
+  });
+});
+
+describe('openai-compatible', () => {
+  const a = getAdapter('openai-compatible');
+  const withAuth = (auth: unknown, key = 'k-1') =>
+    a.buildChatRequest(richRequest(), target(settings('openai-compatible', { id: 'x', baseUrl: 'http://localhost:11434/v1', options: auth === undefined ? {} : { auth } }), 'llama3.2', key)).headers;
+
+  it('auth bearer (default), header:<name>, none', () => {
+    assert.equal(withAuth(undefined).authorization, 'Bearer k-1');
+    assert.equal(withAuth('bearer').authorization, 'Bearer k-1');
+    const h = withAuth('header:X-Api-Key');
+    assert.equal(h['x-api-key'], 'k-1');
+    assert.equal(h.authorization, undefined);
+    assert.equal(withAuth('none').authorization, undefined);
+    assert.equal(withAuth('bearer', '').authorization, undefined);
+  });
+
+  it('rejects a malformed auth option clearly', () => {
+    assert.equal(authOptionProblem('basic'), 'options.auth must be "bearer", "none" or "header:<header name>"');
+    assert.equal(authOptionProblem('header:'), 'options.auth must be "bearer", "none" or "header:<header name>"');
+    assert.equal(authOptionProblem('header:x-key'), undefined);
+    assert.throws(() => withAuth('basic'), { code: 'SY_ERR_INTERNAL', message: /provider "x": options.auth/ });
+  });
+
+  it('requires a base URL and sends max_tokens', () => {
+    assert.throws(() => a.buildChatRequest(richRequest(), target(settings('openai-compatible'), 'm')), { code: 'SY_ERR_INTERNAL' });
+    const spec = a.buildChatRequest(richRequest(), target(settings('openai-compatible', { baseUrl: 'https://api.mistral.ai/v1' }), 'mistral-large-latest'));
+    assert.equal(spec.origin, 'https://api.mistral.ai');
+    assert.equal(body(spec).max_tokens, 256);
+  });
+});
+
+describe('anthropic', () => {
+  const a = getAdapter('anthropic');
+  const t = target(settings('anthropic'), 'claude-sonnet-4-20250514');
+
+  it('defaults max_tokens to 4096 and leaves JSON mode out', () => {
+    const b = body(a.buildChatRequest(richRequest({ maxTokens: undefined }), t));
+    assert.equal(b.max_tokens, 4096);
+    assert.equal(b.response_format, undefined);
+  });
+
+  it('merges parallel tool results and the user text after them into one user turn', () => {
+    const b = body(a.buildChatRequest(richRequest({
+      system: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Weather in Paris and Rome?' }] },
+        { role: 'assistant', content: [{ type: 'text', text: '' }], toolCalls: [{ id: 't1', name: 'get_weather', arguments: '{"city":"Paris"}' }, { id: 't2', name: 'get_weather', arguments: '' }] },
+        { role: 'tool', toolCallId: 't1', content: [{ type: 'text', text: '21C' }] },
+        { role: 'tool', toolCallId: 't2', content: [{ type: 'text', text: 'no such city' }], isError: true },
+        { role: 'user', content: [{ type: 'text', text: 'Thanks' }] },
+      ],
+    }), t));
+    assert.deepEqual(b.system, [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }]);
+    assert.deepEqual(b.messages, [
+      { role: 'user', content: [{ type: 'text', text: 'Weather in Paris and Rome?' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'get_weather', input: { city: 'Paris' } }, { type: 'tool_use', id: 't2', name: 'get_weather', input: {} }] },
+      { role: 'user', content: [
+        { type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: '21C' }] },
+        { type: 'tool_result', tool_use_id: 't2', content: [{ type: 'text', text: 'no such city' }], is_error: true },
+        { type: 'text', text: 'Thanks' },
+      ] },
+    ]);
+  });
+
+  it('sends image URLs as url sources', () => {
+    const b = body(a.buildChatRequest(richRequest({ messages: [{ role: 'user', content: [{ type: 'image_url', url: 'https://example.com/cat.png' }] }] }), t));
+    assert.deepEqual(b.messages, [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/cat.png' } }] }]);
+  });
+
+  it('rejects tool-call arguments in the history that are not a JSON object', () => {
+    for (const args of ['{bad', '[1,2]']) {
+      const req = richRequest({ messages: [{ role: 'assistant', content: [], toolCalls: [{ id: 'c', name: 'f', arguments: args }] }] });
+      assert.throws(() => a.buildChatRequest(req, t), { code: 'SY_ERR_BAD_REQUEST', message: /messages\[0\]\.tool_calls\[0\]/ });
+    }
+  });
+
+  it('honours anthropic_version and a base URL ending in /v1', () => {
+    const spec = a.buildChatRequest(richRequest(), target(settings('anthropic', { baseUrl: 'https://gw.example.com/anthropic/v1', options: { anthropic_version: '2024-01-01' } }), 'claude'));
+    assert.equal(spec.origin, 'https://gw.example.com');
+    assert.equal(spec.path, '/anthropic/v1/messages');
+    assert.equal(spec.headers['anthropic-version'], '2024-01-01');
+  });
+
+  it('classifies overloaded_error as overloaded whatever the status', () => {
+    const overloaded = JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    assert.equal(a.classifyError(500, {}, overloaded).kind, 'overloaded');
+    assert.equal(a.classifyError(529, {}, overloaded).providerCode, 'overloaded_error');
+  });
+
+  it('counts cache reads and writes into input tokens', () => {
+    const res = a.parseChatResponse({ id: 'm', model: 'c', content: [], stop_reason: 'end_turn', usage: { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 7 } }, t);
+    assert.deepEqual(res.usage, { inputTokens: 1103, outputTokens: 7, cachedInputTokens: 1000 });
+  });
+});
+
+describe('gemini', () => {
+  const a = getAdapter('gemini');
+  const t = target(settings('gemini'), 'models/gemini-2.5-pro', 'AIza');
+
+  it('strips a models/ prefix and keeps a versioned base URL', () => {
+    assert.equal(a.buildChatRequest(richRequest(), t).path, '/v1beta/models/gemini-2.5-pro:generateContent');
+    const v1 = target(settings('gemini', { baseUrl: 'https://generativelanguage.googleapis.com/v1' }), 'gemini-2.5-pro');
+    assert.equal(a.buildChatRequest(richRequest(), v1).path, '/v1/models/gemini-2.5-pro:generateContent');
+  });
+
+  it('json_object asks for JSON without a schema; text adds nothing', () => {
+    const gen = (f: 'json_object' | 'text') => body(a.buildChatRequest(richRequest({ responseFormat: { type: f }, maxTokens: undefined, temperature: undefined, topP: undefined, stop: undefined }), t)).generationConfig;
+    assert.deepEqual(gen('json_object'), { responseMimeType: 'application/json' });
+    assert.equal(gen('text'), undefined);
+  });
+
+  it('answers a tool result by function name, and an error result under "error"', () => {
+    const b = body(a.buildChatRequest(richRequest({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'go' }] },
+        { role: 'assistant', content: [], toolCalls: [{ id: 'a', name: 'f1', arguments: '{}' }, { id: 'b', name: 'f2', arguments: '{"x":1}' }] },
+        { role: 'tool', toolCallId: 'a', content: [{ type: 'text', text: 'ok' }] },
+        { role: 'tool', toolCallId: 'b', content: [{ type: 'text', text: 'boom' }], isError: true },
+      ],
+    }), t));
+    assert.deepEqual((b.contents as unknown[]).slice(1), [
+      { role: 'model', parts: [{ functionCall: { name: 'f1', args: {} } }, { functionCall: { name: 'f2', args: { x: 1 } } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'f1', response: { output: 'ok' } } }, { functionResponse: { name: 'f2', response: { error: 'boom' } } }] },
+    ]);
+  });
+
+  it('rejects what Gemini cannot take as client errors', () => {
+    const url = richRequest({ messages: [{ role: 'user', content: [{ type: 'image_url', url: 'https://example.com/a.png' }] }] });
+    assert.throws(() => a.buildChatRequest(url, t), { code: 'SY_ERR_BAD_REQUEST', message: /cannot fetch image URLs/ });
+    const orphan = richRequest({ messages: [{ role: 'tool', toolCallId: 'nope', content: [] }] });
+    assert.throws(() => a.buildChatRequest(orphan, t), { code: 'SY_ERR_BAD_REQUEST', message: /matches no earlier tool call/ });
+  });
+
+  it('a blocked prompt is a content_filter finish', () => {
+    const res = a.parseChatResponse({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 } }, t);
+    assert.equal(res.finishReason, 'content_filter');
+    assert.equal(res.usage.inputTokens, 4);
+  });
+
+  it('counts thinking tokens as output and skips thought parts', () => {
+    const res = a.parseChatResponse({
+      candidates: [{ content: { role: 'model', parts: [{ text: 'hmm', thought: true }, { text: 'Hi' }] }, finishReason: 'STOP' }],
+      usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2, thoughtsTokenCount: 30, totalTokenCount: 37 },
+    }, t);
+    assert.equal(res.text, 'Hi');
+    assert.deepEqual(res.usage, { inputTokens: 5, outputTokens: 32 });
+  });
+
+  it('reads RetryInfo and treats API_KEY_INVALID as an auth error', () => {
+    const quota = JSON.stringify({ error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details: [
+      { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [] },
+      { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '37s' },
+    ] } });
+    const info = a.classifyError(429, {}, quota);
+    assert.equal(info.retryAfterMs, 37_000);
+    assert.equal(info.providerCode, 'RESOURCE_EXHAUSTED');
+    const badKey = JSON.stringify([{ error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT', details: [
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
+    ] } }]);
+    const auth = a.classifyError(400, {}, badKey);
+    assert.equal(auth.kind, 'auth_error');
+    assert.match(auth.message, /API key not valid/);
+  });
+});
+
+describe('anthropic stream details', () => {
+  it('a tool call without parameters gets "{}" as its arguments', () => {
+    const ev = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+    const d = getAdapter('anthropic').createStreamDecoder(target(settings('anthropic'), 'c'));
+    const events = d.push([
+      ev('message_start', { type: 'message_start', message: { id: 'm', model: 'c', usage: { input_tokens: 1, output_tokens: 0 } } }),
+      ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 't', name: 'now', input: {} } }),
+      ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } }),
+      ev('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    ].join(''));
+    assert.deepEqual(events.slice(1), [{ type: 'tool_call_start', index: 0, id: 't', name: 'now' }, { type: 'tool_call_delta', index: 0, arguments: '{}' }]);
+  });
+});

@@ -1,0 +1,271 @@
+/** Client dialects end to end: client JSON → canonical → every provider's wire, and back. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { getAdapter } from '../../src/providers/index.js';
+import { parseAnthropicMessagesRequest } from '../../src/wire/anthropic/intake.js';
+import { toAnthropicBody } from '../../src/wire/anthropic/request.js';
+import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../../src/wire/dialects.js';
+import { toGeminiBody } from '../../src/wire/gemini/request.js';
+import { parseOpenAIChatRequest } from '../../src/wire/openai/intake.js';
+import { toOpenAIChatBody } from '../../src/wire/openai/request.js';
+import { adapterCases } from './cases.js';
+import { decodeAll, digest, settings, target } from './fixtures.js';
+
+const LOOKUP_SCHEMA = { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] };
+const WEATHER_SCHEMA = { type: 'object', properties: { city: { type: 'string' } } };
+const OPENAI_OPTS = { maxTokensField: 'max_completion_tokens', streamUsage: true } as const;
+
+const openaiClientBody = {
+  model: 'gpt-4o',
+  messages: [
+    { role: 'developer', content: 'Answer in French.' },
+    { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
+    { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQSkZJRg==', detail: 'low' } }] },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }] },
+    { role: 'tool', tool_call_id: 'call_a', content: 'A cat.' },
+    { role: 'user', content: 'Thanks!', name: 'bob' },
+  ],
+  tools: [{ type: 'function', function: { name: 'lookup', description: 'Look things up', parameters: LOOKUP_SCHEMA } }],
+  tool_choice: { type: 'function', function: { name: 'lookup' } },
+  max_completion_tokens: 300,
+  temperature: 0.5,
+  top_p: 1,
+  stop: 'STOP',
+  stream: true,
+  stream_options: { include_usage: true },
+  response_format: { type: 'json_object' },
+  user: 'u1',
+  n: 1,
+  seed: 7,
+};
+
+const anthropicClientBody = {
+  model: 'claude-sonnet-4-20250514',
+  max_tokens: 1024,
+  system: [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }],
+  messages: [
+    { role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }, { type: 'text', text: 'Describe it, then check the weather.' }] },
+    { role: 'assistant', content: [
+      { type: 'thinking', thinking: 'The user wants…', signature: 'sig' },
+      { type: 'text', text: 'A chart.' },
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } },
+    ] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Snow' }, { type: 'text', text: 'And tomorrow?' }] },
+  ],
+  tools: [{ name: 'get_weather', description: 'Weather now', input_schema: WEATHER_SCHEMA }],
+  tool_choice: { type: 'any' },
+  stop_sequences: ['\n\nHuman:'],
+  temperature: 0.7,
+  top_k: 40,
+  metadata: { user_id: 'abc' },
+};
+
+describe('OpenAI client dialect', () => {
+  const { request, clientOptions } = parseOpenAIChatRequest(structuredClone(openaiClientBody));
+
+  it('parses into canonical, with include_usage as a client option', () => {
+    assert.deepEqual(clientOptions, { includeUsage: true });
+    assert.deepEqual(request.system, [{ type: 'text', text: 'Answer in French.' }, { type: 'text', text: 'Be brief.' }]);
+    assert.deepEqual(request.messages[0], { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', mediaType: 'image/jpeg', data: '/9j/4AAQSkZJRg==' }] });
+    assert.deepEqual(request.toolChoice, { name: 'lookup' });
+    assert.equal(request.maxTokens, 300);
+    assert.deepEqual(request.stop, ['STOP']);
+    assert.equal(request.stream, true);
+    assert.deepEqual(request.responseFormat, { type: 'json_object' });
+  });
+
+  it('→ Anthropic wire', () => {
+    assert.deepEqual(toAnthropicBody(request, 'claude-sonnet-4-20250514'), {
+      model: 'claude-sonnet-4-20250514',
+      max_tokens: 300,
+      system: [{ type: 'text', text: 'Answer in French.' }, { type: 'text', text: 'Be brief.' }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/4AAQSkZJRg==' } }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'call_a', name: 'lookup', input: { q: 'cat' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_a', content: [{ type: 'text', text: 'A cat.' }] }, { type: 'text', text: 'Thanks!' }] },
+      ],
+      tools: [{ name: 'lookup', description: 'Look things up', input_schema: LOOKUP_SCHEMA }],
+      tool_choice: { type: 'tool', name: 'lookup' },
+      temperature: 0.5,
+      top_p: 1,
+      stop_sequences: ['STOP'],
+      metadata: { user_id: 'u1' },
+      stream: true,
+    });
+  });
+
+  it('→ Gemini wire', () => {
+    assert.deepEqual(toGeminiBody(request), {
+      contents: [
+        { role: 'user', parts: [{ text: 'What is this?' }, { inlineData: { mimeType: 'image/jpeg', data: '/9j/4AAQSkZJRg==' } }] },
+        { role: 'model', parts: [{ functionCall: { name: 'lookup', args: { q: 'cat' } } }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'lookup', response: { output: 'A cat.' } } }, { text: 'Thanks!' }] },
+      ],
+      systemInstruction: { parts: [{ text: 'Answer in French.' }, { text: 'Be brief.' }] },
+      tools: [{ functionDeclarations: [{ name: 'lookup', description: 'Look things up', parametersJsonSchema: LOOKUP_SCHEMA }] }],
+      toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['lookup'] } },
+      generationConfig: { maxOutputTokens: 300, temperature: 0.5, topP: 1, stopSequences: ['STOP'], responseMimeType: 'application/json' },
+    });
+  });
+
+  it('→ OpenAI wire keeps the request intact (system prompts joined)', () => {
+    const wire = toOpenAIChatBody(request, 'gpt-4o', OPENAI_OPTS);
+    const expected = structuredClone(openaiClientBody) as Record<string, unknown>;
+    const msgs = (expected.messages as Record<string, unknown>[]).slice(2);
+    delete msgs[msgs.length - 1].name;
+    (msgs[0].content as Record<string, unknown>[])[1] = { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQSkZJRg==' } };
+    expected.messages = [{ role: 'system', content: 'Answer in French.\n\nBe brief.' }, ...msgs];
+    expected.stop = ['STOP'];
+    delete expected.n;
+    delete expected.seed;
+    assert.deepEqual(wire, expected);
+  });
+
+  it('accepts the minimal body and image URLs given as a string', () => {
+    const { request: r, clientOptions: o } = parseOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'https://x.test/a.png' }] }] });
+    assert.deepEqual(o, { includeUsage: false });
+    assert.equal(r.stream, false);
+    assert.deepEqual(r.messages[0].content, [{ type: 'image_url', url: 'https://x.test/a.png' }]);
+  });
+});
+
+describe('Anthropic client dialect', () => {
+  const { request, clientOptions } = parseAnthropicMessagesRequest(structuredClone(anthropicClientBody));
+
+  it('parses into canonical: tool_result first, thinking dropped, usage always on', () => {
+    assert.deepEqual(clientOptions, { includeUsage: true });
+    assert.deepEqual(request.messages.map((m) => m.role), ['user', 'assistant', 'tool', 'user']);
+    assert.deepEqual(request.messages[1], { role: 'assistant', content: [{ type: 'text', text: 'A chart.' }], toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Oslo"}' }] });
+    assert.equal(request.toolChoice, 'required');
+    assert.equal(request.user, 'abc');
+  });
+
+  it('→ OpenAI wire', () => {
+    assert.deepEqual(toOpenAIChatBody(request, 'gpt-4o', OPENAI_OPTS), {
+      model: 'gpt-4o',
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }, { type: 'text', text: 'Describe it, then check the weather.' }] },
+        { role: 'assistant', content: 'A chart.', tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'Snow' },
+        { role: 'user', content: 'And tomorrow?' },
+      ],
+      tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters: WEATHER_SCHEMA } }],
+      tool_choice: 'required',
+      max_completion_tokens: 1024,
+      temperature: 0.7,
+      stop: ['\n\nHuman:'],
+      user: 'abc',
+    });
+  });
+
+  it('→ Gemini wire', () => {
+    assert.deepEqual(toGeminiBody(request), {
+      contents: [
+        { role: 'user', parts: [{ inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }, { text: 'Describe it, then check the weather.' }] },
+        { role: 'model', parts: [{ text: 'A chart.' }, { functionCall: { name: 'get_weather', args: { city: 'Oslo' } } }] },
+        { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: 'Snow' } } }, { text: 'And tomorrow?' }] },
+      ],
+      systemInstruction: { parts: [{ text: 'You are terse.' }] },
+      tools: [{ functionDeclarations: [{ name: 'get_weather', description: 'Weather now', parametersJsonSchema: WEATHER_SCHEMA }] }],
+      toolConfig: { functionCallingConfig: { mode: 'ANY' } },
+      generationConfig: { maxOutputTokens: 1024, temperature: 0.7, stopSequences: ['\n\nHuman:'] },
+    });
+  });
+
+  it('→ Anthropic wire reproduces the conversation', () => {
+    const wire = toAnthropicBody(request, 'claude-sonnet-4-20250514');
+    assert.deepEqual(wire.messages, [
+      anthropicClientBody.messages[0],
+      { role: 'assistant', content: [{ type: 'text', text: 'A chart.' }, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'Snow' }] }, { type: 'text', text: 'And tomorrow?' }] },
+    ]);
+    assert.equal(wire.system, 'You are terse.');
+    assert.deepEqual(wire.tool_choice, { type: 'any' });
+    assert.equal(wire.max_tokens, 1024);
+  });
+});
+
+describe('responses rendered in the client dialect', () => {
+  const cases = Object.fromEntries(adapterCases().map((c) => [c.name, c]));
+
+  it('Anthropic upstream → OpenAI chat.completion, cached tokens included', () => {
+    const c = cases.anthropic;
+    const res = c.adapter.parseChatResponse(c.toolResponse, c.target);
+    assert.deepEqual(CHAT_DIALECTS.openai.renderChatResponse(res, { created: 1718000000, model: 'claude-sonnet-4' }), {
+      id: 'msg_01abc',
+      object: 'chat.completion',
+      created: 1718000000,
+      model: 'claude-sonnet-4',
+      choices: [{
+        index: 0,
+        message: { role: 'assistant', content: 'Let me check.', refusal: null, tool_calls: [{ id: 'toolu_01A', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        logprobs: null,
+        finish_reason: 'tool_calls',
+      }],
+      usage: { prompt_tokens: 20, completion_tokens: 10, total_tokens: 30, prompt_tokens_details: { cached_tokens: 5 } },
+    });
+  });
+
+  it('OpenAI upstream → Anthropic message, cache reads split out of input_tokens', () => {
+    const c = cases.openai;
+    const res = c.adapter.parseChatResponse(c.toolResponse, c.target);
+    assert.deepEqual(CHAT_DIALECTS.anthropic.renderChatResponse(res, { created: 0 }), {
+      id: 'chatcmpl-abc123',
+      type: 'message',
+      role: 'assistant',
+      model: 'gpt-4o-2024-08-06',
+      content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: 'call_abc', name: 'get_weather', input: { city: 'Paris' } }],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 15, cache_creation_input_tokens: 0, cache_read_input_tokens: 5, output_tokens: 10 },
+    });
+  });
+
+  it('maps finish reasons across dialects', () => {
+    const c = cases.gemini;
+    const pairs: [string, string, string][] = [['STOP', 'stop', 'end_turn'], ['MAX_TOKENS', 'length', 'max_tokens'], ['SAFETY', 'content_filter', 'refusal'], ['MALFORMED_FUNCTION_CALL', 'stop', 'end_turn']];
+    for (const [wire, oa, an] of pairs) {
+      const res = c.adapter.parseChatResponse(c.finishResponse(wire), c.target);
+      const o = CHAT_DIALECTS.openai.renderChatResponse(res, { created: 1 }) as { choices: { finish_reason: string }[] };
+      assert.equal(o.choices[0].finish_reason, oa);
+      assert.equal(CHAT_DIALECTS.anthropic.renderChatResponse(res, { created: 1 }).stop_reason, an);
+    }
+  });
+
+  it('an empty reply still has a text block / string content', () => {
+    const res = { id: 'x', model: 'm', text: '', toolCalls: [], finishReason: 'stop' as const, usage: { inputTokens: 1, outputTokens: 0 } };
+    assert.deepEqual(CHAT_DIALECTS.anthropic.renderChatResponse(res, { created: 1 }).content, [{ type: 'text', text: '' }]);
+    const o = CHAT_DIALECTS.openai.renderChatResponse(res, { created: 1 }) as { choices: { message: { content: unknown } }[] };
+    assert.equal(o.choices[0].message.content, '');
+  });
+});
+
+describe('streams transcoded between dialects', () => {
+  for (const c of adapterCases()) {
+    for (const dialect of ['openai', 'anthropic'] as const) {
+      it(`${c.name} upstream → ${dialect} client frames → decodes to the same stream`, () => {
+        const upstream = decodeAll(c.adapter.createStreamDecoder(c.target), [c.stream]);
+        const enc = CHAT_DIALECTS[dialect].createStreamEncoder({ includeUsage: true, created: 1718000000 });
+        const frames = upstream.map((e) => enc.push(e)).join('');
+        const back = getAdapter(dialect).createStreamDecoder(target(settings(dialect), 'x'));
+        const round = decodeAll(back, [frames]);
+        assert.deepEqual(digest(round), digest(upstream));
+      });
+    }
+  }
+});
+
+describe('OpenAI embeddings dialect', () => {
+  it('parses input as string or list, and renders floats or base64', () => {
+    const { request, clientOptions } = parseOpenAIEmbeddingsRequest({ model: 'text-embedding-3-small', input: 'hi', encoding_format: 'base64', dimensions: 2 });
+    assert.deepEqual(request, { kind: 'embeddings', model: 'text-embedding-3-small', input: ['hi'], dimensions: 2 });
+    const res = { model: 'text-embedding-3-small', data: [[0.5, -0.25]], usage: { inputTokens: 1, outputTokens: 0 } };
+    const out = renderOpenAIEmbeddingsResponse(res, clientOptions) as { data: { embedding: string }[]; usage: unknown };
+    const bytes = Buffer.from(out.data[0].embedding, 'base64');
+    assert.deepEqual([...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)], [0.5, -0.25]);
+    assert.deepEqual(out.usage, { prompt_tokens: 1, total_tokens: 1 });
+    const floats = renderOpenAIEmbeddingsResponse(res, { encodingFormat: 'float' }) as { data: { object: string; index: number; embedding: number[] }[] };
+    assert.deepEqual(floats.data, [{ object: 'embedding', index: 0, embedding: [0.5, -0.25] }]);
+  });
+});

@@ -1,0 +1,113 @@
+/** The client-dialect stream encoders, frame by frame. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StreamEvent } from '../../src/canonical.js';
+import { createAnthropicStreamEncoder } from '../../src/wire/anthropic/stream-encoder.js';
+import { createOpenAIStreamEncoder } from '../../src/wire/openai/stream-encoder.js';
+
+const EVENTS: StreamEvent[] = [
+  { type: 'start', id: 'chatcmpl-1', model: 'gpt-4o' },
+  { type: 'text', text: 'Hi "there"' },
+  { type: 'tool_call_start', index: 0, id: 'call_1', name: 'f' },
+  { type: 'tool_call_delta', index: 0, arguments: '{"a":' },
+  { type: 'tool_call_delta', index: 0, arguments: '1}' },
+  { type: 'finish', finishReason: 'tool_calls' },
+  { type: 'usage', usage: { inputTokens: 12, outputTokens: 5, cachedInputTokens: 2 } },
+  { type: 'end' },
+];
+
+const encode = (enc: { push(e: StreamEvent): string }, events: StreamEvent[]): string[] => events.map((e) => enc.push(e));
+
+describe('OpenAI stream encoder', () => {
+  const head = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1718000000,"model":"gpt-4o","choices":[';
+
+  it('emits chat.completion.chunk frames, the usage chunk and [DONE]', () => {
+    const frames = encode(createOpenAIStreamEncoder({ includeUsage: true, created: 1718000000 }), EVENTS);
+    assert.deepEqual(frames, [
+      `data: ${head}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`,
+      `data: ${head}{"index":0,"delta":{"content":"Hi \\"there\\""},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`,
+      `data: ${head}{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":""}}]},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`,
+      `data: ${head}{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"a\\":"}}]},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`,
+      `data: ${head}{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"1}"}}]},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`,
+      `data: ${head}{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}],"usage":null}\n\n`,
+      `data: ${head}],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":2}}}\n\n`,
+      'data: [DONE]\n\n',
+    ]);
+    for (const f of frames.slice(0, -1)) JSON.parse(f.slice(6));
+  });
+
+  it('without include_usage: no usage field and no usage chunk', () => {
+    const frames = encode(createOpenAIStreamEncoder({ includeUsage: false, created: 1718000000, model: 'alias' }), EVENTS);
+    assert.equal(frames[1], 'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1718000000,"model":"alias","choices":[{"index":0,"delta":{"content":"Hi \\"there\\""},"logprobs":null,"finish_reason":null}]}\n\n');
+    assert.equal(frames[6], '');
+    assert.equal(frames[7], 'data: [DONE]\n\n');
+  });
+
+  it('an error goes in-band, without [DONE], and closes the stream', () => {
+    const enc = createOpenAIStreamEncoder({ includeUsage: true, created: 1 });
+    enc.push(EVENTS[0]);
+    enc.push(EVENTS[1]);
+    const err = enc.push({ type: 'error', message: 'upstream stream ended without terminator' });
+    assert.equal(err, 'data: {"error":{"message":"upstream stream ended without terminator","type":"server_error","param":null,"code":"SY_ERR_STREAM_INTERRUPTED"}}\n\n');
+    assert.equal(enc.closed, true);
+    assert.equal(enc.push({ type: 'end' }), '');
+    assert.equal(enc.push({ type: 'text', text: 'late' }), '');
+  });
+
+  it('opens the stream itself if the first event is not start', () => {
+    const out = createOpenAIStreamEncoder({ includeUsage: false, created: 1 }).push({ type: 'text', text: 'x' });
+    assert.equal(out.split('\n\n').length, 3);
+    assert.match(out, /"role":"assistant"/);
+  });
+});
+
+describe('Anthropic stream encoder', () => {
+  const ev = (name: string, data: string) => `event: ${name}\ndata: ${data}\n\n`;
+
+  it('emits message_start, content blocks, message_delta with usage and message_stop', () => {
+    const out = encode(createAnthropicStreamEncoder({ includeUsage: true, created: 1 }), EVENTS).join('');
+    assert.equal(out, [
+      ev('message_start', '{"type":"message_start","message":{"id":"chatcmpl-1","type":"message","role":"assistant","model":"gpt-4o","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}}'),
+      ev('content_block_start', '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}'),
+      ev('content_block_delta', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi \\"there\\""}}'),
+      ev('content_block_stop', '{"type":"content_block_stop","index":0}'),
+      ev('content_block_start', '{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"call_1","name":"f","input":{}}}'),
+      ev('content_block_delta', '{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}}'),
+      ev('content_block_delta', '{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"1}"}}'),
+      ev('content_block_stop', '{"type":"content_block_stop","index":1}'),
+      ev('message_delta', '{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"input_tokens":10,"cache_creation_input_tokens":0,"cache_read_input_tokens":2,"output_tokens":5}}'),
+      ev('message_stop', '{"type":"message_stop"}'),
+    ].join(''));
+  });
+
+  it('keeps consecutive text in one block and opens a new one after a tool call', () => {
+    const enc = createAnthropicStreamEncoder({ includeUsage: true, created: 1 });
+    const out = encode(enc, [
+      { type: 'start', id: 'm', model: 'x' },
+      { type: 'text', text: 'a' }, { type: 'text', text: 'b' },
+      { type: 'tool_call_start', index: 0, id: 't', name: 'f' },
+      { type: 'text', text: 'c' },
+      { type: 'finish', finishReason: 'length' },
+      { type: 'end' },
+    ]).join('');
+    assert.equal((out.match(/event: content_block_start/g) ?? []).length, 3);
+    assert.equal((out.match(/event: content_block_stop/g) ?? []).length, 3);
+    assert.match(out, /"stop_reason":"max_tokens"/);
+    assert.match(out, /"usage":\{"output_tokens":0\}/);
+  });
+
+  it('an error goes in-band as event: error, without message_stop', () => {
+    const enc = createAnthropicStreamEncoder({ includeUsage: true, created: 1 });
+    enc.push(EVENTS[0]);
+    enc.push(EVENTS[1]);
+    assert.equal(enc.push({ type: 'error', message: 'Overloaded', errorType: 'overloaded_error', status: 529 }),
+      ev('error', '{"type":"error","error":{"type":"overloaded_error","code":"SY_ERR_STREAM_INTERRUPTED","message":"Overloaded"}}'));
+    assert.equal(enc.closed, true);
+    assert.equal(enc.push({ type: 'end' }), '');
+  });
+
+  it('reports a provider error type the client does not know as api_error', () => {
+    const enc = createAnthropicStreamEncoder({ includeUsage: true, created: 1 });
+    assert.match(enc.push({ type: 'error', message: 'x', errorType: 'UNAVAILABLE' }), /"type":"api_error"/);
+  });
+});
