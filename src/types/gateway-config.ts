@@ -1,20 +1,15 @@
 /* Generated from schema/gateway.schema.json by scripts/gen-types.mjs. Do not edit: edit the schema and run `npm run gen:types`. */
 
 /**
- * A literal value, or `env.NAME` to read the environment variable NAME at load.
+ * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
  *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
  * via the `definition` "SecretRef".
  */
 export type SecretRef = string;
 /**
- * A duration: 500ms, 30s, 1m, 1h, 1d, 1w, 1M (calendar month).
+ * Why an attempt ended and the dispatcher moved on.
  *
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "Duration".
- */
-export type Duration = string;
-/**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
  * via the `definition` "FallbackReason".
  */
@@ -31,46 +26,31 @@ export type FallbackReason =
   | 'rate_limit_exceeded'
   | 'model_not_allowed';
 /**
+ * A duration: a whole number followed by ms, s, m, h, d, w or M (calendar month). Examples: 500ms, 30s, 1m, 1h, 1d, 1w, 1M.
+ *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "Customer".
+ * via the `definition` "Duration".
  */
-export type Customer = Principal & {
-  id: string;
-};
-/**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "Team".
- */
-export type Team = Principal & {
-  id: string;
-  customer?: string;
-};
-/**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "VirtualKey".
- */
-export type VirtualKey = Principal & {
-  id: string;
-  key_hash: string;
-  team?: string;
-  customer?: string;
-};
+export type Duration = string;
 
 /**
  * Switchyard gateway configuration (switchyard.yaml).
  */
 export interface GatewayConfig {
+  /**
+   * Path or URL of this JSON Schema, for editor autocompletion: `./schema/gateway.schema.json`.
+   */
   $schema?: string;
   server?: ServerConfig;
   upstream?: UpstreamConfig;
   /**
-   * Providers by id. The id is what rules and `provider/model` names use.
+   * Providers by id (lowercase letters, digits, `-`, `_`). The id is what rules, aliases and `provider/model` names use.
    */
   providers: {
     [k: string]: ProviderConfig;
   };
   /**
-   * Model aliases: a requested model name mapped to `provider/model` or to another model name.
+   * Model aliases: a requested model name mapped to `provider/model` (a configured provider) or to a model name some provider key allows. Example: `fast: groq/llama-3.3-70b-versatile`.
    */
   aliases?: {
     [k: string]: string;
@@ -78,25 +58,45 @@ export interface GatewayConfig {
   routing?: RoutingConfig;
   dispatch?: DispatchConfig;
   governance?: GovernanceConfig;
+  /**
+   * Where the routing rule files are.
+   */
   rules?: {
     /**
-     * Rule files or folders (relative to the config file). Default: [rules/].
+     * Rule files or folders, relative to the config file. Default: `rules/` beside the config file, when it exists.
      */
     paths?: string[];
   };
   audit?: AuditConfig;
+  /**
+   * Process log (pino) settings.
+   */
   logging?: {
+    /**
+     * Minimum log level. Default: info.
+     */
     level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   };
 }
 /**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "ServerConfig".
+ * The HTTP listener: address, limits, admin credential and response headers.
  */
 export interface ServerConfig {
+  /**
+   * TCP port to listen on (0 picks a free port). Default: 8080.
+   */
   port?: number;
+  /**
+   * Address to bind. Default: 127.0.0.1 (use 0.0.0.0 to accept remote connections).
+   */
   host?: string;
+  /**
+   * Largest request body accepted, in bytes. Default: 4 MiB.
+   */
   body_limit_bytes?: number;
+  /**
+   * Deepest JSON nesting accepted in a request body. Default: 64.
+   */
   max_json_depth?: number;
   /**
    * Credential for /admin/* (Bearer or x-switchyard-admin-token). Admin routes are disabled when unset.
@@ -114,17 +114,34 @@ export interface ServerConfig {
    * Serve requests without a virtual key (the embedded default does; a warning is logged at start).
    */
   allow_unauthenticated?: boolean;
+  /**
+   * On SIGTERM, how long in-flight requests may finish before the process exits. Default: 10000.
+   */
   shutdown_grace_ms?: number;
 }
 /**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "UpstreamConfig".
+ * HTTP client settings for calls to providers (timeouts, connection pool, forwarded headers).
  */
 export interface UpstreamConfig {
+  /**
+   * TCP/TLS connect timeout per upstream connection. Default: 5000.
+   */
   connect_timeout_ms?: number;
+  /**
+   * Time to receive the upstream response headers. Default: 60000.
+   */
   headers_timeout_ms?: number;
+  /**
+   * Time allowed between two chunks of the upstream body. Default: 60000.
+   */
   body_timeout_ms?: number;
+  /**
+   * Largest non-streaming upstream response accepted. Default: 32 MiB.
+   */
   max_response_bytes?: number;
+  /**
+   * Connection pool size per provider origin. Default: 128.
+   */
   connections_per_origin?: number;
   /**
    * Client headers forwarded upstream (lowercase). Credentials and hop-by-hop headers never are.
@@ -132,34 +149,58 @@ export interface UpstreamConfig {
   forward_headers?: string[];
 }
 /**
+ * One upstream provider: its type, endpoint, keys, weight in balancing and limits.
+ *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
  * via the `definition` "ProviderConfig".
  */
 export interface ProviderConfig {
+  /**
+   * Wire protocol: openai, azure (Azure OpenAI; needs base_url and options.api_version), anthropic, gemini, openai-compatible (Groq, Mistral, OpenRouter, Ollama, vLLM, ...; needs base_url) or mock (built in, no network, no key).
+   */
   type: 'openai' | 'azure' | 'anthropic' | 'gemini' | 'openai-compatible' | 'mock';
+  /**
+   * A disabled provider is never routed to, and its `env.` keys may be unset. Default: true.
+   */
   enabled?: boolean;
+  /**
+   * API base URL, e.g. `https://api.groq.com/openai/v1`. Defaults to the official endpoint for openai, anthropic and gemini; required for azure and openai-compatible.
+   */
   base_url?: string;
   /**
-   * Share of unmatched traffic (auto-normalized). 0: serves only when a rule or a pinned provider/model names it.
+   * Share of unmatched traffic (auto-normalized across providers). 0: serves only when a rule or a pinned `provider/model` names it. Default: 1.
    */
   weight?: number;
   /**
    * Models this provider serves (glob `*` allowed). Keys may narrow it further. Default: any model a key allows.
    */
   models?: string[];
+  /**
+   * Extra headers sent upstream on every request. Values may be `env.NAME`.
+   */
   headers?: {
-    [k: string]: string;
+    [k: string]: SecretRef;
   };
   /**
-   * Type-specific options: azure {api_version, deployments}, openai-compatible {auth}, mock {latency_ms, chunk_delay_ms, chunks, output_tokens, fail_rate, dimensions}.
+   * Type-specific options. azure: {api_version (required), deployments: {model: deployment}}; openai-compatible: {auth: bearer | none}; mock: {latency_ms, chunk_delay_ms, chunks, output_tokens, fail_rate, dimensions}.
    */
-  options?: {};
+  options?: {
+    [k: string]: unknown;
+  };
+  /**
+   * API keys. Unmatched traffic is spread over the enabled keys that allow the model, by weight. Every provider except mock (and openai-compatible with options.auth: none) needs one enabled key with a value.
+   */
   keys?: ProviderKey[];
+  /**
+   * Spending limits for this provider as a whole.
+   */
   budgets?: Budget[];
   rate_limit?: RateLimit;
   concurrency?: Concurrency;
 }
 /**
+ * One API key of a provider.
+ *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
  * via the `definition` "ProviderKey".
  */
@@ -168,52 +209,87 @@ export interface ProviderKey {
    * Shown in decisions and audit events; the value never is.
    */
   name: string;
-  value?: SecretRef;
+  /**
+   * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
+   */
+  value?: string;
   /**
    * Models this key may serve (glob `*` allowed). Absent: every model of the provider.
    */
   models?: string[];
+  /**
+   * Share of this provider's unmatched traffic (auto-normalized across its keys). 0: used only when pinned. Default: 1.
+   */
   weight?: number;
+  /**
+   * A disabled key is never used, and its `env.` value may be unset. Default: true.
+   */
   enabled?: boolean;
 }
 /**
+ * A spending limit in USD per period.
+ *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
  * via the `definition` "Budget".
  */
 export interface Budget {
+  /**
+   * Spend allowed per period, in USD.
+   */
   limit_usd: number;
-  period: Duration;
+  /**
+   * Period length, e.g. 1d, 1w, 1M.
+   */
+  period: string;
   /**
    * Periods start at UTC day/week/month boundaries; otherwise they roll from first use.
    */
   calendar_aligned?: boolean;
+  /**
+   * block: refuse requests once spent (429); allow: only report it. Default: block.
+   */
   on_exhausted?: 'block' | 'allow';
 }
 /**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "RateLimit".
+ * Request/token rate limit for this provider as a whole.
  */
 export interface RateLimit {
+  /**
+   * Requests allowed per window.
+   */
   requests?: number;
+  /**
+   * Tokens (input + output) allowed per window.
+   */
   tokens?: number;
-  per?: Duration;
+  /**
+   * Window length, e.g. 1m.
+   */
+  per?: string;
   /**
    * Requests in flight at once (virtual keys).
    */
   concurrency?: number;
 }
 /**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "Concurrency".
+ * Cap on requests in flight to this provider, with an optional queue.
  */
 export interface Concurrency {
+  /**
+   * Requests in flight at once.
+   */
   max_in_flight?: number;
+  /**
+   * Requests that may wait for a free slot. Default: 0 (no queue).
+   */
   queue_size?: number;
+  /**
+   * When the queue is full: error (answer 503 overloaded), block (wait for total_ms) or drop (fall back to the next target). Default: error.
+   */
   queue_policy?: 'error' | 'block' | 'drop';
 }
 /**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "RoutingConfig".
+ * Router caches and the default fallback classes.
  */
 export interface RoutingConfig {
   /**
@@ -224,22 +300,39 @@ export interface RoutingConfig {
    * Memoized decisions for rules that read only stable inputs; 0 disables.
    */
   decision_cache_size?: number;
+  /**
+   * Failure classes that move to a rule's next fallback when the rule gives no `fallback_on`.
+   */
   default_fallback_on?: FallbackReason[];
 }
 /**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "DispatchConfig".
+ * The attempt loop: retries, backoff, timeouts, retry budget and provider cooldown.
  */
 export interface DispatchConfig {
   /**
    * Attempts per request across all targets and retries.
    */
   max_attempts?: number;
+  /**
+   * Retries on the same target before moving to the next one. Default: 1.
+   */
   retries_per_target?: number;
+  /**
+   * Exponential backoff with full jitter between retries.
+   */
   backoff?: {
+    /**
+     * First backoff step. Default: 100.
+     */
     base_ms?: number;
+    /**
+     * Largest backoff step. Default: 2000.
+     */
     cap_ms?: number;
   };
+  /**
+   * Deadlines for attempts and whole requests.
+   */
   timeouts?: {
     /**
      * Per attempt, to the first byte.
@@ -254,33 +347,80 @@ export interface DispatchConfig {
      */
     total_ms?: number;
   };
+  /**
+   * Retries allowed as a share of requests, so a failing provider is not hammered.
+   */
   retry_budget?: {
+    /**
+     * Retries per request, on average. Default: 0.2.
+     */
     ratio?: number;
+    /**
+     * Retries always allowed per second regardless of ratio. Default: 5.
+     */
     min_per_second?: number;
   };
+  /**
+   * Take a failing provider key out of rotation for a while (outlier ejection).
+   */
   cooldown?: {
+    /**
+     * Failures in a row that start a cooldown. Default: 5.
+     */
     consecutive_failures?: number;
+    /**
+     * First cooldown length; doubles on each repeat. Default: 10000.
+     */
     base_ms?: number;
+    /**
+     * Longest cooldown. Default: 300000.
+     */
     max_ms?: number;
+    /**
+     * Never cool down more than this share of a provider's keys. Default: 50.
+     */
     max_ejected_percent?: number;
   };
 }
 /**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "GovernanceConfig".
+ * Who may call (customers, teams, virtual keys), with tiers, budgets, rate limits and pricing.
  */
 export interface GovernanceConfig {
+  /**
+   * Customers (ids unique).
+   */
   customers?: Customer[];
+  /**
+   * Teams (ids unique).
+   */
   teams?: Team[];
+  /**
+   * Virtual keys (ids and key hashes unique).
+   */
   virtual_keys?: VirtualKey[];
   /**
-   * A literal value, or `env.NAME` to read the environment variable NAME at load.
+   * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
    */
   key_secret?: string;
+  /**
+   * Where budget and rate-limit counters live. memory: this process only; redis: shared by all gateway instances.
+   */
   store?: {
+    /**
+     * memory (this process only) or redis (shared by every gateway instance). Default: memory.
+     */
     type?: 'memory' | 'redis';
-    url?: SecretRef;
+    /**
+     * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
+     */
+    url?: string;
+    /**
+     * Key prefix in Redis. Default: sy:.
+     */
     prefix?: string;
+    /**
+     * When the store cannot be reached: fail_closed refuses requests (503), fail_open serves them uncounted. Default: fail_closed.
+     */
     on_unavailable?: 'fail_open' | 'fail_closed';
   };
   /**
@@ -288,11 +428,23 @@ export interface GovernanceConfig {
    */
   pricing?: {
     [k: string]: {
+      /**
+       * USD per million input tokens.
+       */
       input: number;
+      /**
+       * USD per million output tokens.
+       */
       output: number;
+      /**
+       * USD per million cached input tokens (default: the input price).
+       */
       cached_input?: number;
     };
   };
+  /**
+   * For a model with no known price: zero counts it as free, block refuses it while a budget applies. Default: zero.
+   */
   unknown_price?: 'block' | 'zero';
   /**
    * Output tokens reserved when a request gives no max_tokens.
@@ -300,23 +452,194 @@ export interface GovernanceConfig {
   max_reservation_tokens?: number;
 }
 /**
+ * A customer: the top of the principal chain (virtual key → team → customer).
+ *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "Principal".
+ * via the `definition` "Customer".
  */
-export interface Principal {
+export interface Customer {
+  /**
+   * Unique customer id (`customer` in CEL and rule scopes).
+   */
+  id: string;
+  /**
+   * Tier for routing rules (`tier` in CEL), unless the request sends an `x-tier` header.
+   */
   tier?: string;
+  /**
+   * Models this principal may use (glob `*` allowed). Absent: all.
+   */
   allowed_models?: string[];
+  /**
+   * Providers this principal may be routed to. Absent: all.
+   */
   allowed_providers?: string[];
+  /**
+   * Spending limits.
+   */
   budgets?: Budget[];
-  rate_limit?: RateLimit;
+  rate_limit?: RateLimit1;
+  /**
+   * A disabled principal's requests are refused (401). Default: true.
+   */
   enabled?: boolean;
 }
 /**
+ * Request/token rate limit.
+ */
+export interface RateLimit1 {
+  /**
+   * Requests allowed per window.
+   */
+  requests?: number;
+  /**
+   * Tokens (input + output) allowed per window.
+   */
+  tokens?: number;
+  /**
+   * Window length, e.g. 1m.
+   */
+  per?: string;
+  /**
+   * Requests in flight at once (virtual keys).
+   */
+  concurrency?: number;
+}
+/**
+ * A team, optionally belonging to a customer.
+ *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "AuditConfig".
+ * via the `definition` "Team".
+ */
+export interface Team {
+  /**
+   * Unique team id (`team` in CEL and rule scopes).
+   */
+  id: string;
+  /**
+   * Id of the customer this team belongs to.
+   */
+  customer?: string;
+  /**
+   * Tier for routing rules (`tier` in CEL), unless the request sends an `x-tier` header.
+   */
+  tier?: string;
+  /**
+   * Models this principal may use (glob `*` allowed). Absent: all.
+   */
+  allowed_models?: string[];
+  /**
+   * Providers this principal may be routed to. Absent: all.
+   */
+  allowed_providers?: string[];
+  /**
+   * Spending limits.
+   */
+  budgets?: Budget[];
+  rate_limit?: RateLimit2;
+  /**
+   * A disabled principal's requests are refused (401). Default: true.
+   */
+  enabled?: boolean;
+}
+/**
+ * Request/token rate limit.
+ */
+export interface RateLimit2 {
+  /**
+   * Requests allowed per window.
+   */
+  requests?: number;
+  /**
+   * Tokens (input + output) allowed per window.
+   */
+  tokens?: number;
+  /**
+   * Window length, e.g. 1m.
+   */
+  per?: string;
+  /**
+   * Requests in flight at once (virtual keys).
+   */
+  concurrency?: number;
+}
+/**
+ * A virtual key: the credential clients send (Bearer, x-api-key or x-switchyard-key). Only its hash is stored.
+ *
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "VirtualKey".
+ */
+export interface VirtualKey {
+  /**
+   * Unique virtual key id (`virtual_key` in CEL and rule scopes); shown in audit events.
+   */
+  id: string;
+  /**
+   * `sha256:<64 hex>` of the key, or `hmac-sha256:<64 hex>` keyed with governance.key_secret.
+   */
+  key_hash: string;
+  /**
+   * Id of the team this key belongs to.
+   */
+  team?: string;
+  /**
+   * Id of the customer this key belongs to (implied by the team when absent).
+   */
+  customer?: string;
+  /**
+   * Tier for routing rules (`tier` in CEL), unless the request sends an `x-tier` header.
+   */
+  tier?: string;
+  /**
+   * Models this principal may use (glob `*` allowed). Absent: all.
+   */
+  allowed_models?: string[];
+  /**
+   * Providers this principal may be routed to. Absent: all.
+   */
+  allowed_providers?: string[];
+  /**
+   * Spending limits.
+   */
+  budgets?: Budget[];
+  rate_limit?: RateLimit3;
+  /**
+   * A disabled principal's requests are refused (401). Default: true.
+   */
+  enabled?: boolean;
+}
+/**
+ * Request/token rate limit.
+ */
+export interface RateLimit3 {
+  /**
+   * Requests allowed per window.
+   */
+  requests?: number;
+  /**
+   * Tokens (input + output) allowed per window.
+   */
+  tokens?: number;
+  /**
+   * Window length, e.g. 1m.
+   */
+  per?: string;
+  /**
+   * Requests in flight at once (virtual keys).
+   */
+  concurrency?: number;
+}
+/**
+ * The decision audit log: one event per request, written to each sink.
  */
 export interface AuditConfig {
+  /**
+   * Write audit events. Default: true.
+   */
   enabled?: boolean;
+  /**
+   * Sinks; every event goes to each.
+   */
   sinks?: AuditSink[];
   /**
    * JSON pointers removed from every event (e.g. /request/params/temperature).
@@ -328,25 +651,353 @@ export interface AuditConfig {
   store_prompts?: boolean;
 }
 /**
+ * Where audit events go.
+ *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
  * via the `definition` "AuditSink".
  */
 export interface AuditSink {
+  /**
+   * sqlite (file), postgres (table) or ndjson (one JSON object per line).
+   */
   type: 'sqlite' | 'postgres' | 'ndjson';
   /**
    * sqlite: database file; ndjson: file path or `stdout`.
    */
   path?: string;
   /**
-   * A literal value, or `env.NAME` to read the environment variable NAME at load.
+   * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
    */
   url?: string;
+  /**
+   * Table name (sqlite, postgres). Default: audit_events.
+   */
   table?: string;
+  /**
+   * Events written per batch. Default: 500.
+   */
   batch_size?: number;
+  /**
+   * Longest time an event waits in the buffer. Default: 200.
+   */
   flush_interval_ms?: number;
+  /**
+   * Events buffered before new ones are dropped (and counted). Default: 50000.
+   */
   buffer_size?: number;
+  /**
+   * Delete events older than max_age or beyond max_rows.
+   */
   retention?: {
-    max_age?: Duration;
+    /**
+     * Delete events older than this, e.g. 30d.
+     */
+    max_age?: string;
+    /**
+     * Keep at most this many of the newest events.
+     */
     max_rows?: number;
   };
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "ServerConfig".
+ */
+export interface ServerConfig1 {
+  /**
+   * TCP port to listen on (0 picks a free port). Default: 8080.
+   */
+  port?: number;
+  /**
+   * Address to bind. Default: 127.0.0.1 (use 0.0.0.0 to accept remote connections).
+   */
+  host?: string;
+  /**
+   * Largest request body accepted, in bytes. Default: 4 MiB.
+   */
+  body_limit_bytes?: number;
+  /**
+   * Deepest JSON nesting accepted in a request body. Default: 64.
+   */
+  max_json_depth?: number;
+  /**
+   * Credential for /admin/* (Bearer or x-switchyard-admin-token). Admin routes are disabled when unset.
+   */
+  admin_token?: string;
+  /**
+   * Also send x-switchyard-rule-id and x-switchyard-served-by.
+   */
+  expose_decision_headers?: boolean;
+  /**
+   * Send x-switchyard-budget-remaining.
+   */
+  expose_budget_headers?: boolean;
+  /**
+   * Serve requests without a virtual key (the embedded default does; a warning is logged at start).
+   */
+  allow_unauthenticated?: boolean;
+  /**
+   * On SIGTERM, how long in-flight requests may finish before the process exits. Default: 10000.
+   */
+  shutdown_grace_ms?: number;
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "UpstreamConfig".
+ */
+export interface UpstreamConfig1 {
+  /**
+   * TCP/TLS connect timeout per upstream connection. Default: 5000.
+   */
+  connect_timeout_ms?: number;
+  /**
+   * Time to receive the upstream response headers. Default: 60000.
+   */
+  headers_timeout_ms?: number;
+  /**
+   * Time allowed between two chunks of the upstream body. Default: 60000.
+   */
+  body_timeout_ms?: number;
+  /**
+   * Largest non-streaming upstream response accepted. Default: 32 MiB.
+   */
+  max_response_bytes?: number;
+  /**
+   * Connection pool size per provider origin. Default: 128.
+   */
+  connections_per_origin?: number;
+  /**
+   * Client headers forwarded upstream (lowercase). Credentials and hop-by-hop headers never are.
+   */
+  forward_headers?: string[];
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "Concurrency".
+ */
+export interface Concurrency1 {
+  /**
+   * Requests in flight at once.
+   */
+  max_in_flight?: number;
+  /**
+   * Requests that may wait for a free slot. Default: 0 (no queue).
+   */
+  queue_size?: number;
+  /**
+   * When the queue is full: error (answer 503 overloaded), block (wait for total_ms) or drop (fall back to the next target). Default: error.
+   */
+  queue_policy?: 'error' | 'block' | 'drop';
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "RoutingConfig".
+ */
+export interface RoutingConfig1 {
+  /**
+   * Request shapes whose candidate rules are kept.
+   */
+  shape_cache_size?: number;
+  /**
+   * Memoized decisions for rules that read only stable inputs; 0 disables.
+   */
+  decision_cache_size?: number;
+  /**
+   * Failure classes that move to a rule's next fallback when the rule gives no `fallback_on`.
+   */
+  default_fallback_on?: FallbackReason[];
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "DispatchConfig".
+ */
+export interface DispatchConfig1 {
+  /**
+   * Attempts per request across all targets and retries.
+   */
+  max_attempts?: number;
+  /**
+   * Retries on the same target before moving to the next one. Default: 1.
+   */
+  retries_per_target?: number;
+  /**
+   * Exponential backoff with full jitter between retries.
+   */
+  backoff?: {
+    /**
+     * First backoff step. Default: 100.
+     */
+    base_ms?: number;
+    /**
+     * Largest backoff step. Default: 2000.
+     */
+    cap_ms?: number;
+  };
+  /**
+   * Deadlines for attempts and whole requests.
+   */
+  timeouts?: {
+    /**
+     * Per attempt, to the first byte.
+     */
+    attempt_ms?: number;
+    /**
+     * Between stream chunks.
+     */
+    idle_ms?: number;
+    /**
+     * All attempts and waits.
+     */
+    total_ms?: number;
+  };
+  /**
+   * Retries allowed as a share of requests, so a failing provider is not hammered.
+   */
+  retry_budget?: {
+    /**
+     * Retries per request, on average. Default: 0.2.
+     */
+    ratio?: number;
+    /**
+     * Retries always allowed per second regardless of ratio. Default: 5.
+     */
+    min_per_second?: number;
+  };
+  /**
+   * Take a failing provider key out of rotation for a while (outlier ejection).
+   */
+  cooldown?: {
+    /**
+     * Failures in a row that start a cooldown. Default: 5.
+     */
+    consecutive_failures?: number;
+    /**
+     * First cooldown length; doubles on each repeat. Default: 10000.
+     */
+    base_ms?: number;
+    /**
+     * Longest cooldown. Default: 300000.
+     */
+    max_ms?: number;
+    /**
+     * Never cool down more than this share of a provider's keys. Default: 50.
+     */
+    max_ejected_percent?: number;
+  };
+}
+/**
+ * A rate limit: `requests` and/or `tokens` per `per` window, and/or `concurrency`.
+ *
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "RateLimit".
+ */
+export interface RateLimit4 {
+  /**
+   * Requests allowed per window.
+   */
+  requests?: number;
+  /**
+   * Tokens (input + output) allowed per window.
+   */
+  tokens?: number;
+  /**
+   * Window length, e.g. 1m.
+   */
+  per?: string;
+  /**
+   * Requests in flight at once (virtual keys).
+   */
+  concurrency?: number;
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "GovernanceConfig".
+ */
+export interface GovernanceConfig1 {
+  /**
+   * Customers (ids unique).
+   */
+  customers?: Customer[];
+  /**
+   * Teams (ids unique).
+   */
+  teams?: Team[];
+  /**
+   * Virtual keys (ids and key hashes unique).
+   */
+  virtual_keys?: VirtualKey[];
+  /**
+   * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
+   */
+  key_secret?: string;
+  /**
+   * Where budget and rate-limit counters live. memory: this process only; redis: shared by all gateway instances.
+   */
+  store?: {
+    /**
+     * memory (this process only) or redis (shared by every gateway instance). Default: memory.
+     */
+    type?: 'memory' | 'redis';
+    /**
+     * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
+     */
+    url?: string;
+    /**
+     * Key prefix in Redis. Default: sy:.
+     */
+    prefix?: string;
+    /**
+     * When the store cannot be reached: fail_closed refuses requests (503), fail_open serves them uncounted. Default: fail_closed.
+     */
+    on_unavailable?: 'fail_open' | 'fail_closed';
+  };
+  /**
+   * Price overrides per model (USD per million tokens).
+   */
+  pricing?: {
+    [k: string]: {
+      /**
+       * USD per million input tokens.
+       */
+      input: number;
+      /**
+       * USD per million output tokens.
+       */
+      output: number;
+      /**
+       * USD per million cached input tokens (default: the input price).
+       */
+      cached_input?: number;
+    };
+  };
+  /**
+   * For a model with no known price: zero counts it as free, block refuses it while a budget applies. Default: zero.
+   */
+  unknown_price?: 'block' | 'zero';
+  /**
+   * Output tokens reserved when a request gives no max_tokens.
+   */
+  max_reservation_tokens?: number;
+}
+/**
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "AuditConfig".
+ */
+export interface AuditConfig1 {
+  /**
+   * Write audit events. Default: true.
+   */
+  enabled?: boolean;
+  /**
+   * Sinks; every event goes to each.
+   */
+  sinks?: AuditSink[];
+  /**
+   * JSON pointers removed from every event (e.g. /request/params/temperature).
+   */
+  mask?: string[];
+  /**
+   * Keep the canonical messages in request.body (masked by `mask`).
+   */
+  store_prompts?: boolean;
 }

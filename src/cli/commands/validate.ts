@@ -1,0 +1,68 @@
+/** `switchyard validate`: check the config and every rule file, report all problems at once. */
+import { loadConfig } from '../../config/index.js';
+import type { Issue } from '../../config/source.js';
+import { compileRuleBundle } from '../../rules/index.js';
+import { UsageError, type ParsedArgs } from '../args.js';
+import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
+import { countIssues, formatIssues, jsonIssue, plural } from '../report.js';
+
+/** Problems that mean there was nothing to check: invalid input rather than a failed check. */
+const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read']);
+
+export const validate: Command = {
+  name: 'validate',
+  summary: 'Check the config and rule files; report every problem with file:line:col',
+  usage: `Usage: switchyard validate [--config FILE] [--json] [--allow-missing-env]
+       switchyard validate FILE
+
+Checks the gateway config (schema, references, env.NAME variables) and compiles every
+rule file it names (CEL syntax and types, targets, scopes, shadowed rules). Every problem
+is printed with file:line:col and a caret, then a summary line.
+
+Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad usage or unreadable config.`,
+  flags: {
+    ...CONFIG_FLAG,
+    ...JSON_FLAG,
+    'allow-missing-env': { type: 'boolean', description: 'Report unset env.NAME variables as warnings (for CI jobs without the secrets)' },
+  },
+  async run(args: ParsedArgs, io: CommandIO): Promise<number> {
+    if (args.positionals.length > 1) throw new UsageError(`expected at most one config file, got ${args.positionals.length} arguments`);
+    const positional = args.positionals[0];
+    if (positional !== undefined && args.string('config') !== undefined) throw new UsageError('give the config file either as an argument or with --config, not both');
+    const path = positional ?? args.string('config');
+
+    const loaded = loadConfig({ path, env: io.env, cwd: io.cwd, missingEnv: args.boolean('allow-missing-env') ? 'warning' : 'error' });
+    const issues: Issue[] = [...loaded.issues];
+    let ruleFiles = 0;
+    let rules = 0;
+    if (loaded.config) {
+      const compiled = compileRuleBundle(loaded.config);
+      issues.push(...compiled.issues);
+      ruleFiles = compiled.bundle?.files.length ?? 0;
+      rules = compiled.bundle?.rules.length ?? 0;
+    }
+    const counts = countIssues(issues);
+    const unreadable = issues.some((i) => UNREADABLE.has(i.code));
+    const ok = counts.errors === 0;
+    let summary: string;
+    if (ok) {
+      const what = `${loaded.config?.file === null ? '1 config (embedded default)' : '1 config'}, ${plural(ruleFiles, 'rule file')}, ${plural(rules, 'rule')}`;
+      summary = `ok: ${what}${counts.warnings ? ` (${plural(counts.warnings, 'warning')})` : ''}`;
+    } else {
+      const unchecked = loaded.config || unreadable ? '' : '; rules were not checked because the config has errors';
+      summary = `${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}${unchecked}`;
+    }
+
+    if (args.boolean('json')) {
+      io.stdout.write(`${JSON.stringify({
+        ok,
+        issues: issues.map((i) => jsonIssue(i, io.cwd)),
+        summary: { errors: counts.errors, warnings: counts.warnings, rule_files: ruleFiles, rules },
+      }, null, 2)}\n`);
+    } else {
+      io.stdout.write(formatIssues(issues, io.cwd));
+      io.stdout.write(`${summary}\n`);
+    }
+    return unreadable ? EXIT.USAGE : ok ? EXIT.OK : EXIT.FAILED;
+  },
+};

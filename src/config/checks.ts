@@ -1,0 +1,158 @@
+/**
+ * Cross-checks the schema cannot express: references between governance entries,
+ * duplicate ids, provider settings each type needs, aliases and rule paths. Every check
+ * runs even when the schema found problems, so the operator sees everything at once;
+ * hence the defensive reading of `data`.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { PathSegment } from './source.js';
+import type { Report, ResolvedProvider } from './types.js';
+import { closest, didYouMean } from './suggest.js';
+import { displayPath } from './schema.js';
+import { isKeyless, providerAllowsModel } from './providers.js';
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export function checkConfig(data: unknown, dir: string, report: Report): void {
+  if (!isObj(data)) return;
+  checkGovernance(isObj(data.governance) ? data.governance : {}, report);
+  const providers = isObj(data.providers) ? data.providers : {};
+  for (const [id, p] of Object.entries(providers)) if (isObj(p)) checkProvider(id, p, report);
+  if (isObj(data.providers) && Object.keys(providers).length === 0) {
+    report(['providers'], 'no_providers', 'no providers are configured; add at least one (type mock needs no key)');
+  }
+  if (isObj(data.aliases)) checkAliases(data.aliases, providers, report);
+  if (isObj(data.rules)) checkRulePaths(list(data.rules.paths), dir, report);
+}
+
+/** Reports repeated values of `field` in a list; returns the set of values seen. */
+function uniqueIds(items: unknown[], base: PathSegment[], field: string, what: string, report: Report): Set<string> {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const id = isObj(item) ? str(item[field]) : undefined;
+    if (id === undefined) return;
+    const prev = first.get(id);
+    if (prev === undefined) first.set(id, i);
+    else report([...base, i, field], 'duplicate_id', `duplicate ${what}${field === 'id' || field === 'name' ? ` "${id}"` : ''} (also at ${displayPath([...base, prev])})`);
+  });
+  return new Set(first.keys());
+}
+
+function checkGovernance(g: Obj, report: Report): void {
+  const customers = list(g.customers);
+  const teams = list(g.teams);
+  const vks = list(g.virtual_keys);
+  const customerIds = uniqueIds(customers, ['governance', 'customers'], 'id', 'customer id', report);
+  const teamIds = uniqueIds(teams, ['governance', 'teams'], 'id', 'team id', report);
+  uniqueIds(vks, ['governance', 'virtual_keys'], 'id', 'virtual key id', report);
+  uniqueIds(vks, ['governance', 'virtual_keys'], 'key_hash', 'key_hash', report);
+
+  const teamCustomer = new Map<string, string | undefined>();
+  teams.forEach((t, i) => {
+    if (!isObj(t)) return;
+    const customer = str(t.customer);
+    if (str(t.id) !== undefined && !teamCustomer.has(t.id as string)) teamCustomer.set(t.id as string, customer);
+    if (customer !== undefined && !customerIds.has(customer)) {
+      report(['governance', 'teams', i, 'customer'], 'unknown_reference',
+        `team "${str(t.id) ?? i}" names customer "${customer}", which is not in governance.customers${didYouMean(customer, customerIds)}`);
+    }
+  });
+  vks.forEach((vk, i) => {
+    if (!isObj(vk)) return;
+    const name = str(vk.id) ?? String(i);
+    const team = str(vk.team);
+    const customer = str(vk.customer);
+    if (team !== undefined && !teamIds.has(team)) {
+      report(['governance', 'virtual_keys', i, 'team'], 'unknown_reference',
+        `virtual key "${name}" names team "${team}", which is not in governance.teams${didYouMean(team, teamIds)}`);
+    }
+    if (customer !== undefined && !customerIds.has(customer)) {
+      report(['governance', 'virtual_keys', i, 'customer'], 'unknown_reference',
+        `virtual key "${name}" names customer "${customer}", which is not in governance.customers${didYouMean(customer, customerIds)}`);
+    } else if (customer !== undefined && team !== undefined && teamIds.has(team)) {
+      const owner = teamCustomer.get(team);
+      if (owner !== undefined && owner !== customer) {
+        report(['governance', 'virtual_keys', i, 'customer'], 'inconsistent_reference',
+          `virtual key "${name}" names customer "${customer}", but its team "${team}" belongs to customer "${owner}"`);
+      }
+    }
+  });
+}
+
+function checkProvider(id: string, p: Obj, report: Report): void {
+  const type = str(p.type);
+  const options = isObj(p.options) ? p.options : {};
+  const at: PathSegment[] = ['providers', id];
+  if ((type === 'azure' || type === 'openai-compatible') && p.base_url === undefined) {
+    const example = type === 'azure' ? 'https://<resource>.openai.azure.com' : 'https://api.groq.com/openai/v1';
+    report(at, 'provider_setting', `provider "${id}" (type ${type}) needs base_url, e.g. ${example}`, { onKey: true });
+  }
+  if (type === 'azure' && typeof options.api_version !== 'string') {
+    report(isObj(p.options) ? [...at, 'options'] : at, 'provider_setting',
+      `provider "${id}" (type azure) needs options.api_version, e.g. 2024-10-21`, { onKey: true });
+  }
+  if (type === 'openai-compatible' && options.auth !== undefined && options.auth !== 'bearer' && options.auth !== 'none') {
+    report([...at, 'options', 'auth'], 'provider_setting', `provider "${id}": options.auth must be bearer or none`);
+  }
+
+  const keys = list(p.keys);
+  uniqueIds(keys, [...at, 'keys'], 'name', 'key name', report);
+  const keyless = isKeyless(type, options);
+  const usable = keys.some((k) => isObj(k) && k.enabled !== false && typeof k.value === 'string' && k.value !== '');
+  if (p.enabled !== false && !keyless && type !== undefined && !usable) {
+    report(p.keys === undefined ? at : [...at, 'keys'], 'no_usable_key',
+      `provider "${id}" has no enabled key with a value; add one, e.g. keys: [{name: ${id}-main, value: env.${envName(id)}_API_KEY}]`,
+      { onKey: true });
+  }
+}
+
+function envName(id: string): string {
+  return id.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/**
+ * An alias resolves to `provider/model` with a configured provider, or to a model that
+ * some provider allows (its own allowlist, then a key's).
+ */
+function checkAliases(aliases: Obj, providers: Obj, report: Report): void {
+  const ids = Object.keys(providers);
+  for (const [alias, target] of Object.entries(aliases)) {
+    if (typeof target !== 'string' || target === '') continue;
+    const slash = target.indexOf('/');
+    const named = slash > 0 ? target.slice(0, slash) : undefined;
+    if (named !== undefined && isObj(providers[named])) continue;
+    // `grok/llama` next to a provider `groq` is a typo, even if a catch-all key would accept the name.
+    const typo = named === undefined ? undefined : closest(named, ids);
+    if (typo === undefined && ids.some((id) => isObj(providers[id]) && allows(providers[id], target))) continue;
+    const reason = typo !== undefined ? `there is no provider "${named}"; did you mean "${typo}"?`
+      : named !== undefined ? `there is no provider "${named}" and no provider allows a model "${target}"`
+      : `no provider allows a model "${target}"`;
+    report(['aliases', alias], 'unknown_alias_target', `alias "${alias}" points to "${target}", but ${reason}`);
+  }
+}
+
+/** providerAllowsModel over data the schema may not have accepted. */
+function allows(p: Obj, model: string): boolean {
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : null);
+  return providerAllowsModel({
+    type: str(p.type) as ResolvedProvider['type'],
+    options: isObj(p.options) ? p.options : {},
+    models: strings(p.models),
+    keys: list(p.keys).filter(isObj).map((k) => ({
+      name: str(k.name) ?? '', value: str(k.value) ?? '', models: strings(k.models), weight: 1, enabled: k.enabled !== false,
+    })),
+  }, model);
+}
+
+function checkRulePaths(paths: unknown[], dir: string, report: Report): void {
+  paths.forEach((p, i) => {
+    if (typeof p !== 'string') return;
+    const abs = resolve(dir, p);
+    if (!existsSync(abs)) report(['rules', 'paths', i], 'rules_path_missing', `rules path "${p}" does not exist (looked for ${abs})`);
+  });
+}

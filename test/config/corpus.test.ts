@@ -1,0 +1,375 @@
+/**
+ * Broken configs and the exact issues they produce: `file:line:col`, message and caret.
+ * Each case reports every problem at once, in file order.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/index.js';
+import { rendered, tempTree, text } from './helpers.js';
+
+interface Case {
+  name: string;
+  file?: string;
+  config: string;
+  env?: Record<string, string>;
+  /** Extra files beside the config. */
+  files?: Record<string, string>;
+  expected: string;
+}
+
+const HASH_A = `sha256:${'a'.repeat(64)}`;
+const HASH_B = `sha256:${'b'.repeat(64)}`;
+
+const cases: Case[] = [
+  {
+    name: 'schema violations, with did-you-mean for misspelled properties and values',
+    config: `
+      providers:
+        openai:
+          type: opanai
+          wieght: 2
+          keys:
+            - {name: main, value: env.OPENAI_API_KEY, weight: -1}
+        OpenAI:
+          type: mock
+      server:
+        port: "8080"
+        hots: 0.0.0.0
+      governance:
+        customers:
+          - id: acme
+            budgets: [{limit_usd: 10, period: 1 month}]
+        virtual_keys:
+          - {id: vk-1, key_hash: "sha256:abc", tire: gold}
+    `,
+    env: { OPENAI_API_KEY: 'sk-x' },
+    expected: `
+      switchyard.yaml:3:11: error[schema]: providers.openai.type must be one of: openai, azure, anthropic, gemini, openai-compatible, mock (got "opanai"); did you mean "openai"?
+        3 |     type: opanai
+          |           ^
+      switchyard.yaml:4:5: error[schema]: unknown property "wieght" in providers.openai; did you mean "weight"?
+        4 |     wieght: 2
+          |     ^
+      switchyard.yaml:6:57: error[schema]: providers.openai.keys[0].weight must be >= 0, got -1 (0 means it serves only when a rule or a pinned provider/model names it)
+        6 |       - {name: main, value: env.OPENAI_API_KEY, weight: -1}
+          |                                                         ^
+      switchyard.yaml:7:3: error[schema]: provider id "OpenAI" is invalid: use lowercase letters, digits, "-" and "_", starting with a letter or digit
+        7 |   OpenAI:
+          |   ^
+      switchyard.yaml:10:9: error[schema]: server.port must be a whole number, not a string
+        10 |   port: "8080"
+           |         ^
+      switchyard.yaml:11:3: error[schema]: unknown property "hots" in server; did you mean "host"?
+        11 |   hots: 0.0.0.0
+           |   ^
+      switchyard.yaml:15:41: error[schema]: governance.customers[0].budgets[0].period is not a duration: write a whole number and a unit, e.g. 500ms, 30s, 1m, 1h, 1d, 1w, 1M
+        15 |       budgets: [{limit_usd: 10, period: 1 month}]
+           |                                         ^
+      switchyard.yaml:17:28: error[schema]: governance.virtual_keys[0].key_hash must be "sha256:" or "hmac-sha256:" followed by 64 lowercase hex digits
+        17 |     - {id: vk-1, key_hash: "sha256:abc", tire: gold}
+           |                            ^
+      switchyard.yaml:17:42: error[schema]: unknown property "tire" in governance.virtual_keys[0]; did you mean "tier"?
+        17 |     - {id: vk-1, key_hash: "sha256:abc", tire: gold}
+           |                                          ^
+    `,
+  },
+  {
+    name: 'an unknown property with no near miss lists the allowed ones',
+    config: `
+      providers:
+        local: {type: mock}
+      dispatch:
+        backoff: {jitter: full}
+    `,
+    expected: `
+      switchyard.yaml:4:13: error[schema]: unknown property "jitter" in dispatch.backoff (expected one of: base_ms, cap_ms)
+        4 |   backoff: {jitter: full}
+          |             ^
+    `,
+  },
+  {
+    name: 'governance references and duplicate ids',
+    config: `
+      providers:
+        local: {type: mock}
+      governance:
+        customers: [{id: acme}, {id: globex}, {id: acme}]
+        teams:
+          - {id: ml-research, customer: acmee}
+          - {id: support, customer: globex}
+          - {id: support}
+        virtual_keys:
+          - {id: vk-app, key_hash: "${HASH_A}", team: ml-reserch}
+          - {id: vk-support, key_hash: "${HASH_B}", team: support, customer: acme}
+          - {id: vk-app, key_hash: "${HASH_A}", customer: initech}
+    `,
+    expected: `
+      switchyard.yaml:4:46: error[duplicate_id]: duplicate customer id "acme" (also at governance.customers[0])
+        4 |   customers: [{id: acme}, {id: globex}, {id: acme}]
+          |                                              ^
+      switchyard.yaml:6:35: error[unknown_reference]: team "ml-research" names customer "acmee", which is not in governance.customers; did you mean "acme"?
+        6 |     - {id: ml-research, customer: acmee}
+          |                                   ^
+      switchyard.yaml:8:12: error[duplicate_id]: duplicate team id "support" (also at governance.teams[1])
+        8 |     - {id: support}
+          |            ^
+      switchyard.yaml:10:111: error[unknown_reference]: virtual key "vk-app" names team "ml-reserch", which is not in governance.teams; did you mean "ml-research"?
+        10 |     - {id: vk-app, key_hash: "${HASH_A}", team: ml-reserch}
+           |                                                                                                               ^
+      switchyard.yaml:11:134: error[inconsistent_reference]: virtual key "vk-support" names customer "acme", but its team "support" belongs to customer "globex"
+        11 |     - {id: vk-support, key_hash: "${HASH_B}", team: support, customer: acme}
+           |                                                                                                                                      ^
+      switchyard.yaml:12:12: error[duplicate_id]: duplicate virtual key id "vk-app" (also at governance.virtual_keys[0])
+        12 |     - {id: vk-app, key_hash: "${HASH_A}", customer: initech}
+           |            ^
+      switchyard.yaml:12:30: error[duplicate_id]: duplicate key_hash (also at governance.virtual_keys[0])
+        12 |     - {id: vk-app, key_hash: "${HASH_A}", customer: initech}
+           |                              ^
+      switchyard.yaml:12:115: error[unknown_reference]: virtual key "vk-app" names customer "initech", which is not in governance.customers
+        12 |     - {id: vk-app, key_hash: "${HASH_A}", customer: initech}
+           |                                                                                                                   ^
+    `,
+  },
+  {
+    name: 'provider settings, keys, aliases and rule paths',
+    config: `
+      providers:
+        azure:
+          type: azure
+          keys: [{name: az, value: env.AZ_KEY}]
+        groq:
+          type: openai-compatible
+          options: {auth: none}
+        openai:
+          type: openai
+          keys:
+            - {name: k1, value: env.OPENAI_API_KEY, enabled: false}
+            - {name: k1, value: env.OPENAI_API_KEY_2, enabled: false}
+        anthropic:
+          type: anthropic
+          models: ["claude-*"]
+      aliases:
+        fast: grok/llama-3.3-70b-versatile
+        smart: anthropic/claude-sonnet-4
+        cheap: gpt-4o-mini
+      rules:
+        paths: [rules/, policies/]
+    `,
+    env: { AZ_KEY: 'az-secret-value' },
+    files: { 'rules/a.yaml': 'rules: []\n' },
+    expected: `
+      switchyard.yaml:2:3: error[provider_setting]: provider "azure" (type azure) needs base_url, e.g. https://<resource>.openai.azure.com
+        2 |   azure:
+          |   ^
+      switchyard.yaml:2:3: error[provider_setting]: provider "azure" (type azure) needs options.api_version, e.g. 2024-10-21
+        2 |   azure:
+          |   ^
+      switchyard.yaml:5:3: error[provider_setting]: provider "groq" (type openai-compatible) needs base_url, e.g. https://api.groq.com/openai/v1
+        5 |   groq:
+          |   ^
+      switchyard.yaml:10:5: error[no_usable_key]: provider "openai" has no enabled key with a value; add one, e.g. keys: [{name: openai-main, value: env.OPENAI_API_KEY}]
+        10 |     keys:
+           |     ^
+      switchyard.yaml:12:16: error[duplicate_id]: duplicate key name "k1" (also at providers.openai.keys[0])
+        12 |       - {name: k1, value: env.OPENAI_API_KEY_2, enabled: false}
+           |                ^
+      switchyard.yaml:13:3: error[no_usable_key]: provider "anthropic" has no enabled key with a value; add one, e.g. keys: [{name: anthropic-main, value: env.ANTHROPIC_API_KEY}]
+        13 |   anthropic:
+           |   ^
+      switchyard.yaml:17:9: error[unknown_alias_target]: alias "fast" points to "grok/llama-3.3-70b-versatile", but there is no provider "grok"; did you mean "groq"?
+        17 |   fast: grok/llama-3.3-70b-versatile
+           |         ^
+      switchyard.yaml:21:19: error[rules_path_missing]: rules path "policies/" does not exist (looked for policies)
+        21 |   paths: [rules/, policies/]
+           |                   ^
+    `,
+  },
+  {
+    name: 'an alias to a model nothing allows',
+    config: `
+      providers:
+        anthropic:
+          type: anthropic
+          models: ["claude-*"]
+          keys: [{name: main, value: literal-key-123}]
+      aliases:
+        smart: claude-sonnet-4
+        cheap: gpt-4o-mini
+    `,
+    expected: `
+      switchyard.yaml:8:10: error[unknown_alias_target]: alias "cheap" points to "gpt-4o-mini", but no provider allows a model "gpt-4o-mini"
+        8 |   cheap: gpt-4o-mini
+          |          ^
+    `,
+  },
+  {
+    name: 'env references: invalid, unset and empty variables; disabled providers and keys may leave theirs unset',
+    config: `
+      server:
+        admin_token: env.1TOKEN
+      providers:
+        local: {type: mock, headers: {x-api: env.HDR}}
+        off:
+          type: openai
+          enabled: false
+          keys: [{name: k, value: env.OFF_KEY}]
+        on:
+          type: openai
+          keys:
+            - {name: a, value: env.ON_KEY}
+            - {name: b, value: env.OFF_KEY, enabled: false}
+      audit:
+        sinks: [{type: postgres, url: env.PG_URL}]
+    `,
+    env: { ON_KEY: '', HDR: 'header-value' },
+    expected: `
+      switchyard.yaml:2:16: error[env_ref]: server.admin_token: "env.1TOKEN" is not a valid reference; write env.NAME with letters, digits and _ (not starting with a digit)
+        2 |   admin_token: env.1TOKEN
+          |                ^
+      switchyard.yaml:12:26: error[env_missing]: environment variable ON_KEY is empty; providers.on.keys[0].value needs it
+        12 |       - {name: a, value: env.ON_KEY}
+           |                          ^
+      switchyard.yaml:15:33: error[env_missing]: environment variable PG_URL is not set; audit.sinks[0].url needs it
+        15 |   sinks: [{type: postgres, url: env.PG_URL}]
+           |                                 ^
+    `,
+  },
+  {
+    name: 'YAML syntax error',
+    config: `
+      providers:
+        local:
+          type: mock
+         weight: 2
+    `,
+    expected: `
+      switchyard.yaml:4:1: error[syntax]: All mapping items must start at the same column
+        4 |    weight: 2
+          | ^
+    `,
+  },
+  {
+    name: 'duplicate YAML keys',
+    config: `
+      providers:
+        local: {type: mock}
+        local: {type: mock, weight: 2}
+    `,
+    expected: `
+      switchyard.yaml:3:3: error[syntax]: Map keys must be unique
+        3 |   local: {type: mock, weight: 2}
+          |   ^
+    `,
+  },
+  {
+    name: 'a .json config must be strict JSON',
+    file: 'switchyard.json',
+    config: `
+      {
+        "providers": {
+          "local": {"type": "mock"},
+        }
+      }
+    `,
+    expected: `
+      switchyard.json:4:3: error[syntax]: invalid JSON: Expected double-quoted property name
+        4 |   }
+          |   ^
+    `,
+  },
+  {
+    name: 'schema problems in a .json config are located too',
+    file: 'switchyard.json',
+    config: `
+      {
+        "providers": {
+          "local": {"type": "mock", "weigth": 1}
+        }
+      }
+    `,
+    expected: `
+      switchyard.json:3:31: error[schema]: unknown property "weigth" in providers.local; did you mean "weight"?
+        3 |     "local": {"type": "mock", "weigth": 1}
+          |                               ^
+    `,
+  },
+  {
+    name: 'an empty file',
+    config: '',
+    expected: `
+      switchyard.yaml:1:1: error[schema]: the config is empty
+        1 | 
+          | ^
+    `,
+  },
+  {
+    name: 'a list instead of a mapping',
+    config: `
+      - providers
+    `,
+    expected: `
+      switchyard.yaml:1:1: error[schema]: the config must be a mapping, not a list
+        1 | - providers
+          | ^
+    `,
+  },
+  {
+    name: 'no providers',
+    config: `
+      server: {port: 8080}
+      provider: {local: {type: mock}}
+    `,
+    expected: `
+      switchyard.yaml:1:1: error[schema]: the config is missing the required property "providers"
+        1 | server: {port: 8080}
+          | ^
+      switchyard.yaml:2:1: error[schema]: unknown property "provider" in the top level; did you mean "providers"?
+        2 | provider: {local: {type: mock}}
+          | ^
+    `,
+  },
+  {
+    name: 'an empty providers mapping',
+    config: `
+      providers: {}
+    `,
+    expected: `
+      switchyard.yaml:1:12: error[no_providers]: no providers are configured; add at least one (type mock needs no key)
+        1 | providers: {}
+          |            ^
+    `,
+  },
+];
+
+describe('config corpus: every issue, located with file:line:col and a caret', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const file = c.file ?? 'switchyard.yaml';
+      const dir = tempTree({ [file]: c.config === '' ? '' : `${text(c.config)}\n`, ...c.files });
+      const { config, issues } = loadConfig({ path: file, cwd: dir, env: c.env ?? {} });
+      assert.equal(rendered(issues, dir), text(c.expected));
+      assert.equal(config, null, 'a config with errors is not returned');
+    });
+  }
+});
+
+describe('config files that cannot be read', () => {
+  it('a missing file', () => {
+    const dir = tempTree({});
+    const { config, issues } = loadConfig({ path: 'nope.yaml', cwd: dir, env: {} });
+    assert.equal(config, null);
+    assert.deepEqual(issues.map((i) => [i.code, i.message]), [['config_not_found', `config file not found: ${dir}/nope.yaml`]]);
+  });
+
+  it('an unsupported extension', () => {
+    const dir = tempTree({ 'switchyard.toml': '' });
+    const { issues } = loadConfig({ path: 'switchyard.toml', cwd: dir, env: {} });
+    assert.deepEqual(issues.map((i) => i.code), ['config_extension']);
+  });
+
+  it('a folder', () => {
+    const dir = tempTree({ 'conf.yaml/x': '' });
+    const { issues } = loadConfig({ path: 'conf.yaml', cwd: dir, env: {} });
+    assert.deepEqual(issues.map((i) => [i.code, i.message]), [['config_read', `cannot read config file ${dir}/conf.yaml: EISDIR`]]);
+  });
+});
