@@ -1,0 +1,54 @@
+/** `switchyard serve`: run the gateway until SIGINT/SIGTERM, then drain and flush. */
+import { loadConfig } from '../../config/index.js';
+import { UsageError, type ParsedArgs } from '../args.js';
+import { CONFIG_FLAG, EXIT, type Command, type CommandIO } from '../command.js';
+import { formatIssues } from '../report.js';
+import { startGateway } from '../../server/index.js';
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'Run the gateway',
+  usage: `Usage: switchyard serve [--config FILE] [--port N] [--host ADDR]
+
+Serves the OpenAI- and Anthropic-compatible endpoints. Without a config file it runs the
+embedded default: the built-in mock provider, in-memory counters, a SQLite audit log in
+data/audit.db, and unauthenticated access (a warning is logged).
+
+SIGINT/SIGTERM stop accepting connections, let in-flight requests finish (up to
+server.shutdown_grace_ms) and flush every audit event before exiting.`,
+  flags: {
+    ...CONFIG_FLAG,
+    port: { type: 'string', valueName: 'N', description: 'Port (overrides server.port; $PORT also works)' },
+    host: { type: 'string', valueName: 'ADDR', description: 'Address to bind (overrides server.host)' },
+  },
+  async run(args: ParsedArgs, io: CommandIO): Promise<number> {
+    if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+    const portText = args.string('port') ?? io.env.PORT;
+    const port = portText === undefined ? undefined : Number(portText);
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a port number, got "${portText}"`);
+    const loaded = loadConfig({ path: args.string('config'), env: io.env, cwd: io.cwd });
+    if (!loaded.config) {
+      io.stderr.write(formatIssues(loaded.issues, io.cwd));
+      return EXIT.USAGE;
+    }
+    const cfg = loaded.config;
+    let gw;
+    try {
+      gw = await startGateway(cfg, { port, host: args.string('host') });
+    } catch (e) {
+      io.stderr.write(`switchyard: cannot start: ${(e as Error).message}\n`);
+      return EXIT.FAILED;
+    }
+    const log = gw.runtime.logger;
+    log.info({ url: gw.url, config: cfg.file ?? 'embedded default', revision: gw.runtime.router.bundle.revision, providers: [...cfg.providers.keys()] }, `switchyard listening on ${gw.url}`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log.info({ signal }, 'shutting down: draining requests and flushing the audit log');
+        gw.close().then(resolve, (e) => { log.error({ err: e }, 'shutdown error'); resolve(); });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    return EXIT.OK;
+  },
+};

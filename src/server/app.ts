@@ -1,0 +1,180 @@
+/**
+ * The fastify application: inference routes in the OpenAI and Anthropic dialects,
+ * admin routes behind their own credential, and ops routes. Every error a client can
+ * cause comes back in its dialect with a stable SY_ERR_* code.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { SwitchyardError, renderError } from '../errors.js';
+import { explain, contextFromRequest } from '../rules/index.js';
+import { auditResponse } from '../audit/http.js';
+import { formatIssue } from '../config/source.js';
+import { modelMatches } from '../config/index.js';
+import type { TestRequest, TestState } from '../types/rule-test-file.js';
+import { dialectOf } from './dialect.js';
+import { parseJsonBody } from './json.js';
+import { handleChat, handleEmbeddings, type Marks } from './inference.js';
+import type { Runtime } from './runtime.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** performance.now() when the body had been read and parsed. */
+    syStart: number;
+  }
+}
+
+/** Maps fastify's own errors (body too large, wrong content type, ...) onto our codes. */
+function toSwitchyardError(err: unknown): SwitchyardError {
+  if (err instanceof SwitchyardError) return err;
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return new SwitchyardError('SY_ERR_BODY_TOO_LARGE', 'The request body is larger than the server accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new SwitchyardError('SY_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return new SwitchyardError('SY_ERR_INVALID_JSON', 'The request body is empty; send a JSON object.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return new SwitchyardError('SY_ERR_BAD_REQUEST', 'The Content-Length header does not match the body.');
+  }
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new SwitchyardError('SY_ERR_BAD_REQUEST', e.message ?? 'Bad request.', { status: e.statusCode });
+  return new SwitchyardError('SY_ERR_INTERNAL', 'Internal error.');
+}
+
+function sendError(reply: FastifyReply, url: string, err: SwitchyardError): void {
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(err.retryAfter))));
+  reply.code(err.status).type('application/json').send(JSON.stringify(renderError(dialectOf(url), err)));
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function adminGuard(rt: Runtime) {
+  const token = rt.loaded.config.server?.admin_token;
+  const expected = token ? digest(token) : null;
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!expected) {
+      sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', 'The admin API is disabled: set server.admin_token in the config.', { status: 404 }));
+      return reply;
+    }
+    const auth = req.headers.authorization;
+    const given = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : req.headers['x-switchyard-admin-token'];
+    if (typeof given !== 'string' || !timingSafeEqual(digest(given), expected)) {
+      sendError(reply, req.url, new SwitchyardError('SY_ERR_ADMIN_UNAUTHORIZED', 'Admin routes need the admin credential (Authorization: Bearer or x-switchyard-admin-token).'));
+      return reply;
+    }
+  };
+}
+
+/** Models the caller may use, in OpenAI's list shape: concrete names from allowlists, and aliases. */
+function modelList(rt: Runtime, req: FastifyRequest): Record<string, unknown> {
+  const principal = rt.governance.authenticate(req.headers);
+  const seen = new Map<string, string>();
+  for (const p of rt.loaded.providers.values()) {
+    if (!p.enabled) continue;
+    const names = new Set<string>();
+    for (const m of p.models ?? []) names.add(m);
+    for (const k of p.keys) if (k.enabled) for (const m of k.models ?? []) names.add(m);
+    const mockModels = p.type === 'mock' ? (p.options.models as unknown) : undefined;
+    if (Array.isArray(mockModels)) for (const m of mockModels) if (typeof m === 'string') names.add(m);
+    for (const m of names) {
+      if (m.includes('*')) continue;
+      if (p.models && !p.models.some((pat) => modelMatches(pat, m))) continue;
+      if (!rt.governance.isModelAllowed(principal, p.id, m)) continue;
+      if (!seen.has(m)) seen.set(m, p.id);
+      seen.set(`${p.id}/${m}`, p.id);
+    }
+  }
+  for (const alias of Object.keys(rt.loaded.config.aliases ?? {})) if (!seen.has(alias)) seen.set(alias, 'switchyard');
+  const data = [...seen].map(([id, owner]) => ({ id, object: 'model', created: 0, owned_by: owner }));
+  return { object: 'list', data };
+}
+
+export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
+  const server = rt.loaded.config.server ?? {};
+  const maxDepth = server.max_json_depth ?? 64;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: server.body_limit_bytes ?? 4 * 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestTimeout: 0,
+    keepAliveTimeout: 72_000,
+  });
+  app.decorateRequest('syStart', 0);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    try {
+      const value = parseJsonBody(body as string, maxDepth);
+      req.syStart = performance.now();
+      done(null, value);
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  // Anything else is refused with 415 (fastify raises FST_ERR_CTP_INVALID_MEDIA_TYPE).
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toSwitchyardError(err);
+    if (e.code === 'SY_ERR_INTERNAL') rt.logger.error({ err, url: req.url }, 'request failed');
+    sendError(reply, req.url, e);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`));
+  });
+
+  const marks = (req: FastifyRequest): Marks => ({ start: req.syStart || performance.now() });
+  const chat = (req: FastifyRequest, reply: FastifyReply) => handleChat(rt, 'openai', 'chat', req, reply, marks(req));
+  const embeddings = (req: FastifyRequest, reply: FastifyReply) => handleEmbeddings(rt, req, reply, marks(req));
+  const models = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      reply.type('application/json').send(JSON.stringify(modelList(rt, req)));
+    } catch (e) {
+      sendError(reply, req.url, toSwitchyardError(e));
+    }
+  };
+  for (const prefix of ['/v1', '/openai/v1']) {
+    app.post(`${prefix}/chat/completions`, chat);
+    app.post(`${prefix}/embeddings`, embeddings);
+    app.get(`${prefix}/models`, models);
+  }
+  app.post('/anthropic/v1/messages', (req, reply) => handleChat(rt, 'anthropic', 'messages', req, reply, marks(req)));
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    if (!rt.ready) return reply.code(503).send({ status: 'draining' });
+    return { status: 'ready', revision: rt.router.bundle.revision };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    for (const s of rt.audit.stats()) {
+      rt.metrics.auditDropped.set({ sink: s.sink }, s.dropped);
+      rt.metrics.auditWritten.set({ sink: s.sink }, s.written);
+    }
+    reply.type(rt.metrics.registry.contentType).send(await rt.metrics.registry.metrics());
+  });
+
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', adminGuard(rt));
+    admin.post('/admin/explain', async (req) => {
+      const body = (req.body ?? {}) as { request?: TestRequest; state?: TestState };
+      if (!body.request || typeof body.request !== 'object' || typeof body.request.model !== 'string') {
+        throw new SwitchyardError('SY_ERR_BAD_REQUEST', 'Send {"request": {"model": ..., "headers": {...}, "virtual_key": ...}, "state": {...}}.', { details: { param: 'request' } });
+      }
+      const router = rt.router;
+      const { ctx, opts } = contextFromRequest(router.bundle, body.request, body.state ?? {}, { now: new Date(rt.clock()) });
+      return explain(router, ctx, opts);
+    });
+    admin.get('/admin/audit', async (req) => auditResponse(rt.audit, req.query, new Date(rt.clock())));
+    admin.post('/admin/reload', async (_req, reply) => {
+      const r = rt.reload();
+      if (!r.ok) reply.code(422);
+      return { ok: r.ok, revision: rt.router.bundle.revision, issues: r.issues.map((i) => ({ severity: i.severity, code: i.code, message: i.message, text: formatIssue(i) })) };
+    });
+    admin.get('/admin/rules', async () => {
+      const b = rt.router.bundle;
+      return {
+        revision: b.revision,
+        rules: b.rules.map((r) => ({ id: r.id, description: r.description ?? null, priority: r.priority, scope: r.scope.label, mode: r.mode, enabled: r.enabled, when: r.when, file: r.file, line: r.location.line })),
+      };
+    });
+  });
+  return app;
+}

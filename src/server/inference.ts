@@ -1,0 +1,414 @@
+/**
+ * One inference request, start to finish: principal → routing context → decision →
+ * admission → dispatch → response in the client's dialect → settlement → exactly one
+ * audit event. Everything per request here is proportional to the request, never to
+ * the config: the router, governance and dispatcher precompute their indices at load.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { ChatRequest, ContentPart, Dialect, EmbeddingsRequest, Endpoint, Usage } from '../canonical.js';
+import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
+import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
+import type { Admission, Principal } from '../governance/index.js';
+import { DispatchError } from '../dispatch/index.js';
+import type { Plan, PlanTarget } from '../dispatch/types.js';
+import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
+import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../wire/dialects.js';
+import type { Runtime } from './runtime.js';
+import { newId, requestIdFrom } from './ids.js';
+
+/** Headers never shown to rules or recorded (credentials). */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-switchyard-key', 'x-switchyard-admin-token', 'api-key', 'x-goog-api-key', 'cookie', 'proxy-authorization']);
+
+const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
+
+/** Per-request timing marks, in performance.now() milliseconds. */
+export interface Marks {
+  /** Body received and parsed. */
+  start: number;
+}
+
+function ruleHeaders(raw: FastifyRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in raw) {
+    if (CREDENTIAL_HEADERS.has(name)) continue;
+    const v = raw[name];
+    if (typeof v === 'string') out[name] = v;
+    else if (Array.isArray(v)) out[name] = v.join(', ');
+  }
+  return out;
+}
+
+function textLength(parts: readonly ContentPart[]): number {
+  let n = 0;
+  for (const p of parts) n += p.type === 'text' ? p.text.length : 3000; // an image costs roughly 750 tokens
+  return n;
+}
+
+/** Rough input tokens (characters / 4): for rules (`params.input_tokens_estimate`) and budget reservations. */
+export function estimateInputTokens(req: ChatRequest | EmbeddingsRequest): number {
+  let chars = 0;
+  if (req.kind === 'embeddings') {
+    for (const s of req.input) chars += s.length;
+  } else {
+    chars += textLength(req.system);
+    for (const m of req.messages) {
+      chars += textLength(m.content);
+      if (m.role === 'assistant' && m.toolCalls) for (const c of m.toolCalls) chars += c.arguments.length + c.name.length;
+    }
+    if (req.tools) for (const t of req.tools) chars += JSON.stringify(t.parameters).length + (t.description?.length ?? 0);
+  }
+  return Math.ceil(chars / 4);
+}
+
+function paramsOf(req: ChatRequest | EmbeddingsRequest, estimate: number): RoutingContext['params'] {
+  if (req.kind === 'embeddings') return { input_tokens_estimate: estimate, inputs: req.input.length };
+  const p: RoutingContext['params'] = { messages: req.messages.length, tools: req.tools?.length ?? 0, input_tokens_estimate: estimate };
+  if (req.maxTokens !== undefined) p.max_tokens = req.maxTokens;
+  if (req.temperature !== undefined) p.temperature = req.temperature;
+  if (req.topP !== undefined) p.top_p = req.topP;
+  return p;
+}
+
+/** `provider/model` pins the provider when the prefix names one; otherwise the whole string is the model. */
+function splitModel(rt: Runtime, requested: string): { provider: string; model: string } {
+  const slash = requested.indexOf('/');
+  if (slash > 0) {
+    const provider = requested.slice(0, slash);
+    if (rt.loaded.providers.has(provider)) return { provider, model: requested.slice(slash + 1) };
+  }
+  return { provider: '', model: requested };
+}
+
+function unavailableNow(rt: Runtime): ReadonlyMap<string, FallbackReason> {
+  const a = rt.dispatcher.health.unavailable();
+  const b = rt.governance.unavailableProviders();
+  if (b.size === 0) return a.size === 0 ? EMPTY_UNAVAILABLE : a;
+  if (a.size === 0) return b;
+  const m = new Map<string, FallbackReason>(a);
+  for (const [k, v] of b) m.set(k, v);
+  return m;
+}
+
+function planOf(rt: Runtime, d: Decision): Plan {
+  const sel = d.selected!;
+  const target = (t: { provider: string; model: string; key?: string | null }): PlanTarget => ({ provider: rt.loaded.providers.get(t.provider)!, model: t.model, key: t.key ?? null });
+  return { primary: target(sel), fallbacks: d.fallbacks.map(target), fallbackOn: (d.fallback_on ?? []) as FallbackReason[] };
+}
+
+function refusal(d: Decision, requested: string): SwitchyardError {
+  if (d.reason === 'model_not_allowed') {
+    return new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `No configured provider serves model "${requested}".`, { details: { param: 'model' } });
+  }
+  return new SwitchyardError('SY_ERR_NO_ROUTE', `No healthy target can serve model "${requested}" (${d.reason ?? 'no route'}).`);
+}
+
+/** State gathered along the way, for the error path and the audit event. */
+class Exchange {
+  readonly requestId: string;
+  readonly decisionId = newId('dec_');
+  readonly ts: Date;
+  principal: Principal | null = null;
+  decision: Decision | null = null;
+  admission: Admission | null = null;
+  attempts: Attempt[] = [];
+  requestSummary: RequestSummary;
+  servedProvider: string | null = null;
+  servedModel: string | null = null;
+  usage: Usage | null = null;
+  costUsd = 0;
+  ttftMs: number | null = null;
+  streamError: string | null = null;
+  clientAborted = false;
+
+  constructor(readonly rt: Runtime, readonly dialect: Dialect, readonly endpoint: Endpoint, req: FastifyRequest, readonly started: number) {
+    this.requestId = requestIdFrom(req.headers['x-request-id']);
+    this.ts = new Date(rt.clock());
+    this.requestSummary = { endpoint, dialect, model: '', stream: false };
+  }
+
+  audit(status: number, code: string | null): void {
+    const rt = this.rt;
+    if (!this.decision || !rt.audit.enabled) return;
+    const p = this.principal;
+    const outcome: Outcome = {
+      status, code,
+      served_provider: this.servedProvider,
+      served_model: this.servedModel,
+      input_tokens: this.usage?.inputTokens ?? 0,
+      output_tokens: this.usage?.outputTokens ?? 0,
+      cached_tokens: this.usage?.cachedInputTokens ?? 0,
+      cost_usd: this.costUsd,
+      latency_ms: Math.round((performance.now() - this.started) * 1000) / 1000,
+      ttft_ms: this.ttftMs,
+      stream_error: this.streamError,
+      client_aborted: this.clientAborted,
+    };
+    try {
+      rt.audit.record(rt.audit.build({
+        decisionId: this.decisionId, requestId: this.requestId, ts: this.ts, decision: this.decision,
+        principal: { customer: p?.customer ?? null, team: p?.team ?? null, virtual_key: p?.virtualKey ?? null, tier: this.decision.inputs.tier },
+        request: this.requestSummary, attempts: this.attempts, outcome,
+      }));
+    } catch (e) {
+      rt.logger.error({ err: e, decision_id: this.decisionId }, 'audit event could not be built');
+    }
+  }
+
+  async settle(): Promise<void> {
+    if (!this.admission) return;
+    const a = this.admission;
+    this.admission = null;
+    try {
+      if (this.usage && this.servedProvider && this.servedModel) {
+        this.costUsd = (await a.settle(this.usage, { provider: this.servedProvider, model: this.servedModel })).costUsd;
+      } else {
+        await a.release();
+      }
+    } catch (e) {
+      this.rt.logger.error({ err: e, decision_id: this.decisionId }, 'settlement failed');
+    }
+  }
+
+  countUsage(): void {
+    const m = this.rt.metrics;
+    if (!this.usage || !this.servedProvider || !this.servedModel) return;
+    m.tokens.inc({ provider: this.servedProvider, model: this.servedModel, kind: 'input' }, this.usage.inputTokens);
+    m.tokens.inc({ provider: this.servedProvider, model: this.servedModel, kind: 'output' }, this.usage.outputTokens);
+    if (this.costUsd > 0) m.costUsd.inc({ provider: this.servedProvider, model: this.servedModel }, this.costUsd);
+  }
+
+  countAttempts(): void {
+    const m = this.rt.metrics;
+    for (const a of this.attempts) {
+      if (a.status === 0 && a.fallback_reason !== null && a.latency_ms === 0) {
+        m.fallbacks.inc({ provider: a.provider, reason: a.fallback_reason });
+        continue;
+      }
+      m.attempts.inc({ provider: a.provider, outcome: a.fallback_reason ?? (a.status >= 200 && a.status < 300 ? 'ok' : 'error') });
+      if (a.fallback_reason) m.fallbacks.inc({ provider: a.provider, reason: a.fallback_reason });
+    }
+  }
+}
+
+function baseHeaders(x: Exchange, reply: FastifyReply): void {
+  reply.header('x-request-id', x.requestId);
+  reply.header('x-switchyard-decision-id', x.decisionId);
+}
+
+function decisionHeaders(x: Exchange): Record<string, string> {
+  const h: Record<string, string> = {};
+  const server = x.rt.loaded.config.server;
+  if (server?.expose_decision_headers) {
+    if (x.decision?.rule_id) h['x-switchyard-rule-id'] = x.decision.rule_id;
+    if (x.servedProvider) h['x-switchyard-served-by'] = `${x.servedProvider}/${x.servedModel}`;
+  }
+  if (server?.expose_budget_headers && x.admission) {
+    const left = x.admission.budgetRemaining();
+    if (left !== null) h['x-switchyard-budget-remaining'] = left.toFixed(6);
+  }
+  return h;
+}
+
+/** Sends an error in the client's dialect and records it. */
+function fail(x: Exchange, reply: FastifyReply, err: unknown): void {
+  const rt = x.rt;
+  let e: SwitchyardError;
+  if (err instanceof SwitchyardError) e = err;
+  else {
+    rt.logger.error({ err, request_id: x.requestId }, 'unexpected error while serving a request');
+    e = new SwitchyardError('SY_ERR_INTERNAL', `Internal error; request id ${x.requestId}.`);
+  }
+  if (err instanceof DispatchError) x.attempts = err.attempts;
+  rt.metrics.requests.inc({ endpoint: x.endpoint, status: String(e.status), via: x.decision?.via ?? 'none' });
+  x.countAttempts();
+  void x.settle().finally(() => x.audit(e.status, e.code));
+  if (reply.raw.headersSent) {
+    // Past the commit point: a truncated stream must not look complete, so cut the connection.
+    if (!reply.raw.writableEnded) reply.raw.destroy();
+    return;
+  }
+  if (reply.sent) return;
+  if (e.retryAfter !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(e.retryAfter))));
+  reply.code(e.status).type('application/json').send(JSON.stringify(renderError(x.dialect, e)));
+}
+
+/**
+ * Resolves the principal, builds the routing context, decides and admits. Returns the
+ * plan to dispatch, or throws a SwitchyardError for the client.
+ */
+async function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | EmbeddingsRequest, stream: boolean): Promise<Plan> {
+  const rt = x.rt;
+  const principal = rt.governance.authenticate(req.headers);
+  x.principal = principal;
+  const requested = canonical.model;
+  const { provider, model } = splitModel(rt, requested);
+  const headers = ruleHeaders(req.headers);
+  const estimate = estimateInputTokens(canonical);
+  const params = paramsOf(canonical, estimate);
+  x.requestSummary = { endpoint: x.endpoint, dialect: x.dialect, model: requested, stream, headers, params };
+  if (rt.loaded.config.audit?.store_prompts) x.requestSummary.body = canonical as unknown as Record<string, unknown>;
+  const capacity = await rt.governance.capacity(principal);
+  const ctx: RoutingContext = {
+    headers,
+    tier: headers['x-tier'] ?? principal.tier,
+    team: principal.team ?? '',
+    customer: principal.customer ?? '',
+    virtual_key: principal.virtualKey ?? '',
+    model,
+    provider,
+    endpoint: x.endpoint,
+    stream,
+    params,
+    budget_used: capacity.budget_used,
+    tokens_used: capacity.tokens_used,
+    requests_used: capacity.requests_used,
+    now: x.ts,
+  };
+  const opts: DecideOptions = { unavailable: unavailableNow(rt) };
+  const decision = rt.router.decide(ctx, opts);
+  x.decision = decision;
+  if (decision.via === 'none' || !decision.selected) throw refusal(decision, requested);
+  const sel = decision.selected;
+  rt.governance.checkModelAllowed(principal, sel.provider, sel.model);
+  x.admission = await rt.governance.admit(principal, { provider: sel.provider, model: sel.model }, {
+    inputTokens: estimate,
+    maxTokens: canonical.kind === 'chat' ? canonical.maxTokens : 0,
+  });
+  const plan = planOf(rt, decision);
+  // Fallbacks to models the principal may not use are dropped here, not at dispatch time.
+  if (plan.fallbacks.length && (principal.allowedModels || principal.allowedProviders)) {
+    plan.fallbacks = plan.fallbacks.filter((t) => rt.governance.isModelAllowed(principal, t.provider.id, t.model));
+  }
+  return plan;
+}
+
+/** Aborts upstream work when the client goes away before the response is finished. */
+function abortOnDisconnect(x: Exchange, res: ServerResponse): AbortController {
+  const ac = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      x.clientAborted = true;
+      ac.abort();
+    }
+  });
+  return ac;
+}
+
+function serverTiming(ms: number): string {
+  return `sy;dur=${ms.toFixed(3)}`;
+}
+
+export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages', req: FastifyRequest, reply: FastifyReply, marks: Marks): Promise<void> {
+  const x = new Exchange(rt, dialect, endpoint, req, marks.start);
+  baseHeaders(x, reply);
+  rt.metrics.inFlight.inc();
+  try {
+    const codec = CHAT_DIALECTS[dialect];
+    const { request, clientOptions } = codec.parseChatRequest(req.body);
+    const plan = await route(x, req, request, request.stream);
+    const ac = abortOnDisconnect(x, reply.raw);
+    const routed = performance.now();
+    const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal: ac.signal });
+    const upstreamDone = performance.now();
+    x.attempts = result.attempts;
+    x.servedProvider = result.served.provider;
+    x.servedModel = result.served.model;
+    const created = Math.floor(rt.clock() / 1000);
+
+    if (result.kind === 'response') {
+      x.usage = result.response.usage;
+      const body = JSON.stringify(codec.renderChatResponse(result.response, { created }));
+      const own = routed - marks.start + (performance.now() - upstreamDone);
+      rt.metrics.processingSeconds.observe({ endpoint }, own / 1000);
+      reply.headers(decisionHeaders(x)).header('server-timing', serverTiming(own)).type('application/json').send(body);
+      await x.settle();
+      x.countUsage();
+      x.countAttempts();
+      rt.metrics.requests.inc({ endpoint, status: '200', via: x.decision!.via });
+      x.audit(200, null);
+      return;
+    }
+
+    // Streaming. Writing the first frame is the commit point: from here on a failure
+    // travels in-band as an error event, never as a retry or a clean terminator.
+    const res = reply.raw;
+    reply.hijack();
+    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created });
+    let first = '';
+    for (const ev of result.first) first += encoder.push(ev);
+    const own = routed - marks.start + (performance.now() - upstreamDone);
+    rt.metrics.processingSeconds.observe({ endpoint }, own / 1000);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': x.requestId,
+      'x-switchyard-decision-id': x.decisionId,
+      'server-timing': serverTiming(own),
+      ...decisionHeaders(x),
+    });
+    res.write(first);
+    x.ttftMs = performance.now() - marks.start;
+    rt.metrics.ttfbSeconds.observe({ endpoint }, x.ttftMs / 1000);
+    for await (const ev of result.rest) {
+      const frame = encoder.push(ev);
+      if (frame && !res.write(frame) && !res.destroyed) {
+        await new Promise<void>((resolve) => {
+          const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+          res.once('drain', done);
+          res.once('close', done);
+        });
+      }
+      if (res.destroyed) break;
+    }
+    if (!res.destroyed) res.end();
+    const outcome = await result.done;
+    x.usage = outcome.usage;
+    x.streamError = outcome.error;
+    x.clientAborted ||= outcome.clientAborted;
+    await x.settle();
+    x.countUsage();
+    x.countAttempts();
+    rt.metrics.requests.inc({ endpoint, status: '200', via: x.decision!.via });
+    x.audit(200, outcome.error ? 'SY_ERR_STREAM_INTERRUPTED' : null);
+  } catch (err) {
+    fail(x, reply, err);
+  } finally {
+    rt.metrics.inFlight.dec();
+    rt.metrics.requestSeconds.observe({ endpoint }, (performance.now() - marks.start) / 1000);
+  }
+}
+
+export async function handleEmbeddings(rt: Runtime, req: FastifyRequest, reply: FastifyReply, marks: Marks): Promise<void> {
+  const x = new Exchange(rt, 'openai', 'embeddings', req, marks.start);
+  baseHeaders(x, reply);
+  rt.metrics.inFlight.inc();
+  try {
+    const { request, clientOptions } = parseOpenAIEmbeddingsRequest(req.body);
+    const plan = await route(x, req, request, false);
+    const ac = abortOnDisconnect(x, reply.raw);
+    const routed = performance.now();
+    const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal: ac.signal });
+    const upstreamDone = performance.now();
+    x.attempts = result.attempts;
+    x.servedProvider = result.served.provider;
+    x.servedModel = result.served.model;
+    x.usage = result.response.usage;
+    const body = JSON.stringify(renderOpenAIEmbeddingsResponse(result.response, { encodingFormat: clientOptions.encodingFormat }));
+    const own = routed - marks.start + (performance.now() - upstreamDone);
+    rt.metrics.processingSeconds.observe({ endpoint: 'embeddings' }, own / 1000);
+    reply.headers(decisionHeaders(x)).header('server-timing', serverTiming(own)).type('application/json').send(body);
+    await x.settle();
+    x.countUsage();
+    x.countAttempts();
+    rt.metrics.requests.inc({ endpoint: 'embeddings', status: '200', via: x.decision!.via });
+    x.audit(200, null);
+  } catch (err) {
+    fail(x, reply, err);
+  } finally {
+    rt.metrics.inFlight.dec();
+    rt.metrics.requestSeconds.observe({ endpoint: 'embeddings' }, (performance.now() - marks.start) / 1000);
+  }
+}
