@@ -1,0 +1,419 @@
+/**
+ * The governance layer the server calls per request: who is calling (authenticate),
+ * what they may use (checkModelAllowed), how close they are to their limits
+ * (capacity, for the CEL context), which providers sit out (unavailableProviders),
+ * and admission: reserve the maximum cost on every budget that applies, take rate
+ * limits and a concurrency slot, then settle with the real cost or release.
+ *
+ * Everything config-shaped is resolved at construction (principal chains, budget
+ * and limit lists per principal × provider), so a request does map lookups and one
+ * store round trip per step.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Usage } from '../canonical.js';
+import { modelMatches } from '../config/model-match.js';
+import { SwitchyardError } from '../errors.js';
+import type { GatewayConfig } from '../types/gateway-config.js';
+import { Admission, type AdmissionRecord, type Plan, type Target } from './admission.js';
+import { Availability, type Unavailability } from './availability.js';
+import { BudgetRef, percentUsed, type Level } from './budgets.js';
+import { buildDirectory, type Chain, type Directory, type Principal } from './directory.js';
+import { presentedKey } from './keys.js';
+import type { GovernanceLogger } from './logger.js';
+import { costNano, NANO_PER_USD, PriceTable, type TokenPrice } from './pricing.js';
+import { rateRefs, type SlotRef, type WindowRef } from './rate-limits.js';
+import { refusalError, type Refusal } from './refusals.js';
+import type { AdjustLine, BudgetState, ChargeLine, CounterStore } from './store.js';
+
+export interface GovernanceOptions {
+  store: CounterStore;
+  /** Epoch ms. Default Date.now. */
+  clock?: () => number;
+  logger?: GovernanceLogger;
+  /** An admission neither settled nor released within this is returned by the store (a crashed gateway). Default 10 min. */
+  leaseMs?: number;
+  /** How often provider budgets and limits are re-read for unavailableProviders(); 0 disables the timer (call refresh()). Default 1000. */
+  refreshMs?: number;
+}
+
+/** Percents (0–100) for the CEL context. */
+export interface Capacity {
+  /** The most-used budget of the principal (spend plus open reservations). */
+  budget_used: number;
+  /** The tightest token window of the principal. */
+  tokens_used: number;
+  /** The tightest request window of the principal. */
+  requests_used: number;
+}
+
+export interface Estimate {
+  /** Estimated input tokens. */
+  inputTokens: number;
+  /** The request's output cap; governance.max_reservation_tokens when absent. */
+  maxTokens?: number;
+}
+
+/** One budget of a principal, as reported by Governance.budgets(). */
+export interface BudgetReport {
+  level: Level;
+  id: string;
+  limit_usd: number;
+  period: string;
+  calendar_aligned: boolean;
+  on_exhausted: 'block' | 'allow';
+  spent_usd: number;
+  reserved_usd: number;
+  /** End of the current window (ISO); null when no window is open (nothing spent yet). */
+  resets_at: string | null;
+}
+
+/** Plain counters for /metrics. */
+export interface GovernanceMetrics {
+  admitted_total: number;
+  budget_exceeded_total: number;
+  rate_limited_total: number;
+  /** Requests settled at $0 for lack of a price, or refused for it under `unknown_price: block`. */
+  unknown_price_total: number;
+  /** The store's own counters (fail-open events for Redis), when it has any. */
+  readonly store: Readonly<Record<string, number>> | null;
+}
+
+interface ProviderRefs {
+  budgets: BudgetRef[];
+  windows: WindowRef[];
+  slots: SlotRef[];
+}
+
+const DEFAULT_LEASE_MS = 10 * 60_000;
+const DEFAULT_MAX_RESERVATION_TOKENS = 8192;
+const NO_PROVIDER: ProviderRefs = { budgets: [], windows: [], slots: [] };
+
+/**
+ * @example
+ * const gov = createGovernance(config, { store: new MemoryStore() });
+ * const principal = gov.authenticate(req.headers);
+ * gov.checkModelAllowed(principal, 'openai', 'gpt-4o');
+ * const admission = await gov.admit(principal, { provider: 'openai', model: 'gpt-4o' }, { inputTokens: 1200, maxTokens: 500 });
+ * try { ...; await admission.settle(usage, served); } catch (e) { await admission.release(); throw e; }
+ */
+export function createGovernance(cfg: Readonly<GatewayConfig>, opts: GovernanceOptions): Governance {
+  return new Governance(cfg, opts);
+}
+
+export class Governance {
+  readonly metrics: GovernanceMetrics;
+  private readonly store: CounterStore;
+  private readonly clock: () => number;
+  private readonly logger?: GovernanceLogger;
+  private readonly leaseMs: number;
+  private readonly directory: Directory;
+  private readonly prices: PriceTable;
+  private readonly allowUnauthenticated: boolean;
+  private readonly blockUnknownPrice: boolean;
+  private readonly maxReservationTokens: number;
+  private readonly providers = new Map<string, ProviderRefs>();
+  private readonly plans = new Map<Chain, Map<string, Plan>>();
+  private readonly availability = new Availability();
+  private readonly warnedModels = new Set<string>();
+  private readonly timer: NodeJS.Timeout | null = null;
+
+  constructor(cfg: Readonly<GatewayConfig>, opts: GovernanceOptions) {
+    const gov = cfg.governance ?? {};
+    this.store = opts.store;
+    this.clock = opts.clock ?? Date.now;
+    this.logger = opts.logger;
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.directory = buildDirectory(cfg);
+    this.prices = new PriceTable(gov.pricing);
+    this.allowUnauthenticated = cfg.server?.allow_unauthenticated ?? false;
+    this.blockUnknownPrice = gov.unknown_price === 'block';
+    this.maxReservationTokens = gov.max_reservation_tokens ?? DEFAULT_MAX_RESERVATION_TOKENS;
+    this.metrics = { admitted_total: 0, budget_exceeded_total: 0, rate_limited_total: 0, unknown_price_total: 0, store: this.store.counters ?? null };
+
+    for (const [id, p] of Object.entries(cfg.providers ?? {})) {
+      const rates = rateRefs('provider', id, p.rate_limit);
+      const refs: ProviderRefs = { budgets: (p.budgets ?? []).map((b) => new BudgetRef('provider', id, b)), ...rates };
+      if (refs.budgets.length + refs.windows.length + refs.slots.length > 0) this.providers.set(id, refs);
+    }
+
+    if (this.allowUnauthenticated) {
+      this.logger?.warn({}, 'server.allow_unauthenticated is on: requests without a virtual key are served as an anonymous principal');
+    }
+    const refreshMs = opts.refreshMs ?? 1000;
+    if (refreshMs > 0 && this.providers.size > 0) {
+      this.timer = setInterval(() => void this.refresh().catch(() => undefined), refreshMs);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * The principal of a request, from `x-switchyard-key`, `Authorization: Bearer`, or
+   * `x-api-key` (first present wins; header names lowercase as Node gives them).
+   * Throws SY_ERR_UNAUTHORIZED for a missing (unless server.allow_unauthenticated),
+   * unknown or disabled key.
+   */
+  authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Principal {
+    const key = presentedKey(headers);
+    if (key === undefined) {
+      if (this.allowUnauthenticated) return this.directory.anonymous.principal;
+      throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'Missing virtual key: send it as Authorization: Bearer <key>, x-api-key or x-switchyard-key');
+    }
+    const chain = this.directory.keys.find(key);
+    if (!chain) throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'Unknown virtual key');
+    if (!chain.enabled) throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'This virtual key, its team or its customer is disabled');
+    return chain.principal;
+  }
+
+  /** Whether every scope of the principal allows `provider` and `model` (model globs may be `model` or `provider/model`). */
+  isModelAllowed(principal: Principal, provider: string, model: string): boolean {
+    return deniedBy(this.chainOf(principal), provider, model) === null;
+  }
+
+  /** Throws SY_ERR_MODEL_NOT_ALLOWED naming the scope that forbids it. */
+  checkModelAllowed(principal: Principal, provider: string, model: string): void {
+    const scope = deniedBy(this.chainOf(principal), provider, model);
+    if (scope) {
+      throw new SwitchyardError('SY_ERR_MODEL_NOT_ALLOWED', `${scope.level} "${scope.id}" may not use ${provider}/${model}`, {
+        details: { level: scope.level, id: scope.id, provider, model },
+      });
+    }
+  }
+
+  /** Capacity percents of the principal (budgets, token and request windows). */
+  async capacity(principal: Principal): Promise<Capacity> {
+    const chain = this.chainOf(principal);
+    if (chain.budgets.length === 0 && chain.windows.length === 0) return { budget_used: 0, tokens_used: 0, requests_used: 0 };
+    const now = this.clock();
+    const r = await this.store.peek({ now, budgets: chain.budgetKeys, windows: chain.windowKeys, slots: [] });
+    const out: Capacity = { budget_used: 0, tokens_used: 0, requests_used: 0 };
+    chain.budgets.forEach((b, i) => {
+      out.budget_used = Math.max(out.budget_used, percentUsed(b.limitNano, r.budgets[i].spent + r.budgets[i].reserved));
+    });
+    chain.windows.forEach((w, i) => {
+      const field = w.kind === 'requests' ? 'requests_used' : 'tokens_used';
+      out[field] = Math.max(out[field], w.percentUsed(r.windows[i], now));
+    });
+    return out;
+  }
+
+  /** The principal's budgets (or a provider's, with `{ provider }`) and their current spend, for admin views and tests. */
+  async budgets(of: Principal | { provider: string }): Promise<BudgetReport[]> {
+    const refs = 'provider' in of ? (this.providers.get(of.provider)?.budgets ?? []) : this.chainOf(of).budgets;
+    if (refs.length === 0) return [];
+    const r = await this.store.peek({ now: this.clock(), budgets: refs.map((b) => b.key), windows: [], slots: [] });
+    return refs.map((b, i) => ({
+      level: b.level,
+      id: b.id,
+      limit_usd: b.spec.limit_usd,
+      period: b.spec.period,
+      calendar_aligned: b.calendar,
+      on_exhausted: b.block ? 'block' : 'allow',
+      spent_usd: r.budgets[i].spent / NANO_PER_USD,
+      reserved_usd: r.budgets[i].reserved / NANO_PER_USD,
+      resets_at: r.budgets[i].end ? new Date(r.budgets[i].end).toISOString() : null,
+    }));
+  }
+
+  /** Providers whose own budget or rate limit is exhausted (skip them when balancing and falling back). */
+  unavailableProviders(): ReadonlyMap<string, Unavailability> {
+    return this.availability.current(this.clock());
+  }
+
+  /**
+   * Reserves the request's maximum cost on every budget that applies (customer, team,
+   * key, provider) and takes its rate-limit units and concurrency slot, all or nothing.
+   * Throws SY_ERR_BUDGET_EXCEEDED or SY_ERR_RATE_LIMITED (with retryAfter) naming the
+   * level and id, or SY_ERR_MODEL_NOT_ALLOWED for an unpriced model under `unknown_price: block`.
+   */
+  async admit(principal: Principal, target: Target, estimate: Estimate): Promise<Admission> {
+    const plan = this.planFor(this.chainOf(principal), target.provider);
+    const price = this.priceOf(target, true);
+    const inputTokens = Math.max(0, Math.ceil(estimate.inputTokens));
+    const outputTokens = Math.max(0, Math.ceil(estimate.maxTokens ?? this.maxReservationTokens));
+    const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
+    const id = randomUUID();
+    const windows = plan.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
+    const record: AdmissionRecord = { id, plan, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [] };
+
+    if (plan.budgets.length + plan.windows.length + plan.slots.length > 0) {
+      const now = this.clock();
+      const budgets = plan.budgets.map((b) => b.line(now, reservedNano));
+      const result = await this.store.admit({ id, now, leaseMs: this.leaseMs, budgets, windows, slots: plan.slots.map((s) => s.line()) });
+      if (!result.ok) throw this.refusal(plan, result, reservedNano, now);
+      record.leased = true;
+      record.states = result.budgets.slice(0, plan.principalBudgets);
+      if (plan.providerBudgets.length > 0) this.noteProviderBudgets(plan.provider, plan.providerBudgets, result.budgets.slice(plan.principalBudgets), now);
+    }
+    this.metrics.admitted_total++;
+    return new Admission(this.finish, record);
+  }
+
+  /** Cost in USD of `usage` on `model` (`provider/model` entries apply when `provider` is given), or null when unpriced. */
+  cost(model: string, usage: Usage, provider?: string): number | null {
+    return this.prices.costUsd(model, usage, provider);
+  }
+
+  /** Re-reads provider budgets and rate limits for unavailableProviders(); runs on a timer unless refreshMs is 0. */
+  async refresh(): Promise<void> {
+    if (this.providers.size === 0) return;
+    const now = this.clock();
+    const ids = [...this.providers.keys()];
+    const refs = ids.map((id) => this.providers.get(id) as ProviderRefs);
+    const r = await this.store.peek({
+      now,
+      budgets: refs.flatMap((p) => p.budgets.map((b) => b.key)),
+      windows: refs.flatMap((p) => p.windows.map((w) => w.key)),
+      slots: [],
+    });
+    let bi = 0;
+    let wi = 0;
+    ids.forEach((id, n) => {
+      const p = refs[n];
+      const states = r.budgets.slice(bi, (bi += p.budgets.length));
+      const tats = r.windows.slice(wi, (wi += p.windows.length));
+      if (this.noteProviderBudgets(id, p.budgets, states, now)) return;
+      let until = 0;
+      p.windows.forEach((w, i) => {
+        until = Math.max(until, w.fullUntil(tats[i], now) ?? 0);
+      });
+      if (until > now) this.availability.set(id, 'rate_limit_exceeded', until, now);
+      else this.availability.clear(id, 'rate_limit_exceeded', now);
+    });
+  }
+
+  /** Stops the refresh timer and closes the store. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.store.close();
+  }
+
+  /** Settlement (with an outcome) or release (null) of an Admission. */
+  private readonly finish = async (record: AdmissionRecord, outcome: { usage: Usage; served: Target } | null): Promise<{ costUsd: number }> => {
+    const { plan } = record;
+    const served = outcome?.served;
+    const servedRefs = served ? (this.providers.get(served.provider) ?? NO_PROVIDER) : NO_PROVIDER;
+    const samePlace = served?.provider === plan.provider;
+    let cost = 0;
+    let tokens = 0;
+    if (outcome) {
+      const price = this.priceOf(outcome.served, false);
+      cost = price ? Math.round(costNano(price, outcome.usage)) : 0;
+      tokens = outcome.usage.inputTokens + outcome.usage.outputTokens;
+    }
+
+    const now = this.clock();
+    const charges: ChargeLine[] = [];
+    const adjusts: AdjustLine[] = [];
+    if (outcome) {
+      for (let i = 0; i < plan.principalBudgets; i++) charges.push(plan.budgets[i].charge(now, cost));
+      for (const b of servedRefs.budgets) charges.push(b.charge(now, cost));
+    }
+    plan.windows.forEach((w, i) => {
+      if (w.kind !== 'tokens') return;
+      const counts = outcome !== null && (i < plan.principalWindows || samePlace);
+      const delta = (counts ? tokens : 0) - record.taken[i];
+      if (delta !== 0) adjusts.push({ key: w.key, emission: w.emission, delta });
+    });
+    if (outcome && !samePlace) {
+      // A fallback served elsewhere: that provider's windows count the request it served.
+      for (const w of servedRefs.windows) adjusts.push({ key: w.key, emission: w.emission, delta: w.kind === 'requests' ? 1 : tokens });
+    }
+
+    if (record.leased || charges.length > 0 || adjusts.length > 0) {
+      const r = await this.store.settle({ id: record.id, now, charges, adjusts });
+      if (outcome) {
+        record.states = r.budgets.slice(0, plan.principalBudgets);
+        if (served) this.noteProviderBudgets(served.provider, servedRefs.budgets, r.budgets.slice(plan.principalBudgets), now);
+      } else {
+        // Released: the principal's reservations are gone from the states we report.
+        record.states = record.states.map((s) => ({ ...s, reserved: Math.max(0, s.reserved - record.reservedNano) }));
+      }
+    }
+    return { costUsd: cost / NANO_PER_USD };
+  };
+
+  private chainOf(p: Principal): Chain {
+    const d = this.directory;
+    const chain = p.virtualKey !== null ? d.byKey.get(p.virtualKey)
+      : p.team !== null ? d.byTeam.get(p.team)
+      : p.customer !== null ? d.byCustomer.get(p.customer)
+      : d.anonymous;
+    if (!chain) throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'Unknown principal');
+    return chain;
+  }
+
+  private planFor(chain: Chain, provider: string): Plan {
+    let byProvider = this.plans.get(chain);
+    if (!byProvider) this.plans.set(chain, (byProvider = new Map()));
+    const known = this.providers.get(provider);
+    const cacheKey = known ? provider : '';
+    let plan = byProvider.get(cacheKey);
+    if (!plan) {
+      const refs = known ?? NO_PROVIDER;
+      plan = {
+        provider: cacheKey,
+        budgets: [...chain.budgets, ...refs.budgets],
+        principalBudgets: chain.budgets.length,
+        providerBudgets: refs.budgets,
+        windows: [...chain.windows, ...refs.windows],
+        principalWindows: chain.windows.length,
+        slots: [...chain.slots, ...refs.slots],
+      };
+      byProvider.set(cacheKey, plan);
+    }
+    // The cached plan of an unlisted provider is shared; give this one its real name.
+    return known ? plan : { ...plan, provider };
+  }
+
+  private priceOf(target: Target, admitting: boolean): TokenPrice | null {
+    const price = this.prices.lookup(target.model, target.provider);
+    if (price) return price;
+    // Counted once per request: when refused for it, or when settled at $0.
+    if (!admitting || this.blockUnknownPrice) this.metrics.unknown_price_total++;
+    if (admitting && this.blockUnknownPrice) {
+      throw new SwitchyardError('SY_ERR_MODEL_NOT_ALLOWED', `No price is known for model "${target.model}" and governance.unknown_price is block`, {
+        details: { reason: 'unknown_price', provider: target.provider, model: target.model },
+      });
+    }
+    const name = `${target.provider}/${target.model}`;
+    if (!this.warnedModels.has(name) && this.warnedModels.size < 1000) {
+      this.warnedModels.add(name);
+      this.logger?.warn({ provider: target.provider, model: target.model }, 'no price for this model: its usage is charged $0 (set governance.pricing)');
+    }
+    return null;
+  }
+
+  private refusal(plan: Plan, r: Refusal, amount: number, now: number): SwitchyardError {
+    if (r.kind === 'budget') {
+      this.metrics.budget_exceeded_total++;
+      const b = plan.budgets[r.index];
+      if (b.level === 'provider') this.availability.set(b.id, 'budget_exceeded', r.state.end || b.window(now).end, now);
+    } else {
+      this.metrics.rate_limited_total++;
+      const w = r.kind === 'window' ? plan.windows[r.index] : null;
+      if (r.kind === 'window' && w?.level === 'provider') this.availability.set(w.id, 'rate_limit_exceeded', now + r.retryAfterMs, now);
+    }
+    return refusalError(plan, r, amount, now);
+  }
+
+  /** Marks or clears a provider from the full set of its budgets' states; true when exhausted. */
+  private noteProviderBudgets(provider: string, budgets: readonly BudgetRef[], states: readonly BudgetState[], now: number): boolean {
+    if (budgets.length === 0) return false;
+    let until = 0;
+    budgets.forEach((b, i) => {
+      const s = states[i];
+      if (b.block && s.spent + s.reserved >= b.limitNano) until = Math.max(until, s.end || b.window(now).end);
+    });
+    if (until > now) this.availability.set(provider, 'budget_exceeded', until, now);
+    else this.availability.clear(provider, 'budget_exceeded', now);
+    return until > now;
+  }
+}
+
+function deniedBy(chain: Chain, provider: string, model: string): Chain['scopes'][number] | null {
+  for (const scope of chain.scopes) {
+    if (scope.providers && !scope.providers.has(provider)) return scope;
+    if (scope.models && !scope.models.some((g) => modelMatches(g, model) || modelMatches(g, `${provider}/${model}`))) return scope;
+  }
+  return null;
+}

@@ -1,0 +1,102 @@
+/**
+ * Model prices: the table shipped in pricing.json, overridden by `governance.pricing`.
+ * Costs are computed in integer-friendly nano-USD (1e-9 USD); see store.ts.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Usage } from '../canonical.js';
+import { modelMatches } from '../config/model-match.js';
+import SHIPPED from './pricing.json' with { type: 'json' };
+
+/** USD per 1M tokens, as written in config and pricing.json. */
+export interface Price {
+  input: number;
+  output: number;
+  /** Prompt-cache reads; the input price when absent. */
+  cached_input?: number;
+}
+
+/** nano-USD per token. */
+export interface TokenPrice {
+  input: number;
+  output: number;
+  cachedInput: number;
+}
+
+export const NANO_PER_USD = 1e9;
+
+interface GlobEntry {
+  pattern: string;
+  price: TokenPrice;
+}
+
+/** Date and version suffixes providers append to a base model name. */
+const VERSION_SUFFIX = /(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-latest|-\d{3,4})$/;
+
+export class PriceTable {
+  private readonly exact = new Map<string, TokenPrice>();
+  private readonly globs: GlobEntry[] = [];
+  private readonly cache = new LRUCache<string, TokenPrice | 'none'>({ max: 2048 });
+
+  /**
+   * @example
+   * const prices = new PriceTable({ 'my-finetune': { input: 3, output: 12 } });
+   * prices.costUsd('gpt-4o-mini', { inputTokens: 1000, outputTokens: 200 }); // 0.00027
+   */
+  constructor(overrides: Readonly<Record<string, Price>> = {}) {
+    // Overrides first, exact before glob, so an override always beats the shipped table.
+    for (const source of [overrides, SHIPPED.models as Record<string, Price>]) {
+      for (const [name, p] of Object.entries(source)) {
+        const price = toTokenPrice(p);
+        if (name.includes('*')) this.globs.push({ pattern: name, price });
+        else if (!this.exact.has(name)) this.exact.set(name, price);
+      }
+    }
+  }
+
+  /**
+   * The price of `model` as served by `provider` (a `provider/model` entry wins over a
+   * plain `model` entry), or null when neither the name nor its base name is priced.
+   */
+  lookup(model: string, provider?: string): TokenPrice | null {
+    const cacheKey = provider ? `${provider}\u0000${model}` : model;
+    const hit = this.cache.get(cacheKey);
+    if (hit !== undefined) return hit === 'none' ? null : hit;
+    const found = this.resolve(model, provider);
+    this.cache.set(cacheKey, found ?? 'none');
+    return found;
+  }
+
+  /** Cost in USD, or null for an unpriced model. */
+  costUsd(model: string, usage: Usage, provider?: string): number | null {
+    const p = this.lookup(model, provider);
+    return p ? Math.round(costNano(p, usage)) / NANO_PER_USD : null;
+  }
+
+  private resolve(model: string, provider?: string): TokenPrice | null {
+    const bare = model.startsWith('models/') ? model.slice('models/'.length) : model;
+    const names = [bare];
+    for (let n = bare; VERSION_SUFFIX.test(n); ) names.push((n = n.replace(VERSION_SUFFIX, '')));
+    for (const name of names) {
+      const candidates = provider ? [`${provider}/${name}`, name] : [name];
+      for (const c of candidates) {
+        const exact = this.exact.get(c);
+        if (exact) return exact;
+        const glob = this.globs.find((g) => modelMatches(g.pattern, c));
+        if (glob) return glob.price;
+      }
+    }
+    return null;
+  }
+}
+
+/** Unrounded nano-USD for `usage` (cached input tokens are a subset of input tokens). */
+export function costNano(p: TokenPrice, usage: Usage): number {
+  const cached = Math.min(Math.max(usage.cachedInputTokens ?? 0, 0), usage.inputTokens);
+  return (usage.inputTokens - cached) * p.input + cached * p.cachedInput + usage.outputTokens * p.output;
+}
+
+function toTokenPrice(p: Price): TokenPrice {
+  // USD per 1M tokens × 1e9 nano/USD ÷ 1e6 tokens = ×1000; rounded to shed float noise (0.15 × 1000).
+  const perToken = (usdPerMillion: number) => Math.round(usdPerMillion * 1000 * 1e6) / 1e6;
+  return { input: perToken(p.input), output: perToken(p.output), cachedInput: perToken(p.cached_input ?? p.input) };
+}

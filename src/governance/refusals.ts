@@ -1,0 +1,40 @@
+/** The errors a refused admission becomes: which level and id, and when to retry. */
+import { SwitchyardError } from '../errors.js';
+import type { Plan } from './admission.js';
+import { NANO_PER_USD } from './pricing.js';
+import type { AdmitResult } from './store.js';
+
+export type Refusal = Exclude<AdmitResult, { ok: true }>;
+
+/**
+ * SY_ERR_BUDGET_EXCEEDED (details: level, id, limit_usd, period, spent_usd, resets_at) or
+ * SY_ERR_RATE_LIMITED (details: level, id, limit = requests | tokens | concurrency; retryAfter in seconds).
+ */
+export function refusalError(plan: Plan, r: Refusal, amount: number, now: number): SwitchyardError {
+  if (r.kind === 'budget') {
+    const b = plan.budgets[r.index];
+    const resetsAt = new Date(r.state.end || b.window(now).end).toISOString();
+    return new SwitchyardError(
+      'SY_ERR_BUDGET_EXCEEDED',
+      `Budget exhausted for ${b.describe()}: ${usd(r.state.spent + r.state.reserved)} spent or reserved, this request may cost up to ${usd(amount)}; resets at ${resetsAt}`,
+      { details: { level: b.level, id: b.id, limit_usd: b.spec.limit_usd, period: b.spec.period, spent_usd: r.state.spent / NANO_PER_USD, resets_at: resetsAt } },
+    );
+  }
+  if (r.kind === 'slot') {
+    const s = plan.slots[r.index];
+    return new SwitchyardError('SY_ERR_RATE_LIMITED', `Concurrency limit: ${s.describe()}`, {
+      retryAfter: 1,
+      details: { level: s.level, id: s.id, limit: 'concurrency', max_in_flight: s.limit },
+    });
+  }
+  const w = plan.windows[r.index];
+  const retryAfter = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+  return new SwitchyardError('SY_ERR_RATE_LIMITED', `Rate limit: ${w.describe()}; retry in ${retryAfter}s`, {
+    retryAfter,
+    details: { level: w.level, id: w.id, limit: w.kind, per: w.per },
+  });
+}
+
+function usd(nano: number): string {
+  return `$${Number((nano / NANO_PER_USD).toFixed(6))}`;
+}

@@ -1,0 +1,132 @@
+/**
+ * The counter store behind budgets and rate limits. One small interface, two
+ * implementations (stores/memory.ts, stores/redis.ts) that pass the same contract
+ * suite (test/governance/store-contract.ts).
+ *
+ * Units: money in integer nano-USD (1e-9 USD) so sums are exact in doubles and
+ * in Redis integers; time in epoch ms, always passed in by the caller (the store
+ * never reads a clock, so fake clocks drive Redis too).
+ *
+ * Budget counters live in windows: a counter whose window has ended (now >= end)
+ * reads as empty and is reopened with the caller's `start`/`end` on the next write.
+ *
+ * Every admission records a lease (`id`) holding its reservations and concurrency
+ * slots; settling removes it, and a lease not settled within `leaseMs` (a crashed
+ * gateway) is returned by the store on a later call.
+ */
+
+/** A budget to check and reserve on. */
+export interface BudgetLine {
+  key: string;
+  /** Window to open if the stored one has ended. */
+  start: number;
+  end: number;
+  /** nano-USD. */
+  limit: number;
+  /** nano-USD to reserve. */
+  amount: number;
+  /** false: reserve and count, never refuse (`on_exhausted: allow`). */
+  block: boolean;
+}
+
+/**
+ * A GCRA rate window: `burst` ms of tolerance, `emission` ms per unit, so
+ * burst/emission units per burst window. The stored value is the theoretical
+ * arrival time (TAT).
+ */
+export interface WindowLine {
+  key: string;
+  emission: number;
+  burst: number;
+  /** Units taken (1 per request, tokens for token windows). */
+  cost: number;
+}
+
+/** A concurrency limit: at most `limit` open leases hold a slot under `key`. */
+export interface SlotLine {
+  key: string;
+  limit: number;
+}
+
+export interface AdmitRequest {
+  /** Lease id, unique per admission. */
+  id: string;
+  now: number;
+  leaseMs: number;
+  budgets: readonly BudgetLine[];
+  windows: readonly WindowLine[];
+  slots: readonly SlotLine[];
+}
+
+export interface BudgetState {
+  /** nano-USD settled in the current window. */
+  spent: number;
+  /** nano-USD reserved by open leases in the current window. */
+  reserved: number;
+  /** End of the current window; 0 when no window is open. */
+  end: number;
+}
+
+/**
+ * All or nothing: either every line passed and everything was applied, or nothing
+ * changed and the first failing line is named (slots, then windows, then budgets).
+ */
+export type AdmitResult =
+  | { ok: true; budgets: BudgetState[] }
+  | { ok: false; kind: 'budget'; index: number; state: BudgetState }
+  | { ok: false; kind: 'window'; index: number; retryAfterMs: number }
+  | { ok: false; kind: 'slot'; index: number };
+
+/** Spend to add (unconditionally) to a budget at settlement. */
+export interface ChargeLine {
+  key: string;
+  start: number;
+  end: number;
+  amount: number;
+}
+
+/** A correction to a rate window: positive takes units, negative returns them. */
+export interface AdjustLine {
+  key: string;
+  emission: number;
+  delta: number;
+}
+
+export interface SettleRequest {
+  /** The lease to close (its reservations and slots are returned); unknown ids are fine. */
+  id: string;
+  now: number;
+  charges: readonly ChargeLine[];
+  adjusts: readonly AdjustLine[];
+}
+
+export interface SettleResult {
+  /** State of each charged budget after the charge. */
+  budgets: BudgetState[];
+}
+
+export interface PeekRequest {
+  now: number;
+  budgets: readonly string[];
+  windows: readonly string[];
+  slots: readonly string[];
+}
+
+export interface PeekResult {
+  budgets: BudgetState[];
+  /** TAT per window, never below `now`. */
+  windows: number[];
+  /** Open leases per slot key. */
+  slots: number[];
+}
+
+export interface CounterStore {
+  admit(req: AdmitRequest): Promise<AdmitResult>;
+  settle(req: SettleRequest): Promise<SettleResult>;
+  peek(req: PeekRequest): Promise<PeekResult>;
+  close(): Promise<void>;
+  /** Plain counters for /metrics (e.g. fail-open events), when the store has any. */
+  readonly counters?: Readonly<Record<string, number>>;
+}
+
+export const EMPTY_BUDGET: Readonly<BudgetState> = Object.freeze({ spent: 0, reserved: 0, end: 0 });

@@ -1,0 +1,156 @@
+/**
+ * In-process counter store: the default, and the local fallback when Redis is down
+ * under `on_unavailable: fail_open`. Every operation runs synchronously inside one
+ * call, so it is atomic with respect to concurrent requests of this process.
+ */
+import {
+  EMPTY_BUDGET,
+  type AdmitRequest, type AdmitResult, type BudgetState, type CounterStore,
+  type PeekRequest, type PeekResult, type SettleRequest, type SettleResult,
+} from '../store.js';
+
+interface Counter {
+  start: number;
+  end: number;
+  spent: number;
+  reserved: number;
+}
+
+interface Lease {
+  expiry: number;
+  budgets: { key: string; start: number; amount: number }[];
+  slots: string[];
+}
+
+export class MemoryStore implements CounterStore {
+  private readonly budgets = new Map<string, Counter>();
+  /** GCRA theoretical arrival time per window key. */
+  private readonly windows = new Map<string, number>();
+  /** Lease id → expiry, per slot key. */
+  private readonly slots = new Map<string, Map<string, number>>();
+  /** In creation order, which is expiry order as long as leaseMs is constant. */
+  private readonly leases = new Map<string, Lease>();
+
+  admit(req: AdmitRequest): Promise<AdmitResult> {
+    return Promise.resolve(this.admitNow(req));
+  }
+
+  settle(req: SettleRequest): Promise<SettleResult> {
+    return Promise.resolve(this.settleNow(req));
+  }
+
+  peek(req: PeekRequest): Promise<PeekResult> {
+    const { now } = req;
+    return Promise.resolve({
+      budgets: req.budgets.map((k) => state(this.current(k, now))),
+      windows: req.windows.map((k) => Math.max(this.windows.get(k) ?? now, now)),
+      slots: req.slots.map((k) => this.openSlots(k, now)),
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private admitNow(req: AdmitRequest): AdmitResult {
+    const { now } = req;
+    this.expireLeases(now);
+
+    for (let i = 0; i < req.slots.length; i++) {
+      const s = req.slots[i];
+      if (this.openSlots(s.key, now) >= s.limit) return { ok: false, kind: 'slot', index: i };
+    }
+    const tats: number[] = [];
+    for (let i = 0; i < req.windows.length; i++) {
+      const w = req.windows[i];
+      const tat = Math.max(this.windows.get(w.key) ?? now, now) + w.cost * w.emission;
+      if (tat - now > w.burst) return { ok: false, kind: 'window', index: i, retryAfterMs: Math.ceil(tat - w.burst - now) };
+      tats.push(tat);
+    }
+    for (let i = 0; i < req.budgets.length; i++) {
+      const b = req.budgets[i];
+      const c = this.current(b.key, now);
+      if (b.block && (c?.spent ?? 0) + (c?.reserved ?? 0) + b.amount > b.limit) {
+        return { ok: false, kind: 'budget', index: i, state: state(c) };
+      }
+    }
+
+    const lease: Lease = { expiry: now + req.leaseMs, budgets: [], slots: [] };
+    const after: BudgetState[] = [];
+    for (const b of req.budgets) {
+      const c = this.open(b.key, b.start, b.end, now);
+      c.reserved += b.amount;
+      lease.budgets.push({ key: b.key, start: c.start, amount: b.amount });
+      after.push(state(c));
+    }
+    for (let i = 0; i < req.windows.length; i++) this.windows.set(req.windows[i].key, tats[i]);
+    for (const s of req.slots) {
+      let open = this.slots.get(s.key);
+      if (!open) this.slots.set(s.key, (open = new Map()));
+      open.set(req.id, lease.expiry);
+      lease.slots.push(s.key);
+    }
+    this.leases.set(req.id, lease);
+    return { ok: true, budgets: after };
+  }
+
+  private settleNow(req: SettleRequest): SettleResult {
+    const { now } = req;
+    const lease = this.leases.get(req.id);
+    if (lease) this.returnLease(req.id, lease);
+    this.expireLeases(now);
+
+    const budgets = req.charges.map((ch) => {
+      const c = this.open(ch.key, ch.start, ch.end, now);
+      c.spent += ch.amount;
+      return state(c);
+    });
+    for (const a of req.adjusts) {
+      const tat = Math.max(this.windows.get(a.key) ?? now, now) + a.delta * a.emission;
+      this.windows.set(a.key, Math.max(tat, now));
+    }
+    return { budgets };
+  }
+
+  private expireLeases(now: number): void {
+    for (const [id, lease] of this.leases) {
+      if (lease.expiry > now) break;
+      this.returnLease(id, lease);
+    }
+  }
+
+  private returnLease(id: string, lease: Lease): void {
+    this.leases.delete(id);
+    for (const b of lease.budgets) {
+      const c = this.budgets.get(b.key);
+      // A reservation belongs to the window it was made in; a newer window never owed it.
+      if (c && c.start === b.start) c.reserved -= b.amount;
+    }
+    for (const key of lease.slots) this.slots.get(key)?.delete(id);
+  }
+
+  private current(key: string, now: number): Counter | undefined {
+    const c = this.budgets.get(key);
+    return c && now < c.end ? c : undefined;
+  }
+
+  private open(key: string, start: number, end: number, now: number): Counter {
+    let c = this.current(key, now);
+    if (!c) {
+      c = { start, end, spent: 0, reserved: 0 };
+      this.budgets.set(key, c);
+    }
+    return c;
+  }
+
+  private openSlots(key: string, now: number): number {
+    const open = this.slots.get(key);
+    if (!open) return 0;
+    for (const [id, expiry] of open) if (expiry <= now) open.delete(id);
+    return open.size;
+  }
+}
+
+function state(c: Counter | undefined): BudgetState {
+  return c ? { spent: c.spent, reserved: c.reserved, end: c.end } : { ...EMPTY_BUDGET };
+}

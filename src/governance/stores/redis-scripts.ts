@@ -1,0 +1,160 @@
+/**
+ * Lua scripts of the Redis counter store; each runs atomically on the server, which
+ * is what keeps budgets exact across gateway processes. Conventions:
+ * - time comes in ARGV (the caller's clock), never from Redis TIME;
+ * - money is integer nano-USD moved with HINCRBY on strings from ARGV, so no Lua
+ *   float ever formats it;
+ * - a budget counter is a hash {s: window start, e: window end, sp: spent, r: reserved};
+ * - KEYS[1] is the lease zset (id → expiry), KEYS[2] the lease hash (id → JSON of what
+ *   to give back).
+ */
+
+const COMMON = `
+local now = tonumber(ARGV[1])
+
+local function return_lease(id, data)
+  local d = cjson.decode(data)
+  for _, b in ipairs(d.b) do
+    -- a reservation belongs to the window it was made in
+    if redis.call('HGET', b[1], 's') == b[2] then redis.call('HINCRBY', b[1], 'r', '-' .. b[3]) end
+  end
+  for _, s in ipairs(d.s) do redis.call('ZREM', s, id) end
+  redis.call('HDEL', KEYS[2], id)
+  redis.call('ZREM', KEYS[1], id)
+end
+
+local function expire_leases()
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
+  for _, id in ipairs(ids) do
+    local data = redis.call('HGET', KEYS[2], id)
+    if data then return_lease(id, data) else redis.call('ZREM', KEYS[1], id) end
+  end
+end
+
+-- the open window of a budget counter, or nil
+local function current(key)
+  local h = redis.call('HMGET', key, 's', 'e', 'sp', 'r')
+  if h[2] and now < tonumber(h[2]) then return h end
+  return nil
+end
+
+local function open(key, s, e)
+  local h = current(key)
+  if not h then
+    redis.call('HSET', key, 's', s, 'e', e, 'sp', '0', 'r', '0')
+    h = { s, e, '0', '0' }
+  end
+  -- garbage collection only (real time); expiry logic uses e
+  redis.call('PEXPIRE', key, string.format('%d', math.max(tonumber(h[2]) - now, 0) + 86400000))
+  return h
+end
+
+local function set_tat(key, tat)
+  redis.call('SET', key, string.format('%.3f', tat), 'PX', string.format('%d', math.ceil(tat - now) + 1000))
+end
+`;
+
+/**
+ * KEYS: leases, lease hash, budgets(nb), windows(nw), slots(ns)
+ * ARGV: now, id, leaseMs, nb, nw, ns, budgets (start, end, limit, amount, block) × nb,
+ *       windows (emission, burst, cost) × nw, slots (limit) × ns
+ * Returns {'ok', spent, reserved, end, ...} | {'budget', i, spent, reserved, end} |
+ *         {'window', i, retryAfterMs} | {'slot', i}
+ */
+export const ADMIT = `${COMMON}
+local id = ARGV[2]
+local expiry = string.format('%d', now + tonumber(ARGV[3]))
+local nb, nw, ns = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local bk, wk, sk = 2, 2 + nb, 2 + nb + nw
+local bp, wp, sp = 6, 6 + nb * 5, 6 + nb * 5 + nw * 3
+
+expire_leases()
+
+for i = 1, ns do
+  local key = KEYS[sk + i]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[sp + i]) then return { 'slot', i - 1 } end
+end
+
+local tats = {}
+for i = 1, nw do
+  local p = wp + (i - 1) * 3
+  local emission, burst, cost = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
+  local tat = tonumber(redis.call('GET', KEYS[wk + i]) or now)
+  if tat < now then tat = now end
+  local new = tat + cost * emission
+  if new - now > burst then return { 'window', i - 1, math.ceil(new - burst - now) } end
+  tats[i] = new
+end
+
+for i = 1, nb do
+  local p = bp + (i - 1) * 5
+  if ARGV[p + 5] == '1' then
+    local h = current(KEYS[bk + i])
+    local spent = h and tonumber(h[3]) or 0
+    local reserved = h and tonumber(h[4]) or 0
+    if spent + reserved + tonumber(ARGV[p + 4]) > tonumber(ARGV[p + 3]) then
+      return { 'budget', i - 1, spent, reserved, h and tonumber(h[2]) or 0 }
+    end
+  end
+end
+
+local out = { 'ok' }
+local lease_b, lease_s = {}, {}
+for i = 1, nb do
+  local p = bp + (i - 1) * 5
+  local key, amount = KEYS[bk + i], ARGV[p + 4]
+  local h = open(key, ARGV[p + 1], ARGV[p + 2])
+  local reserved = redis.call('HINCRBY', key, 'r', amount)
+  if amount ~= '0' then table.insert(lease_b, { key, h[1], amount }) end
+  table.insert(out, tonumber(h[3]))
+  table.insert(out, reserved)
+  table.insert(out, tonumber(h[2]))
+end
+for i = 1, nw do set_tat(KEYS[wk + i], tats[i]) end
+for i = 1, ns do
+  local key = KEYS[sk + i]
+  redis.call('ZADD', key, expiry, id)
+  redis.call('PEXPIRE', key, ARGV[3])
+  table.insert(lease_s, key)
+end
+redis.call('ZADD', KEYS[1], expiry, id)
+redis.call('HSET', KEYS[2], id, cjson.encode({ b = lease_b, s = lease_s }))
+return out
+`;
+
+/**
+ * KEYS: leases, lease hash, charged budgets(nc), adjusted windows(na)
+ * ARGV: now, id, nc, na, charges (start, end, amount) × nc, adjusts (emission, delta) × na
+ * Returns {spent, reserved, end} per charged budget.
+ */
+export const SETTLE = `${COMMON}
+local id = ARGV[2]
+local nc, na = tonumber(ARGV[3]), tonumber(ARGV[4])
+local ck, ak = 2, 2 + nc
+local cp, ap = 4, 4 + nc * 3
+
+local data = redis.call('HGET', KEYS[2], id)
+if data then return_lease(id, data) end
+expire_leases()
+
+local out = {}
+for i = 1, nc do
+  local p = cp + (i - 1) * 3
+  local key = KEYS[ck + i]
+  local h = open(key, ARGV[p + 1], ARGV[p + 2])
+  table.insert(out, redis.call('HINCRBY', key, 'sp', ARGV[p + 3]))
+  table.insert(out, tonumber(redis.call('HGET', key, 'r')))
+  table.insert(out, tonumber(h[2]))
+end
+for i = 1, na do
+  local p = ap + (i - 1) * 2
+  local key = KEYS[ak + i]
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  tat = tat + tonumber(ARGV[p + 2]) * tonumber(ARGV[p + 1])
+  if tat < now then tat = now end
+  set_tat(key, tat)
+end
+return out
+`;

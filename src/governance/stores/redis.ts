@@ -1,0 +1,162 @@
+/**
+ * Redis counter store: the same semantics as MemoryStore, made atomic across
+ * gateway processes by running each operation as one Lua script. Connects on first
+ * use; while disconnected every call fails at once (no offline queue), so the
+ * fail-open/closed policy in stores/failover.ts decides quickly.
+ */
+import { createHash } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  EMPTY_BUDGET,
+  type AdmitRequest, type AdmitResult, type BudgetState, type CounterStore,
+  type PeekRequest, type PeekResult, type SettleRequest, type SettleResult,
+} from '../store.js';
+import { ADMIT, SETTLE } from './redis-scripts.js';
+
+export interface RedisStoreOptions {
+  /** `redis://[:password@]host:port/db`; ignored when `client` is given. */
+  url?: string;
+  /** An existing client (its lifecycle stays with the caller). */
+  client?: Redis;
+  /** Prepended to every key. Use `{name}:` to keep all keys in one Redis Cluster slot. */
+  prefix?: string;
+  /** Per-command timeout. Default 1000 ms. */
+  commandTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+interface Script {
+  lua: string;
+  sha: string;
+}
+
+const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+const ADMIT_SCRIPT = script(ADMIT);
+const SETTLE_SCRIPT = script(SETTLE);
+
+type Reply = (string | number)[];
+
+export class RedisStore implements CounterStore {
+  readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly owned: boolean;
+  private connecting: Promise<void> | null = null;
+  /** The last connection error, for diagnostics (errors also surface on each call). */
+  lastError: Error | null = null;
+
+  constructor(opts: RedisStoreOptions = {}) {
+    this.prefix = opts.prefix ?? 'sy:';
+    this.owned = !opts.client;
+    const options: RedisOptions = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: opts.commandTimeoutMs ?? 1000,
+      connectTimeout: opts.connectTimeoutMs ?? 2000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    };
+    this.redis = opts.client ?? (opts.url ? new Redis(opts.url, options) : new Redis(options));
+    // ioredis reports connection errors as events too; without a listener they are printed.
+    this.redis.on('error', (err: Error) => {
+      this.lastError = err;
+    });
+  }
+
+  async admit(req: AdmitRequest): Promise<AdmitResult> {
+    const keys = [
+      ...req.budgets.map((b) => b.key),
+      ...req.windows.map((w) => w.key),
+      ...req.slots.map((s) => s.key),
+    ];
+    const args: (string | number)[] = [int(req.now), req.id, int(req.leaseMs), req.budgets.length, req.windows.length, req.slots.length];
+    for (const b of req.budgets) args.push(int(b.start), int(b.end), int(b.limit), int(b.amount), b.block ? '1' : '0');
+    for (const w of req.windows) args.push(w.emission, w.burst, w.cost);
+    for (const s of req.slots) args.push(s.limit);
+
+    const r = await this.run(ADMIT_SCRIPT, keys, args);
+    switch (r[0]) {
+      case 'ok':
+        return { ok: true, budgets: states(r, 1, req.budgets.length) };
+      case 'budget':
+        return { ok: false, kind: 'budget', index: Number(r[1]), state: states(r, 2, 1)[0] };
+      case 'window':
+        return { ok: false, kind: 'window', index: Number(r[1]), retryAfterMs: Number(r[2]) };
+      case 'slot':
+        return { ok: false, kind: 'slot', index: Number(r[1]) };
+      default:
+        throw new Error(`unexpected reply from the admit script: ${JSON.stringify(r)}`);
+    }
+  }
+
+  async settle(req: SettleRequest): Promise<SettleResult> {
+    const keys = [...req.charges.map((c) => c.key), ...req.adjusts.map((a) => a.key)];
+    const args: (string | number)[] = [int(req.now), req.id, req.charges.length, req.adjusts.length];
+    for (const c of req.charges) args.push(int(c.start), int(c.end), int(c.amount));
+    for (const a of req.adjusts) args.push(a.emission, a.delta);
+    const r = await this.run(SETTLE_SCRIPT, keys, args);
+    return { budgets: states(r, 0, req.charges.length) };
+  }
+
+  async peek(req: PeekRequest): Promise<PeekResult> {
+    await this.ready();
+    const { now } = req;
+    const p = this.redis.pipeline();
+    for (const k of req.budgets) p.hmget(this.prefix + k, 's', 'e', 'sp', 'r');
+    for (const k of req.windows) p.get(this.prefix + k);
+    for (const k of req.slots) p.zcount(this.prefix + k, `(${int(now)}`, '+inf');
+    const replies = (await p.exec()) ?? [];
+    const values = replies.map(([err, v]) => {
+      if (err) throw err;
+      return v;
+    });
+    let i = 0;
+    const budgets = req.budgets.map((): BudgetState => {
+      const [, e, sp, r] = values[i++] as (string | null)[];
+      return e !== null && now < Number(e) ? { spent: Number(sp), reserved: Number(r), end: Number(e) } : { ...EMPTY_BUDGET };
+    });
+    const windows = req.windows.map(() => Math.max(Number((values[i++] as string | null) ?? now), now));
+    const slots = req.slots.map(() => Number(values[i++]));
+    return { budgets, windows, slots };
+  }
+
+  async close(): Promise<void> {
+    if (!this.owned) return;
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
+  }
+
+  private async run(s: Script, keys: string[], args: (string | number)[]): Promise<Reply> {
+    await this.ready();
+    const fullKeys = [this.prefix + 'leases', this.prefix + 'lease', ...keys.map((k) => this.prefix + k)];
+    try {
+      return (await this.redis.evalsha(s.sha, fullKeys.length, ...fullKeys, ...args)) as Reply;
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return (await this.redis.eval(s.lua, fullKeys.length, ...fullKeys, ...args)) as Reply;
+    }
+  }
+
+  /** The first call connects; calls made meanwhile wait for the same attempt. */
+  private ready(): Promise<void> | void {
+    if (this.connecting) return this.connecting;
+    if (this.redis.status !== 'wait') return;
+    this.connecting = this.redis.connect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+}
+
+/** Integers as plain digit strings (Redis parses them as int64; never `1e+21`). */
+function int(n: number): string {
+  return Math.round(n).toString();
+}
+
+function states(r: Reply, from: number, count: number): BudgetState[] {
+  const out: BudgetState[] = [];
+  for (let i = 0; i < count; i++) {
+    const j = from + i * 3;
+    out.push({ spent: Number(r[j]), reserved: Number(r[j + 1]), end: Number(r[j + 2]) });
+  }
+  return out;
+}

@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SwitchyardError } from '../../src/errors.js';
+import { createGovernance, MemoryStore, type Governance, type Principal } from '../../src/governance/index.js';
+import type { Budget, GovernanceConfig } from '../../src/types/gateway-config.js';
+import { CENT, CENT_USAGE, gatewayConfig, keyEntry, MOCK } from './fixtures.js';
+import { FakeClock } from './helpers.js';
+
+function setup(governance: (keys: { app: ReturnType<typeof keyEntry> }) => GovernanceConfig, opts: { clock?: FakeClock; providers?: Parameters<typeof gatewayConfig>[1] } = {}) {
+  const app = keyEntry('vk-app', { team: 'ml' });
+  const clock = opts.clock ?? new FakeClock(Date.parse('2025-01-15T12:00:00Z'));
+  const store = new MemoryStore();
+  const gov = createGovernance(gatewayConfig(governance({ app }), opts.providers), { store, clock: clock.fn, refreshMs: 0 });
+  const principal = gov.authenticate({ 'x-api-key': app.key });
+  return { gov, principal, clock, store };
+}
+
+const usd = (limit: number, extra: Partial<Budget> = {}): Budget => ({ limit_usd: limit, period: '1d', ...extra });
+
+async function budgetError(p: Promise<unknown>): Promise<SwitchyardError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof SwitchyardError);
+    assert.equal(err.code, 'SY_ERR_BUDGET_EXCEEDED');
+    return err;
+  }
+  assert.fail('expected SY_ERR_BUDGET_EXCEEDED');
+}
+
+async function spend(gov: Governance, p: Principal, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await (await gov.admit(p, MOCK, CENT)).settle(CENT_USAGE, MOCK);
+}
+
+describe('budgets', () => {
+  it('reserve on every applicable budget (customer, team, key, provider), then settle to the real cost on each', async () => {
+    const { gov, principal } = setup(({ app }) => ({
+      customers: [{ id: 'acme', budgets: [usd(10)] }],
+      teams: [{ id: 'ml', customer: 'acme', budgets: [usd(5)] }],
+      virtual_keys: [{ ...app.entry, budgets: [usd(1)] }],
+    }), { providers: { local: { type: 'mock', budgets: [usd(2)] } } });
+
+    const a = await gov.admit(principal, MOCK, CENT);
+    assert.equal(a.reservedUsd, 0.01);
+    assert.equal(a.budgetRemaining(), 0.99);
+    const reserved = await gov.budgets(principal);
+    assert.deepEqual(reserved.map((b) => [b.level, b.id, b.reserved_usd, b.spent_usd]), [
+      ['virtual_key', 'vk-app', 0.01, 0], ['team', 'ml', 0.01, 0], ['customer', 'acme', 0.01, 0],
+    ]);
+    assert.equal((await gov.budgets({ provider: 'local' }))[0].reserved_usd, 0.01);
+
+    const { costUsd } = await a.settle({ inputTokens: 2000, outputTokens: 1000 }, MOCK);
+    assert.equal(costUsd, 0.004);
+    assert.equal(a.budgetRemaining(), 0.996);
+    const settled = await gov.budgets(principal);
+    assert.deepEqual(settled.map((b) => [b.spent_usd, b.reserved_usd]), [[0.004, 0], [0.004, 0], [0.004, 0]]);
+    assert.equal((await gov.budgets({ provider: 'local' }))[0].spent_usd, 0.004);
+    assert.equal(settled[0].resets_at, '2025-01-16T00:00:00.000Z');
+  });
+
+  it('refuses with SY_ERR_BUDGET_EXCEEDED naming the level and id of the budget without room', async () => {
+    const levels: [string, string, (g: GovernanceConfig) => void, Record<string, unknown>?][] = [
+      ['virtual_key', 'vk-app', (g) => { g.virtual_keys![0].budgets = [usd(0.03)]; }],
+      ['team', 'ml', (g) => { g.teams![0].budgets = [usd(0.03)]; }],
+      ['customer', 'acme', (g) => { g.customers![0].budgets = [usd(0.03)]; }],
+      ['provider', 'local', () => undefined, { local: { type: 'mock', budgets: [usd(0.03)] } }],
+    ];
+    for (const [level, id, tighten, providers] of levels) {
+      const { gov, principal } = setup(({ app }) => {
+        const g: GovernanceConfig = { customers: [{ id: 'acme', budgets: [usd(100)] }], teams: [{ id: 'ml', customer: 'acme' }], virtual_keys: [app.entry] };
+        tighten(g);
+        return g;
+      }, { providers: providers as never });
+      await spend(gov, principal, 3);
+      const err = await budgetError(gov.admit(principal, MOCK, CENT));
+      assert.equal(err.status, 429);
+      assert.deepEqual({ level: err.details?.level, id: err.details?.id, limit: err.details?.limit_usd }, { level, id, limit: 0.03 }, level);
+      assert.equal(err.details?.resets_at, '2025-01-16T00:00:00.000Z');
+      assert.match(err.message, new RegExp(`${level} "${id}"`));
+    }
+  });
+
+  it('all or nothing: a refused request leaves no reservation on the budgets that had room', async () => {
+    const { gov, principal } = setup(({ app }) => ({
+      teams: [{ id: 'ml', budgets: [usd(0.015)] }],
+      virtual_keys: [{ ...app.entry, budgets: [usd(1)] }],
+    }));
+    await spend(gov, principal, 1);
+    await budgetError(gov.admit(principal, MOCK, CENT));
+    assert.deepEqual((await gov.budgets(principal)).map((b) => [b.spent_usd, b.reserved_usd]), [[0.01, 0], [0.01, 0]]);
+  });
+
+  it('release returns the reservation', async () => {
+    const { gov, principal } = setup(({ app }) => ({ virtual_keys: [{ ...app.entry, budgets: [usd(0.01)] }], teams: [{ id: 'ml' }] }));
+    const a = await gov.admit(principal, MOCK, CENT);
+    await budgetError(gov.admit(principal, MOCK, CENT));
+    await a.release();
+    await a.release();
+    assert.equal(a.budgetRemaining(), 0.01);
+    const b = await gov.admit(principal, MOCK, CENT);
+    await b.settle(CENT_USAGE, MOCK);
+    await b.release(); // after settle: no effect
+    assert.equal((await gov.budgets(principal))[0].spent_usd, 0.01);
+  });
+
+  it('on_exhausted: allow counts spend past the limit and never refuses; budget_used tops out at 100', async () => {
+    const { gov, principal } = setup(({ app }) => ({ virtual_keys: [{ ...app.entry, budgets: [usd(0.02, { on_exhausted: 'allow' })] }], teams: [{ id: 'ml' }] }));
+    assert.equal((await gov.capacity(principal)).budget_used, 0);
+    await spend(gov, principal, 1);
+    assert.equal((await gov.capacity(principal)).budget_used, 50);
+    await spend(gov, principal, 3);
+    assert.equal((await gov.budgets(principal))[0].spent_usd, 0.04);
+    assert.equal((await gov.capacity(principal)).budget_used, 100);
+  });
+
+  it('budget_used is the most-used budget, counting open reservations', async () => {
+    const { gov, principal } = setup(({ app }) => ({
+      teams: [{ id: 'ml', budgets: [usd(0.04)] }],
+      virtual_keys: [{ ...app.entry, budgets: [usd(1)] }],
+    }));
+    const a = await gov.admit(principal, MOCK, CENT);
+    assert.equal((await gov.capacity(principal)).budget_used, 25);
+    await a.settle({ inputTokens: 2000, outputTokens: 0 }, MOCK);
+    assert.equal((await gov.capacity(principal)).budget_used, 5);
+  });
+
+  it('reserves max_reservation_tokens of output when the request sets no max_tokens', async () => {
+    const { gov, principal } = setup(({ app }) => ({ virtual_keys: [app.entry], teams: [{ id: 'ml' }], max_reservation_tokens: 1000 }));
+    const a = await gov.admit(principal, MOCK, { inputTokens: 500 });
+    assert.equal(a.reservedUsd, 0.0025);
+    assert.equal(a.budgetRemaining(), null, 'no budget applies');
+  });
+
+  it('after a fallback, the served model\'s price is charged and the served provider\'s budget, not the admitted one', async () => {
+    const { gov, principal } = setup(({ app }) => ({ virtual_keys: [{ ...app.entry, budgets: [usd(1)] }], teams: [{ id: 'ml' }] }), {
+      providers: { local: { type: 'mock', budgets: [usd(1)] }, other: { type: 'mock', budgets: [usd(1)] } },
+    });
+    const a = await gov.admit(principal, MOCK, CENT);
+    const { costUsd } = await a.settle({ inputTokens: 1000, outputTokens: 1000 }, { provider: 'other', model: 'gpt-4o' });
+    assert.equal(costUsd, 0.0125);
+    assert.deepEqual((await gov.budgets({ provider: 'local' })).map((b) => [b.spent_usd, b.reserved_usd]), [[0, 0]]);
+    assert.deepEqual((await gov.budgets({ provider: 'other' })).map((b) => [b.spent_usd, b.reserved_usd]), [[0.0125, 0]]);
+    assert.equal((await gov.budgets(principal))[0].spent_usd, 0.0125);
+  });
+
+  describe('unknown prices', () => {
+    it('zero (default): admitted, charged $0, counted, warned once per model', async () => {
+      const warnings: string[] = [];
+      const app = keyEntry('vk');
+      const gov = createGovernance(gatewayConfig({ virtual_keys: [{ ...app.entry, budgets: [usd(1)] }] }), {
+        store: new MemoryStore(), refreshMs: 0, logger: { warn: (_o, m) => warnings.push(m) },
+      });
+      const p = gov.authenticate({ 'x-api-key': app.key });
+      for (let i = 0; i < 2; i++) {
+        const a = await gov.admit(p, { provider: 'local', model: 'my-finetune' }, CENT);
+        assert.equal(a.reservedUsd, 0);
+        assert.deepEqual(await a.settle(CENT_USAGE, { provider: 'local', model: 'my-finetune' }), { costUsd: 0 });
+      }
+      assert.equal(gov.metrics.unknown_price_total, 2);
+      assert.equal(warnings.length, 1);
+      assert.equal(gov.cost('my-finetune', CENT_USAGE), null);
+    });
+
+    it('block: refused with SY_ERR_MODEL_NOT_ALLOWED, reason unknown_price', async () => {
+      const open = createGovernance({ ...gatewayConfig({ unknown_price: 'block' }), server: { allow_unauthenticated: true } }, { store: new MemoryStore(), refreshMs: 0 });
+      await assert.rejects(open.admit(open.authenticate({}), { provider: 'local', model: 'my-finetune' }, CENT), (err: unknown) => {
+        assert.ok(err instanceof SwitchyardError);
+        assert.equal(err.code, 'SY_ERR_MODEL_NOT_ALLOWED');
+        assert.equal(err.details?.reason, 'unknown_price');
+        return true;
+      });
+      await (await open.admit(open.authenticate({}), MOCK, CENT)).settle(CENT_USAGE, MOCK);
+    });
+  });
+});
+
+describe('budget periods roll over (injected clock)', () => {
+  async function exhaustThenAdvance(budget: Budget, start: string, stillBlocked: string, reopened: string): Promise<void> {
+    const clock = new FakeClock(Date.parse(start));
+    const { gov, principal } = setup(({ app }) => ({ virtual_keys: [{ ...app.entry, budgets: [budget] }], teams: [{ id: 'ml' }] }), { clock });
+    await spend(gov, principal, 2);
+    await budgetError(gov.admit(principal, MOCK, CENT));
+    clock.set(stillBlocked);
+    await budgetError(gov.admit(principal, MOCK, CENT));
+    clock.set(reopened);
+    const a = await gov.admit(principal, MOCK, CENT);
+    assert.equal(a.budgetRemaining(), 0.01, `fresh window at ${reopened}`);
+    await a.settle(CENT_USAGE, MOCK);
+    assert.equal((await gov.budgets(principal))[0].spent_usd, 0.01);
+  }
+
+  it('calendar day: resets at 00:00 UTC', () =>
+    exhaustThenAdvance(usd(0.02), '2025-01-15T08:00:00Z', '2025-01-15T23:59:59.999Z', '2025-01-16T00:00:00Z'));
+
+  it('calendar week: resets on Monday 00:00 UTC', () =>
+    exhaustThenAdvance(usd(0.02, { period: '1w' }), '2025-01-08T08:00:00Z', '2025-01-12T23:59:59.999Z', '2025-01-13T00:00:00Z'));
+
+  it('calendar month: resets on the 1st 00:00 UTC (February, leap year)', () =>
+    exhaustThenAdvance(usd(0.02, { period: '1M' }), '2024-02-01T00:00:00Z', '2024-02-29T23:59:59.999Z', '2024-03-01T00:00:00Z'));
+
+  it('calendar month: resets at the new year', () =>
+    exhaustThenAdvance(usd(0.02, { period: '1M' }), '2024-12-31T20:00:00Z', '2024-12-31T23:59:59.999Z', '2025-01-01T00:00:00Z'));
+
+  it('rolling day: one period from first use, whatever the calendar says', () =>
+    exhaustThenAdvance(usd(0.02, { calendar_aligned: false }), '2025-01-15T10:30:00Z', '2025-01-16T10:29:59.999Z', '2025-01-16T10:30:00Z'));
+
+  it('rolling periods restart at the next use, not back to back', async () => {
+    const clock = new FakeClock(Date.parse('2025-01-15T10:00:00Z'));
+    const { gov, principal } = setup(({ app }) => ({ virtual_keys: [{ ...app.entry, budgets: [usd(1, { period: '1h', calendar_aligned: false })] }], teams: [{ id: 'ml' }] }), { clock });
+    await spend(gov, principal, 1);
+    clock.set('2025-01-15T13:17:00Z');
+    await spend(gov, principal, 1);
+    assert.equal((await gov.budgets(principal))[0].resets_at, '2025-01-15T14:17:00.000Z');
+  });
+
+  it('a request admitted before midnight and settled after it charges the new day and frees the old reservation', async () => {
+    const clock = new FakeClock(Date.parse('2025-01-15T23:59:59Z'));
+    const { gov, principal } = setup(({ app }) => ({ virtual_keys: [{ ...app.entry, budgets: [usd(1)] }], teams: [{ id: 'ml' }] }), { clock });
+    const a = await gov.admit(principal, MOCK, CENT);
+    clock.set('2025-01-16T00:00:01Z');
+    await a.settle(CENT_USAGE, MOCK);
+    const [b] = await gov.budgets(principal);
+    assert.deepEqual([b.spent_usd, b.reserved_usd, b.resets_at], [0.01, 0, '2025-01-17T00:00:00.000Z']);
+  });
+});
+
+describe('provider budgets and unavailableProviders', () => {
+  it('an exhausted provider budget marks the provider budget_exceeded until the period ends', async () => {
+    const clock = new FakeClock(Date.parse('2025-01-15T12:00:00Z'));
+    const { gov, principal } = setup(({ app }) => ({ virtual_keys: [app.entry], teams: [{ id: 'ml' }] }), {
+      clock, providers: { local: { type: 'mock', budgets: [usd(0.02)] } },
+    });
+    assert.equal(gov.unavailableProviders().size, 0);
+    await spend(gov, principal, 2);
+    assert.deepEqual([...gov.unavailableProviders()], [['local', 'budget_exceeded']]);
+    const err = await budgetError(gov.admit(principal, MOCK, CENT));
+    assert.equal(err.details?.level, 'provider');
+    // Other providers still serve.
+    await (await gov.admit(principal, { provider: 'other', model: 'mock-model' }, CENT)).release();
+    clock.set('2025-01-16T00:00:00Z');
+    assert.equal(gov.unavailableProviders().size, 0, 'the mark lapses with the period');
+  });
+
+  it('another instance sharing the store learns it on refresh, and forgets it when the budget frees up', async () => {
+    const store = new MemoryStore();
+    const clock = new FakeClock(Date.parse('2025-01-15T12:00:00Z'));
+    const app = keyEntry('vk');
+    const cfg = gatewayConfig({ virtual_keys: [app.entry] }, { local: { type: 'mock', budgets: [usd(0.01)] } });
+    const a = createGovernance(cfg, { store, clock: clock.fn, refreshMs: 0 });
+    const b = createGovernance(cfg, { store, clock: clock.fn, refreshMs: 0 });
+    const p = a.authenticate({ 'x-api-key': app.key });
+    const held = await a.admit(p, MOCK, CENT);
+    assert.equal(b.unavailableProviders().size, 0);
+    await b.refresh();
+    assert.deepEqual([...b.unavailableProviders()], [['local', 'budget_exceeded']]);
+    await held.release();
+    await b.refresh();
+    assert.equal(b.unavailableProviders().size, 0);
+  });
+
+  it('the map is the same object while nothing changes (cheap to read per request)', async () => {
+    const { gov } = setup(({ app }) => ({ virtual_keys: [app.entry], teams: [{ id: 'ml' }] }));
+    assert.equal(gov.unavailableProviders(), gov.unavailableProviders());
+  });
+});

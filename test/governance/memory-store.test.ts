@@ -1,0 +1,4 @@
+import { MemoryStore } from '../../src/governance/stores/memory.js';
+import { storeContract } from './store-contract.js';
+
+storeContract('MemoryStore', async () => ({ store: new MemoryStore(), cleanup: async () => undefined }));

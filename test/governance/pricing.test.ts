@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { PriceTable, costNano } from '../../src/governance/pricing.js';
+import SHIPPED from '../../src/governance/pricing.json' with { type: 'json' };
+
+describe('PriceTable', () => {
+  const t = new PriceTable();
+
+  it('prices common models of each provider family, and mock models at $1/$2 per 1M', () => {
+    for (const m of ['gpt-4o', 'gpt-4o-mini', 'o3', 'claude-sonnet-4', 'claude-3-5-haiku', 'gemini-2.5-pro', 'gemini-2.0-flash', 'llama-3.3-70b-versatile', 'mistral-large', 'mock', 'mock-model']) {
+      assert.ok(t.lookup(m), m);
+    }
+    assert.equal(t.costUsd('mock-model', { inputTokens: 1_000_000, outputTokens: 1_000_000 }), 3);
+    assert.equal(t.costUsd('gpt-4o', { inputTokens: 1000, outputTokens: 500 }), 0.0075);
+  });
+
+  it('matches dated and versioned names to their base model', () => {
+    const cases: [string, string][] = [
+      ['gpt-4o-2024-08-06', 'gpt-4o'],
+      ['claude-sonnet-4-20250514', 'claude-sonnet-4'],
+      ['claude-3-5-sonnet-latest', 'claude-3-5-sonnet'],
+      ['mistral-large-latest', 'mistral-large'],
+      ['mistral-large-2411', 'mistral-large'],
+      ['gpt-3.5-turbo-0125', 'gpt-3.5-turbo'],
+      ['models/gemini-2.5-flash', 'gemini-2.5-flash'],
+      ['claude-3-5-sonnet-v2@20241022', 'claude-3-5-sonnet-v2@20241022'],
+    ];
+    for (const [name, base] of cases) {
+      if (name === base) assert.equal(t.lookup(name), null, name);
+      else assert.deepEqual(t.lookup(name), t.lookup(base), name);
+    }
+    assert.notDeepEqual(t.lookup('gpt-4o-mini-2024-07-18'), t.lookup('gpt-4o'));
+    assert.deepEqual(t.lookup('gpt-4o-mini-2024-07-18'), t.lookup('gpt-4o-mini'));
+  });
+
+  it('returns null for unknown models', () => {
+    assert.equal(t.lookup('my-finetune'), null);
+    assert.equal(t.costUsd('my-finetune', { inputTokens: 1, outputTokens: 1 }), null);
+  });
+
+  it('config overrides win, exact or glob, and provider/model entries beat model entries', () => {
+    const o = new PriceTable({
+      'gpt-4o': { input: 1, output: 1 },
+      'ft:*': { input: 10, output: 20 },
+      'groq/llama-3.3-70b-versatile': { input: 0.5, output: 0.5 },
+    });
+    assert.equal(o.costUsd('gpt-4o', { inputTokens: 1e6, outputTokens: 0 }), 1);
+    assert.equal(o.costUsd('ft:gpt-4o:acme', { inputTokens: 1e6, outputTokens: 1e6 }), 30);
+    assert.equal(o.costUsd('llama-3.3-70b-versatile', { inputTokens: 1e6, outputTokens: 0 }, 'groq'), 0.5);
+    assert.equal(o.costUsd('llama-3.3-70b-versatile', { inputTokens: 1e6, outputTokens: 0 }, 'other'), 0.59);
+  });
+
+  it('cached input tokens are a subset of input tokens, at the cached price (input price when none)', () => {
+    const p = t.lookup('gpt-4o');
+    assert.ok(p);
+    // 1000 uncached × $2.50/M + 1000 cached × $1.25/M + 100 output × $10/M
+    assert.equal(costNano(p, { inputTokens: 2000, cachedInputTokens: 1000, outputTokens: 100 }), 2_500_000 + 1_250_000 + 1_000_000);
+    const noCache = new PriceTable({ x: { input: 2, output: 0 } }).lookup('x');
+    assert.ok(noCache);
+    assert.equal(costNano(noCache, { inputTokens: 10, cachedInputTokens: 10, outputTokens: 0 }), 20_000);
+  });
+
+  it('costs are exact in nano-USD for typical prices', () => {
+    const p = t.lookup('gpt-4o-mini');
+    assert.ok(p);
+    assert.deepEqual(p, { input: 150, output: 600, cachedInput: 75 });
+  });
+
+  it('every shipped entry is well-formed', () => {
+    for (const [name, p] of Object.entries(SHIPPED.models as Record<string, { input: number; output: number; cached_input?: number }>)) {
+      assert.ok(p.input >= 0 && p.output >= 0, name);
+      if (p.cached_input !== undefined) assert.ok(p.cached_input <= p.input, name);
+      assert.ok(name.startsWith('mock') || p.input > 0, `${name} is free?`);
+    }
+  });
+});

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SwitchyardError } from '../../src/errors.js';
+import { FailoverStore } from '../../src/governance/stores/failover.js';
+import { MemoryStore } from '../../src/governance/stores/memory.js';
+import { RedisStore } from '../../src/governance/stores/redis.js';
+import type { AdmitRequest } from '../../src/governance/store.js';
+import { storeContract } from './store-contract.js';
+import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from './helpers.js';
+
+storeContract('RedisStore', async () => {
+  const prefix = uniquePrefix('contract');
+  const store = new RedisStore({ url: REDIS_URL, prefix });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await deletePrefix(prefix);
+    },
+  };
+}, { skip: REDIS_SKIP });
+
+const T0 = Date.UTC(2025, 0, 15);
+const req = (id: string): AdmitRequest => ({
+  id, now: T0, leaseMs: 1000,
+  budgets: [{ key: 'b', start: T0, end: T0 + 1000, limit: 100, amount: 10, block: true }], windows: [], slots: [],
+});
+
+describe('RedisStore', { skip: REDIS_SKIP }, () => {
+  it('connects lazily on first use', async () => {
+    const prefix = uniquePrefix('lazy');
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    try {
+      assert.equal(store.redis.status, 'wait');
+      const results = await Promise.all([store.admit(req('a')), store.admit(req('b'))]);
+      assert.deepEqual(results.map((r) => r.ok), [true, true]);
+      assert.equal(store.redis.status, 'ready');
+    } finally {
+      await store.close();
+      await deletePrefix(prefix);
+    }
+  });
+
+  it('reloads its scripts after SCRIPT FLUSH', async () => {
+    const prefix = uniquePrefix('noscript');
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    try {
+      assert.equal((await store.admit(req('a'))).ok, true);
+      await store.redis.script('FLUSH');
+      assert.equal((await store.admit(req('b'))).ok, true);
+      const p = await store.peek({ now: T0, budgets: ['b'], windows: [], slots: [] });
+      assert.equal(p.budgets[0].reserved, 20);
+    } finally {
+      await store.close();
+      await deletePrefix(prefix);
+    }
+  });
+});
+
+describe('FailoverStore over an unreachable Redis', () => {
+  const dead = () => new RedisStore({ url: 'redis://127.0.0.1:1/0', prefix: 'x:', connectTimeoutMs: 200 });
+
+  it('fail_closed: refuses with SY_ERR_UNAVAILABLE (503) and warns once', async () => {
+    const warnings: string[] = [];
+    const store = new FailoverStore(dead(), 'fail_closed', { warn: (_o, msg) => warnings.push(msg) });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(store.admit(req(`c${i}`)), (err: unknown) => {
+          assert.ok(err instanceof SwitchyardError);
+          assert.equal(err.code, 'SY_ERR_UNAVAILABLE');
+          assert.equal(err.status, 503);
+          return true;
+        });
+      }
+      assert.equal(warnings.length, 1);
+      assert.equal(store.counters.store_errors_total, 3);
+      assert.equal(store.counters.store_fail_open_total, 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fail_open: serves from local counters, still enforcing limits, warns once and counts', async () => {
+    const warnings: string[] = [];
+    const store = new FailoverStore(dead(), 'fail_open', { warn: (_o, msg) => warnings.push(msg) }, new MemoryStore());
+    try {
+      const results = [];
+      for (let i = 0; i < 12; i++) results.push((await store.admit(req(`o${i}`))).ok);
+      assert.deepEqual(results, [...Array(10).fill(true), false, false]);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /local counters/);
+      assert.equal(store.counters.store_fail_open_total, 12);
+      assert.equal(store.counters.store_outages_total, 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('FailoverStore recovery', () => {
+  it('goes back to the shared store when it answers again, and says so once', async () => {
+    let down = true;
+    const shared = new MemoryStore();
+    const flaky = {
+      admit: (r: AdmitRequest) => (down ? Promise.reject(new Error('ECONNREFUSED')) : shared.admit(r)),
+      settle: shared.settle.bind(shared),
+      peek: shared.peek.bind(shared),
+      close: () => Promise.resolve(),
+    };
+    const warnings: string[] = [];
+    const store = new FailoverStore(flaky, 'fail_open', { warn: (_o, m) => warnings.push(m) });
+    assert.equal((await store.admit(req('x1'))).ok, true);
+    down = false;
+    assert.equal((await store.admit(req('x2'))).ok, true);
+    assert.equal((await store.admit(req('x3'))).ok, true);
+    assert.deepEqual(warnings.map((w) => w.split(':')[0]), ['counter store unavailable', 'counter store available again']);
+    const p = await shared.peek({ now: T0, budgets: ['b'], windows: [], slots: [] });
+    assert.equal(p.budgets[0].reserved, 20, 'the shared store holds what was admitted after recovery');
+  });
+});

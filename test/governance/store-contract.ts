@@ -1,0 +1,201 @@
+/**
+ * The contract every CounterStore passes (STYLE.md #6): run by memory-store.test.ts
+ * and redis-store.test.ts. Time is always passed in, so no test sleeps.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { BudgetLine, CounterStore, SlotLine, WindowLine } from '../../src/governance/store.js';
+
+export interface StoreHarness {
+  store: CounterStore;
+  cleanup(): Promise<void>;
+}
+
+const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
+const HOUR = 3_600_000;
+const LEASE = 60_000;
+
+function budget(key: string, amount: number, limit = 100, extra: Partial<BudgetLine> = {}): BudgetLine {
+  return { key, start: T0 - HOUR, end: T0 + HOUR, limit, amount, block: true, ...extra };
+}
+
+function window(key: string, cost = 1, emission = 100, burst = 1000): WindowLine {
+  return { key, emission, burst, cost };
+}
+
+function slot(key: string, limit: number): SlotLine {
+  return { key, limit };
+}
+
+let seq = 0;
+const id = () => `lease-${process.pid}-${++seq}`;
+
+export function storeContract(name: string, make: () => Promise<StoreHarness>, opts: { skip?: string | false } = {}): void {
+  describe(`CounterStore contract: ${name}`, { skip: opts.skip }, () => {
+    const withStore = (fn: (s: CounterStore) => Promise<void>) => async () => {
+      const h = await make();
+      try {
+        await fn(h.store);
+      } finally {
+        await h.cleanup();
+      }
+    };
+
+    it('reserves the amount on every budget and reports their state', withStore(async (s) => {
+      const r = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('a', 10), budget('b', 10, 50)], windows: [], slots: [] });
+      assert.deepEqual(r, { ok: true, budgets: [{ spent: 0, reserved: 10, end: T0 + HOUR }, { spent: 0, reserved: 10, end: T0 + HOUR }] });
+      const p = await s.peek({ now: T0, budgets: ['a', 'b', 'never-used'], windows: ['w-never'], slots: ['s-never'] });
+      assert.deepEqual(p, {
+        budgets: [{ spent: 0, reserved: 10, end: T0 + HOUR }, { spent: 0, reserved: 10, end: T0 + HOUR }, { spent: 0, reserved: 0, end: 0 }],
+        windows: [T0],
+        slots: [0],
+      });
+    }));
+
+    it('is all or nothing: one budget without room refuses and nothing changes', withStore(async (s) => {
+      await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('full', 95)], windows: [], slots: [] });
+      const r = await s.admit({
+        id: id(), now: T0, leaseMs: LEASE,
+        budgets: [budget('roomy', 10), budget('full', 10)], windows: [window('w')], slots: [slot('s', 5)],
+      });
+      assert.deepEqual(r, { ok: false, kind: 'budget', index: 1, state: { spent: 0, reserved: 95, end: T0 + HOUR } });
+      const p = await s.peek({ now: T0, budgets: ['roomy', 'full'], windows: ['w'], slots: ['s'] });
+      assert.deepEqual(p.budgets.map((b) => b.reserved), [0, 95]);
+      assert.deepEqual(p.windows, [T0]);
+      assert.deepEqual(p.slots, [0]);
+    }));
+
+    it('admits exactly up to the limit (limit inclusive)', withStore(async (s) => {
+      const a = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('x', 60)], windows: [], slots: [] });
+      const b = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('x', 40)], windows: [], slots: [] });
+      const c = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('x', 1)], windows: [], slots: [] });
+      assert.equal(a.ok, true);
+      assert.equal(b.ok, true);
+      assert.equal(c.ok, false);
+    }));
+
+    it('a non-blocking budget reserves past its limit and never refuses', withStore(async (s) => {
+      for (let i = 0; i < 3; i++) {
+        const r = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('soft', 60, 100, { block: false })], windows: [], slots: [] });
+        assert.equal(r.ok, true);
+      }
+      const p = await s.peek({ now: T0, budgets: ['soft'], windows: [], slots: [] });
+      assert.equal(p.budgets[0].reserved, 180);
+    }));
+
+    it('settle replaces the reservation with the charge', withStore(async (s) => {
+      const lease = id();
+      await s.admit({ id: lease, now: T0, leaseMs: LEASE, budgets: [budget('a', 10), budget('b', 10)], windows: [], slots: [] });
+      const r = await s.settle({ id: lease, now: T0 + 5, charges: [{ key: 'a', start: T0 - HOUR, end: T0 + HOUR, amount: 7 }], adjusts: [] });
+      assert.deepEqual(r, { budgets: [{ spent: 7, reserved: 0, end: T0 + HOUR }] });
+      const p = await s.peek({ now: T0 + 5, budgets: ['a', 'b'], windows: [], slots: [] });
+      assert.deepEqual(p.budgets, [{ spent: 7, reserved: 0, end: T0 + HOUR }, { spent: 0, reserved: 0, end: T0 + HOUR }]);
+    }));
+
+    it('settling an unknown or already settled lease still charges and returns nothing twice', withStore(async (s) => {
+      const lease = id();
+      await s.admit({ id: lease, now: T0, leaseMs: LEASE, budgets: [budget('a', 10)], windows: [], slots: [] });
+      await s.settle({ id: lease, now: T0, charges: [], adjusts: [] });
+      await s.settle({ id: lease, now: T0, charges: [{ key: 'a', start: T0 - HOUR, end: T0 + HOUR, amount: 3 }], adjusts: [] });
+      await s.settle({ id: 'never-admitted', now: T0, charges: [{ key: 'fresh', start: T0, end: T0 + 10, amount: 4 }], adjusts: [] });
+      const p = await s.peek({ now: T0, budgets: ['a', 'fresh'], windows: [], slots: [] });
+      assert.deepEqual(p.budgets, [{ spent: 3, reserved: 0, end: T0 + HOUR }, { spent: 4, reserved: 0, end: T0 + 10 }]);
+    }));
+
+    it('returns the reservation and slot of a lease not settled within leaseMs', withStore(async (s) => {
+      await s.admit({ id: id(), now: T0, leaseMs: 1000, budgets: [budget('a', 10)], windows: [], slots: [slot('s', 1)] });
+      const blocked = await s.admit({ id: id(), now: T0 + 999, leaseMs: 1000, budgets: [budget('a', 10)], windows: [], slots: [slot('s', 1)] });
+      assert.deepEqual(blocked, { ok: false, kind: 'slot', index: 0 });
+      const r = await s.admit({ id: id(), now: T0 + 1000, leaseMs: 1000, budgets: [budget('a', 10)], windows: [], slots: [slot('s', 1)] });
+      assert.equal(r.ok, true);
+      const p = await s.peek({ now: T0 + 1000, budgets: ['a'], windows: [], slots: ['s'] });
+      assert.equal(p.budgets[0].reserved, 10);
+      assert.equal(p.slots[0], 1);
+    }));
+
+    it('a budget window that ended reads as empty, reopens, and old leases never touch the new one', withStore(async (s) => {
+      const old = id();
+      const w1 = { start: T0, end: T0 + 1000 };
+      const w2 = { start: T0 + 1000, end: T0 + 2000 };
+      await s.admit({ id: old, now: T0, leaseMs: LEASE, budgets: [budget('p', 90, 100, w1)], windows: [], slots: [] });
+      assert.deepEqual((await s.peek({ now: T0 + 1000, budgets: ['p'], windows: [], slots: [] })).budgets, [{ spent: 0, reserved: 0, end: 0 }]);
+      const r = await s.admit({ id: id(), now: T0 + 1000, leaseMs: LEASE, budgets: [budget('p', 90, 100, w2)], windows: [], slots: [] });
+      assert.deepEqual(r, { ok: true, budgets: [{ spent: 0, reserved: 90, end: T0 + 2000 }] });
+      await s.settle({ id: old, now: T0 + 1001, charges: [], adjusts: [] });
+      const p = await s.peek({ now: T0 + 1001, budgets: ['p'], windows: [], slots: [] });
+      assert.deepEqual(p.budgets, [{ spent: 0, reserved: 90, end: T0 + 2000 }]);
+    }));
+
+    it('a window charged after it ended opens the caller\'s new window', withStore(async (s) => {
+      await s.settle({ id: id(), now: T0, charges: [{ key: 'r', start: T0, end: T0 + 100, amount: 5 }], adjusts: [] });
+      await s.settle({ id: id(), now: T0 + 150, charges: [{ key: 'r', start: T0 + 150, end: T0 + 250, amount: 2 }], adjusts: [] });
+      const p = await s.peek({ now: T0 + 200, budgets: ['r'], windows: [], slots: [] });
+      assert.deepEqual(p.budgets, [{ spent: 2, reserved: 0, end: T0 + 250 }]);
+    }));
+
+    it('GCRA window: a burst of the limit, then a refusal with the exact retry-after, then refill', withStore(async (s) => {
+      for (let i = 0; i < 10; i++) {
+        const r = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [window('rw')], slots: [] });
+        assert.equal(r.ok, true, `request ${i}`);
+      }
+      const refused = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [window('rw')], slots: [] });
+      assert.deepEqual(refused, { ok: false, kind: 'window', index: 0, retryAfterMs: 100 });
+      assert.equal((await s.admit({ id: id(), now: T0 + 99, leaseMs: LEASE, budgets: [], windows: [window('rw')], slots: [] })).ok, false);
+      assert.equal((await s.admit({ id: id(), now: T0 + 100, leaseMs: LEASE, budgets: [], windows: [window('rw')], slots: [] })).ok, true);
+      assert.deepEqual((await s.peek({ now: T0 + 100, budgets: [], windows: ['rw'], slots: [] })).windows, [T0 + 1100]);
+      // Idle for a whole window: full burst again.
+      const later = T0 + 5000;
+      for (let i = 0; i < 10; i++) assert.equal((await s.admit({ id: id(), now: later, leaseMs: LEASE, budgets: [], windows: [window('rw')], slots: [] })).ok, true);
+    }));
+
+    it('a window refusal names the first window without room and applies nothing', withStore(async (s) => {
+      const r = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('b', 1)], windows: [window('w1', 5), window('w2', 11)], slots: [slot('s', 1)] });
+      assert.deepEqual(r, { ok: false, kind: 'window', index: 1, retryAfterMs: 100 });
+      const p = await s.peek({ now: T0, budgets: ['b'], windows: ['w1', 'w2'], slots: ['s'] });
+      assert.deepEqual(p, { budgets: [{ spent: 0, reserved: 0, end: 0 }], windows: [T0, T0], slots: [0] });
+    }));
+
+    it('window adjustments take and return units, never below now', withStore(async (s) => {
+      await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [window('tw', 4)], slots: [] });
+      await s.settle({ id: id(), now: T0, charges: [], adjusts: [{ key: 'tw', emission: 100, delta: 3 }] });
+      assert.deepEqual((await s.peek({ now: T0, budgets: [], windows: ['tw'], slots: [] })).windows, [T0 + 700]);
+      await s.settle({ id: id(), now: T0, charges: [], adjusts: [{ key: 'tw', emission: 100, delta: -5 }] });
+      assert.deepEqual((await s.peek({ now: T0, budgets: [], windows: ['tw'], slots: [] })).windows, [T0 + 200]);
+      await s.settle({ id: id(), now: T0, charges: [], adjusts: [{ key: 'tw', emission: 100, delta: -50 }] });
+      assert.deepEqual((await s.peek({ now: T0, budgets: [], windows: ['tw'], slots: [] })).windows, [T0]);
+    }));
+
+    it('slots hold at most `limit` open leases; settling frees one', withStore(async (s) => {
+      const leases = [id(), id()];
+      for (const l of leases) assert.equal((await s.admit({ id: l, now: T0, leaseMs: LEASE, budgets: [], windows: [], slots: [slot('c', 2)] })).ok, true);
+      assert.deepEqual(await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [], slots: [slot('c', 2)] }), { ok: false, kind: 'slot', index: 0 });
+      await s.settle({ id: leases[0], now: T0, charges: [], adjusts: [] });
+      assert.deepEqual((await s.peek({ now: T0, budgets: [], windows: [], slots: ['c'] })).slots, [1]);
+      assert.equal((await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [], slots: [slot('c', 2)] })).ok, true);
+    }));
+
+    it('keeps money exact at large values', withStore(async (s) => {
+      const limit = 5_000_000 * 1e9; // $5M in nano-USD
+      const lease = id();
+      const r = await s.admit({ id: lease, now: T0, leaseMs: LEASE, budgets: [budget('big', limit - 1, limit)], windows: [], slots: [] });
+      assert.deepEqual(r, { ok: true, budgets: [{ spent: 0, reserved: limit - 1, end: T0 + HOUR }] });
+      assert.equal((await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('big', 2, limit)], windows: [], slots: [] })).ok, false);
+      assert.equal((await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('big', 1, limit)], windows: [], slots: [] })).ok, true);
+      await s.settle({ id: lease, now: T0, charges: [{ key: 'big', start: T0 - HOUR, end: T0 + HOUR, amount: limit - 3 }], adjusts: [] });
+      const p = await s.peek({ now: T0, budgets: ['big'], windows: [], slots: [] });
+      assert.deepEqual(p.budgets, [{ spent: limit - 3, reserved: 1, end: T0 + HOUR }]);
+    }));
+
+    it('1,000 concurrent admissions on room for 100: exactly 100 pass, and settling keeps spend at the limit', withStore(async (s) => {
+      const results = await Promise.all(Array.from({ length: 1000 }, async () => {
+        const lease = id();
+        const r = await s.admit({ id: lease, now: T0, leaseMs: LEASE, budgets: [budget('hot', 10_000_000, 1_000_000_000)], windows: [], slots: [] });
+        if (r.ok) await s.settle({ id: lease, now: T0, charges: [{ key: 'hot', start: T0 - HOUR, end: T0 + HOUR, amount: 10_000_000 }], adjusts: [] });
+        return r.ok;
+      }));
+      assert.equal(results.filter(Boolean).length, 100);
+      const p = await s.peek({ now: T0, budgets: ['hot'], windows: [], slots: [] });
+      assert.deepEqual(p.budgets, [{ spent: 1_000_000_000, reserved: 0, end: T0 + HOUR }]);
+    }));
+  });
+}
