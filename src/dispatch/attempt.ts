@@ -1,0 +1,207 @@
+/**
+ * One upstream attempt: send, then either read and parse the whole body, or decode the
+ * stream up to the commit point. Every way it can go wrong comes back as a Failure with
+ * its class, never as a throw.
+ */
+import type { Readable } from 'node:stream';
+import type { StreamEvent } from '../canonical.js';
+import type { FallbackReason } from '../errors.js';
+import type { HttpRequestSpec, ProviderAdapter, ProviderSettings, StreamDecoder } from '../providers/types.js';
+import { kindForStatus, readErrorBody } from '../wire/upstream-error.js';
+import { readBody } from './body.js';
+import { abortMessage, type AbortCause, type AttemptControl } from './control.js';
+import { UpstreamStream } from './stream.js';
+import { classifyTransportError, type ResponseHeaders, type Transport } from './transport.js';
+import type { Clock } from './types.js';
+
+/** Error bodies are read only for their message. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+export type FailureKind = FallbackReason | 'client_error' | 'client_abort';
+
+export interface Failure {
+  ok: false;
+  kind: FailureKind;
+  /** Upstream status; 0 when none arrived. */
+  status: number;
+  message: string;
+  retryAfterMs?: number;
+}
+
+export interface Parsed<T> {
+  ok: true;
+  status: number;
+  value: T;
+}
+
+export interface Committed {
+  ok: true;
+  status: number;
+  stream: UpstreamStream;
+  /** Events up to and including the first content-bearing one. */
+  first: StreamEvent[];
+}
+
+export interface AttemptEnv {
+  transport: Transport;
+  clock: Clock;
+  attemptMs: number;
+  idleMs: number;
+  totalMs: number;
+  maxResponseBytes: number;
+}
+
+export interface AttemptSpec {
+  spec: HttpRequestSpec;
+  provider: ProviderSettings;
+  adapter: ProviderAdapter;
+  control: AttemptControl;
+  /** Absolute (clock ms) end of the request's total deadline. */
+  deadlineAt: number;
+}
+
+function aborted(env: AttemptEnv, cause: AbortCause, status: number): Failure {
+  if (cause === 'client') return { ok: false, kind: 'client_abort', status, message: abortMessage(cause, 0) };
+  const ms = cause === 'attempt_timeout' ? env.attemptMs : cause === 'idle_timeout' ? env.idleMs : env.totalMs;
+  return { ok: false, kind: 'timeout', status, message: abortMessage(cause, ms) };
+}
+
+function thrown(env: AttemptEnv, a: AttemptSpec, err: unknown, status: number): Failure {
+  if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, status);
+  const c = classifyTransportError(err);
+  return { ok: false, kind: c.kind, status, message: c.message };
+}
+
+/** Sends the request; on a non-2xx answer reads the error body and lets the adapter classify it. */
+interface Opened {
+  ok: true;
+  status: number;
+  headers: ResponseHeaders;
+  body: Readable;
+}
+
+async function open(env: AttemptEnv, a: AttemptSpec): Promise<Opened | Failure> {
+  const left = a.deadlineAt - env.clock.now();
+  if (left < env.attemptMs) a.control.arm(left, 'deadline');
+  else a.control.arm(env.attemptMs, 'attempt_timeout');
+  let res;
+  try {
+    res = await env.transport.send(a.spec, { signal: a.control, provider: a.provider });
+  } catch (err) {
+    a.control.clear();
+    return thrown(env, a, err, 0);
+  }
+  if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, headers: res.headers, body: res.body };
+  let text = '';
+  try {
+    text = await readBody(res.body, ERROR_BODY_LIMIT, true);
+  } catch {
+    if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
+  }
+  a.control.clear();
+  const info = a.adapter.classifyError(res.status, res.headers, text);
+  const f: Failure = { ok: false, kind: info.kind, status: res.status, message: info.message };
+  if (info.retryAfterMs !== undefined) f.retryAfterMs = info.retryAfterMs;
+  return f;
+}
+
+/** Arms the idle timer, or the deadline when that comes first. */
+function idle(env: AttemptEnv, a: AttemptSpec): void {
+  const left = a.deadlineAt - env.clock.now();
+  if (left < env.idleMs) a.control.arm(left, 'deadline');
+  else a.control.arm(env.idleMs, 'idle_timeout');
+}
+
+/** A non-streaming attempt: the whole body, parsed by `parse` (which throws on a malformed one). */
+export async function attemptJson<T>(env: AttemptEnv, a: AttemptSpec, parse: (body: unknown) => T): Promise<Parsed<T> | Failure> {
+  const res = await open(env, a);
+  if (!res.ok) return res;
+  idle(env, a);
+  let text: string;
+  try {
+    text = await readBody(res.body, env.maxResponseBytes, false, () => {
+      // Refresh the idle timer per chunk, unless that would run past the deadline.
+      if (a.control.armedFor === 'deadline') return;
+      if (env.clock.now() + env.idleMs <= a.deadlineAt) a.control.refresh();
+      else idle(env, a);
+    });
+  } catch (err) {
+    a.control.clear();
+    if (a.control.abortedBy === null && (err as { code?: string }).code === 'SY_DISPATCH_RESPONSE_TOO_LARGE') {
+      return { ok: false, kind: 'server_error', status: res.status, message: (err as Error).message };
+    }
+    return thrown(env, a, err, res.status);
+  }
+  a.control.clear();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const what = readErrorBody(res.status, text).message;
+    return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered ${res.status} with a body that is not JSON (${what})` };
+  }
+  try {
+    return { ok: true, status: res.status, value: parse(json) };
+  } catch (err) {
+    return { ok: false, kind: 'server_error', status: res.status, message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Classes for an error event that arrives before the commit point. */
+function streamErrorKind(ev: { status?: number; errorType?: string }): FallbackReason {
+  const t = ev.errorType ?? '';
+  if (t.includes('overloaded')) return 'overloaded';
+  if (t.includes('rate_limit')) return 'rate_limited';
+  if (ev.status !== undefined) {
+    const k = kindForStatus(ev.status);
+    if (k !== 'client_error') return k;
+  }
+  return 'stream_error';
+}
+
+/**
+ * A streaming attempt, run up to the commit point: the response headers and then the
+ * first events up to the first content-bearing one must arrive intact. Until then
+ * nothing has reached the client, so any failure — including an error sent as the
+ * first SSE event — is an ordinary failed attempt that may fall back. The returned
+ * stream has its remaining events buffered or on the way.
+ */
+export async function attemptStream(env: AttemptEnv, a: AttemptSpec, decoder: StreamDecoder): Promise<Committed | Failure> {
+  const res = await open(env, a);
+  if (!res.ok) return res;
+  const ct = res.headers['content-type'];
+  const type = (Array.isArray(ct) ? ct[0] : ct) ?? '';
+  if (type.includes('json') || type.includes('html')) {
+    let text = '';
+    try {
+      text = await readBody(res.body, ERROR_BODY_LIMIT, true);
+    } catch {
+      // the message below is enough
+    }
+    a.control.clear();
+    if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
+    return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered a stream request with ${type}: ${readErrorBody(res.status, text).message}` };
+  }
+  const stream = new UpstreamStream(res.body, decoder, a.control, { clock: env.clock, idleMs: env.idleMs, deadlineAt: a.deadlineAt, totalMs: env.totalMs });
+  const first: StreamEvent[] = [];
+  for (;;) {
+    const r = await stream.next();
+    if (r.done) {
+      if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
+      return { ok: false, kind: 'stream_error', status: res.status, message: 'upstream stream ended before any content' };
+    }
+    const ev = r.value;
+    if (ev.type === 'error') {
+      stream.abandon(false);
+      if (a.control.abortedBy === 'client') return aborted(env, 'client', res.status);
+      const f = stream.failure;
+      return f !== null
+        ? { ok: false, kind: f.kind, status: res.status, message: f.message }
+        : { ok: false, kind: streamErrorKind(ev), status: res.status, message: `upstream stream error before any content: ${ev.message}` };
+    }
+    first.push(ev);
+    if (ev.type !== 'start') break;
+  }
+  stream.commit();
+  return { ok: true, status: res.status, stream, first };
+}

@@ -1,0 +1,392 @@
+/**
+ * The attempt loop: the one place retries happen. It walks a decision's plan — the
+ * primary target with its retries, then each fallback — rotating keys on 429/401,
+ * backing off with full jitter, honouring Retry-After, holding three timers (attempt,
+ * idle, total), skipping cooled-down targets and full queues, spending the retry budget,
+ * and recording every attempt. Provider adapters only translate; nothing here knows a
+ * wire format.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse } from '../canonical.js';
+import { SwitchyardError } from '../errors.js';
+import { getAdapter } from '../providers/index.js';
+import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../providers/types.js';
+import { attemptJson, attemptStream, type AttemptEnv, type Committed, type Failure, type Parsed } from './attempt.js';
+import { retryWaitMs } from './backoff.js';
+import { AttemptControl } from './control.js';
+import { DispatchError } from './errors.js';
+import { Health, type Admission } from './health.js';
+import { RetryBudget } from './retry-budget.js';
+import { Run, withClientHeaders } from './run.js';
+import { Runtimes, type ProviderRuntime } from './runtime.js';
+import { createTransport, transportSettings, type Transport } from './transport.js';
+import type {
+  Attempt, ChatResult, Clock, DispatchOptions, DispatcherConfig, KeyRef, Plan, PlanTarget, ServedTarget, Sleep, StreamOutcome,
+} from './types.js';
+
+export interface DispatcherOptions {
+  config: DispatcherConfig;
+  /** Monotonic milliseconds; default performance.now. */
+  clock?: Clock;
+  /** Draws in [0, 1) for backoff jitter; default Math.random. */
+  rng?: () => number;
+  /** Backoff and Retry-After waits; default a real timer. */
+  sleep?: Sleep;
+  /** Default: undici pools per origin, and the in-process mock for `mock://`. */
+  transport?: Transport;
+  /** Default: getAdapter from src/providers. */
+  adapters?: (type: string) => ProviderAdapter;
+  /** Eligible keys of a provider for a model, in rotation order. Default: eligibleKeys from src/balance. */
+  keysFor?: (providerId: string, model: string) => readonly KeyRef[];
+}
+
+export interface EmbeddingsResult {
+  kind: 'response';
+  response: EmbeddingsResponse;
+  attempts: Attempt[];
+  served: ServedTarget;
+}
+
+export interface Dispatcher {
+  /**
+   * Serves a chat request along the plan. Resolves with the response, or with a stream
+   * that has passed its commit point; rejects with a DispatchError (code, status,
+   * retryAfter and every attempt) when no target served it.
+   *
+   * @example
+   * const r = await dispatcher.chat(req, { primary, fallbacks, fallbackOn }, { signal });
+   * if (r.kind === 'stream') { write(r.first); for await (const ev of r.rest) write([ev]); }
+   */
+  chat(req: ChatRequest, plan: Plan, opts: DispatchOptions): Promise<ChatResult>;
+  embeddings(req: EmbeddingsRequest, plan: Plan, opts: DispatchOptions): Promise<EmbeddingsResult>;
+  /** Circuit-breaker state; `health.unavailable()` goes into the router's DecideOptions.unavailable. */
+  readonly health: Pick<Health, 'unavailable' | 'isOut'>;
+  /** Closes the upstream connection pools. */
+  close(): Promise<void>;
+}
+
+/** What is sent and how a whole answer is read, per endpoint. */
+interface Mode<R, T> {
+  stream: boolean;
+  build(adapter: ProviderAdapter, req: R, target: AttemptTarget): HttpRequestSpec;
+  parse(adapter: ProviderAdapter, body: unknown, target: AttemptTarget): T;
+}
+
+const CHAT: Mode<ChatRequest, ChatResponse> = {
+  stream: false,
+  build: (a, req, t) => a.buildChatRequest(req, t),
+  parse: (a, body, t) => a.parseChatResponse(body, t),
+};
+
+const CHAT_STREAM: Mode<ChatRequest, ChatResponse> = { ...CHAT, stream: true };
+
+const EMBEDDINGS: Mode<EmbeddingsRequest, EmbeddingsResponse> = {
+  stream: false,
+  build(a, req, t) {
+    if (a.buildEmbeddingsRequest === undefined) throw new SwitchyardError('SY_ERR_BAD_REQUEST', `provider ${t.provider.id} (type ${a.type}) has no embeddings API`);
+    return a.buildEmbeddingsRequest(req, t);
+  },
+  parse: (a, body, t) => a.parseEmbeddingsResponse!(body, t),
+};
+
+type Result = ChatResult | EmbeddingsResult;
+
+/** The loop's verdict on a target that did not serve. */
+const NEXT = 1;
+const STOP = 2;
+type Verdict = typeof NEXT | typeof STOP;
+
+interface Settings {
+  maxAttempts: number;
+  retriesPerTarget: number;
+  baseMs: number;
+  capMs: number;
+  totalMs: number;
+}
+
+const realSleep: Sleep = (ms, signal) => sleepMs(ms, undefined, signal ? { signal } : undefined).catch(() => undefined);
+
+/**
+ * @example
+ * const dispatcher = createDispatcher({ config: { dispatch: cfg.dispatch, upstream: cfg.upstream, providers: loaded.providers } });
+ * const decision = router.decide(ctx, { unavailable: dispatcher.health.unavailable() });
+ */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  return new AttemptLoop(options);
+}
+
+class AttemptLoop implements Dispatcher {
+  readonly health: Health;
+  private readonly clock: Clock;
+  private readonly rng: () => number;
+  private readonly sleep: Sleep;
+  private readonly transport: Transport;
+  private readonly budget: RetryBudget;
+  private readonly runtimes: Runtimes;
+  private readonly env: AttemptEnv;
+  private readonly s: Settings;
+
+  constructor(o: DispatcherOptions) {
+    const d = o.config.dispatch ?? {};
+    this.clock = o.clock ?? performance;
+    this.rng = o.rng ?? Math.random;
+    this.sleep = o.sleep ?? realSleep;
+    this.transport = o.transport ?? createTransport(o.config.upstream, { rng: this.rng });
+    this.s = {
+      maxAttempts: d.max_attempts ?? 4,
+      retriesPerTarget: d.retries_per_target ?? 1,
+      baseMs: d.backoff?.base_ms ?? 100,
+      capMs: d.backoff?.cap_ms ?? 2_000,
+      totalMs: d.timeouts?.total_ms ?? 120_000,
+    };
+    this.env = {
+      transport: this.transport,
+      clock: this.clock,
+      attemptMs: d.timeouts?.attempt_ms ?? 30_000,
+      idleMs: d.timeouts?.idle_ms ?? 30_000,
+      totalMs: this.s.totalMs,
+      maxResponseBytes: transportSettings(o.config.upstream).maxResponseBytes,
+    };
+    this.budget = new RetryBudget(d.retry_budget?.ratio ?? 0.2, d.retry_budget?.min_per_second ?? 5, this.clock);
+    const providers = o.config.providers;
+    let enabled = 0;
+    for (const p of providers.values()) if (p.enabled) enabled++;
+    this.health = new Health(
+      {
+        consecutiveFailures: d.cooldown?.consecutive_failures ?? 5,
+        baseMs: d.cooldown?.base_ms ?? 10_000,
+        maxMs: d.cooldown?.max_ms ?? 300_000,
+        maxEjectedPercent: d.cooldown?.max_ejected_percent ?? 50,
+      },
+      this.clock,
+      (pool) => (pool === '' ? enabled : (providers.get(pool)?.keys.filter((k) => k.enabled).length ?? 0)),
+    );
+    this.runtimes = new Runtimes(o.adapters ?? getAdapter, o.keysFor);
+  }
+
+  async chat(req: ChatRequest, plan: Plan, opts: DispatchOptions): Promise<ChatResult> {
+    return (await this.run(plan, opts, req.stream ? CHAT_STREAM : CHAT, req)) as ChatResult;
+  }
+
+  async embeddings(req: EmbeddingsRequest, plan: Plan, opts: DispatchOptions): Promise<EmbeddingsResult> {
+    return (await this.run(plan, opts, EMBEDDINGS, req)) as EmbeddingsResult;
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  private async run<R, T>(plan: Plan, opts: DispatchOptions, mode: Mode<R, T>, req: R): Promise<Result> {
+    const now = this.clock.now();
+    const run = new Run(now, now + this.s.totalMs, opts);
+    this.budget.recordRequest();
+    let handedOver = false;
+    try {
+      if (opts.signal.aborted) throw run.abortError();
+      const n = plan.fallbacks.length;
+      for (let i = 0; i <= n; i++) {
+        const target = i === 0 ? plan.primary : plan.fallbacks[i - 1];
+        const r = await this.target(run, plan, target, i === n, mode, req);
+        if (r === NEXT) continue;
+        if (r === STOP) break;
+        handedOver = r.kind === 'stream';
+        return r;
+      }
+      throw run.finalError((id) => this.health.retryInMs(id));
+    } finally {
+      if (!handedOver) run.dispose();
+    }
+  }
+
+  /** Tries one target of the plan, with its retries and key rotation. */
+  private async target<R, T>(run: Run, plan: Plan, target: PlanTarget, last: boolean, mode: Mode<R, T>, req: R): Promise<Verdict | Result> {
+    const rt = this.runtimes.get(target.provider);
+    const keys = this.runtimes.keys(rt, target.provider, target.model, target.key);
+    let ki = keys.length === 0 ? -1 : 0;
+    /** Keys that 429'd or were refused in this request. */
+    let tried: Uint8Array | null = null;
+    let retries = 0;
+    let prev = -1;
+    for (;;) {
+      if (run.calls >= this.s.maxAttempts) return STOP;
+      if (this.clock.now() >= run.deadlineAt) {
+        if (run.last?.kind !== 'timeout') run.fail({ ok: false, kind: 'timeout', status: 0, message: 'the total deadline passed before any target answered' }, '');
+        return STOP;
+      }
+
+      // Circuit breaker: the provider, then a key of it that is not cooling down.
+      const pAdm = this.health.admit(rt.id);
+      if (pAdm === 'cooldown') {
+        run.skip(target, target.key, 'cooldown', `provider ${rt.id} is cooling down after repeated failures`);
+        return last ? STOP : NEXT;
+      }
+      let key: KeyRef | null = null;
+      let keyId: string | null = null;
+      let kAdm: Admission = 'ok';
+      if (ki >= 0) {
+        for (let j = 0; j < keys.length && keyId === null; j++) {
+          const idx = (ki + j) % keys.length;
+          if (j > 0 && tried !== null && tried[idx] === 1) continue;
+          const id = `${rt.id}#${keys[idx].name}`;
+          kAdm = this.health.admit(id);
+          if (kAdm === 'cooldown') continue;
+          ki = idx;
+          keyId = id;
+        }
+        if (keyId === null) {
+          if (pAdm === 'probe') this.health.release(rt.id);
+          run.skip(target, keys[ki].name, 'cooldown', `every key of ${rt.id} for ${target.model} is cooling down`);
+          return last ? STOP : NEXT;
+        }
+        key = keys[ki];
+      }
+      const keyName = key === null ? null : key.name;
+
+      // Provider-isolated concurrency.
+      const limit = rt.limit;
+      if (limit !== null && !limit.tryAcquire()) {
+        const queued = limit.mayWait() ? await limit.wait(run.opts.signal, run.deadlineAt - this.clock.now()) : null;
+        if (queued !== 'ok') {
+          this.release(rt.id, pAdm, keyId, kAdm);
+          if (queued === 'aborted') throw run.abortError();
+          if (queued === 'timeout') {
+            run.skip(target, keyName, 'overloaded', `waited for a free slot of ${rt.id} until the total deadline`);
+            return STOP;
+          }
+          if (limit.policy === 'drop') {
+            run.refuse(target, keyName, `provider ${rt.id} is at max_in_flight and its queue is full (queue_policy drop)`);
+            throw new DispatchError('SY_ERR_RATE_LIMITED', `provider ${rt.id} is at its concurrency limit and its queue is full; retry later`, run.attempts, { retryAfter: 1 });
+          }
+          run.skip(target, keyName, 'overloaded', `provider ${rt.id} is at max_in_flight and its queue is full`);
+          return last ? STOP : NEXT;
+        }
+      }
+
+      // Every upstream call after a request's first spends the gateway-wide retry budget.
+      if (run.calls > 0 && !this.budget.tryAcquire()) {
+        limit?.release();
+        this.release(rt.id, pAdm, keyId, kAdm);
+        run.budgetDenied = true;
+        return STOP;
+      }
+      run.calls++;
+
+      const at: AttemptTarget = { provider: rt.settings, model: target.model, keyName: keyName ?? '', keyValue: key === null ? '' : key.value };
+      let spec: HttpRequestSpec;
+      try {
+        spec = mode.build(rt.adapter, req, at);
+      } catch (err) {
+        limit?.release();
+        this.release(rt.id, pAdm, keyId, kAdm);
+        throw buildError(run, err);
+      }
+      if (run.opts.headers !== undefined) spec.headers = withClientHeaders(run.opts.headers, spec.headers);
+
+      const control = new AttemptControl();
+      run.current = control;
+      const t0 = this.clock.now();
+      const a = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt };
+      const out: Parsed<T> | Committed | Failure = mode.stream
+        ? await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at))
+        : await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
+      run.current = null;
+      const rec = run.call(target, keyName, out.status, Math.round(this.clock.now() - t0), out.ok ? null : out.message, prev);
+      const recIndex = run.attempts.length - 1;
+
+      if (out.ok) {
+        this.health.success(rt.id);
+        if (keyId !== null) this.health.success(keyId);
+        const served: ServedTarget = { provider: rt.id, model: target.model, key: keyName };
+        if ('stream' in out) return this.handOver(run, out, rec, served, rt);
+        limit?.release();
+        return { kind: 'response', response: out.value as ChatResponse & EmbeddingsResponse, attempts: run.attempts, served };
+      }
+      limit?.release();
+      const kind = out.kind;
+      if (kind === 'client_abort') {
+        this.release(rt.id, pAdm, keyId, kAdm);
+        throw run.abortError();
+      }
+      if (kind === 'client_error') {
+        // The provider is up and the request is at fault: never retried, never falls back.
+        this.health.success(rt.id);
+        if (keyId !== null) this.health.success(keyId);
+        throw new DispatchError('SY_ERR_UPSTREAM_CLIENT_ERROR', out.message, run.attempts, { status: out.status >= 400 && out.status < 500 ? out.status : 400 });
+      }
+      const keyFault = kind === 'rate_limited' || kind === 'auth_error';
+      if (keyFault && keyId !== null) {
+        // The key's own limit or credential: the provider itself answered.
+        this.health.failure(keyId);
+        if (pAdm === 'probe') this.health.success(rt.id);
+      } else {
+        this.health.failure(rt.id);
+        if (kAdm === 'probe' && keyId !== null) this.health.release(keyId);
+      }
+      run.fail(out, `${rt.id}/${target.model}: `);
+
+      // Another key of the same provider comes before anything else.
+      if (keyFault && keys.length > 1) {
+        tried ??= new Uint8Array(keys.length);
+        tried[ki] = 1;
+        const next = tried.indexOf(0);
+        if (next >= 0) {
+          rec.fallback_reason = kind;
+          prev = recIndex;
+          ki = next;
+          continue;
+        }
+      }
+
+      const canFallBack = !last && plan.fallbackOn.includes(kind);
+      if (kind !== 'auth_error' && retries < this.s.retriesPerTarget && !this.health.isOut(rt.id) && (keyId === null || !this.health.isOut(keyId))) {
+        const wait = retryWaitMs(retries, out.retryAfterMs, this.s.baseMs, this.s.capMs, this.rng);
+        // Waiting longer than a backoff step is only worth it when there is nowhere else to go.
+        if (wait < run.deadlineAt - this.clock.now() && (!canFallBack || wait <= this.s.capMs)) {
+          rec.fallback_reason = kind;
+          retries++;
+          prev = recIndex;
+          if (wait > 0) await this.sleep(wait, run.opts.signal);
+          if (run.opts.signal.aborted) throw run.abortError();
+          continue;
+        }
+      }
+      if (canFallBack) {
+        rec.fallback_reason = kind;
+        return NEXT;
+      }
+      return STOP;
+    }
+  }
+
+  /** Gives back probes that were admitted but never got a verdict. */
+  private release(providerId: string, pAdm: Admission, keyId: string | null, kAdm: Admission): void {
+    if (pAdm === 'probe') this.health.release(providerId);
+    if (kAdm === 'probe' && keyId !== null) this.health.release(keyId);
+  }
+
+  /** Past the commit point: the stream is the caller's; settle the books when it ends. */
+  private handOver(run: Run, out: Committed, rec: Attempt, served: ServedTarget, rt: ProviderRuntime): ChatResult {
+    const stream = out.stream;
+    run.stream = stream;
+    let resolve!: (o: StreamOutcome) => void;
+    const done = new Promise<StreamOutcome>((r) => (resolve = r));
+    stream.onSettle((s) => {
+      rt.limit?.release();
+      run.stream = null;
+      run.dispose();
+      if (!s.ok && !s.clientAborted) {
+        rec.error = 'stream_error';
+        this.health.failure(rt.id);
+      }
+      resolve({ ok: s.ok, error: s.error, clientAborted: s.clientAborted, usage: s.usage, finishReason: s.finishReason, latencyMs: Math.round(this.clock.now() - run.started) });
+    });
+    return { kind: 'stream', first: out.first, rest: stream, attempts: run.attempts, served, done };
+  }
+}
+
+/** An adapter that cannot build the request (e.g. content the provider does not accept) ends the request as is. */
+function buildError(run: Run, err: unknown): DispatchError {
+  if (err instanceof SwitchyardError) return new DispatchError(err.code, err.message, run.attempts, { status: err.status, details: err.details, cause: err });
+  return new DispatchError('SY_ERR_INTERNAL', `building the upstream request failed: ${err instanceof Error ? err.message : String(err)}`, run.attempts, { cause: err });
+}

@@ -1,0 +1,15 @@
+/**
+ * Dispatch: the attempt loop (retries, fallbacks, timeouts, commit point, cooldowns,
+ * retry budget, provider-isolated queues) and the upstream HTTP transport.
+ */
+export { createDispatcher, type Dispatcher, type DispatcherOptions, type EmbeddingsResult } from './dispatcher.js';
+export { DispatchError } from './errors.js';
+export { upstreamHeaders, compileForwardHeaders, isForbiddenUpstream } from './headers.js';
+export {
+  createTransport, UndiciTransport, MockTransport, RoutingTransport, transportSettings,
+  type Transport, type UpstreamResponse, type SendOptions, type TransportSettings,
+} from './transport.js';
+export type {
+  Attempt, ChatResult, Clock, DispatchOptions, DispatcherConfig, KeyRef, Plan, PlanTarget, ResolvedProviderLike,
+  ServedTarget, Sleep, StreamOutcome, Unavailability,
+} from './types.js';

@@ -1,0 +1,137 @@
+/**
+ * One request's bookkeeping in the attempt loop: the attempts recorded, what failed last,
+ * the deadline, the client's abort signal — and, when nothing served, the error to return.
+ */
+import type { ErrorCode, FallbackReason } from '../errors.js';
+import type { Failure } from './attempt.js';
+import type { AttemptControl } from './control.js';
+import { DispatchError } from './errors.js';
+import { isForbiddenUpstream } from './headers.js';
+import type { UpstreamStream } from './stream.js';
+import type { Attempt, DispatchOptions, PlanTarget } from './types.js';
+
+export class Run {
+  readonly attempts: Attempt[] = [];
+  /** Upstream calls made (targets passed over are recorded but not counted). */
+  calls = 0;
+  last: Failure | null = null;
+  /** `provider/model: ` of the last failure, for the final message. */
+  where = '';
+  /** Why the last target was passed over without a call, when that is the latest news. */
+  lastSkip: FallbackReason | null = null;
+  lastCall: Attempt | null = null;
+  allRateLimited = true;
+  allAuth = true;
+  minRetryAfterMs = Infinity;
+  budgetDenied = false;
+  /** The attempt in flight (aborted if the client leaves). */
+  current: AttemptControl | null = null;
+  /** The committed stream (abandoned if the client leaves). */
+  stream: UpstreamStream | null = null;
+  private listening = false;
+  private readonly onAbort = (): void => {
+    this.current?.abort('client');
+    this.stream?.abandon(true);
+  };
+
+  constructor(readonly started: number, readonly deadlineAt: number, readonly opts: DispatchOptions) {
+    if (!opts.signal.aborted) {
+      opts.signal.addEventListener('abort', this.onAbort, { once: true });
+      this.listening = true;
+    }
+  }
+
+  /** Records an upstream call. */
+  call(target: PlanTarget, key: string | null, status: number, latency: number, error: string | null, retryOf: number): Attempt {
+    this.lastCall = this.record(target, key, status, latency, error, retryOf);
+    return this.lastCall;
+  }
+
+  /** Records a target passed over without a call (cooldown, full queue). */
+  skip(target: PlanTarget, key: string | null, reason: FallbackReason, message: string): void {
+    this.record(target, key, 0, 0, message, -1).fallback_reason = reason;
+    this.lastSkip = reason;
+  }
+
+  /** Records a refusal that ends the request without a call (queue policy `drop`). */
+  refuse(target: PlanTarget, key: string | null, message: string): void {
+    this.record(target, key, 0, 0, message, -1);
+  }
+
+  fail(f: Failure, where: string): void {
+    this.last = f;
+    this.where = where;
+    this.lastSkip = null;
+    if (f.kind !== 'rate_limited') this.allRateLimited = false;
+    else if (f.retryAfterMs !== undefined && f.retryAfterMs < this.minRetryAfterMs) this.minRetryAfterMs = f.retryAfterMs;
+    if (f.kind !== 'auth_error') this.allAuth = false;
+  }
+
+  abortError(): DispatchError {
+    return new DispatchError('SY_ERR_UPSTREAM_ERROR', 'the client closed the connection', this.attempts, { status: 499, clientAborted: true });
+  }
+
+  /**
+   * The error for a request no target served, chosen from what the attempts saw.
+   * @param cooldownLeftMs how long a `provider` or `provider#key` still cools down
+   */
+  finalError(cooldownLeftMs: (id: string) => number): DispatchError {
+    // A call whose retry or fallback never happened (attempts, budget or deadline ran out) is the final failure.
+    if (this.lastCall !== null && this.attempts.at(-1) === this.lastCall) this.lastCall.fallback_reason = null;
+    const f = this.last;
+    if (f === null) {
+      if (this.lastSkip === 'overloaded') return new DispatchError('SY_ERR_OVERLOADED', 'every target is at its concurrency limit', this.attempts, { retryAfter: 1 });
+      return new DispatchError('SY_ERR_NO_ROUTE', 'every target of the plan is cooling down after repeated failures', this.attempts, { retryAfter: this.cooldownRetryAfter(cooldownLeftMs) });
+    }
+    let code: ErrorCode = 'SY_ERR_UPSTREAM_ERROR';
+    let retryAfter: number | undefined;
+    if (this.allRateLimited) {
+      code = 'SY_ERR_UPSTREAM_RATE_LIMITED';
+      retryAfter = Number.isFinite(this.minRetryAfterMs) ? Math.max(1, Math.ceil(this.minRetryAfterMs / 1000)) : 1;
+    } else if (f.kind === 'timeout') {
+      code = 'SY_ERR_UPSTREAM_TIMEOUT';
+    } else if (this.allAuth) {
+      code = 'SY_ERR_UPSTREAM_AUTH';
+    } else if (f.kind === 'overloaded' || this.lastSkip === 'overloaded') {
+      code = 'SY_ERR_OVERLOADED';
+      retryAfter = 1;
+    }
+    const message = `${this.where}${f.message}${this.budgetDenied ? ' (retry budget exhausted)' : ''}`;
+    return new DispatchError(code, message, this.attempts, retryAfter === undefined ? {} : { retryAfter });
+  }
+
+  dispose(): void {
+    if (this.listening) {
+      this.listening = false;
+      this.opts.signal.removeEventListener('abort', this.onAbort);
+    }
+  }
+
+  private record(target: PlanTarget, key: string | null, status: number, latency: number, error: string | null, retryOf: number): Attempt {
+    const a: Attempt = { provider: target.provider.id, model: target.model, key, status, latency_ms: latency, fallback_reason: null, error, retry_of: retryOf < 0 ? null : retryOf };
+    this.attempts.push(a);
+    return a;
+  }
+
+  /** Seconds until the first skipped target leaves its cooldown. */
+  private cooldownRetryAfter(left: (id: string) => number): number {
+    let ms = Infinity;
+    for (const a of this.attempts) {
+      if (a.fallback_reason !== 'cooldown') continue;
+      const wait = Math.max(left(a.provider), a.key === null ? 0 : left(`${a.provider}#${a.key}`));
+      if (wait < ms) ms = wait;
+    }
+    return Number.isFinite(ms) ? Math.max(1, Math.ceil(ms / 1000)) : 1;
+  }
+}
+
+/** Client headers under the adapter's (which win); credentials and hop-by-hop headers never pass. */
+export function withClientHeaders(client: Record<string, string>, own: Record<string, string>): Record<string, string> {
+  let out: Record<string, string> | null = null;
+  for (const name in client) {
+    if (isForbiddenUpstream(name) || own[name] !== undefined) continue;
+    out ??= { ...own };
+    out[name] = client[name];
+  }
+  return out ?? own;
+}

@@ -1,0 +1,167 @@
+/**
+ * Sending one upstream HTTP request. Dispatch owns retries, so the transport never
+ * retries, never follows redirects and has explicit timeouts (undici's defaults are
+ * 300 s). `mock://` origins are answered in-process by the mock provider, through the
+ * same attempt loop, decoders and error handling as the network.
+ */
+import { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import { handleMockRequest, MOCK_ORIGIN_PREFIX } from '../providers/mock/index.js';
+import type { HttpRequestSpec, ProviderSettings } from '../providers/types.js';
+import type { UpstreamConfig } from '../types/gateway-config.js';
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export interface UpstreamResponse {
+  status: number;
+  /** Lowercase names. */
+  headers: ResponseHeaders;
+  /** The body as it arrives; destroying it closes the upstream connection. */
+  body: Readable;
+}
+
+/** An AbortSignal, or an EventEmitter that emits `abort` and has `aborted` (what undici accepts). */
+export type TransportSignal = AbortSignal | (EventEmitter & { readonly aborted: boolean; readonly reason: unknown });
+
+/** Runs `fn` when `signal` aborts; returns the function that stops listening. */
+export function onAbort(signal: TransportSignal, fn: () => void): () => void {
+  if (signal instanceof EventEmitter) {
+    signal.once('abort', fn);
+    return () => signal.removeListener('abort', fn);
+  }
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
+}
+
+export interface SendOptions {
+  /** Aborting it fails a pending send, destroys the body and closes the socket. */
+  signal: TransportSignal;
+  /** The provider the request is for (the mock reads its behaviour options from it). */
+  provider?: ProviderSettings;
+}
+
+export interface Transport {
+  send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse>;
+  close(): Promise<void>;
+}
+
+export interface TransportSettings {
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  /** Largest non-streaming body; enforced by dispatch while reading (see readBody). */
+  maxResponseBytes: number;
+  connectionsPerOrigin: number;
+}
+
+export function transportSettings(cfg: UpstreamConfig | undefined): TransportSettings {
+  return {
+    connectTimeoutMs: cfg?.connect_timeout_ms ?? 5_000,
+    headersTimeoutMs: cfg?.headers_timeout_ms ?? 60_000,
+    bodyTimeoutMs: cfg?.body_timeout_ms ?? 60_000,
+    maxResponseBytes: cfg?.max_response_bytes ?? 32 * 1024 * 1024,
+    connectionsPerOrigin: cfg?.connections_per_origin ?? 128,
+  };
+}
+
+/** undici: one keep-alive pool per upstream origin. */
+export class UndiciTransport implements Transport {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly settings: TransportSettings) {}
+
+  async send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse> {
+    let pool = this.pools.get(spec.origin);
+    if (pool === undefined) {
+      const s = this.settings;
+      pool = new Pool(spec.origin, {
+        connections: s.connectionsPerOrigin,
+        connect: { timeout: s.connectTimeoutMs },
+        headersTimeout: s.headersTimeoutMs,
+        bodyTimeout: s.bodyTimeoutMs,
+        // No maxResponseSize here: it would also cut long streams. Dispatch caps whole
+        // (non-streaming) bodies as it reads them, destroying the body and so the socket.
+        keepAliveTimeout: 4_000,
+      });
+      this.pools.set(spec.origin, pool);
+    }
+    const res = await pool.request({
+      path: spec.path,
+      method: spec.method,
+      headers: spec.headers,
+      body: spec.body,
+      signal: opts.signal,
+    });
+    return { status: res.statusCode, headers: res.headers, body: res.body };
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.destroy()));
+  }
+}
+
+/** The mock provider, in-process: no socket, same response shape. */
+export class MockTransport implements Transport {
+  constructor(private readonly ctx: { rng?: () => number; now?: () => number } = {}) {}
+
+  async send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse> {
+    const { signal } = opts;
+    const reply = handleMockRequest(spec, { options: opts.provider?.options, rng: this.ctx.rng, now: this.ctx.now });
+    if (reply.delayMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, reply.delayMs);
+        const stop = onAbort(signal, done);
+        function done(): void {
+          clearTimeout(timer);
+          stop();
+          resolve();
+        }
+      });
+    }
+    if (signal.aborted) throw signal.reason;
+    const body = reply.stream ? Readable.from(reply.stream, { objectMode: false }) : Readable.from([Buffer.from(reply.body ?? '')], { objectMode: false });
+    const stop = onAbort(signal, () => body.destroy(signal.reason as Error));
+    body.once('close', stop);
+    return { status: reply.status, headers: reply.headers, body };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** `mock://` origins to the mock, everything else to the network. */
+export class RoutingTransport implements Transport {
+  constructor(private readonly network: Transport, private readonly mock: Transport) {}
+
+  send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse> {
+    return spec.origin.startsWith(MOCK_ORIGIN_PREFIX) ? this.mock.send(spec, opts) : this.network.send(spec, opts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.network.close(), this.mock.close()]);
+  }
+}
+
+/**
+ * The default transport: undici pools for the network, the in-process mock for `mock://`.
+ * @example const t = createTransport({ connect_timeout_ms: 2000 }); await t.close();
+ */
+export function createTransport(cfg?: UpstreamConfig, mockCtx?: { rng?: () => number; now?: () => number }): Transport {
+  return new RoutingTransport(new UndiciTransport(transportSettings(cfg)), new MockTransport(mockCtx));
+}
+
+/** Socket-level failures that mean "the upstream was not reachable or hung up". */
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** What a thrown transport error means for dispatch. */
+export function classifyTransportError(err: unknown): { kind: 'timeout' | 'connection_error' | 'server_error'; message: string } {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
+  if (TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `upstream timed out (${code})` };
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { kind: 'server_error', message: 'upstream response exceeds upstream.max_response_bytes' };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'connection_error', message: 'upstream connect timed out' };
+  return { kind: 'connection_error', message: code ? `upstream connection failed: ${code}` : `upstream connection failed: ${message}` };
+}

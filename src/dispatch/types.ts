@@ -1,0 +1,101 @@
+/** The dispatcher's public types: plans in, results and attempt records out. */
+import type { ChatResponse, StreamEvent, Usage, FinishReason } from '../canonical.js';
+import type { FallbackReason } from '../errors.js';
+import type { Attempt } from '../types/audit-event.js';
+import type { DispatchConfig, UpstreamConfig } from '../types/gateway-config.js';
+import type { ResolvedProvider } from '../config/types.js';
+
+export type { Attempt };
+
+/** Milliseconds since some fixed origin; only differences are used. */
+export interface Clock {
+  now(): number;
+}
+
+/** Waits `ms`; rejects or resolves early when `signal` aborts (the dispatcher checks it afterwards). */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** A provider key as dispatch needs it. */
+export interface KeyRef {
+  name: string;
+  /** The secret; never logged or recorded. */
+  value: string;
+}
+
+/**
+ * A configured provider (src/config/types.ts). Provider objects are stable (config is
+ * frozen at load): dispatch keys its per-provider state on their identity.
+ */
+export type ResolvedProviderLike = ResolvedProvider;
+
+export interface PlanTarget {
+  provider: ResolvedProviderLike;
+  /** Model name as the provider knows it. */
+  model: string;
+  /** A key pinned by the decision (its name); null lets dispatch pick among the eligible keys. */
+  key: string | null;
+}
+
+/** The decision's plan: where to try, in order, and which failure classes move on. */
+export interface Plan {
+  primary: PlanTarget;
+  fallbacks: PlanTarget[];
+  fallbackOn: readonly FallbackReason[];
+}
+
+/** Who answered. */
+export interface ServedTarget {
+  provider: string;
+  model: string;
+  key: string | null;
+}
+
+/** How a committed stream ended; resolves once, when the stream is over. */
+export interface StreamOutcome {
+  /** The provider's terminator arrived: the client saw the complete answer. */
+  ok: boolean;
+  /** Why the stream ended early (also sent in-band as an `error` event, unless the client left). */
+  error: string | null;
+  clientAborted: boolean;
+  usage: Usage | null;
+  finishReason: FinishReason | null;
+  /** From the start of dispatch to the end of the stream. */
+  latencyMs: number;
+}
+
+export type ChatResult =
+  | { kind: 'response'; response: ChatResponse; attempts: Attempt[]; served: ServedTarget }
+  | {
+      kind: 'stream';
+      /**
+       * Already pulled and validated, up to and including the first content-bearing event.
+       * Writing them is the commit point: from then on no retry or fallback is possible.
+       */
+      first: StreamEvent[];
+      /**
+       * The rest of the stream; a failure arrives as a final `{type:'error'}` event, never
+       * as a silent end. Read it to its end, or break out of it (which aborts the upstream,
+       * as does aborting `signal`): the provider's concurrency slot is held until then.
+       */
+      rest: AsyncIterable<StreamEvent>;
+      attempts: Attempt[];
+      served: ServedTarget;
+      done: Promise<StreamOutcome>;
+    };
+
+export interface DispatchOptions {
+  /** Aborted when the client goes away: aborts the upstream attempt and any queued or sleeping work. */
+  signal: AbortSignal;
+  /** Client headers to forward (already filtered by `upstreamHeaders`); the adapter's headers win. */
+  headers?: Record<string, string>;
+}
+
+export interface DispatcherConfig {
+  dispatch?: DispatchConfig;
+  upstream?: UpstreamConfig;
+  /** Every configured provider by id: sizes the circuit breaker's pools and the concurrency limits. */
+  providers: ReadonlyMap<string, ResolvedProviderLike>;
+}
+
+/** Cooldown reasons reported to the router (DecideOptions.unavailable). */
+export type Unavailability = Extract<FallbackReason, 'cooldown'>;

@@ -1,0 +1,460 @@
+/**
+ * Fake provider upstreams for end-to-end tests: node:http servers on 127.0.0.1 (ephemeral
+ * port) that speak the OpenAI chat/embeddings, Anthropic Messages or Gemini
+ * generateContent wire format the way the real services do — JSON and SSE streams,
+ * text and tool calls, usage, error bodies — and record everything they receive
+ * (method, path, headers, raw and parsed body) plus whether the client hung up early.
+ *
+ * What a request gets: the next queued scenario (`enqueue`), else the default scenario
+ * (`setDefault`), else automatic behaviour: a request carrying a tool result gets a text
+ * answer quoting it; a request offering tools gets a call to the first tool with
+ * `{"city":"Paris"}`; anything else gets `hello from <name>`.
+ *
+ * @example
+ * const fake = await startWireFake({ format: 'gemini' });
+ * fake.enqueue({ error: { status: 429 } });
+ * // providers: { gm: { type: 'gemini', base_url: fake.url, keys: [{ name: 'k', value: 'sk-up' }] } }
+ * await fake.close();
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+export type WireFormat = 'openai' | 'anthropic' | 'gemini';
+
+export interface Scenario {
+  /** Answer text (split into `chunks` pieces when streamed). */
+  text?: string;
+  /** Answer with a call to this tool instead of text. */
+  toolCall?: { name: string; args: Record<string, unknown> };
+  /** Answer with several parallel tool calls (wins over `toolCall`). */
+  toolCalls?: { name: string; args: Record<string, unknown> }[];
+  /** Wait this long before sending anything (headers included). */
+  delayMs?: number;
+  /** Answer with this HTTP error in the provider's error format. */
+  error?: { status: number; message?: string; retryAfter?: string };
+  /** Content chunks in a stream. Default 3. */
+  chunks?: number;
+  /** Pause before each content chunk. Default 0. */
+  chunkDelayMs?: number;
+  /** Stream: after this many content chunks, destroy the socket (no terminator). */
+  cutAfter?: number;
+  /** Stream: after all content chunks, keep the connection open and send nothing more. */
+  hold?: boolean;
+  /** Usage reported. Default input 11, output 7. */
+  usage?: { input: number; output: number };
+}
+
+export interface Received {
+  method: string;
+  /** Path and query, as sent. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  /** Parsed JSON body, or undefined when it was not JSON. */
+  body: any;
+  /** performance.now() when the request had been read. */
+  at: number;
+  /** performance.now() of each content chunk written (streams). */
+  chunkTimes: number[];
+  /** performance.now() when the response was complete (null while running or if cut). */
+  finishedAt: number | null;
+  /** performance.now() when the connection closed before the response was complete. */
+  closedEarlyAt: number | null;
+}
+
+export interface WireFake {
+  /** `http://127.0.0.1:<port>`: the provider's base_url (paths below are the official ones). */
+  url: string;
+  name: string;
+  format: WireFormat;
+  /** Requests since the last reset(). */
+  received: Received[];
+  /** Every request since start (reset() keeps it): for "never sent upstream" checks. */
+  history: Received[];
+  /** Most recent request. */
+  last(): Received;
+  enqueue(...s: Scenario[]): void;
+  setDefault(s: Scenario | null): void;
+  /** Resolves with the request once its connection closes before the response completed. */
+  closedEarly(r: Received): Promise<number>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface WireFakeOptions {
+  format: WireFormat;
+  name?: string;
+  /** Model name reported when the request names none (Gemini puts it in the path). */
+  model?: string;
+}
+
+const DEFAULT_USAGE = { input: 11, output: 7 };
+
+/** The arguments as the fake sends them, so tests can compare. */
+export const TOOL_ARGS = { city: 'Paris' };
+
+function lastToolResult(format: WireFormat, body: any): string | null {
+  if (!body || typeof body !== 'object') return null;
+  if (format === 'openai') {
+    const msgs: any[] = Array.isArray(body.messages) ? body.messages : [];
+    const last = msgs[msgs.length - 1];
+    return last?.role === 'tool' ? String(typeof last.content === 'string' ? last.content : JSON.stringify(last.content)) : null;
+  }
+  if (format === 'anthropic') {
+    const msgs: any[] = Array.isArray(body.messages) ? body.messages : [];
+    const last = msgs[msgs.length - 1];
+    const block = Array.isArray(last?.content) ? last.content.find((b: any) => b?.type === 'tool_result') : undefined;
+    if (!block) return null;
+    return typeof block.content === 'string' ? block.content : (block.content ?? []).map((b: any) => b.text ?? '').join('');
+  }
+  const contents: any[] = Array.isArray(body.contents) ? body.contents : [];
+  const last = contents[contents.length - 1];
+  const part = Array.isArray(last?.parts) ? last.parts.find((p: any) => p?.functionResponse) : undefined;
+  if (!part) return null;
+  const r = part.functionResponse.response ?? {};
+  return String(r.output ?? r.error ?? JSON.stringify(r));
+}
+
+function firstToolName(format: WireFormat, body: any): string | null {
+  if (!body || !Array.isArray(body.tools) || body.tools.length === 0) return null;
+  if (format === 'openai') return body.tools[0]?.function?.name ?? null;
+  if (format === 'anthropic') return body.tools[0]?.name ?? null;
+  return body.tools[0]?.functionDeclarations?.[0]?.name ?? null;
+}
+
+function split(text: string, n: number): string[] {
+  const size = Math.max(1, Math.ceil(text.length / n));
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(text.slice(i * size, (i + 1) * size));
+  return out;
+}
+
+export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
+  const { format } = opts;
+  const name = opts.name ?? format;
+  const received: Received[] = [];
+  const history: Received[] = [];
+  let queue: Scenario[] = [];
+  let fallback: Scenario | null = null;
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const closeWaiters = new Map<Received, ((t: number) => void)[]>();
+  let seq = 0;
+
+  const later = (ms: number, fn: () => void): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(parts).toString('utf8');
+      let body: any;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        body = undefined;
+      }
+      const rec: Received = {
+        method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, raw, body,
+        at: performance.now(), chunkTimes: [], finishedAt: null, closedEarlyAt: null,
+      };
+      received.push(rec);
+      history.push(rec);
+      res.on('finish', () => {
+        rec.finishedAt = performance.now();
+      });
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          rec.closedEarlyAt = performance.now();
+          for (const w of closeWaiters.get(rec) ?? []) w(rec.closedEarlyAt);
+          closeWaiters.delete(rec);
+        }
+      });
+      try {
+        handle(req, res, rec);
+      } catch (e) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`fake ${name} crashed: ${(e as Error).message}`);
+      }
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  function scenarioFor(rec: Received): Scenario {
+    const s = queue.shift() ?? fallback;
+    if (s) return s;
+    const result = lastToolResult(format, rec.body);
+    if (result !== null) return { text: `The tool said: ${result}` };
+    const tool = firstToolName(format, rec.body);
+    if (tool) return { toolCall: { name: tool, args: TOOL_ARGS } };
+    return {};
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, rec: Received): void {
+    const path = rec.path;
+    if (req.method !== 'POST') return sendError(res, 404, `fake ${name}: no route ${req.method} ${path}`);
+    const picked = scenarioFor(rec);
+    if (picked.delayMs) {
+      const { delayMs, ...rest } = picked;
+      later(delayMs, () => {
+        if (!res.destroyed) handle2(req, res, rec, rest);
+      });
+      return;
+    }
+    handle2(req, res, rec, picked);
+  }
+
+  function handle2(req: IncomingMessage, res: ServerResponse, rec: Received, s: Scenario): void {
+    const path = rec.path;
+    if (s.error) return sendError(res, s.error.status, s.error.message ?? `fake ${name}: HTTP ${s.error.status}`, s.error.retryAfter);
+
+    let model = typeof rec.body?.model === 'string' ? rec.body.model : (opts.model ?? 'fake-model');
+    let stream = rec.body?.stream === true;
+    let op: 'chat' | 'embeddings';
+    if (format === 'openai') {
+      if (path === '/v1/chat/completions') op = 'chat';
+      else if (path === '/v1/embeddings') op = 'embeddings';
+      else return sendError(res, 404, `fake ${name}: unknown path ${path}`);
+    } else if (format === 'anthropic') {
+      if (path !== '/v1/messages') return sendError(res, 404, `fake ${name}: unknown path ${path}`);
+      if (typeof req.headers['anthropic-version'] !== 'string') return sendError(res, 400, 'anthropic-version header is required');
+      if (typeof rec.body?.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
+      op = 'chat';
+    } else {
+      const m = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent\?alt=sse|batchEmbedContents)$/.exec(path);
+      if (!m) return sendError(res, 404, `fake ${name}: unknown path ${path}`);
+      model = decodeURIComponent(m[1]);
+      stream = m[2].startsWith('stream');
+      op = m[2] === 'batchEmbedContents' ? 'embeddings' : 'chat';
+    }
+    if (rec.body === undefined) return sendError(res, 400, 'body is not JSON');
+    if (op === 'embeddings') return embeddings(res, rec, model);
+    if (stream) return streamChat(res, rec, model, s);
+    return chat(res, model, s);
+  }
+
+  function sendError(res: ServerResponse, status: number, message: string, retryAfter?: string): void {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
+    let body: unknown;
+    if (format === 'anthropic') {
+      const type = status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : status === 401 ? 'authentication_error'
+        : status === 403 ? 'permission_error' : status === 404 ? 'not_found_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
+      headers['request-id'] = `req_fake_${++seq}`;
+      body = { type: 'error', error: { type, message } };
+    } else if (format === 'gemini') {
+      const st = status === 429 ? 'RESOURCE_EXHAUSTED' : status === 400 ? 'INVALID_ARGUMENT' : status === 401 ? 'UNAUTHENTICATED'
+        : status === 403 ? 'PERMISSION_DENIED' : status === 404 ? 'NOT_FOUND' : status === 503 ? 'UNAVAILABLE' : 'INTERNAL';
+      body = { error: { code: status, message, status: st } };
+    } else {
+      const type = status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request_error';
+      body = { error: { message, type, param: null, code: status === 401 ? 'invalid_api_key' : null } };
+    }
+    res.writeHead(status, headers);
+    res.end(JSON.stringify(body));
+  }
+
+  function embeddings(res: ServerResponse, rec: Received, model: string): void {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (format === 'gemini') {
+      const reqs: any[] = rec.body.requests ?? [];
+      res.end(JSON.stringify({ embeddings: reqs.map((_r, i) => ({ values: [0.5, -0.25, i + 0.125] })) }));
+      return;
+    }
+    const inputs: string[] = Array.isArray(rec.body.input) ? rec.body.input : [rec.body.input];
+    res.end(JSON.stringify({
+      object: 'list',
+      data: inputs.map((_t, i) => ({ object: 'embedding', index: i, embedding: [0.5, -0.25, i + 0.125] })),
+      model,
+      usage: { prompt_tokens: 3 * inputs.length, total_tokens: 3 * inputs.length },
+    }));
+  }
+
+  function callsOf(s: Scenario): { name: string; args: Record<string, unknown> }[] {
+    return s.toolCalls ?? (s.toolCall ? [s.toolCall] : []);
+  }
+
+  function chat(res: ServerResponse, model: string, s: Scenario): void {
+    const usage = s.usage ?? DEFAULT_USAGE;
+    const text = s.text ?? `hello from ${name}`;
+    const id = `${++seq}`;
+    const calls = callsOf(s);
+    let body: unknown;
+    if (format === 'openai') {
+      const message = calls.length
+        ? { role: 'assistant', content: null, tool_calls: calls.map((c, i) => ({ id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } })), refusal: null }
+        : { role: 'assistant', content: text, refusal: null };
+      body = {
+        id: `chatcmpl-fake${id}`, object: 'chat.completion', created: 1_700_000_000, model, system_fingerprint: 'fp_fake',
+        choices: [{ index: 0, message, logprobs: null, finish_reason: calls.length ? 'tool_calls' : 'stop' }],
+        usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output, prompt_tokens_details: { cached_tokens: 0 } },
+      };
+    } else if (format === 'anthropic') {
+      const content = calls.length
+        ? [{ type: 'text', text: 'Let me check.' }, ...calls.map((c, i) => ({ type: 'tool_use', id: `toolu_fake${id}_${i}`, name: c.name, input: c.args }))]
+        : [{ type: 'text', text }];
+      body = {
+        id: `msg_fake${id}`, type: 'message', role: 'assistant', model, content,
+        stop_reason: calls.length ? 'tool_use' : 'end_turn', stop_sequence: null,
+        usage: { input_tokens: usage.input, output_tokens: usage.output, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      };
+    } else {
+      const parts = calls.length ? calls.map((c) => ({ functionCall: { name: c.name, args: c.args } })) : [{ text }];
+      body = {
+        candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
+        usageMetadata: { promptTokenCount: usage.input, candidatesTokenCount: usage.output, totalTokenCount: usage.input + usage.output },
+        modelVersion: model, responseId: `resp_fake${id}`,
+      };
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  /**
+   * Frames of a streamed answer: head, the content chunks (`cutAfter` and `chunkDelayMs`
+   * count these), tail. Tool calls stream one after the other, each split in `chunks` pieces.
+   */
+  function frames(model: string, s: Scenario): { head: string[]; body: string[]; tail: string[] } {
+    const usage = s.usage ?? DEFAULT_USAGE;
+    const n = s.chunks ?? 3;
+    const id = `${++seq}`;
+    const calls = callsOf(s);
+    if (format === 'openai') {
+      const chunk = (delta: unknown, finish: string | null, extra: Record<string, unknown> = {}): string =>
+        `data: ${JSON.stringify({ id: `chatcmpl-fake${id}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
+      const body = calls.length
+        ? calls.flatMap((c, i) => [
+          chunk({ tool_calls: [{ index: i, id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: '' } }] }, null),
+          ...split(JSON.stringify(c.args), n).map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
+        ])
+        : split(s.text ?? `hello from ${name}`, n).map((t) => chunk({ content: t }, null));
+      return {
+        head: [chunk({ role: 'assistant', content: calls.length ? null : '', refusal: null }, null)],
+        body,
+        tail: [
+          chunk({}, calls.length ? 'tool_calls' : 'stop'),
+          `data: ${JSON.stringify({ id: `chatcmpl-fake${id}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } })}\n\n`,
+          'data: [DONE]\n\n',
+        ],
+      };
+    }
+    if (format === 'anthropic') {
+      const ev = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+      const head = [
+        ev('message_start', { message: { id: `msg_fake${id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } }),
+        ev('ping', {}),
+      ];
+      let body: string[];
+      let last: number;
+      if (calls.length) {
+        body = calls.flatMap((c, i) => [
+          ...(i > 0 ? [ev('content_block_stop', { index: i - 1 })] : []),
+          ev('content_block_start', { index: i, content_block: { type: 'tool_use', id: `toolu_fake${id}_${i}`, name: c.name, input: {} } }),
+          ...split(JSON.stringify(c.args), n).map((p) => ev('content_block_delta', { index: i, delta: { type: 'input_json_delta', partial_json: p } })),
+        ]);
+        last = calls.length - 1;
+      } else {
+        head.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
+        body = split(s.text ?? `hello from ${name}`, n).map((t) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: t } }));
+        last = 0;
+      }
+      const tail = [
+        ev('content_block_stop', { index: last }),
+        ev('message_delta', { delta: { stop_reason: calls.length ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output } }),
+        ev('message_stop', {}),
+      ];
+      return { head, body, tail };
+    }
+    // Gemini: every SSE message is a whole GenerateContentResponse; no terminator.
+    const msg = (parts: unknown[], finish?: string, withUsage = false): string => `data: ${JSON.stringify({
+      candidates: [{ content: { role: 'model', parts }, ...(finish ? { finishReason: finish } : {}), index: 0 }],
+      usageMetadata: withUsage
+        ? { promptTokenCount: usage.input, candidatesTokenCount: usage.output, totalTokenCount: usage.input + usage.output }
+        : { promptTokenCount: usage.input, totalTokenCount: usage.input },
+      modelVersion: model, responseId: `resp_fake${id}`,
+    })}\r\n\r\n`;
+    if (calls.length) {
+      return { head: [], body: calls.map((c) => msg([{ functionCall: { name: c.name, args: c.args } }])), tail: [msg([{ text: '' }], 'STOP', true)] };
+    }
+    const pieces = split(s.text ?? `hello from ${name}`, n);
+    return { head: [], body: pieces.map((t) => msg([{ text: t }])), tail: [msg([{ text: '' }], 'STOP', true)] };
+  }
+
+  function streamChat(res: ServerResponse, rec: Received, model: string, s: Scenario): void {
+    const f = frames(model, s);
+    const delay = s.chunkDelayMs ?? 0;
+    const body = s.cutAfter === undefined ? f.body : f.body.slice(0, s.cutAfter);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    for (const h of f.head) res.write(h);
+    let i = 0;
+    const step = (): void => {
+      if (res.destroyed) return;
+      if (i < body.length) {
+        res.write(body[i++]);
+        rec.chunkTimes.push(performance.now());
+        if (delay > 0) later(delay, step);
+        else step();
+        return;
+      }
+      if (s.cutAfter !== undefined) {
+        // Let the frames leave, then drop the connection with no terminator.
+        later(20, () => res.socket?.destroy());
+        return;
+      }
+      if (s.hold) return;
+      for (const t of f.tail) res.write(t);
+      res.end();
+    };
+    if (delay > 0) later(delay, step);
+    else step();
+  }
+
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    name,
+    format,
+    received,
+    history,
+    last() {
+      const r = received[received.length - 1];
+      if (!r) throw new Error(`fake ${name} received no request`);
+      return r;
+    },
+    enqueue(...s) {
+      queue.push(...s);
+    },
+    setDefault(s) {
+      fallback = s;
+    },
+    closedEarly(r) {
+      if (r.closedEarlyAt !== null) return Promise.resolve(r.closedEarlyAt);
+      return new Promise((resolve) => {
+        const list = closeWaiters.get(r) ?? [];
+        list.push(resolve);
+        closeWaiters.set(r, list);
+      });
+    },
+    reset() {
+      received.length = 0;
+      queue = [];
+      fallback = null;
+    },
+    close() {
+      for (const t of timers) clearTimeout(t);
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
