@@ -10,7 +10,7 @@ import type { ChatRequest, ContentPart, Dialect, EmbeddingsRequest, Endpoint, Us
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
 import type { Admission, Principal } from '../governance/index.js';
-import { DispatchError } from '../dispatch/index.js';
+import { DispatchError, upstreamHeaders } from '../dispatch/index.js';
 import type { Plan, PlanTarget } from '../dispatch/types.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
 import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../wire/dialects.js';
@@ -120,6 +120,8 @@ class Exchange {
   ttftMs: number | null = null;
   streamError: string | null = null;
   clientAborted = false;
+  /** Input tokens estimated at intake: charged when a stream ends without reporting usage. */
+  inputEstimate = 0;
 
   constructor(readonly rt: Runtime, readonly dialect: Dialect, readonly endpoint: Endpoint, req: FastifyRequest, readonly started: number) {
     this.requestId = requestIdFrom(req.headers['x-request-id']);
@@ -245,6 +247,7 @@ async function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | 
   const { provider, model } = splitModel(rt, requested);
   const headers = ruleHeaders(req.headers);
   const estimate = estimateInputTokens(canonical);
+  x.inputEstimate = estimate;
   const params = paramsOf(canonical, estimate);
   x.requestSummary = { endpoint: x.endpoint, dialect: x.dialect, model: requested, stream, headers, params };
   if (rt.loaded.config.audit?.store_prompts) x.requestSummary.body = canonical as unknown as Record<string, unknown>;
@@ -309,7 +312,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const plan = await route(x, req, request, request.stream);
     const ac = abortOnDisconnect(x, reply.raw);
     const routed = performance.now();
-    const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal: ac.signal });
+    const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal: ac.signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
     const upstreamDone = performance.now();
     x.attempts = result.attempts;
     x.servedProvider = result.served.provider;
@@ -336,7 +339,11 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     reply.hijack();
     const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created });
     let first = '';
-    for (const ev of result.first) first += encoder.push(ev);
+    let outChars = 0;
+    for (const ev of result.first) {
+      first += encoder.push(ev);
+      if (ev.type === 'text') outChars += ev.text.length;
+    }
     const own = routed - marks.start + (performance.now() - upstreamDone);
     rt.metrics.processingSeconds.observe({ endpoint }, own / 1000);
     res.writeHead(200, {
@@ -353,6 +360,8 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.ttftMs = performance.now() - marks.start;
     rt.metrics.ttfbSeconds.observe({ endpoint }, x.ttftMs / 1000);
     for await (const ev of result.rest) {
+      if (ev.type === 'text') outChars += ev.text.length;
+      else if (ev.type === 'tool_call_delta') outChars += ev.arguments.length;
       const frame = encoder.push(ev);
       if (frame && !res.write(frame) && !res.destroyed) {
         await new Promise<void>((resolve) => {
@@ -365,7 +374,9 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     }
     if (!res.destroyed) res.end();
     const outcome = await result.done;
-    x.usage = outcome.usage;
+    // A stream cut before its usage event was still (partly) served: charge an estimate
+    // rather than nothing, so an interrupted stream cannot be used to dodge a budget.
+    x.usage = outcome.usage ?? { inputTokens: x.inputEstimate, outputTokens: Math.ceil(outChars / 4) };
     x.streamError = outcome.error;
     x.clientAborted ||= outcome.clientAborted;
     await x.settle();
@@ -390,7 +401,7 @@ export async function handleEmbeddings(rt: Runtime, req: FastifyRequest, reply: 
     const plan = await route(x, req, request, false);
     const ac = abortOnDisconnect(x, reply.raw);
     const routed = performance.now();
-    const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal: ac.signal });
+    const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal: ac.signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
     const upstreamDone = performance.now();
     x.attempts = result.attempts;
     x.servedProvider = result.served.provider;

@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
 import { compileRuleBundle, createRouter, type Router } from '../rules/index.js';
 import { createGovernance, createCounterStore, type Governance } from '../governance/index.js';
-import { createDispatcher, type Dispatcher } from '../dispatch/index.js';
+import { compileForwardHeaders, createDispatcher, type Dispatcher } from '../dispatch/index.js';
 import { createAuditLog, type AuditLog } from '../audit/log.js';
 import { formatIssue, type Issue } from '../config/source.js';
 import { SwitchyardError } from '../errors.js';
@@ -33,6 +33,8 @@ export interface Runtime {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly clock: () => number;
+  /** Client headers that may go upstream (compiled once from upstream.forward_headers). */
+  readonly forwardHeaders: readonly string[];
   /** False while draining for shutdown: /readyz answers 503. */
   ready: boolean;
   /** Recompiles the rule files; keeps the current router when any error is found. */
@@ -69,6 +71,9 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
   const audit = createAuditLog(cfg.audit, { logger, secrets: secretsOf(loaded), baseDir: loaded.dir, clock: () => new Date(clock()) });
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
   const rng = opts.rng;
+  // The mock's failure injection is driven by request headers; forward them when a mock is configured.
+  const hasMock = [...loaded.providers.values()].some((p) => p.type === 'mock' && p.enabled);
+  const forwardHeaders = compileForwardHeaders([...(cfg.upstream?.forward_headers ?? ['anthropic-beta']), ...(hasMock ? ['x-mock-fail', 'x-mock-fail-after-chunks'] : [])]);
 
   const runtime: Runtime = {
     loaded,
@@ -79,6 +84,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     metrics,
     logger,
     clock,
+    forwardHeaders,
     ready: true,
     reload() {
       const next = compileRuleBundle(loaded);

@@ -144,7 +144,7 @@ export interface UpstreamConfig {
    */
   connections_per_origin?: number;
   /**
-   * Client headers forwarded upstream (lowercase). Credentials and hop-by-hop headers never are.
+   * Client headers forwarded upstream (lowercase). Credentials and hop-by-hop headers never are, even when listed. Default: [anthropic-beta].
    */
   forward_headers?: string[];
 }
@@ -284,7 +284,7 @@ export interface Concurrency {
    */
   queue_size?: number;
   /**
-   * When the queue is full: error (answer 503 overloaded), block (wait for total_ms) or drop (fall back to the next target). Default: error.
+   * When every slot is taken and the queue is full: error (move on to the next fallback, recorded as overloaded), block (wait for a slot up to the total deadline) or drop (answer 429 with Retry-After). Default: error.
    */
   queue_policy?: 'error' | 'block' | 'drop';
 }
@@ -767,7 +767,7 @@ export interface UpstreamConfig1 {
    */
   connections_per_origin?: number;
   /**
-   * Client headers forwarded upstream (lowercase). Credentials and hop-by-hop headers never are.
+   * Client headers forwarded upstream (lowercase). Credentials and hop-by-hop headers never are, even when listed. Default: [anthropic-beta].
    */
   forward_headers?: string[];
 }
@@ -785,7 +785,7 @@ export interface Concurrency1 {
    */
   queue_size?: number;
   /**
-   * When the queue is full: error (answer 503 overloaded), block (wait for total_ms) or drop (fall back to the next target). Default: error.
+   * When every slot is taken and the queue is full: error (move on to the next fallback, recorded as overloaded), block (wait for a slot up to the total deadline) or drop (answer 429 with Retry-After). Default: error.
    */
   queue_policy?: 'error' | 'block' | 'drop';
 }
