@@ -13,9 +13,19 @@ const targets = [
   ['audit-event.schema.json', 'audit-event.ts'],
 ];
 const check = process.argv.includes('--check');
+
+// A `$ref` with sibling keywords (a description for editors, a default for ajv) makes
+// json-schema-to-typescript emit a second copy of the referenced type (`RateLimit1`, ...).
+// Types only need the reference, so siblings are dropped here, never in the schema itself.
+function refsOnly(node) {
+  if (Array.isArray(node)) return node.map(refsOnly);
+  if (node === null || typeof node !== 'object') return node;
+  if (typeof node.$ref === 'string') return { $ref: node.$ref };
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, refsOnly(v)]));
+}
 let drift = 0;
 for (const [schemaFile, outFile] of targets) {
-  const schema = JSON.parse(readFileSync(join(root, 'schema', schemaFile), 'utf8'));
+  const schema = refsOnly(JSON.parse(readFileSync(join(root, 'schema', schemaFile), 'utf8')));
   const ts = await compile(schema, schema.title, {
     bannerComment: `/* Generated from schema/${schemaFile} by scripts/gen-types.mjs. Do not edit: edit the schema and run \`npm run gen:types\`. */`,
     additionalProperties: false,

@@ -8,6 +8,13 @@
  */
 export type SecretRef = string;
 /**
+ * A duration: a whole number followed by ms, s, m, h, d, w or M (calendar month). Examples: 500ms, 30s, 1m, 1h, 1d, 1w, 1M.
+ *
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "Duration".
+ */
+export type Duration = string;
+/**
  * Why an attempt ended and the dispatcher moved on.
  *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
@@ -25,13 +32,6 @@ export type FallbackReason =
   | 'budget_exceeded'
   | 'rate_limit_exceeded'
   | 'model_not_allowed';
-/**
- * A duration: a whole number followed by ms, s, m, h, d, w or M (calendar month). Examples: 500ms, 30s, 1m, 1h, 1d, 1w, 1M.
- *
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "Duration".
- */
-export type Duration = string;
 
 /**
  * Switchyard gateway configuration (switchyard.yaml).
@@ -79,7 +79,8 @@ export interface GatewayConfig {
   };
 }
 /**
- * The HTTP listener: address, limits, admin credential and response headers.
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "ServerConfig".
  */
 export interface ServerConfig {
   /**
@@ -98,10 +99,7 @@ export interface ServerConfig {
    * Deepest JSON nesting accepted in a request body. Default: 64.
    */
   max_json_depth?: number;
-  /**
-   * Credential for /admin/* (Bearer or x-switchyard-admin-token). Admin routes are disabled when unset.
-   */
-  admin_token?: string;
+  admin_token?: SecretRef;
   /**
    * Also send x-switchyard-rule-id and x-switchyard-served-by.
    */
@@ -120,7 +118,8 @@ export interface ServerConfig {
   shutdown_grace_ms?: number;
 }
 /**
- * HTTP client settings for calls to providers (timeouts, connection pool, forwarded headers).
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "UpstreamConfig".
  */
 export interface UpstreamConfig {
   /**
@@ -209,10 +208,7 @@ export interface ProviderKey {
    * Shown in decisions and audit events; the value never is.
    */
   name: string;
-  /**
-   * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
-   */
-  value?: string;
+  value?: SecretRef;
   /**
    * Models this key may serve (glob `*` allowed). Absent: every model of the provider.
    */
@@ -237,10 +233,7 @@ export interface Budget {
    * Spend allowed per period, in USD.
    */
   limit_usd: number;
-  /**
-   * Period length, e.g. 1d, 1w, 1M.
-   */
-  period: string;
+  period: Duration;
   /**
    * Periods start at UTC day/week/month boundaries; otherwise they roll from first use.
    */
@@ -251,7 +244,10 @@ export interface Budget {
   on_exhausted?: 'block' | 'allow';
 }
 /**
- * Request/token rate limit for this provider as a whole.
+ * A rate limit: `requests` and/or `tokens` per `per` window, and/or `concurrency`.
+ *
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "RateLimit".
  */
 export interface RateLimit {
   /**
@@ -262,17 +258,15 @@ export interface RateLimit {
    * Tokens (input + output) allowed per window.
    */
   tokens?: number;
-  /**
-   * Window length, e.g. 1m.
-   */
-  per?: string;
+  per?: Duration;
   /**
    * Requests in flight at once (virtual keys).
    */
   concurrency?: number;
 }
 /**
- * Cap on requests in flight to this provider, with an optional queue.
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "Concurrency".
  */
 export interface Concurrency {
   /**
@@ -289,7 +283,8 @@ export interface Concurrency {
   queue_policy?: 'error' | 'block' | 'drop';
 }
 /**
- * Router caches and the default fallback classes.
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "RoutingConfig".
  */
 export interface RoutingConfig {
   /**
@@ -306,7 +301,8 @@ export interface RoutingConfig {
   default_fallback_on?: FallbackReason[];
 }
 /**
- * The attempt loop: retries, backoff, timeouts, retry budget and provider cooldown.
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "DispatchConfig".
  */
 export interface DispatchConfig {
   /**
@@ -383,7 +379,8 @@ export interface DispatchConfig {
   };
 }
 /**
- * Who may call (customers, teams, virtual keys), with tiers, budgets, rate limits and pricing.
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "GovernanceConfig".
  */
 export interface GovernanceConfig {
   /**
@@ -398,10 +395,7 @@ export interface GovernanceConfig {
    * Virtual keys (ids and key hashes unique).
    */
   virtual_keys?: VirtualKey[];
-  /**
-   * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
-   */
-  key_secret?: string;
+  key_secret?: SecretRef;
   /**
    * Where budget and rate-limit counters live. memory: this process only; redis: shared by all gateway instances.
    */
@@ -410,10 +404,7 @@ export interface GovernanceConfig {
      * memory (this process only) or redis (shared by every gateway instance). Default: memory.
      */
     type?: 'memory' | 'redis';
-    /**
-     * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
-     */
-    url?: string;
+    url?: SecretRef;
     /**
      * Key prefix in Redis. Default: sy:.
      */
@@ -478,32 +469,11 @@ export interface Customer {
    * Spending limits.
    */
   budgets?: Budget[];
-  rate_limit?: RateLimit1;
+  rate_limit?: RateLimit;
   /**
    * A disabled principal's requests are refused (401). Default: true.
    */
   enabled?: boolean;
-}
-/**
- * Request/token rate limit.
- */
-export interface RateLimit1 {
-  /**
-   * Requests allowed per window.
-   */
-  requests?: number;
-  /**
-   * Tokens (input + output) allowed per window.
-   */
-  tokens?: number;
-  /**
-   * Window length, e.g. 1m.
-   */
-  per?: string;
-  /**
-   * Requests in flight at once (virtual keys).
-   */
-  concurrency?: number;
 }
 /**
  * A team, optionally belonging to a customer.
@@ -536,32 +506,11 @@ export interface Team {
    * Spending limits.
    */
   budgets?: Budget[];
-  rate_limit?: RateLimit2;
+  rate_limit?: RateLimit;
   /**
    * A disabled principal's requests are refused (401). Default: true.
    */
   enabled?: boolean;
-}
-/**
- * Request/token rate limit.
- */
-export interface RateLimit2 {
-  /**
-   * Requests allowed per window.
-   */
-  requests?: number;
-  /**
-   * Tokens (input + output) allowed per window.
-   */
-  tokens?: number;
-  /**
-   * Window length, e.g. 1m.
-   */
-  per?: string;
-  /**
-   * Requests in flight at once (virtual keys).
-   */
-  concurrency?: number;
 }
 /**
  * A virtual key: the credential clients send (Bearer, x-api-key or x-switchyard-key). Only its hash is stored.
@@ -602,35 +551,15 @@ export interface VirtualKey {
    * Spending limits.
    */
   budgets?: Budget[];
-  rate_limit?: RateLimit3;
+  rate_limit?: RateLimit;
   /**
    * A disabled principal's requests are refused (401). Default: true.
    */
   enabled?: boolean;
 }
 /**
- * Request/token rate limit.
- */
-export interface RateLimit3 {
-  /**
-   * Requests allowed per window.
-   */
-  requests?: number;
-  /**
-   * Tokens (input + output) allowed per window.
-   */
-  tokens?: number;
-  /**
-   * Window length, e.g. 1m.
-   */
-  per?: string;
-  /**
-   * Requests in flight at once (virtual keys).
-   */
-  concurrency?: number;
-}
-/**
- * The decision audit log: one event per request, written to each sink.
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "AuditConfig".
  */
 export interface AuditConfig {
   /**
@@ -665,10 +594,7 @@ export interface AuditSink {
    * sqlite: database file; ndjson: file path or `stdout`.
    */
   path?: string;
-  /**
-   * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
-   */
-  url?: string;
+  url?: SecretRef;
   /**
    * Table name (sqlite, postgres). Default: audit_events.
    */
@@ -689,315 +615,10 @@ export interface AuditSink {
    * Delete events older than max_age or beyond max_rows.
    */
   retention?: {
-    /**
-     * Delete events older than this, e.g. 30d.
-     */
-    max_age?: string;
+    max_age?: Duration;
     /**
      * Keep at most this many of the newest events.
      */
     max_rows?: number;
   };
-}
-/**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "ServerConfig".
- */
-export interface ServerConfig1 {
-  /**
-   * TCP port to listen on (0 picks a free port). Default: 8080.
-   */
-  port?: number;
-  /**
-   * Address to bind. Default: 127.0.0.1 (use 0.0.0.0 to accept remote connections).
-   */
-  host?: string;
-  /**
-   * Largest request body accepted, in bytes. Default: 4 MiB.
-   */
-  body_limit_bytes?: number;
-  /**
-   * Deepest JSON nesting accepted in a request body. Default: 64.
-   */
-  max_json_depth?: number;
-  /**
-   * Credential for /admin/* (Bearer or x-switchyard-admin-token). Admin routes are disabled when unset.
-   */
-  admin_token?: string;
-  /**
-   * Also send x-switchyard-rule-id and x-switchyard-served-by.
-   */
-  expose_decision_headers?: boolean;
-  /**
-   * Send x-switchyard-budget-remaining.
-   */
-  expose_budget_headers?: boolean;
-  /**
-   * Serve requests without a virtual key (the embedded default does; a warning is logged at start).
-   */
-  allow_unauthenticated?: boolean;
-  /**
-   * On SIGTERM, how long in-flight requests may finish before the process exits. Default: 10000.
-   */
-  shutdown_grace_ms?: number;
-}
-/**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "UpstreamConfig".
- */
-export interface UpstreamConfig1 {
-  /**
-   * TCP/TLS connect timeout per upstream connection. Default: 5000.
-   */
-  connect_timeout_ms?: number;
-  /**
-   * Time to receive the upstream response headers. Default: 60000.
-   */
-  headers_timeout_ms?: number;
-  /**
-   * Time allowed between two chunks of the upstream body. Default: 60000.
-   */
-  body_timeout_ms?: number;
-  /**
-   * Largest non-streaming upstream response accepted. Default: 32 MiB.
-   */
-  max_response_bytes?: number;
-  /**
-   * Connection pool size per provider origin. Default: 128.
-   */
-  connections_per_origin?: number;
-  /**
-   * Client headers forwarded upstream (lowercase). Credentials and hop-by-hop headers never are, even when listed. Default: [anthropic-beta].
-   */
-  forward_headers?: string[];
-}
-/**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "Concurrency".
- */
-export interface Concurrency1 {
-  /**
-   * Requests in flight at once.
-   */
-  max_in_flight?: number;
-  /**
-   * Requests that may wait for a free slot. Default: 0 (no queue).
-   */
-  queue_size?: number;
-  /**
-   * When every slot is taken and the queue is full: error (move on to the next fallback, recorded as overloaded), block (wait for a slot up to the total deadline) or drop (answer 429 with Retry-After). Default: error.
-   */
-  queue_policy?: 'error' | 'block' | 'drop';
-}
-/**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "RoutingConfig".
- */
-export interface RoutingConfig1 {
-  /**
-   * Request shapes whose candidate rules are kept.
-   */
-  shape_cache_size?: number;
-  /**
-   * Memoized decisions for rules that read only stable inputs; 0 disables.
-   */
-  decision_cache_size?: number;
-  /**
-   * Failure classes that move to a rule's next fallback when the rule gives no `fallback_on`.
-   */
-  default_fallback_on?: FallbackReason[];
-}
-/**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "DispatchConfig".
- */
-export interface DispatchConfig1 {
-  /**
-   * Attempts per request across all targets and retries.
-   */
-  max_attempts?: number;
-  /**
-   * Retries on the same target before moving to the next one. Default: 1.
-   */
-  retries_per_target?: number;
-  /**
-   * Exponential backoff with full jitter between retries.
-   */
-  backoff?: {
-    /**
-     * First backoff step. Default: 100.
-     */
-    base_ms?: number;
-    /**
-     * Largest backoff step. Default: 2000.
-     */
-    cap_ms?: number;
-  };
-  /**
-   * Deadlines for attempts and whole requests.
-   */
-  timeouts?: {
-    /**
-     * Per attempt, to the first byte.
-     */
-    attempt_ms?: number;
-    /**
-     * Between stream chunks.
-     */
-    idle_ms?: number;
-    /**
-     * All attempts and waits.
-     */
-    total_ms?: number;
-  };
-  /**
-   * Retries allowed as a share of requests, so a failing provider is not hammered.
-   */
-  retry_budget?: {
-    /**
-     * Retries per request, on average. Default: 0.2.
-     */
-    ratio?: number;
-    /**
-     * Retries always allowed per second regardless of ratio. Default: 5.
-     */
-    min_per_second?: number;
-  };
-  /**
-   * Take a failing provider key out of rotation for a while (outlier ejection).
-   */
-  cooldown?: {
-    /**
-     * Failures in a row that start a cooldown. Default: 5.
-     */
-    consecutive_failures?: number;
-    /**
-     * First cooldown length; doubles on each repeat. Default: 10000.
-     */
-    base_ms?: number;
-    /**
-     * Longest cooldown. Default: 300000.
-     */
-    max_ms?: number;
-    /**
-     * Never cool down more than this share of a provider's keys. Default: 50.
-     */
-    max_ejected_percent?: number;
-  };
-}
-/**
- * A rate limit: `requests` and/or `tokens` per `per` window, and/or `concurrency`.
- *
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "RateLimit".
- */
-export interface RateLimit4 {
-  /**
-   * Requests allowed per window.
-   */
-  requests?: number;
-  /**
-   * Tokens (input + output) allowed per window.
-   */
-  tokens?: number;
-  /**
-   * Window length, e.g. 1m.
-   */
-  per?: string;
-  /**
-   * Requests in flight at once (virtual keys).
-   */
-  concurrency?: number;
-}
-/**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "GovernanceConfig".
- */
-export interface GovernanceConfig1 {
-  /**
-   * Customers (ids unique).
-   */
-  customers?: Customer[];
-  /**
-   * Teams (ids unique).
-   */
-  teams?: Team[];
-  /**
-   * Virtual keys (ids and key hashes unique).
-   */
-  virtual_keys?: VirtualKey[];
-  /**
-   * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
-   */
-  key_secret?: string;
-  /**
-   * Where budget and rate-limit counters live. memory: this process only; redis: shared by all gateway instances.
-   */
-  store?: {
-    /**
-     * memory (this process only) or redis (shared by every gateway instance). Default: memory.
-     */
-    type?: 'memory' | 'redis';
-    /**
-     * A literal value, or `env.NAME` to read the environment variable NAME when the config is loaded (recommended for credentials).
-     */
-    url?: string;
-    /**
-     * Key prefix in Redis. Default: sy:.
-     */
-    prefix?: string;
-    /**
-     * When the store cannot be reached: fail_closed refuses requests (503), fail_open serves them uncounted. Default: fail_closed.
-     */
-    on_unavailable?: 'fail_open' | 'fail_closed';
-  };
-  /**
-   * Price overrides per model (USD per million tokens).
-   */
-  pricing?: {
-    [k: string]: {
-      /**
-       * USD per million input tokens.
-       */
-      input: number;
-      /**
-       * USD per million output tokens.
-       */
-      output: number;
-      /**
-       * USD per million cached input tokens (default: the input price).
-       */
-      cached_input?: number;
-    };
-  };
-  /**
-   * For a model with no known price: zero counts it as free, block refuses it while a budget applies. Default: zero.
-   */
-  unknown_price?: 'block' | 'zero';
-  /**
-   * Output tokens reserved when a request gives no max_tokens.
-   */
-  max_reservation_tokens?: number;
-}
-/**
- * This interface was referenced by `GatewayConfig`'s JSON-Schema
- * via the `definition` "AuditConfig".
- */
-export interface AuditConfig1 {
-  /**
-   * Write audit events. Default: true.
-   */
-  enabled?: boolean;
-  /**
-   * Sinks; every event goes to each.
-   */
-  sinks?: AuditSink[];
-  /**
-   * JSON pointers removed from every event (e.g. /request/params/temperature).
-   */
-  mask?: string[];
-  /**
-   * Keep the canonical messages in request.body (masked by `mask`).
-   */
-  store_prompts?: boolean;
 }
