@@ -1,0 +1,331 @@
+/**
+ * Rule compilation: reads every rule file, validates it, compiles and type-checks each
+ * `when`, resolves targets against the providers, and reports every problem at once
+ * with its file:line:col. A bundle with any error is refused as a whole.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { ParseError, type ParseResult } from '@marcbachmann/cel-js';
+import type { LoadedConfig } from '../config/types.js';
+import { issueAt, parseSource, type Issue, type Location, type PathSegment, type SourceDocument } from '../config/source.js';
+import { didYouMean } from '../config/suggest.js';
+import type { FallbackReason } from '../errors.js';
+import type { TargetRecord } from '../types/audit-event.js';
+import type { ProviderOption } from '../balance/candidates.js';
+import { analyze } from './analysis.js';
+import { needsSafeMaps, ruleEnvironment, VARIABLES } from './cel.js';
+import { DEFAULT_FALLBACK_ON, type CompiledRule, type RuleBundle, type RuleScope } from './bundle.js';
+import { findRuleFiles } from './files.js';
+import { compileGuard } from './guard.js';
+import { locateInExpression } from './locate.js';
+import { buildDirectory, type Directory } from './principals.js';
+import { computeRevision } from './revision.js';
+import { validateDocument } from './schema.js';
+import { parseTargetRef, resolveTarget } from './targets.js';
+
+export interface CompileOptions {
+  /** Rule files/folders; default: the config's `rulePaths`. */
+  paths?: string[];
+}
+
+export interface CompileResult {
+  /** Null when any error was found (warnings alone do not refuse a bundle). */
+  bundle: RuleBundle | null;
+  issues: Issue[];
+}
+
+/** A rule before ordering: the compiled rule without its rank. */
+type Draft = Omit<CompiledRule, 'rank'> & { seq: number };
+
+const SPECIFICITY = { global: 0, customer: 1, team: 2, virtual_key: 3 } as const;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseScope(raw: unknown): RuleScope | null {
+  if (raw === undefined || raw === 'global') return { kind: 'global', id: null, label: 'global', specificity: 0 };
+  if (!isRecord(raw)) return null;
+  for (const kind of ['customer', 'team', 'virtual_key'] as const) {
+    const id = raw[kind];
+    if (typeof id === 'string' && Object.keys(raw).length === 1) return { kind, id, label: `${kind}:${id}`, specificity: SPECIFICITY[kind] };
+  }
+  return null;
+}
+
+const CEL_HINTS: Record<string, string> = {
+  'Unexpected character: =': '; compare with ==',
+};
+
+class RuleCompiler {
+  readonly issues: Issue[] = [];
+  readonly drafts: Draft[] = [];
+  /** Every rule id seen, valid rule or not, for the duplicate check. */
+  readonly ids: { id: string; location: Location }[] = [];
+  private readonly env = ruleEnvironment();
+  private seq = 0;
+
+  constructor(
+    private readonly config: LoadedConfig,
+    private readonly directory: Directory,
+    private readonly defaultFallbackOn: readonly FallbackReason[],
+  ) {}
+
+  file(doc: SourceDocument): void {
+    this.issues.push(...doc.issues);
+    if (doc.issues.some((i) => i.severity === 'error')) return;
+    const schemaIssues = validateDocument('rules', doc);
+    this.issues.push(...schemaIssues);
+    const rules = isRecord(doc.value) && Array.isArray(doc.value.rules) ? doc.value.rules : [];
+    rules.forEach((raw, i) => {
+      if (isRecord(raw)) this.rule(doc, raw, i);
+    });
+  }
+
+  private report(doc: SourceDocument, path: readonly PathSegment[], code: string, message: string, severity: 'error' | 'warning' = 'error'): void {
+    this.issues.push(issueAt(doc, path, code, message, severity));
+  }
+
+  private rule(doc: SourceDocument, raw: Record<string, unknown>, i: number): void {
+    const at = ['rules', i] as const;
+    const id = typeof raw.id === 'string' ? raw.id : `#${i + 1}`;
+    if (typeof raw.id === 'string') this.ids.push({ id, location: doc.locate([...at, 'id']) });
+    const evaluate = this.when(doc, raw.when, [...at, 'when']);
+    const scope = this.scope(doc, raw.scope, [...at, 'scope']);
+    const targets = this.targets(doc, raw, at);
+    const fallbacks = this.fallbacks(doc, raw.fallbacks, [...at, 'fallbacks']);
+    if (!evaluate || !scope || !targets || !fallbacks || typeof raw.id !== 'string') return;
+    const location = doc.locate([...at, 'id']);
+    const facts = analyze(evaluate.program.ast);
+    for (const h of facts.upperCaseHeaders) {
+      const loc = locateInExpression(doc, [...at, 'when'], raw.when as string, h.offset);
+      this.issues.push({ severity: 'warning', code: 'header_case', message: `header names are lowercase: headers["${h.key}"] never exists; write "${h.key.toLowerCase()}"`, location: loc, sourceLine: doc.line(loc.line) });
+    }
+    this.drafts.push({
+      id,
+      description: typeof raw.description === 'string' ? raw.description : null,
+      file: doc.file,
+      location,
+      index: i,
+      seq: this.seq++,
+      priority: typeof raw.priority === 'number' ? raw.priority : 100,
+      scope,
+      mode: raw.mode === 'shadow' ? 'shadow' : 'enforce',
+      enabled: raw.enabled !== false,
+      when: raw.when as string,
+      evaluate: evaluate.program,
+      facts,
+      guard: compileGuard(facts.requirements),
+      safeMaps: needsSafeMaps(facts.headerKeys) || needsSafeMaps(facts.paramKeys),
+      targets: Object.freeze(targets),
+      fallbacks: Object.freeze(fallbacks.map((f) => Object.freeze(f))),
+      fallbackOn: Array.isArray(raw.fallback_on) ? Object.freeze([...(raw.fallback_on as FallbackReason[])]) : this.defaultFallbackOn,
+    });
+  }
+
+  private when(doc: SourceDocument, expr: unknown, path: PathSegment[]): { program: ParseResult } | null {
+    if (typeof expr !== 'string' || expr.trim() === '') return null;
+    const locate = (offset: number): Location => locateInExpression(doc, path, expr, offset);
+    const push = (code: string, message: string, offset: number): null => {
+      const location = locate(offset);
+      this.issues.push({ severity: 'error', code, message, location, sourceLine: doc.line(location.line) });
+      return null;
+    };
+    let program;
+    try {
+      program = this.env.parse(expr);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      return push('cel_syntax', `CEL syntax error: ${e.summary}${CEL_HINTS[e.summary] ?? ''}`, e.range?.start ?? 0);
+    }
+    const checked = program.check();
+    if (!checked.valid) {
+      const err = checked.error!;
+      let message = err.summary;
+      if (err.code === 'unknown_variable') {
+        const name = /: (\S+)$/.exec(err.summary)?.[1] ?? '';
+        message += `${didYouMean(name, Object.keys(VARIABLES))} (declared: ${Object.keys(VARIABLES).join(', ')})`;
+      }
+      return push(err.code === 'unknown_variable' ? 'cel_unknown_variable' : 'cel_type', `CEL type error: ${message}`, err.range?.start ?? 0);
+    }
+    if (checked.type !== 'bool') {
+      return push('cel_not_bool', `\`when\` must be a bool expression, but this one is ${checked.type}${checked.type === 'dyn' ? ' (compare it: e.g. `params.x == true`)' : ''}`, 0);
+    }
+    return { program };
+  }
+
+  private scope(doc: SourceDocument, raw: unknown, path: PathSegment[]): RuleScope | null {
+    const scope = parseScope(raw);
+    if (!scope || scope.kind === 'global') return scope;
+    const known = { customer: this.directory.customers, team: this.directory.teams, virtual_key: this.directory.virtualKeys }[scope.kind];
+    if (!known.has(scope.id!)) {
+      const label = scope.kind === 'virtual_key' ? 'virtual key' : scope.kind;
+      this.report(doc, [...path, scope.kind], 'unknown_scope', `scope names unknown ${label} "${scope.id}"${didYouMean(scope.id!, known)}`);
+      return null;
+    }
+    return scope;
+  }
+
+  private targets(doc: SourceDocument, raw: Record<string, unknown>, at: readonly PathSegment[]): ProviderOption[] | null {
+    const hasRoute = raw.route !== undefined;
+    const hasTargets = raw.targets !== undefined;
+    if (hasRoute === hasTargets) {
+      if (hasRoute) this.issues.push(issueAt(doc, [...at, 'targets'], 'route_xor_targets', 'a rule has either `route` or `targets`, not both', 'error', true));
+      else this.report(doc, at, 'route_xor_targets', `rule ${typeof raw.id === 'string' ? `"${raw.id}" ` : ''}needs \`route: provider/model\` or \`targets: [...]\``);
+      return null;
+    }
+    const providers = this.config.providers;
+    if (hasRoute) {
+      if (typeof raw.route !== 'string' || !raw.route.includes('/')) return null;
+      const r = resolveTarget(providers, parseTargetRef(raw.route), 1);
+      if (r.problem) this.report(doc, [...at, 'route'], r.problem.code, r.problem.message);
+      return r.option ? [r.option] : null;
+    }
+    if (!Array.isArray(raw.targets) || raw.targets.length === 0) return null;
+    const out: ProviderOption[] = [];
+    let ok = true;
+    raw.targets.forEach((t, j) => {
+      if (!isRecord(t) || typeof t.provider !== 'string' || typeof t.model !== 'string') return void (ok = false);
+      const weight = typeof t.weight === 'number' && t.weight >= 0 ? t.weight : 1;
+      const key = typeof t.key === 'string' ? t.key : undefined;
+      const r = resolveTarget(providers, { provider: t.provider, model: t.model, key }, weight);
+      if (r.problem) {
+        const field = r.problem.field === 'key' && key === undefined ? 'model' : r.problem.field;
+        this.report(doc, [...at, 'targets', j, field], r.problem.code, r.problem.message);
+      }
+      if (r.option) out.push(r.option);
+      else ok = false;
+    });
+    return ok ? out : null;
+  }
+
+  private fallbacks(doc: SourceDocument, raw: unknown, path: PathSegment[]): TargetRecord[] | null {
+    if (raw === undefined) return [];
+    if (!Array.isArray(raw)) return null;
+    const out: TargetRecord[] = [];
+    let ok = true;
+    raw.forEach((ref, j) => {
+      if (typeof ref !== 'string' || !ref.includes('/')) return void (ok = false);
+      const t = parseTargetRef(ref);
+      const r = resolveTarget(this.config.providers, t, 1);
+      if (r.problem) {
+        this.report(doc, [...path, j], r.problem.code, r.problem.message);
+        ok = false;
+      } else out.push({ provider: t.provider, model: t.model, key: t.key ?? null });
+    });
+    return ok ? out : null;
+  }
+}
+
+function rank(drafts: Draft[]): CompiledRule[] {
+  const sorted = [...drafts].sort((a, b) => a.priority - b.priority || b.scope.specificity - a.scope.specificity || a.seq - b.seq);
+  return sorted.map(({ seq: _seq, ...d }, r) => Object.freeze({ ...d, rank: r }));
+}
+
+/** Another location, as seen from `from`: `line 7` in the same file, else `rules/b.yaml:7:5`. */
+type Where = (loc: Location, from: Location) => string;
+
+function duplicateIds(ids: readonly { id: string; location: Location }[], lineOf: LineOf, where: Where): Issue[] {
+  const byId = new Map<string, Location[]>();
+  for (const { id, location } of ids) byId.set(id, [...(byId.get(id) ?? []), location]);
+  const issues: Issue[] = [];
+  for (const [id, list] of byId) {
+    if (list.length < 2) continue;
+    for (const loc of list) {
+      const others = list.filter((o) => o !== loc).map((o) => where(o, loc)).join(', ');
+      issues.push({ severity: 'error', code: 'duplicate_id', message: `duplicate rule id "${id}" (also at ${others}); ids must be unique across all rule files`, location: loc, sourceLine: lineOf(loc) });
+    }
+  }
+  return issues;
+}
+
+/** The source line a location points into (for the caret display). */
+type LineOf = (loc: Location) => string;
+
+/** Warns about enforcing rules that an earlier always-true enforcing rule covering their scope hides. */
+function shadowed(rules: readonly CompiledRule[], directory: Directory, lineOf: LineOf, where: Where): Issue[] {
+  const issues: Issue[] = [];
+  const catchAll = rules.filter((r) => r.enabled && r.mode === 'enforce' && r.facts.alwaysTrue);
+  if (catchAll.length === 0) return issues;
+  for (const s of rules) {
+    if (!s.enabled || s.mode !== 'enforce') continue;
+    const r = catchAll.find((c) => c.rank < s.rank && directory.covers(c.scope, s.scope));
+    if (!r) continue;
+    issues.push({
+      severity: 'warning',
+      code: 'shadowed_rule',
+      message: `rule "${s.id}" can never match: rule "${r.id}" (${where(r.location, s.location)}) always matches before it in scope ${r.scope.label}`,
+      location: s.location,
+      sourceLine: lineOf(s.location),
+    });
+  }
+  return issues;
+}
+
+/** Issues sorted by file (in source order), then line and column; unlocated ones first. */
+function inFileOrder(issues: Issue[], files: readonly string[]): Issue[] {
+  const fileRank = (i: Issue) => (i.location ? files.indexOf(i.location.file) : -1);
+  return issues
+    .map((issue, n) => ({ issue, n }))
+    .sort((a, b) => fileRank(a.issue) - fileRank(b.issue)
+      || (a.issue.location?.line ?? 0) - (b.issue.location?.line ?? 0)
+      || (a.issue.location?.col ?? 0) - (b.issue.location?.col ?? 0)
+      || a.n - b.n)
+    .map(({ issue }) => issue);
+}
+
+/**
+ * Compiles the rule files of `config` (or `opts.paths`) into a bundle.
+ *
+ * @example
+ * const { config } = loadConfig({ path: 'switchyard.yaml' });
+ * const { bundle, issues } = compileRuleBundle(config!);
+ * for (const i of issues) console.error(formatIssue(i));
+ * if (bundle) createRouter(bundle).decide(ctx);
+ */
+export function compileRuleBundle(config: LoadedConfig, opts: CompileOptions = {}): CompileResult {
+  const paths = opts.paths ?? config.rulePaths;
+  const found = findRuleFiles(paths);
+  const directory = buildDirectory(config.config);
+  const routing = config.config.routing ?? {};
+  const defaultFallbackOn = Object.freeze([...(routing.default_fallback_on ?? DEFAULT_FALLBACK_ON)]) as readonly FallbackReason[];
+  const compiler = new RuleCompiler(config, directory, defaultFallbackOn);
+  compiler.issues.push(...found.issues);
+  const texts: { path: string; text: string }[] = [];
+  const files: string[] = [];
+  const docs = new Map<string, SourceDocument>();
+  const lineOf: LineOf = (loc) => docs.get(loc.file)?.line(loc.line) ?? '';
+  const where: Where = (loc, from) => (loc.file === from.file ? `line ${loc.line}` : `${relative(config.dir, loc.file)}:${loc.line}:${loc.col}`);
+  for (const file of found.files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      compiler.issues.push({ severity: 'error', code: 'read_error', message: `cannot read rule file ${file}: ${(e as Error).message}` });
+      continue;
+    }
+    files.push(file);
+    texts.push({ path: relative(config.dir, file), text });
+    const doc = parseSource(file, text);
+    docs.set(file, doc);
+    compiler.file(doc);
+  }
+  const rules = rank(compiler.drafts);
+  const issues = inFileOrder([...compiler.issues, ...duplicateIds(compiler.ids, lineOf, where), ...shadowed(rules, directory, lineOf, where)], files);
+  if (issues.some((i) => i.severity === 'error')) return { bundle: null, issues };
+  const gitFrom = found.files[0] ? dirname(found.files[0]) : (paths[0] ?? config.dir);
+  const bundle: RuleBundle = Object.freeze({
+    rules: Object.freeze(rules),
+    files: Object.freeze(files),
+    revision: Object.freeze(computeRevision({ configHash: config.hash, files: texts, gitFrom })),
+    providers: config.providers,
+    aliases: Object.freeze({ ...(config.config.aliases ?? {}) }),
+    principals: directory,
+    settings: Object.freeze({
+      shapeCacheSize: routing.shape_cache_size ?? 10000,
+      decisionCacheSize: routing.decision_cache_size ?? 10000,
+      defaultFallbackOn,
+    }),
+  });
+  return { bundle, issues };
+}

@@ -1,0 +1,71 @@
+/**
+ * Rule test fixtures (`rules/*.test.yaml`): read, schema-checked, and cross-checked
+ * against the bundle (principals and rule ids must exist), every problem located.
+ */
+import { readFileSync } from 'node:fs';
+import { issueAt, parseSource, type Issue, type Location, type SourceDocument } from '../config/source.js';
+import { didYouMean } from '../config/suggest.js';
+import type { RuleTestFile, TestExpect, TestRequest, TestState } from '../types/rule-test-file.js';
+import type { RuleBundle } from './bundle.js';
+import { validateDocument } from './schema.js';
+
+export interface TestCase {
+  name: string;
+  /** The test file (as given). */
+  file: string;
+  /** Where the case starts (its `name`). */
+  location: Location;
+  request: TestRequest;
+  state: TestState;
+  expect: TestExpect;
+}
+
+function crossCheck(doc: SourceDocument, data: RuleTestFile, bundle: RuleBundle): Issue[] {
+  const issues: Issue[] = [];
+  const ruleIds = new Set(bundle.rules.map((r) => r.id));
+  const { principals } = bundle;
+  data.tests.forEach((t, i) => {
+    const check = (field: 'virtual_key' | 'team' | 'customer', known: ReadonlySet<string>, label: string) => {
+      const id = t.request[field];
+      if (id !== undefined && !known.has(id)) {
+        issues.push(issueAt(doc, ['tests', i, 'request', field], 'unknown_principal', `unknown ${label} "${id}"${didYouMean(id, known)}`));
+      }
+    };
+    check('virtual_key', principals.virtualKeys, 'virtual key');
+    check('team', principals.teams, 'team');
+    check('customer', principals.customers, 'customer');
+    const rule = t.expect.rule;
+    if (typeof rule === 'string' && !ruleIds.has(rule)) {
+      issues.push(issueAt(doc, ['tests', i, 'expect', 'rule'], 'unknown_rule', `no rule has the id "${rule}"${didYouMean(rule, ruleIds)}`));
+    }
+    for (const [j, id] of (t.expect.shadow ?? []).entries()) {
+      if (!ruleIds.has(id)) issues.push(issueAt(doc, ['tests', i, 'expect', 'shadow', j], 'unknown_rule', `no rule has the id "${id}"${didYouMean(id, ruleIds)}`));
+    }
+  });
+  return issues;
+}
+
+/** Reads test files; cases come only from files without errors. */
+export function loadTestCases(files: readonly string[], bundle: RuleBundle): { cases: TestCase[]; issues: Issue[] } {
+  const cases: TestCase[] = [];
+  const issues: Issue[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      issues.push({ severity: 'error', code: 'read_error', message: `cannot read test file ${file}: ${(e as Error).message}` });
+      continue;
+    }
+    const doc = parseSource(file, text);
+    const fileIssues = [...doc.issues];
+    if (!fileIssues.length) fileIssues.push(...validateDocument('tests', doc));
+    if (!fileIssues.length) fileIssues.push(...crossCheck(doc, doc.value as RuleTestFile, bundle));
+    issues.push(...fileIssues);
+    if (fileIssues.some((i) => i.severity === 'error')) continue;
+    (doc.value as RuleTestFile).tests.forEach((t, i) => {
+      cases.push({ name: t.name, file, location: doc.locate(['tests', i, 'name']), request: t.request, state: t.state ?? {}, expect: t.expect });
+    });
+  }
+  return { cases, issues };
+}

@@ -1,0 +1,151 @@
+/**
+ * Cache agreement: the router with its index, shape cache, guards and decision memo
+ * (small, so entries are evicted) decides exactly as the naive router (every rule in
+ * order, nothing cached) on random rule sets, requests and states.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { FallbackReason } from '../../src/errors.js';
+import type { RoutingContext } from '../../src/decision.js';
+import { createRouter, type RuleBundle } from '../../src/rules/index.js';
+import { compileTree, ctx, PRINCIPALS } from './helpers.js';
+
+const CONDITIONS = [
+  'tier == "premium"', 'tier == "gold"', 'model == "gpt-4o"', 'model in ["gpt-4o", "gpt-4o-mini"]', '"claude-sonnet-4" == model',
+  'endpoint == "chat"', 'endpoint != "embeddings"', 'headers["x-tier"] == "premium"', '"x-tier" in headers',
+  'headers[?"x-team"].orValue("") == "a"', 'headers.x_flag == "on"', 'budget_used > 50', 'tokens_used >= 20 || requests_used > 90',
+  'params.max_tokens > 1000', 'has(params.max_tokens) && params.max_tokens > 1000', 'params.temperature == 1', 'stream',
+  '!stream', 'now.getHours("UTC") < 12', 'true', 'false', 'size(headers) > 1', 'team == "support"', 'virtual_key == "vk-app"',
+  'provider == "mock"', 'customer == "acme" && headers["x-team"] == "b"', 'has(params.max_tokens) && 1 / params.max_tokens < 0',
+];
+const SCOPES = ['global', '{customer: acme}', '{team: support}', '{team: ml-research}', '{virtual_key: vk-app}', '{customer: globex}'];
+const ROUTES = ['openai/gpt-4o', 'anthropic/claude-sonnet-4', 'gemini/gemini-2.5-pro', 'groq/llama-3.3-70b-versatile', 'openai/gpt-4o-mini#oa-mini'];
+
+const ruleArb = fc.record({
+  conds: fc.array(fc.constantFrom(...CONDITIONS), { minLength: 1, maxLength: 3 }),
+  join: fc.constantFrom(' && ', ' || '),
+  negate: fc.boolean(),
+  scope: fc.constantFrom(...SCOPES),
+  priority: fc.integer({ min: 1, max: 4 }),
+  shadow: fc.boolean(),
+  enabled: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)),
+  route: fc.constantFrom(...ROUTES),
+  weighted: fc.boolean(),
+});
+
+type RuleSpec = typeof ruleArb extends fc.Arbitrary<infer T> ? T : never;
+
+function ruleFile(rules: RuleSpec[]): string {
+  const lines = ['rules:'];
+  rules.forEach((r, i) => {
+    const when = `${r.negate ? '!(' : '('}${r.conds.join(r.join)})`;
+    lines.push(`  - id: r${i}`, `    when: '${when}'`, `    scope: ${r.scope}`, `    priority: ${r.priority}`, `    mode: ${r.shadow ? 'shadow' : 'enforce'}`, `    enabled: ${r.enabled}`);
+    if (r.weighted) lines.push('    targets: [{provider: gemini, model: gemini-2.5-pro, weight: 2}, {provider: openai, model: gpt-4o, weight: 1}]');
+    else lines.push(`    route: ${r.route}`);
+    lines.push('    fallbacks: [anthropic/claude-haiku-4, groq/llama-3.3-70b-versatile]');
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+const requestArb = fc.record({
+  principal: fc.constantFrom<keyof typeof PRINCIPALS | 'none'>('vk-app', 'vk-support', 'vk-solo', 'none'),
+  model: fc.constantFrom('gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'claude-haiku-4', 'gemini-2.5-pro', 'fast', 'default-chat', 'nope'),
+  mockProvider: fc.boolean(),
+  endpoint: fc.constantFrom<RoutingContext['endpoint']>('chat', 'embeddings', 'messages'),
+  stream: fc.boolean(),
+  xTier: fc.option(fc.constantFrom('premium', 'basic'), { nil: undefined }),
+  xTeam: fc.option(fc.constantFrom('a', 'b'), { nil: undefined }),
+  xFlag: fc.option(fc.constant('on'), { nil: undefined }),
+  tierOverride: fc.option(fc.constantFrom('premium', 'gold', ''), { nil: undefined }),
+  maxTokens: fc.option(fc.constantFrom(0, 500, 1000, 1001, 4096, -0), { nil: undefined }),
+  temperature: fc.option(fc.constantFrom(0, 0.5, 1, null), { nil: undefined }),
+  budget: fc.constantFrom(0, 12.5, 50, 50.5, 99),
+  tokens: fc.constantFrom(0, 20, 80),
+  requests: fc.constantFrom(0, 95),
+  hour: fc.constantFrom(3, 11, 12, 20),
+  draw: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+  unavailable: fc.subarray(['openai', 'anthropic', 'gemini#ge-main', 'groq', 'openai#oa-main']),
+});
+
+type RequestSpec = typeof requestArb extends fc.Arbitrary<infer T> ? T : never;
+
+function contextOf(r: RequestSpec): { c: RoutingContext; draw: number; unavailable: Map<string, FallbackReason> } {
+  const headers: Record<string, string> = {};
+  if (r.xTier !== undefined) headers['x-tier'] = r.xTier;
+  if (r.xTeam !== undefined) headers['x-team'] = r.xTeam;
+  if (r.xFlag !== undefined) headers.x_flag = r.xFlag;
+  const principal = r.principal === 'none' ? { virtual_key: '', team: '', customer: '', tier: '' } : PRINCIPALS[r.principal];
+  const params: RoutingContext['params'] = {};
+  if (r.maxTokens !== undefined) params.max_tokens = r.maxTokens;
+  if (r.temperature !== undefined) params.temperature = r.temperature;
+  const c = ctx({
+    ...principal,
+    tier: r.tierOverride ?? headers['x-tier'] ?? principal.tier,
+    headers,
+    model: r.mockProvider ? 'anything' : r.model,
+    provider: r.mockProvider ? 'mock' : '',
+    endpoint: r.endpoint,
+    stream: r.stream,
+    params,
+    budget_used: r.budget,
+    tokens_used: r.tokens,
+    requests_used: r.requests,
+    now: new Date(Date.UTC(2025, 5, 2, r.hour, 0, 0)),
+  });
+  return { c, draw: r.draw, unavailable: new Map(r.unavailable.map((u) => [u, 'cooldown' as FallbackReason])) };
+}
+
+/** One-input changes of a request. */
+const VARIATIONS: ((r: RequestSpec) => Partial<RequestSpec>)[] = [
+  (r) => ({ stream: !r.stream }),
+  (r) => ({ xTier: r.xTier === 'premium' ? undefined : 'premium' }),
+  (r) => ({ xTeam: r.xTeam === 'a' ? 'b' : 'a' }),
+  (r) => ({ xFlag: r.xFlag === undefined ? 'on' : undefined }),
+  (r) => ({ tierOverride: r.tierOverride === 'gold' ? 'premium' : 'gold' }),
+  (r) => ({ maxTokens: r.maxTokens === 4096 ? 0 : 4096 }),
+  (r) => ({ maxTokens: r.maxTokens === 0 ? -0 : 0 }),
+  (r) => ({ temperature: r.temperature === 1 ? null : 1 }),
+  (r) => ({ budget: r.budget > 50 ? 12.5 : 99, hour: r.hour < 12 ? 20 : 3 }),
+];
+
+function withCaches(bundle: RuleBundle, shapes: number, decisions: number): RuleBundle {
+  return { ...bundle, settings: { ...bundle.settings, shapeCacheSize: shapes, decisionCacheSize: decisions } };
+}
+
+describe('cached and uncached routers agree', () => {
+  it('on random rule sets, requests and states (property)', () => {
+    fc.assert(
+      fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 12 }), fc.array(requestArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 4 }), (rules, requests, size) => {
+        const compiled = compileTree({ 'rules/r.yaml': ruleFile(rules) });
+        assert.ok(compiled.bundle, compiled.rendered);
+        const naive = createRouter(compiled.bundle, { naive: true });
+        const small = createRouter(withCaches(compiled.bundle, size, size + 1));
+        const big = createRouter(compiled.bundle);
+        // Every request, then variants differing in one input each (so that memo keys that
+        // leave out an input would collide), then everything again from the memo.
+        const variants = requests.flatMap((r) => [r, ...VARIATIONS.map((v) => ({ ...r, ...v(r) }))]);
+        for (const r of [...variants, ...variants]) {
+          const { c, draw, unavailable } = contextOf(r);
+          const expected = { ...naive.decide(c, { draw, unavailable }), cached: false };
+          assert.deepEqual({ ...small.decide(c, { draw, unavailable }), cached: false }, expected);
+          assert.deepEqual({ ...big.decide(c, { draw, unavailable }), cached: false }, expected);
+        }
+      }),
+      { numRuns: 60, seed: 424242 },
+    );
+  });
+
+  it('the memo answers repeated requests of stable rules (decision.cached)', () => {
+    const compiled = compileTree({ 'rules/r.yaml': "rules:\n  - id: a\n    when: 'headers[\"x-tier\"] == \"premium\"'\n    route: openai/gpt-4o\n  - id: b\n    when: budget_used > 50\n    route: anthropic/claude-sonnet-4\n" });
+    const router = createRouter(compiled.bundle!);
+    const c = ctx({ headers: { 'x-tier': 'premium' } });
+    assert.equal(router.decide(c).cached, false);
+    const again = router.decide(c, { draw: 0.7 });
+    assert.equal(again.cached, true);
+    assert.equal(again.rule_id, 'a');
+    assert.equal(again.inputs.draw, 0.7, 'the draw is applied fresh');
+    assert.equal(router.decide(ctx({ budget_used: 60 })).rule_id, 'b', 'volatile rules are evaluated fresh');
+    assert.equal(router.decide(ctx({ budget_used: 10 })).rule_id, null);
+  });
+});

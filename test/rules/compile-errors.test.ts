@@ -1,0 +1,251 @@
+/**
+ * Compile errors: a corpus of broken rule files, each with every issue it must produce,
+ * rendered exactly as `switchyard validate` prints them (file:line:col, caret).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compileTree, text } from './helpers.js';
+
+const CASES: Record<string, Record<string, string>> = {
+  'yaml syntax': { 'rules/a.yaml': text(`
+    rules:
+      - id: x
+        when: "true"
+       route: openai/gpt-4o
+  `) },
+  'json syntax': { 'rules/a.json': '{"rules": [{"id": "x", "when": "true",, "route": "openai/gpt-4o"}]}\n' },
+  'unknown key and schema': { 'rules/a.yaml': text(`
+    rules:
+      - id: x
+        when: "true"
+        rout: openai/gpt-4o
+      - id: y
+        when: "true"
+        route: gpt-4o
+        priority: high
+        mode: enforced
+        scope: {group: a}
+  `) },
+  'quoted with escapes': { 'rules/a.yaml': text(`
+    rules:
+      - id: x
+        when: "tier == \\"premium\\" && tierr == \\"x\\""
+        route: openai/gpt-4o
+  `) },
+  'single quoted': { 'rules/a.yaml': text(`
+    rules:
+      - id: x
+        when: 'headers["x-tier"] == 1'
+        route: openai/gpt-4o
+  `) },
+  'folded': { 'rules/a.yaml': text(`
+    rules:
+      - id: x
+        when: >-
+          tier == "premium"
+          && budget_usd > 85
+        route: openai/gpt-4o
+  `) },
+  'not bool': { 'rules/a.yaml': text(`
+    rules:
+      - id: x
+        when: budget_used + 1
+        route: openai/gpt-4o
+      - id: y
+        when: params.stream
+        route: openai/gpt-4o
+  `) },
+  'targets': { 'rules/a.yaml': text(`
+    rules:
+      - id: a
+        when: "true"
+        route: opneai/gpt-4o
+        fallbacks: [anthropic/gpt-4o, legacy/gpt-4o, openai/gpt-4o#oa-mini, openai/gpt-4o#nope]
+      - id: b
+        when: "true"
+        targets:
+          - {provider: gemini, model: gemini-2.5-pro, weight: 2}
+          - {provider: openai, model: gpt-5}
+      - id: c
+        when: "true"
+      - id: d
+        when: "true"
+        route: openai/gpt-4o
+        targets: [{provider: openai, model: gpt-4o}]
+  `) },
+  'duplicates and scopes': {
+    'rules/a.yaml': text(`
+      rules:
+        - id: same
+          when: "true"
+          route: openai/gpt-4o
+          scope: {team: ml-reserch}
+    `),
+    'rules/b.yaml': text(`
+      rules:
+        - id: same
+          when: "true"
+          route: openai/gpt-4o
+          scope: {virtual_key: vk-nope}
+    `),
+  },
+  'shadowed (warning)': { 'rules/a.yaml': text(`
+    rules:
+      - id: catch-all
+        when: "true || tier == 'x'"
+        route: openai/gpt-4o
+        scope: {team: support}
+        priority: 5
+      - id: never
+        when: model == "gpt-4o"
+        route: anthropic/claude-sonnet-4
+        scope: {virtual_key: vk-support}
+      - id: other-team
+        when: "true"
+        route: openai/gpt-4o
+        scope: {team: ml-research}
+      - id: trial
+        when: "true"
+        route: openai/gpt-4o
+        mode: shadow
+        scope: {team: support}
+      - id: upper
+        when: headers["X-Tier"] == "premium"
+        route: openai/gpt-4o
+  `) },
+};
+
+const EXPECTED: Record<string, { ok: boolean; rendered: string }> = {
+  "yaml syntax": {
+    ok: false,
+    rendered: `
+rules/a.yaml:4:1: error[syntax]: Sequence item without - indicator
+  4 |    route: openai/gpt-4o
+    | ^`,
+  },
+  "json syntax": {
+    ok: false,
+    rendered: `
+rules/a.json:1:39: error[syntax]: Unexpected , in flow map
+  1 | {"rules": [{"id": "x", "when": "true",, "route": "openai/gpt-4o"}]}
+    |                                       ^`,
+  },
+  "unknown key and schema": {
+    ok: false,
+    rendered: `
+rules/a.yaml:2:5: error[route_xor_targets]: rule "x" needs \`route: provider/model\` or \`targets: [...]\`
+  2 |   - id: x
+    |     ^
+rules/a.yaml:4:5: error[schema]: unknown property "rout" in rules[0]; did you mean "route"?
+  4 |     rout: openai/gpt-4o
+    |     ^
+rules/a.yaml:7:12: error[schema]: rules[1].route must be \`provider/model\`, optionally followed by \`#key-name\` (got "gpt-4o")
+  7 |     route: gpt-4o
+    |            ^
+rules/a.yaml:8:15: error[schema]: rules[1].priority must be a whole number
+  8 |     priority: high
+    |               ^
+rules/a.yaml:9:11: error[schema]: rules[1].mode must be one of: enforce, shadow (got "enforced"); did you mean "enforce"?
+  9 |     mode: enforced
+    |           ^
+rules/a.yaml:10:12: error[schema]: rules[1].scope must be "global" or one of {customer: ID}, {team: ID}, {virtual_key: ID} (got {"group":"a"})
+  10 |     scope: {group: a}
+     |            ^`,
+  },
+  "quoted with escapes": {
+    ok: false,
+    rendered: `
+rules/a.yaml:3:35: error[cel_unknown_variable]: CEL type error: Unknown variable: tierr; did you mean "tier"? (declared: headers, tier, team, customer, virtual_key, model, provider, endpoint, stream, params, budget_used, tokens_used, requests_used, now)
+  3 |     when: "tier == \\"premium\\" && tierr == \\"x\\""
+    |                                   ^`,
+  },
+  "single quoted": {
+    ok: false,
+    rendered: `
+rules/a.yaml:3:12: error[cel_type]: CEL type error: no such overload: string == int
+  3 |     when: 'headers["x-tier"] == 1'
+    |            ^`,
+  },
+  "folded": {
+    ok: false,
+    rendered: `
+rules/a.yaml:5:10: error[cel_unknown_variable]: CEL type error: Unknown variable: budget_usd; did you mean "budget_used"? (declared: headers, tier, team, customer, virtual_key, model, provider, endpoint, stream, params, budget_used, tokens_used, requests_used, now)
+  5 |       && budget_usd > 85
+    |          ^`,
+  },
+  "not bool": {
+    ok: false,
+    rendered: `
+rules/a.yaml:3:11: error[cel_not_bool]: \`when\` must be a bool expression, but this one is double
+  3 |     when: budget_used + 1
+    |           ^
+rules/a.yaml:6:11: error[cel_not_bool]: \`when\` must be a bool expression, but this one is dyn (compare it: e.g. \`params.x == true\`)
+  6 |     when: params.stream
+    |           ^`,
+  },
+  "targets": {
+    ok: false,
+    rendered: `
+rules/a.yaml:4:12: error[unknown_provider]: unknown provider "opneai" in opneai/gpt-4o; did you mean "openai"?
+  4 |     route: opneai/gpt-4o
+    |            ^
+rules/a.yaml:5:17: error[unknown_model]: provider "anthropic" does not serve model "gpt-4o": its models are ["claude-*"]
+  5 |     fallbacks: [anthropic/gpt-4o, legacy/gpt-4o, openai/gpt-4o#oa-mini, openai/gpt-4o#nope]
+    |                 ^
+rules/a.yaml:5:35: error[disabled_provider]: provider "legacy" is disabled (enabled: false) but legacy/gpt-4o routes to it
+  5 |     fallbacks: [anthropic/gpt-4o, legacy/gpt-4o, openai/gpt-4o#oa-mini, openai/gpt-4o#nope]
+    |                                   ^
+rules/a.yaml:5:50: error[key_model_not_allowed]: key "oa-mini" of provider "openai" does not allow model "gpt-4o" (its models: ["gpt-4o-mini"])
+  5 |     fallbacks: [anthropic/gpt-4o, legacy/gpt-4o, openai/gpt-4o#oa-mini, openai/gpt-4o#nope]
+    |                                                  ^
+rules/a.yaml:5:73: error[unknown_key]: provider "openai" has no key named "nope"
+  5 |     fallbacks: [anthropic/gpt-4o, legacy/gpt-4o, openai/gpt-4o#oa-mini, openai/gpt-4o#nope]
+    |                                                                         ^
+rules/a.yaml:10:35: error[unknown_model]: provider "openai" does not serve model "gpt-5": its models are ["gpt-4o","gpt-4o-mini"]
+  10 |       - {provider: openai, model: gpt-5}
+     |                                   ^
+rules/a.yaml:11:5: error[route_xor_targets]: rule "c" needs \`route: provider/model\` or \`targets: [...]\`
+  11 |   - id: c
+     |     ^
+rules/a.yaml:16:5: error[route_xor_targets]: a rule has either \`route\` or \`targets\`, not both
+  16 |     targets: [{provider: openai, model: gpt-4o}]
+     |     ^`,
+  },
+  "duplicates and scopes": {
+    ok: false,
+    rendered: `
+rules/a.yaml:2:9: error[duplicate_id]: duplicate rule id "same" (also at rules/b.yaml:2:9); ids must be unique across all rule files
+  2 |   - id: same
+    |         ^
+rules/a.yaml:5:19: error[unknown_scope]: scope names unknown team "ml-reserch"; did you mean "ml-research"?
+  5 |     scope: {team: ml-reserch}
+    |                   ^
+rules/b.yaml:2:9: error[duplicate_id]: duplicate rule id "same" (also at rules/a.yaml:2:9); ids must be unique across all rule files
+  2 |   - id: same
+    |         ^
+rules/b.yaml:5:26: error[unknown_scope]: scope names unknown virtual key "vk-nope"
+  5 |     scope: {virtual_key: vk-nope}
+    |                          ^`,
+  },
+  "shadowed (warning)": {
+    ok: true,
+    rendered: `
+rules/a.yaml:7:9: warning[shadowed_rule]: rule "never" can never match: rule "catch-all" (line 2) always matches before it in scope team:support
+  7 |   - id: never
+    |         ^
+rules/a.yaml:21:11: warning[header_case]: header names are lowercase: headers["X-Tier"] never exists; write "x-tier"
+  21 |     when: headers["X-Tier"] == "premium"
+     |           ^`,
+  },
+};
+
+
+describe('rule compile errors (corpus)', () => {
+  for (const [name, files] of Object.entries(CASES)) {
+    it(name, () => {
+      const c = compileTree(files);
+      assert.equal(c.rendered, EXPECTED[name].rendered.replace(/^\n/, ''));
+      assert.equal(c.bundle !== null, EXPECTED[name].ok, 'a bundle is refused exactly when there is an error');
+    });
+  }
+});
