@@ -1,0 +1,105 @@
+/**
+ * Builds the one AuditEventV1 a request produces, from the router's Decision and what
+ * dispatch observed. The event never holds a credential: credential headers are
+ * dropped, `audit.mask` pointers are applied, prompts are kept only with
+ * `audit.store_prompts`, and known secret values (provider keys) are redacted anywhere.
+ */
+import type { Decision } from '../decision.js';
+import type { AuditConfig } from '../types/gateway-config.js';
+import type {
+  Attempt, AuditEventV1, DecisionInputs, DecisionRecord, Outcome, Principal, RequestSummary,
+} from '../types/audit-event.js';
+import { stripCredentialHeaders } from './headers.js';
+import { applyMask, compileMask, secretRedactor, type CompiledPointer, type SecretRedactor } from './mask.js';
+
+export interface AuditEventInput {
+  decisionId: string;
+  requestId: string;
+  /** When the request was received. */
+  ts: Date | string;
+  decision: Decision;
+  principal: Principal;
+  /** `headers` may be the raw request headers: credentials are removed here. */
+  request: RequestSummary;
+  attempts: readonly Attempt[];
+  outcome: Outcome;
+}
+
+/** How events are scrubbed; compiled once from the audit config. */
+export interface EventPolicy {
+  readonly mask: readonly CompiledPointer[];
+  readonly storePrompts: boolean;
+  readonly redact?: SecretRedactor;
+}
+
+/**
+ * Compiles the scrubbing policy. Throws when a mask pointer cannot apply to the event.
+ * @example eventPolicy(config.audit, { secrets: providerKeyValues })
+ */
+export function eventPolicy(config: Pick<AuditConfig, 'mask' | 'store_prompts'> = {}, opts: { secrets?: Iterable<string> } = {}): EventPolicy {
+  return {
+    mask: compileMask(config.mask ?? []),
+    storePrompts: config.store_prompts ?? false,
+    redact: secretRedactor(opts.secrets ?? []),
+  };
+}
+
+const DEFAULT_POLICY: EventPolicy = { mask: [], storePrompts: false };
+
+const RECORD_KEYS = [
+  'via', 'rule_id', 'priority', 'scope', 'targets', 'selected', 'fallbacks', 'fallback_on',
+  'shadow_matches', 'errors', 'reason', 'cached',
+] as const satisfies readonly (keyof DecisionRecord)[];
+
+/** Copies the keys whose value is defined: the schema has no `undefined`. */
+function defined<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
+function decisionRecord(d: Decision): DecisionRecord {
+  const out: Record<string, unknown> = {};
+  for (const k of RECORD_KEYS) if (d[k] !== undefined) out[k] = d[k];
+  return out as unknown as DecisionRecord;
+}
+
+function inputsOf(d: Decision): DecisionInputs {
+  return defined({ ...d.inputs, headers: stripCredentialHeaders(d.inputs.headers) });
+}
+
+function requestOf(r: RequestSummary, storePrompts: boolean): RequestSummary {
+  return defined({
+    endpoint: r.endpoint,
+    dialect: r.dialect,
+    model: r.model,
+    stream: r.stream,
+    headers: r.headers && stripCredentialHeaders(r.headers),
+    params: r.params,
+    body: storePrompts ? r.body : undefined,
+  });
+}
+
+/**
+ * The audit event for one request.
+ * @example log.record(buildAuditEvent({ decisionId, requestId, ts, decision, principal, request, attempts, outcome }, log.policy))
+ */
+export function buildAuditEvent(input: AuditEventInput, policy: EventPolicy = DEFAULT_POLICY): AuditEventV1 {
+  const { decision } = input;
+  let event: AuditEventV1 = {
+    version: 1,
+    decision_id: input.decisionId,
+    request_id: input.requestId,
+    ts: typeof input.ts === 'string' ? input.ts : input.ts.toISOString(),
+    config_revision: defined({ ...decision.revision }),
+    principal: { ...input.principal },
+    request: requestOf(input.request, policy.storePrompts),
+    inputs: inputsOf(decision),
+    decision: decisionRecord(decision),
+    attempts: input.attempts.map((a) => defined({ ...a })),
+    outcome: defined({ ...input.outcome }),
+  };
+  if (policy.mask.length) event = applyMask(event, policy.mask);
+  if (policy.redact) event = policy.redact(event) as AuditEventV1;
+  return event;
+}

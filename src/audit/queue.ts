@@ -1,0 +1,231 @@
+/**
+ * The bounded buffer in front of one sink. `push` never blocks: events wait here and
+ * are written in batches (at `batch_size`, or after `flush_interval_ms`), so the
+ * request path only pays for an array push. When the buffer is full the event is
+ * dropped and counted; a failing sink is retried with backoff while the buffer holds.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { AuditEventV1 } from '../types/audit-event.js';
+import type { AuditLogger, SinkDriver } from './sinks/types.js';
+
+export interface QueueOptions {
+  /** The sink's label in stats and metrics. */
+  name: string;
+  batchSize: number;
+  flushIntervalMs: number;
+  bufferSize: number;
+  logger: AuditLogger;
+  /** First and longest retry delay after a failed write. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Minimum time between two warnings of the same kind. */
+  warnIntervalMs?: number;
+}
+
+export interface SinkStats {
+  sink: string;
+  type: SinkDriver['type'];
+  /** Events stored. */
+  written: number;
+  /** Events never stored: buffer full, recorded after close, or still queued when close gave up. */
+  dropped: number;
+  /** Events the sink refused as invalid (isolated from their batch, never retried). */
+  rejected: number;
+  /** Failed write attempts (each is retried). */
+  failures: number;
+  /** Events waiting in the buffer. */
+  queued: number;
+  /** The last write error, while the sink is failing. */
+  last_error: string | null;
+}
+
+export class SinkQueue {
+  private buf: AuditEventV1[] = [];
+  private head = 0;
+  private accepted = 0;
+  private settled = 0;
+  private written = 0;
+  private dropped = 0;
+  private rejected = 0;
+  private failures = 0;
+  private lastError: string | null = null;
+  private opened = false;
+  private opening: Promise<void> | undefined;
+  private closed = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pumping: Promise<void> | undefined;
+  private waiters = new Set<{ upTo: number; resolve: () => void }>();
+  private lastWarn = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(readonly driver: SinkDriver, private readonly opts: QueueOptions) {}
+
+  get queued(): number {
+    return this.buf.length - this.head;
+  }
+
+  /** Enqueues without blocking; false when the event was dropped. */
+  push(event: AuditEventV1): boolean {
+    if (typeof event?.decision_id !== 'string' || Number.isNaN(Date.parse(event.ts))) {
+      // Not an event at all: no sink could store it, so do not let it hold up a batch.
+      this.rejected++;
+      this.warn('invalid', 'not an audit event: rejected', { decision_id: String(event?.decision_id) });
+      return false;
+    }
+    if (this.closed || this.queued >= this.opts.bufferSize) {
+      this.dropped++;
+      this.warn('dropped', this.closed ? 'audit event recorded after close: dropped' : 'audit buffer full: event dropped', { queued: this.queued });
+      return false;
+    }
+    this.buf.push(event);
+    this.accepted++;
+    if (this.queued >= this.opts.batchSize) this.kick();
+    else if (!this.timer && !this.pumping && !this.retryTimer) {
+      this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+      this.timer.unref();
+    }
+    return true;
+  }
+
+  /** Resolves when every event pushed before the call is settled, or at `deadline` (ms since epoch). */
+  flush(deadline: number): Promise<void> {
+    const upTo = this.accepted;
+    if (this.settled >= upTo) return Promise.resolve();
+    this.kick();
+    return new Promise((resolve) => {
+      const waiter = { upTo, resolve: () => { clearTimeout(t); this.waiters.delete(waiter); resolve(); } };
+      // Deliberately not unref'd: a draining close must keep the process alive until the deadline.
+      const t = setTimeout(waiter.resolve, Math.max(0, deadline - Date.now()));
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Drains until `deadline`, counts anything still queued as dropped, then closes the sink. */
+  async close(deadline: number): Promise<void> {
+    if (this.closed) return;
+    if (this.retryTimer) {
+      // Shutting down: retry now rather than after the backoff.
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    await this.flush(deadline);
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.pumping;
+    const lost = this.queued;
+    if (lost > 0) {
+      this.dropped += lost;
+      this.settle(lost);
+      this.opts.logger.error({ sink: this.opts.name, lost, err: this.lastError }, 'audit sink still failing at shutdown: events dropped');
+    }
+    try {
+      await this.driver.close();
+    } catch (err) {
+      this.opts.logger.error({ sink: this.opts.name, err: String(err) }, 'audit sink close failed');
+    }
+  }
+
+  /** Prepares the sink's storage once (again after a failure asked for it). */
+  ensureOpen(): Promise<void> {
+    if (this.opened) return Promise.resolve();
+    this.opening ??= this.driver.open().then(
+      () => { this.opened = true; this.opening = undefined; },
+      (err: unknown) => { this.opening = undefined; throw err; },
+    );
+    return this.opening;
+  }
+
+  stats(): SinkStats {
+    return {
+      sink: this.opts.name, type: this.driver.type, written: this.written, dropped: this.dropped,
+      rejected: this.rejected, failures: this.failures, queued: this.queued, last_error: this.lastError,
+    };
+  }
+
+  /** Starts writing now unless a write is running or a retry is scheduled. */
+  private kick(): void {
+    if (this.pumping || this.retryTimer || this.queued === 0) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pumping = this.drain().finally(() => {
+      this.pumping = undefined;
+      if (this.queued > 0 && !this.retryTimer && !this.closed) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queued > 0) {
+      const batch = this.buf.slice(this.head, this.head + this.opts.batchSize);
+      try {
+        await this.ensureOpen();
+        await this.writeBatch(batch);
+        this.attempt = 0;
+        this.lastError = null;
+      } catch (err) {
+        this.onFailure(err);
+        return;
+      }
+      // SQLite writes are synchronous: give requests a turn between batches of a backlog.
+      if (this.queued > 0) await yieldToLoop();
+    }
+  }
+
+  /** Writes `batch`; on a permanent error, halves it until the bad events are isolated and rejected. */
+  private async writeBatch(batch: AuditEventV1[]): Promise<void> {
+    try {
+      await this.driver.write(batch);
+      this.written += batch.length;
+      this.settle(batch.length);
+    } catch (err) {
+      if (!this.driver.isPermanent(err)) throw err;
+      if (batch.length === 1) {
+        this.rejected++;
+        this.settle(1);
+        this.opts.logger.error({ sink: this.opts.name, decision_id: batch[0].decision_id, err: String(err) }, 'audit event rejected by sink');
+        return;
+      }
+      const mid = batch.length >> 1;
+      await this.writeBatch(batch.slice(0, mid));
+      await this.writeBatch(batch.slice(mid));
+    }
+  }
+
+  private onFailure(err: unknown): void {
+    this.failures++;
+    this.lastError = err instanceof Error ? err.message : String(err);
+    if (this.driver.needsOpen?.(err)) this.opened = false;
+    const { baseMs, maxMs } = this.opts.backoff ?? { baseMs: 100, maxMs: 10_000 };
+    const delay = Math.min(maxMs, baseMs * 2 ** this.attempt) * (0.5 + Math.random() / 2);
+    this.attempt = Math.min(this.attempt + 1, 30);
+    this.warn('failing', 'audit sink write failed: retrying', { err: this.lastError, queued: this.queued, retry_ms: Math.round(delay) });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.kick();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** Moves the head past `n` finished events and wakes flushes that were waiting for them. */
+  private settle(n: number): void {
+    this.head += n;
+    this.settled += n;
+    if (this.head > 4096 && this.head * 2 > this.buf.length) {
+      this.buf = this.buf.slice(this.head);
+      this.head = 0;
+    }
+    for (const w of this.waiters) if (this.settled >= w.upTo) w.resolve();
+  }
+
+  private warn(kind: string, msg: string, fields: Record<string, unknown>): void {
+    const now = Date.now();
+    const last = this.lastWarn.get(kind);
+    if (last && now - last.at < (this.opts.warnIntervalMs ?? 10_000)) {
+      last.suppressed++;
+      return;
+    }
+    this.lastWarn.set(kind, { at: now, suppressed: 0 });
+    this.opts.logger.warn({ sink: this.opts.name, ...fields, ...(last?.suppressed ? { suppressed: last.suppressed } : {}) }, msg);
+  }
+}

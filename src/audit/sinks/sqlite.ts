@@ -1,0 +1,157 @@
+/**
+ * The embedded default sink: one SQLite file in WAL mode. Batches are inserted, and
+ * queries run, on a writer thread (sqlite-thread.ts), so the request thread only
+ * serializes events.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { AuditEventV1 } from '../../types/audit-event.js';
+import type { AuditSink } from '../../types/gateway-config.js';
+import { sqlReader, type AuditReader } from '../query.js';
+import { sqlite as dialect, type SqlDriver } from '../sql/dialect.js';
+import { eventRow, fallbackRows, serializeEvent } from '../sql/tables.js';
+import type { WriterCall, WriterReply } from './sqlite-thread.js';
+import { createWriter, executor, openDatabase, type RowBatch, type Writer } from './sqlite-writer.js';
+import type { SinkDriver } from './types.js';
+
+export const DEFAULT_SQLITE_PATH = 'data/audit.db';
+
+/** The writer thread stopped; the queue opens a new one and retries. */
+class WriterGone extends Error {}
+
+/** An error from the writer thread, keeping what isPermanent looks at. */
+function revive(e: { name: string; message: string; code?: string }): Error {
+  const err = e.name === 'TypeError' ? new TypeError(e.message) : e.name === 'RangeError' ? new RangeError(e.message) : new Error(e.message);
+  if (e.code) Object.assign(err, { code: e.code });
+  return err;
+}
+
+type Call = <T = number>(req: WriterCall) => Promise<T>;
+
+/**
+ * Starts the writer thread and resolves once it has opened the file. Under tsx (the
+ * module is `.ts`) the thread registers tsx itself: workers do not inherit its loader.
+ */
+async function startThread(file: string, table: string): Promise<{ call: Call; stop(): Promise<void> }> {
+  const self = fileURLToPath(import.meta.url);
+  const entry = new URL(`./sqlite-thread${extname(self)}`, import.meta.url);
+  const worker = extname(self) === '.ts'
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData: { file, table } })
+    : new Worker(entry, { workerData: { file, table } });
+  worker.unref();
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let next = 0;
+  let gone: Error | undefined;
+  let ready!: { resolve(): void; reject(e: Error): void };
+  const started = new Promise<void>((resolve, reject) => { ready = { resolve, reject }; });
+  const fail = (err: Error) => {
+    gone ??= new WriterGone(`sqlite writer thread stopped: ${err.message}`);
+    ready.reject(gone);
+    for (const p of pending.values()) p.reject(gone);
+    pending.clear();
+  };
+  worker.on('message', (r: WriterReply) => {
+    if ('ready' in r) return ready.resolve();
+    const p = pending.get(r.id);
+    pending.delete(r.id);
+    if (r.ok) p?.resolve(r.value);
+    else p?.reject(revive(r.error));
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+  await started;
+  const call: Call = <T>(req: WriterCall) => {
+    if (gone) return Promise.reject(gone);
+    const id = next++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ ...req, id });
+    });
+  };
+  return {
+    call,
+    async stop() {
+      if (!gone) await call({ op: 'close' }).catch(() => {});
+      await worker.terminate();
+    },
+  };
+}
+
+function rowsOf(events: readonly AuditEventV1[]): RowBatch {
+  return { events: events.map((e) => eventRow(e, serializeEvent(e, dialect))), fallbacks: events.flatMap(fallbackRows) };
+}
+
+const PERMANENT = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
+
+export interface SqliteSinkOptions {
+  /** Relative `path` resolves here (default: the working directory). */
+  baseDir?: string;
+  /** `thread` (default): inserts run on a writer thread. `inline`: on the calling thread (benchmarks, tests). */
+  writer?: 'thread' | 'inline';
+}
+
+export function sqliteFile(config: AuditSink, baseDir = process.cwd()): string {
+  const p = config.path ?? DEFAULT_SQLITE_PATH;
+  return p === ':memory:' ? p : resolve(baseDir, p);
+}
+
+export function sqliteSink(config: AuditSink, opts: SqliteSinkOptions = {}): SinkDriver {
+  const file = sqliteFile(config, opts.baseDir);
+  const threaded = opts.writer !== 'inline' && file !== ':memory:';
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const table = config.table ?? 'audit_events';
+  // Opened here, schema included, so a bad path or table name fails at startup; with a
+  // writer thread this connection is closed again at once.
+  const db = openDatabase(file, { schema: table });
+  if (threaded) db.close();
+  const inline: Writer | undefined = threaded ? undefined : createWriter(db, table);
+  let thread: Awaited<ReturnType<typeof startThread>> | undefined;
+  const threadReads: SqlDriver = {
+    dialect,
+    all: (sql, params) => (thread ? thread.call<Record<string, unknown>[]>({ op: 'all', sql, params }) : Promise.reject(new WriterGone('sqlite audit sink is not open'))),
+  };
+
+  return {
+    type: 'sqlite',
+    async open() {
+      if (threaded && !thread) thread = await startThread(file, table);
+    },
+    async write(events) {
+      const batch = rowsOf(events);
+      if (inline) inline.insert(batch);
+      else if (thread) await thread.call({ op: 'write', batch });
+      else throw new WriterGone('sqlite audit sink is not open');
+    },
+    isPermanent(err) {
+      if (err instanceof TypeError || err instanceof RangeError) return true;
+      const code = (err as { code?: unknown }).code;
+      return typeof code === 'string' && PERMANENT.test(code);
+    },
+    needsOpen(err) {
+      if (!(err instanceof WriterGone)) return false;
+      thread = undefined;
+      return true;
+    },
+    async retain(now) {
+      if (inline) return inline.retain(config.retention, now);
+      if (!thread) throw new WriterGone('sqlite audit sink is not open');
+      return thread.call({ op: 'retain', retention: config.retention, now: now.getTime() });
+    },
+    reader: () => sqlReader(inline ? executor(db) : threadReads, table),
+    async close() {
+      await thread?.stop();
+      thread = undefined;
+      if (db.open) db.close();
+    },
+  };
+}
+
+/** A read-only reader over an existing SQLite audit file (for the CLI). */
+export function openSqliteReader(config: AuditSink, opts: { baseDir?: string } = {}): AuditReader {
+  const db = openDatabase(sqliteFile(config, opts.baseDir), { readonly: true });
+  return sqlReader(executor(db), config.table ?? 'audit_events', async () => {
+    db.close();
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The audit tables. Every filterable field is a real, indexed column so queries never
+ * need JSON functions; the whole event is kept alongside (TEXT in SQLite, JSONB in
+ * PostgreSQL). Attempts that fell back go to a side table for the fallback_reason
+ * filter and the per-provider summary.
+ */
+import type { AuditEventV1 } from '../../types/audit-event.js';
+import type { Dialect } from './dialect.js';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
+
+export interface TableNames {
+  events: string;
+  fallbacks: string;
+}
+
+/** Quoted table names; throws on a name that is not a plain identifier. */
+export function tableNames(table = 'audit_events'): TableNames {
+  if (!IDENTIFIER.test(table)) throw new Error(`audit sink table ${JSON.stringify(table)} must be a plain identifier (letters, digits, _; at most 41 characters)`);
+  return { events: `"${table}"`, fallbacks: `"${table}_fallbacks"` };
+}
+
+export const EVENT_COLUMNS = [
+  'decision_id', 'request_id', 'ts_ms', 'via', 'rule_id', 'provider', 'model', 'customer', 'team',
+  'virtual_key', 'status', 'cost_usd', 'input_tokens', 'output_tokens', 'event',
+] as const;
+
+export const FALLBACK_COLUMNS = ['decision_id', 'idx', 'ts_ms', 'provider', 'model', 'fallback_reason'] as const;
+
+/**
+ * Columns with an index (col, ts_ms, seq), so each filter pages in index order. SQLite
+ * leaves `seq` out: it is the rowid, which every SQLite index already ends with.
+ */
+export const INDEXED_COLUMNS = ['rule_id', 'via', 'provider', 'model', 'customer', 'team', 'virtual_key', 'status'] as const;
+
+export function createStatements(dialect: Dialect, table = 'audit_events'): string[] {
+  const t = tableNames(table);
+  const bare = table;
+  const { seq, bigint, real, json } = dialect.types;
+  const order = dialect.name === 'sqlite' ? 'ts_ms' : 'ts_ms, seq';
+  return [
+    `CREATE TABLE IF NOT EXISTS ${t.events} (
+      seq ${seq},
+      decision_id TEXT NOT NULL UNIQUE,
+      request_id TEXT NOT NULL,
+      ts_ms ${bigint} NOT NULL,
+      via TEXT NOT NULL,
+      rule_id TEXT,
+      provider TEXT,
+      model TEXT,
+      customer TEXT,
+      team TEXT,
+      virtual_key TEXT,
+      status INTEGER NOT NULL,
+      cost_usd ${real},
+      input_tokens ${bigint},
+      output_tokens ${bigint},
+      event ${json} NOT NULL
+    )`,
+    `CREATE INDEX IF NOT EXISTS "${bare}_ts_idx" ON ${t.events} (${order})`,
+    `CREATE INDEX IF NOT EXISTS "${bare}_request_idx" ON ${t.events} (request_id)`,
+    ...INDEXED_COLUMNS.map((c) => `CREATE INDEX IF NOT EXISTS "${bare}_${c}_idx" ON ${t.events} (${c}, ${order})`),
+    `CREATE TABLE IF NOT EXISTS ${t.fallbacks} (
+      decision_id TEXT NOT NULL,
+      idx INTEGER NOT NULL,
+      ts_ms ${bigint} NOT NULL,
+      provider TEXT NOT NULL,
+      model TEXT NOT NULL,
+      fallback_reason TEXT NOT NULL,
+      PRIMARY KEY (decision_id, idx)
+    )`,
+    `CREATE INDEX IF NOT EXISTS "${bare}_fb_reason_idx" ON ${t.fallbacks} (fallback_reason, ts_ms)`,
+    `CREATE INDEX IF NOT EXISTS "${bare}_fb_ts_idx" ON ${t.fallbacks} (ts_ms)`,
+  ];
+}
+
+/** Where the request went: the served target, else the selected one. */
+function destination(e: AuditEventV1): { provider: string | null; model: string | null } {
+  if (e.outcome.served_provider) return { provider: e.outcome.served_provider, model: e.outcome.served_model ?? null };
+  return { provider: e.decision.selected?.provider ?? null, model: e.decision.selected?.model ?? null };
+}
+
+/** Values in EVENT_COLUMNS order; `json` is the serialized event. */
+export function eventRow(e: AuditEventV1, json: string): unknown[] {
+  const { provider, model } = destination(e);
+  return [
+    e.decision_id, e.request_id, Date.parse(e.ts), e.decision.via, e.decision.rule_id, provider, model,
+    e.principal.customer, e.principal.team, e.principal.virtual_key, e.outcome.status,
+    e.outcome.cost_usd ?? null, e.outcome.input_tokens ?? null, e.outcome.output_tokens ?? null, json,
+  ];
+}
+
+/** Values in FALLBACK_COLUMNS order, one row per attempt that fell back. */
+export function fallbackRows(e: AuditEventV1): unknown[][] {
+  const ts = Date.parse(e.ts);
+  const rows: unknown[][] = [];
+  e.attempts.forEach((a, i) => {
+    if (a.fallback_reason) rows.push([e.decision_id, i, ts, a.provider, a.model, a.fallback_reason]);
+  });
+  return rows;
+}
+
+/**
+ * JSON for storage. PostgreSQL text and JSONB cannot hold U+0000, so that one character
+ * is replaced (only in events that contain it; the check is a substring test).
+ */
+export function serializeEvent(e: AuditEventV1, dialect: Dialect): string {
+  const json = JSON.stringify(e);
+  if (dialect.name !== 'postgres' || !json.includes('\\u0000')) return json;
+  return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
+}

@@ -1,0 +1,166 @@
+/** `switchyard audit | replay | diff` end to end, in-process, against a SQLite store of real router decisions. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createAuditLog } from '../../src/audit/log.js';
+import type { CommandIO } from '../../src/cli/command.js';
+import { main } from '../../src/cli/main.js';
+import type { AuditEventV1 } from '../../src/types/audit-event.js';
+import { CANDIDATE_RULES, FIXTURE_CONFIG, FIXTURE_DIR, fixtureConfig, fixtureRouter, trafficEvents } from './traffic.js';
+
+async function run(argv: string[], cwd: string) {
+  let stdout = '';
+  let stderr = '';
+  const io: CommandIO = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: {}, cwd };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+async function store(path: string, events: AuditEventV1[]): Promise<void> {
+  const log = createAuditLog({ sinks: [{ type: 'sqlite', path }] }, { logger: { warn() {}, error() {} } });
+  for (const e of events) log.record(e);
+  await log.close();
+}
+
+describe('audit commands', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-cli-'));
+  const db = join(dir, 'audit.db');
+  const events = trafficEvents(fixtureRouter(fixtureConfig()), 400, 3);
+  const cfg = ['--config', FIXTURE_CONFIG, '--db', db];
+  before(() => store(db, events));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('audit lists decisions newest first, as a table or JSON, with paging', async () => {
+    const t = await run(['audit', '--db', db, '--limit', '5'], dir);
+    assert.equal(t.code, 0, t.stderr);
+    const lines = t.stdout.trimEnd().split('\n');
+    assert.match(lines[0], /^TIME\s+DECISION\s+VIA\s+RULE\s+TARGET\s+STATUS\s+FALLBACKS\s+TEAM\s+MS\s+COST$/);
+    assert.equal(lines.length, 7);
+    assert.match(lines[6], /^more: --cursor \S+$/);
+    const j = await run(['audit', '--db', db, '--rule', 'premium-tier', '--since', '30d', '--limit', '1000', '--json'], dir);
+    const page = JSON.parse(j.stdout) as { events: AuditEventV1[]; next_cursor: string | null };
+    assert.equal(page.events.length, events.filter((e) => e.decision.rule_id === 'premium-tier').length);
+    assert.ok(page.events.every((e) => e.decision.rule_id === 'premium-tier'));
+    assert.equal(page.next_cursor, null);
+  });
+
+  it('audit --decision-id shows one decision in full', async () => {
+    const e = events.find((x) => x.attempts.some((a) => a.fallback_reason) && x.decision.shadow_matches.length) ?? events.find((x) => x.attempts.some((a) => a.fallback_reason))!;
+    const r = await run(['audit', '--db', db, '--decision-id', e.decision_id], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^decision\\s+${e.decision_id}`));
+    assert.match(r.stdout, /attempts\s+1\. \S+ {2}429 .*→ rate_limited/);
+    assert.match(r.stdout, /inputs\s+budget_used [\d.]+, tokens_used [\d.]+, requests_used [\d.]+, draw [\d.]+, now \S+Z/);
+    assert.equal((await run(['audit', '--db', db, '--decision-id', 'nope'], dir)).code, 1);
+  });
+
+  it('audit --summary rules|fallbacks|spend', async () => {
+    const rules = await run(['audit', '--db', db, '--summary', 'rules', '--json'], dir);
+    const rows = (JSON.parse(rules.stdout) as { rows: { rule_id: string | null; count: number }[] }).rows;
+    assert.equal(rows.reduce((n, r) => n + r.count, 0), 400);
+    const fb = await run(['audit', '--db', db, '--summary', 'fallbacks'], dir);
+    assert.match(fb.stdout, /^PROVIDER\s+FALLBACK_REASON\s+COUNT\n\S+\s+rate_limited\s+\d+/);
+    const spend = await run(['audit', '--db', db, '--summary', 'spend', '--since', '30d'], dir);
+    assert.match(spend.stdout, /^TEAM\s+CUSTOMER\s+REQUESTS\s+COST/);
+    assert.match(spend.stdout, /\nml-research\s+acme\s+\d+\s+\$\d+\.\d{6}/);
+  });
+
+  it('audit refuses bad usage with exit 2 and names the flag', async () => {
+    for (const [argv, message] of [
+      [['--status', 'teapot'], /--status must be an HTTP status/],
+      [['--since', 'yesterday'], /--since must be an ISO date-time or a duration/],
+      [['--fallback-reason', 'bored'], /--fallback-reason must be one of rate_limited/],
+      [['--summary', 'all'], /--summary must be one of rules, fallbacks, spend/],
+      [['--limit', '5000'], /--limit must be an integer from 1 to 1000/],
+      [['--rul', 'x'], /unknown option --rul; did you mean --rule\?/],
+    ] as const) {
+      const r = await run(['audit', '--db', db, ...argv], dir);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.match(r.stderr, message);
+    }
+    const missing = await run(['audit', '--db', join(dir, 'missing.db')], dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot open the audit store/);
+  });
+
+  it('replay reproduces a decision and exits 0; against other rules it shows the differences and exits 1', async () => {
+    const e = events.find((x) => x.decision.rule_id === 'premium-tier' && x.decision.selected?.provider === 'anthropic')!;
+    const same = await run(['replay', e.decision_id, ...cfg], dir);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /replayed with the recorded revision \(the current rules\)/);
+    assert.match(same.stdout, /identical: premium-tier → anthropic\/claude-sonnet-4/);
+    const other = await run(['replay', e.decision_id, ...cfg, '--rules', CANDIDATE_RULES, '--json'], dir);
+    assert.equal(other.code, 1);
+    const result = JSON.parse(other.stdout) as { identical: boolean; differences: { field: string; recorded: unknown; replayed: unknown }[] };
+    assert.equal(result.identical, false);
+    assert.ok(result.differences.some((d) => d.field === 'selected.provider' && d.recorded === 'anthropic' && d.replayed === 'openai'));
+    assert.equal((await run(['replay', 'nope', ...cfg], dir)).code, 2);
+    assert.equal((await run(['replay', ...cfg], dir)).code, 2);
+  });
+
+  it('diff reports changes grouped by rule, and --fail-on-change exits 1', async () => {
+    const text = await run(['diff', ...cfg, '--rules', CANDIDATE_RULES, '--since', '30d'], dir);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^replayed 400 recorded decisions from \S+ \S+ to \S+ \S+ against the rules in /);
+    assert.match(text.stdout, /\n\d+ unchanged, \d+ would change \(\d+\.\d%\)\n/);
+    assert.match(text.stdout, /\npremium-tier → premium-tier: \d+ decisions\n {2}BEFORE\s+AFTER\s+COUNT\s+EXAMPLES\n(.*\n)*? {2}anthropic\/claude-sonnet-4\s+openai\/gpt-4o\s+\d+\s+d-3-\d+/);
+    assert.match(text.stdout, /\n {4}selected\s+anthropic\/claude-sonnet-4#anthropic-main → openai\/gpt-4o#openai-\w+\n/);
+    const failing = await run(['diff', ...cfg, '--rules', CANDIDATE_RULES, '--since', '30d', '--fail-on-change', '--json'], dir);
+    assert.equal(failing.code, 1);
+    const report = JSON.parse(failing.stdout) as { total: number; changed: number; baseline_drift: number | null };
+    assert.equal(report.total, 400);
+    assert.ok(report.changed > 0);
+    assert.equal(report.baseline_drift, null);
+    const based = await run(['diff', ...cfg, '--rules', CANDIDATE_RULES, '--baseline', join(FIXTURE_DIR, 'rules'), '--since', '30d', '--json'], dir);
+    const withBase = JSON.parse(based.stdout) as { changed: number; baseline_drift: number | null };
+    assert.deepEqual(withBase, { ...withBase, changed: report.changed, baseline_drift: 0 });
+    const unchanged = await run(['diff', ...cfg, '--rules', join(FIXTURE_DIR, 'rules'), '--since', '30d', '--fail-on-change'], dir);
+    assert.equal(unchanged.code, 0, unchanged.stdout);
+    assert.match(unchanged.stdout, /400 unchanged, 0 would change/);
+    const limited = await run(['diff', ...cfg, '--rules', CANDIDATE_RULES, '--since', '30d', '--limit', '25', '--json'], dir);
+    assert.equal((JSON.parse(limited.stdout) as { total: number }).total, 25);
+    assert.equal((await run(['diff', ...cfg], dir)).code, 2);
+  });
+});
+
+describe('replay with the rules of the recorded git commit', () => {
+  let hasGit = true;
+  try {
+    execFileSync('git', ['--version'], { stdio: 'ignore' });
+  } catch {
+    hasGit = false;
+  }
+
+  it('reads the rules at the recorded commit when the working rules changed', { skip: hasGit ? undefined : 'git is not installed' }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-git-'));
+    try {
+      cpSync(FIXTURE_CONFIG, join(dir, 'switchyard.yaml'));
+      cpSync(join(FIXTURE_DIR, 'rules'), join(dir, 'rules'), { recursive: true });
+      // A throwaway repository in a temp folder, with its own identity: nothing outside it is touched.
+      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, stdio: 'pipe' });
+      git('init', '-q');
+      git('add', '.');
+      git('commit', '-q', '-m', 'rules v1');
+      const { loadConfig } = await import('../../src/config/index.js');
+      const loaded = loadConfig({ path: join(dir, 'switchyard.yaml'), env: {}, missingEnv: 'warning' }).config!;
+      const events = trafficEvents(fixtureRouter(loaded), 300, 5);
+      assert.ok(events[0].config_revision.git_commit);
+      const db = join(dir, 'audit.db');
+      await store(db, events);
+      cpSync(join(CANDIDATE_RULES, 'routing.yaml'), join(dir, 'rules', 'routing.yaml'));
+      writeFileSync(join(dir, 'rules', 'extra.yaml'), 'rules:\n  - id: everything-to-groq\n    when: "true"\n    route: groq/llama-3.3-70b-versatile\n    priority: 0\n');
+      const e = events.find((x) => x.decision.rule_id === 'premium-tier' && x.decision.selected?.provider === 'anthropic')!;
+      const r = await run(['replay', e.decision_id, '--config', join(dir, 'switchyard.yaml'), '--db', db], dir);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`replayed with the rules at git commit ${events[0].config_revision.git_commit!.slice(0, 12)}`));
+      const now = await run(['replay', e.decision_id, '--config', join(dir, 'switchyard.yaml'), '--db', db, '--rules', join(dir, 'rules')], dir);
+      assert.equal(now.code, 1);
+      assert.match(now.stdout, /DIFFERENT: premium-tier → anthropic\/claude-sonnet-4#anthropic-main became everything-to-groq → groq\/llama-3.3-70b-versatile/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

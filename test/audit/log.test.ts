@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { createAuditLog } from '../../src/audit/log.js';
+import { registerAuditMetrics } from '../../src/audit/metrics.js';
+import type { SinkDriver } from '../../src/audit/sinks/types.js';
+import type { AuditEventV1 } from '../../src/types/audit-event.js';
+import { makeEvents } from './fixtures.js';
+
+class PermanentError extends Error {}
+
+/** An in-memory sink whose writes can be held, failed or refused. */
+function fakeSink(behaviour: { failures?: number; refuse?: (e: AuditEventV1) => boolean; hold?: Promise<void> } = {}) {
+  const stored = new Map<string, AuditEventV1>();
+  let failuresLeft = behaviour.failures ?? 0;
+  let writes = 0;
+  const driver: SinkDriver = {
+    type: 'sqlite',
+    async open() {},
+    async write(events) {
+      writes++;
+      await behaviour.hold;
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        throw new Error('connection refused');
+      }
+      if (behaviour.refuse && events.some(behaviour.refuse)) throw new PermanentError('bad event');
+      for (const e of events) stored.set(e.decision_id, e);
+    },
+    isPermanent: (err) => err instanceof PermanentError,
+    async close() {},
+  };
+  return { driver, stored, writes: () => writes };
+}
+
+function captureLogger() {
+  const lines: { level: string; obj: object; msg?: string }[] = [];
+  return {
+    lines,
+    warn: (obj: object, msg?: string) => lines.push({ level: 'warn', obj, msg }),
+    error: (obj: object, msg?: string) => lines.push({ level: 'error', obj, msg }),
+  };
+}
+
+describe('AuditLog', () => {
+  it('batches writes off the request path and flushes on demand', async () => {
+    const sink = fakeSink();
+    const log = createAuditLog({ sinks: [{ type: 'sqlite', batch_size: 50, flush_interval_ms: 10_000 }] }, { drivers: [sink.driver], logger: captureLogger() });
+    const events = makeEvents(120);
+    for (const e of events) log.record(e);
+    assert.equal(sink.stored.size, 0, 'record() never writes synchronously');
+    await log.flush();
+    assert.equal(sink.stored.size, 120);
+    assert.ok(sink.writes() <= 4, `batched: ${sink.writes()} writes`);
+    assert.deepEqual(log.stats()[0], { sink: 'sqlite', type: 'sqlite', written: 120, dropped: 0, rejected: 0, failures: 0, queued: 0, last_error: null });
+    await log.close();
+  });
+
+  it('drops and counts events beyond the buffer, with a rate-limited warning', async () => {
+    let release!: () => void;
+    const sink = fakeSink({ hold: new Promise<void>((r) => { release = r; }) });
+    const logger = captureLogger();
+    const log = createAuditLog({ sinks: [{ type: 'sqlite', batch_size: 10, buffer_size: 30 }] }, { drivers: [sink.driver], logger });
+    const events = makeEvents(100);
+    for (const e of events) log.record(e);
+    const s = log.stats()[0];
+    assert.equal(s.dropped, 70);
+    assert.equal(s.queued, 30);
+    assert.equal(logger.lines.filter((l) => l.msg === 'audit buffer full: event dropped').length, 1);
+    release();
+    await log.close();
+    assert.equal(sink.stored.size, 30);
+    assert.deepEqual([...sink.stored.keys()], events.slice(0, 30).map((e) => e.decision_id));
+  });
+
+  it('retries a failing sink with backoff and loses nothing', async () => {
+    const sink = fakeSink({ failures: 3 });
+    const logger = captureLogger();
+    const log = createAuditLog({ sinks: [{ type: 'sqlite', batch_size: 20, flush_interval_ms: 1 }] }, { drivers: [sink.driver], logger, backoff: { baseMs: 5, maxMs: 20 } });
+    for (const e of makeEvents(50)) log.record(e);
+    await log.flush();
+    const s = log.stats()[0];
+    assert.equal(s.failures, 3);
+    assert.equal(s.written, 50);
+    assert.equal(sink.stored.size, 50);
+    assert.equal(s.last_error, null);
+    assert.ok(logger.lines.some((l) => l.msg === 'audit sink write failed: retrying'));
+    await log.close();
+  });
+
+  it('isolates an event the sink refuses and writes the rest of its batch', async () => {
+    const sink = fakeSink({ refuse: (e) => e.decision_id === 'dec-000013' });
+    const logger = captureLogger();
+    const log = createAuditLog({ sinks: [{ type: 'sqlite', batch_size: 32 }] }, { drivers: [sink.driver], logger });
+    for (const e of makeEvents(40)) log.record(e);
+    await log.close();
+    assert.equal(sink.stored.size, 39);
+    assert.equal(sink.stored.has('dec-000013'), false);
+    assert.deepEqual({ ...log.stats()[0], last_error: null }, { sink: 'sqlite', type: 'sqlite', written: 39, dropped: 0, rejected: 1, failures: 0, queued: 0, last_error: null });
+    assert.ok(logger.lines.some((l) => l.level === 'error' && (l.obj as { decision_id?: string }).decision_id === 'dec-000013'));
+  });
+
+  it('close() drains every buffered event into a real store, then counts later records as dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-audit-close-'));
+    try {
+      const path = join(dir, 'audit.db');
+      const log = createAuditLog({ sinks: [{ type: 'sqlite', path, batch_size: 100_000, flush_interval_ms: 60_000 }] }, { logger: captureLogger() });
+      const events = makeEvents(2000);
+      for (const e of events) log.record(e);
+      await log.close();
+      log.record(makeEvents(1)[0]);
+      assert.equal(log.stats()[0].dropped, 1);
+      const { openAuditReader } = await import('../../src/audit/reader.js');
+      const reader = openAuditReader({ type: 'sqlite', path });
+      const ids = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await reader.query({ limit: 1000, cursor });
+        for (const e of page.events) ids.add(e.decision_id);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      await reader.close();
+      assert.equal(ids.size, 2000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('close() gives up on a dead sink at its deadline and counts what it could not write', async () => {
+    const sink = fakeSink({ failures: Number.MAX_SAFE_INTEGER });
+    const logger = captureLogger();
+    const log = createAuditLog({ sinks: [{ type: 'sqlite', batch_size: 5 }] }, { drivers: [sink.driver], logger, backoff: { baseMs: 5, maxMs: 10 }, closeTimeoutMs: 100 });
+    for (const e of makeEvents(12)) log.record(e);
+    const started = Date.now();
+    await log.close();
+    assert.ok(Date.now() - started < 2000);
+    assert.equal(log.stats()[0].dropped, 12);
+    assert.equal(log.stats()[0].queued, 0);
+    assert.ok(logger.lines.some((l) => l.msg === 'audit sink still failing at shutdown: events dropped'));
+  });
+
+  it('writes to several sinks at once, each with its own buffer and counters', async () => {
+    const a = fakeSink();
+    const b = fakeSink({ failures: 1 });
+    const log = createAuditLog({ sinks: [{ type: 'sqlite' }, { type: 'sqlite' }] }, { drivers: [a.driver, b.driver], logger: captureLogger(), backoff: { baseMs: 1, maxMs: 2 } });
+    for (const e of makeEvents(10)) log.record(e);
+    await log.close();
+    assert.deepEqual(log.stats().map((s) => [s.sink, s.written, s.failures]), [['sqlite', 10, 0], ['sqlite-2', 10, 1]]);
+  });
+
+  it('record() never throws, and rejects what is not an event', async () => {
+    const log = createAuditLog({ sinks: [{ type: 'sqlite' }] }, { drivers: [fakeSink().driver], logger: captureLogger() });
+    assert.doesNotThrow(() => log.record(undefined as unknown as AuditEventV1));
+    assert.doesNotThrow(() => log.record({ decision_id: 'x', ts: 'yesterday' } as unknown as AuditEventV1));
+    await log.close();
+    assert.equal(log.stats()[0].rejected, 2);
+  });
+
+  it('is a no-op when disabled', async () => {
+    const log = createAuditLog({ enabled: false });
+    assert.equal(log.enabled, false);
+    log.record(makeEvents(1)[0]);
+    assert.deepEqual(log.stats(), []);
+    await assert.rejects(log.query({}), { code: 'SY_ERR_UNAVAILABLE' });
+    await log.close();
+  });
+
+  it('exports Prometheus counters per sink', async () => {
+    let release!: () => void;
+    const sink = fakeSink({ hold: new Promise<void>((r) => { release = r; }) });
+    const log = createAuditLog({ sinks: [{ type: 'sqlite', buffer_size: 2 }] }, { drivers: [sink.driver], logger: captureLogger() });
+    for (const e of makeEvents(5)) log.record(e);
+    const registry = new Registry();
+    registerAuditMetrics(log, registry);
+    const text = await registry.metrics();
+    assert.match(text, /switchyard_audit_dropped_total\{sink="sqlite"\} 3/);
+    assert.match(text, /switchyard_audit_queued\{sink="sqlite"\} 2/);
+    release();
+    await log.close();
+    assert.match(await registry.metrics(), /switchyard_audit_written_total\{sink="sqlite"\} 2/);
+  });
+
+  it('ndjson sink writes one JSON line per event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-audit-nd-'));
+    try {
+      const path = join(dir, 'logs', 'audit.ndjson');
+      const log = createAuditLog({ sinks: [{ type: 'ndjson', path }] }, { logger: captureLogger() });
+      const events = makeEvents(300);
+      for (const e of events) log.record(e);
+      await log.close();
+      const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+      assert.equal(lines.length, 300);
+      assert.deepEqual(lines.map((l) => JSON.parse(l)), events);
+      await assert.rejects(log.query({}), { code: 'SY_ERR_UNAVAILABLE' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

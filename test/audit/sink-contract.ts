@@ -1,0 +1,216 @@
+/**
+ * The one suite every database sink passes: write, query by every filter, page,
+ * summarize, retain. Expected answers come from a plain-JS reference over the events.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createAuditLog, type AuditLog } from '../../src/audit/log.js';
+import type { AuditFilter } from '../../src/audit/filter.js';
+import type { AuditReader, FallbackCount, RuleCount, TeamSpend } from '../../src/audit/query.js';
+import type { SinkDriver } from '../../src/audit/sinks/types.js';
+import type { AuditSink } from '../../src/types/gateway-config.js';
+import type { AuditEventV1 } from '../../src/types/audit-event.js';
+import { BASE_TS, makeEvents } from './fixtures.js';
+
+export interface SinkUnderTest {
+  driver: SinkDriver;
+  /** Drops the tables / files. */
+  cleanup(): Promise<void>;
+}
+export type SinkFactory = (table: string, retention?: AuditSink['retention']) => Promise<SinkUnderTest>;
+
+const silent = { warn() {}, error() {} };
+
+function destination(e: AuditEventV1) {
+  return e.outcome.served_provider
+    ? { provider: e.outcome.served_provider, model: e.outcome.served_model }
+    : { provider: e.decision.selected?.provider ?? null, model: e.decision.selected?.model ?? null };
+}
+
+/** The filter semantics, in plain JS. */
+function matches(e: AuditEventV1, f: AuditFilter): boolean {
+  const ts = Date.parse(e.ts);
+  const d = destination(e);
+  if (f.from && ts < f.from.getTime()) return false;
+  if (f.to && ts >= f.to.getTime()) return false;
+  if (f.rule_id !== undefined && e.decision.rule_id !== f.rule_id) return false;
+  if (f.via !== undefined && e.decision.via !== f.via) return false;
+  if (f.provider !== undefined && d.provider !== f.provider) return false;
+  if (f.model !== undefined && d.model !== f.model) return false;
+  if (f.customer !== undefined && e.principal.customer !== f.customer) return false;
+  if (f.team !== undefined && e.principal.team !== f.team) return false;
+  if (f.virtual_key !== undefined && e.principal.virtual_key !== f.virtual_key) return false;
+  if (typeof f.status === 'number' && e.outcome.status !== f.status) return false;
+  if (typeof f.status === 'string' && Math.floor(e.outcome.status / 100) !== Number(f.status[0])) return false;
+  if (f.fallback_reason !== undefined && !e.attempts.some((a) => a.fallback_reason === f.fallback_reason)) return false;
+  if (f.decision_id !== undefined && e.decision_id !== f.decision_id) return false;
+  if (f.request_id !== undefined && e.request_id !== f.request_id) return false;
+  return true;
+}
+
+const newestFirst = (a: AuditEventV1, b: AuditEventV1) => Date.parse(b.ts) - Date.parse(a.ts);
+
+async function allPages(reader: Pick<AuditReader, 'query'>, filter: AuditFilter): Promise<AuditEventV1[]> {
+  const out: AuditEventV1[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await reader.query({ ...filter, cursor });
+    out.push(...page.events);
+    if (!page.next_cursor) return out;
+    cursor = page.next_cursor;
+  }
+  throw new Error('paging did not end');
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const it of items) m.set(key(it), (m.get(key(it)) ?? 0) + 1);
+  return m;
+}
+
+const N = 150;
+const at = (i: number) => new Date(BASE_TS + i * 1000);
+
+export const FILTERS: [string, AuditFilter][] = [
+  ['everything', {}],
+  ['from', { from: at(100) }],
+  ['to', { to: at(20) }],
+  ['from+to', { from: at(30), to: at(60) }],
+  ['rule_id', { rule_id: 'cheap-small' }],
+  ['via balance', { via: 'balance' }],
+  ['via none', { via: 'none' }],
+  ['provider', { provider: 'groq' }],
+  ['model', { model: 'gpt-4o-mini' }],
+  ['customer', { customer: 'globex' }],
+  ['team', { team: 'platform' }],
+  ['virtual_key', { virtual_key: 'vk-app' }],
+  ['status exact', { status: 429 }],
+  ['status class', { status: '5xx' }],
+  ['fallback_reason', { fallback_reason: 'timeout' }],
+  ['decision_id', { decision_id: 'dec-000042' }],
+  ['request_id', { request_id: 'req-77' }],
+  ['combined', { team: 'ml-research', status: '2xx', from: at(10), fallback_reason: 'rate_limited' }],
+  ['nothing matches', { rule_id: 'no-such-rule' }],
+];
+
+export function sinkContract(name: string, make: SinkFactory, skip?: string): void {
+  describe(`${name} sink contract`, { skip }, () => {
+    const events = makeEvents(N);
+    const table = `sy_audit_${process.pid}_${Date.now().toString(36)}`;
+    let sut: SinkUnderTest;
+    let log: AuditLog;
+
+    before(async () => {
+      sut = await make(table);
+      log = createAuditLog({ sinks: [{ type: sut.driver.type, batch_size: 25, flush_interval_ms: 5 }] }, { drivers: [sut.driver], logger: silent });
+      // Shuffled arrival: paging must follow ts, not insertion order.
+      const shuffled = events.map((e, i) => [e, (i * 7919) % N] as const).sort((a, b) => a[1] - b[1]).map(([e]) => e);
+      for (const e of shuffled) log.record(e);
+      log.record(events[3]); // a duplicate decision id is stored once
+      await log.flush();
+    });
+    after(async () => {
+      await log.close();
+      await sut.cleanup();
+    });
+
+    it('stores every event once, intact', async () => {
+      const s = log.stats()[0];
+      assert.equal(s.queued, 0);
+      assert.equal(s.written, N + 1);
+      const all = await allPages(log, { limit: 1000 });
+      assert.equal(all.length, N);
+      assert.deepEqual(await log.get('dec-000017'), events[17]);
+      assert.equal(await log.get('dec-nope'), null);
+    });
+
+    for (const [label, filter] of FILTERS) {
+      it(`filters by ${label}`, async () => {
+        const expected = events.filter((e) => matches(e, filter)).sort(newestFirst).map((e) => e.decision_id);
+        const got = (await allPages(log, { ...filter, limit: 9 })).map((e) => e.decision_id);
+        assert.deepEqual(got, expected);
+        if (label !== 'nothing matches') assert.ok(expected.length > 0, `fixture has events for ${label}`);
+      });
+    }
+
+    it('pages newest first with a stable cursor', async () => {
+      const first = await log.query({ limit: 7 });
+      assert.equal(first.events.length, 7);
+      assert.ok(first.next_cursor);
+      const second = await log.query({ limit: 7, cursor: first.next_cursor });
+      assert.equal(second.events[0].decision_id, `dec-${String(N - 8).padStart(6, '0')}`);
+      const all = await allPages(log, { limit: 7 });
+      assert.deepEqual(all.map((e) => e.decision_id), [...events].sort(newestFirst).map((e) => e.decision_id));
+      const last = await log.query({ limit: 10, cursor: (await log.query({ limit: N - 10 })).next_cursor ?? undefined });
+      assert.equal(last.events.length, 10);
+      assert.equal(last.next_cursor, null);
+    });
+
+    it('summarizes counts per rule', async () => {
+      const window: AuditFilter = { from: at(10), to: at(130) };
+      const inWindow = events.filter((e) => matches(e, window));
+      const rows = await log.summary('rules', window);
+      const expected = countBy(inWindow, (e) => `${e.decision.via}|${e.decision.rule_id}`);
+      assert.equal(rows.length, expected.size);
+      for (const r of rows as RuleCount[]) {
+        assert.equal(r.count, expected.get(`${r.via}|${r.rule_id}`), `${r.via}|${r.rule_id}`);
+        const errs = inWindow.filter((e) => e.decision.via === r.via && e.decision.rule_id === r.rule_id && e.outcome.status >= 400).length;
+        assert.equal(r.errors, errs);
+      }
+      assert.deepEqual(rows.map((r) => r.count), [...rows.map((r) => r.count)].sort((a, b) => b - a));
+    });
+
+    it('summarizes fallback reasons per provider', async () => {
+      const attempts = events.flatMap((e) => e.attempts.filter((a) => a.fallback_reason));
+      const expected = countBy(attempts, (a) => `${a.provider}|${a.fallback_reason}`);
+      const rows = (await log.summary('fallbacks', {})) as FallbackCount[];
+      assert.deepEqual(new Map(rows.map((r) => [`${r.provider}|${r.fallback_reason}`, r.count])), expected);
+      const groq = (await log.summary('fallbacks', { provider: 'groq' })) as FallbackCount[];
+      assert.ok(groq.length > 0 && groq.every((r) => r.provider === 'groq'));
+    });
+
+    it('summarizes spend per team over a window', async () => {
+      const window: AuditFilter = { from: at(0), to: at(75) };
+      const inWindow = events.filter((e) => matches(e, window));
+      const rows = (await log.summary('spend', window)) as TeamSpend[];
+      const teams = new Set(inWindow.map((e) => e.principal.team));
+      assert.equal(rows.length, teams.size);
+      for (const r of rows) {
+        const mine = inWindow.filter((e) => e.principal.team === r.team);
+        assert.equal(r.requests, mine.length);
+        assert.ok(Math.abs(r.cost_usd - mine.reduce((s, e) => s + (e.outcome.cost_usd ?? 0), 0)) < 1e-9);
+        assert.equal(r.input_tokens, mine.reduce((s, e) => s + (e.outcome.input_tokens ?? 0), 0));
+        assert.equal(r.customer, mine[0].principal.customer);
+      }
+      assert.deepEqual(rows.map((r) => r.cost_usd), [...rows.map((r) => r.cost_usd)].sort((a, b) => b - a));
+    });
+
+    it('applies retention by size, then by age', async () => {
+      const retained = await make(`${table}_r`, { max_rows: 40, max_age: '1h' });
+      const driver = retained.driver;
+      try {
+        await driver.open();
+        await driver.write(events);
+        // Older than an hour before `now`: everything before event 100 (1 s apart).
+        const now = new Date(BASE_TS + 100 * 1000 + 3600 * 1000);
+        // max_age alone would keep 100..149; max_rows keeps only 110..149.
+        assert.equal(await driver.retain!(now), N - 40);
+        const reader = driver.reader!();
+        const left = await allPages(reader, { limit: 1000 });
+        assert.deepEqual(left.map((e) => e.decision_id), events.slice(N - 40).reverse().map((e) => e.decision_id));
+        const fb = (await reader.summary('fallbacks', {})) as FallbackCount[];
+        assert.equal(fb.reduce((s, r) => s + r.count, 0), events.slice(N - 40).flatMap((e) => e.attempts.filter((a) => a.fallback_reason)).length);
+        const later = new Date(BASE_TS + 140 * 1000 + 3600 * 1000);
+        assert.equal(await driver.retain!(later), 30);
+        assert.equal((await allPages(reader, { limit: 1000 })).length, 10);
+      } finally {
+        await driver.close();
+        await retained.cleanup();
+      }
+    });
+
+    it('refuses a foreign cursor with SY_ERR_BAD_REQUEST', async () => {
+      await assert.rejects(log.query({ cursor: 'bm90LWEtY3Vyc29y' }), { code: 'SY_ERR_BAD_REQUEST' });
+    });
+  });
+}
