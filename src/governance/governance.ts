@@ -150,7 +150,8 @@ export class Governance {
    * The principal of a request, from `x-switchyard-key`, `Authorization: Bearer`, or
    * `x-api-key` (first present wins; header names lowercase as Node gives them).
    * Throws SY_ERR_UNAUTHORIZED for a missing (unless server.allow_unauthenticated),
-   * unknown or disabled key.
+   * unknown or disabled key. With server.allow_unauthenticated and no virtual keys
+   * configured, any presented key is served as the anonymous principal.
    */
   authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Principal {
     const key = presentedKey(headers);
@@ -159,7 +160,12 @@ export class Governance {
       throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'Missing virtual key: send it as Authorization: Bearer <key>, x-api-key or x-switchyard-key');
     }
     const chain = this.directory.keys.find(key);
-    if (!chain) throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'Unknown virtual key');
+    if (!chain) {
+      // SDKs always send some key (the OpenAI SDK refuses an empty one; Claude Code sends
+      // its own). With no virtual keys configured there is nothing to check it against.
+      if (this.allowUnauthenticated && this.directory.keys.size === 0) return this.directory.anonymous.principal;
+      throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'Unknown virtual key');
+    }
     if (!chain.enabled) throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'This virtual key, its team or its customer is disabled');
     return chain.principal;
   }

@@ -58,6 +58,13 @@ export class KeyIndex<T> {
 
   constructor(private readonly secret?: string) {}
 
+  /** How many keys are indexed. */
+  get size(): number {
+    let n = 0;
+    for (const map of this.byAlgorithm.values()) n += map.size;
+    return n;
+  }
+
   /** Throws on a malformed hash, or an HMAC hash without a secret. */
   add(keyHash: string, value: T): void {
     const parsed = parseKeyHash(keyHash);

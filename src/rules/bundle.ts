@@ -73,4 +73,4 @@ export interface RuleBundle {
 }
 
 /** Fallback classes when neither the rule nor `routing.default_fallback_on` names any. */
-export const DEFAULT_FALLBACK_ON: readonly FallbackReason[] = Object.freeze(['rate_limited', 'server_error', 'timeout', 'connection_error', 'overloaded']);
+export const DEFAULT_FALLBACK_ON: readonly FallbackReason[] = Object.freeze(['rate_limited', 'server_error', 'timeout', 'connection_error', 'stream_error', 'overloaded']);

@@ -12,6 +12,7 @@ import { formatIssue } from '../config/source.js';
 import { modelMatches } from '../config/index.js';
 import type { TestRequest, TestState } from '../types/rule-test-file.js';
 import { dialectOf } from './dialect.js';
+import { newId, requestIdFrom } from './ids.js';
 import { parseJsonBody } from './json.js';
 import { handleChat, handleEmbeddings, type Marks } from './inference.js';
 import type { Runtime } from './runtime.js';
@@ -38,6 +39,12 @@ function toSwitchyardError(err: unknown): SwitchyardError {
 }
 
 function sendError(reply: FastifyReply, url: string, err: SwitchyardError): void {
+  // Refused before routing (bad body, unknown route): no decision was made, but every
+  // response still carries ids a client can quote.
+  if (!reply.hasHeader('x-switchyard-decision-id')) {
+    reply.header('x-request-id', requestIdFrom(reply.request.headers['x-request-id']));
+    reply.header('x-switchyard-decision-id', newId('dec_'));
+  }
   if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(err.retryAfter))));
   reply.code(err.status).type('application/json').send(JSON.stringify(renderError(dialectOf(url), err)));
 }
@@ -144,10 +151,6 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     return { status: 'ready', revision: rt.router.bundle.revision };
   });
   app.get('/metrics', async (_req, reply) => {
-    for (const s of rt.audit.stats()) {
-      rt.metrics.auditDropped.set({ sink: s.sink }, s.dropped);
-      rt.metrics.auditWritten.set({ sink: s.sink }, s.written);
-    }
     reply.type(rt.metrics.registry.contentType).send(await rt.metrics.registry.metrics());
   });
 

@@ -14,11 +14,9 @@ import { DispatchError, upstreamHeaders } from '../dispatch/index.js';
 import type { Plan, PlanTarget } from '../dispatch/types.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
 import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../wire/dialects.js';
+import { stripCredentialHeaders } from '../audit/headers.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
-
-/** Headers never shown to rules or recorded (credentials). */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'x-switchyard-key', 'x-switchyard-admin-token', 'api-key', 'x-goog-api-key', 'cookie', 'proxy-authorization']);
 
 const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
 
@@ -26,17 +24,6 @@ const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
 export interface Marks {
   /** Body received and parsed. */
   start: number;
-}
-
-function ruleHeaders(raw: FastifyRequest['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name in raw) {
-    if (CREDENTIAL_HEADERS.has(name)) continue;
-    const v = raw[name];
-    if (typeof v === 'string') out[name] = v;
-    else if (Array.isArray(v)) out[name] = v.join(', ');
-  }
-  return out;
 }
 
 function textLength(parts: readonly ContentPart[]): number {
@@ -245,7 +232,8 @@ async function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | 
   x.principal = principal;
   const requested = canonical.model;
   const { provider, model } = splitModel(rt, requested);
-  const headers = ruleHeaders(req.headers);
+  // The same function builds the audit event's headers: what rules saw is what replay sees.
+  const headers = stripCredentialHeaders(req.headers);
   const estimate = estimateInputTokens(canonical);
   x.inputEstimate = estimate;
   const params = paramsOf(canonical, estimate);

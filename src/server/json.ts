@@ -52,7 +52,8 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
   } catch (e) {
     throw new SwitchyardError('SY_ERR_INVALID_JSON', `The request body is not valid JSON: ${(e as Error).message}`);
   }
-  if (text.includes('__proto__') || text.includes('constructor')) {
+  // A key may also be spelled with escapes ("\u005f_proto__"), so any escape triggers the walk.
+  if (text.includes('__proto__') || text.includes('constructor') || text.includes('\\u')) {
     const where = findForbiddenKey(value, '$');
     if (where) throw new SwitchyardError('SY_ERR_FORBIDDEN_KEY', `The request body contains a forbidden key at ${where}.`);
   }

@@ -15,8 +15,6 @@ export interface Metrics {
   tokens: Counter<'provider' | 'model' | 'kind'>;
   costUsd: Counter<'provider' | 'model'>;
   inFlight: Gauge;
-  auditWritten: Gauge<'sink'>;
-  auditDropped: Gauge<'sink'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -34,8 +32,5 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     tokens: new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by provider, model and kind (input, output, cached).', labelNames: ['provider', 'model', 'kind'], registers: r }),
     costUsd: new Counter({ name: 'switchyard_cost_usd_total', help: 'Spend in USD by provider and model.', labelNames: ['provider', 'model'], registers: r }),
     inFlight: new Gauge({ name: 'switchyard_in_flight_requests', help: 'Inference requests being served.', registers: r }),
-    // Gauges mirroring the audit log's own monotonic counters, read at scrape time.
-    auditWritten: new Gauge({ name: 'switchyard_audit_written_total', help: 'Audit events written, by sink.', labelNames: ['sink'], registers: r }),
-    auditDropped: new Gauge({ name: 'switchyard_audit_dropped_total', help: 'Audit events dropped because a sink fell behind (buffer full), by sink.', labelNames: ['sink'], registers: r }),
   };
 }

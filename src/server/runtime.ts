@@ -9,6 +9,8 @@ import { compileRuleBundle, createRouter, type Router } from '../rules/index.js'
 import { createGovernance, createCounterStore, type Governance } from '../governance/index.js';
 import { compileForwardHeaders, createDispatcher, type Dispatcher } from '../dispatch/index.js';
 import { createAuditLog, type AuditLog } from '../audit/log.js';
+import { configSecrets } from '../audit/secrets.js';
+import { registerAuditMetrics } from '../audit/metrics.js';
 import { formatIssue, type Issue } from '../config/source.js';
 import { SwitchyardError } from '../errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -42,13 +44,11 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Every provider key value: the audit log redacts them wherever they might appear. */
+/** Every secret the config holds: the audit log redacts them wherever they might appear. */
 function secretsOf(loaded: LoadedConfig): string[] {
-  const out: string[] = [];
-  for (const p of loaded.providers.values()) for (const k of p.keys) if (k.value) out.push(k.value);
-  const admin = loaded.config.server?.admin_token;
-  if (admin) out.push(admin);
-  return out;
+  const out = new Set(configSecrets(loaded.config));
+  for (const p of loaded.providers.values()) for (const k of p.keys) if (k.value) out.add(k.value);
+  return [...out];
 }
 
 export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): Runtime {
@@ -70,10 +70,11 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
   const dispatcher = createDispatcher({ config: { dispatch: cfg.dispatch, upstream: cfg.upstream, providers: loaded.providers } });
   const audit = createAuditLog(cfg.audit, { logger, secrets: secretsOf(loaded), baseDir: loaded.dir, clock: () => new Date(clock()) });
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
+  registerAuditMetrics(audit, metrics.registry);
   const rng = opts.rng;
   // The mock's failure injection is driven by request headers; forward them when a mock is configured.
   const hasMock = [...loaded.providers.values()].some((p) => p.type === 'mock' && p.enabled);
-  const forwardHeaders = compileForwardHeaders([...(cfg.upstream?.forward_headers ?? ['anthropic-beta']), ...(hasMock ? ['x-mock-fail', 'x-mock-fail-after-chunks'] : [])]);
+  const forwardHeaders = compileForwardHeaders([...(cfg.upstream?.forward_headers ?? ['anthropic-beta']), ...(hasMock ? ['x-mock-fail', 'x-mock-fail-after-chunks', 'x-mock-retry-after'] : [])]);
 
   const runtime: Runtime = {
     loaded,

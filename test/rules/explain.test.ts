@@ -122,7 +122,7 @@ describe('switchyard explain', () => {
 
   it('unmatched traffic: the balancer candidates with normalized weights', async () => {
     const r = await run(['explain', '--request', 'balance.json', '--state', 'state.yaml'], dir);
-    assert.match(r.stdout, /Outcome: no rule matched: weighted balancing\n {2}selected {3}openai\/gpt-4o#oa-main\n {2}candidates openai\/gpt-4o#oa-main 0\.667, gemini\/gpt-4o#ge-main 0\.333\n {2}fallbacks {2}gemini\/gpt-4o {2}\(on rate_limited, server_error, timeout, connection_error, overloaded\)\n {2}draw {7}0\.250000\n/);
+    assert.match(r.stdout, /Outcome: no rule matched: weighted balancing\n {2}selected {3}openai\/gpt-4o#oa-main\n {2}candidates openai\/gpt-4o#oa-main 0\.667, gemini\/gpt-4o#ge-main 0\.333\n {2}fallbacks {2}gemini\/gpt-4o {2}\(on rate_limited, server_error, timeout, connection_error, stream_error, overloaded\)\n {2}draw {7}0\.250000\n/);
   });
 
   it('--json: the per-rule trace and the decision', async () => {

@@ -41,7 +41,7 @@ describe('rule targets', () => {
 
   it('fallback_on defaults to routing.default_fallback_on, else the built-in classes', () => {
     const d = router.decide(ctx({ headers: { 'x-split': '1' } }), { draw: 0 });
-    assert.deepEqual(d.fallback_on, ['rate_limited', 'server_error', 'timeout', 'connection_error', 'overloaded']);
+    assert.deepEqual(d.fallback_on, ['rate_limited', 'server_error', 'timeout', 'connection_error', 'stream_error', 'overloaded']);
   });
 
   it('routing.default_fallback_on from the config applies to rules without fallback_on, and to balancing', () => {

@@ -1,0 +1,152 @@
+/**
+ * What goes upstream besides the body: the provider key (never the client's credentials),
+ * no hop-by-hop headers, and only the client headers on upstream.forward_headers.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWireFake, type WireFake } from '../fakes/wire.js';
+import { assertOpenAIError, assertNeverUpstream, postJson, raw, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+
+let oa: WireFake, an: WireFake, gm: WireFake;
+let e2e: E2EGateway;
+let mock: E2EGateway;
+
+const UPSTREAM = { oa: 'sk-up-oa-headers', an: 'sk-up-an-headers', gm: 'sk-up-gm-headers' };
+
+/** Everything a client might send that must not reach a provider. */
+const CLIENT_HEADERS: Record<string, string> = {
+  authorization: 'Bearer sk-client-bearer-secret',
+  'x-api-key': 'sk-client-xapikey-secret',
+  'api-key': 'sk-client-azure-secret',
+  'x-goog-api-key': 'sk-client-goog-secret',
+  cookie: 'session=sk-client-cookie-secret',
+  'proxy-authorization': 'Basic c2stY2xpZW50LXByb3h5LXNlY3JldA==',
+  connection: 'keep-alive, x-hop-named',
+  'keep-alive': 'timeout=5, max=77',
+  te: 'trailers',
+  'proxy-connection': 'keep-alive',
+  'x-hop-named': 'named-in-connection',
+  'x-trace-id': 'trace-abc-123',
+  'x-unlisted': 'not-on-the-allowlist',
+};
+const CLIENT_SECRETS = ['sk-client-bearer-secret', 'sk-client-xapikey-secret', 'sk-client-azure-secret', 'sk-client-goog-secret', 'sk-client-cookie-secret', 'c2stY2xpZW50LXByb3h5LXNlY3JldA=='];
+
+before(async () => {
+  [oa, an, gm] = await Promise.all([
+    startWireFake({ format: 'openai', name: 'oa' }),
+    startWireFake({ format: 'anthropic', name: 'an' }),
+    startWireFake({ format: 'gemini', name: 'gm' }),
+  ]);
+  e2e = await startE2E({
+    server: { allow_unauthenticated: true },
+    upstream: { forward_headers: ['x-trace-id', 'x-hop-named', 'te', 'keep-alive', 'trailer', 'authorization', 'x-api-key', 'cookie', 'proxy-connection'] },
+    providers: {
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, keys: [{ name: 'k', value: 'env.OA' }], headers: { 'openai-organization': 'org-e2e' } },
+      an: { type: 'anthropic', base_url: an.url, weight: 0, keys: [{ name: 'k', value: 'env.AN' }] },
+      gm: { type: 'gemini', base_url: gm.url, weight: 0, keys: [{ name: 'k', value: 'env.GM' }] },
+    },
+  }, { env: { OA: UPSTREAM.oa, AN: UPSTREAM.an, GM: UPSTREAM.gm } });
+  mock = await startE2E({
+    server: { allow_unauthenticated: true },
+    dispatch: { retries_per_target: 0, max_attempts: 1 },
+    providers: { local: { type: 'mock' } },
+  });
+}, HOOK);
+
+after(async () => {
+  await e2e?.close();
+  await mock?.close();
+  await Promise.all([oa?.close(), an?.close(), gm?.close()]);
+}, HOOK);
+
+/**
+ * The client headers above minus Authorization and x-api-key: the gateway reads those two
+ * as virtual keys (and would refuse these unknown ones), so they get their own test.
+ */
+function clientHeaders(): Record<string, string> {
+  const h = { ...CLIENT_HEADERS };
+  delete h.authorization;
+  delete h['x-api-key'];
+  return h;
+}
+
+describe('headers sent upstream', SUITE, () => {
+  for (const [name, fake, path, body] of [
+    ['OpenAI', () => oa, '/v1/chat/completions', { model: 'oa/gpt-4o', messages: [{ role: 'user', content: 'h' }] }],
+    ['Anthropic', () => an, '/v1/chat/completions', { model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'h' }] }],
+    ['Gemini', () => gm, '/anthropic/v1/messages', { model: 'gm/gemini-2.5-flash', max_tokens: 5, messages: [{ role: 'user', content: 'h' }] }],
+  ] as const) {
+    test(`${name} upstream: provider key present; credentials and hop-by-hop headers absent`, async () => {
+      const f = fake();
+      f.reset();
+      const res = await postJson(e2e.url, path, body, clientHeaders());
+      assert.equal(res.status, 200, res.text);
+      const h = f.last().headers;
+      if (name === 'OpenAI') {
+        assert.equal(h.authorization, `Bearer ${UPSTREAM.oa}`);
+        assert.equal(h['openai-organization'], 'org-e2e', 'provider headers from config are sent');
+      }
+      if (name === 'Anthropic') assert.equal(h['x-api-key'], UPSTREAM.an);
+      if (name === 'Gemini') assert.equal(h['x-goog-api-key'], UPSTREAM.gm);
+      assert.notEqual(h['keep-alive'], CLIENT_HEADERS['keep-alive']);
+      assert.equal(h.te, undefined);
+      assert.equal(h['proxy-connection'], undefined);
+      assert.equal(h['proxy-authorization'], undefined);
+      assert.equal(h.cookie, undefined);
+      assert.equal(h['api-key'], undefined);
+      assert.equal(h['x-hop-named'], undefined, 'a header named in Connection is hop-by-hop');
+      assert.equal(h['x-unlisted'], undefined, 'headers off the allowlist stay behind');
+      assert.ok(!String(h.connection ?? '').includes('x-hop-named'));
+      if (name !== 'Gemini') assert.equal(h['x-goog-api-key'], undefined);
+    });
+  }
+
+  test('client credentials are served as anonymous (no virtual keys configured) and none reached an upstream in this suite', async () => {
+    // With allow_unauthenticated and no virtual keys, a presented key is not checked
+    // (SDKs always send one); it must still never travel upstream.
+    const res = await postJson(e2e.url, '/v1/chat/completions', { model: 'oa/gpt-4o', messages: [{ role: 'user', content: 'h' }] }, CLIENT_HEADERS);
+    assert.equal(res.status, 200, res.text);
+    for (const s of CLIENT_SECRETS) assertNeverUpstream([oa, an, gm], s, `client credential ${s}`);
+  });
+
+  test('an allowlisted client header (upstream.forward_headers) is forwarded, to every provider type', async () => {
+    for (const [f, path, body] of [
+      [oa, '/v1/chat/completions', { model: 'oa/gpt-4o', messages: [{ role: 'user', content: 'h' }] }],
+      [an, '/v1/chat/completions', { model: 'an/claude-sonnet-4', stream: true, messages: [{ role: 'user', content: 'h' }] }],
+      [gm, '/anthropic/v1/messages', { model: 'gm/gemini-2.5-flash', max_tokens: 5, messages: [{ role: 'user', content: 'h' }] }],
+      [oa, '/v1/embeddings', { model: 'oa/text-embedding-3-small', input: 'h' }],
+    ] as const) {
+      f.reset();
+      const res = await postJson(e2e.url, path, body, clientHeaders());
+      assert.equal(res.status, 200, res.text);
+      assert.equal(f.last().headers['x-trace-id'], 'trace-abc-123', `${f.name} ${path}`);
+      assert.equal(f.last().headers['x-unlisted'], undefined);
+    }
+  });
+
+  test('the mock provider\'s failure injection header works through the gateway (x-mock-fail)', async () => {
+    const body = { model: 'mock-model', messages: [{ role: 'user', content: 'h' }] };
+    assertOpenAIError(await postJson(mock.url, '/v1/chat/completions', body, { 'x-mock-fail': '500' }), 502, 'SY_ERR_UPSTREAM_ERROR');
+    const limited = await postJson(mock.url, '/v1/chat/completions', body, { 'x-mock-fail': '429' });
+    assertOpenAIError(limited, 429, 'SY_ERR_UPSTREAM_RATE_LIMITED');
+    assert.equal(limited.headers['retry-after'], '1', "the mock's default Retry-After is passed on");
+    assert.equal((await postJson(mock.url, '/v1/chat/completions', body)).status, 200);
+  });
+
+  // The mock documents x-mock-retry-after (src/providers/mock/responder.ts), but the
+  // headers forwarded automatically for a mock are only x-mock-fail and
+  // x-mock-fail-after-chunks (src/server/runtime.ts, createRuntime `forwardHeaders`).
+  test('x-mock-retry-after reaches the mock too', async () => {
+    const body = { model: 'mock-model', messages: [{ role: 'user', content: 'h' }] };
+    const limited = await postJson(mock.url, '/v1/chat/completions', body, { 'x-mock-fail': '429', 'x-mock-retry-after': '7' });
+    assertOpenAIError(limited, 429, 'SY_ERR_UPSTREAM_RATE_LIMITED');
+    assert.equal(limited.headers['retry-after'], '7');
+  });
+
+  test('GET /v1/models answers without contacting any upstream', async () => {
+    const before = oa.history.length + an.history.length + gm.history.length;
+    const res = await raw(e2e.url, '/v1/models');
+    assert.equal(res.status, 200);
+    assert.equal(oa.history.length + an.history.length + gm.history.length, before);
+  });
+});

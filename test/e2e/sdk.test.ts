@@ -1,0 +1,745 @@
+/**
+ * The gateway as users drive it: the official `openai` and `@anthropic-ai/sdk` clients
+ * pointed at it, against fake OpenAI, Anthropic and Gemini upstreams. Text, tools (call →
+ * result → answer) and streaming across dialects; embeddings (the OpenAI SDK's default
+ * base64 encoding); GET /v1/models; upstream errors in the client's dialect; provider
+ * keys go upstream, client credentials never do.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { hashKey } from '../../src/governance/index.js';
+import { startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
+import { assertNeverUpstream, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+
+const KEYS = { OA_KEY: 'sk-up-openai-7f3a9c', AN_KEY: 'sk-up-anthropic-1b2d4e', GM_KEY: 'sk-up-gemini-9e8d7c' };
+/** Virtual keys: what users put in their SDK's apiKey. */
+const OPENAI_CLIENT_KEY = 'sk-sy-client-openai-must-not-leak';
+const ANTHROPIC_CLIENT_KEY = 'sk-sy-client-anthropic-must-not-leak';
+
+let oa: WireFake, an: WireFake, gm: WireFake;
+let e2e: E2EGateway;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+const weatherToolOpenAI: OpenAI.Chat.Completions.ChatCompletionTool = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Current weather for a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+};
+const weatherToolAnthropic: Anthropic.Tool = {
+  name: 'get_weather',
+  description: 'Current weather for a city',
+  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
+
+before(async () => {
+  [oa, an, gm] = await Promise.all([
+    startWireFake({ format: 'openai', name: 'oa' }),
+    startWireFake({ format: 'anthropic', name: 'an' }),
+    startWireFake({ format: 'gemini', name: 'gm' }),
+  ]);
+  e2e = await startE2E({
+    server: { allow_unauthenticated: false },
+    governance: {
+      virtual_keys: [
+        { id: 'vk-openai-app', key_hash: hashKey(OPENAI_CLIENT_KEY) },
+        { id: 'vk-anthropic-app', key_hash: hashKey(ANTHROPIC_CLIENT_KEY) },
+      ],
+    },
+    dispatch: { retries_per_target: 0, max_attempts: 2, backoff: { base_ms: 1, cap_ms: 5 } },
+    aliases: { fast: 'gm/gemini-2.5-flash' },
+    providers: {
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
+      an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
+      gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash', 'text-embedding-004'], keys: [{ name: 'gm-main', value: 'env.GM_KEY' }] },
+    },
+  }, { env: KEYS });
+  openai = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: OPENAI_CLIENT_KEY, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+  anthropic = new Anthropic({ baseURL: `${e2e.url}/anthropic`, apiKey: ANTHROPIC_CLIENT_KEY, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+}, HOOK);
+
+after(async () => {
+  await e2e?.close();
+  await Promise.all([oa?.close(), an?.close(), gm?.close()]);
+}, HOOK);
+
+/** Tool-call arguments of a streamed OpenAI answer, reassembled by index. */
+async function collectOpenAIStream(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>) {
+  let text = '';
+  let finish: string | null = null;
+  let usage: OpenAI.CompletionUsage | null | undefined;
+  let chunks = 0;
+  const tools = new Map<number, { id?: string; name?: string; args: string }>();
+  for await (const c of stream) {
+    chunks++;
+    if (c.usage) usage = c.usage;
+    const choice = c.choices[0];
+    if (!choice) continue;
+    if (choice.delta.content) text += choice.delta.content;
+    for (const t of choice.delta.tool_calls ?? []) {
+      const cur = tools.get(t.index) ?? { args: '' };
+      if (t.id) cur.id = t.id;
+      if (t.function?.name) cur.name = t.function.name;
+      if (t.function?.arguments) cur.args += t.function.arguments;
+      tools.set(t.index, cur);
+    }
+    if (choice.finish_reason) finish = choice.finish_reason;
+  }
+  return { text, finish, usage, chunks, tools: [...tools.values()] };
+}
+
+describe('OpenAI client → OpenAI upstream', SUITE, () => {
+  test('text: translation, usage, provider key upstream, decision id header', async () => {
+    oa.reset();
+    const { data, response } = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello' }],
+      max_tokens: 50,
+      temperature: 0.2,
+    }).withResponse();
+    assert.equal(data.object, 'chat.completion');
+    assert.equal(data.choices[0].message.content, 'hello from oa');
+    assert.equal(data.choices[0].finish_reason, 'stop');
+    assert.equal(data.usage?.prompt_tokens, 11);
+    assert.equal(data.usage?.completion_tokens, 7);
+    assert.equal(data.usage?.total_tokens, 18);
+    assert.match(response.headers.get('x-switchyard-decision-id') ?? '', /^dec_/);
+
+    const r = oa.last();
+    assert.equal(r.method, 'POST');
+    assert.equal(r.path, '/v1/chat/completions');
+    assert.equal(r.headers.authorization, `Bearer ${KEYS.OA_KEY}`);
+    assert.equal(r.body.model, 'gpt-4o');
+    assert.deepEqual(r.body.messages, [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello' }]);
+    assert.equal(r.body.max_completion_tokens, 50);
+    assert.equal(r.body.temperature, 0.2);
+    assert.equal(r.body.stream, undefined);
+  });
+
+  test('streaming with include_usage: deltas in order, usage in the final chunk', async () => {
+    oa.reset();
+    oa.enqueue({ text: 'one two three four', chunks: 4 });
+    const stream = await openai.chat.completions.create({
+      model: 'oa/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'count' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const got = await collectOpenAIStream(stream);
+    assert.equal(got.text, 'one two three four');
+    assert.equal(got.finish, 'stop');
+    assert.equal(got.usage?.prompt_tokens, 11);
+    assert.equal(got.usage?.completion_tokens, 7);
+    assert.ok(got.chunks >= 5, `several chunks, got ${got.chunks}`);
+    const r = oa.last();
+    assert.equal(r.body.model, 'gpt-4o-mini', 'the provider prefix is not sent upstream');
+    assert.equal(r.body.stream, true);
+    assert.deepEqual(r.body.stream_options, { include_usage: true });
+  });
+
+  test('tools: call → result → answer', async () => {
+    oa.reset();
+    const first = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: [weatherToolOpenAI],
+      tool_choice: 'auto',
+    });
+    const call = first.choices[0].message.tool_calls?.[0];
+    assert.ok(call && call.type === 'function');
+    assert.equal(first.choices[0].finish_reason, 'tool_calls');
+    assert.equal(call.function.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call.function.arguments), TOOL_ARGS);
+    assert.deepEqual(oa.last().body.tools, [weatherToolOpenAI]);
+    assert.equal(oa.last().body.tool_choice, 'auto');
+
+    const second = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        first.choices[0].message,
+        { role: 'tool', tool_call_id: call.id, content: 'sunny, 21C' },
+      ],
+      tools: [weatherToolOpenAI],
+    });
+    assert.equal(second.choices[0].message.content, 'The tool said: sunny, 21C');
+    const sent = oa.last().body.messages;
+    assert.equal(sent[1].tool_calls[0].id, call.id);
+    assert.deepEqual(sent[2], { role: 'tool', tool_call_id: call.id, content: 'sunny, 21C' });
+  });
+
+  test('a model alias resolves to its provider/model (fast → gm/gemini-2.5-flash)', async () => {
+    gm.reset();
+    const res = await openai.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(res.choices[0].message.content, 'hello from gm');
+    assert.equal(gm.last().path, '/v1beta/models/gemini-2.5-flash:generateContent');
+  });
+});
+
+describe('OpenAI client → Anthropic upstream', SUITE, () => {
+  test('text: system prompt, max_tokens, stop, usage and finish reason translated', async () => {
+    an.reset();
+    const res = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4',
+      messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'Again' }],
+      max_tokens: 64,
+      stop: ['END'],
+      top_p: 0.9,
+    });
+    assert.equal(res.choices[0].message.content, 'hello from an');
+    assert.equal(res.choices[0].finish_reason, 'stop');
+    assert.equal(res.usage?.prompt_tokens, 11);
+    assert.equal(res.usage?.completion_tokens, 7);
+
+    const r = an.last();
+    assert.equal(r.path, '/v1/messages');
+    assert.equal(r.headers['x-api-key'], KEYS.AN_KEY);
+    assert.equal(typeof r.headers['anthropic-version'], 'string');
+    assert.equal(r.headers.authorization, undefined, 'no Authorization header goes to Anthropic');
+    assert.equal(r.body.model, 'claude-sonnet-4');
+    assert.equal(r.body.system, 'You are terse.');
+    assert.equal(r.body.max_tokens, 64);
+    assert.deepEqual(r.body.stop_sequences, ['END']);
+    assert.equal(r.body.top_p, 0.9);
+    assert.deepEqual(r.body.messages.map((m: { role: string }) => m.role), ['user', 'assistant', 'user']);
+  });
+
+  test('tools: tool_use becomes tool_calls; the tool result becomes a tool_result block', async () => {
+    an.reset();
+    const first = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4',
+      max_tokens: 200,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: [weatherToolOpenAI],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    });
+    const msg = first.choices[0].message;
+    assert.equal(first.choices[0].finish_reason, 'tool_calls');
+    const call = msg.tool_calls?.[0];
+    assert.ok(call && call.type === 'function');
+    assert.equal(call.function.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call.function.arguments), TOOL_ARGS);
+    assert.match(call.id, /^toolu_fake/);
+    const sentTools = an.last().body.tools;
+    assert.equal(sentTools[0].name, 'get_weather');
+    assert.deepEqual(sentTools[0].input_schema, weatherToolOpenAI.function.parameters);
+    assert.deepEqual(an.last().body.tool_choice, { type: 'tool', name: 'get_weather' });
+
+    const second = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4',
+      max_tokens: 200,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }, msg, { role: 'tool', tool_call_id: call.id, content: 'rain, 12C' }],
+      tools: [weatherToolOpenAI],
+    });
+    assert.equal(second.choices[0].message.content, 'The tool said: rain, 12C');
+    const sent = an.last().body.messages;
+    assert.equal(sent.length, 3);
+    const use = sent[1].content.find((b: { type: string }) => b.type === 'tool_use');
+    assert.deepEqual(use, { type: 'tool_use', id: call.id, name: 'get_weather', input: TOOL_ARGS });
+    assert.equal(sent[2].role, 'user');
+    assert.equal(sent[2].content[0].type, 'tool_result');
+    assert.equal(sent[2].content[0].tool_use_id, call.id);
+  });
+
+  test('streaming text: Anthropic events become chunks ending in [DONE] with usage', async () => {
+    an.reset();
+    an.enqueue({ text: 'streamed from claude', chunks: 3 });
+    const stream = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4', max_tokens: 100, stream: true, stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'go' }],
+    });
+    const got = await collectOpenAIStream(stream);
+    assert.equal(got.text, 'streamed from claude');
+    assert.equal(got.finish, 'stop');
+    assert.equal(got.usage?.prompt_tokens, 11);
+    assert.equal(got.usage?.completion_tokens, 7);
+    assert.equal(an.last().body.stream, true);
+  });
+
+  test('streaming tool call: input_json_delta reassembles into arguments', async () => {
+    an.reset();
+    const stream = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4', max_tokens: 100, stream: true,
+      messages: [{ role: 'user', content: 'Weather?' }], tools: [weatherToolOpenAI],
+    });
+    const got = await collectOpenAIStream(stream);
+    assert.equal(got.finish, 'tool_calls');
+    assert.equal(got.tools.length, 1);
+    assert.equal(got.tools[0].name, 'get_weather');
+    assert.match(got.tools[0].id ?? '', /^toolu_fake/);
+    assert.deepEqual(JSON.parse(got.tools[0].args), TOOL_ARGS);
+  });
+
+  test('anthropic-beta (forwarded by default, for Claude Code) reaches Anthropic; other client headers do not', async () => {
+    an.reset();
+    const beta = new Anthropic({ baseURL: `${e2e.url}/anthropic`, apiKey: ANTHROPIC_CLIENT_KEY, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS, defaultHeaders: { 'anthropic-beta': 'fine-grained-tool-streaming-2025-05-14', 'x-custom': 'nope' } });
+    await beta.messages.create({ model: 'an/claude-sonnet-4', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(an.last().headers['anthropic-beta'], 'fine-grained-tool-streaming-2025-05-14');
+    assert.equal(an.last().headers['x-custom'], undefined);
+    assert.equal(an.last().headers['x-api-key'], KEYS.AN_KEY);
+  });
+
+  test('an Anthropic 529 (overloaded_error) reaches the Anthropic-dialect client as overloaded_error', async () => {
+    an.reset();
+    an.enqueue({ error: { status: 529, message: 'Overloaded' } });
+    await assert.rejects(
+      anthropic.messages.create({ model: 'an/claude-sonnet-4', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e: unknown) => {
+        assert.ok(e instanceof Anthropic.APIError, `got ${String(e)}`);
+        assert.equal(e.status, 503);
+        const body = e.error as { type: string; error: { type: string; code: string } };
+        assert.equal(body.error.type, 'overloaded_error');
+        assert.equal(body.error.code, 'SY_ERR_OVERLOADED');
+        return true;
+      },
+    );
+  });
+
+  test('an upstream 429 reaches the OpenAI client as a RateLimitError with a stable code', async () => {
+    an.reset();
+    an.enqueue({ error: { status: 429, message: 'slow down', retryAfter: '3' } });
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'an/claude-sonnet-4', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e: unknown) => {
+        assert.ok(e instanceof OpenAI.RateLimitError, `got ${String(e)}`);
+        assert.equal(e.status, 429);
+        assert.equal(e.code, 'SY_ERR_UPSTREAM_RATE_LIMITED');
+        assert.equal(e.type, 'rate_limit_exceeded');
+        assert.ok(e.headers?.get('retry-after'), 'Retry-After is passed on');
+        return true;
+      },
+    );
+  });
+});
+
+describe('Anthropic client → OpenAI upstream', SUITE, () => {
+  test('text: system, max_tokens, usage, stop_reason', async () => {
+    oa.reset();
+    const msg = await anthropic.messages.create({
+      model: 'oa/gpt-4o',
+      max_tokens: 100,
+      system: 'Answer in one word.',
+      messages: [{ role: 'user', content: 'Hello?' }],
+      stop_sequences: ['\n\n'],
+      metadata: { user_id: 'user-42' },
+    });
+    assert.equal(msg.type, 'message');
+    assert.equal(msg.role, 'assistant');
+    assert.equal(msg.content[0].type, 'text');
+    assert.equal((msg.content[0] as Anthropic.TextBlock).text, 'hello from oa');
+    assert.equal(msg.stop_reason, 'end_turn');
+    assert.equal(msg.usage.input_tokens, 11);
+    assert.equal(msg.usage.output_tokens, 7);
+
+    const r = oa.last();
+    assert.equal(r.path, '/v1/chat/completions');
+    assert.equal(r.headers.authorization, `Bearer ${KEYS.OA_KEY}`);
+    assert.equal(r.headers['x-api-key'], undefined, "the client's x-api-key is not forwarded");
+    assert.equal(r.body.model, 'gpt-4o');
+    assert.deepEqual(r.body.messages, [{ role: 'system', content: 'Answer in one word.' }, { role: 'user', content: 'Hello?' }]);
+    assert.equal(r.body.max_completion_tokens, 100);
+    assert.deepEqual(r.body.stop, ['\n\n']);
+    assert.equal(r.body.user, 'user-42', 'metadata.user_id becomes user');
+  });
+
+  test('tools: tool_calls become tool_use; tool_result becomes a tool message', async () => {
+    oa.reset();
+    const first = await anthropic.messages.create({
+      model: 'oa/gpt-4o', max_tokens: 100,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: [weatherToolAnthropic],
+      tool_choice: { type: 'any' },
+    });
+    assert.equal(first.stop_reason, 'tool_use');
+    const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    assert.ok(use, 'a tool_use block');
+    assert.equal(use.name, 'get_weather');
+    assert.deepEqual(use.input, TOOL_ARGS);
+    assert.deepEqual(oa.last().body.tools, [{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: weatherToolAnthropic.input_schema } }]);
+    assert.equal(oa.last().body.tool_choice, 'required');
+
+    const second = await anthropic.messages.create({
+      model: 'oa/gpt-4o', max_tokens: 100, tools: [weatherToolAnthropic],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'fog, 9C' }] },
+      ],
+    });
+    assert.equal((second.content[0] as Anthropic.TextBlock).text, 'The tool said: fog, 9C');
+    const sent = oa.last().body.messages;
+    assert.equal(sent[1].role, 'assistant');
+    assert.equal(sent[1].tool_calls[0].id, use.id);
+    assert.deepEqual(JSON.parse(sent[1].tool_calls[0].function.arguments), TOOL_ARGS);
+    assert.deepEqual(sent[2], { role: 'tool', tool_call_id: use.id, content: 'fog, 9C' });
+  });
+
+  test('streaming text: OpenAI chunks become message_start … message_stop with usage', async () => {
+    oa.reset();
+    oa.enqueue({ text: 'streamed from gpt', chunks: 3 });
+    const stream = anthropic.messages.stream({ model: 'oa/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] });
+    const types: string[] = [];
+    stream.on('streamEvent', (ev) => types.push(ev.type));
+    let text = '';
+    stream.on('text', (t) => { text += t; });
+    const final = await stream.finalMessage();
+    assert.equal(text, 'streamed from gpt');
+    assert.equal((final.content[0] as Anthropic.TextBlock).text, 'streamed from gpt');
+    assert.equal(final.stop_reason, 'end_turn');
+    assert.equal(final.usage.output_tokens, 7);
+    assert.equal(types[0], 'message_start');
+    assert.equal(types[types.length - 1], 'message_stop');
+    assert.ok(types.includes('content_block_delta'));
+    assert.equal(oa.last().body.stream, true);
+  });
+
+  test('streaming tool call: OpenAI tool_call deltas become a tool_use block', async () => {
+    oa.reset();
+    const stream = anthropic.messages.stream({
+      model: 'oa/gpt-4o', max_tokens: 100, tools: [weatherToolAnthropic], messages: [{ role: 'user', content: 'Weather?' }],
+    });
+    const final = await stream.finalMessage();
+    assert.equal(final.stop_reason, 'tool_use');
+    const use = final.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    assert.ok(use);
+    assert.equal(use.name, 'get_weather');
+    assert.deepEqual(use.input, TOOL_ARGS);
+  });
+
+  test('an upstream 400 reaches the Anthropic client as invalid_request_error, never retried', async () => {
+    oa.reset();
+    oa.enqueue({ error: { status: 400, message: "Invalid value for 'temperature'" } });
+    await assert.rejects(
+      anthropic.messages.create({ model: 'oa/gpt-4o', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e: unknown) => {
+        assert.ok(e instanceof Anthropic.BadRequestError, `got ${String(e)}`);
+        assert.equal(e.status, 400);
+        const body = e.error as { type: string; error: { type: string; code: string; message: string } };
+        assert.equal(body.type, 'error');
+        assert.equal(body.error.type, 'invalid_request_error');
+        assert.equal(body.error.code, 'SY_ERR_UPSTREAM_CLIENT_ERROR');
+        return true;
+      },
+    );
+    assert.equal(oa.received.length, 1, 'a client error is not retried');
+  });
+});
+
+describe('both clients → Gemini upstream', SUITE, () => {
+  test('OpenAI client: text with systemInstruction and generationConfig', async () => {
+    gm.reset();
+    const res = await openai.chat.completions.create({
+      model: 'gm/gemini-2.5-flash',
+      messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }],
+      max_tokens: 77, temperature: 0.3, stop: ['STOP!'],
+    });
+    assert.equal(res.choices[0].message.content, 'hello from gm');
+    assert.equal(res.choices[0].finish_reason, 'stop');
+    assert.equal(res.usage?.prompt_tokens, 11);
+    assert.equal(res.usage?.completion_tokens, 7);
+    const r = gm.last();
+    assert.equal(r.path, '/v1beta/models/gemini-2.5-flash:generateContent');
+    assert.equal(r.headers['x-goog-api-key'], KEYS.GM_KEY);
+    assert.ok(!r.path.includes('key='), 'the key is not put in the URL');
+    assert.equal(r.headers.authorization, undefined);
+    assert.deepEqual(r.body.systemInstruction, { parts: [{ text: 'Be kind.' }] });
+    assert.deepEqual(r.body.contents, [{ role: 'user', parts: [{ text: 'Hi' }] }]);
+    assert.deepEqual(r.body.generationConfig, { maxOutputTokens: 77, temperature: 0.3, stopSequences: ['STOP!'] });
+  });
+
+  test('OpenAI client: tools round trip through functionCall / functionResponse', async () => {
+    gm.reset();
+    const first = await openai.chat.completions.create({
+      model: 'gm/gemini-2.5-flash', messages: [{ role: 'user', content: 'Weather?' }], tools: [weatherToolOpenAI],
+    });
+    const call = first.choices[0].message.tool_calls?.[0];
+    assert.ok(call && call.type === 'function');
+    assert.equal(first.choices[0].finish_reason, 'tool_calls');
+    assert.equal(call.function.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call.function.arguments), TOOL_ARGS);
+    assert.equal(gm.last().body.tools[0].functionDeclarations[0].name, 'get_weather');
+
+    const second = await openai.chat.completions.create({
+      model: 'gm/gemini-2.5-flash', tools: [weatherToolOpenAI],
+      messages: [{ role: 'user', content: 'Weather?' }, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'hail' }],
+    });
+    assert.equal(second.choices[0].message.content, 'The tool said: hail');
+    const contents = gm.last().body.contents;
+    assert.deepEqual(contents[1], { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: TOOL_ARGS } }] });
+    assert.deepEqual(contents[2], { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: 'hail' } } }] });
+  });
+
+  test('OpenAI client: streaming (streamGenerateContent?alt=sse, CRLF frames, no terminator)', async () => {
+    gm.reset();
+    gm.enqueue({ text: 'gemini says hi', chunks: 3 });
+    const stream = await openai.chat.completions.create({
+      model: 'gm/gemini-2.5-flash', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }],
+    });
+    const got = await collectOpenAIStream(stream);
+    assert.equal(got.text, 'gemini says hi');
+    assert.equal(got.finish, 'stop');
+    assert.equal(got.usage?.completion_tokens, 7);
+    assert.equal(gm.last().path, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+  });
+
+  test('Anthropic client: text', async () => {
+    gm.reset();
+    const msg = await anthropic.messages.create({
+      model: 'gm/gemini-2.5-flash', max_tokens: 30, system: 'sys', messages: [{ role: 'user', content: 'Hi' }],
+    });
+    assert.equal((msg.content[0] as Anthropic.TextBlock).text, 'hello from gm');
+    assert.equal(msg.stop_reason, 'end_turn');
+    assert.equal(msg.usage.input_tokens, 11);
+    assert.equal(msg.usage.output_tokens, 7);
+    assert.equal(gm.last().headers['x-goog-api-key'], KEYS.GM_KEY);
+    assert.equal(gm.last().headers['x-api-key'], undefined);
+    assert.deepEqual(gm.last().body.systemInstruction, { parts: [{ text: 'sys' }] });
+    assert.equal(gm.last().body.generationConfig.maxOutputTokens, 30);
+  });
+
+  test('Anthropic client: tools round trip', async () => {
+    gm.reset();
+    const first = await anthropic.messages.create({
+      model: 'gm/gemini-2.5-flash', max_tokens: 100, tools: [weatherToolAnthropic], messages: [{ role: 'user', content: 'Weather?' }],
+    });
+    assert.equal(first.stop_reason, 'tool_use');
+    const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    assert.ok(use);
+    assert.deepEqual(use.input, TOOL_ARGS);
+    const second = await anthropic.messages.create({
+      model: 'gm/gemini-2.5-flash', max_tokens: 100, tools: [weatherToolAnthropic],
+      messages: [
+        { role: 'user', content: 'Weather?' },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: [{ type: 'text', text: 'windy' }] }] },
+      ],
+    });
+    assert.equal((second.content[0] as Anthropic.TextBlock).text, 'The tool said: windy');
+    assert.deepEqual(gm.last().body.contents[2].parts[0], { functionResponse: { name: 'get_weather', response: { output: 'windy' } } });
+  });
+
+  test('Anthropic client: streaming text and a streamed tool call', async () => {
+    gm.reset();
+    gm.enqueue({ text: 'streaming gemini', chunks: 2 });
+    const s1 = anthropic.messages.stream({ model: 'gm/gemini-2.5-flash', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+    const m1 = await s1.finalMessage();
+    assert.equal((m1.content[0] as Anthropic.TextBlock).text, 'streaming gemini');
+    assert.equal(m1.stop_reason, 'end_turn');
+    assert.equal(m1.usage.output_tokens, 7);
+
+    const s2 = anthropic.messages.stream({ model: 'gm/gemini-2.5-flash', max_tokens: 50, tools: [weatherToolAnthropic], messages: [{ role: 'user', content: 'Weather?' }] });
+    const m2 = await s2.finalMessage();
+    assert.equal(m2.stop_reason, 'tool_use');
+    const use = m2.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    assert.ok(use);
+    assert.deepEqual(use.input, TOOL_ARGS);
+  });
+
+  test('a Gemini 429 (RESOURCE_EXHAUSTED) reaches the Anthropic client as rate_limit_error', async () => {
+    gm.reset();
+    gm.enqueue({ error: { status: 429, message: 'Resource has been exhausted (e.g. check quota).' } });
+    await assert.rejects(
+      anthropic.messages.create({ model: 'gm/gemini-2.5-flash', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e: unknown) => {
+        assert.ok(e instanceof Anthropic.RateLimitError, `got ${String(e)}`);
+        const body = e.error as { type: string; error: { type: string; code: string } };
+        assert.equal(body.type, 'error');
+        assert.equal(body.error.type, 'rate_limit_error');
+        assert.equal(body.error.code, 'SY_ERR_UPSTREAM_RATE_LIMITED');
+        return true;
+      },
+    );
+  });
+
+  test('an upstream 500 reaches the OpenAI client as a 502 with a stable code', async () => {
+    gm.reset();
+    gm.setDefault({ error: { status: 500, message: 'Internal error encountered.' } });
+    try {
+      await assert.rejects(
+        openai.chat.completions.create({ model: 'gm/gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }),
+        (e: unknown) => {
+          assert.ok(e instanceof OpenAI.APIError, `got ${String(e)}`);
+          assert.equal(e.status, 502);
+          assert.equal(e.code, 'SY_ERR_UPSTREAM_ERROR');
+          return true;
+        },
+      );
+    } finally {
+      gm.setDefault(null);
+    }
+  });
+});
+
+const TWO_CALLS = [
+  { name: 'get_weather', args: { city: 'Paris' } },
+  { name: 'get_time', args: { tz: 'Asia/Tokyo' } },
+];
+const timeToolOpenAI: OpenAI.Chat.Completions.ChatCompletionTool = {
+  type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { tz: { type: 'string' } } } },
+};
+const timeToolAnthropic: Anthropic.Tool = { name: 'get_time', input_schema: { type: 'object', properties: { tz: { type: 'string' } } } };
+/** A 1×1 transparent PNG. */
+const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+describe('parallel tool calls, images, JSON mode', SUITE, () => {
+  test('OpenAI client ← Anthropic upstream: two tool_use blocks become two tool_calls (JSON and stream)', async () => {
+    an.reset();
+    an.enqueue({ toolCalls: TWO_CALLS }, { toolCalls: TWO_CALLS, chunks: 2 });
+    const res = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4', max_tokens: 100, tools: [weatherToolOpenAI, timeToolOpenAI], messages: [{ role: 'user', content: 'both' }],
+    });
+    const calls = res.choices[0].message.tool_calls ?? [];
+    assert.deepEqual(calls.map((c) => c.type === 'function' && [c.function.name, JSON.parse(c.function.arguments)]), TWO_CALLS.map((c) => [c.name, c.args]));
+    assert.notEqual(calls[0].id, calls[1].id);
+
+    const stream = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4', max_tokens: 100, stream: true, tools: [weatherToolOpenAI, timeToolOpenAI], messages: [{ role: 'user', content: 'both' }],
+    });
+    const got = await collectOpenAIStream(stream);
+    assert.equal(got.finish, 'tool_calls');
+    assert.deepEqual(got.tools.map((t) => [t.name, JSON.parse(t.args)]), TWO_CALLS.map((c) => [c.name, c.args]));
+    assert.notEqual(got.tools[0].id, got.tools[1].id);
+  });
+
+  test('Anthropic client ← OpenAI upstream: two streamed tool_calls become two tool_use blocks', async () => {
+    oa.reset();
+    oa.enqueue({ toolCalls: TWO_CALLS, chunks: 3 });
+    const final = await anthropic.messages.stream({
+      model: 'oa/gpt-4o', max_tokens: 100, tools: [weatherToolAnthropic, timeToolAnthropic], messages: [{ role: 'user', content: 'both' }],
+    }).finalMessage();
+    assert.equal(final.stop_reason, 'tool_use');
+    const uses = final.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    assert.deepEqual(uses.map((u) => [u.name, u.input]), TWO_CALLS.map((c) => [c.name, c.args]));
+  });
+
+  test('Anthropic client ← Gemini upstream: two function calls, then both results matched by name', async () => {
+    gm.reset();
+    gm.enqueue({ toolCalls: TWO_CALLS });
+    const first = await anthropic.messages.create({
+      model: 'gm/gemini-2.5-flash', max_tokens: 100, tools: [weatherToolAnthropic, timeToolAnthropic], messages: [{ role: 'user', content: 'both' }],
+    });
+    const uses = first.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    assert.equal(uses.length, 2);
+    assert.notEqual(uses[0].id, uses[1].id, 'Gemini gives no call ids: the gateway makes distinct ones');
+    await anthropic.messages.create({
+      model: 'gm/gemini-2.5-flash', max_tokens: 100, tools: [weatherToolAnthropic, timeToolAnthropic],
+      messages: [
+        { role: 'user', content: 'both' },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: uses[1].id, content: '09:00' }, { type: 'tool_result', tool_use_id: uses[0].id, content: 'sunny' }] },
+      ],
+    });
+    const turn = gm.last().body.contents[2];
+    assert.equal(turn.role, 'user');
+    assert.deepEqual(turn.parts, [
+      { functionResponse: { name: 'get_time', response: { output: '09:00' } } },
+      { functionResponse: { name: 'get_weather', response: { output: 'sunny' } } },
+    ]);
+  });
+
+  test('OpenAI client ← Gemini upstream: two streamed function calls', async () => {
+    gm.reset();
+    gm.enqueue({ toolCalls: TWO_CALLS });
+    const stream = await openai.chat.completions.create({
+      model: 'gm/gemini-2.5-flash', stream: true, tools: [weatherToolOpenAI, timeToolOpenAI], messages: [{ role: 'user', content: 'both' }],
+    });
+    const got = await collectOpenAIStream(stream);
+    assert.equal(got.finish, 'tool_calls');
+    assert.deepEqual(got.tools.map((t) => [t.name, JSON.parse(t.args)]), TWO_CALLS.map((c) => [c.name, c.args]));
+  });
+
+  test('an image as a data URL reaches each upstream in its own form', async () => {
+    an.reset();
+    gm.reset();
+    oa.reset();
+    const content: OpenAI.Chat.Completions.ChatCompletionContentPart[] = [
+      { type: 'text', text: 'What is this?' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_B64}` } },
+    ];
+    await openai.chat.completions.create({ model: 'an/claude-sonnet-4', max_tokens: 10, messages: [{ role: 'user', content }] });
+    assert.deepEqual(an.last().body.messages[0].content, [
+      { type: 'text', text: 'What is this?' },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_B64 } },
+    ]);
+    await openai.chat.completions.create({ model: 'gm/gemini-2.5-flash', messages: [{ role: 'user', content }] });
+    assert.deepEqual(gm.last().body.contents[0].parts, [{ text: 'What is this?' }, { inlineData: { mimeType: 'image/png', data: PNG_B64 } }]);
+    await anthropic.messages.create({
+      model: 'oa/gpt-4o', max_tokens: 10,
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_B64 } }, { type: 'text', text: 'and this?' }] }],
+    });
+    assert.deepEqual(oa.last().body.messages[0].content, [
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_B64}` } },
+      { type: 'text', text: 'and this?' },
+    ]);
+  });
+
+  test('JSON mode: response_format reaches OpenAI as is and Gemini as responseMimeType', async () => {
+    oa.reset();
+    gm.reset();
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] };
+    await openai.chat.completions.create({
+      model: 'gpt-4o', messages: [{ role: 'user', content: 'json' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'result', schema, strict: true } },
+    });
+    assert.deepEqual(oa.last().body.response_format, { type: 'json_schema', json_schema: { name: 'result', schema, strict: true } });
+    await openai.chat.completions.create({ model: 'gm/gemini-2.5-flash', messages: [{ role: 'user', content: 'json' }], response_format: { type: 'json_object' } });
+    assert.equal(gm.last().body.generationConfig.responseMimeType, 'application/json');
+  });
+});
+
+describe('embeddings and models through the OpenAI SDK', SUITE, () => {
+  test('embeddings with the SDK default (base64) decode to the upstream floats', async () => {
+    oa.reset();
+    const res = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['alpha', 'beta'] });
+    assert.equal(res.object, 'list');
+    assert.equal(res.data.length, 2);
+    assert.deepEqual(res.data[0].embedding, [0.5, -0.25, 0.125]);
+    assert.deepEqual(res.data[1].embedding, [0.5, -0.25, 1.125]);
+    assert.equal(res.usage.prompt_tokens, 6);
+    const r = oa.last();
+    assert.equal(r.path, '/v1/embeddings');
+    assert.equal(r.headers.authorization, `Bearer ${KEYS.OA_KEY}`);
+    assert.deepEqual(r.body.input, ['alpha', 'beta']);
+    assert.equal(r.body.encoding_format, 'float', 'the gateway asks upstream for floats');
+  });
+
+  test('embeddings with encoding_format float, served by Gemini batchEmbedContents', async () => {
+    gm.reset();
+    const res = await openai.embeddings.create({ model: 'gm/text-embedding-004', input: 'gamma', encoding_format: 'float' });
+    assert.deepEqual(res.data[0].embedding, [0.5, -0.25, 0.125]);
+    const r = gm.last();
+    assert.equal(r.path, '/v1beta/models/text-embedding-004:batchEmbedContents');
+    assert.deepEqual(r.body.requests, [{ model: 'models/text-embedding-004', content: { parts: [{ text: 'gamma' }] } }]);
+  });
+
+  test('GET /v1/models lists configured models and aliases in OpenAI list shape', async () => {
+    const ids: string[] = [];
+    for await (const m of openai.models.list()) {
+      assert.equal(m.object, 'model');
+      ids.push(m.id);
+    }
+    for (const id of ['gpt-4o', 'oa/gpt-4o', 'an/claude-sonnet-4', 'claude-sonnet-4', 'gm/gemini-2.5-flash', 'fast']) {
+      assert.ok(ids.includes(id), `${id} listed (got ${ids.join(', ')})`);
+    }
+    const also = await openai.models.list({ query: {} });
+    assert.ok(also.data.length > 0);
+  });
+
+  test('the same endpoints answer under /openai/v1', async () => {
+    const alt = new OpenAI({ baseURL: `${e2e.url}/openai/v1`, apiKey: OPENAI_CLIENT_KEY, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    const res = await alt.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(res.choices[0].message.content, 'hello from oa');
+    const models = await alt.models.list();
+    assert.ok(models.data.some((m) => m.id === 'gpt-4o'));
+  });
+});
+
+test('client credentials never went upstream in any of the above', () => {
+  assertNeverUpstream([oa, an, gm], OPENAI_CLIENT_KEY, 'the OpenAI client key');
+  assertNeverUpstream([oa, an, gm], ANTHROPIC_CLIENT_KEY, 'the Anthropic client key');
+});

@@ -1,0 +1,291 @@
+/**
+ * Streaming specifics: chunks pass through as they come (the first reaches the client
+ * long before the upstream finishes); a client that hangs up makes the gateway close
+ * its upstream connection promptly; a stream the upstream cuts after the commit point
+ * ends with an in-band error and never with a clean terminator.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { startWireFake, type Received, type WireFake } from '../fakes/wire.js';
+import { readSse, REQUEST_TIMEOUT_MS, sleep, startE2E, timedFetch, type E2EGateway, type SseEvent, HOOK, SUITE } from './helpers.js';
+
+let oa: WireFake, an: WireFake, gm: WireFake;
+let e2e: E2EGateway;
+/** Same fakes, with short idle (between chunks) and attempt (to first byte) timeouts. */
+let idle: E2EGateway;
+
+before(async () => {
+  [oa, an, gm] = await Promise.all([
+    startWireFake({ format: 'openai', name: 'oa' }),
+    startWireFake({ format: 'anthropic', name: 'an' }),
+    startWireFake({ format: 'gemini', name: 'gm' }),
+  ]);
+  const providers = {
+    oa: { type: 'openai', base_url: `${oa.url}/v1`, keys: [{ name: 'k', value: 'sk-up-oa' }] },
+    an: { type: 'anthropic', base_url: an.url, weight: 0, keys: [{ name: 'k', value: 'sk-up-an' }] },
+    gm: { type: 'gemini', base_url: gm.url, weight: 0, keys: [{ name: 'k', value: 'sk-up-gm' }] },
+  };
+  e2e = await startE2E({
+    server: { allow_unauthenticated: true },
+    dispatch: { retries_per_target: 0, max_attempts: 1 },
+    providers,
+  });
+  idle = await startE2E({
+    server: { allow_unauthenticated: true },
+    dispatch: { retries_per_target: 0, max_attempts: 1, timeouts: { idle_ms: 300, attempt_ms: 400 } },
+    providers,
+  });
+}, HOOK);
+
+after(async () => {
+  await e2e?.close();
+  await idle?.close();
+  await Promise.all([oa?.close(), an?.close(), gm?.close()]);
+}, HOOK);
+
+function openaiStream(base: string, model: string, signal?: AbortSignal): Promise<Response> {
+  return timedFetch(`${base}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, signal,
+    body: JSON.stringify({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream' }] }),
+  });
+}
+
+function anthropicStream(base: string, model: string, signal?: AbortSignal): Promise<Response> {
+  return timedFetch(`${base}/anthropic/v1/messages`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, signal,
+    body: JSON.stringify({ model, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'stream' }] }),
+  });
+}
+
+const isOpenAIContent = (e: SseEvent): boolean => e.data !== '[DONE]' && Boolean(JSON.parse(e.data).choices?.[0]?.delta?.content);
+const isAnthropicContent = (e: SseEvent): boolean => e.event === 'content_block_delta';
+
+describe('chunks are not buffered', SUITE, () => {
+  for (const [label, fake, open, isContent] of [
+    ['OpenAI client ← OpenAI upstream', () => oa, (m: string) => openaiStream(e2e.url, `oa/${m}`), isOpenAIContent],
+    ['Anthropic client ← Gemini upstream', () => gm, (m: string) => anthropicStream(e2e.url, `gm/${m}`), isAnthropicContent],
+    ['OpenAI client ← Anthropic upstream', () => an, (m: string) => openaiStream(e2e.url, `an/${m}`), isOpenAIContent],
+  ] as const) {
+    test(`${label}: the first chunk arrives well before the upstream's last (8 chunks, 100 ms apart)`, async () => {
+      const f = fake();
+      f.reset();
+      f.enqueue({ text: 'abcdefghijklmnop', chunks: 8, chunkDelayMs: 100 });
+      const res = await open('slow-model');
+      assert.equal(res.status, 200);
+      let firstContent = 0;
+      const { events } = await readSse(res, (e) => {
+        if (!firstContent && isContent(e)) firstContent = e.at;
+      });
+      const rec = f.last();
+      assert.equal(rec.chunkTimes.length, 8);
+      const upstreamFirst = rec.chunkTimes[0];
+      const upstreamLast = rec.chunkTimes[7];
+      assert.ok(firstContent > 0, 'a content chunk arrived');
+      assert.ok(firstContent < upstreamLast - 400, `first chunk at ${Math.round(firstContent - rec.at)} ms, upstream's last at ${Math.round(upstreamLast - rec.at)} ms`);
+      assert.ok(firstContent - upstreamFirst < 300, `first chunk passed through in ${Math.round(firstContent - upstreamFirst)} ms`);
+      // Each content chunk is forwarded on its own, not coalesced at the end.
+      const contentTimes = events.filter(isContent).map((e) => e.at);
+      assert.ok(contentTimes.length >= 8, `8 content events, got ${contentTimes.length}`);
+      assert.ok(contentTimes[contentTimes.length - 1] - contentTimes[0] > 500, 'content events are spread over the upstream\'s duration');
+    });
+  }
+});
+
+/** Opens a stream, waits for the first content event, aborts, and returns how long the upstream took to see its connection close. */
+async function disconnectAfterFirstChunk(f: WireFake, open: (signal: AbortSignal) => Promise<Response>, isContent: (e: SseEvent) => boolean): Promise<{ ms: number; rec: Received; decisionId: string }> {
+  f.reset();
+  f.enqueue({ chunks: 50, chunkDelayMs: 100, text: 'x'.repeat(100) });
+  const ac = new AbortController();
+  const res = await open(ac.signal);
+  assert.equal(res.status, 200);
+  const decisionId = res.headers.get('x-switchyard-decision-id') ?? '';
+  await readSse(res, (e) => isContent(e)).catch(() => undefined);
+  const rec = f.last();
+  assert.equal(rec.closedEarlyAt, null, 'upstream still streaming');
+  const abortedAt = performance.now();
+  ac.abort();
+  const closedAt = await Promise.race([f.closedEarly(rec), sleep(3_000).then(() => Infinity)]);
+  return { ms: closedAt - abortedAt, rec, decisionId };
+}
+
+describe('a client that disconnects mid-stream', SUITE, () => {
+  test('OpenAI client → OpenAI upstream: the upstream connection closes within 1 s', async () => {
+    const { ms, rec } = await disconnectAfterFirstChunk(oa, (s) => openaiStream(e2e.url, 'oa/gpt-4o', s), isOpenAIContent);
+    assert.ok(ms < 1_000, `upstream saw the close after ${ms} ms`);
+    assert.ok(rec.chunkTimes.length < 50, 'the upstream did not finish its answer');
+  });
+
+  test('Anthropic client → OpenAI upstream: the upstream connection closes within 1 s', async () => {
+    const { ms } = await disconnectAfterFirstChunk(oa, (s) => anthropicStream(e2e.url, 'oa/gpt-4o', s), isAnthropicContent);
+    assert.ok(ms < 1_000, `upstream saw the close after ${ms} ms`);
+  });
+
+  test('OpenAI client → Gemini upstream: the upstream connection closes within 1 s', async () => {
+    const { ms } = await disconnectAfterFirstChunk(gm, (s) => openaiStream(e2e.url, 'gm/gemini-2.5-flash', s), isOpenAIContent);
+    assert.ok(ms < 1_000, `upstream saw the close after ${ms} ms`);
+  });
+
+  test('Anthropic SDK stream.abort() → Anthropic upstream closes within 1 s; the audit event says client_aborted', async () => {
+    an.reset();
+    an.enqueue({ chunks: 50, chunkDelayMs: 100, text: 'y'.repeat(100) });
+    const client = new Anthropic({ baseURL: `${e2e.url}/anthropic`, apiKey: null, authToken: null, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS, defaultHeaders: { authorization: null } });
+    const stream = client.messages.stream({ model: 'an/claude-sonnet-4', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] });
+    const firstText = new Promise<void>((resolve) => stream.once('text', () => resolve()));
+    stream.on('error', () => undefined);
+    stream.on('abort', () => undefined);
+    stream.done().catch(() => undefined);
+    stream.finalMessage().catch(() => undefined);
+    await firstText;
+    const rec = an.last();
+    const abortedAt = performance.now();
+    stream.abort();
+    const closedAt = await Promise.race([an.closedEarly(rec), sleep(3_000).then(() => Infinity)]);
+    assert.ok(closedAt - abortedAt < 1_000, `upstream saw the close after ${closedAt - abortedAt} ms`);
+
+    await sleep(50);
+    await e2e.gw.runtime.audit.flush();
+    const page = await e2e.gw.runtime.audit.query({ provider: 'an', limit: 10 });
+    const ev = page.events[0];
+    assert.ok(ev, 'an audit event for the aborted stream');
+    assert.equal(ev.outcome.client_aborted, true);
+  });
+
+  test('a non-streaming request abandoned by its client closes the upstream connection within 1 s', async () => {
+    an.reset();
+    an.enqueue({ delayMs: 5_000 });
+    const ac = new AbortController();
+    const pending = timedFetch(`${e2e.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, signal: ac.signal,
+      body: JSON.stringify({ model: 'an/claude-sonnet-4', max_tokens: 5, messages: [{ role: 'user', content: 'slow' }] }),
+    }).catch(() => undefined);
+    for (let i = 0; i < 100 && an.received.length === 0; i++) await sleep(10);
+    const rec = an.last();
+    const abortedAt = performance.now();
+    ac.abort();
+    await pending;
+    const closedAt = await Promise.race([an.closedEarly(rec), sleep(3_000).then(() => Infinity)]);
+    assert.ok(closedAt - abortedAt < 1_000, `upstream saw the close after ${closedAt - abortedAt} ms`);
+  });
+
+  test('the gateway keeps serving after the disconnects', async () => {
+    const res = await openaiStream(e2e.url, 'oa/gpt-4o');
+    const { events } = await readSse(res);
+    assert.equal(events[events.length - 1].data, '[DONE]');
+  });
+});
+
+describe('an upstream that fails mid-way: cut after the first chunk, stalled, or slow to answer', SUITE, () => {
+  test('OpenAI client ← OpenAI upstream: an in-band error object, no [DONE]', async () => {
+    oa.reset();
+    oa.enqueue({ chunks: 4, cutAfter: 1, text: 'partial answer' });
+    const res = await openaiStream(e2e.url, 'oa/gpt-4o');
+    assert.equal(res.status, 200, 'the stream had started: the status is already sent');
+    const { events } = await readSse(res);
+    assert.ok(events.some(isOpenAIContent), 'the first chunk got through');
+    assert.ok(!events.some((e) => e.data === '[DONE]'), 'no [DONE] after a cut');
+    const last = JSON.parse(events[events.length - 1].data);
+    assert.ok(last.error, `last frame is an error object: ${events[events.length - 1].data}`);
+    assert.equal(last.error.code, 'SY_ERR_STREAM_INTERRUPTED');
+    assert.equal(typeof last.error.message, 'string');
+    assert.equal(typeof last.error.type, 'string');
+    assert.equal(oa.received.length, 1, 'no retry after the commit point');
+  });
+
+  test('Anthropic client ← OpenAI upstream: event: error, no message_stop', async () => {
+    oa.reset();
+    oa.enqueue({ chunks: 4, cutAfter: 1, text: 'partial answer' });
+    const res = await anthropicStream(e2e.url, 'oa/gpt-4o');
+    assert.equal(res.status, 200);
+    const { events } = await readSse(res);
+    const names = events.map((e) => e.event);
+    assert.equal(names[0], 'message_start');
+    assert.ok(names.includes('content_block_delta'));
+    assert.ok(!names.includes('message_stop'), `no message_stop: ${names.join(',')}`);
+    assert.equal(names[names.length - 1], 'error');
+    const err = JSON.parse(events[events.length - 1].data);
+    assert.equal(err.type, 'error');
+    assert.equal(err.error.code, 'SY_ERR_STREAM_INTERRUPTED');
+    assert.equal(typeof err.error.type, 'string');
+  });
+
+  test('Anthropic client ← Anthropic upstream, and OpenAI client ← Gemini upstream (Gemini has no terminator)', async () => {
+    an.reset();
+    an.enqueue({ chunks: 4, cutAfter: 1 });
+    const a = await readSse(await anthropicStream(e2e.url, 'an/claude-sonnet-4'));
+    assert.equal(a.events[a.events.length - 1].event, 'error');
+    assert.ok(!a.events.some((e) => e.event === 'message_stop'));
+
+    gm.reset();
+    gm.enqueue({ chunks: 4, cutAfter: 1 });
+    const g = await readSse(await openaiStream(e2e.url, 'gm/gemini-2.5-flash'));
+    assert.ok(g.events.some(isOpenAIContent));
+    assert.ok(!g.events.some((e) => e.data === '[DONE]'));
+    assert.equal(JSON.parse(g.events[g.events.length - 1].data).error.code, 'SY_ERR_STREAM_INTERRUPTED');
+  });
+
+  test('the SDKs raise an error instead of returning a truncated answer as complete', async () => {
+    oa.reset();
+    oa.enqueue({ chunks: 4, cutAfter: 1 });
+    const openai = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS, defaultHeaders: { authorization: null } });
+    const stream = await openai.chat.completions.create({ model: 'oa/gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    await assert.rejects((async () => {
+      for await (const _c of stream) { /* drain */ }
+    })(), (e: unknown) => {
+      assert.ok(e instanceof OpenAI.APIError, `got ${String(e)}`);
+      return true;
+    });
+
+    an.reset();
+    an.enqueue({ chunks: 4, cutAfter: 1 });
+    const anthropic = new Anthropic({ baseURL: `${e2e.url}/anthropic`, apiKey: null, authToken: null, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS, defaultHeaders: { authorization: null } });
+    await assert.rejects(anthropic.messages.stream({ model: 'an/claude-sonnet-4', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).finalMessage());
+  });
+
+  test('a cut before any content is a plain HTTP error in the dialect (nothing was committed)', async () => {
+    oa.reset();
+    oa.enqueue({ chunks: 4, cutAfter: 0 });
+    const res = await openaiStream(e2e.url, 'oa/gpt-4o');
+    assert.ok(res.status >= 500, `status ${res.status}`);
+    const body = await res.json() as { error: { code: string } };
+    assert.match(body.error.code, /^SY_ERR_/);
+  });
+
+  test('an upstream that stalls mid-stream (idle timeout) ends with an in-band error, not a hang', async () => {
+    oa.reset();
+    oa.enqueue({ chunks: 2, hold: true });
+    const started = performance.now();
+    const res = await openaiStream(idle.url, 'oa/gpt-4o');
+    assert.equal(res.status, 200);
+    const { events } = await readSse(res);
+    assert.ok(performance.now() - started < 3_000, 'the idle timeout ended the stream');
+    assert.ok(!events.some((e) => e.data === '[DONE]'));
+    assert.equal(JSON.parse(events[events.length - 1].data).error.code, 'SY_ERR_STREAM_INTERRUPTED');
+  });
+
+  test('an upstream that sends nothing before attempt_ms is a timeout error in the dialect, and its connection is closed', async () => {
+    oa.reset();
+    oa.enqueue({ delayMs: 3_000 }, { delayMs: 3_000 });
+    const started = performance.now();
+    const o = await timedFetch(`${idle.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'oa/gpt-4o', messages: [{ role: 'user', content: 'slow' }] }),
+    });
+    assert.ok(performance.now() - started < 2_000, 'answered before the upstream would have');
+    assert.equal(o.status, 504);
+    const ob = await o.json() as { error: { code: string; type: string } };
+    assert.equal(ob.error.code, 'SY_ERR_UPSTREAM_TIMEOUT');
+    const closedAt = await Promise.race([oa.closedEarly(oa.received[0]), sleep(2_000).then(() => Infinity)]);
+    assert.ok(Number.isFinite(closedAt), 'the timed-out upstream request was cancelled');
+
+    const a = await timedFetch(`${idle.url}/anthropic/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'oa/gpt-4o', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'slow' }] }),
+    });
+    assert.equal(a.status, 504);
+    const ab = await a.json() as { type: string; error: { code: string; type: string } };
+    assert.equal(ab.type, 'error');
+    assert.equal(ab.error.code, 'SY_ERR_UPSTREAM_TIMEOUT');
+  });
+});
