@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ERRORS, SwitchyardError, renderError, type ErrorCode } from '../../src/errors.js';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+test('every error code is documented in the README with its status', () => {
+  for (const [code, spec] of Object.entries(ERRORS)) {
+    const row = readme.split('\n').find((l) => l.startsWith(`| \`${code}\` |`));
+    assert.ok(row, `${code} is missing from the README's error table`);
+    assert.match(row, new RegExp(`\\| ${spec.status} \\|`), `${code}: the README gives another status than ${spec.status}`);
+  }
+});
+
+test('the README documents no code that does not exist', () => {
+  const documented = [...readme.matchAll(/^\| `(SY_ERR_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+  for (const code of documented) assert.ok(code in ERRORS, `README documents unknown code ${code}`);
+});
+
+test('every code renders in both dialects with its stable code', () => {
+  for (const code of Object.keys(ERRORS) as ErrorCode[]) {
+    const e = new SwitchyardError(code, 'm');
+    const o = renderError('openai', e) as { error: { code: string; type: string; message: string } };
+    assert.equal(o.error.code, code);
+    assert.equal(o.error.type, ERRORS[code].openaiType);
+    const a = renderError('anthropic', e) as { type: string; error: { code: string; type: string } };
+    assert.equal(a.type, 'error');
+    assert.equal(a.error.code, code);
+    assert.equal(a.error.type, ERRORS[code].anthropicType);
+  }
+});

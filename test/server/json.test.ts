@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { jsonDepth, parseJsonBody } from '../../src/server/json.js';
+import { SwitchyardError } from '../../src/errors.js';
+
+const code = (f: () => unknown) => {
+  try { f(); } catch (e) { return (e as SwitchyardError).code; }
+  return null;
+};
+
+test('depth counts nesting outside strings only', () => {
+  assert.equal(jsonDepth('{"a":[1,{"b":"[[[{{{"}]}'), 3);
+  assert.equal(jsonDepth('"\\"[["'), 0);
+  assert.equal(jsonDepth('[]'), 1);
+});
+
+test('bodies are refused with stable codes', () => {
+  assert.equal(code(() => parseJsonBody('', 8)), 'SY_ERR_INVALID_JSON');
+  assert.equal(code(() => parseJsonBody('{"a":', 8)), 'SY_ERR_INVALID_JSON');
+  assert.equal(code(() => parseJsonBody('[1]', 8)), 'SY_ERR_BAD_REQUEST');
+  assert.equal(code(() => parseJsonBody('"x"', 8)), 'SY_ERR_BAD_REQUEST');
+  assert.equal(code(() => parseJsonBody('{"a":[[[[[[[[[1]]]]]]]]]}', 8)), 'SY_ERR_JSON_TOO_DEEP');
+  assert.equal(code(() => parseJsonBody('{"a":{"__proto__":{"x":1}}}', 8)), 'SY_ERR_FORBIDDEN_KEY');
+  assert.equal(code(() => parseJsonBody('{"\\u005f_proto__":{"x":1}}', 8)), 'SY_ERR_FORBIDDEN_KEY');
+  assert.equal(code(() => parseJsonBody('{"constructor":{"prototype":{"x":1}}}', 8)), 'SY_ERR_FORBIDDEN_KEY');
+});
+
+test('near misses pass', () => {
+  assert.deepEqual(parseJsonBody('{"constructor":"a string","text":"__proto__ in prose \\u00e9"}', 8), { constructor: 'a string', text: '__proto__ in prose é' });
+  assert.deepEqual(parseJsonBody('{"a":[[1]]}', 3), { a: [[1]] });
+});
