@@ -1,0 +1,82 @@
+/**
+ * `switchyard serve` under load, then SIGTERM: every request the gateway answered has
+ * its audit event in the store after the process exits.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => res(port));
+    });
+  });
+}
+
+describe('switchyard serve shutdown', { timeout: 60_000 }, () => {
+  it('flushes the audit event of every answered request on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-serve-shutdown-'));
+    try {
+      const port = await freePort();
+      const db = join(dir, 'audit.db');
+      const config = join(dir, 'switchyard.yaml');
+      writeFileSync(config, `
+server: {port: ${port}, allow_unauthenticated: true, shutdown_grace_ms: 5000}
+logging: {level: warn}
+providers:
+  mock: {type: mock, models: ["*"], options: {latency_ms: 2}}
+audit: {sinks: [{type: sqlite, path: ${db}, batch_size: 50, flush_interval_ms: 1000}]}
+`);
+      const main = resolve(import.meta.dirname, '../../src/cli/main.ts');
+      const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; ; i++) {
+        try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* starting */ }
+        assert.ok(i < 200, 'gateway did not start');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const answered: string[] = [];
+      let stop = false;
+      const worker = async () => {
+        while (!stop) {
+          try {
+            const res = await fetch(`${url}/v1/chat/completions`, {
+              method: 'POST', headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ model: 'mock-model', messages: [{ role: 'user', content: 'hi' }] }),
+            });
+            await res.text();
+            if (res.status === 200) answered.push(res.headers.get('x-switchyard-decision-id')!);
+          } catch {
+            return; // refused or reset once the server stopped accepting: not answered
+          }
+        }
+      };
+      const workers = Array.from({ length: 16 }, worker);
+      while (answered.length < 300) await new Promise((r) => setTimeout(r, 5));
+      child.kill('SIGTERM');
+      const exited = once(child, 'exit');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const [code, signal] = await exited;
+      clearTimeout(timer);
+      assert.notEqual(signal, 'SIGKILL', 'the gateway did not exit within 20 s of SIGTERM');
+      stop = true;
+      await Promise.all(workers);
+      assert.equal(code, 0);
+      const sqlite = new Database(db, { readonly: true });
+      const stored = new Set((sqlite.prepare('SELECT decision_id FROM audit_events').all() as { decision_id: string }[]).map((r) => r.decision_id));
+      sqlite.close();
+      const missing = answered.filter((id) => !stored.has(id));
+      assert.equal(missing.length, 0, `${missing.length} of ${answered.length} answered requests have no audit event`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
