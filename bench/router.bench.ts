@@ -23,22 +23,12 @@ import { loadConfig } from '../src/config/index.js';
 import type { LoadedConfig } from '../src/config/types.js';
 import type { RoutingContext } from '../src/decision.js';
 import { compileRuleBundle, createRouter, type Router, type RuleBundle } from '../src/rules/index.js';
+import { seededRandom as prng } from '../src/balance/seeded.js';
 
 const TEAMS = 10;
 const VKS = 30;
 const MODELS = 50;
 
-/** Deterministic PRNG (mulberry32) so every run benchmarks the same rules and requests. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function configYaml(): string {
   const teams = Array.from({ length: TEAMS }, (_, i) => `    - {id: team-${i}, customer: cust-${i % 3}, tier: ${i % 2 ? 'premium' : 'standard'}}`).join('\n');

@@ -26,17 +26,9 @@ export function fixtureRouter(config = fixtureConfig(), paths?: string[]): Route
   return createRouter(bundle);
 }
 
-/** A small, fast, seeded PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/balance/seeded.js';
+
+export { seededRandom };
 
 const PRINCIPALS = [
   { virtual_key: 'vk-app', team: 'ml-research', customer: 'acme', tier: 'premium' },

@@ -2,18 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createChooser, normalize, pickWeighted, type ProviderOption } from '../../src/balance/index.js';
+import { seededRandom as prng } from '../../src/balance/seeded.js';
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('pickWeighted', () => {
   it('maps the draw onto cumulative weights and rescales it within the bucket', () => {

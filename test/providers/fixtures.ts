@@ -40,17 +40,7 @@ export function target(provider: ProviderSettings, model: string, keyValue = 'sk
   return { provider, model, keyName: `${provider.id}-main`, keyValue };
 }
 
-/** mulberry32: a small seeded PRNG so chunk boundaries are random yet reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as seeded } from '../../src/balance/seeded.js';
 
 /** Splits text into pieces of 1..maxLen characters at seeded random boundaries. */
 export function randomChunks(text: string, rng: () => number, maxLen = 17): string[] {
