@@ -54,7 +54,10 @@ const RECORD_KEYS = [
 /** Copies the keys whose value is defined: the schema has no `undefined`. */
 function defined<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  for (const k in value) {
+    const v = value[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out as T;
 }
 
@@ -65,7 +68,9 @@ function decisionRecord(d: Decision): DecisionRecord {
 }
 
 function inputsOf(d: Decision): DecisionInputs {
-  return defined({ ...d.inputs, headers: stripCredentialHeaders(d.inputs.headers) });
+  const out = defined(d.inputs);
+  out.headers = stripCredentialHeaders(d.inputs.headers);
+  return out;
 }
 
 function requestOf(r: RequestSummary, storePrompts: boolean): RequestSummary {
@@ -91,13 +96,13 @@ export function buildAuditEvent(input: AuditEventInput, policy: EventPolicy = DE
     decision_id: input.decisionId,
     request_id: input.requestId,
     ts: typeof input.ts === 'string' ? input.ts : input.ts.toISOString(),
-    config_revision: defined({ ...decision.revision }),
+    config_revision: defined(decision.revision),
     principal: { ...input.principal },
     request: requestOf(input.request, policy.storePrompts),
     inputs: inputsOf(decision),
     decision: decisionRecord(decision),
-    attempts: input.attempts.map((a) => defined({ ...a })),
-    outcome: defined({ ...input.outcome }),
+    attempts: input.attempts.map(defined),
+    outcome: defined(input.outcome),
   };
   if (policy.mask.length) event = applyMask(event, policy.mask);
   if (policy.redact) event = policy.redact(event) as AuditEventV1;

@@ -21,10 +21,32 @@ export function isCredentialHeader(name: string): boolean {
  * variable for replay, and it must equal what the rules saw.
  */
 export function stripCredentialHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
+  // Already the output of this function (the routing context's headers, stored again in the event).
+  if (STRIPPED.has(headers)) return headers as Record<string, string>;
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || isCredentialHeader(name)) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const lower = allowedName(name);
+    if (lower === null) continue;
+    out[lower] = Array.isArray(value) ? value.join(', ') : value;
   }
+  STRIPPED.add(out);
   return out;
+}
+
+/** Objects this function returned: stripping them again would return an equal copy. */
+const STRIPPED = new WeakSet<object>();
+
+/** Header name → its lowercase form, or null for a credential; the names a gateway sees repeat. */
+const NAMES = new Map<string, string | null>();
+const NAMES_MAX = 1024;
+
+function allowedName(name: string): string | null {
+  let v = NAMES.get(name);
+  if (v === undefined) {
+    v = isCredentialHeader(name) ? null : name.toLowerCase();
+    if (NAMES.size < NAMES_MAX) NAMES.set(name, v);
+  }
+  return v;
 }

@@ -4,26 +4,55 @@
  * creating a timer per chunk. Aborting destroys the upstream body, which closes the socket:
  * a timed-out connection is never returned to the pool.
  *
- * The handle is itself the abort signal handed to the transport: undici accepts an
- * EventEmitter with `aborted`, and building one costs a fraction of an AbortController,
- * which matters once per attempt on the hot path.
+ * The handle is itself the abort signal handed to the transport: undici accepts any
+ * object with `aborted` and add/removeEventListener, and a plain object with a listener
+ * list costs a fraction of an AbortController (or an EventEmitter), which matters once
+ * per attempt on the hot path.
  */
-import { EventEmitter } from 'node:events';
+import type { AbortLike } from './types.js';
 
 /** Why dispatch aborted an attempt. */
 export type AbortCause = 'attempt_timeout' | 'idle_timeout' | 'deadline' | 'client';
 
-/** What a transport needs of an abort signal: an AbortSignal, or this lighter emitter. */
-export interface AbortSignalLike {
-  readonly aborted: boolean;
+/** What a transport needs of an abort signal: an AbortSignal, or these lighter handles. */
+export interface AbortSignalLike extends AbortLike {
   readonly reason: unknown;
 }
 
-export class AttemptControl extends EventEmitter implements AbortSignalLike {
-  /** Set when dispatch aborted the attempt (as opposed to the upstream failing). */
-  abortedBy: AbortCause | null = null;
+/**
+ * A one-shot abort signal with a short listener list: what the server hands dispatch per
+ * request. `abort()` runs each listener once, in the order added.
+ */
+export class ClientSignal implements AbortSignalLike {
   aborted = false;
   reason: unknown = undefined;
+  private listeners: (() => void)[] | null = null;
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.aborted) return;
+    (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const l = this.listeners;
+    if (l === null) return;
+    const i = l.indexOf(listener);
+    if (i >= 0) l.splice(i, 1);
+  }
+
+  abort(reason?: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason ?? new Error('aborted');
+    const l = this.listeners;
+    this.listeners = null;
+    if (l !== null) for (const fn of l) fn();
+  }
+}
+
+export class AttemptControl extends ClientSignal {
+  /** Set when dispatch aborted the attempt (as opposed to the upstream failing). */
+  abortedBy: AbortCause | null = null;
   private timer: NodeJS.Timeout | undefined = undefined;
   private cause: AbortCause = 'attempt_timeout';
   private readonly onTimer = (): void => this.abort(this.cause);
@@ -53,13 +82,11 @@ export class AttemptControl extends EventEmitter implements AbortSignalLike {
     }
   }
 
-  abort(cause: AbortCause): void {
+  override abort(cause: AbortCause): void {
     if (this.aborted) return;
-    this.aborted = true;
     this.abortedBy = cause;
-    this.reason = new AttemptAbortedError(cause);
     this.clear();
-    this.emit('abort');
+    super.abort(new AttemptAbortedError(cause));
   }
 }
 

@@ -7,7 +7,6 @@
  * wire format.
  */
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleepMs } from 'node:timers/promises';
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse } from '../canonical.js';
 import { SwitchyardError } from '../errors.js';
 import { getAdapter } from '../providers/index.js';
@@ -105,7 +104,17 @@ interface Settings {
   totalMs: number;
 }
 
-const realSleep: Sleep = (ms, signal) => sleepMs(ms, undefined, signal ? { signal } : undefined).catch(() => undefined);
+/** A timer that ends early (resolving) when `signal` aborts. */
+const realSleep: Sleep = (ms, signal) => new Promise<void>((resolve) => {
+  if (signal?.aborted) return resolve();
+  const done = (): void => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', done);
+    resolve();
+  };
+  const timer = setTimeout(done, ms);
+  signal?.addEventListener('abort', done, { once: true });
+});
 
 /**
  * @example

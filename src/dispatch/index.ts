@@ -4,12 +4,13 @@
  */
 export { createDispatcher, type Dispatcher, type DispatcherOptions, type EmbeddingsResult } from './dispatcher.js';
 export { DispatchError } from './errors.js';
+export { ClientSignal } from './control.js';
 export { upstreamHeaders, compileForwardHeaders, isForbiddenUpstream } from './headers.js';
 export {
   createTransport, UndiciTransport, MockTransport, RoutingTransport, transportSettings,
   type Transport, type UpstreamResponse, type SendOptions, type TransportSettings,
 } from './transport.js';
 export type {
-  Attempt, ChatResult, Clock, DispatchOptions, DispatcherConfig, KeyRef, Plan, PlanTarget, ResolvedProviderLike,
+  AbortLike, Attempt, ChatResult, Clock, DispatchOptions, DispatcherConfig, KeyRef, Plan, PlanTarget, ResolvedProviderLike,
   ServedTarget, Sleep, StreamOutcome, Unavailability,
 } from './types.js';

@@ -6,6 +6,8 @@
  * `drop` (the caller answers 429 with Retry-After).
  */
 
+import type { AbortLike } from './types.js';
+
 export type QueuePolicy = 'error' | 'block' | 'drop';
 
 export type WaitResult = 'ok' | 'timeout' | 'aborted';
@@ -13,7 +15,7 @@ export type WaitResult = 'ok' | 'timeout' | 'aborted';
 interface Waiter {
   resolve: (r: WaitResult) => void;
   timer: NodeJS.Timeout | undefined;
-  signal: AbortSignal;
+  signal: AbortLike;
   onAbort: () => void;
   settled: boolean;
 }
@@ -41,7 +43,7 @@ export class ConcurrencyLimit {
   }
 
   /** Waits for a slot, in arrival order; `ok` means the slot is the caller's (release it later). */
-  wait(signal: AbortSignal, timeoutMs: number): Promise<WaitResult> {
+  wait(signal: AbortLike, timeoutMs: number): Promise<WaitResult> {
     if (signal.aborted) return Promise.resolve('aborted');
     return new Promise<WaitResult>((resolve) => {
       const w: Waiter = { resolve, timer: undefined, signal, onAbort: () => this.settle(w, 'aborted'), settled: false };

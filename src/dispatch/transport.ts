@@ -4,12 +4,12 @@
  * 300 s). `mock://` origins are answered in-process by the mock provider, through the
  * same attempt loop, decoders and error handling as the network.
  */
-import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { handleMockRequest, MOCK_ORIGIN_PREFIX } from '../providers/mock/index.js';
 import type { HttpRequestSpec, ProviderSettings } from '../providers/types.js';
 import type { UpstreamConfig } from '../types/gateway-config.js';
+import type { AbortSignalLike } from './control.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -21,15 +21,11 @@ export interface UpstreamResponse {
   body: Readable;
 }
 
-/** An AbortSignal, or an EventEmitter that emits `abort` and has `aborted` (what undici accepts). */
-export type TransportSignal = AbortSignal | (EventEmitter & { readonly aborted: boolean; readonly reason: unknown });
+/** An AbortSignal, or dispatch's lighter AttemptControl (undici accepts either). */
+export type TransportSignal = AbortSignalLike;
 
 /** Runs `fn` when `signal` aborts; returns the function that stops listening. */
 export function onAbort(signal: TransportSignal, fn: () => void): () => void {
-  if (signal instanceof EventEmitter) {
-    signal.once('abort', fn);
-    return () => signal.removeListener('abort', fn);
-  }
   signal.addEventListener('abort', fn, { once: true });
   return () => signal.removeEventListener('abort', fn);
 }

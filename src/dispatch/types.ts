@@ -13,7 +13,7 @@ export interface Clock {
 }
 
 /** Waits `ms`; rejects or resolves early when `signal` aborts (the dispatcher checks it afterwards). */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+export type Sleep = (ms: number, signal?: AbortLike) => Promise<void>;
 
 /** A provider key as dispatch needs it. */
 export interface KeyRef {
@@ -83,9 +83,20 @@ export type ChatResult =
       done: Promise<StreamOutcome>;
     };
 
+/**
+ * What dispatch needs of an abort signal: an AbortSignal satisfies it, and so does the
+ * server's per-request ClientSignal, which costs a plain object instead of an
+ * AbortController (EventTarget) per request.
+ */
+export interface AbortLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface DispatchOptions {
   /** Aborted when the client goes away: aborts the upstream attempt and any queued or sleeping work. */
-  signal: AbortSignal;
+  signal: AbortLike;
   /** Client headers to forward (already filtered by `upstreamHeaders`); the adapter's headers win. */
   headers?: Record<string, string>;
 }

@@ -2,7 +2,6 @@
  * Model prices: the table shipped in pricing.json, overridden by `governance.pricing`.
  * Costs are computed in integer-friendly nano-USD (1e-9 USD); see store.ts.
  */
-import { LRUCache } from 'lru-cache';
 import type { Usage } from '../canonical.js';
 import { modelMatches } from '../config/model-match.js';
 import SHIPPED from './pricing.json' with { type: 'json' };
@@ -30,12 +29,16 @@ interface GlobEntry {
 }
 
 /** Date and version suffixes providers append to a base model name. */
+/** Distinct (provider, model) names remembered; rarely reached, since names come from config. */
+const CACHE_MAX = 2048;
+
 const VERSION_SUFFIX = /(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-latest|-\d{3,4})$/;
 
 export class PriceTable {
   private readonly exact = new Map<string, TokenPrice>();
   private readonly globs: GlobEntry[] = [];
-  private readonly cache = new LRUCache<string, TokenPrice | 'none'>({ max: 2048 });
+  /** Resolved lookups: a plain Map (a hit is one hash lookup), emptied when it reaches CACHE_MAX. */
+  private readonly cache = new Map<string, TokenPrice | 'none'>();
 
   /**
    * @example
@@ -62,6 +65,7 @@ export class PriceTable {
     const hit = this.cache.get(cacheKey);
     if (hit !== undefined) return hit === 'none' ? null : hit;
     const found = this.resolve(model, provider);
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(cacheKey, found ?? 'none');
     return found;
   }

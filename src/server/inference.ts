@@ -10,7 +10,7 @@ import type { ChatRequest, ContentPart, Dialect, EmbeddingsRequest, Endpoint, Us
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
 import type { Admission, Principal } from '../governance/index.js';
-import { DispatchError, upstreamHeaders } from '../dispatch/index.js';
+import { ClientSignal, DispatchError, upstreamHeaders } from '../dispatch/index.js';
 import type { Plan, PlanTarget } from '../dispatch/types.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
 import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../wire/dialects.js';
@@ -274,16 +274,19 @@ async function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | 
   return plan;
 }
 
-/** Aborts upstream work when the client goes away before the response is finished. */
-function abortOnDisconnect(x: Exchange, res: ServerResponse): AbortController {
-  const ac = new AbortController();
+/**
+ * Aborts upstream work when the client goes away before the response is finished. The
+ * signal is a ClientSignal (a plain object), not an AbortController: one per request.
+ */
+function abortOnDisconnect(x: Exchange, res: ServerResponse): ClientSignal {
+  const signal = new ClientSignal();
   res.once('close', () => {
     if (!res.writableFinished) {
       x.clientAborted = true;
-      ac.abort();
+      signal.abort();
     }
   });
-  return ac;
+  return signal;
 }
 
 function serverTiming(ms: number): string {
@@ -298,9 +301,9 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const codec = CHAT_DIALECTS[dialect];
     const { request, clientOptions } = codec.parseChatRequest(req.body);
     const plan = await route(x, req, request, request.stream);
-    const ac = abortOnDisconnect(x, reply.raw);
+    const signal = abortOnDisconnect(x, reply.raw);
     const routed = performance.now();
-    const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal: ac.signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
+    const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
     const upstreamDone = performance.now();
     x.attempts = result.attempts;
     x.servedProvider = result.served.provider;
@@ -387,9 +390,9 @@ export async function handleEmbeddings(rt: Runtime, req: FastifyRequest, reply: 
   try {
     const { request, clientOptions } = parseOpenAIEmbeddingsRequest(req.body);
     const plan = await route(x, req, request, false);
-    const ac = abortOnDisconnect(x, reply.raw);
+    const signal = abortOnDisconnect(x, reply.raw);
     const routed = performance.now();
-    const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal: ac.signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
+    const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
     const upstreamDone = performance.now();
     x.attempts = result.attempts;
     x.servedProvider = result.served.provider;

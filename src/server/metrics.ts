@@ -1,7 +1,10 @@
 /**
- * Prometheus metrics. One registry per gateway instance so tests can run several.
+ * Prometheus metrics. One registry per gateway instance so tests can run several. The
+ * per-request metrics are FastCounter/FastHistogram (fast-metrics.ts): same exposition as
+ * prom-client's, without its label validation and hashing on every observation.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { FastCounter as Counter, FastGauge as Gauge, FastHistogram as Histogram } from './fast-metrics.js';
 
 export interface Metrics {
   registry: Registry;
@@ -23,14 +26,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   const r = [registry];
   return {
     registry,
-    requests: new Counter({ name: 'switchyard_requests_total', help: 'Inference requests by endpoint, HTTP status and decision path.', labelNames: ['endpoint', 'status', 'via'], registers: r }),
-    requestSeconds: new Histogram({ name: 'switchyard_request_duration_seconds', help: 'Request latency as the client sees it.', labelNames: ['endpoint'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60], registers: r }),
-    processingSeconds: new Histogram({ name: 'switchyard_processing_seconds', help: 'Time spent inside the gateway per request (excluding the upstream).', labelNames: ['endpoint'], buckets: [0.00001, 0.00002, 0.00004, 0.00008, 0.00016, 0.00032, 0.00064, 0.00128, 0.005, 0.02], registers: r }),
-    ttfbSeconds: new Histogram({ name: 'switchyard_time_to_first_byte_seconds', help: 'Streaming: request received to first byte sent to the client.', labelNames: ['endpoint'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: r }),
-    attempts: new Counter({ name: 'switchyard_upstream_attempts_total', help: 'Upstream attempts by provider and outcome (ok or a fallback_reason).', labelNames: ['provider', 'outcome'], registers: r }),
-    fallbacks: new Counter({ name: 'switchyard_fallbacks_total', help: 'Moves to the next target, by provider left and reason.', labelNames: ['provider', 'reason'], registers: r }),
-    tokens: new Counter({ name: 'switchyard_tokens_total', help: 'Tokens by provider, model and kind (input, output, cached).', labelNames: ['provider', 'model', 'kind'], registers: r }),
-    costUsd: new Counter({ name: 'switchyard_cost_usd_total', help: 'Spend in USD by provider and model.', labelNames: ['provider', 'model'], registers: r }),
-    inFlight: new Gauge({ name: 'switchyard_in_flight_requests', help: 'Inference requests being served.', registers: r }),
+    requests: new Counter('switchyard_requests_total', 'Inference requests by endpoint, HTTP status and decision path.', ['endpoint', 'status', 'via'], r),
+    requestSeconds: new Histogram('switchyard_request_duration_seconds', 'Request latency as the client sees it.', ['endpoint'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60], r),
+    processingSeconds: new Histogram('switchyard_processing_seconds', 'Time spent inside the gateway per request (excluding the upstream).', ['endpoint'], [0.00001, 0.00002, 0.00004, 0.00008, 0.00016, 0.00032, 0.00064, 0.00128, 0.005, 0.02], r),
+    ttfbSeconds: new Histogram('switchyard_time_to_first_byte_seconds', 'Streaming: request received to first byte sent to the client.', ['endpoint'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], r),
+    attempts: new Counter('switchyard_upstream_attempts_total', 'Upstream attempts by provider and outcome (ok or a fallback_reason).', ['provider', 'outcome'], r),
+    fallbacks: new Counter('switchyard_fallbacks_total', 'Moves to the next target, by provider left and reason.', ['provider', 'reason'], r),
+    tokens: new Counter('switchyard_tokens_total', 'Tokens by provider, model and kind (input, output, cached).', ['provider', 'model', 'kind'], r),
+    costUsd: new Counter('switchyard_cost_usd_total', 'Spend in USD by provider and model.', ['provider', 'model'], r),
+    inFlight: new Gauge('switchyard_in_flight_requests', 'Inference requests being served.', r),
   };
 }

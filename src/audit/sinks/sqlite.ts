@@ -28,6 +28,13 @@ function revive(e: { name: string; message: string; code?: string }): Error {
   return err;
 }
 
+/**
+ * The writer thread's V8 heap. Its live data is one batch of rows at a time, so a small
+ * young generation is enough; left at V8's default it grows to tens of MB under load,
+ * which shows up in the gateway's RSS. Old space stays generous for large query results.
+ */
+const WRITER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
+
 type Call = <T = number>(req: WriterCall) => Promise<T>;
 
 /**
@@ -37,9 +44,10 @@ type Call = <T = number>(req: WriterCall) => Promise<T>;
 async function startThread(file: string, table: string): Promise<{ call: Call; stop(): Promise<void> }> {
   const self = fileURLToPath(import.meta.url);
   const entry = new URL(`./sqlite-thread${extname(self)}`, import.meta.url);
+  const options = { workerData: { file, table }, resourceLimits: WRITER_LIMITS };
   const worker = extname(self) === '.ts'
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData: { file, table } })
-    : new Worker(entry, { workerData: { file, table } });
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { ...options, eval: true })
+    : new Worker(entry, options);
   worker.unref();
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let next = 0;
