@@ -10,7 +10,7 @@
  *
  * Usage: npm run bench:gateway [-- --seconds 5 --rate 500 --concurrency 64 --audit off]
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +80,9 @@ providers:
     models: ["*"]
 audit: {enabled: ${AUDIT}, sinks: [{type: sqlite, path: ${join(dir, 'audit.db')}}]}
 `);
-  const gw = fork(join(root, 'src/cli/main.ts'), ['serve', '--config', config], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // The gateway runs compiled, as `npm start` runs it (tsx would also load inside the audit writer thread).
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  const gw = fork(join(root, 'bin/switchyard.js'), ['serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   children.push(gw);
   await waitForHttp(`http://127.0.0.1:${gwPort}/healthz`);
 
