@@ -7,7 +7,11 @@
 import type { DecisionInputs, DecisionRecord, Revision, TargetRecord } from './types/audit-event.js';
 import type { FallbackReason } from './errors.js';
 
-/** Values the CEL rules can read. Numbers are plain JS numbers here; the rules layer converts. */
+/**
+ * Values the CEL rules can read. Numbers are plain JS numbers here; the rules layer converts.
+ * Build one per request and do not mutate it after `decide`: the decision's inputs
+ * record shares its `headers` and `params` objects.
+ */
 export interface RoutingContext {
   /** Lowercase names; credentials already removed. */
   headers: Record<string, string>;
