@@ -21,7 +21,7 @@ export function embeddedDefaultConfig(env: NodeJS.ProcessEnv = process.env, cwd:
   return {
     server: { port: 8080, allow_unauthenticated: true },
     providers: {
-      mock: { type: 'mock', weight: 1, models: ['*'], options: { latency_ms: 0 } },
+      mock: { type: 'mock', weight: 1, models: ['*'], options: { latency_ms: 0, models: ['mock-model'] } }, // any model name is served; GET /v1/models lists mock-model
     },
     rules: { paths: rulesFromEnv(env.SWITCHYARD_RULES, cwd) },
     audit: { sinks: [{ type: 'sqlite', path: 'data/audit.db' }] },

@@ -207,7 +207,7 @@ describe('the embedded default', () => {
     assert.equal(config.config.server?.port, 8080);
     assert.equal(config.config.server?.allow_unauthenticated, true);
     assert.deepEqual(config.config.audit?.sinks?.map((s) => [s.type, s.path]), [['sqlite', 'data/audit.db']]);
-    assert.deepEqual([...config.providers.values()].map((p) => [p.id, p.type, p.weight, p.models, p.options]), [['mock', 'mock', 1, ['*'], { latency_ms: 0 }]]);
+    assert.deepEqual([...config.providers.values()].map((p) => [p.id, p.type, p.weight, p.models, p.options]), [['mock', 'mock', 1, ['*'], { latency_ms: 0, models: ['mock-model'] }]]);
     assert.deepEqual(config.rulePaths, [], 'the rules/ beside it are not picked up');
     assert.equal(config.hash, sha256Hex(canonicalJson(embeddedDefaultConfig({}, cwd))));
   });
