@@ -105,6 +105,19 @@ export function buildAuditEvent(input: AuditEventInput, policy: EventPolicy = DE
     outcome: defined(input.outcome),
   };
   if (policy.mask.length) event = applyMask(event, policy.mask);
-  if (policy.redact) event = policy.redact(event) as AuditEventV1;
+  if (policy.redact) {
+    // The sinks store this JSON anyway: scan it once, and walk the event only on a hit.
+    const json = JSON.stringify(event);
+    if (policy.redact.mayContain(json)) event = policy.redact(event) as AuditEventV1;
+    else SERIALIZED.set(event, json);
+  }
   return event;
+}
+
+/** JSON already computed for a built event (events are not modified once built). */
+const SERIALIZED = new WeakMap<AuditEventV1, string>();
+
+/** JSON.stringify(event), reusing the text buildAuditEvent produced for it. */
+export function eventJson(event: AuditEventV1): string {
+  return SERIALIZED.get(event) ?? JSON.stringify(event);
 }

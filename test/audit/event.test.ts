@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildAuditEvent, eventPolicy } from '../../src/audit/event.js';
+import { buildAuditEvent, eventJson, eventPolicy } from '../../src/audit/event.js';
 import { isCredentialHeader, stripCredentialHeaders } from '../../src/audit/headers.js';
 import { maskIssues } from '../../src/audit/mask.js';
 import { auditEventProblems } from '../../src/audit/schema.js';
@@ -120,5 +120,17 @@ describe('buildAuditEvent', () => {
     }), eventPolicy({}, { secrets: [key, 'short'] }));
     assert.equal(e.attempts[0].error, 'Incorrect API key provided: [redacted].');
     assert.equal(JSON.stringify(e).includes(key), false);
+  });
+
+  it('redacts secrets that JSON escapes, and stores the scanned JSON of a clean event', () => {
+    const key = 'pa"ss\\word\n0123';
+    const policy = eventPolicy({}, { secrets: [key] });
+    const e = buildAuditEvent(input({
+      attempts: [{ provider: 'openai', model: 'gpt-4o', key: 'k', status: 401, latency_ms: 3, fallback_reason: 'auth_error', error: `bad key ${key}!` }],
+    }), policy);
+    assert.equal(e.attempts[0].error, 'bad key [redacted]!');
+    const clean = buildAuditEvent(input(), policy);
+    assert.equal(policy.redact?.mayContain(JSON.stringify(clean)), false);
+    assert.equal(eventJson(clean), JSON.stringify(clean));
   });
 });

@@ -5,6 +5,7 @@
  * filter and the per-provider summary.
  */
 import type { AuditEventV1 } from '../../types/audit-event.js';
+import { eventJson } from '../event.js';
 import type { Dialect } from './dialect.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
@@ -33,6 +34,14 @@ export const FALLBACK_COLUMNS = ['decision_id', 'idx', 'ts_ms', 'provider', 'mod
  */
 export const INDEXED_COLUMNS = ['rule_id', 'via', 'provider', 'model', 'customer', 'team', 'virtual_key', 'status'] as const;
 
+/**
+ * Indexed columns that may be NULL. Filters only ever compare them with `=`, which implies
+ * IS NOT NULL, so their indexes are partial (`WHERE col IS NOT NULL`): both databases use
+ * them for every filter, and an event without the field (no rule matched, no principal)
+ * skips the index insert altogether.
+ */
+const NULLABLE_INDEXED: ReadonlySet<string> = new Set(['rule_id', 'provider', 'model', 'customer', 'team', 'virtual_key']);
+
 export function createStatements(dialect: Dialect, table = 'audit_events'): string[] {
   const t = tableNames(table);
   const bare = table;
@@ -59,7 +68,7 @@ export function createStatements(dialect: Dialect, table = 'audit_events'): stri
     )`,
     `CREATE INDEX IF NOT EXISTS "${bare}_ts_idx" ON ${t.events} (${order})`,
     `CREATE INDEX IF NOT EXISTS "${bare}_request_idx" ON ${t.events} (request_id)`,
-    ...INDEXED_COLUMNS.map((c) => `CREATE INDEX IF NOT EXISTS "${bare}_${c}_idx" ON ${t.events} (${c}, ${order})`),
+    ...INDEXED_COLUMNS.map((c) => `CREATE INDEX IF NOT EXISTS "${bare}_${c}_idx" ON ${t.events} (${c}, ${order})${NULLABLE_INDEXED.has(c) ? ` WHERE ${c} IS NOT NULL` : ''}`),
     `CREATE TABLE IF NOT EXISTS ${t.fallbacks} (
       decision_id TEXT NOT NULL,
       idx INTEGER NOT NULL,
@@ -105,7 +114,7 @@ export function fallbackRows(e: AuditEventV1): unknown[][] {
  * is replaced (only in events that contain it; the check is a substring test).
  */
 export function serializeEvent(e: AuditEventV1, dialect: Dialect): string {
-  const json = JSON.stringify(e);
+  const json = eventJson(e);
   if (dialect.name !== 'postgres' || !json.includes('\\u0000')) return json;
   return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
 }
