@@ -116,6 +116,13 @@ class Exchange {
     this.requestSummary = { endpoint, dialect, model: '', stream: false };
   }
 
+  /** Records who served the request and every attempt dispatch made. */
+  served(result: { attempts: Attempt[]; served: { provider: string; model: string } }): void {
+    this.attempts = result.attempts;
+    this.servedProvider = result.served.provider;
+    this.servedModel = result.served.model;
+  }
+
   audit(status: number, code: string | null): void {
     const rt = this.rt;
     if (!this.decision || !rt.audit.enabled) return;
@@ -293,6 +300,18 @@ function serverTiming(ms: number): string {
   return `sy;dur=${ms.toFixed(3)}`;
 }
 
+/** Sends a whole (non-streamed) JSON answer, then settles, counts and audits the request. */
+async function sendWhole(x: Exchange, reply: FastifyReply, body: string, ownMs: number): Promise<void> {
+  const m = x.rt.metrics;
+  m.processingSeconds.observe({ endpoint: x.endpoint }, ownMs / 1000);
+  reply.headers(decisionHeaders(x)).header('server-timing', serverTiming(ownMs)).type('application/json').send(body);
+  await x.settle();
+  x.countUsage();
+  x.countAttempts();
+  m.requests.inc({ endpoint: x.endpoint, status: '200', via: x.decision!.via });
+  x.audit(200, null);
+}
+
 export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages', req: FastifyRequest, reply: FastifyReply, marks: Marks): Promise<void> {
   const x = new Exchange(rt, dialect, endpoint, req, marks.start);
   baseHeaders(x, reply);
@@ -305,22 +324,13 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const routed = performance.now();
     const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
     const upstreamDone = performance.now();
-    x.attempts = result.attempts;
-    x.servedProvider = result.served.provider;
-    x.servedModel = result.served.model;
+    x.served(result);
     const created = Math.floor(rt.clock() / 1000);
 
     if (result.kind === 'response') {
       x.usage = result.response.usage;
       const body = JSON.stringify(codec.renderChatResponse(result.response, { created }));
-      const own = routed - marks.start + (performance.now() - upstreamDone);
-      rt.metrics.processingSeconds.observe({ endpoint }, own / 1000);
-      reply.headers(decisionHeaders(x)).header('server-timing', serverTiming(own)).type('application/json').send(body);
-      await x.settle();
-      x.countUsage();
-      x.countAttempts();
-      rt.metrics.requests.inc({ endpoint, status: '200', via: x.decision!.via });
-      x.audit(200, null);
+      await sendWhole(x, reply, body, routed - marks.start + (performance.now() - upstreamDone));
       return;
     }
 
@@ -394,19 +404,10 @@ export async function handleEmbeddings(rt: Runtime, req: FastifyRequest, reply: 
     const routed = performance.now();
     const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
     const upstreamDone = performance.now();
-    x.attempts = result.attempts;
-    x.servedProvider = result.served.provider;
-    x.servedModel = result.served.model;
+    x.served(result);
     x.usage = result.response.usage;
     const body = JSON.stringify(renderOpenAIEmbeddingsResponse(result.response, { encodingFormat: clientOptions.encodingFormat }));
-    const own = routed - marks.start + (performance.now() - upstreamDone);
-    rt.metrics.processingSeconds.observe({ endpoint: 'embeddings' }, own / 1000);
-    reply.headers(decisionHeaders(x)).header('server-timing', serverTiming(own)).type('application/json').send(body);
-    await x.settle();
-    x.countUsage();
-    x.countAttempts();
-    rt.metrics.requests.inc({ endpoint: 'embeddings', status: '200', via: x.decision!.via });
-    x.audit(200, null);
+    await sendWhole(x, reply, body, routed - marks.start + (performance.now() - upstreamDone));
   } catch (err) {
     fail(x, reply, err);
   } finally {
