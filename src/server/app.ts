@@ -6,9 +6,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { SwitchyardError, renderError } from '../errors.js';
-import { explain, contextFromRequest } from '../rules/index.js';
+import { explain, contextFromRequest, validateDocument } from '../rules/index.js';
 import { auditResponse } from '../audit/http.js';
-import { formatIssue } from '../config/source.js';
+import { formatIssue, parseSource } from '../config/source.js';
 import { modelMatches } from '../config/index.js';
 import type { TestRequest, TestState } from '../types/rule-test-file.js';
 import { dialectOf } from './dialect.js';
@@ -94,6 +94,25 @@ function modelList(rt: Runtime, req: FastifyRequest): Record<string, unknown> {
   return { object: 'list', data };
 }
 
+/**
+ * The body of POST /admin/explain: a request and state as in a rule test case, checked
+ * against the same schema as `switchyard test` fixtures so a bad field is named, never a 500.
+ */
+function explainInput(body: unknown): { request: TestRequest; state: TestState } {
+  const b = (body ?? {}) as { request?: unknown; state?: unknown };
+  if (b.request === undefined) {
+    throw new SwitchyardError('SY_ERR_BAD_REQUEST', 'Send {"request": {"model": ..., "headers": {...}, "virtual_key": ...}, "state": {...}}.', { details: { param: 'request' } });
+  }
+  for (const name of ['request', 'state'] as const) {
+    const value = b[name] ?? {};
+    const issues = validateDocument(name, parseSource(name, JSON.stringify(value)));
+    if (issues.length) {
+      throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${name}: ${issues.map((i) => i.message).join('; ')}`, { details: { param: name } });
+    }
+  }
+  return { request: b.request as TestRequest, state: (b.state ?? {}) as TestState };
+}
+
 export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const server = rt.loaded.config.server ?? {};
   const maxDepth = server.max_json_depth ?? 64;
@@ -157,12 +176,9 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   await app.register(async (admin) => {
     admin.addHook('onRequest', adminGuard(rt));
     admin.post('/admin/explain', async (req) => {
-      const body = (req.body ?? {}) as { request?: TestRequest; state?: TestState };
-      if (!body.request || typeof body.request !== 'object' || typeof body.request.model !== 'string') {
-        throw new SwitchyardError('SY_ERR_BAD_REQUEST', 'Send {"request": {"model": ..., "headers": {...}, "virtual_key": ...}, "state": {...}}.', { details: { param: 'request' } });
-      }
+      const { request, state } = explainInput(req.body);
       const router = rt.router;
-      const { ctx, opts } = contextFromRequest(router.bundle, body.request, body.state ?? {}, { now: new Date(rt.clock()) });
+      const { ctx, opts } = contextFromRequest(router.bundle, request, state, { now: new Date(rt.clock()) });
       return explain(router, ctx, opts);
     });
     admin.get('/admin/audit', async (req) => auditResponse(rt.audit, req.query, new Date(rt.clock())));
