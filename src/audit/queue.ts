@@ -38,6 +38,9 @@ export interface SinkStats {
   last_error: string | null;
 }
 
+/** What a settled slot holds until the buffer is compacted. */
+const SETTLED = null as unknown as AuditEventV1;
+
 export class SinkQueue {
   private buf: AuditEventV1[] = [];
   private head = 0;
@@ -209,9 +212,15 @@ export class SinkQueue {
 
   /** Moves the head past `n` finished events and wakes flushes that were waiting for them. */
   private settle(n: number): void {
+    // Let go of settled events at once: each holds its request's decision, headers and
+    // attempts, and thousands of them kept until the next compaction cost tens of MB.
+    this.buf.fill(SETTLED, this.head, this.head + n);
     this.head += n;
     this.settled += n;
-    if (this.head > 4096 && this.head * 2 > this.buf.length) {
+    if (this.head === this.buf.length) {
+      this.buf = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.buf.length) {
       this.buf = this.buf.slice(this.head);
       this.head = 0;
     }

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
 import { createAuditLog } from '../../src/audit/log.js';
 import { registerAuditMetrics } from '../../src/audit/metrics.js';
@@ -56,6 +58,34 @@ describe('AuditLog', () => {
     assert.equal(sink.stored.size, 120);
     assert.ok(sink.writes() <= 4, `batched: ${sink.writes()} writes`);
     assert.deepEqual(log.stats()[0], { sink: 'sqlite', type: 'sqlite', written: 120, dropped: 0, rejected: 0, failures: 0, queued: 0, last_error: null });
+    await log.close();
+  });
+
+  it('lets go of written events at once, not at the next compaction', async () => {
+    // Each event holds its request's decision and headers: a buffer that keeps thousands
+    // of written ones alive shows up as tens of MB of RSS at peak load.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const written = new Set<string>();
+    const driver: SinkDriver = {
+      type: 'ndjson',
+      async open() {},
+      async write(events) { for (const e of events) written.add(e.decision_id); },
+      isPermanent: () => false,
+      async close() {},
+    };
+    const log = createAuditLog({ sinks: [{ type: 'ndjson', batch_size: 100, flush_interval_ms: 10_000 }] }, { drivers: [driver], logger: captureLogger() });
+    const refs = ((): WeakRef<AuditEventV1>[] => {
+      const events = makeEvents(1000);
+      for (const e of events) log.record(e);
+      return events.map((e) => new WeakRef(e));
+    })();
+    await log.flush();
+    assert.equal(written.size, 1000);
+    await new Promise((r) => setImmediate(r));
+    gc();
+    const alive = refs.filter((r) => r.deref() !== undefined).length;
+    assert.equal(alive, 0, `${alive} written events still reachable`);
     await log.close();
   });
 
