@@ -16,6 +16,7 @@ import { newId, requestIdFrom } from './ids.js';
 import { parseJsonBody } from './json.js';
 import { handleChat, handleEmbeddings, type Marks } from './inference.js';
 import type { Runtime } from './runtime.js';
+import type { Principal } from '../governance/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -70,9 +71,24 @@ function adminGuard(rt: Runtime) {
   };
 }
 
-/** Models the caller may use, in OpenAI's list shape: concrete names from allowlists, and aliases. */
-function modelList(rt: Runtime, req: FastifyRequest): Record<string, unknown> {
+/**
+ * The rendered model list per runtime and principal. It depends on providers, keys,
+ * aliases and the principal's allowlists, all fixed for a runtime's life (a reload
+ * recompiles rules only), so the walk over providers runs once per key, not per call.
+ */
+const MODEL_LISTS = new WeakMap<Runtime, WeakMap<Principal, string>>();
+
+function modelListJson(rt: Runtime, req: FastifyRequest): string {
   const principal = rt.governance.authenticate(req.headers);
+  let lists = MODEL_LISTS.get(rt);
+  if (!lists) MODEL_LISTS.set(rt, (lists = new WeakMap()));
+  let json = lists.get(principal);
+  if (json === undefined) lists.set(principal, (json = JSON.stringify(modelList(rt, principal))));
+  return json;
+}
+
+/** Models the caller may use, in OpenAI's list shape: concrete names from allowlists, and aliases. */
+function modelList(rt: Runtime, principal: Principal): Record<string, unknown> {
   const seen = new Map<string, string>();
   for (const p of rt.loaded.providers.values()) {
     if (!p.enabled) continue;
@@ -152,7 +168,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const embeddings = (req: FastifyRequest, reply: FastifyReply) => handleEmbeddings(rt, req, reply, marks(req));
   const models = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
-      reply.type('application/json').send(JSON.stringify(modelList(rt, req)));
+      reply.type('application/json').send(modelListJson(rt, req));
     } catch (e) {
       sendError(reply, req.url, toSwitchyardError(e));
     }

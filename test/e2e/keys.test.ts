@@ -17,6 +17,7 @@ import {
 const VK = 'sk-sy-e2e-3c1f0a9b8d7e6f5a';
 const VK_DISABLED = 'sk-sy-e2e-disabled-0000';
 const VK_TEAM_OFF = 'sk-sy-e2e-team-off-1111';
+const VK_MINI = 'sk-sy-e2e-mini-only-2222';
 const UPSTREAM_KEY = 'sk-up-openai-keys-suite';
 
 let oa: WireFake;
@@ -32,8 +33,8 @@ before(async () => {
   e2e = await startE2E({
     server: { allow_unauthenticated: false },
     providers: {
-      oa: { type: 'openai', base_url: `${oa.url}/v1`, keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
-      an: { type: 'anthropic', base_url: an.url, weight: 0, keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
+      an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
     },
     governance: {
       customers: [{ id: 'acme' }],
@@ -42,6 +43,7 @@ before(async () => {
         { id: 'vk-e2e', key_hash: hashKey(VK), team: 'apps' },
         { id: 'vk-disabled', key_hash: hashKey(VK_DISABLED), team: 'apps', enabled: false },
         { id: 'vk-team-off', key_hash: hashKey(VK_TEAM_OFF), team: 'frozen' },
+        { id: 'vk-mini', key_hash: hashKey(VK_MINI), team: 'apps', allowed_models: ['gpt-4o-mini'] },
       ],
     },
   }, { env: { OA_KEY: UPSTREAM_KEY, AN_KEY: 'sk-up-anthropic-keys-suite' } });
@@ -156,5 +158,23 @@ describe('with the virtual key: 200, and the key never goes upstream', SUITE, ()
       assert.ok(!text.includes(VK), 'the key is not in the audit event');
       assert.ok(!text.includes(UPSTREAM_KEY), 'the provider key is not in the audit event');
     }
+  });
+});
+
+describe('GET /v1/models per key', SUITE, () => {
+  const ids = async (key: string) => {
+    const r = await raw(e2e.url, '/v1/models', { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(r.status, 200, r.text);
+    return (r.json.data as { id: string }[]).map((m) => m.id).sort();
+  };
+
+  test('each key sees the models its allowlists permit, the same on every call', async () => {
+    const all = ['an/claude-sonnet-4', 'claude-sonnet-4', 'gpt-4o', 'gpt-4o-mini', 'oa/gpt-4o', 'oa/gpt-4o-mini', 'oa/text-embedding-3-small', 'text-embedding-3-small'];
+    const mini = ['gpt-4o-mini', 'oa/gpt-4o-mini'];
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(await ids(VK), all);
+      assert.deepEqual(await ids(VK_MINI), mini);
+    }
+    assertOpenAIError(await raw(e2e.url, '/v1/models', { headers: { authorization: `Bearer ${VK_DISABLED}` } }), 401, 'SY_ERR_UNAUTHORIZED');
   });
 });
