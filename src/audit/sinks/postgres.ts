@@ -2,7 +2,8 @@
  * The shared sink for several gateway instances: one PostgreSQL table (JSONB event plus
  * indexed scalar columns), written with multi-row inserts in one transaction per batch.
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { AuditEventV1 } from '../../types/audit-event.js';
 import type { AuditSink } from '../../types/gateway-config.js';
 import { sqlReader, type AuditReader } from '../query.js';
@@ -38,7 +39,9 @@ function multiRowInserts(table: string, columns: readonly string[], rows: unknow
 
 function pool(url: string | undefined, logger?: AuditLogger): pg.Pool {
   if (!url) throw new Error('postgres audit sink needs `url`');
-  const p = new pg.Pool({ connectionString: url, max: 4, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  // pg is loaded when a postgres sink is configured, not by every gateway.
+  const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
+  const p = new Pool({ connectionString: url, max: 4, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection emits here; unhandled, it would crash the process.
   p.on('error', (err) => logger?.warn({ sink: 'postgres', err: err.message }, 'audit postgres connection lost'));
   return p;

@@ -5,13 +5,22 @@
  * fail-open/closed policy in stores/failover.ts decides quickly.
  */
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import {
   EMPTY_BUDGET,
   type AdmitRequest, type AdmitResult, type BudgetState, type CounterStore,
   type PeekRequest, type PeekResult, type SettleRequest, type SettleResult,
 } from '../store.js';
 import { ADMIT, SETTLE } from './redis-scripts.js';
+
+/**
+ * ioredis, loaded on first use: a gateway on the default memory store never pays for it
+ * (about 6 MB of heap, and its start-up time).
+ */
+function redisClass(): typeof Redis {
+  return (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
+}
 
 export interface RedisStoreOptions {
   /** `redis://[:password@]host:port/db`; ignored when `client` is given. */
@@ -55,7 +64,8 @@ export class RedisStore implements CounterStore {
       connectTimeout: opts.connectTimeoutMs ?? 2000,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     };
-    this.redis = opts.client ?? (opts.url ? new Redis(opts.url, options) : new Redis(options));
+    const Client = opts.client ? undefined : redisClass();
+    this.redis = opts.client ?? (opts.url ? new Client!(opts.url, options) : new Client!(options));
     // ioredis reports connection errors as events too; without a listener they are printed.
     this.redis.on('error', (err: Error) => {
       this.lastError = err;
