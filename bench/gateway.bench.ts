@@ -76,7 +76,9 @@ providers:
     models: ["*"]
 audit: {enabled: ${audit}, sinks: [{type: sqlite, path: ${join(dir, 'audit.db')}}]}
 `);
-  const gw = fork(join(root, 'bin/switchyard.js'), ['serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // execArgv: [] — fork() would otherwise pass on this process's tsx loader, which the
+  // compiled gateway (and its audit writer thread) does not need and `npm start` lacks.
+  const gw = fork(join(root, 'bin/switchyard.js'), ['serve', '--config', config], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   children.push(gw);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`);
