@@ -105,12 +105,13 @@ export function buildAuditEvent(input: AuditEventInput, policy: EventPolicy = DE
     outcome: defined(input.outcome),
   };
   if (policy.mask.length) event = applyMask(event, policy.mask);
-  if (policy.redact) {
-    // The sinks store this JSON anyway: scan it once, and walk the event only on a hit.
-    const json = JSON.stringify(event);
-    if (policy.redact.mayContain(json)) event = policy.redact(event) as AuditEventV1;
-    else SERIALIZED.set(event, json);
-  }
+  // Every sink stores this JSON. Serializing here, once per request after its response,
+  // spreads the cost evenly instead of stalling the event loop for a whole batch at
+  // flush time; with secrets configured the same text is scanned for them, and the
+  // event is walked only on a hit.
+  const json = JSON.stringify(event);
+  if (policy.redact?.mayContain(json)) event = policy.redact(event) as AuditEventV1;
+  else SERIALIZED.set(event, json);
   return event;
 }
 
