@@ -18,8 +18,9 @@ import { ADMIT, SETTLE } from './redis-scripts.js';
  * ioredis, loaded on first use: a gateway on the default memory store never pays for it
  * (about 6 MB of heap, and its start-up time).
  */
-function redisClass(): typeof Redis {
-  return (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
+function newRedis(url: string | undefined, options: RedisOptions): Redis {
+  const { Redis: Client } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+  return url ? new Client(url, options) : new Client(options);
 }
 
 export interface RedisStoreOptions {
@@ -64,8 +65,7 @@ export class RedisStore implements CounterStore {
       connectTimeout: opts.connectTimeoutMs ?? 2000,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     };
-    const Client = opts.client ? undefined : redisClass();
-    this.redis = opts.client ?? (opts.url ? new Client!(opts.url, options) : new Client!(options));
+    this.redis = opts.client ?? newRedis(opts.url, options);
     // ioredis reports connection errors as events too; without a listener they are printed.
     this.redis.on('error', (err: Error) => {
       this.lastError = err;
