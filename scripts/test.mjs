@@ -48,6 +48,8 @@ for (const s of skipped) console.log(`# SKIPPING suites that need ${s}`);
 const child = spawn(process.execPath, [
   '--import', 'tsx',
   '--test', '--test-concurrency=2',
+  // A test that hangs fails with its name after two minutes instead of stalling CI.
+  '--test-timeout=120000',
   '--test-reporter=spec',
   ...files,
 ], { cwd: root, env, stdio: 'inherit' });
