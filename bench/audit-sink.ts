@@ -50,7 +50,7 @@ async function throughput(label: string, make: () => SinkDriver, sink: AuditSink
   const log = createAuditLog({ sinks: [sink] }, { drivers: [timed(make(), writes)], logger: silent, flushTimeoutMs: 600_000 });
   await log.flush();
   const t0 = performance.now();
-  for (const e of events) log.record(e);
+  for (const e of events) log.recordEvent(e);
   const recordMs = performance.now() - t0;
   await log.flush();
   const seconds = (performance.now() - t0) / 1000;
@@ -78,7 +78,7 @@ async function paced(label: string, make: (() => SinkDriver) | null, events: Aud
       // A little work per "request", as serving one would do.
       for (let k = 0; k < perTick && i < events.length; k++) {
         const e = events[i++];
-        if (log) log.record(e);
+        if (log) log.recordEvent(e);
         else JSON.stringify(e.decision);
       }
       if (i >= rate * seconds || i >= events.length) {
@@ -142,7 +142,7 @@ try {
   const recorded = trafficEvents(fixtureRouter(config), REPLAY, 2024);
   const path = join(dir, 'replay.db');
   const log = createAuditLog({ sinks: [{ type: 'sqlite', path, buffer_size: REPLAY }] }, { logger: silent });
-  for (const e of recorded) log.record(e);
+  for (const e of recorded) log.recordEvent(e);
   await log.flush();
   const stored: AuditEventV1[] = [];
   let cursor: string | undefined;

@@ -11,6 +11,7 @@ import type {
 } from '../types/audit-event.js';
 import { stripCredentialHeaders } from './headers.js';
 import { applyMask, compileMask, secretRedactor, type CompiledPointer, type SecretRedactor } from './mask.js';
+import { storedEvent, type StoredEvent } from './stored.js';
 
 export interface AuditEventInput {
   decisionId: string;
@@ -87,11 +88,31 @@ function requestOf(r: RequestSummary, storePrompts: boolean): RequestSummary {
 
 /**
  * The audit event for one request.
- * @example log.record(buildAuditEvent({ decisionId, requestId, ts, decision, principal, request, attempts, outcome }, log.policy))
+ * @example const event = buildAuditEvent({ decisionId, requestId, ts, decision, principal, request, attempts, outcome }, log.policy)
  */
 export function buildAuditEvent(input: AuditEventInput, policy: EventPolicy = DEFAULT_POLICY): AuditEventV1 {
+  return finish(assemble(input, policy), policy).event;
+}
+
+/**
+ * The audit event for one request, in the form sinks store: serialized once, here, after
+ * its response is sent (a whole batch serialized at flush time would stall the event
+ * loop), and the event object itself not kept.
+ */
+export function buildStoredEvent(input: AuditEventInput, policy: EventPolicy = DEFAULT_POLICY): StoredEvent {
+  const { event, json } = finish(assemble(input, policy), policy);
+  return storedEvent(event, json);
+}
+
+/** The stored form of an event built elsewhere, with this policy's secrets redacted from it. */
+export function storeEvent(event: AuditEventV1, policy: EventPolicy = DEFAULT_POLICY): StoredEvent {
+  const { event: clean, json } = finish(event, policy);
+  return storedEvent(clean, json);
+}
+
+function assemble(input: AuditEventInput, policy: EventPolicy): AuditEventV1 {
   const { decision } = input;
-  let event: AuditEventV1 = {
+  const event: AuditEventV1 = {
     version: 1,
     decision_id: input.decisionId,
     request_id: input.requestId,
@@ -104,21 +125,16 @@ export function buildAuditEvent(input: AuditEventInput, policy: EventPolicy = DE
     attempts: input.attempts.map(defined),
     outcome: defined(input.outcome),
   };
-  if (policy.mask.length) event = applyMask(event, policy.mask);
-  // Every sink stores this JSON. Serializing here, once per request after its response,
-  // spreads the cost evenly instead of stalling the event loop for a whole batch at
-  // flush time; with secrets configured the same text is scanned for them, and the
-  // event is walked only on a hit.
-  const json = JSON.stringify(event);
-  if (policy.redact?.mayContain(json)) event = policy.redact(event) as AuditEventV1;
-  else SERIALIZED.set(event, json);
-  return event;
+  return policy.mask.length ? applyMask(event, policy.mask) : event;
 }
 
-/** JSON already computed for a built event (events are not modified once built). */
-const SERIALIZED = new WeakMap<AuditEventV1, string>();
-
-/** JSON.stringify(event), reusing the text buildAuditEvent produced for it. */
-export function eventJson(event: AuditEventV1): string {
-  return SERIALIZED.get(event) ?? JSON.stringify(event);
+/**
+ * Serializes the event and redacts known secrets. The JSON text is what gets scanned for
+ * them; the event is walked (and serialized again) only on a hit.
+ */
+function finish(event: AuditEventV1, policy: EventPolicy): { event: AuditEventV1; json: string } {
+  const json = JSON.stringify(event);
+  if (!policy.redact?.mayContain(json)) return { event, json };
+  const clean = policy.redact(event) as AuditEventV1;
+  return { event: clean, json: JSON.stringify(clean) };
 }

@@ -4,13 +4,14 @@
  *
  * @example
  * const audit = createAuditLog(loaded.config.audit, { logger, baseDir: loaded.dir, secrets: configSecrets(loaded.config) });
- * audit.record(audit.build({ decisionId, requestId, ts, decision, principal, request, attempts, outcome }));
+ * audit.record({ decisionId, requestId, ts, decision, principal, request, attempts, outcome });
  * app.get('/admin/audit', (req) => auditResponse(audit, req.query));
  * registerAuditMetrics(audit, registry);
  * process.on('SIGTERM', async () => { await app.close(); await audit.close(); });
  */
 export { createAuditLog, effectiveSinks, SINK_DEFAULTS, type AuditLog, type AuditLogOptions } from './log.js';
-export { buildAuditEvent, eventPolicy, type AuditEventInput, type EventPolicy } from './event.js';
+export { buildAuditEvent, buildStoredEvent, eventPolicy, storeEvent, type AuditEventInput, type EventPolicy } from './event.js';
+export { storedEvent, type StoredEvent } from './stored.js';
 export { isCredentialHeader, stripCredentialHeaders } from './headers.js';
 export { maskIssues } from './mask.js';
 export { configSecrets } from './secrets.js';

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { SwitchyardError } from '../errors.js';
 import type { AuditEventV1 } from '../types/audit-event.js';
 import type { AuditConfig, AuditSink } from '../types/gateway-config.js';
-import { buildAuditEvent, eventPolicy, type AuditEventInput, type EventPolicy } from './event.js';
+import { buildStoredEvent, eventPolicy, storeEvent, type AuditEventInput, type EventPolicy } from './event.js';
 import type { AuditFilter, SummaryKind } from './filter.js';
 import type { AuditPage, AuditReader, Summaries } from './query.js';
 import { SinkQueue, type SinkStats } from './queue.js';
@@ -14,6 +14,7 @@ import { ndjsonSink } from './sinks/ndjson.js';
 import { postgresSink } from './sinks/postgres.js';
 import { DEFAULT_SQLITE_PATH, sqliteSink } from './sinks/sqlite.js';
 import type { AuditLogger, SinkDriver } from './sinks/types.js';
+import type { StoredEvent } from './stored.js';
 
 export interface AuditLogOptions {
   /** pino-compatible; defaults to pino at `warn` on stderr. */
@@ -40,10 +41,13 @@ export interface AuditLog {
   /** False when audit is disabled or has no sinks: record() is then a no-op. */
   readonly enabled: boolean;
   readonly policy: EventPolicy;
-  /** buildAuditEvent with this log's masking policy. */
-  build(input: AuditEventInput): AuditEventV1;
-  /** Enqueues the event for every sink. Never blocks, never throws; a full buffer drops (and counts) it. */
-  record(event: AuditEventV1): void;
+  /**
+   * Builds the request's event (this log's masking and redaction applied) and enqueues it
+   * for every sink. Never blocks, never throws; a full buffer drops (and counts) it.
+   */
+  record(input: AuditEventInput): void;
+  /** Enqueues an event built elsewhere, as `record` does; one that is not an event is counted as rejected. */
+  recordEvent(event: AuditEventV1): void;
   /** Resolves when every event recorded so far is written (or the flush timeout passes). */
   flush(): Promise<void>;
   /** Drains and writes every buffered event, then closes the sinks. Call on SIGTERM after the server stops accepting. */
@@ -87,7 +91,7 @@ function labels(types: readonly string[]): string[] {
  * PostgreSQL connects in the background and retries).
  * @example
  * const audit = createAuditLog(config.audit, { logger, secrets: providerKeys });
- * audit.record(audit.build({ decisionId, requestId, ts, decision, principal, request, attempts, outcome }));
+ * audit.record({ decisionId, requestId, ts, decision, principal, request, attempts, outcome });
  * process.on('SIGTERM', async () => { await app.close(); await audit.close(); });
  */
 export function createAuditLog(config: AuditConfig | undefined, opts: AuditLogOptions = {}): AuditLog {
@@ -116,6 +120,16 @@ export function createAuditLog(config: AuditConfig | undefined, opts: AuditLogOp
   const retention = startRetention(queues, sinks, opts, clock, logger);
   let closing: Promise<void> | undefined;
 
+  const enqueue = (stored: StoredEvent) => {
+    for (const q of queues) {
+      try {
+        q.push(stored);
+      } catch (err) {
+        logger.error({ err: String(err) }, 'audit record failed');
+      }
+    }
+  };
+
   const requireReader = async (): Promise<AuditReader> => {
     if (!reader || !readable) throw new SwitchyardError('SY_ERR_UNAVAILABLE', 'no queryable audit sink is configured (add a sqlite or postgres sink)');
     try {
@@ -129,15 +143,28 @@ export function createAuditLog(config: AuditConfig | undefined, opts: AuditLogOp
   return {
     enabled: queues.length > 0,
     policy,
-    build: (input) => buildAuditEvent(input, policy),
-    record(event) {
-      for (const q of queues) {
-        try {
-          q.push(event);
-        } catch (err) {
-          logger.error({ err: String(err) }, 'audit record failed');
-        }
+    record(input) {
+      if (queues.length === 0) return;
+      let stored: StoredEvent;
+      try {
+        stored = buildStoredEvent(input, policy);
+      } catch (err) {
+        logger.error({ err: String(err), decision_id: input?.decisionId }, 'audit event could not be built');
+        for (const q of queues) q.refuse(input?.decisionId);
+        return;
       }
+      enqueue(stored);
+    },
+    recordEvent(event) {
+      if (queues.length === 0) return;
+      let stored: StoredEvent;
+      try {
+        stored = storeEvent(event, policy);
+      } catch {
+        for (const q of queues) q.refuse((event as Partial<AuditEventV1> | undefined)?.decision_id);
+        return;
+      }
+      enqueue(stored);
     },
     async flush() {
       const deadline = Date.now() + (opts.flushTimeoutMs ?? 10_000);

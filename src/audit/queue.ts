@@ -5,8 +5,8 @@
  * dropped and counted; a failing sink is retried with backoff while the buffer holds.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { AuditEventV1 } from '../types/audit-event.js';
 import type { AuditLogger, SinkDriver } from './sinks/types.js';
+import type { StoredEvent } from './stored.js';
 
 export interface QueueOptions {
   /** The sink's label in stats and metrics. */
@@ -39,10 +39,10 @@ export interface SinkStats {
 }
 
 /** What a settled slot holds until the buffer is compacted. */
-const SETTLED = null as unknown as AuditEventV1;
+const SETTLED = null as unknown as StoredEvent;
 
 export class SinkQueue {
-  private buf: AuditEventV1[] = [];
+  private buf: StoredEvent[] = [];
   private head = 0;
   private accepted = 0;
   private settled = 0;
@@ -67,14 +67,14 @@ export class SinkQueue {
     return this.buf.length - this.head;
   }
 
+  /** Counts something that is not an audit event: no sink could store it, so it never enters the buffer. */
+  refuse(decisionId: unknown): void {
+    this.rejected++;
+    this.warn('invalid', 'not an audit event: rejected', { decision_id: String(decisionId) });
+  }
+
   /** Enqueues without blocking; false when the event was dropped. */
-  push(event: AuditEventV1): boolean {
-    if (typeof event?.decision_id !== 'string' || Number.isNaN(Date.parse(event.ts))) {
-      // Not an event at all: no sink could store it, so do not let it hold up a batch.
-      this.rejected++;
-      this.warn('invalid', 'not an audit event: rejected', { decision_id: String(event?.decision_id) });
-      return false;
-    }
+  push(event: StoredEvent): boolean {
     if (this.closed || this.queued >= this.opts.bufferSize) {
       this.dropped++;
       this.warn('dropped', this.closed ? 'audit event recorded after close: dropped' : 'audit buffer full: event dropped', { queued: this.queued });
@@ -176,7 +176,7 @@ export class SinkQueue {
   }
 
   /** Writes `batch`; on a permanent error, halves it until the bad events are isolated and rejected. */
-  private async writeBatch(batch: AuditEventV1[]): Promise<void> {
+  private async writeBatch(batch: StoredEvent[]): Promise<void> {
     try {
       await this.driver.write(batch);
       this.written += batch.length;

@@ -140,15 +140,11 @@ class Exchange {
       stream_error: this.streamError,
       client_aborted: this.clientAborted,
     };
-    try {
-      rt.audit.record(rt.audit.build({
-        decisionId: this.decisionId, requestId: this.requestId, ts: this.ts, decision: this.decision,
-        principal: { customer: p?.customer ?? null, team: p?.team ?? null, virtual_key: p?.virtualKey ?? null, tier: this.decision.inputs.tier },
-        request: this.requestSummary, attempts: this.attempts, outcome,
-      }));
-    } catch (e) {
-      rt.logger.error({ err: e, decision_id: this.decisionId }, 'audit event could not be built');
-    }
+    rt.audit.record({
+      decisionId: this.decisionId, requestId: this.requestId, ts: this.ts, decision: this.decision,
+      principal: { customer: p?.customer ?? null, team: p?.team ?? null, virtual_key: p?.virtualKey ?? null, tier: this.decision.inputs.tier },
+      request: this.requestSummary, attempts: this.attempts, outcome,
+    });
   }
 
   async settle(): Promise<void> {

@@ -63,14 +63,14 @@ describe('canary secrets never reach the audit log', () => {
     };
     const decision = makeDecision();
     for (let i = 0; i < 25; i++) {
-      log.record(log.build({
+      log.record({
         decisionId: `canary-${i}`, requestId: `r-${i}`, ts: new Date(),
         decision: { ...decision, inputs: { ...decision.inputs, headers } },
         principal: { customer: 'acme', team: 'ml', virtual_key: 'vk-app', tier: 'premium' },
         request: { endpoint: 'chat', dialect: 'openai', model: 'gpt-4o', stream: false, headers, body: { messages: [{ role: 'user', content: `use ${CANARIES.client}` }] } },
         attempts: [{ provider: 'openai', model: 'gpt-4o', key: 'openai-primary', status: 401, latency_ms: 5, fallback_reason: 'auth_error', error: `Incorrect API key provided: ${CANARIES.provider}` }],
         outcome: { status: 502, code: 'SY_ERR_UPSTREAM_AUTH', served_provider: null, served_model: null, latency_ms: 9 },
-      }));
+      });
     }
     await log.flush();
     const page = await log.query({ limit: 100 });

@@ -21,7 +21,7 @@ async function run(argv: string[], cwd: string) {
 
 async function store(path: string, events: AuditEventV1[]): Promise<void> {
   const log = createAuditLog({ sinks: [{ type: 'sqlite', path }] }, { logger: { warn() {}, error() {} } });
-  for (const e of events) log.record(e);
+  for (const e of events) log.recordEvent(e);
   await log.close();
 }
 

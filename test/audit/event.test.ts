@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildAuditEvent, eventJson, eventPolicy } from '../../src/audit/event.js';
+import { buildAuditEvent, buildStoredEvent, eventPolicy } from '../../src/audit/event.js';
 import { isCredentialHeader, stripCredentialHeaders } from '../../src/audit/headers.js';
 import { maskIssues } from '../../src/audit/mask.js';
 import { auditEventProblems } from '../../src/audit/schema.js';
@@ -131,6 +131,11 @@ describe('buildAuditEvent', () => {
     assert.equal(e.attempts[0].error, 'bad key [redacted]!');
     const clean = buildAuditEvent(input(), policy);
     assert.equal(policy.redact?.mayContain(JSON.stringify(clean)), false);
-    assert.equal(eventJson(clean), JSON.stringify(clean));
+    assert.equal(buildStoredEvent(input(), policy).json, JSON.stringify(clean));
+    const dirty = buildStoredEvent(input({
+      attempts: [{ provider: 'openai', model: 'gpt-4o', key: 'k', status: 401, latency_ms: 3, fallback_reason: 'auth_error', error: `bad key ${key}!` }],
+    }), policy);
+    assert.equal(dirty.json.includes('[redacted]'), true);
+    assert.equal(dirty.json.includes('word'), false);
   });
 });

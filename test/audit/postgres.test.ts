@@ -30,7 +30,7 @@ describe('postgres sink shared by several gateway instances', { skip }, () => {
     const events = makeEvents(900);
     const logs = [0, 1, 2].map(() => createAuditLog({ sinks: [{ type: 'postgres', url, table, batch_size: 40 }] }, { logger: { warn() {}, error() {} } }));
     try {
-      events.forEach((e, i) => logs[i % 3].record(e));
+      events.forEach((e, i) => logs[i % 3].recordEvent(e));
       await Promise.all(logs.map((l) => l.flush()));
       assert.deepEqual(logs.map((l) => l.stats()[0].written), [300, 300, 300]);
       const ids: string[] = [];

@@ -29,7 +29,7 @@ async function readAll(reader: Pick<AuditReader, 'query'>): Promise<AuditEventV1
 /** Records `events` through a real sink and returns them as the store gives them back. */
 async function roundTrip(sink: Parameters<typeof createAuditLog>[0], events: AuditEventV1[]): Promise<AuditEventV1[]> {
   const log = createAuditLog(sink, { logger: silent });
-  for (const e of events) log.record(e);
+  for (const e of events) log.recordEvent(e);
   await log.flush();
   const stored = await readAll(log);
   await log.close();

@@ -8,6 +8,7 @@ import { createAuditLog, type AuditLog } from '../../src/audit/log.js';
 import type { AuditFilter } from '../../src/audit/filter.js';
 import type { AuditReader, FallbackCount, RuleCount, TeamSpend } from '../../src/audit/query.js';
 import type { SinkDriver } from '../../src/audit/sinks/types.js';
+import { storedEvent } from '../../src/audit/stored.js';
 import type { AuditSink } from '../../src/types/gateway-config.js';
 import type { AuditEventV1 } from '../../src/types/audit-event.js';
 import { BASE_TS, makeEvents } from './fixtures.js';
@@ -105,8 +106,8 @@ export function sinkContract(name: string, make: SinkFactory, skip?: string): vo
       log = createAuditLog({ sinks: [{ type: sut.driver.type, batch_size: 25, flush_interval_ms: 5 }] }, { drivers: [sut.driver], logger: silent });
       // Shuffled arrival: paging must follow ts, not insertion order.
       const shuffled = events.map((e, i) => [e, (i * 7919) % N] as const).sort((a, b) => a[1] - b[1]).map(([e]) => e);
-      for (const e of shuffled) log.record(e);
-      log.record(events[3]); // a duplicate decision id is stored once
+      for (const e of shuffled) log.recordEvent(e);
+      log.recordEvent(events[3]); // a duplicate decision id is stored once
       await log.flush();
     });
     after(async () => {
@@ -190,7 +191,7 @@ export function sinkContract(name: string, make: SinkFactory, skip?: string): vo
       const driver = retained.driver;
       try {
         await driver.open();
-        await driver.write(events);
+        await driver.write(events.map((e) => storedEvent(e)));
         // Older than an hour before `now`: everything before event 100 (1 s apart).
         const now = new Date(BASE_TS + 100 * 1000 + 3600 * 1000);
         // max_age alone would keep 100..149; max_rows keeps only 110..149.

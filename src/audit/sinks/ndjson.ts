@@ -6,7 +6,6 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import pino from 'pino';
 import type { AuditSink } from '../../types/gateway-config.js';
-import { eventJson } from '../event.js';
 import type { SinkDriver } from './types.js';
 
 type Destination = ReturnType<typeof pino.destination>;
@@ -34,7 +33,7 @@ export function ndjsonSink(config: AuditSink, opts: { baseDir?: string } = {}): 
         throw err;
       }
       let text = '';
-      for (const e of events) text += eventJson(e) + '\n';
+      for (const e of events) text += e.json + '\n';
       // false means sonic-boom's buffer is full: wait, so the bounded queue absorbs the burst instead.
       if (!dest.write(text)) await once(dest, 'drain');
     },

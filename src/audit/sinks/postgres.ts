@@ -4,13 +4,13 @@
  */
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import type { AuditEventV1 } from '../../types/audit-event.js';
+import type { StoredEvent } from '../stored.js';
 import type { AuditSink } from '../../types/gateway-config.js';
 import { sqlReader, type AuditReader } from '../query.js';
 import { postgres as dialect, SqlParams } from '../sql/dialect.js';
 import { applyRetention, type SqlExecutor } from '../sql/retention.js';
 import {
-  EVENT_COLUMNS, FALLBACK_COLUMNS, createStatements, eventRow, fallbackRows, serializeEvent, tableNames,
+  EVENT_COLUMNS, FALLBACK_COLUMNS, createStatements, postgresJson, tableNames,
 } from '../sql/tables.js';
 import type { AuditLogger, SinkDriver } from './types.js';
 
@@ -26,7 +26,7 @@ function executor(pool: pg.Pool | pg.PoolClient): SqlExecutor {
 }
 
 /** `INSERT ... VALUES (...), (...)` statements covering `rows`, each within the parameter limit. */
-function multiRowInserts(table: string, columns: readonly string[], rows: unknown[][]): { text: string; values: unknown[] }[] {
+function multiRowInserts(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): { text: string; values: unknown[] }[] {
   const perStatement = Math.floor(MAX_PARAMS / columns.length);
   const out: { text: string; values: unknown[] }[] = [];
   for (let i = 0; i < rows.length; i += perStatement) {
@@ -85,10 +85,10 @@ export function postgresSink(config: AuditSink, opts: { logger?: AuditLogger } =
         client.release();
       }
     },
-    async write(events: readonly AuditEventV1[]) {
+    async write(events: readonly StoredEvent[]) {
       const statements = [
-        ...multiRowInserts(t.events, EVENT_COLUMNS, events.map((e) => eventRow(e, serializeEvent(e, dialect)))),
-        ...multiRowInserts(t.fallbacks, FALLBACK_COLUMNS, events.flatMap(fallbackRows)),
+        ...multiRowInserts(t.events, EVENT_COLUMNS, events.map((e) => [...e.row.slice(0, -1), postgresJson(e.json)])),
+        ...multiRowInserts(t.fallbacks, FALLBACK_COLUMNS, events.flatMap((e) => e.fallbacks)),
       ];
       const client = await db.connect();
       try {

@@ -47,8 +47,8 @@ export function executor(db: Database.Database): SqlExecutor {
 
 /** Rows ready to insert: EVENT_COLUMNS values (event JSON included) and FALLBACK_COLUMNS values. */
 export interface RowBatch {
-  events: unknown[][];
-  fallbacks: unknown[][];
+  events: (readonly unknown[])[];
+  fallbacks: (readonly unknown[])[];
 }
 
 export interface Writer {

@@ -7,11 +7,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { AuditEventV1 } from '../../types/audit-event.js';
 import type { AuditSink } from '../../types/gateway-config.js';
 import { sqlReader, type AuditReader } from '../query.js';
 import { sqlite as dialect, type SqlDriver } from '../sql/dialect.js';
-import { eventRow, fallbackRows, serializeEvent } from '../sql/tables.js';
+import type { StoredEvent } from '../stored.js';
 import type { WriterCall, WriterReply } from './sqlite-thread.js';
 import { createWriter, executor, openDatabase, type RowBatch, type Writer } from './sqlite-writer.js';
 import type { SinkDriver } from './types.js';
@@ -87,8 +86,8 @@ async function startThread(file: string, table: string): Promise<{ call: Call; s
   };
 }
 
-function rowsOf(events: readonly AuditEventV1[]): RowBatch {
-  return { events: events.map((e) => eventRow(e, serializeEvent(e, dialect))), fallbacks: events.flatMap(fallbackRows) };
+function rowsOf(events: readonly StoredEvent[]): RowBatch {
+  return { events: events.map((e) => e.row), fallbacks: events.flatMap((e) => e.fallbacks) };
 }
 
 const PERMANENT = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;

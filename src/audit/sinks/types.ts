@@ -1,5 +1,5 @@
-import type { AuditEventV1 } from '../../types/audit-event.js';
 import type { AuditReader } from '../query.js';
+import type { StoredEvent } from '../stored.js';
 
 /**
  * One audit destination. Writes arrive in batches from the sink's queue (queue.ts),
@@ -11,7 +11,7 @@ export interface SinkDriver {
   /** Prepares storage (tables, indexes, files). Called before the first write and again after `write` asks for it; retried on failure. */
   open(): Promise<void>;
   /** Stores every event or throws; storing an event twice is harmless (keyed by decision_id). */
-  write(events: readonly AuditEventV1[]): Promise<void>;
+  write(events: readonly StoredEvent[]): Promise<void>;
   /** True when writing the same events again cannot succeed (bad data), as opposed to an outage. */
   isPermanent(err: unknown): boolean;
   /** True when the last failure means storage must be prepared again (a dropped table). */

@@ -5,7 +5,6 @@
  * filter and the per-provider summary.
  */
 import type { AuditEventV1 } from '../../types/audit-event.js';
-import { eventJson } from '../event.js';
 import type { Dialect } from './dialect.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
@@ -89,19 +88,18 @@ function destination(e: AuditEventV1): { provider: string | null; model: string 
   return { provider: e.decision.selected?.provider ?? null, model: e.decision.selected?.model ?? null };
 }
 
-/** Values in EVENT_COLUMNS order; `json` is the serialized event. */
-export function eventRow(e: AuditEventV1, json: string): unknown[] {
+/** Values in EVENT_COLUMNS order; `json` is the serialized event, `ts` its time in ms. */
+export function eventRow(e: AuditEventV1, json: string, ts: number): unknown[] {
   const { provider, model } = destination(e);
   return [
-    e.decision_id, e.request_id, Date.parse(e.ts), e.decision.via, e.decision.rule_id, provider, model,
+    e.decision_id, e.request_id, ts, e.decision.via, e.decision.rule_id, provider, model,
     e.principal.customer, e.principal.team, e.principal.virtual_key, e.outcome.status,
     e.outcome.cost_usd ?? null, e.outcome.input_tokens ?? null, e.outcome.output_tokens ?? null, json,
   ];
 }
 
 /** Values in FALLBACK_COLUMNS order, one row per attempt that fell back. */
-export function fallbackRows(e: AuditEventV1): unknown[][] {
-  const ts = Date.parse(e.ts);
+export function fallbackRows(e: AuditEventV1, ts: number): unknown[][] {
   const rows: unknown[][] = [];
   e.attempts.forEach((a, i) => {
     if (a.fallback_reason) rows.push([e.decision_id, i, ts, a.provider, a.model, a.fallback_reason]);
@@ -110,11 +108,10 @@ export function fallbackRows(e: AuditEventV1): unknown[][] {
 }
 
 /**
- * JSON for storage. PostgreSQL text and JSONB cannot hold U+0000, so that one character
- * is replaced (only in events that contain it; the check is a substring test).
+ * JSON for PostgreSQL, whose text and JSONB cannot hold U+0000: that one character is
+ * replaced, only in events that contain it (the check is a substring test).
  */
-export function serializeEvent(e: AuditEventV1, dialect: Dialect): string {
-  const json = eventJson(e);
-  if (dialect.name !== 'postgres' || !json.includes('\\u0000')) return json;
-  return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
+export function postgresJson(json: string): string {
+  if (!json.includes('\\u0000')) return json;
+  return JSON.stringify(JSON.parse(json), (_k, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
 }

@@ -1,0 +1,34 @@
+/**
+ * An audit event in the form every sink stores: its JSON text, serialized once, and the
+ * values of the columns the SQL sinks index. Sink queues hold these rather than events,
+ * so a request's decision, headers and attempts are let go as soon as it is recorded;
+ * what waits for the writer is one string and a few scalars.
+ */
+import type { AuditEventV1 } from '../types/audit-event.js';
+import { eventRow, fallbackRows } from './sql/tables.js';
+
+export interface StoredEvent {
+  readonly decision_id: string;
+  /** `ts` in milliseconds since the epoch. */
+  readonly ts_ms: number;
+  /** JSON.stringify(event). */
+  readonly json: string;
+  /** EVENT_COLUMNS values, the JSON last. */
+  readonly row: readonly unknown[];
+  /** FALLBACK_COLUMNS values, one row per attempt that fell back. */
+  readonly fallbacks: readonly (readonly unknown[])[];
+}
+
+/**
+ * The stored form of `event`; `json` when its text is already at hand. Throws a
+ * TypeError for something that is not an audit event (no decision_id, no valid ts, no
+ * decision or outcome).
+ */
+export function storedEvent(event: AuditEventV1, json?: string): StoredEvent {
+  const ts = typeof event?.ts === 'string' ? Date.parse(event.ts) : NaN;
+  if (typeof event?.decision_id !== 'string' || Number.isNaN(ts) || typeof event.decision !== 'object' || typeof event.outcome !== 'object') {
+    throw new TypeError('not an audit event');
+  }
+  const text = json ?? JSON.stringify(event);
+  return { decision_id: event.decision_id, ts_ms: ts, json: text, row: eventRow(event, text, ts), fallbacks: fallbackRows(event, ts) };
+}
