@@ -4,7 +4,7 @@
  * so a request's decision, headers and attempts are let go as soon as it is recorded;
  * what waits for the writer is one string and a few scalars.
  */
-import type { AuditEventV1 } from '../types/audit-event.js';
+import type { AuditEventV1, DecisionRecord } from '../types/audit-event.js';
 import { eventRow, fallbackRows } from './sql/tables.js';
 
 export interface StoredEvent {
@@ -19,12 +19,18 @@ export interface StoredEvent {
   readonly fallbacks: readonly (readonly unknown[])[];
 }
 
+/** What the stored form reads of an event: the indexed columns and the fallback rows come from these. */
+export interface EventFacts extends Pick<AuditEventV1, 'decision_id' | 'request_id' | 'ts' | 'principal' | 'outcome'> {
+  decision: Pick<DecisionRecord, 'via' | 'rule_id' | 'selected'>;
+  attempts: readonly AuditEventV1['attempts'][number][];
+}
+
 /**
  * The stored form of `event`; `json` when its text is already at hand. Throws a
  * TypeError for something that is not an audit event (no decision_id, no valid ts, no
  * decision or outcome).
  */
-export function storedEvent(event: AuditEventV1, json?: string): StoredEvent {
+export function storedEvent(event: EventFacts, json?: string): StoredEvent {
   const ts = typeof event?.ts === 'string' ? Date.parse(event.ts) : NaN;
   if (typeof event?.decision_id !== 'string' || Number.isNaN(ts) || typeof event.decision !== 'object' || typeof event.outcome !== 'object') {
     throw new TypeError('not an audit event');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { buildAuditEvent, buildStoredEvent, eventPolicy } from '../../src/audit/event.js';
 import { isCredentialHeader, stripCredentialHeaders } from '../../src/audit/headers.js';
 import { maskIssues } from '../../src/audit/mask.js';
@@ -137,5 +138,57 @@ describe('buildAuditEvent', () => {
     }), policy);
     assert.equal(dirty.json.includes('[redacted]'), true);
     assert.equal(dirty.json.includes('word'), false);
+  });
+});
+
+describe('buildStoredEvent', () => {
+  // The stored text is written without building the event object; it must be the text of
+  // that object all the same, or a query would return something other than was decided.
+  const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+  const inputArb = fc.record({
+    headersStripped: fc.boolean(),
+    requestHeaders: optional(fc.dictionary(fc.constantFrom('x-tier', 'authorization', 'User-Agent', 'x-api-key', 'accept'), fc.string())),
+    params: optional(fc.dictionary(fc.constantFrom('max_tokens', 'temperature', 'tools'), fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null)))),
+    body: optional(fc.constant({ messages: [{ role: 'user', content: 'hi' }] })),
+    priority: optional(fc.oneof(fc.integer(), fc.constant(null))),
+    scope: optional(fc.oneof(fc.string(), fc.constant(null))),
+    fallbackOn: optional(fc.array(fc.constantFrom('timeout', 'rate_limited'))),
+    reason: optional(fc.oneof(fc.string(), fc.constant(null))),
+    cached: optional(fc.boolean()),
+    error: optional(fc.oneof(fc.string(), fc.constant(null))),
+    ttft: optional(fc.oneof(fc.double({ min: 0, max: 1e4, noNaN: true }), fc.constant(null))),
+    cost: optional(fc.double({ min: 0, max: 10, noNaN: true })),
+    ts: fc.oneof(fc.constant('2025-06-01T12:00:00.000Z'), fc.constant(new Date('2025-06-02T00:00:00.500Z'))),
+    storePrompts: fc.boolean(),
+  });
+
+  it('writes the text of the event buildAuditEvent builds, byte for byte', () => {
+    fc.assert(fc.property(inputArb, (a) => {
+      const base = makeDecision({ priority: a.priority, scope: a.scope, fallback_on: a.fallbackOn, reason: a.reason, cached: a.cached });
+      const headers = a.headersStripped ? stripCredentialHeaders(base.inputs.headers) : base.inputs.headers;
+      const given = input({
+        ts: a.ts,
+        decision: { ...base, inputs: { ...base.inputs, headers } },
+        request: { endpoint: 'messages', dialect: 'anthropic', model: 'm', stream: false, headers: a.requestHeaders, params: a.params, body: a.body },
+        attempts: [{ provider: 'p', model: 'm', key: null, status: 500, latency_ms: 1, fallback_reason: 'server_error', error: a.error }],
+        outcome: { status: 200, code: null, served_provider: 'p', served_model: 'm', latency_ms: 2, ttft_ms: a.ttft, cost_usd: a.cost },
+      });
+      const policy = eventPolicy({ store_prompts: a.storePrompts });
+      const stored = buildStoredEvent(given, policy);
+      const event = buildAuditEvent(given, policy);
+      assert.equal(stored.json, JSON.stringify(event));
+      assert.equal(stored.decision_id, event.decision_id);
+      assert.equal(stored.ts_ms, Date.parse(event.ts));
+    }), { numRuns: 300 });
+  });
+
+  it('applies mask pointers and redaction as buildAuditEvent does', () => {
+    const key = 'sk-proj-CANARY0123456789';
+    const policy = eventPolicy({ mask: ['/request/params/temperature'] }, { secrets: [key] });
+    const given = input({ attempts: [{ provider: 'openai', model: 'gpt-4o', key: 'k', status: 401, latency_ms: 3, fallback_reason: 'auth_error', error: `bad ${key}` }] });
+    const stored = buildStoredEvent(given, policy);
+    assert.equal(stored.json, JSON.stringify(buildAuditEvent(given, policy)));
+    assert.equal(stored.json.includes(key), false);
+    assert.deepEqual((JSON.parse(stored.json) as { request: { params: object } }).request.params, { max_tokens: 512 });
   });
 });

@@ -4,7 +4,7 @@
  * PostgreSQL). Attempts that fell back go to a side table for the fallback_reason
  * filter and the per-provider summary.
  */
-import type { AuditEventV1 } from '../../types/audit-event.js';
+import type { EventFacts } from '../stored.js';
 import type { Dialect } from './dialect.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
@@ -83,13 +83,13 @@ export function createStatements(dialect: Dialect, table = 'audit_events'): stri
 }
 
 /** Where the request went: the served target, else the selected one. */
-function destination(e: AuditEventV1): { provider: string | null; model: string | null } {
+function destination(e: EventFacts): { provider: string | null; model: string | null } {
   if (e.outcome.served_provider) return { provider: e.outcome.served_provider, model: e.outcome.served_model ?? null };
   return { provider: e.decision.selected?.provider ?? null, model: e.decision.selected?.model ?? null };
 }
 
 /** Values in EVENT_COLUMNS order; `json` is the serialized event, `ts` its time in ms. */
-export function eventRow(e: AuditEventV1, json: string, ts: number): unknown[] {
+export function eventRow(e: EventFacts, json: string, ts: number): unknown[] {
   const { provider, model } = destination(e);
   return [
     e.decision_id, e.request_id, ts, e.decision.via, e.decision.rule_id, provider, model,
@@ -99,7 +99,7 @@ export function eventRow(e: AuditEventV1, json: string, ts: number): unknown[] {
 }
 
 /** Values in FALLBACK_COLUMNS order, one row per attempt that fell back. */
-export function fallbackRows(e: AuditEventV1, ts: number): unknown[][] {
+export function fallbackRows(e: EventFacts, ts: number): unknown[][] {
   const rows: unknown[][] = [];
   e.attempts.forEach((a, i) => {
     if (a.fallback_reason) rows.push([e.decision_id, i, ts, a.provider, a.model, a.fallback_reason]);
