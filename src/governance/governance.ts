@@ -23,7 +23,7 @@ import type { GovernanceLogger } from './logger.js';
 import { costNano, NANO_PER_USD, PriceTable, type TokenPrice } from './pricing.js';
 import { rateRefs, type SlotRef, type WindowRef } from './rate-limits.js';
 import { refusalError, type Refusal } from './refusals.js';
-import type { AdjustLine, BudgetState, ChargeLine, CounterStore } from './store.js';
+import type { AdjustLine, BudgetState, ChargeLine, CounterStore, WindowLine } from './store.js';
 
 export interface GovernanceOptions {
   store: CounterStore;
@@ -187,8 +187,20 @@ export class Governance {
 
   /** Capacity percents of the principal (budgets, token and request windows). */
   async capacity(principal: Principal): Promise<Capacity> {
+    return this.capacityNow(principal);
+  }
+
+  /**
+   * capacity(), returned as a value rather than a promise when no budget or window
+   * applies (nothing to read from the store): the request path skips an await.
+   */
+  capacityNow(principal: Principal): Capacity | Promise<Capacity> {
     const chain = this.chainOf(principal);
     if (chain.budgets.length === 0 && chain.windows.length === 0) return { budget_used: 0, tokens_used: 0, requests_used: 0 };
+    return this.readCapacity(chain);
+  }
+
+  private async readCapacity(chain: Chain): Promise<Capacity> {
     const now = this.clock();
     const r = await this.store.peek({ now, budgets: chain.budgetKeys, windows: chain.windowKeys, slots: [] });
     const out: Capacity = { budget_used: 0, tokens_used: 0, requests_used: 0 };
@@ -232,6 +244,15 @@ export class Governance {
    * level and id, or SY_ERR_MODEL_NOT_ALLOWED for an unpriced model under `unknown_price: block`.
    */
   async admit(principal: Principal, target: Target, estimate: Estimate): Promise<Admission> {
+    return this.admitNow(principal, target, estimate);
+  }
+
+  /**
+   * admit(), returned as a value rather than a promise when no budget, window or
+   * concurrency slot applies (nothing to reserve in the store): the request path skips
+   * an await. Refusals are thrown, not returned as a rejected promise.
+   */
+  admitNow(principal: Principal, target: Target, estimate: Estimate): Admission | Promise<Admission> {
     const plan = this.planFor(this.chainOf(principal), target.provider);
     const price = this.priceOf(target, true);
     const inputTokens = Math.max(0, Math.ceil(estimate.inputTokens));
@@ -240,16 +261,22 @@ export class Governance {
     const id = randomUUID();
     const windows = plan.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
     const record: AdmissionRecord = { id, plan, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [] };
-
-    if (plan.budgets.length + plan.windows.length + plan.slots.length > 0) {
-      const now = this.clock();
-      const budgets = plan.budgets.map((b) => b.line(now, reservedNano));
-      const result = await this.store.admit({ id, now, leaseMs: this.leaseMs, budgets, windows, slots: plan.slots.map((s) => s.line()) });
-      if (!result.ok) throw this.refusal(plan, result, reservedNano, now);
-      record.leased = true;
-      record.states = result.budgets.slice(0, plan.principalBudgets);
-      if (plan.providerBudgets.length > 0) this.noteProviderBudgets(plan.provider, plan.providerBudgets, result.budgets.slice(plan.principalBudgets), now);
+    if (plan.budgets.length + plan.windows.length + plan.slots.length === 0) {
+      this.metrics.admitted_total++;
+      return new Admission(this.finish, record);
     }
+    return this.reserve(record, windows);
+  }
+
+  private async reserve(record: AdmissionRecord, windows: WindowLine[]): Promise<Admission> {
+    const { plan, id, reservedNano } = record;
+    const now = this.clock();
+    const budgets = plan.budgets.map((b) => b.line(now, reservedNano));
+    const result = await this.store.admit({ id, now, leaseMs: this.leaseMs, budgets, windows, slots: plan.slots.map((s) => s.line()) });
+    if (!result.ok) throw this.refusal(plan, result, reservedNano, now);
+    record.leased = true;
+    record.states = result.budgets.slice(0, plan.principalBudgets);
+    if (plan.providerBudgets.length > 0) this.noteProviderBudgets(plan.provider, plan.providerBudgets, result.budgets.slice(plan.principalBudgets), now);
     this.metrics.admitted_total++;
     return new Admission(this.finish, record);
   }

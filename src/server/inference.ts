@@ -225,11 +225,18 @@ function fail(x: Exchange, reply: FastifyReply, err: unknown): void {
   reply.code(e.status).type('application/json').send(JSON.stringify(renderError(x.dialect, e)));
 }
 
+/** `then(value)` now when `value` is at hand, after it resolves when it is a promise. */
+function andThen<T, R>(value: T | Promise<T>, then: (v: T) => R | Promise<R>): R | Promise<R> {
+  return value instanceof Promise ? value.then(then) : then(value);
+}
+
 /**
  * Resolves the principal, builds the routing context, decides and admits. Returns the
- * plan to dispatch, or throws a SwitchyardError for the client.
+ * plan to dispatch, or throws a SwitchyardError for the client. Governance answers
+ * that need no store come back as values, and so does the plan then: each await would
+ * cost the request a turn of the microtask queue.
  */
-async function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | EmbeddingsRequest, stream: boolean): Promise<Plan> {
+function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | EmbeddingsRequest, stream: boolean): Plan | Promise<Plan> {
   const rt = x.rt;
   const principal = rt.governance.authenticate(req.headers);
   x.principal = principal;
@@ -242,39 +249,43 @@ async function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | 
   const params = paramsOf(canonical, estimate);
   x.requestSummary = { endpoint: x.endpoint, dialect: x.dialect, model: requested, stream, headers, params };
   if (rt.loaded.config.audit?.store_prompts) x.requestSummary.body = canonical as unknown as Record<string, unknown>;
-  const capacity = await rt.governance.capacity(principal);
-  const ctx: RoutingContext = {
-    headers,
-    tier: headers['x-tier'] ?? principal.tier,
-    team: principal.team ?? '',
-    customer: principal.customer ?? '',
-    virtual_key: principal.virtualKey ?? '',
-    model,
-    provider,
-    endpoint: x.endpoint,
-    stream,
-    params,
-    budget_used: capacity.budget_used,
-    tokens_used: capacity.tokens_used,
-    requests_used: capacity.requests_used,
-    now: x.ts,
-  };
-  const opts: DecideOptions = { unavailable: unavailableNow(rt) };
-  const decision = rt.router.decide(ctx, opts);
-  x.decision = decision;
-  if (decision.via === 'none' || !decision.selected) throw refusal(decision, requested);
-  const sel = decision.selected;
-  rt.governance.checkModelAllowed(principal, sel.provider, sel.model);
-  x.admission = await rt.governance.admit(principal, { provider: sel.provider, model: sel.model }, {
-    inputTokens: estimate,
-    maxTokens: canonical.kind === 'chat' ? canonical.maxTokens : 0,
+  return andThen(rt.governance.capacityNow(principal), (capacity) => {
+    const ctx: RoutingContext = {
+      headers,
+      tier: headers['x-tier'] ?? principal.tier,
+      team: principal.team ?? '',
+      customer: principal.customer ?? '',
+      virtual_key: principal.virtualKey ?? '',
+      model,
+      provider,
+      endpoint: x.endpoint,
+      stream,
+      params,
+      budget_used: capacity.budget_used,
+      tokens_used: capacity.tokens_used,
+      requests_used: capacity.requests_used,
+      now: x.ts,
+    };
+    const opts: DecideOptions = { unavailable: unavailableNow(rt) };
+    const decision = rt.router.decide(ctx, opts);
+    x.decision = decision;
+    if (decision.via === 'none' || !decision.selected) throw refusal(decision, requested);
+    const sel = decision.selected;
+    rt.governance.checkModelAllowed(principal, sel.provider, sel.model);
+    const admission = rt.governance.admitNow(principal, { provider: sel.provider, model: sel.model }, {
+      inputTokens: estimate,
+      maxTokens: canonical.kind === 'chat' ? canonical.maxTokens : 0,
+    });
+    return andThen(admission, (a) => {
+      x.admission = a;
+      const plan = planOf(rt, decision);
+      // Fallbacks to models the principal may not use are dropped here, not at dispatch time.
+      if (plan.fallbacks.length && (principal.allowedModels || principal.allowedProviders)) {
+        plan.fallbacks = plan.fallbacks.filter((t) => rt.governance.isModelAllowed(principal, t.provider.id, t.model));
+      }
+      return plan;
+    });
   });
-  const plan = planOf(rt, decision);
-  // Fallbacks to models the principal may not use are dropped here, not at dispatch time.
-  if (plan.fallbacks.length && (principal.allowedModels || principal.allowedProviders)) {
-    plan.fallbacks = plan.fallbacks.filter((t) => rt.governance.isModelAllowed(principal, t.provider.id, t.model));
-  }
-  return plan;
 }
 
 /**
@@ -315,7 +326,8 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
   try {
     const codec = CHAT_DIALECTS[dialect];
     const { request, clientOptions } = codec.parseChatRequest(req.body);
-    const plan = await route(x, req, request, request.stream);
+    const routing = route(x, req, request, request.stream);
+    const plan = routing instanceof Promise ? await routing : routing;
     const signal = abortOnDisconnect(x, reply.raw);
     const routed = performance.now();
     const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
@@ -395,7 +407,8 @@ export async function handleEmbeddings(rt: Runtime, req: FastifyRequest, reply: 
   rt.metrics.inFlight.inc();
   try {
     const { request, clientOptions } = parseOpenAIEmbeddingsRequest(req.body);
-    const plan = await route(x, req, request, false);
+    const routing = route(x, req, request, false);
+    const plan = routing instanceof Promise ? await routing : routing;
     const signal = abortOnDisconnect(x, reply.raw);
     const routed = performance.now();
     const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
