@@ -604,7 +604,7 @@ export interface AuditSink {
    */
   batch_size?: number;
   /**
-   * Longest time an event waits in the buffer. Default: 200.
+   * Longest time an event waits in the buffer. Default: 50 (short, so events leave the request thread's heap young).
    */
   flush_interval_ms?: number;
   /**
