@@ -16,10 +16,11 @@
  * Usage: npm run bench:gateway [-- --seconds 3 --rounds 3 --rate 500 --concurrency 64]
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
+import { cpuMicros, median, peakRssMb, waitForHttp } from './harness.js';
 import { closedLoop, openLoop, type LoadResult, type LoadSpec } from './loadgen.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -52,14 +53,6 @@ function start(script: string, args: string[], readyWhen: (msg: unknown) => bool
   });
 }
 
-async function waitForHttp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 /** Starts the compiled gateway (as `npm start` runs it) against the mock upstream. */
 async function startGateway(upPort: number, audit: boolean): Promise<{ url: string; pid: number }> {
   const port = await freePort();
@@ -83,29 +76,6 @@ audit: {enabled: ${audit}, sinks: [{type: sqlite, path: ${join(dir, 'audit.db')}
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`);
   return { url, pid: gw.pid! };
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-  return hwm ? Number(hwm[1]) / 1024 : NaN;
-}
-
-const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU time (user + system, every thread) the process has used so far, in µs. */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
-  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
-}
-
-function median(xs: readonly number[]): number {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const fmt = (n: number | undefined, d = 2) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
@@ -191,7 +161,7 @@ async function main() {
     const ratio = peak(name) / peak('bare proxy');
     const own = med('non-stream', name, (s) => (s.paced.serverTimingP50 ?? NaN) * 1000);
     const ttfb = med('stream', name, (s, r) => (s.paced.ttfbP50 ?? NaN) - (direct('stream', r).paced.ttfbP50 ?? NaN));
-    const rss = rssMb(targets.find((t) => t.name === name)!.pid!);
+    const rss = peakRssMb(targets.find((t) => t.name === name)!.pid!);
     console.log(`  ${name}:`);
     console.log(`    peak throughput vs bare proxy:    ${(ratio * 100).toFixed(1)} %  (target ≥ 70 %: ${check(ratio >= 0.7)})`);
     console.log(`    added p50 at ${RATE} req/s:          ${added(name).toFixed(3)} ms vs bare ${addedBare.toFixed(3)} ms  (target ≤ bare + 0.1 ms: ${check(added(name) <= addedBare + 0.1)})`);

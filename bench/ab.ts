@@ -1,0 +1,103 @@
+/**
+ * Two gateways side by side: is B cheaper than A? For a change whose effect is a few
+ * percent, which a whole `bench:gateway` run on a shared 2-core machine cannot show (its
+ * speed drifts by tens of percent within minutes).
+ *
+ * Starts one mock upstream and two compiled gateways, A and B (two builds, or one build
+ * with two audit settings), then loads them in turn in short closed-loop slices,
+ * alternating which goes first. Each pair of slices runs in the same phase of the
+ * machine, so the ratio B/A of each pair is what is compared; the medians are printed,
+ * with every pair's ratio so the spread is visible. CPU per request is the gateway process's
+ * (every thread: audit writer and GC included), read from /proc.
+ *
+ * A build of another commit: `git worktree add /tmp/base HEAD~1 && cd /tmp/base &&
+ * ln -s "$OLDPWD/node_modules" . && npm run build`, then `--a /tmp/base`.
+ *
+ * Usage: npm run bench:ab -- [--a DIR] [--b DIR] [--audit on|off] [--pairs 20]
+ *        [--seconds 1.5] [--stream] [--sink-a 'flush_interval_ms: 25'] [--sink-b '...']
+ * (DIR defaults to this checkout; --sink-* adds fields to that side's SQLite sink.)
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cpuMicros, median, peakRssMb, waitForHttp } from './harness.js';
+import { closedLoop } from './loadgen.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const A_DIR = resolve(arg('a', root));
+const B_DIR = resolve(arg('b', root));
+const AUDIT = arg('audit', 'on') !== 'off';
+const PAIRS = Number(arg('pairs', '20'));
+const SECONDS = Number(arg('seconds', '1.5'));
+const STREAM = process.argv.includes('--stream');
+
+const children: ChildProcess[] = [];
+process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+
+interface Side { name: string; url: string; pid: number }
+
+async function startGateway(name: string, dir: string, port: number, upPort: number, sinkExtra: string): Promise<Side> {
+  const work = mkdtempSync(join(tmpdir(), 'sy-ab-'));
+  const config = join(work, 'switchyard.yaml');
+  writeFileSync(config, `
+server: {port: ${port}, allow_unauthenticated: true}
+logging: {level: warn}
+providers:
+  upstream: {type: openai-compatible, base_url: "http://127.0.0.1:${upPort}/v1", options: {auth: none}, models: ["*"]}
+audit: {enabled: ${AUDIT}, sinks: [{type: sqlite, path: "${join(work, 'audit.db')}"${sinkExtra ? `, ${sinkExtra}` : ''}}]}
+`);
+  const gw = fork(join(dir, 'bin/switchyard.js'), ['serve', '--config', config], { execArgv: [], cwd: work, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.push(gw);
+  gw.once('exit', (code) => { if (code !== null && code !== 0) console.error(`gateway ${name} exited with ${code}`); });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`);
+  return { name, url, pid: gw.pid! };
+}
+
+async function main() {
+  const upPort = 20_000 + Math.floor(Math.random() * 20_000);
+  const up = fork(join(root, 'bench/mock-upstream.ts'), [String(upPort)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.push(up);
+  await new Promise((r) => up.once('message', r));
+  const a = await startGateway('A', A_DIR, upPort + 1, upPort, arg('sink-a', ''));
+  const b = await startGateway('B', B_DIR, upPort + 2, upPort, arg('sink-b', ''));
+  const body = JSON.stringify({ model: 'gpt-4o-mini', stream: STREAM, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello to the benchmark, please.' }], max_tokens: 64 });
+  const spec = (s: Side) => ({ url: s.url, path: '/v1/chat/completions', body, stream: STREAM });
+  for (const s of [a, b]) await closedLoop(spec(s), 16, 2);
+
+  const slice = async (s: Side) => {
+    const c0 = cpuMicros(s.pid);
+    const r = await closedLoop(spec(s), 64, SECONDS);
+    return { rps: r.rps, cpu: (cpuMicros(s.pid) - c0) / Math.max(1, r.ok), errors: r.errors };
+  };
+  const rows: { a: Awaited<ReturnType<typeof slice>>; b: Awaited<ReturnType<typeof slice>> }[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const first = i % 2 === 0 ? a : b;
+    const r1 = await slice(first);
+    const r2 = await slice(first === a ? b : a);
+    rows.push(first === a ? { a: r1, b: r2 } : { a: r2, b: r1 });
+  }
+
+  const cpuRatios = rows.map((r) => r.b.cpu / r.a.cpu);
+  const rpsRatios = rows.map((r) => r.b.rps / r.a.rps);
+  const errors = rows.reduce((n, r) => n + r.a.errors + r.b.errors, 0);
+  console.log(`\nA: ${A_DIR}${arg('sink-a', '') ? ` (sink: ${arg('sink-a', '')})` : ''}\nB: ${B_DIR}${arg('sink-b', '') ? ` (sink: ${arg('sink-b', '')})` : ''}`);
+  console.log(`audit ${AUDIT ? 'on' : 'off'}, ${STREAM ? 'streaming' : 'non-streaming'}, ${PAIRS} pairs of ${SECONDS} s slices at 64 connections\n`);
+  console.log(`CPU per request  A ${median(rows.map((r) => r.a.cpu)).toFixed(0)} µs   B ${median(rows.map((r) => r.b.cpu)).toFixed(0)} µs   B/A median ${median(cpuRatios).toFixed(3)}`);
+  console.log(`throughput       A ${median(rows.map((r) => r.a.rps)).toFixed(0)} req/s   B ${median(rows.map((r) => r.b.rps)).toFixed(0)} req/s   B/A median ${median(rpsRatios).toFixed(3)}`);
+  console.log(`peak RSS         A ${peakRssMb(a.pid).toFixed(0)} MB   B ${peakRssMb(b.pid).toFixed(0)} MB`);
+  console.log(`errors           ${errors}`);
+  console.log(`CPU B/A per pair ${cpuRatios.map((x) => x.toFixed(2)).join(' ')}`);
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+}
+process.exit(0);
