@@ -13,8 +13,11 @@
  * A build of another commit: `git worktree add /tmp/base HEAD~1 && cd /tmp/base &&
  * ln -s "$OLDPWD/node_modules" . && npm run build`, then `--a /tmp/base`.
  *
+ * Each pair also loads both at an even --rate for the gateway's own processing time
+ * (Server-Timing) and the client's p50, which a lighter request path shows first.
+ *
  * Usage: npm run bench:ab -- [--a DIR] [--b DIR] [--audit on|off] [--pairs 20]
- *        [--seconds 1.5] [--stream] [--sink-a 'flush_interval_ms: 25'] [--sink-b '...']
+ *        [--seconds 1.5] [--rate 500] [--stream] [--sink-a 'flush_interval_ms: 25'] [--sink-b '...']
  * (DIR defaults to this checkout; --sink-* adds fields to that side's SQLite sink.)
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -22,7 +25,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cpuMicros, median, peakRssMb, waitForHttp } from './harness.js';
-import { closedLoop } from './loadgen.js';
+import { closedLoop, openLoop } from './loadgen.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const arg = (name: string, dflt: string) => {
@@ -35,6 +38,7 @@ const AUDIT = arg('audit', 'on') !== 'off';
 const PAIRS = Number(arg('pairs', '20'));
 const SECONDS = Number(arg('seconds', '1.5'));
 const STREAM = process.argv.includes('--stream');
+const RATE = Number(arg('rate', '500'));
 
 const children: ChildProcess[] = [];
 process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
@@ -73,7 +77,9 @@ async function main() {
   const slice = async (s: Side) => {
     const c0 = cpuMicros(s.pid);
     const r = await closedLoop(spec(s), 64, SECONDS);
-    return { rps: r.rps, cpu: (cpuMicros(s.pid) - c0) / Math.max(1, r.ok), errors: r.errors };
+    const cpu = (cpuMicros(s.pid) - c0) / Math.max(1, r.ok);
+    const paced = await openLoop(spec(s), RATE, SECONDS);
+    return { rps: r.rps, cpu, own: (paced.serverTimingP50 ?? NaN) * 1000, p50: paced.p50, errors: r.errors + paced.errors };
   };
   const rows: { a: Awaited<ReturnType<typeof slice>>; b: Awaited<ReturnType<typeof slice>> }[] = [];
   for (let i = 0; i < PAIRS; i++) {
@@ -87,9 +93,11 @@ async function main() {
   const rpsRatios = rows.map((r) => r.b.rps / r.a.rps);
   const errors = rows.reduce((n, r) => n + r.a.errors + r.b.errors, 0);
   console.log(`\nA: ${A_DIR}${arg('sink-a', '') ? ` (sink: ${arg('sink-a', '')})` : ''}\nB: ${B_DIR}${arg('sink-b', '') ? ` (sink: ${arg('sink-b', '')})` : ''}`);
-  console.log(`audit ${AUDIT ? 'on' : 'off'}, ${STREAM ? 'streaming' : 'non-streaming'}, ${PAIRS} pairs of ${SECONDS} s slices at 64 connections\n`);
+  console.log(`audit ${AUDIT ? 'on' : 'off'}, ${STREAM ? 'streaming' : 'non-streaming'}, ${PAIRS} pairs of ${SECONDS} s slices at 64 connections, then at ${RATE} req/s\n`);
   console.log(`CPU per request  A ${median(rows.map((r) => r.a.cpu)).toFixed(0)} µs   B ${median(rows.map((r) => r.b.cpu)).toFixed(0)} µs   B/A median ${median(cpuRatios).toFixed(3)}`);
   console.log(`throughput       A ${median(rows.map((r) => r.a.rps)).toFixed(0)} req/s   B ${median(rows.map((r) => r.b.rps)).toFixed(0)} req/s   B/A median ${median(rpsRatios).toFixed(3)}`);
+  console.log(`own p50 @${RATE}/s  A ${median(rows.map((r) => r.a.own)).toFixed(1)} µs   B ${median(rows.map((r) => r.b.own)).toFixed(1)} µs   B/A median ${median(rows.map((r) => r.b.own / r.a.own)).toFixed(3)}`);
+  console.log(`p50 @${RATE}/s      A ${median(rows.map((r) => r.a.p50)).toFixed(3)} ms   B ${median(rows.map((r) => r.b.p50)).toFixed(3)} ms   B/A median ${median(rows.map((r) => r.b.p50 / r.a.p50)).toFixed(3)}`);
   console.log(`peak RSS         A ${peakRssMb(a.pid).toFixed(0)} MB   B ${peakRssMb(b.pid).toFixed(0)} MB`);
   console.log(`errors           ${errors}`);
   console.log(`CPU B/A per pair ${cpuRatios.map((x) => x.toFixed(2)).join(' ')}`);
