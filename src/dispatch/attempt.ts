@@ -32,6 +32,8 @@ export interface Parsed<T> {
   ok: true;
   status: number;
   value: T;
+  /** The body as it arrived, which `value` was parsed from. */
+  text: string;
 }
 
 export interface Committed {
@@ -141,7 +143,7 @@ export async function attemptJson<T>(env: AttemptEnv, a: AttemptSpec, parse: (bo
     return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered ${res.status} with a body that is not JSON (${what})` };
   }
   try {
-    return { ok: true, status: res.status, value: parse(json) };
+    return { ok: true, status: res.status, value: parse(json), text };
   } catch (err) {
     return { ok: false, kind: 'server_error', status: res.status, message: err instanceof Error ? err.message : String(err) };
   }

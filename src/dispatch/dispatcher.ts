@@ -68,20 +68,24 @@ export interface Dispatcher {
 /** What is sent and how a whole answer is read, per endpoint. */
 interface Mode<R, T> {
   stream: boolean;
+  /** Whether a whole answer may go to the client as the upstream sent it (chat, not embeddings, whose encoding the client picks). */
+  passThrough: boolean;
   build(adapter: ProviderAdapter, req: R, target: AttemptTarget): HttpRequestSpec;
   parse(adapter: ProviderAdapter, body: unknown, target: AttemptTarget): T;
 }
 
 const CHAT: Mode<ChatRequest, ChatResponse> = {
   stream: false,
+  passThrough: true,
   build: (a, req, t) => a.buildChatRequest(req, t),
   parse: (a, body, t) => a.parseChatResponse(body, t),
 };
 
-const CHAT_STREAM: Mode<ChatRequest, ChatResponse> = { ...CHAT, stream: true };
+const CHAT_STREAM: Mode<ChatRequest, ChatResponse> = { ...CHAT, stream: true, passThrough: false };
 
 const EMBEDDINGS: Mode<EmbeddingsRequest, EmbeddingsResponse> = {
   stream: false,
+  passThrough: false,
   build(a, req, t) {
     if (a.buildEmbeddingsRequest === undefined) throw new SwitchyardError('SY_ERR_BAD_REQUEST', `provider ${t.provider.id} (type ${a.type}) has no embeddings API`);
     return a.buildEmbeddingsRequest(req, t);
@@ -309,7 +313,9 @@ class AttemptLoop implements Dispatcher {
         const served: ServedTarget = { provider: rt.id, model: target.model, key: keyName };
         if ('stream' in out) return this.handOver(run, out, rec, served, rt);
         limit?.release();
-        return { kind: 'response', response: out.value as ChatResponse & EmbeddingsResponse, attempts: run.attempts, served };
+        const dialect = rt.adapter.chatDialect;
+        const upstream = mode.passThrough && dialect !== undefined ? { dialect, text: out.text } : null;
+        return { kind: 'response', response: out.value as ChatResponse & EmbeddingsResponse, upstream, attempts: run.attempts, served };
       }
       limit?.release();
       const kind = out.kind;

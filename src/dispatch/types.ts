@@ -1,5 +1,5 @@
 /** The dispatcher's public types: plans in, results and attempt records out. */
-import type { ChatResponse, StreamEvent, Usage, FinishReason } from '../canonical.js';
+import type { ChatResponse, Dialect, StreamEvent, Usage, FinishReason } from '../canonical.js';
 import type { FallbackReason } from '../errors.js';
 import type { Attempt } from '../types/audit-event.js';
 import type { DispatchConfig, UpstreamConfig } from '../types/gateway-config.js';
@@ -63,8 +63,22 @@ export interface StreamOutcome {
   latencyMs: number;
 }
 
+/** A whole upstream answer in a client dialect (see ProviderAdapter.chatDialect). */
+export interface UpstreamBody {
+  dialect: Dialect;
+  /** The body as it arrived: parsed and validated into the response, otherwise untouched. */
+  text: string;
+}
+
 export type ChatResult =
-  | { kind: 'response'; response: ChatResponse; attempts: Attempt[]; served: ServedTarget }
+  | {
+      kind: 'response';
+      response: ChatResponse;
+      /** Set when the provider speaks a client dialect: a client of that dialect can be sent these bytes. */
+      upstream: UpstreamBody | null;
+      attempts: Attempt[];
+      served: ServedTarget;
+    }
   | {
       kind: 'stream';
       /**

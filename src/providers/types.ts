@@ -4,7 +4,7 @@
  * and classify its errors. They never do I/O, timers, retries or accounting —
  * dispatch does, the same way for every provider.
  */
-import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamEvent } from '../canonical.js';
+import type { ChatRequest, ChatResponse, Dialect, EmbeddingsRequest, EmbeddingsResponse, StreamEvent } from '../canonical.js';
 import type { FallbackReason } from '../errors.js';
 
 /** Provider settings an adapter needs, resolved from config (secrets already read from env). */
@@ -67,6 +67,13 @@ export interface UpstreamErrorInfo {
 
 export interface ProviderAdapter {
   readonly type: string;
+  /**
+   * The client dialect this provider's chat API speaks, when it speaks one. A whole
+   * (non-streamed) chat answer, once parsed and validated, then goes to a client of that
+   * dialect as the upstream sent it: nothing is lost in translation and nothing is
+   * serialized again.
+   */
+  readonly chatDialect?: Dialect;
   buildChatRequest(req: ChatRequest, target: AttemptTarget): HttpRequestSpec;
   parseChatResponse(body: unknown, target: AttemptTarget): ChatResponse;
   createStreamDecoder(target: AttemptTarget): StreamDecoder;

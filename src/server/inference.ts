@@ -337,7 +337,9 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
 
     if (result.kind === 'response') {
       x.usage = result.response.usage;
-      const body = JSON.stringify(codec.renderChatResponse(result.response, { created }));
+      // Same dialect on both sides: the upstream's bytes, already parsed and validated.
+      const up = result.upstream;
+      const body = up !== null && up.dialect === dialect ? up.text : JSON.stringify(codec.renderChatResponse(result.response, { created }));
       await sendWhole(x, reply, body, routed - marks.start + (performance.now() - upstreamDone));
       return;
     }

@@ -181,6 +181,43 @@ describe('OpenAI client → OpenAI upstream', SUITE, () => {
   });
 });
 
+describe('a whole answer in the client\'s own dialect', SUITE, () => {
+  // Same dialect on both sides: the upstream's body is parsed and validated (usage, cost,
+  // fallback on a malformed answer) and then sent as it came, not rendered again.
+  test('OpenAI client ← OpenAI upstream: the body is the upstream\'s, byte for byte', async () => {
+    oa.reset();
+    const res = await fetch(`${e2e.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${OPENAI_CLIENT_KEY}` },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello' }] }),
+    });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.equal(text, oa.last().sent);
+    // Fields the canonical response does not carry survive.
+    assert.equal(JSON.parse(text).system_fingerprint, 'fp_fake');
+  });
+
+  test('Anthropic client ← Anthropic upstream: the body is the upstream\'s, byte for byte', async () => {
+    an.reset();
+    const res = await fetch(`${e2e.url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': ANTHROPIC_CLIENT_KEY, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'an/claude-sonnet-4', max_tokens: 50, messages: [{ role: 'user', content: 'Say hello' }] }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), an.last().sent);
+  });
+
+  test('across dialects the answer is translated, not passed on', async () => {
+    an.reset();
+    const data = await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 50 });
+    assert.equal(data.object, 'chat.completion');
+    assert.equal(data.choices[0].message.content, 'hello from an');
+    assert.notEqual(JSON.stringify(data), an.last().sent);
+  });
+});
+
 describe('OpenAI client → Anthropic upstream', SUITE, () => {
   test('text: system prompt, max_tokens, stop, usage and finish reason translated', async () => {
     an.reset();

@@ -60,6 +60,8 @@ export interface Received {
   finishedAt: number | null;
   /** performance.now() when the connection closed before the response was complete. */
   closedEarlyAt: number | null;
+  /** The whole (non-streamed) chat answer's body, as written. */
+  sent?: string;
 }
 
 export interface WireFake {
@@ -239,7 +241,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (rec.body === undefined) return sendError(res, 400, 'body is not JSON');
     if (op === 'embeddings') return embeddings(res, rec, model);
     if (stream) return streamChat(res, rec, model, s);
-    return chat(res, model, s);
+    return chat(res, rec, model, s);
   }
 
   function sendError(res: ServerResponse, status: number, message: string, retryAfter?: string): void {
@@ -283,7 +285,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     return s.toolCalls ?? (s.toolCall ? [s.toolCall] : []);
   }
 
-  function chat(res: ServerResponse, model: string, s: Scenario): void {
+  function chat(res: ServerResponse, rec: Received, model: string, s: Scenario): void {
     const usage = s.usage ?? DEFAULT_USAGE;
     const text = s.text ?? `hello from ${name}`;
     const id = `${++seq}`;
@@ -315,8 +317,9 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         modelVersion: model, responseId: `resp_fake${id}`,
       };
     }
+    rec.sent = JSON.stringify(body);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
+    res.end(rec.sent);
   }
 
   /**

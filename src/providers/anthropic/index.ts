@@ -23,6 +23,7 @@ const endpoint = perSettings((s) => {
 
 export const anthropicAdapter: ProviderAdapter = {
   type: 'anthropic',
+  chatDialect: 'anthropic',
   buildChatRequest(req, target) {
     const e = endpoint(target.provider);
     return {

@@ -47,6 +47,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
   };
   return {
     type: spec.type,
+    chatDialect: 'openai',
     buildChatRequest: (req: ChatRequest, target) =>
       request(target, 'chat/completions', toOpenAIChatBody(req, target.model, spec.body(target.provider))),
     parseChatResponse: (body, target) => parseOpenAIChatResponse(body, target.model),
