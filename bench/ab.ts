@@ -21,10 +21,8 @@
  * (DIR defaults to this checkout; --sink-* adds fields to that side's SQLite sink.)
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cpuMicros, median, peakRssMb, waitForHttp } from './harness.js';
+import { cpuMicros, median, peakRssMb, startBenchGateway } from './harness.js';
 import { closedLoop, openLoop } from './loadgen.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -45,22 +43,11 @@ process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
 interface Side { name: string; url: string; pid: number }
 
-async function startGateway(name: string, dir: string, port: number, upPort: number, sinkExtra: string): Promise<Side> {
-  const work = mkdtempSync(join(tmpdir(), 'sy-ab-'));
-  const config = join(work, 'switchyard.yaml');
-  writeFileSync(config, `
-server: {port: ${port}, allow_unauthenticated: true}
-logging: {level: warn}
-providers:
-  upstream: {type: openai-compatible, base_url: "http://127.0.0.1:${upPort}/v1", options: {auth: none}, models: ["*"]}
-audit: {enabled: ${AUDIT}, sinks: [{type: sqlite, path: "${join(work, 'audit.db')}"${sinkExtra ? `, ${sinkExtra}` : ''}}]}
-`);
-  const gw = fork(join(dir, 'bin/switchyard.js'), ['serve', '--config', config], { execArgv: [], cwd: work, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  children.push(gw);
-  gw.once('exit', (code) => { if (code !== null && code !== 0) console.error(`gateway ${name} exited with ${code}`); });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`);
-  return { name, url, pid: gw.pid! };
+async function startGateway(name: string, dir: string, port: number, upstreamPort: number, sink: string): Promise<Side> {
+  const gw = await startBenchGateway({ root: dir, port, upstreamPort, audit: AUDIT, sink });
+  children.push(gw.process);
+  gw.process.once('exit', (code) => { if (code !== null && code !== 0) console.error(`gateway ${name} exited with ${code}`); });
+  return { name, url: gw.url, pid: gw.pid };
 }
 
 async function main() {

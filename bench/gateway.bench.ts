@@ -16,11 +16,9 @@
  * Usage: npm run bench:gateway [-- --seconds 3 --rounds 3 --rate 500 --concurrency 64]
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import { cpuMicros, median, peakRssMb, waitForHttp } from './harness.js';
+import { cpuMicros, median, peakRssMb, startBenchGateway } from './harness.js';
 import { closedLoop, openLoop, type LoadResult, type LoadSpec } from './loadgen.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -55,27 +53,9 @@ function start(script: string, args: string[], readyWhen: (msg: unknown) => bool
 
 /** Starts the compiled gateway (as `npm start` runs it) against the mock upstream. */
 async function startGateway(upPort: number, audit: boolean): Promise<{ url: string; pid: number }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'sy-bench-'));
-  const config = join(dir, 'switchyard.yaml');
-  writeFileSync(config, `
-server: {port: ${port}, allow_unauthenticated: true}
-logging: {level: warn}
-providers:
-  upstream:
-    type: openai-compatible
-    base_url: http://127.0.0.1:${upPort}/v1
-    options: {auth: none}
-    models: ["*"]
-audit: {enabled: ${audit}, sinks: [{type: sqlite, path: ${join(dir, 'audit.db')}}]}
-`);
-  // execArgv: [] — fork() would otherwise pass on this process's tsx loader, which the
-  // compiled gateway (and its audit writer thread) does not need and `npm start` lacks.
-  const gw = fork(join(root, 'bin/switchyard.js'), ['serve', '--config', config], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  children.push(gw);
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`);
-  return { url, pid: gw.pid! };
+  const gw = await startBenchGateway({ root, port: await freePort(), upstreamPort: upPort, audit });
+  children.push(gw.process);
+  return gw;
 }
 
 const fmt = (n: number | undefined, d = 2) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));

@@ -1,6 +1,11 @@
-/** What the gateway benchmarks share: waiting for a server, and reading a process's CPU and memory from /proc. */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+/**
+ * What the gateway benchmarks share: starting a compiled gateway against the mock
+ * upstream, waiting for a server, and reading a process's CPU and memory from /proc.
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export async function waitForHttp(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -8,6 +13,41 @@ export async function waitForHttp(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not come up`);
+}
+
+export interface BenchGateway {
+  url: string;
+  pid: number;
+  process: ChildProcess;
+}
+
+/**
+ * Starts `root`'s compiled gateway (bin/switchyard.js, as `npm start` runs it) on `port`
+ * in front of the mock upstream, in a fresh working directory; `sink` adds fields to its
+ * SQLite audit sink (`flush_interval_ms: 25`).
+ */
+export async function startBenchGateway(opts: { root: string; port: number; upstreamPort: number; audit: boolean; sink?: string }): Promise<BenchGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-bench-'));
+  const config = join(dir, 'switchyard.yaml');
+  const sink = `{type: sqlite, path: "${join(dir, 'audit.db')}"${opts.sink ? `, ${opts.sink}` : ''}}`;
+  writeFileSync(config, `
+server: {port: ${opts.port}, allow_unauthenticated: true}
+logging: {level: warn}
+providers:
+  upstream: {type: openai-compatible, base_url: "http://127.0.0.1:${opts.upstreamPort}/v1", options: {auth: none}, models: ["*"]}
+audit: {enabled: ${opts.audit}, sinks: [${sink}]}
+`);
+  // execArgv: [] — fork() would otherwise pass on the bench's tsx loader, which the
+  // compiled gateway (and its audit writer thread) does not need and `npm start` lacks.
+  const gw = fork(join(opts.root, 'bin/switchyard.js'), ['serve', '--config', config], { execArgv: [], cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const url = `http://127.0.0.1:${opts.port}`;
+  try {
+    await waitForHttp(`${url}/healthz`);
+  } catch (e) {
+    gw.kill('SIGKILL');
+    throw e;
+  }
+  return { url, pid: gw.pid!, process: gw };
 }
 
 /** Peak resident set size of `pid` so far (VmHWM), in MB. */
