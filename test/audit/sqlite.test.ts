@@ -1,7 +1,11 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteSink } from '../../src/audit/sinks/sqlite.js';
+import { openDatabase } from '../../src/audit/sinks/sqlite-writer.js';
 import { sinkContract } from './sink-contract.js';
 
 for (const writer of ['thread', 'inline'] as const) {
@@ -13,3 +17,22 @@ for (const writer of ['thread', 'inline'] as const) {
     };
   });
 }
+
+test('a new audit file has 8 KB pages; an existing one keeps its own', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-audit-'));
+  try {
+    const fresh = openDatabase(join(dir, 'new.db'), { schema: 'audit_events' });
+    assert.equal(fresh.pragma('page_size', { simple: true }), 8192);
+    fresh.close();
+    // A file made before (4 KB pages) opens as it is: page_size cannot change under WAL.
+    const old = new Database(join(dir, 'old.db'));
+    old.pragma('page_size = 4096');
+    old.exec('CREATE TABLE t (x)');
+    old.close();
+    const reopened = openDatabase(join(dir, 'old.db'), { schema: 'audit_events' });
+    assert.equal(reopened.pragma('page_size', { simple: true }), 4096);
+    reopened.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

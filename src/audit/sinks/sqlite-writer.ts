@@ -15,6 +15,10 @@ export function openDatabase(file: string, opts: { schema?: string; readonly?: b
   const db = new Database(file, opts.readonly ? { readonly: true, fileMustExist: true } : {});
   db.pragma('busy_timeout = 5000');
   if (opts.readonly) return db;
+  // A stored event is ~2 KB of JSON: 8 KB pages hold four rows instead of two, so a
+  // batch dirties (and the WAL and checkpoints copy) fewer pages. Takes effect when the
+  // file is created; an existing file keeps its page size.
+  db.pragma('page_size = 8192');
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL never corrupts the file; a power cut may lose the last batch, a process crash does not.
   db.pragma('synchronous = NORMAL');
