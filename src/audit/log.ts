@@ -62,9 +62,10 @@ export interface AuditLog {
 
 /**
  * flush_interval_ms is short on purpose: an event that waits in the buffer past a young-
- * generation GC or two is promoted to the old generation of the request thread's heap,
- * and at a gateway's peak the promoted events (each holding its JSON text) grew peak RSS
- * by 40-50 MB (213 vs 162 MB at 200 ms vs 25 ms, same CPU per request).
+ * generation GC or two is promoted, JSON text and all, to the old generation of the
+ * request thread's heap, where it stays as garbage until a major GC. Side by side at a
+ * gateway's peak, 25-50 ms gave a lower peak RSS than 200 ms at the same CPU per request
+ * (peak RSS also varies from run to run by tens of MB, so the size of the gain is loose).
  */
 export const SINK_DEFAULTS = { batch_size: 500, flush_interval_ms: 50, buffer_size: 50_000, table: 'audit_events' } as const;
 
