@@ -212,9 +212,9 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
   test('across dialects the answer is translated, not passed on', async () => {
     an.reset();
     const data = await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 50 });
+    // Passed on, the Anthropic body would have type "message" and no object or choices.
     assert.equal(data.object, 'chat.completion');
     assert.equal(data.choices[0].message.content, 'hello from an');
-    assert.notEqual(JSON.stringify(data), an.last().sent);
   });
 });
 
