@@ -12,7 +12,7 @@ import { readBody } from './body.js';
 import { abortMessage, type AbortCause, type AttemptControl } from './control.js';
 import { UpstreamStream } from './stream.js';
 import { classifyTransportError, type ResponseHeaders, type Transport } from './transport.js';
-import type { Clock } from './types.js';
+import type { Clock, DispatchTiming } from './types.js';
 
 /** Error bodies are read only for their message. */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -60,6 +60,7 @@ export interface AttemptSpec {
   control: AttemptControl;
   /** Absolute (clock ms) end of the request's total deadline. */
   deadlineAt: number;
+  timing?: DispatchTiming;
 }
 
 function aborted(env: AttemptEnv, cause: AbortCause, status: number): Failure {
@@ -88,7 +89,10 @@ async function open(env: AttemptEnv, a: AttemptSpec): Promise<Opened | Failure> 
   else a.control.arm(env.attemptMs, 'attempt_timeout');
   let res;
   try {
-    res = await env.transport.send(a.spec, { signal: a.control, provider: a.provider });
+    // The transport writes the request before it first waits, so this is when it left.
+    const sending = env.transport.send(a.spec, { signal: a.control, provider: a.provider });
+    if (a.timing !== undefined && a.timing.sentAt === 0) a.timing.sentAt = performance.now();
+    res = await sending;
   } catch (err) {
     a.control.clear();
     return thrown(env, a, err, 0);
@@ -134,6 +138,7 @@ export async function attemptJson<T>(env: AttemptEnv, a: AttemptSpec, parse: (bo
     }
     return thrown(env, a, err, res.status);
   }
+  if (a.timing !== undefined) a.timing.receivedAt = performance.now();
   a.control.clear();
   let json: unknown;
   try {
@@ -205,5 +210,6 @@ export async function attemptStream(env: AttemptEnv, a: AttemptSpec, decoder: St
     if (ev.type !== 'start') break;
   }
   stream.commit();
+  if (a.timing !== undefined) a.timing.receivedAt = stream.lastChunkAt;
   return { ok: true, status: res.status, stream, first };
 }

@@ -299,7 +299,7 @@ class AttemptLoop implements Dispatcher {
       const control = new AttemptControl();
       run.current = control;
       const t0 = this.clock.now();
-      const a = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt };
+      const a = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing };
       const out: Parsed<T> | Committed | Failure = mode.stream
         ? await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at))
         : await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));

@@ -48,6 +48,8 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
   private hook: ((s: StreamSettlement) => void) | null = null;
   private usage: Usage | null = null;
   private finishReason: FinishReason | null = null;
+  /** performance.now() when the latest chunk arrived. */
+  lastChunkAt = 0;
   /** Set when the transport failed (timeout, socket cut) rather than the provider sending an error. */
   failure: { kind: 'timeout' | 'connection_error' | 'server_error'; message: string } | null = null;
 
@@ -58,7 +60,10 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     private readonly timers: StreamTimers,
   ) {
     this.rearm();
-    body.on('data', (chunk: Buffer) => this.onData(chunk));
+    body.on('data', (chunk: Buffer) => {
+      this.lastChunkAt = performance.now();
+      this.onData(chunk);
+    });
     body.on('end', () => this.onEnd());
     body.on('error', (err: unknown) => this.onError(err));
     body.on('close', () => this.onClose());

@@ -113,6 +113,19 @@ export interface DispatchOptions {
   signal: AbortLike;
   /** Client headers to forward (already filtered by `upstreamHeaders`); the adapter's headers win. */
   headers?: Record<string, string>;
+  /** Filled in as the request goes upstream and back: the server's own-time figure is built on it. */
+  timing?: DispatchTiming;
+}
+
+/**
+ * When a request left for the upstream and when its answer was back, in performance.now()
+ * milliseconds (real time, whatever clock dispatch runs its timers on); 0 until then.
+ */
+export interface DispatchTiming {
+  /** The first attempt had been written to the transport. */
+  sentAt: number;
+  /** The served attempt's answer had arrived: the whole body, or the stream chunk that committed it. */
+  receivedAt: number;
 }
 
 export interface DispatcherConfig {

@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SwitchyardError, renderError } from '../errors.js';
 import { explain, contextFromRequest, validateDocument } from '../rules/index.js';
 import { auditResponse } from '../audit/http.js';
@@ -20,9 +21,30 @@ import type { Principal } from '../governance/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** performance.now() when the body had been read and parsed. */
+    /** performance.now() when the whole body had been read. */
     syStart: number;
   }
+}
+
+/** performance.now() when the server had the request's head, set before fastify sees it. */
+const ARRIVED = Symbol('switchyard.arrived');
+type Stamped = IncomingMessage & { [ARRIVED]?: number };
+
+/**
+ * Own processing time starts when the request arrives, so routing and body reading in
+ * fastify count too: the server's one request listener (fastify's) is wrapped to stamp
+ * the raw request first. Requests that do not come through the listener (inject) start
+ * at the body instead.
+ */
+function stampArrivals(server: Server): void {
+  const listeners = server.listeners('request');
+  if (listeners.length !== 1) return;
+  const handler = listeners[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  server.removeListener('request', handler);
+  server.on('request', function stamped(this: Server, req: Stamped, res: ServerResponse) {
+    req[ARRIVED] = performance.now();
+    handler.call(this, req, res);
+  });
 }
 
 /** Maps fastify's own errors (body too large, wrong content type, ...) onto our codes. */
@@ -141,12 +163,13 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     keepAliveTimeout: 72_000,
   });
   app.decorateRequest('syStart', 0);
+  stampArrivals(app.server);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    req.syStart = performance.now();
     try {
       const value = parseJsonBody(body as string, maxDepth);
-      req.syStart = performance.now();
       done(null, value);
     } catch (e) {
       done(e as Error, undefined);
@@ -163,7 +186,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`));
   });
 
-  const marks = (req: FastifyRequest): Marks => ({ start: req.syStart || performance.now() });
+  const marks = (req: FastifyRequest): Marks => ({ start: (req.raw as Stamped)[ARRIVED] ?? (req.syStart || performance.now()) });
   const chat = (req: FastifyRequest, reply: FastifyReply) => handleChat(rt, 'openai', 'chat', req, reply, marks(req));
   const embeddings = (req: FastifyRequest, reply: FastifyReply) => handleEmbeddings(rt, req, reply, marks(req));
   const models = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -10,7 +10,7 @@ import type { ChatRequest, ContentPart, Dialect, EmbeddingsRequest, Endpoint, Us
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
 import type { Admission, Principal } from '../governance/index.js';
-import { ClientSignal, DispatchError, upstreamHeaders } from '../dispatch/index.js';
+import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
 import type { Plan, PlanTarget } from '../dispatch/types.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
 import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../wire/dialects.js';
@@ -22,8 +22,17 @@ const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
 
 /** Per-request timing marks, in performance.now() milliseconds. */
 export interface Marks {
-  /** Body received and parsed. */
+  /** The request arrived (its head was read). */
   start: number;
+}
+
+/**
+ * The gateway's own processing time, in ms: from the request's arrival until it was
+ * written upstream, plus from the served answer's arrival until `now`. Failed attempts,
+ * backoff and the upstream's own time fall in between and are left out.
+ */
+function ownMs(marks: Marks, t: DispatchTiming, now: number): number {
+  return t.sentAt - marks.start + (now - t.receivedAt);
 }
 
 function textLength(parts: readonly ContentPart[]): number {
@@ -307,11 +316,14 @@ function serverTiming(ms: number): string {
   return `sy;dur=${ms.toFixed(3)}`;
 }
 
-/** Sends a whole (non-streamed) JSON answer, then settles, counts and audits the request. */
-async function sendWhole(x: Exchange, reply: FastifyReply, body: string, ownMs: number): Promise<void> {
+/**
+ * Sends a whole (non-streamed) JSON answer, then settles, counts and audits the request.
+ * Server-Timing carries the own time up to the send; the histogram also counts the send.
+ */
+async function sendWhole(x: Exchange, reply: FastifyReply, body: string, marks: Marks, timing: DispatchTiming): Promise<void> {
   const m = x.rt.metrics;
-  m.processingSeconds.observe({ endpoint: x.endpoint }, ownMs / 1000);
-  reply.headers(decisionHeaders(x)).header('server-timing', serverTiming(ownMs)).type('application/json').send(body);
+  reply.headers(decisionHeaders(x)).header('server-timing', serverTiming(ownMs(marks, timing, performance.now()))).type('application/json').send(body);
+  m.processingSeconds.observe({ endpoint: x.endpoint }, ownMs(marks, timing, performance.now()) / 1000);
   await x.settle();
   x.countUsage();
   x.countAttempts();
@@ -329,9 +341,8 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const routing = route(x, req, request, request.stream);
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = abortOnDisconnect(x, reply.raw);
-    const routed = performance.now();
-    const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
-    const upstreamDone = performance.now();
+    const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
+    const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
 
@@ -340,7 +351,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       // Same dialect on both sides: the upstream's bytes, already parsed and validated.
       const up = result.upstream;
       const body = up !== null && up.dialect === dialect ? up.text : JSON.stringify(codec.renderChatResponse(result.response, { created }));
-      await sendWhole(x, reply, body, routed - marks.start + (performance.now() - upstreamDone));
+      await sendWhole(x, reply, body, marks, timing);
       return;
     }
 
@@ -355,8 +366,6 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       first += encoder.push(ev);
       if (ev.type === 'text') outChars += ev.text.length;
     }
-    const own = routed - marks.start + (performance.now() - upstreamDone);
-    rt.metrics.processingSeconds.observe({ endpoint }, own / 1000);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -364,11 +373,13 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       'x-accel-buffering': 'no',
       'x-request-id': x.requestId,
       'x-switchyard-decision-id': x.decisionId,
-      'server-timing': serverTiming(own),
+      'server-timing': serverTiming(ownMs(marks, timing, performance.now())),
       ...decisionHeaders(x),
     });
     res.write(first);
-    x.ttftMs = performance.now() - marks.start;
+    const firstWritten = performance.now();
+    rt.metrics.processingSeconds.observe({ endpoint }, ownMs(marks, timing, firstWritten) / 1000);
+    x.ttftMs = firstWritten - marks.start;
     rt.metrics.ttfbSeconds.observe({ endpoint }, x.ttftMs / 1000);
     for await (const ev of result.rest) {
       if (ev.type === 'text') outChars += ev.text.length;
@@ -412,13 +423,12 @@ export async function handleEmbeddings(rt: Runtime, req: FastifyRequest, reply: 
     const routing = route(x, req, request, false);
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = abortOnDisconnect(x, reply.raw);
-    const routed = performance.now();
-    const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders) });
-    const upstreamDone = performance.now();
+    const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
+    const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
     x.served(result);
     x.usage = result.response.usage;
     const body = JSON.stringify(renderOpenAIEmbeddingsResponse(result.response, { encodingFormat: clientOptions.encodingFormat }));
-    await sendWhole(x, reply, body, routed - marks.start + (performance.now() - upstreamDone));
+    await sendWhole(x, reply, body, marks, timing);
   } catch (err) {
     fail(x, reply, err);
   } finally {

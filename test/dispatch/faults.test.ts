@@ -385,3 +385,41 @@ describe('requests', () => {
   });
 });
 
+
+describe('timing for the own-time figure', () => {
+  it('sentAt is the first attempt, written before chat() returns; receivedAt is the answer that was served', async () => {
+    const pa = provider('a', { url: a.url });
+    const pb = provider('b', { url: b.url });
+    const d = dispatcher({ providers: [pa, pb], clock: 'real', dispatch: { retries_per_target: 0 } });
+    a.setDefault('delay:40');
+    a.script(['status:500']);
+    b.setDefault('delay:40');
+    const timing = { sentAt: 0, receivedAt: 0 };
+    const before = performance.now();
+    const pending = d.chat(chatRequest(), plan(target(pa), [target(pb)]), { signal: signal(), timing });
+    // The request is on the socket before the caller's first await: work done after the
+    // call returns overlaps the upstream instead of delaying it.
+    assert.ok(timing.sentAt >= before && timing.sentAt <= performance.now(), 'sentAt set synchronously');
+    const sent = timing.sentAt;
+    const r = await pending;
+    assert.equal(r.served.provider, 'b');
+    assert.equal(timing.sentAt, sent, 'a fallback does not move sentAt');
+    assert.ok(timing.receivedAt - timing.sentAt >= 40, `b's 40 ms are upstream time (${timing.receivedAt - timing.sentAt} ms)`);
+    assert.ok(timing.receivedAt <= performance.now());
+    await d.close();
+  });
+
+  it('a stream is received when the chunk that commits it arrives', async () => {
+    const pa = provider('a', { url: a.url });
+    const d = dispatcher({ providers: [pa], clock: 'real' });
+    a.setDefault('delay:30');
+    const timing = { sentAt: 0, receivedAt: 0 };
+    const r = await d.chat(chatRequest(true), plan(target(pa)), { signal: signal(), timing });
+    const committed = performance.now();
+    assert.equal(r.kind, 'stream');
+    assert.ok(timing.receivedAt - timing.sentAt >= 30, `${timing.receivedAt - timing.sentAt} ms`);
+    assert.ok(timing.receivedAt <= committed);
+    if (r.kind === 'stream') for await (const _ev of r.rest) { /* drain */ }
+    await d.close();
+  });
+});

@@ -10,6 +10,10 @@ import { assertOpenAIError, assertNeverUpstream, postJson, raw, startE2E, type E
 let oa: WireFake, an: WireFake, gm: WireFake;
 let e2e: E2EGateway;
 let mock: E2EGateway;
+let slow: E2EGateway;
+
+/** The slow mock's latency: upstream time, which the gateway's own-time figure leaves out. */
+const UPSTREAM_MS = 60;
 
 const UPSTREAM = { oa: 'sk-up-oa-headers', an: 'sk-up-an-headers', gm: 'sk-up-gm-headers' };
 
@@ -51,11 +55,16 @@ before(async () => {
     dispatch: { retries_per_target: 0, max_attempts: 1 },
     providers: { local: { type: 'mock' } },
   });
+  slow = await startE2E({
+    server: { allow_unauthenticated: true },
+    providers: { slow: { type: 'mock', options: { latency_ms: UPSTREAM_MS } } },
+  });
 }, HOOK);
 
 after(async () => {
   await e2e?.close();
   await mock?.close();
+  await slow?.close();
   await Promise.all([oa?.close(), an?.close(), gm?.close()]);
 }, HOOK);
 
@@ -148,5 +157,38 @@ describe('headers sent upstream', SUITE, () => {
     const res = await raw(e2e.url, '/v1/models');
     assert.equal(res.status, 200);
     assert.equal(oa.history.length + an.history.length + gm.history.length, before);
+  });
+});
+
+describe('Server-Timing: the gateway\'s own time', SUITE, () => {
+  const own = (header: unknown): number => {
+    const m = /^sy;dur=(\d+\.\d{3})$/.exec(String(header));
+    assert.ok(m, `server-timing: ${String(header)}`);
+    return Number(m[1]);
+  };
+
+  test('a whole answer: counts the gateway, not the upstream; the histogram has it too', async () => {
+    const t0 = performance.now();
+    const res = await postJson(slow.url, '/v1/chat/completions', { model: 'mock-model', messages: [{ role: 'user', content: 'time me' }] });
+    const elapsed = performance.now() - t0;
+    assert.equal(res.status, 200);
+    const dur = own(res.headers['server-timing']);
+    assert.ok(elapsed >= UPSTREAM_MS, `the client waited ${elapsed} ms`);
+    assert.ok(dur > 0 && dur < UPSTREAM_MS, `own ${dur} ms must leave out the upstream's ${UPSTREAM_MS} ms`);
+    const m = await raw(slow.url, '/metrics');
+    assert.match(m.text, /^switchyard_processing_seconds_count\{endpoint="chat"\} [1-9]/m);
+  });
+
+  test('a stream: the header is on the first frame\'s response', async () => {
+    const t0 = performance.now();
+    const res = await fetch(`${slow.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-model', stream: true, messages: [{ role: 'user', content: 'time me' }] }),
+    });
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.ok(performance.now() - t0 >= UPSTREAM_MS);
+    const dur = own(res.headers.get('server-timing'));
+    assert.ok(dur > 0 && dur < UPSTREAM_MS, `own ${dur} ms`);
   });
 });
