@@ -3,6 +3,7 @@
  * usage, or release on failure). Calling either again returns the first outcome, so
  * error paths may release defensively after a settle.
  */
+import { randomUUID } from 'node:crypto';
 import type { Usage } from '../canonical.js';
 import type { BudgetRef } from './budgets.js';
 import { NANO_PER_USD } from './pricing.js';
@@ -29,6 +30,7 @@ export interface Plan {
 }
 
 export interface AdmissionRecord {
+  /** The store's lease id; '' until Admission#id asks for one when nothing was leased. */
   id: string;
   plan: Plan;
   target: Target;
@@ -50,7 +52,7 @@ export class Admission {
   constructor(private readonly finish: Finish, private readonly record: AdmissionRecord) {}
 
   get id(): string {
-    return this.record.id;
+    return (this.record.id ||= randomUUID());
   }
 
   /** USD reserved on each applicable budget (input estimate + max output tokens). */

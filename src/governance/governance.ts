@@ -258,13 +258,14 @@ export class Governance {
     const inputTokens = Math.max(0, Math.ceil(estimate.inputTokens));
     const outputTokens = Math.max(0, Math.ceil(estimate.maxTokens ?? this.maxReservationTokens));
     const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
-    const id = randomUUID();
     const windows = plan.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
-    const record: AdmissionRecord = { id, plan, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [] };
+    // Only a reservation in the store needs its id now; Admission#id makes the others' on demand.
+    const record: AdmissionRecord = { id: '', plan, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [] };
     if (plan.budgets.length + plan.windows.length + plan.slots.length === 0) {
       this.metrics.admitted_total++;
       return new Admission(this.finish, record);
     }
+    record.id = randomUUID();
     return this.reserve(record, windows);
   }
 
@@ -353,7 +354,7 @@ export class Governance {
     }
 
     if (record.leased || charges.length > 0 || adjusts.length > 0) {
-      const r = await this.store.settle({ id: record.id, now, charges, adjusts });
+      const r = await this.store.settle({ id: (record.id ||= randomUUID()), now, charges, adjusts });
       if (outcome) {
         record.states = r.budgets.slice(0, plan.principalBudgets);
         if (served) this.noteProviderBudgets(served.provider, servedRefs.budgets, r.budgets.slice(plan.principalBudgets), now);

@@ -101,8 +101,9 @@ function refusal(d: Decision, requested: string): SwitchyardError {
 
 /** State gathered along the way, for the error path and the audit event. */
 class Exchange {
-  readonly requestId: string;
-  readonly decisionId = newId('dec_');
+  private reqId: string | null = null;
+  private decId: string | null = null;
+  private readonly clientRequestId: string | string[] | undefined;
   readonly ts: Date;
   principal: Principal | null = null;
   decision: Decision | null = null;
@@ -120,9 +121,18 @@ class Exchange {
   inputEstimate = 0;
 
   constructor(readonly rt: Runtime, readonly dialect: Dialect, readonly endpoint: Endpoint, req: FastifyRequest, readonly started: number) {
-    this.requestId = requestIdFrom(req.headers['x-request-id']);
+    this.clientRequestId = req.headers['x-request-id'];
     this.ts = new Date(rt.clock());
     this.requestSummary = { endpoint, dialect, model: '', stream: false };
+  }
+
+  /** Made on first use: once the request is upstream, or sooner for an error. */
+  get requestId(): string {
+    return (this.reqId ??= requestIdFrom(this.clientRequestId));
+  }
+
+  get decisionId(): string {
+    return (this.decId ??= newId('dec_'));
   }
 
   /** Records who served the request and every attempt dispatch made. */
@@ -230,6 +240,7 @@ function fail(x: Exchange, reply: FastifyReply, err: unknown): void {
     return;
   }
   if (reply.sent) return;
+  if (!reply.hasHeader('x-switchyard-decision-id')) baseHeaders(x, reply);
   if (e.retryAfter !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(e.retryAfter))));
   reply.code(e.status).type('application/json').send(JSON.stringify(renderError(x.dialect, e)));
 }
@@ -298,18 +309,22 @@ function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | Embedd
 }
 
 /**
- * Aborts upstream work when the client goes away before the response is finished. The
- * signal is a ClientSignal (a plain object), not an AbortController: one per request.
+ * What the request needs before its answer but not before it goes upstream: dispatch
+ * has written the upstream request by the time its call returns, so this runs while the
+ * provider works instead of in front of it. Ids and their headers, and aborting upstream
+ * work when the client goes away before the response is finished (no event can fire
+ * between the dispatch call and here). The signal is a ClientSignal (a plain object),
+ * not an AbortController: one per request.
  */
-function abortOnDisconnect(x: Exchange, res: ServerResponse): ClientSignal {
-  const signal = new ClientSignal();
+function whileUpstream(x: Exchange, reply: FastifyReply, signal: ClientSignal): void {
+  baseHeaders(x, reply);
+  const res = reply.raw;
   res.once('close', () => {
     if (!res.writableFinished) {
       x.clientAborted = true;
       signal.abort();
     }
   });
-  return signal;
 }
 
 function serverTiming(ms: number): string {
@@ -333,16 +348,17 @@ async function sendWhole(x: Exchange, reply: FastifyReply, body: string, marks: 
 
 export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages', req: FastifyRequest, reply: FastifyReply, marks: Marks): Promise<void> {
   const x = new Exchange(rt, dialect, endpoint, req, marks.start);
-  baseHeaders(x, reply);
   rt.metrics.inFlight.inc();
   try {
     const codec = CHAT_DIALECTS[dialect];
     const { request, clientOptions } = codec.parseChatRequest(req.body);
     const routing = route(x, req, request, request.stream);
     const plan = routing instanceof Promise ? await routing : routing;
-    const signal = abortOnDisconnect(x, reply.raw);
+    const signal = new ClientSignal();
     const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
-    const result = await rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
+    const pending = rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
+    whileUpstream(x, reply, signal);
+    const result = await pending;
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
 
@@ -416,15 +432,16 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
 
 export async function handleEmbeddings(rt: Runtime, req: FastifyRequest, reply: FastifyReply, marks: Marks): Promise<void> {
   const x = new Exchange(rt, 'openai', 'embeddings', req, marks.start);
-  baseHeaders(x, reply);
   rt.metrics.inFlight.inc();
   try {
     const { request, clientOptions } = parseOpenAIEmbeddingsRequest(req.body);
     const routing = route(x, req, request, false);
     const plan = routing instanceof Promise ? await routing : routing;
-    const signal = abortOnDisconnect(x, reply.raw);
+    const signal = new ClientSignal();
     const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
-    const result = await rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
+    const pending = rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
+    whileUpstream(x, reply, signal);
+    const result = await pending;
     x.served(result);
     x.usage = result.response.usage;
     const body = JSON.stringify(renderOpenAIEmbeddingsResponse(result.response, { encodingFormat: clientOptions.encodingFormat }));
