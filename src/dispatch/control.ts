@@ -54,15 +54,29 @@ export class AttemptControl extends ClientSignal {
   /** Set when dispatch aborted the attempt (as opposed to the upstream failing). */
   abortedBy: AbortCause | null = null;
   private timer: NodeJS.Timeout | undefined = undefined;
+  /** The running timer's duration. */
+  private ms = -1;
   private cause: AbortCause = 'attempt_timeout';
   private readonly onTimer = (): void => this.abort(this.cause);
 
-  /** Starts (or restarts) the timer: `ms` from now, the attempt aborts with `cause`. */
+  /**
+   * Starts (or restarts) the timer: `ms` from now, the attempt aborts with `cause`. A
+   * running timer of the same length is restarted rather than replaced (the attempt and
+   * idle timeouts are often equal): cheaper than a clearTimeout and a new Timeout.
+   */
   arm(ms: number, cause: AbortCause): void {
     if (this.aborted) return;
     this.cause = cause;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimer, Math.max(0, ms));
+    const d = Math.max(0, ms);
+    if (this.timer !== undefined) {
+      if (d === this.ms) {
+        this.timer.refresh();
+        return;
+      }
+      clearTimeout(this.timer);
+    }
+    this.ms = d;
+    this.timer = setTimeout(this.onTimer, d);
   }
 
   /** Restarts the timer with its last duration (a chunk arrived). */
