@@ -5,7 +5,6 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SwitchyardError, renderError } from '../errors.js';
 import { explain, contextFromRequest, validateDocument } from '../rules/index.js';
 import { auditResponse } from '../audit/http.js';
@@ -15,7 +14,8 @@ import type { TestRequest, TestState } from '../types/rule-test-file.js';
 import { dialectOf } from './dialect.js';
 import { newId, requestIdFrom } from './ids.js';
 import { parseJsonBody } from './json.js';
-import { handleChat, handleEmbeddings, type Marks } from './inference.js';
+import { handleChat, handleEmbeddings, type Marks, type ReplyLike, type RequestLike } from './inference.js';
+import { ARRIVED, installIntake, type InferenceHandler, type Stamped } from './intake.js';
 import type { Runtime } from './runtime.js';
 import type { Principal } from '../governance/index.js';
 
@@ -24,27 +24,6 @@ declare module 'fastify' {
     /** performance.now() when the whole body had been read. */
     syStart: number;
   }
-}
-
-/** performance.now() when the server had the request's head, set before fastify sees it. */
-const ARRIVED = Symbol('switchyard.arrived');
-type Stamped = IncomingMessage & { [ARRIVED]?: number };
-
-/**
- * Own processing time starts when the request arrives, so routing and body reading in
- * fastify count too: the server's one request listener (fastify's) is wrapped to stamp
- * the raw request first. Requests that do not come through the listener (inject) start
- * at the body instead.
- */
-function stampArrivals(server: Server): void {
-  const listeners = server.listeners('request');
-  if (listeners.length !== 1) return;
-  const handler = listeners[0] as (req: IncomingMessage, res: ServerResponse) => void;
-  server.removeListener('request', handler);
-  server.on('request', function stamped(this: Server, req: Stamped, res: ServerResponse) {
-    req[ARRIVED] = performance.now();
-    handler.call(this, req, res);
-  });
 }
 
 /** Maps fastify's own errors (body too large, wrong content type, ...) onto our codes. */
@@ -62,10 +41,14 @@ function toSwitchyardError(err: unknown): SwitchyardError {
 }
 
 function sendError(reply: FastifyReply, url: string, err: SwitchyardError): void {
+  refuse(reply, url, reply.request.headers, err);
+}
+
+function refuse(reply: ReplyLike, url: string, headers: RequestLike['headers'], err: SwitchyardError): void {
   // Refused before routing (bad body, unknown route): no decision was made, but every
   // response still carries ids a client can quote.
   if (!reply.hasHeader('x-switchyard-decision-id')) {
-    reply.header('x-request-id', requestIdFrom(reply.request.headers['x-request-id']));
+    reply.header('x-request-id', requestIdFrom(headers['x-request-id']));
     reply.header('x-switchyard-decision-id', newId('dec_'));
   }
   if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(err.retryAfter))));
@@ -154,16 +137,16 @@ function explainInput(body: unknown): { request: TestRequest; state: TestState }
 export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const server = rt.loaded.config.server ?? {};
   const maxDepth = server.max_json_depth ?? 64;
+  const bodyLimit = server.body_limit_bytes ?? 4 * 1024 * 1024;
   const app = Fastify({
     logger: false,
-    bodyLimit: server.body_limit_bytes ?? 4 * 1024 * 1024,
+    bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestTimeout: 0,
     keepAliveTimeout: 72_000,
   });
   app.decorateRequest('syStart', 0);
-  stampArrivals(app.server);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
@@ -186,9 +169,25 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`));
   });
 
+  // The inference routes: served by the intake (src/server/intake.ts) for ordinary JSON
+  // POSTs, by fastify for the rest (and for inject()).
+  const chat: InferenceHandler = (req, reply, marks) => handleChat(rt, 'openai', 'chat', req, reply, marks);
+  const embeddings: InferenceHandler = (req, reply, marks) => handleEmbeddings(rt, req, reply, marks);
+  const inference = new Map<string, InferenceHandler>([
+    ['/v1/chat/completions', chat], ['/openai/v1/chat/completions', chat],
+    ['/v1/embeddings', embeddings], ['/openai/v1/embeddings', embeddings],
+    ['/anthropic/v1/messages', (req, reply, marks) => handleChat(rt, 'anthropic', 'messages', req, reply, marks)],
+  ]);
   const marks = (req: FastifyRequest): Marks => ({ start: (req.raw as Stamped)[ARRIVED] ?? (req.syStart || performance.now()) });
-  const chat = (req: FastifyRequest, reply: FastifyReply) => handleChat(rt, 'openai', 'chat', req, reply, marks(req));
-  const embeddings = (req: FastifyRequest, reply: FastifyReply) => handleEmbeddings(rt, req, reply, marks(req));
+  for (const [path, handler] of inference) app.post(path, (req, reply) => handler(req, reply, marks(req)));
+  installIntake(app.server, {
+    routes: inference,
+    ready: () => rt.ready,
+    bodyLimit,
+    maxDepth,
+    refuse,
+    crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
+  });
   const models = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       reply.type('application/json').send(modelListJson(rt, req));
@@ -196,12 +195,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
       sendError(reply, req.url, toSwitchyardError(e));
     }
   };
-  for (const prefix of ['/v1', '/openai/v1']) {
-    app.post(`${prefix}/chat/completions`, chat);
-    app.post(`${prefix}/embeddings`, embeddings);
-    app.get(`${prefix}/models`, models);
-  }
-  app.post('/anthropic/v1/messages', (req, reply) => handleChat(rt, 'anthropic', 'messages', req, reply, marks(req)));
+  for (const prefix of ['/v1', '/openai/v1']) app.get(`${prefix}/models`, models);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

@@ -4,8 +4,7 @@
  * audit event. Everything per request here is proportional to the request, never to
  * the config: the router, governance and dispatcher precompute their indices at load.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { ChatRequest, ContentPart, Dialect, EmbeddingsRequest, Endpoint, Usage } from '../canonical.js';
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
@@ -19,6 +18,30 @@ import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
 
 const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
+
+/** What a handler reads of a request: fastify's, or the intake's (src/server/intake.ts). */
+export interface RequestLike {
+  readonly headers: IncomingHttpHeaders;
+  /** The parsed JSON body. */
+  readonly body: unknown;
+}
+
+/**
+ * What a handler does with a reply: the part of fastify's reply it uses, which the
+ * intake's RawReply also implements. Header names are lowercase.
+ */
+export interface ReplyLike {
+  readonly raw: ServerResponse;
+  /** Sent, or hijacked to be written on `raw`. */
+  readonly sent: boolean;
+  header(name: string, value: string): this;
+  headers(values: Record<string, string>): this;
+  hasHeader(name: string): boolean;
+  code(status: number): this;
+  type(contentType: string): this;
+  send(body: string): this;
+  hijack(): this;
+}
 
 /** Per-request timing marks, in performance.now() milliseconds. */
 export interface Marks {
@@ -120,7 +143,7 @@ class Exchange {
   /** Input tokens estimated at intake: charged when a stream ends without reporting usage. */
   inputEstimate = 0;
 
-  constructor(readonly rt: Runtime, readonly dialect: Dialect, readonly endpoint: Endpoint, req: FastifyRequest, readonly started: number) {
+  constructor(readonly rt: Runtime, readonly dialect: Dialect, readonly endpoint: Endpoint, req: RequestLike, readonly started: number) {
     this.clientRequestId = req.headers['x-request-id'];
     this.ts = new Date(rt.clock());
     this.requestSummary = { endpoint, dialect, model: '', stream: false };
@@ -202,7 +225,7 @@ class Exchange {
   }
 }
 
-function baseHeaders(x: Exchange, reply: FastifyReply): void {
+function baseHeaders(x: Exchange, reply: ReplyLike): void {
   reply.header('x-request-id', x.requestId);
   reply.header('x-switchyard-decision-id', x.decisionId);
 }
@@ -222,7 +245,7 @@ function decisionHeaders(x: Exchange): Record<string, string> {
 }
 
 /** Sends an error in the client's dialect and records it. */
-function fail(x: Exchange, reply: FastifyReply, err: unknown): void {
+function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   const rt = x.rt;
   let e: SwitchyardError;
   if (err instanceof SwitchyardError) e = err;
@@ -256,7 +279,7 @@ function andThen<T, R>(value: T | Promise<T>, then: (v: T) => R | Promise<R>): R
  * that need no store come back as values, and so does the plan then: each await would
  * cost the request a turn of the microtask queue.
  */
-function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | EmbeddingsRequest, stream: boolean): Plan | Promise<Plan> {
+function route(x: Exchange, req: RequestLike, canonical: ChatRequest | EmbeddingsRequest, stream: boolean): Plan | Promise<Plan> {
   const rt = x.rt;
   const principal = rt.governance.authenticate(req.headers);
   x.principal = principal;
@@ -316,7 +339,7 @@ function route(x: Exchange, req: FastifyRequest, canonical: ChatRequest | Embedd
  * between the dispatch call and here). The signal is a ClientSignal (a plain object),
  * not an AbortController: one per request.
  */
-function whileUpstream(x: Exchange, reply: FastifyReply, signal: ClientSignal): void {
+function whileUpstream(x: Exchange, reply: ReplyLike, signal: ClientSignal): void {
   baseHeaders(x, reply);
   const res = reply.raw;
   res.once('close', () => {
@@ -335,7 +358,7 @@ function serverTiming(ms: number): string {
  * Sends a whole (non-streamed) JSON answer, then settles, counts and audits the request.
  * Server-Timing carries the own time up to the send; the histogram also counts the send.
  */
-async function sendWhole(x: Exchange, reply: FastifyReply, body: string, marks: Marks, timing: DispatchTiming): Promise<void> {
+async function sendWhole(x: Exchange, reply: ReplyLike, body: string, marks: Marks, timing: DispatchTiming): Promise<void> {
   const m = x.rt.metrics;
   reply.headers(decisionHeaders(x)).header('server-timing', serverTiming(ownMs(marks, timing, performance.now()))).type('application/json').send(body);
   m.processingSeconds.observe({ endpoint: x.endpoint }, ownMs(marks, timing, performance.now()) / 1000);
@@ -346,7 +369,7 @@ async function sendWhole(x: Exchange, reply: FastifyReply, body: string, marks: 
   x.audit(200, null);
 }
 
-export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages', req: FastifyRequest, reply: FastifyReply, marks: Marks): Promise<void> {
+export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages', req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
   const x = new Exchange(rt, dialect, endpoint, req, marks.start);
   rt.metrics.inFlight.inc();
   try {
@@ -430,7 +453,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
   }
 }
 
-export async function handleEmbeddings(rt: Runtime, req: FastifyRequest, reply: FastifyReply, marks: Marks): Promise<void> {
+export async function handleEmbeddings(rt: Runtime, req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
   const x = new Exchange(rt, 'openai', 'embeddings', req, marks.start);
   rt.metrics.inFlight.inc();
   try {

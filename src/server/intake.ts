@@ -1,0 +1,173 @@
+/**
+ * The inference routes straight off node:http. fastify serves every route, but its
+ * per-request machinery (router, Request and Reply objects, hook runner, content-type
+ * parser) was a large share of an inference request's own time. So an ordinary JSON
+ * POST to one of the inference paths is read, checked and parsed here and handed to the
+ * same handler fastify would call; anything else (other paths and methods, another
+ * content type, a draining server) goes to fastify and is answered as before.
+ *
+ * The checks are fastify's, with our codes: body limit (by Content-Length up front, then
+ * by bytes read), empty body, nesting depth, forbidden keys, malformed JSON.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { SwitchyardError } from '../errors.js';
+import type { Marks, ReplyLike, RequestLike } from './inference.js';
+import { parseJsonBody } from './json.js';
+
+/** Handles one parsed inference request; never rejects (errors are answered in the client's dialect). */
+export type InferenceHandler = (req: RequestLike, reply: ReplyLike, marks: Marks) => Promise<void>;
+
+export interface IntakeOptions {
+  /** Exact paths (no query) → handler. */
+  routes: ReadonlyMap<string, InferenceHandler>;
+  /** False while draining: requests then go to fastify, which refuses them with 503. */
+  ready(): boolean;
+  bodyLimit: number;
+  maxDepth: number;
+  /** Sends `err` in the dialect of `url`, with request and decision ids. */
+  refuse(reply: ReplyLike, url: string, headers: RequestLike['headers'], err: SwitchyardError): void;
+  /** A handler failed outside its own error handling. */
+  crashed(err: unknown, url: string): void;
+}
+
+/** performance.now() when the server had the request's head, for requests fastify serves. */
+export const ARRIVED = Symbol('switchyard.arrived');
+export type Stamped = IncomingMessage & { [ARRIVED]?: number };
+
+/**
+ * Puts the intake in front of the server's one request listener (fastify's). Requests
+ * fastify serves are stamped with their arrival first, so their own time starts there
+ * too. Does nothing when the server's listeners are not the shape fastify leaves.
+ */
+export function installIntake(server: Server, opts: IntakeOptions): void {
+  const listeners = server.listeners('request');
+  if (listeners.length !== 1) return;
+  const fastify = listeners[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  server.removeListener('request', fastify);
+  server.on('request', function intake(this: Server, req: Stamped, res: ServerResponse) {
+    const arrived = performance.now();
+    if (req.method === 'POST' && opts.ready()) {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const handler = opts.routes.get(q < 0 ? url : url.slice(0, q));
+      if (handler !== undefined && isJson(req.headers['content-type'])) {
+        readJson(req, res, url, handler, arrived, opts);
+        return;
+      }
+    }
+    req[ARRIVED] = arrived;
+    fastify.call(this, req, res);
+  });
+}
+
+/** `application/json`, any case, with or without parameters (fastify's parser takes the same). */
+function isJson(contentType: string | undefined): boolean {
+  if (contentType === undefined || contentType.length < 16) return false;
+  if (contentType.slice(0, 16).toLowerCase() !== 'application/json') return false;
+  if (contentType.length === 16) return true;
+  const next = contentType.charCodeAt(16);
+  return next === 59 /* ; */ || next === 32 /* space */ || next === 9 /* tab */;
+}
+
+function readJson(req: IncomingMessage, res: ServerResponse, url: string, handler: InferenceHandler, arrived: number, opts: IntakeOptions): void {
+  const reply = new RawReply(res);
+  const refuse = (err: SwitchyardError): void => opts.refuse(reply, url, req.headers, err);
+  const tooLarge = (): SwitchyardError => {
+    // The rest of the body is not worth reading: the connection closes after the answer.
+    reply.header('connection', 'close');
+    return new SwitchyardError('SY_ERR_BODY_TOO_LARGE', 'The request body is larger than the server accepts.');
+  };
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > opts.bodyLimit) {
+    refuse(tooLarge());
+    req.resume();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on('data', (chunk: Buffer) => {
+    if (over) return;
+    size += chunk.length;
+    if (size > opts.bodyLimit) {
+      over = true;
+      chunks.length = 0;
+      refuse(tooLarge());
+      return;
+    }
+    chunks.push(chunk);
+  });
+  // A client that leaves mid-body gets no answer: 'end' never comes, and the chunks go with the request.
+  req.on('end', () => {
+    if (over) return;
+    let body: unknown;
+    try {
+      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+      body = parseJsonBody(text, opts.maxDepth);
+    } catch (e) {
+      refuse(e instanceof SwitchyardError ? e : new SwitchyardError('SY_ERR_INVALID_JSON', 'The request body could not be read as JSON.'));
+      return;
+    }
+    handler({ headers: req.headers, body }, reply, { start: arrived }).catch((err: unknown) => {
+      opts.crashed(err, url);
+      if (!res.headersSent) refuse(new SwitchyardError('SY_ERR_INTERNAL', 'Internal error.'));
+      else if (!res.writableEnded) res.destroy();
+    });
+  });
+}
+
+/**
+ * The reply a handler writes through, over a node ServerResponse: headers collect until
+ * `send` writes the head and the body at once, as fastify's reply does for a string.
+ */
+export class RawReply implements ReplyLike {
+  private status = 200;
+  private readonly fields: Record<string, string> = {};
+  private hijacked = false;
+
+  constructor(readonly raw: ServerResponse) {}
+
+  get sent(): boolean {
+    return this.hijacked || this.raw.writableEnded;
+  }
+
+  header(name: string, value: string): this {
+    this.fields[name] = value;
+    return this;
+  }
+
+  headers(values: Record<string, string>): this {
+    for (const name in values) this.fields[name] = values[name];
+    return this;
+  }
+
+  hasHeader(name: string): boolean {
+    return this.fields[name] !== undefined;
+  }
+
+  code(status: number): this {
+    this.status = status;
+    return this;
+  }
+
+  type(contentType: string): this {
+    this.fields['content-type'] = contentType;
+    return this;
+  }
+
+  send(body: string): this {
+    if (this.sent || this.raw.headersSent) return this;
+    const f = this.fields;
+    const type = f['content-type'] ?? 'application/json';
+    f['content-type'] = type.includes('charset') ? type : `${type}; charset=utf-8`;
+    f['content-length'] = String(Buffer.byteLength(body));
+    this.raw.writeHead(this.status, f);
+    this.raw.end(body);
+    return this;
+  }
+
+  hijack(): this {
+    this.hijacked = true;
+    return this;
+  }
+}

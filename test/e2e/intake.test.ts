@@ -1,0 +1,93 @@
+/**
+ * The inference routes have two ways in: the intake on node:http (ordinary JSON POSTs)
+ * and fastify (everything else, and every request while the gateway drains). A client
+ * must not be able to tell them apart: the same requests get the same status, code,
+ * headers and body shape either way.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { raw, startE2E, type E2EGateway, type RawRequest, type RawResponse, HOOK, SUITE } from './helpers.js';
+
+let e2e: E2EGateway;
+const LIMIT = 4096;
+
+before(async () => {
+  e2e = await startE2E({
+    server: { allow_unauthenticated: true, body_limit_bytes: LIMIT, max_json_depth: 8 },
+    providers: { local: { type: 'mock', models: ['mock-model', 'embed-model'] } },
+  });
+}, HOOK);
+
+after(async () => {
+  await e2e?.close();
+}, HOOK);
+
+const json = { 'content-type': 'application/json' };
+const chat = { model: 'mock-model', messages: [{ role: 'user', content: 'hi' }] };
+
+const CASES: [string, string, RawRequest][] = [
+  ['OpenAI chat', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: json }],
+  ['OpenAI chat under /openai, with a query string', '/openai/v1/chat/completions?trace=1', { method: 'POST', body: JSON.stringify(chat), headers: json }],
+  ['Anthropic messages', '/anthropic/v1/messages', { method: 'POST', body: JSON.stringify({ ...chat, max_tokens: 8 }), headers: json }],
+  ['embeddings', '/v1/embeddings', { method: 'POST', body: JSON.stringify({ model: 'embed-model', input: 'hi' }), headers: json }],
+  ['content type in capitals, with a charset', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: { 'content-type': 'Application/JSON; charset=UTF-8' } }],
+  ['malformed JSON', '/v1/chat/completions', { method: 'POST', body: '{"model":', headers: json }],
+  ['empty body', '/anthropic/v1/messages', { method: 'POST', body: '', headers: json }],
+  ['too deep', '/v1/chat/completions', { method: 'POST', body: `{"model":"mock-model","x":${'['.repeat(20)}${']'.repeat(20)}}`, headers: json }],
+  ['__proto__ key', '/v1/chat/completions', { method: 'POST', body: '{"model":"mock-model","__proto__":{"a":1}}', headers: json }],
+  ['over the body limit', '/anthropic/v1/messages', { method: 'POST', body: JSON.stringify({ ...chat, pad: 'x'.repeat(LIMIT) }), headers: json }],
+  ['unknown model', '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ ...chat, model: 'nope' }), headers: json }],
+  ['text/plain', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: { 'content-type': 'text/plain' } }],
+];
+
+/** What a client can see of an answer, minus what differs per request (ids, timing, date). */
+function visible(r: RawResponse): Record<string, unknown> {
+  const { date: _d, 'x-request-id': _r, 'x-switchyard-decision-id': _id, 'server-timing': _t, 'content-length': _l, ...headers } = r.headers;
+  return {
+    status: r.status,
+    headers: { ...headers, ids: typeof r.headers['x-switchyard-decision-id'] === 'string' },
+    code: r.json?.error?.code ?? null,
+    type: r.json?.error?.type ?? r.json?.type ?? null,
+    object: r.json?.object ?? null,
+  };
+}
+
+describe('the intake and fastify answer inference requests alike', SUITE, () => {
+  test('the intake is in front of fastify', () => {
+    const listeners = e2e.gw.app.server.listeners('request');
+    assert.equal(listeners.length, 1);
+    assert.equal(listeners[0].name, 'intake');
+  });
+
+  for (const [name, path, req] of CASES) {
+    test(name, async () => {
+      const viaIntake = await raw(e2e.url, path, req);
+      e2e.gw.runtime.ready = false; // draining: the intake hands every request to fastify
+      let viaFastify: RawResponse;
+      try {
+        viaFastify = await raw(e2e.url, path, req);
+      } finally {
+        e2e.gw.runtime.ready = true;
+      }
+      assert.deepEqual(visible(viaIntake), visible(viaFastify));
+    });
+  }
+
+  test('a chunked body over the limit (no Content-Length) is refused with 413 in the dialect', async () => {
+    const res = await new Promise<RawResponse>((resolve, reject) => {
+      const r = httpRequest(`${e2e.url}/anthropic/v1/messages`, { method: 'POST', headers: json, agent: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text) }));
+      });
+      r.on('error', reject);
+      for (let i = 0; i < 6; i++) r.write('x'.repeat(1024));
+      r.end();
+    });
+    assert.equal(res.status, 413);
+    assert.equal(res.json.type, 'error');
+    assert.equal(res.json.error.type, 'request_too_large');
+    assert.equal(res.headers.connection, 'close');
+  });
+});
