@@ -1,13 +1,14 @@
 /**
  * How much does Switchyard add over calling the provider directly?
  *
- * Starts the mock upstream, a bare pass-through Node proxy (the floor) and Switchyard
- * twice — audit off, and audit on with the embedded SQLite sink — each in its own
- * process, and loads all four in the same run: at saturation (closed loop) and at an
+ * Starts the mock upstream, a bare pass-through Node proxy (the floor), a minimal
+ * node:http + undici proxy (the floor of own processing time: bench/undici-proxy.ts) and
+ * Switchyard twice — audit off, and audit on with the embedded SQLite sink — each in its
+ * own process, and loads all five in the same run: at saturation (closed loop) and at an
  * even rate (open loop), non-streaming and streaming.
  *
  * A shared 2-core machine drifts by tens of percent within minutes, so every
- * measurement is taken in `--rounds` rounds, the four targets in a rotating order within
+ * measurement is taken in `--rounds` rounds, the targets in a rotating order within
  * each round, and the medians are reported. Prints throughput, p50/p99 latency, added
  * latency over direct, the gateway's own processing time (Server-Timing, measured
  * inside the process), CPU per request of the process in the middle (all its threads),
@@ -66,15 +67,17 @@ interface Target { name: string; url: string; pid?: number }
 interface Sample { sat: LoadResult; paced: LoadResult; cpu: number }
 
 async function main() {
-  const [upPort, proxyPort] = [await freePort(), await freePort()];
+  const [upPort, proxyPort, floorPort] = [await freePort(), await freePort(), await freePort()];
   await start('bench/mock-upstream.ts', [String(upPort)], (m) => typeof m === 'object' && m !== null && 'ready' in m);
   const proxy = await start('bench/bare-proxy.ts', [String(proxyPort), `http://127.0.0.1:${upPort}`], (m) => m === 'ready');
+  const floor = await start('bench/undici-proxy.ts', [String(floorPort), `http://127.0.0.1:${upPort}`], (m) => m === 'ready');
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   const [off, on] = [await startGateway(upPort, false), await startGateway(upPort, true)];
 
   const targets: Target[] = [
     { name: 'direct', url: `http://127.0.0.1:${upPort}` },
     { name: 'bare proxy', url: `http://127.0.0.1:${proxyPort}`, pid: proxy.pid },
+    { name: 'undici proxy', url: `http://127.0.0.1:${floorPort}`, pid: floor.pid },
     { name: 'switchyard, audit off', ...off },
     { name: 'switchyard, audit on', ...on },
   ];
@@ -136,6 +139,7 @@ async function main() {
   const peak = (name: string) => med('non-stream', name, (s) => s.sat.rps);
   const added = (name: string) => med('non-stream', name, (s, r) => s.paced.p50 - direct('non-stream', r).paced.p50);
   const addedBare = added('bare proxy');
+  const ownFloor = med('non-stream', 'undici proxy', (s) => (s.paced.serverTimingP50 ?? NaN) * 1000);
   console.log('\nIssue 3 targets, as ratios from this run (non-streaming unless named):');
   for (const name of ['switchyard, audit off', 'switchyard, audit on']) {
     const ratio = peak(name) / peak('bare proxy');
@@ -145,7 +149,7 @@ async function main() {
     console.log(`  ${name}:`);
     console.log(`    peak throughput vs bare proxy:    ${(ratio * 100).toFixed(1)} %  (target ≥ 70 %: ${check(ratio >= 0.7)})`);
     console.log(`    added p50 at ${RATE} req/s:          ${added(name).toFixed(3)} ms vs bare ${addedBare.toFixed(3)} ms  (target ≤ bare + 0.1 ms: ${check(added(name) <= addedBare + 0.1)})`);
-    console.log(`    internal processing p50:          ${own.toFixed(1)} µs  (target ≤ 40 µs: ${check(own <= 40)})`);
+    console.log(`    internal processing p50:          ${own.toFixed(1)} µs vs undici proxy ${ownFloor.toFixed(1)} µs  (target ≤ 40 µs: ${check(own <= 40)})`);
     console.log(`    streaming TTFB over direct (p50): ${ttfb.toFixed(3)} ms  (target ≤ +1 ms: ${check(ttfb <= 1)})`);
     console.log(`    peak RSS:                         ${rss.toFixed(0)} MB  (target ≤ 200 MB: ${check(rss <= 200)})`);
   }
