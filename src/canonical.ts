@@ -63,6 +63,18 @@ export interface ChatRequest {
   responseFormat?: ResponseFormat;
   /** End-user id for the provider's abuse monitoring (OpenAI `user`, Anthropic `metadata.user_id`). */
   user?: string;
+  /**
+   * Fields of the client's dialect with no canonical counterpart (OpenAI `seed`,
+   * Anthropic `top_k`, ...), as sent: a provider of that dialect gets them, others
+   * cannot take them and do not. None changes the shape of the answer.
+   */
+  extras?: DialectExtras;
+}
+
+/** See ChatRequest.extras. */
+export interface DialectExtras {
+  dialect: Dialect;
+  fields: Readonly<Record<string, unknown>>;
 }
 
 export interface EmbeddingsRequest {

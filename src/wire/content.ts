@@ -64,3 +64,8 @@ export function toolArgumentsOrEmpty(args: string): Record<string, unknown> {
     return {};
   }
 }
+
+/** Adds the client's own-dialect fields (ChatRequest.extras) to a provider body; a field the body already has wins. */
+export function addExtras(body: Record<string, unknown>, fields: Readonly<Record<string, unknown>>): void {
+  for (const name in fields) if (!(name in body)) body[name] = fields[name];
+}

@@ -4,6 +4,7 @@
  * path (`messages[2].content`), so a malformed body never surfaces as a TypeError.
  * `null` counts as absent for optional fields: SDKs send it for unset parameters.
  */
+import type { Dialect, DialectExtras } from '../canonical.js';
 import { SwitchyardError } from '../errors.js';
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -87,4 +88,18 @@ export function optionalStringList(v: unknown, param: string): string[] | undefi
   if (!Array.isArray(v)) throw wrongType(param, 'a string or an array of strings', v);
   for (let i = 0; i < v.length; i++) requireString(v[i], `${param}[${i}]`);
   return v.length ? (v as string[]) : undefined;
+}
+
+/**
+ * The fields of `body` named in `names` that were sent (null counts as absent), as they
+ * are: a provider of the client's dialect takes them (ChatRequest.extras). Undefined when
+ * none was sent.
+ */
+export function pickExtras(body: Record<string, unknown>, dialect: Dialect, names: readonly string[]): DialectExtras | undefined {
+  let fields: Record<string, unknown> | undefined;
+  for (const name of names) {
+    const v = body[name];
+    if (v !== undefined && v !== null) (fields ??= {})[name] = v;
+  }
+  return fields === undefined ? undefined : { dialect, fields };
 }

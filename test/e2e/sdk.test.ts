@@ -121,6 +121,18 @@ describe('OpenAI client → OpenAI upstream', SUITE, () => {
     assert.equal(r.body.stream, undefined);
   });
 
+  test('OpenAI-only fields reach an OpenAI upstream as sent, and no other', async () => {
+    oa.reset();
+    an.reset();
+    const extras = { seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25, logit_bias: { '50256': -100 }, parallel_tool_calls: false };
+    await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello' }], ...extras });
+    const sent = oa.last().body;
+    for (const [name, value] of Object.entries(extras)) assert.deepEqual(sent[name], value, name);
+    await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Say hello' }], ...extras });
+    const crossed = an.last().body;
+    for (const name of Object.keys(extras)) assert.equal(crossed[name], undefined, `${name} must not reach Anthropic`);
+  });
+
   test('streaming with include_usage: deltas in order, usage in the final chunk', async () => {
     oa.reset();
     oa.enqueue({ text: 'one two three four', chunks: 4 });

@@ -117,7 +117,8 @@ describe('OpenAI client dialect', () => {
     expected.messages = [{ role: 'system', content: 'Answer in French.\n\nBe brief.' }, ...msgs];
     expected.stop = ['STOP'];
     delete expected.n;
-    delete expected.seed;
+    // seed has no canonical counterpart: an OpenAI-format provider gets it as sent (the
+    // Anthropic and Gemini bodies above have none).
     assert.deepEqual(wire, expected);
   });
 
@@ -183,6 +184,7 @@ describe('Anthropic client dialect', () => {
     assert.equal(wire.system, 'You are terse.');
     assert.deepEqual(wire.tool_choice, { type: 'any' });
     assert.equal(wire.max_tokens, 1024);
+    assert.equal(wire.top_k, 40, 'top_k has no canonical counterpart: an Anthropic provider gets it as sent');
   });
 });
 

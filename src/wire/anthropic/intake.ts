@@ -3,11 +3,11 @@
  * A user turn's tool_result blocks become canonical `tool` messages placed before the
  * rest of that turn; thinking blocks are dropped (the canonical model has no place for them).
  */
-import type { ChatMessage, ContentPart, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import {
   badRequest, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
-  requirePositiveInt, requireRecord, requireString, wrongType,
+  requirePositiveInt, requireRecord, requireString, wrongType, pickExtras,
 } from '../validate.js';
 
 function image(block: Record<string, unknown>, param: string): ContentPart {
@@ -151,6 +151,13 @@ function stopSequences(v: unknown): string[] | undefined {
 }
 
 /**
+ * Anthropic message fields with no canonical counterpart that an Anthropic provider gets
+ * as sent (ChatRequest.extras). `thinking` is not among them: its blocks have no place in
+ * the canonical answer or in the translated stream.
+ */
+const ANTHROPIC_EXTRAS = ['top_k', 'service_tier'] as const;
+
+/**
  * Parses and validates an Anthropic `POST /v1/messages` body.
  * @example
  * const { request } = parseAnthropicMessagesRequest(JSON.parse(body));
@@ -174,21 +181,21 @@ export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest 
   if (b.metadata !== undefined && b.metadata !== null) {
     user = optionalString(requireRecord(b.metadata, 'metadata').user_id, 'metadata.user_id');
   }
-  return {
-    request: {
-      kind: 'chat',
-      model,
-      system: b.system === undefined || b.system === null ? [] : plainBlocks(b.system, 'system', false),
-      messages,
-      tools: tools(b.tools),
-      toolChoice: toolChoice(b.tool_choice),
-      maxTokens,
-      temperature: optionalNumber(b.temperature, 'temperature', 0, 1),
-      topP: optionalNumber(b.top_p, 'top_p', 0, 1),
-      stop: stopSequences(b.stop_sequences),
-      stream: optionalBoolean(b.stream, 'stream') ?? false,
-      user,
-    },
-    clientOptions: { includeUsage: true },
+  const request: ChatRequest = {
+    kind: 'chat',
+    model,
+    system: b.system === undefined || b.system === null ? [] : plainBlocks(b.system, 'system', false),
+    messages,
+    tools: tools(b.tools),
+    toolChoice: toolChoice(b.tool_choice),
+    maxTokens,
+    temperature: optionalNumber(b.temperature, 'temperature', 0, 1),
+    topP: optionalNumber(b.top_p, 'top_p', 0, 1),
+    stop: stopSequences(b.stop_sequences),
+    stream: optionalBoolean(b.stream, 'stream') ?? false,
+    user,
   };
+  const extras = pickExtras(b, 'anthropic', ANTHROPIC_EXTRAS);
+  if (extras !== undefined) request.extras = extras;
+  return { request, clientOptions: { includeUsage: true } };
 }

@@ -1,6 +1,6 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
 import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
-import { toolArgumentsObject } from '../content.js';
+import { addExtras, toolArgumentsObject } from '../content.js';
 
 /** Anthropic requires `max_tokens`; this is sent when the client gave none. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -100,5 +100,6 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
   if (req.user !== undefined) body.metadata = { user_id: req.user };
   if (req.stream) body.stream = true;
   // JSON mode has no Anthropic counterpart; response_format is left out.
+  if (req.extras?.dialect === 'anthropic') addExtras(body, req.extras.fields);
   return body;
 }

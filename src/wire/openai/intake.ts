@@ -2,11 +2,11 @@
  * OpenAI chat completions body (client dialect) → canonical, validating as it goes.
  * One pass over the body; every rejection is SY_ERR_BAD_REQUEST naming the field.
  */
-import type { ChatMessage, ContentPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import { parseDataUrl } from '../content.js';
 import {
-  badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString, optionalStringList,
+  badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString, optionalStringList, pickExtras,
   requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
 } from '../validate.js';
 
@@ -157,6 +157,16 @@ function responseFormat(v: unknown): ResponseFormat | undefined {
 }
 
 /**
+ * OpenAI chat fields with no canonical counterpart that an OpenAI-format provider gets as
+ * sent (ChatRequest.extras). None changes the shape of the answer; `n` (several choices)
+ * is refused instead.
+ */
+const OPENAI_EXTRAS = [
+  'seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
+  'parallel_tool_calls', 'service_tier', 'reasoning_effort', 'metadata', 'store', 'prediction',
+] as const;
+
+/**
  * Parses and validates an OpenAI `POST /v1/chat/completions` body.
  * @example
  * const { request, clientOptions } = parseOpenAIChatRequest(JSON.parse(body));
@@ -181,22 +191,22 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
     includeUsage = optionalBoolean(requireRecord(b.stream_options, 'stream_options').include_usage, 'stream_options.include_usage') ?? false;
   }
   const maxTokens = optionalPositiveInt(b.max_completion_tokens, 'max_completion_tokens') ?? optionalPositiveInt(b.max_tokens, 'max_tokens');
-  return {
-    request: {
-      kind: 'chat',
-      model,
-      system,
-      messages,
-      tools: tools(b.tools),
-      toolChoice: toolChoice(b.tool_choice),
-      maxTokens,
-      temperature: optionalNumber(b.temperature, 'temperature', 0, 2),
-      topP: optionalNumber(b.top_p, 'top_p', 0, 1),
-      stop: optionalStringList(b.stop, 'stop'),
-      stream,
-      responseFormat: responseFormat(b.response_format),
-      user: optionalString(b.user, 'user'),
-    },
-    clientOptions: { includeUsage },
+  const request: ChatRequest = {
+    kind: 'chat',
+    model,
+    system,
+    messages,
+    tools: tools(b.tools),
+    toolChoice: toolChoice(b.tool_choice),
+    maxTokens,
+    temperature: optionalNumber(b.temperature, 'temperature', 0, 2),
+    topP: optionalNumber(b.top_p, 'top_p', 0, 1),
+    stop: optionalStringList(b.stop, 'stop'),
+    stream,
+    responseFormat: responseFormat(b.response_format),
+    user: optionalString(b.user, 'user'),
   };
+  const extras = pickExtras(b, 'openai', OPENAI_EXTRAS);
+  if (extras !== undefined) request.extras = extras;
+  return { request, clientOptions: { includeUsage } };
 }

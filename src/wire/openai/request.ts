@@ -1,7 +1,7 @@
 /** Canonical ChatRequest → OpenAI chat completions body (OpenAI, Azure, OpenAI-compatible, mock). */
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { hasNonText, textOf, toDataUrl } from '../content.js';
+import { addExtras, hasNonText, textOf, toDataUrl } from '../content.js';
 
 export interface OpenAIRequestOptions {
   /** OpenAI's reasoning models accept only `max_completion_tokens`; most compatible servers only `max_tokens`. */
@@ -83,5 +83,6 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
     body.stream = true;
     if (opts.streamUsage) body.stream_options = { include_usage: true };
   }
+  if (req.extras?.dialect === 'openai') addExtras(body, req.extras.fields);
   return body;
 }
