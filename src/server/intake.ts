@@ -120,7 +120,7 @@ function readJson(req: IncomingMessage, res: ServerResponse, url: string, handle
  * The reply a handler writes through, over a node ServerResponse: headers collect until
  * `send` writes the head and the body at once, as fastify's reply does for a string.
  */
-export class RawReply implements ReplyLike {
+class RawReply implements ReplyLike {
   private status = 200;
   private readonly fields: Record<string, string> = {};
   private hijacked = false;

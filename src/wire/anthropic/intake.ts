@@ -7,7 +7,7 @@ import type { ChatMessage, ChatRequest, ContentPart, ToolCall, ToolChoice, ToolD
 import type { ParsedChatRequest } from '../client.js';
 import {
   badRequest, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
-  requirePositiveInt, requireRecord, requireString, wrongType, pickExtras,
+  pickExtras, requirePositiveInt, requireRecord, requireString, wrongType,
 } from '../validate.js';
 
 function image(block: Record<string, unknown>, param: string): ContentPart {
