@@ -4,8 +4,11 @@
  * and provider wire formats (OpenAI, Anthropic, Gemini, ...) only ever meet here.
  */
 
-/** The client-facing API a request arrived on (also the `endpoint` CEL variable). */
-export type Endpoint = 'chat' | 'embeddings' | 'messages';
+/**
+ * The client-facing API a request arrived on (also the `endpoint` CEL variable).
+ * `count_tokens` is Anthropic's `POST /v1/messages/count_tokens`.
+ */
+export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'count_tokens';
 
 /** The wire dialect a client speaks; errors and responses are rendered in it. */
 export type Dialect = 'openai' | 'anthropic';
@@ -104,6 +107,11 @@ export interface ChatResponse {
   toolCalls: ToolCall[];
   finishReason: FinishReason;
   usage: Usage;
+}
+
+/** A provider's count of the input tokens a chat request would use. */
+export interface TokenCount {
+  inputTokens: number;
 }
 
 export interface EmbeddingsResponse {

@@ -6,6 +6,7 @@
  */
 import type { DecisionInputs, DecisionRecord, Revision, TargetRecord } from './types/audit-event.js';
 import type { FallbackReason } from './errors.js';
+import type { Endpoint } from './canonical.js';
 
 /**
  * Values the CEL rules can read. Numbers are plain JS numbers here; the rules layer converts.
@@ -23,7 +24,7 @@ export interface RoutingContext {
   model: string;
   /** Set when the model was requested as `provider/model`; else "". */
   provider: string;
-  endpoint: 'chat' | 'embeddings' | 'messages';
+  endpoint: Endpoint;
   stream: boolean;
   params: Record<string, number | string | boolean | null>;
   budget_used: number;

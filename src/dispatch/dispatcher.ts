@@ -7,7 +7,7 @@
  * wire format.
  */
 import { performance } from 'node:perf_hooks';
-import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse } from '../canonical.js';
+import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, TokenCount } from '../canonical.js';
 import { SwitchyardError } from '../errors.js';
 import { getAdapter } from '../providers/index.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../providers/types.js';
@@ -40,12 +40,16 @@ export interface DispatcherOptions {
   keysFor?: (providerId: string, model: string) => readonly KeyRef[];
 }
 
-export interface EmbeddingsResult {
+/** A whole answer read into `T`, for the endpoints that are never streamed. */
+export interface WholeResult<T> {
   kind: 'response';
-  response: EmbeddingsResponse;
+  response: T;
   attempts: Attempt[];
   served: ServedTarget;
 }
+
+export type EmbeddingsResult = WholeResult<EmbeddingsResponse>;
+export type TokenCountResult = WholeResult<TokenCount>;
 
 export interface Dispatcher {
   /**
@@ -59,6 +63,12 @@ export interface Dispatcher {
    */
   chat(req: ChatRequest, plan: Plan, opts: DispatchOptions): Promise<ChatResult>;
   embeddings(req: EmbeddingsRequest, plan: Plan, opts: DispatchOptions): Promise<EmbeddingsResult>;
+  /**
+   * Counts a chat request's input tokens with the provider's own tokenizer, along the plan
+   * (retries and fallbacks as for chat). Only targets whose provider can count are tried;
+   * resolves null when the primary cannot, so the caller answers an estimate.
+   */
+  countTokens(req: ChatRequest, plan: Plan, opts: DispatchOptions): Promise<TokenCountResult | null>;
   /** Circuit-breaker state; `health.unavailable()` goes into the router's DecideOptions.unavailable. */
   readonly health: Pick<Health, 'unavailable' | 'isOut'>;
   /** Closes the upstream connection pools. */
@@ -93,7 +103,14 @@ const EMBEDDINGS: Mode<EmbeddingsRequest, EmbeddingsResponse> = {
   parse: (a, body, t) => a.parseEmbeddingsResponse!(body, t),
 };
 
-type Result = ChatResult | EmbeddingsResult;
+const COUNT_TOKENS: Mode<ChatRequest, TokenCount> = {
+  stream: false,
+  passThrough: false,
+  build: (a, req, t) => a.buildCountTokensRequest!(req, t),
+  parse: (a, body, t) => a.parseCountTokensResponse!(body, t),
+};
+
+type Result = ChatResult | WholeResult<unknown>;
 
 /** The loop's verdict on a target that did not serve. */
 const NEXT = 1;
@@ -184,6 +201,12 @@ class AttemptLoop implements Dispatcher {
 
   async embeddings(req: EmbeddingsRequest, plan: Plan, opts: DispatchOptions): Promise<EmbeddingsResult> {
     return (await this.run(plan, opts, EMBEDDINGS, req)) as EmbeddingsResult;
+  }
+
+  async countTokens(req: ChatRequest, plan: Plan, opts: DispatchOptions): Promise<TokenCountResult | null> {
+    const counts = (t: PlanTarget) => this.runtimes.get(t.provider).adapter.buildCountTokensRequest !== undefined;
+    if (!counts(plan.primary)) return null;
+    return (await this.run({ ...plan, fallbacks: plan.fallbacks.filter(counts) }, opts, COUNT_TOKENS, req)) as TokenCountResult;
   }
 
   close(): Promise<void> {
@@ -315,7 +338,7 @@ class AttemptLoop implements Dispatcher {
         limit?.release();
         const dialect = rt.adapter.chatDialect;
         const upstream = mode.passThrough && dialect !== undefined ? { dialect, text: out.text } : null;
-        return { kind: 'response', response: out.value as ChatResponse & EmbeddingsResponse, upstream, attempts: run.attempts, served };
+        return { kind: 'response', response: out.value as ChatResponse, upstream, attempts: run.attempts, served };
       }
       limit?.release();
       const kind = out.kind;

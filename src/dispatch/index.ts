@@ -2,7 +2,7 @@
  * Dispatch: the attempt loop (retries, fallbacks, timeouts, commit point, cooldowns,
  * retry budget, provider-isolated queues) and the upstream HTTP transport.
  */
-export { createDispatcher, type Dispatcher, type DispatcherOptions, type EmbeddingsResult } from './dispatcher.js';
+export { createDispatcher, type Dispatcher, type DispatcherOptions, type EmbeddingsResult, type TokenCountResult } from './dispatcher.js';
 export { DispatchError } from './errors.js';
 export { ClientSignal } from './control.js';
 export { upstreamHeaders, compileForwardHeaders, isForbiddenUpstream } from './headers.js';

@@ -4,7 +4,7 @@
  * and classify its errors. They never do I/O, timers, retries or accounting —
  * dispatch does, the same way for every provider.
  */
-import type { ChatRequest, ChatResponse, Dialect, EmbeddingsRequest, EmbeddingsResponse, StreamEvent } from '../canonical.js';
+import type { ChatRequest, ChatResponse, Dialect, EmbeddingsRequest, EmbeddingsResponse, StreamEvent, TokenCount } from '../canonical.js';
 import type { FallbackReason } from '../errors.js';
 
 /** Provider settings an adapter needs, resolved from config (secrets already read from env). */
@@ -80,6 +80,13 @@ export interface ProviderAdapter {
   /** Omitted when the provider has no embeddings API. */
   buildEmbeddingsRequest?(req: EmbeddingsRequest, target: AttemptTarget): HttpRequestSpec;
   parseEmbeddingsResponse?(body: unknown, target: AttemptTarget): EmbeddingsResponse;
+  /**
+   * Counting a chat request's input tokens with the provider's own tokenizer (Anthropic's
+   * count_tokens). Omitted when the provider has no such API: the gateway then answers an
+   * estimate.
+   */
+  buildCountTokensRequest?(req: ChatRequest, target: AttemptTarget): HttpRequestSpec;
+  parseCountTokensResponse?(body: unknown, target: AttemptTarget): TokenCount;
   /** Classify a non-2xx answer (body is the raw text, possibly truncated). */
   classifyError(status: number, headers: Record<string, string | string[] | undefined>, body: string): UpstreamErrorInfo;
 }

@@ -4,6 +4,7 @@
  * of at most eight pre-sorted lists, so a shape miss costs the candidates, not the
  * bundle (OPA-style indexing).
  */
+import type { Endpoint } from '../canonical.js';
 import type { CompiledRule, ScopeKind } from './bundle.js';
 
 export interface ShapeQuery {
@@ -17,7 +18,7 @@ export interface ShapeQuery {
 const EMPTY: readonly CompiledRule[] = Object.freeze([]);
 
 /** The endpoints a request can arrive on (the `endpoint` variable). */
-const ENDPOINTS = ['chat', 'embeddings', 'messages'] as const;
+const ENDPOINTS = ['chat', 'embeddings', 'messages', 'count_tokens'] as const satisfies readonly Endpoint[];
 
 /** One scope's rules for one endpoint, by rank. */
 interface Lists {

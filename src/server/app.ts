@@ -14,7 +14,7 @@ import type { TestRequest, TestState } from '../types/rule-test-file.js';
 import { dialectOf } from './dialect.js';
 import { newId, requestIdFrom } from './ids.js';
 import { parseJsonBody } from './json.js';
-import { handleChat, handleEmbeddings, type Marks, type ReplyLike, type RequestLike } from './inference.js';
+import { handleChat, handleCountTokens, handleEmbeddings, type Marks, type ReplyLike, type RequestLike } from './inference.js';
 import { ARRIVED, installIntake, type InferenceHandler, type Stamped } from './intake.js';
 import type { Runtime } from './runtime.js';
 import type { Principal } from '../governance/index.js';
@@ -177,6 +177,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     ['/v1/chat/completions', chat], ['/openai/v1/chat/completions', chat],
     ['/v1/embeddings', embeddings], ['/openai/v1/embeddings', embeddings],
     ['/anthropic/v1/messages', (req, reply, marks) => handleChat(rt, 'anthropic', 'messages', req, reply, marks)],
+    ['/anthropic/v1/messages/count_tokens', (req, reply, marks) => handleCountTokens(rt, req, reply, marks)],
   ]);
   const marks = (req: FastifyRequest): Marks => ({ start: (req.raw as Stamped)[ARRIVED] ?? (req.syStart || performance.now()) });
   for (const [path, handler] of inference) app.post(path, (req, reply) => handler(req, reply, marks(req)));

@@ -12,7 +12,7 @@ import type { Admission, Principal } from '../governance/index.js';
 import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
 import type { Plan, PlanTarget } from '../dispatch/types.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
-import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../wire/dialects.js';
+import { CHAT_DIALECTS, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../wire/dialects.js';
 import { stripCredentialHeaders } from '../audit/headers.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
@@ -315,20 +315,26 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
     if (decision.via === 'none' || !decision.selected) throw refusal(decision, requested);
     const sel = decision.selected;
     rt.governance.checkModelAllowed(principal, sel.provider, sel.model);
+    // Counting tokens is free: nothing to reserve, and no rate limit or budget is charged.
+    if (x.endpoint === 'count_tokens') return allowedPlan(rt, principal, decision);
     const admission = rt.governance.admitNow(principal, { provider: sel.provider, model: sel.model }, {
       inputTokens: estimate,
       maxTokens: canonical.kind === 'chat' ? canonical.maxTokens : 0,
     });
     return andThen(admission, (a) => {
       x.admission = a;
-      const plan = planOf(rt, decision);
-      // Fallbacks to models the principal may not use are dropped here, not at dispatch time.
-      if (plan.fallbacks.length && (principal.allowedModels || principal.allowedProviders)) {
-        plan.fallbacks = plan.fallbacks.filter((t) => rt.governance.isModelAllowed(principal, t.provider.id, t.model));
-      }
-      return plan;
+      return allowedPlan(rt, principal, decision);
     });
   });
+}
+
+/** The decision's plan, without the fallbacks to models the principal may not use. */
+function allowedPlan(rt: Runtime, principal: Principal, decision: Decision): Plan {
+  const plan = planOf(rt, decision);
+  if (plan.fallbacks.length && (principal.allowedModels || principal.allowedProviders)) {
+    plan.fallbacks = plan.fallbacks.filter((t) => rt.governance.isModelAllowed(principal, t.provider.id, t.model));
+  }
+  return plan;
 }
 
 /**
@@ -474,5 +480,39 @@ export async function handleEmbeddings(rt: Runtime, req: RequestLike, reply: Rep
   } finally {
     rt.metrics.inFlight.dec();
     rt.metrics.requestSeconds.observe({ endpoint: 'embeddings' }, (performance.now() - marks.start) / 1000);
+  }
+}
+
+/**
+ * Anthropic's `POST /v1/messages/count_tokens` (Claude Code calls it to size its context).
+ * Routed like any request, so rules may test `endpoint == "count_tokens"`; counted by the
+ * chosen provider when it has a counting API, else answered with the gateway's estimate
+ * (marked by `x-switchyard-token-count: estimate`). Counting is free: nothing is reserved
+ * or charged, and the audit event records no tokens. The model allowlist still applies.
+ */
+export async function handleCountTokens(rt: Runtime, req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
+  const x = new Exchange(rt, 'anthropic', 'count_tokens', req, marks.start);
+  rt.metrics.inFlight.inc();
+  try {
+    const request = parseAnthropicCountTokensRequest(req.body);
+    const routing = route(x, req, request, false);
+    const plan = routing instanceof Promise ? await routing : routing;
+    const signal = new ClientSignal();
+    const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
+    const pending = rt.dispatcher.countTokens({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
+    whileUpstream(x, reply, signal);
+    const result = await pending;
+    let tokens = x.inputEstimate;
+    if (result === null) reply.header('x-switchyard-token-count', 'estimate');
+    else {
+      x.served(result);
+      tokens = result.response.inputTokens;
+    }
+    await sendWhole(x, reply, `{"input_tokens":${tokens}}`, marks, timing);
+  } catch (err) {
+    fail(x, reply, err);
+  } finally {
+    rt.metrics.inFlight.dec();
+    rt.metrics.requestSeconds.observe({ endpoint: 'count_tokens' }, (performance.now() - marks.start) / 1000);
   }
 }

@@ -48,7 +48,7 @@ export interface Principal {
  * via the `definition` "RequestSummary".
  */
 export interface RequestSummary {
-  endpoint: 'chat' | 'embeddings' | 'messages';
+  endpoint: 'chat' | 'embeddings' | 'messages' | 'count_tokens';
   dialect: 'openai' | 'anthropic';
   /**
    * As requested.

@@ -23,7 +23,7 @@ export interface RuleTest {
  */
 export interface TestRequest {
   model: string;
-  endpoint?: 'chat' | 'embeddings' | 'messages';
+  endpoint?: 'chat' | 'embeddings' | 'messages' | 'count_tokens';
   stream?: boolean;
   headers?: {
     [k: string]: string;

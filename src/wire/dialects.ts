@@ -28,3 +28,4 @@ export const CHAT_DIALECTS: Readonly<Record<Dialect, ChatDialect>> = Object.free
 
 export type { ChatClientOptions, EmbeddingsClientOptions, ParsedChatRequest, ParsedEmbeddingsRequest, RenderOptions, StreamEncoder, StreamEncoderOptions } from './client.js';
 export { parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from './openai/embeddings.js';
+export { parseAnthropicCountTokensRequest } from './anthropic/intake.js';

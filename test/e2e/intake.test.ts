@@ -30,6 +30,7 @@ const CASES: [string, string, RawRequest][] = [
   ['OpenAI chat', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: json }],
   ['OpenAI chat under /openai, with a query string', '/openai/v1/chat/completions?trace=1', { method: 'POST', body: JSON.stringify(chat), headers: json }],
   ['Anthropic messages', '/anthropic/v1/messages', { method: 'POST', body: JSON.stringify({ ...chat, max_tokens: 8 }), headers: json }],
+  ['Anthropic count_tokens, as Claude Code calls it', '/anthropic/v1/messages/count_tokens?beta=true', { method: 'POST', body: JSON.stringify(chat), headers: json }],
   ['embeddings', '/v1/embeddings', { method: 'POST', body: JSON.stringify({ model: 'embed-model', input: 'hi' }), headers: json }],
   ['content type in capitals, with a charset', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: { 'content-type': 'Application/JSON; charset=UTF-8' } }],
   ['malformed JSON', '/v1/chat/completions', { method: 'POST', body: '{"model":', headers: json }],

@@ -1,6 +1,6 @@
 /**
  * Fake provider upstreams for end-to-end tests: node:http servers on 127.0.0.1 (ephemeral
- * port) that speak the OpenAI chat/embeddings, Anthropic Messages or Gemini
+ * port) that speak the OpenAI chat/embeddings, Anthropic Messages (and count_tokens) or Gemini
  * generateContent wire format the way the real services do — JSON and SSE streams,
  * text and tool calls, usage, error bodies — and record everything they receive
  * (method, path, headers, raw and parsed body) plus whether the client hung up early.
@@ -227,6 +227,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       else if (path === '/v1/embeddings') op = 'embeddings';
       else return sendError(res, 404, `fake ${name}: unknown path ${path}`);
     } else if (format === 'anthropic') {
+      if (path === '/v1/messages/count_tokens') return countTokens(req, res, rec, s);
       if (path !== '/v1/messages') return sendError(res, 404, `fake ${name}: unknown path ${path}`);
       if (typeof req.headers['anthropic-version'] !== 'string') return sendError(res, 400, 'anthropic-version header is required');
       if (typeof rec.body?.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
@@ -242,6 +243,16 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (op === 'embeddings') return embeddings(res, rec, model);
     if (stream) return streamChat(res, rec, model, s);
     return chat(res, rec, model, s);
+  }
+
+  /** Anthropic's count_tokens: refuses what it does not count, as the real API does; answers `usage.input`. */
+  function countTokens(req: IncomingMessage, res: ServerResponse, rec: Received, s: Scenario): void {
+    if (typeof req.headers['anthropic-version'] !== 'string') return sendError(res, 400, 'anthropic-version header is required');
+    if (rec.body === undefined) return sendError(res, 400, 'body is not JSON');
+    const extra = Object.keys(rec.body).find((k) => !['model', 'system', 'messages', 'tools', 'tool_choice', 'thinking'].includes(k));
+    if (extra !== undefined) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ input_tokens: (s.usage ?? DEFAULT_USAGE).input }));
   }
 
   function sendError(res: ServerResponse, status: number, message: string, retryAfter?: string): void {

@@ -163,6 +163,24 @@ describe('anthropic', () => {
     const res = a.parseChatResponse({ id: 'm', model: 'c', content: [], stop_reason: 'end_turn', usage: { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 7 } }, t);
     assert.deepEqual(res.usage, { inputTokens: 1103, outputTokens: 7, cachedInputTokens: 1000 });
   });
+
+  it('counts tokens at /v1/messages/count_tokens with only the fields it accepts', () => {
+    const spec = a.buildCountTokensRequest!(richRequest({ stream: true, extras: { dialect: 'anthropic', fields: { top_k: 5 } } }), t);
+    assert.equal(spec.path, '/v1/messages/count_tokens');
+    assert.equal(spec.headers['x-api-key'], t.keyValue);
+    const b = body(spec);
+    assert.ok(Object.keys(b).every((k) => ['model', 'system', 'messages', 'tools', 'tool_choice'].includes(k)), Object.keys(b).join());
+    assert.equal(b.model, 'claude-sonnet-4-20250514');
+    assert.deepEqual(b.messages, body(a.buildChatRequest(richRequest(), t)).messages);
+    assert.deepEqual(a.parseCountTokensResponse!({ input_tokens: 321 }, t), { inputTokens: 321 });
+    for (const bad of [{}, { input_tokens: -1 }, { input_tokens: '3' }, null]) {
+      assert.throws(() => a.parseCountTokensResponse!(bad, t), /input_tokens/);
+    }
+  });
+
+  it('is the only adapter that counts tokens', () => {
+    for (const type of ['openai', 'azure', 'openai-compatible', 'gemini', 'mock']) assert.equal(getAdapter(type).buildCountTokensRequest, undefined, type);
+  });
 });
 
 describe('gemini', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getAdapter } from '../../src/providers/index.js';
-import { parseAnthropicMessagesRequest } from '../../src/wire/anthropic/intake.js';
+import { parseAnthropicCountTokensRequest, parseAnthropicMessagesRequest } from '../../src/wire/anthropic/intake.js';
 import { toAnthropicBody } from '../../src/wire/anthropic/request.js';
 import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../../src/wire/dialects.js';
 import { toGeminiBody } from '../../src/wire/gemini/request.js';
@@ -185,6 +185,27 @@ describe('Anthropic client dialect', () => {
     assert.deepEqual(wire.tool_choice, { type: 'any' });
     assert.equal(wire.max_tokens, 1024);
     assert.equal(wire.top_k, 40, 'top_k has no canonical counterpart: an Anthropic provider gets it as sent');
+  });
+});
+
+describe('Anthropic count_tokens dialect', () => {
+  it('is a messages body without max_tokens; generation settings are ignored', () => {
+    const { max_tokens: _m, ...body } = structuredClone(anthropicClientBody);
+    const counted = parseAnthropicCountTokensRequest({ ...body, stream: true });
+    const { request } = parseAnthropicMessagesRequest(structuredClone(anthropicClientBody));
+    assert.deepEqual(counted.messages, request.messages);
+    assert.deepEqual(counted.system, request.system);
+    assert.deepEqual(counted.tools, request.tools);
+    assert.equal(counted.toolChoice, request.toolChoice);
+    assert.equal(counted.maxTokens, undefined);
+    assert.equal(counted.stream, false);
+    assert.equal(counted.extras, undefined);
+  });
+
+  it('validates the conversation as messages does', () => {
+    assert.throws(() => parseAnthropicCountTokensRequest({ model: 'c', messages: [] }), { code: 'SY_ERR_BAD_REQUEST' });
+    assert.throws(() => parseAnthropicCountTokensRequest({ model: 'c', messages: [{ role: 'system', content: 'x' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /top-level `system`/ });
+    assert.throws(() => parseAnthropicCountTokensRequest({ messages: [{ role: 'user', content: 'x' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /model/ });
   });
 });
 

@@ -13,7 +13,7 @@ import { compileTree, ctx, PRINCIPALS } from './helpers.js';
 
 const CONDITIONS = [
   'tier == "premium"', 'tier == "gold"', 'model == "gpt-4o"', 'model in ["gpt-4o", "gpt-4o-mini"]', '"claude-sonnet-4" == model',
-  'endpoint == "chat"', 'endpoint != "embeddings"', 'headers["x-tier"] == "premium"', '"x-tier" in headers',
+  'endpoint == "chat"', 'endpoint != "embeddings"', 'endpoint == "count_tokens"', 'headers["x-tier"] == "premium"', '"x-tier" in headers',
   'headers[?"x-team"].orValue("") == "a"', 'headers.x_flag == "on"', 'budget_used > 50', 'tokens_used >= 20 || requests_used > 90',
   'params.max_tokens > 1000', 'has(params.max_tokens) && params.max_tokens > 1000', 'params.temperature == 1', 'stream',
   '!stream', 'now.getHours("UTC") < 12', 'true', 'false', 'size(headers) > 1', 'team == "support"', 'virtual_key == "vk-app"',
@@ -52,7 +52,7 @@ const requestArb = fc.record({
   principal: fc.constantFrom<keyof typeof PRINCIPALS | 'none'>('vk-app', 'vk-support', 'vk-solo', 'none'),
   model: fc.constantFrom('gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'claude-haiku-4', 'gemini-2.5-pro', 'fast', 'default-chat', 'nope'),
   mockProvider: fc.boolean(),
-  endpoint: fc.constantFrom<RoutingContext['endpoint']>('chat', 'embeddings', 'messages'),
+  endpoint: fc.constantFrom<RoutingContext['endpoint']>('chat', 'embeddings', 'messages', 'count_tokens'),
   stream: fc.boolean(),
   xTier: fc.option(fc.constantFrom('premium', 'basic'), { nil: undefined }),
   xTeam: fc.option(fc.constantFrom('a', 'b'), { nil: undefined }),

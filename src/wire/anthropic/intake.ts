@@ -163,9 +163,24 @@ const ANTHROPIC_EXTRAS = ['top_k', 'service_tier'] as const;
  * const { request } = parseAnthropicMessagesRequest(JSON.parse(body));
  */
 export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest {
+  return { request: parseBody(body, false), clientOptions: { includeUsage: true } };
+}
+
+/**
+ * Parses and validates an Anthropic `POST /v1/messages/count_tokens` body: a messages body
+ * without `max_tokens`. Generation settings (`max_tokens`, `temperature`, `stream`, ...)
+ * are not counted and are ignored when present.
+ * @example
+ * const request = parseAnthropicCountTokensRequest(JSON.parse(body));
+ */
+export function parseAnthropicCountTokensRequest(body: unknown): ChatRequest {
+  return parseBody(body, true);
+}
+
+function parseBody(body: unknown, counting: boolean): ChatRequest {
   const b = requireRecord(body, 'body');
   const model = requireNonEmptyString(b.model, 'model');
-  const maxTokens = requirePositiveInt(b.max_tokens, 'max_tokens');
+  const maxTokens = counting ? undefined : requirePositiveInt(b.max_tokens, 'max_tokens');
   const raw = requireArray(b.messages, 'messages');
   if (raw.length === 0) throw badRequest('messages', '`messages` must contain at least one message');
   const messages: ChatMessage[] = [];
@@ -181,10 +196,12 @@ export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest 
   if (b.metadata !== undefined && b.metadata !== null) {
     user = optionalString(requireRecord(b.metadata, 'metadata').user_id, 'metadata.user_id');
   }
+  const system = b.system === undefined || b.system === null ? [] : plainBlocks(b.system, 'system', false);
+  if (counting) return { kind: 'chat', model, system, messages, tools: tools(b.tools), toolChoice: toolChoice(b.tool_choice), stream: false };
   const request: ChatRequest = {
     kind: 'chat',
     model,
-    system: b.system === undefined || b.system === null ? [] : plainBlocks(b.system, 'system', false),
+    system,
     messages,
     tools: tools(b.tools),
     toolChoice: toolChoice(b.tool_choice),
@@ -197,5 +214,5 @@ export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest 
   };
   const extras = pickExtras(b, 'anthropic', ANTHROPIC_EXTRAS);
   if (extras !== undefined) request.extras = extras;
-  return { request, clientOptions: { includeUsage: true } };
+  return request;
 }

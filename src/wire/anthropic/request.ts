@@ -103,3 +103,14 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
   if (req.extras?.dialect === 'anthropic') addExtras(body, req.extras.fields);
   return body;
 }
+
+/** What Anthropic's count_tokens accepts of a messages body; it refuses generation settings. */
+const COUNT_TOKENS_FIELDS = ['model', 'system', 'messages', 'tools', 'tool_choice'] as const;
+
+/** Canonical ChatRequest → Anthropic `POST /v1/messages/count_tokens` body. */
+export function toAnthropicCountTokensBody(req: ChatRequest, model: string): Record<string, unknown> {
+  const full = toAnthropicBody(req, model);
+  const body: Record<string, unknown> = {};
+  for (const k of COUNT_TOKENS_FIELDS) if (full[k] !== undefined) body[k] = full[k];
+  return body;
+}

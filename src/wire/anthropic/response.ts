@@ -1,5 +1,5 @@
-/** Anthropic `message` object ↔ canonical ChatResponse. */
-import type { ChatResponse, ToolCall } from '../../canonical.js';
+/** Anthropic `message` object ↔ canonical ChatResponse; the count_tokens answer → TokenCount. */
+import type { ChatResponse, TokenCount, ToolCall } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
 import { toolArgumentsOrEmpty } from '../content.js';
 import { malformedResponse } from '../upstream-error.js';
@@ -50,4 +50,11 @@ export function renderAnthropicResponse(res: ChatResponse, opts: RenderOptions):
     stop_sequence: null,
     usage: usageToAnthropic(res.usage),
   };
+}
+
+/** Anthropic's count_tokens answer: `{"input_tokens": N}`. */
+export function parseAnthropicTokenCount(body: unknown): TokenCount {
+  const n = isRecord(body) ? body.input_tokens : undefined;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw malformedResponse('anthropic', '`input_tokens` missing or not a count');
+  return { inputTokens: n };
 }

@@ -1,0 +1,158 @@
+/**
+ * Anthropic's token counting, which Claude Code calls to size its context: the Anthropic
+ * SDK's `messages.countTokens` (and the beta form Claude Code uses, `?beta=true`) through
+ * the gateway. A request routed to an Anthropic provider is counted there, with only the
+ * fields count_tokens accepts; one routed elsewhere gets the gateway's estimate, marked as
+ * such. Counting is free (no rate limit or budget charged), keeps the model allowlist, is
+ * routable by `endpoint == "count_tokens"`, and leaves one audit event with no tokens.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import { hashKey } from '../../src/governance/index.js';
+import { startWireFake, type WireFake } from '../fakes/wire.js';
+import { assertAnthropicError, assertNeverUpstream, postJson, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+
+const VK = 'sk-sy-count-0a1b2c3d4e5f';
+const VK_LIMITED = 'sk-sy-count-limited-9f8e7d';
+const VK_MINI = 'sk-sy-count-mini-6c5b4a';
+const AN_KEY = 'sk-up-anthropic-count-77aa';
+
+let oa: WireFake, an: WireFake;
+let e2e: E2EGateway;
+let client: Anthropic;
+
+const question = { role: 'user' as const, content: 'How many tokens is this?' };
+
+before(async () => {
+  [oa, an] = await Promise.all([startWireFake({ format: 'openai', name: 'oa' }), startWireFake({ format: 'anthropic', name: 'an' })]);
+  e2e = await startE2E({
+    server: { allow_unauthenticated: false },
+    dispatch: { retries_per_target: 0, max_attempts: 2, backoff: { base_ms: 1, cap_ms: 2 } },
+    providers: {
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-4o-mini'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
+      an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4', 'claude-haiku-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
+    },
+    governance: {
+      virtual_keys: [
+        { id: 'vk-count', key_hash: hashKey(VK) },
+        { id: 'vk-limited', key_hash: hashKey(VK_LIMITED), rate_limit: { requests: 1, per: '1m' } },
+        { id: 'vk-mini', key_hash: hashKey(VK_MINI), allowed_models: ['gpt-4o-mini'] },
+      ],
+    },
+  }, {
+    env: { OA_KEY: 'sk-up-openai-count-11bb', AN_KEY },
+    rules: {
+      'routing.yaml': {
+        rules: [{ id: 'count-on-haiku', when: 'endpoint == "count_tokens" && model == "counted-cheaply"', route: 'an/claude-haiku-4' }],
+      },
+    },
+  });
+  client = new Anthropic({ baseURL: `${e2e.url}/anthropic`, apiKey: VK, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+}, HOOK);
+
+after(async () => {
+  await e2e?.close();
+  await Promise.all([oa?.close(), an?.close()]);
+}, HOOK);
+
+describe('POST /anthropic/v1/messages/count_tokens', SUITE, () => {
+  test('routed to Anthropic: the provider counts it, with only the fields count_tokens accepts', async () => {
+    an.reset();
+    an.enqueue({ usage: { input: 4242, output: 0 } });
+    const tool: Anthropic.Tool = { name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } };
+    const res = await client.messages.countTokens({ model: 'an/claude-sonnet-4', system: 'Be terse.', messages: [question], tools: [tool] });
+    assert.equal(res.input_tokens, 4242);
+    const up = an.last();
+    assert.equal(up.path, '/v1/messages/count_tokens');
+    assert.equal(up.headers['x-api-key'], AN_KEY, 'the provider key goes upstream');
+    assert.equal(typeof up.headers['anthropic-version'], 'string');
+    assert.deepEqual(Object.keys(up.body).sort(), ['messages', 'model', 'system', 'tools']);
+    assert.equal(up.body.model, 'claude-sonnet-4');
+    assert.equal(up.body.tools[0].name, 'get_weather');
+    assertNeverUpstream([an, oa], VK, 'the client key');
+  });
+
+  test("Claude Code's beta form (?beta=true, generation settings in the body) is counted the same way", async () => {
+    an.reset();
+    an.enqueue({ usage: { input: 17, output: 0 } });
+    const res = await client.beta.messages.countTokens({ model: 'an/claude-sonnet-4', messages: [question] });
+    assert.equal(res.input_tokens, 17);
+    // A body with max_tokens and stream: not counted, and not sent to count_tokens (which refuses them).
+    an.enqueue({ usage: { input: 18, output: 0 } });
+    const raw = await postJson(e2e.url, '/anthropic/v1/messages/count_tokens?beta=true', { model: 'an/claude-sonnet-4', max_tokens: 100, stream: true, temperature: 0.2, messages: [question] }, { 'x-api-key': VK });
+    assert.equal(raw.status, 200);
+    assert.deepEqual(raw.json, { input_tokens: 18 });
+    assert.deepEqual(Object.keys(an.last().body).sort(), ['messages', 'model']);
+  });
+
+  test('routed to a provider without a counting API: the estimate, marked, and nothing upstream', async () => {
+    oa.reset();
+    const res = await client.messages.countTokens({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(400) }] }).withResponse();
+    assert.equal(res.data.input_tokens, 100, 'characters / 4');
+    assert.equal(res.response.headers.get('x-switchyard-token-count'), 'estimate');
+    assert.match(String(res.response.headers.get('x-switchyard-decision-id')), /^dec_/);
+    assert.equal(oa.received.length, 0);
+  });
+
+  test('a rule can route counting on its own (endpoint == "count_tokens")', async () => {
+    an.reset();
+    an.enqueue({ usage: { input: 5, output: 0 } });
+    const res = await client.messages.countTokens({ model: 'counted-cheaply', messages: [question] });
+    assert.equal(res.input_tokens, 5);
+    assert.equal(an.last().body.model, 'claude-haiku-4');
+    // The rule does not apply to generation: the same model is unknown to /v1/messages.
+    assertAnthropicError(await postJson(e2e.url, '/anthropic/v1/messages', { model: 'counted-cheaply', max_tokens: 5, messages: [question] }, { 'x-api-key': VK }), 404, 'SY_ERR_UNKNOWN_MODEL');
+  });
+
+  test("the provider's refusal reaches the client in Anthropic's shape", async () => {
+    an.reset();
+    an.enqueue({ error: { status: 400, message: 'messages: too many images' } });
+    const res = await postJson(e2e.url, '/anthropic/v1/messages/count_tokens', { model: 'an/claude-sonnet-4', messages: [question] }, { 'x-api-key': VK });
+    assertAnthropicError(res, 400, 'SY_ERR_UPSTREAM_CLIENT_ERROR', 'invalid_request_error');
+  });
+
+  test('bad input is refused in the Anthropic dialect; no key is refused before anything else', async () => {
+    const at = '/anthropic/v1/messages/count_tokens';
+    assertAnthropicError(await postJson(e2e.url, at, { model: 'an/claude-sonnet-4' }, { 'x-api-key': VK }), 400, 'SY_ERR_BAD_REQUEST', 'invalid_request_error');
+    assertAnthropicError(await postJson(e2e.url, at, { messages: [question] }, { 'x-api-key': VK }), 400, 'SY_ERR_BAD_REQUEST', 'invalid_request_error');
+    assertAnthropicError(await postJson(e2e.url, at, { model: 'no-such-model', messages: [question] }, { 'x-api-key': VK }), 404, 'SY_ERR_UNKNOWN_MODEL');
+    assertAnthropicError(await postJson(e2e.url, at, { model: 'an/claude-sonnet-4', messages: [question] }), 401, 'SY_ERR_UNAUTHORIZED', 'authentication_error');
+  });
+
+  test("counting is free: it does not use up the key's request rate limit", async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await postJson(e2e.url, '/anthropic/v1/messages/count_tokens', { model: 'gpt-4o', messages: [question] }, { 'x-api-key': VK_LIMITED });
+      assert.equal(res.status, 200, `count ${i + 1}`);
+    }
+    const first = await postJson(e2e.url, '/anthropic/v1/messages', { model: 'gpt-4o', max_tokens: 5, messages: [question] }, { 'x-api-key': VK_LIMITED });
+    assert.equal(first.status, 200, 'the one request per minute is still there');
+    assertAnthropicError(await postJson(e2e.url, '/anthropic/v1/messages', { model: 'gpt-4o', max_tokens: 5, messages: [question] }, { 'x-api-key': VK_LIMITED }), 429, 'SY_ERR_RATE_LIMITED');
+  });
+
+  test("the key's model allowlist applies to counting", async () => {
+    an.reset();
+    const res = await postJson(e2e.url, '/anthropic/v1/messages/count_tokens', { model: 'an/claude-sonnet-4', messages: [question] }, { 'x-api-key': VK_MINI });
+    assertAnthropicError(res, 403, 'SY_ERR_MODEL_NOT_ALLOWED');
+    assert.equal(an.received.length, 0);
+  });
+
+  test('one audit event per count, endpoint count_tokens, with the attempt and no tokens or spend', async () => {
+    an.reset();
+    an.enqueue({ usage: { input: 99, output: 0 } });
+    const res = await postJson(e2e.url, '/anthropic/v1/messages/count_tokens', { model: 'an/claude-sonnet-4', messages: [question] }, { 'x-api-key': VK });
+    const id = String(res.headers['x-switchyard-decision-id']);
+    await e2e.gw.runtime.audit.flush();
+    const { events } = await e2e.gw.runtime.audit.query({ decision_id: id });
+    assert.equal(events.length, 1);
+    const ev = events[0];
+    assert.equal(ev.request.endpoint, 'count_tokens');
+    assert.equal(ev.inputs.endpoint, 'count_tokens');
+    assert.equal(ev.outcome.status, 200);
+    assert.equal(ev.outcome.served_provider, 'an');
+    assert.equal(ev.outcome.input_tokens, 0);
+    assert.equal(ev.outcome.output_tokens, 0);
+    assert.equal(ev.outcome.cost_usd, 0);
+    assert.deepEqual(ev.attempts.map((a) => [a.provider, a.status]), [['an', 200]]);
+  });
+});
