@@ -13,18 +13,31 @@ export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'count_tokens';
 /** The wire dialect a client speaks; errors and responses are rendered in it. */
 export type Dialect = 'openai' | 'anthropic';
 
+/**
+ * A prompt-cache breakpoint (Anthropic's `cache_control`): the prompt up to and including
+ * the part that carries it may be cached. Providers with explicit caching (Anthropic)
+ * get it where the client put it; the others cache on their own and ignore it.
+ */
+export interface CacheControl {
+  type: 'ephemeral';
+  /** e.g. `5m` or `1h`; the provider checks it. */
+  ttl?: string;
+}
+
 export type ContentPart =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; cacheControl?: CacheControl }
   /** Inline image; `data` is base64 without the `data:` prefix. */
-  | { type: 'image'; mediaType: string; data: string }
+  | { type: 'image'; mediaType: string; data: string; cacheControl?: CacheControl }
   /** Image by URL (http(s)); providers that cannot fetch URLs reject it as a client error. */
-  | { type: 'image_url'; url: string };
+  | { type: 'image_url'; url: string; cacheControl?: CacheControl };
 
 export interface ToolCall {
   id: string;
   name: string;
   /** JSON text of the arguments, exactly as the model produced it. */
   arguments: string;
+  /** Set on a tool call in the request's history (see CacheControl). */
+  cacheControl?: CacheControl;
 }
 
 export interface ToolDefinition {
@@ -32,6 +45,7 @@ export interface ToolDefinition {
   description?: string;
   /** JSON Schema of the parameters object. */
   parameters: Record<string, unknown>;
+  cacheControl?: CacheControl;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
@@ -40,8 +54,8 @@ export type ChatMessage =
   | { role: 'system'; content: ContentPart[] }
   | { role: 'user'; content: ContentPart[] }
   | { role: 'assistant'; content: ContentPart[]; toolCalls?: ToolCall[] }
-  /** The result of one tool call; `isError` maps to Anthropic's `is_error`. */
-  | { role: 'tool'; toolCallId: string; content: ContentPart[]; isError?: boolean };
+  /** The result of one tool call; `isError` maps to Anthropic's `is_error`, `cacheControl` is the result block's. */
+  | { role: 'tool'; toolCallId: string; content: ContentPart[]; isError?: boolean; cacheControl?: CacheControl };
 
 export type ResponseFormat =
   | { type: 'text' }

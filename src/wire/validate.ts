@@ -4,7 +4,7 @@
  * path (`messages[2].content`), so a malformed body never surfaces as a TypeError.
  * `null` counts as absent for optional fields: SDKs send it for unset parameters.
  */
-import type { Dialect, DialectExtras } from '../canonical.js';
+import type { CacheControl, Dialect, DialectExtras } from '../canonical.js';
 import { SwitchyardError } from '../errors.js';
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -102,4 +102,19 @@ export function pickExtras(body: Record<string, unknown>, dialect: Dialect, name
     if (v !== undefined && v !== null) (fields ??= {})[name] = v;
   }
   return fields === undefined ? undefined : { dialect, fields };
+}
+
+/**
+ * `part` with the wire block's `cache_control` ({"type": "ephemeral"[, "ttl": "1h"]}),
+ * when the block has one; a malformed one is the client's error.
+ */
+export function withCacheControl<T extends { cacheControl?: CacheControl }>(part: T, block: Record<string, unknown>, param: string): T {
+  const v = block.cache_control;
+  if (v === undefined || v === null) return part;
+  const p = `${param}.cache_control`;
+  const c = requireRecord(v, p);
+  if (c.type !== 'ephemeral') throw badRequest(`${p}.type`, `\`${p}.type\` must be "ephemeral"`);
+  const ttl = optionalString(c.ttl, `${p}.ttl`);
+  part.cacheControl = ttl === undefined ? { type: 'ephemeral' } : { type: 'ephemeral', ttl };
+  return part;
 }

@@ -221,6 +221,26 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     assert.equal(await res.text(), an.last().sent);
   });
 
+  test('prompt caching as Claude Code uses it: cache_control reaches Anthropic, streamed or not', async () => {
+    const ephemeral = { type: 'ephemeral' as const };
+    const params = {
+      model: 'an/claude-sonnet-4',
+      max_tokens: 50,
+      system: [{ type: 'text' as const, text: 'You are a coding agent. '.repeat(50), cache_control: ephemeral }],
+      tools: [{ ...weatherToolAnthropic, cache_control: ephemeral }],
+      messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Say hello', cache_control: ephemeral }] }],
+    };
+    for (const stream of [false, true]) {
+      an.reset();
+      if (stream) for await (const _ev of await anthropic.messages.create({ ...params, stream: true })) { /* drain */ }
+      else await anthropic.messages.create(params);
+      const up = an.last().body;
+      assert.deepEqual(up.system, params.system, `system (stream ${stream})`);
+      assert.deepEqual(up.tools[0].cache_control, ephemeral, `tools (stream ${stream})`);
+      assert.deepEqual(up.messages[0].content, params.messages[0].content, `messages (stream ${stream})`);
+    }
+  });
+
   test('across dialects the answer is translated, not passed on', async () => {
     an.reset();
     const data = await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 50 });

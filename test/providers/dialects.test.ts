@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getAdapter } from '../../src/providers/index.js';
 import { parseAnthropicCountTokensRequest, parseAnthropicMessagesRequest } from '../../src/wire/anthropic/intake.js';
-import { toAnthropicBody } from '../../src/wire/anthropic/request.js';
+import { toAnthropicBody, toAnthropicCountTokensBody } from '../../src/wire/anthropic/request.js';
 import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../../src/wire/dialects.js';
 import { toGeminiBody } from '../../src/wire/gemini/request.js';
 import { parseOpenAIChatRequest } from '../../src/wire/openai/intake.js';
@@ -50,9 +50,9 @@ const anthropicClientBody = {
       { type: 'text', text: 'A chart.' },
       { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } },
     ] },
-    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Snow' }, { type: 'text', text: 'And tomorrow?' }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'Snow', cache_control: { type: 'ephemeral', ttl: '1h' } }, { type: 'text', text: 'And tomorrow?', cache_control: { type: 'ephemeral' } }] },
   ],
-  tools: [{ name: 'get_weather', description: 'Weather now', input_schema: WEATHER_SCHEMA }],
+  tools: [{ name: 'get_weather', description: 'Weather now', input_schema: WEATHER_SCHEMA, cache_control: { type: 'ephemeral' } }],
   tool_choice: { type: 'any' },
   stop_sequences: ['\n\nHuman:'],
   temperature: 0.7,
@@ -174,17 +174,67 @@ describe('Anthropic client dialect', () => {
     });
   });
 
-  it('→ Anthropic wire reproduces the conversation', () => {
+  it('→ Anthropic wire reproduces the conversation, prompt-cache breakpoints where the client put them', () => {
     const wire = toAnthropicBody(request, 'claude-sonnet-4-20250514');
     assert.deepEqual(wire.messages, [
       anthropicClientBody.messages[0],
       { role: 'assistant', content: [{ type: 'text', text: 'A chart.' }, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'Snow' }] }, { type: 'text', text: 'And tomorrow?' }] },
+      { role: 'user', content: [
+        { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'Snow' }], cache_control: { type: 'ephemeral', ttl: '1h' } },
+        { type: 'text', text: 'And tomorrow?', cache_control: { type: 'ephemeral' } },
+      ] },
     ]);
-    assert.equal(wire.system, 'You are terse.');
+    assert.deepEqual(wire.system, anthropicClientBody.system, 'a lone system block with a breakpoint stays a block');
+    assert.deepEqual(wire.tools, anthropicClientBody.tools);
     assert.deepEqual(wire.tool_choice, { type: 'any' });
     assert.equal(wire.max_tokens, 1024);
     assert.equal(wire.top_k, 40, 'top_k has no canonical counterpart: an Anthropic provider gets it as sent');
+  });
+});
+
+describe('prompt-cache breakpoints (cache_control)', () => {
+  it('reach Anthropic from an Anthropic client on images and tool calls too, and a count_tokens body', () => {
+    const body = {
+      model: 'c', max_tokens: 5,
+      messages: [
+        { role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' }, cache_control: { type: 'ephemeral' } }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: {}, cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'ok', cache_control: { type: 'ephemeral' } }] }] },
+      ],
+    };
+    const expected = [
+      { role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' }, cache_control: { type: 'ephemeral' } }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: {}, cache_control: { type: 'ephemeral' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'ok', cache_control: { type: 'ephemeral' } }] }] },
+    ];
+    assert.deepEqual(toAnthropicBody(parseAnthropicMessagesRequest(structuredClone(body)).request, 'c').messages, expected);
+    assert.deepEqual(toAnthropicCountTokensBody(parseAnthropicCountTokensRequest(structuredClone(body)), 'c').messages, expected);
+  });
+
+  it('reach Anthropic from an OpenAI client that puts them on content parts', () => {
+    const { request } = parseOpenAIChatRequest({
+      model: 'c',
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Long policy.', cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }] },
+      ],
+    });
+    const wire = toAnthropicBody(request, 'c');
+    assert.deepEqual(wire.system, [{ type: 'text', text: 'Long policy.', cache_control: { type: 'ephemeral' } }]);
+    assert.deepEqual(wire.messages, [{ role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }] }]);
+  });
+
+  it('never reach a provider without explicit caching', () => {
+    const { request } = parseAnthropicMessagesRequest(structuredClone(anthropicClientBody));
+    assert.doesNotMatch(JSON.stringify(toOpenAIChatBody(request, 'gpt-4o', OPENAI_OPTS)), /cache/);
+    assert.doesNotMatch(JSON.stringify(toGeminiBody(request)), /cache/);
+  });
+
+  it('a malformed one is the client\'s error, named', () => {
+    const bad = (cc: unknown) => ({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: cc }] }] });
+    assert.throws(() => parseAnthropicMessagesRequest(bad({ type: 'persistent' })), { code: 'SY_ERR_BAD_REQUEST', message: /messages\[0\]\.content\[0\]\.cache_control\.type/ });
+    assert.throws(() => parseAnthropicMessagesRequest(bad('ephemeral')), { code: 'SY_ERR_BAD_REQUEST', message: /cache_control/ });
+    assert.throws(() => parseAnthropicMessagesRequest(bad({ type: 'ephemeral', ttl: 5 })), { code: 'SY_ERR_BAD_REQUEST', message: /cache_control\.ttl/ });
   });
 });
 

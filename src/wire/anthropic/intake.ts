@@ -2,25 +2,26 @@
  * Anthropic Messages API body (client dialect) → canonical, validating as it goes.
  * A user turn's tool_result blocks become canonical `tool` messages placed before the
  * rest of that turn; thinking blocks are dropped (the canonical model has no place for them).
+ * `cache_control` breakpoints are kept on the parts, tool calls, results and tools that carry them.
  */
 import type { ChatMessage, ChatRequest, ContentPart, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import {
   badRequest, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
-  pickExtras, requirePositiveInt, requireRecord, requireString, wrongType,
+  pickExtras, requirePositiveInt, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
 
 function image(block: Record<string, unknown>, param: string): ContentPart {
   const source = requireRecord(block.source, `${param}.source`);
   switch (source.type) {
     case 'base64':
-      return {
+      return withCacheControl<ContentPart>({
         type: 'image',
         mediaType: requireNonEmptyString(source.media_type, `${param}.source.media_type`),
         data: requireString(source.data, `${param}.source.data`),
-      };
+      }, block, param);
     case 'url':
-      return { type: 'image_url', url: requireNonEmptyString(source.url, `${param}.source.url`) };
+      return withCacheControl<ContentPart>({ type: 'image_url', url: requireNonEmptyString(source.url, `${param}.source.url`) }, block, param);
     default:
       throw badRequest(`${param}.source.type`, `\`${param}.source.type\` must be "base64" or "url"`);
   }
@@ -31,6 +32,10 @@ function unsupported(type: unknown, param: string, allowed: string): never {
   throw badRequest(`${param}.type`, `\`${param}.type\` "${type}" is not supported here (supported: ${allowed})`);
 }
 
+function text(block: Record<string, unknown>, param: string): ContentPart {
+  return withCacheControl<ContentPart>({ type: 'text', text: requireString(block.text, `${param}.text`) }, block, param);
+}
+
 /** Text and image blocks (system prompt, tool_result content). */
 function plainBlocks(v: unknown, param: string, images: boolean): ContentPart[] {
   if (typeof v === 'string') return [{ type: 'text', text: v }];
@@ -39,7 +44,7 @@ function plainBlocks(v: unknown, param: string, images: boolean): ContentPart[] 
   for (let j = 0; j < arr.length; j++) {
     const p = `${param}[${j}]`;
     const b = requireRecord(arr[j], p);
-    if (b.type === 'text') out[j] = { type: 'text', text: requireString(b.text, `${p}.text`) };
+    if (b.type === 'text') out[j] = text(b, p);
     else if (b.type === 'image' && images) out[j] = image(b, p);
     else unsupported(b.type, p, images ? 'text, image' : 'text');
   }
@@ -59,17 +64,17 @@ function userTurn(v: unknown, param: string, out: ChatMessage[]): void {
     const b = requireRecord(arr[j], p);
     switch (b.type) {
       case 'text':
-        parts.push({ type: 'text', text: requireString(b.text, `${p}.text`) });
+        parts.push(text(b, p));
         break;
       case 'image':
         parts.push(image(b, p));
         break;
       case 'tool_result': {
-        const msg: ChatMessage = {
+        const msg = withCacheControl<ChatMessage & { role: 'tool' }>({
           role: 'tool',
           toolCallId: requireNonEmptyString(b.tool_use_id, `${p}.tool_use_id`),
           content: b.content === undefined || b.content === null ? [] : plainBlocks(b.content, `${p}.content`, true),
-        };
+        }, b, p);
         if (optionalBoolean(b.is_error, `${p}.is_error`)) msg.isError = true;
         out.push(msg);
         break;
@@ -91,14 +96,14 @@ function assistantTurn(v: unknown, param: string): ChatMessage {
     const b = requireRecord(arr[j], p);
     switch (b.type) {
       case 'text':
-        parts.push({ type: 'text', text: requireString(b.text, `${p}.text`) });
+        parts.push(text(b, p));
         break;
       case 'tool_use':
-        calls.push({
+        calls.push(withCacheControl<ToolCall>({
           id: requireNonEmptyString(b.id, `${p}.id`),
           name: requireNonEmptyString(b.name, `${p}.name`),
           arguments: JSON.stringify(requireRecord(b.input, `${p}.input`)),
-        });
+        }, b, p));
         break;
       case 'thinking':
       case 'redacted_thinking':
@@ -126,7 +131,7 @@ function tools(v: unknown): ToolDefinition[] | undefined {
     };
     const description = optionalString(t.description, `${p}.description`);
     if (description !== undefined) def.description = description;
-    out[j] = def;
+    out[j] = withCacheControl(def, t, p);
   }
   return out.length ? out : undefined;
 }

@@ -1,5 +1,5 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
-import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
+import type { CacheControl, ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
 import { addExtras, toolArgumentsObject } from '../content.js';
 
 /** Anthropic requires `max_tokens`; this is sent when the client gave none. */
@@ -8,18 +8,24 @@ export const DEFAULT_MAX_TOKENS = 4096;
 type Block = Record<string, unknown>;
 interface WireMessage { role: 'user' | 'assistant'; content: Block[] }
 
+/** `block` with the prompt-cache breakpoint, where the client put one. */
+function cached(block: Block, c: CacheControl | undefined): Block {
+  if (c !== undefined) block.cache_control = c;
+  return block;
+}
+
 /** Text and image blocks; empty text is dropped because Anthropic rejects empty text blocks. */
 function blocks(parts: ContentPart[], out: Block[]): Block[] {
   for (const p of parts) {
     switch (p.type) {
       case 'text':
-        if (p.text !== '') out.push({ type: 'text', text: p.text });
+        if (p.text !== '') out.push(cached({ type: 'text', text: p.text }, p.cacheControl));
         break;
       case 'image':
-        out.push({ type: 'image', source: { type: 'base64', media_type: p.mediaType, data: p.data } });
+        out.push(cached({ type: 'image', source: { type: 'base64', media_type: p.mediaType, data: p.data } }, p.cacheControl));
         break;
       case 'image_url':
-        out.push({ type: 'image', source: { type: 'url', url: p.url } });
+        out.push(cached({ type: 'image', source: { type: 'url', url: p.url } }, p.cacheControl));
         break;
     }
   }
@@ -59,7 +65,7 @@ function wireMessages(req: ChatRequest): WireMessage[] {
         if (m.toolCalls) {
           for (let k = 0; k < m.toolCalls.length; k++) {
             const c = m.toolCalls[k];
-            content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) });
+            content.push(cached({ type: 'tool_use', id: c.id, name: c.name, input: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) }, c.cacheControl));
           }
         }
         append('assistant', content);
@@ -70,7 +76,7 @@ function wireMessages(req: ChatRequest): WireMessage[] {
         const inner = blocks(m.content, []);
         if (inner.length) result.content = inner;
         if (m.isError) result.is_error = true;
-        append('user', [result]);
+        append('user', [cached(result, m.cacheControl)]);
         break;
       }
       case 'system':
@@ -85,13 +91,14 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
   const body: Record<string, unknown> = { model, max_tokens: req.maxTokens ?? DEFAULT_MAX_TOKENS };
   if (req.system.length) {
     const system = blocks(req.system, []).filter((b) => b.type === 'text');
-    if (system.length) body.system = system.length === 1 ? system[0].text : system;
+    // A lone block goes as a plain string unless it carries a cache breakpoint.
+    if (system.length) body.system = system.length === 1 && system[0].cache_control === undefined ? system[0].text : system;
   }
   body.messages = wireMessages(req);
   if (req.tools?.length) {
-    body.tools = req.tools.map((t) => (t.description === undefined
+    body.tools = req.tools.map((t) => cached(t.description === undefined
       ? { name: t.name, input_schema: t.parameters }
-      : { name: t.name, description: t.description, input_schema: t.parameters }));
+      : { name: t.name, description: t.description, input_schema: t.parameters }, t.cacheControl));
     if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice);
   }
   if (req.temperature !== undefined) body.temperature = req.temperature;

@@ -7,7 +7,7 @@ import type { ParsedChatRequest } from '../client.js';
 import { parseDataUrl } from '../content.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString, optionalStringList, pickExtras,
-  requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
+  requireArray, requireNonEmptyString, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
 
 const ROLES = 'system, developer, user, assistant, tool';
@@ -37,14 +37,15 @@ function content(v: unknown, param: string, images: boolean): ContentPart[] {
     const part = requireRecord(v[j], p);
     switch (part.type) {
       case 'text':
-        out[j] = { type: 'text', text: requireString(part.text, `${p}.text`) };
+        // cache_control on a part (the convention OpenAI-format gateways share) reaches Anthropic.
+        out[j] = withCacheControl<ContentPart>({ type: 'text', text: requireString(part.text, `${p}.text`) }, part, p);
         break;
       case 'refusal':
         out[j] = { type: 'text', text: requireString(part.refusal, `${p}.refusal`) };
         break;
       case 'image_url':
         if (!images) throw badRequest(`${p}.type`, `\`${p}.type\`: images are allowed in user messages only`);
-        out[j] = imagePart(part, p);
+        out[j] = withCacheControl(imagePart(part, p), part, p);
         break;
       default:
         throw typeof part.type === 'string'
