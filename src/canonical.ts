@@ -50,10 +50,20 @@ export interface ToolDefinition {
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
+/**
+ * Extended thinking as Anthropic returns it: a thinking block's text with the signature
+ * that lets it be sent back in a later turn, or a redacted block's opaque data. Only an
+ * Anthropic provider takes them back; every other provider leaves them out.
+ */
+export type ThinkingBlock =
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
+
 export type ChatMessage =
   | { role: 'system'; content: ContentPart[] }
   | { role: 'user'; content: ContentPart[] }
-  | { role: 'assistant'; content: ContentPart[]; toolCalls?: ToolCall[] }
+  /** `thinking` blocks come first in the turn, as Anthropic requires. */
+  | { role: 'assistant'; content: ContentPart[]; toolCalls?: ToolCall[]; thinking?: ThinkingBlock[] }
   /** The result of one tool call; `isError` maps to Anthropic's `is_error`, `cacheControl` is the result block's. */
   | { role: 'tool'; toolCallId: string; content: ContentPart[]; isError?: boolean; cacheControl?: CacheControl };
 
@@ -137,11 +147,16 @@ export interface EmbeddingsResponse {
 /**
  * Stream events, provider-neutral. A decoder for a provider's stream emits these;
  * an encoder for the client's dialect turns them into SSE frames.
- * Order: start, then any number of text / tool_call_* events, then finish, then usage (optional), then end.
+ * Order: start, then any number of text / thinking / tool_call_* events, then finish, then usage (optional), then end.
  */
 export type StreamEvent =
   | { type: 'start'; id: string; model: string }
   | { type: 'text'; text: string }
+  /** Extended thinking text (Anthropic); an encoder for a dialect without it drops it. */
+  | { type: 'thinking'; text: string }
+  /** Ends the thinking block in progress with its signature. */
+  | { type: 'thinking_signature'; signature: string }
+  | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
   | { type: 'finish'; finishReason: FinishReason }

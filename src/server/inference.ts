@@ -5,7 +5,7 @@
  * the config: the router, governance and dispatcher precompute their indices at load.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { ChatRequest, ContentPart, Dialect, EmbeddingsRequest, Endpoint, Usage } from '../canonical.js';
+import type { ChatRequest, ContentPart, Dialect, EmbeddingsRequest, Endpoint, StreamEvent, Usage } from '../canonical.js';
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
 import type { Admission, Principal } from '../governance/index.js';
@@ -375,6 +375,11 @@ async function sendWhole(x: Exchange, reply: ReplyLike, body: string, marks: Mar
   x.audit(200, null);
 }
 
+/** Characters the model generated in a stream event: a stream cut before its usage is charged by them. */
+function generatedChars(ev: StreamEvent): number {
+  return ev.type === 'text' || ev.type === 'thinking' ? ev.text.length : ev.type === 'tool_call_delta' ? ev.arguments.length : 0;
+}
+
 export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages', req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
   const x = new Exchange(rt, dialect, endpoint, req, marks.start);
   rt.metrics.inFlight.inc();
@@ -409,7 +414,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     let outChars = 0;
     for (const ev of result.first) {
       first += encoder.push(ev);
-      if (ev.type === 'text') outChars += ev.text.length;
+      outChars += generatedChars(ev);
     }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -427,8 +432,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.ttftMs = firstWritten - marks.start;
     rt.metrics.ttfbSeconds.observe({ endpoint }, x.ttftMs / 1000);
     for await (const ev of result.rest) {
-      if (ev.type === 'text') outChars += ev.text.length;
-      else if (ev.type === 'tool_call_delta') outChars += ev.arguments.length;
+      outChars += generatedChars(ev);
       const frame = encoder.push(ev);
       if (frame && !res.write(frame) && !res.destroyed) {
         await new Promise<void>((resolve) => {

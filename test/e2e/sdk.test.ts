@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { hashKey } from '../../src/governance/index.js';
-import { startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
+import { startWireFake, THINKING, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
 import { assertNeverUpstream, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 const KEYS = { OA_KEY: 'sk-up-openai-7f3a9c', AN_KEY: 'sk-up-anthropic-1b2d4e', GM_KEY: 'sk-up-gemini-9e8d7c' };
@@ -238,6 +238,31 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
       assert.deepEqual(up.system, params.system, `system (stream ${stream})`);
       assert.deepEqual(up.tools[0].cache_control, ephemeral, `tools (stream ${stream})`);
       assert.deepEqual(up.messages[0].content, params.messages[0].content, `messages (stream ${stream})`);
+    }
+  });
+
+  test('extended thinking as Claude Code uses it: thinking streams back signed, and the tool loop goes on with it', async () => {
+    for (const stream of [true, false]) {
+      an.reset();
+      const first: Anthropic.MessageCreateParamsNonStreaming = {
+        model: 'an/claude-sonnet-4', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 },
+        tools: [weatherToolAnthropic], messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      };
+      const turn1 = stream ? await anthropic.messages.stream(first).finalMessage() : await anthropic.messages.create(first);
+      assert.deepEqual(an.last().body.thinking, first.thinking, `the setting reaches Anthropic (stream ${stream})`);
+      assert.equal(turn1.content[0].type, 'thinking', `thinking comes first (stream ${stream})`);
+      const thought = turn1.content[0] as Anthropic.ThinkingBlock;
+      assert.equal(thought.thinking, THINKING);
+      assert.match(thought.signature, /^sig_fake_/);
+      const call = turn1.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')!;
+      assert.deepEqual(call.input, TOOL_ARGS);
+      // The fake, like Anthropic, refuses this turn unless it starts with the signed thinking block.
+      const turn2 = await anthropic.messages.create({
+        ...first,
+        messages: [...first.messages, { role: 'assistant', content: turn1.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'Sunny, 21C' }] }],
+      });
+      assert.deepEqual(an.last().body.messages[1].content[0], { type: 'thinking', thinking: THINKING, signature: thought.signature });
+      assert.equal(turn2.content.find((b) => b.type === 'text')?.text, 'The tool said: Sunny, 21C');
     }
   });
 

@@ -8,7 +8,9 @@
  * What a request gets: the next queued scenario (`enqueue`), else the default scenario
  * (`setDefault`), else automatic behaviour: a request carrying a tool result gets a text
  * answer quoting it; a request offering tools gets a call to the first tool with
- * `{"city":"Paris"}`; anything else gets `hello from <name>`.
+ * `{"city":"Paris"}`; anything else gets `hello from <name>`. An Anthropic request with
+ * extended thinking on gets a signed thinking block first, and one whose last tool-using
+ * assistant turn does not start with its thinking block is refused, as Anthropic does.
  *
  * @example
  * const fake = await startWireFake({ format: 'gemini' });
@@ -91,6 +93,8 @@ export interface WireFakeOptions {
 }
 
 const DEFAULT_USAGE = { input: 11, output: 7 };
+/** What a fake Anthropic thinks when extended thinking is on (streamed in two pieces). */
+export const THINKING = 'The user wants the weather; I should call the tool.';
 
 /** The arguments as the fake sends them, so tests can compare. */
 export const TOOL_ARGS = { city: 'Paris' };
@@ -231,6 +235,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (path !== '/v1/messages') return sendError(res, 404, `fake ${name}: unknown path ${path}`);
       if (typeof req.headers['anthropic-version'] !== 'string') return sendError(res, 400, 'anthropic-version header is required');
       if (typeof rec.body?.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
+      const refused = thinkingRefusal(rec.body);
+      if (refused) return sendError(res, 400, refused);
       op = 'chat';
     } else {
       const m = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent\?alt=sse|batchEmbedContents)$/.exec(path);
@@ -243,6 +249,22 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (op === 'embeddings') return embeddings(res, rec, model);
     if (stream) return streamChat(res, rec, model, s);
     return chat(res, rec, model, s);
+  }
+
+  /**
+   * With extended thinking on, Anthropic refuses a final assistant turn that uses a tool
+   * unless it starts with the thinking block it was given (signature and all).
+   */
+  function thinkingRefusal(body: any): string | null {
+    if (body?.thinking?.type !== 'enabled') return null;
+    const turns: any[] = Array.isArray(body.messages) ? body.messages : [];
+    const last = [...turns].reverse().find((m) => m?.role === 'assistant');
+    if (!last || !Array.isArray(last.content) || !last.content.some((b: any) => b?.type === 'tool_use')) return null;
+    const first = last.content[0];
+    if (first?.type === 'redacted_thinking') return null;
+    if (first?.type !== 'thinking') return `messages: Expected \`thinking\` or \`redacted_thinking\`, but found \`${first?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`;
+    if (typeof first.signature !== 'string' || !first.signature.startsWith('sig_fake_')) return 'messages: Invalid `signature` in `thinking` block';
+    return null;
   }
 
   /** Anthropic's count_tokens: refuses what it does not count, as the real API does; answers `usage.input`. */
@@ -312,9 +334,10 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output, prompt_tokens_details: { cached_tokens: 0 } },
       };
     } else if (format === 'anthropic') {
-      const content = calls.length
+      const content: unknown[] = calls.length
         ? [{ type: 'text', text: 'Let me check.' }, ...calls.map((c, i) => ({ type: 'tool_use', id: `toolu_fake${id}_${i}`, name: c.name, input: c.args }))]
         : [{ type: 'text', text }];
+      if (rec.body?.thinking?.type === 'enabled') content.unshift({ type: 'thinking', thinking: THINKING, signature: `sig_fake_${id}` });
       body = {
         id: `msg_fake${id}`, type: 'message', role: 'assistant', model, content,
         stop_reason: calls.length ? 'tool_use' : 'end_turn', stop_sequence: null,
@@ -337,7 +360,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
    * Frames of a streamed answer: head, the content chunks (`cutAfter` and `chunkDelayMs`
    * count these), tail. Tool calls stream one after the other, each split in `chunks` pieces.
    */
-  function frames(model: string, s: Scenario): { head: string[]; body: string[]; tail: string[] } {
+  function frames(model: string, s: Scenario, thinking: boolean): { head: string[]; body: string[]; tail: string[] } {
     const usage = s.usage ?? DEFAULT_USAGE;
     const n = s.chunks ?? 3;
     const id = `${++seq}`;
@@ -367,19 +390,26 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         ev('message_start', { message: { id: `msg_fake${id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } }),
         ev('ping', {}),
       ];
+      // Extended thinking streams first, as its own block: text in pieces, then the signature.
+      const k = thinking ? 1 : 0;
+      if (thinking) {
+        head.push(ev('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+        for (const t of split(THINKING, 2)) head.push(ev('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: t } }));
+        head.push(ev('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: `sig_fake_${id}` } }), ev('content_block_stop', { index: 0 }));
+      }
       let body: string[];
       let last: number;
       if (calls.length) {
         body = calls.flatMap((c, i) => [
-          ...(i > 0 ? [ev('content_block_stop', { index: i - 1 })] : []),
-          ev('content_block_start', { index: i, content_block: { type: 'tool_use', id: `toolu_fake${id}_${i}`, name: c.name, input: {} } }),
-          ...split(JSON.stringify(c.args), n).map((p) => ev('content_block_delta', { index: i, delta: { type: 'input_json_delta', partial_json: p } })),
+          ...(i > 0 ? [ev('content_block_stop', { index: k + i - 1 })] : []),
+          ev('content_block_start', { index: k + i, content_block: { type: 'tool_use', id: `toolu_fake${id}_${i}`, name: c.name, input: {} } }),
+          ...split(JSON.stringify(c.args), n).map((p) => ev('content_block_delta', { index: k + i, delta: { type: 'input_json_delta', partial_json: p } })),
         ]);
-        last = calls.length - 1;
+        last = k + calls.length - 1;
       } else {
-        head.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
-        body = split(s.text ?? `hello from ${name}`, n).map((t) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: t } }));
-        last = 0;
+        head.push(ev('content_block_start', { index: k, content_block: { type: 'text', text: '' } }));
+        body = split(s.text ?? `hello from ${name}`, n).map((t) => ev('content_block_delta', { index: k, delta: { type: 'text_delta', text: t } }));
+        last = k;
       }
       const tail = [
         ev('content_block_stop', { index: last }),
@@ -404,7 +434,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
   }
 
   function streamChat(res: ServerResponse, rec: Received, model: string, s: Scenario): void {
-    const f = frames(model, s);
+    const f = frames(model, s, format === 'anthropic' && rec.body?.thinking?.type === 'enabled');
     const delay = s.chunkDelayMs ?? 0;
     const body = s.cutAfter === undefined ? f.body : f.body.slice(0, s.cutAfter);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

@@ -57,6 +57,7 @@ const anthropicClientBody = {
   stop_sequences: ['\n\nHuman:'],
   temperature: 0.7,
   top_k: 40,
+  thinking: { type: 'enabled', budget_tokens: 2048 },
   metadata: { user_id: 'abc' },
 };
 
@@ -133,10 +134,13 @@ describe('OpenAI client dialect', () => {
 describe('Anthropic client dialect', () => {
   const { request, clientOptions } = parseAnthropicMessagesRequest(structuredClone(anthropicClientBody));
 
-  it('parses into canonical: tool_result first, thinking dropped, usage always on', () => {
+  it('parses into canonical: tool_result first, thinking kept with its signature, usage always on', () => {
     assert.deepEqual(clientOptions, { includeUsage: true });
     assert.deepEqual(request.messages.map((m) => m.role), ['user', 'assistant', 'tool', 'user']);
-    assert.deepEqual(request.messages[1], { role: 'assistant', content: [{ type: 'text', text: 'A chart.' }], toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Oslo"}' }] });
+    assert.deepEqual(request.messages[1], {
+      role: 'assistant', content: [{ type: 'text', text: 'A chart.' }], toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Oslo"}' }],
+      thinking: [{ type: 'thinking', thinking: 'The user wants…', signature: 'sig' }],
+    });
     assert.equal(request.toolChoice, 'required');
     assert.equal(request.user, 'abc');
   });
@@ -178,7 +182,7 @@ describe('Anthropic client dialect', () => {
     const wire = toAnthropicBody(request, 'claude-sonnet-4-20250514');
     assert.deepEqual(wire.messages, [
       anthropicClientBody.messages[0],
-      { role: 'assistant', content: [{ type: 'text', text: 'A chart.' }, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } }] },
+      anthropicClientBody.messages[1],
       { role: 'user', content: [
         { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'Snow' }], cache_control: { type: 'ephemeral', ttl: '1h' } },
         { type: 'text', text: 'And tomorrow?', cache_control: { type: 'ephemeral' } },
@@ -189,6 +193,7 @@ describe('Anthropic client dialect', () => {
     assert.deepEqual(wire.tool_choice, { type: 'any' });
     assert.equal(wire.max_tokens, 1024);
     assert.equal(wire.top_k, 40, 'top_k has no canonical counterpart: an Anthropic provider gets it as sent');
+    assert.deepEqual(wire.thinking, anthropicClientBody.thinking, 'and so does thinking');
   });
 });
 
@@ -224,10 +229,10 @@ describe('prompt-cache breakpoints (cache_control)', () => {
     assert.deepEqual(wire.messages, [{ role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }] }]);
   });
 
-  it('never reach a provider without explicit caching', () => {
+  it('never reach a provider without explicit caching (nor do thinking blocks or the thinking setting)', () => {
     const { request } = parseAnthropicMessagesRequest(structuredClone(anthropicClientBody));
-    assert.doesNotMatch(JSON.stringify(toOpenAIChatBody(request, 'gpt-4o', OPENAI_OPTS)), /cache/);
-    assert.doesNotMatch(JSON.stringify(toGeminiBody(request)), /cache/);
+    assert.doesNotMatch(JSON.stringify(toOpenAIChatBody(request, 'gpt-4o', OPENAI_OPTS)), /cache|thinking|sig/);
+    assert.doesNotMatch(JSON.stringify(toGeminiBody(request)), /cache|thinking|sig/);
   });
 
   it('a malformed one is the client\'s error, named', () => {

@@ -1,7 +1,8 @@
-/** The client-dialect stream encoders, frame by frame. */
+/** The client-dialect stream encoders, frame by frame; extended thinking from an Anthropic stream to each. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StreamEvent } from '../../src/canonical.js';
+import { AnthropicStreamDecoder } from '../../src/wire/anthropic/stream-decoder.js';
 import { createAnthropicStreamEncoder } from '../../src/wire/anthropic/stream-encoder.js';
 import { createOpenAIStreamEncoder } from '../../src/wire/openai/stream-encoder.js';
 
@@ -109,5 +110,79 @@ describe('Anthropic stream encoder', () => {
   it('reports a provider error type the client does not know as api_error', () => {
     const enc = createAnthropicStreamEncoder({ includeUsage: true, created: 1 });
     assert.match(enc.push({ type: 'error', message: 'x', errorType: 'UNAVAILABLE' }), /"type":"api_error"/);
+  });
+});
+
+describe('extended thinking in streams', () => {
+  // An Anthropic stream with interleaved thinking, as Claude Code gets it: a signed thinking
+  // block, a redacted one, text, a tool call.
+  const upstream = [
+    ['message_start', { message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [], usage: { input_tokens: 9, output_tokens: 1 } } }],
+    ['content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }],
+    ['content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'Weather, ' } }],
+    ['content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'so a tool.' } }],
+    ['content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig-1' } }],
+    ['content_block_stop', { index: 0 }],
+    ['content_block_start', { index: 1, content_block: { type: 'redacted_thinking', data: 'opaque==' } }],
+    ['content_block_stop', { index: 1 }],
+    ['content_block_start', { index: 2, content_block: { type: 'text', text: '' } }],
+    ['content_block_delta', { index: 2, delta: { type: 'text_delta', text: 'Checking.' } }],
+    ['content_block_stop', { index: 2 }],
+    ['content_block_start', { index: 3, content_block: { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} } }],
+    ['content_block_delta', { index: 3, delta: { type: 'input_json_delta', partial_json: '{"city":"Oslo"}' } }],
+    ['content_block_stop', { index: 3 }],
+    ['message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 30 } }],
+    ['message_stop', {}],
+  ] as const;
+  const sse = upstream.map(([type, data]) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`).join('');
+  const events = [...new AnthropicStreamDecoder('claude').push(sse)];
+
+  it('decode into thinking, signature and redacted events in order', () => {
+    assert.deepEqual(events.filter((e) => e.type.includes('thinking')), [
+      { type: 'thinking', text: 'Weather, ' },
+      { type: 'thinking', text: 'so a tool.' },
+      { type: 'thinking_signature', signature: 'sig-1' },
+      { type: 'redacted_thinking', data: 'opaque==' },
+    ]);
+  });
+
+  it('re-encode for an Anthropic client as the same content blocks', () => {
+    const out = encode(createAnthropicStreamEncoder({ includeUsage: true, created: 1 }), events).join('');
+    const blocks: Record<string, unknown>[] = [];
+    for (const frame of out.split('\n\n').filter(Boolean)) {
+      const data = JSON.parse(frame.split('\ndata: ')[1]);
+      if (data.type === 'content_block_start') blocks[data.index] = { ...data.content_block };
+      if (data.type === 'content_block_delta') {
+        const b = blocks[data.index] as Record<string, string>;
+        const d = data.delta;
+        if (d.type === 'thinking_delta') b.thinking += d.thinking;
+        else if (d.type === 'signature_delta') b.signature = d.signature;
+        else if (d.type === 'text_delta') b.text += d.text;
+        else if (d.type === 'input_json_delta') b.json = (b.json ?? '') + d.partial_json;
+      }
+    }
+    assert.deepEqual(blocks, [
+      { type: 'thinking', thinking: 'Weather, so a tool.', signature: 'sig-1' },
+      { type: 'redacted_thinking', data: 'opaque==' },
+      { type: 'text', text: 'Checking.' },
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {}, json: '{"city":"Oslo"}' },
+    ]);
+  });
+
+  it('a second thinking block after a signed one is a new block', () => {
+    const enc = createAnthropicStreamEncoder({ includeUsage: true, created: 1 });
+    const out = encode(enc, [
+      { type: 'start', id: 'm', model: 'c' },
+      { type: 'thinking', text: 'a' }, { type: 'thinking_signature', signature: 's1' },
+      { type: 'thinking', text: 'b' }, { type: 'thinking_signature', signature: 's2' },
+    ]).join('');
+    assert.equal(out.match(/"content_block_start"/g)?.length, 2);
+    assert.match(out, /"index":1,"delta":\{"type":"signature_delta","signature":"s2"\}/);
+  });
+
+  it('are left out for an OpenAI client', () => {
+    const out = encode(createOpenAIStreamEncoder({ includeUsage: true, created: 1 }), events).join('');
+    assert.doesNotMatch(out, /thinking|sig-1|opaque/);
+    assert.match(out, /Checking\./);
   });
 });

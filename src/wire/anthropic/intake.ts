@@ -1,10 +1,10 @@
 /**
  * Anthropic Messages API body (client dialect) → canonical, validating as it goes.
  * A user turn's tool_result blocks become canonical `tool` messages placed before the
- * rest of that turn; thinking blocks are dropped (the canonical model has no place for them).
+ * rest of that turn; an assistant turn's thinking blocks are kept, with their signatures.
  * `cache_control` breakpoints are kept on the parts, tool calls, results and tools that carry them.
  */
-import type { ChatMessage, ChatRequest, ContentPart, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, ThinkingBlock, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import {
   badRequest, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
@@ -91,6 +91,7 @@ function assistantTurn(v: unknown, param: string): ChatMessage {
   const arr = requireArray(v, param);
   const parts: ContentPart[] = [];
   const calls: ToolCall[] = [];
+  const thinking: ThinkingBlock[] = [];
   for (let j = 0; j < arr.length; j++) {
     const p = `${param}[${j}]`;
     const b = requireRecord(arr[j], p);
@@ -106,13 +107,19 @@ function assistantTurn(v: unknown, param: string): ChatMessage {
         }, b, p));
         break;
       case 'thinking':
+        thinking.push({ type: 'thinking', thinking: requireString(b.thinking, `${p}.thinking`), signature: requireString(b.signature, `${p}.signature`) });
+        break;
       case 'redacted_thinking':
+        thinking.push({ type: 'redacted_thinking', data: requireString(b.data, `${p}.data`) });
         break;
       default:
-        unsupported(b.type, p, 'text, tool_use, thinking');
+        unsupported(b.type, p, 'text, tool_use, thinking, redacted_thinking');
     }
   }
-  return calls.length ? { role: 'assistant', content: parts, toolCalls: calls } : { role: 'assistant', content: parts };
+  const msg: ChatMessage & { role: 'assistant' } = { role: 'assistant', content: parts };
+  if (calls.length) msg.toolCalls = calls;
+  if (thinking.length) msg.thinking = thinking;
+  return msg;
 }
 
 function tools(v: unknown): ToolDefinition[] | undefined {
@@ -157,10 +164,10 @@ function stopSequences(v: unknown): string[] | undefined {
 
 /**
  * Anthropic message fields with no canonical counterpart that an Anthropic provider gets
- * as sent (ChatRequest.extras). `thinking` is not among them: its blocks have no place in
- * the canonical answer or in the translated stream.
+ * as sent (ChatRequest.extras). With `thinking`, the answer's thinking blocks reach an
+ * Anthropic client (streamed as thinking events) and come back in its history.
  */
-const ANTHROPIC_EXTRAS = ['top_k', 'service_tier'] as const;
+const ANTHROPIC_EXTRAS = ['top_k', 'service_tier', 'thinking'] as const;
 
 /**
  * Parses and validates an Anthropic `POST /v1/messages` body.

@@ -61,7 +61,8 @@ function wireMessages(req: ChatRequest): WireMessage[] {
         append('user', blocks(m.content, []));
         break;
       case 'assistant': {
-        const content = blocks(m.content, []);
+        const content: Block[] = m.thinking ? m.thinking.map((t) => ({ ...t })) : [];
+        blocks(m.content, content);
         if (m.toolCalls) {
           for (let k = 0; k < m.toolCalls.length; k++) {
             const c = m.toolCalls[k];

@@ -1,5 +1,6 @@
 /**
- * Anthropic Messages SSE stream → canonical events. Terminated by `message_stop`;
+ * Anthropic Messages SSE stream → canonical events (text, extended thinking with its
+ * signature, tool calls). Terminated by `message_stop`;
  * an `error` event becomes an error event. Usage is assembled from message_start
  * (input and cache counts) and message_delta (output count) and sent before `end`.
  */
@@ -41,7 +42,11 @@ export class AnthropicStreamDecoder extends SseJsonDecoder {
         const block = isRecord(ev.content_block) ? ev.content_block : {};
         const at = typeof ev.index === 'number' ? ev.index : 0;
         if (block.type === 'text' && typeof block.text === 'string' && block.text) out.push({ type: 'text', text: block.text });
-        else if (block.type === 'tool_use') {
+        else if (block.type === 'thinking') {
+          if (typeof block.thinking === 'string' && block.thinking) out.push({ type: 'thinking', text: block.thinking });
+        } else if (block.type === 'redacted_thinking') {
+          out.push({ type: 'redacted_thinking', data: typeof block.data === 'string' ? block.data : '' });
+        } else if (block.type === 'tool_use') {
           const index = this.toolIndex.size;
           this.toolIndex.set(at, index);
           out.push({ type: 'tool_call_start', index, id: typeof block.id === 'string' ? block.id : `toolu_${index}`, name: typeof block.name === 'string' ? block.name : '' });
@@ -51,6 +56,8 @@ export class AnthropicStreamDecoder extends SseJsonDecoder {
       case 'content_block_delta': {
         const delta = isRecord(ev.delta) ? ev.delta : {};
         if (delta.type === 'text_delta' && typeof delta.text === 'string' && delta.text) out.push({ type: 'text', text: delta.text });
+        else if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string' && delta.thinking) out.push({ type: 'thinking', text: delta.thinking });
+        else if (delta.type === 'signature_delta' && typeof delta.signature === 'string') out.push({ type: 'thinking_signature', signature: delta.signature });
         else if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json) {
           const index = this.toolIndex.get(typeof ev.index === 'number' ? ev.index : -1);
           if (index !== undefined) {
@@ -58,7 +65,6 @@ export class AnthropicStreamDecoder extends SseJsonDecoder {
             out.push({ type: 'tool_call_delta', index, arguments: delta.partial_json });
           }
         }
-        // thinking_delta and signature_delta have no canonical counterpart.
         break;
       }
       case 'message_delta': {

@@ -1,6 +1,6 @@
 /**
- * Canonical stream events → Anthropic Messages SSE frames. Text and tool calls become
- * content blocks (start/delta/stop); the stop reason and usage go out in message_delta
+ * Canonical stream events → Anthropic Messages SSE frames. Text, extended thinking (its
+ * text, then its signature) and tool calls become content blocks (start/delta/stop); the stop reason and usage go out in message_delta
  * at `end`, because canonical usage arrives after the finish event. Errors go in-band
  * as `event: error` and the stream ends without message_stop.
  */
@@ -23,7 +23,8 @@ class AnthropicStreamEncoder implements StreamEncoder {
   private started = false;
   /** Index of the open content block, -1 when none. */
   private open = -1;
-  private openIsText = false;
+  /** What the open block is; `signed` is a thinking block whose signature has gone out. */
+  private openKind: 'text' | 'thinking' | 'signed' | 'other' = 'other';
   private blocks = 0;
   /** Canonical tool-call index → content block index. */
   private readonly toolBlocks = new Map<number, number>();
@@ -39,11 +40,23 @@ class AnthropicStreamEncoder implements StreamEncoder {
         return this.start(ev.id, ev.model);
       case 'text': {
         let out = this.opening();
-        if (this.open < 0 || !this.openIsText) out += this.openBlock('{"type":"text","text":""}', true);
+        if (this.open < 0 || this.openKind !== 'text') out += this.openBlock('{"type":"text","text":""}', 'text');
         return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"text_delta","text":${j(ev.text)}}}`);
       }
+      case 'thinking': {
+        let out = this.opening();
+        if (this.open < 0 || this.openKind !== 'thinking') out += this.openBlock('{"type":"thinking","thinking":"","signature":""}', 'thinking');
+        return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"thinking_delta","thinking":${j(ev.text)}}}`);
+      }
+      case 'thinking_signature': {
+        if (this.openKind !== 'thinking') return '';
+        this.openKind = 'signed';
+        return frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"signature_delta","signature":${j(ev.signature)}}}`);
+      }
+      case 'redacted_thinking':
+        return this.opening() + this.openBlock(`{"type":"redacted_thinking","data":${j(ev.data)}}`, 'other');
       case 'tool_call_start': {
-        const out = this.opening() + this.openBlock(`{"type":"tool_use","id":${j(ev.id)},"name":${j(ev.name)},"input":{}}`, false);
+        const out = this.opening() + this.openBlock(`{"type":"tool_use","id":${j(ev.id)},"name":${j(ev.name)},"input":{}}`, 'other');
         this.toolBlocks.set(ev.index, this.open);
         return out;
       }
@@ -84,10 +97,10 @@ class AnthropicStreamEncoder implements StreamEncoder {
     return this.started ? '' : this.start('', '');
   }
 
-  private openBlock(block: string, isText: boolean): string {
+  private openBlock(block: string, kind: 'text' | 'thinking' | 'other'): string {
     const out = this.closeBlock();
     this.open = this.blocks++;
-    this.openIsText = isText;
+    this.openKind = kind;
     return out + frame('content_block_start', `{"type":"content_block_start","index":${this.open},"content_block":${block}}`);
   }
 

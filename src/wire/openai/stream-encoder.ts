@@ -28,6 +28,11 @@ class OpenAIStreamEncoder implements StreamEncoder {
         return this.start(ev.id, ev.model);
       case 'text':
         return this.choice(`{"content":${j(ev.text)}}`, 'null');
+      case 'thinking':
+      case 'thinking_signature':
+      case 'redacted_thinking':
+        // Chat completions has no place for Anthropic's extended thinking.
+        return '';
       case 'tool_call_start':
         return this.choice(`{"tool_calls":[{"index":${ev.index},"id":${j(ev.id)},"type":"function","function":{"name":${j(ev.name)},"arguments":""}}]}`, 'null');
       case 'tool_call_delta':
