@@ -29,7 +29,17 @@ export type ContentPart =
   /** Inline image; `data` is base64 without the `data:` prefix. */
   | { type: 'image'; mediaType: string; data: string; cacheControl?: CacheControl }
   /** Image by URL (http(s)); providers that cannot fetch URLs reject it as a client error. */
-  | { type: 'image_url'; url: string; cacheControl?: CacheControl };
+  | { type: 'image_url'; url: string; cacheControl?: CacheControl }
+  /**
+   * An Anthropic content block with no counterpart here (a `document`, a `search_result`,
+   * a server tool's use or result, ...), exactly as the client sent it. An Anthropic
+   * provider gets it unchanged; any other provider refuses it as the client's error, or
+   * leaves it out of an assistant turn (history it could not read anyway).
+   */
+  | { type: 'anthropic_block'; block: Record<string, unknown> };
+
+/** The parts described field by field (every part but an opaque Anthropic block). */
+export type KnownPart = Exclude<ContentPart, { type: 'anthropic_block' }>;
 
 export interface ToolCall {
   id: string;
@@ -81,6 +91,8 @@ export interface ChatRequest {
   /** Conversation without system messages. */
   messages: ChatMessage[];
   tools?: ToolDefinition[];
+  /** Anthropic server tools (web search, web fetch, code execution, ...) as sent: only an Anthropic provider runs them. */
+  serverTools?: Record<string, unknown>[];
   toolChoice?: ToolChoice;
   maxTokens?: number;
   temperature?: number;
@@ -157,6 +169,13 @@ export type StreamEvent =
   /** Ends the thinking block in progress with its signature. */
   | { type: 'thinking_signature'; signature: string }
   | { type: 'redacted_thinking'; data: string }
+  /**
+   * An Anthropic content block with no counterpart here (a server tool's use or result,
+   * ...), opened as the provider sent it; only an Anthropic client gets it.
+   */
+  | { type: 'anthropic_block'; block: Record<string, unknown> }
+  /** A delta of a kind with no counterpart here (citations, a server tool's input) for the block in progress. */
+  | { type: 'anthropic_delta'; delta: Record<string, unknown> }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
   | { type: 'finish'; finishReason: FinishReason }

@@ -60,7 +60,7 @@ function ownMs(marks: Marks, t: DispatchTiming, now: number): number {
 
 function textLength(parts: readonly ContentPart[]): number {
   let n = 0;
-  for (const p of parts) n += p.type === 'text' ? p.text.length : 3000; // an image costs roughly 750 tokens
+  for (const p of parts) n += p.type === 'text' ? p.text.length : 3000; // an image (or another block) costs roughly 750 tokens
   return n;
 }
 

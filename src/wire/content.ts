@@ -69,3 +69,16 @@ export function toolArgumentsOrEmpty(args: string): Record<string, unknown> {
 export function addExtras(body: Record<string, unknown>, fields: Readonly<Record<string, unknown>>): void {
   for (const name in fields) if (!(name in body)) body[name] = fields[name];
 }
+
+/**
+ * The client's error for what only an Anthropic provider takes (an `anthropic_block`
+ * part, a server tool) when the request is routed to another provider.
+ */
+export function anthropicOnly(what: string, param: string): SwitchyardError {
+  return new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: ${what} can only be sent to an Anthropic provider`, { details: { param } });
+}
+
+/** A server tool (web search, ...) in the request is refused by every provider but Anthropic. */
+export function refuseServerTools(tools: readonly Record<string, unknown>[] | undefined): void {
+  if (tools?.length) throw anthropicOnly(`the server tool "${String(tools[0].name ?? tools[0].type)}"`, 'tools');
+}

@@ -266,6 +266,23 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     }
   });
 
+  test('blocks and server tools only Anthropic has (a PDF, web search) reach it as sent; another provider refuses them by name', async () => {
+    an.reset();
+    const pdf: Anthropic.DocumentBlockParam = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, citations: { enabled: true } };
+    const webSearch: Anthropic.WebSearchTool20250305 = { type: 'web_search_20250305', name: 'web_search', max_uses: 2 };
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: [pdf, { type: 'text', text: 'Summarize it.' }] }];
+    await anthropic.messages.create({ model: 'an/claude-sonnet-4', max_tokens: 50, tools: [webSearch], messages });
+    assert.deepEqual(an.last().body.messages, messages);
+    assert.deepEqual(an.last().body.tools, [webSearch]);
+    await assert.rejects(anthropic.messages.create({ model: 'gpt-4o', max_tokens: 50, messages }), (e: InstanceType<typeof Anthropic.BadRequestError>) => {
+      assert.equal(e.status, 400);
+      const body = e.error as { error: { message: string; code: string } };
+      assert.equal(body.error.code, 'SY_ERR_BAD_REQUEST');
+      assert.equal(body.error.message, 'messages[0].content: a "document" block can only be sent to an Anthropic provider');
+      return true;
+    });
+  });
+
   test('across dialects the answer is translated, not passed on', async () => {
     an.reset();
     const data = await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 50 });

@@ -243,6 +243,49 @@ describe('prompt-cache breakpoints (cache_control)', () => {
   });
 });
 
+describe('Anthropic blocks and server tools with no counterpart elsewhere', () => {
+  const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, citations: { enabled: true }, cache_control: { type: 'ephemeral' } };
+  const searchResult = { type: 'search_result', source: 'https://example.com', title: 'Doc', content: [{ type: 'text', text: 'Found.' }] };
+  const serverUse = { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'weather' } };
+  const serverResult = { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://example.com', title: 'W', encrypted_content: 'e' }] };
+  const webSearch = { type: 'web_search_20250305', name: 'web_search', max_uses: 3 };
+  const body = {
+    model: 'c', max_tokens: 10,
+    tools: [{ name: 'lookup', input_schema: { type: 'object' } }, webSearch],
+    messages: [
+      { role: 'user', content: [pdf, { type: 'text', text: 'Summarize, then search.' }] },
+      { role: 'assistant', content: [serverUse, serverResult, { type: 'tool_use', id: 't1', name: 'lookup', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [searchResult] }] },
+    ],
+  };
+  const { request } = parseAnthropicMessagesRequest(structuredClone(body));
+
+  it('reach an Anthropic provider exactly as sent, server tools after the client tools', () => {
+    const wire = toAnthropicBody(request, 'c');
+    assert.deepEqual(wire.messages, body.messages);
+    assert.deepEqual(wire.tools, body.tools);
+  });
+
+  it('are refused for any other provider, naming the block and where it is', () => {
+    for (const build of [() => toOpenAIChatBody(request, 'gpt-4o', OPENAI_OPTS), () => toGeminiBody(request)]) {
+      assert.throws(build, { code: 'SY_ERR_BAD_REQUEST', message: /the server tool "web_search" can only be sent to an Anthropic provider/ });
+    }
+    const noServerTools = { ...request, serverTools: undefined };
+    assert.throws(() => toOpenAIChatBody(noServerTools, 'gpt-4o', OPENAI_OPTS), { code: 'SY_ERR_BAD_REQUEST', message: /messages\[0\]\.content: a "document" block can only be sent to an Anthropic provider/ });
+    assert.throws(() => toGeminiBody(noServerTools), { code: 'SY_ERR_BAD_REQUEST', message: /a "document" block can only be sent to an Anthropic provider/ });
+  });
+
+  it('in an assistant turn, are left out for other providers: history they could not read', () => {
+    const history = parseAnthropicMessagesRequest({ model: 'c', max_tokens: 10, messages: [
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: [serverUse, serverResult, { type: 'text', text: 'Sunny.' }] },
+      { role: 'user', content: 'Thanks' },
+    ] }).request;
+    assert.deepEqual((toOpenAIChatBody(history, 'gpt-4o', OPENAI_OPTS).messages as unknown[])[1], { role: 'assistant', content: 'Sunny.' });
+    assert.deepEqual((toGeminiBody(history).contents as unknown[])[1], { role: 'model', parts: [{ text: 'Sunny.' }] });
+  });
+});
+
 describe('Anthropic count_tokens dialect', () => {
   it('is a messages body without max_tokens; generation settings are ignored', () => {
     const { max_tokens: _m, ...body } = structuredClone(anthropicClientBody);

@@ -186,3 +186,38 @@ describe('extended thinking in streams', () => {
     assert.match(out, /Checking\./);
   });
 });
+
+describe('server tools and citations in streams', () => {
+  const upstream = [
+    ['message_start', { message: { id: 'msg_2', type: 'message', role: 'assistant', model: 'claude', content: [], usage: { input_tokens: 9, output_tokens: 1 } } }],
+    ['content_block_start', { index: 0, content_block: { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} } }],
+    ['content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"query":"oslo weather"}' } }],
+    ['content_block_stop', { index: 0 }],
+    ['content_block_start', { index: 1, content_block: { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://example.com', title: 'W', encrypted_content: 'e' }] } }],
+    ['content_block_stop', { index: 1 }],
+    ['content_block_start', { index: 2, content_block: { type: 'text', text: '' } }],
+    ['content_block_delta', { index: 2, delta: { type: 'citations_delta', citation: { type: 'web_search_result_location', url: 'https://example.com', cited_text: 'Snow' } } }],
+    ['content_block_delta', { index: 2, delta: { type: 'text_delta', text: 'It snows.' } }],
+    ['content_block_stop', { index: 2 }],
+    ['message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 30 } }],
+    ['message_stop', {}],
+  ] as const;
+  const sse = upstream.map(([type, data]) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`).join('');
+  const events = [...new AnthropicStreamDecoder('claude').push(sse)];
+
+  it('reach an Anthropic client as the same blocks and deltas, the citation on its text block', () => {
+    const out = encode(createAnthropicStreamEncoder({ includeUsage: true, created: 1 }), events).join('');
+    const frames = out.split('\n\n').filter(Boolean).map((f) => JSON.parse(f.split('\ndata: ')[1]));
+    const starts = frames.filter((f) => f.type === 'content_block_start').map((f) => [f.index, f.content_block.type]);
+    assert.deepEqual(starts, [[0, 'server_tool_use'], [1, 'web_search_tool_result'], [2, 'text']]);
+    const deltas = frames.filter((f) => f.type === 'content_block_delta').map((f) => [f.index, f.delta.type]);
+    assert.deepEqual(deltas, [[0, 'input_json_delta'], [2, 'citations_delta'], [2, 'text_delta']]);
+    assert.deepEqual(frames.find((f) => f.index === 1 && f.type === 'content_block_start').content_block, upstream[4][1].content_block);
+  });
+
+  it('are left out for an OpenAI client, which gets the text', () => {
+    const out = encode(createOpenAIStreamEncoder({ includeUsage: true, created: 1 }), events).join('');
+    assert.doesNotMatch(out, /srvtoolu|web_search|citation/);
+    assert.match(out, /It snows\./);
+  });
+});

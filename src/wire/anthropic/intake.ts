@@ -2,26 +2,28 @@
  * Anthropic Messages API body (client dialect) → canonical, validating as it goes.
  * A user turn's tool_result blocks become canonical `tool` messages placed before the
  * rest of that turn; an assistant turn's thinking blocks are kept, with their signatures.
+ * Blocks and server tools this model does not describe are kept as sent, for an
+ * Anthropic provider (see the `anthropic_block` content part).
  * `cache_control` breakpoints are kept on the parts, tool calls, results and tools that carry them.
  */
-import type { ChatMessage, ChatRequest, ContentPart, ThinkingBlock, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ThinkingBlock, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import {
   badRequest, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
   pickExtras, requirePositiveInt, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
 
-function image(block: Record<string, unknown>, param: string): ContentPart {
+function image(block: Record<string, unknown>, param: string): KnownPart {
   const source = requireRecord(block.source, `${param}.source`);
   switch (source.type) {
     case 'base64':
-      return withCacheControl<ContentPart>({
+      return withCacheControl<KnownPart>({
         type: 'image',
         mediaType: requireNonEmptyString(source.media_type, `${param}.source.media_type`),
         data: requireString(source.data, `${param}.source.data`),
       }, block, param);
     case 'url':
-      return withCacheControl<ContentPart>({ type: 'image_url', url: requireNonEmptyString(source.url, `${param}.source.url`) }, block, param);
+      return withCacheControl<KnownPart>({ type: 'image_url', url: requireNonEmptyString(source.url, `${param}.source.url`) }, block, param);
     default:
       throw badRequest(`${param}.source.type`, `\`${param}.source.type\` must be "base64" or "url"`);
   }
@@ -32,12 +34,22 @@ function unsupported(type: unknown, param: string, allowed: string): never {
   throw badRequest(`${param}.type`, `\`${param}.type\` "${type}" is not supported here (supported: ${allowed})`);
 }
 
-function text(block: Record<string, unknown>, param: string): ContentPart {
-  return withCacheControl<ContentPart>({ type: 'text', text: requireString(block.text, `${param}.text`) }, block, param);
+function text(block: Record<string, unknown>, param: string): KnownPart {
+  return withCacheControl<KnownPart>({ type: 'text', text: requireString(block.text, `${param}.text`) }, block, param);
 }
 
-/** Text and image blocks (system prompt, tool_result content). */
-function plainBlocks(v: unknown, param: string, images: boolean): ContentPart[] {
+/**
+ * A block of a type this model does not describe (`document`, `search_result`,
+ * `server_tool_use`, `web_search_tool_result`, ...): kept as sent, for an Anthropic
+ * provider to judge.
+ */
+function anthropicBlock(b: Record<string, unknown>, p: string): ContentPart {
+  if (typeof b.type !== 'string' || b.type === '') throw wrongType(`${p}.type`, 'a block type', b.type);
+  return { type: 'anthropic_block', block: b };
+}
+
+/** The system prompt's text blocks, or a tool_result's content (which may hold any block). */
+function plainBlocks(v: unknown, param: string, toolResult: boolean): ContentPart[] {
   if (typeof v === 'string') return [{ type: 'text', text: v }];
   const arr = requireArray(v, param);
   const out: ContentPart[] = new Array(arr.length);
@@ -45,8 +57,9 @@ function plainBlocks(v: unknown, param: string, images: boolean): ContentPart[] 
     const p = `${param}[${j}]`;
     const b = requireRecord(arr[j], p);
     if (b.type === 'text') out[j] = text(b, p);
-    else if (b.type === 'image' && images) out[j] = image(b, p);
-    else unsupported(b.type, p, images ? 'text, image' : 'text');
+    else if (!toolResult) unsupported(b.type, p, 'text');
+    else if (b.type === 'image') out[j] = image(b, p);
+    else out[j] = anthropicBlock(b, p);
   }
   return out;
 }
@@ -80,7 +93,7 @@ function userTurn(v: unknown, param: string, out: ChatMessage[]): void {
         break;
       }
       default:
-        unsupported(b.type, p, 'text, image, tool_result');
+        parts.push(anthropicBlock(b, p));
     }
   }
   if (parts.length) out.push({ role: 'user', content: parts });
@@ -113,7 +126,7 @@ function assistantTurn(v: unknown, param: string): ChatMessage {
         thinking.push({ type: 'redacted_thinking', data: requireString(b.data, `${p}.data`) });
         break;
       default:
-        unsupported(b.type, p, 'text, tool_use, thinking, redacted_thinking');
+        parts.push(anthropicBlock(b, p));
     }
   }
   const msg: ChatMessage & { role: 'assistant' } = { role: 'assistant', content: parts };
@@ -122,15 +135,19 @@ function assistantTurn(v: unknown, param: string): ChatMessage {
   return msg;
 }
 
-function tools(v: unknown): ToolDefinition[] | undefined {
+/** Client tools into `tools`; server tools (web search, ...) into `server` as sent. */
+function tools(v: unknown, server: Record<string, unknown>[]): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
-  const out: ToolDefinition[] = new Array(arr.length);
+  const out: ToolDefinition[] = [];
   for (let j = 0; j < arr.length; j++) {
     const p = `tools[${j}]`;
     const t = requireRecord(arr[j], p);
     if (t.type !== undefined && t.type !== null && t.type !== 'custom') {
-      throw badRequest(`${p}.type`, `\`${p}.type\` "${String(t.type)}": server tools are not supported; define client tools with name and input_schema`);
+      if (typeof t.type !== 'string') throw wrongType(`${p}.type`, 'a string', t.type);
+      requireNonEmptyString(t.name, `${p}.name`);
+      server.push(t);
+      continue;
     }
     const def: ToolDefinition = {
       name: requireNonEmptyString(t.name, `${p}.name`),
@@ -138,7 +155,7 @@ function tools(v: unknown): ToolDefinition[] | undefined {
     };
     const description = optionalString(t.description, `${p}.description`);
     if (description !== undefined) def.description = description;
-    out[j] = withCacheControl(def, t, p);
+    out.push(withCacheControl(def, t, p));
   }
   return out.length ? out : undefined;
 }
@@ -209,13 +226,16 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
     user = optionalString(requireRecord(b.metadata, 'metadata').user_id, 'metadata.user_id');
   }
   const system = b.system === undefined || b.system === null ? [] : plainBlocks(b.system, 'system', false);
-  if (counting) return { kind: 'chat', model, system, messages, tools: tools(b.tools), toolChoice: toolChoice(b.tool_choice), stream: false };
+  const server: Record<string, unknown>[] = [];
+  const clientTools = tools(b.tools, server);
+  const serverTools = server.length ? server : undefined;
+  if (counting) return { kind: 'chat', model, system, messages, tools: clientTools, serverTools, toolChoice: toolChoice(b.tool_choice), stream: false };
   const request: ChatRequest = {
     kind: 'chat',
     model,
     system,
     messages,
-    tools: tools(b.tools),
+    tools: clientTools,
     toolChoice: toolChoice(b.tool_choice),
     maxTokens,
     temperature: optionalNumber(b.temperature, 'temperature', 0, 1),
@@ -224,6 +244,7 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
     stream: optionalBoolean(b.stream, 'stream') ?? false,
     user,
   };
+  if (serverTools) request.serverTools = serverTools;
   const extras = pickExtras(b, 'anthropic', ANTHROPIC_EXTRAS);
   if (extras !== undefined) request.extras = extras;
   return request;

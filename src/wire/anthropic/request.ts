@@ -27,6 +27,9 @@ function blocks(parts: ContentPart[], out: Block[]): Block[] {
       case 'image_url':
         out.push(cached({ type: 'image', source: { type: 'url', url: p.url } }, p.cacheControl));
         break;
+      case 'anthropic_block':
+        out.push(p.block);
+        break;
     }
   }
   return out;
@@ -96,10 +99,12 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
     if (system.length) body.system = system.length === 1 && system[0].cache_control === undefined ? system[0].text : system;
   }
   body.messages = wireMessages(req);
-  if (req.tools?.length) {
-    body.tools = req.tools.map((t) => cached(t.description === undefined
+  if (req.tools?.length || req.serverTools?.length) {
+    const tools: Block[] = (req.tools ?? []).map((t) => cached(t.description === undefined
       ? { name: t.name, input_schema: t.parameters }
       : { name: t.name, description: t.description, input_schema: t.parameters }, t.cacheControl));
+    if (req.serverTools) for (const t of req.serverTools) tools.push(t);
+    body.tools = tools;
     if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice);
   }
   if (req.temperature !== undefined) body.temperature = req.temperature;

@@ -1,6 +1,7 @@
 /**
  * Anthropic Messages SSE stream → canonical events (text, extended thinking with its
- * signature, tool calls). Terminated by `message_stop`;
+ * signature, tool calls; other blocks such as a server tool's use and result, and
+ * citations, as they came). Terminated by `message_stop`;
  * an `error` event becomes an error event. Usage is assembled from message_start
  * (input and cache counts) and message_delta (output count) and sent before `end`.
  */
@@ -21,6 +22,8 @@ export class AnthropicStreamDecoder extends SseJsonDecoder {
   private readonly toolIndex = new Map<number, number>();
   /** Tool calls that have received argument text. */
   private readonly withArgs = new Set<number>();
+  /** Content block indexes passed on as they came (anthropic_block). */
+  private readonly passed = new Set<number>();
 
   constructor(private readonly fallbackModel: string) {
     super();
@@ -50,12 +53,17 @@ export class AnthropicStreamDecoder extends SseJsonDecoder {
           const index = this.toolIndex.size;
           this.toolIndex.set(at, index);
           out.push({ type: 'tool_call_start', index, id: typeof block.id === 'string' ? block.id : `toolu_${index}`, name: typeof block.name === 'string' ? block.name : '' });
+        } else if (typeof block.type === 'string' && block.type !== 'text') {
+          // server_tool_use, web_search_tool_result, ...: an Anthropic client gets them as they came.
+          this.passed.add(at);
+          out.push({ type: 'anthropic_block', block });
         }
         break;
       }
       case 'content_block_delta': {
         const delta = isRecord(ev.delta) ? ev.delta : {};
-        if (delta.type === 'text_delta' && typeof delta.text === 'string' && delta.text) out.push({ type: 'text', text: delta.text });
+        if (this.passed.has(typeof ev.index === 'number' ? ev.index : -1)) out.push({ type: 'anthropic_delta', delta });
+        else if (delta.type === 'text_delta' && typeof delta.text === 'string' && delta.text) out.push({ type: 'text', text: delta.text });
         else if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string' && delta.thinking) out.push({ type: 'thinking', text: delta.thinking });
         else if (delta.type === 'signature_delta' && typeof delta.signature === 'string') out.push({ type: 'thinking_signature', signature: delta.signature });
         else if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json) {
@@ -64,7 +72,7 @@ export class AnthropicStreamDecoder extends SseJsonDecoder {
             this.withArgs.add(index);
             out.push({ type: 'tool_call_delta', index, arguments: delta.partial_json });
           }
-        }
+        } else if (delta.type === 'citations_delta') out.push({ type: 'anthropic_delta', delta });
         break;
       }
       case 'message_delta': {

@@ -1,6 +1,7 @@
 /**
  * Canonical stream events → Anthropic Messages SSE frames. Text, extended thinking (its
- * text, then its signature) and tool calls become content blocks (start/delta/stop); the stop reason and usage go out in message_delta
+ * text, then its signature), tool calls and the blocks passed on as they came (server
+ * tools' use and results, citations) become content blocks (start/delta/stop); the stop reason and usage go out in message_delta
  * at `end`, because canonical usage arrives after the finish event. Errors go in-band
  * as `event: error` and the stream ends without message_stop.
  */
@@ -55,6 +56,15 @@ class AnthropicStreamEncoder implements StreamEncoder {
       }
       case 'redacted_thinking':
         return this.opening() + this.openBlock(`{"type":"redacted_thinking","data":${j(ev.data)}}`, 'other');
+      case 'anthropic_block':
+        return this.opening() + this.openBlock(j(ev.block), 'other');
+      case 'anthropic_delta': {
+        // A citation belongs to a text block, which may not have had any text yet.
+        let out = '';
+        if (ev.delta.type === 'citations_delta' && this.openKind !== 'text') out = this.opening() + this.openBlock('{"type":"text","text":""}', 'text');
+        if (this.open < 0) return out;
+        return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":${j(ev.delta)}}`);
+      }
       case 'tool_call_start': {
         const out = this.opening() + this.openBlock(`{"type":"tool_use","id":${j(ev.id)},"name":${j(ev.name)},"input":{}}`, 'other');
         this.toolBlocks.set(ev.index, this.open);

@@ -1,7 +1,7 @@
 /** Canonical ChatRequest → Gemini `generateContent` body (Google AI, v1beta). */
 import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { textOf, toolArgumentsObject } from '../content.js';
+import { anthropicOnly, refuseServerTools, textOf, toolArgumentsObject } from '../content.js';
 
 type Part = Record<string, unknown>;
 interface Content { role: 'user' | 'model'; parts: Part[] }
@@ -17,6 +17,8 @@ function parts(content: ContentPart[], param: string, out: Part[]): Part[] {
         break;
       case 'image_url':
         throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: Gemini cannot fetch image URLs; send the image inline as a base64 data URL`, { details: { param } });
+      case 'anthropic_block':
+        throw anthropicOnly(`a "${String(p.block.type)}" block`, param);
     }
   }
   return out;
@@ -54,7 +56,8 @@ function contents(req: ChatRequest): Content[] {
         append('user', parts(m.content, param, []));
         break;
       case 'assistant': {
-        const p = parts(m.content, param, []);
+        // Anthropic-only blocks in the history (a server tool's use and result) are left out.
+        const p = parts(m.content.filter((c) => c.type !== 'anthropic_block'), param, []);
         if (m.toolCalls) {
           for (let k = 0; k < m.toolCalls.length; k++) {
             const c = m.toolCalls[k];
@@ -82,6 +85,7 @@ function contents(req: ChatRequest): Content[] {
 }
 
 export function toGeminiBody(req: ChatRequest): Record<string, unknown> {
+  refuseServerTools(req.serverTools);
   const body: Record<string, unknown> = { contents: contents(req) };
   if (req.system.length) {
     const sys = parts(req.system.filter((p) => p.type === 'text'), 'system', []);

@@ -2,7 +2,7 @@
  * OpenAI chat completions body (client dialect) → canonical, validating as it goes.
  * One pass over the body; every rejection is SY_ERR_BAD_REQUEST naming the field.
  */
-import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import { parseDataUrl } from '../content.js';
 import {
@@ -12,7 +12,7 @@ import {
 
 const ROLES = 'system, developer, user, assistant, tool';
 
-function imagePart(part: Record<string, unknown>, param: string): ContentPart {
+function imagePart(part: Record<string, unknown>, param: string): KnownPart {
   const ref = part.image_url;
   const url = typeof ref === 'string' ? ref : requireString(requireRecord(ref, `${param}.image_url`).url, `${param}.image_url.url`);
   if (url.startsWith('data:')) {
@@ -38,7 +38,7 @@ function content(v: unknown, param: string, images: boolean): ContentPart[] {
     switch (part.type) {
       case 'text':
         // cache_control on a part (the convention OpenAI-format gateways share) reaches Anthropic.
-        out[j] = withCacheControl<ContentPart>({ type: 'text', text: requireString(part.text, `${p}.text`) }, part, p);
+        out[j] = withCacheControl<KnownPart>({ type: 'text', text: requireString(part.text, `${p}.text`) }, part, p);
         break;
       case 'refusal':
         out[j] = { type: 'text', text: requireString(part.refusal, `${p}.refusal`) };

@@ -1,7 +1,7 @@
 /** Canonical ChatRequest → OpenAI chat completions body (OpenAI, Azure, OpenAI-compatible, mock). */
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { addExtras, hasNonText, textOf, toDataUrl } from '../content.js';
+import { addExtras, anthropicOnly, hasNonText, refuseServerTools, textOf, toDataUrl } from '../content.js';
 
 export interface OpenAIRequestOptions {
   /** OpenAI's reasoning models accept only `max_completion_tokens`; most compatible servers only `max_tokens`. */
@@ -12,25 +12,26 @@ export interface OpenAIRequestOptions {
 
 type WirePart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
-function wirePart(p: ContentPart): WirePart {
+function wirePart(p: ContentPart, param: string): WirePart {
   switch (p.type) {
     case 'text': return { type: 'text', text: p.text };
     case 'image': return { type: 'image_url', image_url: { url: toDataUrl(p.mediaType, p.data) } };
     case 'image_url': return { type: 'image_url', image_url: { url: p.url } };
+    case 'anthropic_block': throw anthropicOnly(`a "${String(p.block.type)}" block`, param);
   }
 }
 
 /** A lone text part goes as a plain string: every OpenAI-compatible server accepts that. */
-function userContent(parts: ContentPart[]): string | WirePart[] {
+function userContent(parts: ContentPart[], param: string): string | WirePart[] {
   if (parts.length === 0) return '';
   if (parts.length === 1 && parts[0].type === 'text') return parts[0].text;
-  return parts.map(wirePart);
+  return parts.map((p) => wirePart(p, param));
 }
 
 function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
   switch (m.role) {
     case 'user':
-      return { role: 'user', content: userContent(m.content) };
+      return { role: 'user', content: userContent(m.content, `messages[${i}].content`) };
     case 'assistant': {
       const text = textOf(m.content);
       const out: Record<string, unknown> = { role: 'assistant', content: text === '' && m.toolCalls?.length ? null : text };
@@ -41,7 +42,7 @@ function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
     }
     case 'tool':
       if (hasNonText(m.content)) {
-        throw new SwitchyardError('SY_ERR_BAD_REQUEST', `messages[${i}]: tool results sent to an OpenAI-format provider may contain text only, not images`, { details: { param: `messages[${i}].content` } });
+        throw new SwitchyardError('SY_ERR_BAD_REQUEST', `messages[${i}]: tool results sent to an OpenAI-format provider may contain text only`, { details: { param: `messages[${i}].content` } });
       }
       return { role: 'tool', tool_call_id: m.toolCallId, content: textOf(m.content, '\n') };
     case 'system':
@@ -61,6 +62,7 @@ function wireResponseFormat(f: ResponseFormat): unknown {
 }
 
 export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRequestOptions): Record<string, unknown> {
+  refuseServerTools(req.serverTools);
   const messages: Record<string, unknown>[] = [];
   if (req.system.length) messages.push({ role: 'system', content: textOf(req.system, '\n\n') });
   for (let i = 0; i < req.messages.length; i++) messages.push(wireMessage(req.messages[i], i));

@@ -31,7 +31,9 @@ class OpenAIStreamEncoder implements StreamEncoder {
       case 'thinking':
       case 'thinking_signature':
       case 'redacted_thinking':
-        // Chat completions has no place for Anthropic's extended thinking.
+      case 'anthropic_block':
+      case 'anthropic_delta':
+        // Chat completions has no place for Anthropic's extended thinking or other blocks.
         return '';
       case 'tool_call_start':
         return this.choice(`{"tool_calls":[{"index":${ev.index},"id":${j(ev.id)},"type":"function","function":{"name":${j(ev.name)},"arguments":""}}]}`, 'null');
