@@ -10,9 +10,9 @@ import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
 import type { Admission, Principal } from '../governance/index.js';
 import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
-import type { Plan, PlanTarget } from '../dispatch/types.js';
+import type { DispatchOptions, Plan, PlanTarget } from '../dispatch/types.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
-import { CHAT_DIALECTS, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../wire/dialects.js';
+import { CHAT_DIALECTS, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions } from '../wire/dialects.js';
 import { stripCredentialHeaders } from '../audit/headers.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
@@ -463,28 +463,48 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
   }
 }
 
-export async function handleEmbeddings(rt: Runtime, req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
-  const x = new Exchange(rt, 'openai', 'embeddings', req, marks.start);
+/**
+ * A request answered with one whole body built from what dispatch returns: routed,
+ * dispatched along its plan and sent like a chat answer, with the same error handling.
+ */
+async function serveWhole<R extends ChatRequest | EmbeddingsRequest, T>(
+  x: Exchange, req: RequestLike, reply: ReplyLike, marks: Marks,
+  parse: () => R,
+  dispatch: (request: R, plan: Plan, opts: DispatchOptions) => Promise<T>,
+  answer: (result: T) => string,
+): Promise<void> {
+  const rt = x.rt;
   rt.metrics.inFlight.inc();
   try {
-    const { request, clientOptions } = parseOpenAIEmbeddingsRequest(req.body);
+    const request = parse();
     const routing = route(x, req, request, false);
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = new ClientSignal();
     const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
-    const pending = rt.dispatcher.embeddings({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
+    const pending = dispatch({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
     whileUpstream(x, reply, signal);
-    const result = await pending;
-    x.served(result);
-    x.usage = result.response.usage;
-    const body = JSON.stringify(renderOpenAIEmbeddingsResponse(result.response, { encodingFormat: clientOptions.encodingFormat }));
+    const body = answer(await pending);
     await sendWhole(x, reply, body, marks, timing);
   } catch (err) {
     fail(x, reply, err);
   } finally {
     rt.metrics.inFlight.dec();
-    rt.metrics.requestSeconds.observe({ endpoint: 'embeddings' }, (performance.now() - marks.start) / 1000);
+    rt.metrics.requestSeconds.observe({ endpoint: x.endpoint }, (performance.now() - marks.start) / 1000);
   }
+}
+
+export function handleEmbeddings(rt: Runtime, req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
+  const x = new Exchange(rt, 'openai', 'embeddings', req, marks.start);
+  let encodingFormat: EmbeddingsClientOptions['encodingFormat'];
+  return serveWhole(x, req, reply, marks, () => {
+    const { request, clientOptions } = parseOpenAIEmbeddingsRequest(req.body);
+    encodingFormat = clientOptions.encodingFormat;
+    return request;
+  }, (request, plan, opts) => rt.dispatcher.embeddings(request, plan, opts), (result) => {
+    x.served(result);
+    x.usage = result.response.usage;
+    return JSON.stringify(renderOpenAIEmbeddingsResponse(result.response, { encodingFormat }));
+  });
 }
 
 /**
@@ -494,29 +514,14 @@ export async function handleEmbeddings(rt: Runtime, req: RequestLike, reply: Rep
  * (marked by `x-switchyard-token-count: estimate`). Counting is free: nothing is reserved
  * or charged, and the audit event records no tokens. The model allowlist still applies.
  */
-export async function handleCountTokens(rt: Runtime, req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
+export function handleCountTokens(rt: Runtime, req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
   const x = new Exchange(rt, 'anthropic', 'count_tokens', req, marks.start);
-  rt.metrics.inFlight.inc();
-  try {
-    const request = parseAnthropicCountTokensRequest(req.body);
-    const routing = route(x, req, request, false);
-    const plan = routing instanceof Promise ? await routing : routing;
-    const signal = new ClientSignal();
-    const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
-    const pending = rt.dispatcher.countTokens({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
-    whileUpstream(x, reply, signal);
-    const result = await pending;
-    let tokens = x.inputEstimate;
-    if (result === null) reply.header('x-switchyard-token-count', 'estimate');
-    else {
-      x.served(result);
-      tokens = result.response.inputTokens;
+  return serveWhole(x, req, reply, marks, () => parseAnthropicCountTokensRequest(req.body), (request, plan, opts) => rt.dispatcher.countTokens(request, plan, opts), (result) => {
+    if (result === null) {
+      reply.header('x-switchyard-token-count', 'estimate');
+      return `{"input_tokens":${x.inputEstimate}}`;
     }
-    await sendWhole(x, reply, `{"input_tokens":${tokens}}`, marks, timing);
-  } catch (err) {
-    fail(x, reply, err);
-  } finally {
-    rt.metrics.inFlight.dec();
-    rt.metrics.requestSeconds.observe({ endpoint: 'count_tokens' }, (performance.now() - marks.start) / 1000);
-  }
+    x.served(result);
+    return `{"input_tokens":${result.response.inputTokens}}`;
+  });
 }

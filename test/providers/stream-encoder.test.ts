@@ -113,6 +113,12 @@ describe('Anthropic stream encoder', () => {
   });
 });
 
+/** Canonical events of an Anthropic SSE stream given as [event, data] pairs. */
+function decodeAnthropic(frames: readonly (readonly [string, object])[]): StreamEvent[] {
+  const sse = frames.map(([type, data]) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`).join('');
+  return new AnthropicStreamDecoder('claude').push(sse);
+}
+
 describe('extended thinking in streams', () => {
   // An Anthropic stream with interleaved thinking, as Claude Code gets it: a signed thinking
   // block, a redacted one, text, a tool call.
@@ -134,8 +140,7 @@ describe('extended thinking in streams', () => {
     ['message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 30 } }],
     ['message_stop', {}],
   ] as const;
-  const sse = upstream.map(([type, data]) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`).join('');
-  const events = [...new AnthropicStreamDecoder('claude').push(sse)];
+  const events = decodeAnthropic(upstream);
 
   it('decode into thinking, signature and redacted events in order', () => {
     assert.deepEqual(events.filter((e) => e.type.includes('thinking')), [
@@ -202,8 +207,7 @@ describe('server tools and citations in streams', () => {
     ['message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 30 } }],
     ['message_stop', {}],
   ] as const;
-  const sse = upstream.map(([type, data]) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`).join('');
-  const events = [...new AnthropicStreamDecoder('claude').push(sse)];
+  const events = decodeAnthropic(upstream);
 
   it('reach an Anthropic client as the same blocks and deltas, the citation on its text block', () => {
     const out = encode(createAnthropicStreamEncoder({ includeUsage: true, created: 1 }), events).join('');
