@@ -9,15 +9,14 @@ import { SwitchyardError, renderError } from '../errors.js';
 import { explain, contextFromRequest, validateDocument } from '../rules/index.js';
 import { auditResponse } from '../audit/http.js';
 import { formatIssue, parseSource } from '../config/source.js';
-import { modelMatches } from '../config/index.js';
 import type { TestRequest, TestState } from '../types/rule-test-file.js';
 import { dialectOf } from './dialect.js';
 import { newId, requestIdFrom } from './ids.js';
 import { parseJsonBody } from './json.js';
 import { handleChat, handleCountTokens, handleEmbeddings, type Marks, type ReplyLike, type RequestLike } from './inference.js';
 import { ARRIVED, installIntake, type InferenceHandler, type Stamped } from './intake.js';
+import { anthropicModelById, anthropicModelPage, openAIModelList } from './models.js';
 import type { Runtime } from './runtime.js';
-import type { Principal } from '../governance/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -74,45 +73,6 @@ function adminGuard(rt: Runtime) {
       return reply;
     }
   };
-}
-
-/**
- * The rendered model list per runtime and principal. It depends on providers, keys,
- * aliases and the principal's allowlists, all fixed for a runtime's life (a reload
- * recompiles rules only), so the walk over providers runs once per key, not per call.
- */
-const MODEL_LISTS = new WeakMap<Runtime, WeakMap<Principal, string>>();
-
-function modelListJson(rt: Runtime, req: FastifyRequest): string {
-  const principal = rt.governance.authenticate(req.headers);
-  let lists = MODEL_LISTS.get(rt);
-  if (!lists) MODEL_LISTS.set(rt, (lists = new WeakMap()));
-  let json = lists.get(principal);
-  if (json === undefined) lists.set(principal, (json = JSON.stringify(modelList(rt, principal))));
-  return json;
-}
-
-/** Models the caller may use, in OpenAI's list shape: concrete names from allowlists, and aliases. */
-function modelList(rt: Runtime, principal: Principal): Record<string, unknown> {
-  const seen = new Map<string, string>();
-  for (const p of rt.loaded.providers.values()) {
-    if (!p.enabled) continue;
-    const names = new Set<string>();
-    for (const m of p.models ?? []) names.add(m);
-    for (const k of p.keys) if (k.enabled) for (const m of k.models ?? []) names.add(m);
-    const mockModels = p.type === 'mock' ? (p.options.models as unknown) : undefined;
-    if (Array.isArray(mockModels)) for (const m of mockModels) if (typeof m === 'string') names.add(m);
-    for (const m of names) {
-      if (m.includes('*')) continue;
-      if (p.models && !p.models.some((pat) => modelMatches(pat, m))) continue;
-      if (!rt.governance.isModelAllowed(principal, p.id, m)) continue;
-      if (!seen.has(m)) seen.set(m, p.id);
-      seen.set(`${p.id}/${m}`, p.id);
-    }
-  }
-  for (const alias of Object.keys(rt.loaded.config.aliases ?? {})) if (!seen.has(alias)) seen.set(alias, 'switchyard');
-  const data = [...seen].map(([id, owner]) => ({ id, object: 'model', created: 0, owned_by: owner }));
-  return { object: 'list', data };
 }
 
 /**
@@ -189,14 +149,18 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     refuse,
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
   });
-  const models = async (req: FastifyRequest, reply: FastifyReply) => {
+  /** A GET answered with JSON, its errors in the URL's dialect. */
+  const getJson = (path: string, body: (req: FastifyRequest) => string | object) => app.get(path, async (req, reply) => {
     try {
-      reply.type('application/json').send(modelListJson(rt, req));
+      const b = body(req);
+      reply.type('application/json').send(typeof b === 'string' ? b : JSON.stringify(b));
     } catch (e) {
       sendError(reply, req.url, toSwitchyardError(e));
     }
-  };
-  for (const prefix of ['/v1', '/openai/v1']) app.get(`${prefix}/models`, models);
+  });
+  for (const prefix of ['/v1', '/openai/v1']) getJson(`${prefix}/models`, (req) => openAIModelList(rt, req.headers));
+  getJson('/anthropic/v1/models', (req) => anthropicModelPage(rt, req.headers, req.query as Record<string, unknown>));
+  getJson('/anthropic/v1/models/*', (req) => anthropicModelById(rt, req.headers, (req.params as { '*': string })['*']));
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

@@ -177,4 +177,11 @@ describe('GET /v1/models per key', SUITE, () => {
     }
     assertOpenAIError(await raw(e2e.url, '/v1/models', { headers: { authorization: `Bearer ${VK_DISABLED}` } }), 401, 'SY_ERR_UNAUTHORIZED');
   });
+
+  test('the Anthropic listing applies the same allowlists, and refuses in Anthropic\'s shape', async () => {
+    const r = await raw(e2e.url, '/anthropic/v1/models', { headers: { 'x-api-key': VK_MINI } });
+    assert.deepEqual((r.json.data as { id: string }[]).map((m) => m.id).sort(), ['gpt-4o-mini', 'oa/gpt-4o-mini']);
+    assertAnthropicError(await raw(e2e.url, '/anthropic/v1/models/gpt-4o', { headers: { 'x-api-key': VK_MINI } }), 404, 'SY_ERR_UNKNOWN_MODEL', 'not_found_error');
+    assertAnthropicError(await raw(e2e.url, '/anthropic/v1/models'), 401, 'SY_ERR_UNAUTHORIZED', 'authentication_error');
+  });
 });

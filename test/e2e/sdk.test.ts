@@ -2,7 +2,7 @@
  * The gateway as users drive it: the official `openai` and `@anthropic-ai/sdk` clients
  * pointed at it, against fake OpenAI, Anthropic and Gemini upstreams. Text, tools (call →
  * result → answer) and streaming across dialects; embeddings (the OpenAI SDK's default
- * base64 encoding); GET /v1/models; upstream errors in the client's dialect; provider
+ * base64 encoding); GET /v1/models and /anthropic/v1/models; upstream errors in the client's dialect; provider
  * keys go upstream, client credentials never do.
  */
 import { after, before, describe, test } from 'node:test';
@@ -839,6 +839,27 @@ describe('embeddings and models through the OpenAI SDK', SUITE, () => {
     }
     const also = await openai.models.list({ query: {} });
     assert.ok(also.data.length > 0);
+  });
+
+  test('GET /anthropic/v1/models lists the same models in Anthropic\'s shape, paged as Anthropic pages', async () => {
+    const all: string[] = [];
+    for await (const m of anthropic.models.list({ limit: 2 })) {
+      assert.equal(m.type, 'model');
+      all.push(m.id);
+    }
+    const openaiIds: string[] = [];
+    for await (const m of openai.models.list()) openaiIds.push(m.id);
+    assert.deepEqual(all, openaiIds, 'every page, in order, nothing twice');
+    const first = await anthropic.models.list({ limit: 2 });
+    assert.equal(first.data.length, 2);
+    assert.equal(first.has_more, true);
+    const back = await anthropic.models.list({ limit: 1, before_id: first.data[1].id });
+    assert.deepEqual(back.data.map((m) => m.id), [first.data[0].id]);
+    assert.equal(back.has_more, false);
+    const one = await anthropic.models.retrieve('an/claude-sonnet-4');
+    assert.deepEqual([one.id, one.type], ['an/claude-sonnet-4', 'model']);
+    await assert.rejects(anthropic.models.retrieve('no-such-model'), (e: InstanceType<typeof Anthropic.NotFoundError>) => e.status === 404);
+    await assert.rejects(anthropic.models.list({ limit: 0 }), (e: InstanceType<typeof Anthropic.BadRequestError>) => e.status === 400);
   });
 
   test('the same endpoints answer under /openai/v1', async () => {

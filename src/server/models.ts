@@ -1,0 +1,115 @@
+/**
+ * The models a caller may use, as `GET /v1/models` lists them in OpenAI's shape and
+ * `GET /anthropic/v1/models` in Anthropic's (paged with after_id / before_id / limit, and
+ * one model by id). Concrete names from the providers' allowlists, each also as
+ * `provider/model`, and the config's aliases; the principal's allowlists apply.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { modelMatches } from '../config/index.js';
+import { SwitchyardError } from '../errors.js';
+import type { Principal } from '../governance/index.js';
+import type { Runtime } from './runtime.js';
+
+interface ModelEntry {
+  id: string;
+  /** The provider id, or `switchyard` for an alias. */
+  owner: string;
+}
+
+interface Listing {
+  entries: readonly ModelEntry[];
+  byId: ReadonlyMap<string, ModelEntry>;
+  /** The OpenAI list, rendered once. */
+  openai: string;
+}
+
+/**
+ * Per runtime and principal. The list depends on providers, keys, aliases and the
+ * principal's allowlists, all fixed for a runtime's life (a reload recompiles rules
+ * only), so the walk over providers runs once per key, not per call.
+ */
+const LISTINGS = new WeakMap<Runtime, WeakMap<Principal, Listing>>();
+
+function entriesFor(rt: Runtime, principal: Principal): ModelEntry[] {
+  const seen = new Map<string, string>();
+  for (const p of rt.loaded.providers.values()) {
+    if (!p.enabled) continue;
+    const names = new Set<string>();
+    for (const m of p.models ?? []) names.add(m);
+    for (const k of p.keys) if (k.enabled) for (const m of k.models ?? []) names.add(m);
+    const mockModels = p.type === 'mock' ? (p.options.models as unknown) : undefined;
+    if (Array.isArray(mockModels)) for (const m of mockModels) if (typeof m === 'string') names.add(m);
+    for (const m of names) {
+      if (m.includes('*')) continue;
+      if (p.models && !p.models.some((pat) => modelMatches(pat, m))) continue;
+      if (!rt.governance.isModelAllowed(principal, p.id, m)) continue;
+      if (!seen.has(m)) seen.set(m, p.id);
+      seen.set(`${p.id}/${m}`, p.id);
+    }
+  }
+  for (const alias of Object.keys(rt.loaded.config.aliases ?? {})) if (!seen.has(alias)) seen.set(alias, 'switchyard');
+  return [...seen].map(([id, owner]) => ({ id, owner }));
+}
+
+/** The caller's listing; throws SY_ERR_UNAUTHORIZED as any route does without a valid key. */
+function listing(rt: Runtime, headers: IncomingHttpHeaders): Listing {
+  const principal = rt.governance.authenticate(headers);
+  let lists = LISTINGS.get(rt);
+  if (!lists) LISTINGS.set(rt, (lists = new WeakMap()));
+  let l = lists.get(principal);
+  if (l === undefined) {
+    const entries = entriesFor(rt, principal);
+    const data = entries.map((e) => ({ id: e.id, object: 'model', created: 0, owned_by: e.owner }));
+    l = { entries, byId: new Map(entries.map((e) => [e.id, e])), openai: JSON.stringify({ object: 'list', data }) };
+    lists.set(principal, l);
+  }
+  return l;
+}
+
+/** `GET /v1/models`: OpenAI's list object. */
+export function openAIModelList(rt: Runtime, headers: IncomingHttpHeaders): string {
+  return listing(rt, headers).openai;
+}
+
+/** Anthropic's model object; no release date is known, so `created_at` is the epoch. */
+function anthropicModel(e: ModelEntry): Record<string, unknown> {
+  return { type: 'model', id: e.id, display_name: e.id, created_at: '1970-01-01T00:00:00Z' };
+}
+
+function cursor(l: Listing, q: Record<string, unknown>, name: 'after_id' | 'before_id'): number {
+  const id = q[name];
+  if (id === undefined) return -1;
+  const e = typeof id === 'string' ? l.byId.get(id) : undefined;
+  if (e === undefined) throw new SwitchyardError('SY_ERR_BAD_REQUEST', `\`${name}\` must be the id of a model in this list`, { details: { param: name } });
+  return l.entries.indexOf(e);
+}
+
+/** `GET /anthropic/v1/models`: one page, as Anthropic pages (default 20, at most 1000). */
+export function anthropicModelPage(rt: Runtime, headers: IncomingHttpHeaders, query: Record<string, unknown>): Record<string, unknown> {
+  const l = listing(rt, headers);
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new SwitchyardError('SY_ERR_BAD_REQUEST', '`limit` must be an integer from 1 to 1000', { details: { param: 'limit' } });
+  }
+  const after = cursor(l, query, 'after_id');
+  const before = cursor(l, query, 'before_id');
+  let from: number, to: number, more: boolean;
+  if (before >= 0) {
+    to = before;
+    from = Math.max(0, to - limit);
+    more = from > 0;
+  } else {
+    from = after + 1;
+    to = Math.min(l.entries.length, from + limit);
+    more = to < l.entries.length;
+  }
+  const page = l.entries.slice(from, to);
+  return { data: page.map(anthropicModel), has_more: more, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null };
+}
+
+/** `GET /anthropic/v1/models/{id}`: the model, or SY_ERR_UNKNOWN_MODEL. */
+export function anthropicModelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Record<string, unknown> {
+  const e = listing(rt, headers).byId.get(id);
+  if (e === undefined) throw new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `No model "${id}" is available to this key.`, { details: { param: 'model_id' } });
+  return anthropicModel(e);
+}
