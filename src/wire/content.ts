@@ -82,3 +82,29 @@ export function anthropicOnly(what: string, param: string): SwitchyardError {
 export function refuseServerTools(tools: readonly Record<string, unknown>[] | undefined): void {
   if (tools?.length) throw anthropicOnly(`the server tool "${String(tools[0].name ?? tools[0].type)}"`, 'tools');
 }
+
+/**
+ * A provider's signature on a tool call (Gemini's thoughtSignature, which Gemini 3 wants
+ * back with the call on the next turn) travels inside the call's id, after this mark, in
+ * base64url: clients keep a tool call's id and send it back with the call and its result,
+ * and have no other field that would carry it. Other providers get the id without it.
+ */
+const SIGNATURE_MARK = '__sig_';
+
+/** `id` carrying `signature` (base64); `id` itself when there is none. */
+export function signedToolCallId(id: string, signature: unknown): string {
+  if (typeof signature !== 'string' || signature === '') return id;
+  return id + SIGNATURE_MARK + Buffer.from(signature, 'base64').toString('base64url');
+}
+
+/** A tool call id as a provider that did not sign it must see it: without the signature. */
+export function plainToolCallId(id: string): string {
+  const at = id.indexOf(SIGNATURE_MARK);
+  return at < 0 ? id : id.slice(0, at);
+}
+
+/** The signature (base64) a tool call id carries; undefined when it carries none. */
+export function toolCallSignature(id: string): string | undefined {
+  const at = id.indexOf(SIGNATURE_MARK);
+  return at < 0 ? undefined : Buffer.from(id.slice(at + SIGNATURE_MARK.length), 'base64url').toString('base64');
+}

@@ -56,7 +56,7 @@ before(async () => {
     providers: {
       oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
       an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
-      gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash', 'text-embedding-004'], keys: [{ name: 'gm-main', value: 'env.GM_KEY' }] },
+      gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash', 'gemini-3-flash', 'text-embedding-004'], keys: [{ name: 'gm-main', value: 'env.GM_KEY' }] },
     },
   }, { env: KEYS });
   openai = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: OPENAI_CLIENT_KEY, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
@@ -538,6 +538,60 @@ describe('Anthropic client → OpenAI upstream', SUITE, () => {
       },
     );
     assert.equal(oa.received.length, 1, 'a client error is not retried');
+  });
+});
+
+describe('Gemini 3 tool loops: the thought signature goes back through the client', SUITE, () => {
+  // The fake, like Gemini 3, signs the first call of a turn and refuses a replay without it.
+  const question = 'Weather in Paris?';
+  /** The thoughtSignature on the replayed call of the last request, decoded. */
+  const signatureSentBack = (): string => Buffer.from(String(gm.last().body.contents[1].parts[0].thoughtSignature), 'base64').toString();
+  test('OpenAI client, whole and streamed', async () => {
+    for (const stream of [false, true]) {
+      gm.reset();
+      const first: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = { model: 'gm/gemini-3-flash', tools: [weatherToolOpenAI], messages: [{ role: 'user', content: question }] };
+      let call: { id: string; function: { name: string; arguments: string } };
+      if (stream) {
+        const collected = await collectOpenAIStream(await openai.chat.completions.create({ ...first, stream: true }));
+        const t = collected.tools[0];
+        call = { id: t.id!, function: { name: t.name!, arguments: t.args } };
+      } else {
+        call = (await openai.chat.completions.create(first)).choices[0].message.tool_calls![0] as typeof call;
+      }
+      const turn2 = await openai.chat.completions.create({
+        ...first,
+        messages: [...first.messages, { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: call.function }] }, { role: 'tool', tool_call_id: call.id, content: 'Sunny' }],
+      });
+      assert.equal(turn2.choices[0].message.content, 'The tool said: Sunny', `stream ${stream}`);
+      assert.match(signatureSentBack(), /^fake thought signature \d+$/, `Gemini's own signature, not the stand-in (stream ${stream})`);
+    }
+  });
+
+  test('Anthropic client (Claude Code on Gemini 3)', async () => {
+    gm.reset();
+    const first: Anthropic.MessageCreateParamsNonStreaming = { model: 'gm/gemini-3-flash', max_tokens: 100, tools: [weatherToolAnthropic], messages: [{ role: 'user', content: question }] };
+    const turn1 = await anthropic.messages.stream(first).finalMessage();
+    const call = turn1.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')!;
+    const turn2 = await anthropic.messages.create({
+      ...first,
+      messages: [...first.messages, { role: 'assistant', content: turn1.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'Rain' }] }],
+    });
+    assert.equal(turn2.content.find((b) => b.type === 'text')?.text, 'The tool said: Rain');
+    assert.match(signatureSentBack(), /^fake thought signature \d+$/);
+  });
+
+  test('a tool loop begun on another model continues on Gemini 3', async () => {
+    gm.reset();
+    const res = await openai.chat.completions.create({
+      model: 'gm/gemini-3-flash', tools: [weatherToolOpenAI],
+      messages: [
+        { role: 'user', content: question },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_from_gpt_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'call_from_gpt_1', content: 'Fog' },
+      ],
+    });
+    assert.equal(res.choices[0].message.content, 'The tool said: Fog');
+    assert.equal(gm.last().body.contents[1].parts[0].thoughtSignature, 'skip_thought_signature_validator');
   });
 });
 

@@ -10,7 +10,8 @@
  * answer quoting it; a request offering tools gets a call to the first tool with
  * `{"city":"Paris"}`; anything else gets `hello from <name>`. An Anthropic request with
  * extended thinking on gets a signed thinking block first, and one whose last tool-using
- * assistant turn does not start with its thinking block is refused, as Anthropic does.
+ * assistant turn does not start with its thinking block is refused, as Anthropic does. A
+ * Gemini 3 model signs the first function call of a turn and refuses a replay without it.
  *
  * @example
  * const fake = await startWireFake({ format: 'gemini' });
@@ -146,6 +147,14 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
   const timers = new Set<NodeJS.Timeout>();
   const closeWaiters = new Map<Received, ((t: number) => void)[]>();
   let seq = 0;
+  /** Thought signatures this fake Gemini has handed out (Gemini 3 models sign the first call of a turn). */
+  const signatures = new Set<string>();
+  const sign = (model: string, i: number): { thoughtSignature?: string } => {
+    if (!/^gemini-3/.test(model) || i > 0) return {};
+    const sig = Buffer.from(`fake thought signature ${++seq}`).toString('base64');
+    signatures.add(sig);
+    return { thoughtSignature: sig };
+  };
 
   const later = (ms: number, fn: () => void): void => {
     const t = setTimeout(() => {
@@ -242,6 +251,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const m = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent\?alt=sse|batchEmbedContents)$/.exec(path);
       if (!m) return sendError(res, 404, `fake ${name}: unknown path ${path}`);
       model = decodeURIComponent(m[1]);
+      const unsigned = /^gemini-3/.test(model) ? unsignedCall(rec.body) : null;
+      if (unsigned) return sendError(res, 400, unsigned);
       stream = m[2].startsWith('stream');
       op = m[2] === 'batchEmbedContents' ? 'embeddings' : 'chat';
     }
@@ -264,6 +275,21 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (first?.type === 'redacted_thinking') return null;
     if (first?.type !== 'thinking') return `messages: Expected \`thinking\` or \`redacted_thinking\`, but found \`${first?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`;
     if (typeof first.signature !== 'string' || !first.signature.startsWith('sig_fake_')) return 'messages: Invalid `signature` in `thinking` block';
+    return null;
+  }
+
+  /**
+   * Gemini 3 refuses a replayed model turn whose first function call lacks the signature
+   * it was given (or Google's documented stand-in for history from another model).
+   */
+  function unsignedCall(body: any): string | null {
+    for (const c of Array.isArray(body?.contents) ? body.contents : []) {
+      const call = c?.role === 'model' && Array.isArray(c.parts) ? c.parts.find((p: any) => p?.functionCall) : undefined;
+      if (!call) continue;
+      const sig = call.thoughtSignature;
+      if (sig === undefined) return `Function call is missing a thought_signature in functionCall parts. Additional data, function call \`default_api:${call.functionCall.name}\``;
+      if (sig !== 'skip_thought_signature_validator' && !signatures.has(sig)) return 'Corrupted thought signature.';
+    }
     return null;
   }
 
@@ -344,7 +370,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         usage: { input_tokens: usage.input, output_tokens: usage.output, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
       };
     } else {
-      const parts = calls.length ? calls.map((c) => ({ functionCall: { name: c.name, args: c.args } })) : [{ text }];
+      const parts = calls.length ? calls.map((c, i) => ({ functionCall: { name: c.name, args: c.args }, ...sign(model, i) })) : [{ text }];
       body = {
         candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
         usageMetadata: { promptTokenCount: usage.input, candidatesTokenCount: usage.output, totalTokenCount: usage.input + usage.output },
@@ -427,7 +453,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       modelVersion: model, responseId: `resp_fake${id}`,
     })}\r\n\r\n`;
     if (calls.length) {
-      return { head: [], body: calls.map((c) => msg([{ functionCall: { name: c.name, args: c.args } }])), tail: [msg([{ text: '' }], 'STOP', true)] };
+      return { head: [], body: calls.map((c, i) => msg([{ functionCall: { name: c.name, args: c.args }, ...sign(model, i) }])), tail: [msg([{ text: '' }], 'STOP', true)] };
     }
     const pieces = split(s.text ?? `hello from ${name}`, n);
     return { head: [], body: pieces.map((t) => msg([{ text: t }])), tail: [msg([{ text: '' }], 'STOP', true)] };

@@ -187,6 +187,54 @@ describe('gemini', () => {
   const a = getAdapter('gemini');
   const t = target(settings('gemini'), 'models/gemini-2.5-pro', 'AIza');
 
+  describe('thought signatures (Gemini 3 wants a replayed call signed)', () => {
+    const g3 = target(settings('gemini'), 'gemini-3-flash', 'AIza');
+    const sig = Buffer.from('opaque signature bytes \u0000\u00ff+/').toString('base64');
+    const answer = {
+      responseId: 'r1',
+      candidates: [{ content: { role: 'model', parts: [
+        { functionCall: { name: 'f1', args: {} }, thoughtSignature: sig },
+        { functionCall: { name: 'f2', args: { x: 1 } } },
+      ] }, finishReason: 'STOP' }],
+    };
+    const turn = (calls: { id: string; name: string; arguments: string }[]) => richRequest({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'go' }] },
+        { role: 'assistant', content: [], toolCalls: calls },
+        ...calls.map((c) => ({ role: 'tool' as const, toolCallId: c.id, content: [{ type: 'text' as const, text: 'ok' }] })),
+      ],
+    });
+    const modelTurn = (target: typeof t, calls: { id: string; name: string; arguments: string }[]) =>
+      ((body(a.buildChatRequest(turn(calls), target)).contents as { parts: Record<string, unknown>[] }[])[1]).parts.map((p) => p.thoughtSignature);
+
+    it('ride in the tool call id, whole or streamed, and go back to Gemini unchanged', () => {
+      const calls = a.parseChatResponse(answer, g3).toolCalls;
+      assert.match(calls[0].id, /^call_r1_0__sig_[A-Za-z0-9_-]+$/);
+      assert.equal(calls[1].id, 'call_r1_1', 'only the first of parallel calls is signed');
+      const streamed = a.createStreamDecoder(g3).push(`data: ${JSON.stringify(answer)}\r\n\r\n`).filter((e) => e.type === 'tool_call_start');
+      assert.deepEqual(streamed.map((e) => e.type === 'tool_call_start' && e.id), calls.map((c) => c.id));
+      assert.deepEqual(modelTurn(g3, calls), [sig, undefined]);
+      assert.deepEqual(modelTurn(t, calls), [sig, undefined], 'a real signature goes back to any Gemini model');
+    });
+
+    it('a call Gemini did not sign gets Google\'s stand-in on Gemini 3, nothing on 2.x', () => {
+      const foreign = [{ id: 'toolu_1', name: 'f1', arguments: '{}' }, { id: 'toolu_2', name: 'f2', arguments: '{}' }];
+      assert.deepEqual(modelTurn(g3, foreign), ['skip_thought_signature_validator', undefined]);
+      assert.deepEqual(modelTurn(t, foreign), [undefined, undefined]);
+    });
+
+    it('other providers get the ids without the signature, paired as before', () => {
+      const calls = a.parseChatResponse(answer, g3).toolCalls;
+      const openai = body(getAdapter('openai').buildChatRequest(turn(calls), target(settings('openai'), 'gpt-4o')));
+      const msgs = openai.messages as Record<string, any>[];
+      assert.deepEqual(msgs.find((m) => m.role === 'assistant')!.tool_calls.map((c: { id: string }) => c.id), ['call_r1_0', 'call_r1_1']);
+      assert.deepEqual(msgs.filter((m) => m.role === 'tool').map((m) => m.tool_call_id), ['call_r1_0', 'call_r1_1']);
+      const anthropic = body(getAdapter('anthropic').buildChatRequest(turn(calls), target(settings('anthropic'), 'claude')));
+      assert.doesNotMatch(JSON.stringify(anthropic), /__sig_/);
+      assert.match(JSON.stringify(anthropic), /"tool_use_id":"call_r1_0"/);
+    });
+  });
+
   it('strips a models/ prefix and keeps a versioned base URL', () => {
     assert.equal(a.buildChatRequest(richRequest(), t).path, '/v1beta/models/gemini-2.5-pro:generateContent');
     const v1 = target(settings('gemini', { baseUrl: 'https://generativelanguage.googleapis.com/v1' }), 'gemini-2.5-pro');

@@ -96,7 +96,7 @@ describe('OpenAI client dialect', () => {
   });
 
   it('→ Gemini wire', () => {
-    assert.deepEqual(toGeminiBody(request), {
+    assert.deepEqual(toGeminiBody(request, 'gemini-2.5-flash'), {
       contents: [
         { role: 'user', parts: [{ text: 'What is this?' }, { inlineData: { mimeType: 'image/jpeg', data: '/9j/4AAQSkZJRg==' } }] },
         { role: 'model', parts: [{ functionCall: { name: 'lookup', args: { q: 'cat' } } }] },
@@ -165,7 +165,7 @@ describe('Anthropic client dialect', () => {
   });
 
   it('→ Gemini wire', () => {
-    assert.deepEqual(toGeminiBody(request), {
+    assert.deepEqual(toGeminiBody(request, 'gemini-2.5-flash'), {
       contents: [
         { role: 'user', parts: [{ inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }, { text: 'Describe it, then check the weather.' }] },
         { role: 'model', parts: [{ text: 'A chart.' }, { functionCall: { name: 'get_weather', args: { city: 'Oslo' } } }] },
@@ -232,7 +232,7 @@ describe('prompt-cache breakpoints (cache_control)', () => {
   it('never reach a provider without explicit caching (nor do thinking blocks or the thinking setting)', () => {
     const { request } = parseAnthropicMessagesRequest(structuredClone(anthropicClientBody));
     assert.doesNotMatch(JSON.stringify(toOpenAIChatBody(request, 'gpt-4o', OPENAI_OPTS)), /cache|thinking|sig/);
-    assert.doesNotMatch(JSON.stringify(toGeminiBody(request)), /cache|thinking|sig/);
+    assert.doesNotMatch(JSON.stringify(toGeminiBody(request, 'gemini-2.5-flash')), /cache|thinking|sig/);
   });
 
   it('a malformed one is the client\'s error, named', () => {
@@ -267,12 +267,12 @@ describe('Anthropic blocks and server tools with no counterpart elsewhere', () =
   });
 
   it('are refused for any other provider, naming the block and where it is', () => {
-    for (const build of [() => toOpenAIChatBody(request, 'gpt-4o', OPENAI_OPTS), () => toGeminiBody(request)]) {
+    for (const build of [() => toOpenAIChatBody(request, 'gpt-4o', OPENAI_OPTS), () => toGeminiBody(request, 'gemini-2.5-flash')]) {
       assert.throws(build, { code: 'SY_ERR_BAD_REQUEST', message: /the server tool "web_search" can only be sent to an Anthropic provider/ });
     }
     const noServerTools = { ...request, serverTools: undefined };
     assert.throws(() => toOpenAIChatBody(noServerTools, 'gpt-4o', OPENAI_OPTS), { code: 'SY_ERR_BAD_REQUEST', message: /messages\[0\]\.content: a "document" block can only be sent to an Anthropic provider/ });
-    assert.throws(() => toGeminiBody(noServerTools), { code: 'SY_ERR_BAD_REQUEST', message: /a "document" block can only be sent to an Anthropic provider/ });
+    assert.throws(() => toGeminiBody(noServerTools, 'gemini-2.5-flash'), { code: 'SY_ERR_BAD_REQUEST', message: /a "document" block can only be sent to an Anthropic provider/ });
   });
 
   it('in an assistant turn, are left out for other providers: history they could not read', () => {
@@ -282,7 +282,7 @@ describe('Anthropic blocks and server tools with no counterpart elsewhere', () =
       { role: 'user', content: 'Thanks' },
     ] }).request;
     assert.deepEqual((toOpenAIChatBody(history, 'gpt-4o', OPENAI_OPTS).messages as unknown[])[1], { role: 'assistant', content: 'Sunny.' });
-    assert.deepEqual((toGeminiBody(history).contents as unknown[])[1], { role: 'model', parts: [{ text: 'Sunny.' }] });
+    assert.deepEqual((toGeminiBody(history, 'gemini-2.5-flash').contents as unknown[])[1], { role: 'model', parts: [{ text: 'Sunny.' }] });
   });
 });
 

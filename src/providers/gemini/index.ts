@@ -38,7 +38,7 @@ function post(target: AttemptTarget, method: string, body: Record<string, unknow
 
 export const geminiAdapter: ProviderAdapter = {
   type: 'gemini',
-  buildChatRequest: (req, target) => post(target, req.stream ? 'streamGenerateContent?alt=sse' : 'generateContent', toGeminiBody(req)),
+  buildChatRequest: (req, target) => post(target, req.stream ? 'streamGenerateContent?alt=sse' : 'generateContent', toGeminiBody(req, modelName(target.model))),
   parseChatResponse: (body, target) => parseGeminiResponse(body, target.model),
   createStreamDecoder: (target) => new GeminiStreamDecoder(target.model),
   buildEmbeddingsRequest: (req, target) => post(target, 'batchEmbedContents', toGeminiEmbeddingsBody(req, modelName(target.model))),

@@ -1,6 +1,6 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
 import type { CacheControl, ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
-import { addExtras, toolArgumentsObject } from '../content.js';
+import { addExtras, plainToolCallId, toolArgumentsObject } from '../content.js';
 
 /** Anthropic requires `max_tokens`; this is sent when the client gave none. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -69,14 +69,14 @@ function wireMessages(req: ChatRequest): WireMessage[] {
         if (m.toolCalls) {
           for (let k = 0; k < m.toolCalls.length; k++) {
             const c = m.toolCalls[k];
-            content.push(cached({ type: 'tool_use', id: c.id, name: c.name, input: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) }, c.cacheControl));
+            content.push(cached({ type: 'tool_use', id: plainToolCallId(c.id), name: c.name, input: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) }, c.cacheControl));
           }
         }
         append('assistant', content);
         break;
       }
       case 'tool': {
-        const result: Block = { type: 'tool_result', tool_use_id: m.toolCallId };
+        const result: Block = { type: 'tool_result', tool_use_id: plainToolCallId(m.toolCallId) };
         const inner = blocks(m.content, []);
         if (inner.length) result.content = inner;
         if (m.isError) result.is_error = true;

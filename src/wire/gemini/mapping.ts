@@ -1,5 +1,6 @@
 /** Gemini vocabulary → canonical: finish reasons, usage, tool-call ids. */
 import type { FinishReason, Usage } from '../../canonical.js';
+import { signedToolCallId } from '../content.js';
 import { isRecord } from '../validate.js';
 
 /** Gemini reports a function call with finishReason STOP; the caller says whether calls were seen. */
@@ -34,8 +35,11 @@ export function usageFromGemini(u: unknown): Usage {
   return usage;
 }
 
-/** Gemini often omits call ids; ours stay unique across turns by including the response id. */
-export function toolCallId(given: unknown, responseId: string, index: number): string {
-  if (typeof given === 'string' && given) return given;
-  return responseId ? `call_${responseId}_${index}` : `call_${index}`;
+/**
+ * Gemini often omits call ids; ours stay unique across turns by including the response
+ * id. A signed call's thoughtSignature rides in the id (see signedToolCallId).
+ */
+export function toolCallId(given: unknown, responseId: string, index: number, signature: unknown): string {
+  const id = typeof given === 'string' && given ? given : responseId ? `call_${responseId}_${index}` : `call_${index}`;
+  return signedToolCallId(id, signature);
 }

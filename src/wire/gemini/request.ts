@@ -1,7 +1,7 @@
 /** Canonical ChatRequest → Gemini `generateContent` body (Google AI, v1beta). */
 import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { anthropicOnly, refuseServerTools, textOf, toolArgumentsObject } from '../content.js';
+import { anthropicOnly, refuseServerTools, textOf, toolArgumentsObject, toolCallSignature } from '../content.js';
 
 type Part = Record<string, unknown>;
 interface Content { role: 'user' | 'model'; parts: Part[] }
@@ -38,7 +38,7 @@ function toolConfig(c: ToolChoice): Record<string, unknown> {
  * results do not carry: it is looked up from the latest assistant turn that made the call.
  * Consecutive turns of one role merge, so parallel results share one user turn.
  */
-function contents(req: ChatRequest): Content[] {
+function contents(req: ChatRequest, checksSignatures: boolean): Content[] {
   const out: Content[] = [];
   const names = new Map<string, string>();
   const append = (role: 'user' | 'model', p: Part[]): void => {
@@ -62,7 +62,11 @@ function contents(req: ChatRequest): Content[] {
           for (let k = 0; k < m.toolCalls.length; k++) {
             const c = m.toolCalls[k];
             names.set(c.id, c.name);
-            p.push({ functionCall: { name: c.name, args: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) } });
+            const part: Part = { functionCall: { name: c.name, args: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) } };
+            // Gemini signs the first call of a turn; the signature comes back in the id.
+            const signature = toolCallSignature(c.id) ?? (k === 0 && checksSignatures ? SKIP_SIGNATURE : undefined);
+            if (signature !== undefined) part.thoughtSignature = signature;
+            p.push(part);
           }
         }
         append('model', p);
@@ -84,9 +88,19 @@ function contents(req: ChatRequest): Content[] {
   return out;
 }
 
-export function toGeminiBody(req: ChatRequest): Record<string, unknown> {
+/**
+ * Google's documented stand-in for a thought signature, for a replayed call Gemini did not
+ * sign (the history came from another model): Gemini 3 refuses a replayed call without one.
+ */
+const SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+/** Gemini 1 and 2 do not check a replayed call's signature; later models (and names we cannot place) do. */
+const UNSIGNED_MODELS = /^(models\/)?gemini-[12]([.-]|$)/;
+
+/** `model`: the target's, which decides whether an unsigned call in the history needs the stand-in. */
+export function toGeminiBody(req: ChatRequest, model: string): Record<string, unknown> {
   refuseServerTools(req.serverTools);
-  const body: Record<string, unknown> = { contents: contents(req) };
+  const body: Record<string, unknown> = { contents: contents(req, !UNSIGNED_MODELS.test(model)) };
   if (req.system.length) {
     const sys = parts(req.system.filter((p) => p.type === 'text'), 'system', []);
     if (sys.length) body.systemInstruction = { parts: sys };

@@ -6,8 +6,8 @@ import { finishFromGemini, toolCallId, usageFromGemini } from './mapping.js';
 
 export interface CandidateParts {
   text: string;
-  /** Function calls in order, with arguments as JSON text. */
-  calls: { id: unknown; name: string; arguments: string }[];
+  /** Function calls in order, with arguments as JSON text and the part's thoughtSignature. */
+  calls: { id: unknown; name: string; arguments: string; signature: unknown }[];
 }
 
 /** Text (thought summaries skipped) and function calls of the first candidate. */
@@ -20,7 +20,7 @@ export function candidateParts(candidate: Record<string, unknown>): CandidatePar
     if (typeof p.text === 'string') out.text += p.text;
     else if (isRecord(p.functionCall)) {
       const fc = p.functionCall;
-      out.calls.push({ id: fc.id, name: typeof fc.name === 'string' ? fc.name : '', arguments: JSON.stringify(fc.args ?? {}) });
+      out.calls.push({ id: fc.id, name: typeof fc.name === 'string' ? fc.name : '', arguments: JSON.stringify(fc.args ?? {}), signature: p.thoughtSignature });
     }
   }
   return out;
@@ -40,6 +40,6 @@ export function parseGeminiResponse(body: unknown, fallbackModel: string): ChatR
     throw malformedResponse('gemini', '`candidates[0]` missing');
   }
   const { text, calls } = candidateParts(candidate);
-  const toolCalls: ToolCall[] = calls.map((c, i) => ({ id: toolCallId(c.id, id, i), name: c.name, arguments: c.arguments }));
+  const toolCalls: ToolCall[] = calls.map((c, i) => ({ id: toolCallId(c.id, id, i, c.signature), name: c.name, arguments: c.arguments }));
   return { id, model, text, toolCalls, finishReason: finishFromGemini(candidate.finishReason, toolCalls.length > 0), usage };
 }

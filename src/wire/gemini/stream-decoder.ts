@@ -62,7 +62,7 @@ export class GeminiStreamDecoder extends SseJsonDecoder {
     if (text) out.push({ type: 'text', text });
     for (const c of calls) {
       const index = this.tools++;
-      out.push({ type: 'tool_call_start', index, id: toolCallId(c.id, this.responseId, index), name: c.name });
+      out.push({ type: 'tool_call_start', index, id: toolCallId(c.id, this.responseId, index, c.signature), name: c.name });
       out.push({ type: 'tool_call_delta', index, arguments: c.arguments });
     }
     if (!this.finished && typeof candidate.finishReason === 'string' && candidate.finishReason !== 'FINISH_REASON_UNSPECIFIED') {

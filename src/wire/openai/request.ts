@@ -1,7 +1,7 @@
 /** Canonical ChatRequest → OpenAI chat completions body (OpenAI, Azure, OpenAI-compatible, mock). */
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { addExtras, anthropicOnly, hasNonText, refuseServerTools, textOf, toDataUrl } from '../content.js';
+import { addExtras, anthropicOnly, hasNonText, plainToolCallId, refuseServerTools, textOf, toDataUrl } from '../content.js';
 
 export interface OpenAIRequestOptions {
   /** OpenAI's reasoning models accept only `max_completion_tokens`; most compatible servers only `max_tokens`. */
@@ -36,7 +36,7 @@ function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
       const text = textOf(m.content);
       const out: Record<string, unknown> = { role: 'assistant', content: text === '' && m.toolCalls?.length ? null : text };
       if (m.toolCalls?.length) {
-        out.tool_calls = m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+        out.tool_calls = m.toolCalls.map((c) => ({ id: plainToolCallId(c.id), type: 'function', function: { name: c.name, arguments: c.arguments } }));
       }
       return out;
     }
@@ -44,7 +44,7 @@ function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
       if (hasNonText(m.content)) {
         throw new SwitchyardError('SY_ERR_BAD_REQUEST', `messages[${i}]: tool results sent to an OpenAI-format provider may contain text only`, { details: { param: `messages[${i}].content` } });
       }
-      return { role: 'tool', tool_call_id: m.toolCallId, content: textOf(m.content, '\n') };
+      return { role: 'tool', tool_call_id: plainToolCallId(m.toolCallId), content: textOf(m.content, '\n') };
     case 'system':
       return { role: 'system', content: textOf(m.content, '\n\n') };
   }
