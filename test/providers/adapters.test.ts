@@ -169,7 +169,7 @@ describe('anthropic', () => {
     assert.equal(spec.path, '/v1/messages/count_tokens');
     assert.equal(spec.headers['x-api-key'], t.keyValue);
     const b = body(spec);
-    assert.ok(Object.keys(b).every((k) => ['model', 'system', 'messages', 'tools', 'tool_choice'].includes(k)), Object.keys(b).join());
+    assert.ok(Object.keys(b).every((k) => ['model', 'system', 'messages', 'tools', 'tool_choice', 'thinking'].includes(k)), Object.keys(b).join());
     assert.equal(b.model, 'claude-sonnet-4-20250514');
     assert.deepEqual(b.messages, body(a.buildChatRequest(richRequest(), t)).messages);
     assert.deepEqual(a.parseCountTokensResponse!({ input_tokens: 321 }, t), { inputTokens: 321 });

@@ -297,7 +297,9 @@ describe('Anthropic count_tokens dialect', () => {
     assert.equal(counted.toolChoice, request.toolChoice);
     assert.equal(counted.maxTokens, undefined);
     assert.equal(counted.stream, false);
-    assert.equal(counted.extras, undefined);
+    assert.deepEqual(counted.extras, { dialect: 'anthropic', fields: { thinking: anthropicClientBody.thinking } }, 'thinking is counted; top_k is not sent');
+    assert.deepEqual(toAnthropicCountTokensBody(counted, 'c').thinking, anthropicClientBody.thinking);
+    assert.equal(toAnthropicCountTokensBody(counted, 'c').top_k, undefined);
   });
 
   it('validates the conversation as messages does', () => {

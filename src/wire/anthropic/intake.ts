@@ -198,7 +198,7 @@ export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest 
 /**
  * Parses and validates an Anthropic `POST /v1/messages/count_tokens` body: a messages body
  * without `max_tokens`. Generation settings (`max_tokens`, `temperature`, `stream`, ...)
- * are not counted and are ignored when present.
+ * are not counted and are ignored when present; `thinking` is kept.
  * @example
  * const request = parseAnthropicCountTokensRequest(JSON.parse(body));
  */
@@ -229,7 +229,13 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
   const server: Record<string, unknown>[] = [];
   const clientTools = tools(b.tools, server);
   const serverTools = server.length ? server : undefined;
-  if (counting) return { kind: 'chat', model, system, messages, tools: clientTools, serverTools, toolChoice: toolChoice(b.tool_choice), stream: false };
+  if (counting) {
+    const counted: ChatRequest = { kind: 'chat', model, system, messages, tools: clientTools, serverTools, toolChoice: toolChoice(b.tool_choice), stream: false };
+    // Thinking changes the count (its budget and kept blocks): count_tokens takes it too.
+    const thinking = pickExtras(b, 'anthropic', ['thinking']);
+    if (thinking !== undefined) counted.extras = thinking;
+    return counted;
+  }
   const request: ChatRequest = {
     kind: 'chat',
     model,

@@ -118,7 +118,7 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
 }
 
 /** What Anthropic's count_tokens accepts of a messages body; it refuses generation settings. */
-const COUNT_TOKENS_FIELDS = ['model', 'system', 'messages', 'tools', 'tool_choice'] as const;
+const COUNT_TOKENS_FIELDS = ['model', 'system', 'messages', 'tools', 'tool_choice', 'thinking'] as const;
 
 /** Canonical ChatRequest → Anthropic `POST /v1/messages/count_tokens` body. */
 export function toAnthropicCountTokensBody(req: ChatRequest, model: string): Record<string, unknown> {
