@@ -54,6 +54,8 @@ export class SinkQueue {
   private opened = false;
   private opening: Promise<void> | undefined;
   private closed = false;
+  /** close() has closed the driver. */
+  private driverClosed = false;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -117,12 +119,16 @@ export class SinkQueue {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     await this.pumping;
+    // A sink still opening (a writer thread starting, a pool connecting) is closed once it
+    // is open: closed before, what it was starting would be left running.
+    if (this.opening) await settledBy(this.opening, deadline);
     const lost = this.queued;
     if (lost > 0) {
       this.dropped += lost;
       this.settle(lost);
       this.opts.logger.error({ sink: this.opts.name, lost, err: this.lastError }, 'audit sink still failing at shutdown: events dropped');
     }
+    this.driverClosed = true;
     try {
       await this.driver.close();
     } catch (err) {
@@ -133,8 +139,14 @@ export class SinkQueue {
   /** Prepares the sink's storage once (again after a failure asked for it). */
   ensureOpen(): Promise<void> {
     if (this.opened) return Promise.resolve();
+    if (this.closed) return Promise.reject(new Error(`audit sink ${this.opts.name} is closed`));
     this.opening ??= this.driver.open().then(
-      () => { this.opened = true; this.opening = undefined; },
+      () => {
+        this.opening = undefined;
+        this.opened = true;
+        // Opened after close() stopped waiting for it: close it now.
+        if (this.driverClosed) this.driver.close().catch((err: unknown) => this.opts.logger.error({ sink: this.opts.name, err: String(err) }, 'audit sink close failed'));
+      },
       (err: unknown) => { this.opening = undefined; throw err; },
     );
     return this.opening;
@@ -237,4 +249,11 @@ export class SinkQueue {
     this.lastWarn.set(kind, { at: now, suppressed: 0 });
     this.opts.logger.warn({ sink: this.opts.name, ...fields, ...(last?.suppressed ? { suppressed: last.suppressed } : {}) }, msg);
   }
+}
+
+/** Waits for `p` to settle, but not past `deadline` (epoch ms); never rejects. */
+function settledBy(p: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, deadline - Date.now())); });
+  return Promise.race([p.then(() => undefined, () => undefined), late]).finally(() => clearTimeout(timer));
 }

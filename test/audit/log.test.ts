@@ -169,6 +169,44 @@ describe('AuditLog', () => {
     assert.ok(logger.lines.some((l) => l.msg === 'audit sink still failing at shutdown: events dropped'));
   });
 
+  describe('close() while the sink is still opening (a writer thread starting, a pool connecting)', () => {
+    /** A sink whose open() finishes when the test says, recording the order of open and close. */
+    function slowToOpen() {
+      const log: string[] = [];
+      let finish!: () => void;
+      const opened = new Promise<void>((resolve) => { finish = resolve; });
+      const driver: SinkDriver = {
+        ...fakeSink().driver,
+        async open() {
+          log.push('open started');
+          await opened;
+          log.push('open done');
+        },
+        async close() { log.push('close'); },
+      };
+      return { driver, log, finish };
+    }
+
+    it('waits for it to open, then closes it: nothing is left running', async () => {
+      const sink = slowToOpen();
+      const audit = createAuditLog({ sinks: [{ type: 'sqlite' }] }, { drivers: [sink.driver], logger: captureLogger() });
+      const closing = audit.close();
+      setTimeout(sink.finish, 20);
+      await closing;
+      assert.deepEqual(sink.log, ['open started', 'open done', 'close']);
+    });
+
+    it('stops waiting at its deadline, and closes the sink when it opens later', async () => {
+      const sink = slowToOpen();
+      const audit = createAuditLog({ sinks: [{ type: 'sqlite' }] }, { drivers: [sink.driver], logger: captureLogger(), closeTimeoutMs: 30 });
+      await audit.close();
+      assert.deepEqual(sink.log, ['open started', 'close']);
+      sink.finish();
+      await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(sink.log, ['open started', 'close', 'open done', 'close']);
+    });
+  });
+
   it('writes to several sinks at once, each with its own buffer and counters', async () => {
     const a = fakeSink();
     const b = fakeSink({ failures: 1 });
