@@ -82,8 +82,8 @@ export interface ProviderAdapter {
   parseEmbeddingsResponse?(body: unknown, target: AttemptTarget): EmbeddingsResponse;
   /**
    * Counting a chat request's input tokens with the provider's own tokenizer (Anthropic's
-   * count_tokens). Omitted when the provider has no such API: the gateway then answers an
-   * estimate.
+   * count_tokens, Gemini's countTokens). Omitted when the provider has no such API: the
+   * gateway then answers an estimate.
    */
   buildCountTokensRequest?(req: ChatRequest, target: AttemptTarget): HttpRequestSpec;
   parseCountTokensResponse?(body: unknown, target: AttemptTarget): TokenCount;

@@ -2,8 +2,8 @@
  * Anthropic's token counting, which Claude Code calls to size its context: the Anthropic
  * SDK's `messages.countTokens` (and the beta form Claude Code uses, `?beta=true`) through
  * the gateway. A request routed to an Anthropic provider is counted there, with only the
- * fields count_tokens accepts; one routed elsewhere gets the gateway's estimate, marked as
- * such. Counting is free (no rate limit or budget charged), keeps the model allowlist, is
+ * fields count_tokens accepts, and one routed to Gemini by its countTokens; one routed
+ * elsewhere gets the gateway's estimate, marked as such. Counting is free (no rate limit or budget charged), keeps the model allowlist, is
  * routable by `endpoint == "count_tokens"`, and leaves one audit event with no tokens.
  */
 import { after, before, describe, test } from 'node:test';
@@ -18,20 +18,21 @@ const VK_LIMITED = 'sk-sy-count-limited-9f8e7d';
 const VK_MINI = 'sk-sy-count-mini-6c5b4a';
 const AN_KEY = 'sk-up-anthropic-count-77aa';
 
-let oa: WireFake, an: WireFake;
+let oa: WireFake, an: WireFake, gm: WireFake;
 let e2e: E2EGateway;
 let client: Anthropic;
 
 const question = { role: 'user' as const, content: 'How many tokens is this?' };
 
 before(async () => {
-  [oa, an] = await Promise.all([startWireFake({ format: 'openai', name: 'oa' }), startWireFake({ format: 'anthropic', name: 'an' })]);
+  [oa, an, gm] = await Promise.all([startWireFake({ format: 'openai', name: 'oa' }), startWireFake({ format: 'anthropic', name: 'an' }), startWireFake({ format: 'gemini', name: 'gm' })]);
   e2e = await startE2E({
     server: { allow_unauthenticated: false },
     dispatch: { retries_per_target: 0, max_attempts: 2, backoff: { base_ms: 1, cap_ms: 2 } },
     providers: {
       oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-4o-mini'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
       an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4', 'claude-haiku-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
+      gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-3-flash'], keys: [{ name: 'gm-main', value: 'env.GM_KEY' }] },
     },
     governance: {
       virtual_keys: [
@@ -41,7 +42,7 @@ before(async () => {
       ],
     },
   }, {
-    env: { OA_KEY: 'sk-up-openai-count-11bb', AN_KEY },
+    env: { OA_KEY: 'sk-up-openai-count-11bb', AN_KEY, GM_KEY: 'sk-up-gemini-count-22cc' },
     rules: {
       'routing.yaml': {
         rules: [{ id: 'count-on-haiku', when: 'endpoint == "count_tokens" && model == "counted-cheaply"', route: 'an/claude-haiku-4' }],
@@ -53,7 +54,7 @@ before(async () => {
 
 after(async () => {
   await e2e?.close();
-  await Promise.all([oa?.close(), an?.close()]);
+  await Promise.all([oa?.close(), an?.close(), gm?.close()]);
 }, HOOK);
 
 describe('POST /anthropic/v1/messages/count_tokens', SUITE, () => {
@@ -84,6 +85,18 @@ describe('POST /anthropic/v1/messages/count_tokens', SUITE, () => {
     assert.equal(raw.status, 200);
     assert.deepEqual(raw.json, { input_tokens: 18 });
     assert.deepEqual(Object.keys(an.last().body).sort(), ['messages', 'model']);
+  });
+
+  test('routed to Gemini: counted by countTokens over the translated request (Claude Code on Gemini)', async () => {
+    gm.reset();
+    gm.enqueue({ usage: { input: 321, output: 0 } });
+    const res = await client.messages.countTokens({ model: 'gm/gemini-3-flash', system: 'Be terse.', messages: [question] }).withResponse();
+    assert.equal(res.data.input_tokens, 321);
+    assert.equal(res.response.headers.get('x-switchyard-token-count'), null, 'not an estimate');
+    const up = gm.last();
+    assert.equal(up.path, '/v1beta/models/gemini-3-flash:countTokens');
+    assert.equal(up.body.generateContentRequest.model, 'models/gemini-3-flash');
+    assert.deepEqual(up.body.generateContentRequest.systemInstruction, { parts: [{ text: 'Be terse.' }] });
   });
 
   test('routed to a provider without a counting API: the estimate, marked, and nothing upstream', async () => {

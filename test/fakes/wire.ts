@@ -248,9 +248,16 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (refused) return sendError(res, 400, refused);
       op = 'chat';
     } else {
-      const m = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent\?alt=sse|batchEmbedContents)$/.exec(path);
+      const m = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent\?alt=sse|batchEmbedContents|countTokens)$/.exec(path);
       if (!m) return sendError(res, 404, `fake ${name}: unknown path ${path}`);
       model = decodeURIComponent(m[1]);
+      if (m[2] === 'countTokens') {
+        const inner = rec.body?.generateContentRequest;
+        if (inner?.model !== `models/${model}` || !Array.isArray(inner.contents)) return sendError(res, 400, 'generateContentRequest.model and contents are required');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ totalTokens: (s.usage ?? DEFAULT_USAGE).input }));
+        return;
+      }
       const unsigned = /^gemini-3/.test(model) ? unsignedCall(rec.body) : null;
       if (unsigned) return sendError(res, 400, unsigned);
       stream = m[2].startsWith('stream');

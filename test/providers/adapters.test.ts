@@ -178,8 +178,8 @@ describe('anthropic', () => {
     }
   });
 
-  it('is the only adapter that counts tokens', () => {
-    for (const type of ['openai', 'azure', 'openai-compatible', 'gemini', 'mock']) assert.equal(getAdapter(type).buildCountTokensRequest, undefined, type);
+  it('counts tokens, as Gemini does; no OpenAI-format adapter can', () => {
+    for (const type of ['openai', 'azure', 'openai-compatible', 'mock']) assert.equal(getAdapter(type).buildCountTokensRequest, undefined, type);
   });
 });
 
@@ -233,6 +233,20 @@ describe('gemini', () => {
       assert.doesNotMatch(JSON.stringify(anthropic), /__sig_/);
       assert.match(JSON.stringify(anthropic), /"tool_use_id":"call_r1_0"/);
     });
+  });
+
+  it('counts tokens with countTokens over the whole request, system and tools included', () => {
+    const spec = a.buildCountTokensRequest!(richRequest({ stream: true }), t);
+    assert.equal(spec.path, '/v1beta/models/gemini-2.5-pro:countTokens');
+    const inner = (body(spec) as { generateContentRequest: Record<string, unknown> }).generateContentRequest;
+    const whole = body(a.buildChatRequest(richRequest({ stream: true }), t));
+    assert.equal(inner.model, 'models/gemini-2.5-pro');
+    for (const k of ['contents', 'systemInstruction', 'tools']) {
+      assert.ok(whole[k] !== undefined, k);
+      assert.deepEqual(inner[k], whole[k], k);
+    }
+    assert.deepEqual(a.parseCountTokensResponse!({ totalTokens: 77, promptTokensDetails: [] }, t), { inputTokens: 77 });
+    assert.throws(() => a.parseCountTokensResponse!({ total: 1 }, t), /totalTokens/);
   });
 
   it('strips a models/ prefix and keeps a versioned base URL', () => {

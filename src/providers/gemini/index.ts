@@ -1,12 +1,13 @@
 /**
  * Google AI Gemini API (v1beta): `models/{model}:generateContent`,
- * `:streamGenerateContent?alt=sse` and `:batchEmbedContents`; key in `x-goog-api-key`.
+ * `:streamGenerateContent?alt=sse`, `:countTokens` and `:batchEmbedContents`; key in
+ * `x-goog-api-key`.
  */
 import { baseUrlParts, jsonHeaders, perSettings } from '../../wire/http.js';
 import { parseGeminiEmbeddingsResponse, toGeminiEmbeddingsBody } from '../../wire/gemini/embeddings.js';
 import { classifyGeminiError } from '../../wire/gemini/errors.js';
 import { toGeminiBody } from '../../wire/gemini/request.js';
-import { parseGeminiResponse } from '../../wire/gemini/response.js';
+import { parseGeminiResponse, parseGeminiTokenCount } from '../../wire/gemini/response.js';
 import { GeminiStreamDecoder } from '../../wire/gemini/stream-decoder.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
 
@@ -40,6 +41,11 @@ export const geminiAdapter: ProviderAdapter = {
   type: 'gemini',
   buildChatRequest: (req, target) => post(target, req.stream ? 'streamGenerateContent?alt=sse' : 'generateContent', toGeminiBody(req, modelName(target.model))),
   parseChatResponse: (body, target) => parseGeminiResponse(body, target.model),
+  buildCountTokensRequest(req, target) {
+    const model = modelName(target.model);
+    return post(target, 'countTokens', { generateContentRequest: { model: `models/${model}`, ...toGeminiBody(req, model) } });
+  },
+  parseCountTokensResponse: (body) => parseGeminiTokenCount(body),
   createStreamDecoder: (target) => new GeminiStreamDecoder(target.model),
   buildEmbeddingsRequest: (req, target) => post(target, 'batchEmbedContents', toGeminiEmbeddingsBody(req, modelName(target.model))),
   parseEmbeddingsResponse: (body, target) => parseGeminiEmbeddingsResponse(body, target.model),

@@ -1,5 +1,5 @@
 /** Gemini `GenerateContentResponse` → canonical ChatResponse (and the candidate reading the stream decoder shares). */
-import type { ChatResponse, ToolCall } from '../../canonical.js';
+import type { ChatResponse, TokenCount, ToolCall } from '../../canonical.js';
 import { malformedResponse } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
 import { finishFromGemini, toolCallId, usageFromGemini } from './mapping.js';
@@ -42,4 +42,11 @@ export function parseGeminiResponse(body: unknown, fallbackModel: string): ChatR
   const { text, calls } = candidateParts(candidate);
   const toolCalls: ToolCall[] = calls.map((c, i) => ({ id: toolCallId(c.id, id, i, c.signature), name: c.name, arguments: c.arguments }));
   return { id, model, text, toolCalls, finishReason: finishFromGemini(candidate.finishReason, toolCalls.length > 0), usage };
+}
+
+/** `countTokens` answer: `{"totalTokens": N}` (the whole request, system and tools included). */
+export function parseGeminiTokenCount(body: unknown): TokenCount {
+  const n = isRecord(body) ? body.totalTokens : undefined;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw malformedResponse('gemini', '`totalTokens` missing or not a count');
+  return { inputTokens: n };
 }
