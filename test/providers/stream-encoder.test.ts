@@ -185,6 +185,15 @@ describe('extended thinking in streams', () => {
     assert.match(out, /"index":1,"delta":\{"type":"signature_delta","signature":"s2"\}/);
   });
 
+  it('a thinking block with no text still reaches the client, with its signature', () => {
+    const out = encode(createAnthropicStreamEncoder({ includeUsage: true, created: 1 }), [
+      { type: 'start', id: 'm', model: 'c' }, { type: 'thinking_signature', signature: 's1' }, { type: 'text', text: 'Hi' },
+    ]).join('');
+    assert.match(out, /"index":0,"content_block":\{"type":"thinking","thinking":"","signature":""\}/);
+    assert.match(out, /"index":0,"delta":\{"type":"signature_delta","signature":"s1"\}/);
+    assert.match(out, /"index":1,"content_block":\{"type":"text"/);
+  });
+
   it('are left out for an OpenAI client', () => {
     const out = encode(createOpenAIStreamEncoder({ includeUsage: true, created: 1 }), events).join('');
     assert.doesNotMatch(out, /thinking|sig-1|opaque/);

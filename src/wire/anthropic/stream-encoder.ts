@@ -1,7 +1,8 @@
 /**
  * Canonical stream events → Anthropic Messages SSE frames. Text, extended thinking (its
  * text, then its signature), tool calls and the blocks passed on as they came (server
- * tools' use and results, citations) become content blocks (start/delta/stop); the stop reason and usage go out in message_delta
+ * tools' use and results, citations) become content blocks (start/delta/stop); the stop
+ * reason and usage go out in message_delta
  * at `end`, because canonical usage arrives after the finish event. Errors go in-band
  * as `event: error` and the stream ends without message_stop.
  */
@@ -50,9 +51,11 @@ class AnthropicStreamEncoder implements StreamEncoder {
         return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"thinking_delta","thinking":${j(ev.text)}}}`);
       }
       case 'thinking_signature': {
-        if (this.openKind !== 'thinking') return '';
+        // A block whose thinking text was empty still has to reach the client with its signature.
+        let out = '';
+        if (this.openKind !== 'thinking') out = this.opening() + this.openBlock('{"type":"thinking","thinking":"","signature":""}', 'thinking');
         this.openKind = 'signed';
-        return frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"signature_delta","signature":${j(ev.signature)}}}`);
+        return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"signature_delta","signature":${j(ev.signature)}}}`);
       }
       case 'redacted_thinking':
         return this.opening() + this.openBlock(`{"type":"redacted_thinking","data":${j(ev.data)}}`, 'other');
