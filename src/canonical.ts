@@ -31,6 +31,12 @@ export type ContentPart =
   /** Image by URL (http(s)); providers that cannot fetch URLs reject it as a client error. */
   | { type: 'image_url'; url: string; cacheControl?: CacheControl }
   /**
+   * A file given inline, such as a PDF; `data` is base64. `anthropic` is the client's
+   * Anthropic `document` block, which an Anthropic provider gets unchanged (title,
+   * citations and context included).
+   */
+  | { type: 'document'; mediaType: string; data: string; filename?: string; cacheControl?: CacheControl; anthropic?: Record<string, unknown> }
+  /**
    * An Anthropic content block with no counterpart here (a `document`, a `search_result`,
    * a server tool's use or result, ...), exactly as the client sent it. An Anthropic
    * provider gets it unchanged; any other provider refuses it as the client's error, or

@@ -266,9 +266,9 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     }
   });
 
-  test('blocks and server tools only Anthropic has (a PDF, web search) reach it as sent; another provider refuses them by name', async () => {
+  test('blocks and server tools only Anthropic has (a PDF by URL, web search) reach it as sent; another provider refuses them by name', async () => {
     an.reset();
-    const pdf: Anthropic.DocumentBlockParam = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, citations: { enabled: true } };
+    const pdf: Anthropic.DocumentBlockParam = { type: 'document', source: { type: 'url', url: 'https://example.com/report.pdf' }, citations: { enabled: true } };
     const webSearch: Anthropic.WebSearchTool20250305 = { type: 'web_search_20250305', name: 'web_search', max_uses: 2 };
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: [pdf, { type: 'text', text: 'Summarize it.' }] }];
     await anthropic.messages.create({ model: 'an/claude-sonnet-4', max_tokens: 50, tools: [webSearch], messages });
@@ -281,6 +281,20 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
       assert.equal(body.error.message, 'messages[0].content: a "document" block can only be sent to an Anthropic provider');
       return true;
     });
+  });
+
+  test('a PDF sent inline reaches every provider in its own form (Claude Code reading a PDF on GPT or Gemini)', async () => {
+    const data = 'JVBERi0xLjQK';
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data }, title: 'report.pdf' }, { type: 'text', text: 'Summarize it.' }] }];
+    oa.reset();
+    await anthropic.messages.create({ model: 'gpt-4o', max_tokens: 50, messages });
+    assert.deepEqual(oa.last().body.messages[0].content[0], { type: 'file', file: { filename: 'report.pdf', file_data: `data:application/pdf;base64,${data}` } });
+    gm.reset();
+    await anthropic.messages.create({ model: 'gm/gemini-2.5-flash', max_tokens: 50, messages });
+    assert.deepEqual(gm.last().body.contents[0].parts[0], { inlineData: { mimeType: 'application/pdf', data } });
+    an.reset();
+    await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'report.pdf', file_data: `data:application/pdf;base64,${data}` } }, { type: 'text', text: 'Summarize it.' }] }] });
+    assert.deepEqual(an.last().body.messages[0].content[0], { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data }, title: 'report.pdf' });
   });
 
   test('across dialects the answer is translated, not passed on', async () => {

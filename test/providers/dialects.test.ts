@@ -244,7 +244,7 @@ describe('prompt-cache breakpoints (cache_control)', () => {
 });
 
 describe('Anthropic blocks and server tools with no counterpart elsewhere', () => {
-  const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, citations: { enabled: true }, cache_control: { type: 'ephemeral' } };
+  const pdf = { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' }, citations: { enabled: true }, cache_control: { type: 'ephemeral' } };
   const searchResult = { type: 'search_result', source: 'https://example.com', title: 'Doc', content: [{ type: 'text', text: 'Found.' }] };
   const serverUse = { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'weather' } };
   const serverResult = { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://example.com', title: 'W', encrypted_content: 'e' }] };
@@ -283,6 +283,32 @@ describe('Anthropic blocks and server tools with no counterpart elsewhere', () =
     ] }).request;
     assert.deepEqual((toOpenAIChatBody(history, 'gpt-4o', OPENAI_OPTS).messages as unknown[])[1], { role: 'assistant', content: 'Sunny.' });
     assert.deepEqual((toGeminiBody(history, 'gemini-2.5-flash').contents as unknown[])[1], { role: 'model', parts: [{ text: 'Sunny.' }] });
+  });
+});
+
+describe('documents (a PDF inline) between dialects', () => {
+  const PDF = 'JVBERi0xLjQK';
+  const anthropicPdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'report.pdf', citations: { enabled: true } };
+  const fromAnthropic = parseAnthropicMessagesRequest({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: [anthropicPdf, { type: 'text', text: 'Summarize.' }] }] }).request;
+  const fromOpenAI = parseOpenAIChatRequest({ model: 'g', messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'report.pdf', file_data: `data:application/pdf;base64,${PDF}` } }, { type: 'text', text: 'Summarize.' }] }] }).request;
+
+  it('an Anthropic client\'s document reaches Anthropic unchanged, OpenAI as a file part, Gemini inline', () => {
+    assert.deepEqual((toAnthropicBody(fromAnthropic, 'c').messages as { content: unknown[] }[])[0].content[0], anthropicPdf);
+    assert.deepEqual((toOpenAIChatBody(fromAnthropic, 'gpt-4o', OPENAI_OPTS).messages as { content: unknown[] }[])[0].content[0], { type: 'file', file: { filename: 'report.pdf', file_data: `data:application/pdf;base64,${PDF}` } });
+    assert.deepEqual((toGeminiBody(fromAnthropic, 'gemini-2.5-flash').contents as { parts: unknown[] }[])[0].parts[0], { inlineData: { mimeType: 'application/pdf', data: PDF } });
+  });
+
+  it('an OpenAI client\'s file part reaches Anthropic as a base64 document, OpenAI as sent, Gemini inline', () => {
+    assert.deepEqual((toAnthropicBody(fromOpenAI, 'c').messages as { content: unknown[] }[])[0].content[0], { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'report.pdf' });
+    assert.deepEqual((toOpenAIChatBody(fromOpenAI, 'gpt-4o', OPENAI_OPTS).messages as { content: unknown[] }[])[0].content[0], { type: 'file', file: { filename: 'report.pdf', file_data: `data:application/pdf;base64,${PDF}` } });
+    assert.deepEqual((toGeminiBody(fromOpenAI, 'gemini-2.5-flash').contents as { parts: unknown[] }[])[0].parts[0], { inlineData: { mimeType: 'application/pdf', data: PDF } });
+  });
+
+  it('an uploaded file id or a bad data URL is refused, named', () => {
+    const file = (f: unknown) => () => parseOpenAIChatRequest({ model: 'g', messages: [{ role: 'user', content: [{ type: 'file', file: f }] }] });
+    assert.throws(file({ file_id: 'file-abc' }), { code: 'SY_ERR_BAD_REQUEST', message: /messages\[0\]\.content\[0\]\.file\.file_id.*file_data/ });
+    assert.throws(file({ file_data: 'JVBERi0=' }), { code: 'SY_ERR_BAD_REQUEST', message: /file_data` must be a base64 data URL/ });
+    assert.throws(() => parseOpenAIChatRequest({ model: 'g', messages: [{ role: 'system', content: [{ type: 'file', file: { file_data: `data:application/pdf;base64,${PDF}` } }] }] }), { code: 'SY_ERR_BAD_REQUEST', message: /user messages only/ });
   });
 });
 

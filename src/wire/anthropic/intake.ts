@@ -39,6 +39,23 @@ function text(block: Record<string, unknown>, param: string): KnownPart {
 }
 
 /**
+ * A `document` with a base64 source (a PDF) can go to any provider that reads files;
+ * other sources (text, URL, content, file id) only to Anthropic.
+ */
+function document(b: Record<string, unknown>, p: string): ContentPart {
+  const source = requireRecord(b.source, `${p}.source`);
+  if (source.type !== 'base64') return anthropicBlock(b, p);
+  const part: ContentPart = {
+    type: 'document',
+    mediaType: requireNonEmptyString(source.media_type, `${p}.source.media_type`),
+    data: requireString(source.data, `${p}.source.data`),
+    anthropic: b,
+  };
+  if (typeof b.title === 'string' && b.title) part.filename = b.title;
+  return part;
+}
+
+/**
  * A block of a type this model does not describe (`document`, `search_result`,
  * `server_tool_use`, `web_search_tool_result`, ...): kept as sent, for an Anthropic
  * provider to judge.
@@ -59,6 +76,7 @@ function plainBlocks(v: unknown, param: string, toolResult: boolean): ContentPar
     if (b.type === 'text') out[j] = text(b, p);
     else if (!toolResult) unsupported(b.type, p, 'text');
     else if (b.type === 'image') out[j] = image(b, p);
+    else if (b.type === 'document') out[j] = document(b, p);
     else out[j] = anthropicBlock(b, p);
   }
   return out;
@@ -81,6 +99,9 @@ function userTurn(v: unknown, param: string, out: ChatMessage[]): void {
         break;
       case 'image':
         parts.push(image(b, p));
+        break;
+      case 'document':
+        parts.push(document(b, p));
         break;
       case 'tool_result': {
         const msg = withCacheControl<ChatMessage & { role: 'tool' }>({

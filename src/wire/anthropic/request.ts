@@ -14,7 +14,14 @@ function cached(block: Block, c: CacheControl | undefined): Block {
   return block;
 }
 
-/** Text and image blocks; empty text is dropped because Anthropic rejects empty text blocks. */
+/** A base64 `document` block; a file name becomes its title. */
+function documentBlock(mediaType: string, data: string, filename: string | undefined): Block {
+  const block: Block = { type: 'document', source: { type: 'base64', media_type: mediaType, data } };
+  if (filename !== undefined) block.title = filename;
+  return block;
+}
+
+/** Text, image and document blocks; empty text is dropped because Anthropic rejects empty text blocks. */
 function blocks(parts: ContentPart[], out: Block[]): Block[] {
   for (const p of parts) {
     switch (p.type) {
@@ -26,6 +33,9 @@ function blocks(parts: ContentPart[], out: Block[]): Block[] {
         break;
       case 'image_url':
         out.push(cached({ type: 'image', source: { type: 'url', url: p.url } }, p.cacheControl));
+        break;
+      case 'document':
+        out.push(p.anthropic ?? cached(documentBlock(p.mediaType, p.data, p.filename), p.cacheControl));
         break;
       case 'anthropic_block':
         out.push(p.block);

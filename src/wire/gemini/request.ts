@@ -13,6 +13,7 @@ function parts(content: ContentPart[], param: string, out: Part[]): Part[] {
         if (p.text !== '') out.push({ text: p.text });
         break;
       case 'image':
+      case 'document':
         out.push({ inlineData: { mimeType: p.mediaType, data: p.data } });
         break;
       case 'image_url':

@@ -26,7 +26,24 @@ function imagePart(part: Record<string, unknown>, param: string): KnownPart {
   return { type: 'image_url', url };
 }
 
-/** `content` as a string or an array of parts; images only where `images` is true. */
+/**
+ * A `file` part given inline (`file_data`, a base64 data URL). A `file_id` names a file
+ * uploaded to one OpenAI account, which no other provider (nor another key) can read.
+ */
+function filePart(part: Record<string, unknown>, param: string): KnownPart {
+  const f = requireRecord(part.file, `${param}.file`);
+  if (f.file_id !== undefined && f.file_data === undefined) {
+    throw badRequest(`${param}.file.file_id`, `\`${param}.file.file_id\`: uploaded files cannot be routed; send the file inline as \`file_data\` (a base64 data URL)`);
+  }
+  const inline = parseDataUrl(requireString(f.file_data, `${param}.file.file_data`));
+  if (!inline) throw badRequest(`${param}.file.file_data`, `\`${param}.file.file_data\` must be a base64 data URL (data:<media type>;base64,<data>)`);
+  const doc: KnownPart = { type: 'document', mediaType: inline.mediaType, data: inline.data };
+  const name = optionalString(f.filename, `${param}.file.filename`);
+  if (name) doc.filename = name;
+  return doc;
+}
+
+/** `content` as a string or an array of parts; images and files only where `images` is true. */
 function content(v: unknown, param: string, images: boolean): ContentPart[] {
   if (typeof v === 'string') return [{ type: 'text', text: v }];
   if (!Array.isArray(v)) throw wrongType(param, 'a string or an array of content parts', v);
@@ -47,9 +64,13 @@ function content(v: unknown, param: string, images: boolean): ContentPart[] {
         if (!images) throw badRequest(`${p}.type`, `\`${p}.type\`: images are allowed in user messages only`);
         out[j] = withCacheControl(imagePart(part, p), part, p);
         break;
+      case 'file':
+        if (!images) throw badRequest(`${p}.type`, `\`${p}.type\`: files are allowed in user messages only`);
+        out[j] = withCacheControl(filePart(part, p), part, p);
+        break;
       default:
         throw typeof part.type === 'string'
-          ? badRequest(`${p}.type`, `\`${p}.type\` "${part.type}" is not supported (supported: text, image_url)`)
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${part.type}" is not supported (supported: text, image_url, file)`)
           : wrongType(`${p}.type`, 'a string', part.type);
     }
   }

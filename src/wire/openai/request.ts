@@ -10,13 +10,17 @@ export interface OpenAIRequestOptions {
   streamUsage: boolean;
 }
 
-type WirePart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+type WirePart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string } }
+  | { type: 'file'; file: { filename: string; file_data: string } };
 
 function wirePart(p: ContentPart, param: string): WirePart {
   switch (p.type) {
     case 'text': return { type: 'text', text: p.text };
     case 'image': return { type: 'image_url', image_url: { url: toDataUrl(p.mediaType, p.data) } };
     case 'image_url': return { type: 'image_url', image_url: { url: p.url } };
+    case 'document': return { type: 'file', file: { filename: p.filename ?? 'document', file_data: toDataUrl(p.mediaType, p.data) } };
     case 'anthropic_block': throw anthropicOnly(`a "${String(p.block.type)}" block`, param);
   }
 }
