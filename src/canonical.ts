@@ -61,6 +61,11 @@ export interface ToolDefinition {
   description?: string;
   /** JSON Schema of the parameters object. */
   parameters: Record<string, unknown>;
+  /**
+   * Calls must match `parameters` exactly (OpenAI `function.strict`, Anthropic strict tool
+   * use). Gemini has no such switch and leaves it out.
+   */
+  strict?: boolean;
   cacheControl?: CacheControl;
 }
 
@@ -83,6 +88,11 @@ export type ChatMessage =
   /** The result of one tool call; `isError` maps to Anthropic's `is_error`, `cacheControl` is the result block's. */
   | { role: 'tool'; toolCallId: string; content: ContentPart[]; isError?: boolean; cacheControl?: CacheControl };
 
+/**
+ * What the answer's text must be. `json_schema` is OpenAI's structured output, Anthropic's
+ * JSON outputs (`output_config.format`) and Gemini's `responseJsonSchema`; `json_object`
+ * (any JSON, no schema) has no Anthropic counterpart and is not sent there.
+ */
 export type ResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
@@ -100,6 +110,11 @@ export interface ChatRequest {
   /** Anthropic server tools (web search, web fetch, code execution, ...) as sent: only an Anthropic provider runs them. */
   serverTools?: Record<string, unknown>[];
   toolChoice?: ToolChoice;
+  /**
+   * False: at most one tool call per turn (OpenAI `parallel_tool_calls: false`, Anthropic
+   * `tool_choice.disable_parallel_tool_use: true`). Sent only with tools; Gemini has no such switch.
+   */
+  parallelToolCalls?: boolean;
   maxTokens?: number;
   temperature?: number;
   topP?: number;

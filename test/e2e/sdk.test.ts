@@ -124,7 +124,7 @@ describe('OpenAI client → OpenAI upstream', SUITE, () => {
   test('OpenAI-only fields reach an OpenAI upstream as sent, and no other', async () => {
     oa.reset();
     an.reset();
-    const extras = { seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25, logit_bias: { '50256': -100 }, parallel_tool_calls: false };
+    const extras = { seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25, logit_bias: { '50256': -100 }, store: false };
     await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello' }], ...extras });
     const sent = oa.last().body;
     for (const [name, value] of Object.entries(extras)) assert.deepEqual(sent[name], value, name);
@@ -868,6 +868,75 @@ describe('parallel tool calls, images, JSON mode', SUITE, () => {
     assert.deepEqual(oa.last().body.response_format, { type: 'json_schema', json_schema: { name: 'result', schema, strict: true } });
     await openai.chat.completions.create({ model: 'gm/gemini-2.5-flash', messages: [{ role: 'user', content: 'json' }], response_format: { type: 'json_object' } });
     assert.equal(gm.last().body.generationConfig.responseMimeType, 'application/json');
+  });
+});
+
+describe('structured output and tool-call controls across dialects', SUITE, () => {
+  const schema = { type: 'object', properties: { city: { type: 'string' }, temp_c: { type: 'integer' } }, required: ['city', 'temp_c'], additionalProperties: false };
+  const fits = (text: string | null | undefined) => assert.deepEqual(JSON.parse(text ?? ''), { city: 'fake', temp_c: 42 });
+  const anthropicText = (m: Anthropic.Message) => m.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+
+  test('OpenAI client with a JSON schema, served by Anthropic: the schema goes as output_config.format, the answer is JSON', async () => {
+    an.reset();
+    const res = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'weather', schema, strict: true } },
+    });
+    fits(res.choices[0].message.content);
+    assert.deepEqual(an.last().body.output_config, { format: { type: 'json_schema', schema } });
+    assert.equal(an.last().body.response_format, undefined);
+    // json_object has no Anthropic counterpart (its JSON outputs need a schema): left out, never an unknown field.
+    await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'json' }], response_format: { type: 'json_object' } });
+    assert.equal(an.last().body.output_config, undefined);
+  });
+
+  test('Anthropic client with output_config: Anthropic gets it as sent; OpenAI and Gemini get their own form, and each answer is JSON', async () => {
+    an.reset();
+    oa.reset();
+    gm.reset();
+    const ask = (model: string, extra: Partial<Anthropic.MessageCreateParamsNonStreaming>) => anthropic.messages.create({ model, max_tokens: 100, messages: [{ role: 'user', content: 'Weather in Paris?' }], ...extra });
+    fits(anthropicText(await ask('an/claude-sonnet-4', { output_config: { format: { type: 'json_schema', schema }, effort: 'low' } })));
+    assert.deepEqual(an.last().body.output_config, { effort: 'low', format: { type: 'json_schema', schema } });
+    fits(anthropicText(await ask('oa/gpt-4o', { output_config: { format: { type: 'json_schema', schema }, effort: 'low' } })));
+    assert.deepEqual(oa.last().body.response_format, { type: 'json_schema', json_schema: { name: 'response', schema } });
+    assert.equal(oa.last().body.output_config, undefined);
+    fits(anthropicText(await ask('gm/gemini-2.5-flash', { output_config: { format: { type: 'json_schema', schema } } })));
+    assert.deepEqual(gm.last().body.generationConfig.responseJsonSchema, schema);
+    // The older top-level output_format is read the same way and reaches Anthropic in the current form.
+    const legacy = { model: 'an/claude-sonnet-4', max_tokens: 100, messages: [{ role: 'user', content: 'Weather?' }], output_format: { type: 'json_schema', schema } };
+    fits(anthropicText(await anthropic.messages.create(legacy as Anthropic.MessageCreateParamsNonStreaming)));
+    assert.deepEqual(an.last().body.output_config, { format: { type: 'json_schema', schema } });
+    assert.equal(an.last().body.output_format, undefined);
+  });
+
+  test('a streamed structured answer is JSON too (OpenAI client, Anthropic upstream)', async () => {
+    an.reset();
+    const stream = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Weather?' }], stream: true,
+      response_format: { type: 'json_schema', json_schema: { name: 'weather', schema } },
+    });
+    fits((await collectOpenAIStream(stream)).text);
+  });
+
+  test('strict tools and one call per turn: OpenAI client → Anthropic, Anthropic client → OpenAI', async () => {
+    an.reset();
+    oa.reset();
+    const strictOpenAI = { ...weatherToolOpenAI, function: { ...weatherToolOpenAI.function, strict: true } };
+    await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Weather?' }], tools: [strictOpenAI], parallel_tool_calls: false });
+    assert.equal(an.last().body.tools[0].strict, true);
+    assert.deepEqual(an.last().body.tool_choice, { type: 'auto', disable_parallel_tool_use: true });
+    await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Weather?' }], tools: [strictOpenAI], tool_choice: 'required', parallel_tool_calls: false });
+    assert.deepEqual(an.last().body.tool_choice, { type: 'any', disable_parallel_tool_use: true });
+
+    await anthropic.messages.create({
+      model: 'oa/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'Weather?' }],
+      tools: [{ ...weatherToolAnthropic, strict: true }], tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+    });
+    assert.equal(oa.last().body.tools[0].function.strict, true);
+    assert.equal(oa.last().body.parallel_tool_calls, false);
+    // Without tools, OpenAI would refuse parallel_tool_calls: it is not sent.
+    await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], parallel_tool_calls: false });
+    assert.equal(oa.last().body.parallel_tool_calls, undefined);
   });
 });
 

@@ -8,7 +8,9 @@
  * What a request gets: the next queued scenario (`enqueue`), else the default scenario
  * (`setDefault`), else automatic behaviour: a request carrying a tool result gets a text
  * answer quoting it; a request offering tools gets a call to the first tool with
- * `{"city":"Paris"}`; anything else gets `hello from <name>`. An Anthropic request with
+ * `{"city":"Paris"}`; a request for structured output gets JSON that fits its schema;
+ * anything else gets `hello from <name>`. An Anthropic request with a field the Messages
+ * API does not take is refused, as Anthropic does. An Anthropic request with
  * extended thinking on gets a signed thinking block first, and one whose last tool-using
  * assistant turn does not start with its thinking block is refused, as Anthropic does. A
  * Gemini 3 model signs the first function call of a turn and refuses a replay without it.
@@ -129,6 +131,31 @@ function firstToolName(format: WireFormat, body: any): string | null {
   return body.tools[0]?.functionDeclarations?.[0]?.name ?? null;
 }
 
+/** The JSON schema a request constrains its answer to (structured output), or null. */
+function answerSchema(format: WireFormat, body: any): Record<string, unknown> | null {
+  if (format === 'openai') return body?.response_format?.type === 'json_schema' ? body.response_format.json_schema?.schema ?? {} : null;
+  if (format === 'anthropic') return body?.output_config?.format?.type === 'json_schema' ? body.output_config.format.schema : null;
+  return body?.generationConfig?.responseJsonSchema ?? null;
+}
+
+/** A value that fits `schema`: what a constrained model could answer. */
+function sampleOf(schema: any): unknown {
+  if (Array.isArray(schema?.enum)) return schema.enum[0];
+  switch (schema?.type) {
+    case 'object': return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, sampleOf(v)]));
+    case 'array': return [sampleOf(schema.items)];
+    case 'integer': case 'number': return 42;
+    case 'boolean': return true;
+    default: return 'fake';
+  }
+}
+
+/** The top-level fields Anthropic's Messages API takes; it refuses any other. */
+const ANTHROPIC_FIELDS = new Set([
+  'model', 'messages', 'max_tokens', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k',
+  'tools', 'tool_choice', 'thinking', 'service_tier', 'output_config', 'output_format', 'container', 'mcp_servers', 'context_management',
+]);
+
 function split(text: string, n: number): string[] {
   const size = Math.max(1, Math.ceil(text.length / n));
   const out: string[] = [];
@@ -211,6 +238,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (result !== null) return { text: `The tool said: ${result}` };
     const tool = firstToolName(format, rec.body);
     if (tool) return { toolCall: { name: tool, args: TOOL_ARGS } };
+    const schema = answerSchema(format, rec.body);
+    if (schema) return { text: JSON.stringify(sampleOf(schema)) };
     return {};
   }
 
@@ -244,6 +273,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (path !== '/v1/messages') return sendError(res, 404, `fake ${name}: unknown path ${path}`);
       if (typeof req.headers['anthropic-version'] !== 'string') return sendError(res, 400, 'anthropic-version header is required');
       if (typeof rec.body?.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
+      const extra = Object.keys(rec.body).find((k) => !ANTHROPIC_FIELDS.has(k));
+      if (extra !== undefined) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
       const refused = thinkingRefusal(rec.body);
       if (refused) return sendError(res, 400, refused);
       op = 'chat';

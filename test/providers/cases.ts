@@ -194,6 +194,7 @@ function anthropicCase(): AdapterCase {
       top_p: 0.9,
       stop_sequences: ['END'],
       metadata: { user_id: 'user-42' },
+      output_config: { format: { type: 'json_schema', schema: { type: 'object', properties: { summary: { type: 'string' } } } } },
     },
     toolChoiceOf: (b) => b.tool_choice,
     toolChoices: [['auto', { type: 'auto' }], ['none', { type: 'none' }], ['required', { type: 'any' }], [{ name: 'get_weather' }, { type: 'tool', name: 'get_weather' }]],

@@ -50,6 +50,7 @@ const OPENAI_CHAT: Corpus = [
   [oa({ response_format: { type: 'json_schema', json_schema: {} } }), 'response_format.json_schema.name'],
   [oa({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: [] } } }), 'response_format.json_schema.schema'],
   [oa({ n: 2 }), 'n'], [oa({ user: 5 }), 'user'],
+  [oa({ tools: [{ type: 'function', function: { name: 'f', strict: 'yes' } }] }), 'tools[0].function.strict'], [oa({ parallel_tool_calls: 0 }), 'parallel_tool_calls'],
 ];
 
 const an = (extra: Record<string, unknown>) => ({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -77,6 +78,13 @@ const ANTHROPIC: Corpus = [
   [an({ tool_choice: { type: 'tool' } }), 'tool_choice.name'], [an({ stop_sequences: 'x' }), 'stop_sequences'], [an({ stop_sequences: [1] }), 'stop_sequences[0]'],
   [an({ temperature: 1.5 }), 'temperature'], [an({ top_p: -1 }), 'top_p'], [an({ metadata: 'x' }), 'metadata'], [an({ metadata: { user_id: 5 } }), 'metadata.user_id'],
   [an({ stream: 1 }), 'stream'],
+  [an({ tools: [{ name: 'f', input_schema: {}, strict: 1 }] }), 'tools[0].strict'],
+  [an({ tool_choice: { type: 'auto', disable_parallel_tool_use: 'yes' } }), 'tool_choice.disable_parallel_tool_use'],
+  [an({ output_config: 'json' }), 'output_config'], [an({ output_config: { format: 'json' } }), 'output_config.format'],
+  [an({ output_config: { format: { type: 'json_object' } } }), 'output_config.format.type'],
+  [an({ output_config: { format: { type: 'json_schema' } } }), 'output_config.format.schema'],
+  [an({ output_format: { type: 'json_schema', schema: [] } }), 'output_format.schema'],
+  [an({ output_config: { format: { type: 'json_schema', schema: {} } }, output_format: { type: 'json_schema', schema: {} } }), 'output_format'],
 ];
 
 const EMBEDDINGS: Corpus = [

@@ -6,7 +6,7 @@
  * Anthropic provider (see the `anthropic_block` content part).
  * `cache_control` breakpoints are kept on the parts, tool calls, results and tools that carry them.
  */
-import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ThinkingBlock, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, DialectExtras, KnownPart, ResponseFormat, ThinkingBlock, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import {
   badRequest, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
@@ -176,21 +176,60 @@ function tools(v: unknown, server: Record<string, unknown>[]): ToolDefinition[] 
     };
     const description = optionalString(t.description, `${p}.description`);
     if (description !== undefined) def.description = description;
+    const strict = optionalBoolean(t.strict, `${p}.strict`);
+    if (strict !== undefined) def.strict = strict;
     out.push(withCacheControl(def, t, p));
   }
   return out.length ? out : undefined;
 }
 
-function toolChoice(v: unknown): ToolChoice | undefined {
-  if (v === undefined || v === null) return undefined;
+/** `tool_choice`, and whether it allows parallel calls (`disable_parallel_tool_use`). */
+function toolChoice(v: unknown): { choice?: ToolChoice; parallel?: boolean } {
+  if (v === undefined || v === null) return {};
   const c = requireRecord(v, 'tool_choice');
+  const disable = optionalBoolean(c.disable_parallel_tool_use, 'tool_choice.disable_parallel_tool_use');
+  const parallel = disable === undefined ? undefined : !disable;
   switch (c.type) {
-    case 'auto': return 'auto';
-    case 'none': return 'none';
-    case 'any': return 'required';
-    case 'tool': return { name: requireNonEmptyString(c.name, 'tool_choice.name') };
+    case 'auto': return { choice: 'auto', parallel };
+    case 'none': return { choice: 'none' };
+    case 'any': return { choice: 'required', parallel };
+    case 'tool': return { choice: { name: requireNonEmptyString(c.name, 'tool_choice.name') }, parallel };
     default: throw badRequest('tool_choice.type', '`tool_choice.type` must be "auto", "any", "tool" or "none"');
   }
+}
+
+/** A JSON outputs `format` ({"type": "json_schema", "schema": {...}}) as the canonical response format. */
+function jsonOutputFormat(v: unknown, param: string): ResponseFormat {
+  const f = requireRecord(v, param);
+  if (f.type !== 'json_schema') throw badRequest(`${param}.type`, `\`${param}.type\` must be "json_schema"`);
+  // Anthropic's format has no name; OpenAI's requires one.
+  return { type: 'json_schema', name: 'response', schema: requireRecord(f.schema, `${param}.schema`) };
+}
+
+/**
+ * JSON outputs: `output_config.format`, or the older top-level `output_format` (one of
+ * the two). The rest of `output_config` (`effort`, ...) is Anthropic's own and goes to an
+ * Anthropic provider as sent, beside the format.
+ */
+function outputConfig(b: Record<string, unknown>): { format?: ResponseFormat; rest?: Record<string, unknown> } {
+  let format: ResponseFormat | undefined;
+  let rest: Record<string, unknown> | undefined;
+  if (b.output_config !== undefined && b.output_config !== null) {
+    const { format: f, ...others } = requireRecord(b.output_config, 'output_config');
+    if (f !== undefined && f !== null) format = jsonOutputFormat(f, 'output_config.format');
+    if (Object.keys(others).length) rest = others;
+  }
+  if (b.output_format !== undefined && b.output_format !== null) {
+    if (format !== undefined) throw badRequest('output_format', 'send the JSON output format once: `output_config.format` or `output_format`, not both');
+    format = jsonOutputFormat(b.output_format, 'output_format');
+  }
+  return { format, rest };
+}
+
+/** `extras` with `output_config`'s own fields added (the format travels canonically). */
+function withOutputConfig(extras: DialectExtras | undefined, rest: Record<string, unknown> | undefined): DialectExtras | undefined {
+  if (rest === undefined) return extras;
+  return { dialect: 'anthropic', fields: { ...extras?.fields, output_config: rest } };
 }
 
 function stopSequences(v: unknown): string[] | undefined {
@@ -250,8 +289,9 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
   const server: Record<string, unknown>[] = [];
   const clientTools = tools(b.tools, server);
   const serverTools = server.length ? server : undefined;
+  const choice = toolChoice(b.tool_choice);
   if (counting) {
-    const counted: ChatRequest = { kind: 'chat', model, system, messages, tools: clientTools, serverTools, toolChoice: toolChoice(b.tool_choice), stream: false };
+    const counted: ChatRequest = { kind: 'chat', model, system, messages, tools: clientTools, serverTools, toolChoice: choice.choice, stream: false };
     // Thinking changes the count (its budget and kept blocks): count_tokens takes it too.
     const thinking = pickExtras(b, 'anthropic', ['thinking']);
     if (thinking !== undefined) counted.extras = thinking;
@@ -263,7 +303,7 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
     system,
     messages,
     tools: clientTools,
-    toolChoice: toolChoice(b.tool_choice),
+    toolChoice: choice.choice,
     maxTokens,
     temperature: optionalNumber(b.temperature, 'temperature', 0, 1),
     topP: optionalNumber(b.top_p, 'top_p', 0, 1),
@@ -272,7 +312,10 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
     user,
   };
   if (serverTools) request.serverTools = serverTools;
-  const extras = pickExtras(b, 'anthropic', ANTHROPIC_EXTRAS);
+  if (choice.parallel !== undefined) request.parallelToolCalls = choice.parallel;
+  const output = outputConfig(b);
+  if (output.format !== undefined) request.responseFormat = output.format;
+  const extras = withOutputConfig(pickExtras(b, 'anthropic', ANTHROPIC_EXTRAS), output.rest);
   if (extras !== undefined) request.extras = extras;
   return request;
 }

@@ -1,5 +1,5 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
-import type { CacheControl, ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
+import type { CacheControl, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../../canonical.js';
 import { addExtras, plainToolCallId, toolArgumentsObject } from '../content.js';
 
 /** Anthropic requires `max_tokens`; this is sent when the client gave none. */
@@ -45,13 +45,17 @@ function blocks(parts: ContentPart[], out: Block[]): Block[] {
   return out;
 }
 
-function wireToolChoice(c: ToolChoice): Block {
-  switch (c) {
-    case 'auto': return { type: 'auto' };
-    case 'none': return { type: 'none' };
-    case 'required': return { type: 'any' };
-    default: return { type: 'tool', name: c.name };
-  }
+/** `tool_choice`; `parallel: false` allows one call per turn (not with "none", which allows none). */
+function wireToolChoice(c: ToolChoice, parallel: boolean | undefined): Block {
+  const block: Block = c === 'auto' ? { type: 'auto' } : c === 'none' ? { type: 'none' } : c === 'required' ? { type: 'any' } : { type: 'tool', name: c.name };
+  if (parallel === false && c !== 'none') block.disable_parallel_tool_use = true;
+  return block;
+}
+
+function wireTool(t: ToolDefinition): Block {
+  const tool: Block = t.description === undefined ? { name: t.name, input_schema: t.parameters } : { name: t.name, description: t.description, input_schema: t.parameters };
+  if (t.strict !== undefined) tool.strict = t.strict;
+  return cached(tool, t.cacheControl);
 }
 
 /**
@@ -110,19 +114,21 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
   }
   body.messages = wireMessages(req);
   if (req.tools?.length || req.serverTools?.length) {
-    const tools: Block[] = (req.tools ?? []).map((t) => cached(t.description === undefined
-      ? { name: t.name, input_schema: t.parameters }
-      : { name: t.name, description: t.description, input_schema: t.parameters }, t.cacheControl));
+    const tools: Block[] = req.tools ? req.tools.map(wireTool) : [];
     if (req.serverTools) for (const t of req.serverTools) tools.push(t);
     body.tools = tools;
-    if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice);
+    if (req.toolChoice !== undefined || req.parallelToolCalls === false) body.tool_choice = wireToolChoice(req.toolChoice ?? 'auto', req.parallelToolCalls);
   }
   if (req.temperature !== undefined) body.temperature = req.temperature;
   if (req.topP !== undefined) body.top_p = req.topP;
   if (req.stop?.length) body.stop_sequences = req.stop;
   if (req.user !== undefined) body.metadata = { user_id: req.user };
   if (req.stream) body.stream = true;
-  // JSON mode has no Anthropic counterpart; response_format is left out.
+  // JSON outputs take a schema: json_object (any JSON) has no counterpart and is left out.
+  if (req.responseFormat?.type === 'json_schema') {
+    const own = req.extras?.dialect === 'anthropic' ? req.extras.fields.output_config : undefined;
+    body.output_config = { ...(own as Record<string, unknown> | undefined), format: { type: 'json_schema', schema: req.responseFormat.schema } };
+  }
   if (req.extras?.dialect === 'anthropic') addExtras(body, req.extras.fields);
   return body;
 }

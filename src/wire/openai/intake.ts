@@ -140,6 +140,8 @@ function tools(v: unknown): ToolDefinition[] | undefined {
     };
     const description = optionalString(fn.description, `${p}.function.description`);
     if (description !== undefined) def.description = description;
+    const strict = optionalBoolean(fn.strict, `${p}.function.strict`);
+    if (strict !== undefined) def.strict = strict;
     out[j] = def;
   }
   return out.length ? out : undefined;
@@ -185,7 +187,7 @@ function responseFormat(v: unknown): ResponseFormat | undefined {
  */
 const OPENAI_EXTRAS = [
   'seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
-  'parallel_tool_calls', 'service_tier', 'reasoning_effort', 'metadata', 'store', 'prediction',
+  'service_tier', 'reasoning_effort', 'metadata', 'store', 'prediction',
 ] as const;
 
 /**
@@ -220,6 +222,7 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
     messages,
     tools: tools(b.tools),
     toolChoice: toolChoice(b.tool_choice),
+    parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
     maxTokens,
     temperature: optionalNumber(b.temperature, 'temperature', 0, 2),
     topP: optionalNumber(b.top_p, 'top_p', 0, 1),

@@ -73,11 +73,14 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
 
   const body: Record<string, unknown> = { model, messages };
   if (req.tools?.length) {
-    body.tools = req.tools.map((t) => ({
-      type: 'function',
-      function: t.description === undefined ? { name: t.name, parameters: t.parameters } : { name: t.name, description: t.description, parameters: t.parameters },
-    }));
+    body.tools = req.tools.map((t) => {
+      const fn: Record<string, unknown> = t.description === undefined ? { name: t.name, parameters: t.parameters } : { name: t.name, description: t.description, parameters: t.parameters };
+      if (t.strict !== undefined) fn.strict = t.strict;
+      return { type: 'function', function: fn };
+    });
     if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice);
+    // OpenAI refuses parallel_tool_calls without tools.
+    if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
   }
   if (req.maxTokens !== undefined) body[opts.maxTokensField] = req.maxTokens;
   if (req.temperature !== undefined) body.temperature = req.temperature;
