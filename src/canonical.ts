@@ -154,6 +154,13 @@ export interface Usage {
   outputTokens: number;
   /** Input tokens served from the provider's prompt cache (a subset of inputTokens). */
   cachedInputTokens?: number;
+  /**
+   * Input tokens written to the provider's prompt cache, which cost more than plain input
+   * (a subset of inputTokens; Anthropic's `cache_creation_input_tokens`).
+   */
+  cacheWriteTokens?: number;
+  /** Of cacheWriteTokens, those written with a one-hour lifetime (priced higher again). */
+  cacheWrite1hTokens?: number;
 }
 
 export interface ChatResponse {
@@ -183,7 +190,11 @@ export interface EmbeddingsResponse {
  * Order: start, then any number of text / thinking / tool_call_* events, then finish, then usage (optional), then end.
  */
 export type StreamEvent =
-  | { type: 'start'; id: string; model: string }
+  /**
+   * `usage`: what the provider counted before generating (input, cache reads and writes),
+   * when it says so up front as Anthropic does; the `usage` event near the end is the total.
+   */
+  | { type: 'start'; id: string; model: string; usage?: Usage }
   | { type: 'text'; text: string }
   /** Extended thinking text (Anthropic); an encoder for a dialect without it drops it. */
   | { type: 'thinking'; text: string }

@@ -12,6 +12,10 @@ export interface Price {
   output: number;
   /** Prompt-cache reads; the input price when absent. */
   cached_input?: number;
+  /** Prompt-cache writes with a five-minute lifetime; 1.25 × the input price when absent (Anthropic's rate). */
+  cache_write?: number;
+  /** Prompt-cache writes with a one-hour lifetime; 2 × the input price when absent (Anthropic's rate). */
+  cache_write_1h?: number;
 }
 
 /** nano-USD per token. */
@@ -19,6 +23,8 @@ export interface TokenPrice {
   input: number;
   output: number;
   cachedInput: number;
+  cacheWrite: number;
+  cacheWrite1h: number;
 }
 
 export const NANO_PER_USD = 1e9;
@@ -95,12 +101,22 @@ export class PriceTable {
 
 /** Unrounded nano-USD for `usage` (cached input tokens are a subset of input tokens). */
 export function costNano(p: TokenPrice, usage: Usage): number {
-  const cached = Math.min(Math.max(usage.cachedInputTokens ?? 0, 0), usage.inputTokens);
-  return (usage.inputTokens - cached) * p.input + cached * p.cachedInput + usage.outputTokens * p.output;
+  const clamp = (n: number | undefined, max: number) => Math.min(Math.max(n ?? 0, 0), max);
+  const cached = clamp(usage.cachedInputTokens, usage.inputTokens);
+  const written = clamp(usage.cacheWriteTokens, usage.inputTokens - cached);
+  const hour = clamp(usage.cacheWrite1hTokens, written);
+  return (usage.inputTokens - cached - written) * p.input + cached * p.cachedInput
+    + (written - hour) * p.cacheWrite + hour * p.cacheWrite1h + usage.outputTokens * p.output;
 }
 
 function toTokenPrice(p: Price): TokenPrice {
   // USD per 1M tokens × 1e9 nano/USD ÷ 1e6 tokens = ×1000; rounded to shed float noise (0.15 × 1000).
   const perToken = (usdPerMillion: number) => Math.round(usdPerMillion * 1000 * 1e6) / 1e6;
-  return { input: perToken(p.input), output: perToken(p.output), cachedInput: perToken(p.cached_input ?? p.input) };
+  return {
+    input: perToken(p.input),
+    output: perToken(p.output),
+    cachedInput: perToken(p.cached_input ?? p.input),
+    cacheWrite: perToken(p.cache_write ?? p.input * 1.25),
+    cacheWrite1h: perToken(p.cache_write_1h ?? p.input * 2),
+  };
 }

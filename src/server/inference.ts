@@ -176,6 +176,7 @@ class Exchange {
       input_tokens: this.usage?.inputTokens ?? 0,
       output_tokens: this.usage?.outputTokens ?? 0,
       cached_tokens: this.usage?.cachedInputTokens ?? 0,
+      cache_write_tokens: this.usage?.cacheWriteTokens ?? 0,
       cost_usd: this.costUsd,
       latency_ms: Math.round((performance.now() - this.started) * 1000) / 1000,
       ttft_ms: this.ttftMs,

@@ -200,6 +200,10 @@ export interface Outcome {
   input_tokens?: number;
   output_tokens?: number;
   cached_tokens?: number;
+  /**
+   * Input tokens written to the provider's prompt cache (among input_tokens), priced above plain input.
+   */
+  cache_write_tokens?: number;
   cost_usd?: number;
   latency_ms: number;
   /**

@@ -431,6 +431,14 @@ export interface GovernanceConfig {
        * USD per million cached input tokens (default: the input price).
        */
       cached_input?: number;
+      /**
+       * USD per million input tokens written to the prompt cache with a five-minute lifetime (default: 1.25 × the input price, Anthropic's rate).
+       */
+      cache_write?: number;
+      /**
+       * USD per million input tokens written to the prompt cache with a one-hour lifetime (default: 2 × the input price, Anthropic's rate).
+       */
+      cache_write_1h?: number;
     };
   };
   /**

@@ -241,6 +241,33 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     }
   });
 
+  test('prompt-cache reads and writes come back to Claude Code as Anthropic counted them, and are priced as such', async () => {
+    // 4 plain input tokens, 3000 read from the cache, 2000 written for 5 minutes and 1000 for an hour.
+    const usage = { input: 4, output: 10, cacheRead: 3000, cacheWrite5m: 2000, cacheWrite1h: 1000 };
+    const expected = {
+      input_tokens: 4, cache_creation_input_tokens: 3000, cache_read_input_tokens: 3000, output_tokens: 10,
+      cache_creation: { ephemeral_5m_input_tokens: 2000, ephemeral_1h_input_tokens: 1000 },
+    };
+    // claude-sonnet-4: $3/M input, $0.30/M cache reads, $3.75/M 5-minute writes, $6/M 1-hour writes, $15/M output.
+    const cost = (4 * 3 + 3000 * 0.3 + 2000 * 3.75 + 1000 * 6 + 10 * 15) / 1e6;
+    for (const stream of [true, false]) {
+      an.reset();
+      an.enqueue({ usage });
+      const params = { model: 'an/claude-sonnet-4', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Say hello' }] };
+      const { data, response } = stream
+        ? await anthropic.messages.stream(params).withResponse().then(async (r) => ({ data: await r.data.finalMessage(), response: r.response }))
+        : await anthropic.messages.create(params).withResponse();
+      const { service_tier: _tier, server_tool_use: _server, ...got } = data.usage as unknown as Record<string, unknown>;
+      assert.deepEqual(got, expected, `usage (stream ${stream})`);
+      await e2e.gw.runtime.audit.flush();
+      const { events } = await e2e.gw.runtime.audit.query({ decision_id: response.headers.get('x-switchyard-decision-id')! });
+      assert.equal(events[0].outcome.input_tokens, 6004, `input tokens (stream ${stream})`);
+      assert.equal(events[0].outcome.cached_tokens, 3000);
+      assert.equal(events[0].outcome.cache_write_tokens, 3000);
+      assert.ok(Math.abs(events[0].outcome.cost_usd! - cost) < 1e-9, `cost ${events[0].outcome.cost_usd} (stream ${stream})`);
+    }
+  });
+
   test('extended thinking as Claude Code uses it: thinking streams back signed, and the tool loop goes on with it', async () => {
     for (const stream of [true, false]) {
       an.reset();

@@ -45,8 +45,11 @@ export interface Scenario {
   cutAfter?: number;
   /** Stream: after all content chunks, keep the connection open and send nothing more. */
   hold?: boolean;
-  /** Usage reported. Default input 11, output 7. */
-  usage?: { input: number; output: number };
+  /**
+   * Usage reported. Default input 11, output 7. Anthropic also reports prompt-cache reads
+   * and writes (outside `input`, as Anthropic counts), the writes split by lifetime.
+   */
+  usage?: { input: number; output: number; cacheRead?: number; cacheWrite5m?: number; cacheWrite1h?: number };
 }
 
 export interface Received {
@@ -155,6 +158,15 @@ const ANTHROPIC_FIELDS = new Set([
   'model', 'messages', 'max_tokens', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k',
   'tools', 'tool_choice', 'thinking', 'service_tier', 'output_config', 'output_format', 'container', 'mcp_servers', 'context_management',
 ]);
+
+/** Anthropic's usage object for a scenario's usage; `output` overrides the output count (message_start says 1). */
+function anthropicUsage(u: NonNullable<Scenario['usage']>, output = u.output): Record<string, unknown> {
+  const [m5, h1] = [u.cacheWrite5m ?? 0, u.cacheWrite1h ?? 0];
+  return {
+    input_tokens: u.input, cache_creation_input_tokens: m5 + h1, cache_read_input_tokens: u.cacheRead ?? 0,
+    cache_creation: { ephemeral_5m_input_tokens: m5, ephemeral_1h_input_tokens: h1 }, output_tokens: output,
+  };
+}
 
 function split(text: string, n: number): string[] {
   const size = Math.max(1, Math.ceil(text.length / n));
@@ -405,7 +417,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       body = {
         id: `msg_fake${id}`, type: 'message', role: 'assistant', model, content,
         stop_reason: calls.length ? 'tool_use' : 'end_turn', stop_sequence: null,
-        usage: { input_tokens: usage.input, output_tokens: usage.output, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+        usage: anthropicUsage(usage),
       };
     } else {
       const parts = calls.length ? calls.map((c, i) => ({ functionCall: { name: c.name, args: c.args }, ...sign(model, i) })) : [{ text }];
@@ -451,7 +463,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (format === 'anthropic') {
       const ev = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
       const head = [
-        ev('message_start', { message: { id: `msg_fake${id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } }),
+        ev('message_start', { message: { id: `msg_fake${id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(usage, 1) } }),
         ev('ping', {}),
       ];
       // Extended thinking streams first, as its own block: text in pieces, then the signature.

@@ -60,10 +60,23 @@ describe('PriceTable', () => {
     assert.equal(costNano(noCache, { inputTokens: 10, cachedInputTokens: 10, outputTokens: 0 }), 20_000);
   });
 
+  it('prompt-cache writes are a subset of input tokens, at 1.25 × input (five minutes) and 2 × input (one hour) unless priced', () => {
+    const p = t.lookup('claude-sonnet-4');
+    assert.ok(p);
+    // $3/M input, $0.30/M reads: 100 plain + 1000 read + 600 written for 5 min + 400 for 1 h, and 10 output at $15/M.
+    const usage = { inputTokens: 2100, cachedInputTokens: 1000, cacheWriteTokens: 1000, cacheWrite1hTokens: 400, outputTokens: 10 };
+    assert.equal(costNano(p, usage), 100 * 3000 + 1000 * 300 + 600 * 3750 + 400 * 6000 + 10 * 15000);
+    const priced = new PriceTable({ x: { input: 2, output: 0, cache_write: 3, cache_write_1h: 5 } }).lookup('x');
+    assert.ok(priced);
+    assert.equal(costNano(priced, { inputTokens: 30, cacheWriteTokens: 20, cacheWrite1hTokens: 5, outputTokens: 0 }), 10 * 2000 + 15 * 3000 + 5 * 5000);
+    // Counts past what they are a subset of are clamped, never negative.
+    assert.equal(costNano(priced, { inputTokens: 10, cachedInputTokens: 8, cacheWriteTokens: 50, outputTokens: 0 }), 8 * 2000 + 2 * 3000);
+  });
+
   it('costs are exact in nano-USD for typical prices', () => {
     const p = t.lookup('gpt-4o-mini');
     assert.ok(p);
-    assert.deepEqual(p, { input: 150, output: 600, cachedInput: 75 });
+    assert.deepEqual(p, { input: 150, output: 600, cachedInput: 75, cacheWrite: 187.5, cacheWrite1h: 300 });
   });
 
   it('every shipped entry is well-formed', () => {

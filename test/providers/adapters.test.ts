@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { DEFAULT_BASE_URLS, PROVIDER_TYPES, getAdapter } from '../../src/providers/index.js';
 import { authOptionProblem } from '../../src/providers/openai-compatible/index.js';
 import { richRequest, settings, target } from './fixtures.js';
+import { CHAT_DIALECTS } from '../../src/wire/dialects.js';
 
 const body = (spec: { body?: string }): Record<string, unknown> => JSON.parse(spec.body ?? '') as Record<string, unknown>;
 
@@ -159,9 +160,14 @@ describe('anthropic', () => {
     assert.equal(a.classifyError(529, {}, overloaded).providerCode, 'overloaded_error');
   });
 
-  it('counts cache reads and writes into input tokens', () => {
+  it('counts cache reads and writes into input tokens, and keeps both apart (with the one-hour writes)', () => {
     const res = a.parseChatResponse({ id: 'm', model: 'c', content: [], stop_reason: 'end_turn', usage: { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 7 } }, t);
-    assert.deepEqual(res.usage, { inputTokens: 1103, outputTokens: 7, cachedInputTokens: 1000 });
+    assert.deepEqual(res.usage, { inputTokens: 1103, outputTokens: 7, cachedInputTokens: 1000, cacheWriteTokens: 100 });
+    const usage = { input_tokens: 3, cache_creation_input_tokens: 100, cache_creation: { ephemeral_5m_input_tokens: 60, ephemeral_1h_input_tokens: 40 }, cache_read_input_tokens: 1000, output_tokens: 7 };
+    const hour = a.parseChatResponse({ id: 'm', model: 'c', content: [], stop_reason: 'end_turn', usage }, t);
+    assert.deepEqual(hour.usage, { inputTokens: 1103, outputTokens: 7, cachedInputTokens: 1000, cacheWriteTokens: 100, cacheWrite1hTokens: 40 });
+    // Rendered back for an Anthropic client, the usage is what Anthropic sent.
+    assert.deepEqual(CHAT_DIALECTS.anthropic.renderChatResponse(hour, { created: 0 }).usage, usage);
   });
 
   it('counts tokens at /v1/messages/count_tokens with only the fields it accepts', () => {

@@ -29,26 +29,47 @@ function count(v: unknown): number {
 
 /**
  * Anthropic's `input_tokens` excludes cache reads and cache writes; canonical
- * `inputTokens` is every input token, with `cachedInputTokens` the cache reads among them.
+ * `inputTokens` is every input token, with `cachedInputTokens` the cache reads and
+ * `cacheWriteTokens` the cache writes among them (`cacheWrite1hTokens` from
+ * `cache_creation.ephemeral_1h_input_tokens`).
  */
 export function usageFromAnthropic(u: unknown): Usage {
   if (!isRecord(u)) return { inputTokens: 0, outputTokens: 0 };
   const cached = count(u.cache_read_input_tokens);
+  const written = count(u.cache_creation_input_tokens);
   const usage: Usage = {
-    inputTokens: count(u.input_tokens) + cached + count(u.cache_creation_input_tokens),
+    inputTokens: count(u.input_tokens) + cached + written,
     outputTokens: count(u.output_tokens),
   };
   if (u.cache_read_input_tokens !== undefined && u.cache_read_input_tokens !== null) usage.cachedInputTokens = cached;
+  if (written > 0) {
+    usage.cacheWriteTokens = written;
+    const hour = isRecord(u.cache_creation) ? Math.min(count(u.cache_creation.ephemeral_1h_input_tokens), written) : 0;
+    if (hour > 0) usage.cacheWrite1hTokens = hour;
+  }
   return usage;
+}
+
+/** Anthropic's usage fields, in its order: plain input, cache writes (by lifetime), cache reads, output. */
+function anthropicUsageFields(u: Usage): [input: number, written: number, fiveMinutes: number, hour: number, cached: number, output: number] {
+  const cached = u.cachedInputTokens ?? 0;
+  const written = u.cacheWriteTokens ?? 0;
+  const hour = u.cacheWrite1hTokens ?? 0;
+  return [u.inputTokens - cached - written, written, written - hour, hour, cached, u.outputTokens];
 }
 
 /** JSON text of an Anthropic `usage` object (encoders splice it into frames). */
 export function usageToAnthropicJson(u: Usage): string {
-  const cached = u.cachedInputTokens ?? 0;
-  return `{"input_tokens":${u.inputTokens - cached},"cache_creation_input_tokens":0,"cache_read_input_tokens":${cached},"output_tokens":${u.outputTokens}}`;
+  const [input, written, fiveMinutes, hour, cached, output] = anthropicUsageFields(u);
+  const creation = written > 0 ? `"cache_creation":{"ephemeral_5m_input_tokens":${fiveMinutes},"ephemeral_1h_input_tokens":${hour}},` : '';
+  return `{"input_tokens":${input},"cache_creation_input_tokens":${written},${creation}"cache_read_input_tokens":${cached},"output_tokens":${output}}`;
 }
 
-export function usageToAnthropic(u: Usage): Record<string, number> {
-  const cached = u.cachedInputTokens ?? 0;
-  return { input_tokens: u.inputTokens - cached, cache_creation_input_tokens: 0, cache_read_input_tokens: cached, output_tokens: u.outputTokens };
+export function usageToAnthropic(u: Usage): Record<string, unknown> {
+  const [input, written, fiveMinutes, hour, cached, output] = anthropicUsageFields(u);
+  const usage: Record<string, unknown> = { input_tokens: input, cache_creation_input_tokens: written };
+  if (written > 0) usage.cache_creation = { ephemeral_5m_input_tokens: fiveMinutes, ephemeral_1h_input_tokens: hour };
+  usage.cache_read_input_tokens = cached;
+  usage.output_tokens = output;
+  return usage;
 }

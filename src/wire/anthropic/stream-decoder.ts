@@ -33,12 +33,16 @@ export class AnthropicStreamDecoder extends SseJsonDecoder {
     switch (ev.type) {
       case 'message_start': {
         const msg = isRecord(ev.message) ? ev.message : {};
-        if (isRecord(msg.usage)) this.rawUsage = { ...msg.usage };
-        out.push({
+        const start: StreamEvent = {
           type: 'start',
           id: typeof msg.id === 'string' ? msg.id : '',
           model: typeof msg.model === 'string' && msg.model ? msg.model : this.fallbackModel,
-        });
+        };
+        if (isRecord(msg.usage)) {
+          this.rawUsage = { ...msg.usage };
+          start.usage = usageFromAnthropic(msg.usage);
+        }
+        out.push(start);
         break;
       }
       case 'content_block_start': {

@@ -39,7 +39,7 @@ class AnthropicStreamEncoder implements StreamEncoder {
     if (this.closed) return '';
     switch (ev.type) {
       case 'start':
-        return this.start(ev.id, ev.model);
+        return this.start(ev.id, ev.model, ev.usage);
       case 'text': {
         let out = this.opening();
         if (this.open < 0 || this.openKind !== 'text') out += this.openBlock('{"type":"text","text":""}', 'text');
@@ -99,10 +99,12 @@ class AnthropicStreamEncoder implements StreamEncoder {
     }
   }
 
-  private start(id: string, model: string): string {
+  /** message_start, with the input-side usage when the provider gave it up front (Claude Code sizes its context by it). */
+  private start(id: string, model: string, usage?: Usage): string {
     if (this.started) return '';
     this.started = true;
-    return frame('message_start', `{"type":"message_start","message":{"id":${j(id)},"type":"message","role":"assistant","model":${j(this.opts.model ?? model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}}`);
+    const u = usage === undefined ? '{"input_tokens":0,"output_tokens":0}' : usageToAnthropicJson(usage);
+    return frame('message_start', `{"type":"message_start","message":{"id":${j(id)},"type":"message","role":"assistant","model":${j(this.opts.model ?? model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${u}}}`);
   }
 
   /** Decoders always begin with `start`; this only guards against one that does not. */
