@@ -94,7 +94,7 @@ function checkProvider(id: string, p: Obj, report: Report): void {
   }
   if (type === 'azure' && typeof options.api_version !== 'string') {
     report(isObj(p.options) ? [...at, 'options'] : at, 'provider_setting',
-      `provider "${id}" (type azure) needs options.api_version, e.g. 2024-10-21`, { onKey: true });
+      `provider "${id}" (type azure) needs options.api_version, e.g. 2024-10-21 or v1 (the v1 API)`, { onKey: true });
   }
   if (type === 'openai-compatible' && options.auth !== undefined && options.auth !== 'bearer' && options.auth !== 'none') {
     report([...at, 'options', 'auth'], 'provider_setting', `provider "${id}": options.auth must be bearer or none`);

@@ -161,7 +161,7 @@ const cases: Case[] = [
       switchyard.yaml:2:3: error[provider_setting]: provider "azure" (type azure) needs base_url, e.g. https://<resource>.openai.azure.com
         2 |   azure:
           |   ^
-      switchyard.yaml:2:3: error[provider_setting]: provider "azure" (type azure) needs options.api_version, e.g. 2024-10-21
+      switchyard.yaml:2:3: error[provider_setting]: provider "azure" (type azure) needs options.api_version, e.g. 2024-10-21 or v1 (the v1 API)
         2 |   azure:
           |   ^
       switchyard.yaml:5:3: error[provider_setting]: provider "groq" (type openai-compatible) needs base_url, e.g. https://api.groq.com/openai/v1

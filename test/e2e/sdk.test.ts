@@ -57,6 +57,9 @@ before(async () => {
       oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
       an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
       gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash', 'gemini-3-flash', 'text-embedding-004'], keys: [{ name: 'gm-main', value: 'env.GM_KEY' }] },
+      // Azure OpenAI, by deployment path and by its v1 API, served by the OpenAI fake.
+      azc: { type: 'azure', base_url: oa.url, weight: 0, models: ['gpt-4o'], options: { api_version: '2024-10-21', deployments: { 'gpt-4o': 'gpt4o-prod' } }, keys: [{ name: 'az', value: 'env.OA_KEY' }] },
+      azv: { type: 'azure', base_url: `${oa.url}/openai/v1`, weight: 0, models: ['gpt-5'], options: { api_version: 'v1', deployments: { 'gpt-5': 'gpt5-prod' } }, keys: [{ name: 'az', value: 'env.OA_KEY' }] },
     },
   }, { env: KEYS });
   openai = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: OPENAI_CLIENT_KEY, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
@@ -895,6 +898,24 @@ describe('parallel tool calls, images, JSON mode', SUITE, () => {
     assert.deepEqual(oa.last().body.response_format, { type: 'json_schema', json_schema: { name: 'result', schema, strict: true } });
     await openai.chat.completions.create({ model: 'gm/gemini-2.5-flash', messages: [{ role: 'user', content: 'json' }], response_format: { type: 'json_object' } });
     assert.equal(gm.last().body.generationConfig.responseMimeType, 'application/json');
+  });
+});
+
+describe('Azure OpenAI, by deployment and by its v1 API', SUITE, () => {
+  test('each form gets its path, api-key and model; the answer comes back as from OpenAI', async () => {
+    oa.reset();
+    const classic = await openai.chat.completions.create({ model: 'azc/gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 });
+    assert.equal(classic.choices[0].message.content, 'hello from oa');
+    assert.equal(oa.last().path, '/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21');
+    assert.equal(oa.last().headers['api-key'], KEYS.OA_KEY);
+    assert.equal(oa.last().headers.authorization, undefined);
+    assert.equal(oa.last().body.max_tokens, 20);
+    const v1 = await anthropic.messages.create({ model: 'azv/gpt-5', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
+    assert.deepEqual(v1.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['hello from oa']);
+    assert.equal(oa.last().path, '/openai/v1/chat/completions');
+    assert.equal(oa.last().headers['api-key'], KEYS.OA_KEY);
+    assert.equal(oa.last().body.model, 'gpt5-prod');
+    assert.equal(oa.last().body.max_completion_tokens, 20);
   });
 });
 

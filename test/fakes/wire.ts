@@ -277,8 +277,12 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     let stream = rec.body?.stream === true;
     let op: 'chat' | 'embeddings';
     if (format === 'openai') {
-      if (path === '/v1/chat/completions') op = 'chat';
-      else if (path === '/v1/embeddings') op = 'embeddings';
+      // OpenAI's paths, and Azure OpenAI's: by deployment with an api-version, or its v1 API.
+      const azure = /^\/openai\/(?:deployments\/[^/?]+|v1)\/(chat\/completions|embeddings)(\?api-version=[\w-]+)?$/.exec(path);
+      if (azure && path.startsWith('/openai/deployments/') !== (azure[2] !== undefined)) return sendError(res, 404, `fake ${name}: ${azure[2] ? 'the v1 API takes no api-version' : 'api-version is required'}`);
+      const op0 = azure ? `/v1/${azure[1]}` : path;
+      if (op0 === '/v1/chat/completions') op = 'chat';
+      else if (op0 === '/v1/embeddings') op = 'embeddings';
       else return sendError(res, 404, `fake ${name}: unknown path ${path}`);
     } else if (format === 'anthropic') {
       if (path === '/v1/messages/count_tokens') return countTokens(req, res, rec, s);

@@ -70,6 +70,23 @@ describe('azure', () => {
   it('refuses to build without a base URL', () => {
     assert.throws(() => a.buildChatRequest(richRequest(), target(settings('azure'), 'gpt-4o')), { code: 'SY_ERR_INTERNAL' });
   });
+
+  it('api_version v1: /openai/v1 paths with no version query, the deployment as the body model, max_completion_tokens', () => {
+    for (const baseUrl of ['https://r.openai.azure.com', 'https://r.openai.azure.com/openai', 'https://r.openai.azure.com/openai/v1/']) {
+      const t = target(settings('azure', { baseUrl, options: { api_version: 'v1', deployments: { 'gpt-5': 'gpt5-prod' } } }), 'gpt-5', 'az-key');
+      const spec = a.buildChatRequest(richRequest(), t);
+      assert.equal(spec.path, '/openai/v1/chat/completions', baseUrl);
+      assert.equal(spec.headers['api-key'], 'az-key');
+      const body = JSON.parse(spec.body as string);
+      assert.equal(body.model, 'gpt5-prod');
+      assert.equal(body.max_completion_tokens, richRequest().maxTokens);
+      assert.equal(body.max_tokens, undefined);
+      assert.equal(a.buildEmbeddingsRequest!({ kind: 'embeddings', model: 'gpt-5', input: ['x'] }, t).path, '/openai/v1/embeddings');
+    }
+    // Classic paths keep the body's model as the client's (Azure reads the deployment from the path).
+    const classic = target(settings('azure', { baseUrl: 'https://r.openai.azure.com', options: { api_version: '2024-10-21', deployments: { 'gpt-5': 'gpt5-prod' } } }), 'gpt-5');
+    assert.equal(JSON.parse(a.buildChatRequest(richRequest(), classic).body as string).model, 'gpt-5');
+  });
 });
 
 describe('openai-compatible', () => {

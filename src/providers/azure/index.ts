@@ -2,6 +2,9 @@
  * Azure OpenAI: OpenAI wire format addressed by deployment.
  * `options.deployments` maps model → deployment name (default: the model name);
  * `options.api_version` sets the `api-version` query (default below); the key goes in `api-key`.
+ * `api_version: v1` selects Azure's v1 API instead: `/openai/v1/<operation>` with no
+ * version query and the deployment named as the body's `model` (and
+ * `max_completion_tokens`, which every model there takes).
  * The base URL is the resource endpoint, e.g. `https://my-resource.openai.azure.com`.
  */
 import { baseUrlParts, perSettings } from '../../wire/http.js';
@@ -11,7 +14,7 @@ import type { ProviderAdapter } from '../types.js';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
-interface AzureSettings { deployments: Record<string, string>; query: string }
+interface AzureSettings { deployments: Record<string, string>; query: string; v1: boolean }
 
 const base = baseUrlParts('');
 
@@ -22,8 +25,16 @@ const azureSettings = perSettings((s): AzureSettings => {
     for (const [model, dep] of Object.entries(given)) if (typeof dep === 'string') deployments[model] = dep;
   }
   const version = typeof s.options.api_version === 'string' ? s.options.api_version : AZURE_DEFAULT_API_VERSION;
-  return { deployments, query: `?api-version=${encodeURIComponent(version)}` };
+  const v1 = version === 'v1';
+  return { deployments, query: v1 ? '' : `?api-version=${encodeURIComponent(version)}`, v1 };
 });
+
+function deploymentOf(a: AzureSettings, model: string): string {
+  return Object.hasOwn(a.deployments, model) ? a.deployments[model] : model;
+}
+
+const classicBody = openAIBodyOptions('max_tokens');
+const v1Body = openAIBodyOptions('max_completion_tokens');
 
 export const azureAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
   type: 'azure',
@@ -33,11 +44,16 @@ export const azureAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
     }
     const b = base(target.provider);
     const a = azureSettings(target.provider);
-    const deployment = Object.hasOwn(a.deployments, target.model) ? a.deployments[target.model] : target.model;
+    if (a.v1) {
+      // Accept base URLs given with or without the trailing /openai or /openai/v1.
+      const path = b.basePath.endsWith('/openai/v1') ? b.basePath : b.basePath.endsWith('/openai') ? `${b.basePath}/v1` : `${b.basePath}/openai/v1`;
+      return { origin: b.origin, path: `${path}/${op}` };
+    }
     // Accept base URLs given with or without the trailing /openai segment.
     const prefix = b.basePath.endsWith('/openai') ? b.basePath : `${b.basePath}/openai`;
-    return { origin: b.origin, path: `${prefix}/deployments/${encodeURIComponent(deployment)}/${op}${a.query}` };
+    return { origin: b.origin, path: `${prefix}/deployments/${encodeURIComponent(deploymentOf(a, target.model))}/${op}${a.query}` };
   },
+  model: (target) => (azureSettings(target.provider).v1 ? deploymentOf(azureSettings(target.provider), target.model) : target.model),
   auth: (target) => ({ 'api-key': target.keyValue }),
-  body: openAIBodyOptions('max_tokens'),
+  body: (settings) => (azureSettings(settings).v1 ? v1Body(settings) : classicBody(settings)),
 });

@@ -21,6 +21,8 @@ export interface OpenAIFamilySpec {
   endpoint(target: AttemptTarget, op: OpenAIOperation): { origin: string; path: string };
   /** Auth headers for the target's key. */
   auth(target: AttemptTarget): Record<string, string>;
+  /** The `model` the body names; default the target's model (Azure's v1 API wants the deployment). */
+  model?(target: AttemptTarget): string;
   /** Body options for the target's provider. */
   body(settings: ProviderSettings): OpenAIRequestOptions;
 }
@@ -45,14 +47,15 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
     const { origin, path } = spec.endpoint(target, op);
     return { origin, path, method: 'POST', headers: jsonHeaders(target.provider.headers, spec.auth(target)), body: JSON.stringify(body) };
   };
+  const model = spec.model ?? ((target: AttemptTarget) => target.model);
   return {
     type: spec.type,
     chatDialect: 'openai',
     buildChatRequest: (req: ChatRequest, target) =>
-      request(target, 'chat/completions', toOpenAIChatBody(req, target.model, spec.body(target.provider))),
+      request(target, 'chat/completions', toOpenAIChatBody(req, model(target), spec.body(target.provider))),
     parseChatResponse: (body, target) => parseOpenAIChatResponse(body, target.model),
     createStreamDecoder: (target) => new OpenAIStreamDecoder(target.model),
-    buildEmbeddingsRequest: (req: EmbeddingsRequest, target) => request(target, 'embeddings', toOpenAIEmbeddingsBody(req, target.model)),
+    buildEmbeddingsRequest: (req: EmbeddingsRequest, target) => request(target, 'embeddings', toOpenAIEmbeddingsBody(req, model(target))),
     parseEmbeddingsResponse: (body, target) => parseOpenAIEmbeddingsResponse(body, target.model),
     classifyError: classifyOpenAIError,
   };
