@@ -126,7 +126,9 @@ export interface ChatRequest {
   /**
    * Fields of the client's dialect with no canonical counterpart (OpenAI `seed`,
    * Anthropic `top_k`, ...), as sent: a provider of that dialect gets them, others
-   * cannot take them and do not. None changes the shape of the answer.
+   * cannot take them and do not. None changes the shape of the answer; the one that
+   * would change what the model can do elsewhere (Anthropic `mcp_servers`) is refused by
+   * other providers instead.
    */
   extras?: DialectExtras;
 }

@@ -1,5 +1,5 @@
 /** Helpers over canonical content shared by every wire codec. */
-import type { ContentPart } from '../canonical.js';
+import type { ChatRequest, ContentPart } from '../canonical.js';
 import { SwitchyardError } from '../errors.js';
 
 /** Concatenated text of the text parts; other parts are skipped. */
@@ -78,9 +78,17 @@ export function anthropicOnly(what: string, param: string): SwitchyardError {
   return new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: ${what} can only be sent to an Anthropic provider`, { details: { param } });
 }
 
-/** A server tool (web search, ...) in the request is refused by every provider but Anthropic. */
-export function refuseServerTools(tools: readonly Record<string, unknown>[] | undefined): void {
+/**
+ * What only Anthropic runs is refused by every other provider: a server tool (web search,
+ * ...), or remote MCP servers (`mcp_servers`), whose tools the model would otherwise
+ * silently lack.
+ */
+export function refuseAnthropicOnly(req: ChatRequest): void {
+  const tools = req.serverTools;
   if (tools?.length) throw anthropicOnly(`the server tool "${String(tools[0].name ?? tools[0].type)}"`, 'tools');
+  if (req.extras?.dialect === 'anthropic' && req.extras.fields.mcp_servers !== undefined) {
+    throw anthropicOnly('`mcp_servers` (tools on remote MCP servers, which Anthropic calls)', 'mcp_servers');
+  }
 }
 
 /**

@@ -313,6 +313,28 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     });
   });
 
+  test('context_management, container and mcp_servers reach Anthropic as sent; another provider drops the first two and refuses MCP servers', async () => {
+    an.reset();
+    oa.reset();
+    const own = {
+      context_management: { edits: [{ type: 'clear_tool_uses_20250919', trigger: { type: 'input_tokens', value: 30000 } }] },
+      container: 'container_011CPR5CNjB747bTd36fQLFk',
+      mcp_servers: [{ type: 'url', url: 'https://mcp.example.com/sse', name: 'example' }],
+    };
+    const params = { model: 'an/claude-sonnet-4', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }], ...own };
+    await anthropic.messages.create(params as Anthropic.MessageCreateParamsNonStreaming);
+    for (const [name, value] of Object.entries(own)) assert.deepEqual(an.last().body[name], value, name);
+    const { mcp_servers: _m, ...elsewhere } = params;
+    await anthropic.messages.create({ ...elsewhere, model: 'gpt-4o' } as Anthropic.MessageCreateParamsNonStreaming);
+    assert.equal(oa.last().body.context_management, undefined);
+    assert.equal(oa.last().body.container, undefined);
+    await assert.rejects(anthropic.messages.create({ ...params, model: 'gpt-4o' } as Anthropic.MessageCreateParamsNonStreaming), (e: InstanceType<typeof Anthropic.BadRequestError>) => {
+      assert.equal(e.status, 400);
+      assert.match((e.error as { error: { message: string } }).error.message, /^mcp_servers: .* can only be sent to an Anthropic provider$/);
+      return true;
+    });
+  });
+
   test('a PDF sent inline reaches every provider in its own form (Claude Code reading a PDF on GPT or Gemini)', async () => {
     const data = 'JVBERi0xLjQK';
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data }, title: 'report.pdf' }, { type: 'text', text: 'Summarize it.' }] }];

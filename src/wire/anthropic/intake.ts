@@ -243,8 +243,11 @@ function stopSequences(v: unknown): string[] | undefined {
  * Anthropic message fields with no canonical counterpart that an Anthropic provider gets
  * as sent (ChatRequest.extras). With `thinking`, the answer's thinking blocks reach an
  * Anthropic client (streamed as thinking events) and come back in its history.
+ * `context_management` (server-side context editing) and `container` (the code execution
+ * container to reuse) only matter to Anthropic; `mcp_servers` gives the model tools that
+ * only Anthropic calls, so another provider refuses it (refuseAnthropicOnly).
  */
-const ANTHROPIC_EXTRAS = ['top_k', 'service_tier', 'thinking'] as const;
+const ANTHROPIC_EXTRAS = ['top_k', 'service_tier', 'thinking', 'context_management', 'container', 'mcp_servers'] as const;
 
 /**
  * Parses and validates an Anthropic `POST /v1/messages` body.

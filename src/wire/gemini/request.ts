@@ -1,7 +1,7 @@
 /** Canonical ChatRequest → Gemini `generateContent` body (Google AI, v1beta). */
 import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { anthropicOnly, refuseServerTools, textOf, toolArgumentsObject, toolCallSignature } from '../content.js';
+import { anthropicOnly, refuseAnthropicOnly, textOf, toolArgumentsObject, toolCallSignature } from '../content.js';
 
 type Part = Record<string, unknown>;
 interface Content { role: 'user' | 'model'; parts: Part[] }
@@ -100,7 +100,7 @@ const UNSIGNED_MODELS = /^(models\/)?gemini-[12]([.-]|$)/;
 
 /** `model`: the target's, which decides whether an unsigned call in the history needs the stand-in. */
 export function toGeminiBody(req: ChatRequest, model: string): Record<string, unknown> {
-  refuseServerTools(req.serverTools);
+  refuseAnthropicOnly(req);
   const body: Record<string, unknown> = { contents: contents(req, !UNSIGNED_MODELS.test(model)) };
   if (req.system.length) {
     const sys = parts(req.system.filter((p) => p.type === 'text'), 'system', []);

@@ -1,7 +1,7 @@
 /** Canonical ChatRequest → OpenAI chat completions body (OpenAI, Azure, OpenAI-compatible, mock). */
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { addExtras, anthropicOnly, hasNonText, plainToolCallId, refuseServerTools, textOf, toDataUrl } from '../content.js';
+import { addExtras, anthropicOnly, hasNonText, plainToolCallId, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
 
 export interface OpenAIRequestOptions {
   /** OpenAI's reasoning models accept only `max_completion_tokens`; most compatible servers only `max_tokens`. */
@@ -66,7 +66,7 @@ function wireResponseFormat(f: ResponseFormat): unknown {
 }
 
 export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRequestOptions): Record<string, unknown> {
-  refuseServerTools(req.serverTools);
+  refuseAnthropicOnly(req);
   const messages: Record<string, unknown>[] = [];
   if (req.system.length) messages.push({ role: 'system', content: textOf(req.system, '\n\n') });
   for (let i = 0; i < req.messages.length; i++) messages.push(wireMessage(req.messages[i], i));
