@@ -127,7 +127,8 @@ describe('OpenAI client → OpenAI upstream', SUITE, () => {
   test('OpenAI-only fields reach an OpenAI upstream as sent, and no other', async () => {
     oa.reset();
     an.reset();
-    const extras = { seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25, logit_bias: { '50256': -100 }, store: false };
+    const extras = { seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25, logit_bias: { '50256': -100 }, store: false,
+      verbosity: 'low' as const, prompt_cache_key: 'tenant-42', prompt_cache_retention: '24h' as const, safety_identifier: 'user-hash-9' };
     await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Say hello' }], ...extras });
     const sent = oa.last().body;
     for (const [name, value] of Object.entries(extras)) assert.deepEqual(sent[name], value, name);

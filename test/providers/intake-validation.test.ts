@@ -51,6 +51,7 @@ const OPENAI_CHAT: Corpus = [
   [oa({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: [] } } }), 'response_format.json_schema.schema'],
   [oa({ n: 2 }), 'n'], [oa({ user: 5 }), 'user'],
   [oa({ tools: [{ type: 'function', function: { name: 'f', strict: 'yes' } }] }), 'tools[0].function.strict'], [oa({ parallel_tool_calls: 0 }), 'parallel_tool_calls'],
+  [oa({ modalities: ['text', 'audio'] }), 'modalities'], [oa({ modalities: [1] }), 'modalities[0]'], [oa({ audio: { voice: 'alloy', format: 'wav' } }), 'audio'],
 ];
 
 const an = (extra: Record<string, unknown>) => ({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], ...extra });

@@ -188,6 +188,7 @@ function responseFormat(v: unknown): ResponseFormat | undefined {
 const OPENAI_EXTRAS = [
   'seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
   'service_tier', 'reasoning_effort', 'metadata', 'store', 'prediction',
+  'verbosity', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier',
 ] as const;
 
 /**
@@ -208,6 +209,11 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
     if (m) messages.push(m);
   }
   if (b.n !== undefined && b.n !== null && b.n !== 1) throw badRequest('n', '`n` other than 1 is not supported');
+  // Audio answers have no canonical form; left out, the client would get text instead, unasked.
+  const modalities = optionalStringList(b.modalities, 'modalities');
+  if (modalities?.some((m) => m !== 'text') || (b.audio !== undefined && b.audio !== null)) {
+    throw badRequest(b.audio !== undefined && b.audio !== null ? 'audio' : 'modalities', 'audio output (`modalities: ["audio"]`, `audio`) is not supported; ask for text');
+  }
 
   const stream = optionalBoolean(b.stream, 'stream') ?? false;
   let includeUsage = false;
