@@ -212,7 +212,13 @@ export type StreamEvent =
   | { type: 'anthropic_delta'; delta: Record<string, unknown> }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
-  | { type: 'finish'; finishReason: FinishReason }
+  /**
+   * `anthropic`: Anthropic's own stop reason and matched stop sequence, when Anthropic
+   * served. An Anthropic client gets them as sent: `pause_turn` (a server tool's turn to
+   * continue), `stop_sequence` and `model_context_window_exceeded` have no canonical
+   * counterpart, and an agent loop reads them.
+   */
+  | { type: 'finish'; finishReason: FinishReason; anthropic?: { stopReason: string; stopSequence: string | null } }
   | { type: 'usage'; usage: Usage }
   /** An error reported by the upstream inside the stream. */
   | { type: 'error'; message: string; status?: number; errorType?: string }

@@ -245,6 +245,23 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     }
   });
 
+  test("Anthropic's own stop reasons reach a streaming Anthropic client as sent (pause_turn, stop_sequence with its match)", async () => {
+    const params = { model: 'an/claude-sonnet-4', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Search the web' }], stop_sequences: ['END'] };
+    for (const stop of [{ reason: 'pause_turn' }, { reason: 'stop_sequence', sequence: 'END' }, { reason: 'model_context_window_exceeded' }]) {
+      an.reset();
+      an.enqueue({ stop });
+      const message = await anthropic.messages.stream(params).finalMessage();
+      assert.equal(message.stop_reason, stop.reason);
+      assert.equal(message.stop_sequence, stop.sequence ?? null);
+    }
+    // An OpenAI client gets the nearest of its own: a paused or stopped turn is "stop", a full window "length".
+    an.enqueue({ stop: { reason: 'pause_turn' } }, { stop: { reason: 'model_context_window_exceeded' } });
+    for (const expected of ['stop', 'length']) {
+      const stream = await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      assert.equal((await collectOpenAIStream(stream)).finish, expected);
+    }
+  });
+
   test('prompt-cache reads and writes come back to Claude Code as Anthropic counted them, and are priced as such', async () => {
     // 4 plain input tokens, 3000 read from the cache, 2000 written for 5 minutes and 1000 for an hour.
     const usage = { input: 4, output: 10, cacheRead: 3000, cacheWrite5m: 2000, cacheWrite1h: 1000 };

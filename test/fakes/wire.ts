@@ -33,6 +33,8 @@ export interface Scenario {
   toolCall?: { name: string; args: Record<string, unknown> };
   /** Answer with several parallel tool calls (wins over `toolCall`). */
   toolCalls?: { name: string; args: Record<string, unknown> }[];
+  /** Anthropic: this stop reason (and matched stop sequence) instead of end_turn / tool_use. */
+  stop?: { reason: string; sequence?: string };
   /** Wait this long before sending anything (headers included). */
   delayMs?: number;
   /** Answer with this HTTP error in the provider's error format. */
@@ -420,7 +422,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (rec.body?.thinking?.type === 'enabled') content.unshift({ type: 'thinking', thinking: THINKING, signature: `sig_fake_${id}` });
       body = {
         id: `msg_fake${id}`, type: 'message', role: 'assistant', model, content,
-        stop_reason: calls.length ? 'tool_use' : 'end_turn', stop_sequence: null,
+        stop_reason: s.stop?.reason ?? (calls.length ? 'tool_use' : 'end_turn'), stop_sequence: s.stop?.sequence ?? null,
         usage: anthropicUsage(usage),
       };
     } else {
@@ -493,7 +495,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       }
       const tail = [
         ev('content_block_stop', { index: last }),
-        ev('message_delta', { delta: { stop_reason: calls.length ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output } }),
+        ev('message_delta', { delta: { stop_reason: s.stop?.reason ?? (calls.length ? 'tool_use' : 'end_turn'), stop_sequence: s.stop?.sequence ?? null }, usage: { output_tokens: usage.output } }),
         ev('message_stop', {}),
       ];
       return { head, body, tail };

@@ -82,7 +82,13 @@ export class AnthropicStreamDecoder extends SseJsonDecoder {
       case 'message_delta': {
         if (isRecord(ev.usage)) for (const k in ev.usage) if (ev.usage[k] !== null) this.rawUsage[k] = ev.usage[k];
         const delta = isRecord(ev.delta) ? ev.delta : {};
-        if (delta.stop_reason !== undefined && delta.stop_reason !== null) out.push({ type: 'finish', finishReason: finishFromAnthropic(delta.stop_reason) });
+        if (typeof delta.stop_reason === 'string') {
+          out.push({
+            type: 'finish',
+            finishReason: finishFromAnthropic(delta.stop_reason),
+            anthropic: { stopReason: delta.stop_reason, stopSequence: typeof delta.stop_sequence === 'string' ? delta.stop_sequence : null },
+          });
+        }
         break;
       }
       case 'content_block_stop': {

@@ -31,6 +31,8 @@ class AnthropicStreamEncoder implements StreamEncoder {
   /** Canonical tool-call index → content block index. */
   private readonly toolBlocks = new Map<number, number>();
   private finish: FinishReason = 'stop';
+  /** Anthropic's own stop reason and sequence, when Anthropic served (see the finish event). */
+  private native: { stopReason: string; stopSequence: string | null } | undefined = undefined;
   private usage: Usage | undefined;
 
   constructor(private readonly opts: StreamEncoderOptions) {}
@@ -80,6 +82,7 @@ class AnthropicStreamEncoder implements StreamEncoder {
       }
       case 'finish':
         this.finish = ev.finishReason;
+        this.native = ev.anthropic;
         return '';
       case 'usage':
         this.usage = ev.usage;
@@ -88,7 +91,7 @@ class AnthropicStreamEncoder implements StreamEncoder {
         this.closed = true;
         const usage = this.usage ? usageToAnthropicJson(this.usage) : '{"output_tokens":0}';
         return this.opening() + this.closeBlock()
-          + frame('message_delta', `{"type":"message_delta","delta":{"stop_reason":"${finishToAnthropic(this.finish)}","stop_sequence":null},"usage":${usage}}`)
+          + frame('message_delta', `{"type":"message_delta","delta":{"stop_reason":${j(this.native?.stopReason ?? finishToAnthropic(this.finish))},"stop_sequence":${j(this.native?.stopSequence ?? null)}},"usage":${usage}}`)
           + frame('message_stop', '{"type":"message_stop"}');
       }
       case 'error': {
