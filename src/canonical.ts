@@ -6,9 +6,10 @@
 
 /**
  * The client-facing API a request arrived on (also the `endpoint` CEL variable).
- * `count_tokens` is Anthropic's `POST /v1/messages/count_tokens`.
+ * `count_tokens` is Anthropic's `POST /v1/messages/count_tokens`; `responses` is OpenAI's
+ * Responses API (`POST /v1/responses`), a chat request in another shape.
  */
-export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'count_tokens';
+export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'count_tokens' | 'responses';
 
 /** The wire dialect a client speaks; errors and responses are rendered in it. */
 export type Dialect = 'openai' | 'anthropic';

@@ -133,9 +133,11 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   // POSTs, by fastify for the rest (and for inject()).
   const chat: InferenceHandler = (req, reply, marks) => handleChat(rt, 'openai', 'chat', req, reply, marks);
   const embeddings: InferenceHandler = (req, reply, marks) => handleEmbeddings(rt, req, reply, marks);
+  const responses: InferenceHandler = (req, reply, marks) => handleChat(rt, 'openai', 'responses', req, reply, marks);
   const inference = new Map<string, InferenceHandler>([
     ['/v1/chat/completions', chat], ['/openai/v1/chat/completions', chat],
     ['/v1/embeddings', embeddings], ['/openai/v1/embeddings', embeddings],
+    ['/v1/responses', responses], ['/openai/v1/responses', responses],
     ['/anthropic/v1/messages', (req, reply, marks) => handleChat(rt, 'anthropic', 'messages', req, reply, marks)],
     ['/anthropic/v1/messages/count_tokens', (req, reply, marks) => handleCountTokens(rt, req, reply, marks)],
   ]);
@@ -158,7 +160,14 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
       sendError(reply, req.url, toSwitchyardError(e));
     }
   });
-  for (const prefix of ['/v1', '/openai/v1']) getJson(`${prefix}/models`, (req) => openAIModelList(rt, req.headers));
+  for (const prefix of ['/v1', '/openai/v1']) {
+    getJson(`${prefix}/models`, (req) => openAIModelList(rt, req.headers));
+    // The Responses API's stored-response routes: nothing is stored, so there is nothing to get.
+    app.route({
+      method: ['GET', 'DELETE'], url: `${prefix}/responses/*`,
+      handler: (req, reply) => sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', 'Responses are not stored by the gateway: keep the response you were sent, and send the whole conversation in `input`.')),
+    });
+  }
   getJson('/anthropic/v1/models', (req) => anthropicModelPage(rt, req.headers, req.query as Record<string, unknown>));
   getJson('/anthropic/v1/models/*', (req) => anthropicModelById(rt, req.headers, (req.params as { '*': string })['*']));
 

@@ -12,7 +12,7 @@ import type { Admission, Principal } from '../governance/index.js';
 import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
 import type { DispatchOptions, Plan, PlanTarget } from '../dispatch/types.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
-import { CHAT_DIALECTS, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions } from '../wire/dialects.js';
+import { CHAT_DIALECTS, RESPONSES_API, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions } from '../wire/dialects.js';
 import { stripCredentialHeaders } from '../audit/headers.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
@@ -381,11 +381,11 @@ function generatedChars(ev: StreamEvent): number {
   return ev.type === 'text' || ev.type === 'thinking' ? ev.text.length : ev.type === 'tool_call_delta' ? ev.arguments.length : 0;
 }
 
-export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages', req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
+export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages' | 'responses', req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
   const x = new Exchange(rt, dialect, endpoint, req, marks.start);
   rt.metrics.inFlight.inc();
   try {
-    const codec = CHAT_DIALECTS[dialect];
+    const codec = endpoint === 'responses' ? RESPONSES_API : CHAT_DIALECTS[dialect];
     const { request, clientOptions } = codec.parseChatRequest(req.body);
     const routing = route(x, req, request, request.stream);
     const plan = routing instanceof Promise ? await routing : routing;
@@ -401,7 +401,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       x.usage = result.response.usage;
       // Same dialect on both sides: the upstream's bytes, already parsed and validated.
       const up = result.upstream;
-      const body = up !== null && up.dialect === dialect ? up.text : JSON.stringify(codec.renderChatResponse(result.response, { created }));
+      const body = up !== null && up.dialect === dialect && endpoint !== 'responses' ? up.text : JSON.stringify(codec.renderChatResponse(result.response, { created }));
       await sendWhole(x, reply, body, marks, timing);
       return;
     }

@@ -48,7 +48,7 @@ export interface Principal {
  * via the `definition` "RequestSummary".
  */
 export interface RequestSummary {
-  endpoint: 'chat' | 'embeddings' | 'messages' | 'count_tokens';
+  endpoint: 'chat' | 'embeddings' | 'messages' | 'count_tokens' | 'responses';
   dialect: 'openai' | 'anthropic';
   /**
    * As requested.

@@ -23,7 +23,7 @@ export interface RuleTest {
  */
 export interface TestRequest {
   model: string;
-  endpoint?: 'chat' | 'embeddings' | 'messages' | 'count_tokens';
+  endpoint?: 'chat' | 'embeddings' | 'messages' | 'count_tokens' | 'responses';
   stream?: boolean;
   headers?: {
     [k: string]: string;

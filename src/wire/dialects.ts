@@ -14,6 +14,9 @@ import type { ParsedChatRequest, RenderOptions, StreamEncoder, StreamEncoderOpti
 import { parseOpenAIChatRequest } from './openai/intake.js';
 import { renderOpenAIChatResponse } from './openai/response.js';
 import { createOpenAIStreamEncoder } from './openai/stream-encoder.js';
+import { parseResponsesRequest } from './responses/intake.js';
+import { renderResponsesResponse } from './responses/response.js';
+import { createResponsesStreamEncoder } from './responses/stream-encoder.js';
 
 export interface ChatDialect {
   parseChatRequest(body: unknown): ParsedChatRequest;
@@ -24,6 +27,11 @@ export interface ChatDialect {
 export const CHAT_DIALECTS: Readonly<Record<Dialect, ChatDialect>> = Object.freeze({
   openai: { parseChatRequest: parseOpenAIChatRequest, renderChatResponse: renderOpenAIChatResponse, createStreamEncoder: createOpenAIStreamEncoder },
   anthropic: { parseChatRequest: parseAnthropicMessagesRequest, renderChatResponse: renderAnthropicResponse, createStreamEncoder: createAnthropicStreamEncoder },
+});
+
+/** OpenAI's Responses API: OpenAI's dialect for errors, its own shape for requests, answers and streams. */
+export const RESPONSES_API: ChatDialect = Object.freeze({
+  parseChatRequest: parseResponsesRequest, renderChatResponse: renderResponsesResponse, createStreamEncoder: createResponsesStreamEncoder,
 });
 
 export type { ChatClientOptions, EmbeddingsClientOptions, ParsedChatRequest, ParsedEmbeddingsRequest, RenderOptions, StreamEncoder, StreamEncoderOptions } from './client.js';

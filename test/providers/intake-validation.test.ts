@@ -9,6 +9,7 @@ import { PROVIDER_TYPES, getAdapter } from '../../src/providers/index.js';
 import { parseAnthropicMessagesRequest } from '../../src/wire/anthropic/intake.js';
 import { parseOpenAIEmbeddingsRequest } from '../../src/wire/openai/embeddings.js';
 import { parseOpenAIChatRequest } from '../../src/wire/openai/intake.js';
+import { parseResponsesRequest } from '../../src/wire/responses/intake.js';
 import { seeded, settings, target } from './fixtures.js';
 
 type Corpus = [body: unknown, param: string][];
@@ -88,6 +89,34 @@ const ANTHROPIC: Corpus = [
   [an({ output_config: { format: { type: 'json_schema', schema: {} } }, output_format: { type: 'json_schema', schema: {} } }), 'output_format'],
 ];
 
+const rs = (extra: Record<string, unknown>) => ({ model: 'm', input: 'hi', ...extra });
+const rsItem = (item: unknown) => rs({ input: [item] });
+
+const RESPONSES: Corpus = [
+  [null, 'body'], [{ input: 'x' }, 'model'], [{ model: 'm' }, 'input'], [rs({ input: 5 }), 'input'], [rs({ input: [] }), 'input'],
+  [rs({ input: [{ role: 'system', content: 'only instructions' }] }), 'input'], [rsItem(7), 'input[0]'], [rsItem({ content: 'x' }), 'input[0].type'],
+  [rsItem({ role: 'robot', content: 'x' }), 'input[0].role'], [rsItem({ role: 'user' }), 'input[0].content'], [rsItem({ role: 'user', content: [] }), 'input[0].content'],
+  [rsItem({ role: 'user', content: [{ type: 'text', text: 'x' }] }), 'input[0].content[0].type'], [rsItem({ role: 'user', content: [{ type: 'input_text' }] }), 'input[0].content[0].text'],
+  [rsItem({ role: 'user', content: [{ type: 'input_image', image_url: 'ftp://x/y.png' }] }), 'input[0].content[0].image_url'],
+  [rsItem({ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }), 'input[0].content[0].file_id'],
+  [rsItem({ role: 'user', content: [{ type: 'input_file', file_url: 'https://x/y.pdf' }] }), 'input[0].content[0].file_url'],
+  [rsItem({ role: 'user', content: [{ type: 'input_file', file_data: 'AAAA' }] }), 'input[0].content[0].file_data'],
+  [rsItem({ role: 'assistant', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }), 'input[0].content[0].type'],
+  [rsItem({ type: 'function_call', name: 'f', arguments: '{}' }), 'input[0].call_id'], [rsItem({ type: 'function_call', call_id: 'c', arguments: '{}' }), 'input[0].name'],
+  [rsItem({ type: 'function_call', call_id: 'c', name: 'f', arguments: {} }), 'input[0].arguments'],
+  [rsItem({ type: 'function_call_output', output: 'x' }), 'input[0].call_id'], [rsItem({ type: 'function_call_output', call_id: 'c', output: 5 }), 'input[0].output'],
+  [rsItem({ type: 'item_reference', id: 'msg_1' }), 'input[0].type'], [rsItem({ type: 'web_search_call', id: 'ws_1' }), 'input[0].type'],
+  [rs({ instructions: 5 }), 'instructions'], [rs({ previous_response_id: 'resp_1' }), 'previous_response_id'], [rs({ conversation: 'conv_1' }), 'conversation'],
+  [rs({ background: true }), 'background'], [rs({ tools: {} }), 'tools'], [rs({ tools: [{ type: 'file_search' }] }), 'tools[0].type'], [rs({ tools: [{ name: 'f' }] }), 'tools[0].type'],
+  [rs({ tools: [{ type: 'function' }] }), 'tools[0].name'], [rs({ tools: [{ type: 'function', name: 'f', parameters: 'x' }] }), 'tools[0].parameters'],
+  [rs({ tools: [{ type: 'function', name: 'f', strict: 'yes' }] }), 'tools[0].strict'], [rs({ tool_choice: 'sometimes' }), 'tool_choice'],
+  [rs({ tool_choice: { type: 'function' } }), 'tool_choice.name'], [rs({ text: 'json' }), 'text'], [rs({ text: { format: { type: 'xml' } } }), 'text.format.type'],
+  [rs({ text: { format: { type: 'json_schema', schema: {} } } }), 'text.format.name'], [rs({ text: { format: { type: 'json_schema', name: 'n', schema: [] } } }), 'text.format.schema'],
+  [rs({ text: { verbosity: 1 } }), 'text.verbosity'], [rs({ max_output_tokens: 0 }), 'max_output_tokens'], [rs({ temperature: 3 }), 'temperature'], [rs({ top_p: 2 }), 'top_p'],
+  [rs({ stream: 'yes' }), 'stream'], [rs({ parallel_tool_calls: 'no' }), 'parallel_tool_calls'], [rs({ reasoning: 'high' }), 'reasoning'], [rs({ reasoning: { effort: 3 } }), 'reasoning.effort'],
+  [rs({ user: 5 }), 'user'], [rs({ prompt_cache_key: 5 }), 'prompt_cache_key'],
+];
+
 const EMBEDDINGS: Corpus = [
   [5, 'body'], [{ input: 'x' }, 'model'], [{ model: 'e' }, 'input'], [{ model: 'e', input: [] }, 'input'], [{ model: 'e', input: [1, 2] }, 'input'],
   [{ model: 'e', input: [[1]] }, 'input'], [{ model: 'e', input: ['a', {}] }, 'input[1]'], [{ model: 'e', input: 'a', encoding_format: 'int8' }, 'encoding_format'],
@@ -113,6 +142,9 @@ describe('intake validation: a corpus of bad bodies', () => {
   });
   it(`Anthropic messages (${ANTHROPIC.length} bodies)`, () => {
     for (const [body, param] of ANTHROPIC) expectBadRequest(parseAnthropicMessagesRequest, body, param);
+  });
+  it(`OpenAI responses (${RESPONSES.length} bodies)`, () => {
+    for (const [body, param] of RESPONSES) expectBadRequest(parseResponsesRequest, body, param);
   });
   it(`OpenAI embeddings (${EMBEDDINGS.length} bodies)`, () => {
     for (const [body, param] of EMBEDDINGS) expectBadRequest(parseOpenAIEmbeddingsRequest, body, param);
@@ -147,6 +179,19 @@ const VALID_ANTHROPIC = {
   tools: [{ name: 'f', input_schema: { type: 'object' } }], tool_choice: { type: 'auto' }, stop_sequences: ['x'], metadata: { user_id: 'u' },
 };
 
+const VALID_RESPONSES = {
+  model: 'gpt-5', instructions: 'sys',
+  input: [
+    { role: 'user', content: [{ type: 'input_text', text: 'look' }, { type: 'input_image', image_url: 'data:image/png;base64,AAAA' }] },
+    { type: 'reasoning', id: 'rs_1', summary: [] },
+    { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'calling', annotations: [] }] },
+    { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{"a":1}' },
+    { type: 'function_call_output', call_id: 'c1', output: 'ok' },
+  ],
+  tools: [{ type: 'function', name: 'f', parameters: { type: 'object' }, strict: true }], tool_choice: 'auto', max_output_tokens: 10, stream: true,
+  text: { format: { type: 'json_schema', name: 'n', schema: { type: 'object' } } }, reasoning: { effort: 'low' },
+};
+
 const JUNK: unknown[] = [null, 0, -1, 1.5, '', 'x', 'data:', true, [], [null], {}, { type: 'text' }, { type: 'image_url', image_url: 'ftp://x' }, '{"a":', 'function', 'user', 'tool'];
 
 /** Replaces or deletes one randomly chosen node of a JSON value. */
@@ -167,7 +212,7 @@ function mutate(value: unknown, rng: () => number): unknown {
 describe('intake validation: seeded mutation fuzz', () => {
   const adapters = PROVIDER_TYPES.map((t) => [getAdapter(t), target(settings(t, { baseUrl: t === 'azure' || t === 'openai-compatible' ? 'https://h.test/v1' : '' }), 'model-x')] as const);
 
-  for (const [name, parse, valid] of [['OpenAI', parseOpenAIChatRequest, VALID_OPENAI], ['Anthropic', parseAnthropicMessagesRequest, VALID_ANTHROPIC]] as const) {
+  for (const [name, parse, valid] of [['OpenAI', parseOpenAIChatRequest, VALID_OPENAI], ['Anthropic', parseAnthropicMessagesRequest, VALID_ANTHROPIC], ['Responses', parseResponsesRequest, VALID_RESPONSES]] as const) {
     it(`${name}: 3000 mutated bodies either parse or fail with SY_ERR_BAD_REQUEST, and every adapter can build what parses`, () => {
       parse(valid);
       const rng = seeded(name.length * 7919);

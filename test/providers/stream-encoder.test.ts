@@ -5,6 +5,7 @@ import type { StreamEvent } from '../../src/canonical.js';
 import { AnthropicStreamDecoder } from '../../src/wire/anthropic/stream-decoder.js';
 import { createAnthropicStreamEncoder } from '../../src/wire/anthropic/stream-encoder.js';
 import { createOpenAIStreamEncoder } from '../../src/wire/openai/stream-encoder.js';
+import { createResponsesStreamEncoder } from '../../src/wire/responses/stream-encoder.js';
 
 const EVENTS: StreamEvent[] = [
   { type: 'start', id: 'chatcmpl-1', model: 'gpt-4o' },
@@ -232,5 +233,69 @@ describe('server tools and citations in streams', () => {
     const out = encode(createOpenAIStreamEncoder({ includeUsage: true, created: 1 }), events).join('');
     assert.doesNotMatch(out, /srvtoolu|web_search|citation/);
     assert.match(out, /It snows\./);
+  });
+});
+
+describe('Responses API stream encoder', () => {
+  /** The events a stream sent, parsed: [type, data] with the SSE event name checked against `type`. */
+  const parse = (frames: string[]): [string, any][] => frames.join('').split('\n\n').filter(Boolean).map((f) => {
+    const [event, data] = f.split('\n');
+    const body = JSON.parse(data.slice('data: '.length));
+    assert.equal(event, `event: ${body.type}`);
+    return [body.type, body];
+  });
+  const opts = { includeUsage: true, created: 1718000000 };
+
+  it('text then a call: the message closes before the call opens, both close before response.completed, whose output holds both', () => {
+    const events = parse(encode(createResponsesStreamEncoder(opts), EVENTS));
+    assert.deepEqual(events.map(([t]) => t), [
+      'response.created', 'response.in_progress',
+      'response.output_item.added', 'response.content_part.added', 'response.output_text.delta',
+      'response.output_text.done', 'response.content_part.done', 'response.output_item.done',
+      'response.output_item.added', 'response.function_call_arguments.delta', 'response.function_call_arguments.delta',
+      'response.function_call_arguments.done', 'response.output_item.done', 'response.completed',
+    ]);
+    assert.deepEqual(events.map(([, d]) => d.sequence_number), events.map((_e, i) => i));
+    const done = events.at(-1)![1].response;
+    assert.equal(done.id, 'resp_chatcmpl-1');
+    assert.equal(done.status, 'completed');
+    assert.equal(done.created_at, 1718000000);
+    assert.deepEqual(done.output, [
+      { type: 'message', id: 'msg_chatcmpl-1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hi "there"', annotations: [] }] },
+      { type: 'function_call', id: 'fc_chatcmpl-1_0', call_id: 'call_1', name: 'f', arguments: '{"a":1}', status: 'completed' },
+    ]);
+    assert.deepEqual(done.usage, { input_tokens: 12, input_tokens_details: { cached_tokens: 2 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 17 });
+    assert.deepEqual(events[0][1].response.output, []);
+    assert.equal(events[0][1].response.usage, null);
+  });
+
+  it('a cut answer ends in response.incomplete with its reason; an empty one still has a message', () => {
+    const events = parse(encode(createResponsesStreamEncoder(opts), [{ type: 'start', id: 'x', model: 'm' }, { type: 'finish', finishReason: 'length' }, { type: 'end' }]));
+    const [type, last] = events.at(-1)!;
+    assert.equal(type, 'response.incomplete');
+    assert.equal(last.response.status, 'incomplete');
+    assert.deepEqual(last.response.incomplete_details, { reason: 'max_output_tokens' });
+    assert.deepEqual(last.response.output.map((i: { type: string }) => i.type), ['message']);
+  });
+
+  it('an error goes in-band as an error event and closes the stream, with no response.completed', () => {
+    const enc = createResponsesStreamEncoder(opts);
+    const events = parse(encode(enc, [EVENTS[0], EVENTS[1], { type: 'error', message: 'upstream went away' }, { type: 'end' }]));
+    const [type, data] = events.at(-1)!;
+    assert.equal(type, 'error');
+    assert.equal(data.code, 'SY_ERR_STREAM_INTERRUPTED');
+    assert.equal(data.message, 'upstream went away');
+    assert.ok(enc.closed);
+    assert.ok(!events.some(([t]) => t === 'response.completed'));
+  });
+
+  it('text after a call opens a second message item after the call', () => {
+    const events = parse(encode(createResponsesStreamEncoder(opts), [
+      EVENTS[0], EVENTS[2], EVENTS[3], EVENTS[4], { type: 'text', text: 'done' }, { type: 'finish', finishReason: 'stop' }, { type: 'end' },
+    ]));
+    const output = events.at(-1)![1].response.output;
+    assert.deepEqual(output.map((i: { type: string }) => i.type), ['function_call', 'message']);
+    const added = events.filter(([t]) => t === 'response.output_item.added').map(([, d]) => [d.output_index, d.item.type]);
+    assert.deepEqual(added, [[0, 'function_call'], [1, 'message']]);
   });
 });

@@ -15,15 +15,28 @@ const ROLES = 'system, developer, user, assistant, tool';
 function imagePart(part: Record<string, unknown>, param: string): KnownPart {
   const ref = part.image_url;
   const url = typeof ref === 'string' ? ref : requireString(requireRecord(ref, `${param}.image_url`).url, `${param}.image_url.url`);
+  return imageAt(url, `${param}.image_url.url`);
+}
+
+/** An image by URL (`param` names it): inline when a base64 data URL, else an http(s) URL. */
+export function imageAt(url: string, param: string): KnownPart {
   if (url.startsWith('data:')) {
     const inline = parseDataUrl(url);
-    if (!inline) throw badRequest(`${param}.image_url.url`, `\`${param}.image_url.url\` must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`);
+    if (!inline) throw badRequest(param, `\`${param}\` must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`);
     return { type: 'image', mediaType: inline.mediaType, data: inline.data };
   }
-  if (!url.startsWith('https://') && !url.startsWith('http://')) {
-    throw badRequest(`${param}.image_url.url`, `\`${param}.image_url.url\` must be a base64 data URL or an http(s) URL`);
-  }
+  if (!url.startsWith('https://') && !url.startsWith('http://')) throw badRequest(param, `\`${param}\` must be a base64 data URL or an http(s) URL`);
   return { type: 'image_url', url };
+}
+
+/** A file sent inline: `f.file_data` (a base64 data URL) and `f.filename`, at `param`. */
+export function inlineDocument(f: Record<string, unknown>, param: string): KnownPart {
+  const inline = parseDataUrl(requireString(f.file_data, `${param}.file_data`));
+  if (!inline) throw badRequest(`${param}.file_data`, `\`${param}.file_data\` must be a base64 data URL (data:<media type>;base64,<data>)`);
+  const doc: KnownPart = { type: 'document', mediaType: inline.mediaType, data: inline.data };
+  const name = optionalString(f.filename, `${param}.filename`);
+  if (name) doc.filename = name;
+  return doc;
 }
 
 /**
@@ -35,12 +48,7 @@ function filePart(part: Record<string, unknown>, param: string): KnownPart {
   if (f.file_id !== undefined && f.file_data === undefined) {
     throw badRequest(`${param}.file.file_id`, `\`${param}.file.file_id\`: uploaded files cannot be routed; send the file inline as \`file_data\` (a base64 data URL)`);
   }
-  const inline = parseDataUrl(requireString(f.file_data, `${param}.file.file_data`));
-  if (!inline) throw badRequest(`${param}.file.file_data`, `\`${param}.file.file_data\` must be a base64 data URL (data:<media type>;base64,<data>)`);
-  const doc: KnownPart = { type: 'document', mediaType: inline.mediaType, data: inline.data };
-  const name = optionalString(f.filename, `${param}.file.filename`);
-  if (name) doc.filename = name;
-  return doc;
+  return inlineDocument(f, `${param}.file`);
 }
 
 /** `content` as a string or an array of parts; images and files only where `images` is true. */
@@ -131,20 +139,38 @@ function tools(v: unknown): ToolDefinition[] | undefined {
     const p = `tools[${j}]`;
     const t = requireRecord(arr[j], p);
     if (t.type !== 'function') throw badRequest(`${p}.type`, `\`${p}.type\` must be "function"`);
-    const fn = requireRecord(t.function, `${p}.function`);
-    const def: ToolDefinition = {
-      name: requireNonEmptyString(fn.name, `${p}.function.name`),
-      parameters: fn.parameters === undefined || fn.parameters === null
-        ? { type: 'object', properties: {} }
-        : requireRecord(fn.parameters, `${p}.function.parameters`),
-    };
-    const description = optionalString(fn.description, `${p}.function.description`);
-    if (description !== undefined) def.description = description;
-    const strict = optionalBoolean(fn.strict, `${p}.function.strict`);
-    if (strict !== undefined) def.strict = strict;
-    out[j] = def;
+    out[j] = functionTool(requireRecord(t.function, `${p}.function`), `${p}.function`);
   }
   return out.length ? out : undefined;
+}
+
+/**
+ * A function tool's `name`, `description`, `parameters` (an empty object schema when
+ * absent) and `strict`, from `fn` at `param`: chat completions nests them in `function`,
+ * the Responses API puts them on the tool itself.
+ */
+export function functionTool(fn: Record<string, unknown>, param: string): ToolDefinition {
+  const def: ToolDefinition = {
+    name: requireNonEmptyString(fn.name, `${param}.name`),
+    parameters: fn.parameters === undefined || fn.parameters === null ? { type: 'object', properties: {} } : requireRecord(fn.parameters, `${param}.parameters`),
+  };
+  const description = optionalString(fn.description, `${param}.description`);
+  if (description !== undefined) def.description = description;
+  const strict = optionalBoolean(fn.strict, `${param}.strict`);
+  if (strict !== undefined) def.strict = strict;
+  return def;
+}
+
+/** A JSON schema answer format (`name`, `schema`, `strict`) from `f` at `param`. */
+export function jsonSchemaFormat(f: Record<string, unknown>, param: string): ResponseFormat {
+  const out: ResponseFormat = {
+    type: 'json_schema',
+    name: requireNonEmptyString(f.name, `${param}.name`),
+    schema: f.schema === undefined || f.schema === null ? {} : requireRecord(f.schema, `${param}.schema`),
+  };
+  const strict = optionalBoolean(f.strict, `${param}.strict`);
+  if (strict !== undefined) out.strict = strict;
+  return out;
 }
 
 function toolChoice(v: unknown): ToolChoice | undefined {
@@ -164,17 +190,8 @@ function responseFormat(v: unknown): ResponseFormat | undefined {
     case 'text':
     case 'json_object':
       return { type: f.type };
-    case 'json_schema': {
-      const js = requireRecord(f.json_schema, 'response_format.json_schema');
-      const out: ResponseFormat = {
-        type: 'json_schema',
-        name: requireNonEmptyString(js.name, 'response_format.json_schema.name'),
-        schema: js.schema === undefined || js.schema === null ? {} : requireRecord(js.schema, 'response_format.json_schema.schema'),
-      };
-      const strict = optionalBoolean(js.strict, 'response_format.json_schema.strict');
-      if (strict !== undefined) out.strict = strict;
-      return out;
-    }
+    case 'json_schema':
+      return jsonSchemaFormat(requireRecord(f.json_schema, 'response_format.json_schema'), 'response_format.json_schema');
     default:
       throw badRequest('response_format.type', '`response_format.type` must be "text", "json_object" or "json_schema"');
   }

@@ -1,0 +1,224 @@
+/**
+ * OpenAI Responses API body (`POST /v1/responses`, client dialect) → canonical, validating
+ * as it goes. The gateway keeps no conversation state: a request carries its whole
+ * conversation in `input` (`previous_response_id`, `conversation` and item references are
+ * refused), and only function tools are routed (OpenAI's built-in tools run only inside
+ * OpenAI). Reasoning items a client replays are opaque to every other model and are left out.
+ */
+import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ParsedChatRequest } from '../client.js';
+import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
+import {
+  badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString,
+  requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
+} from '../validate.js';
+
+const STATELESS = 'the gateway keeps no conversation state: send the whole conversation in `input`';
+
+/** An `input_image`: a data URL or an http(s) URL; an uploaded `file_id` cannot be routed. */
+function imagePart(part: Record<string, unknown>, p: string): KnownPart {
+  if (part.image_url === undefined || part.image_url === null) {
+    if (part.file_id !== undefined) throw badRequest(`${p}.file_id`, `\`${p}.file_id\`: uploaded files cannot be routed; send the image as \`image_url\` (a data URL or an http(s) URL)`);
+  }
+  return imageAt(requireString(part.image_url, `${p}.image_url`), `${p}.image_url`);
+}
+
+/** An `input_file` sent inline (`file_data`, a base64 data URL). */
+function filePart(part: Record<string, unknown>, p: string): KnownPart {
+  if (part.file_data === undefined || part.file_data === null) {
+    const ref = part.file_id !== undefined ? 'file_id' : part.file_url !== undefined ? 'file_url' : null;
+    if (ref !== null) throw badRequest(`${p}.${ref}`, `\`${p}.${ref}\`: files by reference cannot be routed; send the file inline as \`file_data\` (a base64 data URL)`);
+  }
+  return inlineDocument(part, p);
+}
+
+/** Message or tool-output content: a string, or parts; images and files where `media` is true. */
+function content(v: unknown, param: string, media: boolean): ContentPart[] {
+  if (typeof v === 'string') return [{ type: 'text', text: v }];
+  const arr = requireArray(v, param);
+  if (arr.length === 0) throw badRequest(param, `\`${param}\` must not be an empty array`);
+  const out: ContentPart[] = new Array(arr.length);
+  for (let j = 0; j < arr.length; j++) {
+    const p = `${param}[${j}]`;
+    const part = requireRecord(arr[j], p);
+    switch (part.type) {
+      case 'input_text':
+      case 'output_text':
+        out[j] = { type: 'text', text: requireString(part.text, `${p}.text`) };
+        break;
+      case 'refusal':
+        out[j] = { type: 'text', text: requireString(part.refusal, `${p}.refusal`) };
+        break;
+      case 'input_image':
+        if (!media) throw badRequest(`${p}.type`, `\`${p}.type\`: images are allowed in user messages and tool outputs only`);
+        out[j] = imagePart(part, p);
+        break;
+      case 'input_file':
+        if (!media) throw badRequest(`${p}.type`, `\`${p}.type\`: files are allowed in user messages and tool outputs only`);
+        out[j] = filePart(part, p);
+        break;
+      default:
+        throw typeof part.type === 'string'
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${part.type}" is not supported (supported: input_text, output_text, refusal, input_image, input_file)`)
+          : wrongType(`${p}.type`, 'a string', part.type);
+    }
+  }
+  return out;
+}
+
+/** `input` items → system parts and canonical messages; a function call joins the assistant turn before it. */
+function items(v: unknown, system: ContentPart[]): ChatMessage[] {
+  if (typeof v === 'string') return [{ role: 'user', content: [{ type: 'text', text: v }] }];
+  const arr = requireArray(v, 'input');
+  const messages: ChatMessage[] = [];
+  for (let i = 0; i < arr.length; i++) {
+    const p = `input[${i}]`;
+    const item = requireRecord(arr[i], p);
+    const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
+    switch (type) {
+      case 'message':
+        switch (item.role) {
+          case 'system':
+          case 'developer':
+            for (const part of content(item.content, `${p}.content`, false)) system.push(part);
+            break;
+          case 'user':
+            messages.push({ role: 'user', content: content(item.content, `${p}.content`, true) });
+            break;
+          case 'assistant':
+            messages.push({ role: 'assistant', content: content(item.content, `${p}.content`, false) });
+            break;
+          default:
+            throw typeof item.role === 'string'
+              ? badRequest(`${p}.role`, `\`${p}.role\` must be one of user, assistant, system, developer, got "${item.role}"`)
+              : wrongType(`${p}.role`, 'a string', item.role);
+        }
+        break;
+      case 'function_call': {
+        const call = {
+          id: requireNonEmptyString(item.call_id, `${p}.call_id`),
+          name: requireNonEmptyString(item.name, `${p}.name`),
+          arguments: requireString(item.arguments, `${p}.arguments`),
+        };
+        const last = messages[messages.length - 1];
+        if (last?.role === 'assistant') (last.toolCalls ??= []).push(call);
+        else messages.push({ role: 'assistant', content: [], toolCalls: [call] });
+        break;
+      }
+      case 'function_call_output':
+        messages.push({
+          role: 'tool',
+          toolCallId: requireNonEmptyString(item.call_id, `${p}.call_id`),
+          content: content(item.output, `${p}.output`, true),
+        });
+        break;
+      case 'reasoning':
+        // Encrypted or summarized reasoning of an OpenAI model: no other model can read it.
+        break;
+      case 'item_reference':
+        throw badRequest(`${p}.type`, `\`${p}.type\` "item_reference": ${STATELESS}`);
+      default:
+        throw typeof type === 'string'
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, reasoning)`)
+          : wrongType(`${p}.type`, 'a string', type);
+    }
+  }
+  if (messages.length === 0) throw badRequest('input', '`input` must contain at least one user, assistant or tool item');
+  return messages;
+}
+
+function tools(v: unknown): ToolDefinition[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const arr = requireArray(v, 'tools');
+  const out: ToolDefinition[] = new Array(arr.length);
+  for (let j = 0; j < arr.length; j++) {
+    const p = `tools[${j}]`;
+    const t = requireRecord(arr[j], p);
+    if (t.type !== 'function') {
+      throw typeof t.type === 'string'
+        ? badRequest(`${p}.type`, `\`${p}.type\` "${t.type}" is a tool OpenAI runs itself, which cannot be routed; declare function tools`)
+        : wrongType(`${p}.type`, '"function"', t.type);
+    }
+    out[j] = functionTool(t, p);
+  }
+  return out.length ? out : undefined;
+}
+
+function toolChoice(v: unknown): ToolChoice | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v === 'auto' || v === 'none' || v === 'required') return v;
+  if (isRecord(v) && v.type === 'function') return { name: requireNonEmptyString(v.name, 'tool_choice.name') };
+  throw badRequest('tool_choice', '`tool_choice` must be "auto", "none", "required" or {"type":"function","name":...}');
+}
+
+/** `text`: the answer's format (`text.format`) and OpenAI's `verbosity`. */
+function textOptions(v: unknown): { format?: ResponseFormat; verbosity?: string } {
+  if (v === undefined || v === null) return {};
+  const t = requireRecord(v, 'text');
+  const verbosity = optionalString(t.verbosity, 'text.verbosity');
+  if (t.format === undefined || t.format === null) return { verbosity };
+  const f = requireRecord(t.format, 'text.format');
+  switch (f.type) {
+    case 'text':
+    case 'json_object':
+      return { format: { type: f.type }, verbosity };
+    case 'json_schema':
+      return { format: jsonSchemaFormat(f, 'text.format'), verbosity };
+    default:
+      throw badRequest('text.format.type', '`text.format.type` must be "text", "json_object" or "json_schema"');
+  }
+}
+
+/** OpenAI-only settings, as chat-completions fields for an OpenAI-format provider (ChatRequest.extras). */
+function extras(b: Record<string, unknown>, verbosity: string | undefined): Record<string, unknown> | undefined {
+  const fields: Record<string, unknown> = {};
+  if (b.reasoning !== undefined && b.reasoning !== null) {
+    const effort = optionalString(requireRecord(b.reasoning, 'reasoning').effort, 'reasoning.effort');
+    if (effort !== undefined) fields.reasoning_effort = effort;
+  }
+  if (verbosity !== undefined) fields.verbosity = verbosity;
+  for (const name of ['service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier'] as const) {
+    const value = optionalString(b[name], name);
+    if (value !== undefined) fields[name] = value;
+  }
+  return Object.keys(fields).length ? fields : undefined;
+}
+
+/**
+ * Parses and validates an OpenAI `POST /v1/responses` body.
+ * @example
+ * const { request } = parseResponsesRequest({ model: 'gpt-5', input: 'Hello' });
+ * // request.messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }]
+ */
+export function parseResponsesRequest(body: unknown): ParsedChatRequest {
+  const b = requireRecord(body, 'body');
+  const model = requireNonEmptyString(b.model, 'model');
+  for (const name of ['previous_response_id', 'conversation'] as const) {
+    if (b[name] !== undefined && b[name] !== null) throw badRequest(name, `\`${name}\`: ${STATELESS}`);
+  }
+  if (b.background === true) throw badRequest('background', '`background`: responses are not stored, so they cannot run in the background');
+  if (b.input === undefined || b.input === null) throw wrongType('input', 'a string or an array of input items', b.input);
+  const system: ContentPart[] = [];
+  const instructions = optionalString(b.instructions, 'instructions');
+  if (instructions) system.push({ type: 'text', text: instructions });
+  const messages = items(b.input, system);
+  const text = textOptions(b.text);
+  const request: ChatRequest = {
+    kind: 'chat',
+    model,
+    system,
+    messages,
+    tools: tools(b.tools),
+    toolChoice: toolChoice(b.tool_choice),
+    parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
+    maxTokens: optionalPositiveInt(b.max_output_tokens, 'max_output_tokens'),
+    temperature: optionalNumber(b.temperature, 'temperature', 0, 2),
+    topP: optionalNumber(b.top_p, 'top_p', 0, 1),
+    stream: optionalBoolean(b.stream, 'stream') ?? false,
+    responseFormat: text.format,
+    user: optionalString(b.user, 'user'),
+  };
+  const fields = extras(b, text.verbosity);
+  if (fields !== undefined) request.extras = { dialect: 'openai', fields };
+  return { request, clientOptions: { includeUsage: true } };
+}

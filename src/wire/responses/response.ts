@@ -1,0 +1,86 @@
+/**
+ * Canonical response → OpenAI Responses API `response` object, and the pieces of it the
+ * stream encoder sends as it goes (output items, usage, status). Responses are not stored:
+ * the ids are derived from the provider's, for the client to log and quote.
+ */
+import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../canonical.js';
+import type { RenderOptions } from '../client.js';
+
+/** `resp_…` from the provider's answer id (letters, digits, `_` and `-` kept). */
+export function responseId(upstreamId: string): string {
+  const base = upstreamId.replace(/[^A-Za-z0-9_-]/g, '');
+  return `resp_${base || Date.now().toString(36)}`;
+}
+
+/** Ids of a response's output items: its one message, and its function calls by position. */
+export function messageItemId(respId: string): string {
+  return `msg_${respId.slice('resp_'.length)}`;
+}
+
+export function functionCallItemId(respId: string, n: number): string {
+  return `fc_${respId.slice('resp_'.length)}_${n}`;
+}
+
+export function usageToResponses(u: Usage): Record<string, unknown> {
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: u.cachedInputTokens ?? 0 },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: u.inputTokens + u.outputTokens,
+  };
+}
+
+/** `completed`, or `incomplete` with its reason when the answer was cut (length, content filter). */
+export function statusOf(finish: FinishReason): { status: 'completed' | 'incomplete'; incomplete_details: { reason: string } | null } {
+  if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+  if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  return { status: 'completed', incomplete_details: null };
+}
+
+export function textPart(text: string): Record<string, unknown> {
+  return { type: 'output_text', text, annotations: [] };
+}
+
+export function messageItem(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
+  return { type: 'message', id, status, role: 'assistant', content: status === 'in_progress' ? [] : [textPart(text)] };
+}
+
+export function functionCallItem(id: string, call: Pick<ToolCall, 'id' | 'name' | 'arguments'>, status: 'in_progress' | 'completed'): Record<string, unknown> {
+  return { type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.arguments, status };
+}
+
+/** The `response` object around `output`; `usage` is null while it is in progress. */
+export function responseObject(
+  id: string, model: string, createdAt: number,
+  state: { status: string; incomplete_details: { reason: string } | null },
+  output: Record<string, unknown>[], usage: Usage | null,
+): Record<string, unknown> {
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status: state.status,
+    error: null,
+    incomplete_details: state.incomplete_details,
+    model,
+    output,
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    store: false,
+    usage: usage === null ? null : usageToResponses(usage),
+    metadata: {},
+  };
+}
+
+/**
+ * Canonical response → OpenAI `response` object for a Responses API client.
+ * @example renderResponsesResponse(res, { created: Math.floor(now / 1000) })
+ */
+export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
+  const id = responseId(res.id);
+  const output: Record<string, unknown>[] = [];
+  if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
+  res.toolCalls.forEach((c, n) => output.push(functionCallItem(functionCallItemId(id, n), c, 'completed')));
+  return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), output, res.usage);
+}

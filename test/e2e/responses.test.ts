@@ -1,0 +1,192 @@
+/**
+ * OpenAI's Responses API (`POST /v1/responses`) through the gateway, driven by the official
+ * `openai` SDK (`responses.create`, `responses.stream`) against fake OpenAI, Anthropic and
+ * Gemini upstreams: text, function tools (call → output → answer), streaming events in
+ * order, structured output, OpenAI-only settings, routing by `endpoint == "responses"`, the
+ * audit event, and the refusals of what a stateless gateway cannot do.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
+import { REQUEST_TIMEOUT_MS, raw, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+
+let oa: WireFake, an: WireFake, gm: WireFake;
+let e2e: E2EGateway;
+let client: OpenAI;
+
+const weather: OpenAI.Responses.FunctionTool = {
+  type: 'function', name: 'get_weather', description: 'Current weather for a city', strict: true,
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+};
+const UPSTREAMS = [['oa/gpt-4o', 'oa'], ['an/claude-sonnet-4', 'an'], ['gm/gemini-2.5-flash', 'gm']] as const;
+
+before(async () => {
+  [oa, an, gm] = await Promise.all([startWireFake({ format: 'openai', name: 'oa' }), startWireFake({ format: 'anthropic', name: 'an' }), startWireFake({ format: 'gemini', name: 'gm' })]);
+  e2e = await startE2E({
+    server: { allow_unauthenticated: true },
+    dispatch: { retries_per_target: 0, max_attempts: 1 },
+    providers: {
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-5'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }] },
+      an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'sk-up-an' }] },
+      gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash'], keys: [{ name: 'gm-main', value: 'sk-up-gm' }] },
+    },
+  }, {
+    rules: { 'routing.yaml': { rules: [{ id: 'responses-on-claude', when: 'endpoint == "responses" && model == "by-endpoint"', route: 'an/claude-sonnet-4' }] } },
+  });
+  client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+}, HOOK);
+
+after(async () => {
+  await e2e?.close();
+  await Promise.all([oa?.close(), an?.close(), gm?.close()]);
+}, HOOK);
+
+const fakes = (): Record<string, WireFake> => ({ oa, an, gm });
+
+describe('POST /v1/responses', SUITE, () => {
+  test('text from each provider: instructions, input and max_output_tokens go up, a completed response comes back', async () => {
+    for (const [model, name] of UPSTREAMS) {
+      fakes()[name].reset();
+      const res = await client.responses.create({ model, instructions: 'You are terse.', input: 'Say hello', max_output_tokens: 50 });
+      assert.equal(res.object, 'response');
+      assert.match(res.id, /^resp_/);
+      assert.equal(res.status, 'completed', name);
+      assert.equal(res.output_text, `hello from ${name}`);
+      assert.deepEqual(res.usage, { input_tokens: 11, input_tokens_details: { cached_tokens: 0 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 18 });
+      const up = fakes()[name].last().body;
+      if (name === 'oa') {
+        assert.deepEqual(up.messages, [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello' }]);
+        assert.equal(up.max_completion_tokens, 50);
+      } else if (name === 'an') {
+        assert.equal(up.system, 'You are terse.');
+        assert.equal(up.max_tokens, 50);
+      } else {
+        assert.deepEqual(up.systemInstruction, { parts: [{ text: 'You are terse.' }] });
+        assert.equal(up.generationConfig.maxOutputTokens, 50);
+      }
+    }
+  });
+
+  test('function tools: call → function_call_output → answer, through each provider', async () => {
+    for (const [model, name] of UPSTREAMS) {
+      const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Paris?' }];
+      const first = await client.responses.create({ model, input, tools: [weather] });
+      const calls = first.output.filter((i) => i.type === 'function_call');
+      assert.equal(calls.length, 1, name);
+      assert.equal(calls[0].name, 'get_weather');
+      assert.deepEqual(JSON.parse(calls[0].arguments), TOOL_ARGS);
+      const second = await client.responses.create({
+        model, tools: [weather],
+        input: [...input, ...(first.output as OpenAI.Responses.ResponseInput), { type: 'function_call_output', call_id: calls[0].call_id, output: '{"temp_c":21}' }],
+      });
+      assert.equal(second.output_text, 'The tool said: {"temp_c":21}', name);
+    }
+    // Anthropic saw the text before the call and the call as one assistant turn, the result as tool_result, the tool as strict.
+    const up = an.history.filter((r) => r.path === '/v1/messages').at(-1)!.body;
+    assert.equal(up.tools[0].strict, true);
+    assert.deepEqual(up.messages.map((m: { role: string; content: { type: string }[] }) => [m.role, m.content.map((b) => b.type)]), [
+      ['user', ['text']], ['assistant', ['text', 'tool_use']], ['user', ['tool_result']],
+    ]);
+  });
+
+  test('streaming: events in order with increasing sequence numbers, and the final response whole', async () => {
+    for (const [model, name] of UPSTREAMS) {
+      const stream = client.responses.stream({ model, input: 'Say hello' });
+      const types: string[] = [];
+      const seqs: number[] = [];
+      for await (const ev of stream) {
+        types.push(ev.type);
+        seqs.push(ev.sequence_number);
+      }
+      const final = await stream.finalResponse();
+      assert.equal(final.output_text, `hello from ${name}`, name);
+      assert.equal(final.status, 'completed');
+      assert.equal(final.usage?.output_tokens, 7);
+      assert.deepEqual(types.slice(0, 4), ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+      assert.deepEqual(types.slice(-4), ['response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+      assert.ok(types.includes('response.output_text.delta'));
+      assert.deepEqual(seqs, seqs.map((_s, i) => i), 'sequence numbers count from 0');
+    }
+  });
+
+  test('a stream cut after its first content ends with an error event, as OpenAI sends one, and never completes', async () => {
+    oa.enqueue({ cutAfter: 1, chunks: 3 });
+    const stream = client.responses.stream({ model: 'oa/gpt-4o', input: 'hi' });
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    const iterated = (async () => { for await (const ev of stream) events.push(ev); })();
+    await assert.rejects(stream.finalResponse());
+    await iterated.catch(() => undefined);
+    const last = events.at(-1);
+    assert.ok(last && last.type === 'error', `last event: ${last?.type}`);
+    assert.equal(last.code, 'SY_ERR_STREAM_INTERRUPTED');
+    assert.ok(events.some((e) => e.type === 'response.output_text.delta'), 'the first content reached the client');
+    assert.ok(!events.some((e) => e.type === 'response.completed'));
+  });
+
+  test('streaming a function call: argument deltas add up to the call', async () => {
+    for (const [model, name] of UPSTREAMS) {
+      const stream = client.responses.stream({ model, input: 'Weather in Paris?', tools: [weather] });
+      let deltas = '';
+      stream.on('response.function_call_arguments.delta', (ev) => { deltas += ev.delta; });
+      const final = await stream.finalResponse();
+      const call = final.output.find((i) => i.type === 'function_call');
+      assert.ok(call && call.type === 'function_call', name);
+      assert.equal(call.status, 'completed');
+      assert.deepEqual(JSON.parse(call.arguments), TOOL_ARGS);
+      assert.equal(deltas, call.arguments);
+    }
+  });
+
+  test('structured output (text.format) reaches each provider in its own form, and the answer is JSON', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    for (const [model] of UPSTREAMS) {
+      const res = await client.responses.create({ model, input: 'Where?', text: { format: { type: 'json_schema', name: 'place', schema, strict: true } } });
+      assert.deepEqual(JSON.parse(res.output_text), { city: 'fake' }, model);
+    }
+    assert.deepEqual(an.last().body.output_config, { format: { type: 'json_schema', schema } });
+  });
+
+  test('OpenAI-only settings (reasoning effort, verbosity) reach OpenAI as chat fields, and no other provider', async () => {
+    const params = { input: 'Think', reasoning: { effort: 'high' as const }, text: { verbosity: 'low' as const }, prompt_cache_key: 'tenant-1' };
+    await client.responses.create({ model: 'oa/gpt-5', ...params });
+    assert.equal(oa.last().body.reasoning_effort, 'high');
+    assert.equal(oa.last().body.verbosity, 'low');
+    assert.equal(oa.last().body.prompt_cache_key, 'tenant-1');
+    await client.responses.create({ model: 'an/claude-sonnet-4', ...params });
+    for (const name of ['reasoning_effort', 'verbosity', 'prompt_cache_key', 'reasoning']) assert.equal(an.last().body[name], undefined, name);
+  });
+
+  test('rules see endpoint == "responses", and the audit event records it', async () => {
+    an.reset();
+    const { data, response } = await client.responses.create({ model: 'by-endpoint', input: 'hi' }).withResponse();
+    assert.equal(data.output_text, 'hello from an');
+    await e2e.gw.runtime.audit.flush();
+    const { events } = await e2e.gw.runtime.audit.query({ decision_id: response.headers.get('x-switchyard-decision-id')! });
+    assert.equal(events.length, 1);
+    assert.equal(events[0].request.endpoint, 'responses');
+    assert.equal(events[0].request.dialect, 'openai');
+    assert.equal(events[0].decision.rule_id, 'responses-on-claude');
+    assert.equal(events[0].outcome.output_tokens, 7);
+  });
+
+  test('what a stateless gateway cannot do is refused in OpenAI\'s shape, naming the field', async () => {
+    const refused = async (params: Record<string, unknown>, param: string) => {
+      await assert.rejects(client.responses.create({ model: 'gpt-4o', input: 'hi', ...params } as OpenAI.Responses.ResponseCreateParamsNonStreaming), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
+        assert.equal(e.status, 400);
+        assert.equal(e.code, 'SY_ERR_BAD_REQUEST');
+        assert.equal(e.param, param);
+        return true;
+      });
+    };
+    await refused({ previous_response_id: 'resp_abc' }, 'previous_response_id');
+    await refused({ tools: [{ type: 'web_search' }] }, 'tools[0].type');
+    await refused({ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].type');
+    await refused({ input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, 'input[0].content[0].file_id');
+    await refused({ background: true }, 'background');
+    await assert.rejects(client.responses.retrieve('resp_abc'), (e: InstanceType<typeof OpenAI.NotFoundError>) => e.status === 404 && /not stored/.test(e.message));
+    const bad = await raw(e2e.url, '/v1/responses', { method: 'POST', body: '{"model":"gpt-4o"}', headers: { 'content-type': 'application/json' } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.param, 'input');
+  });
+});
