@@ -396,12 +396,14 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const result = await pending;
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
+    // A Responses API answer is named after the decision, so its id finds its audit event.
+    const shown = endpoint === 'responses' ? { created, id: `resp_${x.decisionId.slice('dec_'.length)}` } : { created };
 
     if (result.kind === 'response') {
       x.usage = result.response.usage;
       // Same dialect on both sides: the upstream's bytes, already parsed and validated.
       const up = result.upstream;
-      const body = up !== null && up.dialect === dialect && endpoint !== 'responses' ? up.text : JSON.stringify(codec.renderChatResponse(result.response, { created }));
+      const body = up !== null && up.dialect === dialect && endpoint !== 'responses' ? up.text : JSON.stringify(codec.renderChatResponse(result.response, shown));
       await sendWhole(x, reply, body, marks, timing);
       return;
     }
@@ -410,7 +412,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // travels in-band as an error event, never as a retry or a clean terminator.
     const res = reply.raw;
     reply.hijack();
-    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created });
+    const encoder = codec.createStreamEncoder({ ...shown, includeUsage: clientOptions.includeUsage });
     let first = '';
     let outChars = 0;
     for (const ev of result.first) {

@@ -31,6 +31,8 @@ export interface RenderOptions {
   created: number;
   /** Model name shown to the client; default: the one the provider reported. */
   model?: string;
+  /** The answer's id where the gateway names it (a Responses API `resp_…`); default: from the provider's. */
+  id?: string;
 }
 
 export interface StreamEncoderOptions extends RenderOptions {

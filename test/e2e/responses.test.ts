@@ -101,6 +101,7 @@ describe('POST /v1/responses', SUITE, () => {
       }
       const final = await stream.finalResponse();
       assert.equal(final.output_text, `hello from ${name}`, name);
+      assert.match(final.id, /^resp_[0-9a-f]+/);
       assert.equal(final.status, 'completed');
       assert.equal(final.usage?.output_tokens, 7);
       assert.deepEqual(types.slice(0, 4), ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
@@ -161,6 +162,8 @@ describe('POST /v1/responses', SUITE, () => {
     an.reset();
     const { data, response } = await client.responses.create({ model: 'by-endpoint', input: 'hi' }).withResponse();
     assert.equal(data.output_text, 'hello from an');
+    // The response is named after its decision, whose audit event it finds.
+    assert.equal(data.id, response.headers.get('x-switchyard-decision-id')!.replace(/^dec_/, 'resp_'));
     await e2e.gw.runtime.audit.flush();
     const { events } = await e2e.gw.runtime.audit.query({ decision_id: response.headers.get('x-switchyard-decision-id')! });
     assert.equal(events.length, 1);

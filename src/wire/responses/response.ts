@@ -1,7 +1,8 @@
 /**
  * Canonical response → OpenAI Responses API `response` object, and the pieces of it the
  * stream encoder sends as it goes (output items, usage, status). Responses are not stored:
- * the ids are derived from the provider's, for the client to log and quote.
+ * the id is the one the server gives (named after the decision), else derived from the
+ * provider's, for the client to log and quote.
  */
 import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
@@ -78,7 +79,7 @@ export function responseObject(
  * @example renderResponsesResponse(res, { created: Math.floor(now / 1000) })
  */
 export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
-  const id = responseId(res.id);
+  const id = opts.id ?? responseId(res.id);
   const output: Record<string, unknown>[] = [];
   if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
   res.toolCalls.forEach((c, n) => output.push(functionCallItem(functionCallItemId(id, n), c, 'completed')));

@@ -99,7 +99,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
   private start(id: string, model: string): string {
     if (this.id) return '';
-    this.id = responseId(id);
+    this.id = this.opts.id ?? responseId(id);
     this.model = this.opts.model ?? model;
     const inProgress = this.response({ status: 'in_progress', incomplete_details: null }, null);
     return this.event('response.created', { response: inProgress }) + this.event('response.in_progress', { response: inProgress });
