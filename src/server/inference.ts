@@ -397,7 +397,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
-    const shown = endpoint === 'responses' ? { created, id: `resp_${x.decisionId.slice('dec_'.length)}` } : { created };
+    const shown: { created: number; id?: string } = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined };
 
     if (result.kind === 'response') {
       x.usage = result.response.usage;
@@ -412,7 +412,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // travels in-band as an error event, never as a retry or a clean terminator.
     const res = reply.raw;
     reply.hijack();
-    const encoder = codec.createStreamEncoder({ ...shown, includeUsage: clientOptions.includeUsage });
+    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id });
     let first = '';
     let outChars = 0;
     for (const ev of result.first) {
