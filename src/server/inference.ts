@@ -12,7 +12,7 @@ import type { Admission, Principal } from '../governance/index.js';
 import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
 import type { DispatchOptions, Plan, PlanTarget } from '../dispatch/types.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
-import { CHAT_DIALECTS, RESPONSES_API, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions } from '../wire/dialects.js';
+import { CHAT_DIALECTS, RESPONSES_API, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions, type RenderOptions } from '../wire/dialects.js';
 import { stripCredentialHeaders } from '../audit/headers.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
@@ -397,7 +397,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
-    const shown: { created: number; id?: string } = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined };
+    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo };
 
     if (result.kind === 'response') {
       x.usage = result.response.usage;
@@ -412,7 +412,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // travels in-band as an error event, never as a retry or a clean terminator.
     const res = reply.raw;
     reply.hijack();
-    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id });
+    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo });
     let first = '';
     let outChars = 0;
     for (const ev of result.first) {

@@ -8,6 +8,8 @@ export interface ChatClientOptions {
    * Always true for Anthropic, whose stream always carries usage.
    */
   includeUsage: boolean;
+  /** Request settings the answer repeats back (the Responses API's response object does). */
+  echo?: Readonly<Record<string, unknown>>;
 }
 
 export interface ParsedChatRequest {
@@ -33,6 +35,8 @@ export interface RenderOptions {
   model?: string;
   /** The answer's id where the gateway names it (a Responses API `resp_…`); default: from the provider's. */
   id?: string;
+  /** ChatClientOptions.echo, for the answer to repeat. */
+  echo?: Readonly<Record<string, unknown>>;
 }
 
 export interface StreamEncoderOptions extends RenderOptions {

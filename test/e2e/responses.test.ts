@@ -53,6 +53,10 @@ describe('POST /v1/responses', SUITE, () => {
       assert.match(res.id, /^resp_/);
       assert.equal(res.status, 'completed', name);
       assert.equal(res.output_text, `hello from ${name}`);
+      // The response repeats the request's settings, OpenAI's defaults for the rest.
+      assert.equal(res.instructions, 'You are terse.');
+      assert.equal(res.max_output_tokens, 50);
+      assert.deepEqual([res.tools, res.tool_choice, res.temperature, res.text], [[], 'auto', 1, { format: { type: 'text' } }]);
       assert.deepEqual(res.usage, { input_tokens: 11, input_tokens_details: { cached_tokens: 0 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 18 });
       const up = fakes()[name].last().body;
       if (name === 'oa') {
@@ -72,6 +76,7 @@ describe('POST /v1/responses', SUITE, () => {
     for (const [model, name] of UPSTREAMS) {
       const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Paris?' }];
       const first = await client.responses.create({ model, input, tools: [weather] });
+      assert.deepEqual(first.tools, [weather]);
       const calls = first.output.filter((i) => i.type === 'function_call');
       assert.equal(calls.length, 1, name);
       assert.equal(calls[0].name, 'get_weather');
@@ -131,6 +136,7 @@ describe('POST /v1/responses', SUITE, () => {
       let deltas = '';
       stream.on('response.function_call_arguments.delta', (ev) => { deltas += ev.delta; });
       const final = await stream.finalResponse();
+      assert.deepEqual(final.tools, [weather]);
       const call = final.output.find((i) => i.type === 'function_call');
       assert.ok(call && call.type === 'function_call', name);
       assert.equal(call.status, 'completed');

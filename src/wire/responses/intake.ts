@@ -8,6 +8,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
+import { echoOf } from './response.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString,
   requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
@@ -220,5 +221,5 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   };
   const fields = extras(b, text.verbosity);
   if (fields !== undefined) request.extras = { dialect: 'openai', fields };
-  return { request, clientOptions: { includeUsage: true } };
+  return { request, clientOptions: { includeUsage: true, echo: echoOf(b) } };
 }

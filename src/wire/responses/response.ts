@@ -51,11 +51,24 @@ export function functionCallItem(id: string, call: Pick<ToolCall, 'id' | 'name' 
   return { type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.arguments, status };
 }
 
-/** The `response` object around `output`; `usage` is null while it is in progress. */
+/** What a response repeats of a request that did not set it (OpenAI's defaults). */
+const ECHO_DEFAULTS: Readonly<Record<string, unknown>> = {
+  instructions: null, max_output_tokens: null, parallel_tool_calls: true, reasoning: { effort: null, summary: null },
+  temperature: 1, text: { format: { type: 'text' } }, tool_choice: 'auto', tools: [], top_p: 1, truncation: 'disabled', user: null, metadata: {},
+};
+
+/** The request's settings a response repeats, each as sent or OpenAI's default (see ChatClientOptions.echo). */
+export function echoOf(body: Record<string, unknown>): Record<string, unknown> {
+  const echo: Record<string, unknown> = {};
+  for (const name in ECHO_DEFAULTS) echo[name] = body[name] ?? ECHO_DEFAULTS[name];
+  return echo;
+}
+
+/** The `response` object around `output`, in OpenAI's field order; `usage` is null while it is in progress. */
 export function responseObject(
   id: string, model: string, createdAt: number,
   state: { status: string; incomplete_details: { reason: string } | null },
-  output: Record<string, unknown>[], usage: Usage | null,
+  output: Record<string, unknown>[], usage: Usage | null, echo: Readonly<Record<string, unknown>> = ECHO_DEFAULTS,
 ): Record<string, unknown> {
   return {
     id,
@@ -64,13 +77,23 @@ export function responseObject(
     status: state.status,
     error: null,
     incomplete_details: state.incomplete_details,
+    instructions: echo.instructions,
+    max_output_tokens: echo.max_output_tokens,
     model,
     output,
-    parallel_tool_calls: true,
+    parallel_tool_calls: echo.parallel_tool_calls,
     previous_response_id: null,
+    reasoning: echo.reasoning,
     store: false,
+    temperature: echo.temperature,
+    text: echo.text,
+    tool_choice: echo.tool_choice,
+    tools: echo.tools,
+    top_p: echo.top_p,
+    truncation: echo.truncation,
     usage: usage === null ? null : usageToResponses(usage),
-    metadata: {},
+    user: echo.user,
+    metadata: echo.metadata,
   };
 }
 
@@ -83,5 +106,5 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
   const output: Record<string, unknown>[] = [];
   if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
   res.toolCalls.forEach((c, n) => output.push(functionCallItem(functionCallItemId(id, n), c, 'completed')));
-  return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), output, res.usage);
+  return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), output, res.usage, opts.echo);
 }

@@ -131,7 +131,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   private response(state: { status: string; incomplete_details: { reason: string } | null }, usage: Usage | null): Record<string, unknown> {
-    return responseObject(this.id, this.model, this.opts.created, state, state.status === 'in_progress' ? [] : this.output, usage);
+    return responseObject(this.id, this.model, this.opts.created, state, state.status === 'in_progress' ? [] : this.output, usage, this.opts.echo);
   }
 
   private event(type: string, data: Record<string, unknown>): string {
