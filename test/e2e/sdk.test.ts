@@ -385,6 +385,7 @@ describe('OpenAI client → Anthropic upstream', SUITE, () => {
       max_tokens: 64,
       stop: ['END'],
       top_p: 0.9,
+      temperature: 1.5,
     });
     assert.equal(res.choices[0].message.content, 'hello from an');
     assert.equal(res.choices[0].finish_reason, 'stop');
@@ -401,6 +402,7 @@ describe('OpenAI client → Anthropic upstream', SUITE, () => {
     assert.equal(r.body.max_tokens, 64);
     assert.deepEqual(r.body.stop_sequences, ['END']);
     assert.equal(r.body.top_p, 0.9);
+    assert.equal(r.body.temperature, 1, "OpenAI's 0–2 capped at Anthropic's 1, where Anthropic would refuse it");
     assert.deepEqual(r.body.messages.map((m: { role: string }) => m.role), ['user', 'assistant', 'user']);
   });
 

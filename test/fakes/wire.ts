@@ -291,6 +291,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (path !== '/v1/messages') return sendError(res, 404, `fake ${name}: unknown path ${path}`);
       if (typeof req.headers['anthropic-version'] !== 'string') return sendError(res, 400, 'anthropic-version header is required');
       if (typeof rec.body?.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
+      if (rec.body.temperature > 1) return sendError(res, 400, 'temperature: Input should be less than or equal to 1');
       const extra = Object.keys(rec.body).find((k) => !ANTHROPIC_FIELDS.has(k));
       if (extra !== undefined) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
       const refused = thinkingRefusal(rec.body);

@@ -129,6 +129,11 @@ describe('anthropic', () => {
     assert.equal(b.response_format, undefined);
   });
 
+  it("caps an OpenAI client's temperature (0–2) at Anthropic's highest (1)", () => {
+    assert.equal(body(a.buildChatRequest(richRequest({ temperature: 1.7 }), t)).temperature, 1);
+    assert.equal(body(a.buildChatRequest(richRequest({ temperature: 0.3 }), t)).temperature, 0.3);
+  });
+
   it('merges parallel tool results and the user text after them into one user turn', () => {
     const b = body(a.buildChatRequest(richRequest({
       system: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }],

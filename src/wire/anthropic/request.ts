@@ -119,7 +119,8 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
     body.tools = tools;
     if (req.toolChoice !== undefined || req.parallelToolCalls === false) body.tool_choice = wireToolChoice(req.toolChoice ?? 'auto', req.parallelToolCalls);
   }
-  if (req.temperature !== undefined) body.temperature = req.temperature;
+  // OpenAI's range is 0–2, Anthropic's 0–1: a hotter request gets Anthropic's hottest, not a 400.
+  if (req.temperature !== undefined) body.temperature = Math.min(req.temperature, 1);
   if (req.topP !== undefined) body.top_p = req.topP;
   if (req.stop?.length) body.stop_sequences = req.stop;
   if (req.user !== undefined) body.metadata = { user_id: req.user };
