@@ -401,7 +401,7 @@ describe('OpenAI client → Anthropic upstream', SUITE, () => {
     assert.equal(r.body.system, 'You are terse.');
     assert.equal(r.body.max_tokens, 64);
     assert.deepEqual(r.body.stop_sequences, ['END']);
-    assert.equal(r.body.top_p, 0.9);
+    assert.equal(r.body.top_p, undefined, 'current Claude models refuse temperature with top_p: temperature wins');
     assert.equal(r.body.temperature, 1, "OpenAI's 0–2 capped at Anthropic's 1, where Anthropic would refuse it");
     assert.deepEqual(r.body.messages.map((m: { role: string }) => m.role), ['user', 'assistant', 'user']);
   });

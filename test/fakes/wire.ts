@@ -292,6 +292,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (typeof req.headers['anthropic-version'] !== 'string') return sendError(res, 400, 'anthropic-version header is required');
       if (typeof rec.body?.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
       if (rec.body.temperature > 1) return sendError(res, 400, 'temperature: Input should be less than or equal to 1');
+      if (rec.body.temperature !== undefined && rec.body.top_p !== undefined) return sendError(res, 400, '`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
       const extra = Object.keys(rec.body).find((k) => !ANTHROPIC_FIELDS.has(k));
       if (extra !== undefined) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
       const refused = thinkingRefusal(rec.body);

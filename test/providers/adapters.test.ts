@@ -134,6 +134,13 @@ describe('anthropic', () => {
     assert.equal(body(a.buildChatRequest(richRequest({ temperature: 0.3 }), t)).temperature, 0.3);
   });
 
+  it('sends temperature or top_p, never both (current Claude models refuse the pair)', () => {
+    const both = body(a.buildChatRequest(richRequest({ temperature: 0.3, topP: 0.9 }), t));
+    assert.deepEqual([both.temperature, both.top_p], [0.3, undefined]);
+    const alone = body(a.buildChatRequest(richRequest({ temperature: undefined, topP: 0.9 }), t));
+    assert.deepEqual([alone.temperature, alone.top_p], [undefined, 0.9]);
+  });
+
   it('merges parallel tool results and the user text after them into one user turn', () => {
     const b = body(a.buildChatRequest(richRequest({
       system: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }],

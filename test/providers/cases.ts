@@ -191,7 +191,6 @@ function anthropicCase(): AdapterCase {
       tools: [{ name: 'get_weather', description: 'Current weather', input_schema: WEATHER_TOOL_SCHEMA }],
       tool_choice: { type: 'auto' },
       temperature: 0.2,
-      top_p: 0.9,
       stop_sequences: ['END'],
       metadata: { user_id: 'user-42' },
       output_config: { format: { type: 'json_schema', schema: { type: 'object', properties: { summary: { type: 'string' } } } } },

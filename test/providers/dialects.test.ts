@@ -88,7 +88,6 @@ describe('OpenAI client dialect', () => {
       tools: [{ name: 'lookup', description: 'Look things up', input_schema: LOOKUP_SCHEMA }],
       tool_choice: { type: 'tool', name: 'lookup' },
       temperature: 0.5,
-      top_p: 1,
       stop_sequences: ['STOP'],
       metadata: { user_id: 'u1' },
       stream: true,

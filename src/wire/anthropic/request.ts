@@ -121,7 +121,8 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
   }
   // OpenAI's range is 0–2, Anthropic's 0–1: a hotter request gets Anthropic's hottest, not a 400.
   if (req.temperature !== undefined) body.temperature = Math.min(req.temperature, 1);
-  if (req.topP !== undefined) body.top_p = req.topP;
+  // Current Claude models refuse temperature and top_p together (400): temperature wins.
+  else if (req.topP !== undefined) body.top_p = req.topP;
   if (req.stop?.length) body.stop_sequences = req.stop;
   if (req.user !== undefined) body.metadata = { user_id: req.user };
   if (req.stream) body.stream = true;
