@@ -443,6 +443,20 @@ describe('OpenAI client → Anthropic upstream', SUITE, () => {
     assert.equal(sent[2].content[0].tool_use_id, call.id);
   });
 
+  test("a tool loop begun on a provider whose call ids Anthropic would refuse (Kimi's functions.name:0) continues on Anthropic", async () => {
+    an.reset();
+    const res = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4',
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'functions.get_weather:0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'functions.get_weather:0', content: '{"temp_c":21}' },
+      ],
+      tools: [weatherToolOpenAI],
+    });
+    assert.equal(res.choices[0].message.content, 'The tool said: {"temp_c":21}');
+  });
+
   test('streaming text: Anthropic events become chunks ending in [DONE] with usage', async () => {
     an.reset();
     an.enqueue({ text: 'streamed from claude', chunks: 3 });

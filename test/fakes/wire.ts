@@ -293,6 +293,9 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (typeof rec.body?.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
       if (rec.body.temperature > 1) return sendError(res, 400, 'temperature: Input should be less than or equal to 1');
       if (rec.body.temperature !== undefined && rec.body.top_p !== undefined) return sendError(res, 400, '`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
+      const badId = (Array.isArray(rec.body.messages) ? rec.body.messages : []).flatMap((m: any) => (Array.isArray(m?.content) ? m.content : []))
+        .map((b: any) => (b?.type === 'tool_use' ? b.id : b?.type === 'tool_result' ? b.tool_use_id : undefined)).find((id: unknown) => typeof id === 'string' && !/^[a-zA-Z0-9_-]+$/.test(id));
+      if (badId !== undefined) return sendError(res, 400, `messages: tool use id "${badId}": String should match pattern '^[a-zA-Z0-9_-]+$'`);
       const extra = Object.keys(rec.body).find((k) => !ANTHROPIC_FIELDS.has(k));
       if (extra !== undefined) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
       const refused = thinkingRefusal(rec.body);

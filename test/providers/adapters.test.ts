@@ -134,6 +134,18 @@ describe('anthropic', () => {
     assert.equal(body(a.buildChatRequest(richRequest({ temperature: 0.3 }), t)).temperature, 0.3);
   });
 
+  it("rewrites tool call ids Anthropic would refuse, alike on the call and its result", () => {
+    const b = body(a.buildChatRequest(richRequest({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+        { role: 'assistant', content: [], toolCalls: [{ id: 'functions.get_weather:0', name: 'get_weather', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'functions.get_weather:0', content: [{ type: 'text', text: 'sunny' }] },
+      ],
+    }), t)) as { messages: { content: Record<string, string>[] }[] };
+    assert.equal(b.messages[1].content[0].id, 'functions_get_weather_0');
+    assert.equal(b.messages[2].content[0].tool_use_id, 'functions_get_weather_0');
+  });
+
   it('sends temperature or top_p, never both (current Claude models refuse the pair)', () => {
     const both = body(a.buildChatRequest(richRequest({ temperature: 0.3, topP: 0.9 }), t));
     assert.deepEqual([both.temperature, both.top_p], [0.3, undefined]);

@@ -8,6 +8,16 @@ export const DEFAULT_MAX_TOKENS = 4096;
 type Block = Record<string, unknown>;
 interface WireMessage { role: 'user' | 'assistant'; content: Block[] }
 
+/**
+ * A tool call's id as Anthropic takes it (`^[a-zA-Z0-9_-]+$`): other providers' ids may
+ * hold other characters (Kimi's `functions.get_weather:0`), which become `_`, the same
+ * way on the call and on its result, so the two still pair.
+ */
+function anthropicToolId(id: string): string {
+  const plain = plainToolCallId(id);
+  return /^[a-zA-Z0-9_-]+$/.test(plain) ? plain : plain.replace(/[^a-zA-Z0-9_-]/g, '_') || '_';
+}
+
 /** `block` with the prompt-cache breakpoint, where the client put one. */
 function cached(block: Block, c: CacheControl | undefined): Block {
   if (c !== undefined) block.cache_control = c;
@@ -83,14 +93,14 @@ function wireMessages(req: ChatRequest): WireMessage[] {
         if (m.toolCalls) {
           for (let k = 0; k < m.toolCalls.length; k++) {
             const c = m.toolCalls[k];
-            content.push(cached({ type: 'tool_use', id: plainToolCallId(c.id), name: c.name, input: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) }, c.cacheControl));
+            content.push(cached({ type: 'tool_use', id: anthropicToolId(c.id), name: c.name, input: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) }, c.cacheControl));
           }
         }
         append('assistant', content);
         break;
       }
       case 'tool': {
-        const result: Block = { type: 'tool_result', tool_use_id: plainToolCallId(m.toolCallId) };
+        const result: Block = { type: 'tool_result', tool_use_id: anthropicToolId(m.toolCallId) };
         const inner = blocks(m.content, []);
         if (inner.length) result.content = inner;
         if (m.isError) result.is_error = true;
