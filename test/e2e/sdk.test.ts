@@ -590,6 +590,19 @@ describe('Anthropic client → OpenAI upstream', SUITE, () => {
     assert.deepEqual(sent[2], { role: 'tool', tool_call_id: use.id, content: 'fog, 9C' });
   });
 
+  test('a tool loop whose call ids are longer than OpenAI takes (40) continues on OpenAI', async () => {
+    const id = 'toolu_01LongProviderIssuedIdentifier_0123456789abcdef';
+    const res = await anthropic.messages.create({
+      model: 'oa/gpt-4o', max_tokens: 100, tools: [weatherToolAnthropic],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id, name: 'get_weather', input: { city: 'Paris' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: '{"temp_c":21}' }] },
+      ],
+    });
+    assert.deepEqual(res.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['The tool said: {"temp_c":21}']);
+  });
+
   test('streaming text: OpenAI chunks become message_start … message_stop with usage', async () => {
     oa.reset();
     oa.enqueue({ text: 'streamed from gpt', chunks: 3 });

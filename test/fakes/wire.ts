@@ -283,6 +283,9 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const azure = /^\/openai\/(?:deployments\/[^/?]+|v1)\/(chat\/completions|embeddings)(\?api-version=[\w-]+)?$/.exec(path);
       if (azure && path.startsWith('/openai/deployments/') !== (azure[2] !== undefined)) return sendError(res, 404, `fake ${name}: ${azure[2] ? 'the v1 API takes no api-version' : 'api-version is required'}`);
       const op0 = azure ? `/v1/${azure[1]}` : path;
+      const longId = (Array.isArray(rec.body?.messages) ? rec.body.messages : []).flatMap((m: any) => [m?.tool_call_id, ...(Array.isArray(m?.tool_calls) ? m.tool_calls.map((c: any) => c?.id) : [])])
+        .find((id: unknown) => typeof id === 'string' && id.length > 40);
+      if (longId !== undefined) return sendError(res, 400, `Invalid 'messages[].tool_calls[].id': string too long. Expected a string with maximum length 40, but got a string with length ${longId.length} instead.`);
       if (op0 === '/v1/chat/completions') op = 'chat';
       else if (op0 === '/v1/embeddings') op = 'embeddings';
       else return sendError(res, 404, `fake ${name}: unknown path ${path}`);

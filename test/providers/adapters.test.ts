@@ -32,6 +32,22 @@ describe('provider registry', () => {
 
 describe('openai', () => {
   const a = getAdapter('openai');
+  it('cuts a tool call id OpenAI would refuse (over 40 characters) to 40, alike on the call and its result', () => {
+    const long = 'toolu_vrtx_01AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
+    const b = body(a.buildChatRequest(richRequest({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+        { role: 'assistant', content: [], toolCalls: [{ id: long, name: 'get_weather', arguments: '{}' }, { id: `${long}x`, name: 'get_weather', arguments: '{}' }] },
+        { role: 'tool', toolCallId: long, content: [{ type: 'text', text: 'sunny' }] },
+      ],
+    }), target(settings('openai'), 'gpt-4o'))) as { messages: { tool_calls?: { id: string }[]; tool_call_id?: string }[] };
+    const [call, other] = b.messages[2].tool_calls!;
+    assert.equal(call.id.length, 40);
+    assert.ok(call.id.startsWith(long.slice(0, 23)));
+    assert.notEqual(other.id, call.id, 'ids that share a prefix stay apart');
+    assert.equal(b.messages[3].tool_call_id, call.id);
+  });
+
   it('honours a configured base URL (a proxy) and max_tokens_field', () => {
     const t = target(settings('openai', { baseUrl: 'https://proxy.internal:8443/openai/v1', options: { max_tokens_field: 'max_tokens' } }), 'gpt-4o');
     const spec = a.buildChatRequest(richRequest(), t);

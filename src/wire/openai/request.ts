@@ -1,7 +1,22 @@
 /** Canonical ChatRequest → OpenAI chat completions body (OpenAI, Azure, OpenAI-compatible, mock). */
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
+import { createHash } from 'node:crypto';
 import { SwitchyardError } from '../../errors.js';
 import { addExtras, anthropicOnly, hasNonText, plainToolCallId, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
+
+/** OpenAI refuses a tool call id longer than this. */
+const MAX_TOOL_ID = 40;
+
+/**
+ * A tool call's id as OpenAI takes it: at most 40 characters. A longer one (another
+ * provider's) is cut and given a digest of the whole, the same on the call and on its
+ * result, so the two still pair.
+ */
+function openAIToolId(id: string): string {
+  const plain = plainToolCallId(id);
+  if (plain.length <= MAX_TOOL_ID) return plain;
+  return `${plain.slice(0, 23)}_${createHash('sha256').update(plain).digest('base64url').slice(0, 16)}`;
+}
 
 export interface OpenAIRequestOptions {
   /** OpenAI's reasoning models accept only `max_completion_tokens`; most compatible servers only `max_tokens`. */
@@ -40,7 +55,7 @@ function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
       const text = textOf(m.content);
       const out: Record<string, unknown> = { role: 'assistant', content: text === '' && m.toolCalls?.length ? null : text };
       if (m.toolCalls?.length) {
-        out.tool_calls = m.toolCalls.map((c) => ({ id: plainToolCallId(c.id), type: 'function', function: { name: c.name, arguments: c.arguments } }));
+        out.tool_calls = m.toolCalls.map((c) => ({ id: openAIToolId(c.id), type: 'function', function: { name: c.name, arguments: c.arguments } }));
       }
       return out;
     }
@@ -48,7 +63,7 @@ function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
       if (hasNonText(m.content)) {
         throw new SwitchyardError('SY_ERR_BAD_REQUEST', `messages[${i}]: tool results sent to an OpenAI-format provider may contain text only`, { details: { param: `messages[${i}].content` } });
       }
-      return { role: 'tool', tool_call_id: plainToolCallId(m.toolCallId), content: textOf(m.content, '\n') };
+      return { role: 'tool', tool_call_id: openAIToolId(m.toolCallId), content: textOf(m.content, '\n') };
     case 'system':
       return { role: 'system', content: textOf(m.content, '\n\n') };
   }
