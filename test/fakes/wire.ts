@@ -23,6 +23,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { schemaExample } from '../../src/providers/mock/responder.js';
 
 export type WireFormat = 'openai' | 'anthropic' | 'gemini';
 
@@ -143,17 +144,6 @@ function answerSchema(format: WireFormat, body: any): Record<string, unknown> | 
   return body?.generationConfig?.responseJsonSchema ?? null;
 }
 
-/** A value that fits `schema`: what a constrained model could answer. */
-function sampleOf(schema: any): unknown {
-  if (Array.isArray(schema?.enum)) return schema.enum[0];
-  switch (schema?.type) {
-    case 'object': return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, sampleOf(v)]));
-    case 'array': return [sampleOf(schema.items)];
-    case 'integer': case 'number': return 42;
-    case 'boolean': return true;
-    default: return 'fake';
-  }
-}
 
 /** The top-level fields Anthropic's Messages API takes; it refuses any other. */
 const ANTHROPIC_FIELDS = new Set([
@@ -253,7 +243,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     const tool = firstToolName(format, rec.body);
     if (tool) return { toolCall: { name: tool, args: TOOL_ARGS } };
     const schema = answerSchema(format, rec.body);
-    if (schema) return { text: JSON.stringify(sampleOf(schema)) };
+    if (schema) return { text: JSON.stringify(schemaExample(schema, 'fake')) };
     return {};
   }
 

@@ -45,6 +45,14 @@ describe('mock responder', () => {
     assert.ok(res.text.startsWith('Mock reply to: hi'));
   });
 
+  it('answers JSON when asked: fitting a json_schema, or any object for json_object', () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' }, temp_c: { type: 'integer' }, sky: { enum: ['clear', 'cloudy'] }, tags: { type: 'array', items: { type: 'string' } } } };
+    const ask = (response_format: unknown) => adapter.parseChatResponse(JSON.parse(handleMockRequest(chatSpec('weather', { response_format })).body ?? ''), t).text;
+    assert.deepEqual(JSON.parse(ask({ type: 'json_schema', json_schema: { name: 'w', schema } })), { city: 'Mock reply to: weather', temp_c: 42, sky: 'clear', tags: ['Mock reply to: weather'] });
+    assert.deepEqual(JSON.parse(ask({ type: 'json_object' })), { reply: 'Mock reply to: weather' });
+    assert.equal(ask({ type: 'text' }), 'Mock reply to: weather');
+  });
+
   it('calls a tool the prompt names, or the one tool_choice requires; never after a tool result', () => {
     const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }, { type: 'function', function: { name: 'search', parameters: { type: 'object' } } }];
     const named = adapter.parseChatResponse(JSON.parse(handleMockRequest(chatSpec('please search for cats', { tools })).body ?? ''), t);
@@ -153,7 +161,7 @@ describe('mock server over HTTP', () => {
   it('streams, and an openai-compatible adapter pointed at it decodes the stream', async () => {
     const compat = getAdapter('openai-compatible');
     const ct = target(settings('openai-compatible', { baseUrl: server.baseUrl, options: { auth: 'none' } }), 'm', '');
-    const spec = compat.buildChatRequest(richRequest({ stream: true, tools: undefined, messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] }), ct);
+    const spec = compat.buildChatRequest(richRequest({ stream: true, tools: undefined, responseFormat: undefined, messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] }), ct);
     const res = await fetch(spec.origin + spec.path, { method: spec.method, headers: spec.headers, body: spec.body });
     assert.equal(res.headers.get('content-type'), 'text/event-stream');
     const decoder = compat.createStreamDecoder(ct);

@@ -110,6 +110,36 @@ function replyText(prompt: Prompt, b: MockBehaviour): string {
   return text.length > want && want > base.length ? text.slice(0, want) : text;
 }
 
+/**
+ * A value that fits a JSON schema, its strings `text`: what a model constrained to the
+ * schema might answer (enums take their first value, numbers 42, arrays one item).
+ */
+export function schemaExample(schema: unknown, text: string): unknown {
+  if (!isRecord(schema)) return text;
+  if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[0];
+  switch (schema.type) {
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      if (isRecord(schema.properties)) for (const [k, v] of Object.entries(schema.properties)) out[k] = schemaExample(v, text);
+      return out;
+    }
+    case 'array': return [schemaExample(schema.items, text)];
+    case 'integer': case 'number': return 42;
+    case 'boolean': return true;
+    case 'null': return null;
+    default: return text;
+  }
+}
+
+/** The reply as the request's `response_format` wants it: JSON fitting its schema, any JSON object, or the text. */
+function formatted(body: Record<string, unknown>, text: string): string {
+  const f = body.response_format;
+  if (!isRecord(f)) return text;
+  if (f.type === 'json_schema') return JSON.stringify(schemaExample(isRecord(f.json_schema) ? f.json_schema.schema : undefined, text));
+  if (f.type === 'json_object') return JSON.stringify({ reply: text });
+  return text;
+}
+
 function pieces(text: string, n: number): string[] {
   if (n <= 1 || text.length <= 1) return [text];
   const size = Math.ceil(text.length / n);
@@ -134,7 +164,7 @@ function chat(spec: HttpRequestSpec, body: Record<string, unknown>, b: MockBehav
   const id = `chatcmpl-mock-${fnv1a(prompt.lastUser).toString(16)}`;
   const tool = chosenTool(body, prompt);
   const toolCalls: ToolCall[] = tool ? [{ id: `call_mock_${fnv1a(tool + prompt.lastUser).toString(16)}`, name: tool, arguments: JSON.stringify({ input: prompt.lastUser.slice(0, SNIPPET) }) }] : [];
-  const text = tool ? '' : replyText(prompt, b);
+  const text = tool ? '' : formatted(body, replyText(prompt, b));
   const inputTokens = Math.ceil(prompt.chars / 4);
   const outputTokens = b.outputTokens ?? Math.ceil((text.length + (toolCalls[0]?.arguments.length ?? 0)) / 4);
   const created = Math.floor((ctx.now ?? Date.now)() / 1000);
