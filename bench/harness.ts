@@ -32,17 +32,21 @@ export async function startBenchGateway(opts: { root: string; port: number; upst
   const sink = `{type: sqlite, path: "${join(dir, 'audit.db')}"${opts.sink ? `, ${opts.sink}` : ''}}`;
   writeFileSync(config, `
 server: {port: ${opts.port}, allow_unauthenticated: true}
-logging: {level: warn}
+logging: {level: error}
 providers:
   upstream: {type: openai-compatible, base_url: "http://127.0.0.1:${opts.upstreamPort}/v1", options: {auth: none}, models: ["*"]}
 audit: {enabled: ${opts.audit}, sinks: [${sink}]}
 `);
   // execArgv: [] — fork() would otherwise pass on the bench's tsx loader, which the
   // compiled gateway (and its audit writer thread) does not need and `npm start` lacks.
-  const gw = fork(join(opts.root, 'bin/switchyard.js'), ['serve', '--config', config], { execArgv: [], cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // stdout carries the gateway's log (a failed listen, say): shown, as stderr is.
+  const gw = fork(join(opts.root, 'bin/switchyard.js'), ['serve', '--config', config], { execArgv: [], cwd: dir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const url = `http://127.0.0.1:${opts.port}`;
   try {
-    await waitForHttp(`${url}/healthz`);
+    // A gateway that exits while starting (its port taken, say) fails the bench at once, saying so.
+    const exited = new Promise<never>((_resolve, reject) => gw.once('exit', (code, signal) => reject(new Error(`the gateway in ${dir} exited while starting (${signal ?? `code ${code}`})`))));
+    exited.catch(() => undefined); // an exit after it is up (the bench stopping it) is no failure
+    await Promise.race([waitForHttp(`${url}/healthz`), exited]);
   } catch (e) {
     gw.kill('SIGKILL');
     throw e;
