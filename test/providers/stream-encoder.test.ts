@@ -297,5 +297,15 @@ describe('Responses API stream encoder', () => {
     assert.deepEqual(output.map((i: { type: string }) => i.type), ['function_call', 'message']);
     const added = events.filter(([t]) => t === 'response.output_item.added').map(([, d]) => [d.output_index, d.item.type]);
     assert.deepEqual(added, [[0, 'function_call'], [1, 'message']]);
+    assert.deepEqual(output.map((i: { id: string }) => i.id), ['fc_chatcmpl-1_0', 'msg_chatcmpl-1']);
+  });
+
+  it('a message after a call after a message is a new item with its own id', () => {
+    const events = parse(encode(createResponsesStreamEncoder(opts), [
+      EVENTS[0], EVENTS[1], EVENTS[2], EVENTS[3], EVENTS[4], { type: 'text', text: 'more' }, { type: 'finish', finishReason: 'stop' }, { type: 'end' },
+    ]));
+    const ids = events.at(-1)![1].response.output.map((i: { id: string }) => i.id);
+    assert.deepEqual(ids, ['msg_chatcmpl-1', 'fc_chatcmpl-1_0', 'msg_chatcmpl-1_1']);
+    assert.equal(new Set(ids).size, ids.length);
   });
 });

@@ -13,9 +13,9 @@ export function responseId(upstreamId: string): string {
   return `resp_${base || Date.now().toString(36)}`;
 }
 
-/** Ids of a response's output items: its one message, and its function calls by position. */
-export function messageItemId(respId: string): string {
-  return `msg_${respId.slice('resp_'.length)}`;
+/** Ids of a response's output items: its messages and its function calls, each by position. */
+export function messageItemId(respId: string, n = 0): string {
+  return n === 0 ? `msg_${respId.slice('resp_'.length)}` : `msg_${respId.slice('resp_'.length)}_${n}`;
 }
 
 export function functionCallItemId(respId: string, n: number): string {

@@ -21,9 +21,12 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private model = '';
   /** Finished output items, by output index (an open one is filled in when it closes). */
   private readonly output: Record<string, unknown>[] = [];
-  /** The open message item's output index and text; -1 when none is open. */
+  /** The open message item's output index, id and text; -1 when none is open. */
   private message = -1;
+  private messageId = '';
   private text = '';
+  /** Message items opened so far (a message after a function call is a new item, with its own id). */
+  private messages = 0;
   /** Function calls by canonical tool-call index; all stay open until the end. */
   private readonly calls = new Map<number, OpenCall>();
   private finish: FinishReason = 'stop';
@@ -93,10 +96,6 @@ class ResponsesStreamEncoder implements StreamEncoder {
     }
   }
 
-  private get messageId(): string {
-    return messageItemId(this.id);
-  }
-
   private start(id: string, model: string): string {
     if (this.id) return '';
     this.id = this.opts.id ?? responseId(id);
@@ -112,6 +111,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
   private openMessage(): string {
     this.message = this.output.length;
+    this.messageId = messageItemId(this.id, this.messages++);
     this.text = '';
     this.output.push({});
     return this.event('response.output_item.added', { output_index: this.message, item: messageItem(this.messageId, '', 'in_progress') })
