@@ -55,6 +55,8 @@ export interface ToolCall {
   arguments: string;
   /** Set on a tool call in the request's history (see CacheControl). */
   cacheControl?: CacheControl;
+  /** Where its arguments are in the client's body, when not `messages[<index here>].tool_calls[<k>].function.arguments` (see ChatMessage). */
+  from?: string;
 }
 
 export interface ToolDefinition {
@@ -81,13 +83,19 @@ export type ThinkingBlock =
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string };
 
+/**
+ * `from`: where the message's content is in the client's body, when that is not
+ * `messages[<its index here>].content` (an OpenAI client's system messages are lifted out,
+ * an Anthropic tool result becomes a message of its own, the Responses API has `input`):
+ * an error about the message names the client's place.
+ */
 export type ChatMessage =
-  | { role: 'system'; content: ContentPart[] }
-  | { role: 'user'; content: ContentPart[] }
+  | { role: 'system'; content: ContentPart[]; from?: string }
+  | { role: 'user'; content: ContentPart[]; from?: string }
   /** `thinking` blocks come first in the turn, as Anthropic requires. */
-  | { role: 'assistant'; content: ContentPart[]; toolCalls?: ToolCall[]; thinking?: ThinkingBlock[] }
+  | { role: 'assistant'; content: ContentPart[]; toolCalls?: ToolCall[]; thinking?: ThinkingBlock[]; from?: string }
   /** The result of one tool call; `isError` maps to Anthropic's `is_error`, `cacheControl` is the result block's. */
-  | { role: 'tool'; toolCallId: string; content: ContentPart[]; isError?: boolean; cacheControl?: CacheControl };
+  | { role: 'tool'; toolCallId: string; content: ContentPart[]; isError?: boolean; cacheControl?: CacheControl; from?: string };
 
 /**
  * What the answer's text must be. `json_schema` is OpenAI's structured output, Anthropic's

@@ -7,6 +7,7 @@ import { toAnthropicBody, toAnthropicCountTokensBody } from '../../src/wire/anth
 import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../../src/wire/dialects.js';
 import { toGeminiBody } from '../../src/wire/gemini/request.js';
 import { parseOpenAIChatRequest } from '../../src/wire/openai/intake.js';
+import { parseResponsesRequest } from '../../src/wire/responses/intake.js';
 import { toOpenAIChatBody } from '../../src/wire/openai/request.js';
 import { adapterCases } from './cases.js';
 import { decodeAll, digest, settings, target } from './fixtures.js';
@@ -67,7 +68,9 @@ describe('OpenAI client dialect', () => {
   it('parses into canonical, with include_usage as a client option', () => {
     assert.deepEqual(clientOptions, { includeUsage: true });
     assert.deepEqual(request.system, [{ type: 'text', text: 'Answer in French.' }, { type: 'text', text: 'Be brief.' }]);
-    assert.deepEqual(request.messages[0], { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', mediaType: 'image/jpeg', data: '/9j/4AAQSkZJRg==' }] });
+    // The system messages are lifted out: the message remembers where the client put it.
+    assert.deepEqual(request.messages[0], { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', mediaType: 'image/jpeg', data: '/9j/4AAQSkZJRg==' }], from: 'messages[2].content' });
+    assert.equal(request.messages[1].role === 'assistant' && request.messages[1].toolCalls![0].from, 'messages[3].tool_calls[0].function.arguments');
     assert.deepEqual(request.toolChoice, { name: 'lookup' });
     assert.equal(request.maxTokens, 300);
     assert.deepEqual(request.stop, ['STOP']);
@@ -415,5 +418,63 @@ describe('OpenAI embeddings dialect', () => {
     assert.deepEqual(out.usage, { prompt_tokens: 1, total_tokens: 1 });
     const floats = renderOpenAIEmbeddingsResponse(res, { encodingFormat: 'float' }) as { data: { object: string; index: number; embedding: number[] }[] };
     assert.deepEqual(floats.data, [{ object: 'embedding', index: 0, embedding: [0.5, -0.25] }]);
+  });
+});
+
+describe("an error about a message names the client's place for it", () => {
+  /** The `param` a build refused the request with. */
+  const refusedAt = (build: () => unknown): string => {
+    try {
+      build();
+    } catch (e) {
+      return String((e as { details?: { param?: string } }).details?.param);
+    }
+    return 'built';
+  };
+  const openaiBody = (args: string) => ({
+    model: 'm',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: args } }] },
+      { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
+    ],
+  });
+
+  it('OpenAI client: past its system messages, tool call arguments at their own index', () => {
+    const { request } = parseOpenAIChatRequest(openaiBody('not json'));
+    assert.equal(refusedAt(() => toAnthropicBody(request, 'c')), 'messages[2].tool_calls[0].function.arguments');
+    assert.equal(refusedAt(() => toGeminiBody(request, 'g')), 'messages[2].tool_calls[0].function.arguments');
+  });
+
+  it('Anthropic client: a tool result inside a user turn, and the text after it', () => {
+    const { request } = parseAnthropicMessagesRequest({
+      model: 'c', max_tokens: 10,
+      messages: [
+        { role: 'user', content: 'Look' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'f', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA==' } }] }, { type: 'text', text: 'and?' }] },
+        { role: 'assistant', content: 'ok' },
+        { role: 'user', content: [{ type: 'search_result', source: 'https://x', title: 't', content: [] }] },
+      ],
+    });
+    assert.equal(refusedAt(() => toOpenAIChatBody(request, 'm', { maxTokensField: 'max_tokens', streamUsage: true })), 'messages[2].content[0].content');
+    request.messages.splice(2, 1); // without the tool result, the next refusal is the Anthropic-only block, two turns on
+    assert.equal(refusedAt(() => toGeminiBody(request, 'g')), 'messages[4].content');
+  });
+
+  it('Responses client: items of `input`', () => {
+    const { request } = parseResponsesRequest({
+      model: 'm', instructions: 'Be brief.',
+      input: [
+        { role: 'developer', content: 'Use tools.' },
+        { role: 'user', content: 'Weather?' },
+        { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{oops' },
+        { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_image', image_url: 'https://x/y.png' }] },
+      ],
+    });
+    assert.equal(refusedAt(() => toAnthropicBody(request, 'c')), 'input[2].arguments');
+    const fixed = parseResponsesRequest({ model: 'm', input: [{ role: 'user', content: 'Weather?' }, { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' }, { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }).request;
+    assert.equal(refusedAt(() => toOpenAIChatBody(fixed, 'm', { maxTokensField: 'max_tokens', streamUsage: true })), 'input[2].output');
   });
 });

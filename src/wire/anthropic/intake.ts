@@ -82,9 +82,10 @@ function plainBlocks(v: unknown, param: string, toolResult: boolean): ContentPar
   return out;
 }
 
-function userTurn(v: unknown, param: string, out: ChatMessage[]): void {
+/** A user turn (client index `index`) → its tool results, then the rest as one user message. */
+function userTurn(v: unknown, param: string, out: ChatMessage[], index: number): void {
   if (typeof v === 'string') {
-    out.push({ role: 'user', content: [{ type: 'text', text: v }] });
+    out.push(out.length === index ? { role: 'user', content: [{ type: 'text', text: v }] } : { role: 'user', content: [{ type: 'text', text: v }], from: param });
     return;
   }
   const arr = requireArray(v, param);
@@ -108,6 +109,7 @@ function userTurn(v: unknown, param: string, out: ChatMessage[]): void {
           role: 'tool',
           toolCallId: requireNonEmptyString(b.tool_use_id, `${p}.tool_use_id`),
           content: b.content === undefined || b.content === null ? [] : plainBlocks(b.content, `${p}.content`, true),
+          from: `${p}.content`,
         }, b, p);
         if (optionalBoolean(b.is_error, `${p}.is_error`)) msg.isError = true;
         out.push(msg);
@@ -117,7 +119,8 @@ function userTurn(v: unknown, param: string, out: ChatMessage[]): void {
         parts.push(anthropicBlock(b, p));
     }
   }
-  if (parts.length) out.push({ role: 'user', content: parts });
+  // After tool results (each a message of its own) this one's index differs from the client's turn.
+  if (parts.length) out.push(out.length === index ? { role: 'user', content: parts } : { role: 'user', content: parts, from: param });
 }
 
 function assistantTurn(v: unknown, param: string): ChatMessage {
@@ -279,8 +282,12 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
   for (let i = 0; i < raw.length; i++) {
     const param = `messages[${i}]`;
     const m = requireRecord(raw[i], param);
-    if (m.role === 'user') userTurn(m.content, `${param}.content`, messages);
-    else if (m.role === 'assistant') messages.push(assistantTurn(m.content, `${param}.content`));
+    if (m.role === 'user') userTurn(m.content, `${param}.content`, messages, i);
+    else if (m.role === 'assistant') {
+      const turn = assistantTurn(m.content, `${param}.content`);
+      if (messages.length !== i) turn.from = `${param}.content`;
+      messages.push(turn);
+    }
     else if (typeof m.role !== 'string') throw wrongType(`${param}.role`, '"user" or "assistant"', m.role);
     else throw badRequest(`${param}.role`, `\`${param}.role\` must be "user" or "assistant", got "${m.role}"${m.role === 'system' ? ' (use the top-level `system` field)' : ''}`);
   }

@@ -93,7 +93,7 @@ function wireMessages(req: ChatRequest): WireMessage[] {
         if (m.toolCalls) {
           for (let k = 0; k < m.toolCalls.length; k++) {
             const c = m.toolCalls[k];
-            content.push(cached({ type: 'tool_use', id: anthropicToolId(c.id), name: c.name, input: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) }, c.cacheControl));
+            content.push(cached({ type: 'tool_use', id: anthropicToolId(c.id), name: c.name, input: toolArgumentsObject(c.arguments, c.from ?? `messages[${i}].tool_calls[${k}].function.arguments`) }, c.cacheControl));
           }
         }
         append('assistant', content);

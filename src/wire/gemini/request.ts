@@ -50,7 +50,7 @@ function contents(req: ChatRequest, checksSignatures: boolean): Content[] {
   };
   for (let i = 0; i < req.messages.length; i++) {
     const m = req.messages[i];
-    const param = `messages[${i}].content`;
+    const param = m.from ?? `messages[${i}].content`;
     switch (m.role) {
       case 'user':
       case 'system':
@@ -63,7 +63,7 @@ function contents(req: ChatRequest, checksSignatures: boolean): Content[] {
           for (let k = 0; k < m.toolCalls.length; k++) {
             const c = m.toolCalls[k];
             names.set(c.id, c.name);
-            const part: Part = { functionCall: { name: c.name, args: toolArgumentsObject(c.arguments, `messages[${i}].tool_calls[${k}].function.arguments`) } };
+            const part: Part = { functionCall: { name: c.name, args: toolArgumentsObject(c.arguments, c.from ?? `messages[${i}].tool_calls[${k}].function.arguments`) } };
             // Gemini signs the first call of a turn; the signature comes back in the id.
             const signature = toolCallSignature(c.id) ?? (k === 0 && checksSignatures ? SKIP_SIGNATURE : undefined);
             if (signature !== undefined) part.thoughtSignature = signature;
@@ -76,7 +76,8 @@ function contents(req: ChatRequest, checksSignatures: boolean): Content[] {
       case 'tool': {
         const name = names.get(m.toolCallId);
         if (name === undefined) {
-          throw new SwitchyardError('SY_ERR_BAD_REQUEST', `messages[${i}]: tool result for "${m.toolCallId}" matches no earlier tool call`, { details: { param: `messages[${i}].tool_call_id` } });
+          const where = m.from ?? `messages[${i}].tool_call_id`;
+          throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${where}: tool result for "${m.toolCallId}" matches no earlier tool call`, { details: { param: where } });
         }
         const text = textOf(m.content, '\n');
         const p: Part[] = [{ functionResponse: { name, response: m.isError ? { error: text } : { output: text } } }];

@@ -85,6 +85,12 @@ function content(v: unknown, param: string, images: boolean): ContentPart[] {
   return out;
 }
 
+/** Marks `m` (client index `i`) and its tool calls with their places in the client's `messages`. */
+function shifted(m: ChatMessage, i: number): void {
+  m.from = `messages[${i}].content`;
+  if (m.role === 'assistant' && m.toolCalls) m.toolCalls.forEach((c, k) => { c.from = `messages[${i}].tool_calls[${k}].function.arguments`; });
+}
+
 function toolCalls(v: unknown, param: string): ToolCall[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, param);
@@ -223,7 +229,10 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
   const messages: ChatMessage[] = [];
   for (let i = 0; i < raw.length; i++) {
     const m = message(raw[i], i, system);
-    if (m) messages.push(m);
+    if (!m) continue;
+    // System messages are lifted out, so later indexes shift: errors name the client's.
+    if (messages.length !== i) shifted(m, i);
+    messages.push(m);
   }
   if (b.n !== undefined && b.n !== null && b.n !== 1) throw badRequest('n', '`n` other than 1 is not supported');
   // Audio answers have no canonical form; left out, the client would get text instead, unasked.

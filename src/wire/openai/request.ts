@@ -50,7 +50,7 @@ function userContent(parts: ContentPart[], param: string): string | WirePart[] {
 function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
   switch (m.role) {
     case 'user':
-      return { role: 'user', content: userContent(m.content, `messages[${i}].content`) };
+      return { role: 'user', content: userContent(m.content, m.from ?? `messages[${i}].content`) };
     case 'assistant': {
       const text = textOf(m.content);
       const out: Record<string, unknown> = { role: 'assistant', content: text === '' && m.toolCalls?.length ? null : text };
@@ -61,7 +61,8 @@ function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
     }
     case 'tool':
       if (hasNonText(m.content)) {
-        throw new SwitchyardError('SY_ERR_BAD_REQUEST', `messages[${i}]: tool results sent to an OpenAI-format provider may contain text only`, { details: { param: `messages[${i}].content` } });
+        const param = m.from ?? `messages[${i}].content`;
+        throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: tool results sent to an OpenAI-format provider may contain text only`, { details: { param } });
       }
       return { role: 'tool', tool_call_id: openAIToolId(m.toolCallId), content: textOf(m.content, '\n') };
     case 'system':

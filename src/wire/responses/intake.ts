@@ -84,10 +84,10 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
             for (const part of content(item.content, `${p}.content`, false)) system.push(part);
             break;
           case 'user':
-            messages.push({ role: 'user', content: content(item.content, `${p}.content`, true) });
+            messages.push({ role: 'user', content: content(item.content, `${p}.content`, true), from: `${p}.content` });
             break;
           case 'assistant':
-            messages.push({ role: 'assistant', content: content(item.content, `${p}.content`, false) });
+            messages.push({ role: 'assistant', content: content(item.content, `${p}.content`, false), from: `${p}.content` });
             break;
           default:
             throw typeof item.role === 'string'
@@ -100,6 +100,7 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
           id: requireNonEmptyString(item.call_id, `${p}.call_id`),
           name: requireNonEmptyString(item.name, `${p}.name`),
           arguments: requireString(item.arguments, `${p}.arguments`),
+          from: `${p}.arguments`,
         };
         const last = messages[messages.length - 1];
         if (last?.role === 'assistant') (last.toolCalls ??= []).push(call);
@@ -111,6 +112,7 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
           role: 'tool',
           toolCallId: requireNonEmptyString(item.call_id, `${p}.call_id`),
           content: content(item.output, `${p}.output`, true),
+          from: `${p}.output`,
         });
         break;
       case 'reasoning':
