@@ -70,7 +70,8 @@ function content(v: unknown, param: string, media: boolean): ContentPart[] {
 /** `input` items → system parts and canonical messages; a function call joins the assistant turn before it. */
 function items(v: unknown, system: ContentPart[]): ChatMessage[] {
   if (typeof v === 'string') return [{ role: 'user', content: [{ type: 'text', text: v }] }];
-  const arr = requireArray(v, 'input');
+  if (!Array.isArray(v)) throw wrongType('input', 'a string or an array of input items', v);
+  const arr: unknown[] = v;
   const messages: ChatMessage[] = [];
   for (let i = 0; i < arr.length; i++) {
     const p = `input[${i}]`;
@@ -200,7 +201,6 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
     if (b[name] !== undefined && b[name] !== null) throw badRequest(name, `\`${name}\`: ${STATELESS}`);
   }
   if (b.background === true) throw badRequest('background', '`background`: responses are not stored, so they cannot run in the background');
-  if (b.input === undefined || b.input === null) throw wrongType('input', 'a string or an array of input items', b.input);
   const system: ContentPart[] = [];
   const instructions = optionalString(b.instructions, 'instructions');
   if (instructions) system.push({ type: 'text', text: instructions });
