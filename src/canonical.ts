@@ -172,6 +172,8 @@ export interface Usage {
   cacheWriteTokens?: number;
   /** Of cacheWriteTokens, those written with a one-hour lifetime (priced higher again). */
   cacheWrite1hTokens?: number;
+  /** Output tokens the model spent reasoning (a subset of outputTokens), where the provider says. */
+  reasoningTokens?: number;
 }
 
 export interface ChatResponse {

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { DEFAULT_BASE_URLS, PROVIDER_TYPES, getAdapter } from '../../src/providers/index.js';
 import { authOptionProblem } from '../../src/providers/openai-compatible/index.js';
 import { richRequest, settings, target } from './fixtures.js';
-import { CHAT_DIALECTS } from '../../src/wire/dialects.js';
+import { CHAT_DIALECTS, RESPONSES_API } from '../../src/wire/dialects.js';
 
 const body = (spec: { body?: string }): Record<string, unknown> => JSON.parse(spec.body ?? '') as Record<string, unknown>;
 
@@ -32,6 +32,15 @@ describe('provider registry', () => {
 
 describe('openai', () => {
   const a = getAdapter('openai');
+  it('keeps the reasoning tokens a reasoning model reports, for the client to see', () => {
+    const res = a.parseChatResponse({
+      id: 'c', object: 'chat.completion', created: 0, model: 'o3', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 4, completion_tokens: 20, total_tokens: 24, completion_tokens_details: { reasoning_tokens: 18 } },
+    }, target(settings('openai'), 'o3'));
+    assert.equal(res.usage.reasoningTokens, 18);
+    assert.deepEqual((RESPONSES_API.renderChatResponse(res, { created: 0 }).usage as { output_tokens_details: unknown }).output_tokens_details, { reasoning_tokens: 18 });
+  });
+
   it('cuts a tool call id OpenAI would refuse (over 40 characters) to 40, alike on the call and its result', () => {
     const long = 'toolu_vrtx_01AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
     const b = body(a.buildChatRequest(richRequest({
@@ -352,13 +361,18 @@ describe('gemini', () => {
     assert.equal(res.usage.inputTokens, 4);
   });
 
-  it('counts thinking tokens as output and skips thought parts', () => {
+  it('counts thinking tokens as output (and as reasoning) and skips thought parts', () => {
     const res = a.parseChatResponse({
       candidates: [{ content: { role: 'model', parts: [{ text: 'hmm', thought: true }, { text: 'Hi' }] }, finishReason: 'STOP' }],
       usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2, thoughtsTokenCount: 30, totalTokenCount: 37 },
     }, t);
     assert.equal(res.text, 'Hi');
-    assert.deepEqual(res.usage, { inputTokens: 5, outputTokens: 32 });
+    assert.deepEqual(res.usage, { inputTokens: 5, outputTokens: 32, reasoningTokens: 30 });
+    // An OpenAI or Responses API client sees them where OpenAI puts them.
+    assert.deepEqual(CHAT_DIALECTS.openai.renderChatResponse(res, { created: 0 }).usage, {
+      prompt_tokens: 5, completion_tokens: 32, total_tokens: 37, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 30 },
+    });
+    assert.deepEqual((RESPONSES_API.renderChatResponse(res, { created: 0 }).usage as { output_tokens_details: unknown }).output_tokens_details, { reasoning_tokens: 30 });
   });
 
   it('reads RetryInfo and treats API_KEY_INVALID as an auth error', () => {

@@ -32,6 +32,8 @@ export function usageFromGemini(u: unknown): Usage {
     outputTokens: count(u.candidatesTokenCount) + count(u.thoughtsTokenCount),
   };
   if (typeof u.cachedContentTokenCount === 'number') usage.cachedInputTokens = u.cachedContentTokenCount;
+  const thoughts = count(u.thoughtsTokenCount);
+  if (thoughts > 0) usage.reasoningTokens = thoughts;
   return usage;
 }
 

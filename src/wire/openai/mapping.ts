@@ -27,19 +27,24 @@ export function usageFromOpenAI(u: unknown): Usage {
   const usage: Usage = { inputTokens: count(u.prompt_tokens), outputTokens: count(u.completion_tokens) };
   const details = u.prompt_tokens_details;
   if (isRecord(details) && typeof details.cached_tokens === 'number') usage.cachedInputTokens = details.cached_tokens;
+  const out = u.completion_tokens_details;
+  if (isRecord(out) && typeof out.reasoning_tokens === 'number' && out.reasoning_tokens > 0) usage.reasoningTokens = out.reasoning_tokens;
   return usage;
 }
 
-/** JSON text of an OpenAI `usage` object; encoders splice it into frames. */
+/** JSON text of an OpenAI `usage` object; encoders splice it into frames. Reasoning tokens appear when the provider counted some. */
 export function usageToOpenAIJson(u: Usage): string {
-  return `{"prompt_tokens":${u.inputTokens},"completion_tokens":${u.outputTokens},"total_tokens":${u.inputTokens + u.outputTokens},"prompt_tokens_details":{"cached_tokens":${u.cachedInputTokens ?? 0}}}`;
+  const reasoning = u.reasoningTokens === undefined ? '' : `,"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens}}`;
+  return `{"prompt_tokens":${u.inputTokens},"completion_tokens":${u.outputTokens},"total_tokens":${u.inputTokens + u.outputTokens},"prompt_tokens_details":{"cached_tokens":${u.cachedInputTokens ?? 0}}${reasoning}}`;
 }
 
 export function usageToOpenAI(u: Usage): Record<string, unknown> {
-  return {
+  const usage: Record<string, unknown> = {
     prompt_tokens: u.inputTokens,
     completion_tokens: u.outputTokens,
     total_tokens: u.inputTokens + u.outputTokens,
     prompt_tokens_details: { cached_tokens: u.cachedInputTokens ?? 0 },
   };
+  if (u.reasoningTokens !== undefined) usage.completion_tokens_details = { reasoning_tokens: u.reasoningTokens };
+  return usage;
 }

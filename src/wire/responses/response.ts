@@ -27,7 +27,7 @@ export function usageToResponses(u: Usage): Record<string, unknown> {
     input_tokens: u.inputTokens,
     input_tokens_details: { cached_tokens: u.cachedInputTokens ?? 0 },
     output_tokens: u.outputTokens,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
     total_tokens: u.inputTokens + u.outputTokens,
   };
 }
