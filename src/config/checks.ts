@@ -11,6 +11,7 @@ import type { Report, ResolvedProvider } from './types.js';
 import { closest, didYouMean } from './suggest.js';
 import { displayPath } from './schema.js';
 import { isKeyless, providerAllowsModel } from './providers.js';
+import { UNDROPPABLE_PARAMS } from './drop-params.js';
 
 type Obj = Record<string, unknown>;
 
@@ -84,6 +85,30 @@ function checkGovernance(g: Obj, report: Report): void {
   });
 }
 
+const DROPS_PARAMS = new Set(['openai', 'azure', 'openai-compatible', 'anthropic']);
+
+/** `options.drop_params`: a list of body fields, or a map from model globs to such lists; OpenAI-format and Anthropic providers. */
+function checkDropParams(id: string, type: string | undefined, v: unknown, at: PathSegment[], report: Report): void {
+  if (v === undefined) return;
+  if (type === undefined || !DROPS_PARAMS.has(type)) {
+    report(at, 'provider_setting', `provider "${id}": options.drop_params applies to openai, azure, openai-compatible and anthropic providers only`);
+    return;
+  }
+  const lists: [PathSegment[], unknown][] = Array.isArray(v) ? [[at, v]] : isObj(v) ? Object.entries(v).map(([glob, l]) => [[...at, glob], l]) : [];
+  if (lists.length === 0 && !Array.isArray(v)) {
+    report(at, 'provider_setting', `provider "${id}": options.drop_params must be a list of body fields, or a map from model globs to lists, e.g. {"gpt-5*": [temperature, top_p]}`);
+    return;
+  }
+  for (const [where, l] of lists) {
+    if (!Array.isArray(l) || !l.every((f) => typeof f === 'string')) {
+      report(where, 'provider_setting', `provider "${id}": options.drop_params entries must be lists of body field names`);
+      continue;
+    }
+    const kept = l.find((f) => UNDROPPABLE_PARAMS.has(f));
+    if (kept !== undefined) report(where, 'provider_setting', `provider "${id}": options.drop_params cannot drop "${kept}"`);
+  }
+}
+
 function checkProvider(id: string, p: Obj, report: Report): void {
   const type = str(p.type);
   const options = isObj(p.options) ? p.options : {};
@@ -99,6 +124,7 @@ function checkProvider(id: string, p: Obj, report: Report): void {
   if (type === 'openai-compatible' && options.auth !== undefined && options.auth !== 'bearer' && options.auth !== 'none') {
     report([...at, 'options', 'auth'], 'provider_setting', `provider "${id}": options.auth must be bearer or none`);
   }
+  checkDropParams(id, type, options.drop_params, [...at, 'options', 'drop_params'], report);
 
   const keys = list(p.keys);
   uniqueIds(keys, [...at, 'keys'], 'name', 'key name', report);

@@ -339,6 +339,34 @@ const cases: Case[] = [
           |            ^
     `,
   },
+  {
+    name: 'options.drop_params: lists of body fields, never the request itself, on OpenAI-format and Anthropic providers only',
+    config: `
+      providers:
+        gpt:
+          type: openai
+          keys: [{name: k, value: sk-test}]
+          options:
+            drop_params:
+              "gpt-5*": [temperature, model]
+              "o*": temperature
+        gm:
+          type: gemini
+          keys: [{name: k, value: sk-test}]
+          options: {drop_params: [top_p]}
+    `,
+    expected: `
+      switchyard.yaml:7:19: error[provider_setting]: provider "gpt": options.drop_params cannot drop "model"
+        7 |         "gpt-5*": [temperature, model]
+          |                   ^
+      switchyard.yaml:8:15: error[provider_setting]: provider "gpt": options.drop_params entries must be lists of body field names
+        8 |         "o*": temperature
+          |               ^
+      switchyard.yaml:12:28: error[provider_setting]: provider "gm": options.drop_params applies to openai, azure, openai-compatible and anthropic providers only
+        12 |     options: {drop_params: [top_p]}
+           |                            ^
+    `,
+  },
 ];
 
 describe('config corpus: every issue, located with file:line:col and a caret', () => {

@@ -54,7 +54,14 @@ before(async () => {
     dispatch: { retries_per_target: 0, max_attempts: 2, backoff: { base_ms: 1, cap_ms: 5 } },
     aliases: { fast: 'gm/gemini-2.5-flash' },
     providers: {
-      oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
+      oa: {
+        type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-4o-mini', 'gpt-5', 'text-embedding-3-small'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }],
+        options: { drop_params: { 'gpt-5*': ['temperature', 'top_p'] } },
+      },
+      // Anthropic on API version 2026-10-21, which refuses sampling parameters.
+      an2: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-5'], options: { anthropic_version: '2026-10-21' }, keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
+      // The same OpenAI without drop_params.
+      oa2: { type: 'openai', base_url: `${oa.url}/v1`, weight: 0, models: ['gpt-5'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
       an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
       gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash', 'gemini-3-flash', 'text-embedding-004'], keys: [{ name: 'gm-main', value: 'env.GM_KEY' }] },
       // Azure OpenAI, by deployment path and by its v1 API, served by the OpenAI fake.
@@ -588,6 +595,22 @@ describe('Anthropic client → OpenAI upstream', SUITE, () => {
     assert.equal(sent[1].tool_calls[0].id, use.id);
     assert.deepEqual(JSON.parse(sent[1].tool_calls[0].function.arguments), TOOL_ARGS);
     assert.deepEqual(sent[2], { role: 'tool', tool_call_id: use.id, content: 'fog, 9C' });
+  });
+
+  test('an OpenAI client with a temperature, served by Anthropic on API version 2026-10-21: the sampling parameters are left out', async () => {
+    an.reset();
+    const res = await openai.chat.completions.create({ model: 'an2/claude-sonnet-5', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 });
+    assert.equal(res.choices[0].message.content, 'hello from an');
+    assert.equal(an.last().headers['anthropic-version'], '2026-10-21');
+    assert.equal(an.last().body.temperature, undefined);
+  });
+
+  test("drop_params: a temperature GPT-5 would refuse is left out where the operator says so", async () => {
+    const ask = (model: string) => anthropic.messages.create({ model, max_tokens: 50, temperature: 0.3, messages: [{ role: 'user', content: 'hi' }] } as Anthropic.MessageCreateParamsNonStreaming);
+    const res = await ask('oa/gpt-5');
+    assert.deepEqual(res.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['hello from oa']);
+    assert.equal(oa.last().body.temperature, undefined);
+    await assert.rejects(ask('oa2/gpt-5'), (e: InstanceType<typeof Anthropic.BadRequestError>) => e.status === 400 && /temperature/.test(e.message));
   });
 
   test('a tool loop whose call ids are longer than OpenAI takes (40) continues on OpenAI', async () => {

@@ -276,6 +276,11 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const longId = (Array.isArray(rec.body?.messages) ? rec.body.messages : []).flatMap((m: any) => [m?.tool_call_id, ...(Array.isArray(m?.tool_calls) ? m.tool_calls.map((c: any) => c?.id) : [])])
         .find((id: unknown) => typeof id === 'string' && id.length > 40);
       if (longId !== undefined) return sendError(res, 400, `Invalid 'messages[].tool_calls[].id': string too long. Expected a string with maximum length 40, but got a string with length ${longId.length} instead.`);
+      // OpenAI's reasoning models take only the default temperature.
+      const t = rec.body?.temperature;
+      if (/^(o\d|gpt-5)/.test(String(rec.body?.model)) && t !== undefined && t !== 1) {
+        return sendError(res, 400, `Unsupported value: 'temperature' does not support ${t} with this model. Only the default (1) value is supported.`);
+      }
       if (op0 === '/v1/chat/completions') op = 'chat';
       else if (op0 === '/v1/embeddings') op = 'embeddings';
       else return sendError(res, 404, `fake ${name}: unknown path ${path}`);
@@ -285,6 +290,9 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (typeof req.headers['anthropic-version'] !== 'string') return sendError(res, 400, 'anthropic-version header is required');
       if (typeof rec.body?.max_tokens !== 'number') return sendError(res, 400, 'max_tokens: Field required');
       if (rec.body.temperature > 1) return sendError(res, 400, 'temperature: Input should be less than or equal to 1');
+      // API version 2026-10-21 removed the sampling parameters.
+      const sampling = ['temperature', 'top_p', 'top_k'].find((k) => rec.body[k] !== undefined);
+      if (sampling !== undefined && String(req.headers['anthropic-version']) >= '2026-10-21') return sendError(res, 400, `${sampling}: Extra inputs are not permitted`);
       if (rec.body.temperature !== undefined && rec.body.top_p !== undefined) return sendError(res, 400, '`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
       const badId = (Array.isArray(rec.body.messages) ? rec.body.messages : []).flatMap((m: any) => (Array.isArray(m?.content) ? m.content : []))
         .map((b: any) => (b?.type === 'tool_use' ? b.id : b?.type === 'tool_result' ? b.tool_use_id : undefined)).find((id: unknown) => typeof id === 'string' && !/^[a-zA-Z0-9_-]+$/.test(id));

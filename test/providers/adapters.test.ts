@@ -32,6 +32,17 @@ describe('provider registry', () => {
 
 describe('openai', () => {
   const a = getAdapter('openai');
+  it('leaves out the body fields options.drop_params names, per model glob or for every model', () => {
+    const perModel = settings('openai', { options: { drop_params: { 'gpt-5*': ['temperature', 'top_p'], 'gpt-5-mini': ['stop'] } } });
+    const b = (s: ReturnType<typeof settings>, model: string) => body(a.buildChatRequest(richRequest({ temperature: 0.3, topP: 0.9, stop: ['END'] }), target(s, model)));
+    const mini = b(perModel, 'gpt-5-mini');
+    assert.deepEqual([mini.temperature, mini.top_p, mini.stop], [undefined, undefined, undefined]);
+    const four = b(perModel, 'gpt-4o');
+    assert.deepEqual([four.temperature, four.top_p, four.stop], [0.3, 0.9, ['END']]);
+    const everyModel = b(settings('openai-compatible', { baseUrl: 'https://h.test/v1', options: { drop_params: ['top_p', 'model'] } }), 'llama');
+    assert.deepEqual([everyModel.top_p, everyModel.temperature, everyModel.model], [undefined, 0.3, 'llama'], 'model is never dropped');
+  });
+
   it('keeps the reasoning tokens a reasoning model reports, for the client to see', () => {
     const res = a.parseChatResponse({
       id: 'c', object: 'chat.completion', created: 0, model: 'o3', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }],
@@ -169,6 +180,19 @@ describe('anthropic', () => {
     }), t)) as { messages: { content: Record<string, string>[] }[] };
     assert.equal(b.messages[1].content[0].id, 'functions_get_weather_0');
     assert.equal(b.messages[2].content[0].tool_use_id, 'functions_get_weather_0');
+  });
+
+  it('leaves out the sampling parameters on API version 2026-10-21 and later, and what drop_params names', () => {
+    const sampled = richRequest({ temperature: 0.3, extras: { dialect: 'anthropic', fields: { top_k: 5 } } });
+    const old = body(a.buildChatRequest(sampled, t));
+    assert.deepEqual([old.temperature, old.top_k], [0.3, 5]);
+    const v2 = target(settings('anthropic', { options: { anthropic_version: '2026-10-21' } }), 'claude-sonnet-5');
+    const spec = a.buildChatRequest(sampled, v2);
+    assert.equal(spec.headers['anthropic-version'], '2026-10-21');
+    const now = body(spec);
+    assert.deepEqual([now.temperature, now.top_p, now.top_k], [undefined, undefined, undefined]);
+    const perModel = target(settings('anthropic', { options: { drop_params: { 'claude-opus-4-7*': ['temperature', 'top_k'] } } }), 'claude-opus-4-7');
+    assert.deepEqual([body(a.buildChatRequest(sampled, perModel)).temperature, body(a.buildChatRequest(sampled, perModel)).top_k], [undefined, undefined]);
   });
 
   it('sends temperature or top_p, never both (current Claude models refuse the pair)', () => {

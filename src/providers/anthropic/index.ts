@@ -1,7 +1,9 @@
 /**
  * Anthropic Messages API: key in `x-api-key`, `anthropic-version` header
  * (`options.anthropic_version`, default below). Token counting through
- * `/v1/messages/count_tokens`; no embeddings API.
+ * `/v1/messages/count_tokens`; no embeddings API. API version 2026-10-21 and later refuse
+ * the sampling parameters (`temperature`, `top_p`, `top_k`) with a 400, whatever their
+ * value: with such a version they are left out. `options.drop_params` leaves out more.
  */
 import { baseUrlParts, jsonHeaders, perSettings } from '../../wire/http.js';
 import { classifyAnthropicError } from '../../wire/anthropic/errors.js';
@@ -9,9 +11,13 @@ import { toAnthropicBody, toAnthropicCountTokensBody } from '../../wire/anthropi
 import { parseAnthropicResponse, parseAnthropicTokenCount } from '../../wire/anthropic/response.js';
 import { AnthropicStreamDecoder } from '../../wire/anthropic/stream-decoder.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
+import { withoutDropped } from '../drop-params.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
+
+/** The first API version that refuses sampling parameters. */
+const NO_SAMPLING_SINCE = '2026-10-21';
 
 const base = baseUrlParts(ANTHROPIC_BASE_URL);
 
@@ -19,8 +25,18 @@ const endpoint = perSettings((s) => {
   const b = base(s);
   const version = typeof s.options.anthropic_version === 'string' ? s.options.anthropic_version : ANTHROPIC_VERSION;
   // Accept base URLs given with or without the /v1 segment.
-  return { origin: b.origin, path: b.basePath.endsWith('/v1') ? `${b.basePath}/messages` : `${b.basePath}/v1/messages`, version };
+  return { origin: b.origin, path: b.basePath.endsWith('/v1') ? `${b.basePath}/messages` : `${b.basePath}/v1/messages`, version, sampling: version < NO_SAMPLING_SINCE };
 });
+
+/** A messages body as the target's API version and drop_params take it. */
+function chatBody(body: Record<string, unknown>, target: AttemptTarget): Record<string, unknown> {
+  if (!endpoint(target.provider).sampling) {
+    delete body.temperature;
+    delete body.top_p;
+    delete body.top_k;
+  }
+  return withoutDropped(body, target);
+}
 
 function post(target: AttemptTarget, suffix: string, body: Record<string, unknown>): HttpRequestSpec {
   const e = endpoint(target.provider);
@@ -36,7 +52,7 @@ function post(target: AttemptTarget, suffix: string, body: Record<string, unknow
 export const anthropicAdapter: ProviderAdapter = {
   type: 'anthropic',
   chatDialect: 'anthropic',
-  buildChatRequest: (req, target) => post(target, '', toAnthropicBody(req, target.model)),
+  buildChatRequest: (req, target) => post(target, '', chatBody(toAnthropicBody(req, target.model), target)),
   parseChatResponse: (body, target) => parseAnthropicResponse(body, target.model),
   buildCountTokensRequest: (req, target) => post(target, '/count_tokens', toAnthropicCountTokensBody(req, target.model)),
   parseCountTokensResponse: (body) => parseAnthropicTokenCount(body),

@@ -10,6 +10,7 @@ import { toOpenAIChatBody, type OpenAIRequestOptions } from '../../wire/openai/r
 import { parseOpenAIChatResponse } from '../../wire/openai/response.js';
 import { OpenAIStreamDecoder } from '../../wire/openai/stream-decoder.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter, ProviderSettings } from '../types.js';
+import { withoutDropped } from '../drop-params.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -52,7 +53,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
     type: spec.type,
     chatDialect: 'openai',
     buildChatRequest: (req: ChatRequest, target) =>
-      request(target, 'chat/completions', toOpenAIChatBody(req, model(target), spec.body(target.provider))),
+      request(target, 'chat/completions', withoutDropped(toOpenAIChatBody(req, model(target), spec.body(target.provider)), target)),
     parseChatResponse: (body, target) => parseOpenAIChatResponse(body, target.model),
     createStreamDecoder: (target) => new OpenAIStreamDecoder(target.model),
     buildEmbeddingsRequest: (req: EmbeddingsRequest, target) => request(target, 'embeddings', toOpenAIEmbeddingsBody(req, model(target))),
