@@ -258,6 +258,11 @@ describe('anthropic', () => {
     assert.deepEqual(hour.usage, { inputTokens: 1103, outputTokens: 7, cachedInputTokens: 1000, cacheWriteTokens: 100, cacheWrite1hTokens: 40 });
     // Rendered back for an Anthropic client, the usage is what Anthropic sent.
     assert.deepEqual(CHAT_DIALECTS.anthropic.renderChatResponse(hour, { created: 0 }).usage, usage);
+    // Thinking tokens (output_tokens_details) are reasoning tokens, for every client.
+    const thought = a.parseChatResponse({ id: 'm', model: 'c', content: [], stop_reason: 'end_turn', usage: { input_tokens: 3, output_tokens: 50, output_tokens_details: { thinking_tokens: 40 } } }, t);
+    assert.equal(thought.usage.reasoningTokens, 40);
+    assert.deepEqual((CHAT_DIALECTS.anthropic.renderChatResponse(thought, { created: 0 }).usage as { output_tokens_details: unknown }).output_tokens_details, { thinking_tokens: 40 });
+    assert.deepEqual((CHAT_DIALECTS.openai.renderChatResponse(thought, { created: 0 }).usage as { completion_tokens_details: unknown }).completion_tokens_details, { reasoning_tokens: 40 });
   });
 
   it('counts tokens at /v1/messages/count_tokens with only the fields it accepts', () => {

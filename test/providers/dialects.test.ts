@@ -332,7 +332,7 @@ describe('Anthropic count_tokens dialect', () => {
 
   it('validates the conversation as messages does', () => {
     assert.throws(() => parseAnthropicCountTokensRequest({ model: 'c', messages: [] }), { code: 'SY_ERR_BAD_REQUEST' });
-    assert.throws(() => parseAnthropicCountTokensRequest({ model: 'c', messages: [{ role: 'system', content: 'x' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /top-level `system`/ });
+    assert.throws(() => parseAnthropicCountTokensRequest({ model: 'c', messages: [{ role: 'robot', content: 'x' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /"user", "assistant" or "system"/ });
     assert.throws(() => parseAnthropicCountTokensRequest({ messages: [{ role: 'user', content: 'x' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /model/ });
   });
 });

@@ -9,6 +9,8 @@ import { PROVIDER_TYPES, getAdapter } from '../../src/providers/index.js';
 import { parseAnthropicMessagesRequest } from '../../src/wire/anthropic/intake.js';
 import { parseOpenAIEmbeddingsRequest } from '../../src/wire/openai/embeddings.js';
 import { parseOpenAIChatRequest } from '../../src/wire/openai/intake.js';
+import { toAnthropicBody } from '../../src/wire/anthropic/request.js';
+import { toOpenAIChatBody } from '../../src/wire/openai/request.js';
 import { parseResponsesRequest } from '../../src/wire/responses/intake.js';
 import { seeded, settings, target } from './fixtures.js';
 
@@ -61,7 +63,8 @@ const anUser = (content: unknown) => an({ messages: [{ role: 'user', content }] 
 const ANTHROPIC: Corpus = [
   [undefined, 'body'], [{}, 'model'], [{ model: 'c' }, 'max_tokens'], [{ model: 'c', max_tokens: 0 }, 'max_tokens'], [{ model: 'c', max_tokens: '5' }, 'max_tokens'],
   [{ model: 'c', max_tokens: 5 }, 'messages'], [an({ messages: [] }), 'messages'], [an({ messages: [5] }), 'messages[0]'],
-  [an({ messages: [{ role: 'system', content: 'x' }] }), 'messages[0].role'], [an({ messages: [{ role: 7, content: 'x' }] }), 'messages[0].role'],
+  [an({ messages: [{ role: 'robot', content: 'x' }] }), 'messages[0].role'], [an({ messages: [{ role: 7, content: 'x' }] }), 'messages[0].role'],
+  [an({ messages: [{ role: 'system', content: 5 }] }), 'messages[0].content'],
   [anUser(5), 'messages[0].content'], [anUser([]), 'messages[0].content'], [anUser([{ source: {} }]), 'messages[0].content[0].type'],
   [anUser([{ type: 'text', text: null }]), 'messages[0].content[0].text'],
   [anUser([{ type: 'image' }]), 'messages[0].content[0].source'],
@@ -149,8 +152,15 @@ describe('intake validation: a corpus of bad bodies', () => {
   it(`OpenAI embeddings (${EMBEDDINGS.length} bodies)`, () => {
     for (const [body, param] of EMBEDDINGS) expectBadRequest(parseOpenAIEmbeddingsRequest, body, param);
   });
-  it('the system-role hint points Anthropic clients at the top-level field', () => {
-    assert.throws(() => parseAnthropicMessagesRequest(an({ messages: [{ role: 'system', content: 'x' }] })), /top-level `system`/);
+  it('a system message in an Anthropic conversation is kept in its place, and goes back to Anthropic as one', () => {
+    const { request } = parseAnthropicMessagesRequest(an({ system: 'top', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }, { role: 'system', content: 'Now answer in French.' }, { role: 'user', content: 'bye' }] }));
+    assert.deepEqual(request.messages.map((m) => m.role), ['user', 'assistant', 'system', 'user']);
+    const wire = toAnthropicBody(request, 'c') as { system: unknown; messages: { role: string; content: { text: string }[] }[] };
+    assert.equal(wire.system, 'top');
+    assert.deepEqual(wire.messages.map((m) => [m.role, m.content[0].text]), [['user', 'hi'], ['assistant', 'yo'], ['system', 'Now answer in French.'], ['user', 'bye']]);
+    // Other providers have a place for it too: OpenAI a system message, Gemini the user turn.
+    const oa = toOpenAIChatBody(request, 'm', { maxTokensField: 'max_tokens', streamUsage: true }) as { messages: { role: string }[] };
+    assert.deepEqual(oa.messages.map((m) => m.role), ['system', 'user', 'assistant', 'system', 'user']);
   });
 });
 

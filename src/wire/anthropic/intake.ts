@@ -288,8 +288,13 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
       if (messages.length !== i) turn.from = `${param}.content`;
       messages.push(turn);
     }
-    else if (typeof m.role !== 'string') throw wrongType(`${param}.role`, '"user" or "assistant"', m.role);
-    else throw badRequest(`${param}.role`, `\`${param}.role\` must be "user" or "assistant", got "${m.role}"${m.role === 'system' ? ' (use the top-level `system` field)' : ''}`);
+    else if (m.role === 'system') {
+      // A system message in the conversation (newer Claude models take them mid-conversation).
+      const sys: ChatMessage = { role: 'system', content: plainBlocks(m.content, `${param}.content`, false) };
+      if (messages.length !== i) sys.from = `${param}.content`;
+      messages.push(sys);
+    } else if (typeof m.role !== 'string') throw wrongType(`${param}.role`, '"user", "assistant" or "system"', m.role);
+    else throw badRequest(`${param}.role`, `\`${param}.role\` must be "user", "assistant" or "system", got "${m.role}"`);
   }
   let user: string | undefined;
   if (b.metadata !== undefined && b.metadata !== null) {

@@ -47,6 +47,8 @@ export function usageFromAnthropic(u: unknown): Usage {
     const hour = isRecord(u.cache_creation) ? Math.min(count(u.cache_creation.ephemeral_1h_input_tokens), written) : 0;
     if (hour > 0) usage.cacheWrite1hTokens = hour;
   }
+  const thinking = isRecord(u.output_tokens_details) ? count(u.output_tokens_details.thinking_tokens) : 0;
+  if (thinking > 0) usage.reasoningTokens = thinking;
   return usage;
 }
 
@@ -62,7 +64,8 @@ function anthropicUsageFields(u: Usage): [input: number, written: number, fiveMi
 export function usageToAnthropicJson(u: Usage): string {
   const [input, written, fiveMinutes, hour, cached, output] = anthropicUsageFields(u);
   const creation = written > 0 ? `"cache_creation":{"ephemeral_5m_input_tokens":${fiveMinutes},"ephemeral_1h_input_tokens":${hour}},` : '';
-  return `{"input_tokens":${input},"cache_creation_input_tokens":${written},${creation}"cache_read_input_tokens":${cached},"output_tokens":${output}}`;
+  const thinking = u.reasoningTokens === undefined ? '' : `,"output_tokens_details":{"thinking_tokens":${u.reasoningTokens}}`;
+  return `{"input_tokens":${input},"cache_creation_input_tokens":${written},${creation}"cache_read_input_tokens":${cached},"output_tokens":${output}${thinking}}`;
 }
 
 export function usageToAnthropic(u: Usage): Record<string, unknown> {
@@ -71,5 +74,6 @@ export function usageToAnthropic(u: Usage): Record<string, unknown> {
   if (written > 0) usage.cache_creation = { ephemeral_5m_input_tokens: fiveMinutes, ephemeral_1h_input_tokens: hour };
   usage.cache_read_input_tokens = cached;
   usage.output_tokens = output;
+  if (u.reasoningTokens !== undefined) usage.output_tokens_details = { thinking_tokens: u.reasoningTokens };
   return usage;
 }

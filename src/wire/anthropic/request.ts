@@ -6,7 +6,7 @@ import { addExtras, plainToolCallId, toolArgumentsObject } from '../content.js';
 export const DEFAULT_MAX_TOKENS = 4096;
 
 type Block = Record<string, unknown>;
-interface WireMessage { role: 'user' | 'assistant'; content: Block[] }
+interface WireMessage { role: 'user' | 'assistant' | 'system'; content: Block[] }
 
 /**
  * A tool call's id as Anthropic takes it (`^[a-zA-Z0-9_-]+$`): other providers' ids may
@@ -75,7 +75,7 @@ function wireTool(t: ToolDefinition): Block {
  */
 function wireMessages(req: ChatRequest): WireMessage[] {
   const out: WireMessage[] = [];
-  const append = (role: 'user' | 'assistant', content: Block[]): void => {
+  const append = (role: WireMessage['role'], content: Block[]): void => {
     if (content.length === 0) return;
     const last = out[out.length - 1];
     if (last && last.role === role) for (const b of content) last.content.push(b);
@@ -108,7 +108,9 @@ function wireMessages(req: ChatRequest): WireMessage[] {
         break;
       }
       case 'system':
-        append('user', blocks(m.content, []));
+        // Only an Anthropic client puts system messages in the conversation (others' system
+        // prompts go to the top-level field): they go back as it sent them.
+        append('system', blocks(m.content, []));
         break;
     }
   }
