@@ -11,6 +11,7 @@ import type { LoadedConfig, LoadOptions, LoadResult, Report } from './types.js';
 import { validateAgainstSchema } from './schema.js';
 import { checkConfig } from './checks.js';
 import { maskSecrets, resolveSecrets } from './secrets.js';
+import { proxyPlan, proxySecrets, type ProxyPlan } from './proxy.js';
 import { resolveProviders } from './providers.js';
 import { deepFreeze, frozenMap } from './freeze.js';
 import { canonicalJson, sha256Hex } from './hash.js';
@@ -58,6 +59,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   return loadDocument(doc, { file, dir: dirname(file), hash: sha256Hex(text), source: doc }, env, missingEnv);
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 function fail(issue: Issue): LoadResult {
   return { config: null, issues: [issue] };
 }
@@ -80,6 +83,9 @@ function loadDocument(doc: SourceDocument, meta: Meta, env: NodeJS.ProcessEnv, m
   validateAgainstSchema(data, report);
   checkConfig(data, meta.dir, report);
   const { secrets } = resolveSecrets(data, env, report, missingEnv);
+  const egress = proxyPlan(isRecord(data) && isRecord(data.upstream) ? data.upstream : undefined, env);
+  for (const p of egress.problems) report(p.path, 'invalid_proxy', p.message);
+  secrets.push(...proxySecrets(egress.plan));
 
   const located = sortByLocation(issues).map((i) => ({
     ...i,
@@ -87,10 +93,10 @@ function loadDocument(doc: SourceDocument, meta: Meta, env: NodeJS.ProcessEnv, m
     ...(i.sourceLine === undefined ? {} : { sourceLine: maskSecrets(i.sourceLine, secrets) }),
   }));
   if (located.some((i) => i.severity === 'error')) return { config: null, issues: located };
-  return { config: build(data as GatewayConfig, meta), issues: located };
+  return { config: build(data as GatewayConfig, meta, egress.plan), issues: located };
 }
 
-function build(data: GatewayConfig, meta: Meta): LoadedConfig {
+function build(data: GatewayConfig, meta: Meta, proxy: ProxyPlan): LoadedConfig {
   const config = deepFreeze(data);
   const configured = config.rules?.paths;
   const defaultRules = resolve(meta.dir, 'rules');
@@ -105,6 +111,7 @@ function build(data: GatewayConfig, meta: Meta): LoadedConfig {
     rulePaths: Object.freeze(rulePaths) as string[],
     source: meta.source,
     hash: meta.hash,
+    proxy,
   });
 }
 

@@ -12,6 +12,7 @@ import { displayPath } from './schema.js';
  */
 export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['server', 'admin_token'],
+  ['upstream', 'proxy'],
   ['providers', '*', 'headers', '*'],
   ['providers', '*', 'keys', '*', 'value'],
   ['governance', 'key_secret'],

@@ -1,4 +1,5 @@
 /** The loaded, validated, frozen gateway config and the values resolved from it. */
+import type { ProxyPlan } from './proxy.js';
 import type { GatewayConfig, ProviderConfig } from '../types/gateway-config.js';
 import type { PathSegment, Severity, SourceDocument } from './source.js';
 
@@ -44,6 +45,8 @@ export interface LoadedConfig {
   source: SourceDocument | null;
   /** sha256 hex of the config text (canonical JSON for the embedded default). */
   hash: string;
+  /** How providers are reached: `upstream.proxy` / `no_proxy`, or the environment's proxy variables. */
+  proxy: ProxyPlan;
 }
 
 export interface LoadOptions {

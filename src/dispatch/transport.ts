@@ -5,7 +5,8 @@
  * same attempt loop, decoders and error handling as the network.
  */
 import { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool, ProxyAgent, type Dispatcher } from 'undici';
+import { DIRECT, proxyFor, shownProxy, type ProxyPlan } from '../config/proxy.js';
 import { handleMockRequest, MOCK_ORIGIN_PREFIX } from '../providers/mock/index.js';
 import type { HttpRequestSpec, ProviderSettings } from '../providers/types.js';
 import type { UpstreamConfig } from '../types/gateway-config.js';
@@ -61,25 +62,27 @@ export function transportSettings(cfg: UpstreamConfig | undefined): TransportSet
   };
 }
 
-/** undici: one keep-alive pool per upstream origin. */
-export class UndiciTransport implements Transport {
-  private readonly pools = new Map<string, Pool>();
+/** What the transport sends through: a Pool for a direct origin, a ProxyAgent's wrapper otherwise. */
+interface OriginDispatcher {
+  request(opts: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
+  destroy(): Promise<void>;
+}
 
-  constructor(private readonly settings: TransportSettings) {}
+/**
+ * undici: one keep-alive pool per upstream origin, reached directly or through the forward
+ * proxy the plan names for it (src/config/proxy.ts).
+ */
+export class UndiciTransport implements Transport {
+  private readonly pools = new Map<string, OriginDispatcher>();
+  /** One agent per proxy; each keeps its own pool per origin. */
+  private readonly agents = new Map<string, ProxyAgent>();
+
+  constructor(private readonly settings: TransportSettings, private readonly proxy: ProxyPlan = DIRECT) {}
 
   async send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse> {
     let pool = this.pools.get(spec.origin);
     if (pool === undefined) {
-      const s = this.settings;
-      pool = new Pool(spec.origin, {
-        connections: s.connectionsPerOrigin,
-        connect: { timeout: s.connectTimeoutMs },
-        headersTimeout: s.headersTimeoutMs,
-        bodyTimeout: s.bodyTimeoutMs,
-        // No maxResponseSize here: it would also cut long streams. Dispatch caps whole
-        // (non-streaming) bodies as it reads them, destroying the body and so the socket.
-        keepAliveTimeout: 4_000,
-      });
+      pool = this.dispatcherFor(spec.origin);
       this.pools.set(spec.origin, pool);
     }
     const res = await pool.request({
@@ -92,11 +95,70 @@ export class UndiciTransport implements Transport {
     return { status: res.statusCode, headers: res.headers, body: res.body };
   }
 
-  async close(): Promise<void> {
-    const pools = [...this.pools.values()];
-    this.pools.clear();
-    await Promise.all(pools.map((p) => p.destroy()));
+  private poolOptions(): Pool.Options {
+    const s = this.settings;
+    return {
+      connections: s.connectionsPerOrigin,
+      headersTimeout: s.headersTimeoutMs,
+      bodyTimeout: s.bodyTimeoutMs,
+      // No maxResponseSize here: it would also cut long streams. Dispatch caps whole
+      // (non-streaming) bodies as it reads them, destroying the body and so the socket.
+      keepAliveTimeout: 4_000,
+    };
   }
+
+  private dispatcherFor(origin: string): OriginDispatcher {
+    const via = proxyFor(this.proxy, new URL(origin));
+    if (via === null) return new Pool(origin, { ...this.poolOptions(), connect: { timeout: this.settings.connectTimeoutMs } });
+    let agent = this.agents.get(via.href);
+    if (agent === undefined) {
+      const timeout = { timeout: this.settings.connectTimeoutMs };
+      const pooled = this.poolOptions();
+      agent = new ProxyAgent({
+        // Credentials in the URL become a Basic Proxy-Authorization header.
+        uri: via.href,
+        ...pooled,
+        proxyTls: timeout,
+        requestTls: timeout,
+        proxyTunnel: this.proxy.tunnel,
+        // Every pool the agent makes (to the proxy, or tunnelled to an origin) keeps the
+        // configured size and timeouts, not undici's 300 s defaults.
+        factory: (o: string | URL, options: object) => new Pool(o, { ...options, ...pooled }),
+      });
+      this.agents.set(via.href, agent);
+    }
+    return viaProxy(agent, origin, shownProxy(via));
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.pools.values(), ...this.agents.values()];
+    this.pools.clear();
+    this.agents.clear();
+    await Promise.all(all.map((p) => p.destroy()));
+  }
+}
+
+/** An origin reached through `agent`; a failure says it was the proxy's way, without credentials. */
+function viaProxy(agent: ProxyAgent, origin: string, shown: string): OriginDispatcher {
+  return {
+    request: (opts) => agent.request({ ...opts, origin }).catch((err: unknown) => {
+      throw proxyFailure(err, shown);
+    }),
+    // The agent is shared by every origin behind the proxy: the transport closes it.
+    destroy: async () => {},
+  };
+}
+
+/**
+ * Through a proxy, a timeout stays a timeout; anything else is named as the proxy's way.
+ * (An abort is told apart by the attempt's own control, before its error is read.)
+ */
+function proxyFailure(err: unknown, shown: string): unknown {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (TIMEOUT_CODES.has(code) || code === 'UND_ERR_CONNECT_TIMEOUT') return err;
+  const what = typeof e?.message === 'string' && e.message ? e.message : code || String(err);
+  return Object.assign(new Error(`through the proxy ${shown}: ${what}`, { cause: err }), { code: PROXY_FAILED });
 }
 
 /** The mock provider, in-process: no socket, same response shape. */
@@ -144,11 +206,12 @@ export class RoutingTransport implements Transport {
  * The default transport: undici pools for the network, the in-process mock for `mock://`.
  * @example const t = createTransport({ connect_timeout_ms: 2000 }); await t.close();
  */
-export function createTransport(cfg?: UpstreamConfig, mockCtx?: { rng?: () => number; now?: () => number }): Transport {
-  return new RoutingTransport(new UndiciTransport(transportSettings(cfg)), new MockTransport(mockCtx));
+export function createTransport(cfg?: UpstreamConfig, mockCtx?: { rng?: () => number; now?: () => number }, proxy: ProxyPlan = DIRECT): Transport {
+  return new RoutingTransport(new UndiciTransport(transportSettings(cfg), proxy), new MockTransport(mockCtx));
 }
 
 /** Socket-level failures that mean "the upstream was not reachable or hung up". */
+const PROXY_FAILED = 'SY_UPSTREAM_PROXY_FAILED';
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** What a thrown transport error means for dispatch. */
@@ -159,5 +222,6 @@ export function classifyTransportError(err: unknown): { kind: 'timeout' | 'conne
   if (TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `upstream timed out (${code})` };
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { kind: 'server_error', message: 'upstream response exceeds upstream.max_response_bytes' };
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'connection_error', message: 'upstream connect timed out' };
+  if (code === PROXY_FAILED) return { kind: 'connection_error', message: `upstream connection failed ${message}` };
   return { kind: 'connection_error', message: code ? `upstream connection failed: ${code}` : `upstream connection failed: ${message}` };
 }

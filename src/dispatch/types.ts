@@ -1,4 +1,5 @@
 /** The dispatcher's public types: plans in, results and attempt records out. */
+import type { ProxyPlan } from '../config/proxy.js';
 import type { ChatResponse, Dialect, StreamEvent, Usage, FinishReason } from '../canonical.js';
 import type { FallbackReason } from '../errors.js';
 import type { Attempt } from '../types/audit-event.js';
@@ -133,6 +134,8 @@ export interface DispatcherConfig {
   upstream?: UpstreamConfig;
   /** Every configured provider by id: sizes the circuit breaker's pools and the concurrency limits. */
   providers: ReadonlyMap<string, ResolvedProviderLike>;
+  /** Which origins are reached through a forward proxy (LoadedConfig.proxy); default: none. */
+  proxy?: ProxyPlan;
 }
 
 /** Cooldown reasons reported to the router (DecideOptions.unavailable). */

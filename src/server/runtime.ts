@@ -12,6 +12,7 @@ import { createAuditLog, type AuditLog } from '../audit/log.js';
 import { configSecrets } from '../audit/secrets.js';
 import { registerAuditMetrics } from '../audit/metrics.js';
 import { formatIssue, type Issue } from '../config/source.js';
+import { describeProxyPlan, proxySecrets } from '../config/proxy.js';
 import { SwitchyardError } from '../errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
@@ -48,6 +49,7 @@ export interface Runtime {
 function secretsOf(loaded: LoadedConfig): string[] {
   const out = new Set(configSecrets(loaded.config));
   for (const p of loaded.providers.values()) for (const k of p.keys) if (k.value) out.add(k.value);
+  for (const s of proxySecrets(loaded.proxy)) out.add(s);
   return [...out];
 }
 
@@ -67,7 +69,9 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
 
   const store = createCounterStore(cfg.governance?.store ?? {}, { logger });
   const governance = createGovernance(cfg, { store, clock, logger });
-  const dispatcher = createDispatcher({ config: { dispatch: cfg.dispatch, upstream: cfg.upstream, providers: loaded.providers } });
+  const dispatcher = createDispatcher({ config: { dispatch: cfg.dispatch, upstream: cfg.upstream, providers: loaded.providers, proxy: loaded.proxy } });
+  const egress = describeProxyPlan(loaded.proxy);
+  if (egress) logger.info({ proxy: egress }, `providers are reached through ${egress.https_proxy === egress.http_proxy ? egress.https_proxy : `${egress.https_proxy} (https) and ${egress.http_proxy} (http)`}, except ${(egress.no_proxy as string[]).join(', ')}`);
   const audit = createAuditLog(cfg.audit, { logger, secrets: secretsOf(loaded), baseDir: loaded.dir, clock: () => new Date(clock()) });
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
   registerAuditMetrics(audit, metrics.registry);

@@ -146,6 +146,15 @@ export interface UpstreamConfig {
    * Client headers forwarded upstream (lowercase). Credentials and hop-by-hop headers never are, even when listed. Default: [anthropic-beta].
    */
   forward_headers?: string[];
+  proxy?: SecretRef;
+  /**
+   * Provider hosts reached directly, not through the proxy: a host name (also matches its subdomains; a leading `.` or `*.` is allowed), host:port, an IPv4 range such as 10.0.0.0/8, or `*` for every host. Default: the no_proxy / NO_PROXY environment variable.
+   */
+  no_proxy?: string[];
+  /**
+   * Send requests to http:// providers through a CONNECT tunnel too, for proxies that only tunnel. https:// providers are always tunnelled. Default: false (http:// requests go to the proxy in absolute form, as curl sends them).
+   */
+  proxy_tunnel?: boolean;
 }
 /**
  * One upstream provider: its type, endpoint, keys, weight in balancing and limits.

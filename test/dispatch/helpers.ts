@@ -1,4 +1,5 @@
 /** Shared setup for the dispatch suites: providers pointed at fake upstreams, plans, a fake clock. */
+import type { ProxyPlan } from '../../src/config/proxy.js';
 import type { ChatRequest, EmbeddingsRequest } from '../../src/canonical.js';
 import type { ResolvedProvider } from '../../src/config/types.js';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../../src/dispatch/index.js';
@@ -79,6 +80,7 @@ export interface Setup {
   clock?: FakeClock | 'real';
   rng?: () => number;
   keysFor?: DispatcherOptions['keysFor'];
+  proxy?: ProxyPlan;
 }
 
 /** Defaults tuned for fast tests: short timers, no real waits, generous budget. */
@@ -97,6 +99,7 @@ export function dispatcher(s: Setup): Dispatcher {
       },
       upstream: { connect_timeout_ms: 1000, headers_timeout_ms: 5000, body_timeout_ms: 5000, ...s.upstream },
       providers: new Map(s.providers.map((p) => [p.id, p])),
+      proxy: s.proxy,
     },
     clock,
     rng: s.rng ?? (() => 0.5),
