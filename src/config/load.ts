@@ -12,6 +12,7 @@ import { validateAgainstSchema } from './schema.js';
 import { checkConfig } from './checks.js';
 import { maskSecrets, resolveSecrets } from './secrets.js';
 import { proxyPlan, proxySecrets, type ProxyPlan } from './proxy.js';
+import { readCaFile } from './tls.js';
 import { resolveProviders } from './providers.js';
 import { deepFreeze, frozenMap } from './freeze.js';
 import { canonicalJson, sha256Hex } from './hash.js';
@@ -83,9 +84,12 @@ function loadDocument(doc: SourceDocument, meta: Meta, env: NodeJS.ProcessEnv, m
   validateAgainstSchema(data, report);
   checkConfig(data, meta.dir, report);
   const { secrets } = resolveSecrets(data, env, report, missingEnv);
-  const egress = proxyPlan(isRecord(data) && isRecord(data.upstream) ? data.upstream : undefined, env);
+  const upstream = isRecord(data) && isRecord(data.upstream) ? data.upstream : undefined;
+  const egress = proxyPlan(upstream, env);
   for (const p of egress.problems) report(p.path, 'invalid_proxy', p.message);
   secrets.push(...proxySecrets(egress.plan));
+  const ca = typeof upstream?.ca_file === 'string' && upstream.ca_file !== '' ? readCaFile(upstream.ca_file, meta.dir) : null;
+  if (ca && 'problem' in ca) report(['upstream', 'ca_file'], 'invalid_ca_file', ca.problem);
 
   const located = sortByLocation(issues).map((i) => ({
     ...i,
@@ -93,10 +97,10 @@ function loadDocument(doc: SourceDocument, meta: Meta, env: NodeJS.ProcessEnv, m
     ...(i.sourceLine === undefined ? {} : { sourceLine: maskSecrets(i.sourceLine, secrets) }),
   }));
   if (located.some((i) => i.severity === 'error')) return { config: null, issues: located };
-  return { config: build(data as GatewayConfig, meta, egress.plan), issues: located };
+  return { config: build(data as GatewayConfig, meta, egress.plan, ca && 'pem' in ca ? ca.pem : null), issues: located };
 }
 
-function build(data: GatewayConfig, meta: Meta, proxy: ProxyPlan): LoadedConfig {
+function build(data: GatewayConfig, meta: Meta, proxy: ProxyPlan, extraCa: string | null): LoadedConfig {
   const config = deepFreeze(data);
   const configured = config.rules?.paths;
   const defaultRules = resolve(meta.dir, 'rules');
@@ -112,6 +116,7 @@ function build(data: GatewayConfig, meta: Meta, proxy: ProxyPlan): LoadedConfig 
     source: meta.source,
     hash: meta.hash,
     proxy,
+    extraCa,
   });
 }
 

@@ -47,6 +47,8 @@ export interface LoadedConfig {
   hash: string;
   /** How providers are reached: `upstream.proxy` / `no_proxy`, or the environment's proxy variables. */
   proxy: ProxyPlan;
+  /** The certificates of `upstream.ca_file` (PEM), trusted for provider TLS besides Node's roots; null without one. */
+  extraCa: string | null;
 }
 
 export interface LoadOptions {

@@ -162,7 +162,7 @@ class AttemptLoop implements Dispatcher {
     this.clock = o.clock ?? performance;
     this.rng = o.rng ?? Math.random;
     this.sleep = o.sleep ?? realSleep;
-    this.transport = o.transport ?? createTransport(o.config.upstream, { rng: this.rng }, o.config.proxy);
+    this.transport = o.transport ?? createTransport(o.config.upstream, { mock: { rng: this.rng }, proxy: o.config.proxy, extraCa: o.config.extraCa });
     this.s = {
       maxAttempts: d.max_attempts ?? 4,
       retriesPerTarget: d.retries_per_target ?? 1,

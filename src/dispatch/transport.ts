@@ -5,6 +5,7 @@
  * same attempt loop, decoders and error handling as the network.
  */
 import { Readable } from 'node:stream';
+import { rootCertificates } from 'node:tls';
 import { Pool, ProxyAgent, type Dispatcher } from 'undici';
 import { DIRECT, proxyFor, shownProxy, type ProxyPlan } from '../config/proxy.js';
 import { handleMockRequest, MOCK_ORIGIN_PREFIX } from '../providers/mock/index.js';
@@ -77,7 +78,13 @@ export class UndiciTransport implements Transport {
   /** One agent per proxy; each keeps its own pool per origin. */
   private readonly agents = new Map<string, ProxyAgent>();
 
-  constructor(private readonly settings: TransportSettings, private readonly proxy: ProxyPlan = DIRECT) {}
+  /** Socket options for every connection: the connect timeout, and the trusted CAs when extended. */
+  private readonly tls: { timeout: number; ca?: string[] };
+
+  constructor(private readonly settings: TransportSettings, private readonly proxy: ProxyPlan = DIRECT, extraCa: string | null = null) {
+    // A `ca` replaces Node's roots rather than adding to them: both are given.
+    this.tls = extraCa === null ? { timeout: settings.connectTimeoutMs } : { timeout: settings.connectTimeoutMs, ca: [...rootCertificates, extraCa] };
+  }
 
   async send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse> {
     let pool = this.pools.get(spec.origin);
@@ -109,17 +116,16 @@ export class UndiciTransport implements Transport {
 
   private dispatcherFor(origin: string): OriginDispatcher {
     const via = proxyFor(this.proxy, new URL(origin));
-    if (via === null) return new Pool(origin, { ...this.poolOptions(), connect: { timeout: this.settings.connectTimeoutMs } });
+    if (via === null) return new Pool(origin, { ...this.poolOptions(), connect: this.tls });
     let agent = this.agents.get(via.href);
     if (agent === undefined) {
-      const timeout = { timeout: this.settings.connectTimeoutMs };
       const pooled = this.poolOptions();
       agent = new ProxyAgent({
         // Credentials in the URL become a Basic Proxy-Authorization header.
         uri: via.href,
         ...pooled,
-        proxyTls: timeout,
-        requestTls: timeout,
+        proxyTls: this.tls,
+        requestTls: this.tls,
         proxyTunnel: this.proxy.tunnel,
         // Every pool the agent makes (to the proxy, or tunnelled to an origin) keeps the
         // configured size and timeouts, not undici's 300 s defaults.
@@ -150,13 +156,15 @@ function viaProxy(agent: ProxyAgent, origin: string, shown: string): OriginDispa
 }
 
 /**
- * Through a proxy, a timeout stays a timeout; anything else is named as the proxy's way.
+ * Through a proxy, a timeout stays a timeout and a certificate problem stays one (the
+ * tunnel's far end, or a proxy that inspects TLS, presented it); anything else is named
+ * as the proxy's.
  * (An abort is told apart by the attempt's own control, before its error is read.)
  */
 function proxyFailure(err: unknown, shown: string): unknown {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
-  if (TIMEOUT_CODES.has(code) || code === 'UND_ERR_CONNECT_TIMEOUT') return err;
+  if (TIMEOUT_CODES.has(code) || code === 'UND_ERR_CONNECT_TIMEOUT' || TLS_CERT_CODE.test(code)) return err;
   const what = typeof e?.message === 'string' && e.message ? e.message : code || String(err);
   return Object.assign(new Error(`through the proxy ${shown}: ${what}`, { cause: err }), { code: PROXY_FAILED });
 }
@@ -202,16 +210,27 @@ export class RoutingTransport implements Transport {
   }
 }
 
+export interface TransportOptions {
+  /** The mock's randomness and clock. */
+  mock?: { rng?: () => number; now?: () => number };
+  /** Which origins go through a forward proxy (LoadedConfig.proxy). Default: none. */
+  proxy?: ProxyPlan;
+  /** PEM certificates trusted besides Node's roots (LoadedConfig.extraCa). */
+  extraCa?: string | null;
+}
+
 /**
  * The default transport: undici pools for the network, the in-process mock for `mock://`.
  * @example const t = createTransport({ connect_timeout_ms: 2000 }); await t.close();
  */
-export function createTransport(cfg?: UpstreamConfig, mockCtx?: { rng?: () => number; now?: () => number }, proxy: ProxyPlan = DIRECT): Transport {
-  return new RoutingTransport(new UndiciTransport(transportSettings(cfg), proxy), new MockTransport(mockCtx));
+export function createTransport(cfg?: UpstreamConfig, opts: TransportOptions = {}): Transport {
+  return new RoutingTransport(new UndiciTransport(transportSettings(cfg), opts.proxy, opts.extraCa), new MockTransport(opts.mock));
 }
 
 /** Socket-level failures that mean "the upstream was not reachable or hung up". */
 const PROXY_FAILED = 'SY_UPSTREAM_PROXY_FAILED';
+/** Node's and OpenSSL's codes for a certificate that could not be verified. */
+const TLS_CERT_CODE = /CERT|SIGNATURE|SELF_SIGNED/;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /** What a thrown transport error means for dispatch. */
@@ -223,5 +242,9 @@ export function classifyTransportError(err: unknown): { kind: 'timeout' | 'conne
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { kind: 'server_error', message: 'upstream response exceeds upstream.max_response_bytes' };
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'connection_error', message: 'upstream connect timed out' };
   if (code === PROXY_FAILED) return { kind: 'connection_error', message: `upstream connection failed ${message}` };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { kind: 'connection_error', message: `upstream TLS certificate does not name the host: ${message}` };
+  if (TLS_CERT_CODE.test(code)) {
+    return { kind: 'connection_error', message: `upstream TLS certificate not trusted: ${message} (${code}); a private CA can be trusted with upstream.ca_file` };
+  }
   return { kind: 'connection_error', message: code ? `upstream connection failed: ${code}` : `upstream connection failed: ${message}` };
 }

@@ -136,6 +136,8 @@ export interface DispatcherConfig {
   providers: ReadonlyMap<string, ResolvedProviderLike>;
   /** Which origins are reached through a forward proxy (LoadedConfig.proxy); default: none. */
   proxy?: ProxyPlan;
+  /** PEM certificates trusted for provider TLS besides Node's roots (LoadedConfig.extraCa). */
+  extraCa?: string | null;
 }
 
 /** Cooldown reasons reported to the router (DecideOptions.unavailable). */

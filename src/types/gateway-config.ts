@@ -155,6 +155,10 @@ export interface UpstreamConfig {
    * Send requests to http:// providers through a CONNECT tunnel too, for proxies that only tunnel. https:// providers are always tunnelled. Default: false (http:// requests go to the proxy in absolute form, as curl sends them).
    */
   proxy_tunnel?: boolean;
+  /**
+   * A PEM file of CA certificates trusted for provider TLS in addition to Node's own roots (relative paths from the config file's folder): the CA of a proxy that inspects TLS, or of an internal model server.
+   */
+  ca_file?: string;
 }
 /**
  * One upstream provider: its type, endpoint, keys, weight in balancing and limits.

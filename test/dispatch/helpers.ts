@@ -81,6 +81,7 @@ export interface Setup {
   rng?: () => number;
   keysFor?: DispatcherOptions['keysFor'];
   proxy?: ProxyPlan;
+  extraCa?: string;
 }
 
 /** Defaults tuned for fast tests: short timers, no real waits, generous budget. */
@@ -100,6 +101,7 @@ export function dispatcher(s: Setup): Dispatcher {
       upstream: { connect_timeout_ms: 1000, headers_timeout_ms: 5000, body_timeout_ms: 5000, ...s.upstream },
       providers: new Map(s.providers.map((p) => [p.id, p])),
       proxy: s.proxy,
+      extraCa: s.extraCa,
     },
     clock,
     rng: s.rng ?? (() => 0.5),

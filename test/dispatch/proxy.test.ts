@@ -13,6 +13,14 @@ import { startFakeProxy, type FakeProxy } from '../fakes/proxy.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/upstream.js';
 import { chatRequest, dispatcher, plan, provider, rejection, signal, target } from './helpers.js';
 import { tempTree } from '../config/helpers.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readCaFile } from '../../src/config/tls.js';
+import { startWireFake, type WireFake } from '../fakes/wire.js';
+
+const TLS_DIR = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
+const TEST_TLS = { key: readFileSync(`${TLS_DIR}server.key`, 'utf8'), cert: readFileSync(`${TLS_DIR}server.pem`, 'utf8') };
+const TEST_CA = readFileSync(`${TLS_DIR}ca.pem`, 'utf8');
 
 const via = (p: ProxyPlan, origin: string): string | null => proxyFor(p, new URL(origin))?.href ?? null;
 
@@ -103,7 +111,7 @@ describe('requests through a forward proxy', () => {
 
   const planFor = (cfg: object): ProxyPlan => proxyPlan(cfg, {}).plan;
   const send = async (p: ProxyPlan, path = '/v1/chat/completions') => {
-    const t = createTransport({ connect_timeout_ms: 1000, headers_timeout_ms: 2000, body_timeout_ms: 2000 }, undefined, p);
+    const t = createTransport({ connect_timeout_ms: 1000, headers_timeout_ms: 2000, body_timeout_ms: 2000 }, { proxy: p });
     try {
       const res = await t.send({ origin, path, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}' }, { signal: signal() });
       const text = await res.body.setEncoding('utf8').toArray();
@@ -166,11 +174,67 @@ describe('requests through a forward proxy', () => {
 
   it('a loopback provider is reached directly even with a proxy for everything', async () => {
     const before = proxy.seen.length;
-    const t = createTransport({}, undefined, planFor({ proxy: `http://127.0.0.1:${proxy.port}` }));
+    const t = createTransport({}, { proxy: planFor({ proxy: `http://127.0.0.1:${proxy.port}` }) });
     const res = await t.send({ origin: up.url, path: '/v1/chat/completions', method: 'POST', headers: {}, body: '{"model":"m"}' }, { signal: signal() });
     assert.equal(res.status, 200);
     res.body.resume();
     await t.close();
     assert.equal(proxy.seen.length, before);
+  });
+});
+
+describe('provider TLS: upstream.ca_file', () => {
+  let secure: WireFake;
+  let proxy: FakeProxy;
+  before(async () => {
+    secure = await startWireFake({ format: 'openai', name: 'secure', tls: TEST_TLS });
+    proxy = await startFakeProxy({ hosts: { 'openai.test': Number(new URL(secure.url).port) } });
+  });
+  after(async () => {
+    await proxy.close();
+    await secure.close();
+  });
+
+  const chat = async (origin: string, opts: { proxy?: ProxyPlan; extraCa?: string }) => {
+    const p = provider('secure', { url: origin });
+    const d = dispatcher({ providers: [p], dispatch: { retries_per_target: 0 }, ...opts });
+    try {
+      return await d.chat(chatRequest(), plan(target(p)), { signal: signal() });
+    } finally {
+      await d.close();
+    }
+  };
+
+  it('trusts the file\'s CA besides Node\'s roots, directly and through a CONNECT tunnel', async () => {
+    const direct = await chat(secure.url, { extraCa: TEST_CA });
+    assert.equal(direct.kind, 'response');
+    const before = proxy.seen.length;
+    const port = new URL(secure.url).port;
+    const tunnelled = await chat(`https://openai.test:${port}`, { extraCa: TEST_CA, proxy: proxyPlan({}, { HTTPS_PROXY: proxy.url }).plan });
+    assert.equal(tunnelled.kind, 'response');
+    assert.deepEqual(proxy.seen.slice(before).map((x) => [x.method, x.target]), [['CONNECT', `openai.test:${port}`]]);
+  });
+
+  it('without it, a certificate Node does not trust fails the attempt as a connection error', async () => {
+    const port = new URL(secure.url).port;
+    for (const [origin, proxied] of [[secure.url, undefined], [`https://openai.test:${port}`, proxyPlan({}, { HTTPS_PROXY: proxy.url }).plan]] as const) {
+      const err = await rejection<DispatchError>(chat(origin, { proxy: proxied }));
+      assert.ok(err instanceof DispatchError);
+      assert.match(String(err.attempts[0].error), /upstream TLS certificate not trusted: unable to verify the first certificate \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\); a private CA can be trusted with upstream.ca_file/, origin);
+    }
+  });
+
+  it('a missing, empty or broken file is a config error at upstream.ca_file', () => {
+    const dir = tempTree({ 'empty.pem': 'nothing here', 'broken.pem': '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n', 'ca.pem': TEST_CA });
+    assert.match((readCaFile('missing.pem', dir) as { problem: string }).problem, /cannot be read \(ENOENT\)/);
+    assert.match((readCaFile('empty.pem', dir) as { problem: string }).problem, /holds no PEM certificate/);
+    assert.match((readCaFile('broken.pem', dir) as { problem: string }).problem, /certificate 1 of 1 cannot be parsed/);
+    assert.ok('pem' in readCaFile('ca.pem', dir));
+    const cfg = (file: string) => tempTree({ 'switchyard.yaml': `providers:\n  m: {type: mock}\nupstream:\n  ca_file: ${file}\n`, 'certs/ca.pem': TEST_CA });
+    const bad = loadConfig({ path: `${cfg('certs/none.pem')}/switchyard.yaml`, env: {} });
+    assert.equal(bad.config, null);
+    assert.deepEqual(bad.issues.map((i) => i.code), ['invalid_ca_file']);
+    const good = loadConfig({ path: `${cfg('certs/ca.pem')}/switchyard.yaml`, env: {} });
+    assert.match(good.config?.extraCa ?? '', /BEGIN CERTIFICATE/, 'relative to the config file');
   });
 });

@@ -22,6 +22,7 @@
  * await fake.close();
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { schemaExample } from '../../src/providers/mock/responder.js';
 
@@ -99,6 +100,8 @@ export interface WireFakeOptions {
   name?: string;
   /** Model name reported when the request names none (Gemini puts it in the path). */
   model?: string;
+  /** Serve https with this key and certificate (test/fixtures/tls); `url` is then https. */
+  tls?: { key: string; cert: string };
 }
 
 const DEFAULT_USAGE = { input: 11, output: 7 };
@@ -195,7 +198,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     timers.add(t);
   };
 
-  const server = createServer((req, res) => {
+  const server = (opts.tls ? createHttpsServer.bind(null, opts.tls) : createServer)((req: IncomingMessage, res: ServerResponse) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
@@ -554,7 +557,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
   const port = (server.address() as { port: number }).port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     name,
     format,
     received,
