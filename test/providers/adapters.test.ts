@@ -377,9 +377,20 @@ describe('gemini', () => {
     ]);
   });
 
+  it('an image URL becomes fileData, typed by its extension (Gemini fetches public URLs itself)', () => {
+    const image = (url: string) => richRequest({ messages: [{ role: 'user', content: [{ type: 'text', text: 'what is it?' }, { type: 'image_url', url }] }] });
+    const b = body(a.buildChatRequest(image('https://cdn.example.com/photos/Cat.JPG?w=800#x'), t)) as Record<string, any>;
+    assert.deepEqual(b.contents[0].parts, [{ text: 'what is it?' }, { fileData: { mimeType: 'image/jpeg', fileUri: 'https://cdn.example.com/photos/Cat.JPG?w=800#x' } }]);
+    for (const [ext, type] of [['png', 'image/png'], ['webp', 'image/webp'], ['gif', 'image/gif'], ['heic', 'image/heic']]) {
+      assert.equal((body(a.buildChatRequest(image(`http://img.example/a.${ext}`), t)) as any).contents[0].parts[1].fileData.mimeType, type);
+    }
+  });
+
   it('rejects what Gemini cannot take as client errors', () => {
-    const url = richRequest({ messages: [{ role: 'user', content: [{ type: 'image_url', url: 'https://example.com/a.png' }] }] });
-    assert.throws(() => a.buildChatRequest(url, t), { code: 'SY_ERR_BAD_REQUEST', message: /cannot fetch image URLs/ });
+    for (const url of ['https://example.com/render?id=7', 'https://example.com/a.svg', 'ftp://example.com/a.png']) {
+      const req = richRequest({ messages: [{ role: 'user', content: [{ type: 'image_url', url }] }] });
+      assert.throws(() => a.buildChatRequest(req, t), { code: 'SY_ERR_BAD_REQUEST', message: /type shows in the path .*send this image inline as a base64 data URL/ }, url);
+    }
     const orphan = richRequest({ messages: [{ role: 'tool', toolCallId: 'nope', content: [] }] });
     assert.throws(() => a.buildChatRequest(orphan, t), { code: 'SY_ERR_BAD_REQUEST', message: /matches no earlier tool call/ });
   });

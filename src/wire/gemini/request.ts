@@ -6,6 +6,32 @@ import { anthropicOnly, refuseAnthropicOnly, textOf, toolArgumentsObject, toolCa
 type Part = Record<string, unknown>;
 interface Content { role: 'user' | 'model'; parts: Part[] }
 
+/** Image types Gemini reads, by the extensions that name them. */
+const IMAGE_TYPES: Readonly<Record<string, string>> = {
+  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', heic: 'image/heic', heif: 'image/heif',
+};
+
+/**
+ * An image by URL: Gemini fetches public http(s) URLs itself (`fileData`), given the
+ * file's type. The type is read off the URL's path; a URL that does not show it is the
+ * client's to send inline instead.
+ */
+function fileData(url: string, param: string): Part {
+  let path = '';
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'https:' || u.protocol === 'http:') path = u.pathname;
+  } catch {
+    // Not a URL: refused below.
+  }
+  const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
+  const mimeType = ext === undefined ? undefined : IMAGE_TYPES[ext];
+  if (mimeType === undefined) {
+    throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: Gemini fetches an image URL only when its type shows in the path (.png, .jpg, .jpeg, .webp, .gif, .heic, .heif); send this image inline as a base64 data URL`, { details: { param } });
+  }
+  return { fileData: { mimeType, fileUri: url } };
+}
+
 function parts(content: ContentPart[], param: string, out: Part[]): Part[] {
   for (const p of content) {
     switch (p.type) {
@@ -17,7 +43,8 @@ function parts(content: ContentPart[], param: string, out: Part[]): Part[] {
         out.push({ inlineData: { mimeType: p.mediaType, data: p.data } });
         break;
       case 'image_url':
-        throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: Gemini cannot fetch image URLs; send the image inline as a base64 data URL`, { details: { param } });
+        out.push(fileData(p.url, param));
+        break;
       case 'anthropic_block':
         throw anthropicOnly(`a "${String(p.block.type)}" block`, param);
     }
