@@ -20,6 +20,7 @@ export const ERRORS = {
   SY_ERR_JSON_TOO_DEEP: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body nests deeper than server.max_json_depth.' },
   SY_ERR_FORBIDDEN_KEY: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body contains a __proto__, constructor or prototype key.' },
   SY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body is not application/json.' },
+  SY_ERR_REQUEST_TIMEOUT: { status: 408, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The request did not arrive in full within server.request_timeout_ms; the connection is closed.' },
   SY_ERR_BODY_TOO_LARGE: { status: 413, openaiType: 'invalid_request_error', anthropicType: 'request_too_large', doc: 'The body exceeds server.body_limit_bytes.' },
   SY_ERR_UNKNOWN_MODEL: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', doc: 'No configured provider serves the requested model.' },
   SY_ERR_MODEL_NOT_ALLOWED: { status: 403, openaiType: 'invalid_request_error', anthropicType: 'permission_error', doc: 'The caller may not use the requested model or provider, or the model has no price and governance.unknown_price is block (details.reason: unknown_price).' },

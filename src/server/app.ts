@@ -98,12 +98,18 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const server = rt.loaded.config.server ?? {};
   const maxDepth = server.max_json_depth ?? 64;
   const bodyLimit = server.body_limit_bytes ?? 4 * 1024 * 1024;
+  const requestTimeoutMs = server.request_timeout_ms ?? 60_000;
   const app = Fastify({
     logger: false,
     bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    requestTimeout: 0,
+    // Node's own check, for the routes fastify serves: a request still arriving after this
+    // gets a bare 408 (the inference routes answer in their dialect first, in the intake).
+    // Node checks every 30 s, so the margin is the intake's.
+    requestTimeout: requestTimeoutMs + 1_000,
+    // headersTimeout may not exceed requestTimeout (Node's default is 60 s).
+    http: { headersTimeout: Math.min(60_000, requestTimeoutMs) },
     keepAliveTimeout: 72_000,
   });
   app.decorateRequest('syStart', 0);
@@ -148,6 +154,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     ready: () => rt.ready,
     bodyLimit,
     maxDepth,
+    requestTimeoutMs,
     refuse,
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
   });

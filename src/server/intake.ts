@@ -24,6 +24,8 @@ export interface IntakeOptions {
   ready(): boolean;
   bodyLimit: number;
   maxDepth: number;
+  /** A body not complete this long after the request arrived is refused with 408. */
+  requestTimeoutMs: number;
   /** Sends `err` in the dialect of `url`, with request and decision ids. */
   refuse(reply: ReplyLike, url: string, headers: RequestLike['headers'], err: SwitchyardError): void;
   /** A handler failed outside its own error handling. */
@@ -44,6 +46,7 @@ export function installIntake(server: Server, opts: IntakeOptions): void {
   if (listeners.length !== 1) return;
   const fastify = listeners[0] as (req: IncomingMessage, res: ServerResponse) => void;
   server.removeListener('request', fastify);
+  const arriving = watchArrivals(server, opts.requestTimeoutMs);
   server.on('request', function intake(this: Server, req: Stamped, res: ServerResponse) {
     const arrived = performance.now();
     if (req.method === 'POST' && opts.ready()) {
@@ -51,7 +54,7 @@ export function installIntake(server: Server, opts: IntakeOptions): void {
       const q = url.indexOf('?');
       const handler = opts.routes.get(q < 0 ? url : url.slice(0, q));
       if (handler !== undefined && isJson(req.headers['content-type'])) {
-        readJson(req, res, url, handler, arrived, opts);
+        readJson(req, res, url, handler, arrived, opts, arriving);
         return;
       }
     }
@@ -69,7 +72,33 @@ function isJson(contentType: string | undefined): boolean {
   return next === 59 /* ; */ || next === 32 /* space */ || next === 9 /* tab */;
 }
 
-function readJson(req: IncomingMessage, res: ServerResponse, url: string, handler: InferenceHandler, arrived: number, opts: IntakeOptions): void {
+/** A body still arriving: when it is due, and how to give up on it. */
+interface Arrival {
+  due: number;
+  expire(): void;
+}
+
+/**
+ * Bodies still arriving, swept once a second: a client that stalls mid-body is answered
+ * 408 when its time is up, and the connection closes. One sweep for all requests keeps
+ * the cost per request to a set insertion, not a timer.
+ */
+function watchArrivals(server: Server, timeoutMs: number): Set<Arrival> {
+  const arriving = new Set<Arrival>();
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (const a of arriving) {
+      if (a.due > now) continue;
+      arriving.delete(a);
+      a.expire();
+    }
+  }, Math.min(1000, timeoutMs / 4));
+  sweep.unref();
+  server.once('close', () => clearInterval(sweep));
+  return arriving;
+}
+
+function readJson(req: IncomingMessage, res: ServerResponse, url: string, handler: InferenceHandler, arrived: number, opts: IntakeOptions, arriving: Set<Arrival>): void {
   const reply = new RawReply(res);
   const refuse = (err: SwitchyardError): void => opts.refuse(reply, url, req.headers, err);
   const tooLarge = (): SwitchyardError => {
@@ -86,6 +115,20 @@ function readJson(req: IncomingMessage, res: ServerResponse, url: string, handle
   const chunks: Buffer[] = [];
   let size = 0;
   let over = false;
+  const arrival: Arrival = {
+    due: arrived + opts.requestTimeoutMs,
+    expire() {
+      if (over) return;
+      over = true;
+      chunks.length = 0;
+      // The rest of the body is not waited for: the connection closes after the answer.
+      reply.header('connection', 'close');
+      refuse(new SwitchyardError('SY_ERR_REQUEST_TIMEOUT', `The request body did not arrive in full within ${opts.requestTimeoutMs} ms (server.request_timeout_ms).`));
+    },
+  };
+  arriving.add(arrival);
+  // 'close' also comes when a client leaves mid-body.
+  req.once('close', () => arriving.delete(arrival));
   req.on('data', (chunk: Buffer) => {
     if (over) return;
     size += chunk.length;
@@ -99,6 +142,7 @@ function readJson(req: IncomingMessage, res: ServerResponse, url: string, handle
   });
   // A client that leaves mid-body gets no answer: 'end' never comes, and the chunks go with the request.
   req.on('end', () => {
+    arriving.delete(arrival);
     if (over) return;
     let body: unknown;
     try {

@@ -99,6 +99,10 @@ export interface ServerConfig {
    * Deepest JSON nesting accepted in a request body. Default: 64.
    */
   max_json_depth?: number;
+  /**
+   * Longest time a client may take to send a whole request once it has begun (headers and body). A request still arriving then is answered 408 SY_ERR_REQUEST_TIMEOUT and its connection closed, so a stalled upload cannot hold a connection for ever. Default: 60000.
+   */
+  request_timeout_ms?: number;
   admin_token?: SecretRef;
   /**
    * Also send x-switchyard-rule-id and x-switchyard-served-by.

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import net from 'node:net';
 import { raw, startE2E, type E2EGateway, type RawRequest, type RawResponse, HOOK, SUITE } from './helpers.js';
 
 let e2e: E2EGateway;
@@ -90,5 +91,77 @@ describe('the intake and fastify answer inference requests alike', SUITE, () => 
     assert.equal(res.json.type, 'error');
     assert.equal(res.json.error.type, 'request_too_large');
     assert.equal(res.headers.connection, 'close');
+  });
+});
+
+describe('a body that stalls', SUITE, () => {
+  let slow: E2EGateway;
+  before(async () => {
+    slow = await startE2E({
+      server: { allow_unauthenticated: true, request_timeout_ms: 1000 },
+      providers: { local: { type: 'mock', models: ['mock-model'] } },
+    });
+  }, HOOK);
+  after(async () => {
+    await slow?.close();
+  }, HOOK);
+
+  /** Sends the head and `parts` of a 200-byte body, a pause after each; resolves with the bytes sent back when the server closes. */
+  function stalled(path: string, parts: string[], pauseMs: number): Promise<{ text: string; ms: number }> {
+    const { port } = new URL(slow.url);
+    return new Promise((resolve, reject) => {
+      const started = performance.now();
+      const s = net.connect(Number(port), '127.0.0.1', async () => {
+        s.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n`);
+        for (const p of parts) {
+          if (s.destroyed) return;
+          s.write(p);
+          await new Promise((r) => setTimeout(r, pauseMs));
+        }
+      });
+      let text = '';
+      s.on('data', (c: Buffer) => (text += c));
+      s.on('error', reject);
+      s.on('close', () => resolve({ text, ms: performance.now() - started }));
+      setTimeout(() => { s.destroy(); reject(new Error(`no answer in 8 s; got ${JSON.stringify(text)}`)); }, 8000).unref();
+    });
+  }
+
+  test('is answered 408 in the dialect of its route, and its connection closed', async () => {
+    const [openai, anthropic] = await Promise.all([
+      stalled('/v1/chat/completions', ['{"model":'], 5000),
+      stalled('/anthropic/v1/messages', ['{"model":', '"mock-model",'], 300),
+    ]);
+    for (const [r, body] of [
+      [openai, /^\{"error":\{"message":"The request body did not arrive in full within 1000 ms \(server.request_timeout_ms\).","type":"invalid_request_error","code":"SY_ERR_REQUEST_TIMEOUT","param":null\}\}$/],
+      [anthropic, /^\{"type":"error","error":\{"type":"invalid_request_error","code":"SY_ERR_REQUEST_TIMEOUT",/],
+    ] as const) {
+      const [head, payload] = r.text.split('\r\n\r\n');
+      assert.match(head, /^HTTP\/1.1 408 /);
+      assert.match(head, /\r\nconnection: close\r\n/i);
+      assert.match(head, /\r\nx-switchyard-decision-id: dec_/);
+      assert.match(payload, body);
+      assert.ok(r.ms >= 900 && r.ms < 4000, `answered after ${r.ms} ms`);
+    }
+  });
+
+  test('a slow body that arrives in time is served', async () => {
+    const body = JSON.stringify({ model: 'mock-model', messages: [{ role: 'user', content: 'hi' }] }).padEnd(200, ' ');
+    const r = await new Promise<RawResponse>((resolve, reject) => {
+      const req = httpRequest(`${slow.url}/v1/chat/completions`, { method: 'POST', headers: { ...json, 'content-length': '200' }, agent: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      void (async () => {
+        for (let i = 0; i < 200; i += 50) {
+          req.write(body.slice(i, i + 50));
+          await new Promise((res) => setTimeout(res, 150));
+        }
+        req.end();
+      })();
+    });
+    assert.equal(r.status, 200, r.text);
   });
 });
