@@ -376,6 +376,29 @@ async function sendWhole(x: Exchange, reply: ReplyLike, body: string, marks: Mar
   x.audit(200, null);
 }
 
+/**
+ * Waits until a slow client has taken what was written, or has gone. A client that takes
+ * nothing for `server.stream_stall_ms` is cut off: its response is destroyed, which aborts
+ * the upstream request (whileUpstream) and lets the request settle and be audited.
+ */
+function drained(x: Exchange, res: ServerResponse): Promise<void> {
+  const stallMs = x.rt.loaded.config.server?.stream_stall_ms ?? 60_000;
+  return new Promise<void>((resolve) => {
+    const stalled = setTimeout(() => {
+      x.rt.logger.warn({ decision_id: x.decisionId, stall_ms: stallMs }, 'client stopped reading a stream: cut');
+      res.destroy();
+    }, stallMs);
+    const done = () => {
+      clearTimeout(stalled);
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
 /** Characters the model generated in a stream event: a stream cut before its usage is charged by them. */
 function generatedChars(ev: StreamEvent): number {
   return ev.type === 'text' || ev.type === 'thinking' ? ev.text.length : ev.type === 'tool_call_delta' ? ev.arguments.length : 0;
@@ -437,13 +460,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     for await (const ev of result.rest) {
       outChars += generatedChars(ev);
       const frame = encoder.push(ev);
-      if (frame && !res.write(frame) && !res.destroyed) {
-        await new Promise<void>((resolve) => {
-          const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
-          res.once('drain', done);
-          res.once('close', done);
-        });
-      }
+      if (frame && !res.write(frame) && !res.destroyed) await drained(x, res);
       if (res.destroyed) break;
     }
     if (!res.destroyed) res.end();

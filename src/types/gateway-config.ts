@@ -103,6 +103,10 @@ export interface ServerConfig {
    * Longest time a client may take to send a whole request once it has begun (headers and body). A request still arriving then is answered 408 SY_ERR_REQUEST_TIMEOUT and its connection closed, so a stalled upload cannot hold a connection for ever. Default: 60000.
    */
   request_timeout_ms?: number;
+  /**
+   * Longest a streamed answer waits on a client that has stopped reading (its connection's buffers full). Then the stream is cut, the upstream request aborted, and the request settled and audited as client_aborted, so a client that never reads cannot hold an upstream request, a budget reservation and its audit event for ever. Default: 60000.
+   */
+  stream_stall_ms?: number;
   admin_token?: SecretRef;
   /**
    * Also send x-switchyard-rule-id and x-switchyard-served-by.

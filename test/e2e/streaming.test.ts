@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startWireFake, type Received, type WireFake } from '../fakes/wire.js';
@@ -15,6 +16,8 @@ let oa: WireFake, an: WireFake, gm: WireFake;
 let e2e: E2EGateway;
 /** Same fakes, with short idle (between chunks) and attempt (to first byte) timeouts. */
 let idle: E2EGateway;
+/** Same fakes; a client that stops reading is cut after 1 s. */
+let stall: E2EGateway;
 
 before(async () => {
   [oa, an, gm] = await Promise.all([
@@ -37,11 +40,17 @@ before(async () => {
     dispatch: { retries_per_target: 0, max_attempts: 1, timeouts: { idle_ms: 300, attempt_ms: 400 } },
     providers,
   });
+  stall = await startE2E({
+    server: { allow_unauthenticated: true, stream_stall_ms: 1000 },
+    dispatch: { retries_per_target: 0, max_attempts: 1 },
+    providers,
+  });
 }, HOOK);
 
 after(async () => {
   await e2e?.close();
   await idle?.close();
+  await stall?.close();
   await Promise.all([oa?.close(), an?.close(), gm?.close()]);
 }, HOOK);
 
@@ -173,6 +182,37 @@ describe('a client that disconnects mid-stream', SUITE, () => {
     const res = await openaiStream(e2e.url, 'oa/gpt-4o');
     const { events } = await readSse(res);
     assert.equal(events[events.length - 1].data, '[DONE]');
+  });
+});
+
+describe('a client that stops reading a stream', SUITE, () => {
+  test('is waited for (backpressure), then cut after server.stream_stall_ms and audited as client_aborted', async () => {
+    oa.reset();
+    // Far more than the sockets between them can buffer.
+    oa.enqueue({ chunks: 4000, text: 'z'.repeat(16_000_000) });
+    const body = JSON.stringify({ model: 'oa/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'a long one' }] });
+    const client = net.connect(Number(new URL(stall.url).port), '127.0.0.1');
+    client.on('error', () => undefined);
+    client.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await new Promise<void>((resolve) => client.once('data', () => { client.pause(); resolve(); }));
+    const pausedAt = performance.now();
+    const audited = async () => {
+      await stall.gw.runtime.audit.flush();
+      return (await stall.gw.runtime.audit.query({ provider: 'oa', limit: 1 })).events[0];
+    };
+    try {
+      await sleep(500);
+      assert.equal(await audited(), undefined, 'still waiting on the client half a second in');
+      let ev;
+      while (!(ev = await audited()) && performance.now() - pausedAt < 5_000) await sleep(100);
+      const waited = performance.now() - pausedAt;
+      assert.ok(ev, 'the cut stream is audited');
+      assert.ok(waited >= 900 && waited < 3_500, `audited ${waited} ms after the client stopped reading`);
+      assert.equal(ev.outcome.client_aborted, true);
+      assert.ok((ev.outcome.output_tokens ?? 0) > 0, 'what was generated is charged');
+    } finally {
+      client.destroy();
+    }
   });
 });
 
