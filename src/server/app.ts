@@ -14,6 +14,7 @@ import { dialectOf } from './dialect.js';
 import { newId, requestIdFrom } from './ids.js';
 import { parseJsonBody } from './json.js';
 import { handleChat, handleCountTokens, handleEmbeddings, type Marks, type ReplyLike, type RequestLike } from './inference.js';
+import { createCors } from './cors.js';
 import { ARRIVED, installIntake, type InferenceHandler, type Stamped } from './intake.js';
 import { anthropicModelById, anthropicModelPage, openAIModelList } from './models.js';
 import type { Runtime } from './runtime.js';
@@ -155,6 +156,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     bodyLimit,
     maxDepth,
     requestTimeoutMs,
+    cors: createCors(server.cors_origins),
     refuse,
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
   });

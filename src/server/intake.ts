@@ -13,6 +13,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SwitchyardError } from '../errors.js';
 import type { Marks, ReplyLike, RequestLike } from './inference.js';
 import { parseJsonBody } from './json.js';
+import type { CorsHandler } from './cors.js';
 
 /** Handles one parsed inference request; never rejects (errors are answered in the client's dialect). */
 export type InferenceHandler = (req: RequestLike, reply: ReplyLike, marks: Marks) => Promise<void>;
@@ -30,6 +31,8 @@ export interface IntakeOptions {
   refuse(reply: ReplyLike, url: string, headers: RequestLike['headers'], err: SwitchyardError): void;
   /** A handler failed outside its own error handling. */
   crashed(err: unknown, url: string): void;
+  /** CORS for browser clients, before any route (src/server/cors.ts); null when off. */
+  cors: CorsHandler | null;
 }
 
 /** performance.now() when the server had the request's head, for requests fastify serves. */
@@ -37,7 +40,8 @@ export const ARRIVED = Symbol('switchyard.arrived');
 export type Stamped = IncomingMessage & { [ARRIVED]?: number };
 
 /**
- * Puts the intake in front of the server's one request listener (fastify's). Requests
+ * Puts the intake in front of the server's one request listener (fastify's), with CORS
+ * in front of both. Requests
  * fastify serves are stamped with their arrival first, so their own time starts there
  * too. Does nothing when the server's listeners are not the shape fastify leaves.
  */
@@ -47,8 +51,10 @@ export function installIntake(server: Server, opts: IntakeOptions): void {
   const fastify = listeners[0] as (req: IncomingMessage, res: ServerResponse) => void;
   server.removeListener('request', fastify);
   const arriving = watchArrivals(server, opts.requestTimeoutMs);
+  const cors = opts.cors;
   server.on('request', function intake(this: Server, req: Stamped, res: ServerResponse) {
     const arrived = performance.now();
+    if (cors !== null && cors(req, res)) return;
     if (req.method === 'POST' && opts.ready()) {
       const url = req.url ?? '/';
       const q = url.indexOf('?');

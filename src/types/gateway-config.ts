@@ -117,6 +117,10 @@ export interface ServerConfig {
    */
   expose_budget_headers?: boolean;
   /**
+   * Browser origins allowed to call the gateway (CORS), such as https://app.example.com; "*" allows any. Preflight requests from them are answered, and responses carry Access-Control-Allow-Origin and expose the gateway's headers. Credentials travel in headers, never cookies, so no Allow-Credentials is sent. Default: none (browsers refuse cross-origin calls).
+   */
+  cors_origins?: string[];
+  /**
    * Serve requests without a virtual key (the embedded default does; a warning is logged at start).
    */
   allow_unauthenticated?: boolean;
