@@ -61,6 +61,21 @@ export interface AttemptSpec {
   /** Absolute (clock ms) end of the request's total deadline. */
   deadlineAt: number;
   timing?: DispatchTiming;
+  /** Set by the attempt once headers arrive: the provider's id for the call (upstreamRequestId). */
+  upstreamId: string | undefined;
+}
+
+/** Where providers put their id for a request: Anthropic, OpenAI and most OpenAI-compatible servers, Azure. */
+const REQUEST_ID_HEADERS = ['request-id', 'x-request-id', 'apim-request-id'] as const;
+const SAFE_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
+
+/** The provider's id for a call, from its response headers; undefined when it sent none fit to record. */
+export function upstreamRequestId(headers: ResponseHeaders): string | undefined {
+  for (const name of REQUEST_ID_HEADERS) {
+    const v = headers[name];
+    if (typeof v === 'string' && SAFE_ID.test(v)) return v;
+  }
+  return undefined;
 }
 
 function aborted(env: AttemptEnv, cause: AbortCause, status: number): Failure {
@@ -97,6 +112,7 @@ async function open(env: AttemptEnv, a: AttemptSpec): Promise<Opened | Failure> 
     a.control.clear();
     return thrown(env, a, err, 0);
   }
+  a.upstreamId = upstreamRequestId(res.headers);
   if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, headers: res.headers, body: res.body };
   let text = '';
   try {

@@ -11,7 +11,7 @@ import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, 
 import { SwitchyardError } from '../errors.js';
 import { getAdapter } from '../providers/index.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../providers/types.js';
-import { attemptJson, attemptStream, type AttemptEnv, type Committed, type Failure, type Parsed } from './attempt.js';
+import { attemptJson, attemptStream, type AttemptEnv, type AttemptSpec, type Committed, type Failure, type Parsed } from './attempt.js';
 import { retryWaitMs } from './backoff.js';
 import { AttemptControl } from './control.js';
 import { DispatchError } from './errors.js';
@@ -322,12 +322,13 @@ class AttemptLoop implements Dispatcher {
       const control = new AttemptControl();
       run.current = control;
       const t0 = this.clock.now();
-      const a = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing };
+      const a: AttemptSpec = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing, upstreamId: undefined };
       const out: Parsed<T> | Committed | Failure = mode.stream
         ? await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at))
         : await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
       run.current = null;
       const rec = run.call(target, keyName, out.status, Math.round(this.clock.now() - t0), out.ok ? null : out.message, prev);
+      if (a.upstreamId !== undefined) rec.upstream_request_id = a.upstreamId;
       const recIndex = run.attempts.length - 1;
 
       if (out.ok) {

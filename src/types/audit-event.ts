@@ -178,6 +178,10 @@ export interface Attempt {
   fallback_reason: string | null;
   error?: string | null;
   /**
+   * The provider's own id for this call, from its response headers (Anthropic request-id, OpenAI and most OpenAI-compatible servers x-request-id, Azure apim-request-id): what the provider's support asks for. Absent when the provider sent none.
+   */
+  upstream_request_id?: string;
+  /**
    * Index of the attempt this retried on the same target.
    */
   retry_of?: number | null;

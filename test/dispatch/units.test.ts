@@ -6,6 +6,7 @@ import { compileForwardHeaders, upstreamHeaders } from '../../src/dispatch/heade
 import { ConcurrencyLimit } from '../../src/dispatch/queue.js';
 import { RetryBudget } from '../../src/dispatch/retry-budget.js';
 import { createTransport } from '../../src/dispatch/transport.js';
+import { upstreamRequestId } from '../../src/dispatch/attempt.js';
 import { startFakeUpstream } from '../fakes/upstream.js';
 import { DispatchError } from '../../src/dispatch/index.js';
 import { chatRequest, dispatcher, FakeClock, plan, provider, rejection, signal, target } from './helpers.js';
@@ -92,6 +93,18 @@ describe('ConcurrencyLimit', () => {
     assert.equal(l.waiting, 0);
     l.release();
     assert.equal(l.active, 0, 'no slot handed to a departed waiter');
+  });
+});
+
+describe('upstreamRequestId', () => {
+  it("reads the provider's id for a call from the headers providers use, and only a safe token", () => {
+    assert.equal(upstreamRequestId({ 'request-id': 'req_011CS' }), 'req_011CS');
+    assert.equal(upstreamRequestId({ 'x-request-id': 'req_abc123', 'content-type': 'application/json' }), 'req_abc123');
+    assert.equal(upstreamRequestId({ 'apim-request-id': '5d1f9c1e-7f2b-4c39-9d3e-1f0c2a7b8e6d' }), '5d1f9c1e-7f2b-4c39-9d3e-1f0c2a7b8e6d');
+    assert.equal(upstreamRequestId({}), undefined);
+    assert.equal(upstreamRequestId({ 'x-request-id': 'a b<script>' }), undefined, 'not a token: not recorded');
+    assert.equal(upstreamRequestId({ 'x-request-id': 'x'.repeat(129) }), undefined);
+    assert.equal(upstreamRequestId({ 'x-request-id': ['a', 'b'] }), undefined);
   });
 });
 

@@ -62,6 +62,8 @@ test('exactly one audit event per routed request, with its attempts and outcome'
   {
     const r = await postJson(e2e.url, '/v1/chat/completions', chat, { 'x-request-id': 'audit-req-1' });
     assert.equal(r.status, 200);
+    const upstreamId = oa.last().requestId;
+    assert.match(String(upstreamId), /^req_fake_oa_/);
     sent.push({
       label: 'served', decisionId: decisionIdOf(r.headers), check(ev) {
         assert.equal(ev.request_id, 'audit-req-1');
@@ -78,6 +80,7 @@ test('exactly one audit event per routed request, with its attempts and outcome'
         assert.equal(ev.outcome.served_model, 'gpt-4o');
         assert.equal(ev.outcome.input_tokens, 11);
         assert.equal(ev.outcome.output_tokens, 7);
+        assert.equal(ev.attempts[0].upstream_request_id, upstreamId, "the provider's own id for the call (OpenAI x-request-id)");
       },
     });
   }
@@ -111,6 +114,7 @@ test('exactly one audit event per routed request, with its attempts and outcome'
     an.enqueue({ error: { status: 500, message: 'overloaded inside' } });
     const r = await postJson(e2e.url, '/v1/chat/completions', chat, { 'x-tier': 'premium' });
     assert.equal(r.status, 200, r.text);
+    const ids = [an.last().requestId, oa.last().requestId];
     assert.equal(r.json.choices[0].message.content, 'hello from oa');
     sent.push({
       label: 'fallback', decisionId: decisionIdOf(r.headers), check(ev) {
@@ -121,6 +125,7 @@ test('exactly one audit event per routed request, with its attempts and outcome'
           ['an', 'claude-sonnet-4', 500, 'server_error'],
           ['oa', 'gpt-4o', 200, null],
         ]);
+        assert.deepEqual(ev.attempts.map((a) => a.upstream_request_id), ids, 'each call keeps its provider\'s id (Anthropic request-id, OpenAI x-request-id), the failed one too');
         assert.equal(ev.outcome.status, 200);
         assert.equal(ev.outcome.served_provider, 'oa');
       },

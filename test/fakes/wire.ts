@@ -74,6 +74,8 @@ export interface Received {
   closedEarlyAt: number | null;
   /** The whole (non-streamed) chat answer's body, as written. */
   sent?: string;
+  /** The id the fake gave the request in a response header, as its provider does (Anthropic `request-id`, OpenAI `x-request-id`; Gemini sends none). */
+  requestId?: string;
 }
 
 export interface WireFake {
@@ -215,6 +217,10 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       };
       received.push(rec);
       history.push(rec);
+      if (format !== 'gemini') {
+        rec.requestId = `req_fake_${name}_${++seq}`;
+        res.setHeader(format === 'anthropic' ? 'request-id' : 'x-request-id', rec.requestId);
+      }
       res.on('finish', () => {
         rec.finishedAt = performance.now();
       });
@@ -375,7 +381,6 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (format === 'anthropic') {
       const type = status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : status === 401 ? 'authentication_error'
         : status === 403 ? 'permission_error' : status === 404 ? 'not_found_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
-      headers['request-id'] = `req_fake_${++seq}`;
       body = { type: 'error', error: { type, message } };
     } else if (format === 'gemini') {
       const st = status === 429 ? 'RESOURCE_EXHAUSTED' : status === 400 ? 'INVALID_ARGUMENT' : status === 401 ? 'UNAUTHENTICATED'
