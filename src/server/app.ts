@@ -156,6 +156,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     bodyLimit,
     maxDepth,
     requestTimeoutMs,
+    clientStallMs: server.client_stall_ms ?? 60_000,
     cors: createCors(server.cors_origins),
     refuse,
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),

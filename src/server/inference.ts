@@ -378,11 +378,11 @@ async function sendWhole(x: Exchange, reply: ReplyLike, body: string, marks: Mar
 
 /**
  * Waits until a slow client has taken what was written, or has gone. A client that takes
- * nothing for `server.stream_stall_ms` is cut off: its response is destroyed, which aborts
+ * nothing for `server.client_stall_ms` is cut off: its response is destroyed, which aborts
  * the upstream request (whileUpstream) and lets the request settle and be audited.
  */
 function drained(x: Exchange, res: ServerResponse): Promise<void> {
-  const stallMs = x.rt.loaded.config.server?.stream_stall_ms ?? 60_000;
+  const stallMs = x.rt.loaded.config.server?.client_stall_ms ?? 60_000;
   return new Promise<void>((resolve) => {
     const stalled = setTimeout(() => {
       x.rt.logger.warn({ decision_id: x.decisionId, stall_ms: stallMs }, 'client stopped reading a stream: cut');

@@ -10,6 +10,7 @@
  * by bytes read), empty body, nesting depth, forbidden keys, malformed JSON.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { SwitchyardError } from '../errors.js';
 import type { Marks, ReplyLike, RequestLike } from './inference.js';
 import { parseJsonBody } from './json.js';
@@ -27,6 +28,8 @@ export interface IntakeOptions {
   maxDepth: number;
   /** A body not complete this long after the request arrived is refused with 408. */
   requestTimeoutMs: number;
+  /** A whole answer the client takes none of for this long has its connection closed. */
+  clientStallMs: number;
   /** Sends `err` in the dialect of `url`, with request and decision ids. */
   refuse(reply: ReplyLike, url: string, headers: RequestLike['headers'], err: SwitchyardError): void;
   /** A handler failed outside its own error handling. */
@@ -105,7 +108,7 @@ function watchArrivals(server: Server, timeoutMs: number): Set<Arrival> {
 }
 
 function readJson(req: IncomingMessage, res: ServerResponse, url: string, handler: InferenceHandler, arrived: number, opts: IntakeOptions, arriving: Set<Arrival>): void {
-  const reply = new RawReply(res);
+  const reply = new RawReply(res, opts.clientStallMs);
   const refuse = (err: SwitchyardError): void => opts.refuse(reply, url, req.headers, err);
   const tooLarge = (): SwitchyardError => {
     // The rest of the body is not worth reading: the connection closes after the answer.
@@ -167,6 +170,27 @@ function readJson(req: IncomingMessage, res: ServerResponse, url: string, handle
 }
 
 /**
+ * Watches an answer still waiting in `socket`'s buffer: each `stallMs` the buffer must have
+ * shrunk, or the client is taken to have stopped reading and the connection is closed.
+ * Without this, a client that never reads would keep the answer in memory for ever.
+ */
+function closeIfStalled(res: ServerResponse, socket: Socket, stallMs: number): void {
+  let waiting = socket.writableLength;
+  const check = setInterval(() => {
+    if (res.writableFinished || socket.destroyed) return stop();
+    if (socket.writableLength >= waiting) {
+      socket.destroy();
+      return stop();
+    }
+    waiting = socket.writableLength;
+  }, stallMs);
+  check.unref();
+  const stop = (): void => clearInterval(check);
+  res.once('finish', stop);
+  res.once('close', stop);
+}
+
+/**
  * The reply a handler writes through, over a node ServerResponse: headers collect until
  * `send` writes the head and the body at once, as fastify's reply does for a string.
  */
@@ -175,7 +199,7 @@ class RawReply implements ReplyLike {
   private readonly fields: Record<string, string> = {};
   private hijacked = false;
 
-  constructor(readonly raw: ServerResponse) {}
+  constructor(readonly raw: ServerResponse, private readonly stallMs: number) {}
 
   get sent(): boolean {
     return this.hijacked || this.raw.writableEnded;
@@ -213,6 +237,10 @@ class RawReply implements ReplyLike {
     f['content-length'] = String(Buffer.byteLength(body));
     this.raw.writeHead(this.status, f);
     this.raw.end(body);
+    // Almost always the kernel took the whole answer at once; when it could not, the
+    // client has to keep taking it.
+    const socket = this.raw.socket;
+    if (socket !== null && socket.writableLength > 0) closeIfStalled(this.raw, socket, this.stallMs);
     return this;
   }
 

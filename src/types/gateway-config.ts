@@ -104,9 +104,9 @@ export interface ServerConfig {
    */
   request_timeout_ms?: number;
   /**
-   * Longest a streamed answer waits on a client that has stopped reading (its connection's buffers full). Then the stream is cut, the upstream request aborted, and the request settled and audited as client_aborted, so a client that never reads cannot hold an upstream request, a budget reservation and its audit event for ever. Default: 60000.
+   * Longest the gateway waits on a client that has stopped reading its answer (its connection's buffers full). A stream is then cut, its upstream request aborted, and the request settled and audited as client_aborted; a whole answer's connection is closed. A client that never reads cannot hold an upstream request, a budget reservation or an answer in memory for ever. Default: 60000.
    */
-  stream_stall_ms?: number;
+  client_stall_ms?: number;
   admin_token?: SecretRef;
   /**
    * Also send x-switchyard-rule-id and x-switchyard-served-by.

@@ -41,7 +41,7 @@ before(async () => {
     providers,
   });
   stall = await startE2E({
-    server: { allow_unauthenticated: true, stream_stall_ms: 1000 },
+    server: { allow_unauthenticated: true, client_stall_ms: 1000 },
     dispatch: { retries_per_target: 0, max_attempts: 1 },
     providers,
   });
@@ -186,7 +186,7 @@ describe('a client that disconnects mid-stream', SUITE, () => {
 });
 
 describe('a client that stops reading a stream', SUITE, () => {
-  test('is waited for (backpressure), then cut after server.stream_stall_ms and audited as client_aborted', async () => {
+  test('is waited for (backpressure), then cut after server.client_stall_ms and audited as client_aborted', async () => {
     oa.reset();
     // Far more than the sockets between them can buffer.
     oa.enqueue({ chunks: 4000, text: 'z'.repeat(16_000_000) });
@@ -210,6 +210,34 @@ describe('a client that stops reading a stream', SUITE, () => {
       assert.ok(waited >= 900 && waited < 3_500, `audited ${waited} ms after the client stopped reading`);
       assert.equal(ev.outcome.client_aborted, true);
       assert.ok((ev.outcome.output_tokens ?? 0) > 0, 'what was generated is charged');
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe('a client that stops reading a whole answer', SUITE, () => {
+  test('has its connection closed after server.client_stall_ms, once the answer outgrows the buffers', async () => {
+    oa.reset();
+    oa.enqueue({ text: 'w'.repeat(16_000_000) });
+    const body = JSON.stringify({ model: 'oa/gpt-4o-mini', messages: [{ role: 'user', content: 'a long one, whole' }] });
+    const connections = () => new Promise<number>((resolve, reject) => stall.gw.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    const client = net.connect(Number(new URL(stall.url).port), '127.0.0.1');
+    client.on('error', () => undefined);
+    client.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await new Promise<void>((resolve) => client.once('data', () => { client.pause(); resolve(); }));
+    const pausedAt = performance.now();
+    try {
+      assert.equal(await connections(), 1);
+      await sleep(500);
+      assert.equal(await connections(), 1, 'still waiting on the client half a second in');
+      while ((await connections()) > 0 && performance.now() - pausedAt < 5_000) await sleep(100);
+      const waited = performance.now() - pausedAt;
+      assert.equal(await connections(), 0, 'the connection was closed');
+      assert.ok(waited >= 900 && waited < 3_500, `closed ${waited} ms after the client stopped reading`);
+      await stall.gw.runtime.audit.flush();
+      const ev = (await stall.gw.runtime.audit.query({ provider: 'oa', limit: 1 })).events[0];
+      assert.equal(ev?.outcome.status, 200, 'the answer was settled and audited when it was sent');
     } finally {
       client.destroy();
     }
