@@ -16,7 +16,7 @@ import { parseJsonBody } from './json.js';
 import { handleChat, handleCountTokens, handleEmbeddings, type Marks, type ReplyLike, type RequestLike } from './inference.js';
 import { createCors } from './cors.js';
 import { ARRIVED, installIntake, type InferenceHandler, type Stamped } from './intake.js';
-import { anthropicModelById, anthropicModelPage, openAIModelList } from './models.js';
+import { anthropicModelById, anthropicModelPage, openAIModelById, openAIModelList } from './models.js';
 import type { Runtime } from './runtime.js';
 
 declare module 'fastify' {
@@ -172,6 +172,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   });
   for (const prefix of ['/v1', '/openai/v1']) {
     getJson(`${prefix}/models`, (req) => openAIModelList(rt, req.headers));
+    getJson(`${prefix}/models/*`, (req) => openAIModelById(rt, req.headers, (req.params as { '*': string })['*']));
     // The Responses API's stored-response routes: nothing is stored, so there is nothing to get.
     app.route({
       method: ['GET', 'DELETE'], url: `${prefix}/responses/*`,

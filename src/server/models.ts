@@ -71,6 +71,13 @@ export function openAIModelList(rt: Runtime, headers: IncomingHttpHeaders): stri
   return listing(rt, headers).openai;
 }
 
+/** `GET /v1/models/{id}`: OpenAI's model object, or SY_ERR_UNKNOWN_MODEL (404) in its dialect. */
+export function openAIModelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Record<string, unknown> {
+  const e = listing(rt, headers).byId.get(id);
+  if (e === undefined) throw new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `The model "${id}" does not exist or this key may not use it.`, { details: { param: 'model' } });
+  return { id: e.id, object: 'model', created: 0, owned_by: e.owner };
+}
+
 /** Anthropic's model object; no release date is known, so `created_at` is the epoch. */
 function anthropicModel(e: ModelEntry): Record<string, unknown> {
   return { type: 'model', id: e.id, display_name: e.id, created_at: '1970-01-01T00:00:00Z' };

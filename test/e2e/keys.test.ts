@@ -184,4 +184,13 @@ describe('GET /v1/models per key', SUITE, () => {
     assertAnthropicError(await raw(e2e.url, '/anthropic/v1/models/gpt-4o', { headers: { 'x-api-key': VK_MINI } }), 404, 'SY_ERR_UNKNOWN_MODEL', 'not_found_error');
     assertAnthropicError(await raw(e2e.url, '/anthropic/v1/models'), 401, 'SY_ERR_UNAUTHORIZED', 'authentication_error');
   });
+
+  test('retrieving one model (GET /v1/models/{id}) applies the same allowlists', async () => {
+    const auth = { authorization: `Bearer ${VK_MINI}` };
+    const ok = await raw(e2e.url, '/v1/models/oa%2Fgpt-4o-mini', { headers: auth });
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual([ok.json.id, ok.json.object, ok.json.owned_by], ['oa/gpt-4o-mini', 'model', 'oa']);
+    assertOpenAIError(await raw(e2e.url, '/v1/models/gpt-4o', { headers: auth }), 404, 'SY_ERR_UNKNOWN_MODEL');
+    assertOpenAIError(await raw(e2e.url, '/openai/v1/models/gpt-4o-mini'), 401, 'SY_ERR_UNAUTHORIZED');
+  });
 });

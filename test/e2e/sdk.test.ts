@@ -1118,6 +1118,19 @@ describe('embeddings and models through the OpenAI SDK', SUITE, () => {
     assert.ok(also.data.length > 0);
   });
 
+  test('GET /v1/models/{id} retrieves one model as the SDK asks for it, slashes and all; an unknown one is a 404 in OpenAI\'s shape', async () => {
+    for (const id of ['gpt-4o', 'an/claude-sonnet-4', 'fast']) {
+      const m = await openai.models.retrieve(id);
+      assert.deepEqual([m.id, m.object], [id, 'model']);
+    }
+    assert.equal((await openai.models.retrieve('oa/gpt-4o')).owned_by, 'oa');
+    await assert.rejects(openai.models.retrieve('no-such-model'), (e: InstanceType<typeof OpenAI.NotFoundError>) => {
+      assert.equal(e.status, 404);
+      assert.equal((e.error as { code?: string }).code, 'SY_ERR_UNKNOWN_MODEL');
+      return true;
+    });
+  });
+
   test('GET /anthropic/v1/models lists the same models in Anthropic\'s shape, paged as Anthropic pages', async () => {
     const all: string[] = [];
     for await (const m of anthropic.models.list({ limit: 2 })) {
