@@ -1,11 +1,12 @@
 /**
- * `switchyard serve` under load, then SIGTERM: every request the gateway answered has
- * its audit event in the store after the process exits.
+ * `switchyard serve` as a process: under load, then SIGTERM, every request the gateway
+ * answered has its audit event in the store after the process exits; SIGHUP reloads the
+ * rule files, and keeps the running rules when the new ones do not compile.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -76,6 +77,64 @@ audit: {sinks: [{type: sqlite, path: ${db}, batch_size: 50, flush_interval_ms: 1
       const missing = answered.filter((id) => !stored.has(id));
       assert.equal(missing.length, 0, `${missing.length} of ${answered.length} answered requests have no audit event`);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('switchyard serve reload', { timeout: 60_000 }, () => {
+  it('SIGHUP recompiles the rule files; rules that do not compile leave the running ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-serve-hup-'));
+    const child = { proc: null as ReturnType<typeof spawn> | null };
+    try {
+      const port = await freePort();
+      mkdirSync(join(dir, 'rules'));
+      const rule = (id: string) => writeFileSync(join(dir, 'rules', 'routing.yaml'), `rules:\n  - {id: ${id}, when: 'true', route: mock/mock-model, priority: 10}\n`);
+      rule('first-rule');
+      const config = join(dir, 'switchyard.yaml');
+      writeFileSync(config, `
+server: {port: ${port}, allow_unauthenticated: true, expose_decision_headers: true}
+logging: {level: fatal}
+providers:
+  mock: {type: mock, models: ["*"]}
+rules: {paths: [rules/]}
+audit: {enabled: false}
+`);
+      const main = resolve(import.meta.dirname, '../../src/cli/main.ts');
+      child.proc = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; ; i++) {
+        try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* starting */ }
+        assert.ok(i < 200, 'gateway did not start');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const ruleId = async () => {
+        const res = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'mock-model', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        await res.text();
+        assert.equal(res.status, 200);
+        return res.headers.get('x-switchyard-rule-id');
+      };
+      const after = async (want: string) => {
+        for (let i = 0; i < 100; i++) {
+          if ((await ruleId()) === want) return;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.fail(`rule ${want} never applied`);
+      };
+      assert.equal(await ruleId(), 'first-rule');
+      rule('second-rule');
+      child.proc.kill('SIGHUP');
+      await after('second-rule');
+      writeFileSync(join(dir, 'rules', 'routing.yaml'), 'rules:\n  - {id: broken, when: "tier ==", route: mock/mock-model}\n');
+      child.proc.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await ruleId(), 'second-rule', 'the running rules stay');
+      assert.equal(child.proc.exitCode, null, 'still serving');
+    } finally {
+      child.proc?.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });

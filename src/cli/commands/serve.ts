@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, type Command, type CommandIO } from '../command.js';
 import { formatIssues } from '../report.js';
+import { formatIssue } from '../../config/source.js';
 import { startGateway } from '../../server/index.js';
 
 export const serve: Command = {
@@ -15,7 +16,9 @@ embedded default: the built-in mock provider, in-memory counters, a SQLite audit
 data/audit.db, and unauthenticated access (a warning is logged).
 
 SIGINT/SIGTERM stop accepting connections, let in-flight requests finish (up to
-server.shutdown_grace_ms) and flush every audit event before exiting.`,
+server.shutdown_grace_ms) and flush every audit event before exiting. SIGHUP reloads
+the rule files (as POST /admin/reload); rules that do not compile are logged and the
+running ones stay.`,
   flags: {
     ...CONFIG_FLAG,
     port: { type: 'string', valueName: 'N', description: 'Port (overrides server.port; $PORT also works)' },
@@ -41,8 +44,17 @@ server.shutdown_grace_ms) and flush every audit event before exiting.`,
     }
     const log = gw.runtime.logger;
     log.info({ url: gw.url, config: cfg.file ?? 'embedded default', revision: gw.runtime.router.bundle.revision, providers: [...cfg.providers.keys()] }, `switchyard listening on ${gw.url}`);
+    // SIGHUP recompiles the rule files, as POST /admin/reload does: after a `git pull` of
+    // the rules, `kill -HUP` needs no admin credential. Rules that do not compile leave
+    // the running ones in place.
+    const reload = () => {
+      const r = gw.runtime.reload();
+      if (!r.ok) log.error({ signal: 'SIGHUP', issues: r.issues.map(formatIssue) }, 'rules not reloaded: the new rules do not compile; the running rules stay');
+    };
+    process.on('SIGHUP', reload);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
+        process.off('SIGHUP', reload);
         log.info({ signal }, 'shutting down: draining requests and flushing the audit log');
         gw.close().then(resolve, (e) => { log.error({ err: e }, 'shutdown error'); resolve(); });
       };
