@@ -24,6 +24,7 @@ const PATTERN_HINTS: Record<string, string> = {
   '^[0-9]+(ms|s|m|h|d|w|M)$': 'is not a duration: write a whole number and a unit, e.g. 500ms, 30s, 1m, 1h, 1d, 1w, 1M',
   '^(sha256|hmac-sha256):[0-9a-f]{64}$': 'must be "sha256:" or "hmac-sha256:" followed by 64 lowercase hex digits',
   '^/': 'must be a JSON pointer starting with /, e.g. /request/params/temperature',
+  '^(\\*|https?://[^/\\s]+)$': 'must be a browser origin, scheme and host with no path, e.g. https://app.example.com or http://localhost:5173, or "*"',
 };
 
 const TYPE_NAMES: Record<string, string> = {

@@ -74,6 +74,29 @@ const cases: Case[] = [
     `,
   },
   {
+    name: 'network settings: a CORS origin with a path, a proxy that is not http (its value masked: it may hold a password), a CA file that is not there',
+    config: `
+      providers:
+        local: {type: mock}
+      server:
+        cors_origins: ["https://app.example.com/", "*"]
+      upstream:
+        proxy: socks5://proxy.internal:1080
+        ca_file: certs/missing.pem
+    `,
+    expected: `
+      switchyard.yaml:4:18: error[schema]: server.cors_origins[0] must be a browser origin, scheme and host with no path, e.g. https://app.example.com or http://localhost:5173, or "*"
+        4 |   cors_origins: ["https://app.example.com/", "*"]
+          |                  ^
+      switchyard.yaml:6:10: error[invalid_proxy]: upstream.proxy uses socks5; only http:// and https:// proxies are supported
+        6 |   proxy: ****************************
+          |          ^
+      switchyard.yaml:7:12: error[invalid_ca_file]: upstream.ca_file certs/missing.pem cannot be read (ENOENT)
+        7 |   ca_file: certs/missing.pem
+          |            ^
+    `,
+  },
+  {
     name: 'an unknown property with no near miss lists the allowed ones',
     config: `
       providers:
