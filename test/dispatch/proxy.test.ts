@@ -215,6 +215,21 @@ describe('provider TLS: upstream.ca_file', () => {
     assert.deepEqual(proxy.seen.slice(before).map((x) => [x.method, x.target]), [['CONNECT', `openai.test:${port}`]]);
   });
 
+  it('an https:// proxy is reached over TLS, trusted through the same file', async () => {
+    const tlsProxy = await startFakeProxy({ hosts: { 'openai.test': Number(new URL(secure.url).port) }, tls: TEST_TLS });
+    try {
+      const port = new URL(secure.url).port;
+      const plan = proxyPlan({ proxy: `https://localhost:${tlsProxy.port}` }, {}).plan;
+      const res = await chat(`https://openai.test:${port}`, { extraCa: TEST_CA, proxy: plan });
+      assert.equal(res.kind, 'response');
+      assert.deepEqual(tlsProxy.seen.map((x) => [x.method, x.target]), [['CONNECT', `openai.test:${port}`]]);
+      const refused = await rejection<DispatchError>(chat(`https://openai.test:${port}`, { proxy: plan }));
+      assert.match(String(refused.attempts[0].error), /certificate/i, 'the proxy\'s own certificate is checked too');
+    } finally {
+      await tlsProxy.close();
+    }
+  });
+
   it('without it, a certificate Node does not trust fails the attempt as a connection error', async () => {
     const port = new URL(secure.url).port;
     for (const [origin, proxied] of [[secure.url, undefined], [`https://openai.test:${port}`, proxyPlan({}, { HTTPS_PROXY: proxy.url }).plan]] as const) {

@@ -4,8 +4,10 @@
  * request without the matching Basic Proxy-Authorization gets 407. Host names are
  * resolved through `hosts` (name → port on 127.0.0.1), so a provider named
  * `upstream.test` is reachable only through the proxy: a direct attempt fails to resolve.
+ * With `tls`, the proxy itself is reached over TLS (an https:// proxy URL).
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import net, { type Socket } from 'node:net';
 
 export interface ProxySeen {
@@ -24,14 +26,14 @@ export interface FakeProxy {
   close(): Promise<void>;
 }
 
-export async function startFakeProxy(opts: { hosts: Record<string, number>; credentials?: string }): Promise<FakeProxy> {
+export async function startFakeProxy(opts: { hosts: Record<string, number>; credentials?: string; tls?: { key: string; cert: string } }): Promise<FakeProxy> {
   const seen: ProxySeen[] = [];
   const sockets = new Set<Socket>();
   const expected = opts.credentials === undefined ? undefined : `Basic ${Buffer.from(opts.credentials).toString('base64')}`;
   const resolvePort = (host: string, port: string): number | undefined => opts.hosts[host] ?? (host === '127.0.0.1' ? Number(port) : undefined);
   const allowed = (req: IncomingMessage): boolean => expected === undefined || req.headers['proxy-authorization'] === expected;
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = (opts.tls ? createHttpsServer.bind(null, opts.tls) : createServer)((req: IncomingMessage, res: ServerResponse) => {
     seen.push({ method: req.method ?? '', target: req.url ?? '', proxyAuthorization: req.headers['proxy-authorization'] as string | undefined });
     if (!allowed(req)) {
       res.writeHead(407, { 'proxy-authenticate': 'Basic realm="fake"', 'content-length': '0' }).end();
@@ -59,7 +61,7 @@ export async function startFakeProxy(opts: { hosts: Record<string, number>; cred
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
-  server.on('connection', (s: Socket) => {
+  server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
@@ -91,7 +93,7 @@ export async function startFakeProxy(opts: { hosts: Record<string, number>; cred
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     seen,
     async close() {
