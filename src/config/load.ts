@@ -10,7 +10,7 @@ import { issueAt, parseSource, type Issue, type Severity, type SourceDocument } 
 import type { LoadedConfig, LoadOptions, LoadResult, Report } from './types.js';
 import { validateAgainstSchema } from './schema.js';
 import { checkConfig } from './checks.js';
-import { maskSecrets, resolveSecrets } from './secrets.js';
+import { MIN_MASKED_LENGTH, maskSecrets, resolveSecrets } from './secrets.js';
 import { proxyPlan, proxySecrets, type ProxyPlan } from './proxy.js';
 import { readCaFile } from './tls.js';
 import { resolveProviders } from './providers.js';
@@ -87,7 +87,8 @@ function loadDocument(doc: SourceDocument, meta: Meta, env: NodeJS.ProcessEnv, m
   const upstream = isRecord(data) && isRecord(data.upstream) ? data.upstream : undefined;
   const egress = proxyPlan(upstream, env);
   for (const p of egress.problems) report(p.path, 'invalid_proxy', p.message);
-  secrets.push(...proxySecrets(egress.plan));
+  // Passwords from the environment's proxy variables, under the same rule as literal secrets.
+  secrets.push(...proxySecrets(egress.plan).filter((p) => p.length >= MIN_MASKED_LENGTH));
   const ca = typeof upstream?.ca_file === 'string' && upstream.ca_file !== '' ? readCaFile(upstream.ca_file, meta.dir) : null;
   if (ca && 'problem' in ca) report(['upstream', 'ca_file'], 'invalid_ca_file', ca.problem);
 

@@ -23,7 +23,7 @@ export const SECRET_PATHS: readonly (readonly string[])[] = [
 const ENV_REF = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/;
 
 /** Literal secrets shorter than this are not masked: masking "abc" everywhere would garble output. */
-const MIN_MASKED_LENGTH = 6;
+export const MIN_MASKED_LENGTH = 6;
 
 export interface SecretResolution {
   /** Every secret value (resolved or literal), for masking any output that might echo it. */
