@@ -419,6 +419,17 @@ describe('OpenAI embeddings dialect', () => {
     const floats = renderOpenAIEmbeddingsResponse(res, { encodingFormat: 'float' }) as { data: { object: string; index: number; embedding: number[] }[] };
     assert.deepEqual(floats.data, [{ object: 'embedding', index: 0, embedding: [0.5, -0.25] }]);
   });
+
+  it('places vectors by their index, and refuses an index out of range or repeated', () => {
+    const parse = getAdapter('openai').parseEmbeddingsResponse!;
+    const target = { provider: { id: 'oa', type: 'openai' }, model: 'e' } as never;
+    const answer = (...index: unknown[]) => ({ data: index.map((i, n) => ({ index: i, embedding: [n] })) });
+    assert.deepEqual(parse(answer(1, 0), target).data, [[1], [0]]);
+    assert.deepEqual(parse(answer(undefined, undefined), target).data, [[0], [1]]);
+    for (const bad of [[1e9], [0, 0], [-1], [0.5], ['0']]) {
+      assert.throws(() => parse(answer(...bad), target), /index/, JSON.stringify(bad));
+    }
+  });
 });
 
 describe("an error about a message names the client's place for it", () => {

@@ -136,6 +136,14 @@ describe('mock responder', () => {
     assert.equal(JSON.parse(handleMockRequest(spec('x'), { options: { dimensions: 16 } }).body ?? '').data[0].embedding.length, 16);
   });
 
+  it('refuses an embedding size no model produces, as a provider does (not an allocation of that size)', () => {
+    for (const dims of [2 ** 53 + 2, 100_000, 0, 2.5, '8']) {
+      const reply = handleMockRequest({ origin: 'mock://local', path: '/v1/embeddings', method: 'POST', headers: {}, body: JSON.stringify({ model: 'e', input: 'x', dimensions: dims }) });
+      assert.equal(reply.status, 400, String(dims));
+      assert.equal(JSON.parse(reply.body ?? '').error.param, 'dimensions');
+    }
+  });
+
   it('answers bad requests and unknown routes like an OpenAI server', () => {
     assert.equal(handleMockRequest({ ...chatSpec('x'), body: '{' }).status, 400);
     assert.equal(handleMockRequest({ ...chatSpec('x'), body: '{"model":"m","messages":[]}' }).status, 400);

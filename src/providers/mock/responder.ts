@@ -199,12 +199,20 @@ function chat(spec: HttpRequestSpec, body: Record<string, unknown>, b: MockBehav
   return { status: 200, headers: SSE_HEADERS, delayMs: b.latencyMs, stream: paced(frames, b.chunkDelayMs, ctx.sleep ?? sleepMs) };
 }
 
+/** The largest embedding a request may ask for (real models stop at 3072). */
+const MAX_DIMENSIONS = 4096;
+
 function embeddings(body: Record<string, unknown>, b: MockBehaviour): MockReply {
   const input = typeof body.input === 'string' ? [body.input] : body.input;
   if (!Array.isArray(input) || input.length === 0 || !input.every((x) => typeof x === 'string')) {
     return json(400, { error: { message: 'mock: `input` must be a string or an array of strings', type: 'invalid_request_error', param: 'input', code: null } }, b.latencyMs);
   }
-  const dims = typeof body.dimensions === 'number' && body.dimensions >= 1 ? Math.floor(body.dimensions) : b.dimensions;
+  const asked = body.dimensions;
+  if (asked !== undefined && !(typeof asked === 'number' && Number.isInteger(asked) && asked >= 1 && asked <= MAX_DIMENSIONS)) {
+    // As providers do: a size the model cannot produce is the client's error.
+    return json(400, { error: { message: `mock: \`dimensions\` must be an integer from 1 to ${MAX_DIMENSIONS}`, type: 'invalid_request_error', param: 'dimensions', code: null } }, b.latencyMs);
+  }
+  const dims = typeof asked === 'number' ? asked : b.dimensions;
   let tokens = 0;
   const data = (input as string[]).map((text, index) => {
     tokens += Math.ceil(text.length / 4);
