@@ -28,6 +28,8 @@ export interface E2EGateway {
 }
 
 export interface E2EOptions extends Pick<RuntimeOptions, 'rng' | 'clock'> {
+  /** The gateway's logger; a quiet one (testLogger) unless given. */
+  logger?: pino.Logger;
   /** Rule files by name, written under `<dir>/rules/` (objects are written as YAML). */
   rules?: Record<string, unknown>;
   /** Environment for `env.NAME` values in the config. */
@@ -68,7 +70,7 @@ export async function startE2E(config: Record<string, unknown>, opts: E2EOptions
   writeFileSync(file, stringify(full));
   const { config: loaded, issues } = loadConfig({ path: file, env: opts.env ?? {}, cwd: dir });
   assert.ok(loaded, `config does not load:\n${issues.map(formatIssue).join('\n')}`);
-  const gw = await startGateway(loaded, { port: 0, host: '127.0.0.1', logger: testLogger(), defaultMetrics: false, rng: opts.rng, clock: opts.clock });
+  const gw = await startGateway(loaded, { port: 0, host: '127.0.0.1', logger: opts.logger ?? testLogger(), defaultMetrics: false, rng: opts.rng, clock: opts.clock });
   let closed: Promise<void> | null = null;
   return {
     gw,
