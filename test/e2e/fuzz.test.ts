@@ -16,6 +16,7 @@ import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import pino from 'pino';
 import { startWireFake, type WireFake } from '../fakes/wire.js';
+import { jsonOp, mutateJson, type Json, type JsonOp } from './mutate.js';
 import { raw, sleep, startE2E, type E2EGateway, type RawResponse, HOOK } from './helpers.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -121,88 +122,13 @@ const ROUTES: Route[] = [
   { kind: 'count_tokens', path: '/anthropic/v1/messages/count_tokens', dialect: 'anthropic', seed: COUNT_TOKENS, models: CHAT_MODELS },
 ];
 
-/** Field names from every dialect: a mutation that adds one reaches code a random name would not. */
-const KEYS = [
-  'model', 'messages', 'role', 'content', 'type', 'text', 'name', 'tools', 'tool_choice', 'tool_calls', 'tool_call_id', 'function',
-  'arguments', 'parameters', 'input_schema', 'input', 'id', 'tool_use_id', 'image_url', 'url', 'source', 'data', 'media_type',
-  'stream', 'stream_options', 'include_usage', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'temperature', 'top_p',
-  'top_k', 'stop', 'stop_sequences', 'n', 'seed', 'user', 'metadata', 'response_format', 'json_schema', 'schema', 'strict', 'format',
-  'thinking', 'budget_tokens', 'reasoning_effort', 'reasoning', 'system', 'instructions', 'cache_control', 'logprobs', 'top_logprobs',
-  'parallel_tool_calls', 'disable_parallel_tool_use', 'service_tier', 'store', 'previous_response_id', 'include', 'call_id', 'output',
-  'encoding_format', 'dimensions', 'detail', 'file', 'file_data', 'filename', 'document', 'is_error', 'constructor', 'toString', 'hasOwnProperty',
-];
-
-const value = fc.oneof(
-  { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>('', -1, 0, 1.5, 1e21, 2 ** 53 + 2, -0, true, null, [], {}, 'x'.repeat(3000), '\u0000', 'data:image/png;base64,!!', 'https://example.test/a.png') },
-);
-
-type Op =
-  | { op: 'set'; at: number; value: unknown }
-  | { op: 'delete'; at: number }
-  | { op: 'flip'; at: number }
-  | { op: 'add'; at: number; key: string; value: unknown };
-
-const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant('set' as const), at: fc.nat(), value }),
-  fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('flip' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('add' as const), at: fc.nat(), key: fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 8 })), value }),
-);
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Path = (string | number)[];
-
-/** Every path into `v` below the root, parents before children. */
-function paths(v: Json, at: Path = [], out: Path[] = []): Path[] {
-  if (Array.isArray(v)) v.forEach((c, i) => { out.push([...at, i]); paths(c, [...at, i], out); });
-  else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) { out.push([...at, k]); paths(v[k], [...at, k], out); }
-  return out;
-}
-
-function parentOf(root: Json, path: Path): { parent: Json; key: string | number } {
-  let cur = root;
-  for (const k of path.slice(0, -1)) cur = (cur as Record<string | number, Json>)[k];
-  return { parent: cur, key: path[path.length - 1] };
-}
-
-function flipped(v: Json): Json {
-  if (typeof v === 'string') return v.length;
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'boolean') return v ? 1 : 'false';
-  if (v === null) return {};
-  if (Array.isArray(v)) return Object.fromEntries(v.map((x, i) => [String(i), x]));
-  return Object.values(v);
-}
-
-function mutate(seed: Record<string, unknown>, model: string, stream: boolean | undefined, ops: Op[]): Record<string, unknown> {
-  const body = structuredClone(seed) as { [k: string]: Json };
-  body.model = model;
+/** A mutated copy of the route's body, for `model` (and `stream`, when given). */
+function mutate(seed: Record<string, unknown>, model: string, stream: boolean | undefined, ops: JsonOp[]): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...seed, model };
   if (stream !== undefined) body.stream = stream;
-  for (const o of ops) {
-    // Generated values are fast-check's own (shrinking reuses them): the body takes copies.
-    const v = 'value' in o ? structuredClone(o.value) as Json : null;
-    const all = paths(body);
-    if (o.op === 'add') {
-      // Into the root or any object / array below it.
-      const holders: Path[] = [[], ...all.filter((p) => { const { parent, key } = parentOf(body, p); const x = (parent as Record<string | number, Json>)[key]; return x !== null && typeof x === 'object'; })];
-      const at = holders[o.at % holders.length];
-      let target: Json = body;
-      for (const k of at) target = (target as Record<string | number, Json>)[k];
-      if (Array.isArray(target)) target.push(v);
-      else (target as Record<string, Json>)[o.key] = v;
-      continue;
-    }
-    if (all.length === 0) continue;
-    const { parent, key } = parentOf(body, all[o.at % all.length]);
-    const p = parent as Record<string | number, Json>;
-    if (o.op === 'set') p[key] = v;
-    else if (o.op === 'flip') p[key] = flipped(p[key]);
-    else if (Array.isArray(parent)) parent.splice(key as number, 1);
-    else delete p[key];
-  }
-  return body;
+  const out = mutateJson(body as Json, ops);
+  // The root stays an object: a body of another type is the intake's concern (bad-input corpus).
+  return out !== null && typeof out === 'object' && !Array.isArray(out) ? out : body;
 }
 
 interface Frame { event: string; data: string }
@@ -260,7 +186,7 @@ describe('fuzzed request bodies', () => {
       const input = fc.record({
         model: fc.constantFrom(...route.models),
         stream: streams ? fc.option(fc.boolean(), { nil: undefined }) : fc.constant(undefined),
-        ops: fc.array(op, { minLength: 1, maxLength: 3 }),
+        ops: fc.array(jsonOp, { minLength: 1, maxLength: 3 }),
       });
       const answered: { id: string; code: string | null }[] = [];
       await fc.assert(fc.asyncProperty(input, async ({ model, stream, ops }) => {
