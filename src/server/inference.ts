@@ -5,7 +5,7 @@
  * the config: the router, governance and dispatcher precompute their indices at load.
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { ChatRequest, ContentPart, Dialect, EmbeddingsRequest, Endpoint, StreamEvent, Usage } from '../canonical.js';
+import type { ChatRequest, ChatResponse, ContentPart, Dialect, EmbeddingsRequest, Endpoint, StreamEvent, Usage } from '../canonical.js';
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
 import type { Admission, Principal } from '../governance/index.js';
@@ -205,6 +205,18 @@ class Exchange {
     }
   }
 
+  /**
+   * Sets what the request is charged: the provider's count, or, when it counted nothing
+   * (no usage in its answer, or none that is a count), the intake estimate and the
+   * output's length, as for a stream cut before its usage: an answer is never free
+   * because its usage was missing.
+   */
+  charge(reported: Usage | null | undefined, outputChars: number): void {
+    this.usage = reported && (reported.inputTokens > 0 || reported.outputTokens > 0)
+      ? reported
+      : { inputTokens: this.inputEstimate, outputTokens: Math.ceil(outputChars / 4) };
+  }
+
   countUsage(): void {
     const m = this.rt.metrics;
     if (!this.usage || !this.servedProvider || !this.servedModel) return;
@@ -399,6 +411,13 @@ function drained(x: Exchange, res: ServerResponse): Promise<void> {
   });
 }
 
+/** Characters the model generated in a whole answer. */
+function answerChars(r: ChatResponse): number {
+  let n = r.text.length;
+  for (const c of r.toolCalls) n += c.name.length + c.arguments.length;
+  return n;
+}
+
 /** Characters the model generated in a stream event: a stream cut before its usage is charged by them. */
 function generatedChars(ev: StreamEvent): number {
   return ev.type === 'text' || ev.type === 'thinking' ? ev.text.length : ev.type === 'tool_call_delta' ? ev.arguments.length : 0;
@@ -423,7 +442,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo };
 
     if (result.kind === 'response') {
-      x.usage = result.response.usage;
+      x.charge(result.response.usage, answerChars(result.response));
       // Same dialect on both sides: the upstream's bytes, already parsed and validated.
       const up = result.upstream;
       const body = up !== null && up.dialect === dialect && endpoint !== 'responses' ? up.text : JSON.stringify(codec.renderChatResponse(result.response, shown));
@@ -467,7 +486,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const outcome = await result.done;
     // A stream cut before its usage event was still (partly) served: charge an estimate
     // rather than nothing, so an interrupted stream cannot be used to dodge a budget.
-    x.usage = outcome.usage ?? { inputTokens: x.inputEstimate, outputTokens: Math.ceil(outChars / 4) };
+    x.charge(outcome.usage, outChars);
     x.streamError = outcome.error;
     x.clientAborted ||= outcome.clientAborted;
     await x.settle();
@@ -522,7 +541,7 @@ export function handleEmbeddings(rt: Runtime, req: RequestLike, reply: ReplyLike
     return request;
   }, (request, plan, opts) => rt.dispatcher.embeddings(request, plan, opts), (result) => {
     x.served(result);
-    x.usage = result.response.usage;
+    x.charge(result.response.usage, 0);
     return JSON.stringify(renderOpenAIEmbeddingsResponse(result.response, { encodingFormat }));
   });
 }

@@ -1,5 +1,6 @@
 /** Anthropic vocabulary ↔ canonical: stop reasons and usage. */
 import type { FinishReason, Usage } from '../../canonical.js';
+import { tokenCount as count } from '../usage.js';
 import { isRecord } from '../validate.js';
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'tool_use' | 'refusal';
@@ -21,10 +22,6 @@ export function finishToAnthropic(reason: FinishReason): AnthropicStopReason {
     case 'content_filter': return 'refusal';
     default: return 'end_turn';
   }
-}
-
-function count(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
 /**

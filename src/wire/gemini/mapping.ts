@@ -1,6 +1,7 @@
 /** Gemini vocabulary → canonical: finish reasons, usage, tool-call ids. */
 import type { FinishReason, Usage } from '../../canonical.js';
 import { signedToolCallId } from '../content.js';
+import { tokenCount as count } from '../usage.js';
 import { isRecord } from '../validate.js';
 
 /** Gemini reports a function call with finishReason STOP; the caller says whether calls were seen. */
@@ -20,10 +21,6 @@ export function finishFromGemini(reason: unknown, hadToolCalls: boolean): Finish
   }
 }
 
-function count(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-
 /** Thinking tokens are billed as output, so they count as output here. */
 export function usageFromGemini(u: unknown): Usage {
   if (!isRecord(u)) return { inputTokens: 0, outputTokens: 0 };
@@ -31,7 +28,8 @@ export function usageFromGemini(u: unknown): Usage {
     inputTokens: count(u.promptTokenCount) + count(u.toolUsePromptTokenCount),
     outputTokens: count(u.candidatesTokenCount) + count(u.thoughtsTokenCount),
   };
-  if (typeof u.cachedContentTokenCount === 'number') usage.cachedInputTokens = u.cachedContentTokenCount;
+  // Cache reads are among the input tokens: never more of them.
+  if (typeof u.cachedContentTokenCount === 'number') usage.cachedInputTokens = Math.min(count(u.cachedContentTokenCount), usage.inputTokens);
   const thoughts = count(u.thoughtsTokenCount);
   if (thoughts > 0) usage.reasoningTokens = thoughts;
   return usage;

@@ -1,5 +1,6 @@
 /** OpenAI vocabulary ↔ canonical: finish reasons and usage. */
 import type { FinishReason, Usage } from '../../canonical.js';
+import { tokenCount } from '../usage.js';
 import { isRecord } from '../validate.js';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -18,17 +19,15 @@ export function finishToOpenAI(reason: FinishReason): OpenAIFinishReason {
   return reason === 'error' ? 'stop' : reason;
 }
 
-function count(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-
 export function usageFromOpenAI(u: unknown): Usage {
   if (!isRecord(u)) return { inputTokens: 0, outputTokens: 0 };
-  const usage: Usage = { inputTokens: count(u.prompt_tokens), outputTokens: count(u.completion_tokens) };
+  const usage: Usage = { inputTokens: tokenCount(u.prompt_tokens), outputTokens: tokenCount(u.completion_tokens) };
   const details = u.prompt_tokens_details;
-  if (isRecord(details) && typeof details.cached_tokens === 'number') usage.cachedInputTokens = details.cached_tokens;
+  // Cache reads are among the input tokens: never more of them.
+  if (isRecord(details) && typeof details.cached_tokens === 'number') usage.cachedInputTokens = Math.min(tokenCount(details.cached_tokens), usage.inputTokens);
   const out = u.completion_tokens_details;
-  if (isRecord(out) && typeof out.reasoning_tokens === 'number' && out.reasoning_tokens > 0) usage.reasoningTokens = out.reasoning_tokens;
+  const reasoning = isRecord(out) ? tokenCount(out.reasoning_tokens) : 0;
+  if (reasoning > 0) usage.reasoningTokens = reasoning;
   return usage;
 }
 
