@@ -19,6 +19,7 @@ import { startWireFake, type WireFake } from '../fakes/wire.js';
 import { jsonOp, mutateJson, type Json, type JsonOp } from './mutate.js';
 import { raw, sleep, startE2E, type E2EGateway, type RawResponse, HOOK } from './helpers.js';
 
+const ADMIN_TOKEN = 'fuzz-admin-token-1234';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const SEED = process.env.FUZZ_SEED === undefined ? 20261206 : Number(process.env.FUZZ_SEED);
 
@@ -41,7 +42,7 @@ before(async () => {
     },
   });
   e2e = await startE2E({
-    server: { allow_unauthenticated: true },
+    server: { allow_unauthenticated: true, admin_token: 'env.ADMIN' },
     // A provider is never cooled down: an injected failure (x-mock-fail) must not turn later cases into no_route.
     dispatch: { retries_per_target: 0, max_attempts: 1, cooldown: { consecutive_failures: 1_000_000 } },
     providers: {
@@ -50,7 +51,7 @@ before(async () => {
       gm: { type: 'gemini', base_url: gm.url, models: ['gemini-2.5-flash', 'text-embedding-004'], keys: [{ name: 'k', value: 'sk-up-gm' }] },
       mk: { type: 'mock', models: ['mock-model', 'mock-embed'] },
     },
-  }, { logger: pino({ level: 'error' }, sink) });
+  }, { logger: pino({ level: 'error' }, sink), env: { ADMIN: ADMIN_TOKEN } });
 }, HOOK);
 
 after(async () => {
@@ -235,4 +236,60 @@ describe('fuzzed request bodies', () => {
       assert.deepEqual(missing, [], 'answered requests with no audit event');
     });
   }
+});
+
+const EXPLAIN = {
+  request: { model: 'gpt-4o', endpoint: 'chat', stream: false, headers: { 'x-tier': 'premium' }, virtual_key: 'vk-1', team: 'ml', customer: 'acme', tier: 'gold', params: { max_tokens: 64, input_tokens_estimate: 12 } },
+  state: { budget_used: 50, tokens_used: 10, requests_used: 1, now: '2026-12-06T12:00:00Z', draw: 0.5, cooldown: ['oa'] },
+};
+const AUDIT_PARAMS = ['from', 'to', 'since', 'until', 'rule', 'rule_id', 'via', 'provider', 'model', 'customer', 'team', 'virtual_key', 'status', 'fallback_reason', 'decision_id', 'request_id', 'limit', 'cursor', 'summary', 'bogus'];
+const text = fc.oneof(
+  fc.constantFrom('', '24h', '-1', '0', '1e9', '5xx', '200', 'timeout', 'spend', 'rules', '2026-12-06', 'null', '%', '../', 'x'.repeat(500)),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+);
+
+/** Admin and listing routes: a 2xx, or an OpenAI-shaped error below 500, for anything sent. */
+function assertOpsAnswer(res: RawResponse): void {
+  assert.notEqual(res.status, 500, res.text);
+  assert.ok(res.json && typeof res.json === 'object', `not a JSON body (${res.status}): ${res.text.slice(0, 200)}`);
+  if (res.status < 300) return;
+  assert.ok(res.status < 500, `${res.status}: ${res.text}`);
+  assert.match(String(res.json.error?.code), /^SY_ERR_[A-Z_]+$/, res.text);
+}
+
+describe('fuzzed admin and listing requests', () => {
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+  test(`POST /admin/explain: ${RUNS} mutated bodies`, { timeout: 120_000 }, async () => {
+    const unmutated = await raw(e2e.url, '/admin/explain', { method: 'POST', body: EXPLAIN, headers: admin });
+    assert.equal(unmutated.status, 200, `the seed body is a good one: ${unmutated.text}`);
+    await fc.assert(fc.asyncProperty(fc.array(jsonOp, { minLength: 1, maxLength: 3 }), async (ops) => {
+      const res = await raw(e2e.url, '/admin/explain', { method: 'POST', body: JSON.stringify(mutateJson(EXPLAIN as Json, ops)), headers: { ...admin, 'content-type': 'application/json' } });
+      assertOpsAnswer(res);
+    }), { numRuns: RUNS, seed: SEED });
+  });
+
+  test(`GET /admin/audit: ${RUNS} random queries`, { timeout: 120_000 }, async () => {
+    const query = fc.array(fc.tuple(fc.constantFrom(...AUDIT_PARAMS), text), { maxLength: 4 });
+    await fc.assert(fc.asyncProperty(query, async (pairs) => {
+      const qs = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+      assertOpsAnswer(await raw(e2e.url, `/admin/audit?${qs}`, { headers: admin }));
+    }), { numRuns: RUNS, seed: SEED });
+  });
+
+  test(`GET the model routes: ${RUNS} random ids and pages`, { timeout: 120_000 }, async () => {
+    const path = fc.oneof(
+      text.map((id) => `/v1/models/${encodeURIComponent(id)}`),
+      text.map((id) => `/anthropic/v1/models/${encodeURIComponent(id)}`),
+      fc.tuple(fc.constantFrom('limit', 'after_id', 'before_id', 'x'), text).map(([k, v]) => `/anthropic/v1/models?${k}=${encodeURIComponent(v)}`),
+    );
+    await fc.assert(fc.asyncProperty(path, async (p) => {
+      const res = await raw(e2e.url, p);
+      if (p.startsWith('/anthropic') && res.status >= 400) {
+        assert.equal(res.json?.type, 'error', res.text);
+        assert.ok(res.status < 500, res.text);
+      } else assertOpsAnswer(res);
+    }), { numRuns: RUNS, seed: SEED });
+    assert.deepEqual(logged, [], 'the gateway logged errors');
+  });
 });
