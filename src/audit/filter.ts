@@ -32,6 +32,8 @@ export interface AuditFilter {
   fallback_reason?: string;
   decision_id?: string;
   request_id?: string;
+  /** Events with an attempt the provider gave this id (its request-id / x-request-id header). */
+  upstream_request_id?: string;
   /** Page size, 1..1000 (default 50). */
   limit?: number;
   /** `next_cursor` of the previous page. */
@@ -47,11 +49,11 @@ export const MAX_LIMIT = 1000;
 /** The string parameters parseAuditFilter understands (`since`/`until` are aliases of from/to; `rule` of rule_id). */
 export const FILTER_PARAMS = [
   'from', 'to', 'since', 'until', 'rule', 'rule_id', 'via', 'provider', 'model', 'customer', 'team',
-  'virtual_key', 'status', 'fallback_reason', 'decision_id', 'request_id', 'limit', 'cursor',
+  'virtual_key', 'status', 'fallback_reason', 'decision_id', 'request_id', 'upstream_request_id', 'limit', 'cursor',
 ] as const;
 export type FilterParams = Partial<Record<(typeof FILTER_PARAMS)[number], string>>;
 
-const TEXT_FIELDS = ['provider', 'model', 'customer', 'team', 'virtual_key', 'decision_id', 'request_id', 'cursor'] as const;
+const TEXT_FIELDS = ['provider', 'model', 'customer', 'team', 'virtual_key', 'decision_id', 'request_id', 'upstream_request_id', 'cursor'] as const;
 
 /** An ISO date-time, or a duration (`1h`, `7d`) meaning that long before `now`. */
 function instant(param: string, text: string, now: Date): Date {

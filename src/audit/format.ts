@@ -62,7 +62,7 @@ export function formatEventDetail(e: AuditEventV1): string {
   if (params.length) rows.push(['params', params.map(([k, v]) => `${k}=${String(v)}`).join(', ')]);
   e.attempts.forEach((a, n) => {
     const end = a.fallback_reason ? `→ ${a.fallback_reason}` : n === e.attempts.length - 1 && e.outcome.served_provider ? 'served' : 'final';
-    rows.push([n === 0 ? 'attempts' : '', `${n + 1}. ${target(a)}  ${a.status || 'no response'}  ${ms(a.latency_ms)} ms  ${end}${a.error ? `  (${a.error})` : ''}`]);
+    rows.push([n === 0 ? 'attempts' : '', `${n + 1}. ${target(a)}  ${a.status || 'no response'}  ${ms(a.latency_ms)} ms  ${end}${a.error ? `  (${a.error})` : ''}${a.upstream_request_id ? `  upstream id ${a.upstream_request_id}` : ''}`]);
   });
   const o = e.outcome;
   const tokens = o.input_tokens === undefined ? '' : `  ${o.input_tokens} in / ${o.output_tokens ?? 0} out tokens`;

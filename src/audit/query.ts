@@ -93,6 +93,9 @@ function conditions(f: AuditFilter, p: SqlParams, t: TableNames, skip: ReadonlyS
     if (before !== undefined) x.push(`x.ts_ms <= ${p.add(before)}`);
     c.push(`e.decision_id IN (SELECT x.decision_id FROM ${t.fallbacks} x WHERE ${x.join(' AND ')})`);
   }
+  if (f.upstream_request_id !== undefined) {
+    c.push(`e.decision_id IN (SELECT u.decision_id FROM ${t.upstream} u WHERE u.upstream_request_id = ${p.add(f.upstream_request_id)})`);
+  }
   return c;
 }
 

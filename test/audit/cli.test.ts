@@ -57,6 +57,17 @@ describe('audit commands', () => {
     assert.equal((await run(['audit', '--db', db, '--decision-id', 'nope'], dir)).code, 1);
   });
 
+  it("audit --upstream-request-id finds the decision from a provider's id, including a call that fell back", async () => {
+    const e = events.find((x) => x.attempts.some((a) => a.fallback_reason))!;
+    const failed = e.attempts.find((a) => a.fallback_reason)!;
+    const r = await run(['audit', '--db', db, '--upstream-request-id', failed.upstream_request_id!], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^decision\\s+${e.decision_id}`));
+    assert.match(r.stdout, new RegExp(`1\\. .* 429 .*→ rate_limited {2}upstream id ${failed.upstream_request_id}`));
+    const none = await run(['audit', '--db', db, '--upstream-request-id', 'req_nope'], dir);
+    assert.equal(none.stderr, 'no such decision in the audit log\n');
+  });
+
   it('audit --summary rules|fallbacks|spend', async () => {
     const rules = await run(['audit', '--db', db, '--summary', 'rules', '--json'], dir);
     const rows = (JSON.parse(rules.stdout) as { rows: { rule_id: string | null; count: number }[] }).rows;

@@ -91,9 +91,13 @@ export function eventFromSeed(s: EventSeed, policy?: EventPolicy): AuditEventV1 
     headers: { 'x-tier': 'premium', 'content-type': 'application/json' },
     params: decision.inputs.params,
   };
+  // Providers' ids for the calls: none for a timeout (no answer); events 20 and 21 share one.
   const attempts: Attempt[] = [
-    ...s.fallbacks.map((f) => ({ provider: f.provider, model: f.model, key: `${f.provider}-main`, status: f.reason === 'timeout' ? 0 : 503, latency_ms: 120, fallback_reason: f.reason, error: `upstream ${f.reason}` })),
-    ...(s.via === 'none' ? [] : [{ provider: s.provider, model: s.model, key: `${s.provider}-main`, status: s.status, latency_ms: 340.5, fallback_reason: null }]),
+    ...s.fallbacks.map((f, k) => ({
+      provider: f.provider, model: f.model, key: `${f.provider}-main`, status: f.reason === 'timeout' ? 0 : 503, latency_ms: 120, fallback_reason: f.reason, error: `upstream ${f.reason}`,
+      ...(f.reason === 'timeout' ? {} : { upstream_request_id: `up-${s.i}-${k}` }),
+    })),
+    ...(s.via === 'none' ? [] : [{ provider: s.provider, model: s.model, key: `${s.provider}-main`, status: s.status, latency_ms: 340.5, fallback_reason: null, upstream_request_id: s.i === 20 || s.i === 21 ? 'up-shared' : `up-${s.i}` }]),
   ];
   const outcome: Outcome = {
     status: s.status, code: served ? null : 'SY_ERR_UPSTREAM_ERROR',

@@ -46,6 +46,7 @@ function matches(e: AuditEventV1, f: AuditFilter): boolean {
   if (f.fallback_reason !== undefined && !e.attempts.some((a) => a.fallback_reason === f.fallback_reason)) return false;
   if (f.decision_id !== undefined && e.decision_id !== f.decision_id) return false;
   if (f.request_id !== undefined && e.request_id !== f.request_id) return false;
+  if (f.upstream_request_id !== undefined && !e.attempts.some((a) => a.upstream_request_id === f.upstream_request_id)) return false;
   return true;
 }
 
@@ -90,6 +91,10 @@ export const FILTERS: [string, AuditFilter][] = [
   ['fallback_reason', { fallback_reason: 'timeout' }],
   ['decision_id', { decision_id: 'dec-000042' }],
   ['request_id', { request_id: 'req-77' }],
+  ['upstream_request_id of a served call', { upstream_request_id: 'up-76' }],
+  ['upstream_request_id of a call that fell back', { upstream_request_id: 'up-30-0' }],
+  ['upstream_request_id shared by two events', { upstream_request_id: 'up-shared' }],
+  ['upstream_request_id and a window', { upstream_request_id: 'up-shared', from: at(21) }],
   ['combined', { team: 'ml-research', status: '2xx', from: at(10), fallback_reason: 'rate_limited' }],
   ['nothing matches', { rule_id: 'no-such-rule' }],
 ];
@@ -199,6 +204,8 @@ export function sinkContract(name: string, make: SinkFactory, skip?: string): vo
         const reader = driver.reader!();
         const left = await allPages(reader, { limit: 1000 });
         assert.deepEqual(left.map((e) => e.decision_id), events.slice(N - 40).reverse().map((e) => e.decision_id));
+        assert.equal((await reader.query({ upstream_request_id: 'up-76' })).events.length, 0, 'an id of a deleted event finds nothing');
+        assert.deepEqual((await reader.query({ upstream_request_id: 'up-120' })).events.map((e) => e.decision_id), ['dec-000120']);
         const fb = (await reader.summary('fallbacks', {})) as FallbackCount[];
         assert.equal(fb.reduce((s, r) => s + r.count, 0), events.slice(N - 40).flatMap((e) => e.attempts.filter((a) => a.fallback_reason)).length);
         const later = new Date(BASE_TS + 140 * 1000 + 3600 * 1000);

@@ -84,6 +84,8 @@ export function trafficEvents(router: Router, n: number, seed = 1, end = Date.no
     } else if (sel) {
       attempts.push({ provider: sel.provider, model: sel.model, key: sel.key ?? null, status: 200, latency_ms: 200 + rng() * 800, fallback_reason: null });
     }
+    // The provider's id for each call, as OpenAI's x-request-id looks.
+    attempts.forEach((a, k) => { a.upstream_request_id = `req_${seed}_${i}_${k}`; });
     const last = attempts[attempts.length - 1];
     out.push(buildAuditEvent({
       decisionId: `d-${seed}-${i}`,

@@ -57,6 +57,7 @@ function decisionIdOf(h: Headers | Record<string, unknown>): string {
 test('exactly one audit event per routed request, with its attempts and outcome', SUITE, async () => {
   const sent: Sent[] = [];
   const chat = { model: 'gpt-4o', messages: [{ role: 'user', content: 'audit me' }] };
+  let servedUpstreamId = '';
 
   // 1. Served by balance.
   {
@@ -64,6 +65,7 @@ test('exactly one audit event per routed request, with its attempts and outcome'
     assert.equal(r.status, 200);
     const upstreamId = oa.last().requestId;
     assert.match(String(upstreamId), /^req_fake_oa_/);
+    servedUpstreamId = String(upstreamId);
     sent.push({
       label: 'served', decisionId: decisionIdOf(r.headers), check(ev) {
         assert.equal(ev.request_id, 'audit-req-1');
@@ -231,6 +233,8 @@ test('exactly one audit event per routed request, with its attempts and outcome'
   // Filters find the same events.
   const one = await e2e.gw.runtime.audit.query({ decision_id: sent[2].decisionId });
   assert.equal(one.events.length, 1);
+  const byUpstreamId = await e2e.gw.runtime.audit.query({ upstream_request_id: servedUpstreamId });
+  assert.deepEqual(byUpstreamId.events.map((e) => e.decision_id), [sent[0].decisionId], "found by the provider's id for the call");
   const fallbacks = await e2e.gw.runtime.audit.query({ fallback_reason: 'server_error' });
   assert.deepEqual(fallbacks.events.map((e) => e.decision_id), [sent[2].decisionId]);
   const byRule = await e2e.gw.runtime.audit.query({ rule_id: 'premium-claude' });

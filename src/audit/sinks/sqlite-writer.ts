@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import type { AuditSink } from '../../types/gateway-config.js';
 import { sqlite as dialect } from '../sql/dialect.js';
 import { applyRetention, type SqlExecutor } from '../sql/retention.js';
-import { EVENT_COLUMNS, FALLBACK_COLUMNS, createStatements, tableNames } from '../sql/tables.js';
+import { EVENT_COLUMNS, FALLBACK_COLUMNS, UPSTREAM_ID_COLUMNS, createStatements, tableNames } from '../sql/tables.js';
 
 const STATEMENT_CACHE = 256;
 
@@ -49,10 +49,11 @@ export function executor(db: Database.Database): SqlExecutor {
   };
 }
 
-/** Rows ready to insert: EVENT_COLUMNS values (event JSON included) and FALLBACK_COLUMNS values. */
+/** Rows ready to insert: EVENT_COLUMNS values (event JSON included), FALLBACK_COLUMNS and UPSTREAM_ID_COLUMNS values. */
 export interface RowBatch {
   events: (readonly unknown[])[];
   fallbacks: (readonly unknown[])[];
+  upstreamIds: (readonly unknown[])[];
 }
 
 export interface Writer {
@@ -65,9 +66,11 @@ export function createWriter(db: Database.Database, table: string): Writer {
   const t = tableNames(table);
   const ev = db.prepare(`INSERT INTO ${t.events} (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (decision_id) DO NOTHING`);
   const fb = db.prepare(`INSERT INTO ${t.fallbacks} (${FALLBACK_COLUMNS.join(', ')}) VALUES (${FALLBACK_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`);
+  const up = db.prepare(`INSERT INTO ${t.upstream} (${UPSTREAM_ID_COLUMNS.join(', ')}) VALUES (${UPSTREAM_ID_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`);
   const insert = db.transaction((batch: RowBatch) => {
     for (const row of batch.events) ev.run(...row);
     for (const row of batch.fallbacks) fb.run(...row);
+    for (const row of batch.upstreamIds) up.run(...row);
   });
   const x = executor(db);
   return {

@@ -2,7 +2,8 @@
  * The audit tables. Every filterable field is a real, indexed column so queries never
  * need JSON functions; the whole event is kept alongside (TEXT in SQLite, JSONB in
  * PostgreSQL). Attempts that fell back go to a side table for the fallback_reason
- * filter and the per-provider summary.
+ * filter and the per-provider summary; providers' ids for the calls go to another, for
+ * the upstream_request_id filter.
  */
 import type { EventFacts } from '../stored.js';
 import type { Dialect } from './dialect.js';
@@ -12,12 +13,13 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
 export interface TableNames {
   events: string;
   fallbacks: string;
+  upstream: string;
 }
 
 /** Quoted table names; throws on a name that is not a plain identifier. */
 export function tableNames(table = 'audit_events'): TableNames {
   if (!IDENTIFIER.test(table)) throw new Error(`audit sink table ${JSON.stringify(table)} must be a plain identifier (letters, digits, _; at most 41 characters)`);
-  return { events: `"${table}"`, fallbacks: `"${table}_fallbacks"` };
+  return { events: `"${table}"`, fallbacks: `"${table}_fallbacks"`, upstream: `"${table}_upstream_ids"` };
 }
 
 export const EVENT_COLUMNS = [
@@ -26,6 +28,8 @@ export const EVENT_COLUMNS = [
 ] as const;
 
 export const FALLBACK_COLUMNS = ['decision_id', 'idx', 'ts_ms', 'provider', 'model', 'fallback_reason'] as const;
+
+export const UPSTREAM_ID_COLUMNS = ['upstream_request_id', 'decision_id', 'ts_ms'] as const;
 
 /**
  * Columns with an index (col, ts_ms, seq), so each filter pages in index order. SQLite
@@ -79,6 +83,15 @@ export function createStatements(dialect: Dialect, table = 'audit_events'): stri
     )`,
     `CREATE INDEX IF NOT EXISTS "${bare}_fb_reason_idx" ON ${t.fallbacks} (fallback_reason, ts_ms)`,
     `CREATE INDEX IF NOT EXISTS "${bare}_fb_ts_idx" ON ${t.fallbacks} (ts_ms)`,
+    // Added after the first release: a store from before it gets the table on open, and
+    // its older events are not found by a provider's id.
+    `CREATE TABLE IF NOT EXISTS ${t.upstream} (
+      upstream_request_id TEXT NOT NULL,
+      decision_id TEXT NOT NULL,
+      ts_ms ${bigint} NOT NULL,
+      PRIMARY KEY (upstream_request_id, decision_id)
+    )`,
+    `CREATE INDEX IF NOT EXISTS "${bare}_up_ts_idx" ON ${t.upstream} (ts_ms)`,
   ];
 }
 
@@ -104,6 +117,16 @@ export function fallbackRows(e: EventFacts, ts: number): unknown[][] {
   e.attempts.forEach((a, i) => {
     if (a.fallback_reason) rows.push([e.decision_id, i, ts, a.provider, a.model, a.fallback_reason]);
   });
+  return rows;
+}
+
+/** Values in UPSTREAM_ID_COLUMNS order, one row per distinct id the providers gave the request's calls. */
+export function upstreamIdRows(e: EventFacts, ts: number): unknown[][] {
+  const rows: unknown[][] = [];
+  for (const a of e.attempts) {
+    const id = a.upstream_request_id;
+    if (id !== undefined && !rows.some((r) => r[0] === id)) rows.push([id, e.decision_id, ts]);
+  }
   return rows;
 }
 

@@ -30,6 +30,7 @@ export const FILTER_FLAGS = {
   'fallback-reason': { type: 'string', valueName: 'REASON', description: 'With an attempt that fell back for this reason (rate_limited, timeout, ...)' },
   'decision-id': { type: 'string', valueName: 'ID', description: 'This decision (shown in detail)' },
   'request-id': { type: 'string', valueName: 'ID', description: 'This request (shown in detail)' },
+  'upstream-request-id': { type: 'string', valueName: 'ID', description: "The request a provider's id names: its request-id or x-request-id header (shown in detail)" },
 } as const satisfies FlagSpecs;
 
 /** The filter the flags describe; bad values are usage errors. */
@@ -86,8 +87,8 @@ export const audit: Command = {
        switchyard audit --decision-id ID
 
 Lists recorded decisions, newest first: when, which rule, where the request went, its
-status and every fallback reason. With --decision-id or --request-id one decision is
-shown in full: the inputs the rules saw, the targets, every attempt and the outcome.
+status and every fallback reason. With --decision-id, --request-id or
+--upstream-request-id (the id a provider's support asks for) one decision is shown in full: the inputs the rules saw, the targets, every attempt and the outcome.
 Summaries count decisions per rule, fallback reasons per provider, or spend per team
 over the window.
 
@@ -122,7 +123,7 @@ Reads the first sqlite or postgres sink of the config, or the store given with -
       const page = await fromStore(reader.query(filter));
       if (args.boolean('json')) {
         io.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
-      } else if (filter.decision_id !== undefined || filter.request_id !== undefined) {
+      } else if (filter.decision_id !== undefined || filter.request_id !== undefined || filter.upstream_request_id !== undefined) {
         if (page.events.length === 0) io.stderr.write('no such decision in the audit log\n');
         io.stdout.write(page.events.map(formatEventDetail).join('\n'));
       } else {
