@@ -94,7 +94,9 @@ function conditions(f: AuditFilter, p: SqlParams, t: TableNames, skip: ReadonlyS
     c.push(`e.decision_id IN (SELECT x.decision_id FROM ${t.fallbacks} x WHERE ${x.join(' AND ')})`);
   }
   if (f.upstream_request_id !== undefined) {
-    c.push(`e.decision_id IN (SELECT u.decision_id FROM ${t.upstream} u WHERE u.upstream_request_id = ${p.add(f.upstream_request_id)})`);
+    // The last call's id is on the event, a fallen-back call's on its fallback row.
+    const id = f.upstream_request_id;
+    c.push(`(e.upstream_request_id = ${p.add(id)} OR e.decision_id IN (SELECT y.decision_id FROM ${t.fallbacks} y WHERE y.upstream_request_id = ${p.add(id)}))`);
   }
   return c;
 }

@@ -5,7 +5,7 @@
  * what waits for the writer is one string and a few scalars.
  */
 import type { AuditEventV1, DecisionRecord } from '../types/audit-event.js';
-import { eventRow, fallbackRows, upstreamIdRows } from './sql/tables.js';
+import { eventRow, fallbackRows } from './sql/tables.js';
 
 export interface StoredEvent {
   readonly decision_id: string;
@@ -17,8 +17,6 @@ export interface StoredEvent {
   readonly row: readonly unknown[];
   /** FALLBACK_COLUMNS values, one row per attempt that fell back. */
   readonly fallbacks: readonly (readonly unknown[])[];
-  /** UPSTREAM_ID_COLUMNS values, one row per id a provider gave the request's calls. */
-  readonly upstreamIds: readonly (readonly unknown[])[];
 }
 
 /** What the stored form reads of an event: the indexed columns and the fallback rows come from these. */
@@ -38,5 +36,5 @@ export function storedEvent(event: EventFacts, json?: string): StoredEvent {
     throw new TypeError('not an audit event');
   }
   const text = json ?? JSON.stringify(event);
-  return { decision_id: event.decision_id, ts_ms: ts, json: text, row: eventRow(event, text, ts), fallbacks: fallbackRows(event, ts), upstreamIds: upstreamIdRows(event, ts) };
+  return { decision_id: event.decision_id, ts_ms: ts, json: text, row: eventRow(event, text, ts), fallbacks: fallbackRows(event, ts) };
 }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { createAuditLog } from '../../src/audit/log.js';
 import { postgresSink } from '../../src/audit/sinks/postgres.js';
+import { postgres } from '../../src/audit/sql/dialect.js';
 import { makeEvents } from './fixtures.js';
 import { sinkContract } from './sink-contract.js';
 
@@ -13,7 +14,7 @@ async function drop(table: string): Promise<void> {
   const c = new pg.Client(url);
   await c.connect();
   try {
-    await c.query(`DROP TABLE IF EXISTS "${table}"; DROP TABLE IF EXISTS "${table}_fallbacks"`);
+    await c.query(`DROP TABLE IF EXISTS "${table}"; DROP TABLE IF EXISTS "${table}_fallbacks"; DROP TABLE IF EXISTS "${table}_old"; DROP TABLE IF EXISTS "${table}_old_fallbacks"`);
   } finally {
     await c.end();
   }
@@ -22,6 +23,16 @@ async function drop(table: string): Promise<void> {
 sinkContract('postgres', async (table, retention) => ({
   driver: postgresSink({ type: 'postgres', url, table, retention }),
   cleanup: () => drop(table),
+  dialect: postgres,
+  async exec(sql) {
+    const c = new pg.Client(url);
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  },
 }), skip);
 
 describe('postgres sink shared by several gateway instances', { skip }, () => {

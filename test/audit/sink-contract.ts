@@ -8,6 +8,7 @@ import { createAuditLog, type AuditLog } from '../../src/audit/log.js';
 import type { AuditFilter } from '../../src/audit/filter.js';
 import type { AuditReader, FallbackCount, RuleCount, TeamSpend } from '../../src/audit/query.js';
 import type { SinkDriver } from '../../src/audit/sinks/types.js';
+import type { Dialect } from '../../src/audit/sql/dialect.js';
 import { storedEvent } from '../../src/audit/stored.js';
 import type { AuditSink } from '../../src/types/gateway-config.js';
 import type { AuditEventV1 } from '../../src/types/audit-event.js';
@@ -17,6 +18,9 @@ export interface SinkUnderTest {
   driver: SinkDriver;
   /** Drops the tables / files. */
   cleanup(): Promise<void>;
+  /** Runs SQL straight on the store (to lay out tables as an earlier version made them). */
+  exec(sql: string): Promise<void>;
+  dialect: Dialect;
 }
 export type SinkFactory = (table: string, retention?: AuditSink['retention']) => Promise<SinkUnderTest>;
 
@@ -214,6 +218,31 @@ export function sinkContract(name: string, make: SinkFactory, skip?: string): vo
       } finally {
         await driver.close();
         await retained.cleanup();
+      }
+    });
+
+    it('brings a store made before upstream_request_id up to date when it opens', async () => {
+      const old = await make(`${table}_old`);
+      const { seq, bigint, real, json } = old.dialect.types;
+      try {
+        // The tables as the first release made them, holding one event.
+        await old.exec(`CREATE TABLE "${table}_old" (seq ${seq}, decision_id TEXT NOT NULL UNIQUE, request_id TEXT NOT NULL, ts_ms ${bigint} NOT NULL,
+          via TEXT NOT NULL, rule_id TEXT, provider TEXT, model TEXT, customer TEXT, team TEXT, virtual_key TEXT, status INTEGER NOT NULL,
+          cost_usd ${real}, input_tokens ${bigint}, output_tokens ${bigint}, event ${json} NOT NULL)`);
+        await old.exec(`CREATE TABLE "${table}_old_fallbacks" (decision_id TEXT NOT NULL, idx INTEGER NOT NULL, ts_ms ${bigint} NOT NULL,
+          provider TEXT NOT NULL, model TEXT NOT NULL, fallback_reason TEXT NOT NULL, PRIMARY KEY (decision_id, idx))`);
+        const before = { ...events[0], decision_id: 'dec-before' };
+        await old.exec(`INSERT INTO "${table}_old" (decision_id, request_id, ts_ms, via, status, event) VALUES ('dec-before', 'req-before', ${Date.parse(before.ts)}, 'balance', 200, '${JSON.stringify(before).replaceAll("'", "''")}')`);
+        await old.driver.open();
+        await old.driver.write(events.slice(0, 40).map((e) => storedEvent(e)));
+        const reader = old.driver.reader!();
+        assert.deepEqual((await reader.query({ upstream_request_id: 'up-30-0' })).events.map((e) => e.decision_id), ['dec-000030']);
+        assert.deepEqual((await reader.query({ upstream_request_id: 'up-shared' })).events.map((e) => e.decision_id), ['dec-000021', 'dec-000020']);
+        assert.equal((await reader.get('dec-before'))?.decision_id, 'dec-before', 'the earlier event is still there');
+        assert.equal((await allPages(reader, { limit: 1000 })).length, 41);
+      } finally {
+        await old.driver.close();
+        await old.cleanup();
       }
     });
 

@@ -5,15 +5,28 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteSink } from '../../src/audit/sinks/sqlite.js';
+import type { SinkDriver } from '../../src/audit/sinks/types.js';
 import { openDatabase } from '../../src/audit/sinks/sqlite-writer.js';
+import { sqlite } from '../../src/audit/sql/dialect.js';
 import { sinkContract } from './sink-contract.js';
 
 for (const writer of ['thread', 'inline'] as const) {
   sinkContract(`sqlite (${writer} writer)`, async (table, retention) => {
     const dir = mkdtempSync(join(tmpdir(), 'sy-audit-'));
+    const path = join(dir, 'audit.db');
+    let driver: SinkDriver | undefined;
     return {
-      driver: sqliteSink({ type: 'sqlite', path: join(dir, 'audit.db'), table, retention }, { writer }),
+      // Made on first use: the sink lays out its tables when it is made, and a test may lay out older ones first.
+      get driver() {
+        return (driver ??= sqliteSink({ type: 'sqlite', path, table, retention }, { writer }));
+      },
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+      dialect: sqlite,
+      async exec(sql) {
+        const db = new Database(path);
+        db.exec(sql);
+        db.close();
+      },
     };
   });
 }
@@ -32,6 +45,21 @@ test('a new audit file has 8 KB pages; an existing one keeps its own', () => {
     const reopened = openDatabase(join(dir, 'old.db'), { schema: 'audit_events' });
     assert.equal(reopened.pragma('page_size', { simple: true }), 4096);
     reopened.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('opening an audit file again leaves its layout as it was', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-audit-'));
+  try {
+    const layout = (db: Database.Database) => JSON.stringify(db.prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY name").all());
+    const first = openDatabase(join(dir, 'a.db'), { schema: 'audit_events' });
+    const made = layout(first);
+    first.close();
+    const second = openDatabase(join(dir, 'a.db'), { schema: 'audit_events' });
+    assert.equal(layout(second), made);
+    second.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

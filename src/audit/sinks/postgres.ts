@@ -10,7 +10,7 @@ import { sqlReader, type AuditReader } from '../query.js';
 import { postgres as dialect, SqlParams } from '../sql/dialect.js';
 import { applyRetention, type SqlExecutor } from '../sql/retention.js';
 import {
-  EVENT_COLUMNS, FALLBACK_COLUMNS, UPSTREAM_ID_COLUMNS, createStatements, postgresJson, tableNames,
+  EVENT_COLUMNS, FALLBACK_COLUMNS, createStatements, postgresJson, tableNames,
 } from '../sql/tables.js';
 import type { AuditLogger, SinkDriver } from './types.js';
 
@@ -89,7 +89,6 @@ export function postgresSink(config: AuditSink, opts: { logger?: AuditLogger } =
       const statements = [
         ...multiRowInserts(t.events, EVENT_COLUMNS, events.map((e) => [...e.row.slice(0, -1), postgresJson(e.json)])),
         ...multiRowInserts(t.fallbacks, FALLBACK_COLUMNS, events.flatMap((e) => e.fallbacks)),
-        ...multiRowInserts(t.upstream, UPSTREAM_ID_COLUMNS, events.flatMap((e) => e.upstreamIds)),
       ];
       const client = await db.connect();
       try {

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import type { AuditSink } from '../../types/gateway-config.js';
 import { sqlite as dialect } from '../sql/dialect.js';
 import { applyRetention, type SqlExecutor } from '../sql/retention.js';
-import { EVENT_COLUMNS, FALLBACK_COLUMNS, UPSTREAM_ID_COLUMNS, createStatements, tableNames } from '../sql/tables.js';
+import { EVENT_COLUMNS, FALLBACK_COLUMNS, createStatements, tableNames } from '../sql/tables.js';
 
 const STATEMENT_CACHE = 256;
 
@@ -26,7 +26,10 @@ export function openDatabase(file: string, opts: { schema?: string; readonly?: b
   // checkpoints rewrite the same index pages over and over (measured: ~2x the events/s).
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma('journal_size_limit = 67108864');
-  if (opts.schema) db.exec(createStatements(dialect, opts.schema).join(';\n'));
+  if (opts.schema) {
+    const columnsOf = (table: string) => new Set((db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
+    db.exec(createStatements(dialect, opts.schema, columnsOf).join(';\n'));
+  }
   return db;
 }
 
@@ -49,11 +52,10 @@ export function executor(db: Database.Database): SqlExecutor {
   };
 }
 
-/** Rows ready to insert: EVENT_COLUMNS values (event JSON included), FALLBACK_COLUMNS and UPSTREAM_ID_COLUMNS values. */
+/** Rows ready to insert: EVENT_COLUMNS values (event JSON included) and FALLBACK_COLUMNS values. */
 export interface RowBatch {
   events: (readonly unknown[])[];
   fallbacks: (readonly unknown[])[];
-  upstreamIds: (readonly unknown[])[];
 }
 
 export interface Writer {
@@ -66,11 +68,9 @@ export function createWriter(db: Database.Database, table: string): Writer {
   const t = tableNames(table);
   const ev = db.prepare(`INSERT INTO ${t.events} (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (decision_id) DO NOTHING`);
   const fb = db.prepare(`INSERT INTO ${t.fallbacks} (${FALLBACK_COLUMNS.join(', ')}) VALUES (${FALLBACK_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`);
-  const up = db.prepare(`INSERT INTO ${t.upstream} (${UPSTREAM_ID_COLUMNS.join(', ')}) VALUES (${UPSTREAM_ID_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`);
   const insert = db.transaction((batch: RowBatch) => {
     for (const row of batch.events) ev.run(...row);
     for (const row of batch.fallbacks) fb.run(...row);
-    for (const row of batch.upstreamIds) up.run(...row);
   });
   const x = executor(db);
   return {

@@ -87,7 +87,7 @@ async function startThread(file: string, table: string): Promise<{ call: Call; s
 }
 
 function rowsOf(events: readonly StoredEvent[]): RowBatch {
-  return { events: events.map((e) => e.row), fallbacks: events.flatMap((e) => e.fallbacks), upstreamIds: events.flatMap((e) => e.upstreamIds) };
+  return { events: events.map((e) => e.row), fallbacks: events.flatMap((e) => e.fallbacks) };
 }
 
 const PERMANENT = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;

@@ -47,18 +47,15 @@ export async function applyRetention(x: SqlExecutor, table: string, retention: A
     if (n < CHUNK) break;
     await yieldToLoop();
   }
-  // Side rows of deleted events at exactly the bound's timestamp stay until the next pass;
-  // queries and summaries join events, so they never show.
-  await deleteSideRows(x, t.fallbacks, '(decision_id, idx)', bound[0]);
-  await deleteSideRows(x, t.upstream, '(upstream_request_id, decision_id)', bound[0]);
-  return deleted;
-}
-
-async function deleteSideRows(x: SqlExecutor, table: string, key: string, before: number): Promise<void> {
+  // Fallback rows of deleted events at exactly the bound's timestamp stay until the next pass; summaries join events, so they never show.
   for (;;) {
     const p = new SqlParams(x.dialect);
-    const n = await x.run(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key.slice(1, -1)} FROM ${table} WHERE ts_ms < ${p.add(before)} LIMIT ${p.add(CHUNK)})`, p.values);
-    if (n < CHUNK) return;
+    const n = await x.run(
+      `DELETE FROM ${t.fallbacks} WHERE (decision_id, idx) IN (SELECT decision_id, idx FROM ${t.fallbacks} WHERE ts_ms < ${p.add(bound[0])} LIMIT ${p.add(CHUNK)})`,
+      p.values,
+    );
+    if (n < CHUNK) break;
     await yieldToLoop();
   }
+  return deleted;
 }

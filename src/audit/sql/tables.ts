@@ -2,8 +2,9 @@
  * The audit tables. Every filterable field is a real, indexed column so queries never
  * need JSON functions; the whole event is kept alongside (TEXT in SQLite, JSONB in
  * PostgreSQL). Attempts that fell back go to a side table for the fallback_reason
- * filter and the per-provider summary; providers' ids for the calls go to another, for
- * the upstream_request_id filter.
+ * filter and the per-provider summary. The provider's id for a call (upstream_request_id)
+ * is a column of the row its attempt lands in: the event's for the last attempt, the
+ * fallback's for one that fell back.
  */
 import type { EventFacts } from '../stored.js';
 import type { Dialect } from './dialect.js';
@@ -13,23 +14,23 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
 export interface TableNames {
   events: string;
   fallbacks: string;
-  upstream: string;
 }
 
 /** Quoted table names; throws on a name that is not a plain identifier. */
 export function tableNames(table = 'audit_events'): TableNames {
   if (!IDENTIFIER.test(table)) throw new Error(`audit sink table ${JSON.stringify(table)} must be a plain identifier (letters, digits, _; at most 41 characters)`);
-  return { events: `"${table}"`, fallbacks: `"${table}_fallbacks"`, upstream: `"${table}_upstream_ids"` };
+  return { events: `"${table}"`, fallbacks: `"${table}_fallbacks"` };
 }
 
 export const EVENT_COLUMNS = [
   'decision_id', 'request_id', 'ts_ms', 'via', 'rule_id', 'provider', 'model', 'customer', 'team',
-  'virtual_key', 'status', 'cost_usd', 'input_tokens', 'output_tokens', 'event',
+  'virtual_key', 'status', 'cost_usd', 'input_tokens', 'output_tokens', 'upstream_request_id', 'event',
 ] as const;
 
-export const FALLBACK_COLUMNS = ['decision_id', 'idx', 'ts_ms', 'provider', 'model', 'fallback_reason'] as const;
+export const FALLBACK_COLUMNS = ['decision_id', 'idx', 'ts_ms', 'provider', 'model', 'fallback_reason', 'upstream_request_id'] as const;
 
-export const UPSTREAM_ID_COLUMNS = ['upstream_request_id', 'decision_id', 'ts_ms'] as const;
+/** Columns added after the first release: a store created before them gets them when a sink opens it. */
+const ADDED_COLUMNS: readonly [keyof TableNames, string][] = [['events', 'upstream_request_id'], ['fallbacks', 'upstream_request_id']];
 
 /**
  * Columns with an index (col, ts_ms, seq), so each filter pages in index order. SQLite
@@ -45,7 +46,13 @@ export const INDEXED_COLUMNS = ['rule_id', 'via', 'provider', 'model', 'customer
  */
 const NULLABLE_INDEXED: ReadonlySet<string> = new Set(['rule_id', 'provider', 'model', 'customer', 'team', 'virtual_key']);
 
-export function createStatements(dialect: Dialect, table = 'audit_events'): string[] {
+/**
+ * The statements that create (or bring up to date) the audit tables. `columnsOf` names
+ * the columns a table already has (none when it does not exist): SQLite cannot add a
+ * column only if it is missing, so its ALTER TABLEs are written for the tables that
+ * lack one.
+ */
+export function createStatements(dialect: Dialect, table = 'audit_events', columnsOf: (quoted: string) => ReadonlySet<string> = () => new Set()): string[] {
   const t = tableNames(table);
   const bare = table;
   const { seq, bigint, real, json } = dialect.types;
@@ -67,11 +74,9 @@ export function createStatements(dialect: Dialect, table = 'audit_events'): stri
       cost_usd ${real},
       input_tokens ${bigint},
       output_tokens ${bigint},
+      upstream_request_id TEXT,
       event ${json} NOT NULL
     )`,
-    `CREATE INDEX IF NOT EXISTS "${bare}_ts_idx" ON ${t.events} (${order})`,
-    `CREATE INDEX IF NOT EXISTS "${bare}_request_idx" ON ${t.events} (request_id)`,
-    ...INDEXED_COLUMNS.map((c) => `CREATE INDEX IF NOT EXISTS "${bare}_${c}_idx" ON ${t.events} (${c}, ${order})${NULLABLE_INDEXED.has(c) ? ` WHERE ${c} IS NOT NULL` : ''}`),
     `CREATE TABLE IF NOT EXISTS ${t.fallbacks} (
       decision_id TEXT NOT NULL,
       idx INTEGER NOT NULL,
@@ -79,19 +84,22 @@ export function createStatements(dialect: Dialect, table = 'audit_events'): stri
       provider TEXT NOT NULL,
       model TEXT NOT NULL,
       fallback_reason TEXT NOT NULL,
+      upstream_request_id TEXT,
       PRIMARY KEY (decision_id, idx)
     )`,
+    ...ADDED_COLUMNS.flatMap(([which, column]) => {
+      if (dialect.name === 'postgres') return [`ALTER TABLE ${t[which]} ADD COLUMN IF NOT EXISTS ${column} TEXT`];
+      const has = columnsOf(t[which]);
+      return has.size > 0 && !has.has(column) ? [`ALTER TABLE ${t[which]} ADD COLUMN ${column} TEXT`] : [];
+    }),
+    `CREATE INDEX IF NOT EXISTS "${bare}_ts_idx" ON ${t.events} (${order})`,
+    `CREATE INDEX IF NOT EXISTS "${bare}_request_idx" ON ${t.events} (request_id)`,
+    ...INDEXED_COLUMNS.map((c) => `CREATE INDEX IF NOT EXISTS "${bare}_${c}_idx" ON ${t.events} (${c}, ${order})${NULLABLE_INDEXED.has(c) ? ` WHERE ${c} IS NOT NULL` : ''}`),
+    // Looked up by value alone (a provider's id is unique enough), so no time order.
+    `CREATE INDEX IF NOT EXISTS "${bare}_upstream_idx" ON ${t.events} (upstream_request_id) WHERE upstream_request_id IS NOT NULL`,
     `CREATE INDEX IF NOT EXISTS "${bare}_fb_reason_idx" ON ${t.fallbacks} (fallback_reason, ts_ms)`,
     `CREATE INDEX IF NOT EXISTS "${bare}_fb_ts_idx" ON ${t.fallbacks} (ts_ms)`,
-    // Added after the first release: a store from before it gets the table on open, and
-    // its older events are not found by a provider's id.
-    `CREATE TABLE IF NOT EXISTS ${t.upstream} (
-      upstream_request_id TEXT NOT NULL,
-      decision_id TEXT NOT NULL,
-      ts_ms ${bigint} NOT NULL,
-      PRIMARY KEY (upstream_request_id, decision_id)
-    )`,
-    `CREATE INDEX IF NOT EXISTS "${bare}_up_ts_idx" ON ${t.upstream} (ts_ms)`,
+    `CREATE INDEX IF NOT EXISTS "${bare}_fb_upstream_idx" ON ${t.fallbacks} (upstream_request_id) WHERE upstream_request_id IS NOT NULL`,
   ];
 }
 
@@ -107,26 +115,25 @@ export function eventRow(e: EventFacts, json: string, ts: number): unknown[] {
   return [
     e.decision_id, e.request_id, ts, e.decision.via, e.decision.rule_id, provider, model,
     e.principal.customer, e.principal.team, e.principal.virtual_key, e.outcome.status,
-    e.outcome.cost_usd ?? null, e.outcome.input_tokens ?? null, e.outcome.output_tokens ?? null, json,
+    e.outcome.cost_usd ?? null, e.outcome.input_tokens ?? null, e.outcome.output_tokens ?? null, lastCallId(e), json,
   ];
+}
+
+/** The provider's id for the request's last call: the one that did not fall back (the others are in fallbackRows). */
+function lastCallId(e: EventFacts): string | null {
+  for (let i = e.attempts.length - 1; i >= 0; i--) {
+    const a = e.attempts[i];
+    if (!a.fallback_reason) return a.upstream_request_id ?? null;
+  }
+  return null;
 }
 
 /** Values in FALLBACK_COLUMNS order, one row per attempt that fell back. */
 export function fallbackRows(e: EventFacts, ts: number): unknown[][] {
   const rows: unknown[][] = [];
   e.attempts.forEach((a, i) => {
-    if (a.fallback_reason) rows.push([e.decision_id, i, ts, a.provider, a.model, a.fallback_reason]);
+    if (a.fallback_reason) rows.push([e.decision_id, i, ts, a.provider, a.model, a.fallback_reason, a.upstream_request_id ?? null]);
   });
-  return rows;
-}
-
-/** Values in UPSTREAM_ID_COLUMNS order, one row per distinct id the providers gave the request's calls. */
-export function upstreamIdRows(e: EventFacts, ts: number): unknown[][] {
-  const rows: unknown[][] = [];
-  for (const a of e.attempts) {
-    const id = a.upstream_request_id;
-    if (id !== undefined && !rows.some((r) => r[0] === id)) rows.push([id, e.decision_id, ts]);
-  }
   return rows;
 }
 
