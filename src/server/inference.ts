@@ -142,6 +142,10 @@ class Exchange {
   clientAborted = false;
   /** Input tokens estimated at intake: charged when a stream ends without reporting usage. */
   inputEstimate = 0;
+  /** A stream's SSE headers went out (keep-alive) before its first content did. */
+  keptAlive = false;
+  /** A stream's first content went out: the commit point. */
+  committed = false;
 
   constructor(readonly rt: Runtime, readonly dialect: Dialect, readonly endpoint: Endpoint, req: RequestLike, readonly started: number) {
     this.clientRequestId = req.headers['x-request-id'];
@@ -271,6 +275,11 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   x.countAttempts();
   void x.settle().finally(() => x.audit(e.status, e.code));
   if (reply.raw.headersSent) {
+    if (x.keptAlive && !x.committed) {
+      // Kept alive, nothing sent but comments: the error goes in-band, as the stream's only event.
+      if (!reply.raw.writableEnded) reply.raw.end(streamErrorFrame(x, e));
+      return;
+    }
     // Past the commit point: a truncated stream must not look complete, so cut the connection.
     if (!reply.raw.writableEnded) reply.raw.destroy();
     return;
@@ -411,6 +420,54 @@ function drained(x: Exchange, res: ServerResponse): Promise<void> {
   });
 }
 
+function streamHeaders(x: Exchange): Record<string, string> {
+  return {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-request-id': x.requestId,
+    'x-switchyard-decision-id': x.decisionId,
+  };
+}
+
+const KEEPALIVE_FRAME = ': keep-alive\n\n';
+
+/**
+ * Keeps a stream's connection busy while no content has come (server.stream_keepalive_ms):
+ * the first tick sends the SSE headers, every tick an SSE comment, which every SSE client
+ * skips. Dispatch may still fall back meanwhile. Returns the timer to clear once dispatch
+ * answers, or null when keep-alive is off.
+ */
+function keepAlive(x: Exchange, reply: ReplyLike): NodeJS.Timeout | null {
+  const ms = x.rt.loaded.config.server?.stream_keepalive_ms ?? 15_000;
+  if (ms <= 0) return null;
+  const res = reply.raw;
+  const tick = (): void => {
+    if (res.destroyed || res.writableEnded) return;
+    if (!res.headersSent) {
+      reply.hijack();
+      // Who serves it is not known yet: x-switchyard-served-by is left out.
+      res.writeHead(200, { ...streamHeaders(x), ...decisionHeaders(x) });
+      x.keptAlive = true;
+    }
+    res.write(KEEPALIVE_FRAME);
+    timer.refresh();
+  };
+  const timer = setTimeout(tick, ms);
+  return timer;
+}
+
+/**
+ * An error as a stream's last event, in the endpoint's dialect: for a stream whose
+ * headers went out (keep-alive) before dispatch failed.
+ */
+function streamErrorFrame(x: Exchange, e: SwitchyardError): string {
+  if (x.endpoint === 'messages') return `event: error\ndata: ${JSON.stringify(renderError('anthropic', e))}\n\n`;
+  if (x.endpoint === 'responses') return `event: error\ndata: ${JSON.stringify({ type: 'error', code: e.code, message: e.message, param: null, sequence_number: 0 })}\n\n`;
+  return `data: ${JSON.stringify(renderError('openai', e))}\n\n`;
+}
+
 /** Characters the model generated in a whole answer. */
 function answerChars(r: ChatResponse): number {
   let n = r.text.length;
@@ -435,7 +492,13 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
     const pending = rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
     whileUpstream(x, reply, signal);
-    const result = await pending;
+    const keepalive = request.stream ? keepAlive(x, reply) : null;
+    let result;
+    try {
+      result = await pending;
+    } finally {
+      if (keepalive !== null) clearTimeout(keepalive);
+    }
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
@@ -461,17 +524,15 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       first += encoder.push(ev);
       outChars += generatedChars(ev);
     }
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': x.requestId,
-      'x-switchyard-decision-id': x.decisionId,
-      'server-timing': serverTiming(ownMs(marks, timing, performance.now())),
-      ...decisionHeaders(x),
-    });
+    if (!res.headersSent) {
+      res.writeHead(200, {
+        ...streamHeaders(x),
+        'server-timing': serverTiming(ownMs(marks, timing, performance.now())),
+        ...decisionHeaders(x),
+      });
+    }
     res.write(first);
+    x.committed = true;
     const firstWritten = performance.now();
     rt.metrics.processingSeconds.observe({ endpoint }, ownMs(marks, timing, firstWritten) / 1000);
     x.ttftMs = firstWritten - marks.start;

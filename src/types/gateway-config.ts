@@ -104,6 +104,10 @@ export interface ServerConfig {
    */
   request_timeout_ms?: number;
   /**
+   * A stream whose first content has not come after this long is answered with its SSE headers and then an SSE comment (`: keep-alive`) every as long until it does, so a load balancer or proxy with an idle timeout does not cut a request a model is still thinking about. Fallback still works until the first content; a failure after the headers went out is sent as an error event in the client's dialect instead of an HTTP error status. 0 turns it off. Default: 15000.
+   */
+  stream_keepalive_ms?: number;
+  /**
    * Longest the gateway waits on a client that has stopped reading its answer (its connection's buffers full). A stream is then cut, its upstream request aborted, and the request settled and audited as client_aborted; a whole answer's connection is closed. A client that never reads cannot hold an upstream request, a budget reservation or an answer in memory for ever. Default: 60000.
    */
   client_stall_ms?: number;

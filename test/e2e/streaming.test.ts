@@ -357,3 +357,108 @@ describe('an upstream that fails mid-way: cut after the first chunk, stalled, or
     assert.equal(ab.error.code, 'SY_ERR_UPSTREAM_TIMEOUT');
   });
 });
+
+describe('a stream whose first content is slow to come (server.stream_keepalive_ms)', SUITE, () => {
+  let kept: E2EGateway;
+  let off: E2EGateway;
+  before(async () => {
+    const providers = {
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-4o'], keys: [{ name: 'k', value: 'sk-up-oa' }] },
+      an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'k', value: 'sk-up-an' }] },
+    };
+    const rules = { rules: [{ id: 'thinker', when: 'headers["x-fallback"] == "yes"', route: 'oa/gpt-4o', fallbacks: ['an/claude-sonnet-4'], priority: 10 }] };
+    kept = await startE2E({ server: { allow_unauthenticated: true, stream_keepalive_ms: 100 }, dispatch: { retries_per_target: 0, max_attempts: 2 }, providers }, { rules: { 'r.yaml': rules } });
+    off = await startE2E({ server: { allow_unauthenticated: true, stream_keepalive_ms: 0 }, dispatch: { retries_per_target: 0, max_attempts: 1 }, providers });
+  }, HOOK);
+  after(async () => {
+    await kept?.close();
+    await off?.close();
+  }, HOOK);
+
+  /** The raw SSE text, with when the headers came. */
+  async function rawStream(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
+    const t0 = performance.now();
+    const res = await timedFetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const headersAt = performance.now() - t0;
+    return { res, headersAt, text: await res.text() };
+  }
+  const chat = { model: 'oa/gpt-4o', stream: true, messages: [{ role: 'user', content: 'think long' }] };
+
+  test('gets its headers and SSE comments while the model thinks, then the stream as usual', async () => {
+    oa.reset();
+    oa.enqueue({ delayMs: 450, text: 'finally' });
+    const { res, headersAt, text } = await rawStream(kept.url, '/v1/chat/completions', chat);
+    assert.equal(res.status, 200);
+    assert.ok(headersAt < 400, `headers after ${headersAt} ms, before the upstream's first byte`);
+    assert.match(String(res.headers.get('x-switchyard-decision-id')), /^dec_/);
+    const comments = text.split('\n\n').filter((f) => f === ': keep-alive').length;
+    assert.ok(comments >= 2, `${comments} keep-alive comments in ${text}`);
+    assert.ok(text.trimEnd().endsWith('data: [DONE]'));
+    assert.match(text, /finally|fin/);
+  });
+
+  test('the official SDKs read a kept-alive stream', async () => {
+    oa.reset();
+    oa.enqueue({ delayMs: 350, text: 'sdk reads it' });
+    const openai = new OpenAI({ baseURL: `${kept.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    let out = '';
+    for await (const chunk of await openai.chat.completions.create({ model: 'oa/gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] })) out += chunk.choices[0]?.delta?.content ?? '';
+    assert.equal(out, 'sdk reads it');
+    an.reset();
+    an.enqueue({ delayMs: 350, text: 'claude too' });
+    const anthropic = new Anthropic({ baseURL: `${kept.url}/anthropic`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    const msg = await anthropic.messages.stream({ model: 'an/claude-sonnet-4', max_tokens: 50, messages: [{ role: 'user', content: 'x' }] }).finalMessage();
+    assert.deepEqual(msg.content.map((b) => (b.type === 'text' ? b.text : '')), ['claude too']);
+  });
+
+  test('still falls back after the headers went out, as long as no content did', async () => {
+    oa.reset();
+    an.reset();
+    oa.enqueue({ delayMs: 300, error: { status: 503 } });
+    an.enqueue({ text: 'from the fallback' });
+    const { res, text } = await rawStream(kept.url, '/v1/chat/completions', { ...chat, model: 'gpt-4o' }, { 'x-fallback': 'yes' });
+    assert.equal(res.status, 200);
+    assert.ok(text.includes(': keep-alive'), text);
+    assert.ok(text.trimEnd().endsWith('data: [DONE]'), text);
+    await kept.gw.runtime.audit.flush();
+    const [ev] = (await kept.gw.runtime.audit.query({ decision_id: String(res.headers.get('x-switchyard-decision-id')) })).events;
+    assert.deepEqual(ev.attempts.map((a) => [a.provider, a.fallback_reason]), [['oa', 'server_error'], ['an', null]]);
+  });
+
+  test('a failure after the headers is the stream\'s only event, in the dialect, with its code', async () => {
+    oa.reset();
+    oa.enqueue({ delayMs: 300, error: { status: 429, retryAfter: '30' } });
+    const openaiSide = await rawStream(kept.url, '/v1/chat/completions', chat);
+    assert.equal(openaiSide.res.status, 200);
+    const frames = openaiSide.text.split('\n\n').filter((f) => f && f !== ': keep-alive');
+    assert.equal(frames.length, 1, openaiSide.text);
+    assert.equal(JSON.parse(frames[0].slice('data: '.length)).error.code, 'SY_ERR_UPSTREAM_RATE_LIMITED');
+    oa.enqueue({ delayMs: 300, error: { status: 500 } });
+    const anthropicSide = await rawStream(kept.url, '/anthropic/v1/messages', { ...chat, max_tokens: 10 });
+    const last = anthropicSide.text.trimEnd().split('\n\n').at(-1)!;
+    assert.match(last, /^event: error\ndata: /);
+    assert.equal(JSON.parse(last.split('data: ')[1]).error.code, 'SY_ERR_UPSTREAM_ERROR');
+    oa.enqueue({ delayMs: 300, error: { status: 500 } });
+    const responsesSide = await rawStream(kept.url, '/v1/responses', { model: 'oa/gpt-4o', stream: true, input: 'x' });
+    const lastResponses = responsesSide.text.trimEnd().split('\n\n').at(-1)!;
+    assert.match(lastResponses, /^event: error\ndata: /);
+    assert.equal(JSON.parse(lastResponses.split('data: ')[1]).code, 'SY_ERR_UPSTREAM_ERROR');
+    // The OpenAI SDK raises it as an error, as it would a status.
+    oa.enqueue({ delayMs: 300, error: { status: 500 } });
+    const openai = new OpenAI({ baseURL: `${kept.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    await assert.rejects(async () => {
+      for await (const _ of await openai.chat.completions.create({ model: 'oa/gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] })) { /* nothing comes */ }
+    }, /upstream|502|500/i);
+  });
+
+  test('a stream that starts at once, or keep-alive off, sends no comment and keeps the HTTP status', async () => {
+    oa.reset();
+    oa.enqueue({ text: 'quick' });
+    const quick = await rawStream(kept.url, '/v1/chat/completions', chat);
+    assert.ok(!quick.text.includes(': keep-alive'));
+    assert.ok(quick.res.headers.get('server-timing'), 'headers sent with the content carry the own time');
+    oa.enqueue({ delayMs: 300, error: { status: 503 } });
+    const refused = await rawStream(off.url, '/v1/chat/completions', chat);
+    assert.equal(refused.res.status, 502);
+  });
+});
