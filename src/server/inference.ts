@@ -277,7 +277,7 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   if (reply.raw.headersSent) {
     if (x.keptAlive && !x.committed) {
       // Kept alive, nothing sent but comments: the error goes in-band, as the stream's only event.
-      if (!reply.raw.writableEnded) reply.raw.end(streamErrorFrame(x, e));
+      if (!reply.raw.writableEnded && !reply.raw.destroyed) reply.raw.end(streamErrorFrame(x, e));
       return;
     }
     // Past the commit point: a truncated stream must not look complete, so cut the connection.

@@ -451,6 +451,29 @@ describe('a stream whose first content is slow to come (server.stream_keepalive_
     }, /upstream|502|500/i);
   });
 
+  test('a client that leaves during the keep-alives aborts the upstream request and is audited', async () => {
+    oa.reset();
+    oa.enqueue({ delayMs: 1500, text: 'too late' });
+    const ac = new AbortController();
+    const res = await timedFetch(`${kept.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat), signal: ac.signal });
+    const reader = res.body!.getReader();
+    assert.equal(new TextDecoder().decode((await reader.read()).value), ': keep-alive\n\n');
+    ac.abort();
+    await reader.cancel().catch(() => undefined);
+    const id = String(res.headers.get('x-switchyard-decision-id'));
+    let ev;
+    for (let i = 0; i < 40 && !ev; i++) {
+      await sleep(50);
+      await kept.gw.runtime.audit.flush();
+      [ev] = (await kept.gw.runtime.audit.query({ decision_id: id })).events;
+    }
+    assert.ok(ev, 'audited');
+    assert.equal(ev.outcome.client_aborted, true);
+    assert.ok(oa.last().closedEarlyAt !== null, 'the upstream request was closed early');
+    oa.enqueue({ text: 'still serving' });
+    assert.equal((await rawStream(kept.url, '/v1/chat/completions', chat)).res.status, 200);
+  });
+
   test('a stream that starts at once, or keep-alive off, sends no comment and keeps the HTTP status', async () => {
     oa.reset();
     oa.enqueue({ text: 'quick' });
