@@ -118,6 +118,18 @@ function parseEvent(v: unknown): AuditEventV1 {
 export function sqlReader(driver: SqlDriver, table = 'audit_events', onClose: () => Promise<void> = async () => {}): AuditReader {
   const t = tableNames(table);
 
+  /** driver.all; a store made before upstream_request_id (never opened by a sink since) is told apart. */
+  async function read(sql: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+    try {
+      return await driver.all(sql, values);
+    } catch (err) {
+      if (/upstream_request_id/.test(String((err as Error)?.message))) {
+        throw badParam('upstream_request_id', 'this audit store was written by a version without `upstream_request_id`: it gains the column the next time a gateway (or sink) of this version opens it, and finds only events written after that');
+      }
+      throw err;
+    }
+  }
+
   async function query(filter: AuditFilter): Promise<AuditPage> {
     const p = new SqlParams(driver.dialect);
     const cursor = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
@@ -125,7 +137,7 @@ export function sqlReader(driver: SqlDriver, table = 'audit_events', onClose: ()
     if (cursor) c.push(`(e.ts_ms, e.seq) < (${p.add(cursor[0])}, ${p.add(cursor[1])})`);
     const limit = filter.limit ?? DEFAULT_LIMIT;
     const sql = `SELECT e.seq, e.ts_ms, e.event FROM ${t.events} e${whereClause(c)} ORDER BY e.ts_ms DESC, e.seq DESC LIMIT ${p.add(limit + 1)}`;
-    const rows = await driver.all(sql, p.values);
+    const rows = await read(sql, p.values);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -139,7 +151,7 @@ export function sqlReader(driver: SqlDriver, table = 'audit_events', onClose: ()
     const sql = `SELECT e.rule_id, e.via, COUNT(*) AS n, SUM(CASE WHEN e.status >= 400 THEN 1 ELSE 0 END) AS errors
       FROM ${t.events} e${whereClause(conditions(filter, p, t))}
       GROUP BY e.rule_id, e.via ORDER BY n DESC, e.rule_id`;
-    const rows = await driver.all(sql, p.values);
+    const rows = await read(sql, p.values);
     return rows.map((r) => ({ rule_id: str(r.rule_id), via: String(r.via), count: num(r.n), errors: num(r.errors) }));
   }
 
@@ -151,7 +163,7 @@ export function sqlReader(driver: SqlDriver, table = 'audit_events', onClose: ()
     const sql = `SELECT f.provider, f.fallback_reason, COUNT(*) AS n
       FROM ${t.fallbacks} f JOIN ${t.events} e ON e.decision_id = f.decision_id${whereClause(c)}
       GROUP BY f.provider, f.fallback_reason ORDER BY f.provider, n DESC, f.fallback_reason`;
-    const rows = await driver.all(sql, p.values);
+    const rows = await read(sql, p.values);
     return rows.map((r) => ({ provider: String(r.provider), fallback_reason: String(r.fallback_reason), count: num(r.n) }));
   }
 
@@ -160,7 +172,7 @@ export function sqlReader(driver: SqlDriver, table = 'audit_events', onClose: ()
     const sql = `SELECT e.team, e.customer, COUNT(*) AS n, SUM(e.cost_usd) AS cost, SUM(e.input_tokens) AS input_tokens, SUM(e.output_tokens) AS output_tokens
       FROM ${t.events} e${whereClause(conditions(filter, p, t))}
       GROUP BY e.team, e.customer ORDER BY cost DESC, e.team`;
-    const rows = await driver.all(sql, p.values);
+    const rows = await read(sql, p.values);
     return rows.map((r) => ({
       team: str(r.team), customer: str(r.customer), requests: num(r.n), cost_usd: num(r.cost),
       input_tokens: num(r.input_tokens), output_tokens: num(r.output_tokens),

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -66,6 +67,27 @@ describe('audit commands', () => {
     assert.match(r.stdout, new RegExp(`1\\. .* 429 .*→ rate_limited {2}upstream id ${failed.upstream_request_id}`));
     const none = await run(['audit', '--db', db, '--upstream-request-id', 'req_nope'], dir);
     assert.equal(none.stderr, 'no such decision in the audit log\n');
+  });
+
+  it('audit --upstream-request-id on a store no gateway of this version has opened says so', async () => {
+    const old = join(dir, 'old.db');
+    const db = new Database(old);
+    db.exec(`CREATE TABLE "audit_events" (seq INTEGER PRIMARY KEY, decision_id TEXT NOT NULL UNIQUE, request_id TEXT NOT NULL, ts_ms INTEGER NOT NULL,
+      via TEXT NOT NULL, rule_id TEXT, provider TEXT, model TEXT, customer TEXT, team TEXT, virtual_key TEXT, status INTEGER NOT NULL,
+      cost_usd REAL, input_tokens INTEGER, output_tokens INTEGER, event TEXT NOT NULL);
+      CREATE TABLE "audit_events_fallbacks" (decision_id TEXT NOT NULL, idx INTEGER NOT NULL, ts_ms INTEGER NOT NULL,
+      provider TEXT NOT NULL, model TEXT NOT NULL, fallback_reason TEXT NOT NULL, PRIMARY KEY (decision_id, idx))`);
+    db.close();
+    const r = await run(['audit', '--db', old, '--upstream-request-id', 'req_1'], dir);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /written by a version without --upstream-request-id: it gains the column the next time/);
+    assert.equal((await run(['audit', '--db', old], dir)).code, 0, 'other filters read it as before');
+  });
+
+  it('audit --cursor that is not one is a usage error, not a crash', async () => {
+    const r = await run(['audit', '--db', db, '--cursor', 'bm90LWEtY3Vyc29y'], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--cursor is not a cursor this server returned/);
   });
 
   it('audit --summary rules|fallbacks|spend', async () => {

@@ -43,9 +43,14 @@ export function filterFromArgs(args: ParsedArgs, now: Date, extra: FilterParams 
   try {
     return parseAuditFilter(params, now);
   } catch (e) {
-    if (e instanceof SwitchyardError) throw new UsageError(e.message.replace(/`([a-z_]+)`/g, (_m, p: string) => `--${p.replaceAll('_', '-').replace(/^rule-id$/, 'rule')}`));
+    if (e instanceof SwitchyardError) throw flagError(e);
     throw e;
   }
+}
+
+/** A filter error, its parameters named as the flags that set them. */
+function flagError(e: SwitchyardError): UsageError {
+  return new UsageError(e.message.replace(/`([a-z_]+)`/g, (_m, p: string) => `--${p.replaceAll('_', '-').replace(/^rule-id$/, 'rule')}`));
 }
 
 /** Loads the config (when needed) with missing env vars as warnings: reading the log needs no provider secrets. */
@@ -74,7 +79,9 @@ export async function fromStore<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (e) {
-    if (e instanceof SwitchyardError || e instanceof UsageError) throw e;
+    // A filter the store refuses (a foreign --cursor, say) is the caller's mistake, not a crash.
+    if (e instanceof SwitchyardError) throw flagError(e);
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read the audit store: ${(e as Error).message}`);
   }
 }
