@@ -142,9 +142,7 @@ class Exchange {
   clientAborted = false;
   /** Input tokens estimated at intake: charged when a stream ends without reporting usage. */
   inputEstimate = 0;
-  /** A stream's SSE headers went out (keep-alive) before its first content did. */
-  keptAlive = false;
-  /** A stream's first content went out: the commit point. */
+  /** A stream's first content went out: the commit point. Headers sent before it were keep-alive's. */
   committed = false;
 
   constructor(readonly rt: Runtime, readonly dialect: Dialect, readonly endpoint: Endpoint, req: RequestLike, readonly started: number) {
@@ -275,7 +273,7 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   x.countAttempts();
   void x.settle().finally(() => x.audit(e.status, e.code));
   if (reply.raw.headersSent) {
-    if (x.keptAlive && !x.committed) {
+    if (!x.committed) {
       // Kept alive, nothing sent but comments: the error goes in-band, as the stream's only event.
       if (!reply.raw.writableEnded && !reply.raw.destroyed) reply.raw.end(streamErrorFrame(x, e));
       return;
@@ -455,7 +453,6 @@ function keepAlive(x: Exchange, reply: ReplyLike): NodeJS.Timeout | null {
       reply.hijack();
       // Who serves it is not known yet: x-switchyard-served-by is left out.
       res.writeHead(200, streamHeaders(x, null));
-      x.keptAlive = true;
     }
     res.write(KEEPALIVE_FRAME);
     timer.refresh();

@@ -425,7 +425,7 @@ describe('OpenAI embeddings dialect', () => {
     const target = { provider: { id: 'oa', type: 'openai' }, model: 'e' } as never;
     const answer = (...index: unknown[]) => ({ data: index.map((i, n) => ({ index: i, embedding: [n] })) });
     assert.deepEqual(parse(answer(1, 0), target).data, [[1], [0]]);
-    assert.deepEqual(parse(answer(undefined, undefined), target).data, [[0], [1]]);
+    assert.deepEqual(parse(answer(undefined, null), target).data, [[0], [1]], 'no index (or null) is the position');
     for (const bad of [[1e9], [0, 0], [-1], [0.5], ['0']]) {
       assert.throws(() => parse(answer(...bad), target), /index/, JSON.stringify(bad));
     }

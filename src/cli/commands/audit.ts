@@ -95,7 +95,8 @@ export const audit: Command = {
 
 Lists recorded decisions, newest first: when, which rule, where the request went, its
 status and every fallback reason. With --decision-id, --request-id or
---upstream-request-id (the id a provider's support asks for) one decision is shown in full: the inputs the rules saw, the targets, every attempt and the outcome.
+--upstream-request-id (the id a provider's support asks for) one decision is shown in
+full: the inputs the rules saw, the targets, every attempt and the outcome.
 Summaries count decisions per rule, fallback reasons per provider, or spend per team
 over the window.
 

@@ -44,7 +44,7 @@ export function parseOpenAIEmbeddingsResponse(body: unknown, fallbackModel: stri
   for (let i = 0; i < body.data.length; i++) {
     const item: unknown = body.data[i];
     if (!isRecord(item) || !Array.isArray(item.embedding)) throw malformedResponse('openai', `\`data[${i}].embedding\` missing`);
-    const at = item.index === undefined ? i : item.index;
+    const at = item.index === undefined || item.index === null ? i : item.index;
     // The index places the vector: one out of range or repeated would leave a hole (or a huge sparse array).
     if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= data.length || data[at] !== undefined) {
       throw malformedResponse('openai', `\`data[${i}].index\` is not a distinct index below ${data.length}`);
