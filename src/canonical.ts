@@ -75,9 +75,12 @@ export interface ToolDefinition {
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
 /**
- * Extended thinking as Anthropic returns it: a thinking block's text with the signature
- * that lets it be sent back in a later turn, or a redacted block's opaque data. Only an
- * Anthropic provider takes them back; every other provider leaves them out.
+ * What a model reasoned before answering. Anthropic's extended thinking comes as a thinking
+ * block's text with the signature that lets it be sent back in a later turn, or as a
+ * redacted block's opaque data; only an Anthropic provider takes those back. The reasoning
+ * text of an OpenAI-format server (`reasoning_content`: DeepSeek, Kimi, vLLM, ...) is a
+ * thinking block with an empty signature; such a block never goes to Anthropic, which would
+ * refuse it, and goes back to OpenAI-format servers that take it (see OpenAIRequestOptions).
  */
 export type ThinkingBlock =
   | { type: 'thinking'; thinking: string; signature: string }
@@ -182,6 +185,8 @@ export interface ChatResponse {
   /** Assistant text (concatenated text blocks). */
   text: string;
   toolCalls: ToolCall[];
+  /** Reasoning shown before the answer, in order (see ThinkingBlock). */
+  thinking?: ThinkingBlock[];
   finishReason: FinishReason;
   usage: Usage;
 }
@@ -209,7 +214,7 @@ export type StreamEvent =
    */
   | { type: 'start'; id: string; model: string; usage?: Usage }
   | { type: 'text'; text: string }
-  /** Extended thinking text (Anthropic); an encoder for a dialect without it drops it. */
+  /** Reasoning text (Anthropic's extended thinking, an OpenAI-format server's `reasoning_content`). */
   | { type: 'thinking'; text: string }
   /** Ends the thinking block in progress with its signature. */
   | { type: 'thinking_signature'; signature: string }

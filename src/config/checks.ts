@@ -125,6 +125,11 @@ function checkProvider(id: string, p: Obj, report: Report): void {
     report([...at, 'options', 'auth'], 'provider_setting', `provider "${id}": options.auth must be bearer or none`);
   }
   checkDropParams(id, type, options.drop_params, [...at, 'options', 'drop_params'], report);
+  if (options.send_reasoning !== undefined) {
+    const where = [...at, 'options', 'send_reasoning'];
+    if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') report(where, 'provider_setting', `provider "${id}": options.send_reasoning applies to openai, azure and openai-compatible providers only`);
+    else if (typeof options.send_reasoning !== 'boolean') report(where, 'provider_setting', `provider "${id}": options.send_reasoning must be true or false`);
+  }
 
   const keys = list(p.keys);
   uniqueIds(keys, [...at, 'keys'], 'name', 'key name', report);

@@ -475,6 +475,7 @@ function streamErrorFrame(x: Exchange, e: SwitchyardError): string {
 function answerChars(r: ChatResponse): number {
   let n = r.text.length;
   for (const c of r.toolCalls) n += c.name.length + c.arguments.length;
+  if (r.thinking !== undefined) for (const t of r.thinking) if (t.type === 'thinking') n += t.thinking.length;
   return n;
 }
 
@@ -505,7 +506,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
-    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo };
+    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking };
 
     if (result.kind === 'response') {
       x.charge(result.response.usage, answerChars(result.response));
@@ -520,7 +521,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // travels in-band as an error event, never as a retry or a clean terminator.
     const res = reply.raw;
     reply.hijack();
-    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo });
+    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking });
     let first = '';
     let outChars = 0;
     for (const ev of result.first) {

@@ -10,6 +10,8 @@ export interface ChatClientOptions {
   includeUsage: boolean;
   /** Request settings the answer repeats back (the Responses API's response object does). */
   echo?: Readonly<Record<string, unknown>>;
+  /** False: the answer shows no reasoning (an Anthropic client that did not turn thinking on). */
+  thinking?: boolean;
 }
 
 export interface ParsedChatRequest {
@@ -37,6 +39,8 @@ export interface RenderOptions {
   id?: string;
   /** ChatClientOptions.echo, for the answer to repeat. */
   echo?: Readonly<Record<string, unknown>>;
+  /** ChatClientOptions.thinking: false leaves the model's reasoning out of the answer. */
+  thinking?: boolean;
 }
 
 export interface StreamEncoderOptions extends RenderOptions {

@@ -1,5 +1,5 @@
 /** Helpers over canonical content shared by every wire codec. */
-import type { ChatRequest, ContentPart } from '../canonical.js';
+import type { ChatRequest, ContentPart, ThinkingBlock } from '../canonical.js';
 import { SwitchyardError } from '../errors.js';
 
 /** Concatenated text of the text parts; other parts are skipped. */
@@ -13,6 +13,22 @@ export function textOf(parts: ContentPart[], sep = ''): string {
     first = false;
   }
   return out;
+}
+
+/**
+ * The reasoning text of thinking blocks, joined (redacted blocks have none): what an
+ * OpenAI-format answer or history carries as `reasoning_content`.
+ */
+export function reasoningOf(blocks: readonly ThinkingBlock[] | undefined): string {
+  if (blocks === undefined) return '';
+  let out = '';
+  for (const b of blocks) if (b.type === 'thinking' && b.thinking !== '') out = out === '' ? b.thinking : `${out}\n\n${b.thinking}`;
+  return out;
+}
+
+/** Reasoning text as a thinking block of a provider that does not sign it (see ThinkingBlock). */
+export function unsignedThinking(text: string): ThinkingBlock[] {
+  return [{ type: 'thinking', thinking: text, signature: '' }];
 }
 
 export function hasNonText(parts: ContentPart[]): boolean {

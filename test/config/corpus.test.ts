@@ -390,6 +390,33 @@ const cases: Case[] = [
            |                            ^
     `,
   },
+  {
+    name: 'options.send_reasoning: true or false, on OpenAI-format providers only',
+    config: `
+      providers:
+        ds:
+          type: openai-compatible
+          base_url: https://api.deepseek.com/v1
+          keys: [{name: k, value: sk-test}]
+          options: {send_reasoning: "yes"}
+        an:
+          type: anthropic
+          keys: [{name: k, value: sk-test}]
+          options: {send_reasoning: true}
+        gpt:
+          type: openai
+          keys: [{name: k, value: sk-test}]
+          options: {send_reasoning: true}
+    `,
+    expected: `
+      switchyard.yaml:6:31: error[provider_setting]: provider "ds": options.send_reasoning must be true or false
+        6 |     options: {send_reasoning: "yes"}
+          |                               ^
+      switchyard.yaml:10:31: error[provider_setting]: provider "an": options.send_reasoning applies to openai, azure and openai-compatible providers only
+        10 |     options: {send_reasoning: true}
+           |                               ^
+    `,
+  },
 ];
 
 describe('config corpus: every issue, located with file:line:col and a caret', () => {

@@ -13,7 +13,8 @@
  * API does not take is refused, as Anthropic does. An Anthropic request with
  * extended thinking on gets a signed thinking block first, and one whose last tool-using
  * assistant turn does not start with its thinking block is refused, as Anthropic does. A
- * Gemini 3 model signs the first function call of a turn and refuses a replay without it.
+ * `deepseek-*` model on an OpenAI fake reasons first (`reasoning_content`) and refuses a tool
+ * call sent back without it, as DeepSeek does in thinking mode. A Gemini 3 model signs the first function call of a turn and refuses a replay without it.
  *
  * @example
  * const fake = await startWireFake({ format: 'gemini' });
@@ -109,6 +110,10 @@ export interface WireFakeOptions {
 const DEFAULT_USAGE = { input: 11, output: 7 };
 /** What a fake Anthropic thinks when extended thinking is on (streamed in two pieces). */
 export const THINKING = 'The user wants the weather; I should call the tool.';
+/** What a fake DeepSeek model (`deepseek-*` on an OpenAI fake) reasons, as `reasoning_content` (streamed in two pieces). */
+export const REASONING = 'Weather needs a tool; call it, then answer.';
+/** A model that reasons in `reasoning_content` and, like DeepSeek in thinking mode, wants it back in a tool loop. */
+const reasons = (model: unknown): boolean => typeof model === 'string' && model.startsWith('deepseek-');
 
 /** The arguments as the fake sends them, so tests can compare. */
 export const TOOL_ARGS = { city: 'Paris' };
@@ -285,6 +290,12 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const longId = (Array.isArray(rec.body?.messages) ? rec.body.messages : []).flatMap((m: any) => [m?.tool_call_id, ...(Array.isArray(m?.tool_calls) ? m.tool_calls.map((c: any) => c?.id) : [])])
         .find((id: unknown) => typeof id === 'string' && id.length > 40);
       if (longId !== undefined) return sendError(res, 400, `Invalid 'messages[].tool_calls[].id': string too long. Expected a string with maximum length 40, but got a string with length ${longId.length} instead.`);
+      // DeepSeek in thinking mode refuses a tool-call turn sent back without its reasoning.
+      if (reasons(rec.body?.model)) {
+        const bare = (Array.isArray(rec.body?.messages) ? rec.body.messages : [])
+          .findIndex((m: any) => m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length && typeof m.reasoning_content !== 'string');
+        if (bare >= 0) return sendError(res, 400, `The \`reasoning_content\` in the thinking mode must be passed back to the API (messages[${bare}]).`);
+      }
       // OpenAI's reasoning models take only the default temperature.
       const t = rec.body?.temperature;
       if (/^(o\d|gpt-5)/.test(String(rec.body?.model)) && t !== undefined && t !== 1) {
@@ -424,6 +435,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const message = calls.length
         ? { role: 'assistant', content: null, tool_calls: calls.map((c, i) => ({ id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } })), refusal: null }
         : { role: 'assistant', content: text, refusal: null };
+      if (reasons(model)) Object.assign(message, { reasoning_content: REASONING });
       body = {
         id: `chatcmpl-fake${id}`, object: 'chat.completion', created: 1_700_000_000, model, system_fingerprint: 'fp_fake',
         choices: [{ index: 0, message, logprobs: null, finish_reason: calls.length ? 'tool_calls' : 'stop' }],
@@ -470,8 +482,10 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           ...split(JSON.stringify(c.args), n).map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
         ])
         : split(s.text ?? `hello from ${name}`, n).map((t) => chunk({ content: t }, null));
+      const head = [chunk({ role: 'assistant', content: calls.length ? null : '', refusal: null }, null)];
+      if (reasons(model)) for (const r of split(REASONING, 2)) head.push(chunk({ reasoning_content: r }, null));
       return {
-        head: [chunk({ role: 'assistant', content: calls.length ? null : '', refusal: null }, null)],
+        head,
         body,
         tail: [
           chunk({}, calls.length ? 'tool_calls' : 'stop'),

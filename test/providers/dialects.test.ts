@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { getAdapter } from '../../src/providers/index.js';
 import { parseAnthropicCountTokensRequest, parseAnthropicMessagesRequest } from '../../src/wire/anthropic/intake.js';
 import { toAnthropicBody, toAnthropicCountTokensBody } from '../../src/wire/anthropic/request.js';
-import { CHAT_DIALECTS, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../../src/wire/dialects.js';
+import { CHAT_DIALECTS, RESPONSES_API, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../../src/wire/dialects.js';
 import { toGeminiBody } from '../../src/wire/gemini/request.js';
 import { parseOpenAIChatRequest } from '../../src/wire/openai/intake.js';
 import { parseResponsesRequest } from '../../src/wire/responses/intake.js';
@@ -137,7 +137,11 @@ describe('Anthropic client dialect', () => {
   const { request, clientOptions } = parseAnthropicMessagesRequest(structuredClone(anthropicClientBody));
 
   it('parses into canonical: tool_result first, thinking kept with its signature, usage always on', () => {
-    assert.deepEqual(clientOptions, { includeUsage: true });
+    // Thinking is on, so the answer shows it.
+    assert.deepEqual(clientOptions, { includeUsage: true, thinking: true });
+    assert.equal(parseAnthropicMessagesRequest({ ...structuredClone(anthropicClientBody), thinking: undefined }).clientOptions.thinking, false);
+    assert.equal(parseAnthropicMessagesRequest({ ...structuredClone(anthropicClientBody), thinking: { type: 'disabled' } }).clientOptions.thinking, false);
+    assert.equal(parseAnthropicMessagesRequest({ ...structuredClone(anthropicClientBody), thinking: { type: 'adaptive' } }).clientOptions.thinking, true);
     assert.deepEqual(request.messages.map((m) => m.role), ['user', 'assistant', 'tool', 'user']);
     assert.deepEqual(request.messages[1], {
       role: 'assistant', content: [{ type: 'text', text: 'A chart.' }], toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Oslo"}' }],
@@ -389,6 +393,108 @@ describe('responses rendered in the client dialect', () => {
     assert.deepEqual(CHAT_DIALECTS.anthropic.renderChatResponse(res, { created: 1 }).content, [{ type: 'text', text: '' }]);
     const o = CHAT_DIALECTS.openai.renderChatResponse(res, { created: 1 }) as { choices: { message: { content: unknown } }[] };
     assert.equal(o.choices[0].message.content, '');
+  });
+});
+
+describe('reasoning between dialects', () => {
+  // A DeepSeek answer in thinking mode: its reasoning, then a tool call.
+  const deepseek = {
+    id: 'ds-1', object: 'chat.completion', created: 1, model: 'deepseek-v4',
+    choices: [{ index: 0, message: { role: 'assistant', content: '', reasoning_content: 'Tokyo, so a tool.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Tokyo"}' } }] }, finish_reason: 'tool_calls' }],
+    usage: { prompt_tokens: 10, completion_tokens: 20, completion_tokens_details: { reasoning_tokens: 12 } },
+  };
+  const openai = getAdapter('openai-compatible');
+  const res = openai.parseChatResponse(deepseek, target(settings('openai-compatible', { baseUrl: 'http://ds.test/v1' }), 'deepseek-v4'));
+
+  it('an OpenAI-format answer\'s reasoning_content (or reasoning) is thinking without a signature', () => {
+    assert.deepEqual(res.thinking, [{ type: 'thinking', thinking: 'Tokyo, so a tool.', signature: '' }]);
+    const { reasoning_content: _r, ...message } = deepseek.choices[0].message;
+    const viaReasoning = openai.parseChatResponse({ ...deepseek, choices: [{ ...deepseek.choices[0], message: { ...message, reasoning: 'Hmm.' } }] }, target(settings('openai-compatible', { baseUrl: 'http://ds.test/v1' }), 'm'));
+    assert.deepEqual(viaReasoning.thinking, [{ type: 'thinking', thinking: 'Hmm.', signature: '' }]);
+    assert.equal(openai.parseChatResponse({ ...deepseek, choices: [{ ...deepseek.choices[0], message }] }, target(settings('openai-compatible', { baseUrl: 'http://ds.test/v1' }), 'm')).thinking, undefined);
+  });
+
+  it('reaches an OpenAI client as reasoning_content, an Anthropic client with thinking on as a first block, a Responses client as a reasoning item', () => {
+    const o = CHAT_DIALECTS.openai.renderChatResponse(res, { created: 1 }) as { choices: { message: Record<string, unknown> }[] };
+    assert.equal(o.choices[0].message.reasoning_content, 'Tokyo, so a tool.');
+    const a = CHAT_DIALECTS.anthropic.renderChatResponse(res, { created: 1, thinking: true }).content as { type: string }[];
+    assert.deepEqual(a[0], { type: 'thinking', thinking: 'Tokyo, so a tool.', signature: '' });
+    assert.deepEqual(a.map((b) => b.type), ['thinking', 'tool_use']);
+    // As from Anthropic: no thinking blocks unless the client turned thinking on.
+    const off = CHAT_DIALECTS.anthropic.renderChatResponse(res, { created: 1, thinking: false }).content as { type: string }[];
+    assert.deepEqual(off.map((b) => b.type), ['tool_use']);
+    const r = RESPONSES_API.renderChatResponse(res, { created: 1, id: 'resp_x' }).output as Record<string, unknown>[];
+    assert.deepEqual(r[0], { type: 'reasoning', id: 'rs_x_0', summary: [], content: [{ type: 'reasoning_text', text: 'Tokyo, so a tool.' }], status: 'completed' });
+    assert.deepEqual(r.map((i) => i.type), ['reasoning', 'function_call']);
+  });
+
+  it('Anthropic\'s thinking reaches an OpenAI client as reasoning_content, without signature or redacted data', () => {
+    const anthropic = getAdapter('anthropic');
+    const fromClaude = anthropic.parseChatResponse({
+      id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 2 },
+      content: [{ type: 'thinking', thinking: 'First.', signature: 'sig-1' }, { type: 'redacted_thinking', data: 'opaque' }, { type: 'thinking', thinking: 'Second.', signature: 'sig-2' }, { type: 'text', text: 'Hi.' }],
+    }, target(settings('anthropic'), 'claude'));
+    assert.deepEqual(fromClaude.thinking, [{ type: 'thinking', thinking: 'First.', signature: 'sig-1' }, { type: 'redacted_thinking', data: 'opaque' }, { type: 'thinking', thinking: 'Second.', signature: 'sig-2' }]);
+    const o = CHAT_DIALECTS.openai.renderChatResponse(fromClaude, { created: 1 }) as { choices: { message: Record<string, unknown> }[] };
+    assert.equal(o.choices[0].message.reasoning_content, 'First.\n\nSecond.');
+    assert.doesNotMatch(JSON.stringify(o), /sig-|opaque/);
+  });
+
+  // The client sends the turn back, as DeepSeek requires in a tool loop.
+  const history = [
+    { role: 'user', content: 'Weather in Tokyo?' },
+    { role: 'assistant', content: null, reasoning_content: 'Tokyo, so a tool.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Tokyo"}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: 'Rain' },
+  ];
+
+  it('an OpenAI client\'s reasoning_content goes back to OpenAI-format servers that take it, never to Anthropic', () => {
+    const { request } = parseOpenAIChatRequest({ model: 'deepseek-v4', messages: history });
+    assert.deepEqual((request.messages[1] as { thinking?: unknown }).thinking, [{ type: 'thinking', thinking: 'Tokyo, so a tool.', signature: '' }]);
+    const sent = (opts: object): Record<string, unknown> => (toOpenAIChatBody(request, 'deepseek-v4', { ...OPENAI_OPTS, ...opts }).messages as Record<string, unknown>[])[1];
+    assert.equal(sent({ sendReasoning: true }).reasoning_content, 'Tokyo, so a tool.');
+    assert.equal(sent({}).reasoning_content, undefined);
+    // An unsigned block would be refused by Anthropic: it is left out, signed ones stay.
+    const mixed = structuredClone(request);
+    (mixed.messages[1] as { thinking?: unknown[] }).thinking!.push({ type: 'thinking', thinking: 'Claude', signature: 'sig' }, { type: 'redacted_thinking', data: 'r' });
+    const claude = (toAnthropicBody(mixed, 'claude').messages as { content: { type: string; signature?: string }[] }[])[1].content;
+    assert.deepEqual(claude.filter((b) => b.type.includes('thinking')), [{ type: 'thinking', thinking: 'Claude', signature: 'sig' }, { type: 'redacted_thinking', data: 'r' }]);
+  });
+
+  it('openai-compatible providers send it back by default, openai and azure do not; options.send_reasoning overrides', () => {
+    const { request } = parseOpenAIChatRequest({ model: 'm', messages: history });
+    const sent = (type: 'openai' | 'openai-compatible', options: Record<string, unknown> = {}): unknown => {
+      const spec = getAdapter(type).buildChatRequest(request, target(settings(type, { baseUrl: 'http://p.test/v1', options }), 'm'));
+      return JSON.parse(spec.body as string).messages[1].reasoning_content;
+    };
+    assert.equal(sent('openai-compatible'), 'Tokyo, so a tool.');
+    assert.equal(sent('openai-compatible', { send_reasoning: false }), undefined);
+    assert.equal(sent('openai'), undefined);
+    assert.equal(sent('openai', { send_reasoning: true }), 'Tokyo, so a tool.');
+  });
+
+  it('a Responses client\'s reasoning item with text opens the assistant turn; one without text is left out', () => {
+    const { request } = parseResponsesRequest({
+      model: 'm',
+      input: [
+        { role: 'user', content: 'Weather in Tokyo?' },
+        { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Tokyo, so a tool.' }] },
+        { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Tokyo"}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'Rain' },
+        { type: 'reasoning', id: 'rs_2', summary: [{ type: 'summary_text', text: 'OpenAI summary' }], encrypted_content: 'gAAA' },
+        { type: 'reasoning', id: 'rs_3', summary: [], content: [{ type: 'reasoning_text', text: 'Rain, so an umbrella.' }] },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Take an umbrella.' }] },
+        { role: 'user', content: 'Thanks' },
+      ],
+    });
+    assert.deepEqual(request.messages.map((m) => m.role), ['user', 'assistant', 'tool', 'assistant', 'user']);
+    assert.deepEqual(request.messages[1], {
+      role: 'assistant', content: [], thinking: [{ type: 'thinking', thinking: 'Tokyo, so a tool.', signature: '' }],
+      toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Tokyo"}', from: 'input[2].arguments' }],
+    });
+    assert.deepEqual(request.messages[3], {
+      role: 'assistant', content: [{ type: 'text', text: 'Take an umbrella.' }], thinking: [{ type: 'thinking', thinking: 'Rain, so an umbrella.', signature: '' }], from: 'input[6].content',
+    });
+    assert.throws(() => parseResponsesRequest({ model: 'm', input: [{ type: 'reasoning', content: [{ type: 'reasoning_text', text: 7 }] }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.content\[0\]\.text/ });
   });
 });
 

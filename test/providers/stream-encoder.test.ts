@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { StreamEvent } from '../../src/canonical.js';
 import { AnthropicStreamDecoder } from '../../src/wire/anthropic/stream-decoder.js';
 import { createAnthropicStreamEncoder } from '../../src/wire/anthropic/stream-encoder.js';
+import { OpenAIStreamDecoder } from '../../src/wire/openai/stream-decoder.js';
 import { createOpenAIStreamEncoder } from '../../src/wire/openai/stream-encoder.js';
 import { createResponsesStreamEncoder } from '../../src/wire/responses/stream-encoder.js';
 
@@ -195,10 +196,72 @@ describe('extended thinking in streams', () => {
     assert.match(out, /"index":1,"content_block":\{"type":"text"/);
   });
 
-  it('are left out for an OpenAI client', () => {
+  it('reach an OpenAI client as reasoning_content, without the signature or the redacted block', () => {
     const out = encode(createOpenAIStreamEncoder({ includeUsage: true, created: 1 }), events).join('');
     assert.doesNotMatch(out, /thinking|sig-1|opaque/);
+    assert.match(out, /"delta":\{"reasoning_content":"Weather, "\}/);
     assert.match(out, /Checking\./);
+  });
+});
+
+describe('reasoning text of OpenAI-format servers in streams', () => {
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
+    `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'deepseek-v4', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  // DeepSeek streams its reasoning as reasoning_content deltas before the answer.
+  const upstream = [
+    chunk({ role: 'assistant', content: null, reasoning_content: '' }),
+    chunk({ reasoning_content: 'Tokyo, ' }), chunk({ reasoning_content: 'so a tool.' }),
+    chunk({ content: 'Checking.' }),
+    chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Tokyo"}' } }] }),
+    chunk({}, 'tool_calls'), 'data: [DONE]\n\n',
+  ].join('');
+  const events = new OpenAIStreamDecoder('m').push(upstream);
+
+  it('decode into thinking events; `reasoning` (OpenRouter, Groq, Ollama) too, and reasoning_content wins when both come', () => {
+    assert.deepEqual(events.filter((e) => e.type === 'thinking'), [{ type: 'thinking', text: 'Tokyo, ' }, { type: 'thinking', text: 'so a tool.' }]);
+    assert.deepEqual(new OpenAIStreamDecoder('m').push(chunk({ reasoning: 'Hmm.' })).filter((e) => e.type === 'thinking'), [{ type: 'thinking', text: 'Hmm.' }]);
+    assert.deepEqual(new OpenAIStreamDecoder('m').push(chunk({ reasoning_content: 'A', reasoning: 'A' })).filter((e) => e.type === 'thinking'), [{ type: 'thinking', text: 'A' }]);
+  });
+
+  it('reach an OpenAI client as the same reasoning_content deltas, before the answer', () => {
+    const deltas = encode(createOpenAIStreamEncoder({ includeUsage: false, created: 1 }), events).filter(Boolean)
+      .filter((f) => f !== 'data: [DONE]\n\n').map((f) => JSON.parse(f.slice(6)).choices[0].delta);
+    assert.deepEqual(deltas.slice(1, 4), [{ reasoning_content: 'Tokyo, ' }, { reasoning_content: 'so a tool.' }, { content: 'Checking.' }]);
+  });
+
+  it('reach an Anthropic client with thinking on as a thinking block without a signature; with thinking off, not at all', () => {
+    const blocks = (thinking: boolean): unknown[] => {
+      const out = encode(createAnthropicStreamEncoder({ includeUsage: true, created: 1, thinking }), events).join('');
+      const found: Record<string, unknown>[] = [];
+      for (const frame of out.split('\n\n').filter(Boolean)) {
+        const data = JSON.parse(frame.split('\ndata: ')[1]);
+        if (data.type === 'content_block_start') found[data.index] = { ...data.content_block };
+        if (data.type === 'content_block_delta' && data.delta.type === 'thinking_delta') (found[data.index] as { thinking: string }).thinking += data.delta.thinking;
+      }
+      return found.map((b) => b.type === 'thinking' ? b : b.type);
+    };
+    assert.deepEqual(blocks(true), [{ type: 'thinking', thinking: 'Tokyo, so a tool.', signature: '' }, 'text', 'tool_use']);
+    assert.deepEqual(blocks(false), ['text', 'tool_use']);
+  });
+
+  it('reach a Responses client as a reasoning item with reasoning_text, closed before the message opens', () => {
+    const out = encode(createResponsesStreamEncoder({ includeUsage: true, created: 1 }), events).join('');
+    const seen = out.split('\n\n').filter(Boolean).map((f) => JSON.parse(f.split('\ndata: ')[1]));
+    assert.deepEqual(seen.map((e) => e.type).slice(2, 9), [
+      'response.output_item.added', 'response.content_part.added', 'response.reasoning_text.delta', 'response.reasoning_text.delta',
+      'response.reasoning_text.done', 'response.content_part.done', 'response.output_item.done',
+    ]);
+    const done = seen.at(-1).response;
+    assert.deepEqual(done.output.map((i: { type: string }) => i.type), ['reasoning', 'message', 'function_call']);
+    assert.deepEqual(done.output[0], { type: 'reasoning', id: 'rs_c1_0', summary: [], content: [{ type: 'reasoning_text', text: 'Tokyo, so a tool.' }], status: 'completed' });
+  });
+
+  it('reasoning alone still answers a Responses client with an (empty) message', () => {
+    const out = encode(createResponsesStreamEncoder({ includeUsage: true, created: 1 }), [
+      { type: 'start', id: 'x', model: 'm' }, { type: 'thinking', text: 'Hmm.' }, { type: 'finish', finishReason: 'length' }, { type: 'end' },
+    ]).join('');
+    const last = JSON.parse(out.split('\n\n').filter(Boolean).at(-1)!.split('\ndata: ')[1]);
+    assert.deepEqual(last.response.output.map((i: { type: string }) => i.type), ['reasoning', 'message']);
   });
 });
 

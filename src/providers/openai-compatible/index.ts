@@ -3,6 +3,7 @@
  * Together, DeepSeek, Ollama, vLLM, LM Studio, ... `base_url` is required and includes the
  * version segment (`https://api.groq.com/openai/v1`, `http://localhost:11434/v1`).
  * `options.auth`: `bearer` (default) | `header:<name>` (key sent in that header) | `none`.
+ * An assistant turn's reasoning goes back as `reasoning_content` unless `options.send_reasoning` is false.
  */
 import { SwitchyardError } from '../../errors.js';
 import { baseUrlParts, perSettings } from '../../wire/http.js';
@@ -47,5 +48,6 @@ export const openaiCompatibleAdapter: ProviderAdapter = createOpenAIFamilyAdapte
     return { origin: b.origin, path: `${b.basePath}/${op}` };
   },
   auth,
-  body: openAIBodyOptions('max_tokens'),
+  // The servers that return reasoning text (DeepSeek, Kimi, vLLM, ...) take it back.
+  body: openAIBodyOptions('max_tokens', true),
 });

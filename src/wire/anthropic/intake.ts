@@ -9,7 +9,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, DialectExtras, KnownPart, ResponseFormat, ThinkingBlock, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import {
-  badRequest, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
+  badRequest, isRecord, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
   pickExtras, requirePositiveInt, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
 
@@ -258,7 +258,10 @@ const ANTHROPIC_EXTRAS = ['top_k', 'service_tier', 'thinking', 'context_manageme
  * const { request } = parseAnthropicMessagesRequest(JSON.parse(body));
  */
 export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest {
-  return { request: parseBody(body, false), clientOptions: { includeUsage: true } };
+  const request = parseBody(body, false);
+  // As from Anthropic, reasoning is shown only with thinking on: other providers reason unasked.
+  const thinking = request.extras?.fields.thinking;
+  return { request, clientOptions: { includeUsage: true, thinking: isRecord(thinking) && thinking.type !== 'disabled' } };
 }
 
 /**

@@ -88,7 +88,9 @@ function wireMessages(req: ChatRequest): WireMessage[] {
         append('user', blocks(m.content, []));
         break;
       case 'assistant': {
-        const content: Block[] = m.thinking ? m.thinking.map((t) => ({ ...t })) : [];
+        // Reasoning another provider showed has no signature, and Anthropic refuses a block without its own.
+        const content: Block[] = [];
+        if (m.thinking) for (const t of m.thinking) if (t.type === 'redacted_thinking' || t.signature !== '') content.push({ ...t });
         blocks(m.content, content);
         if (m.toolCalls) {
           for (let k = 0; k < m.toolCalls.length; k++) {

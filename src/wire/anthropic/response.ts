@@ -1,5 +1,5 @@
 /** Anthropic `message` object ↔ canonical ChatResponse; the count_tokens answer → TokenCount. */
-import type { ChatResponse, TokenCount, ToolCall } from '../../canonical.js';
+import type { ChatResponse, ThinkingBlock, TokenCount, ToolCall } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
 import { toolArgumentsOrEmpty } from '../content.js';
 import { malformedResponse } from '../upstream-error.js';
@@ -11,9 +11,13 @@ export function parseAnthropicResponse(body: unknown, fallbackModel: string): Ch
   if (!Array.isArray(body.content)) throw malformedResponse('anthropic', '`content` missing');
   let text = '';
   const toolCalls: ToolCall[] = [];
+  const thinking: ThinkingBlock[] = [];
   for (const block of body.content) {
     if (!isRecord(block)) continue;
     if (block.type === 'text' && typeof block.text === 'string') text += block.text;
+    else if (block.type === 'thinking' && typeof block.thinking === 'string') {
+      thinking.push({ type: 'thinking', thinking: block.thinking, signature: typeof block.signature === 'string' ? block.signature : '' });
+    } else if (block.type === 'redacted_thinking' && typeof block.data === 'string') thinking.push({ type: 'redacted_thinking', data: block.data });
     else if (block.type === 'tool_use') {
       toolCalls.push({
         id: typeof block.id === 'string' ? block.id : `toolu_${toolCalls.length}`,
@@ -22,7 +26,7 @@ export function parseAnthropicResponse(body: unknown, fallbackModel: string): Ch
       });
     }
   }
-  return {
+  const res: ChatResponse = {
     id: typeof body.id === 'string' ? body.id : '',
     model: typeof body.model === 'string' && body.model ? body.model : fallbackModel,
     text,
@@ -30,6 +34,8 @@ export function parseAnthropicResponse(body: unknown, fallbackModel: string): Ch
     finishReason: finishFromAnthropic(body.stop_reason),
     usage: usageFromAnthropic(body.usage),
   };
+  if (thinking.length) res.thinking = thinking;
+  return res;
 }
 
 /**
@@ -37,7 +43,8 @@ export function parseAnthropicResponse(body: unknown, fallbackModel: string): Ch
  * @example renderAnthropicResponse(res, { created: nowSec, model: requestedModel })
  */
 export function renderAnthropicResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
-  const content: Record<string, unknown>[] = [];
+  // Thinking comes first, as Anthropic puts it, and only to a client that turned it on.
+  const content: Record<string, unknown>[] = res.thinking !== undefined && opts.thinking !== false ? res.thinking.map((t) => ({ ...t })) : [];
   if (res.text !== '' || res.toolCalls.length === 0) content.push({ type: 'text', text: res.text });
   for (const c of res.toolCalls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolArgumentsOrEmpty(c.arguments) });
   return {

@@ -48,11 +48,13 @@ class AnthropicStreamEncoder implements StreamEncoder {
         return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"text_delta","text":${j(ev.text)}}}`);
       }
       case 'thinking': {
+        if (this.opts.thinking === false) return '';
         let out = this.opening();
         if (this.open < 0 || this.openKind !== 'thinking') out += this.openBlock('{"type":"thinking","thinking":"","signature":""}', 'thinking');
         return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"thinking_delta","thinking":${j(ev.text)}}}`);
       }
       case 'thinking_signature': {
+        if (this.opts.thinking === false) return '';
         // A block whose thinking text was empty still has to reach the client with its signature.
         let out = '';
         if (this.openKind !== 'thinking') out = this.opening() + this.openBlock('{"type":"thinking","thinking":"","signature":""}', 'thinking');
@@ -60,6 +62,7 @@ class AnthropicStreamEncoder implements StreamEncoder {
         return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"signature_delta","signature":${j(ev.signature)}}}`);
       }
       case 'redacted_thinking':
+        if (this.opts.thinking === false) return '';
         return this.opening() + this.openBlock(`{"type":"redacted_thinking","data":${j(ev.data)}}`, 'other');
       case 'anthropic_block':
         return this.opening() + this.openBlock(j(ev.block), 'other');

@@ -4,11 +4,12 @@
  */
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
-import { parseDataUrl } from '../content.js';
+import { parseDataUrl, unsignedThinking } from '../content.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString, optionalStringList, pickExtras,
   requireArray, requireNonEmptyString, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
+import { reasoningFromOpenAI } from './mapping.js';
 
 const ROLES = 'system, developer, user, assistant, tool';
 
@@ -122,8 +123,13 @@ function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | un
     case 'assistant': {
       const calls = toolCalls(m.tool_calls, `${param}.tool_calls`);
       const parts = m.content === undefined || m.content === null ? [] : content(m.content, `${param}.content`, false);
-      if (!calls && parts.length === 0) throw badRequest(`${param}.content`, `\`${param}.content\` is required unless \`${param}.tool_calls\` is given`);
-      return calls ? { role: 'assistant', content: parts, toolCalls: calls } : { role: 'assistant', content: parts };
+      // The answer's reasoning, as the client got it: some servers need it back in a tool loop.
+      const reasoning = reasoningFromOpenAI(m);
+      if (!calls && parts.length === 0 && reasoning === '') throw badRequest(`${param}.content`, `\`${param}.content\` is required unless \`${param}.tool_calls\` is given`);
+      const turn: ChatMessage & { role: 'assistant' } = { role: 'assistant', content: parts };
+      if (calls) turn.toolCalls = calls;
+      if (reasoning !== '') turn.thinking = unsignedThinking(reasoning);
+      return turn;
     }
     case 'tool':
       return {

@@ -19,6 +19,16 @@ export function finishToOpenAI(reason: FinishReason): OpenAIFinishReason {
   return reason === 'error' ? 'stop' : reason;
 }
 
+/**
+ * The reasoning text of an OpenAI-format message or delta: `reasoning_content` (DeepSeek,
+ * Kimi, Qwen, vLLM) or `reasoning` (OpenRouter, Groq, Ollama, newer vLLM); '' when none.
+ */
+export function reasoningFromOpenAI(m: Record<string, unknown>): string {
+  const r = m.reasoning_content;
+  if (typeof r === 'string' && r !== '') return r;
+  return typeof m.reasoning === 'string' ? m.reasoning : '';
+}
+
 export function usageFromOpenAI(u: unknown): Usage {
   if (!isRecord(u)) return { inputTokens: 0, outputTokens: 0 };
   const usage: Usage = { inputTokens: tokenCount(u.prompt_tokens), outputTokens: tokenCount(u.completion_tokens) };

@@ -2,7 +2,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
 import { createHash } from 'node:crypto';
 import { SwitchyardError } from '../../errors.js';
-import { addExtras, anthropicOnly, hasNonText, plainToolCallId, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
+import { addExtras, anthropicOnly, hasNonText, plainToolCallId, reasoningOf, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
 
 /** OpenAI refuses a tool call id longer than this. */
 const MAX_TOOL_ID = 40;
@@ -23,6 +23,11 @@ export interface OpenAIRequestOptions {
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** Ask for usage in streams (`stream_options.include_usage`): the gateway needs it for accounting. */
   streamUsage: boolean;
+  /**
+   * Send an assistant turn's reasoning back as `reasoning_content`: DeepSeek and Kimi refuse
+   * a tool loop whose turns lack it; OpenAI's own API has no such field. Default false.
+   */
+  sendReasoning?: boolean;
 }
 
 type WirePart =
@@ -47,13 +52,17 @@ function userContent(parts: ContentPart[], param: string): string | WirePart[] {
   return parts.map((p) => wirePart(p, param));
 }
 
-function wireMessage(m: ChatMessage, i: number): Record<string, unknown> {
+function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean): Record<string, unknown> {
   switch (m.role) {
     case 'user':
       return { role: 'user', content: userContent(m.content, m.from ?? `messages[${i}].content`) };
     case 'assistant': {
       const text = textOf(m.content);
       const out: Record<string, unknown> = { role: 'assistant', content: text === '' && m.toolCalls?.length ? null : text };
+      if (sendReasoning && m.thinking !== undefined) {
+        const reasoning = reasoningOf(m.thinking);
+        if (reasoning !== '') out.reasoning_content = reasoning;
+      }
       if (m.toolCalls?.length) {
         out.tool_calls = m.toolCalls.map((c) => ({ id: openAIToolId(c.id), type: 'function', function: { name: c.name, arguments: c.arguments } }));
       }
@@ -85,7 +94,7 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
   refuseAnthropicOnly(req);
   const messages: Record<string, unknown>[] = [];
   if (req.system.length) messages.push({ role: 'system', content: textOf(req.system, '\n\n') });
-  for (let i = 0; i < req.messages.length; i++) messages.push(wireMessage(req.messages[i], i));
+  for (let i = 0; i < req.messages.length; i++) messages.push(wireMessage(req.messages[i], i, opts.sendReasoning === true));
 
   const body: Record<string, unknown> = { model, messages };
   if (req.tools?.length) {

@@ -1,9 +1,10 @@
 /** OpenAI `chat.completion` object ↔ canonical ChatResponse. */
 import type { ChatResponse, ToolCall } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
+import { reasoningOf, unsignedThinking } from '../content.js';
 import { malformedResponse } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
-import { finishFromOpenAI, finishToOpenAI, usageFromOpenAI, usageToOpenAI } from './mapping.js';
+import { finishFromOpenAI, finishToOpenAI, reasoningFromOpenAI, usageFromOpenAI, usageToOpenAI } from './mapping.js';
 
 /** `content` is a string, null, or (some compatible servers) an array of typed parts. */
 function contentText(v: unknown): string {
@@ -36,7 +37,7 @@ export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): C
   const choice = Array.isArray(body.choices) ? body.choices[0] : undefined;
   if (!isRecord(choice)) throw malformedResponse('openai', '`choices[0]` missing');
   const message = isRecord(choice.message) ? choice.message : {};
-  return {
+  const res: ChatResponse = {
     id: typeof body.id === 'string' ? body.id : '',
     model: typeof body.model === 'string' && body.model ? body.model : fallbackModel,
     // A refusal comes instead of content; it is what the model said, so it is the text.
@@ -45,6 +46,9 @@ export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): C
     finishReason: finishFromOpenAI(choice.finish_reason),
     usage: usageFromOpenAI(body.usage),
   };
+  const reasoning = reasoningFromOpenAI(message);
+  if (reasoning !== '') res.thinking = unsignedThinking(reasoning);
+  return res;
 }
 
 /**
@@ -57,6 +61,9 @@ export function renderOpenAIChatResponse(res: ChatResponse, opts: RenderOptions)
     content: res.text === '' && res.toolCalls.length ? null : res.text,
     refusal: null,
   };
+  // DeepSeek's field, which most OpenAI-format clients read; the SDK keeps it on the message.
+  const reasoning = reasoningOf(res.thinking);
+  if (reasoning !== '') message.reasoning_content = reasoning;
   if (res.toolCalls.length) {
     message.tool_calls = res.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }

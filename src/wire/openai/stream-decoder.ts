@@ -6,7 +6,7 @@ import type { StreamEvent } from '../../canonical.js';
 import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { isRecord } from '../validate.js';
-import { finishFromOpenAI, usageFromOpenAI } from './mapping.js';
+import { finishFromOpenAI, reasoningFromOpenAI, usageFromOpenAI } from './mapping.js';
 
 export class OpenAIStreamDecoder extends SseJsonDecoder {
   private started = false;
@@ -52,6 +52,8 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
     if (isRecord(choice)) {
       const delta = choice.delta;
       if (isRecord(delta)) {
+        const reasoning = reasoningFromOpenAI(delta);
+        if (reasoning !== '') out.push({ type: 'thinking', text: reasoning });
         if (typeof delta.content === 'string' && delta.content) out.push({ type: 'text', text: delta.content });
         if (Array.isArray(delta.tool_calls)) this.toolCalls(delta.tool_calls, out);
       }

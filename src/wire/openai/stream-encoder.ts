@@ -1,6 +1,7 @@
 /**
  * Canonical stream events → OpenAI `chat.completion.chunk` SSE frames, built as strings
- * (this runs once per token). Errors go in-band as `data: {"error":...}` and end the
+ * (this runs once per token). Reasoning text goes out as `reasoning_content` deltas, as
+ * DeepSeek streams it. Errors go in-band as `data: {"error":...}` and end the
  * stream without `[DONE]`, so the client cannot mistake a broken stream for a whole one.
  */
 import type { StreamEvent } from '../../canonical.js';
@@ -29,11 +30,12 @@ class OpenAIStreamEncoder implements StreamEncoder {
       case 'text':
         return this.choice(`{"content":${j(ev.text)}}`, 'null');
       case 'thinking':
+        return this.choice(`{"reasoning_content":${j(ev.text)}}`, 'null');
       case 'thinking_signature':
       case 'redacted_thinking':
       case 'anthropic_block':
       case 'anthropic_delta':
-        // Chat completions has no place for Anthropic's extended thinking or other blocks.
+        // Chat completions has no place for Anthropic's signatures, redacted thinking or other blocks.
         return '';
       case 'tool_call_start':
         return this.choice(`{"tool_calls":[{"index":${ev.index},"id":${j(ev.id)},"type":"function","function":{"name":${j(ev.name)},"arguments":""}}]}`, 'null');

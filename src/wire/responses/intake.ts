@@ -3,10 +3,13 @@
  * as it goes. The gateway keeps no conversation state: a request carries its whole
  * conversation in `input` (`previous_response_id`, `conversation` and item references are
  * refused), and only function tools are routed (OpenAI's built-in tools run only inside
- * OpenAI). Reasoning items a client replays are opaque to every other model and are left out.
+ * OpenAI). A reasoning item a client replays keeps its reasoning text, if it has any (another
+ * model's, as the gateway showed it); an OpenAI model's encrypted or summarized reasoning is
+ * opaque to every other model and is left out.
  */
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
+import { unsignedThinking } from '../content.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
 import { echoOf } from './response.js';
 import {
@@ -67,6 +70,18 @@ function content(v: unknown, param: string, media: boolean): ContentPart[] {
   return out;
 }
 
+/** The text of a reasoning item's `reasoning_text` parts. */
+function reasoningText(v: unknown, param: string): string {
+  if (v === undefined || v === null) return '';
+  const arr = requireArray(v, param);
+  let out = '';
+  for (let j = 0; j < arr.length; j++) {
+    const part = requireRecord(arr[j], `${param}[${j}]`);
+    if (part.type === 'reasoning_text') out += requireString(part.text, `${param}[${j}].text`);
+  }
+  return out;
+}
+
 /** `input` items → system parts and canonical messages; a function call joins the assistant turn before it. */
 function items(v: unknown, system: ContentPart[]): ChatMessage[] {
   if (typeof v === 'string') return [{ role: 'user', content: [{ type: 'text', text: v }] }];
@@ -87,9 +102,16 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
           case 'user':
             messages.push({ role: 'user', content: content(item.content, `${p}.content`, true), from: `${p}.content` });
             break;
-          case 'assistant':
-            messages.push({ role: 'assistant', content: content(item.content, `${p}.content`, false), from: `${p}.content` });
+          case 'assistant': {
+            const parts = content(item.content, `${p}.content`, false);
+            // The reasoning item before it opened the turn.
+            const last = messages[messages.length - 1];
+            if (last?.role === 'assistant' && last.thinking !== undefined && last.content.length === 0 && !last.toolCalls) {
+              last.content = parts;
+              last.from = `${p}.content`;
+            } else messages.push({ role: 'assistant', content: parts, from: `${p}.content` });
             break;
+          }
           default:
             throw typeof item.role === 'string'
               ? badRequest(`${p}.role`, `\`${p}.role\` must be one of user, assistant, system, developer, got "${item.role}"`)
@@ -116,9 +138,14 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
           from: `${p}.output`,
         });
         break;
-      case 'reasoning':
-        // Encrypted or summarized reasoning of an OpenAI model: no other model can read it.
+      case 'reasoning': {
+        // Reasoning text another model showed opens the assistant turn it came before (some
+        // servers need it back in a tool loop). An OpenAI model's encrypted or summarized
+        // reasoning has none: no other model can read it.
+        const text = reasoningText(item.content, `${p}.content`);
+        if (text !== '') messages.push({ role: 'assistant', content: [], thinking: unsignedThinking(text) });
         break;
+      }
       case 'item_reference':
         throw badRequest(`${p}.type`, `\`${p}.type\` "item_reference": ${STATELESS}`);
       default:

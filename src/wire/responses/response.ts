@@ -6,6 +6,7 @@
  */
 import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
+import { reasoningOf } from '../content.js';
 
 /** `resp_…` from the provider's answer id (letters, digits, `_` and `-` kept). */
 export function responseId(upstreamId: string): string {
@@ -20,6 +21,10 @@ export function messageItemId(respId: string, n = 0): string {
 
 export function functionCallItemId(respId: string, n: number): string {
   return `fc_${respId.slice('resp_'.length)}_${n}`;
+}
+
+export function reasoningItemId(respId: string, n: number): string {
+  return `rs_${respId.slice('resp_'.length)}_${n}`;
 }
 
 export function usageToResponses(u: Usage): Record<string, unknown> {
@@ -45,6 +50,15 @@ export function textPart(text: string): Record<string, unknown> {
 
 export function messageItem(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
   return { type: 'message', id, status, role: 'assistant', content: status === 'in_progress' ? [] : [textPart(text)] };
+}
+
+export function reasoningTextPart(text: string): Record<string, unknown> {
+  return { type: 'reasoning_text', text };
+}
+
+/** Reasoning text another model showed, as a `reasoning` item with its text as `content` (gpt-oss's shape). */
+export function reasoningItem(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
+  return { type: 'reasoning', id, summary: [], content: status === 'in_progress' ? [] : [reasoningTextPart(text)], status };
 }
 
 export function functionCallItem(id: string, call: Pick<ToolCall, 'id' | 'name' | 'arguments'>, status: 'in_progress' | 'completed'): Record<string, unknown> {
@@ -104,6 +118,8 @@ export function responseObject(
 export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
   const id = opts.id ?? responseId(res.id);
   const output: Record<string, unknown>[] = [];
+  const reasoning = reasoningOf(res.thinking);
+  if (reasoning !== '') output.push(reasoningItem(reasoningItemId(id, 0), reasoning, 'completed'));
   if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
   res.toolCalls.forEach((c, n) => output.push(functionCallItem(functionCallItemId(id, n), c, 'completed')));
   return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), output, res.usage, opts.echo);

@@ -1,7 +1,8 @@
 /**
  * Canonical stream events → OpenAI Responses API SSE events: `response.created`, then the
- * output items as they grow (a message with one `output_text` part; function calls with
- * their argument deltas), each closed with its `.done` events, then `response.completed`
+ * output items as they grow (reasoning text as a `reasoning` item with one `reasoning_text`
+ * part; a message with one `output_text` part; function calls with their argument
+ * deltas), each closed with its `.done` events, then `response.completed`
  * (or `response.incomplete`) carrying the whole response and its usage. Every event has
  * its `sequence_number`. A failure after the first event goes in-band as an `error` event,
  * which the OpenAI SDK raises, and ends the stream without `response.completed`.
@@ -9,10 +10,27 @@
 import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import {
-  functionCallItem, functionCallItemId, messageItem, messageItemId, responseId, responseObject, statusOf, textPart,
+  functionCallItem, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, responseObject, statusOf, textPart,
 } from './response.js';
 
 interface OpenCall { item: number; id: string; callId: string; name: string; args: string }
+
+/** The items that grow by text: a message (`output_text`) and reasoning (`reasoning_text`). */
+type TextKind = 'message' | 'reasoning';
+interface OpenText { kind: TextKind; at: number; id: string; text: string }
+
+const TEXT_ITEMS: Readonly<Record<TextKind, {
+  id(respId: string, n: number): string;
+  item(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown>;
+  part(text: string): Record<string, unknown>;
+  /** Event types of a delta and of the whole text, and what both carry besides. */
+  delta: string;
+  done: string;
+  extra: Readonly<Record<string, unknown>>;
+}>> = {
+  message: { id: messageItemId, item: messageItem, part: textPart, delta: 'response.output_text.delta', done: 'response.output_text.done', extra: { logprobs: [] } },
+  reasoning: { id: reasoningItemId, item: reasoningItem, part: reasoningTextPart, delta: 'response.reasoning_text.delta', done: 'response.reasoning_text.done', extra: {} },
+};
 
 class ResponsesStreamEncoder implements StreamEncoder {
   closed = false;
@@ -21,12 +39,10 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private model = '';
   /** Finished output items, by output index (an open one is filled in when it closes). */
   private readonly output: Record<string, unknown>[] = [];
-  /** The open message item's output index, id and text; -1 when none is open. */
-  private message = -1;
-  private messageId = '';
-  private text = '';
-  /** Message items opened so far (a message after a function call is a new item, with its own id). */
-  private messages = 0;
+  /** The message or reasoning item text goes to; at most one is open. */
+  private open: OpenText | null = null;
+  /** Items of each kind opened so far (a message after a function call is a new item, with its own id). */
+  private readonly opened: Record<TextKind, number> = { message: 0, reasoning: 0 };
   /** Function calls by canonical tool-call index; all stay open until the end. */
   private readonly calls = new Map<number, OpenCall>();
   private finish: FinishReason = 'stop';
@@ -39,15 +55,10 @@ class ResponsesStreamEncoder implements StreamEncoder {
     switch (ev.type) {
       case 'start':
         return this.start(ev.id, ev.model);
-      case 'text': {
-        if (ev.text === '') return '';
-        let out = this.opening();
-        if (this.message < 0) out += this.openMessage();
-        this.text += ev.text;
-        return out + this.event('response.output_text.delta', { item_id: this.messageId, output_index: this.message, content_index: 0, delta: ev.text, logprobs: [] });
-      }
+      case 'text':
+        return this.write('message', ev.text);
       case 'tool_call_start': {
-        let out = this.opening() + this.closeMessage();
+        let out = this.opening() + this.closeText();
         const call: OpenCall = { item: this.output.length, id: functionCallItemId(this.id, this.calls.size), callId: ev.id, name: ev.name, args: '' };
         this.calls.set(ev.index, call);
         this.output.push({});
@@ -61,11 +72,12 @@ class ResponsesStreamEncoder implements StreamEncoder {
         return this.event('response.function_call_arguments.delta', { item_id: call.id, output_index: call.item, delta: ev.arguments });
       }
       case 'thinking':
+        return this.write('reasoning', ev.text);
       case 'thinking_signature':
       case 'redacted_thinking':
       case 'anthropic_block':
       case 'anthropic_delta':
-        // The Responses API has no place for another provider's reasoning or blocks.
+        // The Responses API has no place for Anthropic's signatures, redacted thinking or other blocks.
         return '';
       case 'finish':
         this.finish = ev.finishReason;
@@ -74,15 +86,15 @@ class ResponsesStreamEncoder implements StreamEncoder {
         this.usage = ev.usage;
         return '';
       case 'end': {
-        let out = this.opening() + this.closeMessage();
+        let out = this.opening() + this.closeText();
         for (const call of this.calls.values()) {
           const item = functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.args }, 'completed');
           this.output[call.item] = item;
           out += this.event('response.function_call_arguments.done', { item_id: call.id, output_index: call.item, name: call.name, arguments: call.args });
           out += this.event('response.output_item.done', { output_index: call.item, item });
         }
-        // A stream with no output at all still answers with an (empty) message.
-        if (this.output.length === 0) out += this.openMessage() + this.closeMessage();
+        // A stream with no answer at all still answers with an (empty) message.
+        if (this.opened.message === 0 && this.calls.size === 0) out += this.openText('message') + this.closeText();
         const state = statusOf(this.finish);
         this.closed = true;
         const type = state.status === 'completed' ? 'response.completed' : 'response.incomplete';
@@ -109,25 +121,36 @@ class ResponsesStreamEncoder implements StreamEncoder {
     return this.id ? '' : this.start('', '');
   }
 
-  private openMessage(): string {
-    this.message = this.output.length;
-    this.messageId = messageItemId(this.id, this.messages++);
-    this.text = '';
-    this.output.push({});
-    return this.event('response.output_item.added', { output_index: this.message, item: messageItem(this.messageId, '', 'in_progress') })
-      + this.event('response.content_part.added', { item_id: this.messageId, output_index: this.message, content_index: 0, part: textPart('') });
+  /** Appends text to the open item of its kind, opening one first (and closing the other kind's). */
+  private write(kind: TextKind, text: string): string {
+    if (text === '') return '';
+    let out = this.opening();
+    if (this.open?.kind !== kind) out += this.closeText() + this.openText(kind);
+    const o = this.open!;
+    o.text += text;
+    return out + this.event(TEXT_ITEMS[kind].delta, { item_id: o.id, output_index: o.at, content_index: 0, delta: text, ...TEXT_ITEMS[kind].extra });
   }
 
-  /** Closes the open message item, if any: its text, its part, the item. */
-  private closeMessage(): string {
-    if (this.message < 0) return '';
-    const at = this.message;
-    const item = messageItem(this.messageId, this.text, 'completed');
-    this.output[at] = item;
-    this.message = -1;
-    return this.event('response.output_text.done', { item_id: item.id, output_index: at, content_index: 0, text: this.text, logprobs: [] })
-      + this.event('response.content_part.done', { item_id: item.id, output_index: at, content_index: 0, part: textPart(this.text) })
-      + this.event('response.output_item.done', { output_index: at, item });
+  private openText(kind: TextKind): string {
+    const k = TEXT_ITEMS[kind];
+    const o: OpenText = { kind, at: this.output.length, id: k.id(this.id, this.opened[kind]++), text: '' };
+    this.open = o;
+    this.output.push({});
+    return this.event('response.output_item.added', { output_index: o.at, item: k.item(o.id, '', 'in_progress') })
+      + this.event('response.content_part.added', { item_id: o.id, output_index: o.at, content_index: 0, part: k.part('') });
+  }
+
+  /** Closes the open message or reasoning item, if any: its text, its part, the item. */
+  private closeText(): string {
+    const o = this.open;
+    if (o === null) return '';
+    const k = TEXT_ITEMS[o.kind];
+    const item = k.item(o.id, o.text, 'completed');
+    this.output[o.at] = item;
+    this.open = null;
+    return this.event(k.done, { item_id: o.id, output_index: o.at, content_index: 0, text: o.text, ...k.extra })
+      + this.event('response.content_part.done', { item_id: o.id, output_index: o.at, content_index: 0, part: k.part(o.text) })
+      + this.event('response.output_item.done', { output_index: o.at, item });
   }
 
   private response(state: { status: string; incomplete_details: { reason: string } | null }, usage: Usage | null): Record<string, unknown> {
