@@ -78,8 +78,8 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
  * What a model reasoned before answering. Anthropic's extended thinking comes as a thinking
  * block's text with the signature that lets it be sent back in a later turn, or as a
  * redacted block's opaque data; only an Anthropic provider takes those back. The reasoning
- * text of an OpenAI-format server (`reasoning_content`: DeepSeek, Kimi, vLLM, ...) is a
- * thinking block with an empty signature; such a block never goes to Anthropic, which would
+ * text of an OpenAI-format server (`reasoning_content`: DeepSeek, Kimi, vLLM, ...) and
+ * Gemini's thought summaries are thinking blocks with an empty signature; such a block never goes to Anthropic, which would
  * refuse it, and goes back to OpenAI-format servers that take it (see OpenAIRequestOptions).
  */
 export type ThinkingBlock =
@@ -110,6 +110,21 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean };
 
+/** How hard a model should reason, from OpenAI's `reasoning_effort` scale (see ReasoningSetting). */
+export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high';
+
+/**
+ * The client asked the model to reason (OpenAI `reasoning_effort`, the Responses API's
+ * `reasoning.effort`, Anthropic `thinking`), as one setting: an effort, and the token
+ * budget when the client gave one. Only a provider of another dialect that
+ * `options.reasoning` says how to ask gets it translated; a provider of the client's own
+ * dialect gets the client's field as sent (ChatRequest.extras).
+ */
+export interface ReasoningSetting {
+  effort: ReasoningEffort;
+  budgetTokens?: number;
+}
+
 export interface ChatRequest {
   kind: 'chat';
   /** Model as the provider must see it (after routing); the requested model lives in the routing context. */
@@ -135,6 +150,7 @@ export interface ChatRequest {
   responseFormat?: ResponseFormat;
   /** End-user id for the provider's abuse monitoring (OpenAI `user`, Anthropic `metadata.user_id`). */
   user?: string;
+  reasoning?: ReasoningSetting;
   /**
    * Fields of the client's dialect with no canonical counterpart (OpenAI `seed`,
    * Anthropic `top_k`, ...), as sent: a provider of that dialect gets them, others

@@ -12,6 +12,7 @@ import { closest, didYouMean } from './suggest.js';
 import { displayPath } from './schema.js';
 import { isKeyless, providerAllowsModel } from './providers.js';
 import { UNDROPPABLE_PARAMS } from './drop-params.js';
+import { REASONING_STYLES } from './reasoning.js';
 
 type Obj = Record<string, unknown>;
 
@@ -109,6 +110,30 @@ function checkDropParams(id: string, type: string | undefined, v: unknown, at: P
   }
 }
 
+const REASONING_EXAMPLES: Readonly<Record<string, string>> = {
+  anthropic: '{"claude-opus-4-7*": adaptive, "claude-3-5*": none, "claude-*": budget}',
+  gemini: '{"gemini-3*": level, "gemini-2.5*": budget}',
+};
+
+/** `options.reasoning`: a style the provider type takes, or a map from model globs to such styles (or none). */
+function checkReasoning(id: string, type: string | undefined, v: unknown, at: PathSegment[], report: Report): void {
+  if (v === undefined) return;
+  const styles: readonly string[] | undefined = type === undefined ? undefined : REASONING_STYLES[type];
+  if (styles === undefined) {
+    report(at, 'provider_setting', `provider "${id}": options.reasoning applies to openai, azure, openai-compatible, anthropic and gemini providers only`);
+    return;
+  }
+  const ok = (s: unknown): boolean => s === 'none' || styles.includes(s as string);
+  const example = REASONING_EXAMPLES[type!] ?? '{"gpt-5*": effort, "o*": effort}';
+  if (isObj(v)) {
+    for (const [glob, s] of Object.entries(v)) {
+      if (!ok(s)) report([...at, glob], 'provider_setting', `provider "${id}" (type ${type}): options.reasoning styles are ${styles.join(', ')} or none`);
+    }
+  } else if (!ok(v)) {
+    report(at, 'provider_setting', `provider "${id}" (type ${type}): options.reasoning must be ${styles.join(', ')} or none, or a map from model globs to those, e.g. ${example}`);
+  }
+}
+
 function checkProvider(id: string, p: Obj, report: Report): void {
   const type = str(p.type);
   const options = isObj(p.options) ? p.options : {};
@@ -125,6 +150,7 @@ function checkProvider(id: string, p: Obj, report: Report): void {
     report([...at, 'options', 'auth'], 'provider_setting', `provider "${id}": options.auth must be bearer or none`);
   }
   checkDropParams(id, type, options.drop_params, [...at, 'options', 'drop_params'], report);
+  checkReasoning(id, type, options.reasoning, [...at, 'options', 'reasoning'], report);
   if (options.send_reasoning !== undefined) {
     const where = [...at, 'options', 'send_reasoning'];
     if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') report(where, 'provider_setting', `provider "${id}": options.send_reasoning applies to openai, azure and openai-compatible providers only`);

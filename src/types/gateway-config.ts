@@ -210,7 +210,7 @@ export interface ProviderConfig {
     [k: string]: SecretRef;
   };
   /**
-   * Type-specific options. azure: {api_version (required; a dated version, or v1 for the v1 API), deployments: {model: deployment}}; openai-compatible: {auth: bearer | none}; anthropic: {anthropic_version}; openai, azure, openai-compatible and anthropic: {drop_params: [field, ...] or {model-glob: [field, ...]}}; openai, azure and openai-compatible: {send_reasoning: boolean (an assistant turn's reasoning goes back as reasoning_content; default true for openai-compatible)}; mock: {latency_ms, chunk_delay_ms, chunks, output_tokens, fail_rate, dimensions}.
+   * Type-specific options. azure: {api_version (required; a dated version, or v1 for the v1 API), deployments: {model: deployment}}; openai-compatible: {auth: bearer | none}; anthropic: {anthropic_version}; openai, azure, openai-compatible and anthropic: {drop_params: [field, ...] or {model-glob: [field, ...]}}; openai, azure and openai-compatible: {send_reasoning: boolean (an assistant turn's reasoning goes back as reasoning_content; default true for openai-compatible)}; openai, azure, openai-compatible, anthropic and gemini: {reasoning: how a reasoning setting from a client of another dialect is sent, as one style or {model-glob: style}; effort (OpenAI-format), budget or adaptive (anthropic), budget or level (gemini), none}; mock: {latency_ms, chunk_delay_ms, chunks, output_tokens, fail_rate, dimensions}.
    */
   options?: {
     [k: string]: unknown;

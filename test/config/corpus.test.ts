@@ -417,6 +417,38 @@ const cases: Case[] = [
            |                               ^
     `,
   },
+  {
+    name: 'options.reasoning: a style the provider type takes, or a map from model globs to styles',
+    config: `
+      providers:
+        an:
+          type: anthropic
+          keys: [{name: k, value: sk-test}]
+          options: {reasoning: {"claude-3-5*": none, "claude-*": level}}
+        gm:
+          type: gemini
+          keys: [{name: k, value: sk-test}]
+          options: {reasoning: effort}
+        lo:
+          type: mock
+          options: {reasoning: effort}
+        gpt:
+          type: openai
+          keys: [{name: k, value: sk-test}]
+          options: {reasoning: {"gpt-5*": effort}}
+    `,
+    expected: `
+      switchyard.yaml:5:60: error[provider_setting]: provider "an" (type anthropic): options.reasoning styles are budget, adaptive or none
+        5 |     options: {reasoning: {"claude-3-5*": none, "claude-*": level}}
+          |                                                            ^
+      switchyard.yaml:9:26: error[provider_setting]: provider "gm" (type gemini): options.reasoning must be budget, level or none, or a map from model globs to those, e.g. {"gemini-3*": level, "gemini-2.5*": budget}
+        9 |     options: {reasoning: effort}
+          |                          ^
+      switchyard.yaml:12:26: error[provider_setting]: provider "lo": options.reasoning applies to openai, azure, openai-compatible, anthropic and gemini providers only
+        12 |     options: {reasoning: effort}
+           |                          ^
+    `,
+  },
 ];
 
 describe('config corpus: every issue, located with file:line:col and a caret', () => {

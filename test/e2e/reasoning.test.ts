@@ -9,10 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { REASONING, startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
+import { REASONING, startWireFake, THINKING, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
 import { REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
-let ds: WireFake, an: WireFake;
+let ds: WireFake, an: WireFake, gm: WireFake;
 let e2e: E2EGateway;
 let openai: OpenAI;
 let anthropic: Anthropic;
@@ -27,7 +27,7 @@ const weatherResponses: OpenAI.Responses.FunctionTool = {
 };
 
 before(async () => {
-  [ds, an] = await Promise.all([startWireFake({ format: 'openai', name: 'ds' }), startWireFake({ format: 'anthropic', name: 'an' })]);
+  [ds, an, gm] = await Promise.all([startWireFake({ format: 'openai', name: 'ds' }), startWireFake({ format: 'anthropic', name: 'an' }), startWireFake({ format: 'gemini', name: 'gm' })]);
   e2e = await startE2E({
     server: { allow_unauthenticated: true },
     dispatch: { retries_per_target: 0, max_attempts: 1 },
@@ -36,6 +36,13 @@ before(async () => {
       // The same server, told not to send reasoning back.
       ds2: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 0, models: ['deepseek-v4'], options: { send_reasoning: false }, keys: [{ name: 'ds-main', value: 'sk-up-ds' }] },
       an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'sk-up-an' }] },
+      // The same servers, told how their models take a reasoning setting from another dialect.
+      anr: {
+        type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4', 'claude-opus-5', 'claude-3-5-haiku'], keys: [{ name: 'an-main', value: 'sk-up-an' }],
+        options: { reasoning: { 'claude-opus-5': 'adaptive', 'claude-3-5*': 'none', 'claude-*': 'budget' } },
+      },
+      gmr: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash', 'gemini-3-pro'], keys: [{ name: 'gm-main', value: 'sk-up-gm' }], options: { reasoning: { 'gemini-3*': 'level', 'gemini-2.5*': 'budget' } } },
+      oar: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-5'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { reasoning: 'effort' } },
     },
   });
   openai = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
@@ -44,7 +51,7 @@ before(async () => {
 
 after(async () => {
   await e2e?.close();
-  await Promise.all([ds?.close(), an?.close()]);
+  await Promise.all([ds?.close(), an?.close(), gm?.close()]);
 }, HOOK);
 
 /** The assistant message of a streamed chat completion, reasoning_content included. */
@@ -143,5 +150,67 @@ describe('reasoning from an OpenAI-format server (DeepSeek)', SUITE, () => {
       assert.equal(ds.last().body.messages[1].reasoning_content, REASONING, `reasoning goes back (stream ${stream})`);
       assert.equal(turn2.output_text, 'The tool said: Sunny, 21C');
     }
+  });
+});
+
+describe('a reasoning setting across dialects, where options.reasoning says how the model takes it', SUITE, () => {
+  test('an OpenAI client\'s reasoning_effort reaches Claude as thinking with a budget, and the thinking comes back as reasoning_content', async () => {
+    for (const stream of [true, false]) {
+      an.reset();
+      const params: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = { model: 'anr/claude-sonnet-4', reasoning_effort: 'low', temperature: 0.2, messages: [{ role: 'user', content: 'Hi' }] };
+      const message = stream ? await streamedMessage(params) : (await openai.chat.completions.create(params)).choices[0].message as unknown as Record<string, any>;
+      // low: 4096 thinking tokens on top of the default max_tokens; thinking takes no temperature.
+      const body = an.last().body;
+      assert.deepEqual(body.thinking, { type: 'enabled', budget_tokens: 4096 });
+      assert.equal(body.max_tokens, 4096 + 4096);
+      assert.equal(body.temperature, undefined);
+      assert.equal(message.reasoning_content, THINKING, `stream ${stream}`);
+      assert.equal(message.content, 'hello from an');
+    }
+    // Within the client's max tokens, at most half of them think.
+    await openai.chat.completions.create({ model: 'anr/claude-sonnet-4', reasoning_effort: 'high', max_tokens: 6000, messages: [{ role: 'user', content: 'Hi' }] });
+    assert.deepEqual(an.last().body.thinking, { type: 'enabled', budget_tokens: 3000 });
+    assert.equal(an.last().body.max_tokens, 6000);
+    // Too few to think within: no thinking, rather than Anthropic's 400.
+    await openai.chat.completions.create({ model: 'anr/claude-sonnet-4', reasoning_effort: 'high', max_tokens: 1500, messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(an.last().body.thinking, undefined);
+  });
+
+  test('per model: adaptive at the effort, or none; a provider without options.reasoning gets nothing', async () => {
+    await openai.chat.completions.create({ model: 'anr/claude-opus-5', reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.deepEqual(an.last().body.thinking, { type: 'adaptive' });
+    assert.deepEqual(an.last().body.output_config, { effort: 'medium' });
+    await openai.chat.completions.create({ model: 'anr/claude-3-5-haiku', reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(an.last().body.thinking, undefined);
+    await openai.chat.completions.create({ model: 'an/claude-sonnet-4', reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(an.last().body.thinking, undefined);
+  });
+
+  test('an OpenAI client\'s tool loop on Claude goes on: the next turn thinks no more, since its history has no signed thinking', async () => {
+    const first: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = { model: 'anr/claude-sonnet-4', reasoning_effort: 'low', tools: [weatherOpenAI], messages: [{ role: 'user', content: 'Weather in Paris?' }] };
+    const turn1 = (await openai.chat.completions.create(first)).choices[0].message;
+    assert.ok(an.last().body.thinking);
+    const turn2 = await openai.chat.completions.create({ ...first, messages: [...first.messages, turn1, { role: 'tool', tool_call_id: turn1.tool_calls![0].id, content: 'Sunny, 21C' }] });
+    assert.equal(an.last().body.thinking, undefined);
+    assert.equal(turn2.choices[0].message.content, 'The tool said: Sunny, 21C');
+  });
+
+  test('Claude Code\'s thinking reaches Gemini as a thinking budget or level, and its thought summary comes back as thinking', async () => {
+    for (const [model, config] of [['gmr/gemini-2.5-flash', { thinkingBudget: 2048, includeThoughts: true }], ['gmr/gemini-3-pro', { thinkingLevel: 'low', includeThoughts: true }]] as const) {
+      for (const stream of [true, false]) {
+        const params: Anthropic.MessageCreateParamsNonStreaming = { model, max_tokens: 8000, thinking: { type: 'enabled', budget_tokens: 2048 }, messages: [{ role: 'user', content: 'Hi' }] };
+        const msg = stream ? await anthropic.messages.stream(params).finalMessage() : await anthropic.messages.create(params);
+        assert.deepEqual(gm.last().body.generationConfig.thinkingConfig, config, `${model} (stream ${stream})`);
+        assert.deepEqual(msg.content, [{ type: 'thinking', thinking: THINKING, signature: '' }, { type: 'text', text: 'hello from gm' }], `${model} (stream ${stream})`);
+      }
+    }
+  });
+
+  test('Claude Code\'s thinking reaches an OpenAI reasoning model as reasoning_effort', async () => {
+    await anthropic.messages.create({ model: 'oar/gpt-5', max_tokens: 8000, thinking: { type: 'enabled', budget_tokens: 31999 }, messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(ds.last().body.reasoning_effort, 'high');
+    // A client of the provider's own dialect sends its own field, untouched.
+    await openai.chat.completions.create({ model: 'oar/gpt-5', reasoning_effort: 'minimal', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(ds.last().body.reasoning_effort, 'minimal');
   });
 });

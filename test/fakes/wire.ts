@@ -108,7 +108,7 @@ export interface WireFakeOptions {
 }
 
 const DEFAULT_USAGE = { input: 11, output: 7 };
-/** What a fake Anthropic thinks when extended thinking is on (streamed in two pieces). */
+/** What a fake Anthropic thinks when extended thinking is on, and a fake Gemini's thought summary (streamed in two pieces). */
 export const THINKING = 'The user wants the weather; I should call the tool.';
 /** What a fake DeepSeek model (`deepseek-*` on an OpenAI fake) reasons, as `reasoning_content` (streamed in two pieces). */
 export const REASONING = 'Weather needs a tool; call it, then answer.';
@@ -345,11 +345,20 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
   }
 
   /**
-   * With extended thinking on, Anthropic refuses a final assistant turn that uses a tool
-   * unless it starts with the thinking block it was given (signature and all).
+   * With extended thinking on, Anthropic refuses a budget under 1024 or not under max_tokens,
+   * a temperature other than 1, a forced tool choice, and a final assistant turn that uses
+   * a tool unless it starts with the thinking block it was given (signature and all).
    */
   function thinkingRefusal(body: any): string | null {
-    if (body?.thinking?.type !== 'enabled') return null;
+    const type = body?.thinking?.type;
+    if (type !== 'enabled' && type !== 'adaptive') return null;
+    if (type === 'enabled') {
+      const budget = body.thinking.budget_tokens;
+      if (typeof budget !== 'number' || budget < 1024) return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+      if (budget >= body.max_tokens) return '`max_tokens` must be greater than `thinking.budget_tokens`.';
+    }
+    if (body.temperature !== undefined && body.temperature !== 1) return '`temperature` may only be set to 1 when thinking is enabled.';
+    if (body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool') return 'Thinking may not be enabled when tool_choice forces tool use.';
     const turns: any[] = Array.isArray(body.messages) ? body.messages : [];
     const last = [...turns].reverse().find((m) => m?.role === 'assistant');
     if (!last || !Array.isArray(last.content) || !last.content.some((b: any) => b?.type === 'tool_use')) return null;
@@ -425,6 +434,12 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     return s.toolCalls ?? (s.toolCall ? [s.toolCall] : []);
   }
 
+  /** Anthropic with thinking on, or Gemini asked for thought summaries: the answer shows THINKING. */
+  function thinks(rec: Received): boolean {
+    if (format === 'anthropic') return rec.body?.thinking?.type === 'enabled' || rec.body?.thinking?.type === 'adaptive';
+    return format === 'gemini' && rec.body?.generationConfig?.thinkingConfig?.includeThoughts === true;
+  }
+
   function chat(res: ServerResponse, rec: Received, model: string, s: Scenario): void {
     const usage = s.usage ?? DEFAULT_USAGE;
     const text = s.text ?? `hello from ${name}`;
@@ -445,14 +460,15 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const content: unknown[] = calls.length
         ? [{ type: 'text', text: 'Let me check.' }, ...calls.map((c, i) => ({ type: 'tool_use', id: `toolu_fake${id}_${i}`, name: c.name, input: c.args }))]
         : [{ type: 'text', text }];
-      if (rec.body?.thinking?.type === 'enabled') content.unshift({ type: 'thinking', thinking: THINKING, signature: `sig_fake_${id}` });
+      if (thinks(rec)) content.unshift({ type: 'thinking', thinking: THINKING, signature: `sig_fake_${id}` });
       body = {
         id: `msg_fake${id}`, type: 'message', role: 'assistant', model, content,
         stop_reason: s.stop?.reason ?? (calls.length ? 'tool_use' : 'end_turn'), stop_sequence: s.stop?.sequence ?? null,
         usage: anthropicUsage(usage),
       };
     } else {
-      const parts = calls.length ? calls.map((c, i) => ({ functionCall: { name: c.name, args: c.args }, ...sign(model, i) })) : [{ text }];
+      const parts: unknown[] = calls.length ? calls.map((c, i) => ({ functionCall: { name: c.name, args: c.args }, ...sign(model, i) })) : [{ text }];
+      if (thinks(rec)) parts.unshift({ text: THINKING, thought: true });
       body = {
         candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
         usageMetadata: { promptTokenCount: usage.input, candidatesTokenCount: usage.output, totalTokenCount: usage.input + usage.output },
@@ -536,15 +552,17 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         : { promptTokenCount: usage.input, totalTokenCount: usage.input },
       modelVersion: model, responseId: `resp_fake${id}`,
     })}\r\n\r\n`;
+    // Thought summaries come first, in messages of their own.
+    const head = thinking ? split(THINKING, 2).map((t) => msg([{ text: t, thought: true }])) : [];
     if (calls.length) {
-      return { head: [], body: calls.map((c, i) => msg([{ functionCall: { name: c.name, args: c.args }, ...sign(model, i) }])), tail: [msg([{ text: '' }], 'STOP', true)] };
+      return { head, body: calls.map((c, i) => msg([{ functionCall: { name: c.name, args: c.args }, ...sign(model, i) }])), tail: [msg([{ text: '' }], 'STOP', true)] };
     }
     const pieces = split(s.text ?? `hello from ${name}`, n);
-    return { head: [], body: pieces.map((t) => msg([{ text: t }])), tail: [msg([{ text: '' }], 'STOP', true)] };
+    return { head, body: pieces.map((t) => msg([{ text: t }])), tail: [msg([{ text: '' }], 'STOP', true)] };
   }
 
   function streamChat(res: ServerResponse, rec: Received, model: string, s: Scenario): void {
-    const f = frames(model, s, format === 'anthropic' && rec.body?.thinking?.type === 'enabled');
+    const f = frames(model, s, thinks(rec));
     const delay = s.chunkDelayMs ?? 0;
     const body = s.cutAfter === undefined ? f.body : f.body.slice(0, s.cutAfter);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

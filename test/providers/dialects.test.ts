@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getAdapter } from '../../src/providers/index.js';
 import { parseAnthropicCountTokensRequest, parseAnthropicMessagesRequest } from '../../src/wire/anthropic/intake.js';
-import { toAnthropicBody, toAnthropicCountTokensBody } from '../../src/wire/anthropic/request.js';
+import { toAnthropicBody, toAnthropicCountTokensBody, withAnthropicReasoning } from '../../src/wire/anthropic/request.js';
 import { CHAT_DIALECTS, RESPONSES_API, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse } from '../../src/wire/dialects.js';
-import { toGeminiBody } from '../../src/wire/gemini/request.js';
+import { toGeminiBody, withGeminiReasoning } from '../../src/wire/gemini/request.js';
 import { parseOpenAIChatRequest } from '../../src/wire/openai/intake.js';
 import { parseResponsesRequest } from '../../src/wire/responses/intake.js';
 import { toOpenAIChatBody } from '../../src/wire/openai/request.js';
@@ -495,6 +495,74 @@ describe('reasoning between dialects', () => {
       role: 'assistant', content: [{ type: 'text', text: 'Take an umbrella.' }], thinking: [{ type: 'thinking', thinking: 'Rain, so an umbrella.', signature: '' }], from: 'input[6].content',
     });
     assert.throws(() => parseResponsesRequest({ model: 'm', input: [{ type: 'reasoning', content: [{ type: 'reasoning_text', text: 7 }] }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.content\[0\]\.text/ });
+  });
+});
+
+describe('a reasoning setting between dialects', () => {
+  const user = [{ role: 'user', content: 'Hi' }];
+  const openaiEffort = (v: unknown): unknown => parseOpenAIChatRequest({ model: 'm', messages: user, reasoning_effort: v }).request.reasoning;
+  const anthropicThinking = (thinking: unknown, effort?: string): unknown =>
+    parseAnthropicMessagesRequest({ model: 'm', max_tokens: 9, messages: user, thinking, ...(effort ? { output_config: { effort } } : {}) }).request.reasoning;
+
+  it('each dialect\'s setting is one effort, with the budget when the client gave one; none and disabled are no setting', () => {
+    assert.deepEqual(openaiEffort('high'), { effort: 'high' });
+    assert.deepEqual(openaiEffort('xhigh'), { effort: 'high' });
+    assert.equal(openaiEffort('none'), undefined);
+    assert.equal(openaiEffort(undefined), undefined);
+    assert.deepEqual(parseResponsesRequest({ model: 'm', input: 'Hi', reasoning: { effort: 'low' } }).request.reasoning, { effort: 'low' });
+    assert.deepEqual(anthropicThinking({ type: 'enabled', budget_tokens: 1024 }), { effort: 'minimal', budgetTokens: 1024 });
+    assert.deepEqual(anthropicThinking({ type: 'enabled', budget_tokens: 10000 }), { effort: 'medium', budgetTokens: 10000 });
+    assert.deepEqual(anthropicThinking({ type: 'enabled', budget_tokens: 31999 }), { effort: 'high', budgetTokens: 31999 });
+    assert.deepEqual(anthropicThinking({ type: 'adaptive' }), { effort: 'high' });
+    assert.deepEqual(anthropicThinking({ type: 'adaptive' }, 'low'), { effort: 'low' });
+    assert.equal(anthropicThinking({ type: 'disabled' }), undefined);
+  });
+
+  const claude = (body: Record<string, unknown>, style: 'budget' | 'adaptive' = 'budget'): Record<string, unknown> => {
+    const { request } = parseOpenAIChatRequest({ model: 'claude', reasoning_effort: 'medium', ...body });
+    return withAnthropicReasoning(toAnthropicBody(request, 'claude'), request, style);
+  };
+
+  it('to Anthropic: left out with a forced tool choice, kept in a tool loop whose last turn Anthropic signed', () => {
+    const tools = [{ type: 'function', function: { name: 'f', parameters: {} } }];
+    assert.ok(claude({ messages: user, tools, tool_choice: 'auto' }).thinking);
+    assert.equal(claude({ messages: user, tools, tool_choice: 'required' }).thinking, undefined);
+    assert.equal(claude({ messages: user, tools, tool_choice: { type: 'function', function: { name: 'f' } } }).thinking, undefined);
+    // An Anthropic client's loop, signed, sent on with an OpenAI client's setting (the setting itself is the client's own there).
+    const { request } = parseAnthropicMessagesRequest(structuredClone(anthropicClientBody));
+    const signed = { ...request, extras: undefined, toolChoice: 'auto' as const, maxTokens: 20000, reasoning: { effort: 'low' as const } };
+    assert.deepEqual(withAnthropicReasoning(toAnthropicBody(signed, 'claude'), signed, 'budget').thinking, { type: 'enabled', budget_tokens: 4096 });
+    const unsigned = structuredClone(signed);
+    (unsigned.messages[1] as { thinking?: unknown[] }).thinking = [{ type: 'thinking', thinking: 'x', signature: '' }];
+    assert.equal(withAnthropicReasoning(toAnthropicBody(unsigned, 'claude'), unsigned, 'budget').thinking, undefined);
+  });
+
+  it('to Anthropic: top_p stays only where thinking allows it (0.95 and up)', () => {
+    assert.equal(claude({ messages: user, top_p: 0.9 }).top_p, undefined);
+    assert.equal(claude({ messages: user, top_p: 0.97 }).top_p, 0.97);
+  });
+
+  it('to Gemini: a budget within maxOutputTokens and Gemini\'s range, or a level; thought summaries on', () => {
+    const gemini = (effortOrBudget: Record<string, unknown>, style: 'budget' | 'level', maxTokens?: number): unknown => {
+      const { request } = parseAnthropicMessagesRequest({ model: 'g', max_tokens: maxTokens ?? 100000, messages: user, ...effortOrBudget });
+      return (withGeminiReasoning(toGeminiBody(request, 'g'), request, style).generationConfig as Record<string, unknown>).thinkingConfig;
+    };
+    assert.deepEqual(gemini({ thinking: { type: 'enabled', budget_tokens: 60000 } }, 'budget'), { thinkingBudget: 24576, includeThoughts: true });
+    assert.deepEqual(gemini({ thinking: { type: 'enabled', budget_tokens: 60000 } }, 'budget', 5000), { thinkingBudget: 2500, includeThoughts: true });
+    assert.deepEqual(gemini({ thinking: { type: 'enabled', budget_tokens: 60000 } }, 'budget', 100), { thinkingBudget: 128, includeThoughts: true });
+    assert.deepEqual(gemini({ thinking: { type: 'enabled', budget_tokens: 2000 } }, 'level'), { thinkingLevel: 'low', includeThoughts: true });
+    assert.deepEqual(gemini({ thinking: { type: 'adaptive' } }, 'level'), { thinkingLevel: 'high', includeThoughts: true });
+  });
+
+  it('Gemini\'s thought summaries are thinking, whole or streamed', () => {
+    const gm = getAdapter('gemini');
+    const t = target(settings('gemini'), 'gemini-2.5-flash');
+    const parts = [{ text: 'Pondering.', thought: true }, { text: 'Hi.' }];
+    const res = gm.parseChatResponse({ candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP' }] }, t);
+    assert.deepEqual(res.thinking, [{ type: 'thinking', thinking: 'Pondering.', signature: '' }]);
+    assert.equal(res.text, 'Hi.');
+    const events = gm.createStreamDecoder(t).push(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts } }] })}\r\n\r\n`);
+    assert.deepEqual(events.filter((e) => e.type === 'thinking' || e.type === 'text'), [{ type: 'thinking', text: 'Pondering.' }, { type: 'text', text: 'Hi.' }]);
   });
 });
 

@@ -7,11 +7,12 @@
  */
 import { baseUrlParts, jsonHeaders, perSettings } from '../../wire/http.js';
 import { classifyAnthropicError } from '../../wire/anthropic/errors.js';
-import { toAnthropicBody, toAnthropicCountTokensBody } from '../../wire/anthropic/request.js';
+import { toAnthropicBody, toAnthropicCountTokensBody, withAnthropicReasoning } from '../../wire/anthropic/request.js';
 import { parseAnthropicResponse, parseAnthropicTokenCount } from '../../wire/anthropic/response.js';
 import { AnthropicStreamDecoder } from '../../wire/anthropic/stream-decoder.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
 import { withoutDropped } from '../drop-params.js';
+import { reasoningStyle } from '../reasoning.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -52,7 +53,12 @@ function post(target: AttemptTarget, suffix: string, body: Record<string, unknow
 export const anthropicAdapter: ProviderAdapter = {
   type: 'anthropic',
   chatDialect: 'anthropic',
-  buildChatRequest: (req, target) => post(target, '', chatBody(toAnthropicBody(req, target.model), target)),
+  buildChatRequest(req, target) {
+    const body = toAnthropicBody(req, target.model);
+    const style = req.reasoning === undefined ? undefined : reasoningStyle(target);
+    if (style === 'budget' || style === 'adaptive') withAnthropicReasoning(body, req, style);
+    return post(target, '', chatBody(body, target));
+  },
   parseChatResponse: (body, target) => parseAnthropicResponse(body, target.model),
   buildCountTokensRequest: (req, target) => post(target, '/count_tokens', toAnthropicCountTokensBody(req, target.model)),
   parseCountTokensResponse: (body) => parseAnthropicTokenCount(body),

@@ -6,9 +6,10 @@
 import { baseUrlParts, jsonHeaders, perSettings } from '../../wire/http.js';
 import { parseGeminiEmbeddingsResponse, toGeminiEmbeddingsBody } from '../../wire/gemini/embeddings.js';
 import { classifyGeminiError } from '../../wire/gemini/errors.js';
-import { toGeminiBody } from '../../wire/gemini/request.js';
+import { toGeminiBody, withGeminiReasoning } from '../../wire/gemini/request.js';
 import { parseGeminiResponse, parseGeminiTokenCount } from '../../wire/gemini/response.js';
 import { GeminiStreamDecoder } from '../../wire/gemini/stream-decoder.js';
+import { reasoningStyle } from '../reasoning.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
 
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
@@ -39,7 +40,12 @@ function post(target: AttemptTarget, method: string, body: Record<string, unknow
 
 export const geminiAdapter: ProviderAdapter = {
   type: 'gemini',
-  buildChatRequest: (req, target) => post(target, req.stream ? 'streamGenerateContent?alt=sse' : 'generateContent', toGeminiBody(req, modelName(target.model))),
+  buildChatRequest(req, target) {
+    const body = toGeminiBody(req, modelName(target.model));
+    const style = req.reasoning === undefined ? undefined : reasoningStyle(target);
+    if (style === 'budget' || style === 'level') withGeminiReasoning(body, req, style);
+    return post(target, req.stream ? 'streamGenerateContent?alt=sse' : 'generateContent', body);
+  },
   parseChatResponse: (body, target) => parseGeminiResponse(body, target.model),
   buildCountTokensRequest(req, target) {
     const model = modelName(target.model);

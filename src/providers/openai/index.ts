@@ -6,11 +6,12 @@ import type { ChatRequest, EmbeddingsRequest } from '../../canonical.js';
 import { baseUrlParts, jsonHeaders, perSettings } from '../../wire/http.js';
 import { toOpenAIEmbeddingsBody, parseOpenAIEmbeddingsResponse } from '../../wire/openai/embeddings.js';
 import { classifyOpenAIError } from '../../wire/openai/errors.js';
-import { toOpenAIChatBody, type OpenAIRequestOptions } from '../../wire/openai/request.js';
+import { toOpenAIChatBody, withOpenAIReasoning, type OpenAIRequestOptions } from '../../wire/openai/request.js';
 import { parseOpenAIChatResponse } from '../../wire/openai/response.js';
 import { OpenAIStreamDecoder } from '../../wire/openai/stream-decoder.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter, ProviderSettings } from '../types.js';
 import { withoutDropped } from '../drop-params.js';
+import { reasoningStyle } from '../reasoning.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -55,8 +56,11 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
   return {
     type: spec.type,
     chatDialect: 'openai',
-    buildChatRequest: (req: ChatRequest, target) =>
-      request(target, 'chat/completions', withoutDropped(toOpenAIChatBody(req, model(target), spec.body(target.provider)), target)),
+    buildChatRequest(req: ChatRequest, target) {
+      const body = toOpenAIChatBody(req, model(target), spec.body(target.provider));
+      if (req.reasoning !== undefined && reasoningStyle(target) === 'effort') withOpenAIReasoning(body, req);
+      return request(target, 'chat/completions', withoutDropped(body, target));
+    },
     parseChatResponse: (body, target) => parseOpenAIChatResponse(body, target.model),
     createStreamDecoder: (target) => new OpenAIStreamDecoder(target.model),
     buildEmbeddingsRequest: (req: EmbeddingsRequest, target) => request(target, 'embeddings', toOpenAIEmbeddingsBody(req, model(target))),

@@ -6,8 +6,9 @@
  * Anthropic provider (see the `anthropic_block` content part).
  * `cache_control` breakpoints are kept on the parts, tool calls, results and tools that carry them.
  */
-import type { ChatMessage, ChatRequest, ContentPart, DialectExtras, KnownPart, ResponseFormat, ThinkingBlock, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, DialectExtras, KnownPart, ReasoningSetting, ResponseFormat, ThinkingBlock, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
+import { effortForBudget, effortOf } from '../reasoning.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
   pickExtras, requirePositiveInt, requireRecord, requireString, withCacheControl, wrongType,
@@ -335,5 +336,21 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
   if (output.format !== undefined) request.responseFormat = output.format;
   const extras = withOutputConfig(pickExtras(b, 'anthropic', ANTHROPIC_EXTRAS), output.rest);
   if (extras !== undefined) request.extras = extras;
+  const reasoning = reasoningSetting(b.thinking, output.rest?.effort);
+  if (reasoning !== undefined) request.reasoning = reasoning;
   return request;
+}
+
+/**
+ * `thinking` as one reasoning setting: a budget (`enabled`) with its effort, or adaptive
+ * thinking at `output_config.effort` (Anthropic's default: high). Disabled or malformed:
+ * none; Anthropic itself says what is wrong with a malformed one.
+ */
+function reasoningSetting(thinking: unknown, effort: unknown): ReasoningSetting | undefined {
+  if (!isRecord(thinking)) return undefined;
+  if (thinking.type === 'enabled' && typeof thinking.budget_tokens === 'number' && thinking.budget_tokens > 0) {
+    return { effort: effortForBudget(thinking.budget_tokens), budgetTokens: Math.floor(thinking.budget_tokens) };
+  }
+  if (thinking.type === 'adaptive') return { effort: effortOf(effort) ?? 'high' };
+  return undefined;
 }

@@ -1,6 +1,7 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
 import type { CacheControl, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../../canonical.js';
 import { addExtras, plainToolCallId, toolArgumentsObject } from '../content.js';
+import { budgetOf } from '../reasoning.js';
 
 /** Anthropic requires `max_tokens`; this is sent when the client gave none. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -146,6 +147,47 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
     body.output_config = { ...(own as Record<string, unknown> | undefined), format: { type: 'json_schema', schema: req.responseFormat.schema } };
   }
   if (req.extras?.dialect === 'anthropic') addExtras(body, req.extras.fields);
+  return body;
+}
+
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * A reasoning setting from a client of another dialect, as Anthropic thinking: with a token
+ * budget (options.reasoning `budget`), at most half the client's max_tokens since Anthropic
+ * counts thinking in it, or on top of the default when the client set none; or adaptive at
+ * an effort (`adaptive`). Sampling settings thinking does not allow go. Left out where
+ * Anthropic would refuse it: a forced tool choice, a budget under Anthropic's minimum, or a
+ * tool loop whose last tool-using turn starts with no thinking Anthropic signed (it began
+ * on another model, or without thinking).
+ */
+export function withAnthropicReasoning(body: Record<string, unknown>, req: ChatRequest, style: 'budget' | 'adaptive'): Record<string, unknown> {
+  const r = req.reasoning;
+  if (r === undefined || req.extras?.dialect === 'anthropic') return body;
+  if (req.toolChoice === 'required' || typeof req.toolChoice === 'object') return body;
+  for (let i = req.messages.length - 1; i >= 0; i--) {
+    const m = req.messages[i];
+    if (m.role !== 'assistant') continue;
+    if (m.toolCalls?.length && !m.thinking?.some((t) => t.type === 'redacted_thinking' || t.signature !== '')) return body;
+    break;
+  }
+  if (style === 'adaptive') {
+    body.thinking = { type: 'adaptive' };
+    body.output_config = { ...(body.output_config as Record<string, unknown> | undefined), effort: r.effort === 'minimal' ? 'low' : r.effort };
+  } else {
+    let budget = budgetOf(r);
+    if (req.maxTokens === undefined) {
+      budget = Math.max(budget, MIN_THINKING_BUDGET);
+      body.max_tokens = DEFAULT_MAX_TOKENS + budget;
+    } else {
+      budget = Math.min(budget, Math.floor(req.maxTokens / 2));
+      if (budget < MIN_THINKING_BUDGET) return body;
+    }
+    body.thinking = { type: 'enabled', budget_tokens: budget };
+  }
+  delete body.temperature;
+  if (typeof body.top_p === 'number' && body.top_p < 0.95) delete body.top_p;
   return body;
 }
 

@@ -2,6 +2,7 @@
 import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
 import { anthropicOnly, refuseAnthropicOnly, textOf, toolArgumentsObject, toolCallSignature } from '../content.js';
+import { budgetOf } from '../reasoning.js';
 
 type Part = Record<string, unknown>;
 interface Content { role: 'user' | 'model'; parts: Part[] }
@@ -154,5 +155,29 @@ export function toGeminiBody(req: ChatRequest, model: string): Record<string, un
     if (format.type === 'json_schema') gen.responseJsonSchema = format.schema;
   }
   if (Object.keys(gen).length) body.generationConfig = gen;
+  return body;
+}
+
+/** The thinking budgets every Gemini 2.5 model takes (Pro's least, Flash's most). */
+const MIN_THINKING_BUDGET = 128;
+const MAX_THINKING_BUDGET = 24576;
+
+/**
+ * A reasoning setting as Gemini's thinkingConfig, with thought summaries on so the client
+ * sees them: a budget (options.reasoning `budget`, Gemini 2.5), at most half of
+ * maxOutputTokens since Gemini counts thinking in it; or a level (`level`, Gemini 3: low
+ * for minimal and low efforts, high for medium and high, the levels every Gemini 3 model takes).
+ */
+export function withGeminiReasoning(body: Record<string, unknown>, req: ChatRequest, style: 'budget' | 'level'): Record<string, unknown> {
+  const r = req.reasoning;
+  if (r === undefined) return body;
+  let thinking: Record<string, unknown>;
+  if (style === 'level') thinking = { thinkingLevel: r.effort === 'minimal' || r.effort === 'low' ? 'low' : 'high', includeThoughts: true };
+  else {
+    let budget = Math.min(budgetOf(r), MAX_THINKING_BUDGET);
+    if (req.maxTokens !== undefined) budget = Math.max(MIN_THINKING_BUDGET, Math.min(budget, Math.floor(req.maxTokens / 2)));
+    thinking = { thinkingBudget: budget, includeThoughts: true };
+  }
+  body.generationConfig = { ...(body.generationConfig as Record<string, unknown> | undefined), thinkingConfig: thinking };
   return body;
 }

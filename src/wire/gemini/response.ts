@@ -1,23 +1,28 @@
 /** Gemini `GenerateContentResponse` → canonical ChatResponse (and the candidate reading the stream decoder shares). */
 import type { ChatResponse, TokenCount, ToolCall } from '../../canonical.js';
+import { unsignedThinking } from '../content.js';
 import { malformedResponse } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
 import { finishFromGemini, toolCallId, usageFromGemini } from './mapping.js';
 
 export interface CandidateParts {
   text: string;
+  /** Thought summaries (parts marked `thought`, sent when thinkingConfig.includeThoughts is on). */
+  thought: string;
   /** Function calls in order, with arguments as JSON text and the part's thoughtSignature. */
   calls: { id: unknown; name: string; arguments: string; signature: unknown }[];
 }
 
-/** Text (thought summaries skipped) and function calls of the first candidate. */
+/** Text, thought summaries and function calls of the first candidate. */
 export function candidateParts(candidate: Record<string, unknown>): CandidateParts {
-  const out: CandidateParts = { text: '', calls: [] };
+  const out: CandidateParts = { text: '', thought: '', calls: [] };
   const content = candidate.content;
   if (!isRecord(content) || !Array.isArray(content.parts)) return out;
   for (const p of content.parts) {
-    if (!isRecord(p) || p.thought === true) continue;
-    if (typeof p.text === 'string') out.text += p.text;
+    if (!isRecord(p)) continue;
+    if (p.thought === true) {
+      if (typeof p.text === 'string') out.thought += p.text;
+    } else if (typeof p.text === 'string') out.text += p.text;
     else if (isRecord(p.functionCall)) {
       const fc = p.functionCall;
       out.calls.push({ id: fc.id, name: typeof fc.name === 'string' ? fc.name : '', arguments: JSON.stringify(fc.args ?? {}), signature: p.thoughtSignature });
@@ -39,9 +44,11 @@ export function parseGeminiResponse(body: unknown, fallbackModel: string): ChatR
     }
     throw malformedResponse('gemini', '`candidates[0]` missing');
   }
-  const { text, calls } = candidateParts(candidate);
+  const { text, thought, calls } = candidateParts(candidate);
   const toolCalls: ToolCall[] = calls.map((c, i) => ({ id: toolCallId(c.id, id, i, c.signature), name: c.name, arguments: c.arguments }));
-  return { id, model, text, toolCalls, finishReason: finishFromGemini(candidate.finishReason, toolCalls.length > 0), usage };
+  const res: ChatResponse = { id, model, text, toolCalls, finishReason: finishFromGemini(candidate.finishReason, toolCalls.length > 0), usage };
+  if (thought !== '') res.thinking = unsignedThinking(thought);
+  return res;
 }
 
 /** `countTokens` answer: `{"totalTokens": N}` (the whole request, system and tools included). */

@@ -58,7 +58,8 @@ export class GeminiStreamDecoder extends SseJsonDecoder {
       }
       return;
     }
-    const { text, calls } = candidateParts(candidate);
+    const { text, thought, calls } = candidateParts(candidate);
+    if (thought) out.push({ type: 'thinking', text: thought });
     if (text) out.push({ type: 'text', text });
     for (const c of calls) {
       const index = this.tools++;

@@ -9,6 +9,7 @@ import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString, optionalStringList, pickExtras,
   requireArray, requireNonEmptyString, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
+import { effortOf } from '../reasoning.js';
 import { reasoningFromOpenAI } from './mapping.js';
 
 const ROLES = 'system, developer, user, assistant, tool';
@@ -271,5 +272,7 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
   };
   const extras = pickExtras(b, 'openai', OPENAI_EXTRAS);
   if (extras !== undefined) request.extras = extras;
+  const effort = effortOf(b.reasoning_effort);
+  if (effort !== undefined) request.reasoning = { effort };
   return { request, clientOptions: { includeUsage } };
 }

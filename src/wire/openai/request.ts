@@ -120,3 +120,9 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
   if (req.extras?.dialect === 'openai') addExtras(body, req.extras.fields);
   return body;
 }
+
+/** A reasoning setting from a client of another dialect, as `reasoning_effort` (options.reasoning `effort`). */
+export function withOpenAIReasoning(body: Record<string, unknown>, req: ChatRequest): Record<string, unknown> {
+  if (req.reasoning !== undefined && req.extras?.dialect !== 'openai') body.reasoning_effort = req.reasoning.effort;
+  return body;
+}

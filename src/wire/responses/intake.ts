@@ -10,6 +10,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import { unsignedThinking } from '../content.js';
+import { effortOf } from '../reasoning.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
 import { echoOf } from './response.js';
 import {
@@ -250,5 +251,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   };
   const fields = extras(b, text.verbosity);
   if (fields !== undefined) request.extras = { dialect: 'openai', fields };
+  const effort = effortOf(fields?.reasoning_effort);
+  if (effort !== undefined) request.reasoning = { effort };
   return { request, clientOptions: { includeUsage: true, echo: echoOf(b) } };
 }
