@@ -80,7 +80,7 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
  * redacted block's opaque data; only an Anthropic provider takes those back. The reasoning
  * text of an OpenAI-format server (`reasoning_content`: DeepSeek, Kimi, vLLM, ...) and
  * Gemini's thought summaries are thinking blocks with an empty signature; such a block never goes to Anthropic, which would
- * refuse it, and goes back to OpenAI-format servers that take it (see OpenAIRequestOptions).
+ * refuse it, and goes back to OpenAI-format servers that want it (see OpenAIRequestOptions).
  */
 export type ThinkingBlock =
   | { type: 'thinking'; thinking: string; signature: string }

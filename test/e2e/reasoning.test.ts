@@ -32,9 +32,9 @@ before(async () => {
     server: { allow_unauthenticated: true },
     dispatch: { retries_per_target: 0, max_attempts: 1 },
     providers: {
-      ds: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 1, models: ['deepseek-v4'], keys: [{ name: 'ds-main', value: 'sk-up-ds' }] },
-      // The same server, told not to send reasoning back.
-      ds2: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 0, models: ['deepseek-v4'], options: { send_reasoning: false }, keys: [{ name: 'ds-main', value: 'sk-up-ds' }] },
+      ds: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 1, models: ['deepseek-v4'], options: { send_reasoning: true }, keys: [{ name: 'ds-main', value: 'sk-up-ds' }] },
+      // The same server, not told to send reasoning back.
+      ds2: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 0, models: ['deepseek-v4'], keys: [{ name: 'ds-main', value: 'sk-up-ds' }] },
       an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'sk-up-an' }] },
       // The same servers, told how their models take a reasoning setting from another dialect.
       anr: {
@@ -93,7 +93,7 @@ describe('reasoning from an OpenAI-format server (DeepSeek)', SUITE, () => {
     }
   });
 
-  test('with options.send_reasoning false the reasoning is not sent back, and DeepSeek says what it misses', async () => {
+  test('without options.send_reasoning the reasoning is not sent back, and DeepSeek says what it misses', async () => {
     const first: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = { model: 'ds2/deepseek-v4', tools: [weatherOpenAI], messages: [{ role: 'user', content: 'Weather in Paris?' }] };
     const turn1 = (await openai.chat.completions.create(first)).choices[0].message;
     await assert.rejects(openai.chat.completions.create({ ...first, messages: [...first.messages, turn1, { role: 'tool', tool_call_id: turn1.tool_calls![0].id, content: 'Sunny' }] }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {

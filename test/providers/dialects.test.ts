@@ -460,16 +460,22 @@ describe('reasoning between dialects', () => {
     assert.deepEqual(claude.filter((b) => b.type.includes('thinking')), [{ type: 'thinking', thinking: 'Claude', signature: 'sig' }, { type: 'redacted_thinking', data: 'r' }]);
   });
 
-  it('openai-compatible providers send it back by default, openai and azure do not; options.send_reasoning overrides', () => {
-    const { request } = parseOpenAIChatRequest({ model: 'm', messages: history });
-    const sent = (type: 'openai' | 'openai-compatible', options: Record<string, unknown> = {}): unknown => {
-      const spec = getAdapter(type).buildChatRequest(request, target(settings(type, { baseUrl: 'http://p.test/v1', options }), 'm'));
-      return JSON.parse(spec.body as string).messages[1].reasoning_content;
-    };
-    assert.equal(sent('openai-compatible'), 'Tokyo, so a tool.');
-    assert.equal(sent('openai-compatible', { send_reasoning: false }), undefined);
-    assert.equal(sent('openai'), undefined);
-    assert.equal(sent('openai', { send_reasoning: true }), 'Tokyo, so a tool.');
+  it('goes back only to providers with options.send_reasoning: strict servers (Groq) refuse the field', () => {
+    // Groq answers with `reasoning`, which a client sends back as it got it.
+    const groq = structuredClone(history) as Record<string, unknown>[];
+    const { reasoning_content: r, ...turn } = groq[1];
+    groq[1] = { ...turn, reasoning: r };
+    for (const messages of [history, groq]) {
+      const { request } = parseOpenAIChatRequest({ model: 'm', messages });
+      const sent = (type: 'openai' | 'openai-compatible', options: Record<string, unknown> = {}): Record<string, unknown> => {
+        const spec = getAdapter(type).buildChatRequest(request, target(settings(type, { baseUrl: 'http://p.test/v1', options }), 'm'));
+        return JSON.parse(spec.body as string).messages[1];
+      };
+      assert.deepEqual(Object.keys(sent('openai-compatible')), ['role', 'content', 'tool_calls']);
+      assert.deepEqual(Object.keys(sent('openai')), ['role', 'content', 'tool_calls']);
+      assert.equal(sent('openai-compatible', { send_reasoning: true }).reasoning_content, 'Tokyo, so a tool.');
+      assert.equal(sent('openai', { send_reasoning: true }).reasoning_content, 'Tokyo, so a tool.');
+    }
   });
 
   it('a Responses client\'s reasoning item with text opens the assistant turn; one without text is left out', () => {

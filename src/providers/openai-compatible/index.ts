@@ -3,7 +3,7 @@
  * Together, DeepSeek, Ollama, vLLM, LM Studio, ... `base_url` is required and includes the
  * version segment (`https://api.groq.com/openai/v1`, `http://localhost:11434/v1`).
  * `options.auth`: `bearer` (default) | `header:<name>` (key sent in that header) | `none`.
- * An assistant turn's reasoning goes back as `reasoning_content` unless `options.send_reasoning` is false.
+ * With `options.send_reasoning`, an assistant turn's reasoning goes back as `reasoning_content`.
  */
 import { SwitchyardError } from '../../errors.js';
 import { baseUrlParts, perSettings } from '../../wire/http.js';
@@ -48,6 +48,5 @@ export const openaiCompatibleAdapter: ProviderAdapter = createOpenAIFamilyAdapte
     return { origin: b.origin, path: `${b.basePath}/${op}` };
   },
   auth,
-  // The servers that return reasoning text (DeepSeek, Kimi, vLLM, ...) take it back.
-  body: openAIBodyOptions('max_tokens', true),
+  body: openAIBodyOptions('max_tokens'),
 });

@@ -33,16 +33,15 @@ export interface OpenAIFamilySpec {
  * Body options from provider `options`, with the provider type's default for the max
  * tokens field: `options.max_tokens_field` overrides it, `options.stream_usage: false`
  * stops asking for usage in streams (for servers that reject `stream_options`),
- * `options.send_reasoning` overrides the type's default for sending reasoning back.
+ * `options.send_reasoning: true` sends an assistant turn's reasoning back (DeepSeek, Kimi).
  */
-export function openAIBodyOptions(defaultField: OpenAIRequestOptions['maxTokensField'], defaultSendReasoning = false): (s: ProviderSettings) => OpenAIRequestOptions {
+export function openAIBodyOptions(defaultField: OpenAIRequestOptions['maxTokensField']): (s: ProviderSettings) => OpenAIRequestOptions {
   return perSettings((s) => {
     const field = s.options.max_tokens_field;
-    const send = s.options.send_reasoning;
     return {
       maxTokensField: field === 'max_tokens' || field === 'max_completion_tokens' ? field : defaultField,
       streamUsage: s.options.stream_usage !== false,
-      sendReasoning: typeof send === 'boolean' ? send : defaultSendReasoning,
+      sendReasoning: s.options.send_reasoning === true,
     };
   });
 }

@@ -25,7 +25,7 @@ export interface OpenAIRequestOptions {
   streamUsage: boolean;
   /**
    * Send an assistant turn's reasoning back as `reasoning_content`: DeepSeek and Kimi refuse
-   * a tool loop whose turns lack it; OpenAI's own API has no such field. Default false.
+   * a tool loop whose turns lack it, while strict servers (Groq, Mistral) refuse the field.
    */
   sendReasoning?: boolean;
 }
