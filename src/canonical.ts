@@ -79,8 +79,9 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
  * block's text with the signature that lets it be sent back in a later turn, or as a
  * redacted block's opaque data; only an Anthropic provider takes those back. The reasoning
  * text of an OpenAI-format server (`reasoning_content`: DeepSeek, Kimi, vLLM, ...) and
- * Gemini's thought summaries are thinking blocks with an empty signature; such a block never goes to Anthropic, which would
- * refuse it, and goes back to OpenAI-format servers that want it (see OpenAIRequestOptions).
+ * Gemini's thought summaries are thinking blocks with an empty signature: such a block
+ * never goes to Anthropic, which would refuse it, and goes back to OpenAI-format servers
+ * that want it (OpenAIRequestOptions.sendReasoning).
  */
 export type ThinkingBlock =
   | { type: 'thinking'; thinking: string; signature: string }
@@ -150,6 +151,7 @@ export interface ChatRequest {
   responseFormat?: ResponseFormat;
   /** End-user id for the provider's abuse monitoring (OpenAI `user`, Anthropic `metadata.user_id`). */
   user?: string;
+  /** The client asked the model to reason (see ReasoningSetting). */
   reasoning?: ReasoningSetting;
   /**
    * Fields of the client's dialect with no canonical counterpart (OpenAI `seed`,
