@@ -104,17 +104,17 @@ const MODEL: Record<Format, string> = { openai: 'oa/gpt-4o', anthropic: 'an/clau
 const WHOLE: Record<Format, Json> = {
   openai: {
     id: 'chatcmpl-1', object: 'chat.completion', created: 1765000000, model: 'gpt-4o',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Sunny.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] }, finish_reason: 'tool_calls' }],
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Sunny.', reasoning_content: 'A tool, then.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] }, finish_reason: 'tool_calls' }],
     usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, prompt_tokens_details: { cached_tokens: 2 } },
   },
   anthropic: {
     id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4',
-    content: [{ type: 'text', text: 'Sunny.' }, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }],
+    content: [{ type: 'thinking', thinking: 'A tool, then.', signature: 'sig-1' }, { type: 'text', text: 'Sunny.' }, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }],
     stop_reason: 'tool_use', stop_sequence: null,
     usage: { input_tokens: 11, output_tokens: 7, cache_read_input_tokens: 2, cache_creation_input_tokens: 0 },
   },
   gemini: {
-    candidates: [{ content: { role: 'model', parts: [{ text: 'Sunny.' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] }, finishReason: 'STOP', index: 0 }],
+    candidates: [{ content: { role: 'model', parts: [{ text: 'A tool, then.', thought: true }, { text: 'Sunny.' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] }, finishReason: 'STOP', index: 0 }],
     usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18, cachedContentTokenCount: 2 },
     modelVersion: 'gemini-2.5-flash',
   },
@@ -123,7 +123,7 @@ const WHOLE: Record<Format, Json> = {
 /** Stream events: [SSE event name or '', data]. */
 const STREAM: Record<Format, [string, Json][]> = {
   openai: [
-    ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }],
+    ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { role: 'assistant', content: '', reasoning_content: 'A tool, then.' }, finish_reason: null }] }],
     ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'Sun' }, finish_reason: null }] }],
     ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }] }],
     ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] }, finish_reason: null }] }],
@@ -133,19 +133,23 @@ const STREAM: Record<Format, [string, Json][]> = {
   ],
   anthropic: [
     ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 11, output_tokens: 1 } } }],
-    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
-    ['ping', { type: 'ping' }],
-    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Sunny.' } }],
+    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'A tool, then.' } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig-1' } }],
     ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-    ['content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} } }],
-    ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city":' } }],
-    ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } }],
+    ['content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }],
+    ['ping', { type: 'ping' }],
+    ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Sunny.' } }],
     ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+    ['content_block_start', { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"city":' } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '"Paris"}' } }],
+    ['content_block_stop', { type: 'content_block_stop', index: 2 }],
     ['message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 7 } }],
     ['message_stop', { type: 'message_stop' }],
   ],
   gemini: [
-    ['', { candidates: [{ content: { role: 'model', parts: [{ text: 'Sun' }] }, index: 0 }], modelVersion: 'gemini-2.5-flash' }],
+    ['', { candidates: [{ content: { role: 'model', parts: [{ text: 'A tool, then.', thought: true }, { text: 'Sun' }] }, index: 0 }], modelVersion: 'gemini-2.5-flash' }],
     ['', { candidates: [{ content: { role: 'model', parts: [{ text: 'ny.' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] }, index: 0 }] }],
     ['', { candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18 } }],
   ],
@@ -197,7 +201,7 @@ function wholeAnswer(format: Format, ops: JsonOp[], env: { status: number; conte
 type Client = 'chat' | 'messages' | 'responses';
 const CLIENT: Record<Client, { path: string; body: (model: string, stream: boolean) => Record<string, unknown> }> = {
   chat: { path: '/v1/chat/completions', body: (model, stream) => ({ model, stream, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [TOOL_OPENAI], stream_options: stream ? { include_usage: true } : undefined }) },
-  messages: { path: '/anthropic/v1/messages', body: (model, stream) => ({ model, stream, max_tokens: 64, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [TOOL_ANTHROPIC] }) },
+  messages: { path: '/anthropic/v1/messages', body: (model, stream) => ({ model, stream, max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [TOOL_ANTHROPIC] }) },
   responses: { path: '/v1/responses', body: (model, stream) => ({ model, stream, input: 'Weather in Paris?', tools: [{ type: 'function', ...TOOL_OPENAI.function }] }) },
 };
 const SCHEMA = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
@@ -338,8 +342,8 @@ describe('usage a provider gets wrong', () => {
     }
     throw new Error(`no audit event for ${id}`);
   }
-  // What the OpenAI answers above generate: 'Sunny.' and a call get_weather({"city":"Paris"}).
-  const generated = Math.ceil(('Sunny.'.length + 'get_weather'.length + '{"city":"Paris"}'.length) / 4);
+  // What the OpenAI answers above generate: reasoning, 'Sunny.' and a call get_weather({"city":"Paris"}).
+  const generated = Math.ceil(('A tool, then.'.length + 'Sunny.'.length + 'get_weather'.length + '{"city":"Paris"}'.length) / 4);
   const WRONG: [string, Json | undefined][] = [
     ['missing', undefined],
     ['negative', { prompt_tokens: -1000, completion_tokens: -1000, total_tokens: -2000 }],

@@ -46,9 +46,9 @@ before(async () => {
     // A provider is never cooled down: an injected failure (x-mock-fail) must not turn later cases into no_route.
     dispatch: { retries_per_target: 0, max_attempts: 1, cooldown: { consecutive_failures: 1_000_000 } },
     providers: {
-      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-4o', 'text-embedding-3-small'], keys: [{ name: 'k', value: 'sk-up-oa' }] },
-      an: { type: 'anthropic', base_url: an.url, models: ['claude-sonnet-4'], keys: [{ name: 'k', value: 'sk-up-an' }] },
-      gm: { type: 'gemini', base_url: gm.url, models: ['gemini-2.5-flash', 'text-embedding-004'], keys: [{ name: 'k', value: 'sk-up-gm' }] },
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-4o', 'text-embedding-3-small'], keys: [{ name: 'k', value: 'sk-up-oa' }], options: { reasoning: 'effort', send_reasoning: true } },
+      an: { type: 'anthropic', base_url: an.url, models: ['claude-sonnet-4'], keys: [{ name: 'k', value: 'sk-up-an' }], options: { reasoning: 'budget' } },
+      gm: { type: 'gemini', base_url: gm.url, models: ['gemini-2.5-flash', 'text-embedding-004'], keys: [{ name: 'k', value: 'sk-up-gm' }], options: { reasoning: 'level' } },
       mk: { type: 'mock', models: ['mock-model', 'mock-embed'] },
     },
   }, { logger: pino({ level: 'error' }, sink), env: { ADMIN: ADMIN_TOKEN } });
@@ -67,11 +67,12 @@ const CHAT = {
   messages: [
     { role: 'system', content: 'You are terse.' },
     { role: 'user', content: [{ type: 'text', text: 'What is in this picture, and the weather?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'low' } }] },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    { role: 'assistant', content: null, reasoning_content: 'A tool, then.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
     { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
   ],
   tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: schema } }],
   tool_choice: 'auto',
+  reasoning_effort: 'medium',
   stop: ['\n\n'],
   max_tokens: 64,
   temperature: 0.2,
@@ -100,12 +101,14 @@ const RESPONSES = {
   instructions: 'You are terse.',
   input: [
     { role: 'user', content: [{ type: 'input_text', text: 'Weather?' }, { type: 'input_image', image_url: `data:image/png;base64,${PNG}` }] },
+    { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'A tool, then.' }] },
     { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
     { type: 'function_call_output', call_id: 'call_1', output: 'sunny' },
   ],
   tools: [{ type: 'function', name: 'get_weather', description: 'Weather for a city', parameters: schema }],
   text: { format: { type: 'json_schema', name: 'weather', schema } },
   max_output_tokens: 64,
+  reasoning: { effort: 'low' },
 };
 
 const EMBEDDINGS = { model: 'text-embedding-3-small', input: ['one', 'two'], encoding_format: 'float', dimensions: 8 };
