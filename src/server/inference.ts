@@ -506,13 +506,15 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
-    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking };
+    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform };
 
     if (result.kind === 'response') {
       x.charge(result.response.usage, answerChars(result.response));
-      // Same dialect on both sides: the upstream's bytes, already parsed and validated.
+      // Same dialect on both sides: the upstream's bytes, already parsed and validated
+      // (unless the client's custom tools went up as functions).
       const up = result.upstream;
-      const body = up !== null && up.dialect === dialect && endpoint !== 'responses' ? up.text : JSON.stringify(codec.renderChatResponse(result.response, shown));
+      const same = up !== null && up.dialect === dialect && endpoint !== 'responses' && shown.freeform === undefined;
+      const body = same ? up.text : JSON.stringify(codec.renderChatResponse(result.response, shown));
       await sendWhole(x, reply, body, marks, timing);
       return;
     }
@@ -521,7 +523,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // travels in-band as an error event, never as a retry or a clean terminator.
     const res = reply.raw;
     reply.hijack();
-    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking });
+    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking, freeform: shown.freeform });
     let first = '';
     let outChars = 0;
     for (const ev of result.first) {

@@ -12,6 +12,8 @@ export interface ChatClientOptions {
   echo?: Readonly<Record<string, unknown>>;
   /** False: the answer shows no reasoning (an Anthropic client that did not turn thinking on). */
   thinking?: boolean;
+  /** Names of the client's custom tools, whose calls it gets back as custom calls (see wire/freeform). */
+  freeform?: ReadonlySet<string>;
 }
 
 export interface ParsedChatRequest {
@@ -41,6 +43,8 @@ export interface RenderOptions {
   echo?: Readonly<Record<string, unknown>>;
   /** ChatClientOptions.thinking: false leaves the model's reasoning out of the answer. */
   thinking?: boolean;
+  /** ChatClientOptions.freeform. */
+  freeform?: ReadonlySet<string>;
 }
 
 export interface StreamEncoderOptions extends RenderOptions {

@@ -1,9 +1,11 @@
 /**
  * OpenAI's Responses API (`POST /v1/responses`) through the gateway, driven by the official
  * `openai` SDK (`responses.create`, `responses.stream`) against fake OpenAI, Anthropic and
- * Gemini upstreams: text, function tools (call → output → answer), streaming events in
- * order, structured output, OpenAI-only settings, routing by `endpoint == "responses"`, the
- * audit event, and the refusals of what a stateless gateway cannot do.
+ * Gemini upstreams: text, function tools (call → output → answer), custom tools as Codex
+ * sends them (upstream as functions with one string parameter, back as custom calls, also
+ * over chat completions), streaming events in order, structured output, OpenAI-only
+ * settings, routing by `endpoint == "responses"`, the audit event, and the refusals of
+ * what a stateless gateway cannot do.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -197,5 +199,112 @@ describe('POST /v1/responses', SUITE, () => {
     const bad = await raw(e2e.url, '/v1/responses', { method: 'POST', body: '{"model":"gpt-4o"}', headers: { 'content-type': 'application/json' } });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.param, 'input');
+  });
+});
+
+// Custom tools (free-text input, optionally held to a grammar), as Codex declares apply_patch.
+const GRAMMAR = 'start: begin_patch hunk+ end_patch\nbegin_patch: "*** Begin Patch" LF\nend_patch: "*** End Patch" LF?';
+const PATCH = '*** Begin Patch\n*** Add File: hello.txt\n+Hello, world!\n*** End Patch\n';
+/** Codex's tools, in the Responses API's shape: a function and a custom tool with a Lark grammar. */
+const shell: OpenAI.Responses.FunctionTool = {
+  type: 'function', name: 'shell', description: 'Runs a shell command', strict: false,
+  parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } }, required: ['command'], additionalProperties: false },
+};
+const applyPatch: OpenAI.Responses.CustomTool = { type: 'custom', name: 'apply_patch', description: 'Edit files with a patch.', format: { type: 'grammar', syntax: 'lark', definition: GRAMMAR } };
+
+/** The tool definitions an upstream received, as [name, description, parameters]. */
+function toolsSent(fake: WireFake): [string, string, unknown][] {
+  const body = fake.last().body;
+  if (fake.format === 'openai') return body.tools.map((t: any) => [t.function.name, t.function.description, t.function.parameters]);
+  if (fake.format === 'anthropic') return body.tools.map((t: any) => [t.name, t.description, t.input_schema]);
+  return body.tools[0].functionDeclarations.map((t: any) => [t.name, t.description, t.parametersJsonSchema]);
+}
+
+/** The arguments of the tool call in the history an upstream received. */
+function callSent(fake: WireFake): unknown {
+  const body = fake.last().body;
+  if (fake.format === 'openai') return JSON.parse(body.messages.find((m: any) => m.tool_calls).tool_calls[0].function.arguments);
+  if (fake.format === 'anthropic') return body.messages.flatMap((m: any) => m.content).find((b: any) => b.type === 'tool_use').input;
+  return body.contents.flatMap((c: any) => c.parts).find((p: any) => p.functionCall).functionCall.args;
+}
+
+describe('custom tools over the Responses API, as Codex sends them', SUITE, () => {
+  for (const [model, name] of UPSTREAMS) {
+    test(`${name}: the custom tool goes up as a function, and its call comes back as a custom_tool_call, streamed or whole`, async () => {
+      for (const stream of [true, false]) {
+        const fake = fakes()[name];
+        fake.enqueue({ toolCall: { name: 'apply_patch', args: { input: PATCH } } });
+        const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Add hello.txt' }];
+        const params = { model, input, tools: [shell, applyPatch], tool_choice: 'auto' as const, store: false, include: ['reasoning.encrypted_content' as const] };
+        const turn1 = stream ? await client.responses.stream(params).finalResponse() : await client.responses.create(params);
+        const [sh, ap] = toolsSent(fake);
+        assert.equal(sh[0], 'shell');
+        assert.equal(ap[0], 'apply_patch');
+        assert.equal(ap[1], `Edit files with a patch.\n\nThe input must match this lark grammar:\n${GRAMMAR}`);
+        assert.deepEqual(ap[2], { type: 'object', properties: { input: { type: 'string', description: 'The tool\'s whole input, as free text.' } }, required: ['input'], additionalProperties: false });
+
+        const call = turn1.output.find((i) => i.type === 'custom_tool_call') as OpenAI.Responses.ResponseCustomToolCall;
+        assert.ok(call, `a custom_tool_call (stream ${stream}): ${JSON.stringify(turn1.output)}`);
+        assert.equal(call.name, 'apply_patch');
+        assert.equal(call.input, PATCH);
+        assert.match(call.id!, /^ctc_/);
+
+        // Codex sends the call back with its output.
+        const turn2 = await client.responses.create({
+          ...params, input: [...input, { type: 'custom_tool_call', call_id: call.call_id, name: 'apply_patch', input: call.input }, { type: 'custom_tool_call_output', call_id: call.call_id, output: 'Done!' }],
+        });
+        assert.deepEqual(callSent(fake), { input: PATCH }, `history goes up wrapped (stream ${stream})`);
+        assert.equal(turn2.output_text, 'The tool said: Done!');
+      }
+    });
+  }
+
+  test('streamed, the input arrives in custom_tool_call_input events the SDK accumulates', async () => {
+    oa.enqueue({ toolCall: { name: 'apply_patch', args: { input: PATCH } } });
+    const stream = client.responses.stream({ model: 'oa/gpt-5', input: 'Add hello.txt', tools: [applyPatch] });
+    const types: string[] = [];
+    for await (const ev of stream) types.push(ev.type);
+    assert.ok(!types.includes('response.function_call_arguments.delta'));
+    const at = types.indexOf('response.custom_tool_call_input.delta');
+    assert.ok(at > 0 && types[at + 1] === 'response.custom_tool_call_input.done' && types[at + 2] === 'response.output_item.done', types.join(' '));
+  });
+
+  test('a model that writes the input itself, not as JSON, still gives it to the client as written', async () => {
+    oa.enqueue({ toolCall: { name: 'apply_patch', args: { patch: PATCH } } });
+    const res = await client.responses.create({ model: 'oa/gpt-5', input: 'Add hello.txt', tools: [applyPatch], tool_choice: { type: 'custom', name: 'apply_patch' } });
+    assert.deepEqual(oa.last().body.tool_choice, { type: 'function', function: { name: 'apply_patch' } });
+    const call = res.output.find((i) => i.type === 'custom_tool_call') as OpenAI.Responses.ResponseCustomToolCall;
+    assert.equal(call.input, JSON.stringify({ patch: PATCH }));
+  });
+});
+
+describe('custom tools over chat completions', SUITE, () => {
+  const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [{ type: 'custom', custom: { name: 'apply_patch', description: 'Edit files with a patch.', format: { type: 'grammar', grammar: { syntax: 'lark', definition: GRAMMAR } } } }];
+
+  test('the call comes back as a custom tool call, streamed or whole, and goes up wrapped in the history', async () => {
+    for (const stream of [true, false]) {
+      oa.enqueue({ toolCall: { name: 'apply_patch', args: { input: PATCH } } });
+      const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Add hello.txt' }];
+      let call: OpenAI.Chat.Completions.ChatCompletionMessageCustomToolCall;
+      if (stream) {
+        const chunks = [];
+        for await (const c of await client.chat.completions.create({ model: 'oa/gpt-5', messages, tools, stream: true })) chunks.push(c);
+        const calls = chunks.flatMap((c) => (c.choices[0]?.delta.tool_calls ?? []) as unknown as OpenAI.Chat.Completions.ChatCompletionMessageCustomToolCall[]);
+        assert.equal(calls.length, 1, 'one whole custom call');
+        call = calls[0];
+        assert.equal(chunks.at(-1)!.choices[0].finish_reason, 'tool_calls');
+      } else {
+        const res = await client.chat.completions.create({ model: 'oa/gpt-5', messages, tools });
+        call = res.choices[0].message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageCustomToolCall;
+      }
+      assert.equal(call.type, 'custom', `stream ${stream}`);
+      assert.deepEqual(call.custom, { name: 'apply_patch', input: PATCH });
+      const turn2 = await client.chat.completions.create({
+        model: 'oa/gpt-5', tools,
+        messages: [...messages, { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'custom', custom: call.custom }] }, { role: 'tool', tool_call_id: call.id, content: 'Done!' }],
+      });
+      assert.deepEqual(callSent(oa), { input: PATCH });
+      assert.equal(turn2.choices[0].message.content, 'The tool said: Done!');
+    }
   });
 });

@@ -572,6 +572,39 @@ describe('a reasoning setting between dialects', () => {
   });
 });
 
+describe('custom tools (free-text input) between dialects', () => {
+  it('a custom tool is a function with one string parameter, its grammar in the description; a bad format is the client\'s error, named', () => {
+    const grammar = { type: 'grammar', syntax: 'regex', definition: '^\\d+$' };
+    const { request, clientOptions } = parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'custom', name: 'digits', format: grammar }, { type: 'custom', name: 'free' }] });
+    assert.deepEqual(request.tools!.map((t) => [t.name, t.description]), [['digits', 'The input must match this regex grammar:\n^\\d+$'], ['free', undefined]]);
+    assert.deepEqual(request.tools![1].parameters.required, ['input']);
+    assert.deepEqual([...clientOptions.freeform!], ['digits', 'free']);
+    const chat = parseOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: 'Hi' }], tools: [{ type: 'custom', custom: { name: 'digits', description: 'Digits.', format: { type: 'grammar', grammar: { syntax: 'regex', definition: '^\\d+$' } } } }] });
+    assert.equal(chat.request.tools![0].description, 'Digits.\n\nThe input must match this regex grammar:\n^\\d+$');
+    assert.equal(parseOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: 'Hi' }] }).clientOptions.freeform, undefined);
+    assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'custom', name: 'x', format: { type: 'json' } }] }), { code: 'SY_ERR_BAD_REQUEST', message: /tools\[0\]\.format\.type/ });
+    assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'custom', name: 'x', format: { type: 'grammar', definition: 'a' } }] }), { code: 'SY_ERR_BAD_REQUEST', message: /tools\[0\]\.format\.syntax/ });
+    assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'web_search' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /OpenAI runs itself/ });
+  });
+
+  it('a custom call in the history goes up as its function form; an answer\'s call comes back custom, input unwrapped', () => {
+    const { request } = parseResponsesRequest({
+      model: 'm', tools: [{ type: 'custom', name: 'apply_patch' }],
+      input: [{ role: 'user', content: 'Hi' }, { type: 'custom_tool_call', call_id: 'c1', name: 'apply_patch', input: 'PATCH' }, { type: 'custom_tool_call_output', call_id: 'c1', output: 'ok' }],
+    });
+    assert.deepEqual((request.messages[1] as { toolCalls: unknown[] }).toolCalls, [{ id: 'c1', name: 'apply_patch', arguments: '{"input":"PATCH"}', from: 'input[1].input' }]);
+    assert.deepEqual(request.messages[2], { role: 'tool', toolCallId: 'c1', content: [{ type: 'text', text: 'ok' }], from: 'input[2].output' });
+    const res = { id: 'r', model: 'm', text: '', finishReason: 'tool_calls' as const, usage: { inputTokens: 1, outputTokens: 1 }, toolCalls: [{ id: 'c2', name: 'apply_patch', arguments: '{"input":"NEXT"}' }, { id: 'c3', name: 'shell', arguments: '{"a":1}' }] };
+    const freeform = new Set(['apply_patch']);
+    assert.deepEqual(RESPONSES_API.renderChatResponse(res, { created: 1, id: 'resp_x', freeform }).output, [
+      { type: 'custom_tool_call', id: 'ctc_x_0', call_id: 'c2', name: 'apply_patch', input: 'NEXT', status: 'completed' },
+      { type: 'function_call', id: 'fc_x_1', call_id: 'c3', name: 'shell', arguments: '{"a":1}', status: 'completed' },
+    ]);
+    const chat = CHAT_DIALECTS.openai.renderChatResponse(res, { created: 1, freeform }) as { choices: { message: { tool_calls: unknown[] } }[] };
+    assert.deepEqual(chat.choices[0].message.tool_calls[0], { id: 'c2', type: 'custom', custom: { name: 'apply_patch', input: 'NEXT' } });
+  });
+});
+
 describe('streams transcoded between dialects', () => {
   for (const c of adapterCases()) {
     for (const dialect of ['openai', 'anthropic'] as const) {

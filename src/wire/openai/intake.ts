@@ -5,6 +5,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import { parseDataUrl, unsignedThinking } from '../content.js';
+import { freeformTool, wrapInput } from '../freeform.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString, optionalStringList, pickExtras,
   requireArray, requireNonEmptyString, requireRecord, requireString, withCacheControl, wrongType,
@@ -100,10 +101,17 @@ function toolCalls(v: unknown, param: string): ToolCall[] | undefined {
   for (let j = 0; j < arr.length; j++) {
     const p = `${param}[${j}]`;
     const c = requireRecord(arr[j], p);
-    if (c.type !== undefined && c.type !== 'function') throw badRequest(`${p}.type`, `\`${p}.type\` must be "function"`);
+    const id = requireNonEmptyString(c.id, `${p}.id`);
+    if (c.type === 'custom') {
+      // A custom tool's call goes upstream in its function form (see wire/freeform).
+      const custom = requireRecord(c.custom, `${p}.custom`);
+      out[j] = { id, name: requireNonEmptyString(custom.name, `${p}.custom.name`), arguments: wrapInput(requireString(custom.input, `${p}.custom.input`)) };
+      continue;
+    }
+    if (c.type !== undefined && c.type !== 'function') throw badRequest(`${p}.type`, `\`${p}.type\` must be "function" or "custom"`);
     const fn = requireRecord(c.function, `${p}.function`);
     out[j] = {
-      id: requireNonEmptyString(c.id, `${p}.id`),
+      id,
       name: requireNonEmptyString(fn.name, `${p}.function.name`),
       arguments: requireString(fn.arguments, `${p}.function.arguments`),
     };
@@ -144,15 +152,19 @@ function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | un
   }
 }
 
-function tools(v: unknown): ToolDefinition[] | undefined {
+/** Function and custom tools; the custom tools' names go into `freeform`. */
+function tools(v: unknown, freeform: Set<string>): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
   const out: ToolDefinition[] = new Array(arr.length);
   for (let j = 0; j < arr.length; j++) {
     const p = `tools[${j}]`;
     const t = requireRecord(arr[j], p);
-    if (t.type !== 'function') throw badRequest(`${p}.type`, `\`${p}.type\` must be "function"`);
-    out[j] = functionTool(requireRecord(t.function, `${p}.function`), `${p}.function`);
+    if (t.type === 'custom') {
+      out[j] = freeformTool(requireRecord(t.custom, `${p}.custom`), `${p}.custom`);
+      freeform.add(out[j].name);
+    } else if (t.type === 'function') out[j] = functionTool(requireRecord(t.function, `${p}.function`), `${p}.function`);
+    else throw badRequest(`${p}.type`, `\`${p}.type\` must be "function" or "custom"`);
   }
   return out.length ? out : undefined;
 }
@@ -189,9 +201,9 @@ export function jsonSchemaFormat(f: Record<string, unknown>, param: string): Res
 function toolChoice(v: unknown): ToolChoice | undefined {
   if (v === undefined || v === null) return undefined;
   if (v === 'auto' || v === 'none' || v === 'required') return v;
-  if (isRecord(v) && v.type === 'function') {
-    const fn = requireRecord(v.function, 'tool_choice.function');
-    return { name: requireNonEmptyString(fn.name, 'tool_choice.function.name') };
+  if (isRecord(v) && (v.type === 'function' || v.type === 'custom')) {
+    const fn = requireRecord(v[v.type], `tool_choice.${v.type}`);
+    return { name: requireNonEmptyString(fn.name, `tool_choice.${v.type}.name`) };
   }
   throw badRequest('tool_choice', '`tool_choice` must be "auto", "none", "required" or {"type":"function","function":{"name":...}}');
 }
@@ -254,12 +266,13 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
     includeUsage = optionalBoolean(requireRecord(b.stream_options, 'stream_options').include_usage, 'stream_options.include_usage') ?? false;
   }
   const maxTokens = optionalPositiveInt(b.max_completion_tokens, 'max_completion_tokens') ?? optionalPositiveInt(b.max_tokens, 'max_tokens');
+  const freeform = new Set<string>();
   const request: ChatRequest = {
     kind: 'chat',
     model,
     system,
     messages,
-    tools: tools(b.tools),
+    tools: tools(b.tools, freeform),
     toolChoice: toolChoice(b.tool_choice),
     parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
     maxTokens,
@@ -274,5 +287,5 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
   if (extras !== undefined) request.extras = extras;
   const effort = effortOf(b.reasoning_effort);
   if (effort !== undefined) request.reasoning = { effort };
-  return { request, clientOptions: { includeUsage } };
+  return { request, clientOptions: freeform.size ? { includeUsage, freeform } : { includeUsage } };
 }

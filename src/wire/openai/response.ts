@@ -2,6 +2,7 @@
 import type { ChatResponse, ToolCall } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
 import { reasoningOf, unsignedThinking } from '../content.js';
+import { unwrapInput } from '../freeform.js';
 import { malformedResponse } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
 import { finishFromOpenAI, finishToOpenAI, reasoningFromOpenAI, usageFromOpenAI, usageToOpenAI } from './mapping.js';
@@ -30,6 +31,13 @@ function wireToolCalls(v: unknown): ToolCall[] {
     });
   }
   return out;
+}
+
+/** A tool call as chat completions shows it: a custom tool's with its input unwrapped (see wire/freeform). */
+export function wireToolCall(c: ToolCall, freeform: ReadonlySet<string> | undefined): Record<string, unknown> {
+  return freeform?.has(c.name)
+    ? { id: c.id, type: 'custom', custom: { name: c.name, input: unwrapInput(c.arguments) } }
+    : { id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } };
 }
 
 export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): ChatResponse {
@@ -64,9 +72,7 @@ export function renderOpenAIChatResponse(res: ChatResponse, opts: RenderOptions)
   // DeepSeek's field, which most OpenAI-format clients read; the SDK keeps it on the message.
   const reasoning = reasoningOf(res.thinking);
   if (reasoning !== '') message.reasoning_content = reasoning;
-  if (res.toolCalls.length) {
-    message.tool_calls = res.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
-  }
+  if (res.toolCalls.length) message.tool_calls = res.toolCalls.map((c) => wireToolCall(c, opts.freeform));
   return {
     id: res.id,
     object: 'chat.completion',

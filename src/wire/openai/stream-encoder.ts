@@ -4,10 +4,11 @@
  * DeepSeek streams it. Errors go in-band as `data: {"error":...}` and end the
  * stream without `[DONE]`, so the client cannot mistake a broken stream for a whole one.
  */
-import type { StreamEvent } from '../../canonical.js';
+import type { StreamEvent, ToolCall } from '../../canonical.js';
 import { ERRORS } from '../../errors.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import { finishToOpenAI, usageToOpenAIJson } from './mapping.js';
+import { wireToolCall } from './response.js';
 
 const j = JSON.stringify;
 
@@ -17,6 +18,8 @@ class OpenAIStreamEncoder implements StreamEncoder {
   private head = '';
   /** Closes a one-choice chunk; OpenAI sends `"usage":null` on every chunk when usage was requested. */
   private readonly tail: string;
+  /** Calls to the client's custom tools, by index: their input is inside JSON until the call is whole (see wire/freeform). */
+  private custom: Map<number, ToolCall> | null = null;
 
   constructor(private readonly opts: StreamEncoderOptions) {
     this.tail = opts.includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
@@ -38,17 +41,29 @@ class OpenAIStreamEncoder implements StreamEncoder {
         // Chat completions has no place for Anthropic's signatures, redacted thinking or other blocks.
         return '';
       case 'tool_call_start':
+        if (this.opts.freeform?.has(ev.name)) {
+          (this.custom ??= new Map()).set(ev.index, { id: ev.id, name: ev.name, arguments: '' });
+          return '';
+        }
         return this.choice(`{"tool_calls":[{"index":${ev.index},"id":${j(ev.id)},"type":"function","function":{"name":${j(ev.name)},"arguments":""}}]}`, 'null');
-      case 'tool_call_delta':
+      case 'tool_call_delta': {
+        const custom = this.custom?.get(ev.index);
+        if (custom !== undefined) {
+          custom.arguments += ev.arguments;
+          return '';
+        }
         return this.choice(`{"tool_calls":[{"index":${ev.index},"function":{"arguments":${j(ev.arguments)}}}]}`, 'null');
+      }
       case 'finish':
-        return this.choice('{}', `"${finishToOpenAI(ev.finishReason)}"`);
+        return this.customCalls() + this.choice('{}', `"${finishToOpenAI(ev.finishReason)}"`);
       case 'usage':
         if (!this.opts.includeUsage) return '';
         return this.opening() + this.head + `],"usage":${usageToOpenAIJson(ev.usage)}}\n\n`;
-      case 'end':
+      case 'end': {
+        const out = this.customCalls();
         this.closed = true;
-        return 'data: [DONE]\n\n';
+        return `${out}data: [DONE]\n\n`;
+      }
       case 'error': {
         this.closed = true;
         const spec = ERRORS.SY_ERR_STREAM_INTERRUPTED;
@@ -66,6 +81,15 @@ class OpenAIStreamEncoder implements StreamEncoder {
   /** Decoders always begin with `start`; this only guards against one that does not. */
   private opening(): string {
     return this.head ? '' : this.start('', '');
+  }
+
+  /** The custom calls so far, each whole in one chunk. */
+  private customCalls(): string {
+    if (this.custom === null) return '';
+    let out = '';
+    for (const [index, c] of this.custom) out += this.choice(`{"tool_calls":[{"index":${index},${j(wireToolCall(c, this.opts.freeform)).slice(1, -1)}}]}`, 'null');
+    this.custom = null;
+    return out;
   }
 
   private choice(delta: string, finish: string): string {

@@ -8,8 +8,9 @@
  * opaque to every other model and is left out.
  */
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
-import type { ParsedChatRequest } from '../client.js';
+import type { ChatClientOptions, ParsedChatRequest } from '../client.js';
 import { unsignedThinking } from '../content.js';
+import { freeformTool, wrapInput } from '../freeform.js';
 import { effortOf } from '../reasoning.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
 import { echoOf } from './response.js';
@@ -119,12 +120,14 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
               : wrongType(`${p}.role`, 'a string', item.role);
         }
         break;
-      case 'function_call': {
+      case 'function_call':
+      case 'custom_tool_call': {
+        // A custom tool's call goes upstream in its function form (see wire/freeform).
         const call = {
           id: requireNonEmptyString(item.call_id, `${p}.call_id`),
           name: requireNonEmptyString(item.name, `${p}.name`),
-          arguments: requireString(item.arguments, `${p}.arguments`),
-          from: `${p}.arguments`,
+          arguments: type === 'function_call' ? requireString(item.arguments, `${p}.arguments`) : wrapInput(requireString(item.input, `${p}.input`)),
+          from: `${p}.${type === 'function_call' ? 'arguments' : 'input'}`,
         };
         const last = messages[messages.length - 1];
         if (last?.role === 'assistant') (last.toolCalls ??= []).push(call);
@@ -132,6 +135,7 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
         break;
       }
       case 'function_call_output':
+      case 'custom_tool_call_output':
         messages.push({
           role: 'tool',
           toolCallId: requireNonEmptyString(item.call_id, `${p}.call_id`),
@@ -151,7 +155,7 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
         throw badRequest(`${p}.type`, `\`${p}.type\` "item_reference": ${STATELESS}`);
       default:
         throw typeof type === 'string'
-          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, reasoning)`)
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning)`)
           : wrongType(`${p}.type`, 'a string', type);
     }
   }
@@ -159,19 +163,23 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
   return messages;
 }
 
-function tools(v: unknown): ToolDefinition[] | undefined {
+/** Function and custom tools; the custom tools' names go into `freeform`. */
+function tools(v: unknown, freeform: Set<string>): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
   const out: ToolDefinition[] = new Array(arr.length);
   for (let j = 0; j < arr.length; j++) {
     const p = `tools[${j}]`;
     const t = requireRecord(arr[j], p);
-    if (t.type !== 'function') {
+    if (t.type === 'custom') {
+      out[j] = freeformTool(t, p);
+      freeform.add(out[j].name);
+    } else if (t.type === 'function') out[j] = functionTool(t, p);
+    else {
       throw typeof t.type === 'string'
-        ? badRequest(`${p}.type`, `\`${p}.type\` "${t.type}" is a tool OpenAI runs itself, which cannot be routed; declare function tools`)
-        : wrongType(`${p}.type`, '"function"', t.type);
+        ? badRequest(`${p}.type`, `\`${p}.type\` "${t.type}" is a tool OpenAI runs itself, which cannot be routed; declare function or custom tools`)
+        : wrongType(`${p}.type`, '"function" or "custom"', t.type);
     }
-    out[j] = functionTool(t, p);
   }
   return out.length ? out : undefined;
 }
@@ -179,7 +187,7 @@ function tools(v: unknown): ToolDefinition[] | undefined {
 function toolChoice(v: unknown): ToolChoice | undefined {
   if (v === undefined || v === null) return undefined;
   if (v === 'auto' || v === 'none' || v === 'required') return v;
-  if (isRecord(v) && v.type === 'function') return { name: requireNonEmptyString(v.name, 'tool_choice.name') };
+  if (isRecord(v) && (v.type === 'function' || v.type === 'custom')) return { name: requireNonEmptyString(v.name, 'tool_choice.name') };
   throw badRequest('tool_choice', '`tool_choice` must be "auto", "none", "required" or {"type":"function","name":...}');
 }
 
@@ -234,12 +242,13 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (instructions) system.push({ type: 'text', text: instructions });
   const messages = items(b.input, system);
   const text = textOptions(b.text);
+  const freeform = new Set<string>();
   const request: ChatRequest = {
     kind: 'chat',
     model,
     system,
     messages,
-    tools: tools(b.tools),
+    tools: tools(b.tools, freeform),
     toolChoice: toolChoice(b.tool_choice),
     parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
     maxTokens: optionalPositiveInt(b.max_output_tokens, 'max_output_tokens'),
@@ -253,5 +262,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (fields !== undefined) request.extras = { dialect: 'openai', fields };
   const effort = effortOf(fields?.reasoning_effort);
   if (effort !== undefined) request.reasoning = { effort };
-  return { request, clientOptions: { includeUsage: true, echo: echoOf(b) } };
+  const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b) };
+  if (freeform.size) clientOptions.freeform = freeform;
+  return { request, clientOptions };
 }

@@ -7,6 +7,7 @@
 import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
 import { reasoningOf } from '../content.js';
+import { unwrapInput } from '../freeform.js';
 
 /** `resp_…` from the provider's answer id (letters, digits, `_` and `-` kept). */
 export function responseId(upstreamId: string): string {
@@ -65,6 +66,15 @@ export function functionCallItem(id: string, call: Pick<ToolCall, 'id' | 'name' 
   return { type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.arguments, status };
 }
 
+export function customCallItemId(respId: string, n: number): string {
+  return `ctc_${respId.slice('resp_'.length)}_${n}`;
+}
+
+/** A call to a custom tool, with its input unwrapped from the function form it went upstream in (see wire/freeform). */
+export function customCallItem(id: string, call: Pick<ToolCall, 'id' | 'name'>, input: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
+  return { type: 'custom_tool_call', id, call_id: call.id, name: call.name, input, status };
+}
+
 /** What a response repeats of a request that did not set it (OpenAI's defaults). */
 const ECHO_DEFAULTS: Readonly<Record<string, unknown>> = {
   instructions: null, max_output_tokens: null, parallel_tool_calls: true, reasoning: { effort: null, summary: null },
@@ -121,6 +131,8 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
   const reasoning = reasoningOf(res.thinking);
   if (reasoning !== '') output.push(reasoningItem(reasoningItemId(id, 0), reasoning, 'completed'));
   if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
-  res.toolCalls.forEach((c, n) => output.push(functionCallItem(functionCallItemId(id, n), c, 'completed')));
+  res.toolCalls.forEach((c, n) => output.push(opts.freeform?.has(c.name)
+    ? customCallItem(customCallItemId(id, n), c, unwrapInput(c.arguments), 'completed')
+    : functionCallItem(functionCallItemId(id, n), c, 'completed')));
   return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), output, res.usage, opts.echo);
 }

@@ -9,11 +9,14 @@
  */
 import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
+import { unwrapInput } from '../freeform.js';
 import {
-  functionCallItem, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, responseObject, statusOf, textPart,
+  customCallItem, customCallItemId, functionCallItem, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId,
+  responseObject, statusOf, textPart,
 } from './response.js';
 
-interface OpenCall { item: number; id: string; callId: string; name: string; args: string }
+/** `custom`: a call to one of the client's custom tools, whose input goes out unwrapped at the end (see wire/freeform). */
+interface OpenCall { item: number; id: string; callId: string; name: string; args: string; custom: boolean }
 
 /** The items that grow by text: a message (`output_text`) and reasoning (`reasoning_text`). */
 type TextKind = 'message' | 'reasoning';
@@ -59,17 +62,20 @@ class ResponsesStreamEncoder implements StreamEncoder {
         return this.write('message', ev.text);
       case 'tool_call_start': {
         let out = this.opening() + this.closeText();
-        const call: OpenCall = { item: this.output.length, id: functionCallItemId(this.id, this.calls.size), callId: ev.id, name: ev.name, args: '' };
+        const n = this.calls.size;
+        const custom = this.opts.freeform?.has(ev.name) === true;
+        const call: OpenCall = { item: this.output.length, id: custom ? customCallItemId(this.id, n) : functionCallItemId(this.id, n), callId: ev.id, name: ev.name, args: '', custom };
         this.calls.set(ev.index, call);
         this.output.push({});
-        out += this.event('response.output_item.added', { output_index: call.item, item: functionCallItem(call.id, { id: call.callId, name: call.name, arguments: '' }, 'in_progress') });
-        return out;
+        const item = custom ? customCallItem(call.id, { id: call.callId, name: call.name }, '', 'in_progress') : functionCallItem(call.id, { id: call.callId, name: call.name, arguments: '' }, 'in_progress');
+        return out + this.event('response.output_item.added', { output_index: call.item, item });
       }
       case 'tool_call_delta': {
         const call = this.calls.get(ev.index);
         if (call === undefined || ev.arguments === '') return '';
         call.args += ev.arguments;
-        return this.event('response.function_call_arguments.delta', { item_id: call.id, output_index: call.item, delta: ev.arguments });
+        // A custom call's input is inside JSON until the call is whole.
+        return call.custom ? '' : this.event('response.function_call_arguments.delta', { item_id: call.id, output_index: call.item, delta: ev.arguments });
       }
       case 'thinking':
         return this.write('reasoning', ev.text);
@@ -88,9 +94,17 @@ class ResponsesStreamEncoder implements StreamEncoder {
       case 'end': {
         let out = this.opening() + this.closeText();
         for (const call of this.calls.values()) {
-          const item = functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.args }, 'completed');
+          let item: Record<string, unknown>;
+          if (call.custom) {
+            const input = unwrapInput(call.args);
+            item = customCallItem(call.id, { id: call.callId, name: call.name }, input, 'completed');
+            if (input !== '') out += this.event('response.custom_tool_call_input.delta', { item_id: call.id, output_index: call.item, delta: input });
+            out += this.event('response.custom_tool_call_input.done', { item_id: call.id, output_index: call.item, input });
+          } else {
+            item = functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.args }, 'completed');
+            out += this.event('response.function_call_arguments.done', { item_id: call.id, output_index: call.item, name: call.name, arguments: call.args });
+          }
           this.output[call.item] = item;
-          out += this.event('response.function_call_arguments.done', { item_id: call.id, output_index: call.item, name: call.name, arguments: call.args });
           out += this.event('response.output_item.done', { output_index: call.item, item });
         }
         // A stream with no answer at all still answers with an (empty) message.

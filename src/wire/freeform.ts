@@ -1,0 +1,57 @@
+/**
+ * OpenAI's custom tools (`type: "custom"`, Codex's `apply_patch`): the model calls them
+ * with free text, optionally held to a grammar, instead of JSON arguments. No other
+ * provider has them, and the gateway reaches OpenAI through chat completions, so a custom
+ * tool travels as a function tool with one string parameter, `input`, its grammar told in
+ * the description. A call comes back to the client as the custom call it asked for, with
+ * `input` unwrapped; a custom call in the history goes upstream wrapped again.
+ */
+import type { ToolDefinition } from '../canonical.js';
+import { badRequest, optionalString, requireNonEmptyString, requireRecord, requireString } from './validate.js';
+
+/** What the model fills in for a custom tool: its free-text input. */
+const PARAMETERS: Readonly<Record<string, unknown>> = Object.freeze({
+  type: 'object',
+  properties: { input: { type: 'string', description: 'The tool\'s whole input, as free text.' } },
+  required: ['input'],
+  additionalProperties: false,
+});
+
+/**
+ * A custom tool (`name`, `description`, `format` at `param`) as the function tool every
+ * provider takes. `format` is `{type: "text"}` or `{type: "grammar", syntax, definition}`
+ * (the Responses API) or `{type: "grammar", grammar: {syntax, definition}}` (chat completions).
+ */
+export function freeformTool(t: Record<string, unknown>, param: string): ToolDefinition {
+  const name = requireNonEmptyString(t.name, `${param}.name`);
+  let description = optionalString(t.description, `${param}.description`) ?? '';
+  if (t.format !== undefined && t.format !== null) {
+    const f = requireRecord(t.format, `${param}.format`);
+    if (f.type === 'grammar') {
+      const g = f.grammar === undefined ? f : requireRecord(f.grammar, `${param}.format.grammar`);
+      const at = f.grammar === undefined ? `${param}.format` : `${param}.format.grammar`;
+      const syntax = requireNonEmptyString(g.syntax, `${at}.syntax`);
+      const definition = requireString(g.definition, `${at}.definition`);
+      description = `${description}${description ? '\n\n' : ''}The input must match this ${syntax} grammar:\n${definition}`;
+    } else if (f.type !== 'text') throw badRequest(`${param}.format.type`, `\`${param}.format.type\` must be "text" or "grammar"`);
+  }
+  const def: ToolDefinition = { name, parameters: { ...PARAMETERS } };
+  if (description !== '') def.description = description;
+  return def;
+}
+
+/** A custom call's input as the arguments of its function form. */
+export function wrapInput(input: string): string {
+  return JSON.stringify({ input });
+}
+
+/** The input a model gave a custom tool's function form; arguments of another shape come as they are. */
+export function unwrapInput(args: string): string {
+  try {
+    const v: unknown = JSON.parse(args);
+    if (v !== null && typeof v === 'object' && typeof (v as { input?: unknown }).input === 'string') return (v as { input: string }).input;
+  } catch {
+    // not JSON: the model wrote the input itself
+  }
+  return args;
+}
