@@ -121,10 +121,13 @@ describe('reasoning from an OpenAI-format server (DeepSeek)', SUITE, () => {
       const turn2 = await anthropic.messages.create({ ...first, messages });
       assert.equal(ds.last().body.messages[1].reasoning_content, REASONING, `reasoning goes back (stream ${stream})`);
       assert.equal(turn2.content.find((b) => b.type === 'text')?.text, 'The tool said: Sunny, 21C');
-      // The same history on Anthropic: the unsigned block is left out, which Anthropic would refuse.
-      const { thinking: _t, ...noThinking } = first;
-      await anthropic.messages.create({ ...noThinking, model: 'an/claude-sonnet-4', messages });
+      // The same loop going on at Anthropic (a fallback mid-loop): Anthropic would refuse the
+      // unsigned block, and with thinking on a tool turn without signed thinking, so the block
+      // is left out and the turn runs without thinking.
+      const onClaude = await anthropic.messages.create({ ...first, model: 'an/claude-sonnet-4', messages });
       assert.deepEqual(an.last().body.messages[1].content.map((b: { type: string }) => b.type), ['tool_use']);
+      assert.equal(an.last().body.thinking, undefined);
+      assert.equal(onClaude.content.find((b) => b.type === 'text')?.text, 'The tool said: Sunny, 21C');
     }
   });
 

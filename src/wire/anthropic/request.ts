@@ -1,6 +1,7 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
 import type { CacheControl, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../../canonical.js';
 import { addExtras, plainToolCallId, toolArgumentsObject } from '../content.js';
+import { isRecord } from '../validate.js';
 import { budgetOf } from '../reasoning.js';
 
 /** Anthropic requires `max_tokens`; this is sent when the client gave none. */
@@ -146,8 +147,25 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
     const own = req.extras?.dialect === 'anthropic' ? req.extras.fields.output_config : undefined;
     body.output_config = { ...(own as Record<string, unknown> | undefined), format: { type: 'json_schema', schema: req.responseFormat.schema } };
   }
-  if (req.extras?.dialect === 'anthropic') addExtras(body, req.extras.fields);
+  if (req.extras?.dialect === 'anthropic') {
+    addExtras(body, req.extras.fields);
+    // The client's own thinking setting, in a tool loop that began on another model (a
+    // fallback mid-loop): Anthropic would refuse the turn, so it runs without thinking.
+    if (isRecord(body.thinking) && body.thinking.type !== 'disabled' && unsignedToolTurn(req)) delete body.thinking;
+  }
   return body;
+}
+
+/**
+ * Whether the conversation's last assistant turn used tools without thinking Anthropic
+ * signed: with thinking on, Anthropic refuses it (the turn must start with its thinking).
+ */
+function unsignedToolTurn(req: ChatRequest): boolean {
+  for (let i = req.messages.length - 1; i >= 0; i--) {
+    const m = req.messages[i];
+    if (m.role === 'assistant') return m.toolCalls !== undefined && m.toolCalls.length > 0 && !m.thinking?.some((t) => t.type === 'redacted_thinking' || t.signature !== '');
+  }
+  return false;
 }
 
 /** Anthropic's smallest thinking budget. */
@@ -165,13 +183,7 @@ const MIN_THINKING_BUDGET = 1024;
 export function withAnthropicReasoning(body: Record<string, unknown>, req: ChatRequest, style: 'budget' | 'adaptive'): Record<string, unknown> {
   const r = req.reasoning;
   if (r === undefined || req.extras?.dialect === 'anthropic') return body;
-  if (req.toolChoice === 'required' || typeof req.toolChoice === 'object') return body;
-  for (let i = req.messages.length - 1; i >= 0; i--) {
-    const m = req.messages[i];
-    if (m.role !== 'assistant') continue;
-    if (m.toolCalls?.length && !m.thinking?.some((t) => t.type === 'redacted_thinking' || t.signature !== '')) return body;
-    break;
-  }
+  if (req.toolChoice === 'required' || typeof req.toolChoice === 'object' || unsignedToolTurn(req)) return body;
   if (style === 'adaptive') {
     body.thinking = { type: 'adaptive' };
     body.output_config = { ...(body.output_config as Record<string, unknown> | undefined), effort: r.effort === 'minimal' ? 'low' : r.effort };
