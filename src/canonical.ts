@@ -161,6 +161,12 @@ export interface ChatRequest {
    * other providers instead.
    */
   extras?: DialectExtras;
+  /**
+   * The client's whole body, for the fields a provider's `options.pass_params` names (a
+   * server's own parameters the gateway does not know, such as vLLM's
+   * `chat_template_kwargs`): a provider of the client's dialect gets those as sent.
+   */
+  clientBody?: DialectExtras;
 }
 
 /** See ChatRequest.extras. */

@@ -13,6 +13,7 @@ import { displayPath } from './schema.js';
 import { isKeyless, providerAllowsModel } from './providers.js';
 import { UNDROPPABLE_PARAMS } from './drop-params.js';
 import { REASONING_STYLES } from './reasoning.js';
+import { GATEWAY_FIELDS } from './pass-params.js';
 
 type Obj = Record<string, unknown>;
 
@@ -134,6 +135,23 @@ function checkReasoning(id: string, type: string | undefined, v: unknown, at: Pa
   }
 }
 
+/** `options.pass_params`: a list of client body fields the gateway does not build itself; OpenAI-format and Anthropic providers. */
+function checkPassParams(id: string, type: string | undefined, v: unknown, at: PathSegment[], report: Report): void {
+  if (v === undefined) return;
+  if (type === undefined || !DROPS_PARAMS.has(type)) {
+    report(at, 'provider_setting', `provider "${id}": options.pass_params applies to openai, azure, openai-compatible and anthropic providers only`);
+    return;
+  }
+  if (!Array.isArray(v) || !v.every((f) => typeof f === 'string')) {
+    report(at, 'provider_setting', `provider "${id}": options.pass_params must be a list of body fields, e.g. [chat_template_kwargs, top_k]`);
+    return;
+  }
+  const own = GATEWAY_FIELDS[type === 'anthropic' ? 'anthropic' : 'openai'];
+  v.forEach((f: string, i) => {
+    if (own.has(f)) report([...at, i], 'provider_setting', `provider "${id}": options.pass_params cannot name "${f}", which the gateway builds itself`);
+  });
+}
+
 function checkProvider(id: string, p: Obj, report: Report): void {
   const type = str(p.type);
   const options = isObj(p.options) ? p.options : {};
@@ -151,6 +169,7 @@ function checkProvider(id: string, p: Obj, report: Report): void {
   }
   checkDropParams(id, type, options.drop_params, [...at, 'options', 'drop_params'], report);
   checkReasoning(id, type, options.reasoning, [...at, 'options', 'reasoning'], report);
+  checkPassParams(id, type, options.pass_params, [...at, 'options', 'pass_params'], report);
   if (options.send_reasoning !== undefined) {
     const where = [...at, 'options', 'send_reasoning'];
     if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') report(where, 'provider_setting', `provider "${id}": options.send_reasoning applies to openai, azure and openai-compatible providers only`);

@@ -418,6 +418,35 @@ const cases: Case[] = [
     `,
   },
   {
+    name: 'options.pass_params: a list of fields the gateway does not build, on OpenAI-format and Anthropic providers only',
+    config: `
+      providers:
+        vllm:
+          type: openai-compatible
+          base_url: http://127.0.0.1:8000/v1
+          options: {auth: none, pass_params: [chat_template_kwargs, messages]}
+        gm:
+          type: gemini
+          keys: [{name: k, value: sk-test}]
+          options: {pass_params: [top_k]}
+        an:
+          type: anthropic
+          keys: [{name: k, value: sk-test}]
+          options: {pass_params: top_k}
+    `,
+    expected: `
+      switchyard.yaml:5:63: error[provider_setting]: provider "vllm": options.pass_params cannot name "messages", which the gateway builds itself
+        5 |     options: {auth: none, pass_params: [chat_template_kwargs, messages]}
+          |                                                               ^
+      switchyard.yaml:9:28: error[provider_setting]: provider "gm": options.pass_params applies to openai, azure, openai-compatible and anthropic providers only
+        9 |     options: {pass_params: [top_k]}
+          |                            ^
+      switchyard.yaml:13:28: error[provider_setting]: provider "an": options.pass_params must be a list of body fields, e.g. [chat_template_kwargs, top_k]
+        13 |     options: {pass_params: top_k}
+           |                            ^
+    `,
+  },
+  {
     name: 'options.reasoning: a style the provider type takes, or a map from model globs to styles',
     config: `
       providers:

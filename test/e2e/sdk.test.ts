@@ -67,6 +67,8 @@ before(async () => {
       // Azure OpenAI, by deployment path and by its v1 API, served by the OpenAI fake.
       azc: { type: 'azure', base_url: oa.url, weight: 0, models: ['gpt-4o'], options: { api_version: '2024-10-21', deployments: { 'gpt-4o': 'gpt4o-prod' } }, keys: [{ name: 'az', value: 'env.OA_KEY' }] },
       azv: { type: 'azure', base_url: `${oa.url}/openai/v1`, weight: 0, models: ['gpt-5'], options: { api_version: 'v1', deployments: { 'gpt-5': 'gpt5-prod' } }, keys: [{ name: 'az', value: 'env.OA_KEY' }] },
+      // A vLLM server, served by the OpenAI fake, that takes two of its own parameters.
+      vllm: { type: 'openai-compatible', base_url: `${oa.url}/v1`, weight: 0, models: ['qwen3-32b'], options: { auth: 'none', pass_params: ['chat_template_kwargs', 'top_k'] } },
     },
   }, { env: KEYS });
   openai = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: OPENAI_CLIENT_KEY, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
@@ -1103,6 +1105,18 @@ describe('embeddings and models through the OpenAI SDK', SUITE, () => {
     const r = gm.last();
     assert.equal(r.path, '/v1beta/models/text-embedding-004:batchEmbedContents');
     assert.deepEqual(r.body.requests, [{ model: 'models/text-embedding-004', content: { parts: [{ text: 'gamma' }] } }]);
+  });
+
+  test('a server\'s own parameters (extra_body) reach a provider that passes them, and no other', async () => {
+    const own = { chat_template_kwargs: { enable_thinking: false }, top_k: 20, provider: { order: ['elsewhere'] } };
+    const params = { model: 'vllm/qwen3-32b', messages: [{ role: 'user' as const, content: 'Hi' }], ...own } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+    await openai.chat.completions.create(params);
+    const body = oa.last().body;
+    assert.deepEqual(body.chat_template_kwargs, { enable_thinking: false });
+    assert.equal(body.top_k, 20);
+    assert.equal(body.provider, undefined, 'a field the provider does not pass stays behind');
+    await openai.chat.completions.create({ ...params, model: 'oa/gpt-4o' });
+    assert.deepEqual(Object.keys(oa.last().body).filter((k) => k in own), [], 'a provider without pass_params gets none');
   });
 
   test('GET /v1/models lists configured models and aliases in OpenAI list shape', async () => {

@@ -12,6 +12,7 @@ import { parseAnthropicResponse, parseAnthropicTokenCount } from '../../wire/ant
 import { AnthropicStreamDecoder } from '../../wire/anthropic/stream-decoder.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
 import { withoutDropped } from '../drop-params.js';
+import { withPassed } from '../pass-params.js';
 import { reasoningStyle } from '../reasoning.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -57,7 +58,7 @@ export const anthropicAdapter: ProviderAdapter = {
     const body = toAnthropicBody(req, target.model);
     const style = req.reasoning === undefined ? undefined : reasoningStyle(target);
     if (style === 'budget' || style === 'adaptive') withAnthropicReasoning(body, req, style);
-    return post(target, '', chatBody(body, target));
+    return post(target, '', chatBody(withPassed(body, req, target, 'anthropic'), target));
   },
   parseChatResponse: (body, target) => parseAnthropicResponse(body, target.model),
   buildCountTokensRequest: (req, target) => post(target, '/count_tokens', toAnthropicCountTokensBody(req, target.model)),

@@ -11,6 +11,7 @@ import { parseOpenAIChatResponse } from '../../wire/openai/response.js';
 import { OpenAIStreamDecoder } from '../../wire/openai/stream-decoder.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter, ProviderSettings } from '../types.js';
 import { withoutDropped } from '../drop-params.js';
+import { withPassed } from '../pass-params.js';
 import { reasoningStyle } from '../reasoning.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -58,7 +59,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
     buildChatRequest(req: ChatRequest, target) {
       const body = toOpenAIChatBody(req, model(target), spec.body(target.provider));
       if (req.reasoning !== undefined && reasoningStyle(target) === 'effort') withOpenAIReasoning(body, req);
-      return request(target, 'chat/completions', withoutDropped(body, target));
+      return request(target, 'chat/completions', withoutDropped(withPassed(body, req, target, 'openai'), target));
     },
     parseChatResponse: (body, target) => parseOpenAIChatResponse(body, target.model),
     createStreamDecoder: (target) => new OpenAIStreamDecoder(target.model),

@@ -336,6 +336,7 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
   if (output.format !== undefined) request.responseFormat = output.format;
   const extras = withOutputConfig(pickExtras(b, 'anthropic', ANTHROPIC_EXTRAS), output.rest);
   if (extras !== undefined) request.extras = extras;
+  request.clientBody = { dialect: 'anthropic', fields: b };
   const reasoning = reasoningSetting(b.thinking, output.rest?.effort);
   if (reasoning !== undefined) request.reasoning = reasoning;
   return request;

@@ -285,6 +285,7 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
   };
   const extras = pickExtras(b, 'openai', OPENAI_EXTRAS);
   if (extras !== undefined) request.extras = extras;
+  request.clientBody = { dialect: 'openai', fields: b };
   const effort = effortOf(b.reasoning_effort);
   if (effort !== undefined) request.reasoning = { effort };
   return { request, clientOptions: freeform.size ? { includeUsage, freeform } : { includeUsage } };
