@@ -55,6 +55,9 @@ const OPENAI_CHAT: Corpus = [
   [oa({ n: 2 }), 'n'], [oa({ user: 5 }), 'user'],
   [oa({ tools: [{ type: 'function', function: { name: 'f', strict: 'yes' } }] }), 'tools[0].function.strict'], [oa({ parallel_tool_calls: 0 }), 'parallel_tool_calls'],
   [oa({ modalities: ['text', 'audio'] }), 'modalities'], [oa({ modalities: [1] }), 'modalities[0]'], [oa({ audio: { voice: 'alloy', format: 'wav' } }), 'audio'],
+  [oa({ functions: [{ name: 'f', parameters: {} }] }), 'functions'], [oa({ function_call: 'auto' }), 'function_call'],
+  [oa({ tools: [{ type: 'custom', custom: { name: 'x', format: { type: 'regex' } } }] }), 'tools[0].custom.format.type'],
+  [msgs({ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'custom', custom: { name: 'f' } }] }), 'messages[0].tool_calls[0].custom.input'],
 ];
 
 const an = (extra: Record<string, unknown>) => ({ model: 'c', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -99,6 +102,8 @@ const RESPONSES: Corpus = [
   [null, 'body'], [{ input: 'x' }, 'model'], [{ model: 'm' }, 'input'], [rs({ input: 5 }), 'input'], [rs({ input: [] }), 'input'],
   [rs({ input: [{ role: 'system', content: 'only instructions' }] }), 'input'], [rsItem(7), 'input[0]'], [rsItem({ content: 'x' }), 'input[0].type'],
   [rsItem({ role: 'robot', content: 'x' }), 'input[0].role'], [rsItem({ role: 'user' }), 'input[0].content'], [rsItem({ role: 'user', content: [] }), 'input[0].content'],
+  [rsItem({ type: 'custom_tool_call', call_id: 'c', name: 'apply_patch' }), 'input[0].input'], [rsItem({ type: 'custom_tool_call_output', output: 'x' }), 'input[0].call_id'],
+  [rsItem({ type: 'reasoning', content: 'x' }), 'input[0].content'], [rs({ tools: [{ type: 'custom' }] }), 'tools[0].name'],
   [rsItem({ role: 'user', content: [{ type: 'text', text: 'x' }] }), 'input[0].content[0].type'], [rsItem({ role: 'user', content: [{ type: 'input_text' }] }), 'input[0].content[0].text'],
   [rsItem({ role: 'user', content: [{ type: 'input_image', image_url: 'ftp://x/y.png' }] }), 'input[0].content[0].image_url'],
   [rsItem({ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }), 'input[0].content[0].file_id'],

@@ -254,6 +254,10 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
     messages.push(m);
   }
   if (b.n !== undefined && b.n !== null && b.n !== 1) throw badRequest('n', '`n` other than 1 is not supported');
+  // Left out, they would leave the model without the functions, unasked.
+  for (const legacy of ['functions', 'function_call'] as const) {
+    if (b[legacy] !== undefined && b[legacy] !== null) throw badRequest(legacy, `\`${legacy}\` (OpenAI's deprecated function calling) is not supported; declare \`tools\` and use \`tool_choice\``);
+  }
   // Audio answers have no canonical form; left out, the client would get text instead, unasked.
   const modalities = optionalStringList(b.modalities, 'modalities');
   if (modalities?.some((m) => m !== 'text') || (b.audio !== undefined && b.audio !== null)) {
