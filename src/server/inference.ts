@@ -539,10 +539,25 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     rt.metrics.processingSeconds.observe({ endpoint }, ownMs(marks, timing, firstWritten) / 1000);
     x.ttftMs = firstWritten - marks.start;
     rt.metrics.ttfbSeconds.observe({ endpoint }, x.ttftMs / 1000);
+    // Events the client's dialect does not show (reasoning an Anthropic client did not ask
+    // for) keep the connection busy as keep-alive would, so a long hidden stretch is not idle.
+    // The stretch is timed from the first write or the first hidden event after a write.
+    const idleMs = x.rt.loaded.config.server?.stream_keepalive_ms ?? 15_000;
+    let hiddenSince = firstWritten;
     for await (const ev of result.rest) {
       outChars += generatedChars(ev);
       const frame = encoder.push(ev);
-      if (frame && !res.write(frame) && !res.destroyed) await drained(x, res);
+      if (frame) {
+        hiddenSince = 0;
+        if (!res.write(frame) && !res.destroyed) await drained(x, res);
+      } else if (idleMs > 0) {
+        const now = performance.now();
+        if (hiddenSince === 0) hiddenSince = now;
+        else if (now - hiddenSince >= idleMs) {
+          hiddenSince = now;
+          res.write(KEEPALIVE_FRAME);
+        }
+      }
       if (res.destroyed) break;
     }
     if (!res.destroyed) res.end();

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { REASONING, startWireFake, THINKING, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
-import { REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+import { raw, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 let ds: WireFake, an: WireFake, gm: WireFake;
 let e2e: E2EGateway;
@@ -29,7 +29,7 @@ const weatherResponses: OpenAI.Responses.FunctionTool = {
 before(async () => {
   [ds, an, gm] = await Promise.all([startWireFake({ format: 'openai', name: 'ds' }), startWireFake({ format: 'anthropic', name: 'an' }), startWireFake({ format: 'gemini', name: 'gm' })]);
   e2e = await startE2E({
-    server: { allow_unauthenticated: true },
+    server: { allow_unauthenticated: true, stream_keepalive_ms: 40 },
     dispatch: { retries_per_target: 0, max_attempts: 1 },
     providers: {
       ds: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 1, models: ['deepseek-v4'], options: { send_reasoning: true }, keys: [{ name: 'ds-main', value: 'sk-up-ds' }] },
@@ -137,6 +137,16 @@ describe('reasoning from an OpenAI-format server (DeepSeek)', SUITE, () => {
       const msg = stream ? await anthropic.messages.stream(params).finalMessage() : await anthropic.messages.create(params);
       assert.deepEqual(msg.content, [{ type: 'text', text: 'hello from ds' }], `stream ${stream}`);
     }
+  });
+
+  test('reasoning it does not show keeps the stream busy with keep-alives, as waiting for a first token does', async () => {
+    // server.stream_keepalive_ms is 40 here; each reasoning piece takes 100 ms to come.
+    ds.enqueue({ chunkDelayMs: 100, chunks: 1 });
+    const res = await raw(e2e.url, '/anthropic/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'Hi' }] }) });
+    assert.equal(res.status, 200);
+    const hidden = res.text.slice(res.text.indexOf('message_start'), res.text.indexOf('content_block_start'));
+    assert.match(hidden, /: keep-alive\n\n/, res.text);
+    assert.doesNotMatch(res.text, /thinking/);
   });
 
   test('a Responses client gets a reasoning item, streamed or whole, and the tool loop goes on with it replayed', async () => {

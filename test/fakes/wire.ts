@@ -44,7 +44,7 @@ export interface Scenario {
   error?: { status: number; message?: string; retryAfter?: string };
   /** Content chunks in a stream. Default 3. */
   chunks?: number;
-  /** Pause before each content chunk. Default 0. */
+  /** Pause before each content chunk (a `deepseek-*` model's reasoning chunks too). Default 0. */
   chunkDelayMs?: number;
   /** Stream: after this many content chunks, destroy the socket (no terminator). */
   cutAfter?: number;
@@ -498,10 +498,10 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           ...split(JSON.stringify(c.args), n).map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
         ])
         : split(s.text ?? `hello from ${name}`, n).map((t) => chunk({ content: t }, null));
-      const head = [chunk({ role: 'assistant', content: calls.length ? null : '', refusal: null }, null)];
-      if (reasons(model)) for (const r of split(REASONING, 2)) head.push(chunk({ reasoning_content: r }, null));
+      // A reasoning model's reasoning comes first, paced as content is (chunkDelayMs).
+      if (reasons(model)) body.unshift(...split(REASONING, 2).map((r) => chunk({ reasoning_content: r }, null)));
       return {
-        head,
+        head: [chunk({ role: 'assistant', content: calls.length ? null : '', refusal: null }, null)],
         body,
         tail: [
           chunk({}, calls.length ? 'tool_calls' : 'stop'),
