@@ -9,13 +9,15 @@
 import type { ToolDefinition } from '../canonical.js';
 import { badRequest, optionalString, requireNonEmptyString, requireRecord, requireString } from './validate.js';
 
-/** What the model fills in for a custom tool: its free-text input. */
-const PARAMETERS: Readonly<Record<string, unknown>> = Object.freeze({
-  type: 'object',
-  properties: { input: { type: 'string', description: 'The tool\'s whole input, as free text.' } },
-  required: ['input'],
-  additionalProperties: false,
-});
+/** What the model fills in for a custom tool: its free-text input (a fresh schema per tool). */
+function parameters(): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: { input: { type: 'string', description: 'The tool\'s whole input, as free text.' } },
+    required: ['input'],
+    additionalProperties: false,
+  };
+}
 
 /**
  * A custom tool (`name`, `description`, `format` at `param`) as the function tool every
@@ -35,7 +37,7 @@ export function freeformTool(t: Record<string, unknown>, param: string): ToolDef
       description = `${description}${description ? '\n\n' : ''}The input must match this ${syntax} grammar:\n${definition}`;
     } else if (f.type !== 'text') throw badRequest(`${param}.format.type`, `\`${param}.format.type\` must be "text" or "grammar"`);
   }
-  const def: ToolDefinition = { name, parameters: { ...PARAMETERS } };
+  const def: ToolDefinition = { name, parameters: parameters() };
   if (description !== '') def.description = description;
   return def;
 }

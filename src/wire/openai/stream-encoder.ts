@@ -87,7 +87,7 @@ class OpenAIStreamEncoder implements StreamEncoder {
   private customCalls(): string {
     if (this.custom === null) return '';
     let out = '';
-    for (const [index, c] of this.custom) out += this.choice(`{"tool_calls":[{"index":${index},${j(wireToolCall(c, this.opts.freeform)).slice(1, -1)}}]}`, 'null');
+    for (const [index, c] of this.custom) out += this.choice(`{"tool_calls":[${j({ index, ...wireToolCall(c, this.opts.freeform) })}]}`, 'null');
     this.custom = null;
     return out;
   }

@@ -2,8 +2,8 @@
  * OpenAI Responses API body (`POST /v1/responses`, client dialect) → canonical, validating
  * as it goes. The gateway keeps no conversation state: a request carries its whole
  * conversation in `input` (`previous_response_id`, `conversation` and item references are
- * refused), and only function tools are routed (OpenAI's built-in tools run only inside
- * OpenAI). A reasoning item a client replays keeps its reasoning text, if it has any (another
+ * refused), and only function and custom tools are routed (OpenAI's built-in tools run
+ * only inside OpenAI). A reasoning item a client replays keeps its reasoning text, if it has any (another
  * model's, as the gateway showed it); an OpenAI model's encrypted or summarized reasoning is
  * opaque to every other model and is left out.
  */
@@ -188,7 +188,7 @@ function toolChoice(v: unknown): ToolChoice | undefined {
   if (v === undefined || v === null) return undefined;
   if (v === 'auto' || v === 'none' || v === 'required') return v;
   if (isRecord(v) && (v.type === 'function' || v.type === 'custom')) return { name: requireNonEmptyString(v.name, 'tool_choice.name') };
-  throw badRequest('tool_choice', '`tool_choice` must be "auto", "none", "required" or {"type":"function","name":...}');
+  throw badRequest('tool_choice', '`tool_choice` must be "auto", "none", "required" or {"type":"function" or "custom","name":...}');
 }
 
 /** `text`: the answer's format (`text.format`) and OpenAI's `verbosity`. */
