@@ -13,7 +13,7 @@ const KEYS = [
   'arguments', 'parameters', 'input_schema', 'input', 'id', 'tool_use_id', 'image_url', 'url', 'source', 'data', 'media_type',
   'stream', 'stream_options', 'include_usage', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'temperature', 'top_p',
   'top_k', 'stop', 'stop_sequences', 'n', 'seed', 'user', 'metadata', 'response_format', 'json_schema', 'schema', 'strict', 'format',
-  'thinking', 'budget_tokens', 'reasoning_effort', 'reasoning', 'reasoning_content', 'effort', 'reasoning_text', 'system', 'instructions', 'cache_control', 'logprobs', 'top_logprobs',
+  'thinking', 'budget_tokens', 'reasoning_effort', 'reasoning', 'reasoning_content', 'effort', 'reasoning_text', 'custom', 'input', 'grammar', 'syntax', 'definition', 'pass_params', 'system', 'instructions', 'cache_control', 'logprobs', 'top_logprobs',
   'parallel_tool_calls', 'disable_parallel_tool_use', 'service_tier', 'store', 'previous_response_id', 'include', 'call_id', 'output',
   'encoding_format', 'dimensions', 'detail', 'file', 'file_data', 'filename', 'document', 'is_error', 'constructor', 'toString', 'hasOwnProperty',
   'choices', 'delta', 'message', 'finish_reason', 'usage', 'prompt_tokens', 'completion_tokens', 'index', 'stop_reason', 'error',
