@@ -401,12 +401,13 @@ describe('gemini', () => {
     assert.equal(res.usage.inputTokens, 4);
   });
 
-  it('counts thinking tokens as output (and as reasoning) and skips thought parts', () => {
+  it('counts thinking tokens as output (and as reasoning), and keeps thought parts out of the text, as thinking', () => {
     const res = a.parseChatResponse({
       candidates: [{ content: { role: 'model', parts: [{ text: 'hmm', thought: true }, { text: 'Hi' }] }, finishReason: 'STOP' }],
       usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2, thoughtsTokenCount: 30, totalTokenCount: 37 },
     }, t);
     assert.equal(res.text, 'Hi');
+    assert.deepEqual(res.thinking, [{ type: 'thinking', thinking: 'hmm', signature: '' }]);
     assert.deepEqual(res.usage, { inputTokens: 5, outputTokens: 32, reasoningTokens: 30 });
     // An OpenAI or Responses API client sees them where OpenAI puts them.
     assert.deepEqual(CHAT_DIALECTS.openai.renderChatResponse(res, { created: 0 }).usage, {
