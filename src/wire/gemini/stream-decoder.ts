@@ -2,7 +2,8 @@
  * Gemini `streamGenerateContent?alt=sse` → canonical events. Each SSE message is a
  * whole GenerateContentResponse; there is no terminator message, so the stream counts
  * as complete when a candidate carried a finishReason before the connection closed.
- * Usage metadata is cumulative per chunk; the last one is reported at `end`.
+ * Usage metadata is cumulative per chunk; the last one is reported at `end`. Thought
+ * summaries (parts marked `thought`) are thinking events.
  */
 import type { StreamEvent } from '../../canonical.js';
 import { SseJsonDecoder } from '../sse-decoder.js';

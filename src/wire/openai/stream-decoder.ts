@@ -1,5 +1,6 @@
 /**
- * OpenAI `chat.completion.chunk` SSE stream → canonical events. Terminated by
+ * OpenAI `chat.completion.chunk` SSE stream → canonical events; a reasoning server's
+ * `reasoning_content` (or `reasoning`) deltas are thinking events. Terminated by
  * `data: [DONE]`; `{"error":{...}}` inside the stream becomes an error event.
  */
 import type { StreamEvent } from '../../canonical.js';
