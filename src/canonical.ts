@@ -70,6 +70,11 @@ export interface ToolDefinition {
    */
   strict?: boolean;
   cacheControl?: CacheControl;
+  /**
+   * An OpenAI custom tool, which the model calls with free text: `parameters` is its
+   * function form, one string `input` (see wire/freeform). Providers see a function.
+   */
+  freeform?: true;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };

@@ -37,9 +37,17 @@ export function freeformTool(t: Record<string, unknown>, param: string): ToolDef
       description = `${description}${description ? '\n\n' : ''}The input must match this ${syntax} grammar:\n${definition}`;
     } else if (f.type !== 'text') throw badRequest(`${param}.format.type`, `\`${param}.format.type\` must be "text" or "grammar"`);
   }
-  const def: ToolDefinition = { name, parameters: parameters() };
+  const def: ToolDefinition = { name, parameters: parameters(), freeform: true };
   if (description !== '') def.description = description;
   return def;
+}
+
+/** Names of the custom tools among `tools`, or undefined when there are none (ChatClientOptions.freeform). */
+export function freeformNames(tools: readonly ToolDefinition[] | undefined): ReadonlySet<string> | undefined {
+  if (tools === undefined) return undefined;
+  let out: Set<string> | undefined;
+  for (const t of tools) if (t.freeform) (out ??= new Set()).add(t.name);
+  return out;
 }
 
 /** A custom call's input as the arguments of its function form. */

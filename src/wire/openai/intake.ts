@@ -5,7 +5,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ParsedChatRequest } from '../client.js';
 import { parseDataUrl, unsignedThinking } from '../content.js';
-import { freeformTool, wrapInput } from '../freeform.js';
+import { freeformNames, freeformTool, wrapInput } from '../freeform.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString, optionalStringList, pickExtras,
   requireArray, requireNonEmptyString, requireRecord, requireString, withCacheControl, wrongType,
@@ -152,18 +152,16 @@ function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | un
   }
 }
 
-/** Function and custom tools; the custom tools' names go into `freeform`. */
-function tools(v: unknown, freeform: Set<string>): ToolDefinition[] | undefined {
+/** Function and custom tools. */
+function tools(v: unknown): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
   const out: ToolDefinition[] = new Array(arr.length);
   for (let j = 0; j < arr.length; j++) {
     const p = `tools[${j}]`;
     const t = requireRecord(arr[j], p);
-    if (t.type === 'custom') {
-      out[j] = freeformTool(requireRecord(t.custom, `${p}.custom`), `${p}.custom`);
-      freeform.add(out[j].name);
-    } else if (t.type === 'function') out[j] = functionTool(requireRecord(t.function, `${p}.function`), `${p}.function`);
+    if (t.type === 'custom') out[j] = freeformTool(requireRecord(t.custom, `${p}.custom`), `${p}.custom`);
+    else if (t.type === 'function') out[j] = functionTool(requireRecord(t.function, `${p}.function`), `${p}.function`);
     else throw badRequest(`${p}.type`, `\`${p}.type\` must be "function" or "custom"`);
   }
   return out.length ? out : undefined;
@@ -270,13 +268,12 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
     includeUsage = optionalBoolean(requireRecord(b.stream_options, 'stream_options').include_usage, 'stream_options.include_usage') ?? false;
   }
   const maxTokens = optionalPositiveInt(b.max_completion_tokens, 'max_completion_tokens') ?? optionalPositiveInt(b.max_tokens, 'max_tokens');
-  const freeform = new Set<string>();
   const request: ChatRequest = {
     kind: 'chat',
     model,
     system,
     messages,
-    tools: tools(b.tools, freeform),
+    tools: tools(b.tools),
     toolChoice: toolChoice(b.tool_choice),
     parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
     maxTokens,
@@ -292,5 +289,6 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
   request.clientBody = { dialect: 'openai', fields: b };
   const effort = effortOf(b.reasoning_effort);
   if (effort !== undefined) request.reasoning = { effort };
-  return { request, clientOptions: freeform.size ? { includeUsage, freeform } : { includeUsage } };
+  const freeform = freeformNames(request.tools);
+  return { request, clientOptions: freeform === undefined ? { includeUsage } : { includeUsage, freeform } };
 }

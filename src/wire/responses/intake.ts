@@ -10,7 +10,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ChatClientOptions, ParsedChatRequest } from '../client.js';
 import { unsignedThinking } from '../content.js';
-import { freeformTool, wrapInput } from '../freeform.js';
+import { freeformNames, freeformTool, wrapInput } from '../freeform.js';
 import { effortOf } from '../reasoning.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
 import { echoOf } from './response.js';
@@ -163,18 +163,16 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
   return messages;
 }
 
-/** Function and custom tools; the custom tools' names go into `freeform`. */
-function tools(v: unknown, freeform: Set<string>): ToolDefinition[] | undefined {
+/** Function and custom tools. */
+function tools(v: unknown): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
   const out: ToolDefinition[] = new Array(arr.length);
   for (let j = 0; j < arr.length; j++) {
     const p = `tools[${j}]`;
     const t = requireRecord(arr[j], p);
-    if (t.type === 'custom') {
-      out[j] = freeformTool(t, p);
-      freeform.add(out[j].name);
-    } else if (t.type === 'function') out[j] = functionTool(t, p);
+    if (t.type === 'custom') out[j] = freeformTool(t, p);
+    else if (t.type === 'function') out[j] = functionTool(t, p);
     else {
       throw typeof t.type === 'string'
         ? badRequest(`${p}.type`, `\`${p}.type\` "${t.type}" is a tool OpenAI runs itself, which cannot be routed; declare function or custom tools`)
@@ -242,13 +240,12 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (instructions) system.push({ type: 'text', text: instructions });
   const messages = items(b.input, system);
   const text = textOptions(b.text);
-  const freeform = new Set<string>();
   const request: ChatRequest = {
     kind: 'chat',
     model,
     system,
     messages,
-    tools: tools(b.tools, freeform),
+    tools: tools(b.tools),
     toolChoice: toolChoice(b.tool_choice),
     parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
     maxTokens: optionalPositiveInt(b.max_output_tokens, 'max_output_tokens'),
@@ -263,6 +260,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const effort = effortOf(fields?.reasoning_effort);
   if (effort !== undefined) request.reasoning = { effort };
   const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b) };
-  if (freeform.size) clientOptions.freeform = freeform;
+  const freeform = freeformNames(request.tools);
+  if (freeform !== undefined) clientOptions.freeform = freeform;
   return { request, clientOptions };
 }
