@@ -17,6 +17,7 @@ const passed = perSettings((s): readonly string[] => {
 
 /** `body` with the fields of the client's body that the target's provider passes, from a client of `dialect`. */
 export function withPassed(body: Record<string, unknown>, req: ChatRequest, target: AttemptTarget, dialect: Dialect): Record<string, unknown> {
+  if (target.provider.options.pass_params === undefined) return body;
   const names = passed(target.provider);
   const client = req.clientBody;
   if (names.length === 0 || client === undefined || client.dialect !== dialect) return body;
