@@ -75,6 +75,11 @@ export interface ToolDefinition {
    * function form, one string `input` (see wire/freeform). Providers see a function.
    */
   freeform?: true;
+  /**
+   * The Responses API namespace the client declared the tool in (Codex's
+   * `multi_agent_v1`): `name` is then `<namespace>__<its name>`, one name for every provider.
+   */
+  namespace?: string;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };

@@ -506,7 +506,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
-    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform };
+    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, namespaced: clientOptions.namespaced };
 
     if (result.kind === 'response') {
       x.charge(result.response.usage, answerChars(result.response));
@@ -523,7 +523,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // travels in-band as an error event, never as a retry or a clean terminator.
     const res = reply.raw;
     reply.hijack();
-    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking, freeform: shown.freeform });
+    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking, freeform: shown.freeform, namespaced: shown.namespaced });
     let first = '';
     let outChars = 0;
     for (const ev of result.first) {

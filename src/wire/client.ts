@@ -14,6 +14,14 @@ export interface ChatClientOptions {
   thinking?: boolean;
   /** Names of the client's custom tools, whose calls it gets back as custom calls (see wire/freeform). */
   freeform?: ReadonlySet<string>;
+  /** The client's namespaced tools (ToolDefinition.namespace), by the name providers see. */
+  namespaced?: ReadonlyMap<string, ClientToolName>;
+}
+
+/** A tool's name as the client declared it, inside a namespace. */
+export interface ClientToolName {
+  namespace: string;
+  name: string;
 }
 
 export interface ParsedChatRequest {
@@ -45,6 +53,8 @@ export interface RenderOptions {
   thinking?: boolean;
   /** ChatClientOptions.freeform. */
   freeform?: ReadonlySet<string>;
+  /** ChatClientOptions.namespaced. */
+  namespaced?: ReadonlyMap<string, ClientToolName>;
 }
 
 export interface StreamEncoderOptions extends RenderOptions {

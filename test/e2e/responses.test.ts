@@ -191,7 +191,7 @@ describe('POST /v1/responses', SUITE, () => {
       });
     };
     await refused({ previous_response_id: 'resp_abc' }, 'previous_response_id');
-    await refused({ tools: [{ type: 'web_search' }] }, 'tools[0].type');
+    await refused({ tools: [{ type: 'computer_use_preview', display_width: 1024, display_height: 768, environment: 'browser' }] }, 'tools[0].type');
     await refused({ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].type');
     await refused({ input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, 'input[0].content[0].file_id');
     await refused({ background: true }, 'background');
@@ -275,6 +275,30 @@ describe('custom tools over the Responses API, as Codex sends them', SUITE, () =
     assert.deepEqual(oa.last().body.tool_choice, { type: 'function', function: { name: 'apply_patch' } });
     const call = res.output.find((i) => i.type === 'custom_tool_call') as OpenAI.Responses.ResponseCustomToolCall;
     assert.equal(call.input, JSON.stringify({ patch: PATCH }));
+  });
+});
+
+describe('Codex\'s other tools', SUITE, () => {
+  const spawn = { type: 'function', name: 'spawn_agent', description: 'Spawn a sub-agent.', strict: false, parameters: { type: 'object', properties: { task: { type: 'string' } }, required: ['task'] } };
+  const codexTools = [shell, { type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents.', tools: [spawn] }, { type: 'web_search', external_web_access: false }];
+
+  test('a namespace\'s tools go up as functions named <namespace>__<name>, web search is left out, and a call comes back in its namespace', async () => {
+    for (const stream of [true, false]) {
+      an.enqueue({ toolCall: { name: 'multi_agent_v1__spawn_agent', args: { task: 'tests' } } });
+      const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Run the tests in a sub-agent' }];
+      const params = { model: 'an/claude-sonnet-4', input, tools: codexTools as OpenAI.Responses.Tool[] };
+      const turn1 = stream ? await client.responses.stream(params).finalResponse() : await client.responses.create(params);
+      assert.deepEqual(toolsSent(an).map(([name]) => name), ['shell', 'multi_agent_v1__spawn_agent']);
+      const call = turn1.output.find((i) => i.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+      assert.equal(call.name, 'spawn_agent', `stream ${stream}`);
+      assert.equal(call.namespace, 'multi_agent_v1');
+      assert.equal(call.arguments, '{"task":"tests"}');
+      // Codex replays the call as it got it, namespace and all.
+      const turn2 = await client.responses.create({ ...params, input: [...input, call, { type: 'function_call_output', call_id: call.call_id, output: 'passed' }] });
+      const sent = an.last().body.messages.flatMap((m: any) => m.content).find((b: any) => b.type === 'tool_use');
+      assert.equal(sent.name, 'multi_agent_v1__spawn_agent');
+      assert.equal(turn2.output_text, 'The tool said: passed');
+    }
   });
 });
 

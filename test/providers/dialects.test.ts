@@ -584,7 +584,9 @@ describe('custom tools (free-text input) between dialects', () => {
     assert.equal(parseOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: 'Hi' }] }).clientOptions.freeform, undefined);
     assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'custom', name: 'x', format: { type: 'json' } }] }), { code: 'SY_ERR_BAD_REQUEST', message: /tools\[0\]\.format\.type/ });
     assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'custom', name: 'x', format: { type: 'grammar', definition: 'a' } }] }), { code: 'SY_ERR_BAD_REQUEST', message: /tools\[0\]\.format\.syntax/ });
-    assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'web_search' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /OpenAI runs itself/ });
+    // A tool OpenAI runs itself is left out; one the client would run but the gateway cannot route is refused.
+    assert.deepEqual(parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'web_search', external_web_access: false }, { type: 'custom', name: 'x' }] }).request.tools!.map((t) => t.name), ['x']);
+    assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'local_shell' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /tools\[0\]\.type` "local_shell" is not supported/ });
   });
 
   it('a custom call in the history goes up as its function form; an answer\'s call comes back custom, input unwrapped', () => {

@@ -2,13 +2,13 @@
  * OpenAI Responses API body (`POST /v1/responses`, client dialect) → canonical, validating
  * as it goes. The gateway keeps no conversation state: a request carries its whole
  * conversation in `input` (`previous_response_id`, `conversation` and item references are
- * refused), and only function and custom tools are routed (OpenAI's built-in tools run
- * only inside OpenAI). A reasoning item a client replays keeps its reasoning text, if it has any (another
+ * refused). Function and custom tools are routed, also inside namespaces; the tools OpenAI
+ * runs itself (web search, file search, ...) are left out, as no other provider can run them. A reasoning item a client replays keeps its reasoning text, if it has any (another
  * model's, as the gateway showed it); an OpenAI model's encrypted or summarized reasoning is
  * opaque to every other model and is left out.
  */
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
-import type { ChatClientOptions, ParsedChatRequest } from '../client.js';
+import type { ChatClientOptions, ClientToolName, ParsedChatRequest } from '../client.js';
 import { unsignedThinking } from '../content.js';
 import { freeformNames, freeformTool, wrapInput } from '../freeform.js';
 import { effortOf } from '../reasoning.js';
@@ -125,7 +125,7 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
         // A custom tool's call goes upstream in its function form (see wire/freeform).
         const call = {
           id: requireNonEmptyString(item.call_id, `${p}.call_id`),
-          name: requireNonEmptyString(item.name, `${p}.name`),
+          name: namespacedName(optionalString(item.namespace, `${p}.namespace`), requireNonEmptyString(item.name, `${p}.name`)),
           arguments: type === 'function_call' ? requireString(item.arguments, `${p}.arguments`) : wrapInput(requireString(item.input, `${p}.input`)),
           from: `${p}.${type === 'function_call' ? 'arguments' : 'input'}`,
         };
@@ -164,20 +164,48 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
 }
 
 /** Function and custom tools. */
+/**
+ * Tools OpenAI runs itself, which no other provider can (nor OpenAI's chat completions,
+ * the way the gateway reaches OpenAI): left out, so a client that offers them anyway, as
+ * Codex offers web search, is served with its own tools.
+ */
+const HOSTED_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation', 'mcp']);
+
+/** The name providers see for a tool the client declared in a namespace (ToolDefinition.namespace). */
+function namespacedName(namespace: string | undefined, name: string): string {
+  return namespace === undefined ? name : `${namespace}__${name}`;
+}
+
+/** A function or custom tool at `p`, in `namespace` when it is inside one. */
+function clientTool(t: Record<string, unknown>, p: string, namespace?: string): ToolDefinition {
+  let def: ToolDefinition;
+  if (t.type === 'custom') def = freeformTool(t, p);
+  else if (t.type === 'function') def = functionTool(t, p);
+  else {
+    throw typeof t.type === 'string'
+      ? badRequest(`${p}.type`, `\`${p}.type\` "${t.type}" is not supported; declare function or custom tools`)
+      : wrongType(`${p}.type`, '"function" or "custom"', t.type);
+  }
+  if (namespace !== undefined) {
+    def.name = namespacedName(namespace, def.name);
+    def.namespace = namespace;
+  }
+  return def;
+}
+
+/** Function and custom tools, also inside namespaces; OpenAI's hosted tools are left out. */
 function tools(v: unknown): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
-  const out: ToolDefinition[] = new Array(arr.length);
+  const out: ToolDefinition[] = [];
   for (let j = 0; j < arr.length; j++) {
     const p = `tools[${j}]`;
     const t = requireRecord(arr[j], p);
-    if (t.type === 'custom') out[j] = freeformTool(t, p);
-    else if (t.type === 'function') out[j] = functionTool(t, p);
-    else {
-      throw typeof t.type === 'string'
-        ? badRequest(`${p}.type`, `\`${p}.type\` "${t.type}" is a tool OpenAI runs itself, which cannot be routed; declare function or custom tools`)
-        : wrongType(`${p}.type`, '"function" or "custom"', t.type);
-    }
+    if (t.type === 'namespace') {
+      const namespace = requireNonEmptyString(t.name, `${p}.name`);
+      const inner = requireArray(t.tools, `${p}.tools`);
+      for (let k = 0; k < inner.length; k++) out.push(clientTool(requireRecord(inner[k], `${p}.tools[${k}]`), `${p}.tools[${k}]`, namespace));
+    } else if (typeof t.type !== 'string' || !HOSTED_TOOLS.has(t.type)) out.push(clientTool(t, p));
   }
   return out.length ? out : undefined;
 }
@@ -185,7 +213,9 @@ function tools(v: unknown): ToolDefinition[] | undefined {
 function toolChoice(v: unknown): ToolChoice | undefined {
   if (v === undefined || v === null) return undefined;
   if (v === 'auto' || v === 'none' || v === 'required') return v;
-  if (isRecord(v) && (v.type === 'function' || v.type === 'custom')) return { name: requireNonEmptyString(v.name, 'tool_choice.name') };
+  if (isRecord(v) && (v.type === 'function' || v.type === 'custom')) {
+    return { name: namespacedName(optionalString(v.namespace, 'tool_choice.namespace'), requireNonEmptyString(v.name, 'tool_choice.name')) };
+  }
   throw badRequest('tool_choice', '`tool_choice` must be "auto", "none", "required" or {"type":"function" or "custom","name":...}');
 }
 
@@ -262,5 +292,15 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b) };
   const freeform = freeformNames(request.tools);
   if (freeform !== undefined) clientOptions.freeform = freeform;
+  const namespaced = namespacedTools(request.tools);
+  if (namespaced !== undefined) clientOptions.namespaced = namespaced;
   return { request, clientOptions };
+}
+
+/** The namespaced tools by the name providers see, or undefined when there are none (ChatClientOptions.namespaced). */
+function namespacedTools(tools: readonly ToolDefinition[] | undefined): ReadonlyMap<string, ClientToolName> | undefined {
+  if (tools === undefined) return undefined;
+  let out: Map<string, ClientToolName> | undefined;
+  for (const t of tools) if (t.namespace !== undefined) (out ??= new Map()).set(t.name, { namespace: t.namespace, name: t.name.slice(t.namespace.length + 2) });
+  return out;
 }

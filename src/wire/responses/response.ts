@@ -62,8 +62,16 @@ export function reasoningItem(id: string, text: string, status: 'in_progress' | 
   return { type: 'reasoning', id, summary: [], content: status === 'in_progress' ? [] : [reasoningTextPart(text)], status };
 }
 
-export function functionCallItem(id: string, call: Pick<ToolCall, 'id' | 'name' | 'arguments'>, status: 'in_progress' | 'completed'): Record<string, unknown> {
-  return { type: 'function_call', id, call_id: call.id, name: call.name, arguments: call.arguments, status };
+/** A call item: `fields` between its name and its status, and its namespace when the client declared the tool in one. */
+function callItem(type: string, id: string, call: Pick<ToolCall, 'id' | 'name'>, fields: Record<string, unknown>, status: string, namespaced: RenderOptions['namespaced']): Record<string, unknown> {
+  const declared = namespaced?.get(call.name);
+  const item: Record<string, unknown> = { type, id, call_id: call.id, name: declared?.name ?? call.name, ...fields, status };
+  if (declared !== undefined) item.namespace = declared.namespace;
+  return item;
+}
+
+export function functionCallItem(id: string, call: Pick<ToolCall, 'id' | 'name' | 'arguments'>, status: 'in_progress' | 'completed', namespaced?: RenderOptions['namespaced']): Record<string, unknown> {
+  return callItem('function_call', id, call, { arguments: call.arguments }, status, namespaced);
 }
 
 export function customCallItemId(respId: string, n: number): string {
@@ -71,8 +79,8 @@ export function customCallItemId(respId: string, n: number): string {
 }
 
 /** A call to a custom tool, with its input unwrapped from the function form it went upstream in (see wire/freeform). */
-export function customCallItem(id: string, call: Pick<ToolCall, 'id' | 'name'>, input: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
-  return { type: 'custom_tool_call', id, call_id: call.id, name: call.name, input, status };
+export function customCallItem(id: string, call: Pick<ToolCall, 'id' | 'name'>, input: string, status: 'in_progress' | 'completed', namespaced?: RenderOptions['namespaced']): Record<string, unknown> {
+  return callItem('custom_tool_call', id, call, { input }, status, namespaced);
 }
 
 /** What a response repeats of a request that did not set it (OpenAI's defaults). */
@@ -132,7 +140,7 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
   if (reasoning !== '') output.push(reasoningItem(reasoningItemId(id, 0), reasoning, 'completed'));
   if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
   res.toolCalls.forEach((c, n) => output.push(opts.freeform?.has(c.name)
-    ? customCallItem(customCallItemId(id, n), c, unwrapInput(c.arguments), 'completed')
-    : functionCallItem(functionCallItemId(id, n), c, 'completed')));
+    ? customCallItem(customCallItemId(id, n), c, unwrapInput(c.arguments), 'completed', opts.namespaced)
+    : functionCallItem(functionCallItemId(id, n), c, 'completed', opts.namespaced)));
   return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), output, res.usage, opts.echo);
 }

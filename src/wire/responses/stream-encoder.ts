@@ -67,7 +67,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
         const call: OpenCall = { item: this.output.length, id: custom ? customCallItemId(this.id, n) : functionCallItemId(this.id, n), callId: ev.id, name: ev.name, args: '', custom };
         this.calls.set(ev.index, call);
         this.output.push({});
-        const item = custom ? customCallItem(call.id, { id: call.callId, name: call.name }, '', 'in_progress') : functionCallItem(call.id, { id: call.callId, name: call.name, arguments: '' }, 'in_progress');
+        const ns = this.opts.namespaced;
+        const item = custom ? customCallItem(call.id, { id: call.callId, name: call.name }, '', 'in_progress', ns) : functionCallItem(call.id, { id: call.callId, name: call.name, arguments: '' }, 'in_progress', ns);
         return out + this.event('response.output_item.added', { output_index: call.item, item });
       }
       case 'tool_call_delta': {
@@ -97,12 +98,12 @@ class ResponsesStreamEncoder implements StreamEncoder {
           let item: Record<string, unknown>;
           if (call.custom) {
             const input = unwrapInput(call.args);
-            item = customCallItem(call.id, { id: call.callId, name: call.name }, input, 'completed');
+            item = customCallItem(call.id, { id: call.callId, name: call.name }, input, 'completed', this.opts.namespaced);
             if (input !== '') out += this.event('response.custom_tool_call_input.delta', { item_id: call.id, output_index: call.item, delta: input });
             out += this.event('response.custom_tool_call_input.done', { item_id: call.id, output_index: call.item, input });
           } else {
-            item = functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.args }, 'completed');
-            out += this.event('response.function_call_arguments.done', { item_id: call.id, output_index: call.item, name: call.name, arguments: call.args });
+            item = functionCallItem(call.id, { id: call.callId, name: call.name, arguments: call.args }, 'completed', this.opts.namespaced);
+            out += this.event('response.function_call_arguments.done', { item_id: call.id, output_index: call.item, name: item.name, arguments: call.args });
           }
           this.output[call.item] = item;
           out += this.event('response.output_item.done', { output_index: call.item, item });
