@@ -77,9 +77,10 @@ export interface ToolDefinition {
   freeform?: true;
   /**
    * The Responses API namespace the client declared the tool in (Codex's
-   * `multi_agent_v1`): `name` is then `<namespace>__<its name>`, one name for every provider.
+   * `multi_agent_v1`) and its name there: `name` is then `<namespace>__<its name>` (with a
+   * digest when that is long), one name every provider takes.
    */
-  namespace?: string;
+  namespaced?: { namespace: string; name: string };
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };

@@ -14,7 +14,7 @@ export interface ChatClientOptions {
   thinking?: boolean;
   /** Names of the client's custom tools, whose calls it gets back as custom calls (see wire/freeform). */
   freeform?: ReadonlySet<string>;
-  /** The client's namespaced tools (ToolDefinition.namespace), by the name providers see. */
+  /** The client's namespaced tools (ToolDefinition.namespaced), by the name providers see. */
   namespaced?: ReadonlyMap<string, ClientToolName>;
 }
 

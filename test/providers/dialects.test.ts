@@ -607,6 +607,29 @@ describe('custom tools (free-text input) between dialects', () => {
   });
 });
 
+describe('Responses API namespaces', () => {
+  it('a namespaced tool is <namespace>__<name>, with a digest past 64 characters; its calls and tool_choice find it, and it renders in its namespace', () => {
+    const ns = 'a_namespace_with_a_rather_long_name_for_its_tools';
+    const fn = (name: string) => ({ type: 'function', name, parameters: {} });
+    const { request, clientOptions } = parseResponsesRequest({
+      model: 'm',
+      tools: [{ type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents', tools: [fn('spawn_agent')] }, { type: 'namespace', name: ns, description: 'Long', tools: [fn('do_the_thing_now')] }],
+      tool_choice: { type: 'function', namespace: ns, name: 'do_the_thing_now' },
+      input: [{ role: 'user', content: 'Hi' }, { type: 'function_call', call_id: 'c1', namespace: ns, name: 'do_the_thing_now', arguments: '{}' }, { type: 'function_call_output', call_id: 'c1', output: 'ok' }],
+    });
+    const [short, long] = request.tools!.map((t) => t.name);
+    assert.equal(short, 'multi_agent_v1__spawn_agent');
+    assert.equal(long.length, 64);
+    assert.match(long, /^a_namespace_with_a_rather_long_name_for_its_too_[A-Za-z0-9_-]{16}$/);
+    assert.deepEqual(request.toolChoice, { name: long });
+    assert.equal((request.messages[1] as { toolCalls: { name: string }[] }).toolCalls[0].name, long);
+    const res = { id: 'r', model: 'm', text: '', finishReason: 'tool_calls' as const, usage: { inputTokens: 1, outputTokens: 1 }, toolCalls: [{ id: 'c2', name: long, arguments: '{}' }] };
+    assert.deepEqual(RESPONSES_API.renderChatResponse(res, { created: 1, id: 'resp_x', namespaced: clientOptions.namespaced }).output, [
+      { type: 'function_call', id: 'fc_x_0', call_id: 'c2', name: 'do_the_thing_now', arguments: '{}', status: 'completed', namespace: ns },
+    ]);
+  });
+});
+
 describe('options.pass_params', () => {
   it('passes the named fields of a client of the provider\'s dialect, never one the gateway builds, nor over what it built', () => {
     const { request } = parseAnthropicMessagesRequest({ model: 'c', max_tokens: 9, messages: [{ role: 'user', content: 'Hi' }], future_field: { a: 1 }, temperature: 0.5 });

@@ -7,6 +7,7 @@
  * model's, as the gateway showed it); an OpenAI model's encrypted or summarized reasoning is
  * opaque to every other model and is left out.
  */
+import { createHash } from 'node:crypto';
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ChatClientOptions, ClientToolName, ParsedChatRequest } from '../client.js';
 import { unsignedThinking } from '../content.js';
@@ -171,9 +172,19 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
  */
 const HOSTED_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation', 'mcp']);
 
-/** The name providers see for a tool the client declared in a namespace (ToolDefinition.namespace). */
+/** Providers' longest function name (OpenAI's and Gemini's). */
+const MAX_TOOL_NAME = 64;
+
+/**
+ * The name providers see for a tool the client declared in a namespace
+ * (ToolDefinition.namespaced): `<namespace>__<name>`, cut and given a digest of the whole
+ * when longer than providers take, the same for the tool and for its calls.
+ */
 function namespacedName(namespace: string | undefined, name: string): string {
-  return namespace === undefined ? name : `${namespace}__${name}`;
+  if (namespace === undefined) return name;
+  const full = `${namespace}__${name}`;
+  if (full.length <= MAX_TOOL_NAME) return full;
+  return `${full.slice(0, MAX_TOOL_NAME - 17)}_${createHash('sha256').update(full).digest('base64url').slice(0, 16)}`;
 }
 
 /** A function or custom tool at `p`, in `namespace` when it is inside one. */
@@ -187,8 +198,8 @@ function clientTool(t: Record<string, unknown>, p: string, namespace?: string): 
       : wrongType(`${p}.type`, '"function" or "custom"', t.type);
   }
   if (namespace !== undefined) {
+    def.namespaced = { namespace, name: def.name };
     def.name = namespacedName(namespace, def.name);
-    def.namespace = namespace;
   }
   return def;
 }
@@ -301,6 +312,6 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
 function namespacedTools(tools: readonly ToolDefinition[] | undefined): ReadonlyMap<string, ClientToolName> | undefined {
   if (tools === undefined) return undefined;
   let out: Map<string, ClientToolName> | undefined;
-  for (const t of tools) if (t.namespace !== undefined) (out ??= new Map()).set(t.name, { namespace: t.namespace, name: t.name.slice(t.namespace.length + 2) });
+  for (const t of tools) if (t.namespaced !== undefined) (out ??= new Map()).set(t.name, t.namespaced);
   return out;
 }
