@@ -280,9 +280,9 @@ describe('custom tools over the Responses API, as Codex sends them', SUITE, () =
 
 describe('Codex\'s other tools', SUITE, () => {
   const spawn = { type: 'function', name: 'spawn_agent', description: 'Spawn a sub-agent.', strict: false, parameters: { type: 'object', properties: { task: { type: 'string' } }, required: ['task'] } };
-  const codexTools = [shell, { type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents.', tools: [spawn] }, { type: 'web_search', external_web_access: false }];
+  const codexTools = [shell, { type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents.', tools: [spawn] }, { type: 'tool_search', execution: 'client' }, { type: 'web_search', external_web_access: false }];
 
-  test('a namespace\'s tools go up as functions named <namespace>__<name>, web search is left out, and a call comes back in its namespace', async () => {
+  test('a namespace\'s tools go up as functions named <namespace>__<name>, web and tool search are left out, and a call comes back in its namespace', async () => {
     for (const stream of [true, false]) {
       an.enqueue({ toolCall: { name: 'multi_agent_v1__spawn_agent', args: { task: 'tests' } } });
       const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Run the tests in a sub-agent' }];

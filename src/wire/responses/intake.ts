@@ -166,11 +166,12 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
 
 /** Function and custom tools. */
 /**
- * Tools OpenAI runs itself, which no other provider can (nor OpenAI's chat completions,
- * the way the gateway reaches OpenAI): left out, so a client that offers them anyway, as
- * Codex offers web search, is served with its own tools.
+ * Tools only OpenAI's Responses API serves, which no other provider can (nor OpenAI's chat
+ * completions, the way the gateway reaches OpenAI): left out, so a client that offers them
+ * anyway, as Codex offers web search, is served with its own tools. `tool_search` lets the
+ * model load the client's deferred tools (`defer_loading`); every tool goes up loaded instead.
  */
-const HOSTED_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation', 'mcp']);
+const HOSTED_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation', 'mcp', 'tool_search']);
 
 /** Providers' longest function name (OpenAI's and Gemini's). */
 const MAX_TOOL_NAME = 64;
