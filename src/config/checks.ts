@@ -152,6 +152,19 @@ function checkPassParams(id: string, type: string | undefined, v: unknown, at: P
   });
 }
 
+/** `options.max_output_tokens`: a positive integer, or a map from model globs to such. */
+function checkMaxOutputTokens(id: string, v: unknown, at: PathSegment[], report: Report): void {
+  if (v === undefined) return;
+  const count = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n > 0;
+  if (isObj(v)) {
+    for (const [glob, n] of Object.entries(v)) {
+      if (!count(n)) report([...at, glob], 'provider_setting', `provider "${id}": options.max_output_tokens values must be positive whole numbers of tokens`);
+    }
+  } else if (!count(v)) {
+    report(at, 'provider_setting', `provider "${id}": options.max_output_tokens must be a positive whole number of tokens, or a map from model globs to such, e.g. {"gpt-4o*": 16384}`);
+  }
+}
+
 function checkProvider(id: string, p: Obj, report: Report): void {
   const type = str(p.type);
   const options = isObj(p.options) ? p.options : {};
@@ -170,6 +183,7 @@ function checkProvider(id: string, p: Obj, report: Report): void {
   checkDropParams(id, type, options.drop_params, [...at, 'options', 'drop_params'], report);
   checkReasoning(id, type, options.reasoning, [...at, 'options', 'reasoning'], report);
   checkPassParams(id, type, options.pass_params, [...at, 'options', 'pass_params'], report);
+  checkMaxOutputTokens(id, options.max_output_tokens, [...at, 'options', 'max_output_tokens'], report);
   if (options.send_reasoning !== undefined) {
     const where = [...at, 'options', 'send_reasoning'];
     if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') report(where, 'provider_setting', `provider "${id}": options.send_reasoning applies to openai, azure and openai-compatible providers only`);

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, TokenCount } from '../canonical.js';
 import { SwitchyardError } from '../errors.js';
 import { getAdapter } from '../providers/index.js';
+import { withOutputCap } from '../providers/max-output.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../providers/types.js';
 import { attemptJson, attemptStream, type AttemptEnv, type AttemptSpec, type Committed, type Failure, type Parsed } from './attempt.js';
 import { retryWaitMs } from './backoff.js';
@@ -87,7 +88,7 @@ interface Mode<R, T> {
 const CHAT: Mode<ChatRequest, ChatResponse> = {
   stream: false,
   passThrough: true,
-  build: (a, req, t) => a.buildChatRequest(req, t),
+  build: (a, req, t) => a.buildChatRequest(withOutputCap(req, t), t),
   parse: (a, body, t) => a.parseChatResponse(body, t),
 };
 

@@ -447,6 +447,28 @@ const cases: Case[] = [
     `,
   },
   {
+    name: 'options.max_output_tokens: a positive whole number, or a map from model globs to such',
+    config: `
+      providers:
+        gpt:
+          type: openai
+          keys: [{name: k, value: sk-test}]
+          options: {max_output_tokens: {"gpt-4o*": 16384, "gpt-5*": 1.5}}
+        an:
+          type: anthropic
+          keys: [{name: k, value: sk-test}]
+          options: {max_output_tokens: -1}
+    `,
+    expected: `
+      switchyard.yaml:5:63: error[provider_setting]: provider "gpt": options.max_output_tokens values must be positive whole numbers of tokens
+        5 |     options: {max_output_tokens: {"gpt-4o*": 16384, "gpt-5*": 1.5}}
+          |                                                               ^
+      switchyard.yaml:9:34: error[provider_setting]: provider "an": options.max_output_tokens must be a positive whole number of tokens, or a map from model globs to such, e.g. {"gpt-4o*": 16384}
+        9 |     options: {max_output_tokens: -1}
+          |                                  ^
+    `,
+  },
+  {
     name: 'options.reasoning: a style the provider type takes, or a map from model globs to styles',
     config: `
       providers:

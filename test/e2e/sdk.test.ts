@@ -67,6 +67,8 @@ before(async () => {
       // Azure OpenAI, by deployment path and by its v1 API, served by the OpenAI fake.
       azc: { type: 'azure', base_url: oa.url, weight: 0, models: ['gpt-4o'], options: { api_version: '2024-10-21', deployments: { 'gpt-4o': 'gpt4o-prod' } }, keys: [{ name: 'az', value: 'env.OA_KEY' }] },
       azv: { type: 'azure', base_url: `${oa.url}/openai/v1`, weight: 0, models: ['gpt-5'], options: { api_version: 'v1', deployments: { 'gpt-5': 'gpt5-prod' } }, keys: [{ name: 'az', value: 'env.OA_KEY' }] },
+      // The same OpenAI, told how many tokens its models write at most.
+      oa3: { type: 'openai', base_url: `${oa.url}/v1`, weight: 0, models: ['gpt-4o', 'gpt-5'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }], options: { max_output_tokens: { 'gpt-4o*': 16384 } } },
       // A vLLM server, served by the OpenAI fake, that takes two of its own parameters.
       vllm: { type: 'openai-compatible', base_url: `${oa.url}/v1`, weight: 0, models: ['qwen3-32b'], options: { auth: 'none', pass_params: ['chat_template_kwargs', 'top_k'] } },
     },
@@ -1105,6 +1107,24 @@ describe('embeddings and models through the OpenAI SDK', SUITE, () => {
     const r = gm.last();
     assert.equal(r.path, '/v1beta/models/text-embedding-004:batchEmbedContents');
     assert.deepEqual(r.body.requests, [{ model: 'models/text-embedding-004', content: { parts: [{ text: 'gamma' }] } }]);
+  });
+
+  test('Claude Code\'s 32000 max tokens reach gpt-4o within the cap options.max_output_tokens sets, not as a 400', async () => {
+    const params: Anthropic.MessageCreateParamsNonStreaming = { model: 'oa3/gpt-4o', max_tokens: 32000, messages: [{ role: 'user', content: 'Hi' }] };
+    const msg = await anthropic.messages.create(params);
+    assert.equal(oa.last().body.max_completion_tokens, 16384);
+    assert.equal((msg.content[0] as Anthropic.TextBlock).text, 'hello from oa');
+    // Within the cap, or on a model the cap does not name, the client's number goes as sent.
+    await anthropic.messages.create({ ...params, max_tokens: 1000 });
+    assert.equal(oa.last().body.max_completion_tokens, 1000);
+    await anthropic.messages.create({ ...params, model: 'oa3/gpt-5' });
+    assert.equal(oa.last().body.max_completion_tokens, 32000);
+    // Without the option, the provider's refusal reaches the client.
+    await assert.rejects(anthropic.messages.create({ ...params, model: 'oa/gpt-4o' }), (e: InstanceType<typeof Anthropic.BadRequestError>) => {
+      assert.equal(e.status, 400);
+      assert.match(e.message, /max_tokens is too large/);
+      return true;
+    });
   });
 
   test('a server\'s own parameters (extra_body) reach a provider that passes them, and no other', async () => {

@@ -296,6 +296,11 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           .findIndex((m: any) => m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length && typeof m.reasoning_content !== 'string');
         if (bare >= 0) return sendError(res, 400, `The \`reasoning_content\` in the thinking mode must be passed back to the API (messages[${bare}]).`);
       }
+      // gpt-4o writes at most 16384 tokens and refuses to be asked for more.
+      const asked = rec.body?.max_completion_tokens ?? rec.body?.max_tokens;
+      if (/^gpt-4o/.test(String(rec.body?.model)) && asked > 16384) {
+        return sendError(res, 400, `max_tokens is too large: ${asked}. This model supports at most 16384 completion tokens, whereas you provided ${asked}.`);
+      }
       // OpenAI's reasoning models take only the default temperature.
       const t = rec.body?.temperature;
       if (/^(o\d|gpt-5)/.test(String(rec.body?.model)) && t !== undefined && t !== 1) {
