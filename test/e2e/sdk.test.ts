@@ -1109,6 +1109,18 @@ describe('embeddings and models through the OpenAI SDK', SUITE, () => {
     assert.deepEqual(r.body.requests, [{ model: 'models/text-embedding-004', content: { parts: [{ text: 'gamma' }] } }]);
   });
 
+  test('Claude Code\'s metadata.user_id, longer than OpenAI takes, reaches OpenAI as a 64-character digest, the same for the same user', async () => {
+    const userId = JSON.stringify({ device_id: 'd'.repeat(64), account_uuid: '', session_id: '1c67fb7b-7ebf-4039-853f-1a56894b793d' });
+    const params: Anthropic.MessageCreateParamsNonStreaming = { model: 'oa/gpt-4o', max_tokens: 100, metadata: { user_id: userId }, messages: [{ role: 'user', content: 'Hi' }] };
+    await anthropic.messages.create(params);
+    const sent = oa.last().body.user;
+    assert.match(sent, /^[0-9a-f]{64}$/);
+    await anthropic.messages.create(params);
+    assert.equal(oa.last().body.user, sent);
+    await anthropic.messages.create({ ...params, metadata: { user_id: 'short-id' } });
+    assert.equal(oa.last().body.user, 'short-id');
+  });
+
   test('Claude Code\'s 32000 max tokens reach gpt-4o within the cap options.max_output_tokens sets, not as a 400', async () => {
     const params: Anthropic.MessageCreateParamsNonStreaming = { model: 'oa3/gpt-4o', max_tokens: 32000, messages: [{ role: 'user', content: 'Hi' }] };
     const msg = await anthropic.messages.create(params);

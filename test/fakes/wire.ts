@@ -296,6 +296,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           .findIndex((m: any) => m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length && typeof m.reasoning_content !== 'string');
         if (bare >= 0) return sendError(res, 400, `The \`reasoning_content\` in the thinking mode must be passed back to the API (messages[${bare}]).`);
       }
+      const user = rec.body?.user;
+      if (typeof user === 'string' && user.length > 64) return sendError(res, 400, `Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length ${user.length} instead.`);
       // gpt-4o writes at most 16384 tokens and refuses to be asked for more.
       const asked = rec.body?.max_completion_tokens ?? rec.body?.max_tokens;
       if (/^gpt-4o/.test(String(rec.body?.model)) && asked > 16384) {

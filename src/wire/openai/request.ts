@@ -18,6 +18,18 @@ function openAIToolId(id: string): string {
   return `${plain.slice(0, 23)}_${createHash('sha256').update(plain).digest('base64url').slice(0, 16)}`;
 }
 
+/** OpenAI refuses a `user` longer than this. */
+const MAX_USER = 64;
+
+/**
+ * The end-user id as OpenAI takes it: at most 64 characters. A longer one (Claude Code's
+ * `metadata.user_id` is a JSON object of about 150) goes as its SHA-256 in hex, 64
+ * characters, so one end-user is still one id for OpenAI's abuse monitoring.
+ */
+function openAIUser(user: string): string {
+  return user.length <= MAX_USER ? user : createHash('sha256').update(user).digest('hex');
+}
+
 export interface OpenAIRequestOptions {
   /** OpenAI's reasoning models accept only `max_completion_tokens`; most compatible servers only `max_tokens`. */
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
@@ -112,7 +124,7 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
   if (req.topP !== undefined) body.top_p = req.topP;
   if (req.stop?.length) body.stop = req.stop;
   if (req.responseFormat !== undefined) body.response_format = wireResponseFormat(req.responseFormat);
-  if (req.user !== undefined) body.user = req.user;
+  if (req.user !== undefined) body.user = openAIUser(req.user);
   if (req.stream) {
     body.stream = true;
     if (opts.streamUsage) body.stream_options = { include_usage: true };
