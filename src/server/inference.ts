@@ -437,6 +437,11 @@ function streamHeaders(x: Exchange, timing: string | null): Record<string, strin
 
 const KEEPALIVE_FRAME = ': keep-alive\n\n';
 
+/** server.stream_keepalive_ms: how long a stream may go without a write; 0 turns keep-alive off. */
+function keepAliveMs(x: Exchange): number {
+  return x.rt.loaded.config.server?.stream_keepalive_ms ?? 15_000;
+}
+
 /**
  * Keeps a stream's connection busy while no content has come (server.stream_keepalive_ms):
  * the first tick sends the SSE headers, every tick an SSE comment, which every SSE client
@@ -444,7 +449,7 @@ const KEEPALIVE_FRAME = ': keep-alive\n\n';
  * answers, or null when keep-alive is off.
  */
 function keepAlive(x: Exchange, reply: ReplyLike): NodeJS.Timeout | null {
-  const ms = x.rt.loaded.config.server?.stream_keepalive_ms ?? 15_000;
+  const ms = keepAliveMs(x);
   if (ms <= 0) return null;
   const res = reply.raw;
   const tick = (): void => {
@@ -542,7 +547,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // Events the client's dialect does not show (reasoning an Anthropic client did not ask
     // for) keep the connection busy as keep-alive would, so a long hidden stretch is not idle.
     // The stretch is timed from the first write or the first hidden event after a write.
-    const idleMs = x.rt.loaded.config.server?.stream_keepalive_ms ?? 15_000;
+    const idleMs = keepAliveMs(x);
     let hiddenSince = firstWritten;
     for await (const ev of result.rest) {
       outChars += generatedChars(ev);

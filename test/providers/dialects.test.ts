@@ -632,13 +632,15 @@ describe('Responses API namespaces', () => {
 
 describe('options.pass_params', () => {
   it('passes the named fields of a client of the provider\'s dialect, never one the gateway builds, nor over what it built', () => {
-    const { request } = parseAnthropicMessagesRequest({ model: 'c', max_tokens: 9, messages: [{ role: 'user', content: 'Hi' }], future_field: { a: 1 }, temperature: 0.5 });
+    const { request } = parseAnthropicMessagesRequest({ model: 'c', max_tokens: 9, messages: [{ role: 'user', content: 'Hi' }], future_field: { a: 1 }, temperature: 0.5, top_p: 0.9 });
     const build = (type: 'anthropic' | 'openai-compatible', pass: string[]): Record<string, unknown> =>
       JSON.parse(getAdapter(type).buildChatRequest(request, target(settings(type, { baseUrl: 'http://p.test/v1', options: { pass_params: pass } }), 'c')).body as string);
     assert.deepEqual(build('anthropic', ['future_field']).future_field, { a: 1 });
     assert.equal(build('anthropic', []).future_field, undefined);
-    // The gateway's own fields are never taken from the client's body as sent.
-    assert.equal(build('anthropic', ['temperature', 'messages']).temperature, 0.5);
+    // The gateway's own fields are never taken from the client's body as sent: it leaves
+    // top_p out next to a temperature (current Claude models refuse the pair).
+    assert.equal(build('anthropic', ['top_p']).top_p, undefined);
+    assert.deepEqual(build('anthropic', ['top_p', 'future_field']).future_field, { a: 1 });
     // An Anthropic client's field does not reach an OpenAI-format provider.
     assert.equal(build('openai-compatible', ['future_field']).future_field, undefined);
   });
