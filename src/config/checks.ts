@@ -165,6 +165,32 @@ function checkMaxOutputTokens(id: string, v: unknown, at: PathSegment[], report:
   }
 }
 
+/**
+ * `options.api`: chat or responses, or a map from model globs to those; OpenAI-format
+ * providers only, and on Azure only with the v1 API (whose paths the Responses API shares).
+ */
+function checkApi(id: string, type: string | undefined, options: Obj, at: PathSegment[], report: Report): void {
+  const v = options.api;
+  if (v === undefined) return;
+  if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') {
+    report(at, 'provider_setting', `provider "${id}": options.api applies to openai, azure and openai-compatible providers only`);
+    return;
+  }
+  const ok = (a: unknown): boolean => a === 'chat' || a === 'responses';
+  if (isObj(v)) {
+    for (const [glob, a] of Object.entries(v)) {
+      if (!ok(a)) report([...at, glob], 'provider_setting', `provider "${id}": options.api values are chat or responses`);
+    }
+  } else if (!ok(v)) {
+    report(at, 'provider_setting', `provider "${id}": options.api must be chat or responses, or a map from model globs to those, e.g. {"*codex*": responses}`);
+    return;
+  }
+  const responses = v === 'responses' || (isObj(v) && Object.values(v).includes('responses'));
+  if (type === 'azure' && responses && options.api_version !== 'v1') {
+    report(at, 'provider_setting', `provider "${id}" (type azure): the Responses API is reached through Azure's v1 API; set options.api_version: v1`);
+  }
+}
+
 function checkProvider(id: string, p: Obj, report: Report): void {
   const type = str(p.type);
   const options = isObj(p.options) ? p.options : {};
@@ -184,6 +210,7 @@ function checkProvider(id: string, p: Obj, report: Report): void {
   checkReasoning(id, type, options.reasoning, [...at, 'options', 'reasoning'], report);
   checkPassParams(id, type, options.pass_params, [...at, 'options', 'pass_params'], report);
   checkMaxOutputTokens(id, options.max_output_tokens, [...at, 'options', 'max_output_tokens'], report);
+  checkApi(id, type, options, [...at, 'options', 'api'], report);
   if (options.send_reasoning !== undefined) {
     const where = [...at, 'options', 'send_reasoning'];
     if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') report(where, 'provider_setting', `provider "${id}": options.send_reasoning applies to openai, azure and openai-compatible providers only`);

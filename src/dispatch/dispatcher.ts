@@ -339,7 +339,7 @@ class AttemptLoop implements Dispatcher {
         if ('stream' in out) return this.handOver(run, out, rec, served, rt);
         limit?.release();
         const dialect = rt.adapter.chatDialect;
-        const upstream = mode.passThrough && dialect !== undefined ? { dialect, text: out.text } : null;
+        const upstream = mode.passThrough && dialect !== undefined && rt.adapter.passesAnswer?.(at) !== false ? { dialect, text: out.text } : null;
         return { kind: 'response', response: out.value as ChatResponse, upstream, attempts: run.attempts, served };
       }
       limit?.release();

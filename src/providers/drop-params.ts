@@ -37,3 +37,8 @@ export function withoutDropped(body: Record<string, unknown>, target: AttemptTar
   return body;
 }
 
+
+/** Whether the target's provider drops `field` for its model. */
+export function drops(target: AttemptTarget, field: string): boolean {
+  return droppedFor(target.provider)(target.model).includes(field);
+}

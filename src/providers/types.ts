@@ -74,6 +74,8 @@ export interface ProviderAdapter {
    * serialized again.
    */
   readonly chatDialect?: Dialect;
+  /** False when the target's whole answers are not in `chatDialect` after all (another API of the provider's); default true. */
+  passesAnswer?(target: AttemptTarget): boolean;
   buildChatRequest(req: ChatRequest, target: AttemptTarget): HttpRequestSpec;
   parseChatResponse(body: unknown, target: AttemptTarget): ChatResponse;
   createStreamDecoder(target: AttemptTarget): StreamDecoder;

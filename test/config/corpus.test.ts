@@ -418,6 +418,48 @@ const cases: Case[] = [
     `,
   },
   {
+    name: 'options.api: chat or responses, per model glob, on OpenAI-format providers; on Azure only with the v1 API',
+    config: `
+      providers:
+        gpt:
+          type: openai
+          keys: [{name: k, value: sk-test}]
+          options: {api: {"*codex*": responses, "gpt-4o*": completions}}
+        an:
+          type: anthropic
+          keys: [{name: k, value: sk-test}]
+          options: {api: responses}
+        az:
+          type: azure
+          base_url: https://r.openai.azure.com
+          keys: [{name: k, value: sk-test}]
+          options: {api_version: 2024-10-21, api: responses}
+        az1:
+          type: azure
+          base_url: https://r.openai.azure.com
+          keys: [{name: k, value: sk-test}]
+          options: {api_version: v1, api: {"*codex*": responses}}
+        vllm:
+          type: openai-compatible
+          base_url: http://127.0.0.1:8000/v1
+          options: {auth: none, api: 2}
+    `,
+    expected: `
+      switchyard.yaml:5:54: error[provider_setting]: provider "gpt": options.api values are chat or responses
+        5 |     options: {api: {"*codex*": responses, "gpt-4o*": completions}}
+          |                                                      ^
+      switchyard.yaml:9:20: error[provider_setting]: provider "an": options.api applies to openai, azure and openai-compatible providers only
+        9 |     options: {api: responses}
+          |                    ^
+      switchyard.yaml:14:45: error[provider_setting]: provider "az" (type azure): the Responses API is reached through Azure's v1 API; set options.api_version: v1
+        14 |     options: {api_version: 2024-10-21, api: responses}
+           |                                             ^
+      switchyard.yaml:23:32: error[provider_setting]: provider "vllm": options.api must be chat or responses, or a map from model globs to those, e.g. {"*codex*": responses}
+        23 |     options: {auth: none, api: 2}
+           |                                ^
+    `,
+  },
+  {
     name: 'options.pass_params: a list of fields the gateway does not build, on OpenAI-format and Anthropic providers only',
     config: `
       providers:

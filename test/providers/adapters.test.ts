@@ -96,6 +96,128 @@ describe('openai', () => {
   });
 });
 
+describe('openai: options.api responses', () => {
+  const a = getAdapter('openai');
+  const s = settings('openai', { options: { api: { '*codex*': 'responses', 'gpt-5*': 'chat' } } });
+  const codex = target(s, 'gpt-5.1-codex');
+  const build = (over: Parameters<typeof richRequest>[0] = {}, t = codex) => a.buildChatRequest(richRequest({ stop: undefined, ...over }), t);
+
+  it('sends the models its globs name to /v1/responses and the others to chat completions', () => {
+    assert.equal(build().path, '/v1/responses');
+    assert.equal(build({}, target(s, 'gpt-5.1')).path, '/v1/chat/completions');
+    assert.equal(build({}, target(s, 'gpt-4o')).path, '/v1/chat/completions');
+    const all = target(settings('openai', { options: { api: 'responses' } }), 'gpt-4o');
+    assert.equal(build({}, all).path, '/v1/responses');
+    assert.equal(a.passesAnswer?.(codex), false, 'a Responses answer is not a chat completion');
+    assert.equal(a.passesAnswer?.(target(s, 'gpt-4o')), true);
+  });
+
+  it('refuses stop sequences, which the Responses API lacks, as the client\'s error', () => {
+    assert.throws(() => build({ stop: ['END'] }), (e: { code?: string; message?: string }) => e.code === 'SY_ERR_BAD_REQUEST' && /stop/.test(e.message ?? ''));
+    // ... unless the provider drops them, as it may any field.
+    const dropping = target(settings('openai', { options: { api: 'responses', drop_params: { '*codex*': ['stop', 'temperature'] } } }), 'gpt-5.1-codex');
+    const b = body(build({ stop: ['END'] }, dropping));
+    assert.deepEqual([b.stop, b.temperature, b.top_p], [undefined, undefined, 0.9]);
+  });
+
+  it('raises a max output below the API\'s minimum of 16, and leaves tools non-strict unless the client said strict', () => {
+    assert.equal(body(build({ maxTokens: 1 })).max_output_tokens, 16);
+    assert.equal(body(build({ maxTokens: 300 })).max_output_tokens, 300);
+    const strict = body(build({ tools: [{ name: 't', parameters: { type: 'object', properties: {}, additionalProperties: false }, strict: true }] })).tools as Record<string, unknown>[];
+    assert.equal(strict[0].strict, true);
+    assert.equal((body(build()).tools as Record<string, unknown>[])[0].strict, false);
+  });
+
+  it("maps an OpenAI client's own fields: reasoning effort, verbosity, service tier, cache key; drops what the API lacks", () => {
+    const b = body(build({ extras: { dialect: 'openai', fields: { reasoning_effort: 'high', verbosity: 'low', service_tier: 'flex', prompt_cache_key: 'k1', seed: 7, logit_bias: { 1: 2 } } } }));
+    assert.deepEqual(b.reasoning, { effort: 'high' });
+    assert.deepEqual(b.text, { format: { type: 'json_schema', name: 'weather', schema: { type: 'object', properties: { summary: { type: 'string' } } }, strict: true }, verbosity: 'low' });
+    assert.equal(b.service_tier, 'flex');
+    assert.equal(b.prompt_cache_key, 'k1');
+    assert.equal(b.seed, undefined);
+    assert.equal(b.logit_bias, undefined);
+    assert.equal(b.store, false, 'the provider keeps nothing either');
+  });
+
+  it("asks another dialect's reasoning setting as an effort only where options.reasoning says effort", () => {
+    const req = { reasoning: { effort: 'medium' as const, budgetTokens: 16384 }, extras: { dialect: 'anthropic' as const, fields: { top_k: 5 } } };
+    assert.equal(body(build(req)).reasoning, undefined);
+    const withStyle = target(settings('openai', { options: { api: 'responses', reasoning: 'effort' } }), 'gpt-5.1-codex');
+    const b = body(build(req, withStyle));
+    assert.deepEqual(b.reasoning, { effort: 'medium' });
+    assert.equal(b.top_k, undefined);
+  });
+
+  it('sends images, files and image tool outputs as input parts; system turns as developer messages; no reasoning history', () => {
+    const b = body(build({
+      messages: [
+        { role: 'user', content: [{ type: 'image_url', url: 'https://example.com/a.png' }, { type: 'document', mediaType: 'application/pdf', data: 'JVBE', filename: 'a.pdf' }] },
+        { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
+        { role: 'assistant', content: [], thinking: [{ type: 'thinking', thinking: 'hmm', signature: '' }], toolCalls: [{ id: 'toolu_01' + 'x'.repeat(40), name: 'shot', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'toolu_01' + 'x'.repeat(40), content: [{ type: 'text', text: 'here' }, { type: 'image', mediaType: 'image/png', data: 'AAAA' }] },
+      ],
+      tools: undefined,
+    }));
+    const input = b.input as Record<string, unknown>[];
+    assert.deepEqual(input[0].content, [
+      { type: 'input_image', image_url: 'https://example.com/a.png', detail: 'auto' },
+      { type: 'input_file', filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBE' },
+    ]);
+    assert.deepEqual(input[1], { type: 'message', role: 'developer', content: 'Be brief.' });
+    assert.equal(input[2].type, 'function_call');
+    assert.ok(String(input[2].call_id).length <= 40);
+    assert.equal(input[3].call_id, input[2].call_id);
+    assert.deepEqual(input[3].output, [{ type: 'input_text', text: 'here' }, { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'auto' }]);
+    assert.equal(input.length, 4, 'the unsigned reasoning is not sent');
+  });
+
+  it('reads reasoning summaries as thinking, a custom tool call in its function form, and a failed response as an upstream error', () => {
+    const res = a.parseChatResponse({
+      id: 'resp_1', object: 'response', status: 'completed', model: 'gpt-5.1-codex',
+      output: [
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Patch it.' }] },
+        { type: 'custom_tool_call', id: 'ctc_1', call_id: 'call_1', name: 'apply_patch', input: '*** Begin Patch\n"x"' },
+      ],
+      usage: { input_tokens: 10, output_tokens: 8, output_tokens_details: { reasoning_tokens: 5 } },
+    }, codex);
+    assert.deepEqual(res.thinking, [{ type: 'thinking', thinking: 'Patch it.', signature: '' }]);
+    assert.deepEqual(res.toolCalls, [{ id: 'call_1', name: 'apply_patch', arguments: JSON.stringify({ input: '*** Begin Patch\n"x"' }) }]);
+    assert.equal(res.finishReason, 'tool_calls');
+    assert.deepEqual(res.usage, { inputTokens: 10, outputTokens: 8, reasoningTokens: 5 });
+    assert.throws(() => a.parseChatResponse({ id: 'resp_2', status: 'failed', output: [], error: { code: 'server_error', message: 'boom' } }, codex), { code: 'SY_ERR_UPSTREAM_ERROR', message: /boom/ });
+  });
+
+  it('streams a custom tool call as escaped arguments of its function form, and a failed response as an error event', () => {
+    const d = a.createStreamDecoder(codex);
+    const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const events = d.push([
+      ev('response.created', { response: { id: 'resp_s', model: 'gpt-5.1-codex' } }),
+      ev('response.reasoning_summary_text.delta', { output_index: 0, delta: 'Plan.' }),
+      ev('response.output_item.added', { output_index: 1, item: { type: 'custom_tool_call', id: 'ctc_1', call_id: 'call_9', name: 'apply_patch', input: '' } }),
+      ev('response.custom_tool_call_input.delta', { output_index: 1, delta: 'line "1"\n' }),
+      ev('response.custom_tool_call_input.delta', { output_index: 1, delta: 'line 2' }),
+      ev('response.output_item.done', { output_index: 1, item: { type: 'custom_tool_call', id: 'ctc_1', call_id: 'call_9', name: 'apply_patch', input: 'line "1"\nline 2' } }),
+      ev('response.incomplete', { response: { id: 'resp_s', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, usage: { input_tokens: 3, output_tokens: 4 } } }),
+    ].join(''));
+    assert.deepEqual(events.map((e) => e.type), ['start', 'thinking', 'tool_call_start', 'tool_call_delta', 'tool_call_delta', 'tool_call_delta', 'tool_call_delta', 'finish', 'usage', 'end']);
+    const args = events.filter((e) => e.type === 'tool_call_delta').map((e) => (e.type === 'tool_call_delta' ? e.arguments : '')).join('');
+    assert.deepEqual(JSON.parse(args), { input: 'line "1"\nline 2' });
+    assert.deepEqual(events.find((e) => e.type === 'finish'), { type: 'finish', finishReason: 'length' });
+
+    const failed = a.createStreamDecoder(codex).push(ev('response.created', { response: { id: 'r', model: 'm' } }) + ev('response.failed', { response: { id: 'r', status: 'failed', error: { code: 'rate_limit_exceeded', message: 'slow down' } } }));
+    assert.deepEqual(failed[failed.length - 1], { type: 'error', message: 'slow down', errorType: 'rate_limit_exceeded' });
+  });
+
+  it('takes arguments a server sends whole on the item, once', () => {
+    const d = a.createStreamDecoder(codex);
+    const ev = (type: string, data: Record<string, unknown>) => `data: ${JSON.stringify({ type, ...data })}\n\n`;
+    const item = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'f', arguments: '{"a":1}' };
+    const events = d.push(ev('response.output_item.added', { output_index: 0, item }) + ev('response.output_item.done', { output_index: 0, item }) + ev('response.completed', { response: { status: 'completed' } }));
+    assert.deepEqual(events.filter((e) => e.type === 'tool_call_delta'), [{ type: 'tool_call_delta', index: 0, arguments: '{"a":1}' }]);
+    assert.deepEqual(events.find((e) => e.type === 'finish'), { type: 'finish', finishReason: 'tool_calls' });
+  });
+});
+
 describe('azure', () => {
   const a = getAdapter('azure');
   it('uses the model as deployment when unmapped, a configured api-version, and a base URL ending in /openai', () => {
@@ -122,6 +244,16 @@ describe('azure', () => {
     // Classic paths keep the body's model as the client's (Azure reads the deployment from the path).
     const classic = target(settings('azure', { baseUrl: 'https://r.openai.azure.com', options: { api_version: '2024-10-21', deployments: { 'gpt-5': 'gpt5-prod' } } }), 'gpt-5');
     assert.equal(JSON.parse(a.buildChatRequest(richRequest(), classic).body as string).model, 'gpt-5');
+  });
+
+  it('api responses (v1 API): /openai/v1/responses with the deployment as the body model', () => {
+    const t = target(settings('azure', { baseUrl: 'https://r.openai.azure.com', options: { api_version: 'v1', api: 'responses', deployments: { 'gpt-5.1-codex': 'codex-prod' } } }), 'gpt-5.1-codex', 'az-key');
+    const spec = a.buildChatRequest(richRequest({ stop: undefined }), t);
+    assert.equal(spec.path, '/openai/v1/responses');
+    assert.equal(spec.headers['api-key'], 'az-key');
+    const body = JSON.parse(spec.body as string);
+    assert.equal(body.model, 'codex-prod');
+    assert.ok(Array.isArray(body.input));
   });
 });
 

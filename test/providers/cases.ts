@@ -4,7 +4,7 @@
  * "Hello, world", a get_weather call for Paris, finish tool_calls, usage 20 in / 10 out /
  * 5 cached), so the suite can compare all of them with one expectation.
  */
-import type { FinishReason, ToolChoice } from '../../src/canonical.js';
+import type { ChatRequest, FinishReason, ToolChoice } from '../../src/canonical.js';
 import { getAdapter } from '../../src/providers/index.js';
 import type { AttemptTarget, ProviderAdapter } from '../../src/providers/types.js';
 import { PNG_B64, WEATHER_TOOL_SCHEMA, settings, target } from './fixtures.js';
@@ -41,6 +41,10 @@ export interface AdapterCase {
   errorStreamMessage: string;
   errorBody(kind: ErrorKind): string;
   embeddings?: { path: string; body: Record<string, unknown>; response: unknown };
+  /** What richRequest() lacks for this provider (a field its API does not have). */
+  richOverrides?: Partial<ChatRequest>;
+  /** Body fields a stream request carries besides `stream: true`; default OpenAI's `stream_options`. */
+  streamFields?: Record<string, unknown>;
 }
 
 const sse = (data: unknown): string => `data: ${JSON.stringify(data)}\n\n`;
@@ -133,6 +137,85 @@ function openAIFamilyCase(name: string, t: AttemptTarget, origin: string, path: 
       body: { model: t.model, input: ['alpha', 'beta'], encoding_format: 'float', dimensions: 3 },
       response: { object: 'list', data: [{ object: 'embedding', index: 1, embedding: [0.4, 0.5, 0.6] }, { object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], model: t.model, usage: { prompt_tokens: 4, total_tokens: 4 } },
     },
+  };
+}
+
+// ---------------------------------------------------------------- OpenAI Responses API (options.api: responses)
+
+const RS_USAGE = { input_tokens: 20, input_tokens_details: { cached_tokens: 5 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 30 };
+const RS_MODEL = 'gpt-5.1-codex';
+
+function responsesAnswer(output: unknown[], status = 'completed', incomplete: unknown = null): unknown {
+  return { id: 'resp_abc123', object: 'response', created_at: 1718000000, status, incomplete_details: incomplete, model: RS_MODEL, output, usage: RS_USAGE, error: null };
+}
+
+const rsMessage = (text: string, id = 'msg_1'): Record<string, unknown> => ({ type: 'message', id, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] });
+const rsCall = (callId: string, args: string): Record<string, unknown> => ({ type: 'function_call', id: `fc_${callId}`, call_id: callId, name: 'get_weather', arguments: args, status: 'completed' });
+const rsEvent = (() => {
+  let n = 0;
+  return (type: string, data: Record<string, unknown>): string => event(type, { type, sequence_number: n++, ...data });
+})();
+
+const RS_CREATED = rsEvent('response.created', { response: { id: 'resp_s1', object: 'response', status: 'in_progress', model: RS_MODEL, output: [], usage: null } });
+const RS_STREAM = [
+  RS_CREATED,
+  rsEvent('response.in_progress', { response: { id: 'resp_s1', object: 'response', status: 'in_progress', model: RS_MODEL, output: [], usage: null } }),
+  rsEvent('response.output_item.added', { output_index: 0, item: { type: 'reasoning', id: 'rs_s1', summary: [] } }),
+  rsEvent('response.output_item.done', { output_index: 0, item: { type: 'reasoning', id: 'rs_s1', summary: [] } }),
+  rsEvent('response.output_item.added', { output_index: 1, item: { type: 'message', id: 'msg_s1', status: 'in_progress', role: 'assistant', content: [] } }),
+  rsEvent('response.content_part.added', { item_id: 'msg_s1', output_index: 1, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }),
+  rsEvent('response.output_text.delta', { item_id: 'msg_s1', output_index: 1, content_index: 0, delta: 'Hello' }),
+  rsEvent('response.output_text.delta', { item_id: 'msg_s1', output_index: 1, content_index: 0, delta: ', world' }),
+  rsEvent('response.output_text.done', { item_id: 'msg_s1', output_index: 1, content_index: 0, text: 'Hello, world' }),
+  rsEvent('response.content_part.done', { item_id: 'msg_s1', output_index: 1, content_index: 0, part: { type: 'output_text', text: 'Hello, world', annotations: [] } }),
+  rsEvent('response.output_item.done', { output_index: 1, item: rsMessage('Hello, world', 'msg_s1') }),
+  rsEvent('response.output_item.added', { output_index: 2, item: { ...rsCall('call_s1', ''), status: 'in_progress' } }),
+  rsEvent('response.function_call_arguments.delta', { item_id: 'fc_call_s1', output_index: 2, delta: '{"city"' }),
+  rsEvent('response.function_call_arguments.delta', { item_id: 'fc_call_s1', output_index: 2, delta: ': "Paris"}' }),
+  rsEvent('response.function_call_arguments.done', { item_id: 'fc_call_s1', output_index: 2, arguments: '{"city": "Paris"}' }),
+  rsEvent('response.output_item.done', { output_index: 2, item: rsCall('call_s1', '{"city": "Paris"}') }),
+].join('');
+const RS_COMPLETED = rsEvent('response.completed', { response: { id: 'resp_s1', object: 'response', status: 'completed', model: RS_MODEL, output: [rsMessage('Hello, world', 'msg_s1'), rsCall('call_s1', '{"city": "Paris"}')], usage: RS_USAGE } });
+
+function responsesCase(): AdapterCase {
+  const t = target(settings('openai', { options: { api: { '*codex*': 'responses' } } }), RS_MODEL);
+  const base = openAIFamilyCase('openai (Responses API)', t, 'https://api.openai.com', '/v1/responses', { authorization: 'Bearer sk-test', 'content-type': 'application/json' }, '', '/v1/embeddings');
+  return {
+    ...base,
+    richOverrides: { stop: undefined },
+    streamFields: {},
+    richBody: {
+      model: RS_MODEL,
+      store: false,
+      instructions: 'You are a weather bot.',
+      input: [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What is in this picture?' }, { type: 'input_image', image_url: `data:image/png;base64,${PNG_B64}`, detail: 'auto' }] },
+        { type: 'message', role: 'assistant', content: 'A cloud.' },
+        { type: 'message', role: 'user', content: 'Weather in Paris?' },
+        { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call_output', call_id: 'call_1', output: '{"temp_c":21}' },
+      ],
+      tools: [{ type: 'function', name: 'get_weather', description: 'Current weather', parameters: WEATHER_TOOL_SCHEMA, strict: false }],
+      tool_choice: 'auto',
+      max_output_tokens: 256,
+      temperature: 0.2,
+      top_p: 0.9,
+      text: { format: { type: 'json_schema', name: 'weather', schema: { type: 'object', properties: { summary: { type: 'string' } } }, strict: true } },
+      user: 'user-42',
+    },
+    toolChoices: [['auto', 'auto'], ['none', 'none'], ['required', 'required'], [{ name: 'get_weather' }, { type: 'function', name: 'get_weather' }]],
+    textResponse: responsesAnswer([{ type: 'reasoning', id: 'rs_1', summary: [] }, rsMessage('Hello, world')]),
+    toolResponse: responsesAnswer([rsMessage('Let me check.'), rsCall('call_abc', '{"city":"Paris"}')]),
+    toolCallId: 'call_abc',
+    finishResponse: (r) => (r === 'function_call' ? responsesAnswer([rsCall('call_x', '{}')])
+      : r === 'completed' ? responsesAnswer([rsMessage('x')]) : responsesAnswer([rsMessage('x')], 'incomplete', { reason: r })),
+    finishes: [['completed', 'stop'], ['max_output_tokens', 'length'], ['content_filter', 'content_filter'], ['function_call', 'tool_calls']],
+    stream: RS_STREAM + RS_COMPLETED,
+    terminator: RS_COMPLETED,
+    streamStart: { id: 'resp_s1', model: RS_MODEL, toolCallId: 'call_s1' },
+    errorStream: RS_CREATED + rsEvent('response.output_text.delta', { item_id: 'msg_s1', output_index: 0, content_index: 0, delta: 'Hel' })
+      + rsEvent('error', { code: 'server_error', message: 'The server had an error while processing your request.', param: null }),
+    errorStreamMessage: 'The server had an error while processing your request.',
   };
 }
 
@@ -310,6 +393,7 @@ export function adapterCases(): AdapterCase[] {
       'https://api.groq.com', '/openai/v1/chat/completions', { authorization: 'Bearer gsk-test', 'content-type': 'application/json' }, 'max_tokens', '/openai/v1/embeddings'),
     openAIFamilyCase('mock', target(settings('mock'), 'mock-model', ''), 'mock://local', '/v1/chat/completions',
       { 'content-type': 'application/json' }, 'max_tokens', '/v1/embeddings'),
+    responsesCase(),
     anthropicCase(),
     geminiCase(),
   ];

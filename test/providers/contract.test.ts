@@ -21,7 +21,7 @@ for (const c of adapterCases()) {
   describe(`adapter contract: ${c.name}`, () => {
     describe('request', () => {
       it('builds the provider wire body for a rich request', () => {
-        const spec = c.adapter.buildChatRequest(richRequest(), c.target);
+        const spec = c.adapter.buildChatRequest(richRequest(c.richOverrides), c.target);
         assert.equal(spec.method, 'POST');
         assert.equal(spec.origin, c.origin);
         assert.equal(spec.path, c.path);
@@ -30,33 +30,33 @@ for (const c of adapterCases()) {
       });
 
       it('uses the stream endpoint and flags for a stream request', () => {
-        const spec = c.adapter.buildChatRequest(richRequest({ stream: true }), c.target);
+        const spec = c.adapter.buildChatRequest(richRequest({ ...c.richOverrides, stream: true }), c.target);
         assert.equal(spec.path, c.streamPath);
         const body = JSON.parse(spec.body ?? '') as Record<string, unknown>;
         if (c.target.provider.type === 'anthropic') assert.equal(body.stream, true);
         else if (c.target.provider.type !== 'gemini') {
           assert.equal(body.stream, true);
-          assert.deepEqual(body.stream_options, { include_usage: true });
+          assert.deepEqual(body.stream_options, c.streamFields === undefined ? { include_usage: true } : c.streamFields.stream_options);
         }
       });
 
       it('maps every tool choice', () => {
         for (const [choice, wire] of c.toolChoices) {
-          const body = JSON.parse(c.adapter.buildChatRequest(richRequest({ toolChoice: choice }), c.target).body ?? '') as Record<string, unknown>;
+          const body = JSON.parse(c.adapter.buildChatRequest(richRequest({ ...c.richOverrides, toolChoice: choice }), c.target).body ?? '') as Record<string, unknown>;
           assert.deepEqual(c.toolChoiceOf(body), wire, JSON.stringify(choice));
         }
       });
 
       it('sends no tool choice without tools, and carries configured extra headers', () => {
         const t = { ...c.target, provider: { ...c.target.provider, headers: { 'x-team': 'ml' } } };
-        const spec = c.adapter.buildChatRequest(richRequest({ tools: undefined }), t);
+        const spec = c.adapter.buildChatRequest(richRequest({ ...c.richOverrides, tools: undefined }), t);
         const body = JSON.parse(spec.body ?? '') as Record<string, unknown>;
         assert.equal(c.toolChoiceOf(body), undefined);
         assert.equal(spec.headers['x-team'], 'ml');
       });
 
       it('does not mutate the canonical request', () => {
-        const req = richRequest();
+        const req = richRequest(c.richOverrides);
         const before = structuredClone(req);
         c.adapter.buildChatRequest(req, c.target);
         assert.deepEqual(req, before);

@@ -9,14 +9,17 @@ import { classifyOpenAIError } from '../../wire/openai/errors.js';
 import { toOpenAIChatBody, withOpenAIReasoning, type OpenAIRequestOptions } from '../../wire/openai/request.js';
 import { parseOpenAIChatResponse } from '../../wire/openai/response.js';
 import { OpenAIStreamDecoder } from '../../wire/openai/stream-decoder.js';
+import { toResponsesBody } from '../../wire/responses/upstream-request.js';
+import { ResponsesStreamDecoder, parseResponsesResponse } from '../../wire/responses/upstream-response.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter, ProviderSettings } from '../types.js';
-import { withoutDropped } from '../drop-params.js';
+import { drops, withoutDropped } from '../drop-params.js';
 import { withPassed } from '../pass-params.js';
 import { reasoningStyle } from '../reasoning.js';
+import { perModel } from '../per-model.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
-export type OpenAIOperation = 'chat/completions' | 'embeddings';
+export type OpenAIOperation = 'chat/completions' | 'responses' | 'embeddings';
 
 export interface OpenAIFamilySpec {
   type: string;
@@ -47,6 +50,30 @@ export function openAIBodyOptions(defaultField: OpenAIRequestOptions['maxTokensF
   });
 }
 
+/**
+ * `options.api`: `responses` for the models served only by OpenAI's Responses API (the
+ * codex models answer chat completions with a 404), as one value or a map from model globs;
+ * `chat` (chat completions) otherwise.
+ */
+const apiOf = perModel('api', (v) => (v === 'responses' || v === 'chat' ? v : undefined));
+
+function viaResponses(target: AttemptTarget): boolean {
+  return apiOf(target.provider, target.model) === 'responses';
+}
+
+/**
+ * The reasoning effort a Responses API request asks for: the client's own (an OpenAI
+ * client's `reasoning_effort` or `reasoning.effort`), else one translated from another
+ * dialect where `options.reasoning` says `effort`.
+ */
+function responsesEffort(req: ChatRequest, target: AttemptTarget): string | undefined {
+  if (req.extras?.dialect === 'openai') {
+    const own = req.extras.fields.reasoning_effort;
+    if (typeof own === 'string') return own;
+  }
+  return req.reasoning !== undefined && reasoningStyle(target) === 'effort' ? req.reasoning.effort : undefined;
+}
+
 export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapter {
   const request = (target: AttemptTarget, op: OpenAIOperation, body: Record<string, unknown>): HttpRequestSpec => {
     const { origin, path } = spec.endpoint(target, op);
@@ -57,12 +84,20 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
     type: spec.type,
     chatDialect: 'openai',
     buildChatRequest(req: ChatRequest, target) {
+      if (viaResponses(target)) {
+        // Stop sequences, which that API lacks, are refused unless drop_params drops them.
+        const sent = req.stop?.length && drops(target, 'stop') ? { ...req, stop: undefined } : req;
+        const body = toResponsesBody(sent, model(target), responsesEffort(req, target));
+        return request(target, 'responses', withoutDropped(withPassed(body, req, target, 'openai'), target));
+      }
       const body = toOpenAIChatBody(req, model(target), spec.body(target.provider));
       if (req.reasoning !== undefined && reasoningStyle(target) === 'effort') withOpenAIReasoning(body, req);
       return request(target, 'chat/completions', withoutDropped(withPassed(body, req, target, 'openai'), target));
     },
-    parseChatResponse: (body, target) => parseOpenAIChatResponse(body, target.model),
-    createStreamDecoder: (target) => new OpenAIStreamDecoder(target.model),
+    parseChatResponse: (body, target) => (viaResponses(target) ? parseResponsesResponse(body, target.model) : parseOpenAIChatResponse(body, target.model)),
+    createStreamDecoder: (target) => (viaResponses(target) ? new ResponsesStreamDecoder(target.model) : new OpenAIStreamDecoder(target.model)),
+    // A Responses API answer is not a chat completion: it goes to the client translated.
+    passesAnswer: (target) => !viaResponses(target),
     buildEmbeddingsRequest: (req: EmbeddingsRequest, target) => request(target, 'embeddings', toOpenAIEmbeddingsBody(req, model(target))),
     parseEmbeddingsResponse: (body, target) => parseOpenAIEmbeddingsResponse(body, target.model),
     classifyError: classifyOpenAIError,

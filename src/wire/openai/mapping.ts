@@ -29,13 +29,19 @@ export function reasoningFromOpenAI(m: Record<string, unknown>): string {
   return typeof m.reasoning === 'string' ? m.reasoning : '';
 }
 
-export function usageFromOpenAI(u: unknown): Usage {
+/** The names of an OpenAI usage object's counts: chat completions', or the Responses API's. */
+interface UsageNames { input: string; output: string; inputDetails: string; outputDetails: string }
+
+const CHAT_USAGE: UsageNames = { input: 'prompt_tokens', output: 'completion_tokens', inputDetails: 'prompt_tokens_details', outputDetails: 'completion_tokens_details' };
+export const RESPONSES_USAGE: UsageNames = { input: 'input_tokens', output: 'output_tokens', inputDetails: 'input_tokens_details', outputDetails: 'output_tokens_details' };
+
+export function usageFromOpenAI(u: unknown, names: UsageNames = CHAT_USAGE): Usage {
   if (!isRecord(u)) return { inputTokens: 0, outputTokens: 0 };
-  const usage: Usage = { inputTokens: tokenCount(u.prompt_tokens), outputTokens: tokenCount(u.completion_tokens) };
-  const details = u.prompt_tokens_details;
+  const usage: Usage = { inputTokens: tokenCount(u[names.input]), outputTokens: tokenCount(u[names.output]) };
+  const details = u[names.inputDetails];
   // Cache reads are among the input tokens: never more of them.
   if (isRecord(details) && typeof details.cached_tokens === 'number') usage.cachedInputTokens = Math.min(tokenCount(details.cached_tokens), usage.inputTokens);
-  const out = u.completion_tokens_details;
+  const out = u[names.outputDetails];
   const reasoning = isRecord(out) ? tokenCount(out.reasoning_tokens) : 0;
   if (reasoning > 0) usage.reasoningTokens = reasoning;
   return usage;

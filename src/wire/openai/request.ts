@@ -12,7 +12,7 @@ const MAX_TOOL_ID = 40;
  * provider's) is cut and given a digest of the whole, the same on the call and on its
  * result, so the two still pair.
  */
-function openAIToolId(id: string): string {
+export function openAIToolId(id: string): string {
   const plain = plainToolCallId(id);
   if (plain.length <= MAX_TOOL_ID) return plain;
   return `${plain.slice(0, 23)}_${createHash('sha256').update(plain).digest('base64url').slice(0, 16)}`;
@@ -26,7 +26,7 @@ const MAX_USER = 64;
  * `metadata.user_id` is a JSON object of about 150) goes as its SHA-256 in hex, 64
  * characters, so one end-user is still one id for OpenAI's abuse monitoring.
  */
-function openAIUser(user: string): string {
+export function openAIUser(user: string): string {
   return user.length <= MAX_USER ? user : createHash('sha256').update(user).digest('hex');
 }
 

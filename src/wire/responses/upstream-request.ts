@@ -1,0 +1,115 @@
+/**
+ * Canonical ChatRequest → OpenAI Responses API body, for a provider whose model is served
+ * only there (`options.api: responses`: OpenAI's codex models answer chat completions with
+ * a 404). The gateway keeps no conversation state, so neither does the provider: every
+ * request carries its whole conversation and is sent with `store: false`.
+ */
+import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
+import { SwitchyardError } from '../../errors.js';
+import { anthropicOnly, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
+import { openAIToolId, openAIUser } from '../openai/request.js';
+
+/** The Responses API refuses a `max_output_tokens` below this. */
+export const MIN_OUTPUT_TOKENS = 16;
+
+/** OpenAI chat fields a client sent (ChatRequest.extras) that the Responses API takes as they are. */
+const SAME_NAME = ['service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'metadata'] as const;
+
+function inputPart(p: ContentPart, param: string): Record<string, unknown> {
+  switch (p.type) {
+    case 'text': return { type: 'input_text', text: p.text };
+    case 'image': return { type: 'input_image', image_url: toDataUrl(p.mediaType, p.data), detail: 'auto' };
+    case 'image_url': return { type: 'input_image', image_url: p.url, detail: 'auto' };
+    case 'document': return { type: 'input_file', filename: p.filename ?? 'document', file_data: toDataUrl(p.mediaType, p.data) };
+    case 'anthropic_block': throw anthropicOnly(`a "${String(p.block.type)}" block`, param);
+  }
+}
+
+/** A lone text part goes as a plain string, as the API allows; anything else as parts. */
+function inputContent(parts: ContentPart[], param: string): string | Record<string, unknown>[] {
+  if (parts.length === 1 && parts[0].type === 'text') return parts[0].text;
+  if (parts.length === 0) return '';
+  return parts.map((p, j) => inputPart(p, `${param}[${j}]`));
+}
+
+/**
+ * One canonical message as input items. An assistant turn is its text as a message, then
+ * each tool call as a `function_call` item (no item id: the provider stored nothing to
+ * refer to). Reasoning in the history is left out: the Responses API takes back only its
+ * own, encrypted, which no other provider's text can stand for.
+ */
+function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number): void {
+  const param = m.from ?? `messages[${i}].content`;
+  switch (m.role) {
+    case 'user':
+      out.push({ type: 'message', role: 'user', content: inputContent(m.content, param) });
+      return;
+    case 'system':
+      out.push({ type: 'message', role: 'developer', content: textOf(m.content, '\n\n') });
+      return;
+    case 'assistant': {
+      const text = textOf(m.content);
+      if (text !== '') out.push({ type: 'message', role: 'assistant', content: text });
+      if (m.toolCalls) for (const c of m.toolCalls) out.push({ type: 'function_call', call_id: openAIToolId(c.id), name: c.name, arguments: c.arguments });
+      return;
+    }
+    case 'tool':
+      out.push({ type: 'function_call_output', call_id: openAIToolId(m.toolCallId), output: inputContent(m.content, param) });
+  }
+}
+
+function wireToolChoice(c: ToolChoice): unknown {
+  return typeof c === 'string' ? c : { type: 'function', name: c.name };
+}
+
+function wireFormat(f: ResponseFormat): Record<string, unknown> {
+  if (f.type !== 'json_schema') return { type: f.type };
+  const out: Record<string, unknown> = { type: 'json_schema', name: f.name, schema: f.schema };
+  if (f.strict !== undefined) out.strict = f.strict;
+  return out;
+}
+
+/**
+ * The Responses API body for `req`. `effort`: the reasoning effort to ask for, when the
+ * client's own (OpenAI) setting or a translated one applies. Stop sequences, which the API
+ * does not have, are refused as the client's error rather than dropped unasked: the answer
+ * would run past where the client wanted it cut.
+ */
+export function toResponsesBody(req: ChatRequest, model: string, effort: string | undefined): Record<string, unknown> {
+  refuseAnthropicOnly(req);
+  if (req.stop?.length) {
+    throw new SwitchyardError('SY_ERR_BAD_REQUEST', `stop: model "${model}" is served through OpenAI's Responses API, which has no stop sequences; send the request without them (or have the provider drop them: options.drop_params)`, { details: { param: 'stop' } });
+  }
+  const input: Record<string, unknown>[] = [];
+  for (let i = 0; i < req.messages.length; i++) pushItems(input, req.messages[i], i);
+  const body: Record<string, unknown> = { model, input, store: false };
+  const instructions = textOf(req.system, '\n\n');
+  if (instructions !== '') body.instructions = instructions;
+  if (req.tools?.length) {
+    // A function tool is strict unless it says otherwise here, which the chat API and the
+    // other providers' are not: a schema strict mode refuses would fail the request.
+    body.tools = req.tools.map((t) => {
+      const tool: Record<string, unknown> = { type: 'function', name: t.name, parameters: t.parameters, strict: t.strict ?? false };
+      if (t.description !== undefined) tool.description = t.description;
+      return tool;
+    });
+    if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice);
+    if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
+  }
+  // A smaller cap is refused; the answer may then run a few tokens past the client's.
+  if (req.maxTokens !== undefined) body.max_output_tokens = Math.max(MIN_OUTPUT_TOKENS, req.maxTokens);
+  if (req.temperature !== undefined) body.temperature = req.temperature;
+  if (req.topP !== undefined) body.top_p = req.topP;
+  if (req.user !== undefined) body.user = openAIUser(req.user);
+  if (req.stream) body.stream = true;
+  const extras = req.extras?.dialect === 'openai' ? req.extras.fields : undefined;
+  const text: Record<string, unknown> = {};
+  if (req.responseFormat !== undefined) text.format = wireFormat(req.responseFormat);
+  if (extras !== undefined) {
+    for (const name of SAME_NAME) if (extras[name] !== undefined) body[name] = extras[name];
+    if (extras.verbosity !== undefined) text.verbosity = extras.verbosity;
+  }
+  if (text.format !== undefined || text.verbosity !== undefined) body.text = text;
+  if (effort !== undefined) body.reasoning = { effort };
+  return body;
+}

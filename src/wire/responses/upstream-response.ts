@@ -1,0 +1,229 @@
+/**
+ * OpenAI Responses API answers → canonical, for a provider served through it
+ * (`options.api: responses`): the whole `response` object, and its SSE stream of
+ * `response.*` events. Function calls are tool calls; a custom tool's call (which the
+ * gateway does not declare, but a server may still make) comes in its function form; the
+ * text of reasoning summaries is unsigned thinking.
+ */
+import type { ChatResponse, FinishReason, StreamEvent, ToolCall, Usage } from '../../canonical.js';
+import { unsignedThinking } from '../content.js';
+import { wrapInput } from '../freeform.js';
+import type { SseMessage } from '../sse.js';
+import { SseJsonDecoder } from '../sse-decoder.js';
+import { malformedResponse } from '../upstream-error.js';
+import { RESPONSES_USAGE, usageFromOpenAI } from '../openai/mapping.js';
+import { isRecord } from '../validate.js';
+
+export function usageFromResponses(u: unknown): Usage {
+  return usageFromOpenAI(u, RESPONSES_USAGE);
+}
+
+/** An `incomplete` answer's reason as a finish reason; a complete one ends for its tool calls or on its own. */
+function finishOf(status: unknown, details: unknown, calledTools: boolean): FinishReason {
+  if (status === 'incomplete') {
+    const reason = isRecord(details) ? details.reason : undefined;
+    return reason === 'content_filter' ? 'content_filter' : 'length';
+  }
+  return calledTools ? 'tool_calls' : 'stop';
+}
+
+/** The text of the `summary_text` / `reasoning_text` parts of a reasoning item. */
+function reasoningText(item: Record<string, unknown>): string {
+  let out = '';
+  for (const field of ['summary', 'content']) {
+    const parts = item[field];
+    if (!Array.isArray(parts)) continue;
+    for (const p of parts) if (isRecord(p) && typeof p.text === 'string' && p.text !== '') out = out === '' ? p.text : `${out}\n\n${p.text}`;
+  }
+  return out;
+}
+
+function callOf(item: Record<string, unknown>, n: number): ToolCall {
+  const id = typeof item.call_id === 'string' && item.call_id ? item.call_id : `call_${n}`;
+  const name = typeof item.name === 'string' ? item.name : '';
+  if (item.type === 'custom_tool_call') return { id, name, arguments: wrapInput(typeof item.input === 'string' ? item.input : '') };
+  const args = item.arguments;
+  return { id, name, arguments: typeof args === 'string' ? args : args === undefined ? '{}' : JSON.stringify(args) };
+}
+
+/** A failed response's error, as the message dispatch records. */
+function failure(body: Record<string, unknown>): string {
+  const e = isRecord(body.error) ? body.error : {};
+  return typeof e.message === 'string' && e.message ? e.message : 'the response failed';
+}
+
+export function parseResponsesResponse(body: unknown, fallbackModel: string): ChatResponse {
+  if (!isRecord(body)) throw malformedResponse('openai responses', 'body is not an object');
+  if (!Array.isArray(body.output)) throw malformedResponse('openai responses', '`output` missing');
+  if (body.status === 'failed') throw malformedResponse('openai responses', failure(body));
+  let text = '';
+  let thinking = '';
+  const toolCalls: ToolCall[] = [];
+  for (const item of body.output) {
+    if (!isRecord(item)) continue;
+    switch (item.type) {
+      case 'message':
+        if (Array.isArray(item.content)) {
+          for (const p of item.content) {
+            if (!isRecord(p)) continue;
+            // A refusal comes instead of text; it is what the model said.
+            if (p.type === 'output_text' && typeof p.text === 'string') text += p.text;
+            else if (p.type === 'refusal' && typeof p.refusal === 'string') text += p.refusal;
+          }
+        }
+        break;
+      case 'function_call':
+      case 'custom_tool_call':
+        toolCalls.push(callOf(item, toolCalls.length));
+        break;
+      case 'reasoning': {
+        const r = reasoningText(item);
+        if (r !== '') thinking = thinking === '' ? r : `${thinking}\n\n${r}`;
+        break;
+      }
+    }
+  }
+  const res: ChatResponse = {
+    id: typeof body.id === 'string' ? body.id : '',
+    model: typeof body.model === 'string' && body.model ? body.model : fallbackModel,
+    text,
+    toolCalls,
+    finishReason: finishOf(body.status, body.incomplete_details, toolCalls.length > 0),
+    usage: usageFromResponses(body.usage),
+  };
+  if (thinking !== '') res.thinking = unsignedThinking(thinking);
+  return res;
+}
+
+/**
+ * The Responses API's SSE stream → canonical events. Terminated by `response.completed`
+ * (or `response.incomplete`); `response.failed` and `error` events end it with an error.
+ * A custom tool's input streams as the arguments of its function form: `{"input":"`, the
+ * input escaped as it comes, then `"}`.
+ */
+export class ResponsesStreamDecoder extends SseJsonDecoder {
+  private started = false;
+  /** Tool calls by output index → their canonical index. */
+  private readonly calls = new Map<number, number>();
+  /** Output indexes of custom tool calls (their input is wrapped). */
+  private readonly custom = new Set<number>();
+  /** Output indexes of calls whose arguments have begun to come. */
+  private readonly argued = new Set<number>();
+
+  constructor(private readonly fallbackModel: string) {
+    super();
+  }
+
+  protected override raw(m: SseMessage): boolean {
+    // Some servers end with chat completions' terminator as well; the terminal event came before it.
+    return m.data === '[DONE]';
+  }
+
+  private start(out: StreamEvent[], response: unknown): void {
+    if (this.started) return;
+    this.started = true;
+    const r = isRecord(response) ? response : {};
+    out.push({
+      type: 'start',
+      id: typeof r.id === 'string' ? r.id : '',
+      model: typeof r.model === 'string' && r.model ? r.model : this.fallbackModel,
+    });
+  }
+
+  protected object(event: string, data: Record<string, unknown>, out: StreamEvent[]): void {
+    const type = typeof data.type === 'string' ? data.type : event;
+    switch (type) {
+      case 'response.created':
+      case 'response.in_progress':
+        this.start(out, data.response);
+        return;
+      case 'response.output_text.delta':
+      case 'response.refusal.delta':
+        this.start(out, undefined);
+        if (typeof data.delta === 'string' && data.delta !== '') out.push({ type: 'text', text: data.delta });
+        return;
+      case 'response.reasoning_summary_text.delta':
+      case 'response.reasoning_text.delta':
+        this.start(out, undefined);
+        if (typeof data.delta === 'string' && data.delta !== '') out.push({ type: 'thinking', text: data.delta });
+        return;
+      case 'response.output_item.added':
+        this.itemAdded(data, out);
+        return;
+      case 'response.function_call_arguments.delta':
+      case 'response.custom_tool_call_input.delta':
+        this.callDelta(data, out);
+        return;
+      case 'response.output_item.done':
+        this.itemDone(data, out);
+        return;
+      case 'response.completed':
+      case 'response.incomplete': {
+        const r = isRecord(data.response) ? data.response : {};
+        this.start(out, r);
+        out.push({ type: 'finish', finishReason: finishOf(r.status ?? (type === 'response.incomplete' ? 'incomplete' : 'completed'), r.incomplete_details, this.calls.size > 0) });
+        this.close(out, { type: 'usage', usage: usageFromResponses(r.usage) }, { type: 'end' });
+        return;
+      }
+      case 'response.failed': {
+        const r = isRecord(data.response) ? data.response : {};
+        const e = isRecord(r.error) ? r.error : {};
+        const ev: StreamEvent = { type: 'error', message: failure(r) };
+        if (typeof e.code === 'string') ev.errorType = e.code;
+        this.close(out, ev);
+        return;
+      }
+      case 'error': {
+        const e = isRecord(data.error) ? data.error : data;
+        const ev: StreamEvent = { type: 'error', message: typeof e.message === 'string' && e.message ? e.message : 'upstream stream error' };
+        if (typeof e.code === 'string') ev.errorType = e.code;
+        else if (typeof e.type === 'string' && e.type !== 'error') ev.errorType = e.type;
+        this.close(out, ev);
+      }
+    }
+  }
+
+  private itemAdded(data: Record<string, unknown>, out: StreamEvent[]): void {
+    const item = isRecord(data.item) ? data.item : undefined;
+    if (item === undefined || (item.type !== 'function_call' && item.type !== 'custom_tool_call')) return;
+    this.start(out, undefined);
+    const at = typeof data.output_index === 'number' ? data.output_index : -1 - this.calls.size;
+    const index = this.calls.size;
+    this.calls.set(at, index);
+    const call = callOf(item, index);
+    out.push({ type: 'tool_call_start', index, id: call.id, name: call.name });
+    if (item.type === 'custom_tool_call') {
+      this.custom.add(at);
+      out.push({ type: 'tool_call_delta', index, arguments: '{"input":"' });
+    }
+    this.whole(at, item, out);
+  }
+
+  /** Arguments (or input) a server sent whole on the item rather than as deltas: once per call. */
+  private whole(at: number, item: Record<string, unknown>, out: StreamEvent[]): void {
+    const text = item.type === 'custom_tool_call' ? item.input : item.arguments;
+    if (this.argued.has(at) || typeof text !== 'string' || text === '') return;
+    this.argued.add(at);
+    out.push({ type: 'tool_call_delta', index: this.calls.get(at)!, arguments: this.custom.has(at) ? JSON.stringify(text).slice(1, -1) : text });
+  }
+
+  private callDelta(data: Record<string, unknown>, out: StreamEvent[]): void {
+    const at = typeof data.output_index === 'number' ? data.output_index : undefined;
+    const index = at === undefined ? undefined : this.calls.get(at);
+    if (index === undefined || typeof data.delta !== 'string' || data.delta === '') return;
+    this.argued.add(at!);
+    // A custom call's input is text: escaped as a JSON string's content, piece by piece.
+    const piece = this.custom.has(at!) ? JSON.stringify(data.delta).slice(1, -1) : data.delta;
+    out.push({ type: 'tool_call_delta', index, arguments: piece });
+  }
+
+  private itemDone(data: Record<string, unknown>, out: StreamEvent[]): void {
+    const at = typeof data.output_index === 'number' ? data.output_index : undefined;
+    if (at === undefined || !this.calls.has(at)) return;
+    if (isRecord(data.item)) this.whole(at, data.item, out);
+    if (this.custom.has(at)) {
+      this.custom.delete(at);
+      out.push({ type: 'tool_call_delta', index: this.calls.get(at)!, arguments: '"}' });
+    }
+  }
+}
