@@ -7,7 +7,7 @@
  * request with sane token counts and cost.
  *
  * The upstream is a raw fake that answers each request with the next generated answer,
- * built from a valid OpenAI, Anthropic or Gemini answer (text and a tool call, usage,
+ * built from a valid OpenAI (chat completions or Responses API), Anthropic or Gemini answer (text and a tool call, usage,
  * stop reason) and mutated. Clients use chat completions, messages and responses, whole
  * and streamed. `FUZZ_RUNS` / `FUZZ_SEED` run longer or replay a failure.
  */
@@ -88,6 +88,7 @@ before(async () => {
       oa: { type: 'openai', base_url: `${upstreamUrl}/v1`, models: ['gpt-4o'], keys: [{ name: 'k', value: 'sk-up-oa' }] },
       an: { type: 'anthropic', base_url: upstreamUrl, models: ['claude-sonnet-4'], keys: [{ name: 'k', value: 'sk-up-an' }] },
       gm: { type: 'gemini', base_url: upstreamUrl, models: ['gemini-2.5-flash'], keys: [{ name: 'k', value: 'sk-up-gm' }] },
+      rs: { type: 'openai', base_url: `${upstreamUrl}/v1`, models: ['gpt-5.1-codex'], keys: [{ name: 'k', value: 'sk-up-rs' }], options: { api: 'responses' } },
     },
   }, { logger: pino({ level: 'error' }, sink) });
 }, HOOK);
@@ -98,8 +99,15 @@ after(async () => {
   await new Promise((r) => upstream?.close(r));
 }, HOOK);
 
-type Format = 'openai' | 'anthropic' | 'gemini';
-const MODEL: Record<Format, string> = { openai: 'oa/gpt-4o', anthropic: 'an/claude-sonnet-4', gemini: 'gm/gemini-2.5-flash' };
+type Format = 'openai' | 'anthropic' | 'gemini' | 'responses';
+const MODEL: Record<Format, string> = { openai: 'oa/gpt-4o', anthropic: 'an/claude-sonnet-4', gemini: 'gm/gemini-2.5-flash', responses: 'rs/gpt-5.1-codex' };
+const RS_USAGE = { input_tokens: 11, input_tokens_details: { cached_tokens: 2 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 3 }, total_tokens: 18 };
+const RS_OUTPUT: { [k: string]: Json }[] = [
+  { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'A tool, then.' }] },
+  { type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Sunny.', annotations: [] }] },
+  { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' },
+];
+const rsStarted: { [k: string]: Json } = { id: 'resp_1', object: 'response', status: 'in_progress', model: 'gpt-5.1-codex', output: [], usage: null };
 
 const WHOLE: Record<Format, Json> = {
   openai: {
@@ -118,6 +126,7 @@ const WHOLE: Record<Format, Json> = {
     usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18, cachedContentTokenCount: 2 },
     modelVersion: 'gemini-2.5-flash',
   },
+  responses: { id: 'resp_1', object: 'response', created_at: 1765000000, status: 'completed', model: 'gpt-5.1-codex', output: RS_OUTPUT, usage: RS_USAGE, error: null, incomplete_details: null },
 };
 
 /** Stream events: [SSE event name or '', data]. */
@@ -152,6 +161,19 @@ const STREAM: Record<Format, [string, Json][]> = {
     ['', { candidates: [{ content: { role: 'model', parts: [{ text: 'A tool, then.', thought: true }, { text: 'Sun' }] }, index: 0 }], modelVersion: 'gemini-2.5-flash' }],
     ['', { candidates: [{ content: { role: 'model', parts: [{ text: 'ny.' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] }, index: 0 }] }],
     ['', { candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 7, totalTokenCount: 18 } }],
+  ],
+  responses: [
+    ['response.created', { type: 'response.created', sequence_number: 0, response: rsStarted }],
+    ['response.output_item.added', { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { type: 'reasoning', id: 'rs_1', summary: [] } }],
+    ['response.reasoning_summary_text.delta', { type: 'response.reasoning_summary_text.delta', sequence_number: 2, item_id: 'rs_1', output_index: 0, summary_index: 0, delta: 'A tool, then.' }],
+    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 3, output_index: 0, item: RS_OUTPUT[0] }],
+    ['response.output_item.added', { type: 'response.output_item.added', sequence_number: 4, output_index: 1, item: { type: 'message', id: 'msg_1', status: 'in_progress', role: 'assistant', content: [] } }],
+    ['response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 5, item_id: 'msg_1', output_index: 1, content_index: 0, delta: 'Sunny.' }],
+    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 6, output_index: 1, item: RS_OUTPUT[1] }],
+    ['response.output_item.added', { type: 'response.output_item.added', sequence_number: 7, output_index: 2, item: { ...RS_OUTPUT[2], arguments: '', status: 'in_progress' } }],
+    ['response.function_call_arguments.delta', { type: 'response.function_call_arguments.delta', sequence_number: 8, item_id: 'fc_1', output_index: 2, delta: '{"city":"Paris"}' }],
+    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 9, output_index: 2, item: RS_OUTPUT[2] }],
+    ['response.completed', { type: 'response.completed', sequence_number: 10, response: { ...rsStarted, status: 'completed', output: RS_OUTPUT, usage: RS_USAGE } }],
   ],
 };
 
@@ -293,7 +315,7 @@ describe('fuzzed provider answers', () => {
     test(`${stream ? 'streamed' : 'whole'}: ${RUNS} mutated upstream answers reach the client in its dialect`, { timeout: 180_000 }, async () => {
       const input = fc.record({
         client: fc.constantFrom<Client>('chat', 'messages', 'responses'),
-        format: fc.constantFrom<Format>('openai', 'anthropic', 'gemini'),
+        format: fc.constantFrom<Format>('openai', 'anthropic', 'gemini', 'responses'),
         ops: stream ? fc.array(streamOp, { maxLength: 3 }) : fc.array(jsonOp, { maxLength: 3 }),
         env: envelope,
       });

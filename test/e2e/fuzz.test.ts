@@ -6,9 +6,10 @@
  * Bodies are rich valid requests for each route (tools, tool calls and results, images,
  * structured output, thinking) with random mutations applied: values replaced by
  * arbitrary JSON, fields deleted, types flipped, fields added from every dialect's
- * vocabulary. The model picks the provider, so each body is translated to OpenAI,
- * Anthropic and Gemini fakes and the mock. A failure prints fast-check's seed and the
- * shrunk body; `FUZZ_RUNS=5000 FUZZ_SEED=<n>` runs longer or replays one.
+ * vocabulary. The model picks the provider, so each body is translated to OpenAI (chat
+ * completions, and the Responses API for a codex model), Anthropic and Gemini fakes and
+ * the mock. A failure prints fast-check's seed and the shrunk body; `FUZZ_RUNS=5000
+ * FUZZ_SEED=<n>` runs longer or replays one.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,7 +47,7 @@ before(async () => {
     // A provider is never cooled down: an injected failure (x-mock-fail) must not turn later cases into no_route.
     dispatch: { retries_per_target: 0, max_attempts: 1, cooldown: { consecutive_failures: 1_000_000 } },
     providers: {
-      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-4o', 'text-embedding-3-small'], keys: [{ name: 'k', value: 'sk-up-oa' }], options: { reasoning: 'effort', send_reasoning: true } },
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-4o', 'gpt-5.1-codex', 'text-embedding-3-small'], keys: [{ name: 'k', value: 'sk-up-oa' }], options: { reasoning: 'effort', send_reasoning: true, api: { '*codex*': 'responses' }, drop_params: { '*codex*': ['temperature', 'top_p', 'stop'] } } },
       an: { type: 'anthropic', base_url: an.url, models: ['claude-sonnet-4'], keys: [{ name: 'k', value: 'sk-up-an' }], options: { reasoning: 'budget' } },
       gm: { type: 'gemini', base_url: gm.url, models: ['gemini-2.5-flash', 'text-embedding-004'], keys: [{ name: 'k', value: 'sk-up-gm' }], options: { reasoning: 'level' } },
       mk: { type: 'mock', models: ['mock-model', 'mock-embed'] },
@@ -136,7 +137,7 @@ const headerValue = fc.oneof(
 type Kind = 'chat' | 'messages' | 'responses' | 'embeddings' | 'count_tokens';
 interface Route { kind: Kind; path: string; dialect: 'openai' | 'anthropic'; seed: Record<string, unknown>; models: string[] }
 
-const CHAT_MODELS = ['gpt-4o', 'claude-sonnet-4', 'gemini-2.5-flash', 'mock-model', 'oa/gpt-4o', 'nope-model'];
+const CHAT_MODELS = ['gpt-4o', 'gpt-5.1-codex', 'claude-sonnet-4', 'gemini-2.5-flash', 'mock-model', 'oa/gpt-4o', 'nope-model'];
 const ROUTES: Route[] = [
   { kind: 'chat', path: '/v1/chat/completions', dialect: 'openai', seed: CHAT, models: CHAT_MODELS },
   { kind: 'messages', path: '/anthropic/v1/messages', dialect: 'anthropic', seed: MESSAGES, models: CHAT_MODELS },

@@ -15,6 +15,10 @@
  * assistant turn does not start with its thinking block is refused, as Anthropic does. A
  * `deepseek-*` model on an OpenAI fake reasons first (`reasoning_content`) and refuses a tool
  * call sent back without it, as DeepSeek does in thinking mode. A Gemini 3 model signs the first function call of a turn and refuses a replay without it.
+ * An OpenAI fake also serves the Responses API (`POST /v1/responses`): it refuses chat-shaped
+ * fields, items and tools as OpenAI does and answers with output items (a reasoning item first
+ * for a reasoning model), whole or as typed SSE events; a `*codex*` model, served only there,
+ * gets OpenAI's 404 on chat completions.
  *
  * @example
  * const fake = await startWireFake({ format: 'gemini' });
@@ -25,6 +29,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { schemaExample } from '../../src/providers/mock/responder.js';
 
 export type WireFormat = 'openai' | 'anthropic' | 'gemini';
@@ -36,7 +41,10 @@ export interface Scenario {
   toolCall?: { name: string; args: Record<string, unknown> };
   /** Answer with several parallel tool calls (wins over `toolCall`). */
   toolCalls?: { name: string; args: Record<string, unknown> }[];
-  /** Anthropic: this stop reason (and matched stop sequence) instead of end_turn / tool_use. */
+  /**
+   * Anthropic: this stop reason (and matched stop sequence) instead of end_turn / tool_use.
+   * OpenAI Responses: `max_output_tokens` or `content_filter` leaves the answer incomplete.
+   */
   stop?: { reason: string; sequence?: string };
   /** Wait this long before sending anything (headers included). */
   delayMs?: number;
@@ -73,7 +81,7 @@ export interface Received {
   finishedAt: number | null;
   /** performance.now() when the connection closed before the response was complete. */
   closedEarlyAt: number | null;
-  /** The whole (non-streamed) chat answer's body, as written. */
+  /** The whole (non-streamed) chat or Responses answer's body, as written. */
   sent?: string;
   /** The id the fake gave the request in a response header, as its provider does (Anthropic `request-id`, OpenAI `x-request-id`; Gemini sends none). */
   requestId?: string;
@@ -114,12 +122,24 @@ export const THINKING = 'The user wants the weather; I should call the tool.';
 export const REASONING = 'Weather needs a tool; call it, then answer.';
 /** A model that reasons in `reasoning_content` and, like DeepSeek in thinking mode, wants it back in a tool loop. */
 const reasons = (model: unknown): boolean => typeof model === 'string' && model.startsWith('deepseek-');
+/** OpenAI's reasoning models: they take only the default temperature, and on the Responses API show a reasoning item. */
+const reasoningModel = (model: unknown): boolean => /^(o\d|gpt-5)/.test(String(model)) || String(model).includes('codex');
+/** An OpenAI object id: `prefix_` and random hex (call ids are short, as OpenAI's are). */
+const oid = (prefix: string, bytes = 24): string => `${prefix}_${randomBytes(bytes).toString('hex')}`;
 
 /** The arguments as the fake sends them, so tests can compare. */
 export const TOOL_ARGS = { city: 'Paris' };
 
-function lastToolResult(format: WireFormat, body: any): string | null {
+/** `responses`: an OpenAI fake's Responses API request (`POST /v1/responses`). */
+function lastToolResult(format: WireFormat | 'responses', body: any): string | null {
   if (!body || typeof body !== 'object') return null;
+  if (format === 'responses') {
+    const items: any[] = Array.isArray(body.input) ? body.input : [];
+    const last = items[items.length - 1];
+    if (last?.type !== 'function_call_output' && last?.type !== 'custom_tool_call_output') return null;
+    const out = last.output;
+    return typeof out === 'string' ? out : Array.isArray(out) ? out.map((p: any) => p?.text ?? '').join('') : JSON.stringify(out);
+  }
   if (format === 'openai') {
     const msgs: any[] = Array.isArray(body.messages) ? body.messages : [];
     const last = msgs[msgs.length - 1];
@@ -140,15 +160,17 @@ function lastToolResult(format: WireFormat, body: any): string | null {
   return String(r.output ?? r.error ?? JSON.stringify(r));
 }
 
-function firstToolName(format: WireFormat, body: any): string | null {
+function firstToolName(format: WireFormat | 'responses', body: any): string | null {
   if (!body || !Array.isArray(body.tools) || body.tools.length === 0) return null;
+  if (format === 'responses') return body.tools[0]?.name ?? null;
   if (format === 'openai') return body.tools[0]?.function?.name ?? null;
   if (format === 'anthropic') return body.tools[0]?.name ?? null;
   return body.tools[0]?.functionDeclarations?.[0]?.name ?? null;
 }
 
 /** The JSON schema a request constrains its answer to (structured output), or null. */
-function answerSchema(format: WireFormat, body: any): Record<string, unknown> | null {
+function answerSchema(format: WireFormat | 'responses', body: any): Record<string, unknown> | null {
+  if (format === 'responses') return body?.text?.format?.type === 'json_schema' ? body.text.format.schema ?? {} : null;
   if (format === 'openai') return body?.response_format?.type === 'json_schema' ? body.response_format.json_schema?.schema ?? {} : null;
   if (format === 'anthropic') return body?.output_config?.format?.type === 'json_schema' ? body.output_config.format.schema : null;
   return body?.generationConfig?.responseJsonSchema ?? null;
@@ -168,6 +190,113 @@ function anthropicUsage(u: NonNullable<Scenario['usage']>, output = u.output): R
     input_tokens: u.input, cache_creation_input_tokens: m5 + h1, cache_read_input_tokens: u.cacheRead ?? 0,
     cache_creation: { ephemeral_5m_input_tokens: m5, ephemeral_1h_input_tokens: h1 }, output_tokens: output,
   };
+}
+
+/** The top-level fields OpenAI's Responses API takes; it refuses any other. */
+const RESPONSES_FIELDS = new Set([
+  'model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'max_output_tokens', 'temperature', 'top_p',
+  'stream', 'stream_options', 'text', 'reasoning', 'user', 'store', 'include', 'metadata', 'service_tier', 'prompt_cache_key',
+  'prompt_cache_retention', 'safety_identifier', 'truncation', 'top_logprobs', 'max_tool_calls', 'previous_response_id', 'conversation', 'background',
+]);
+/** The Responses API's input item types (those the fake knows). */
+const ITEM_TYPES = ['message', 'reasoning', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output'];
+/** Every content part type a Responses message may hold (which ones depends on its role). */
+const PART_TYPES = ['input_text', 'input_image', 'output_text', 'refusal', 'input_file', 'computer_screenshot', 'summary_text'];
+/** The parts a user, system or developer message, and a tool call's output, may hold. */
+const INPUT_PARTS = ['input_text', 'input_image', 'input_file'];
+
+/** How OpenAI names a JSON value's type in its errors. */
+const kind = (v: unknown): string => (Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object'
+  : typeof v === 'string' ? 'a string' : typeof v === 'boolean' ? 'a boolean' : Number.isInteger(v) ? 'an integer' : 'a decimal');
+/** OpenAI's list of allowed values: 'a', 'b', and 'c'. */
+const oneOf = (vs: string[]): string => {
+  const q = vs.map((v) => `'${v}'`);
+  return q.length < 3 ? q.join(' and ') : `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`;
+};
+
+/**
+ * Why OpenAI's Responses API refuses this body (a 400, naming the param), as api.openai.com
+ * words it; null when it takes it. Shape first, then the model's limits, then tool outputs
+ * answering no earlier call (unless the history lives upstream: previous_response_id, conversation).
+ */
+function responsesRefusal(body: any): { message: string; param: string } | null {
+  const no = (message: string, param: string): { message: string; param: string } => ({ message, param });
+  const missing = (param: string): { message: string; param: string } => no(`Missing required parameter: '${param}'.`, param);
+  const extra = Object.keys(body).find((k) => !RESPONSES_FIELDS.has(k));
+  if (extra === 'messages') return no("Unsupported parameter: 'messages'. In the Responses API, this parameter has moved to 'input'. Try again with the new parameter.", extra);
+  if (extra !== undefined) return no(`Unsupported parameter: '${extra}'.`, extra);
+  if (typeof body.model !== 'string') return missing('model');
+  const input = body.input;
+  if (input === undefined) return missing('input');
+  if (typeof input !== 'string' && !Array.isArray(input)) return no(`Invalid type for 'input': expected one of a string or array of input items, but got ${kind(input)} instead.`, 'input');
+  const calls = new Set<string>();
+  let orphan: string | null = null;
+  for (const [i, it] of (Array.isArray(input) ? input : []).entries()) {
+    const at = `input[${i}]`;
+    if (!it || typeof it !== 'object' || Array.isArray(it)) return no(`Invalid type for '${at}': expected an input item, but got ${kind(it)} instead.`, at);
+    const type = it.type ?? (it.role !== undefined ? 'message' : undefined);
+    if (type === undefined) return missing(`${at}.type`);
+    if (!ITEM_TYPES.includes(type)) return no(`Invalid value: '${type}'. Supported values are: ${oneOf(ITEM_TYPES)}.`, `${at}.type`);
+    if (type === 'message') {
+      if (it.role === undefined) return missing(`${at}.role`);
+      const parts = it.role === 'assistant' ? ['output_text', 'refusal'] : ['user', 'system', 'developer'].includes(it.role) ? INPUT_PARTS : null;
+      if (!parts) return no(`Invalid value: '${it.role}'. Supported values are: 'assistant', 'system', 'developer', and 'user'.`, `${at}.role`);
+      if (typeof it.content === 'string') continue;
+      if (!Array.isArray(it.content)) return no(`Invalid type for '${at}.content': expected one of a string or array of input items, but got ${kind(it.content)} instead.`, `${at}.content`);
+      for (const [j, p] of it.content.entries()) {
+        // A type no message takes (chat's `text`, `image_url`) is named against them all.
+        if (!parts.includes(p?.type)) return no(`Invalid value: '${p?.type}'. Supported values are: ${oneOf(PART_TYPES.includes(p?.type) ? parts : PART_TYPES)}.`, `${at}.content[${j}].type`);
+        if ((p.type === 'input_text' || p.type === 'output_text') && typeof p.text !== 'string') return missing(`${at}.content[${j}].text`);
+      }
+    } else if (type === 'function_call' || type === 'custom_tool_call') {
+      const fields = ['call_id', 'name', type === 'function_call' ? 'arguments' : 'input'];
+      const gone = fields.find((k) => it[k] === undefined);
+      if (gone) return missing(`${at}.${gone}`);
+      const bad = fields.find((k) => typeof it[k] !== 'string');
+      if (bad) return no(`Invalid type for '${at}.${bad}': expected a string, but got ${kind(it[bad])} instead.`, `${at}.${bad}`);
+      calls.add(it.call_id);
+    } else if (type === 'function_call_output' || type === 'custom_tool_call_output') {
+      if (it.call_id === undefined) return missing(`${at}.call_id`);
+      if (typeof it.call_id !== 'string') return no(`Invalid type for '${at}.call_id': expected a string, but got ${kind(it.call_id)} instead.`, `${at}.call_id`);
+      if (it.output === undefined) return missing(`${at}.output`);
+      if (typeof it.output !== 'string' && !Array.isArray(it.output)) return no(`Invalid type for '${at}.output': expected one of a string or array of output content items, but got ${kind(it.output)} instead.`, `${at}.output`);
+      const j = Array.isArray(it.output) ? it.output.findIndex((p: any) => !INPUT_PARTS.includes(p?.type)) : -1;
+      if (j >= 0) return no(`Invalid value: '${it.output[j]?.type}'. Supported values are: ${oneOf(INPUT_PARTS)}.`, `${at}.output[${j}].type`);
+      if (!calls.has(it.call_id)) orphan ??= `No tool call found for ${type === 'function_call_output' ? 'function' : 'custom tool'} call output with call_id ${it.call_id}.`;
+    } else {
+      if (it.id === undefined) return missing(`${at}.id`);
+      if (typeof it.id !== 'string' || !it.id.startsWith('rs_')) return no(`Invalid '${at}.id': '${it.id}'. Expected an ID that begins with 'rs'.`, `${at}.id`);
+      if (!Array.isArray(it.summary)) return it.summary === undefined ? missing(`${at}.summary`) : no(`Invalid type for '${at}.summary': expected an array, but got ${kind(it.summary)} instead.`, `${at}.summary`);
+    }
+  }
+  const tools = body.tools ?? [];
+  if (!Array.isArray(tools)) return no(`Invalid type for 'tools': expected an array, but got ${kind(tools)} instead.`, 'tools');
+  for (const [i, t] of tools.entries()) {
+    if (t?.type === undefined) return missing(`tools[${i}].type`);
+    if (t.type !== 'function' && t.type !== 'custom') return no(`Invalid value: '${t.type}'. Supported values are: 'function' and 'custom'.`, `tools[${i}].type`);
+    // Chat's nested form ({type: 'function', function: {name, ...}}) has no top-level name.
+    if (typeof t.name !== 'string') return missing(`tools[${i}].name`);
+  }
+  const choice = body.tool_choice;
+  if (typeof choice === 'string' && !['none', 'auto', 'required'].includes(choice)) return no(`Invalid value: '${choice}'. Supported values are: 'none', 'auto', and 'required'.`, 'tool_choice');
+  if ((choice?.type === 'function' || choice?.type === 'custom') && typeof choice.name !== 'string') return missing('tool_choice.name');
+  const max = body.max_output_tokens;
+  if (typeof max === 'number' && max < 16) return no(`Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${max} instead.`, 'max_output_tokens');
+  const format = body.text?.format;
+  if (format?.type === 'json_schema') {
+    const gone = ['name', 'schema'].find((k) => format[k] === undefined);
+    if (gone) return missing(`text.format.${gone}`);
+  }
+  const r = body.reasoning;
+  if (r !== undefined && r !== null) {
+    if (typeof r !== 'object' || Array.isArray(r)) return no(`Invalid type for 'reasoning': expected an object, but got ${kind(r)} instead.`, 'reasoning');
+    const efforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
+    if (r.effort !== undefined && r.effort !== null && !efforts.includes(r.effort)) return no(`Invalid value: '${r.effort}'. Supported values are: ${oneOf(efforts)}.`, 'reasoning.effort');
+  }
+  const t = body.temperature;
+  if (reasoningModel(body.model) && t !== undefined && t !== null && t !== 1) return no(`Unsupported value: 'temperature' does not support ${t} with this model. Only the default (1) value is supported.`, 'temperature');
+  if (orphan && body.previous_response_id == null && body.conversation == null) return no(orphan, 'input');
+  return null;
 }
 
 function split(text: string, n: number): string[] {
@@ -252,11 +381,12 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
   function scenarioFor(rec: Received): Scenario {
     const s = queue.shift() ?? fallback;
     if (s) return s;
-    const result = lastToolResult(format, rec.body);
+    const wire = format === 'openai' && rec.path === '/v1/responses' ? 'responses' : format;
+    const result = lastToolResult(wire, rec.body);
     if (result !== null) return { text: `The tool said: ${result}` };
-    const tool = firstToolName(format, rec.body);
+    const tool = firstToolName(wire, rec.body);
     if (tool) return { toolCall: { name: tool, args: TOOL_ARGS } };
-    const schema = answerSchema(format, rec.body);
+    const schema = answerSchema(wire, rec.body);
     if (schema) return { text: JSON.stringify(schemaExample(schema, 'fake')) };
     return {};
   }
@@ -287,6 +417,11 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const azure = /^\/openai\/(?:deployments\/[^/?]+|v1)\/(chat\/completions|embeddings)(\?api-version=[\w-]+)?$/.exec(path);
       if (azure && path.startsWith('/openai/deployments/') !== (azure[2] !== undefined)) return sendError(res, 404, `fake ${name}: ${azure[2] ? 'the v1 API takes no api-version' : 'api-version is required'}`);
       const op0 = azure ? `/v1/${azure[1]}` : path;
+      // Codex models are served by the Responses API only.
+      if (op0 === '/v1/chat/completions' && String(rec.body?.model).includes('codex')) {
+        return sendError(res, 404, 'This model is only supported in v1/responses and not in v1/chat/completions.', undefined, 'model');
+      }
+      if (path === '/v1/responses') return responses(res, rec, model, s);
       const longId = (Array.isArray(rec.body?.messages) ? rec.body.messages : []).flatMap((m: any) => [m?.tool_call_id, ...(Array.isArray(m?.tool_calls) ? m.tool_calls.map((c: any) => c?.id) : [])])
         .find((id: unknown) => typeof id === 'string' && id.length > 40);
       if (longId !== undefined) return sendError(res, 400, `Invalid 'messages[].tool_calls[].id': string too long. Expected a string with maximum length 40, but got a string with length ${longId.length} instead.`);
@@ -305,7 +440,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       }
       // OpenAI's reasoning models take only the default temperature.
       const t = rec.body?.temperature;
-      if (/^(o\d|gpt-5)/.test(String(rec.body?.model)) && t !== undefined && t !== 1) {
+      if (reasoningModel(rec.body?.model) && t !== undefined && t !== 1) {
         return sendError(res, 400, `Unsupported value: 'temperature' does not support ${t} with this model. Only the default (1) value is supported.`);
       }
       if (op0 === '/v1/chat/completions') op = 'chat';
@@ -347,7 +482,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     }
     if (rec.body === undefined) return sendError(res, 400, 'body is not JSON');
     if (op === 'embeddings') return embeddings(res, rec, model);
-    if (stream) return streamChat(res, rec, model, s);
+    if (stream) return streamChat(res, rec, s, frames(model, s, thinks(rec)));
     return chat(res, rec, model, s);
   }
 
@@ -401,7 +536,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     res.end(JSON.stringify({ input_tokens: (s.usage ?? DEFAULT_USAGE).input }));
   }
 
-  function sendError(res: ServerResponse, status: number, message: string, retryAfter?: string): void {
+  function sendError(res: ServerResponse, status: number, message: string, retryAfter?: string, param: string | null = null): void {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
     let body: unknown;
@@ -415,7 +550,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       body = { error: { code: status, message, status: st } };
     } else {
       const type = status === 429 ? 'rate_limit_exceeded' : status >= 500 ? 'server_error' : 'invalid_request_error';
-      body = { error: { message, type, param: null, code: status === 401 ? 'invalid_api_key' : null } };
+      body = { error: { message, type, param, code: status === 401 ? 'invalid_api_key' : null } };
     }
     res.writeHead(status, headers);
     res.end(JSON.stringify(body));
@@ -568,8 +703,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     return { head, body: pieces.map((t) => msg([{ text: t }])), tail: [msg([{ text: '' }], 'STOP', true)] };
   }
 
-  function streamChat(res: ServerResponse, rec: Received, model: string, s: Scenario): void {
-    const f = frames(model, s, thinks(rec));
+  function streamChat(res: ServerResponse, rec: Received, s: Scenario, f: { head: string[]; body: string[]; tail: string[] }): void {
     const delay = s.chunkDelayMs ?? 0;
     const body = s.cutAfter === undefined ? f.body : f.body.slice(0, s.cutAfter);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -595,6 +729,107 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     };
     if (delay > 0) later(delay, step);
     else step();
+  }
+
+  /** OpenAI's Responses API (`POST /v1/responses`): refuses what OpenAI refuses, else answers whole or streamed. */
+  function responses(res: ServerResponse, rec: Received, model: string, s: Scenario): void {
+    const body = rec.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return sendError(res, 400, 'body is not a JSON object');
+    const refused = responsesRefusal(body);
+    if (refused) return sendError(res, 400, refused.message, undefined, refused.param);
+    const r = responseOf(body, model, s);
+    if (body.stream === true) return streamChat(res, rec, s, responseFrames(r, s));
+    rec.sent = JSON.stringify(r);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(rec.sent);
+  }
+
+  /**
+   * The finished Response object: a reasoning model's reasoning item (encrypted content when
+   * asked to `include` it), then the text as a message, or each tool call as a function call
+   * (a custom tool call when the request declared that tool `custom`).
+   */
+  function responseOf(body: any, model: string, s: Scenario): Record<string, any> {
+    const u = s.usage ?? DEFAULT_USAGE;
+    const thinker = reasoningModel(model);
+    const stop = s.stop?.reason === 'max_output_tokens' || s.stop?.reason === 'content_filter' ? s.stop.reason : null;
+    const custom = new Set((Array.isArray(body.tools) ? body.tools : []).filter((t: any) => t?.type === 'custom').map((t: any) => t.name));
+    const output: Record<string, unknown>[] = [];
+    if (thinker) {
+      const encrypted = Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content');
+      output.push({ type: 'reasoning', id: oid('rs'), summary: [], ...(encrypted ? { encrypted_content: `gAAAAA${randomBytes(96).toString('base64')}` } : {}) });
+    }
+    const calls = callsOf(s);
+    if (!calls.length) {
+      output.push({
+        type: 'message', id: oid('msg'), status: stop ? 'incomplete' : 'completed', role: 'assistant',
+        content: [{ type: 'output_text', text: s.text ?? `hello from ${name}`, annotations: [], logprobs: [] }],
+      });
+    }
+    for (const c of calls) {
+      output.push(custom.has(c.name)
+        ? { type: 'custom_tool_call', id: oid('ctc'), call_id: oid('call', 12), name: c.name, input: typeof c.args.input === 'string' ? c.args.input : JSON.stringify(c.args), status: 'completed' }
+        : { type: 'function_call', id: oid('fc'), call_id: oid('call', 12), name: c.name, arguments: JSON.stringify(c.args), status: 'completed' });
+    }
+    return {
+      id: oid('resp'), object: 'response', created_at: Math.floor(Date.now() / 1000), status: stop ? 'incomplete' : 'completed',
+      background: false, error: null, incomplete_details: stop ? { reason: stop } : null, instructions: body.instructions ?? null,
+      max_output_tokens: body.max_output_tokens ?? null, model, output, parallel_tool_calls: body.parallel_tool_calls ?? true,
+      previous_response_id: body.previous_response_id ?? null,
+      reasoning: { effort: body.reasoning?.effort ?? (thinker ? 'medium' : null), summary: body.reasoning?.summary ?? null },
+      service_tier: 'default', store: body.store ?? true, temperature: body.temperature ?? 1,
+      text: { format: body.text?.format ?? { type: 'text' }, verbosity: body.text?.verbosity ?? 'medium' },
+      tool_choice: body.tool_choice ?? 'auto', tools: body.tools ?? [], top_p: body.top_p ?? 1, truncation: body.truncation ?? 'disabled',
+      usage: {
+        input_tokens: u.input, input_tokens_details: { cached_tokens: 0 }, output_tokens: u.output,
+        output_tokens_details: { reasoning_tokens: thinker ? Math.min(5, u.output) : 0 }, total_tokens: u.input + u.output,
+      },
+      user: body.user ?? null, metadata: body.metadata ?? {},
+    };
+  }
+
+  /**
+   * A streamed Response's events, numbered in order: head (created, in_progress, reasoning,
+   * the message opened), body (the text deltas, or each tool call's item and argument pieces:
+   * `cutAfter` and `chunkDelayMs` count these), tail (the rest closed, then completed or incomplete).
+   */
+  function responseFrames(r: Record<string, any>, s: Scenario): { head: string[]; body: string[]; tail: string[] } {
+    let n = 0;
+    const ev = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: n++, ...data })}\n\n`;
+    const pieces = s.chunks ?? 3;
+    const open = { ...r, status: 'in_progress', output: [], usage: null, incomplete_details: null };
+    const head = [ev('response.created', { response: open }), ev('response.in_progress', { response: open })];
+    const body: string[] = [];
+    const tail: string[] = [];
+    r.output.forEach((item: any, i: number) => {
+      if (item.type === 'reasoning') {
+        head.push(ev('response.output_item.added', { output_index: i, item }), ev('response.output_item.done', { output_index: i, item }));
+      } else if (item.type === 'message') {
+        const at = { item_id: item.id, output_index: i, content_index: 0 };
+        const text: string = item.content[0].text;
+        head.push(
+          ev('response.output_item.added', { output_index: i, item: { ...item, status: 'in_progress', content: [] } }),
+          ev('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }),
+        );
+        for (const d of split(text, pieces)) body.push(ev('response.output_text.delta', { ...at, delta: d, logprobs: [] }));
+        tail.push(
+          ev('response.output_text.done', { ...at, text, logprobs: [] }),
+          ev('response.content_part.done', { ...at, part: item.content[0] }),
+          ev('response.output_item.done', { output_index: i, item }),
+        );
+      } else {
+        const [field, event] = item.type === 'function_call' ? ['arguments', 'function_call_arguments'] : ['input', 'custom_tool_call_input'];
+        body.push(ev('response.output_item.added', { output_index: i, item: { ...item, [field]: '', status: 'in_progress' } }));
+        for (const d of split(item[field], Math.max(2, pieces))) body.push(ev(`response.${event}.delta`, { item_id: item.id, output_index: i, delta: d }));
+        // The last call closes in the tail; `hold` and `cutAfter` stop before it.
+        (i === r.output.length - 1 ? tail : body).push(
+          ev(`response.${event}.done`, { item_id: item.id, output_index: i, [field]: item[field] }),
+          ev('response.output_item.done', { output_index: i, item }),
+        );
+      }
+    });
+    tail.push(ev(r.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: r }));
+    return { head, body, tail };
   }
 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

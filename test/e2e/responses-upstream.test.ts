@@ -1,0 +1,145 @@
+/**
+ * A provider whose model is served only by OpenAI's Responses API (`options.api:
+ * responses`), as OpenAI's codex models are: every client dialect reaches it, whole and
+ * streamed, tool loops included, through the official SDKs. The fake refuses what OpenAI
+ * refuses there (chat fields, chat-shaped tools, a tool output with no call before it, a
+ * max output under 16) and answers a codex model's chat completion with OpenAI's 404.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
+import { assertOpenAIError, postJson, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+
+let oa: WireFake;
+let e2e: E2EGateway;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+const MODEL = 'oa/gpt-5.1-codex';
+const schema = { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] };
+const weatherChat: OpenAI.Chat.Completions.ChatCompletionTool = { type: 'function', function: { name: 'get_weather', parameters: schema } };
+const weatherResponses: OpenAI.Responses.FunctionTool = { type: 'function', name: 'get_weather', strict: false, parameters: schema };
+const weatherAnthropic: Anthropic.Tool = { name: 'get_weather', input_schema: schema };
+
+before(async () => {
+  oa = await startWireFake({ format: 'openai', name: 'oa' });
+  e2e = await startE2E({
+    server: { allow_unauthenticated: true },
+    dispatch: { retries_per_target: 0, max_attempts: 1 },
+    providers: {
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-5.1-codex', 'gpt-4o'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: { '*codex*': 'responses' }, reasoning: 'effort' } },
+      // The same server, not told which models need the Responses API.
+      plain: { type: 'openai', base_url: `${oa.url}/v1`, weight: 0, models: ['gpt-5.1-codex'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }] },
+    },
+  });
+  openai = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+  anthropic = new Anthropic({ baseURL: `${e2e.url}/anthropic`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+}, HOOK);
+
+after(async () => {
+  await e2e?.close();
+  await oa?.close();
+}, HOOK);
+
+describe('a model served by the Responses API', SUITE, () => {
+  test('chat completions without options.api get OpenAI\'s 404, as the client\'s error', async () => {
+    oa.reset();
+    await assert.rejects(openai.chat.completions.create({ model: 'plain/gpt-5.1-codex', messages: [{ role: 'user', content: 'Hi' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
+      assert.equal(e.status, 404);
+      assert.match(e.message, /only supported in v1\/responses/);
+      return true;
+    });
+    assert.equal(oa.last().path, '/v1/chat/completions');
+  });
+
+  test('an OpenAI chat client: a whole answer, sent as a Responses request', async () => {
+    oa.reset();
+    const res = await openai.chat.completions.create({ model: MODEL, max_tokens: 1, reasoning_effort: 'low', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hi' }] });
+    assert.equal(res.object, 'chat.completion');
+    assert.equal(res.choices[0].message.content, 'hello from oa');
+    assert.equal(res.choices[0].finish_reason, 'stop');
+    assert.equal(res.usage?.prompt_tokens, 11);
+    assert.equal(res.usage?.completion_tokens, 7);
+    const sent = oa.last();
+    assert.equal(sent.path, '/v1/responses');
+    assert.equal(sent.body.instructions, 'Be terse.');
+    assert.deepEqual(sent.body.input, [{ type: 'message', role: 'user', content: 'Hi' }]);
+    assert.equal(sent.body.store, false);
+    assert.equal(sent.body.max_output_tokens, 16, 'raised to the API\'s minimum');
+    assert.deepEqual(sent.body.reasoning, { effort: 'low' });
+    assert.equal(sent.headers.authorization, 'Bearer sk-up-oa');
+  });
+
+  test('an OpenAI chat client: a streamed tool loop', async () => {
+    oa.reset();
+    const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    let args = '';
+    let id = '';
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of await openai.chat.completions.create({ model: MODEL, tools: [weatherChat], messages, stream: true, stream_options: { include_usage: true } })) {
+      const c = chunk.choices[0];
+      for (const t of c?.delta.tool_calls ?? []) {
+        if (t.id) id = t.id;
+        args += t.function?.arguments ?? '';
+      }
+      if (c?.finish_reason) finish = c.finish_reason;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.equal(finish, 'tool_calls');
+    assert.deepEqual(JSON.parse(args), TOOL_ARGS);
+    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    assert.equal(oa.last().body.tools[0].name, 'get_weather', 'tools go in the Responses form');
+    // The fake, like OpenAI, refuses a tool output with no call before it.
+    messages.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: args } }] }, { role: 'tool', tool_call_id: id, content: 'Sunny, 21C' });
+    const turn2 = await openai.chat.completions.create({ model: MODEL, tools: [weatherChat], messages });
+    assert.equal(turn2.choices[0].message.content, 'The tool said: Sunny, 21C');
+    assert.deepEqual(oa.last().body.input.slice(1).map((i: { type: string }) => i.type), ['function_call', 'function_call_output']);
+  });
+
+  test('a Responses client (Codex): whole and streamed, a tool loop with its reasoning effort', async () => {
+    for (const stream of [false, true]) {
+      oa.reset();
+      const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Weather in Paris?' }];
+      const params = { model: MODEL, tools: [weatherResponses], input, reasoning: { effort: 'high' as const }, store: false };
+      let first: OpenAI.Responses.Response;
+      if (stream) {
+        let done: OpenAI.Responses.Response | undefined;
+        for await (const ev of await openai.responses.create({ ...params, stream: true })) if (ev.type === 'response.completed') done = ev.response;
+        assert.ok(done, 'the stream completes');
+        first = done;
+      } else first = await openai.responses.create(params);
+      const call = first.output.find((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call');
+      assert.ok(call, JSON.stringify(first.output));
+      assert.deepEqual(JSON.parse(call.arguments), TOOL_ARGS);
+      assert.deepEqual(oa.last().body.reasoning, { effort: 'high' });
+      const second = await openai.responses.create({ ...params, input: [...input, { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments }, { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' }] });
+      assert.equal(second.output_text, 'The tool said: Sunny, 21C', `stream ${stream}`);
+      assert.ok((second.usage?.output_tokens ?? 0) > 0);
+    }
+  });
+
+  test('an Anthropic client (Claude Code): a streamed tool loop', async () => {
+    oa.reset();
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    const first = await anthropic.messages.stream({ model: MODEL, max_tokens: 1024, tools: [weatherAnthropic], messages }).finalMessage();
+    assert.equal(first.stop_reason, 'tool_use');
+    const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+    assert.ok(use);
+    assert.deepEqual(use.input, TOOL_ARGS);
+    messages.push({ role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'Sunny, 21C' }] });
+    const second = await anthropic.messages.create({ model: MODEL, max_tokens: 1024, tools: [weatherAnthropic], messages });
+    assert.equal((second.content[0] as Anthropic.TextBlock).text, 'The tool said: Sunny, 21C');
+    assert.equal(second.stop_reason, 'end_turn');
+  });
+
+  test('stop sequences are refused with a 400 before anything goes upstream', async () => {
+    oa.reset();
+    const res = await postJson(e2e.url, '/v1/chat/completions', { model: MODEL, stop: ['END'], messages: [{ role: 'user', content: 'Hi' }] });
+    assertOpenAIError(res, 400, 'SY_ERR_BAD_REQUEST');
+    assert.match(String((res.json as { error: { message: string } }).error.message), /Responses API.*no stop sequences/);
+    assert.equal(oa.received.length, 0);
+  });
+});
