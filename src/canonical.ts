@@ -72,9 +72,12 @@ export interface ToolDefinition {
   cacheControl?: CacheControl;
   /**
    * An OpenAI custom tool, which the model calls with free text: `parameters` is its
-   * function form, one string `input` (see wire/freeform). Providers see a function.
+   * function form, one string `input`, and `description` tells its grammar (see
+   * wire/freeform). Providers see that function; one served through the Responses API
+   * gets the custom tool itself: the client's own description, and its input format in
+   * the Responses form (`{type: "text"}` or `{type: "grammar", syntax, definition}`).
    */
-  freeform?: true;
+  freeform?: { description?: string; format: Record<string, unknown> };
   /**
    * The Responses API namespace the client declared the tool in (Codex's
    * `multi_agent_v1`) and its name there: `name` is then `<namespace>__<its name>` (with a

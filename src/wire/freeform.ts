@@ -1,9 +1,9 @@
 /**
  * OpenAI's custom tools (`type: "custom"`, Codex's `apply_patch`): the model calls them
- * with free text, optionally held to a grammar, instead of JSON arguments. No other
- * provider has them, and the gateway reaches OpenAI through chat completions, so a custom
- * tool travels as a function tool with one string parameter, `input`, its grammar told in
- * the description. A call comes back to the client as the custom call it asked for, with
+ * with free text, optionally held to a grammar, instead of JSON arguments. Only OpenAI's
+ * Responses API has them, so to every provider reached another way a custom tool travels
+ * as a function tool with one string parameter, `input`, its grammar told in the
+ * description; a model served through the Responses API gets the custom tool itself. A call comes back to the client as the custom call it asked for, with
  * `input` unwrapped; a custom call in the history goes upstream wrapped again.
  */
 import type { ToolDefinition } from '../canonical.js';
@@ -26,7 +26,9 @@ function parameters(): Record<string, unknown> {
  */
 export function freeformTool(t: Record<string, unknown>, param: string): ToolDefinition {
   const name = requireNonEmptyString(t.name, `${param}.name`);
-  let description = optionalString(t.description, `${param}.description`) ?? '';
+  const own = optionalString(t.description, `${param}.description`);
+  let description = own ?? '';
+  let format: Record<string, unknown> = { type: 'text' };
   if (t.format !== undefined && t.format !== null) {
     const f = requireRecord(t.format, `${param}.format`);
     if (f.type === 'grammar') {
@@ -35,9 +37,10 @@ export function freeformTool(t: Record<string, unknown>, param: string): ToolDef
       const syntax = requireNonEmptyString(g.syntax, `${at}.syntax`);
       const definition = requireString(g.definition, `${at}.definition`);
       description = `${description}${description ? '\n\n' : ''}The input must match this ${syntax} grammar:\n${definition}`;
+      format = { type: 'grammar', syntax, definition };
     } else if (f.type !== 'text') throw badRequest(`${param}.format.type`, `\`${param}.format.type\` must be "text" or "grammar"`);
   }
-  const def: ToolDefinition = { name, parameters: parameters(), freeform: true };
+  const def: ToolDefinition = { name, parameters: parameters(), freeform: own === undefined ? { format } : { description: own, format } };
   if (description !== '') def.description = description;
   return def;
 }

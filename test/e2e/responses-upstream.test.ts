@@ -121,6 +121,27 @@ describe('a model served by the Responses API', SUITE, () => {
     }
   });
 
+  test("Codex's custom tool (apply_patch) goes up as a custom tool, and its calls come back and go up again as custom calls", async () => {
+    for (const stream of [false, true]) {
+      oa.reset();
+      const applyPatch: OpenAI.Responses.CustomTool = { type: 'custom', name: 'apply_patch', description: 'Edit files with a patch.', format: { type: 'grammar', syntax: 'lark', definition: 'start: /(.|\\n)+/' } };
+      const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Fix the bug.' }];
+      const params = { model: MODEL, tools: [applyPatch], input, store: false };
+      let first: OpenAI.Responses.Response | undefined;
+      if (stream) {
+        for await (const ev of await openai.responses.create({ ...params, stream: true })) if (ev.type === 'response.completed') first = ev.response;
+      } else first = await openai.responses.create(params);
+      assert.deepEqual(oa.last().body.tools, [{ type: 'custom', name: 'apply_patch', description: 'Edit files with a patch.', format: { type: 'grammar', syntax: 'lark', definition: 'start: /(.|\\n)+/' } }]);
+      const call = first?.output.find((o): o is OpenAI.Responses.ResponseCustomToolCall => o.type === 'custom_tool_call');
+      assert.ok(call, JSON.stringify(first?.output));
+      // The fake calls the tool with its usual arguments, as the custom call's free text.
+      assert.equal(call.input, JSON.stringify(TOOL_ARGS));
+      const second = await openai.responses.create({ ...params, input: [...input, { type: 'custom_tool_call', call_id: call.call_id, name: call.name, input: call.input }, { type: 'custom_tool_call_output', call_id: call.call_id, output: 'Patched.' }] });
+      assert.deepEqual(oa.last().body.input.slice(1).map((i: { type: string }) => i.type), ['custom_tool_call', 'custom_tool_call_output']);
+      assert.equal(second.output_text, 'The tool said: Patched.', `stream ${stream}`);
+    }
+  });
+
   test('an Anthropic client (Claude Code): a streamed tool loop', async () => {
     oa.reset();
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];

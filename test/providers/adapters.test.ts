@@ -171,6 +171,37 @@ describe('openai: options.api responses', () => {
     assert.equal(input.length, 4, 'the unsigned reasoning is not sent');
   });
 
+  it("declares a client's custom tool as such, with its own description and grammar, and replays its calls as custom", () => {
+    const { request } = RESPONSES_API.parseChatRequest({
+      model: 'gpt-5.1-codex',
+      tools: [{ type: 'custom', name: 'apply_patch', description: 'Edit files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: /.+/' } }, { type: 'function', name: 'shell', parameters: { type: 'object', properties: {} } }],
+      tool_choice: { type: 'custom', name: 'apply_patch' },
+      input: [
+        { role: 'user', content: 'Fix it.' },
+        { type: 'custom_tool_call', call_id: 'call_p', name: 'apply_patch', input: '*** Begin Patch' },
+        { type: 'custom_tool_call_output', call_id: 'call_p', output: 'Done.' },
+        { type: 'function_call', call_id: 'call_s', name: 'shell', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_s', output: 'ok' },
+      ],
+    });
+    const b = body(a.buildChatRequest(request, codex));
+    assert.deepEqual(b.tools, [
+      { type: 'custom', name: 'apply_patch', description: 'Edit files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: /.+/' } },
+      { type: 'function', name: 'shell', parameters: { type: 'object', properties: {} }, strict: false },
+    ]);
+    assert.deepEqual(b.tool_choice, { type: 'custom', name: 'apply_patch' });
+    assert.deepEqual((b.input as Record<string, unknown>[]).slice(1), [
+      { type: 'custom_tool_call', call_id: 'call_p', name: 'apply_patch', input: '*** Begin Patch' },
+      { type: 'custom_tool_call_output', call_id: 'call_p', output: 'Done.' },
+      { type: 'function_call', call_id: 'call_s', name: 'shell', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_s', output: 'ok' },
+    ]);
+    // Through chat completions the same tool is a function with one string parameter, its grammar in the description.
+    const chat = body(a.buildChatRequest(request, target(s, 'gpt-4o'))).tools as { function: { name: string; description: string; parameters: unknown } }[];
+    assert.equal(chat[0].function.name, 'apply_patch');
+    assert.match(chat[0].function.description, /^Edit files\.\n\nThe input must match this lark grammar:\nstart: \/\.\+\//);
+  });
+
   it('reads reasoning summaries as thinking, a custom tool call in its function form, and a failed response as an upstream error', () => {
     const res = a.parseChatResponse({
       id: 'resp_1', object: 'response', status: 'completed', model: 'gpt-5.1-codex',

@@ -4,10 +4,13 @@
  * a 404). The gateway keeps no conversation state, so neither does the provider: every
  * request carries its whole conversation and is sent with `store: false`.
  */
-import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
 import { anthropicOnly, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
+import { freeformNames, unwrapInput } from '../freeform.js';
 import { openAIToolId, openAIUser } from '../openai/request.js';
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** The Responses API refuses a `max_output_tokens` below this. */
 export const MIN_OUTPUT_TOKENS = 16;
@@ -34,11 +37,13 @@ function inputContent(parts: ContentPart[], param: string): string | Record<stri
 
 /**
  * One canonical message as input items. An assistant turn is its text as a message, then
- * each tool call as a `function_call` item (no item id: the provider stored nothing to
- * refer to). Reasoning in the history is left out: the Responses API takes back only its
- * own, encrypted, which no other provider's text can stand for.
+ * each tool call as a `function_call` item, or a `custom_tool_call` with its input for a
+ * custom tool (no item id: the provider stored nothing to refer to). Reasoning in the
+ * history is left out: the Responses API takes back only its own, encrypted, which no
+ * other provider's text can stand for. `custom`: the names of the request's custom tools;
+ * `customCalls` collects the ids of the calls to them, whose outputs are custom too.
  */
-function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number): void {
+function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, custom: ReadonlySet<string>, customCalls: Set<string>): void {
   const param = m.from ?? `messages[${i}].content`;
   switch (m.role) {
     case 'user':
@@ -50,16 +55,39 @@ function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number): v
     case 'assistant': {
       const text = textOf(m.content);
       if (text !== '') out.push({ type: 'message', role: 'assistant', content: text });
-      if (m.toolCalls) for (const c of m.toolCalls) out.push({ type: 'function_call', call_id: openAIToolId(c.id), name: c.name, arguments: c.arguments });
+      if (m.toolCalls === undefined) return;
+      for (const c of m.toolCalls) {
+        const id = openAIToolId(c.id);
+        if (custom.has(c.name)) {
+          customCalls.add(id);
+          out.push({ type: 'custom_tool_call', call_id: id, name: c.name, input: unwrapInput(c.arguments) });
+        } else out.push({ type: 'function_call', call_id: id, name: c.name, arguments: c.arguments });
+      }
       return;
     }
-    case 'tool':
-      out.push({ type: 'function_call_output', call_id: openAIToolId(m.toolCallId), output: inputContent(m.content, param) });
+    case 'tool': {
+      const id = openAIToolId(m.toolCallId);
+      out.push({ type: customCalls.has(id) ? 'custom_tool_call_output' : 'function_call_output', call_id: id, output: inputContent(m.content, param) });
+    }
   }
 }
 
-function wireToolChoice(c: ToolChoice): unknown {
-  return typeof c === 'string' ? c : { type: 'function', name: c.name };
+/** The request's tools as the Responses API takes them: functions, and custom tools as such. */
+function wireTool(t: ToolDefinition): Record<string, unknown> {
+  if (t.freeform !== undefined) {
+    const tool: Record<string, unknown> = { type: 'custom', name: t.name, format: t.freeform.format };
+    if (t.freeform.description !== undefined) tool.description = t.freeform.description;
+    return tool;
+  }
+  // A function tool is strict unless it says otherwise here, which the chat API and the
+  // other providers' are not: a schema strict mode refuses would fail the request.
+  const tool: Record<string, unknown> = { type: 'function', name: t.name, parameters: t.parameters, strict: t.strict ?? false };
+  if (t.description !== undefined) tool.description = t.description;
+  return tool;
+}
+
+function wireToolChoice(c: ToolChoice, custom: ReadonlySet<string>): unknown {
+  return typeof c === 'string' ? c : { type: custom.has(c.name) ? 'custom' : 'function', name: c.name };
 }
 
 function wireFormat(f: ResponseFormat): Record<string, unknown> {
@@ -80,20 +108,16 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   if (req.stop?.length) {
     throw new SwitchyardError('SY_ERR_BAD_REQUEST', `stop: model "${model}" is served through OpenAI's Responses API, which has no stop sequences; send the request without them (or have the provider drop them: options.drop_params)`, { details: { param: 'stop' } });
   }
+  const custom = freeformNames(req.tools) ?? NONE;
   const input: Record<string, unknown>[] = [];
-  for (let i = 0; i < req.messages.length; i++) pushItems(input, req.messages[i], i);
+  const customCalls = new Set<string>();
+  for (let i = 0; i < req.messages.length; i++) pushItems(input, req.messages[i], i, custom, customCalls);
   const body: Record<string, unknown> = { model, input, store: false };
   const instructions = textOf(req.system, '\n\n');
   if (instructions !== '') body.instructions = instructions;
   if (req.tools?.length) {
-    // A function tool is strict unless it says otherwise here, which the chat API and the
-    // other providers' are not: a schema strict mode refuses would fail the request.
-    body.tools = req.tools.map((t) => {
-      const tool: Record<string, unknown> = { type: 'function', name: t.name, parameters: t.parameters, strict: t.strict ?? false };
-      if (t.description !== undefined) tool.description = t.description;
-      return tool;
-    });
-    if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice);
+    body.tools = req.tools.map(wireTool);
+    if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice, custom);
     if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
   }
   // A smaller cap is refused; the answer may then run a few tokens past the client's.

@@ -1,9 +1,9 @@
 /**
  * OpenAI Responses API answers → canonical, for a provider served through it
  * (`options.api: responses`): the whole `response` object, and its SSE stream of
- * `response.*` events. Function calls are tool calls; a custom tool's call (which the
- * gateway does not declare, but a server may still make) comes in its function form; the
- * text of reasoning summaries is unsigned thinking.
+ * `response.*` events. Function calls are tool calls; a custom tool's call comes in its
+ * function form (see wire/freeform), as from any other provider; the text of reasoning
+ * summaries is unsigned thinking.
  */
 import type { ChatResponse, FinishReason, StreamEvent, ToolCall, Usage } from '../../canonical.js';
 import { unsignedThinking } from '../content.js';
