@@ -99,7 +99,14 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
  */
 export type ThinkingBlock =
   | { type: 'thinking'; thinking: string; signature: string }
-  | { type: 'redacted_thinking'; data: string };
+  | { type: 'redacted_thinking'; data: string }
+  /**
+   * An OpenAI model's reasoning item from the Responses API, encrypted (`encrypted_content`)
+   * and with its item id: only a model served through that API can read it. It reaches
+   * only a Responses API client that asked for it (ChatRequest.encryptedReasoning), which
+   * replays it, and goes back only to such a model, which then goes on from its reasoning.
+   */
+  | { type: 'encrypted_reasoning'; id: string; data: string };
 
 /**
  * `from`: where the message's content is in the client's body, when that is not
@@ -167,6 +174,12 @@ export interface ChatRequest {
   user?: string;
   /** The client asked the model to reason (see ReasoningSetting). */
   reasoning?: ReasoningSetting;
+  /**
+   * The client takes an OpenAI model's encrypted reasoning to replay it in later turns (a
+   * Responses API client's `include: ["reasoning.encrypted_content"]`, as Codex sends): a
+   * model served through the Responses API is asked for it.
+   */
+  encryptedReasoning?: true;
   /**
    * Fields of the client's dialect with no canonical counterpart (OpenAI `seed`,
    * Anthropic `top_k`, ...), as sent: a provider of that dialect gets them, others
@@ -257,6 +270,8 @@ export type StreamEvent =
   /** Ends the thinking block in progress with its signature. */
   | { type: 'thinking_signature'; signature: string }
   | { type: 'redacted_thinking'; data: string }
+  /** An OpenAI model's whole encrypted reasoning item (see ThinkingBlock). */
+  | { type: 'encrypted_reasoning'; id: string; data: string }
   /**
    * An Anthropic content block with no counterpart here (a server tool's use or result,
    * ...), opened as the provider sent it; only an Anthropic client gets it.

@@ -103,7 +103,7 @@ type Format = 'openai' | 'anthropic' | 'gemini' | 'responses';
 const MODEL: Record<Format, string> = { openai: 'oa/gpt-4o', anthropic: 'an/claude-sonnet-4', gemini: 'gm/gemini-2.5-flash', responses: 'rs/gpt-5.1-codex' };
 const RS_USAGE = { input_tokens: 11, input_tokens_details: { cached_tokens: 2 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 3 }, total_tokens: 18 };
 const RS_OUTPUT: { [k: string]: Json }[] = [
-  { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'A tool, then.' }] },
+  { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'A tool, then.' }], encrypted_content: 'gAAAAABfake' },
   { type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Sunny.', annotations: [] }] },
   { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' },
 ];
@@ -224,7 +224,7 @@ type Client = 'chat' | 'messages' | 'responses';
 const CLIENT: Record<Client, { path: string; body: (model: string, stream: boolean) => Record<string, unknown> }> = {
   chat: { path: '/v1/chat/completions', body: (model, stream) => ({ model, stream, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [TOOL_OPENAI], stream_options: stream ? { include_usage: true } : undefined }) },
   messages: { path: '/anthropic/v1/messages', body: (model, stream) => ({ model, stream, max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [TOOL_ANTHROPIC] }) },
-  responses: { path: '/v1/responses', body: (model, stream) => ({ model, stream, input: 'Weather in Paris?', tools: [{ type: 'function', ...TOOL_OPENAI.function }] }) },
+  responses: { path: '/v1/responses', body: (model, stream) => ({ model, stream, input: 'Weather in Paris?', include: ['reasoning.encrypted_content'], tools: [{ type: 'function', ...TOOL_OPENAI.function }] }) },
 };
 const SCHEMA = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
 const TOOL_OPENAI = { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: SCHEMA } };

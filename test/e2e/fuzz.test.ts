@@ -110,7 +110,11 @@ const RESPONSES = {
     { type: 'function_call_output', call_id: 'call_1', output: 'sunny' },
     { type: 'custom_tool_call', call_id: 'call_2', name: 'apply_patch', input: '*** Begin Patch\n*** End Patch' },
     { type: 'custom_tool_call_output', call_id: 'call_2', output: 'Done' },
+    { type: 'reasoning', id: 'rs_2', summary: [], encrypted_content: 'gAAAAABfake' },
+    { role: 'assistant', content: [{ type: 'output_text', text: 'Sunny.' }] },
+    { role: 'user', content: 'Thanks. Tomorrow?' },
   ],
+  include: ['reasoning.encrypted_content'],
   tools: [
     { type: 'function', name: 'get_weather', description: 'Weather for a city', parameters: schema },
     { type: 'custom', name: 'apply_patch', description: 'Edit files', format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' } },

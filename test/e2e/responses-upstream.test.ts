@@ -142,6 +142,37 @@ describe('a model served by the Responses API', SUITE, () => {
     }
   });
 
+  test("Codex's encrypted reasoning: asked for, handed to the client, and replayed to the model in the tool loop", async () => {
+    for (const stream of [false, true]) {
+      oa.reset();
+      const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Weather in Paris?' }];
+      const params = { model: MODEL, tools: [weatherResponses], input, store: false, include: ['reasoning.encrypted_content' as const] };
+      let first: OpenAI.Responses.Response | undefined;
+      if (stream) {
+        for await (const ev of await openai.responses.create({ ...params, stream: true })) if (ev.type === 'response.completed') first = ev.response;
+      } else first = await openai.responses.create(params);
+      assert.deepEqual(oa.last().body.include, ['reasoning.encrypted_content']);
+      const upstream = oa.last().sent !== undefined ? JSON.parse(oa.last().sent!) : undefined;
+      const reasoning = first?.output.find((o): o is OpenAI.Responses.ResponseReasoningItem => o.type === 'reasoning' && typeof o.encrypted_content === 'string');
+      assert.ok(reasoning, `the client gets the model's encrypted reasoning (stream ${stream}): ${JSON.stringify(first?.output)}`);
+      assert.match(reasoning.id, /^rs_/);
+      if (upstream) assert.deepEqual(reasoning.encrypted_content, upstream.output[0].encrypted_content);
+      const call = first!.output.find((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call')!;
+      // Codex replays every item of the turn, reasoning first.
+      const replay = first!.output.filter((o) => o.type === 'reasoning' || o.type === 'function_call') as OpenAI.Responses.ResponseInputItem[];
+      const second = await openai.responses.create({ ...params, input: [...input, ...replay, { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' }] });
+      assert.equal(second.output_text, 'The tool said: Sunny, 21C');
+      const sent = oa.last().body.input as Record<string, unknown>[];
+      assert.deepEqual(sent[1], { type: 'reasoning', id: reasoning.id, summary: [], encrypted_content: reasoning.encrypted_content }, 'the reasoning goes back as it came');
+      assert.deepEqual(sent.slice(2).map((i) => i.type), ['function_call', 'function_call_output']);
+    }
+    // A client that does not ask gets none, and nothing is asked for.
+    oa.reset();
+    const plain = await openai.responses.create({ model: MODEL, input: 'Hi' });
+    assert.equal(oa.last().body.include, undefined);
+    assert.ok(!plain.output.some((o) => o.type === 'reasoning' && 'encrypted_content' in o && o.encrypted_content));
+  });
+
   test('an Anthropic client (Claude Code): a streamed tool loop', async () => {
     oa.reset();
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];

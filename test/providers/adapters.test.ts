@@ -239,6 +239,35 @@ describe('openai: options.api responses', () => {
     assert.deepEqual(failed[failed.length - 1], { type: 'error', message: 'slow down', errorType: 'rate_limit_exceeded' });
   });
 
+  it("asks for encrypted reasoning for a client that takes it back, reads it whole and streamed, and replays it before the turn's items", () => {
+    assert.equal(body(build()).include, undefined);
+    const replay = body(build({
+      encryptedReasoning: true, tools: undefined,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Hi' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Calling.' }], thinking: [{ type: 'thinking', thinking: 'other model', signature: '' }, { type: 'encrypted_reasoning', id: 'rs_1', data: 'gAAA' }], toolCalls: [{ id: 'call_1', name: 'f', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: 'ok' }] },
+      ],
+    }));
+    assert.deepEqual(replay.include, ['reasoning.encrypted_content']);
+    assert.deepEqual((replay.input as Record<string, unknown>[]).map((i) => i.type), ['message', 'reasoning', 'message', 'function_call', 'function_call_output']);
+    assert.deepEqual((replay.input as Record<string, unknown>[])[1], { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAA' });
+
+    const whole = a.parseChatResponse({ id: 'r', status: 'completed', output: [{ type: 'reasoning', id: 'rs_2', summary: [{ type: 'summary_text', text: 'Plan.' }], encrypted_content: 'gBBB' }, { type: 'message', content: [{ type: 'output_text', text: 'Hi' }] }] }, codex);
+    assert.deepEqual(whole.thinking, [{ type: 'thinking', thinking: 'Plan.', signature: '' }, { type: 'encrypted_reasoning', id: 'rs_2', data: 'gBBB' }]);
+    const ev = (type: string, data: Record<string, unknown>) => `data: ${JSON.stringify({ type, ...data })}\n\n`;
+    const streamed = a.createStreamDecoder(codex).push(ev('response.created', { response: { id: 'r', model: 'm' } })
+      + ev('response.output_item.done', { output_index: 0, item: { type: 'reasoning', id: 'rs_3', summary: [], encrypted_content: 'gCCC' } }));
+    assert.deepEqual(streamed[1], { type: 'encrypted_reasoning', id: 'rs_3', data: 'gCCC' });
+    // Anthropic never gets it, and a tool turn with only it counts as not signed by Anthropic.
+    const an = getAdapter('anthropic');
+    const toAnthropic = body(an.buildChatRequest(richRequest({
+      stop: undefined, tools: undefined, toolChoice: undefined,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }, { role: 'assistant', content: [{ type: 'text', text: 'Yes.' }], thinking: [{ type: 'encrypted_reasoning', id: 'rs_1', data: 'gAAA' }] }],
+    }), target(settings('anthropic'), 'claude-sonnet-4')));
+    assert.deepEqual((toAnthropic.messages as { content: unknown }[])[1].content, [{ type: 'text', text: 'Yes.' }]);
+  });
+
   it('takes arguments a server sends whole on the item, once', () => {
     const d = a.createStreamDecoder(codex);
     const ev = (type: string, data: Record<string, unknown>) => `data: ${JSON.stringify({ type, ...data })}\n\n`;

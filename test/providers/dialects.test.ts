@@ -478,7 +478,7 @@ describe('reasoning between dialects', () => {
     }
   });
 
-  it('a Responses client\'s reasoning item with text opens the assistant turn; one without text is left out', () => {
+  it('a Responses client\'s reasoning items open the assistant turn: text, and an OpenAI model\'s encrypted reasoning (a summary alone is left out)', () => {
     const { request } = parseResponsesRequest({
       model: 'm',
       input: [
@@ -498,8 +498,14 @@ describe('reasoning between dialects', () => {
       toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Tokyo"}', from: 'input[2].arguments' }],
     });
     assert.deepEqual(request.messages[3], {
-      role: 'assistant', content: [{ type: 'text', text: 'Take an umbrella.' }], thinking: [{ type: 'thinking', thinking: 'Rain, so an umbrella.', signature: '' }], from: 'input[6].content',
+      role: 'assistant', content: [{ type: 'text', text: 'Take an umbrella.' }], from: 'input[6].content',
+      thinking: [{ type: 'encrypted_reasoning', id: 'rs_2', data: 'gAAA' }, { type: 'thinking', thinking: 'Rain, so an umbrella.', signature: '' }],
     });
+    const summaryOnly = parseResponsesRequest({ model: 'm', input: [{ role: 'user', content: 'Hi' }, { type: 'reasoning', id: 'rs_9', summary: [{ type: 'summary_text', text: 'S' }] }, { role: 'user', content: 'Again' }] });
+    assert.deepEqual(summaryOnly.request.messages.map((m) => m.role), ['user', 'user']);
+    assert.equal(summaryOnly.request.encryptedReasoning, undefined);
+    assert.equal(parseResponsesRequest({ model: 'm', input: 'Hi', include: ['message.output_text.logprobs', 'reasoning.encrypted_content'] }).request.encryptedReasoning, true);
+    assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', include: 'reasoning.encrypted_content' }), { code: 'SY_ERR_BAD_REQUEST', message: /include/ });
     assert.throws(() => parseResponsesRequest({ model: 'm', input: [{ type: 'reasoning', content: [{ type: 'reasoning_text', text: 7 }] }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.content\[0\]\.text/ });
   });
 });

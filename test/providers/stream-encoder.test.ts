@@ -332,6 +332,18 @@ describe('Responses API stream encoder', () => {
     assert.equal(events[0][1].response.usage, null);
   });
 
+  it("an OpenAI model's encrypted reasoning goes out as the item it came in, before the answer; other dialects show nothing of it", () => {
+    const sealed: StreamEvent[] = [EVENTS[0], { type: 'encrypted_reasoning', id: 'rs_up_1', data: 'gAAAAB' }, ...EVENTS.slice(1)];
+    const events = parse(encode(createResponsesStreamEncoder(opts), sealed));
+    const item = { type: 'reasoning', id: 'rs_up_1', summary: [], encrypted_content: 'gAAAAB' };
+    assert.deepEqual(events.slice(2, 4).map(([t, d]) => [t, d.output_index, d.item]), [['response.output_item.added', 0, item], ['response.output_item.done', 0, item]]);
+    assert.deepEqual(events.at(-1)![1].response.output.map((i: { type: string }) => i.type), ['reasoning', 'message', 'function_call']);
+    for (const enc of [createOpenAIStreamEncoder(opts), createAnthropicStreamEncoder({ ...opts, thinking: true })]) {
+      assert.equal(enc.push(sealed[0]) !== '', true);
+      assert.equal(enc.push(sealed[1]), '');
+    }
+  });
+
   it('a cut answer ends in response.incomplete with its reason; an empty one still has a message', () => {
     const events = parse(encode(createResponsesStreamEncoder(opts), [{ type: 'start', id: 'x', model: 'm' }, { type: 'finish', finishReason: 'length' }, { type: 'end' }]));
     const [type, last] = events.at(-1)!;

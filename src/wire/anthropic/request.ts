@@ -1,5 +1,5 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
-import type { CacheControl, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { CacheControl, ChatRequest, ContentPart, ThinkingBlock, ToolChoice, ToolDefinition } from '../../canonical.js';
 import { addExtras, plainToolCallId, toolArgumentsObject } from '../content.js';
 import { isRecord } from '../validate.js';
 import { budgetOf } from '../reasoning.js';
@@ -92,7 +92,7 @@ function wireMessages(req: ChatRequest): WireMessage[] {
       case 'assistant': {
         // Reasoning another provider showed has no signature, and Anthropic refuses a block without its own.
         const content: Block[] = [];
-        if (m.thinking) for (const t of m.thinking) if (t.type === 'redacted_thinking' || t.signature !== '') content.push({ ...t });
+        if (m.thinking) for (const t of m.thinking) if (anthropicSigned(t)) content.push({ ...t });
         blocks(m.content, content);
         if (m.toolCalls) {
           for (let k = 0; k < m.toolCalls.length; k++) {
@@ -156,6 +156,11 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
   return body;
 }
 
+/** Thinking Anthropic takes back: its signed and its redacted blocks (not another provider's reasoning). */
+function anthropicSigned(t: ThinkingBlock): boolean {
+  return t.type === 'redacted_thinking' || (t.type === 'thinking' && t.signature !== '');
+}
+
 /**
  * Whether the conversation's last assistant turn used tools without thinking Anthropic
  * signed: with thinking on, Anthropic refuses it (the turn must start with its thinking).
@@ -163,7 +168,7 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
 function unsignedToolTurn(req: ChatRequest): boolean {
   for (let i = req.messages.length - 1; i >= 0; i--) {
     const m = req.messages[i];
-    if (m.role === 'assistant') return m.toolCalls !== undefined && m.toolCalls.length > 0 && !m.thinking?.some((t) => t.type === 'redacted_thinking' || t.signature !== '');
+    if (m.role === 'assistant') return m.toolCalls !== undefined && m.toolCalls.length > 0 && !m.thinking?.some(anthropicSigned);
   }
   return false;
 }

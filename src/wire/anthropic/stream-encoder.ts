@@ -64,6 +64,9 @@ class AnthropicStreamEncoder implements StreamEncoder {
       case 'redacted_thinking':
         if (this.opts.thinking === false) return '';
         return this.opening() + this.openBlock(`{"type":"redacted_thinking","data":${j(ev.data)}}`, 'other');
+      case 'encrypted_reasoning':
+        // OpenAI's encrypted reasoning is asked for by Responses API clients only.
+        return '';
       case 'anthropic_block':
         return this.opening() + this.openBlock(j(ev.block), 'other');
       case 'anthropic_delta': {

@@ -36,9 +36,11 @@ class OpenAIStreamEncoder implements StreamEncoder {
         return this.choice(`{"reasoning_content":${j(ev.text)}}`, 'null');
       case 'thinking_signature':
       case 'redacted_thinking':
+      case 'encrypted_reasoning':
       case 'anthropic_block':
       case 'anthropic_delta':
-        // Chat completions has no place for Anthropic's signatures, redacted thinking or other blocks.
+        // Chat completions has no place for Anthropic's signatures, redacted thinking or other
+        // blocks, nor for OpenAI's encrypted reasoning (asked for by Responses API clients only).
         return '';
       case 'tool_call_start':
         if (this.opts.freeform?.has(ev.name)) {

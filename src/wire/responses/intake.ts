@@ -3,12 +3,13 @@
  * as it goes. The gateway keeps no conversation state: a request carries its whole
  * conversation in `input` (`previous_response_id`, `conversation` and item references are
  * refused). Function and custom tools are routed, also inside namespaces; the tools OpenAI
- * runs itself (web search, file search, ...) are left out, as no other provider can run them. A reasoning item a client replays keeps its reasoning text, if it has any (another
- * model's, as the gateway showed it); an OpenAI model's encrypted or summarized reasoning is
- * opaque to every other model and is left out.
+ * runs itself (web search, file search, ...) are left out, as no other provider can run them.
+ * A reasoning item a client replays keeps its reasoning text, if it has any (another model's,
+ * as the gateway showed it), and an OpenAI model's encrypted reasoning, which only a model
+ * served through the Responses API takes back; a summary alone is left out.
  */
 import { createHash } from 'node:crypto';
-import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ThinkingBlock, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ChatClientOptions, ClientToolName, ParsedChatRequest } from '../client.js';
 import { unsignedThinking } from '../content.js';
 import { freeformNames, freeformTool, wrapInput } from '../freeform.js';
@@ -145,11 +146,18 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
         });
         break;
       case 'reasoning': {
-        // Reasoning text another model showed opens the assistant turn it came before (some
-        // servers need it back in a tool loop). An OpenAI model's encrypted or summarized
-        // reasoning has none: no other model can read it.
+        // Reasoning opens the assistant turn it came before: text another model showed (some
+        // servers need it back in a tool loop), and an OpenAI model's encrypted reasoning,
+        // which only such a model can read (a summary alone is left out).
+        const blocks: ThinkingBlock[] = [];
         const text = reasoningText(item.content, `${p}.content`);
-        if (text !== '') messages.push({ role: 'assistant', content: [], thinking: unsignedThinking(text) });
+        if (text !== '') blocks.push(...unsignedThinking(text));
+        const encrypted = optionalString(item.encrypted_content, `${p}.encrypted_content`);
+        if (encrypted) blocks.push({ type: 'encrypted_reasoning', id: requireNonEmptyString(item.id, `${p}.id`), data: encrypted });
+        if (blocks.length === 0) break;
+        const last = messages[messages.length - 1];
+        if (last?.role === 'assistant' && last.thinking !== undefined && last.content.length === 0 && !last.toolCalls) last.thinking.push(...blocks);
+        else messages.push({ role: 'assistant', content: [], thinking: blocks });
         break;
       }
       case 'item_reference':
@@ -301,12 +309,21 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (fields !== undefined) request.extras = { dialect: 'openai', fields };
   const effort = effortOf(fields?.reasoning_effort);
   if (effort !== undefined) request.reasoning = { effort };
+  if (wantsEncryptedReasoning(b.include)) request.encryptedReasoning = true;
   const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b) };
   const freeform = freeformNames(request.tools);
   if (freeform !== undefined) clientOptions.freeform = freeform;
   const namespaced = namespacedTools(request.tools);
   if (namespaced !== undefined) clientOptions.namespaced = namespaced;
   return { request, clientOptions };
+}
+
+/** `include` (what the answer should carry besides) asks for an OpenAI model's encrypted reasoning. */
+function wantsEncryptedReasoning(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  const list = requireArray(v, 'include');
+  for (let j = 0; j < list.length; j++) if (requireString(list[j], `include[${j}]`) === 'reasoning.encrypted_content') return true;
+  return false;
 }
 
 /** The namespaced tools by the name providers see, or undefined when there are none (ChatClientOptions.namespaced). */

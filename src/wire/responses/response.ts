@@ -57,6 +57,11 @@ export function reasoningTextPart(text: string): Record<string, unknown> {
   return { type: 'reasoning_text', text };
 }
 
+/** An OpenAI model's encrypted reasoning, as the `reasoning` item it came in (the client replays it whole). */
+export function encryptedReasoningItem(id: string, data: string): Record<string, unknown> {
+  return { type: 'reasoning', id, summary: [], encrypted_content: data };
+}
+
 /** Reasoning text another model showed, as a `reasoning` item with its text as `content` (gpt-oss's shape). */
 export function reasoningItem(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
   return { type: 'reasoning', id, summary: [], content: status === 'in_progress' ? [] : [reasoningTextPart(text)], status };
@@ -138,6 +143,7 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
   const output: Record<string, unknown>[] = [];
   const reasoning = reasoningOf(res.thinking);
   if (reasoning !== '') output.push(reasoningItem(reasoningItemId(id, 0), reasoning, 'completed'));
+  if (res.thinking !== undefined) for (const t of res.thinking) if (t.type === 'encrypted_reasoning') output.push(encryptedReasoningItem(t.id, t.data));
   if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
   res.toolCalls.forEach((c, n) => output.push(opts.freeform?.has(c.name)
     ? customCallItem(customCallItemId(id, n), c, unwrapInput(c.arguments), 'completed', opts.namespaced)

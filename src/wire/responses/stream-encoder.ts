@@ -2,7 +2,8 @@
  * Canonical stream events → OpenAI Responses API SSE events: `response.created`, then the
  * output items as they grow (reasoning text as a `reasoning` item with one `reasoning_text`
  * part; a message with one `output_text` part; function calls with their argument
- * deltas), each closed with its `.done` events, then `response.completed`
+ * deltas; an OpenAI model's encrypted reasoning as the item it came in), each closed with
+ * its `.done` events, then `response.completed`
  * (or `response.incomplete`) carrying the whole response and its usage. Every event has
  * its `sequence_number`. A failure after the first event goes in-band as an `error` event,
  * which the OpenAI SDK raises, and ends the stream without `response.completed`.
@@ -11,7 +12,7 @@ import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import { unwrapInput } from '../freeform.js';
 import {
-  customCallItem, customCallItemId, functionCallItem, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId,
+  customCallItem, customCallItemId, encryptedReasoningItem, functionCallItem, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId,
   responseObject, statusOf, textPart,
 } from './response.js';
 
@@ -80,6 +81,13 @@ class ResponsesStreamEncoder implements StreamEncoder {
       }
       case 'thinking':
         return this.write('reasoning', ev.text);
+      case 'encrypted_reasoning': {
+        const out = this.opening() + this.closeText();
+        const at = this.output.length;
+        const item = encryptedReasoningItem(ev.id, ev.data);
+        this.output.push(item);
+        return out + this.event('response.output_item.added', { output_index: at, item }) + this.event('response.output_item.done', { output_index: at, item });
+      }
       case 'thinking_signature':
       case 'redacted_thinking':
       case 'anthropic_block':

@@ -36,12 +36,13 @@ function inputContent(parts: ContentPart[], param: string): string | Record<stri
 }
 
 /**
- * One canonical message as input items. An assistant turn is its text as a message, then
- * each tool call as a `function_call` item, or a `custom_tool_call` with its input for a
- * custom tool (no item id: the provider stored nothing to refer to). Reasoning in the
- * history is left out: the Responses API takes back only its own, encrypted, which no
- * other provider's text can stand for. `custom`: the names of the request's custom tools;
- * `customCalls` collects the ids of the calls to them, whose outputs are custom too.
+ * One canonical message as input items. An assistant turn is its encrypted reasoning items
+ * (an OpenAI model's, replayed by the client), its text as a message, then each tool call as
+ * a `function_call` item, or a `custom_tool_call` with its input for a custom tool (no item
+ * id: the provider stored nothing to refer to). Reasoning text is left out: the Responses
+ * API takes back only its own reasoning, which no other provider's text can stand for.
+ * `custom`: the names of the request's custom tools; `customCalls` collects the ids of the
+ * calls to them, whose outputs are custom too.
  */
 function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, custom: ReadonlySet<string>, customCalls: Set<string>): void {
   const param = m.from ?? `messages[${i}].content`;
@@ -53,6 +54,9 @@ function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, cu
       out.push({ type: 'message', role: 'developer', content: textOf(m.content, '\n\n') });
       return;
     case 'assistant': {
+      if (m.thinking !== undefined) {
+        for (const t of m.thinking) if (t.type === 'encrypted_reasoning') out.push({ type: 'reasoning', id: t.id, summary: [], encrypted_content: t.data });
+      }
       const text = textOf(m.content);
       if (text !== '') out.push({ type: 'message', role: 'assistant', content: text });
       if (m.toolCalls === undefined) return;
@@ -126,6 +130,8 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   if (req.topP !== undefined) body.top_p = req.topP;
   if (req.user !== undefined) body.user = openAIUser(req.user);
   if (req.stream) body.stream = true;
+  // The provider keeps nothing: its reasoning comes back encrypted, for the client to replay.
+  if (req.encryptedReasoning) body.include = ['reasoning.encrypted_content'];
   const extras = req.extras?.dialect === 'openai' ? req.extras.fields : undefined;
   const text: Record<string, unknown> = {};
   if (req.responseFormat !== undefined) text.format = wireFormat(req.responseFormat);

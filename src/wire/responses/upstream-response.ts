@@ -3,9 +3,10 @@
  * (`options.api: responses`): the whole `response` object, and its SSE stream of
  * `response.*` events. Function calls are tool calls; a custom tool's call comes in its
  * function form (see wire/freeform), as from any other provider; the text of reasoning
- * summaries is unsigned thinking.
+ * summaries is unsigned thinking, and encrypted reasoning (asked for when the client takes
+ * it back) an encrypted reasoning block.
  */
-import type { ChatResponse, FinishReason, StreamEvent, ToolCall, Usage } from '../../canonical.js';
+import type { ChatResponse, FinishReason, StreamEvent, ThinkingBlock, ToolCall, Usage } from '../../canonical.js';
 import { unsignedThinking } from '../content.js';
 import { wrapInput } from '../freeform.js';
 import type { SseMessage } from '../sse.js';
@@ -58,6 +59,7 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
   if (body.status === 'failed') throw malformedResponse('openai responses', failure(body));
   let text = '';
   let thinking = '';
+  const encrypted: ThinkingBlock[] = [];
   const toolCalls: ToolCall[] = [];
   for (const item of body.output) {
     if (!isRecord(item)) continue;
@@ -79,6 +81,8 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
       case 'reasoning': {
         const r = reasoningText(item);
         if (r !== '') thinking = thinking === '' ? r : `${thinking}\n\n${r}`;
+        const sealed = encryptedOf(item);
+        if (sealed !== null) encrypted.push(sealed);
         break;
       }
     }
@@ -91,8 +95,14 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
     finishReason: finishOf(body.status, body.incomplete_details, toolCalls.length > 0),
     usage: usageFromResponses(body.usage),
   };
-  if (thinking !== '') res.thinking = unsignedThinking(thinking);
+  if (thinking !== '' || encrypted.length > 0) res.thinking = thinking === '' ? encrypted : [...unsignedThinking(thinking), ...encrypted];
   return res;
+}
+
+/** A reasoning item's encrypted content, as a thinking block; null when it has none. */
+function encryptedOf(item: Record<string, unknown>): ThinkingBlock | null {
+  const data = item.encrypted_content;
+  return typeof data === 'string' && data !== '' && typeof item.id === 'string' && item.id !== '' ? { type: 'encrypted_reasoning', id: item.id, data } : null;
 }
 
 /**
@@ -218,6 +228,14 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
   }
 
   private itemDone(data: Record<string, unknown>, out: StreamEvent[]): void {
+    if (isRecord(data.item) && data.item.type === 'reasoning') {
+      const sealed = encryptedOf(data.item);
+      if (sealed !== null && sealed.type === 'encrypted_reasoning') {
+        this.start(out, undefined);
+        out.push({ type: 'encrypted_reasoning', id: sealed.id, data: sealed.data });
+      }
+      return;
+    }
     const at = typeof data.output_index === 'number' ? data.output_index : undefined;
     if (at === undefined || !this.calls.has(at)) return;
     if (isRecord(data.item)) this.whole(at, data.item, out);
