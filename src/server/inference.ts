@@ -14,6 +14,7 @@ import type { DispatchOptions, Plan, PlanTarget } from '../dispatch/types.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
 import { CHAT_DIALECTS, RESPONSES_API, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions, type RenderOptions } from '../wire/dialects.js';
 import { stripCredentialHeaders } from '../audit/headers.js';
+import { anySigned } from '../wire/content.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
 
@@ -516,9 +517,10 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     if (result.kind === 'response') {
       x.charge(result.response.usage, answerChars(result.response));
       // Same dialect on both sides: the upstream's bytes, already parsed and validated
-      // (unless the client's custom tools went up as functions).
+      // (unless the client's custom tools went up as functions, or a call's id carries a
+      // signature the client must send back, see callSignatures).
       const up = result.upstream;
-      const same = up !== null && up.dialect === dialect && endpoint !== 'responses' && shown.freeform === undefined;
+      const same = up !== null && up.dialect === dialect && endpoint !== 'responses' && shown.freeform === undefined && !anySigned(result.response.toolCalls);
       const body = same ? up.text : JSON.stringify(codec.renderChatResponse(result.response, shown));
       await sendWhole(x, reply, body, marks, timing);
       return;

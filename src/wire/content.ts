@@ -127,6 +127,12 @@ export function plainToolCallId(id: string): string {
   return at < 0 ? id : id.slice(0, at);
 }
 
+/** Whether any of `calls` carries a signature in its id. */
+export function anySigned(calls: readonly { id: string }[]): boolean {
+  for (const c of calls) if (c.id.includes(SIGNATURE_MARK)) return true;
+  return false;
+}
+
 /** The signature (base64) a tool call id carries; undefined when it carries none. */
 export function toolCallSignature(id: string): string | undefined {
   const at = id.indexOf(SIGNATURE_MARK);

@@ -112,7 +112,7 @@ const rsStarted: { [k: string]: Json } = { id: 'resp_1', object: 'response', sta
 const WHOLE: Record<Format, Json> = {
   openai: {
     id: 'chatcmpl-1', object: 'chat.completion', created: 1765000000, model: 'gpt-4o',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Sunny.', reasoning_content: 'A tool, then.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] }, finish_reason: 'tool_calls' }],
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Sunny.', reasoning_content: 'A tool, then.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }], reasoning_details: [{ type: 'reasoning.encrypted', id: 'call_1', data: 'c2ln', format: 'google-gemini-v1', index: 0 }] }, finish_reason: 'tool_calls' }],
     usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, prompt_tokens_details: { cached_tokens: 2 } },
   },
   anthropic: {
@@ -134,7 +134,7 @@ const STREAM: Record<Format, [string, Json][]> = {
   openai: [
     ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { role: 'assistant', content: '', reasoning_content: 'A tool, then.' }, finish_reason: null }] }],
     ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'Sun' }, finish_reason: null }] }],
-    ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }] }],
+    ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { reasoning_details: [{ type: 'reasoning.encrypted', id: 'call_1', data: 'c2ln', format: 'google-gemini-v1', index: 0 }], tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }] }],
     ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] }, finish_reason: null }] }],
     ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }],
     ['', { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } }],

@@ -68,7 +68,10 @@ const CHAT = {
   messages: [
     { role: 'system', content: 'You are terse.' },
     { role: 'user', content: [{ type: 'text', text: 'What is in this picture, and the weather?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'low' } }] },
-    { role: 'assistant', content: null, reasoning_content: 'A tool, then.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    {
+      role: 'assistant', content: null, reasoning_content: 'A tool, then.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      reasoning_details: [{ type: 'reasoning.encrypted', id: 'call_1', data: 'c2ln', format: 'google-gemini-v1', index: 0 }],
+    },
     { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
   ],
   tools: [

@@ -43,6 +43,9 @@ before(async () => {
       },
       gmr: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash', 'gemini-3-pro'], keys: [{ name: 'gm-main', value: 'sk-up-gm' }], options: { reasoning: { 'gemini-3*': 'level', 'gemini-2.5*': 'budget' } } },
       oar: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-5'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { reasoning: 'effort' } },
+      // The same server as OpenRouter with Gemini 3 behind it, told to send reasoning back, and not.
+      or: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 0, models: ['google/gemini-3-pro'], options: { send_reasoning: true }, keys: [{ name: 'or-main', value: 'sk-up-or' }] },
+      or0: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 0, models: ['google/gemini-3-pro'], keys: [{ name: 'or-main', value: 'sk-up-or' }] },
     },
   });
   openai = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
@@ -225,5 +228,65 @@ describe('a reasoning setting across dialects, where options.reasoning says how 
     // A client of the provider's own dialect sends its own field, untouched.
     await openai.chat.completions.create({ model: 'oar/gpt-5', reasoning_effort: 'minimal', messages: [{ role: 'user', content: 'Hi' }] });
     assert.equal(ds.last().body.reasoning_effort, 'minimal');
+  });
+});
+
+describe("Gemini 3 behind OpenRouter: its thought signatures (reasoning_details) go back in the tool loop", SUITE, () => {
+  const MODEL_OR = 'or/google/gemini-3-pro';
+  const toolResult = 'Sunny, 21C';
+
+  test('an OpenAI client, whole and streamed: the signature rides in the call id, and goes back as reasoning_details', async () => {
+    for (const stream of [false, true]) {
+      ds.reset();
+      const first: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = { model: MODEL_OR, tools: [weatherOpenAI], messages: [{ role: 'user', content: 'Weather in Paris?' }] };
+      const turn1 = stream ? await streamedMessage(first) : (await openai.chat.completions.create(first)).choices[0].message as unknown as Record<string, any>;
+      const call = turn1.tool_calls[0];
+      const turn2 = await openai.chat.completions.create({
+        ...first, messages: [...first.messages, { role: 'assistant', content: null, tool_calls: turn1.tool_calls }, { role: 'tool', tool_call_id: call.id, content: toolResult }],
+      });
+      assert.equal(turn2.choices[0].message.content, `The tool said: ${toolResult}`, `stream ${stream}`);
+      const sent = ds.last().body.messages[1];
+      assert.equal(sent.reasoning_details[0].format, 'google-gemini-v1');
+      assert.equal(sent.reasoning_details[0].id, sent.tool_calls[0].id);
+      assert.ok(!sent.tool_calls[0].id.includes('__sig_'), 'the provider gets the id without the signature');
+    }
+  });
+
+  test("a client that keeps OpenRouter's reasoning_details itself gets the same", async () => {
+    ds.reset();
+    const id = 'call_fake_kept_0';
+    const detail = { type: 'reasoning.encrypted', id, data: Buffer.from(`fake signature of ${id}`).toString('base64'), format: 'google-gemini-v1', index: 0 };
+    const res = await openai.chat.completions.create({
+      model: MODEL_OR, tools: [weatherOpenAI],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }], reasoning_details: [detail] } as OpenAI.Chat.Completions.ChatCompletionAssistantMessageParam,
+        { role: 'tool', tool_call_id: id, content: toolResult },
+      ],
+    });
+    assert.equal(res.choices[0].message.content, `The tool said: ${toolResult}`);
+  });
+
+  test('an Anthropic client (Claude Code) and a Responses client: the signature rides in the tool id they send back', async () => {
+    ds.reset();
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    const first = await anthropic.messages.stream({ model: MODEL_OR, max_tokens: 1024, tools: [weatherAnthropic], messages }).finalMessage();
+    const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')!;
+    messages.push({ role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: toolResult }] });
+    const second = await anthropic.messages.create({ model: MODEL_OR, max_tokens: 1024, tools: [weatherAnthropic], messages });
+    assert.equal((second.content[0] as Anthropic.TextBlock).text, `The tool said: ${toolResult}`);
+
+    const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Weather in Paris?' }];
+    const r1 = await openai.responses.create({ model: MODEL_OR, tools: [weatherResponses], input });
+    const fc = r1.output.find((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call')!;
+    const r2 = await openai.responses.create({ model: MODEL_OR, tools: [weatherResponses], input: [...input, { type: 'function_call', call_id: fc.call_id, name: fc.name, arguments: fc.arguments }, { type: 'function_call_output', call_id: fc.call_id, output: toolResult }] });
+    assert.equal(r2.output_text, `The tool said: ${toolResult}`);
+  });
+
+  test('without options.send_reasoning the signatures stay home, and OpenRouter says what it misses', async () => {
+    ds.reset();
+    const first: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = { model: 'or0/google/gemini-3-pro', tools: [weatherOpenAI], messages: [{ role: 'user', content: 'Weather in Paris?' }] };
+    const call = (await openai.chat.completions.create(first)).choices[0].message.tool_calls![0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
+    await assert.rejects(openai.chat.completions.create({ ...first, messages: [...first.messages, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: call.id, content: toolResult }] }), /reasoning details to be preserved/);
   });
 });

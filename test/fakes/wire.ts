@@ -14,7 +14,9 @@
  * extended thinking on gets a signed thinking block first, and one whose last tool-using
  * assistant turn does not start with its thinking block is refused, as Anthropic does. A
  * `deepseek-*` model on an OpenAI fake reasons first (`reasoning_content`) and refuses a tool
- * call sent back without it, as DeepSeek does in thinking mode. A Gemini 3 model signs the first function call of a turn and refuses a replay without it.
+ * call sent back without it, as DeepSeek does in thinking mode. A `google/gemini-3*` model on
+ * an OpenAI fake answers as Gemini 3 does behind OpenRouter: each call's thought signature in
+ * `reasoning_details`, and a tool loop refused unless they come back. A Gemini 3 model signs the first function call of a turn and refuses a replay without it.
  * An OpenAI fake also serves the Responses API (`POST /v1/responses`): it refuses chat-shaped
  * fields, items and tools as OpenAI does and answers with output items (a reasoning item first
  * for a reasoning model), whole or as typed SSE events; a `*codex*` model, served only there,
@@ -120,6 +122,10 @@ const DEFAULT_USAGE = { input: 11, output: 7 };
 export const THINKING = 'The user wants the weather; I should call the tool.';
 /** What a fake DeepSeek model (`deepseek-*` on an OpenAI fake) reasons, as `reasoning_content` (streamed in two pieces). */
 export const REASONING = 'Weather needs a tool; call it, then answer.';
+/** Gemini 3 behind OpenRouter (`google/gemini-3*` on an OpenAI fake): it signs its calls in `reasoning_details` and wants the signatures back. */
+const openRouterGemini = (model: unknown): boolean => /^google\/gemini-3/.test(String(model));
+/** OpenRouter's detail carrying the thought signature of call `id`. */
+const geminiDetail = (id: string, index: number): Record<string, unknown> => ({ type: 'reasoning.encrypted', data: Buffer.from(`fake signature of ${id}`).toString('base64'), id, format: 'google-gemini-v1', index });
 /** A model that reasons in `reasoning_content` and, like DeepSeek in thinking mode, wants it back in a tool loop. */
 const reasons = (model: unknown): boolean => typeof model === 'string' && model.startsWith('deepseek-');
 /** OpenAI's reasoning models: they take only the default temperature, and on the Responses API show a reasoning item. */
@@ -425,6 +431,16 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const longId = (Array.isArray(rec.body?.messages) ? rec.body.messages : []).flatMap((m: any) => [m?.tool_call_id, ...(Array.isArray(m?.tool_calls) ? m.tool_calls.map((c: any) => c?.id) : [])])
         .find((id: unknown) => typeof id === 'string' && id.length > 40);
       if (longId !== undefined) return sendError(res, 400, `Invalid 'messages[].tool_calls[].id': string too long. Expected a string with maximum length 40, but got a string with length ${longId.length} instead.`);
+      // OpenRouter refuses, for Gemini 3, a tool-call turn sent back without the signature of its first call.
+      if (openRouterGemini(rec.body?.model)) {
+        const unsigned = (Array.isArray(rec.body?.messages) ? rec.body.messages : []).findIndex((m: any) => {
+          if (m?.role !== 'assistant' || !Array.isArray(m.tool_calls) || m.tool_calls.length === 0) return false;
+          const first = m.tool_calls[0]?.id;
+          const d = Array.isArray(m.reasoning_details) ? m.reasoning_details.find((x: any) => x?.type === 'reasoning.encrypted' && x.id === first) : undefined;
+          return d === undefined || d.data !== geminiDetail(first, 0).data || d.format !== 'google-gemini-v1';
+        });
+        if (unsigned >= 0) return sendError(res, 400, `Gemini models require OpenRouter reasoning details to be preserved in each request (messages[${unsigned}]: function call is missing a thought_signature).`);
+      }
       // DeepSeek in thinking mode refuses a tool-call turn sent back without its reasoning.
       if (reasons(rec.body?.model)) {
         const bare = (Array.isArray(rec.body?.messages) ? rec.body.messages : [])
@@ -593,6 +609,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         ? { role: 'assistant', content: null, tool_calls: calls.map((c, i) => ({ id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } })), refusal: null }
         : { role: 'assistant', content: text, refusal: null };
       if (reasons(model)) Object.assign(message, { reasoning_content: REASONING });
+      if (openRouterGemini(model) && calls.length) Object.assign(message, { reasoning_details: calls.map((_c, i) => geminiDetail(`call_fake_${id}_${i}`, i)) });
       body = {
         id: `chatcmpl-fake${id}`, object: 'chat.completion', created: 1_700_000_000, model, system_fingerprint: 'fp_fake',
         choices: [{ index: 0, message, logprobs: null, finish_reason: calls.length ? 'tool_calls' : 'stop' }],
@@ -636,7 +653,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         `data: ${JSON.stringify({ id: `chatcmpl-fake${id}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
       const body = calls.length
         ? calls.flatMap((c, i) => [
-          chunk({ tool_calls: [{ index: i, id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: '' } }] }, null),
+          // OpenRouter sends a Gemini call's signature with the call.
+          chunk({ ...(openRouterGemini(model) ? { reasoning_details: [geminiDetail(`call_fake_${id}_${i}`, i)] } : {}), tool_calls: [{ index: i, id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: '' } }] }, null),
           ...split(JSON.stringify(c.args), n).map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
         ])
         : split(s.text ?? `hello from ${name}`, n).map((t) => chunk({ content: t }, null));

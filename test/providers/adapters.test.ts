@@ -278,6 +278,36 @@ describe('openai: options.api responses', () => {
   });
 });
 
+describe("OpenRouter's reasoning_details (Gemini 3's thought signatures)", () => {
+  const a = getAdapter('openai-compatible');
+  const t = target(settings('openai-compatible', { id: 'or', baseUrl: 'https://openrouter.ai/api/v1', options: { send_reasoning: true } }), 'google/gemini-3-pro');
+  const sig = Buffer.from('sig-1').toString('base64');
+  const detail = (id: string, format = 'google-gemini-v1') => ({ type: 'reasoning.encrypted', id, data: sig, format, index: 0 });
+  const chunk = (delta: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta }] })}\n\n`;
+  const call = (id: string) => ({ index: 0, id, type: 'function', function: { name: 'f', arguments: '{}' } });
+
+  it('a Gemini detail signs the call with its id, whole or streamed with the call; another format does not', () => {
+    const whole = a.parseChatResponse({ id: 'c', choices: [{ message: { role: 'assistant', content: null, tool_calls: [call('call_1'), { ...call('call_2'), index: 1 }], reasoning_details: [detail('call_1'), detail('call_2', 'openai-responses-v1')] }, finish_reason: 'tool_calls' }] }, t);
+    assert.match(whole.toolCalls[0].id, /^call_1__sig_/);
+    assert.equal(whole.toolCalls[1].id, 'call_2');
+    const streamed = a.createStreamDecoder(t).push(chunk({ reasoning_details: [detail('call_1')], tool_calls: [call('call_1')] }));
+    assert.match((streamed.find((e) => e.type === 'tool_call_start') as { id: string }).id, /^call_1__sig_/);
+    // A signature that comes after its call cannot change an id already sent.
+    const late = a.createStreamDecoder(t).push(chunk({ tool_calls: [call('call_1')] }) + chunk({ reasoning_details: [detail('call_1')] }));
+    assert.equal((late.find((e) => e.type === 'tool_call_start') as { id: string }).id, 'call_1');
+  });
+
+  it('a signed call goes back with its detail, with send_reasoning only; a native Gemini signature the same way', () => {
+    const signed = a.parseChatResponse({ id: 'c', choices: [{ message: { role: 'assistant', content: null, tool_calls: [call('call_1')], reasoning_details: [detail('call_1')] } }] }, t).toolCalls;
+    const req = richRequest({ stop: undefined, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }, { role: 'assistant', content: [], toolCalls: signed }, { role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: 'ok' }] }] });
+    const sent = (body(a.buildChatRequest(req, t)).messages as Record<string, any>[])[2];
+    assert.deepEqual(sent.tool_calls[0].id, 'call_1');
+    assert.deepEqual(sent.reasoning_details, [detail('call_1')]);
+    const off = target(settings('openai-compatible', { id: 'or', baseUrl: 'https://openrouter.ai/api/v1' }), 'google/gemini-3-pro');
+    assert.equal((body(a.buildChatRequest(req, off)).messages as Record<string, any>[])[2].reasoning_details, undefined);
+  });
+});
+
 describe('azure', () => {
   const a = getAdapter('azure');
   it('uses the model as deployment when unmapped, a configured api-version, and a base URL ending in /openai', () => {

@@ -11,7 +11,7 @@ import {
   requireArray, requireNonEmptyString, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
 import { effortOf } from '../reasoning.js';
-import { reasoningFromOpenAI } from './mapping.js';
+import { reasoningFromOpenAI, signCalls } from './mapping.js';
 
 const ROLES = 'system, developer, user, assistant, tool';
 
@@ -136,7 +136,8 @@ function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | un
       const reasoning = reasoningFromOpenAI(m);
       if (!calls && parts.length === 0 && reasoning === '') throw badRequest(`${param}.content`, `\`${param}.content\` is required unless \`${param}.tool_calls\` is given`);
       const turn: ChatMessage & { role: 'assistant' } = { role: 'assistant', content: parts };
-      if (calls) turn.toolCalls = calls;
+      // A client that keeps OpenRouter's reasoning_details gives Gemini's signatures back there.
+      if (calls) turn.toolCalls = m.reasoning_details === undefined ? calls : signCalls(calls, m.reasoning_details);
       if (reasoning !== '') turn.thinking = unsignedThinking(reasoning);
       return turn;
     }

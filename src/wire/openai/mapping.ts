@@ -1,5 +1,6 @@
 /** OpenAI vocabulary ↔ canonical: finish reasons and usage. */
 import type { FinishReason, Usage } from '../../canonical.js';
+import { signedToolCallId, toolCallSignature } from '../content.js';
 import { tokenCount } from '../usage.js';
 import { isRecord } from '../validate.js';
 
@@ -62,4 +63,44 @@ export function usageToOpenAI(u: Usage): Record<string, unknown> {
   };
   if (u.reasoningTokens !== undefined) usage.completion_tokens_details = { reasoning_tokens: u.reasoningTokens };
   return usage;
+}
+
+/** How OpenRouter labels a Gemini thought signature among `reasoning_details`. */
+const GEMINI_DETAIL = 'google-gemini-v1';
+
+/**
+ * The Gemini thought signatures among OpenRouter's `reasoning_details`, by the tool call each
+ * belongs to (an encrypted detail carries its call's id); undefined when there are none.
+ * Gemini 3 refuses a tool loop whose calls come back without theirs, so a signature rides
+ * in its call's id, as a native Gemini provider's does (signedToolCallId), which every
+ * client dialect keeps and sends back.
+ */
+export function callSignatures(details: unknown): Map<string, string> | undefined {
+  if (!Array.isArray(details)) return undefined;
+  let out: Map<string, string> | undefined;
+  for (const d of details) {
+    if (!isRecord(d) || d.type !== 'reasoning.encrypted' || typeof d.format !== 'string' || !d.format.startsWith('google-gemini')) continue;
+    if (typeof d.id === 'string' && d.id !== '' && typeof d.data === 'string' && d.data !== '') (out ??= new Map()).set(d.id, d.data);
+  }
+  return out;
+}
+
+/** `calls` with the signatures `details` holds for them in their ids. */
+export function signCalls<T extends { id: string }>(calls: T[], details: unknown): T[] {
+  const sigs = callSignatures(details);
+  if (sigs === undefined) return calls;
+  return calls.map((c) => {
+    const sig = sigs.get(c.id);
+    return sig === undefined ? c : { ...c, id: signedToolCallId(c.id, sig) };
+  });
+}
+
+/** The `reasoning_details` that give back the signatures riding in `calls`' ids (by their ids on the wire); undefined when none has one. */
+export function callDetails(calls: readonly { id: string }[], wireId: (id: string) => string): Record<string, unknown>[] | undefined {
+  let out: Record<string, unknown>[] | undefined;
+  for (const c of calls) {
+    const data = toolCallSignature(c.id);
+    if (data !== undefined) (out ??= []).push({ type: 'reasoning.encrypted', id: wireId(c.id), data, format: GEMINI_DETAIL, index: out.length });
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { reasoningOf, unsignedThinking } from '../content.js';
 import { unwrapInput } from '../freeform.js';
 import { malformedResponse } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
-import { finishFromOpenAI, finishToOpenAI, reasoningFromOpenAI, usageFromOpenAI, usageToOpenAI } from './mapping.js';
+import { finishFromOpenAI, finishToOpenAI, reasoningFromOpenAI, signCalls, usageFromOpenAI, usageToOpenAI } from './mapping.js';
 
 /** `content` is a string, null, or (some compatible servers) an array of typed parts. */
 function contentText(v: unknown): string {
@@ -50,7 +50,7 @@ export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): C
     model: typeof body.model === 'string' && body.model ? body.model : fallbackModel,
     // A refusal comes instead of content; it is what the model said, so it is the text.
     text: contentText(message.content) || (typeof message.refusal === 'string' ? message.refusal : ''),
-    toolCalls: wireToolCalls(message.tool_calls),
+    toolCalls: signCalls(wireToolCalls(message.tool_calls), message.reasoning_details),
     finishReason: finishFromOpenAI(choice.finish_reason),
     usage: usageFromOpenAI(body.usage),
   };

@@ -1,18 +1,22 @@
 /**
  * OpenAI `chat.completion.chunk` SSE stream → canonical events; a reasoning server's
- * `reasoning_content` (or `reasoning`) deltas are thinking events. Terminated by
+ * `reasoning_content` (or `reasoning`) deltas are thinking events, and the Gemini thought
+ * signatures OpenRouter sends in `reasoning_details` ride in their calls' ids. Terminated by
  * `data: [DONE]`; `{"error":{...}}` inside the stream becomes an error event.
  */
 import type { StreamEvent } from '../../canonical.js';
 import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { isRecord } from '../validate.js';
-import { finishFromOpenAI, reasoningFromOpenAI, usageFromOpenAI } from './mapping.js';
+import { signedToolCallId } from '../content.js';
+import { callSignatures, finishFromOpenAI, reasoningFromOpenAI, usageFromOpenAI } from './mapping.js';
 
 export class OpenAIStreamDecoder extends SseJsonDecoder {
   private started = false;
   /** Tool-call indexes already announced with tool_call_start. */
   private readonly tools = new Set<number>();
+  /** Gemini thought signatures OpenRouter sent by tool call id (see callSignatures), for calls not yet announced. */
+  private signatures: Map<string, string> | undefined;
 
   constructor(private readonly fallbackModel: string) {
     super();
@@ -56,6 +60,10 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
         const reasoning = reasoningFromOpenAI(delta);
         if (reasoning !== '') out.push({ type: 'thinking', text: reasoning });
         if (typeof delta.content === 'string' && delta.content) out.push({ type: 'text', text: delta.content });
+        if (delta.reasoning_details !== undefined) {
+          const sigs = callSignatures(delta.reasoning_details);
+          if (sigs !== undefined) this.signatures = this.signatures === undefined ? sigs : new Map([...this.signatures, ...sigs]);
+        }
         if (Array.isArray(delta.tool_calls)) this.toolCalls(delta.tool_calls, out);
       }
       if (typeof choice.finish_reason === 'string') out.push({ type: 'finish', finishReason: finishFromOpenAI(choice.finish_reason) });
@@ -71,12 +79,9 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
       const fn = isRecord(c.function) ? c.function : undefined;
       if (!this.tools.has(index)) {
         this.tools.add(index);
-        out.push({
-          type: 'tool_call_start',
-          index,
-          id: typeof c.id === 'string' && c.id ? c.id : `call_${index}`,
-          name: typeof fn?.name === 'string' ? fn.name : '',
-        });
+        const id = typeof c.id === 'string' && c.id ? c.id : `call_${index}`;
+        // A signature sent with the call (or before it) rides in its id; one sent after it cannot.
+        out.push({ type: 'tool_call_start', index, id: signedToolCallId(id, this.signatures?.get(id)), name: typeof fn?.name === 'string' ? fn.name : '' });
       }
       const args = fn?.arguments;
       if (typeof args === 'string' && args) out.push({ type: 'tool_call_delta', index, arguments: args });
