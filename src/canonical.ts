@@ -158,6 +158,12 @@ export interface ChatRequest {
   tools?: ToolDefinition[];
   /** Anthropic server tools (web search, web fetch, code execution, ...) as sent: only an Anthropic provider runs them. */
   serverTools?: Record<string, unknown>[];
+  /**
+   * OpenAI's web search tool as a Responses API client declared it (Codex offers it): a
+   * model served through the Responses API runs it; other providers have no such tool,
+   * and the model answers without it.
+   */
+  hostedTools?: Record<string, unknown>[];
   toolChoice?: ToolChoice;
   /**
    * False: at most one tool call per turn (OpenAI `parallel_tool_calls: false`, Anthropic

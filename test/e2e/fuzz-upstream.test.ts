@@ -103,6 +103,7 @@ type Format = 'openai' | 'anthropic' | 'gemini' | 'responses';
 const MODEL: Record<Format, string> = { openai: 'oa/gpt-4o', anthropic: 'an/claude-sonnet-4', gemini: 'gm/gemini-2.5-flash', responses: 'rs/gpt-5.1-codex' };
 const RS_USAGE = { input_tokens: 11, input_tokens_details: { cached_tokens: 2 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 3 }, total_tokens: 18 };
 const RS_OUTPUT: { [k: string]: Json }[] = [
+  { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'weather Paris' } },
   { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'A tool, then.' }], encrypted_content: 'gAAAAABfake' },
   { type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Sunny.', annotations: [] }] },
   { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' },
@@ -164,15 +165,18 @@ const STREAM: Record<Format, [string, Json][]> = {
   ],
   responses: [
     ['response.created', { type: 'response.created', sequence_number: 0, response: rsStarted }],
+    ['response.output_item.added', { type: 'response.output_item.added', sequence_number: 0, output_index: 9, item: { ...RS_OUTPUT[0], status: 'in_progress' } }],
+    ['response.web_search_call.completed', { type: 'response.web_search_call.completed', sequence_number: 0, output_index: 9, item_id: 'ws_1' }],
+    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 0, output_index: 9, item: RS_OUTPUT[0] }],
     ['response.output_item.added', { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { type: 'reasoning', id: 'rs_1', summary: [] } }],
     ['response.reasoning_summary_text.delta', { type: 'response.reasoning_summary_text.delta', sequence_number: 2, item_id: 'rs_1', output_index: 0, summary_index: 0, delta: 'A tool, then.' }],
-    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 3, output_index: 0, item: RS_OUTPUT[0] }],
+    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 3, output_index: 0, item: RS_OUTPUT[1] }],
     ['response.output_item.added', { type: 'response.output_item.added', sequence_number: 4, output_index: 1, item: { type: 'message', id: 'msg_1', status: 'in_progress', role: 'assistant', content: [] } }],
     ['response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 5, item_id: 'msg_1', output_index: 1, content_index: 0, delta: 'Sunny.' }],
-    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 6, output_index: 1, item: RS_OUTPUT[1] }],
-    ['response.output_item.added', { type: 'response.output_item.added', sequence_number: 7, output_index: 2, item: { ...RS_OUTPUT[2], arguments: '', status: 'in_progress' } }],
+    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 6, output_index: 1, item: RS_OUTPUT[2] }],
+    ['response.output_item.added', { type: 'response.output_item.added', sequence_number: 7, output_index: 2, item: { ...RS_OUTPUT[3], arguments: '', status: 'in_progress' } }],
     ['response.function_call_arguments.delta', { type: 'response.function_call_arguments.delta', sequence_number: 8, item_id: 'fc_1', output_index: 2, delta: '{"city":"Paris"}' }],
-    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 9, output_index: 2, item: RS_OUTPUT[2] }],
+    ['response.output_item.done', { type: 'response.output_item.done', sequence_number: 9, output_index: 2, item: RS_OUTPUT[3] }],
     ['response.completed', { type: 'response.completed', sequence_number: 10, response: { ...rsStarted, status: 'completed', output: RS_OUTPUT, usage: RS_USAGE } }],
   ],
 };

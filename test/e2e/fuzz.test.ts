@@ -121,6 +121,7 @@ const RESPONSES = {
   tools: [
     { type: 'function', name: 'get_weather', description: 'Weather for a city', parameters: schema },
     { type: 'custom', name: 'apply_patch', description: 'Edit files', format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' } },
+    { type: 'web_search', external_web_access: true },
   ],
   text: { format: { type: 'json_schema', name: 'weather', schema } },
   max_output_tokens: 64,

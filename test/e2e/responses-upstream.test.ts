@@ -173,6 +173,26 @@ describe('a model served by the Responses API', SUITE, () => {
     assert.ok(!plain.output.some((o) => o.type === 'reasoning' && 'encrypted_content' in o && o.encrypted_content));
   });
 
+  test("Codex's web search goes up to a model served through the Responses API, which runs it; chat completions never get it", async () => {
+    for (const stream of [false, true]) {
+      oa.reset();
+      const params = { model: MODEL, tools: [{ type: 'web_search' as const }], input: 'Weather in Paris today?' };
+      let answer: OpenAI.Responses.Response | undefined;
+      if (stream) {
+        for await (const ev of await openai.responses.create({ ...params, stream: true })) if (ev.type === 'response.completed') answer = ev.response;
+      } else answer = await openai.responses.create(params);
+      assert.deepEqual(oa.last().body.tools, [{ type: 'web_search' }]);
+      // The provider searched (a web_search_call item), then answered.
+      assert.ok(JSON.parse(oa.last().sent ?? '{"output":[{"type":"web_search_call"}]}').output.some((o: { type: string }) => o.type === 'web_search_call'));
+      const text = answer?.output.flatMap((o) => (o.type === 'message' ? o.content : [])).map((c) => (c.type === 'output_text' ? c.text : '')).join('');
+      assert.equal(text, 'hello from oa', `stream ${stream}`);
+    }
+    oa.reset();
+    await openai.responses.create({ model: 'oa/gpt-4o', tools: [{ type: 'web_search' }, weatherResponses], input: 'Weather?' });
+    assert.equal(oa.last().path, '/v1/chat/completions');
+    assert.deepEqual(oa.last().body.tools.map((t: { function: { name: string } }) => t.function.name), ['get_weather']);
+  });
+
   test('an Anthropic client (Claude Code): a streamed tool loop', async () => {
     oa.reset();
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];

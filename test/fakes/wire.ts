@@ -168,7 +168,7 @@ function lastToolResult(format: WireFormat | 'responses', body: any): string | n
 
 function firstToolName(format: WireFormat | 'responses', body: any): string | null {
   if (!body || !Array.isArray(body.tools) || body.tools.length === 0) return null;
-  if (format === 'responses') return body.tools[0]?.name ?? null;
+  if (format === 'responses') return body.tools.find((t: any) => typeof t?.name === 'string')?.name ?? null;
   if (format === 'openai') return body.tools[0]?.function?.name ?? null;
   if (format === 'anthropic') return body.tools[0]?.name ?? null;
   return body.tools[0]?.functionDeclarations?.[0]?.name ?? null;
@@ -279,7 +279,9 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
   if (!Array.isArray(tools)) return no(`Invalid type for 'tools': expected an array, but got ${kind(tools)} instead.`, 'tools');
   for (const [i, t] of tools.entries()) {
     if (t?.type === undefined) return missing(`tools[${i}].type`);
-    if (t.type !== 'function' && t.type !== 'custom') return no(`Invalid value: '${t.type}'. Supported values are: 'function' and 'custom'.`, `tools[${i}].type`);
+    // OpenAI runs web search itself; the fake knows no other hosted tool.
+    if (t.type === 'web_search' || t.type === 'web_search_preview') continue;
+    if (t.type !== 'function' && t.type !== 'custom') return no(`Invalid value: '${t.type}'. Supported values are: 'function', 'custom', 'web_search' and 'web_search_preview'.`, `tools[${i}].type`);
     // Chat's nested form ({type: 'function', function: {name, ...}}) has no top-level name.
     if (typeof t.name !== 'string') return missing(`tools[${i}].name`);
   }
@@ -778,6 +780,9 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       output.push({ type: 'reasoning', id: oid('rs'), summary: [], ...(encrypted ? { encrypted_content: `gAAAAA${randomBytes(96).toString('base64')}` } : {}) });
     }
     const calls = callsOf(s);
+    // Offered web search and calling no tool of the client's, it searches first (OpenAI runs the search).
+    const searches = !calls.length && (Array.isArray(body.tools) ? body.tools : []).some((t: any) => t?.type === 'web_search' || t?.type === 'web_search_preview');
+    if (searches) output.push({ type: 'web_search_call', id: oid('ws'), status: 'completed', action: { type: 'search', query: 'weather Paris' } });
     if (!calls.length) {
       output.push({
         type: 'message', id: oid('msg'), status: stop ? 'incomplete' : 'completed', role: 'assistant',
@@ -822,6 +827,13 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     r.output.forEach((item: any, i: number) => {
       if (item.type === 'reasoning') {
         head.push(ev('response.output_item.added', { output_index: i, item }), ev('response.output_item.done', { output_index: i, item }));
+      } else if (item.type === 'web_search_call') {
+        const at = { item_id: item.id, output_index: i };
+        head.push(
+          ev('response.output_item.added', { output_index: i, item: { ...item, status: 'in_progress' } }),
+          ev('response.web_search_call.in_progress', at), ev('response.web_search_call.searching', at), ev('response.web_search_call.completed', at),
+          ev('response.output_item.done', { output_index: i, item }),
+        );
       } else if (item.type === 'message') {
         const at = { item_id: item.id, output_index: i, content_index: 0 };
         const text: string = item.content[0].text;

@@ -590,8 +590,12 @@ describe('custom tools (free-text input) between dialects', () => {
     assert.equal(parseOpenAIChatRequest({ model: 'm', messages: [{ role: 'user', content: 'Hi' }] }).clientOptions.freeform, undefined);
     assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'custom', name: 'x', format: { type: 'json' } }] }), { code: 'SY_ERR_BAD_REQUEST', message: /tools\[0\]\.format\.type/ });
     assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'custom', name: 'x', format: { type: 'grammar', definition: 'a' } }] }), { code: 'SY_ERR_BAD_REQUEST', message: /tools\[0\]\.format\.syntax/ });
-    // A tool OpenAI runs itself is left out; one the client would run but the gateway cannot route is refused.
-    assert.deepEqual(parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'web_search', external_web_access: false }, { type: 'custom', name: 'x' }] }).request.tools!.map((t) => t.name), ['x']);
+    // A tool OpenAI runs itself is not the client's: web search is kept aside for a model served
+    // through the Responses API, the others are left out; one the client would run but the
+    // gateway cannot route is refused.
+    const hosted = parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'web_search', external_web_access: false }, { type: 'file_search', vector_store_ids: ['vs_1'] }, { type: 'custom', name: 'x' }] }).request;
+    assert.deepEqual(hosted.tools!.map((t) => t.name), ['x']);
+    assert.deepEqual(hosted.hostedTools, [{ type: 'web_search', external_web_access: false }]);
     assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', tools: [{ type: 'local_shell' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /tools\[0\]\.type` "local_shell" is not supported/ });
   });
 

@@ -172,14 +172,17 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
   return messages;
 }
 
-/** Function and custom tools. */
 /**
  * Tools only OpenAI's Responses API serves, which no other provider can (nor OpenAI's chat
- * completions, the way the gateway reaches OpenAI): left out, so a client that offers them
- * anyway, as Codex offers web search, is served with its own tools. `tool_search` lets the
- * model load the client's deferred tools (`defer_loading`); every tool goes up loaded instead.
+ * completions): left out, so a client that offers them anyway is served with its own tools.
+ * Web search (which Codex offers) is kept for a model served through the Responses API
+ * (ChatRequest.hostedTools); the others need the operator's OpenAI resources (vector
+ * stores, containers) or have OpenAI call out (remote MCP) on the client's word. `tool_search`
+ * lets the model load the client's deferred tools (`defer_loading`); every tool goes up
+ * loaded instead.
  */
 const HOSTED_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation', 'mcp', 'tool_search']);
+const WEB_SEARCH = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11']);
 
 /** Providers' longest function name (OpenAI's and Gemini's). */
 const MAX_TOOL_NAME = 64;
@@ -213,8 +216,8 @@ function clientTool(t: Record<string, unknown>, p: string, namespace?: string): 
   return def;
 }
 
-/** Function and custom tools, also inside namespaces; OpenAI's hosted tools are left out. */
-function tools(v: unknown): ToolDefinition[] | undefined {
+/** Function and custom tools, also inside namespaces; of OpenAI's hosted tools, web search is put in `hosted`, the others are left out. */
+function tools(v: unknown, hosted: Record<string, unknown>[]): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
   const out: ToolDefinition[] = [];
@@ -226,6 +229,7 @@ function tools(v: unknown): ToolDefinition[] | undefined {
       const inner = requireArray(t.tools, `${p}.tools`);
       for (let k = 0; k < inner.length; k++) out.push(clientTool(requireRecord(inner[k], `${p}.tools[${k}]`), `${p}.tools[${k}]`, namespace));
     } else if (typeof t.type !== 'string' || !HOSTED_TOOLS.has(t.type)) out.push(clientTool(t, p));
+    else if (WEB_SEARCH.has(t.type)) hosted.push(t);
   }
   return out.length ? out : undefined;
 }
@@ -290,12 +294,13 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (instructions) system.push({ type: 'text', text: instructions });
   const messages = items(b.input, system);
   const text = textOptions(b.text);
+  const hosted: Record<string, unknown>[] = [];
   const request: ChatRequest = {
     kind: 'chat',
     model,
     system,
     messages,
-    tools: tools(b.tools),
+    tools: tools(b.tools, hosted),
     toolChoice: toolChoice(b.tool_choice),
     parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
     maxTokens: optionalPositiveInt(b.max_output_tokens, 'max_output_tokens'),
@@ -305,6 +310,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
     responseFormat: text.format,
     user: optionalString(b.user, 'user'),
   };
+  if (hosted.length) request.hostedTools = hosted;
   const fields = extras(b, text.verbosity);
   if (fields !== undefined) request.extras = { dialect: 'openai', fields };
   const effort = effortOf(fields?.reasoning_effort);
