@@ -1,4 +1,4 @@
-/** OpenAI vocabulary ↔ canonical: finish reasons and usage. */
+/** OpenAI vocabulary ↔ canonical: finish reasons, usage, and the Gemini signatures OpenRouter sends in reasoning_details. */
 import type { FinishReason, Usage } from '../../canonical.js';
 import { signedToolCallId, toolCallSignature } from '../content.js';
 import { tokenCount } from '../usage.js';
