@@ -106,7 +106,13 @@ export type ThinkingBlock =
    * only a Responses API client that asked for it (ChatRequest.encryptedReasoning), which
    * replays it, and goes back only to such a model, which then goes on from its reasoning.
    */
-  | { type: 'encrypted_reasoning'; id: string; data: string };
+  | { type: 'encrypted_reasoning'; id: string; data: string }
+  /**
+   * OpenRouter's `reasoning_details` of a turn, as it sent them: whichever model it routed
+   * to, it wants them back unmodified in the tool loop. Only an OpenAI client sees them,
+   * and only an OpenAI-format provider told to send reasoning back gets them.
+   */
+  | { type: 'reasoning_details'; details: unknown[] };
 
 /**
  * `from`: where the message's content is in the client's body, when that is not
@@ -278,6 +284,8 @@ export type StreamEvent =
   | { type: 'redacted_thinking'; data: string }
   /** An OpenAI model's whole encrypted reasoning item (see ThinkingBlock). */
   | { type: 'encrypted_reasoning'; id: string; data: string }
+  /** OpenRouter's `reasoning_details` entries of a stream chunk, as sent (see ThinkingBlock). */
+  | { type: 'reasoning_details'; details: unknown[] }
   /**
    * An Anthropic content block with no counterpart here (a server tool's use or result,
    * ...), opened as the provider sent it; only an Anthropic client gets it.

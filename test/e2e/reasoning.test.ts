@@ -69,6 +69,7 @@ async function streamedMessage(params: OpenAI.Chat.Completions.ChatCompletionCre
       message.reasoning_content += delta.reasoning_content;
     }
     if (typeof delta.content === 'string') message.content += delta.content;
+    if (Array.isArray(delta.reasoning_details)) message.reasoning_details = [...(message.reasoning_details ?? []), ...delta.reasoning_details];
     for (const c of delta.tool_calls ?? []) {
       if (c.id) calls[c.index] = { id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } };
       calls[c.index].function.arguments += c.function?.arguments ?? '';
@@ -241,6 +242,10 @@ describe("Gemini 3 behind OpenRouter: its thought signatures (reasoning_details)
       const first: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = { model: MODEL_OR, tools: [weatherOpenAI], messages: [{ role: 'user', content: 'Weather in Paris?' }] };
       const turn1 = stream ? await streamedMessage(first) : (await openai.chat.completions.create(first)).choices[0].message as unknown as Record<string, any>;
       const call = turn1.tool_calls[0];
+      // The client gets OpenRouter's reasoning_details as OpenRouter sent them.
+      if (stream) assert.deepEqual(turn1.reasoning_details.map((d: { format: string; id: string }) => [d.format, d.id]), [['google-gemini-v1', call.id.slice(0, call.id.indexOf('__sig_'))]]);
+      else assert.deepEqual(turn1.reasoning_details, JSON.parse(ds.last().sent!).choices[0].message.reasoning_details);
+      // A client that drops them still carries the signature in the call id.
       const turn2 = await openai.chat.completions.create({
         ...first, messages: [...first.messages, { role: 'assistant', content: null, tool_calls: turn1.tool_calls }, { role: 'tool', tool_call_id: call.id, content: toolResult }],
       });
@@ -249,6 +254,11 @@ describe("Gemini 3 behind OpenRouter: its thought signatures (reasoning_details)
       assert.equal(sent.reasoning_details[0].format, 'google-gemini-v1');
       assert.equal(sent.reasoning_details[0].id, sent.tool_calls[0].id);
       assert.ok(!sent.tool_calls[0].id.includes('__sig_'), 'the provider gets the id without the signature');
+      // A client that keeps them gives them back unmodified.
+      await openai.chat.completions.create({
+        ...first, messages: [...first.messages, { role: 'assistant', content: null, tool_calls: turn1.tool_calls, reasoning_details: turn1.reasoning_details } as OpenAI.Chat.Completions.ChatCompletionAssistantMessageParam, { role: 'tool', tool_call_id: call.id, content: toolResult }],
+      });
+      assert.deepEqual(ds.last().body.messages[1].reasoning_details, turn1.reasoning_details);
     }
   });
 

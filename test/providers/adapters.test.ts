@@ -297,6 +297,21 @@ describe("OpenRouter's reasoning_details (Gemini 3's thought signatures)", () =>
     assert.equal((late.find((e) => e.type === 'tool_call_start') as { id: string }).id, 'call_1');
   });
 
+  it("OpenRouter's reasoning details reach an OpenAI client as sent, whole and streamed, and go back unmodified; Anthropic never gets them", () => {
+    const text = { type: 'reasoning.text', text: 'Think.', signature: 'sig', format: 'anthropic-claude-v1', index: 0 };
+    const res = a.parseChatResponse({ id: 'c', choices: [{ message: { role: 'assistant', content: 'Hi', reasoning_details: [text] } }] }, t);
+    assert.deepEqual(res.thinking, [{ type: 'reasoning_details', details: [text] }]);
+    const shown = CHAT_DIALECTS.openai.renderChatResponse(res, { created: 1 }) as { choices: { message: Record<string, unknown> }[] };
+    assert.deepEqual(shown.choices[0].message.reasoning_details, [text]);
+    assert.deepEqual(a.createStreamDecoder(t).push(chunk({ reasoning_details: [text] })).filter((e) => e.type === 'reasoning_details'), [{ type: 'reasoning_details', details: [text] }]);
+    const { request } = CHAT_DIALECTS.openai.parseChatRequest({ model: 'm', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Yes.', reasoning_details: [text] }, { role: 'user', content: 'And?' }] });
+    assert.deepEqual((body(a.buildChatRequest(request, t)).messages as Record<string, unknown>[])[1].reasoning_details, [text]);
+    const an = body(getAdapter('anthropic').buildChatRequest(request, target(settings('anthropic'), 'claude-sonnet-4')));
+    assert.deepEqual((an.messages as { content: unknown }[])[1].content, [{ type: 'text', text: 'Yes.' }]);
+    const rendered = CHAT_DIALECTS.anthropic.renderChatResponse(res, { created: 1, thinking: true }) as { content: { type: string }[] };
+    assert.deepEqual(rendered.content.map((b) => b.type), ['text']);
+  });
+
   it('a signed call goes back with its detail, with send_reasoning only; a native Gemini signature the same way', () => {
     const signed = a.parseChatResponse({ id: 'c', choices: [{ message: { role: 'assistant', content: null, tool_calls: [call('call_1')], reasoning_details: [detail('call_1')] } }] }, t).toolCalls;
     const req = richRequest({ stop: undefined, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }, { role: 'assistant', content: [], toolCalls: signed }, { role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: 'ok' }] }] });

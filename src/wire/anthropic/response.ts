@@ -45,8 +45,8 @@ export function parseAnthropicResponse(body: unknown, fallbackModel: string): Ch
 export function renderAnthropicResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
   // Thinking comes first, as Anthropic puts it, and only to a client that turned it on.
   const content: Record<string, unknown>[] = [];
-  // OpenAI's encrypted reasoning is asked for by Responses API clients only.
-  if (res.thinking !== undefined && opts.thinking !== false) for (const t of res.thinking) if (t.type !== 'encrypted_reasoning') content.push({ ...t });
+  // Thinking Anthropic's way only: OpenAI's encrypted reasoning and OpenRouter's details are not for Anthropic clients.
+  if (res.thinking !== undefined && opts.thinking !== false) for (const t of res.thinking) if (t.type === 'thinking' || t.type === 'redacted_thinking') content.push({ ...t });
   if (res.text !== '' || res.toolCalls.length === 0) content.push({ type: 'text', text: res.text });
   for (const c of res.toolCalls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolArgumentsOrEmpty(c.arguments) });
   return {

@@ -65,7 +65,8 @@ class AnthropicStreamEncoder implements StreamEncoder {
         if (this.opts.thinking === false) return '';
         return this.opening() + this.openBlock(`{"type":"redacted_thinking","data":${j(ev.data)}}`, 'other');
       case 'encrypted_reasoning':
-        // OpenAI's encrypted reasoning is asked for by Responses API clients only.
+      case 'reasoning_details':
+        // OpenAI's encrypted reasoning and OpenRouter's details are not for Anthropic clients.
         return '';
       case 'anthropic_block':
         return this.opening() + this.openBlock(j(ev.block), 'other');

@@ -11,7 +11,7 @@ import {
   requireArray, requireNonEmptyString, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
 import { effortOf } from '../reasoning.js';
-import { reasoningFromOpenAI, signCalls } from './mapping.js';
+import { detailsOf, reasoningFromOpenAI, signCalls } from './mapping.js';
 
 const ROLES = 'system, developer, user, assistant, tool';
 
@@ -139,6 +139,8 @@ function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | un
       // A client that keeps OpenRouter's reasoning_details gives Gemini's signatures back there.
       if (calls) turn.toolCalls = m.reasoning_details === undefined ? calls : signCalls(calls, m.reasoning_details);
       if (reasoning !== '') turn.thinking = unsignedThinking(reasoning);
+      const details = detailsOf(m);
+      if (details !== undefined) (turn.thinking ??= []).push(details);
       return turn;
     }
     case 'tool':

@@ -1,5 +1,5 @@
 /** OpenAI vocabulary ↔ canonical: finish reasons, usage, and the Gemini signatures OpenRouter sends in reasoning_details. */
-import type { FinishReason, Usage } from '../../canonical.js';
+import type { FinishReason, ThinkingBlock, Usage } from '../../canonical.js';
 import { signedToolCallId, toolCallSignature } from '../content.js';
 import { tokenCount } from '../usage.js';
 import { isRecord } from '../validate.js';
@@ -102,5 +102,19 @@ export function callDetails(calls: readonly { id: string }[], wireId: (id: strin
     const data = toolCallSignature(c.id);
     if (data !== undefined) (out ??= []).push({ type: 'reasoning.encrypted', id: wireId(c.id), data, format: GEMINI_DETAIL, index: out.length });
   }
+  return out;
+}
+
+/** OpenRouter's `reasoning_details` of a message or delta, as a thinking block; undefined when it has none. */
+export function detailsOf(m: Record<string, unknown>): ThinkingBlock | undefined {
+  const d = m.reasoning_details;
+  return Array.isArray(d) && d.length > 0 ? { type: 'reasoning_details', details: d } : undefined;
+}
+
+/** The `reasoning_details` thinking blocks hold, in order; undefined when none does. */
+export function detailsIn(blocks: readonly ThinkingBlock[] | undefined): unknown[] | undefined {
+  if (blocks === undefined) return undefined;
+  let out: unknown[] | undefined;
+  for (const b of blocks) if (b.type === 'reasoning_details') out = out === undefined ? b.details : [...out, ...b.details];
   return out;
 }

@@ -2,7 +2,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice } from '../../canonical.js';
 import { createHash } from 'node:crypto';
 import { SwitchyardError } from '../../errors.js';
-import { callDetails } from './mapping.js';
+import { callDetails, detailsIn } from './mapping.js';
 import { addExtras, anthropicOnly, hasNonText, plainToolCallId, reasoningOf, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
 
 /** OpenAI refuses a tool call id longer than this. */
@@ -78,8 +78,11 @@ function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean): Record<
       }
       if (m.toolCalls?.length) {
         out.tool_calls = m.toolCalls.map((c) => ({ id: openAIToolId(c.id), type: 'function', function: { name: c.name, arguments: c.arguments } }));
-        // Gemini's thought signatures go back as OpenRouter wants them (see callSignatures).
-        const details = sendReasoning ? callDetails(m.toolCalls, openAIToolId) : undefined;
+      }
+      // OpenRouter's reasoning details go back unmodified, as it asks; without them (a client of
+      // another dialect), Gemini's thought signatures riding in the call ids (see callSignatures).
+      if (sendReasoning) {
+        const details = detailsIn(m.thinking) ?? (m.toolCalls?.length ? callDetails(m.toolCalls, openAIToolId) : undefined);
         if (details !== undefined) out.reasoning_details = details;
       }
       return out;

@@ -5,7 +5,7 @@ import { reasoningOf, unsignedThinking } from '../content.js';
 import { unwrapInput } from '../freeform.js';
 import { malformedResponse } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
-import { finishFromOpenAI, finishToOpenAI, reasoningFromOpenAI, signCalls, usageFromOpenAI, usageToOpenAI } from './mapping.js';
+import { detailsIn, detailsOf, finishFromOpenAI, finishToOpenAI, reasoningFromOpenAI, signCalls, usageFromOpenAI, usageToOpenAI } from './mapping.js';
 
 /** `content` is a string, null, or (some compatible servers) an array of typed parts. */
 function contentText(v: unknown): string {
@@ -56,6 +56,8 @@ export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): C
   };
   const reasoning = reasoningFromOpenAI(message);
   if (reasoning !== '') res.thinking = unsignedThinking(reasoning);
+  const details = detailsOf(message);
+  if (details !== undefined) (res.thinking ??= []).push(details);
   return res;
 }
 
@@ -72,6 +74,8 @@ export function renderOpenAIChatResponse(res: ChatResponse, opts: RenderOptions)
   // DeepSeek's field, which most OpenAI-format clients read; the SDK keeps it on the message.
   const reasoning = reasoningOf(res.thinking);
   if (reasoning !== '') message.reasoning_content = reasoning;
+  const details = detailsIn(res.thinking);
+  if (details !== undefined) message.reasoning_details = details;
   if (res.toolCalls.length) message.tool_calls = res.toolCalls.map((c) => wireToolCall(c, opts.freeform));
   return {
     id: res.id,

@@ -60,7 +60,8 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
         const reasoning = reasoningFromOpenAI(delta);
         if (reasoning !== '') out.push({ type: 'thinking', text: reasoning });
         if (typeof delta.content === 'string' && delta.content) out.push({ type: 'text', text: delta.content });
-        if (delta.reasoning_details !== undefined) {
+        if (Array.isArray(delta.reasoning_details) && delta.reasoning_details.length > 0) {
+          out.push({ type: 'reasoning_details', details: delta.reasoning_details });
           const sigs = callSignatures(delta.reasoning_details);
           if (sigs !== undefined) this.signatures = this.signatures === undefined ? sigs : new Map([...this.signatures, ...sigs]);
         }

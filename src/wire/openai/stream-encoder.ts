@@ -34,6 +34,9 @@ class OpenAIStreamEncoder implements StreamEncoder {
         return this.choice(`{"content":${j(ev.text)}}`, 'null');
       case 'thinking':
         return this.choice(`{"reasoning_content":${j(ev.text)}}`, 'null');
+      case 'reasoning_details':
+        // OpenRouter's field, as it sent it, for the client to give back.
+        return this.choice(`{"reasoning_details":${j(ev.details)}}`, 'null');
       case 'thinking_signature':
       case 'redacted_thinking':
       case 'encrypted_reasoning':

@@ -90,9 +90,11 @@ class ResponsesStreamEncoder implements StreamEncoder {
       }
       case 'thinking_signature':
       case 'redacted_thinking':
+      case 'reasoning_details':
       case 'anthropic_block':
       case 'anthropic_delta':
-        // The Responses API has no place for Anthropic's signatures, redacted thinking or other blocks.
+        // The Responses API has no place for Anthropic's signatures, redacted thinking or other
+        // blocks, nor for OpenRouter's reasoning details.
         return '';
       case 'finish':
         this.finish = ev.finishReason;
