@@ -2,13 +2,13 @@
  * What the gateway benchmarks share: starting a compiled gateway against the mock
  * upstream, waiting for a server, and reading a process's CPU and memory from /proc.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function waitForHttp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
+  for (let i = 0; i < timeoutMs / 100; i++) {
     try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -24,9 +24,10 @@ export interface BenchGateway {
 /**
  * Starts `root`'s compiled gateway (bin/switchyard.js, as `npm start` runs it) on `port`
  * in front of the mock upstream, in a fresh working directory; `sink` adds fields to its
- * SQLite audit sink (`flush_interval_ms: 25`).
+ * SQLite audit sink (`flush_interval_ms: 25`). `wrap` runs node under another command
+ * (valgrind), given more time to come up.
  */
-export async function startBenchGateway(opts: { root: string; port: number; upstreamPort: number; audit: boolean; sink?: string }): Promise<BenchGateway> {
+export async function startBenchGateway(opts: { root: string; port: number; upstreamPort: number; audit: boolean; sink?: string; wrap?: string[] }): Promise<BenchGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-bench-'));
   const config = join(dir, 'switchyard.yaml');
   const sink = `{type: sqlite, path: "${join(dir, 'audit.db')}"${opts.sink ? `, ${opts.sink}` : ''}}`;
@@ -40,13 +41,16 @@ audit: {enabled: ${opts.audit}, sinks: [${sink}]}
   // execArgv: [] — fork() would otherwise pass on the bench's tsx loader, which the
   // compiled gateway (and its audit writer thread) does not need and `npm start` lacks.
   // stdout carries the gateway's log (a failed listen, say): shown, as stderr is.
-  const gw = fork(join(opts.root, 'bin/switchyard.js'), ['serve', '--config', config], { execArgv: [], cwd: dir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const args = [join(opts.root, 'bin/switchyard.js'), 'serve', '--config', config];
+  const gw = opts.wrap === undefined
+    ? fork(args[0], args.slice(1), { execArgv: [], cwd: dir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    : spawn(opts.wrap[0], [...opts.wrap.slice(1), process.execPath, ...args], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${opts.port}`;
   try {
     // A gateway that exits while starting (its port taken, say) fails the bench at once, saying so.
     const exited = new Promise<never>((_resolve, reject) => gw.once('exit', (code, signal) => reject(new Error(`the gateway in ${dir} exited while starting (${signal ?? `code ${code}`})`))));
     exited.catch(() => undefined); // an exit after it is up (the bench stopping it) is no failure
-    await Promise.race([waitForHttp(`${url}/healthz`), exited]);
+    await Promise.race([waitForHttp(`${url}/healthz`, opts.wrap === undefined ? 20_000 : 300_000), exited]);
   } catch (e) {
     gw.kill('SIGKILL');
     throw e;
