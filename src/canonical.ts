@@ -98,7 +98,8 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
  * that want it (OpenAIRequestOptions.sendReasoning).
  */
 export type ThinkingBlock =
-  | { type: 'thinking'; thinking: string; signature: string }
+  /** `summary`: a summary of reasoning the provider keeps to itself (the Responses API's reasoning summaries), not the reasoning. */
+  | { type: 'thinking'; thinking: string; signature: string; summary?: true }
   | { type: 'redacted_thinking'; data: string }
   /**
    * An OpenAI model's reasoning item from the Responses API, encrypted (`encrypted_content`)
@@ -186,6 +187,12 @@ export interface ChatRequest {
   user?: string;
   /** The client asked the model to reason (see ReasoningSetting). */
   reasoning?: ReasoningSetting;
+  /**
+   * A Responses API client's `reasoning.summary` (`auto`, `concise`, `detailed`): a model
+   * served through the Responses API is asked for summaries of its reasoning, which reach
+   * the client as reasoning (a Responses client: as summary parts, as Codex shows them).
+   */
+  reasoningSummary?: string;
   /**
    * The client takes an OpenAI model's encrypted reasoning to replay it in later turns (a
    * Responses API client's `include: ["reasoning.encrypted_content"]`, as Codex sends): a
@@ -277,8 +284,8 @@ export type StreamEvent =
    */
   | { type: 'start'; id: string; model: string; usage?: Usage }
   | { type: 'text'; text: string }
-  /** Reasoning text (Anthropic's extended thinking, an OpenAI-format server's `reasoning_content`). */
-  | { type: 'thinking'; text: string }
+  /** Reasoning text (Anthropic's extended thinking, an OpenAI-format server's `reasoning_content`); `summary` as in ThinkingBlock. */
+  | { type: 'thinking'; text: string; summary?: true }
   /** Ends the thinking block in progress with its signature. */
   | { type: 'thinking_signature'; signature: string }
   | { type: 'redacted_thinking'; data: string }

@@ -125,7 +125,7 @@ const RESPONSES = {
   ],
   text: { format: { type: 'json_schema', name: 'weather', schema } },
   max_output_tokens: 64,
-  reasoning: { effort: 'low' },
+  reasoning: { effort: 'low', summary: 'auto' },
 };
 
 const EMBEDDINGS = { model: 'text-embedding-3-small', input: ['one', 'two'], encoding_format: 'float', dimensions: 8 };

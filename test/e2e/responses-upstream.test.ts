@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
+import { REASONING_SUMMARY, startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
 import { assertOpenAIError, postJson, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 let oa: WireFake;
@@ -191,6 +191,26 @@ describe('a model served by the Responses API', SUITE, () => {
     await openai.responses.create({ model: 'oa/gpt-4o', tools: [{ type: 'web_search' }, weatherResponses], input: 'Weather?' });
     assert.equal(oa.last().path, '/v1/chat/completions');
     assert.deepEqual(oa.last().body.tools.map((t: { function: { name: string } }) => t.function.name), ['get_weather']);
+  });
+
+  test("Codex's reasoning summaries: asked for, and streamed to it as summary parts, as Codex shows them", async () => {
+    oa.reset();
+    const params = { model: MODEL, input: 'Hi', reasoning: { effort: 'medium' as const, summary: 'auto' as const } };
+    let streamed = '';
+    let done: OpenAI.Responses.Response | undefined;
+    for await (const ev of await openai.responses.create({ ...params, stream: true })) {
+      if (ev.type === 'response.reasoning_summary_text.delta') streamed += ev.delta;
+      if (ev.type === 'response.completed') done = ev.response;
+    }
+    assert.deepEqual(oa.last().body.reasoning, { effort: 'medium', summary: 'auto' });
+    assert.equal(streamed, REASONING_SUMMARY);
+    const item = done?.output.find((o): o is OpenAI.Responses.ResponseReasoningItem => o.type === 'reasoning');
+    assert.deepEqual(item?.summary, [{ type: 'summary_text', text: REASONING_SUMMARY }]);
+    const whole = await openai.responses.create(params);
+    assert.deepEqual(whole.output.find((o): o is OpenAI.Responses.ResponseReasoningItem => o.type === 'reasoning')?.summary, [{ type: 'summary_text', text: REASONING_SUMMARY }]);
+    // Without the ask, none.
+    await openai.responses.create({ model: MODEL, input: 'Hi' });
+    assert.equal(oa.last().body.reasoning, undefined);
   });
 
   test('an Anthropic client (Claude Code): a streamed tool loop', async () => {

@@ -120,6 +120,8 @@ export interface WireFakeOptions {
 const DEFAULT_USAGE = { input: 11, output: 7 };
 /** What a fake Anthropic thinks when extended thinking is on, and a fake Gemini's thought summary (streamed in two pieces). */
 export const THINKING = 'The user wants the weather; I should call the tool.';
+/** How a fake OpenAI reasoning model on the Responses API sums up its reasoning, when asked (`reasoning.summary`). */
+export const REASONING_SUMMARY = '**Checking the weather** I will look it up, then answer.';
 /** What a fake DeepSeek model (`deepseek-*` on an OpenAI fake) reasons, as `reasoning_content` (streamed in two pieces). */
 export const REASONING = 'Weather needs a tool; call it, then answer.';
 /** Gemini 3 behind OpenRouter (`google/gemini-3*` on an OpenAI fake): it signs its calls in `reasoning_details` and wants the signatures back. */
@@ -777,7 +779,9 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     const output: Record<string, unknown>[] = [];
     if (thinker) {
       const encrypted = Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content');
-      output.push({ type: 'reasoning', id: oid('rs'), summary: [], ...(encrypted ? { encrypted_content: `gAAAAA${randomBytes(96).toString('base64')}` } : {}) });
+      // Asked for (reasoning.summary), it sums up its reasoning.
+      const summary = typeof body.reasoning?.summary === 'string' && body.reasoning.summary !== 'none' ? [{ type: 'summary_text', text: REASONING_SUMMARY }] : [];
+      output.push({ type: 'reasoning', id: oid('rs'), summary, ...(encrypted ? { encrypted_content: `gAAAAA${randomBytes(96).toString('base64')}` } : {}) });
     }
     const calls = callsOf(s);
     // Offered web search and calling no tool of the client's, it searches first (OpenAI runs the search).
@@ -826,7 +830,14 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     const tail: string[] = [];
     r.output.forEach((item: any, i: number) => {
       if (item.type === 'reasoning') {
-        head.push(ev('response.output_item.added', { output_index: i, item }), ev('response.output_item.done', { output_index: i, item }));
+        head.push(ev('response.output_item.added', { output_index: i, item: { ...item, summary: [] } }));
+        for (const [j, part] of item.summary.entries()) {
+          const at = { item_id: item.id, output_index: i, summary_index: j };
+          head.push(ev('response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } }));
+          for (const d of split(part.text, 2)) head.push(ev('response.reasoning_summary_text.delta', { ...at, delta: d }));
+          head.push(ev('response.reasoning_summary_text.done', { ...at, text: part.text }), ev('response.reasoning_summary_part.done', { ...at, part }));
+        }
+        head.push(ev('response.output_item.done', { output_index: i, item }));
       } else if (item.type === 'web_search_call') {
         const at = { item_id: item.id, output_index: i };
         head.push(

@@ -211,7 +211,7 @@ describe('openai: options.api responses', () => {
       ],
       usage: { input_tokens: 10, output_tokens: 8, output_tokens_details: { reasoning_tokens: 5 } },
     }, codex);
-    assert.deepEqual(res.thinking, [{ type: 'thinking', thinking: 'Patch it.', signature: '' }]);
+    assert.deepEqual(res.thinking, [{ type: 'thinking', thinking: 'Patch it.', signature: '', summary: true }]);
     assert.deepEqual(res.toolCalls, [{ id: 'call_1', name: 'apply_patch', arguments: JSON.stringify({ input: '*** Begin Patch\n"x"' }) }]);
     assert.equal(res.finishReason, 'tool_calls');
     assert.deepEqual(res.usage, { inputTokens: 10, outputTokens: 8, reasoningTokens: 5 });
@@ -254,7 +254,7 @@ describe('openai: options.api responses', () => {
     assert.deepEqual((replay.input as Record<string, unknown>[])[1], { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAA' });
 
     const whole = a.parseChatResponse({ id: 'r', status: 'completed', output: [{ type: 'reasoning', id: 'rs_2', summary: [{ type: 'summary_text', text: 'Plan.' }], encrypted_content: 'gBBB' }, { type: 'message', content: [{ type: 'output_text', text: 'Hi' }] }] }, codex);
-    assert.deepEqual(whole.thinking, [{ type: 'thinking', thinking: 'Plan.', signature: '' }, { type: 'encrypted_reasoning', id: 'rs_2', data: 'gBBB' }]);
+    assert.deepEqual(whole.thinking, [{ type: 'thinking', thinking: 'Plan.', signature: '', summary: true }, { type: 'encrypted_reasoning', id: 'rs_2', data: 'gBBB' }]);
     const ev = (type: string, data: Record<string, unknown>) => `data: ${JSON.stringify({ type, ...data })}\n\n`;
     const streamed = a.createStreamDecoder(codex).push(ev('response.created', { response: { id: 'r', model: 'm' } })
       + ev('response.output_item.done', { output_index: 0, item: { type: 'reasoning', id: 'rs_3', summary: [], encrypted_content: 'gCCC' } }));
@@ -266,6 +266,23 @@ describe('openai: options.api responses', () => {
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }, { role: 'assistant', content: [{ type: 'text', text: 'Yes.' }], thinking: [{ type: 'encrypted_reasoning', id: 'rs_1', data: 'gAAA' }] }],
     }), target(settings('anthropic'), 'claude-sonnet-4')));
     assert.deepEqual((toAnthropic.messages as { content: unknown }[])[1].content, [{ type: 'text', text: 'Yes.' }]);
+  });
+
+  it("asks for the summaries a Responses client asks for, and tells them from reasoning text, whole and streamed", () => {
+    assert.deepEqual(body(build({ reasoningSummary: 'auto' })).reasoning, { summary: 'auto' });
+    assert.deepEqual(body(build({ reasoningSummary: 'detailed', extras: { dialect: 'openai', fields: { reasoning_effort: 'low' } } })).reasoning, { effort: 'low', summary: 'detailed' });
+    const whole = a.parseChatResponse({ id: 'r', status: 'completed', output: [{ type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Sum.' }], content: [{ type: 'reasoning_text', text: 'Raw.' }] }, { type: 'message', content: [{ type: 'output_text', text: 'Hi' }] }] }, codex);
+    assert.deepEqual(whole.thinking, [{ type: 'thinking', thinking: 'Raw.', signature: '' }, { type: 'thinking', thinking: 'Sum.', signature: '', summary: true }]);
+    const ev = (type: string, data: Record<string, unknown>) => `data: ${JSON.stringify({ type, ...data })}\n\n`;
+    const streamed = a.createStreamDecoder(codex).push(ev('response.reasoning_summary_text.delta', { delta: 'Sum.' }) + ev('response.reasoning_text.delta', { delta: 'Raw.' }));
+    assert.deepEqual(streamed.filter((e) => e.type === 'thinking'), [{ type: 'thinking', text: 'Sum.', summary: true }, { type: 'thinking', text: 'Raw.' }]);
+    // A Responses client gets a summary as a summary part; the other dialects as reasoning, Anthropic's blocks without the mark.
+    const shown = RESPONSES_API.renderChatResponse(whole, { created: 1 }) as { output: Record<string, unknown>[] };
+    assert.deepEqual(shown.output.slice(0, 2).map((o) => [o.content, o.summary]), [[[{ type: 'reasoning_text', text: 'Raw.' }], []], [undefined, [{ type: 'summary_text', text: 'Sum.' }]]]);
+    assert.equal((CHAT_DIALECTS.openai.renderChatResponse(whole, { created: 1 }) as { choices: { message: { reasoning_content: string } }[] }).choices[0].message.reasoning_content, 'Raw.\n\nSum.');
+    assert.deepEqual((CHAT_DIALECTS.anthropic.renderChatResponse(whole, { created: 1, thinking: true }) as { content: unknown[] }).content.slice(0, 2), [
+      { type: 'thinking', thinking: 'Raw.', signature: '' }, { type: 'thinking', thinking: 'Sum.', signature: '' },
+    ]);
   });
 
   it('takes arguments a server sends whole on the item, once', () => {

@@ -344,6 +344,18 @@ describe('Responses API stream encoder', () => {
     }
   });
 
+  it('a summary of reasoning streams as a summary part, in its own reasoning item, with the events OpenAI sends', () => {
+    const events = parse(encode(createResponsesStreamEncoder(opts), [EVENTS[0], { type: 'thinking', text: 'Sum', summary: true }, { type: 'thinking', text: 'med.', summary: true }, { type: 'thinking', text: 'Raw.' }, ...EVENTS.slice(1)]));
+    assert.deepEqual(events.slice(2, 12).map(([t]) => t), [
+      'response.output_item.added', 'response.reasoning_summary_part.added', 'response.reasoning_summary_text.delta', 'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.done', 'response.reasoning_summary_part.done', 'response.output_item.done',
+      'response.output_item.added', 'response.content_part.added', 'response.reasoning_text.delta',
+    ]);
+    assert.equal(events[4][1].summary_index, 0);
+    const done = events.at(-1)![1].response.output;
+    assert.deepEqual(done.slice(0, 2).map((i: Record<string, unknown>) => [i.id, i.summary]), [['rs_chatcmpl-1_0', [{ type: 'summary_text', text: 'Summed.' }]], ['rs_chatcmpl-1_1', []]]);
+  });
+
   it('a cut answer ends in response.incomplete with its reason; an empty one still has a message', () => {
     const events = parse(encode(createResponsesStreamEncoder(opts), [{ type: 'start', id: 'x', model: 'm' }, { type: 'finish', finishReason: 'length' }, { type: 'end' }]));
     const [type, last] = events.at(-1)!;

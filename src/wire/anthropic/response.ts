@@ -46,7 +46,12 @@ export function renderAnthropicResponse(res: ChatResponse, opts: RenderOptions):
   // Thinking comes first, as Anthropic puts it, and only to a client that turned it on.
   const content: Record<string, unknown>[] = [];
   // Thinking Anthropic's way only: OpenAI's encrypted reasoning and OpenRouter's details are not for Anthropic clients.
-  if (res.thinking !== undefined && opts.thinking !== false) for (const t of res.thinking) if (t.type === 'thinking' || t.type === 'redacted_thinking') content.push({ ...t });
+  if (res.thinking !== undefined && opts.thinking !== false) {
+    for (const t of res.thinking) {
+      if (t.type === 'thinking') content.push({ type: 'thinking', thinking: t.thinking, signature: t.signature });
+      else if (t.type === 'redacted_thinking') content.push({ ...t });
+    }
+  }
   if (res.text !== '' || res.toolCalls.length === 0) content.push({ type: 'text', text: res.text });
   for (const c of res.toolCalls) content.push({ type: 'tool_use', id: c.id, name: c.name, input: toolArgumentsOrEmpty(c.arguments) });
   return {

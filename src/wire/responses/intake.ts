@@ -316,6 +316,8 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const effort = effortOf(fields?.reasoning_effort);
   if (effort !== undefined) request.reasoning = { effort };
   if (wantsEncryptedReasoning(b.include)) request.encryptedReasoning = true;
+  const summary = b.reasoning !== undefined && b.reasoning !== null ? optionalString(requireRecord(b.reasoning, 'reasoning').summary, 'reasoning.summary') : undefined;
+  if (summary !== undefined) request.reasoningSummary = summary;
   const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b) };
   const freeform = freeformNames(request.tools);
   if (freeform !== undefined) clientOptions.freeform = freeform;

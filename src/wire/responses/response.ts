@@ -57,6 +57,15 @@ export function reasoningTextPart(text: string): Record<string, unknown> {
   return { type: 'reasoning_text', text };
 }
 
+/** A summary of a model's reasoning, as a `reasoning` item with one `summary_text` part (as OpenAI sends them). */
+export function summaryItem(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
+  return { type: 'reasoning', id, summary: status === 'in_progress' ? [] : [summaryTextPart(text)] };
+}
+
+export function summaryTextPart(text: string): Record<string, unknown> {
+  return { type: 'summary_text', text };
+}
+
 /** An OpenAI model's encrypted reasoning, as the `reasoning` item it came in (the client replays it whole). */
 export function encryptedReasoningItem(id: string, data: string): Record<string, unknown> {
   return { type: 'reasoning', id, summary: [], encrypted_content: data };
@@ -141,9 +150,14 @@ export function responseObject(
 export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
   const id = opts.id ?? responseId(res.id);
   const output: Record<string, unknown>[] = [];
-  const reasoning = reasoningOf(res.thinking);
-  if (reasoning !== '') output.push(reasoningItem(reasoningItemId(id, 0), reasoning, 'completed'));
-  if (res.thinking !== undefined) for (const t of res.thinking) if (t.type === 'encrypted_reasoning') output.push(encryptedReasoningItem(t.id, t.data));
+  if (res.thinking !== undefined) {
+    // Reasoning text, then summaries of reasoning, then encrypted reasoning: each its own item.
+    const reasoning = reasoningOf(res.thinking.filter((t) => t.type !== 'thinking' || !t.summary));
+    const summary = reasoningOf(res.thinking.filter((t) => t.type === 'thinking' && t.summary));
+    if (reasoning !== '') output.push(reasoningItem(reasoningItemId(id, output.length), reasoning, 'completed'));
+    if (summary !== '') output.push(summaryItem(reasoningItemId(id, output.length), summary, 'completed'));
+    for (const t of res.thinking) if (t.type === 'encrypted_reasoning') output.push(encryptedReasoningItem(t.id, t.data));
+  }
   if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
   res.toolCalls.forEach((c, n) => output.push(opts.freeform?.has(c.name)
     ? customCallItem(customCallItemId(id, n), c, unwrapInput(c.arguments), 'completed', opts.namespaced)

@@ -1,7 +1,8 @@
 /**
  * Canonical stream events → OpenAI Responses API SSE events: `response.created`, then the
  * output items as they grow (reasoning text as a `reasoning` item with one `reasoning_text`
- * part; a message with one `output_text` part; function calls with their argument
+ * part, a summary of reasoning as one with a `summary_text` part; a message with one
+ * `output_text` part; function calls with their argument
  * deltas; an OpenAI model's encrypted reasoning as the item it came in), each closed with
  * its `.done` events, then `response.completed`
  * (or `response.incomplete`) carrying the whole response and its usage. Every event has
@@ -12,28 +13,43 @@ import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import { unwrapInput } from '../freeform.js';
 import {
-  customCallItem, customCallItemId, encryptedReasoningItem, functionCallItem, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId,
+  customCallItem, customCallItemId, encryptedReasoningItem, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId,
   responseObject, statusOf, textPart,
 } from './response.js';
 
 /** `custom`: a call to one of the client's custom tools, whose input goes out unwrapped at the end (see wire/freeform). */
 interface OpenCall { item: number; id: string; callId: string; name: string; args: string; custom: boolean }
 
-/** The items that grow by text: a message (`output_text`) and reasoning (`reasoning_text`). */
-type TextKind = 'message' | 'reasoning';
+/** The items that grow by text: a message (`output_text`), reasoning (`reasoning_text`) and a summary of reasoning (`summary_text`). */
+type TextKind = 'message' | 'reasoning' | 'summary';
 interface OpenText { kind: TextKind; at: number; id: string; text: string }
 
 const TEXT_ITEMS: Readonly<Record<TextKind, {
+  /** Items counted together share ids of one series (reasoning and summaries are both `reasoning` items). */
+  series: 'message' | 'reasoning';
   id(respId: string, n: number): string;
   item(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown>;
   part(text: string): Record<string, unknown>;
-  /** Event types of a delta and of the whole text, and what both carry besides. */
+  /** Event types of a part opening and closing, of a delta and of the whole text; the part's index field, and what deltas carry besides. */
+  partAdded: string;
+  partDone: string;
   delta: string;
   done: string;
+  index: string;
   extra: Readonly<Record<string, unknown>>;
 }>> = {
-  message: { id: messageItemId, item: messageItem, part: textPart, delta: 'response.output_text.delta', done: 'response.output_text.done', extra: { logprobs: [] } },
-  reasoning: { id: reasoningItemId, item: reasoningItem, part: reasoningTextPart, delta: 'response.reasoning_text.delta', done: 'response.reasoning_text.done', extra: {} },
+  message: {
+    series: 'message', id: messageItemId, item: messageItem, part: textPart, partAdded: 'response.content_part.added', partDone: 'response.content_part.done',
+    delta: 'response.output_text.delta', done: 'response.output_text.done', index: 'content_index', extra: { logprobs: [] },
+  },
+  reasoning: {
+    series: 'reasoning', id: reasoningItemId, item: reasoningItem, part: reasoningTextPart, partAdded: 'response.content_part.added', partDone: 'response.content_part.done',
+    delta: 'response.reasoning_text.delta', done: 'response.reasoning_text.done', index: 'content_index', extra: {},
+  },
+  summary: {
+    series: 'reasoning', id: reasoningItemId, item: summaryItem, part: summaryTextPart, partAdded: 'response.reasoning_summary_part.added', partDone: 'response.reasoning_summary_part.done',
+    delta: 'response.reasoning_summary_text.delta', done: 'response.reasoning_summary_text.done', index: 'summary_index', extra: {},
+  },
 };
 
 class ResponsesStreamEncoder implements StreamEncoder {
@@ -45,8 +61,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private readonly output: Record<string, unknown>[] = [];
   /** The message or reasoning item text goes to; at most one is open. */
   private open: OpenText | null = null;
-  /** Items of each kind opened so far (a message after a function call is a new item, with its own id). */
-  private readonly opened: Record<TextKind, number> = { message: 0, reasoning: 0 };
+  /** Items of each series opened so far (a message after a function call is a new item, with its own id). */
+  private readonly opened: Record<'message' | 'reasoning', number> = { message: 0, reasoning: 0 };
   /** Function calls by canonical tool-call index; all stay open until the end. */
   private readonly calls = new Map<number, OpenCall>();
   private finish: FinishReason = 'stop';
@@ -80,7 +96,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
         return call.custom ? '' : this.event('response.function_call_arguments.delta', { item_id: call.id, output_index: call.item, delta: ev.arguments });
       }
       case 'thinking':
-        return this.write('reasoning', ev.text);
+        return this.write(ev.summary ? 'summary' : 'reasoning', ev.text);
       case 'encrypted_reasoning': {
         const out = this.opening() + this.closeText();
         const at = this.output.length;
@@ -153,16 +169,17 @@ class ResponsesStreamEncoder implements StreamEncoder {
     if (this.open?.kind !== kind) out += this.closeText() + this.openText(kind);
     const o = this.open!;
     o.text += text;
-    return out + this.event(TEXT_ITEMS[kind].delta, { item_id: o.id, output_index: o.at, content_index: 0, delta: text, ...TEXT_ITEMS[kind].extra });
+    const k = TEXT_ITEMS[kind];
+    return out + this.event(k.delta, { item_id: o.id, output_index: o.at, [k.index]: 0, delta: text, ...k.extra });
   }
 
   private openText(kind: TextKind): string {
     const k = TEXT_ITEMS[kind];
-    const o: OpenText = { kind, at: this.output.length, id: k.id(this.id, this.opened[kind]++), text: '' };
+    const o: OpenText = { kind, at: this.output.length, id: k.id(this.id, this.opened[k.series]++), text: '' };
     this.open = o;
     this.output.push({});
     return this.event('response.output_item.added', { output_index: o.at, item: k.item(o.id, '', 'in_progress') })
-      + this.event('response.content_part.added', { item_id: o.id, output_index: o.at, content_index: 0, part: k.part('') });
+      + this.event(k.partAdded, { item_id: o.id, output_index: o.at, [k.index]: 0, part: k.part('') });
   }
 
   /** Closes the open message or reasoning item, if any: its text, its part, the item. */
@@ -173,8 +190,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
     const item = k.item(o.id, o.text, 'completed');
     this.output[o.at] = item;
     this.open = null;
-    return this.event(k.done, { item_id: o.id, output_index: o.at, content_index: 0, text: o.text, ...k.extra })
-      + this.event('response.content_part.done', { item_id: o.id, output_index: o.at, content_index: 0, part: k.part(o.text) })
+    return this.event(k.done, { item_id: o.id, output_index: o.at, [k.index]: 0, text: o.text, ...k.extra })
+      + this.event(k.partDone, { item_id: o.id, output_index: o.at, [k.index]: 0, part: k.part(o.text) })
       + this.event('response.output_item.done', { output_index: o.at, item });
   }
 

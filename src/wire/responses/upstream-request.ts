@@ -142,6 +142,11 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
     if (extras.verbosity !== undefined) text.verbosity = extras.verbosity;
   }
   if (text.format !== undefined || text.verbosity !== undefined) body.text = text;
-  if (effort !== undefined) body.reasoning = { effort };
+  if (effort !== undefined || req.reasoningSummary !== undefined) {
+    const reasoning: Record<string, unknown> = {};
+    if (effort !== undefined) reasoning.effort = effort;
+    if (req.reasoningSummary !== undefined) reasoning.summary = req.reasoningSummary;
+    body.reasoning = reasoning;
+  }
   return body;
 }

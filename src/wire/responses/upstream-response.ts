@@ -7,7 +7,6 @@
  * it back) an encrypted reasoning block.
  */
 import type { ChatResponse, FinishReason, StreamEvent, ThinkingBlock, ToolCall, Usage } from '../../canonical.js';
-import { unsignedThinking } from '../content.js';
 import { wrapInput } from '../freeform.js';
 import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
@@ -28,14 +27,19 @@ function finishOf(status: unknown, details: unknown, calledTools: boolean): Fini
   return calledTools ? 'tool_calls' : 'stop';
 }
 
-/** The text of the `summary_text` / `reasoning_text` parts of a reasoning item. */
-function reasoningText(item: Record<string, unknown>): string {
+/** The text of a reasoning item's `summary_text` parts (`summary`) or of its `reasoning_text` parts (`content`). */
+function reasoningText(item: Record<string, unknown>, field: 'summary' | 'content'): string {
   let out = '';
-  for (const field of ['summary', 'content']) {
-    const parts = item[field];
-    if (!Array.isArray(parts)) continue;
-    for (const p of parts) if (isRecord(p) && typeof p.text === 'string' && p.text !== '') out = out === '' ? p.text : `${out}\n\n${p.text}`;
-  }
+  const parts = item[field];
+  if (Array.isArray(parts)) for (const p of parts) if (isRecord(p) && typeof p.text === 'string' && p.text !== '') out = out === '' ? p.text : `${out}\n\n${p.text}`;
+  return out;
+}
+
+/** Reasoning text, and a summary of reasoning, as thinking blocks (see ThinkingBlock). */
+function thinkingOf(text: string, summary: string): ThinkingBlock[] {
+  const out: ThinkingBlock[] = [];
+  if (text !== '') out.push({ type: 'thinking', thinking: text, signature: '' });
+  if (summary !== '') out.push({ type: 'thinking', thinking: summary, signature: '', summary: true });
   return out;
 }
 
@@ -58,7 +62,8 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
   if (!Array.isArray(body.output)) throw malformedResponse('openai responses', '`output` missing');
   if (body.status === 'failed') throw malformedResponse('openai responses', failure(body));
   let text = '';
-  let thinking = '';
+  let reasoning = '';
+  let summary = '';
   const encrypted: ThinkingBlock[] = [];
   const toolCalls: ToolCall[] = [];
   for (const item of body.output) {
@@ -79,8 +84,10 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
         toolCalls.push(callOf(item, toolCalls.length));
         break;
       case 'reasoning': {
-        const r = reasoningText(item);
-        if (r !== '') thinking = thinking === '' ? r : `${thinking}\n\n${r}`;
+        const r = reasoningText(item, 'content');
+        if (r !== '') reasoning = reasoning === '' ? r : `${reasoning}\n\n${r}`;
+        const sum = reasoningText(item, 'summary');
+        if (sum !== '') summary = summary === '' ? sum : `${summary}\n\n${sum}`;
         const sealed = encryptedOf(item);
         if (sealed !== null) encrypted.push(sealed);
         break;
@@ -95,7 +102,8 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
     finishReason: finishOf(body.status, body.incomplete_details, toolCalls.length > 0),
     usage: usageFromResponses(body.usage),
   };
-  if (thinking !== '' || encrypted.length > 0) res.thinking = thinking === '' ? encrypted : [...unsignedThinking(thinking), ...encrypted];
+  const thinking = [...thinkingOf(reasoning, summary), ...encrypted];
+  if (thinking.length > 0) res.thinking = thinking;
   return res;
 }
 
@@ -153,6 +161,9 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
         if (typeof data.delta === 'string' && data.delta !== '') out.push({ type: 'text', text: data.delta });
         return;
       case 'response.reasoning_summary_text.delta':
+        this.start(out, undefined);
+        if (typeof data.delta === 'string' && data.delta !== '') out.push({ type: 'thinking', text: data.delta, summary: true });
+        return;
       case 'response.reasoning_text.delta':
         this.start(out, undefined);
         if (typeof data.delta === 'string' && data.delta !== '') out.push({ type: 'thinking', text: data.delta });
