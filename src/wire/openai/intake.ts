@@ -137,7 +137,7 @@ function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | un
       if (!calls && parts.length === 0 && reasoning === '') throw badRequest(`${param}.content`, `\`${param}.content\` is required unless \`${param}.tool_calls\` is given`);
       const turn: ChatMessage & { role: 'assistant' } = { role: 'assistant', content: parts };
       // A client that keeps OpenRouter's reasoning_details gives Gemini's signatures back there.
-      if (calls) turn.toolCalls = m.reasoning_details === undefined ? calls : signCalls(calls, m.reasoning_details);
+      if (calls) turn.toolCalls = signCalls(calls, m.reasoning_details);
       if (reasoning !== '') turn.thinking = unsignedThinking(reasoning);
       const details = detailsOf(m);
       if (details !== undefined) (turn.thinking ??= []).push(details);

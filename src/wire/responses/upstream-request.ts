@@ -119,13 +119,13 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   const body: Record<string, unknown> = { model, input, store: false };
   const instructions = textOf(req.system, '\n\n');
   if (instructions !== '') body.instructions = instructions;
+  // The client's tools, then its web search, which the Responses API runs itself.
+  const tools = [...(req.tools?.map(wireTool) ?? []), ...(req.hostedTools ?? [])];
+  if (tools.length) body.tools = tools;
   if (req.tools?.length) {
-    body.tools = req.tools.map(wireTool);
     if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice, custom);
     if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
   }
-  // The client's web search, which the Responses API runs itself.
-  if (req.hostedTools?.length) body.tools = [...(body.tools as Record<string, unknown>[] | undefined ?? []), ...req.hostedTools];
   // A smaller cap is refused; the answer may then run a few tokens past the client's.
   if (req.maxTokens !== undefined) body.max_output_tokens = Math.max(MIN_OUTPUT_TOKENS, req.maxTokens);
   if (req.temperature !== undefined) body.temperature = req.temperature;

@@ -108,7 +108,7 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
 }
 
 /** A reasoning item's encrypted content, as a thinking block; null when it has none. */
-function encryptedOf(item: Record<string, unknown>): ThinkingBlock | null {
+function encryptedOf(item: Record<string, unknown>): Extract<ThinkingBlock, { type: 'encrypted_reasoning' }> | null {
   const data = item.encrypted_content;
   return typeof data === 'string' && data !== '' && typeof item.id === 'string' && item.id !== '' ? { type: 'encrypted_reasoning', id: item.id, data } : null;
 }
@@ -157,17 +157,11 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
         return;
       case 'response.output_text.delta':
       case 'response.refusal.delta':
-        this.start(out, undefined);
-        if (typeof data.delta === 'string' && data.delta !== '') out.push({ type: 'text', text: data.delta });
-        return;
+        return this.delta(data.delta, out, (text) => ({ type: 'text', text }));
       case 'response.reasoning_summary_text.delta':
-        this.start(out, undefined);
-        if (typeof data.delta === 'string' && data.delta !== '') out.push({ type: 'thinking', text: data.delta, summary: true });
-        return;
+        return this.delta(data.delta, out, (text) => ({ type: 'thinking', text, summary: true }));
       case 'response.reasoning_text.delta':
-        this.start(out, undefined);
-        if (typeof data.delta === 'string' && data.delta !== '') out.push({ type: 'thinking', text: data.delta });
-        return;
+        return this.delta(data.delta, out, (text) => ({ type: 'thinking', text }));
       case 'response.output_item.added':
         this.itemAdded(data, out);
         return;
@@ -202,6 +196,12 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
         this.close(out, ev);
       }
     }
+  }
+
+  /** A text delta (answer, refusal, reasoning or its summary) as the event `as` makes of it. */
+  private delta(delta: unknown, out: StreamEvent[], as: (text: string) => StreamEvent): void {
+    this.start(out, undefined);
+    if (typeof delta === 'string' && delta !== '') out.push(as(delta));
   }
 
   private itemAdded(data: Record<string, unknown>, out: StreamEvent[]): void {
@@ -241,9 +241,9 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
   private itemDone(data: Record<string, unknown>, out: StreamEvent[]): void {
     if (isRecord(data.item) && data.item.type === 'reasoning') {
       const sealed = encryptedOf(data.item);
-      if (sealed !== null && sealed.type === 'encrypted_reasoning') {
+      if (sealed !== null) {
         this.start(out, undefined);
-        out.push({ type: 'encrypted_reasoning', id: sealed.id, data: sealed.data });
+        out.push(sealed);
       }
       return;
     }
