@@ -216,6 +216,11 @@ function checkProvider(id: string, p: Obj, report: Report): void {
     if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') report(where, 'provider_setting', `provider "${id}": options.send_reasoning applies to openai, azure and openai-compatible providers only`);
     else if (typeof options.send_reasoning !== 'boolean') report(where, 'provider_setting', `provider "${id}": options.send_reasoning must be true or false`);
   }
+  if (options.count_tokens !== undefined) {
+    const where = [...at, 'options', 'count_tokens'];
+    if (type !== 'openai' && type !== 'openai-compatible') report(where, 'provider_setting', `provider "${id}": options.count_tokens applies to openai and openai-compatible providers only`);
+    else if (typeof options.count_tokens !== 'boolean') report(where, 'provider_setting', `provider "${id}": options.count_tokens must be true or false`);
+  }
 
   const keys = list(p.keys);
   uniqueIds(keys, [...at, 'keys'], 'name', 'key name', report);

@@ -205,7 +205,10 @@ class AttemptLoop implements Dispatcher {
   }
 
   async countTokens(req: ChatRequest, plan: Plan, opts: DispatchOptions): Promise<TokenCountResult | null> {
-    const counts = (t: PlanTarget) => this.runtimes.get(t.provider).adapter.buildCountTokensRequest !== undefined;
+    const counts = (t: PlanTarget): boolean => {
+      const rt = this.runtimes.get(t.provider);
+      return rt.adapter.buildCountTokensRequest !== undefined && (rt.adapter.countsTokens?.(rt.settings) ?? true);
+    };
     if (!counts(plan.primary)) return null;
     return (await this.run({ ...plan, fallbacks: plan.fallbacks.filter(counts) }, opts, COUNT_TOKENS, req)) as TokenCountResult;
   }

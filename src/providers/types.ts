@@ -84,10 +84,12 @@ export interface ProviderAdapter {
   parseEmbeddingsResponse?(body: unknown, target: AttemptTarget): EmbeddingsResponse;
   /**
    * Counting a chat request's input tokens with the provider's own tokenizer (Anthropic's
-   * count_tokens, Gemini's countTokens). Omitted when the provider has no such API: the
+   * count_tokens, Gemini's countTokens, OpenAI's responses/input_tokens). Omitted when the provider has no such API: the
    * gateway then answers an estimate.
    */
   buildCountTokensRequest?(req: ChatRequest, target: AttemptTarget): HttpRequestSpec;
+  /** False when this provider's settings turn its counting off (`options.count_tokens`); default true. */
+  countsTokens?(provider: ProviderSettings): boolean;
   parseCountTokensResponse?(body: unknown, target: AttemptTarget): TokenCount;
   /** Classify a non-2xx answer (body is the raw text, possibly truncated). */
   classifyError(status: number, headers: Record<string, string | string[] | undefined>, body: string): UpstreamErrorInfo;

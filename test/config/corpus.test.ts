@@ -418,6 +418,34 @@ const cases: Case[] = [
     `,
   },
   {
+    name: 'options.count_tokens: true or false, on openai and openai-compatible providers only',
+    config: `
+      providers:
+        gpt:
+          type: openai
+          keys: [{name: k, value: sk-test}]
+          options: {count_tokens: "no"}
+        az:
+          type: azure
+          base_url: https://r.openai.azure.com
+          keys: [{name: k, value: sk-test}]
+          options: {api_version: v1, count_tokens: true}
+        oc:
+          type: openai-compatible
+          base_url: https://proxy.example.com/v1
+          keys: [{name: k, value: sk-test}]
+          options: {count_tokens: true}
+    `,
+    expected: `
+      switchyard.yaml:5:29: error[provider_setting]: provider "gpt": options.count_tokens must be true or false
+        5 |     options: {count_tokens: "no"}
+          |                             ^
+      switchyard.yaml:10:46: error[provider_setting]: provider "az": options.count_tokens applies to openai and openai-compatible providers only
+        10 |     options: {api_version: v1, count_tokens: true}
+           |                                              ^
+    `,
+  },
+  {
     name: 'options.api: chat or responses, per model glob, on OpenAI-format providers; on Azure only with the v1 API',
     config: `
       providers:

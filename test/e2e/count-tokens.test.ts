@@ -2,7 +2,8 @@
  * Anthropic's token counting, which Claude Code calls to size its context: the Anthropic
  * SDK's `messages.countTokens` (and the beta form Claude Code uses, `?beta=true`) through
  * the gateway. A request routed to an Anthropic provider is counted there, with only the
- * fields count_tokens accepts, and one routed to Gemini by its countTokens; one routed
+ * fields count_tokens accepts, one routed to Gemini by its countTokens, and one routed to
+ * OpenAI by its input token counting (`POST /v1/responses/input_tokens`); one routed
  * elsewhere gets the gateway's estimate, marked as such. Counting is free (no rate limit or budget charged), keeps the model allowlist, is
  * routable by `endpoint == "count_tokens"`, and leaves one audit event with no tokens.
  */
@@ -30,7 +31,11 @@ before(async () => {
     server: { allow_unauthenticated: false },
     dispatch: { retries_per_target: 0, max_attempts: 2, backoff: { base_ms: 1, cap_ms: 2 } },
     providers: {
-      oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-4o-mini'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o', 'gpt-4o-mini', 'gpt-5.1-codex'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }], options: { api: { '*codex*': 'responses' } } },
+      // The same fake, with counting turned off; and OpenAI-compatible servers, which count only when told they can.
+      off: { type: 'openai', base_url: `${oa.url}/v1`, weight: 0, models: ['gpt-4.1'], keys: [{ name: 'off-main', value: 'env.OA_KEY' }], options: { count_tokens: false } },
+      oc: { type: 'openai-compatible', base_url: `${oa.url}/v1`, weight: 0, models: ['llama-3.3-70b'], keys: [{ name: 'oc-main', value: 'env.OA_KEY' }] },
+      ocx: { type: 'openai-compatible', base_url: `${oa.url}/v1`, weight: 0, models: ['qwen3-coder'], keys: [{ name: 'ocx-main', value: 'env.OA_KEY' }], options: { count_tokens: true } },
       an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4', 'claude-haiku-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
       gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-3-flash'], keys: [{ name: 'gm-main', value: 'env.GM_KEY' }] },
     },
@@ -99,9 +104,68 @@ describe('POST /anthropic/v1/messages/count_tokens', SUITE, () => {
     assert.deepEqual(up.body.generateContentRequest.systemInstruction, { parts: [{ text: 'Be terse.' }] });
   });
 
+  test('routed to OpenAI: counted by its input token counting, over the request as the Responses API takes it (Claude Code on GPT)', async () => {
+    oa.reset();
+    oa.enqueue({ usage: { input: 321, output: 0 } });
+    const weather = { name: 'weather', description: 'Weather for a city', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } };
+    const res = await client.beta.messages.countTokens({
+      model: 'gpt-4o', system: 'Be terse.', tools: [weather], tool_choice: { type: 'auto' },
+      messages: [question, { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'weather', input: { city: 'Paris' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: 'Sunny' }] }],
+    }).withResponse();
+    assert.equal(res.data.input_tokens, 321);
+    assert.equal(res.response.headers.get('x-switchyard-token-count'), null, 'not an estimate');
+    const up = oa.last();
+    assert.equal(up.path, '/v1/responses/input_tokens');
+    assert.equal(up.headers.authorization, 'Bearer sk-up-openai-count-11bb');
+    assert.deepEqual(Object.keys(up.body).sort(), ['input', 'instructions', 'model', 'tool_choice', 'tools']);
+    assert.equal(up.body.model, 'gpt-4o');
+    assert.equal(up.body.instructions, 'Be terse.');
+    assert.deepEqual(up.body.tools.map((t: { type: string; name: string }) => [t.type, t.name]), [['function', 'weather']]);
+    assert.deepEqual(up.body.input.map((i: { type: string }) => i.type), ['message', 'function_call', 'function_call_output']);
+  });
+
+  test("Claude Code's form with generation settings and stop sequences: counted without them; a codex model the same way", async () => {
+    oa.reset();
+    oa.enqueue({ usage: { input: 17, output: 0 } }, { usage: { input: 18, output: 0 } });
+    const body = { max_tokens: 100, stream: true, temperature: 1, stop_sequences: ['END'], thinking: { type: 'enabled', budget_tokens: 2048 }, messages: [question] };
+    const a = await postJson(e2e.url, '/anthropic/v1/messages/count_tokens?beta=true', { model: 'gpt-4o', ...body }, { 'x-api-key': VK });
+    assert.equal(a.status, 200, a.text);
+    assert.deepEqual(JSON.parse(a.text), { input_tokens: 17 });
+    const b = await postJson(e2e.url, '/anthropic/v1/messages/count_tokens?beta=true', { model: 'gpt-5.1-codex', ...body }, { 'x-api-key': VK });
+    assert.equal(b.status, 200, b.text);
+    assert.deepEqual(JSON.parse(b.text), { input_tokens: 18 });
+    assert.deepEqual(oa.received.map((r) => [r.path, r.body.model, 'stop' in r.body || 'max_output_tokens' in r.body || 'stream' in r.body]), [
+      ['/v1/responses/input_tokens', 'gpt-4o', false],
+      ['/v1/responses/input_tokens', 'gpt-5.1-codex', false],
+    ]);
+  });
+
+  test('OpenAI-compatible servers count only with options.count_tokens: true; an openai provider can turn it off', async () => {
+    oa.reset();
+    oa.enqueue({ usage: { input: 42, output: 0 } });
+    const counted = await client.messages.countTokens({ model: 'ocx/qwen3-coder', messages: [question] }).withResponse();
+    assert.equal(counted.data.input_tokens, 42);
+    assert.equal(counted.response.headers.get('x-switchyard-token-count'), null);
+    assert.deepEqual(oa.received.map((r) => r.path), ['/v1/responses/input_tokens']);
+    for (const model of ['off/gpt-4.1', 'oc/llama-3.3-70b']) {
+      oa.reset();
+      const res = await client.messages.countTokens({ model, messages: [question] }).withResponse();
+      assert.equal(res.response.headers.get('x-switchyard-token-count'), 'estimate', model);
+      assert.equal(oa.received.length, 0, model);
+    }
+  });
+
+  test("OpenAI's refusal of a count reaches the client in Anthropic's shape", async () => {
+    oa.reset();
+    oa.enqueue({ error: { status: 400, message: "Invalid 'input': too many images" } });
+    const res = await postJson(e2e.url, '/anthropic/v1/messages/count_tokens', { model: 'gpt-4o', messages: [question] }, { 'x-api-key': VK });
+    assertAnthropicError(res, 400, 'SY_ERR_UPSTREAM_CLIENT_ERROR', 'invalid_request_error');
+  });
+
   test('routed to a provider without a counting API: the estimate, marked, and nothing upstream', async () => {
     oa.reset();
-    const res = await client.messages.countTokens({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(400) }] }).withResponse();
+    const res = await client.messages.countTokens({ model: 'oc/llama-3.3-70b', messages: [{ role: 'user', content: 'x'.repeat(400) }] }).withResponse();
     assert.equal(res.data.input_tokens, 100, 'characters / 4');
     assert.equal(res.response.headers.get('x-switchyard-token-count'), 'estimate');
     assert.match(String(res.response.headers.get('x-switchyard-decision-id')), /^dec_/);

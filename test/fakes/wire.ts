@@ -206,6 +206,8 @@ const RESPONSES_FIELDS = new Set([
   'stream', 'stream_options', 'text', 'reasoning', 'user', 'store', 'include', 'metadata', 'service_tier', 'prompt_cache_key',
   'prompt_cache_retention', 'safety_identifier', 'truncation', 'top_logprobs', 'max_tool_calls', 'previous_response_id', 'conversation', 'background',
 ]);
+/** What OpenAI's input token counting (`POST /v1/responses/input_tokens`) takes. */
+const COUNT_FIELDS = new Set(['model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'text', 'truncation', 'conversation', 'previous_response_id']);
 /** The Responses API's input item types (those the fake knows). */
 const ITEM_TYPES = ['message', 'reasoning', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output'];
 /** Every content part type a Responses message may hold (which ones depends on its role). */
@@ -432,6 +434,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         return sendError(res, 404, 'This model is only supported in v1/responses and not in v1/chat/completions.', undefined, 'model');
       }
       if (path === '/v1/responses') return responses(res, rec, model, s);
+      if (path === '/v1/responses/input_tokens') return inputTokens(res, rec, s);
       const longId = (Array.isArray(rec.body?.messages) ? rec.body.messages : []).flatMap((m: any) => [m?.tool_call_id, ...(Array.isArray(m?.tool_calls) ? m.tool_calls.map((c: any) => c?.id) : [])])
         .find((id: unknown) => typeof id === 'string' && id.length > 40);
       if (longId !== undefined) return sendError(res, 400, `Invalid 'messages[].tool_calls[].id': string too long. Expected a string with maximum length 40, but got a string with length ${longId.length} instead.`);
@@ -751,6 +754,18 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     };
     if (delay > 0) later(delay, step);
     else step();
+  }
+
+  /** OpenAI's input token counting: a Responses API body without generation settings; counts the scenario's input usage. */
+  function inputTokens(res: ServerResponse, rec: Received, s: Scenario): void {
+    const body = rec.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return sendError(res, 400, 'body is not a JSON object');
+    const extra = Object.keys(body).find((k) => !COUNT_FIELDS.has(k));
+    if (extra !== undefined) return sendError(res, 400, `Unknown parameter: '${extra}'.`, undefined, extra);
+    const refused = responsesRefusal(body);
+    if (refused) return sendError(res, 400, refused.message, undefined, refused.param);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ object: 'response.input_tokens', input_tokens: (s.usage ?? DEFAULT_USAGE).input }));
   }
 
   /** OpenAI's Responses API (`POST /v1/responses`): refuses what OpenAI refuses, else answers whole or streamed. */

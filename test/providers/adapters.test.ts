@@ -96,6 +96,37 @@ describe('openai', () => {
   });
 });
 
+describe('openai: token counting (POST /responses/input_tokens)', () => {
+  const a = getAdapter('openai');
+
+  it('counts any model over the request as the Responses API takes it, less generation settings and stop sequences', () => {
+    for (const model of ['gpt-4o', 'gpt-5.1-codex']) {
+      const t = target(settings('openai', { options: { api: { '*codex*': 'responses' } } }), model);
+      const spec = a.buildCountTokensRequest!(richRequest({ stream: true, stop: ['END'], maxTokens: 100, temperature: 0.2 }), t);
+      assert.equal(spec.path, '/v1/responses/input_tokens', model);
+      assert.equal(spec.headers.authorization, `Bearer ${t.keyValue}`);
+      const b = body(spec);
+      assert.ok(Object.keys(b).every((k) => ['model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'text'].includes(k)), Object.keys(b).join());
+      assert.equal(b.model, model);
+      assert.deepEqual(b.input, body(a.buildChatRequest(richRequest({ stop: undefined }), target(settings('openai', { options: { api: 'responses' } }), model))).input);
+    }
+    assert.deepEqual(a.parseCountTokensResponse!({ object: 'response.input_tokens', input_tokens: 321 }, target(settings('openai'), 'gpt-4o')), { inputTokens: 321 });
+    for (const bad of [{}, { input_tokens: 1.5 }, { input_tokens: '3' }, null]) {
+      assert.throws(() => a.parseCountTokensResponse!(bad, target(settings('openai'), 'gpt-4o')), /input_tokens/);
+    }
+  });
+
+  it('counts on openai unless options.count_tokens is false; on openai-compatible only when it is true', () => {
+    assert.equal(a.countsTokens?.(settings('openai')), true);
+    assert.equal(a.countsTokens?.(settings('openai', { options: { count_tokens: false } })), false);
+    const oc = getAdapter('openai-compatible');
+    assert.equal(oc.countsTokens?.(settings('openai-compatible', { baseUrl: 'https://proxy.example.com/v1' })), false);
+    const on = settings('openai-compatible', { baseUrl: 'https://proxy.example.com/v1', options: { count_tokens: true } });
+    assert.equal(oc.countsTokens?.(on), true);
+    assert.equal(oc.buildCountTokensRequest!(richRequest(), target(on, 'qwen3')).path, '/v1/responses/input_tokens');
+  });
+});
+
 describe('openai: options.api responses', () => {
   const a = getAdapter('openai');
   const s = settings('openai', { options: { api: { '*codex*': 'responses', 'gpt-5*': 'chat' } } });
@@ -533,8 +564,8 @@ describe('anthropic', () => {
     }
   });
 
-  it('counts tokens, as Gemini does; no OpenAI-format adapter can', () => {
-    for (const type of ['openai', 'azure', 'openai-compatible', 'mock']) assert.equal(getAdapter(type).buildCountTokensRequest, undefined, type);
+  it('counts tokens, as Gemini and OpenAI do; Azure and the mock cannot', () => {
+    for (const type of ['azure', 'mock']) assert.equal(getAdapter(type).buildCountTokensRequest, undefined, type);
   });
 });
 

@@ -4,6 +4,8 @@
  * version segment (`https://api.groq.com/openai/v1`, `http://localhost:11434/v1`).
  * `options.auth`: `bearer` (default) | `header:<name>` (key sent in that header) | `none`.
  * With `options.send_reasoning`, an assistant turn's reasoning goes back as `reasoning_content`.
+ * With `options.count_tokens: true`, a server that has OpenAI's input token counting
+ * (`POST /responses/input_tokens`) counts Anthropic clients' requests.
  */
 import { SwitchyardError } from '../../errors.js';
 import { baseUrlParts, perSettings } from '../../wire/http.js';
@@ -49,4 +51,6 @@ export const openaiCompatibleAdapter: ProviderAdapter = createOpenAIFamilyAdapte
   },
   auth,
   body: openAIBodyOptions('max_tokens'),
+  // Only a server that has OpenAI's input token counting, when options.count_tokens says so.
+  countsTokens: false,
 });

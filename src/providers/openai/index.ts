@@ -9,8 +9,8 @@ import { classifyOpenAIError } from '../../wire/openai/errors.js';
 import { toOpenAIChatBody, withOpenAIReasoning, type OpenAIRequestOptions } from '../../wire/openai/request.js';
 import { parseOpenAIChatResponse } from '../../wire/openai/response.js';
 import { OpenAIStreamDecoder } from '../../wire/openai/stream-decoder.js';
-import { toResponsesBody } from '../../wire/responses/upstream-request.js';
-import { ResponsesStreamDecoder, parseResponsesResponse } from '../../wire/responses/upstream-response.js';
+import { toResponsesBody, toResponsesCountBody } from '../../wire/responses/upstream-request.js';
+import { ResponsesStreamDecoder, parseResponsesResponse, parseResponsesTokenCount } from '../../wire/responses/upstream-response.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter, ProviderSettings } from '../types.js';
 import { drops, withoutDropped } from '../drop-params.js';
 import { withPassed } from '../pass-params.js';
@@ -19,7 +19,7 @@ import { perModel } from '../per-model.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
-export type OpenAIOperation = 'chat/completions' | 'responses' | 'embeddings';
+export type OpenAIOperation = 'chat/completions' | 'responses' | 'responses/input_tokens' | 'embeddings';
 
 export interface OpenAIFamilySpec {
   type: string;
@@ -31,6 +31,11 @@ export interface OpenAIFamilySpec {
   model?(target: AttemptTarget): string;
   /** Body options for the target's provider. */
   body(settings: ProviderSettings): OpenAIRequestOptions;
+  /**
+   * Whether a provider without `options.count_tokens` counts input tokens with OpenAI's
+   * `POST /responses/input_tokens`; leave out for a type that never does.
+   */
+  countsTokens?: boolean;
 }
 
 /**
@@ -80,7 +85,15 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
     return { origin, path, method: 'POST', headers: jsonHeaders(target.provider.headers, spec.auth(target)), body: JSON.stringify(body) };
   };
   const model = spec.model ?? ((target: AttemptTarget) => target.model);
+  const countsByDefault = spec.countsTokens;
+  const counting: Partial<ProviderAdapter> = countsByDefault === undefined ? {} : {
+    countsTokens: (s) => (typeof s.options.count_tokens === 'boolean' ? s.options.count_tokens : countsByDefault),
+    // Every model is counted the Responses API's way, whichever API serves it: the count is the same input.
+    buildCountTokensRequest: (req, target) => request(target, 'responses/input_tokens', toResponsesCountBody(req, model(target), responsesEffort(req, target))),
+    parseCountTokensResponse: (body) => parseResponsesTokenCount(body),
+  };
   return {
+    ...counting,
     type: spec.type,
     chatDialect: 'openai',
     buildChatRequest(req: ChatRequest, target) {
@@ -115,4 +128,5 @@ export const openaiAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
   },
   auth: (target) => ({ authorization: `Bearer ${target.keyValue}` }),
   body: openAIBodyOptions('max_completion_tokens'),
+  countsTokens: true,
 });

@@ -150,3 +150,18 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   }
   return body;
 }
+
+/** What OpenAI's input token counting takes of a Responses API body; it refuses generation settings. */
+const COUNT_FIELDS = ['model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'text'] as const;
+
+/**
+ * Canonical ChatRequest → `POST /v1/responses/input_tokens` body: the request as the
+ * Responses API would take it, less what only generation reads. Stop sequences, which
+ * change no count, are left out rather than refused.
+ */
+export function toResponsesCountBody(req: ChatRequest, model: string, effort: string | undefined): Record<string, unknown> {
+  const full = toResponsesBody(req.stop?.length ? { ...req, stop: undefined } : req, model, effort);
+  const body: Record<string, unknown> = {};
+  for (const k of COUNT_FIELDS) if (full[k] !== undefined) body[k] = full[k];
+  return body;
+}

@@ -6,7 +6,7 @@
  * summaries is unsigned thinking, and encrypted reasoning (asked for when the client takes
  * it back) an encrypted reasoning block.
  */
-import type { ChatResponse, FinishReason, StreamEvent, ThinkingBlock, ToolCall, Usage } from '../../canonical.js';
+import type { ChatResponse, FinishReason, StreamEvent, ThinkingBlock, TokenCount, ToolCall, Usage } from '../../canonical.js';
 import { wrapInput } from '../freeform.js';
 import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
@@ -16,6 +16,13 @@ import { isRecord } from '../validate.js';
 
 export function usageFromResponses(u: unknown): Usage {
   return usageFromOpenAI(u, RESPONSES_USAGE);
+}
+
+/** OpenAI's input token count: `{"object": "response.input_tokens", "input_tokens": N}`. */
+export function parseResponsesTokenCount(body: unknown): TokenCount {
+  const n = isRecord(body) ? body.input_tokens : undefined;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw malformedResponse('openai', '`input_tokens` missing or not a count');
+  return { inputTokens: n };
 }
 
 /** An `incomplete` answer's reason as a finish reason; a complete one ends for its tool calls or on its own. */
