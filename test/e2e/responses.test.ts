@@ -118,18 +118,30 @@ describe('POST /v1/responses', SUITE, () => {
     }
   });
 
-  test('a stream cut after its first content ends with an error event, as OpenAI sends one, and never completes', async () => {
+  test('a stream cut after its first content ends with an error event, which the SDK throws, and never completes', async () => {
     oa.enqueue({ cutAfter: 1, chunks: 3 });
     const stream = client.responses.stream({ model: 'oa/gpt-4o', input: 'hi' });
     const events: OpenAI.Responses.ResponseStreamEvent[] = [];
     const iterated = (async () => { for await (const ev of stream) events.push(ev); })();
     await assert.rejects(stream.finalResponse());
-    await iterated.catch(() => undefined);
-    const last = events.at(-1);
-    assert.ok(last && last.type === 'error', `last event: ${last?.type}`);
-    assert.equal(last.code, 'SY_ERR_STREAM_INTERRUPTED');
+    const err = await iterated.then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof OpenAI.APIError, `the iteration throws: ${String(err)}`);
+    assert.equal(err.code, 'SY_ERR_STREAM_INTERRUPTED');
+    assert.match(err.message, /mid-stream/);
     assert.ok(events.some((e) => e.type === 'response.output_text.delta'), 'the first content reached the client');
     assert.ok(!events.some((e) => e.type === 'response.completed'));
+
+    // On the wire: the fields at the top, as OpenAI documents the event, and nested, as it sends it.
+    oa.enqueue({ cutAfter: 1, chunks: 3 });
+    const res = await raw(e2e.url, '/v1/responses', { method: 'POST', body: JSON.stringify({ model: 'oa/gpt-4o', input: 'hi', stream: true }), headers: { 'content-type': 'application/json' } });
+    const frames = res.text.split('\n\n').filter((f) => f.startsWith('event: error'));
+    assert.equal(frames.length, 1, res.text);
+    const data = JSON.parse(frames[0].slice(frames[0].indexOf('data: ') + 6)) as Record<string, any>;
+    assert.equal(data.type, 'error');
+    assert.equal(data.code, 'SY_ERR_STREAM_INTERRUPTED');
+    assert.equal(typeof data.message, 'string');
+    assert.equal(typeof data.sequence_number, 'number');
+    assert.deepEqual(data.error, { type: 'server_error', code: 'SY_ERR_STREAM_INTERRUPTED', message: data.message, param: null });
   });
 
   test('streaming a function call: argument deltas add up to the call', async () => {

@@ -508,6 +508,26 @@ describe('reasoning between dialects', () => {
     assert.throws(() => parseResponsesRequest({ model: 'm', input: 'Hi', include: 'reasoning.encrypted_content' }), { code: 'SY_ERR_BAD_REQUEST', message: /include/ });
     assert.throws(() => parseResponsesRequest({ model: 'm', input: [{ type: 'reasoning', content: [{ type: 'reasoning_text', text: 7 }] }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.content\[0\]\.text/ });
   });
+
+  it("an empty assistant message between a turn's reasoning and its calls (LangChain's) is no message", () => {
+    const { request } = parseResponsesRequest({
+      model: 'm',
+      include: ['reasoning.encrypted_content'],
+      input: [
+        { role: 'user', content: 'Weather in Tokyo?' },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'S' }], encrypted_content: 'gAAA' },
+        { type: 'message', role: 'assistant', content: [] },
+        { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'Rain' },
+        { type: 'message', role: 'assistant', content: [] },
+        { role: 'user', content: 'Thanks' },
+      ],
+    });
+    assert.deepEqual(request.messages.map((m) => [m.role, m.content.length]), [['user', 1], ['assistant', 0], ['tool', 1], ['user', 1]]);
+    assert.deepEqual(request.messages[1].role === 'assistant' && [request.messages[1].thinking, request.messages[1].toolCalls?.length], [[{ type: 'encrypted_reasoning', id: 'rs_1', data: 'gAAA' }], 1]);
+    // A user message still needs content.
+    assert.throws(() => parseResponsesRequest({ model: 'm', input: [{ role: 'user', content: [] }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.content/ });
+  });
 });
 
 describe('a reasoning setting between dialects', () => {

@@ -107,6 +107,9 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
             messages.push({ role: 'user', content: content(item.content, `${p}.content`, true), from: `${p}.content` });
             break;
           case 'assistant': {
+            // An empty one says nothing (LangChain sends one before a turn's calls when the
+            // turn held only reasoning): the calls after it join the turn as they would anyway.
+            if (Array.isArray(item.content) && item.content.length === 0) break;
             const parts = content(item.content, `${p}.content`, false);
             // The reasoning item before it opened the turn.
             const last = messages[messages.length - 1];

@@ -144,7 +144,10 @@ class ResponsesStreamEncoder implements StreamEncoder {
       case 'error': {
         const out = this.opening();
         this.closed = true;
-        return out + this.event('error', { code: 'SY_ERR_STREAM_INTERRUPTED', message: ev.message, param: null });
+        // The fields at the top, as OpenAI documents the event, and nested, as it sends it
+        // (the official SDKs throw only on the nested form).
+        const error = { type: 'server_error', code: 'SY_ERR_STREAM_INTERRUPTED', message: ev.message, param: null };
+        return out + this.event('error', { code: error.code, message: error.message, param: null, error });
       }
     }
   }
