@@ -807,6 +807,18 @@ describe('both clients → Gemini upstream', SUITE, () => {
     assert.equal(gm.last().body.generationConfig.maxOutputTokens, 30);
   });
 
+  test('Anthropic client, streamed: message_start carries the input tokens, as Anthropic\'s does (LangChain reads them only there)', async () => {
+    gm.reset();
+    gm.enqueue({ text: 'streamed from gemini', usage: { input: 23, output: 5 } });
+    const stream = anthropic.messages.stream({ model: 'gm/gemini-2.5-flash', max_tokens: 30, messages: [{ role: 'user', content: 'Hi' }] });
+    let started: Anthropic.Usage | undefined;
+    stream.on('streamEvent', (ev) => { if (ev.type === 'message_start') started = { ...ev.message.usage }; });
+    const final = await stream.finalMessage();
+    assert.equal(started?.input_tokens, 23);
+    assert.equal(started?.output_tokens, 0);
+    assert.deepEqual([final.usage.input_tokens, final.usage.output_tokens], [23, 5]);
+  });
+
   test('Anthropic client: tools round trip', async () => {
     gm.reset();
     const first = await anthropic.messages.create({

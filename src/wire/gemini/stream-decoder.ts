@@ -5,7 +5,7 @@
  * Usage metadata is cumulative per chunk; the last one is reported at `end`. Thought
  * summaries (parts marked `thought`) are thinking events.
  */
-import type { StreamEvent } from '../../canonical.js';
+import type { StreamEvent, Usage } from '../../canonical.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { isRecord } from '../validate.js';
 import { finishFromGemini, toolCallId, usageFromGemini } from './mapping.js';
@@ -44,11 +44,14 @@ export class GeminiStreamDecoder extends SseJsonDecoder {
     if (!this.started) {
       this.started = true;
       if (typeof chunk.responseId === 'string') this.responseId = chunk.responseId;
-      out.push({
+      const start: StreamEvent = {
         type: 'start',
         id: this.responseId,
         model: typeof chunk.modelVersion === 'string' && chunk.modelVersion ? chunk.modelVersion : this.fallbackModel,
-      });
+      };
+      // The input side is known from the first chunk: an Anthropic client's message_start carries it, as Anthropic's does.
+      if (isRecord(chunk.usageMetadata)) start.usage = inputSide(usageFromGemini(chunk.usageMetadata));
+      out.push(start);
     }
     if (chunk.usageMetadata !== undefined) this.usage = chunk.usageMetadata;
     const candidate = Array.isArray(chunk.candidates) ? chunk.candidates[0] : undefined;
@@ -72,4 +75,11 @@ export class GeminiStreamDecoder extends SseJsonDecoder {
       out.push({ type: 'finish', finishReason: finishFromGemini(candidate.finishReason, this.tools > 0) });
     }
   }
+}
+
+/** A usage's input side, nothing written yet. */
+function inputSide(u: Usage): Usage {
+  const out: Usage = { inputTokens: u.inputTokens, outputTokens: 0 };
+  if (u.cachedInputTokens !== undefined) out.cachedInputTokens = u.cachedInputTokens;
+  return out;
 }
