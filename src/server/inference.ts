@@ -473,7 +473,11 @@ function keepAlive(x: Exchange, reply: ReplyLike): NodeJS.Timeout | null {
  */
 function streamErrorFrame(x: Exchange, e: SwitchyardError): string {
   if (x.endpoint === 'messages') return `event: error\ndata: ${JSON.stringify(renderError('anthropic', e))}\n\n`;
-  if (x.endpoint === 'responses') return `event: error\ndata: ${JSON.stringify({ type: 'error', code: e.code, message: e.message, param: null, sequence_number: 0 })}\n\n`;
+  if (x.endpoint === 'responses') {
+    // The fields at the top, as OpenAI documents the event, and nested, as it sends it (see the Responses stream encoder).
+    const error = renderError('openai', e).error as Record<string, unknown>;
+    return `event: error\ndata: ${JSON.stringify({ type: 'error', code: e.code, message: e.message, param: error.param, error, sequence_number: 0 })}\n\n`;
+  }
   return `data: ${JSON.stringify(renderError('openai', e))}\n\n`;
 }
 

@@ -442,13 +442,20 @@ describe('a stream whose first content is slow to come (server.stream_keepalive_
     const responsesSide = await rawStream(kept.url, '/v1/responses', { model: 'oa/gpt-4o', stream: true, input: 'x' });
     const lastResponses = responsesSide.text.trimEnd().split('\n\n').at(-1)!;
     assert.match(lastResponses, /^event: error\ndata: /);
-    assert.equal(JSON.parse(lastResponses.split('data: ')[1]).code, 'SY_ERR_UPSTREAM_ERROR');
-    // The OpenAI SDK raises it as an error, as it would a status.
+    const responsesError = JSON.parse(lastResponses.split('data: ')[1]);
+    assert.equal(responsesError.code, 'SY_ERR_UPSTREAM_ERROR');
+    assert.equal(responsesError.error.code, 'SY_ERR_UPSTREAM_ERROR', 'nested too, as OpenAI sends it');
+    // The OpenAI SDK raises it as an error, as it would a status, on both APIs.
     oa.enqueue({ delayMs: 300, error: { status: 500 } });
     const openai = new OpenAI({ baseURL: `${kept.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
     await assert.rejects(async () => {
       for await (const _ of await openai.chat.completions.create({ model: 'oa/gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] })) { /* nothing comes */ }
     }, /upstream|502|500/i);
+    // (A refusal, which no circuit breaker counts.)
+    oa.enqueue({ delayMs: 300, error: { status: 400 } });
+    await assert.rejects(async () => {
+      for await (const _ of await openai.responses.create({ model: 'oa/gpt-4o', stream: true, input: 'x' })) { /* nothing comes */ }
+    }, (e: unknown) => e instanceof OpenAI.APIError && e.code === 'SY_ERR_UPSTREAM_CLIENT_ERROR');
   });
 
   test('a client that leaves during the keep-alives aborts the upstream request and is audited', async () => {
