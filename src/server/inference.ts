@@ -17,6 +17,7 @@ import { stripCredentialHeaders } from '../audit/headers.js';
 import { anySigned } from '../wire/content.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
+import { withKeptItems } from './response-items.js';
 
 const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
 
@@ -121,6 +122,11 @@ function refusal(d: Decision, requested: string): SwitchyardError {
     return new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `No configured provider serves model "${requested}".`, { details: { param: 'model' } });
   }
   return new SwitchyardError('SY_ERR_NO_ROUTE', `No healthy target can serve model "${requested}" (${d.reason ?? 'no route'}).`);
+}
+
+/** Whose kept response items a request may refer to (see response-items.ts): its virtual key's, or the anonymous caller's. */
+function scopeOf(p: Principal | null): string {
+  return p?.virtualKey ?? '';
 }
 
 /** State gathered along the way, for the error path and the audit event. */
@@ -499,7 +505,10 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
   rt.metrics.inFlight.inc();
   try {
     const codec = endpoint === 'responses' ? RESPONSES_API : CHAT_DIALECTS[dialect];
-    const { request, clientOptions } = codec.parseChatRequest(req.body);
+    // A Responses API request may refer to the kept items of earlier answers.
+    const items = endpoint === 'responses' ? rt.responseItems : null;
+    const body = items === null ? req.body : withKeptItems(items, req.body, () => scopeOf(rt.governance.authenticate(req.headers)));
+    const { request, clientOptions } = codec.parseChatRequest(body instanceof Promise ? await body : body);
     const routing = route(x, req, request, request.stream);
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = new ClientSignal();
@@ -517,6 +526,9 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
     const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, namespaced: clientOptions.namespaced };
+    // Its items are kept for later references when the client created it with store (the default).
+    const keep = items !== null && clientOptions.store === true ? (r: Record<string, unknown>) => items.put(scopeOf(x.principal), r.output as unknown[]) : undefined;
+    if (keep !== undefined) shown.echo = { ...shown.echo, store: true };
 
     if (result.kind === 'response') {
       x.charge(result.response.usage, answerChars(result.response));
@@ -525,8 +537,14 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       // signature the client must send back, see callSignatures).
       const up = result.upstream;
       const same = up !== null && up.dialect === dialect && endpoint !== 'responses' && shown.freeform === undefined && !anySigned(result.response.toolCalls);
-      const body = same ? up.text : JSON.stringify(codec.renderChatResponse(result.response, shown));
-      await sendWhole(x, reply, body, marks, timing);
+      let answer: string;
+      if (same) answer = up.text;
+      else {
+        const rendered = codec.renderChatResponse(result.response, shown);
+        keep?.(rendered);
+        answer = JSON.stringify(rendered);
+      }
+      await sendWhole(x, reply, answer, marks, timing);
       return;
     }
 
@@ -534,7 +552,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // travels in-band as an error event, never as a retry or a clean terminator.
     const res = reply.raw;
     reply.hijack();
-    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking, freeform: shown.freeform, namespaced: shown.namespaced });
+    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking, freeform: shown.freeform, namespaced: shown.namespaced, onResponse: keep });
     let first = '';
     let outChars = 0;
     for (const ev of result.first) {

@@ -15,6 +15,8 @@ import { formatIssue, type Issue } from '../config/source.js';
 import { describeProxyPlan, proxySecrets } from '../config/proxy.js';
 import { SwitchyardError } from '../errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { MemoryResponseItems, RedisResponseItems, type ResponseItems } from './response-items.js';
+import { durationMs, parseDuration } from '../governance/periods.js';
 
 export interface RuntimeOptions {
   logger?: Logger;
@@ -34,6 +36,8 @@ export interface Runtime {
   readonly dispatcher: Dispatcher;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
+  /** Responses API output items kept for item references; null when server.response_items is off. */
+  readonly responseItems: ResponseItems | null;
   readonly logger: Logger;
   readonly clock: () => number;
   /** Client headers that may go upstream (compiled once from upstream.forward_headers). */
@@ -80,6 +84,13 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
   const hasMock = [...loaded.providers.values()].some((p) => p.type === 'mock' && p.enabled);
   const forwardHeaders = compileForwardHeaders([...(cfg.upstream?.forward_headers ?? ['anthropic-beta']), ...(hasMock ? ['x-mock-fail', 'x-mock-fail-after-chunks', 'x-mock-retry-after'] : [])]);
 
+  const itemsCfg = cfg.server?.response_items;
+  const itemsTtl = durationMs(parseDuration(itemsCfg?.ttl ?? '24h'));
+  const storeCfg = cfg.governance?.store;
+  const responseItems = itemsCfg?.enabled === false ? null
+    : storeCfg?.type === 'redis' ? new RedisResponseItems(storeCfg.url || 'redis://127.0.0.1:6379', storeCfg.prefix ?? 'sy:', itemsTtl, logger)
+      : new MemoryResponseItems(itemsCfg?.max_bytes ?? 64 * 1024 * 1024, itemsTtl);
+
   const runtime: Runtime = {
     loaded,
     router: createRouter(compiled.bundle, { rng }),
@@ -87,6 +98,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     dispatcher,
     audit,
     metrics,
+    responseItems,
     logger,
     clock,
     forwardHeaders,
@@ -100,7 +112,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     },
     async close() {
       runtime.ready = false;
-      await Promise.allSettled([dispatcher.close(), governance.close()]);
+      await Promise.allSettled([dispatcher.close(), governance.close(), responseItems?.close()]);
       await audit.close();
     },
   };

@@ -129,6 +129,20 @@ export interface ServerConfig {
    */
   allow_unauthenticated?: boolean;
   /**
+   * The output items of Responses API answers created with store (the request's default), kept so later requests may refer to them by id (item_reference), as the Vercel AI SDK does. Scoped to the principal that got them; in Redis when governance.store is, else in this process.
+   */
+  response_items?: {
+    /**
+     * False keeps nothing: answers say store: false and references are refused. Default: true.
+     */
+    enabled?: boolean;
+    /**
+     * Most item JSON kept in this process, least recently used dropped first (Redis keeps them by ttl alone). Default: 64 MiB.
+     */
+    max_bytes?: number;
+    ttl?: Duration;
+  };
+  /**
    * On SIGTERM, how long in-flight requests may finish before the process exits. Default: 10000.
    */
   shutdown_grace_ms?: number;

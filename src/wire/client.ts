@@ -16,6 +16,8 @@ export interface ChatClientOptions {
   freeform?: ReadonlySet<string>;
   /** The client's namespaced tools (ToolDefinition.namespaced), by the name providers see. */
   namespaced?: ReadonlyMap<string, ClientToolName>;
+  /** A Responses API request created with `store` (its default): its answer's items may be referred to later. */
+  store?: boolean;
 }
 
 /** A tool's name as the client declared it, inside a namespace. */
@@ -59,6 +61,8 @@ export interface RenderOptions {
 
 export interface StreamEncoderOptions extends RenderOptions {
   includeUsage: boolean;
+  /** Called with the finished response object (Responses API), once the stream completes. */
+  onResponse?(response: Record<string, unknown>): void;
 }
 
 /**

@@ -11,7 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
-import { REQUEST_TIMEOUT_MS, raw, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+import { hashKey } from '../../src/governance/index.js';
+import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from '../governance/helpers.js';
+import { REQUEST_TIMEOUT_MS, raw, sleep, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 let oa: WireFake, an: WireFake, gm: WireFake;
 let e2e: E2EGateway;
@@ -45,6 +47,8 @@ after(async () => {
 }, HOOK);
 
 const fakes = (): Record<string, WireFake> => ({ oa, an, gm });
+/** A response's `store`, which OpenAI sends and the SDK's type leaves out. */
+const storeOf = (r: object): unknown => (r as { store?: unknown }).store;
 
 describe('POST /v1/responses', SUITE, () => {
   test('text from each provider: instructions, input and max_output_tokens go up, a completed response comes back', async () => {
@@ -193,6 +197,40 @@ describe('POST /v1/responses', SUITE, () => {
     assert.equal(events[0].outcome.output_tokens, 7);
   });
 
+  test("an answer's items are kept, so a later request may refer to them (the Vercel AI SDK's default), whole or streamed", async () => {
+    oa.reset();
+    const question: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Hi, I am Ann' }];
+    const first = await client.responses.create({ model: 'oa/gpt-4o', input: question });
+    assert.equal(storeOf(first), true, 'created with store, the default');
+    const streamed = client.responses.stream({ model: 'an/claude-sonnet-4', input: [{ role: 'user', content: 'And you?' }] });
+    const second = await streamed.finalResponse();
+    assert.equal(storeOf(second), true);
+    const [m1, m2] = [first.output[0], second.output[0]];
+    assert.ok(m1.type === 'message' && m2.type === 'message');
+    // The AI SDK's second turn: earlier answers by reference.
+    const third = await client.responses.create({
+      model: 'gm/gemini-2.5-flash',
+      input: [...question, { type: 'item_reference', id: m1.id }, { role: 'user', content: 'And you?' }, { type: 'item_reference', id: m2.id }, { role: 'user', content: 'What is my name?' }],
+    });
+    assert.equal(third.status, 'completed');
+    assert.deepEqual(gm.last().body.contents.map((c: { role: string; parts: { text: string }[] }) => [c.role, c.parts[0].text]), [
+      ['user', 'Hi, I am Ann'], ['model', 'hello from oa'], ['user', 'And you?'], ['model', 'hello from an'], ['user', 'What is my name?'],
+    ]);
+
+    // Not kept: an answer created with store: false, and an id never given out.
+    const unkept = await client.responses.create({ model: 'oa/gpt-4o', input: question, store: false });
+    assert.equal(storeOf(unkept), false);
+    for (const id of [unkept.output[0].id!, 'msg_never']) {
+      await assert.rejects(client.responses.create({ model: 'oa/gpt-4o', input: [...question, { type: 'item_reference', id }] }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
+        assert.equal(e.status, 400);
+        assert.equal(e.code, 'SY_ERR_BAD_REQUEST');
+        assert.equal(e.param, 'input[1].id');
+        assert.match(e.message, /is not known: answers' items are kept for 24h, for the key that got them/);
+        return true;
+      });
+    }
+  });
+
   test('what a stateless gateway cannot do is refused in OpenAI\'s shape, naming the field', async () => {
     const refused = async (params: Record<string, unknown>, param: string) => {
       await assert.rejects(client.responses.create({ model: 'gpt-4o', input: 'hi', ...params } as OpenAI.Responses.ResponseCreateParamsNonStreaming), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
@@ -204,7 +242,7 @@ describe('POST /v1/responses', SUITE, () => {
     };
     await refused({ previous_response_id: 'resp_abc' }, 'previous_response_id');
     await refused({ tools: [{ type: 'computer_use_preview', display_width: 1024, display_height: 768, environment: 'browser' }] }, 'tools[0].type');
-    await refused({ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].type');
+    await refused({ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].id');
     await refused({ input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, 'input[0].content[0].file_id');
     await refused({ background: true }, 'background');
     await assert.rejects(client.responses.retrieve('resp_abc'), (e: InstanceType<typeof OpenAI.NotFoundError>) => e.status === 404 && /not stored/.test(e.message));
@@ -341,6 +379,61 @@ describe('custom tools over chat completions', SUITE, () => {
       });
       assert.deepEqual(callSent(oa), { input: PATCH });
       assert.equal(turn2.choices[0].message.content, 'The tool said: Done!');
+    }
+  });
+});
+
+describe('kept response items across gateways, per key, and turned off', SUITE, () => {
+  const A = 'sk-sy-items-a-5e6f7a8b';
+  const B = 'sk-sy-items-b-9c0d1e2f';
+  const question: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Hi, I am Ann' }];
+  const config = (extra: Record<string, unknown>): Record<string, unknown> => ({
+    dispatch: { retries_per_target: 0, max_attempts: 1 },
+    providers: { oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }] } },
+    ...extra,
+  });
+  const sdk = (gw: E2EGateway, key: string): OpenAI => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+
+  test('in Redis: an item one gateway gave out is found by another, for the same key only', { skip: REDIS_SKIP }, async () => {
+    const prefix = uniquePrefix('e2e-items');
+    const shared = config({
+      governance: {
+        store: { type: 'redis', url: REDIS_URL, prefix },
+        virtual_keys: [{ id: 'vk-a', key_hash: hashKey(A) }, { id: 'vk-b', key_hash: hashKey(B) }],
+      },
+    });
+    const [one, two] = [await startE2E(shared), await startE2E(shared)];
+    try {
+      const first = await sdk(one, A).responses.create({ model: 'gpt-4o', input: question });
+      assert.equal(storeOf(first), true);
+      const ref = { type: 'item_reference' as const, id: first.output[0].id! };
+      // The put is not awaited by the answer: give it the moment it takes.
+      let second: OpenAI.Responses.Response | undefined;
+      for (let i = 0; i < 50 && second === undefined; i++) {
+        second = await sdk(two, A).responses.create({ model: 'gpt-4o', input: [...question, ref, { role: 'user', content: 'Name?' }] }).catch(() => undefined);
+        if (second === undefined) await sleep(20);
+      }
+      assert.equal(second?.status, 'completed');
+      assert.deepEqual(oa.last().body.messages.map((m: { role: string; content: string }) => [m.role, m.content]), [['user', 'Hi, I am Ann'], ['assistant', 'hello from oa'], ['user', 'Name?']]);
+      await assert.rejects(sdk(two, B).responses.create({ model: 'gpt-4o', input: [...question, ref] }), (e: InstanceType<typeof OpenAI.BadRequestError>) => e.status === 400 && e.param === 'input[1].id');
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+      await deletePrefix(prefix);
+    }
+  });
+
+  test('server.response_items.enabled: false keeps nothing: store false, and references refused, saying why', async () => {
+    const off = await startE2E(config({ server: { allow_unauthenticated: true, response_items: { enabled: false } } }));
+    try {
+      const res = await sdk(off, 'unused').responses.create({ model: 'gpt-4o', input: question });
+      assert.equal(storeOf(res), false);
+      await assert.rejects(sdk(off, 'unused').responses.create({ model: 'gpt-4o', input: [...question, { type: 'item_reference', id: res.output[0].id! }] }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
+        assert.equal(e.param, 'input[1].type');
+        assert.match(e.message, /server\.response_items is off/);
+        return true;
+      });
+    } finally {
+      await off.close();
     }
   });
 });

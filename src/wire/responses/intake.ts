@@ -1,8 +1,9 @@
 /**
  * OpenAI Responses API body (`POST /v1/responses`, client dialect) → canonical, validating
  * as it goes. The gateway keeps no conversation state: a request carries its whole
- * conversation in `input` (`previous_response_id`, `conversation` and item references are
- * refused). Function and custom tools are routed, also inside namespaces; the tools OpenAI
+ * conversation in `input` (`previous_response_id` and `conversation` are refused; item
+ * references the server has resolved before, src/server/response-items.ts, and refuses
+ * here only when it keeps no items). Function and custom tools are routed, also inside namespaces; the tools OpenAI
  * runs itself (web search, file search, ...) are left out, as no other provider can run them.
  * A reasoning item a client replays keeps its reasoning text, if it has any (another model's,
  * as the gateway showed it), and an OpenAI model's encrypted reasoning, which only a model
@@ -22,6 +23,8 @@ import {
 } from '../validate.js';
 
 const STATELESS = 'the gateway keeps no conversation state: send the whole conversation in `input`';
+/** Why an item reference is left: the answer it names was not kept (see src/server/response-items.ts). */
+const NOT_KEPT = 'this gateway keeps no items (server.response_items is off): send the items themselves, as with `store: false`';
 
 /** An `input_image`: a data URL or an http(s) URL; an uploaded `file_id` cannot be routed. */
 function imagePart(part: Record<string, unknown>, p: string): KnownPart {
@@ -164,7 +167,7 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
         break;
       }
       case 'item_reference':
-        throw badRequest(`${p}.type`, `\`${p}.type\` "item_reference": ${STATELESS}`);
+        throw badRequest(`${p}.type`, `\`${p}.type\` "item_reference": ${NOT_KEPT}`);
       default:
         throw typeof type === 'string'
           ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning)`)
@@ -321,7 +324,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (wantsEncryptedReasoning(b.include)) request.encryptedReasoning = true;
   const summary = b.reasoning !== undefined && b.reasoning !== null ? optionalString(requireRecord(b.reasoning, 'reasoning').summary, 'reasoning.summary') : undefined;
   if (summary !== undefined) request.reasoningSummary = summary;
-  const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b) };
+  const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b), store: optionalBoolean(b.store, 'store') !== false };
   const freeform = freeformNames(request.tools);
   if (freeform !== undefined) clientOptions.freeform = freeform;
   const namespaced = namespacedTools(request.tools);

@@ -1,8 +1,9 @@
 /**
  * Canonical response → OpenAI Responses API `response` object, and the pieces of it the
- * stream encoder sends as it goes (output items, usage, status). Responses are not stored:
- * the id is the one the server gives (named after the decision), else derived from the
- * provider's, for the client to log and quote.
+ * stream encoder sends as it goes (output items, usage, status). Responses are not stored
+ * (their items may be, by the server: `store` is what the echo says): the id is the one
+ * the server gives (named after the decision), else derived from the provider's, for the
+ * client to log and quote.
  */
 import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
@@ -130,7 +131,7 @@ export function responseObject(
     parallel_tool_calls: echo.parallel_tool_calls,
     previous_response_id: null,
     reasoning: echo.reasoning,
-    store: false,
+    store: echo.store === true,
     temperature: echo.temperature,
     text: echo.text,
     tool_choice: echo.tool_choice,

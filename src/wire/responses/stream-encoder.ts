@@ -139,7 +139,9 @@ class ResponsesStreamEncoder implements StreamEncoder {
         const state = statusOf(this.finish);
         this.closed = true;
         const type = state.status === 'completed' ? 'response.completed' : 'response.incomplete';
-        return out + this.event(type, { response: this.response(state, this.usage ?? { inputTokens: 0, outputTokens: 0 }) });
+        const response = this.response(state, this.usage ?? { inputTokens: 0, outputTokens: 0 });
+        this.opts.onResponse?.(response);
+        return out + this.event(type, { response });
       }
       case 'error': {
         const out = this.opening();

@@ -1,0 +1,110 @@
+/**
+ * The kept items of Responses API answers (src/server/response-items.ts): the same contract
+ * in this process and in Redis (scoped per caller, found by id, gone after the TTL), the
+ * memory bound, and the resolution of a body's item references.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { MemoryResponseItems, RedisResponseItems, withKeptItems, type ResponseItems } from '../../src/server/response-items.js';
+import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from '../governance/helpers.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const message = (id: string, text: string) => ({ type: 'message', id, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] });
+const reasoning = { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA' };
+
+/** Waits until a fire-and-forget put has landed (Redis), or at once (memory). */
+async function until(items: ResponseItems, scope: string, id: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await items.get(scope, [id]))[0] !== undefined) return;
+    await sleep(10);
+  }
+  assert.fail(`item ${id} never became readable`);
+}
+
+function contract(name: string, make: (ttlMs: number) => Promise<{ items: ResponseItems; cleanup(): Promise<void> }>, opts: { skip?: string | false } = {}): void {
+  describe(`${name}: kept response items`, { skip: opts.skip }, () => {
+    it('finds items by id, per scope; ids never given out, and other scopes, find nothing', async () => {
+      const { items, cleanup } = await make(60_000);
+      try {
+        items.put('vk-a', [message('msg_1', 'Hello Ann'), reasoning, { type: 'message' }]);
+        items.put('vk-b', [message('msg_1', 'Hello Bob')]);
+        await until(items, 'vk-a', 'rs_1');
+        await until(items, 'vk-b', 'msg_1');
+        assert.deepEqual(await items.get('vk-a', ['msg_1', 'rs_1', 'msg_2']), [message('msg_1', 'Hello Ann'), reasoning, undefined]);
+        assert.deepEqual(await items.get('vk-b', ['msg_1', 'rs_1']), [message('msg_1', 'Hello Bob'), undefined]);
+        assert.deepEqual(await items.get('', ['msg_1']), [undefined], 'the anonymous caller is a scope of its own');
+      } finally {
+        await cleanup();
+      }
+    });
+
+    it('forgets items after the TTL', async () => {
+      const { items, cleanup } = await make(150);
+      try {
+        items.put('s', [message('msg_t', 'soon gone')]);
+        await until(items, 's', 'msg_t');
+        await sleep(400);
+        assert.deepEqual(await items.get('s', ['msg_t']), [undefined]);
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}
+
+contract('memory', async (ttlMs) => {
+  const items = new MemoryResponseItems(1 << 20, ttlMs);
+  return { items, cleanup: () => items.close() };
+});
+
+contract('Redis', async (ttlMs) => {
+  const prefix = uniquePrefix('items');
+  const items = new RedisResponseItems(REDIS_URL, prefix, ttlMs, pino({ level: 'silent' }));
+  return {
+    items,
+    cleanup: async () => {
+      await items.close();
+      await deletePrefix(prefix);
+    },
+  };
+}, { skip: REDIS_SKIP });
+
+describe('kept response items', () => {
+  it('in memory, keep within their byte bound, the least recently used dropped first', async () => {
+    const items = new MemoryResponseItems(4096, 60_000);
+    for (let i = 0; i < 20; i++) items.put('s', [message(`msg_${i}`, 'x'.repeat(400))]);
+    const found = await items.get('s', Array.from({ length: 20 }, (_v, i) => `msg_${i}`));
+    const kept = found.map((f, i) => (f === undefined ? -1 : i)).filter((i) => i >= 0);
+    assert.ok(kept.length > 0 && kept.length < 20, `kept ${kept.length}`);
+    assert.deepEqual(kept, Array.from({ length: kept.length }, (_v, k) => 20 - kept.length + k), 'the latest are kept');
+  });
+
+  it('in Redis, a store that cannot be reached fails the lookup (the caller answers 503) and never a put', { skip: REDIS_SKIP }, async () => {
+    const items = new RedisResponseItems('redis://127.0.0.1:1', 'sy:', 60_000, pino({ level: 'silent' }));
+    try {
+      items.put('s', [message('msg_x', 'lost')]);
+      await assert.rejects(items.get('s', ['msg_x']));
+    } finally {
+      await items.close();
+    }
+  });
+
+  it('a body with item references gets the items in their places; one without is returned as is', async () => {
+    const items = new MemoryResponseItems(1 << 20, 3_600_000);
+    items.put('vk', [message('msg_1', 'Hello'), reasoning]);
+    const plain = { model: 'm', input: [{ role: 'user', content: 'Hi' }] };
+    let asked = 0;
+    assert.equal(withKeptItems(items, plain, () => { asked++; return 'vk'; }), plain);
+    assert.equal(withKeptItems(items, { model: 'm', input: 'Hi' }, () => 'vk') instanceof Promise, false);
+    assert.equal(asked, 0, 'the caller is not looked up without references');
+    const body = { model: 'm', input: [{ role: 'user', content: 'Hi' }, { type: 'item_reference', id: 'rs_1' }, { type: 'item_reference', id: 'msg_1' }, { role: 'user', content: 'Again' }] };
+    const out = await withKeptItems(items, body, () => 'vk');
+    assert.deepEqual((out as typeof body).input, [body.input[0], reasoning, message('msg_1', 'Hello'), body.input[3]]);
+    assert.equal(body.input[1].type, 'item_reference', 'the client body is left as it was');
+    await assert.rejects(Promise.resolve(withKeptItems(items, body, () => 'other')), { code: 'SY_ERR_BAD_REQUEST', message: /`input\[1\]`: item "rs_1" is not known: answers' items are kept for 1h, for the key that got them/ });
+    await assert.rejects(Promise.resolve(withKeptItems(items, { input: [{ type: 'item_reference' }] }, () => 'vk')), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.id/ });
+    const down = { ttlMs: 1, put() {}, get: () => Promise.reject(new Error('ECONNREFUSED')), close: () => Promise.resolve() };
+    await assert.rejects(Promise.resolve(withKeptItems(down, body, () => 'vk')), { code: 'SY_ERR_UNAVAILABLE', message: /ECONNREFUSED/ });
+  });
+});
