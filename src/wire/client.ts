@@ -18,6 +18,8 @@ export interface ChatClientOptions {
   namespaced?: ReadonlyMap<string, ClientToolName>;
   /** A Responses API request created with `store` (its default): its answer's items may be referred to later. */
   store?: boolean;
+  /** A Responses API client that asked for reasoning summaries: other models' reasoning is shown to it as one. */
+  summaries?: boolean;
 }
 
 /** A tool's name as the client declared it, inside a namespace. */
@@ -57,6 +59,8 @@ export interface RenderOptions {
   freeform?: ReadonlySet<string>;
   /** ChatClientOptions.namespaced. */
   namespaced?: ReadonlyMap<string, ClientToolName>;
+  /** ChatClientOptions.summaries. */
+  summaries?: boolean;
 }
 
 export interface StreamEncoderOptions extends RenderOptions {

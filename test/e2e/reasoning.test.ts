@@ -168,6 +168,25 @@ describe('reasoning from an OpenAI-format server (DeepSeek)', SUITE, () => {
       assert.equal(turn2.output_text, 'The tool said: Sunny, 21C');
     }
   });
+
+  test('a Responses client that asks for summaries (Codex, the AI SDK) gets the reasoning as one, and its replay goes back as reasoning', async () => {
+    for (const stream of [true, false]) {
+      ds.reset();
+      const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Paris?' }];
+      const params = { model: MODEL, input, tools: [weatherResponses], reasoning: { summary: 'auto' as const } };
+      let summaryDeltas = '';
+      const turn1 = stream
+        ? await openai.responses.stream(params).on('response.reasoning_summary_text.delta', (e) => { summaryDeltas += e.delta; }).finalResponse()
+        : await openai.responses.create(params);
+      if (stream) assert.equal(summaryDeltas, REASONING, 'streamed as summary text');
+      const reasoning = turn1.output[0] as OpenAI.Responses.ResponseReasoningItem;
+      assert.deepEqual(reasoning.summary, [{ type: 'summary_text', text: REASONING }], `stream ${stream}`);
+      assert.deepEqual(reasoning.content, [{ type: 'reasoning_text', text: REASONING }], 'and as content, which a replay carries back');
+      const call = turn1.output[1] as OpenAI.Responses.ResponseFunctionToolCall;
+      await openai.responses.create({ ...params, input: [...input, ...turn1.output as OpenAI.Responses.ResponseInputItem[], { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' }] });
+      assert.equal(ds.last().body.messages[1].reasoning_content, REASONING, `reasoning goes back (stream ${stream})`);
+    }
+  });
 });
 
 describe('a reasoning setting across dialects, where options.reasoning says how the model takes it', SUITE, () => {

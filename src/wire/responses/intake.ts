@@ -325,6 +325,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const summary = b.reasoning !== undefined && b.reasoning !== null ? optionalString(requireRecord(b.reasoning, 'reasoning').summary, 'reasoning.summary') : undefined;
   if (summary !== undefined) request.reasoningSummary = summary;
   const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b), store: optionalBoolean(b.store, 'store') !== false };
+  if (summary !== undefined && summary !== 'none') clientOptions.summaries = true;
   const freeform = freeformNames(request.tools);
   if (freeform !== undefined) clientOptions.freeform = freeform;
   const namespaced = namespacedTools(request.tools);

@@ -77,6 +77,16 @@ export function reasoningItem(id: string, text: string, status: 'in_progress' | 
   return { type: 'reasoning', id, summary: [], content: status === 'in_progress' ? [] : [reasoningTextPart(text)], status };
 }
 
+/**
+ * Reasoning text another model showed, for a client that asked for summaries (Codex, the
+ * Vercel AI SDK and LangChain show only those): its text as the summary, and as `content`
+ * too, which a client replays and the gateway reads back as reasoning.
+ */
+export function summarizedReasoningItem(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
+  const done = status === 'completed';
+  return { type: 'reasoning', id, summary: done ? [summaryTextPart(text)] : [], content: done ? [reasoningTextPart(text)] : [], status };
+}
+
 /** A call item: `fields` between its name and its status, and its namespace when the client declared the tool in one. */
 function callItem(type: string, id: string, call: Pick<ToolCall, 'id' | 'name'>, fields: Record<string, unknown>, status: string, namespaced: RenderOptions['namespaced']): Record<string, unknown> {
   const declared = namespaced?.get(call.name);
@@ -155,7 +165,7 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
     // Reasoning text, then summaries of reasoning, then encrypted reasoning: each its own item.
     const reasoning = reasoningOf(res.thinking.filter((t) => t.type !== 'thinking' || !t.summary));
     const summary = reasoningOf(res.thinking.filter((t) => t.type === 'thinking' && t.summary));
-    if (reasoning !== '') output.push(reasoningItem(reasoningItemId(id, output.length), reasoning, 'completed'));
+    if (reasoning !== '') output.push((opts.summaries ? summarizedReasoningItem : reasoningItem)(reasoningItemId(id, output.length), reasoning, 'completed'));
     if (summary !== '') output.push(summaryItem(reasoningItemId(id, output.length), summary, 'completed'));
     for (const t of res.thinking) if (t.type === 'encrypted_reasoning') output.push(encryptedReasoningItem(t.id, t.data));
   }

@@ -13,15 +13,19 @@ import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import { unwrapInput } from '../freeform.js';
 import {
-  customCallItem, customCallItemId, encryptedReasoningItem, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId,
+  customCallItem, customCallItemId, encryptedReasoningItem, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, summarizedReasoningItem,
   responseObject, statusOf, textPart,
 } from './response.js';
 
 /** `custom`: a call to one of the client's custom tools, whose input goes out unwrapped at the end (see wire/freeform). */
 interface OpenCall { item: number; id: string; callId: string; name: string; args: string; custom: boolean }
 
-/** The items that grow by text: a message (`output_text`), reasoning (`reasoning_text`) and a summary of reasoning (`summary_text`). */
-type TextKind = 'message' | 'reasoning' | 'summary';
+/**
+ * The items that grow by text: a message (`output_text`), reasoning (`reasoning_text`), a
+ * summary of reasoning (`summary_text`), and reasoning streamed as a summary for a client
+ * that asked for summaries (see summarizedReasoningItem).
+ */
+type TextKind = 'message' | 'reasoning' | 'summary' | 'summarized';
 interface OpenText { kind: TextKind; at: number; id: string; text: string }
 
 const TEXT_ITEMS: Readonly<Record<TextKind, {
@@ -48,6 +52,10 @@ const TEXT_ITEMS: Readonly<Record<TextKind, {
   },
   summary: {
     series: 'reasoning', id: reasoningItemId, item: summaryItem, part: summaryTextPart, partAdded: 'response.reasoning_summary_part.added', partDone: 'response.reasoning_summary_part.done',
+    delta: 'response.reasoning_summary_text.delta', done: 'response.reasoning_summary_text.done', index: 'summary_index', extra: {},
+  },
+  summarized: {
+    series: 'reasoning', id: reasoningItemId, item: summarizedReasoningItem, part: summaryTextPart, partAdded: 'response.reasoning_summary_part.added', partDone: 'response.reasoning_summary_part.done',
     delta: 'response.reasoning_summary_text.delta', done: 'response.reasoning_summary_text.done', index: 'summary_index', extra: {},
   },
 };
@@ -96,7 +104,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
         return call.custom ? '' : this.event('response.function_call_arguments.delta', { item_id: call.id, output_index: call.item, delta: ev.arguments });
       }
       case 'thinking':
-        return this.write(ev.summary ? 'summary' : 'reasoning', ev.text);
+        return this.write(ev.summary ? 'summary' : this.opts.summaries ? 'summarized' : 'reasoning', ev.text);
       case 'encrypted_reasoning': {
         const out = this.opening() + this.closeText();
         const at = this.output.length;
