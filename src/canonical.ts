@@ -284,8 +284,12 @@ export type StreamEvent =
    */
   | { type: 'start'; id: string; model: string; usage?: Usage }
   | { type: 'text'; text: string }
-  /** Reasoning text (Anthropic's extended thinking, an OpenAI-format server's `reasoning_content`); `summary` as in ThinkingBlock. */
-  | { type: 'thinking'; text: string; summary?: true }
+  /**
+   * Reasoning text (Anthropic's extended thinking, an OpenAI-format server's `reasoning_content`);
+   * `summary` as in ThinkingBlock. `item`: the Responses API reasoning item a summary belongs
+   * to, whose encrypted content may follow, so a Responses client gets both in one item.
+   */
+  | { type: 'thinking'; text: string; summary?: true; item?: string }
   /** Ends the thinking block in progress with its signature. */
   | { type: 'thinking_signature'; signature: string }
   | { type: 'redacted_thinking'; data: string }

@@ -213,6 +213,21 @@ describe('a model served by the Responses API', SUITE, () => {
     assert.equal(oa.last().body.reasoning, undefined);
   });
 
+  test('a summary and the encrypted reasoning it sums up reach the client as the one item they came in, whole and streamed', async () => {
+    const params = { model: MODEL, input: 'Hi', store: false, include: ['reasoning.encrypted_content' as const], reasoning: { effort: 'low' as const, summary: 'auto' as const } };
+    for (const stream of [false, true]) {
+      oa.reset();
+      const res = stream ? await openai.responses.stream(params).finalResponse() : await openai.responses.create(params);
+      const upstream = stream ? null : JSON.parse(oa.last().sent!).output[0];
+      const reasoning = (res.output as OpenAI.Responses.ResponseOutputItem[]).filter((o): o is OpenAI.Responses.ResponseReasoningItem => o.type === 'reasoning');
+      assert.equal(reasoning.length, 1, `one reasoning item (stream ${stream}): ${JSON.stringify(res.output)}`);
+      assert.match(String(reasoning[0].id), /^rs_[0-9a-f]+$/, "the model's own id");
+      if (upstream) assert.equal(reasoning[0].id, upstream.id);
+      assert.deepEqual(reasoning[0].summary, [{ type: 'summary_text', text: REASONING_SUMMARY }]);
+      assert.match(String(reasoning[0].encrypted_content), /^gAAAAA/);
+    }
+  });
+
   test('an Anthropic client (Claude Code): a streamed tool loop', async () => {
     oa.reset();
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];

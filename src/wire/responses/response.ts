@@ -166,8 +166,14 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
     const reasoning = reasoningOf(res.thinking.filter((t) => t.type !== 'thinking' || !t.summary));
     const summary = reasoningOf(res.thinking.filter((t) => t.type === 'thinking' && t.summary));
     if (reasoning !== '') output.push((opts.summaries ? summarizedReasoningItem : reasoningItem)(reasoningItemId(id, output.length), reasoning, 'completed'));
-    if (summary !== '') output.push(summaryItem(reasoningItemId(id, output.length), summary, 'completed'));
-    for (const t of res.thinking) if (t.type === 'encrypted_reasoning') output.push(encryptedReasoningItem(t.id, t.data));
+    // A summary and the encrypted reasoning it sums up came as one item: they go as one, under its id.
+    const sealed = res.thinking.filter((t) => t.type === 'encrypted_reasoning');
+    if (summary !== '' && sealed.length === 0) output.push(summaryItem(reasoningItemId(id, output.length), summary, 'completed'));
+    for (let i = 0; i < sealed.length; i++) {
+      const item = encryptedReasoningItem(sealed[i].id, sealed[i].data);
+      if (i === 0 && summary !== '') item.summary = [summaryTextPart(summary)];
+      output.push(item);
+    }
   }
   if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
   res.toolCalls.forEach((c, n) => output.push(opts.freeform?.has(c.name)

@@ -104,8 +104,10 @@ class ResponsesStreamEncoder implements StreamEncoder {
         return call.custom ? '' : this.event('response.function_call_arguments.delta', { item_id: call.id, output_index: call.item, delta: ev.arguments });
       }
       case 'thinking':
-        return this.write(ev.summary ? 'summary' : this.opts.summaries ? 'summarized' : 'reasoning', ev.text);
+        return this.write(ev.summary ? 'summary' : this.opts.summaries ? 'summarized' : 'reasoning', ev.text, ev.item);
       case 'encrypted_reasoning': {
+        // The encrypted content of the summary item open: that item, whole, as it came.
+        if (this.open?.kind === 'summary' && this.open.id === ev.id) return this.closeText({ encrypted_content: ev.data });
         const out = this.opening() + this.closeText();
         const at = this.output.length;
         const item = encryptedReasoningItem(ev.id, ev.data);
@@ -175,32 +177,36 @@ class ResponsesStreamEncoder implements StreamEncoder {
     return this.id ? '' : this.start('', '');
   }
 
-  /** Appends text to the open item of its kind, opening one first (and closing the other kind's). */
-  private write(kind: TextKind, text: string): string {
+  /**
+   * Appends text to the open item of its kind, opening one first (and closing the other
+   * kind's). `item`: the upstream item's id, which the item keeps (see StreamEvent).
+   */
+  private write(kind: TextKind, text: string, item?: string): string {
     if (text === '') return '';
     let out = this.opening();
-    if (this.open?.kind !== kind) out += this.closeText() + this.openText(kind);
+    if (this.open?.kind !== kind || (item !== undefined && this.open.id !== item)) out += this.closeText() + this.openText(kind, item);
     const o = this.open!;
     o.text += text;
     const k = TEXT_ITEMS[kind];
     return out + this.event(k.delta, { item_id: o.id, output_index: o.at, [k.index]: 0, delta: text, ...k.extra });
   }
 
-  private openText(kind: TextKind): string {
+  private openText(kind: TextKind, item?: string): string {
     const k = TEXT_ITEMS[kind];
-    const o: OpenText = { kind, at: this.output.length, id: k.id(this.id, this.opened[k.series]++), text: '' };
+    const n = this.opened[k.series]++;
+    const o: OpenText = { kind, at: this.output.length, id: item ?? k.id(this.id, n), text: '' };
     this.open = o;
     this.output.push({});
     return this.event('response.output_item.added', { output_index: o.at, item: k.item(o.id, '', 'in_progress') })
       + this.event(k.partAdded, { item_id: o.id, output_index: o.at, [k.index]: 0, part: k.part('') });
   }
 
-  /** Closes the open message or reasoning item, if any: its text, its part, the item. */
-  private closeText(): string {
+  /** Closes the open message or reasoning item, if any: its text, its part, the item (with `more` fields). */
+  private closeText(more?: Record<string, unknown>): string {
     const o = this.open;
     if (o === null) return '';
     const k = TEXT_ITEMS[o.kind];
-    const item = k.item(o.id, o.text, 'completed');
+    const item = more === undefined ? k.item(o.id, o.text, 'completed') : { ...k.item(o.id, o.text, 'completed'), ...more };
     this.output[o.at] = item;
     this.open = null;
     return this.event(k.done, { item_id: o.id, output_index: o.at, [k.index]: 0, text: o.text, ...k.extra })

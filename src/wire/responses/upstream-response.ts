@@ -165,8 +165,10 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
         return this.delta(data.delta, out, (text) => ({ type: 'text', text }));
-      case 'response.reasoning_summary_text.delta':
-        return this.delta(data.delta, out, (text) => ({ type: 'thinking', text, summary: true }));
+      case 'response.reasoning_summary_text.delta': {
+        const item = typeof data.item_id === 'string' && data.item_id !== '' ? data.item_id : undefined;
+        return this.delta(data.delta, out, (text) => (item === undefined ? { type: 'thinking', text, summary: true } : { type: 'thinking', text, summary: true, item }));
+      }
       case 'response.reasoning_text.delta':
         return this.delta(data.delta, out, (text) => ({ type: 'thinking', text }));
       case 'response.output_item.added':
