@@ -115,7 +115,11 @@ describe('reasoning from an OpenAI-format server (DeepSeek)', SUITE, () => {
         model: MODEL, max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 },
         tools: [weatherAnthropic], messages: [{ role: 'user', content: 'Weather in Paris?' }],
       };
-      const turn1 = stream ? await anthropic.messages.stream(first).finalMessage() : await anthropic.messages.create(first);
+      const deltas: string[] = [];
+      const turn1 = stream
+        ? await anthropic.messages.stream(first).on('streamEvent', (e) => { if (e.type === 'content_block_delta' && e.index === 0) deltas.push(e.delta.type); }).finalMessage()
+        : await anthropic.messages.create(first);
+      if (stream) assert.equal(deltas.at(-1), 'signature_delta', 'the thinking block ends with its (empty) signature, as Anthropic ends every one');
       assert.deepEqual(turn1.content.map((b) => b.type), ['thinking', 'tool_use'], `thinking comes first (stream ${stream})`);
       assert.deepEqual(turn1.content[0], { type: 'thinking', thinking: REASONING, signature: '' });
       const call = turn1.content[1] as Anthropic.ToolUseBlock;

@@ -131,7 +131,10 @@ class AnthropicStreamEncoder implements StreamEncoder {
 
   private closeBlock(): string {
     if (this.open < 0) return '';
-    const out = frame('content_block_stop', `{"type":"content_block_stop","index":${this.open}}`);
+    // Anthropic ends every thinking block with its signature; one no provider signed ends
+    // with an empty one, as the whole answer shows it (the Vercel AI SDK warns otherwise).
+    const unsigned = this.openKind === 'thinking' ? frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"signature_delta","signature":""}}`) : '';
+    const out = unsigned + frame('content_block_stop', `{"type":"content_block_stop","index":${this.open}}`);
     this.open = -1;
     return out;
   }
