@@ -162,11 +162,11 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
   const id = opts.id ?? responseId(res.id);
   const output: Record<string, unknown>[] = [];
   if (res.thinking !== undefined) {
-    // Reasoning text, then summaries of reasoning, then encrypted reasoning: each its own item.
+    // Reasoning text (another model's) as its own item, then OpenAI's reasoning: its summary
+    // on the encrypted item it came with, or on an item of its own when none came.
     const reasoning = reasoningOf(res.thinking.filter((t) => t.type !== 'thinking' || !t.summary));
     const summary = reasoningOf(res.thinking.filter((t) => t.type === 'thinking' && t.summary));
     if (reasoning !== '') output.push((opts.summaries ? summarizedReasoningItem : reasoningItem)(reasoningItemId(id, output.length), reasoning, 'completed'));
-    // A summary and the encrypted reasoning it sums up came as one item: they go as one, under its id.
     const sealed = res.thinking.filter((t) => t.type === 'encrypted_reasoning');
     if (summary !== '' && sealed.length === 0) output.push(summaryItem(reasoningItemId(id, output.length), summary, 'completed'));
     for (let i = 0; i < sealed.length; i++) {
