@@ -70,6 +70,8 @@ export interface Dispatcher {
    * resolves null when the primary cannot, so the caller answers an estimate.
    */
   countTokens(req: ChatRequest, plan: Plan, opts: DispatchOptions): Promise<TokenCountResult | null>;
+  /** The model ids the target's provider lists (`GET …/models`); null when it lists none. */
+  listModels(target: PlanTarget, opts: DispatchOptions): Promise<string[] | null>;
   /** Circuit-breaker state; `health.unavailable()` goes into the router's DecideOptions.unavailable. */
   readonly health: Pick<Health, 'unavailable' | 'isOut'>;
   /** Closes the upstream connection pools. */
@@ -109,6 +111,13 @@ const COUNT_TOKENS: Mode<ChatRequest, TokenCount> = {
   passThrough: false,
   build: (a, req, t) => a.buildCountTokensRequest!(req, t),
   parse: (a, body, t) => a.parseCountTokensResponse!(body, t),
+};
+
+const MODELS: Mode<null, string[]> = {
+  stream: false,
+  passThrough: false,
+  build: (a, _req, t) => a.buildModelsRequest!(t),
+  parse: (a, body, t) => a.parseModelsResponse!(body, t),
 };
 
 type Result = ChatResult | WholeResult<unknown>;
@@ -211,6 +220,12 @@ class AttemptLoop implements Dispatcher {
     };
     if (!counts(plan.primary)) return null;
     return (await this.run({ ...plan, fallbacks: plan.fallbacks.filter(counts) }, opts, COUNT_TOKENS, req)) as TokenCountResult;
+  }
+
+  async listModels(target: PlanTarget, opts: DispatchOptions): Promise<string[] | null> {
+    if (this.runtimes.get(target.provider).adapter.buildModelsRequest === undefined) return null;
+    const r = (await this.run({ primary: target, fallbacks: [], fallbackOn: [] }, opts, MODELS, null)) as WholeResult<string[]>;
+    return r.response;
   }
 
   close(): Promise<void> {

@@ -91,6 +91,12 @@ export interface ProviderAdapter {
   /** False when this provider's settings turn its counting off (`options.count_tokens`); default true. */
   countsTokens?(provider: ProviderSettings): boolean;
   parseCountTokensResponse?(body: unknown, target: AttemptTarget): TokenCount;
+  /**
+   * The provider's own list of model ids (`GET …/models`), for `GET /v1/models` where the
+   * config allows models by glob. Omitted when the provider has no such list.
+   */
+  buildModelsRequest?(target: AttemptTarget): HttpRequestSpec;
+  parseModelsResponse?(body: unknown, target: AttemptTarget): string[];
   /** Classify a non-2xx answer (body is the raw text, possibly truncated). */
   classifyError(status: number, headers: Record<string, string | string[] | undefined>, body: string): UpstreamErrorInfo;
 }

@@ -162,9 +162,9 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
   });
   /** A GET answered with JSON, its errors in the URL's dialect. */
-  const getJson = (path: string, body: (req: FastifyRequest) => string | object) => app.get(path, async (req, reply) => {
+  const getJson = (path: string, body: (req: FastifyRequest) => string | object | Promise<string | object>) => app.get(path, async (req, reply) => {
     try {
-      const b = body(req);
+      const b = await body(req);
       reply.type('application/json').send(typeof b === 'string' ? b : JSON.stringify(b));
     } catch (e) {
       sendError(reply, req.url, toSwitchyardError(e));

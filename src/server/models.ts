@@ -1,14 +1,84 @@
 /**
  * The models a caller may use, as `GET /v1/models` lists them in OpenAI's shape and
  * `GET /anthropic/v1/models` in Anthropic's (paged with after_id / before_id / limit, and
- * one model by id). Concrete names from the providers' allowlists, each also as
+ * one model by id). Concrete names from the providers' allowlists, the models a provider
+ * whose allowlist has globs (or none) lists itself that its allowlists admit, each also as
  * `provider/model`, and the config's aliases; the principal's allowlists apply.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { modelMatches } from '../config/index.js';
+import { servesModel } from '../balance/candidates.js';
+import { modelMatches, type ResolvedProvider } from '../config/index.js';
+import { ClientSignal } from '../dispatch/index.js';
 import { SwitchyardError } from '../errors.js';
 import type { Principal } from '../governance/index.js';
+import { getAdapter } from '../providers/index.js';
 import type { Runtime } from './runtime.js';
+
+/** How long a provider's own model list is kept, and how soon a failed fetch is tried again. */
+const LISTED_MS = 10 * 60_000;
+const RETRY_MS = 60_000;
+/** Longest a listing waits on the providers' own lists; one that is late is left out. */
+const WAIT_MS = 5_000;
+
+/** The providers' own model lists (by provider id), as last fetched. */
+interface Catalog {
+  lists: ReadonlyMap<string, readonly string[]>;
+  /** When it is due again (performance.now()); 0 while none has been fetched. */
+  due: number;
+  /** Counts the fetches, so a listing built on an older one is built again. */
+  version: number;
+  fetching: Promise<void> | null;
+}
+
+const CATALOGS = new WeakMap<Runtime, Catalog>();
+
+/** Providers that list their own models and whose allowlist has a glob, or is absent. */
+function listedProviders(rt: Runtime): ResolvedProvider[] {
+  return [...rt.loaded.providers.values()].filter((p) => p.enabled && getAdapter(p.type).buildModelsRequest !== undefined
+    && (p.models === undefined || p.models === null || p.models.some((m) => m.includes('*'))));
+}
+
+async function fetchLists(rt: Runtime, providers: readonly ResolvedProvider[], c: Catalog): Promise<void> {
+  const signal = new ClientSignal();
+  const timer = setTimeout(() => signal.abort(), WAIT_MS);
+  let failed = false;
+  const lists = new Map<string, readonly string[]>();
+  await Promise.all(providers.map(async (p) => {
+    const key = p.keys.find((k) => k.enabled);
+    try {
+      const ids = await rt.dispatcher.listModels({ provider: p, model: '', key: key?.name ?? null }, { signal });
+      if (ids !== null) lists.set(p.id, ids);
+    } catch (err) {
+      failed = true;
+      // The last list, if any, stands in until the next try.
+      const last = c.lists.get(p.id);
+      if (last !== undefined) lists.set(p.id, last);
+      rt.logger.warn({ provider: p.id, err: (err as Error).message }, 'the provider did not list its models: GET /v1/models leaves out the models its globs allow');
+    }
+  }));
+  clearTimeout(timer);
+  c.lists = lists;
+  c.version++;
+  c.due = performance.now() + (failed ? RETRY_MS : LISTED_MS);
+}
+
+/** The providers' own lists, fetched when due (awaited then, WAIT_MS at most); an empty map when no provider needs one. */
+async function catalog(rt: Runtime): Promise<Catalog> {
+  let c = CATALOGS.get(rt);
+  if (c === undefined) CATALOGS.set(rt, (c = { lists: new Map(), due: 0, version: 0, fetching: null }));
+  if (c.due > performance.now()) return c;
+  const providers = listedProviders(rt);
+  if (providers.length === 0) {
+    c.due = Number.POSITIVE_INFINITY;
+    return c;
+  }
+  const cat = c;
+  cat.fetching ??= fetchLists(rt, providers, cat).finally(() => {
+    cat.fetching = null;
+  });
+  await cat.fetching;
+  return cat;
+}
 
 interface ModelEntry {
   id: string;
@@ -28,15 +98,17 @@ interface Listing {
  * principal's allowlists, all fixed for a runtime's life (a reload recompiles rules
  * only), so the walk over providers runs once per key, not per call.
  */
-const LISTINGS = new WeakMap<Runtime, WeakMap<Principal, Listing>>();
+const LISTINGS = new WeakMap<Runtime, WeakMap<Principal, Listing & { version: number }>>();
 
-function entriesFor(rt: Runtime, principal: Principal): ModelEntry[] {
+function entriesFor(rt: Runtime, principal: Principal, listed: ReadonlyMap<string, readonly string[]>): ModelEntry[] {
   const seen = new Map<string, string>();
   for (const p of rt.loaded.providers.values()) {
     if (!p.enabled) continue;
     const names = new Set<string>();
     for (const m of p.models ?? []) names.add(m);
     for (const k of p.keys) if (k.enabled) for (const m of k.models ?? []) names.add(m);
+    // The provider's own list: what its allowlists (and its keys') admit.
+    for (const m of listed.get(p.id) ?? []) if (servesModel(p, m)) names.add(m);
     const mockModels = p.type === 'mock' ? (p.options.models as unknown) : undefined;
     if (Array.isArray(mockModels)) for (const m of mockModels) if (typeof m === 'string') names.add(m);
     for (const m of names) {
@@ -52,28 +124,29 @@ function entriesFor(rt: Runtime, principal: Principal): ModelEntry[] {
 }
 
 /** The caller's listing; throws SY_ERR_UNAUTHORIZED as any route does without a valid key. */
-function listing(rt: Runtime, headers: IncomingHttpHeaders): Listing {
+async function listing(rt: Runtime, headers: IncomingHttpHeaders): Promise<Listing> {
   const principal = rt.governance.authenticate(headers);
+  const c = await catalog(rt);
   let lists = LISTINGS.get(rt);
   if (!lists) LISTINGS.set(rt, (lists = new WeakMap()));
   let l = lists.get(principal);
-  if (l === undefined) {
-    const entries = entriesFor(rt, principal);
+  if (l === undefined || l.version !== c.version) {
+    const entries = entriesFor(rt, principal, c.lists);
     const data = entries.map((e) => ({ id: e.id, object: 'model', created: 0, owned_by: e.owner }));
-    l = { entries, byId: new Map(entries.map((e) => [e.id, e])), openai: JSON.stringify({ object: 'list', data }) };
+    l = { entries, byId: new Map(entries.map((e) => [e.id, e])), openai: JSON.stringify({ object: 'list', data }), version: c.version };
     lists.set(principal, l);
   }
   return l;
 }
 
 /** `GET /v1/models`: OpenAI's list object. */
-export function openAIModelList(rt: Runtime, headers: IncomingHttpHeaders): string {
-  return listing(rt, headers).openai;
+export async function openAIModelList(rt: Runtime, headers: IncomingHttpHeaders): Promise<string> {
+  return (await listing(rt, headers)).openai;
 }
 
 /** `GET /v1/models/{id}`: OpenAI's model object, or SY_ERR_UNKNOWN_MODEL (404) in its dialect. */
-export function openAIModelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Record<string, unknown> {
-  const e = listing(rt, headers).byId.get(id);
+export async function openAIModelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Promise<Record<string, unknown>> {
+  const e = (await listing(rt, headers)).byId.get(id);
   if (e === undefined) throw new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `The model "${id}" does not exist or this key may not use it.`, { details: { param: 'model' } });
   return { id: e.id, object: 'model', created: 0, owned_by: e.owner };
 }
@@ -92,8 +165,8 @@ function cursor(l: Listing, q: Record<string, unknown>, name: 'after_id' | 'befo
 }
 
 /** `GET /anthropic/v1/models`: one page, as Anthropic pages (default 20, at most 1000). */
-export function anthropicModelPage(rt: Runtime, headers: IncomingHttpHeaders, query: Record<string, unknown>): Record<string, unknown> {
-  const l = listing(rt, headers);
+export async function anthropicModelPage(rt: Runtime, headers: IncomingHttpHeaders, query: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const l = await listing(rt, headers);
   const limit = query.limit === undefined ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw new SwitchyardError('SY_ERR_BAD_REQUEST', '`limit` must be an integer from 1 to 1000', { details: { param: 'limit' } });
@@ -115,8 +188,8 @@ export function anthropicModelPage(rt: Runtime, headers: IncomingHttpHeaders, qu
 }
 
 /** `GET /anthropic/v1/models/{id}`: the model, or SY_ERR_UNKNOWN_MODEL. */
-export function anthropicModelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Record<string, unknown> {
-  const e = listing(rt, headers).byId.get(id);
+export async function anthropicModelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Promise<Record<string, unknown>> {
+  const e = (await listing(rt, headers)).byId.get(id);
   if (e === undefined) throw new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `No model "${id}" is available to this key.`, { details: { param: 'model_id' } });
   return anthropicModel(e);
 }

@@ -36,6 +36,11 @@ export function baseUrlParts(defaultUrl: string): (s: ProviderSettings) => BaseU
 }
 
 /** The configured extra headers plus ours (ours win: auth and content type are not overridable). */
+/** Headers of a GET: the provider's extra headers, then the adapter's own (auth). */
+export function getHeaders(extra: Record<string, string>, own: Record<string, string>): Record<string, string> {
+  return { ...extra, ...own };
+}
+
 export function jsonHeaders(extra: Record<string, string>, own: Record<string, string>): Record<string, string> {
   return { ...extra, 'content-type': 'application/json', ...own };
 }

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWireFake, type WireFake } from '../fakes/wire.js';
+import { startWireFake, type Received, type WireFake } from '../fakes/wire.js';
 import { assertOpenAIError, assertNeverUpstream, postJson, raw, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 let oa: WireFake, an: WireFake, gm: WireFake;
@@ -152,11 +152,25 @@ describe('headers sent upstream', SUITE, () => {
     assert.equal(limited.headers['retry-after'], '7');
   });
 
-  test('GET /v1/models answers without contacting any upstream', async () => {
-    const before = oa.history.length + an.history.length + gm.history.length;
-    const res = await raw(e2e.url, '/v1/models');
+  test('GET /v1/models asks providers that allow any model for their own lists: once, with the provider key and headers only', async () => {
+    const lists = (): Received[] => [oa, an, gm].flatMap((f) => f.history.filter((r) => r.method === 'GET'));
+    const res = await raw(e2e.url, '/v1/models', { headers: CLIENT_HEADERS });
     assert.equal(res.status, 200);
-    assert.equal(oa.history.length + an.history.length + gm.history.length, before);
+    const ids = (res.json.data as { id: string }[]).map((m) => m.id);
+    for (const id of ['gpt-4o', 'oa/gpt-4o', 'claude-sonnet-4-5', 'an/claude-sonnet-4-5', 'gemini-2.5-pro', 'gm/text-embedding-004']) assert.ok(ids.includes(id), `${id} in ${ids.join()}`);
+    assert.ok(!ids.includes('imagen-4'), 'a Gemini model that neither generates content nor embeds is left out');
+    const asked = lists();
+    assert.deepEqual(asked.map((r) => r.path).sort(), ['/v1/models', '/v1/models?limit=1000', '/v1beta/models?pageSize=1000']);
+    const byPath = new Map(asked.map((r) => [r.path, r.headers]));
+    assert.equal(byPath.get('/v1/models')?.authorization, `Bearer ${UPSTREAM.oa}`);
+    assert.equal(byPath.get('/v1/models')?.['openai-organization'], 'org-e2e');
+    assert.equal(byPath.get('/v1/models?limit=1000')?.['x-api-key'], UPSTREAM.an);
+    assert.equal(typeof byPath.get('/v1/models?limit=1000')?.['anthropic-version'], 'string');
+    assert.equal(byPath.get('/v1beta/models?pageSize=1000')?.['x-goog-api-key'], UPSTREAM.gm);
+    for (const secret of CLIENT_SECRETS) assertNeverUpstream([oa, an, gm], secret, 'a client credential');
+    // Kept for a while: the next listing asks no one.
+    assert.equal((await raw(e2e.url, '/anthropic/v1/models?limit=1000', { headers: CLIENT_HEADERS })).status, 200);
+    assert.equal(lists().length, 3);
   });
 });
 

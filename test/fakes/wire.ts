@@ -118,6 +118,12 @@ export interface WireFakeOptions {
 }
 
 const DEFAULT_USAGE = { input: 11, output: 7 };
+/** The models each fake lists (`GET …/models`); Gemini's with the methods they serve. */
+export const LISTED_MODELS = {
+  openai: ['gpt-4o', 'gpt-4o-mini', 'gpt-5', 'o3', 'text-embedding-3-small', 'dall-e-3'],
+  anthropic: ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5'],
+  gemini: [['gemini-2.5-pro', ['generateContent', 'countTokens']], ['gemini-2.5-flash', ['generateContent']], ['text-embedding-004', ['embedContent']], ['imagen-4', ['predict']]] as [string, string[]][],
+};
 /** What a fake Anthropic thinks when extended thinking is on, and a fake Gemini's thought summary (streamed in two pieces). */
 export const THINKING = 'The user wants the weather; I should call the tool.';
 /** How a fake OpenAI reasoning model on the Responses API sums up its reasoning, when asked (`reasoning.summary`). */
@@ -405,6 +411,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
 
   function handle(req: IncomingMessage, res: ServerResponse, rec: Received): void {
     const path = rec.path;
+    if (req.method === 'GET') return modelList(req, res, rec);
     if (req.method !== 'POST') return sendError(res, 404, `fake ${name}: no route ${req.method} ${path}`);
     const picked = scenarioFor(rec);
     if (picked.delayMs) {
@@ -557,6 +564,32 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (extra !== undefined) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ input_tokens: (s.usage ?? DEFAULT_USAGE).input }));
+  }
+
+  /**
+   * The provider's model list (LISTED_MODELS), at its path and in its shape: OpenAI's
+   * `/v1/models` (Azure's v1 API's too), Anthropic's `/v1/models?limit=…`, Gemini's
+   * `/v1beta/models?pageSize=…`. A queued error scenario answers instead; no key is a 401.
+   */
+  function modelList(req: IncomingMessage, res: ServerResponse, rec: Received): void {
+    const url = new URL(rec.path, 'http://fake');
+    const s = queue.shift();
+    if (s?.error) return sendError(res, s.error.status, s.error.message ?? `fake ${name}: HTTP ${s.error.status}`, s.error.retryAfter);
+    const keyed = req.headers.authorization ?? req.headers['x-api-key'] ?? req.headers['x-goog-api-key'];
+    if (keyed === undefined) return sendError(res, 401, 'no API key');
+    let body: unknown;
+    if (format === 'openai' && /^(\/openai)?\/v1\/models$/.test(url.pathname)) {
+      body = { object: 'list', data: LISTED_MODELS.openai.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'system' })) };
+    } else if (format === 'anthropic' && url.pathname === '/v1/models') {
+      if (typeof req.headers['anthropic-version'] !== 'string') return sendError(res, 400, 'anthropic-version header is required');
+      const limit = Number(url.searchParams.get('limit') ?? 20);
+      const data = LISTED_MODELS.anthropic.slice(0, limit).map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' }));
+      body = { data, has_more: LISTED_MODELS.anthropic.length > limit, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+    } else if (format === 'gemini' && url.pathname === '/v1beta/models') {
+      body = { models: LISTED_MODELS.gemini.map(([id, methods]) => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: methods })) };
+    } else return sendError(res, 404, `fake ${name}: no route GET ${rec.path}`);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
   }
 
   function sendError(res: ServerResponse, status: number, message: string, retryAfter?: string, param: string | null = null): void {

@@ -5,10 +5,10 @@
  * the sampling parameters (`temperature`, `top_p`, `top_k`) with a 400, whatever their
  * value: with such a version they are left out. `options.drop_params` leaves out more.
  */
-import { baseUrlParts, jsonHeaders, perSettings } from '../../wire/http.js';
+import { baseUrlParts, getHeaders, jsonHeaders, perSettings } from '../../wire/http.js';
 import { classifyAnthropicError } from '../../wire/anthropic/errors.js';
 import { toAnthropicBody, toAnthropicCountTokensBody, withAnthropicReasoning } from '../../wire/anthropic/request.js';
-import { parseAnthropicResponse, parseAnthropicTokenCount } from '../../wire/anthropic/response.js';
+import { parseAnthropicModelList, parseAnthropicResponse, parseAnthropicTokenCount } from '../../wire/anthropic/response.js';
 import { AnthropicStreamDecoder } from '../../wire/anthropic/stream-decoder.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
 import { withoutDropped } from '../drop-params.js';
@@ -63,6 +63,12 @@ export const anthropicAdapter: ProviderAdapter = {
   parseChatResponse: (body, target) => parseAnthropicResponse(body, target.model),
   buildCountTokensRequest: (req, target) => post(target, '/count_tokens', toAnthropicCountTokensBody(req, target.model)),
   parseCountTokensResponse: (body) => parseAnthropicTokenCount(body),
+  buildModelsRequest(target) {
+    const e = endpoint(target.provider);
+    // One page of the most Anthropic gives (1000): far more models than it has.
+    return { origin: e.origin, path: `${e.path.slice(0, -'/messages'.length)}/models?limit=1000`, method: 'GET', headers: getHeaders(target.provider.headers, { 'x-api-key': target.keyValue, 'anthropic-version': e.version }) };
+  },
+  parseModelsResponse: (body) => parseAnthropicModelList(body),
   createStreamDecoder: (target) => new AnthropicStreamDecoder(target.model),
   classifyError: classifyAnthropicError,
 };

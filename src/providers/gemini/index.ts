@@ -3,11 +3,11 @@
  * `:streamGenerateContent?alt=sse`, `:countTokens` and `:batchEmbedContents`; key in
  * `x-goog-api-key`.
  */
-import { baseUrlParts, jsonHeaders, perSettings } from '../../wire/http.js';
+import { baseUrlParts, getHeaders, jsonHeaders, perSettings } from '../../wire/http.js';
 import { parseGeminiEmbeddingsResponse, toGeminiEmbeddingsBody } from '../../wire/gemini/embeddings.js';
 import { classifyGeminiError } from '../../wire/gemini/errors.js';
 import { toGeminiBody, withGeminiReasoning } from '../../wire/gemini/request.js';
-import { parseGeminiResponse, parseGeminiTokenCount } from '../../wire/gemini/response.js';
+import { parseGeminiModelList, parseGeminiResponse, parseGeminiTokenCount } from '../../wire/gemini/response.js';
 import { GeminiStreamDecoder } from '../../wire/gemini/stream-decoder.js';
 import { reasoningStyle } from '../reasoning.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
@@ -52,6 +52,11 @@ export const geminiAdapter: ProviderAdapter = {
     return post(target, 'countTokens', { generateContentRequest: { model: `models/${model}`, ...toGeminiBody(req, model) } });
   },
   parseCountTokensResponse: (body) => parseGeminiTokenCount(body),
+  buildModelsRequest(target) {
+    const m = modelsPath(target.provider);
+    return { origin: m.origin, path: `${m.prefix.slice(0, -1)}?pageSize=1000`, method: 'GET', headers: getHeaders(target.provider.headers, { 'x-goog-api-key': target.keyValue }) };
+  },
+  parseModelsResponse: (body) => parseGeminiModelList(body),
   createStreamDecoder: (target) => new GeminiStreamDecoder(target.model),
   buildEmbeddingsRequest: (req, target) => post(target, 'batchEmbedContents', toGeminiEmbeddingsBody(req, modelName(target.model))),
   parseEmbeddingsResponse: (body, target) => parseGeminiEmbeddingsResponse(body, target.model),

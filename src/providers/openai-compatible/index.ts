@@ -53,4 +53,5 @@ export const openaiCompatibleAdapter: ProviderAdapter = createOpenAIFamilyAdapte
   body: openAIBodyOptions('max_tokens'),
   // Only a server that has OpenAI's input token counting, when options.count_tokens says so.
   countsTokens: false,
+  listsModels: true,
 });

@@ -3,11 +3,11 @@
  * mock) builds on: they differ only in URL, auth and a couple of body options.
  */
 import type { ChatRequest, EmbeddingsRequest } from '../../canonical.js';
-import { baseUrlParts, jsonHeaders, perSettings } from '../../wire/http.js';
+import { baseUrlParts, getHeaders, jsonHeaders, perSettings } from '../../wire/http.js';
 import { toOpenAIEmbeddingsBody, parseOpenAIEmbeddingsResponse } from '../../wire/openai/embeddings.js';
 import { classifyOpenAIError } from '../../wire/openai/errors.js';
 import { toOpenAIChatBody, withOpenAIReasoning, type OpenAIRequestOptions } from '../../wire/openai/request.js';
-import { parseOpenAIChatResponse } from '../../wire/openai/response.js';
+import { parseOpenAIChatResponse, parseOpenAIModelList } from '../../wire/openai/response.js';
 import { OpenAIStreamDecoder } from '../../wire/openai/stream-decoder.js';
 import { toResponsesBody, toResponsesCountBody } from '../../wire/responses/upstream-request.js';
 import { ResponsesStreamDecoder, parseResponsesResponse, parseResponsesTokenCount } from '../../wire/responses/upstream-response.js';
@@ -19,7 +19,7 @@ import { perModel } from '../per-model.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
-export type OpenAIOperation = 'chat/completions' | 'responses' | 'responses/input_tokens' | 'embeddings';
+export type OpenAIOperation = 'chat/completions' | 'responses' | 'responses/input_tokens' | 'embeddings' | 'models';
 
 export interface OpenAIFamilySpec {
   type: string;
@@ -36,6 +36,8 @@ export interface OpenAIFamilySpec {
    * `POST /responses/input_tokens`; leave out for a type that never does.
    */
   countsTokens?: boolean;
+  /** Whether the provider lists its models at `GET …/models` (OpenAI's list shape). */
+  listsModels?: boolean;
 }
 
 /**
@@ -85,15 +87,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
     return { origin, path, method: 'POST', headers: jsonHeaders(target.provider.headers, spec.auth(target)), body: JSON.stringify(body) };
   };
   const model = spec.model ?? ((target: AttemptTarget) => target.model);
-  const countsByDefault = spec.countsTokens;
-  const counting: Partial<ProviderAdapter> = countsByDefault === undefined ? {} : {
-    countsTokens: (s) => (typeof s.options.count_tokens === 'boolean' ? s.options.count_tokens : countsByDefault),
-    // Every model is counted the Responses API's way, whichever API serves it: the count is the same input.
-    buildCountTokensRequest: (req, target) => request(target, 'responses/input_tokens', toResponsesCountBody(req, model(target), responsesEffort(req, target))),
-    parseCountTokensResponse: (body) => parseResponsesTokenCount(body),
-  };
-  return {
-    ...counting,
+  const adapter: ProviderAdapter = {
     type: spec.type,
     chatDialect: 'openai',
     buildChatRequest(req: ChatRequest, target) {
@@ -115,6 +109,21 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
     parseEmbeddingsResponse: (body, target) => parseOpenAIEmbeddingsResponse(body, target.model),
     classifyError: classifyOpenAIError,
   };
+  const countsByDefault = spec.countsTokens;
+  if (countsByDefault !== undefined) {
+    adapter.countsTokens = (s) => (typeof s.options.count_tokens === 'boolean' ? s.options.count_tokens : countsByDefault);
+    // Every model is counted the Responses API's way, whichever API serves it: the count is the same input.
+    adapter.buildCountTokensRequest = (req, target) => request(target, 'responses/input_tokens', toResponsesCountBody(req, model(target), responsesEffort(req, target)));
+    adapter.parseCountTokensResponse = (body) => parseResponsesTokenCount(body);
+  }
+  if (spec.listsModels === true) {
+    adapter.buildModelsRequest = (target) => {
+      const { origin, path } = spec.endpoint(target, 'models');
+      return { origin, path, method: 'GET', headers: getHeaders(target.provider.headers, spec.auth(target)) };
+    };
+    adapter.parseModelsResponse = (body) => parseOpenAIModelList(body);
+  }
+  return adapter;
 }
 
 const base = baseUrlParts(OPENAI_BASE_URL);
@@ -129,4 +138,5 @@ export const openaiAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
   auth: (target) => ({ authorization: `Bearer ${target.keyValue}` }),
   body: openAIBodyOptions('max_completion_tokens'),
   countsTokens: true,
+  listsModels: true,
 });

@@ -57,3 +57,22 @@ export function parseGeminiTokenCount(body: unknown): TokenCount {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw malformedResponse('gemini', '`totalTokens` missing or not a count');
   return { inputTokens: n };
 }
+
+/** What the gateway can call a Gemini model for. */
+const SERVED = ['generateContent', 'streamGenerateContent', 'embedContent', 'batchEmbedContents'];
+
+/**
+ * Gemini's model list (`{"models": [{"name": "models/gemini-2.5-pro", "supportedGenerationMethods": […]}, …]}`),
+ * as ids without `models/`: the models that generate content or embeddings.
+ */
+export function parseGeminiModelList(body: unknown): string[] {
+  if (!isRecord(body) || !Array.isArray(body.models)) throw malformedResponse('gemini', '`models` missing from the model list');
+  const ids: string[] = [];
+  for (const m of body.models) {
+    if (!isRecord(m) || typeof m.name !== 'string' || m.name === '') continue;
+    const methods = m.supportedGenerationMethods;
+    if (Array.isArray(methods) && !methods.some((x) => SERVED.includes(x as string))) continue;
+    ids.push(m.name.startsWith('models/') ? m.name.slice(7) : m.name);
+  }
+  return ids;
+}

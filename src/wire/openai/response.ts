@@ -86,3 +86,11 @@ export function renderOpenAIChatResponse(res: ChatResponse, opts: RenderOptions)
     usage: usageToOpenAI(res.usage),
   };
 }
+
+/** OpenAI's model list (`{"object": "list", "data": [{"id": …}, …]}`), as ids; other entries are skipped. */
+export function parseOpenAIModelList(body: unknown): string[] {
+  if (!isRecord(body) || !Array.isArray(body.data)) throw malformedResponse('openai', '`data` missing from the model list');
+  const ids: string[] = [];
+  for (const m of body.data) if (isRecord(m) && typeof m.id === 'string' && m.id !== '') ids.push(m.id);
+  return ids;
+}

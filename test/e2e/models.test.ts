@@ -1,0 +1,70 @@
+/**
+ * `GET /v1/models` (and Anthropic's) for providers allowed by glob: the gateway asks the
+ * provider for its own list, keeps what the globs (and the caller's allowlists) admit,
+ * and leaves out a provider that cannot answer rather than failing the listing.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { hashKey } from '../../src/governance/index.js';
+import { closedPort } from '../fakes/upstream.js';
+import { startWireFake, type WireFake } from '../fakes/wire.js';
+import { REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+
+const ALL = 'sk-sy-models-all-1a2b3c';
+const CLAUDE = 'sk-sy-models-claude-4d5e6f';
+
+let oa: WireFake, an: WireFake, gm: WireFake;
+let e2e: E2EGateway;
+const gets = (f: WireFake): number => f.history.filter((r) => r.method === 'GET').length;
+
+before(async () => {
+  [oa, an, gm] = await Promise.all([startWireFake({ format: 'openai', name: 'oa' }), startWireFake({ format: 'anthropic', name: 'an' }), startWireFake({ format: 'gemini', name: 'gm' })]);
+  e2e = await startE2E({
+    dispatch: { retries_per_target: 0, max_attempts: 1 },
+    providers: {
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-4o*'], keys: [{ name: 'k', value: 'sk-up-oa' }] },
+      an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-*', 'claude-haiku-4'], keys: [{ name: 'k', value: 'sk-up-an' }] },
+      gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash'], keys: [{ name: 'k', value: 'sk-up-gm' }] },
+      down: { type: 'openai-compatible', base_url: `http://127.0.0.1:${await closedPort()}/v1`, weight: 0, models: ['llama-*'], keys: [{ name: 'k', value: 'sk-up-down' }] },
+    },
+    governance: {
+      virtual_keys: [
+        { id: 'vk-all', key_hash: hashKey(ALL) },
+        { id: 'vk-claude', key_hash: hashKey(CLAUDE), allowed_models: ['claude-*'] },
+      ],
+    },
+  });
+}, HOOK);
+
+after(async () => {
+  await e2e?.close();
+  await Promise.all([oa?.close(), an?.close(), gm?.close()]);
+}, HOOK);
+
+describe('GET /v1/models with providers allowed by glob', SUITE, () => {
+  test("lists what each provider's own list and globs admit, concrete names as they are; a provider that cannot answer is left out", async () => {
+    const client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: ALL, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    const ids = (await client.models.list()).data.map((m) => m.id).sort();
+    assert.deepEqual(ids, [
+      'an/claude-haiku-4', 'an/claude-sonnet-4-5', 'claude-haiku-4', 'claude-sonnet-4-5',
+      'gemini-2.5-flash', 'gm/gemini-2.5-flash', 'gpt-4o', 'gpt-4o-mini', 'oa/gpt-4o', 'oa/gpt-4o-mini',
+    ]);
+    assert.deepEqual([gets(oa), gets(an), gets(gm)], [1, 1, 0], 'a provider allowed by concrete names only is not asked');
+    assert.equal((await client.models.retrieve('gpt-4o-mini')).owned_by, 'oa');
+    // Asked once for a while, whoever asks next.
+    const anthropic = new Anthropic({ baseURL: `${e2e.url}/anthropic`, apiKey: CLAUDE, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    const page = await anthropic.models.list({ limit: 100 });
+    assert.deepEqual(page.data.map((m) => m.id).sort(), ['an/claude-haiku-4', 'an/claude-sonnet-4-5', 'claude-haiku-4', 'claude-sonnet-4-5'], "the key's allowlist applies");
+    assert.deepEqual([gets(oa), gets(an), gets(gm)], [1, 1, 0]);
+  });
+
+  test('a model only the provider listed is served like any other', async () => {
+    oa.reset();
+    const client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: ALL, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    const res = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(res.choices[0].message.content, 'hello from oa');
+    assert.equal(oa.last().body.model, 'gpt-4o-mini');
+  });
+});
