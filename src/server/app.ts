@@ -173,10 +173,10 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   for (const prefix of ['/v1', '/openai/v1']) {
     getJson(`${prefix}/models`, (req) => openAIModelList(rt, req.headers));
     getJson(`${prefix}/models/*`, (req) => openAIModelById(rt, req.headers, (req.params as { '*': string })['*']));
-    // The Responses API's stored-response routes: nothing is stored, so there is nothing to get.
+    // The Responses API's stored-response routes: answers are kept only to build on, not to get back.
     app.route({
       method: ['GET', 'DELETE'], url: `${prefix}/responses/*`,
-      handler: (req, reply) => sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', 'Responses are not stored by the gateway: keep the response you were sent, and send the whole conversation in `input`.')),
+      handler: (req, reply) => sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', 'Responses cannot be retrieved from the gateway: keep the response you were sent. Answers created with store are kept only for previous_response_id and item references.')),
     });
   }
   getJson('/anthropic/v1/models', (req) => anthropicModelPage(rt, req.headers, req.query as Record<string, unknown>));

@@ -17,7 +17,7 @@ import { stripCredentialHeaders } from '../audit/headers.js';
 import { anySigned } from '../wire/content.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
-import { withKeptItems } from './response-items.js';
+import { keepAnswer, resolveKept } from './response-items.js';
 
 const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
 
@@ -505,10 +505,11 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
   rt.metrics.inFlight.inc();
   try {
     const codec = endpoint === 'responses' ? RESPONSES_API : CHAT_DIALECTS[dialect];
-    // A Responses API request may refer to the kept items of earlier answers.
+    // A Responses API request may build on earlier answers: their items, or the whole conversation.
     const items = endpoint === 'responses' ? rt.responseItems : null;
-    const body = items === null ? req.body : withKeptItems(items, req.body, () => scopeOf(rt.governance.authenticate(req.headers)));
-    const { request, clientOptions } = codec.parseChatRequest(body instanceof Promise ? await body : body);
+    const resolving = items === null ? null : resolveKept(items, req.body, () => scopeOf(rt.governance.authenticate(req.headers)));
+    const kept = resolving instanceof Promise ? await resolving : resolving;
+    const { request, clientOptions } = codec.parseChatRequest(kept === null ? req.body : kept.body);
     const routing = route(x, req, request, request.stream);
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = new ClientSignal();
@@ -526,9 +527,9 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
     const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, namespaced: clientOptions.namespaced, summaries: clientOptions.summaries };
-    // Its items are kept for later references when the client created it with store (the default).
-    const keep = items !== null && clientOptions.store === true ? (r: Record<string, unknown>) => items.put(scopeOf(x.principal), r.output as unknown[]) : undefined;
-    if (keep !== undefined) shown.echo = { ...shown.echo, store: true };
+    // The answer is kept for later requests when the client created it with store (the default).
+    const keep = items !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
+    if (keep !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };
 
     if (result.kind === 'response') {
       x.charge(result.response.usage, answerChars(result.response));

@@ -1,14 +1,14 @@
 /**
- * The output items of Responses API answers, kept so a later request can refer to them
- * by id (`{"type": "item_reference", "id": …}`) instead of sending them again. OpenAI
- * keeps every response created with `store` (the default), and clients rely on it: the
- * Vercel AI SDK replays an earlier answer's text and reasoning as references unless told
- * `store: false`. The gateway keeps items for a while, never the conversation: each
- * request still brings its own input, and `previous_response_id` stays refused.
+ * Responses API answers created with `store` (the default), kept for a while so later
+ * requests can build on them, as OpenAI keeps them and clients rely on: each output item by
+ * its id, for `{"type": "item_reference", "id": …}` (the Vercel AI SDK replays an earlier
+ * answer's text and reasoning that way unless told `store: false`); and each answer's
+ * record (its request's own input, its output, the answer it followed), for
+ * `previous_response_id`, which then stands for the whole conversation before.
  *
- * Items are scoped to the principal that got them (one key cannot read another's) and
+ * Everything is scoped to the principal that got it (one key cannot read another's) and
  * held in this process (an LRU bounded in bytes), or in Redis when governance counters
- * are, so that every gateway process on it can resolve them.
+ * are, so that every gateway process on it can resolve it.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -19,20 +19,48 @@ import { SwitchyardError } from '../errors.js';
 import { badRequest, isRecord } from '../wire/validate.js';
 
 export interface ResponseItems {
-  /** Milliseconds an item is kept. */
+  /** Milliseconds an entry is kept. */
   readonly ttlMs: number;
-  /** Keeps a response's output items for `scope`; failures are logged, never thrown. */
-  put(scope: string, items: readonly unknown[]): void;
-  /** The items with these ids, each undefined when not kept (expired, evicted or never seen). */
-  get(scope: string, ids: readonly string[]): Promise<(Record<string, unknown> | undefined)[]>;
+  /** Keeps each value under its key for `scope`; failures are logged, never thrown. */
+  put(scope: string, entries: readonly (readonly [string, unknown])[]): void;
+  /** The values under these keys, each undefined when not kept (expired, evicted or never seen). */
+  get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]>;
   close(): Promise<void>;
 }
 
-/** An output item's id, when it has one worth keeping it by. */
+/** Keys: an output item by its id, an answer's record by the answer's id. */
+const itemKey = (id: string): string => `i:${id}`;
+const recordKey = (id: string): string => `r:${id}`;
+
+/** What is kept of an answer for `previous_response_id`. */
+interface AnswerRecord {
+  /** The answer it followed, if any. */
+  prev: string | null;
+  /** Its request's own input items (references resolved). */
+  input: unknown[];
+  output: unknown[];
+}
+
+/** An item's id, when it has one worth keeping it by. */
 function idOf(item: unknown): string | null {
   if (typeof item !== 'object' || item === null) return null;
   const id = (item as { id?: unknown }).id;
   return typeof id === 'string' && id !== '' ? id : null;
+}
+
+/**
+ * Keeps an answer (the response object a Responses client got): its output items by id,
+ * and its record. `own`: its request's own input items; `prev`: the answer it followed.
+ */
+export function keepAnswer(items: ResponseItems, scope: string, answer: Record<string, unknown>, own: unknown[], prev: string | null): void {
+  const output = Array.isArray(answer.output) ? answer.output as unknown[] : [];
+  const entries: [string, unknown][] = [];
+  for (const item of output) {
+    const id = idOf(item);
+    if (id !== null) entries.push([itemKey(id), item]);
+  }
+  if (typeof answer.id === 'string') entries.push([recordKey(answer.id), { prev, input: own, output } satisfies AnswerRecord]);
+  items.put(scope, entries);
 }
 
 function parsed(json: string | null | undefined): Record<string, unknown> | undefined {
@@ -47,15 +75,12 @@ export class MemoryResponseItems implements ResponseItems {
     this.cache = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (v, k) => v.length + k.length, ttl: ttlMs });
   }
 
-  put(scope: string, items: readonly unknown[]): void {
-    for (const item of items) {
-      const id = idOf(item);
-      if (id !== null) this.cache.set(`${scope}\u0000${id}`, JSON.stringify(item));
-    }
+  put(scope: string, entries: readonly (readonly [string, unknown])[]): void {
+    for (const [key, value] of entries) this.cache.set(`${scope}\u0000${key}`, JSON.stringify(value));
   }
 
-  get(scope: string, ids: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
-    return Promise.resolve(ids.map((id) => parsed(this.cache.get(`${scope}\u0000${id}`))));
+  get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
+    return Promise.resolve(keys.map((key) => parsed(this.cache.get(`${scope}\u0000${key}`))));
   }
 
   close(): Promise<void> {
@@ -64,7 +89,7 @@ export class MemoryResponseItems implements ResponseItems {
   }
 }
 
-/** In Redis, one key per item (`<prefix>ri:<scope digest>:<id>`), expiring after the TTL. */
+/** In Redis, one key per entry (`<prefix>ri:<scope digest>:<key>`), expiring after the TTL. */
 export class RedisResponseItems implements ResponseItems {
   private readonly redis: Redis;
 
@@ -91,24 +116,18 @@ export class RedisResponseItems implements ResponseItems {
     if (this.connecting !== null) await this.connecting;
   }
 
-  put(scope: string, items: readonly unknown[]): void {
+  put(scope: string, entries: readonly (readonly [string, unknown])[]): void {
+    if (entries.length === 0) return;
     const p = this.redis.pipeline();
-    let n = 0;
-    for (const item of items) {
-      const id = idOf(item);
-      if (id === null) continue;
-      p.set(this.key(scope, id), JSON.stringify(item), 'PX', this.ttlMs);
-      n++;
-    }
-    if (n === 0) return;
+    for (const [key, value] of entries) p.set(this.key(scope, key), JSON.stringify(value), 'PX', this.ttlMs);
     this.ready().then(() => p.exec()).catch((err: Error) => {
-      this.logger.warn({ err: err.message }, 'response items could not be kept in Redis: later references to them will be refused');
+      this.logger.warn({ err: err.message }, 'an answer could not be kept in Redis: later references to it will be refused');
     });
   }
 
-  async get(scope: string, ids: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
+  async get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
     await this.ready();
-    const values = await this.redis.mget(ids.map((id) => this.key(scope, id)));
+    const values = await this.redis.mget(keys.map((key) => this.key(scope, key)));
     return values.map(parsed);
   }
 
@@ -128,43 +147,75 @@ function spoken(ms: number): string {
   return `${Math.ceil(ms / 1000)}s`;
 }
 
-/**
- * A Responses API body with `input`'s item references replaced by the items they name,
- * or the body itself when it has none (then nothing is awaited). `scope` names the
- * caller; it is asked only when there are references. An id not kept is the client's
- * error, naming where it was referred to.
- */
-export function withKeptItems(items: ResponseItems, body: unknown, scope: () => string): unknown {
-  if (!isRecord(body) || !Array.isArray(body.input)) return body;
-  const input = body.input as unknown[];
-  let refs: number[] | null = null;
-  for (let i = 0; i < input.length; i++) {
-    const item = input[i];
-    if (isRecord(item) && item.type === 'item_reference') (refs ??= []).push(i);
-  }
-  return refs === null ? body : resolved(items, body, input, refs, scope());
+/** Longest chain of answers `previous_response_id` may stand for. */
+const MAX_CHAIN = 1000;
+
+/** A Responses API body ready to parse, and what keeping its answer needs. */
+export interface Resolved {
+  body: unknown;
+  /** The request's own input items, references resolved (a string input as a user message). */
+  own: unknown[];
+  /** The answer it follows (`previous_response_id`), or null. */
+  prev: string | null;
 }
 
-async function resolved(items: ResponseItems, body: Record<string, unknown>, input: unknown[], refs: number[], scope: string): Promise<Record<string, unknown>> {
+/**
+ * A Responses API body with `input`'s item references replaced by the items they name,
+ * and with the conversation `previous_response_id` stands for before its own input.
+ * Resolves at once (nothing awaited) when there is neither. `scope` names the caller; it
+ * is asked only when something must be looked up. What is not kept is the client's
+ * error, naming where it was referred to.
+ */
+export function resolveKept(items: ResponseItems, body: unknown, scope: () => string): Resolved | Promise<Resolved> {
+  if (!isRecord(body)) return { body, own: [], prev: null };
+  const prev = typeof body.previous_response_id === 'string' && body.previous_response_id !== '' ? body.previous_response_id : null;
+  const input = body.input;
+  const own = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : Array.isArray(input) ? input as unknown[] : [];
+  let refs: number[] | null = null;
+  for (let i = 0; i < own.length; i++) {
+    const item = own[i];
+    if (isRecord(item) && item.type === 'item_reference') (refs ??= []).push(i);
+  }
+  if (refs === null && prev === null) return { body, own, prev };
+  return resolved(items, body, own, refs ?? [], prev, scope());
+}
+
+async function resolved(items: ResponseItems, body: Record<string, unknown>, input: unknown[], refs: number[], prev: string | null, scope: string): Promise<Resolved> {
+  const kept = `answers are kept for ${spoken(items.ttlMs)}, for the key that got them`;
+  const lookup = async (keys: string[]): Promise<(Record<string, unknown> | undefined)[]> => {
+    try {
+      return await items.get(scope, keys);
+    } catch (err) {
+      throw new SwitchyardError('SY_ERR_UNAVAILABLE', `earlier answers cannot be looked up now: their store is unavailable (${(err as Error).message})`);
+    }
+  };
   const ids = refs.map((i) => {
     const id = (input[i] as Record<string, unknown>).id;
     if (typeof id !== 'string' || id === '') throw badRequest(`input[${i}].id`, `\`input[${i}].id\` must be the id of an item of an earlier answer`);
     return id;
   });
-  let found: (Record<string, unknown> | undefined)[];
-  try {
-    found = await items.get(scope, ids);
-  } catch (err) {
-    throw new SwitchyardError('SY_ERR_UNAVAILABLE', `item references cannot be resolved now: the store of response items is unavailable (${(err as Error).message})`);
-  }
-  const out = input.slice();
-  for (let k = 0; k < refs.length; k++) {
-    const item = found[k];
-    const at = `input[${refs[k]}]`;
-    if (item === undefined) {
-      throw badRequest(`${at}.id`, `\`${at}\`: item "${ids[k]}" is not known: answers' items are kept for ${spoken(items.ttlMs)}, for the key that got them; send the item itself instead (as with \`store: false\`)`);
+  const own = input.slice();
+  if (ids.length > 0) {
+    const found = await lookup(ids.map(itemKey));
+    for (let k = 0; k < refs.length; k++) {
+      const item = found[k];
+      const at = `input[${refs[k]}]`;
+      if (item === undefined) throw badRequest(`${at}.id`, `\`${at}\`: item "${ids[k]}" is not known: ${kept}; send the item itself instead (as with \`store: false\`)`);
+      own[refs[k]] = item;
     }
-    out[refs[k]] = item;
   }
-  return { ...body, input: out };
+  if (prev === null) return { body: { ...body, input: own }, own, prev };
+  // The answers before, newest first: each one's input and output, in order.
+  const chain: AnswerRecord[] = [];
+  for (let id: string | null = prev; id !== null;) {
+    if (chain.length === MAX_CHAIN) throw badRequest('previous_response_id', `\`previous_response_id\`: the conversation is longer than ${MAX_CHAIN} answers; send it in \`input\``);
+    const [record] = await lookup([recordKey(id)]);
+    if (record === undefined) throw badRequest('previous_response_id', `Previous response with id '${id}' not found: ${kept}; send the whole conversation in \`input\` instead`);
+    chain.push(record as unknown as AnswerRecord);
+    id = (record as unknown as AnswerRecord).prev;
+  }
+  const history: unknown[] = [];
+  for (let i = chain.length - 1; i >= 0; i--) history.push(...chain[i].input, ...chain[i].output);
+  const { previous_response_id: _, ...rest } = body;
+  return { body: { ...rest, input: [...history, ...own] }, own, prev };
 }

@@ -129,15 +129,15 @@ export interface ServerConfig {
    */
   allow_unauthenticated?: boolean;
   /**
-   * The output items of Responses API answers created with store (the request's default), kept so later requests may refer to them by id (item_reference), as the Vercel AI SDK does. Scoped to the principal that got them; in Redis when governance.store is, else in this process.
+   * Responses API answers created with store (the request's default), kept so later requests may build on them: previous_response_id, and item references by id (as the Vercel AI SDK sends them). Scoped to the principal that got them; in Redis when governance.store is, else in this process.
    */
   response_items?: {
     /**
-     * False keeps nothing: answers say store: false and references are refused. Default: true.
+     * False keeps nothing: answers say store: false, and previous_response_id and item references are refused. Default: true.
      */
     enabled?: boolean;
     /**
-     * Most item JSON kept in this process, least recently used dropped first (Redis keeps them by ttl alone). Default: 64 MiB.
+     * Most JSON kept in this process (answers' items and records), least recently used dropped first (Redis keeps them by ttl alone). Default: 64 MiB.
      */
     max_bytes?: number;
     ttl?: Duration;

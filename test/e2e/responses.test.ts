@@ -225,10 +225,35 @@ describe('POST /v1/responses', SUITE, () => {
         assert.equal(e.status, 400);
         assert.equal(e.code, 'SY_ERR_BAD_REQUEST');
         assert.equal(e.param, 'input[1].id');
-        assert.match(e.message, /is not known: answers' items are kept for 24h, for the key that got them/);
+        assert.match(e.message, /is not known: answers are kept for 24h, for the key that got them/);
         return true;
       });
     }
+  });
+
+  test('previous_response_id, as OpenAI\'s docs keep a conversation: the answers before go up, whole and streamed, in a tool loop too', async () => {
+    const r1 = await client.responses.create({ model: 'oa/gpt-4o', instructions: 'Be brief.', input: 'Hi, I am Ann' });
+    const r2 = await client.responses.stream({ model: 'an/claude-sonnet-4', previous_response_id: r1.id, input: 'What is my name?' }).finalResponse();
+    assert.equal(r2.previous_response_id, r1.id);
+    const up = an.last().body;
+    assert.equal(up.system, undefined, "instructions are not carried over, as OpenAI's are not");
+    assert.deepEqual(up.messages.map((m: { role: string; content: { text: string }[] }) => [m.role, m.content[0].text]), [
+      ['user', 'Hi, I am Ann'], ['assistant', 'hello from oa'], ['user', 'What is my name?'],
+    ]);
+    // A tool loop: the call's answer, then only the call's output.
+    const r3 = await client.responses.create({ model: 'gm/gemini-2.5-flash', previous_response_id: r2.id, input: 'Weather in Paris?', tools: [weather] });
+    const call = r3.output.find((o) => o.type === 'function_call');
+    assert.ok(call && call.type === 'function_call');
+    const r4 = await client.responses.create({ model: 'gm/gemini-2.5-flash', previous_response_id: r3.id, input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny' }], tools: [weather] });
+    assert.equal(r4.output_text, 'The tool said: Sunny');
+    assert.deepEqual(gm.last().body.contents.map((c: { role: string }) => c.role), ['user', 'model', 'user', 'model', 'user', 'model', 'user']);
+    // An answer created with store: false cannot be followed.
+    const unkept = await client.responses.create({ model: 'oa/gpt-4o', input: 'Hi', store: false });
+    await assert.rejects(client.responses.create({ model: 'oa/gpt-4o', previous_response_id: unkept.id, input: 'And?' }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
+      assert.equal(e.param, 'previous_response_id');
+      assert.match(e.message, new RegExp(`Previous response with id '${unkept.id}' not found`));
+      return true;
+    });
   });
 
   test('what a stateless gateway cannot do is refused in OpenAI\'s shape, naming the field', async () => {
@@ -245,7 +270,7 @@ describe('POST /v1/responses', SUITE, () => {
     await refused({ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].id');
     await refused({ input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, 'input[0].content[0].file_id');
     await refused({ background: true }, 'background');
-    await assert.rejects(client.responses.retrieve('resp_abc'), (e: InstanceType<typeof OpenAI.NotFoundError>) => e.status === 404 && /not stored/.test(e.message));
+    await assert.rejects(client.responses.retrieve('resp_abc'), (e: InstanceType<typeof OpenAI.NotFoundError>) => e.status === 404 && /cannot be retrieved/.test(e.message));
     const bad = await raw(e2e.url, '/v1/responses', { method: 'POST', body: '{"model":"gpt-4o"}', headers: { 'content-type': 'application/json' } });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error.param, 'input');

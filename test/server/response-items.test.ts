@@ -1,17 +1,21 @@
 /**
- * The kept items of Responses API answers (src/server/response-items.ts): the same contract
- * in this process and in Redis (scoped per caller, found by id, gone after the TTL), the
- * memory bound, and the resolution of a body's item references.
+ * Kept Responses API answers (src/server/response-items.ts): the same contract in this
+ * process and in Redis (scoped per caller, found by key, gone after the TTL), the memory
+ * bound, and a body's item references and previous_response_id resolved from them.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { MemoryResponseItems, RedisResponseItems, withKeptItems, type ResponseItems } from '../../src/server/response-items.js';
+import { keepAnswer, MemoryResponseItems, RedisResponseItems, resolveKept, type ResponseItems } from '../../src/server/response-items.js';
 import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from '../governance/helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const message = (id: string, text: string) => ({ type: 'message', id, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] });
 const reasoning = { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA' };
+/** Entries keyed by the items' ids. */
+const byId = (...items: { id: string }[]): [string, unknown][] => items.map((i) => [i.id, i]);
+/** resolveKept, awaited when it must be. */
+const resolve = async (items: ResponseItems, body: unknown, scope = 'vk') => resolveKept(items, body, () => scope);
 
 /** Waits until a fire-and-forget put has landed (Redis), or at once (memory). */
 async function until(items: ResponseItems, scope: string, id: string): Promise<void> {
@@ -27,8 +31,8 @@ function contract(name: string, make: (ttlMs: number) => Promise<{ items: Respon
     it('finds items by id, per scope; ids never given out, and other scopes, find nothing', async () => {
       const { items, cleanup } = await make(60_000);
       try {
-        items.put('vk-a', [message('msg_1', 'Hello Ann'), reasoning, { type: 'message' }]);
-        items.put('vk-b', [message('msg_1', 'Hello Bob')]);
+        items.put('vk-a', byId(message('msg_1', 'Hello Ann'), reasoning));
+        items.put('vk-b', byId(message('msg_1', 'Hello Bob')));
         await until(items, 'vk-a', 'rs_1');
         await until(items, 'vk-b', 'msg_1');
         assert.deepEqual(await items.get('vk-a', ['msg_1', 'rs_1', 'msg_2']), [message('msg_1', 'Hello Ann'), reasoning, undefined]);
@@ -42,7 +46,7 @@ function contract(name: string, make: (ttlMs: number) => Promise<{ items: Respon
     it('forgets items after the TTL', async () => {
       const { items, cleanup } = await make(150);
       try {
-        items.put('s', [message('msg_t', 'soon gone')]);
+        items.put('s', byId(message('msg_t', 'soon gone')));
         await until(items, 's', 'msg_t');
         await sleep(400);
         assert.deepEqual(await items.get('s', ['msg_t']), [undefined]);
@@ -73,7 +77,7 @@ contract('Redis', async (ttlMs) => {
 describe('kept response items', () => {
   it('in memory, keep within their byte bound, the least recently used dropped first', async () => {
     const items = new MemoryResponseItems(4096, 60_000);
-    for (let i = 0; i < 20; i++) items.put('s', [message(`msg_${i}`, 'x'.repeat(400))]);
+    for (let i = 0; i < 20; i++) items.put('s', byId(message(`msg_${i}`, 'x'.repeat(400))));
     const found = await items.get('s', Array.from({ length: 20 }, (_v, i) => `msg_${i}`));
     const kept = found.map((f, i) => (f === undefined ? -1 : i)).filter((i) => i >= 0);
     assert.ok(kept.length > 0 && kept.length < 20, `kept ${kept.length}`);
@@ -83,28 +87,50 @@ describe('kept response items', () => {
   it('in Redis, a store that cannot be reached fails the lookup (the caller answers 503) and never a put', { skip: REDIS_SKIP }, async () => {
     const items = new RedisResponseItems('redis://127.0.0.1:1', 'sy:', 60_000, pino({ level: 'silent' }));
     try {
-      items.put('s', [message('msg_x', 'lost')]);
+      items.put('s', byId(message('msg_x', 'lost')));
       await assert.rejects(items.get('s', ['msg_x']));
     } finally {
       await items.close();
     }
   });
 
-  it('a body with item references gets the items in their places; one without is returned as is', async () => {
+  it('a body with item references gets the items in their places; one with neither references nor a previous response is returned as is', async () => {
     const items = new MemoryResponseItems(1 << 20, 3_600_000);
-    items.put('vk', [message('msg_1', 'Hello'), reasoning]);
+    keepAnswer(items, 'vk', { id: 'resp_1', output: [reasoning, message('msg_1', 'Hello')] }, [{ role: 'user', content: 'Hi' }], null);
     const plain = { model: 'm', input: [{ role: 'user', content: 'Hi' }] };
     let asked = 0;
-    assert.equal(withKeptItems(items, plain, () => { asked++; return 'vk'; }), plain);
-    assert.equal(withKeptItems(items, { model: 'm', input: 'Hi' }, () => 'vk') instanceof Promise, false);
-    assert.equal(asked, 0, 'the caller is not looked up without references');
+    const same = resolveKept(items, plain, () => { asked++; return 'vk'; });
+    assert.ok(!(same instanceof Promise));
+    assert.equal(same.body, plain);
+    assert.deepEqual(same.own, plain.input);
+    assert.deepEqual(resolveKept(items, { model: 'm', input: 'Hi' }, () => 'vk'), { body: { model: 'm', input: 'Hi' }, own: [{ type: 'message', role: 'user', content: 'Hi' }], prev: null });
+    assert.equal(asked, 0, 'the caller is not looked up when nothing is');
     const body = { model: 'm', input: [{ role: 'user', content: 'Hi' }, { type: 'item_reference', id: 'rs_1' }, { type: 'item_reference', id: 'msg_1' }, { role: 'user', content: 'Again' }] };
-    const out = await withKeptItems(items, body, () => 'vk');
-    assert.deepEqual((out as typeof body).input, [body.input[0], reasoning, message('msg_1', 'Hello'), body.input[3]]);
+    const out = await resolve(items, body);
+    assert.deepEqual((out.body as typeof body).input, [body.input[0], reasoning, message('msg_1', 'Hello'), body.input[3]]);
+    assert.deepEqual(out.own, (out.body as typeof body).input);
     assert.equal(body.input[1].type, 'item_reference', 'the client body is left as it was');
-    await assert.rejects(Promise.resolve(withKeptItems(items, body, () => 'other')), { code: 'SY_ERR_BAD_REQUEST', message: /`input\[1\]`: item "rs_1" is not known: answers' items are kept for 1h, for the key that got them/ });
-    await assert.rejects(Promise.resolve(withKeptItems(items, { input: [{ type: 'item_reference' }] }, () => 'vk')), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.id/ });
+    await assert.rejects(resolve(items, body, 'other'), { code: 'SY_ERR_BAD_REQUEST', message: /`input\[1\]`: item "rs_1" is not known: answers are kept for 1h, for the key that got them/ });
+    await assert.rejects(resolve(items, { input: [{ type: 'item_reference' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.id/ });
     const down = { ttlMs: 1, put() {}, get: () => Promise.reject(new Error('ECONNREFUSED')), close: () => Promise.resolve() };
-    await assert.rejects(Promise.resolve(withKeptItems(down, body, () => 'vk')), { code: 'SY_ERR_UNAVAILABLE', message: /ECONNREFUSED/ });
+    await assert.rejects(resolve(down, body), { code: 'SY_ERR_UNAVAILABLE', message: /ECONNREFUSED/ });
+  });
+
+  it('previous_response_id stands for the conversation before: each answer\'s own input and output, oldest first', async () => {
+    const items = new MemoryResponseItems(1 << 20, 3_600_000);
+    const q1 = { role: 'user', content: 'Hi, I am Ann' };
+    keepAnswer(items, 'vk', { id: 'resp_1', output: [message('msg_1', 'Hello Ann')] }, [q1], null);
+    const q2 = { role: 'user', content: 'Weather?' };
+    const call = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'weather', arguments: '{}' };
+    keepAnswer(items, 'vk', { id: 'resp_2', output: [call] }, [q2], 'resp_1');
+    const result = { type: 'function_call_output', call_id: 'call_1', output: 'Sunny' };
+    const out = await resolve(items, { model: 'm', previous_response_id: 'resp_2', input: [result], instructions: 'Be brief' });
+    assert.deepEqual(out.body, { model: 'm', instructions: 'Be brief', input: [q1, message('msg_1', 'Hello Ann'), q2, call, result] });
+    assert.deepEqual(out.own, [result], 'only its own input is kept with its answer');
+    assert.equal(out.prev, 'resp_2');
+    await assert.rejects(resolve(items, { model: 'm', previous_response_id: 'resp_2', input: 'x' }, 'other'), { code: 'SY_ERR_BAD_REQUEST', message: /Previous response with id 'resp_2' not found/ });
+    // A chain with a gap is refused as a whole, naming the answer that is gone.
+    keepAnswer(items, 'vk', { id: 'resp_4', output: [] }, [q1], 'resp_3');
+    await assert.rejects(resolve(items, { model: 'm', previous_response_id: 'resp_4', input: 'x' }), { code: 'SY_ERR_BAD_REQUEST', message: /'resp_3' not found/ });
   });
 });

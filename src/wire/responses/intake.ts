@@ -1,9 +1,9 @@
 /**
  * OpenAI Responses API body (`POST /v1/responses`, client dialect) → canonical, validating
  * as it goes. The gateway keeps no conversation state: a request carries its whole
- * conversation in `input` (`previous_response_id` and `conversation` are refused; item
- * references the server has resolved before, src/server/response-items.ts, and refuses
- * here only when it keeps no items). Function and custom tools are routed, also inside namespaces; the tools OpenAI
+ * conversation in `input` (`conversation` is refused; item references and
+ * `previous_response_id` the server has resolved before, src/server/response-items.ts,
+ * and they are refused here only when it keeps no answers). Function and custom tools are routed, also inside namespaces; the tools OpenAI
  * runs itself (web search, file search, ...) are left out, as no other provider can run them.
  * A reasoning item a client replays keeps its reasoning text, if it has any (another model's,
  * as the gateway showed it), and an OpenAI model's encrypted reasoning, which only a model
@@ -24,7 +24,7 @@ import {
 
 const STATELESS = 'the gateway keeps no conversation state: send the whole conversation in `input`';
 /** Why an item reference is left: the answer it names was not kept (see src/server/response-items.ts). */
-const NOT_KEPT = 'this gateway keeps no items (server.response_items is off): send the items themselves, as with `store: false`';
+const NOT_KEPT = 'this gateway keeps no answers (server.response_items is off): send the whole conversation in `input`, as with `store: false`';
 
 /** An `input_image`: a data URL or an http(s) URL; an uploaded `file_id` cannot be routed. */
 function imagePart(part: Record<string, unknown>, p: string): KnownPart {
@@ -291,9 +291,9 @@ function extras(b: Record<string, unknown>, verbosity: string | undefined): Reco
 export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const b = requireRecord(body, 'body');
   const model = requireNonEmptyString(b.model, 'model');
-  for (const name of ['previous_response_id', 'conversation'] as const) {
-    if (b[name] !== undefined && b[name] !== null) throw badRequest(name, `\`${name}\`: ${STATELESS}`);
-  }
+  // The server has put the conversation a previous_response_id stands for into `input`, when it keeps answers.
+  if (b.previous_response_id !== undefined && b.previous_response_id !== null) throw badRequest('previous_response_id', `\`previous_response_id\`: ${NOT_KEPT}`);
+  if (b.conversation !== undefined && b.conversation !== null) throw badRequest('conversation', `\`conversation\`: ${STATELESS}`);
   if (b.background === true) throw badRequest('background', '`background`: responses are not stored, so they cannot run in the background');
   const system: ContentPart[] = [];
   const instructions = optionalString(b.instructions, 'instructions');

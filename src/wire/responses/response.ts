@@ -139,7 +139,7 @@ export function responseObject(
     model,
     output,
     parallel_tool_calls: echo.parallel_tool_calls,
-    previous_response_id: null,
+    previous_response_id: echo.previous_response_id ?? null,
     reasoning: echo.reasoning,
     store: echo.store === true,
     temperature: echo.temperature,
