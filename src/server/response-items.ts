@@ -168,9 +168,16 @@ export interface Resolved {
  */
 export function resolveKept(items: ResponseItems, body: unknown, scope: () => string): Resolved | Promise<Resolved> {
   if (!isRecord(body)) return { body, own: [], prev: null };
-  const prev = typeof body.previous_response_id === 'string' && body.previous_response_id !== '' ? body.previous_response_id : null;
+  const given = body.previous_response_id;
+  if (given !== undefined && given !== null && (typeof given !== 'string' || given === '')) throw badRequest('previous_response_id', '`previous_response_id` must be the id of an earlier answer');
   const input = body.input;
-  const own = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : Array.isArray(input) ? input as unknown[] : [];
+  if (typeof input !== 'string' && !Array.isArray(input)) {
+    // Nothing to build on: the intake says what is wrong with `input`.
+    const { previous_response_id: _, ...rest } = body;
+    return { body: rest, own: [], prev: null };
+  }
+  const prev = typeof given === 'string' ? given : null;
+  const own = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input as unknown[];
   let refs: number[] | null = null;
   for (let i = 0; i < own.length; i++) {
     const item = own[i];
