@@ -257,6 +257,14 @@ export interface ChatResponse {
   toolCalls: ToolCall[];
   /** Reasoning shown before the answer, in order (see ThinkingBlock). */
   thinking?: ThinkingBlock[];
+  /**
+   * The tools OpenAI ran itself for this answer (a model served through the Responses API):
+   * its `web_search_call` items as they came, before the answer's text. Only a Responses
+   * client is shown them.
+   */
+  hosted?: Record<string, unknown>[];
+  /** The text's citations (Responses API `url_citation`s, `start_index`/`end_index` into `text`); only a Responses client is shown them. */
+  annotations?: Record<string, unknown>[];
   finishReason: FinishReason;
   usage: Usage;
 }
@@ -306,6 +314,10 @@ export type StreamEvent =
   | { type: 'anthropic_delta'; delta: Record<string, unknown> }
   | { type: 'tool_call_start'; index: number; id: string; name: string }
   | { type: 'tool_call_delta'; index: number; arguments: string }
+  /** A tool OpenAI ran itself, whole (see ChatResponse.hosted). */
+  | { type: 'hosted_item'; item: Record<string, unknown> }
+  /** A citation of the text so far (see ChatResponse.annotations), its indexes into the whole text. */
+  | { type: 'annotation'; annotation: Record<string, unknown> }
   /**
    * `anthropic`: Anthropic's own stop reason and matched stop sequence, when Anthropic
    * served. An Anthropic client gets them as sent: `pause_turn` (a server tool's turn to

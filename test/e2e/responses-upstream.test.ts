@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { REASONING_SUMMARY, startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
+import { REASONING_SUMMARY, SEARCH_CITATION, startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
 import { assertOpenAIError, postJson, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 let oa: WireFake;
@@ -191,6 +191,36 @@ describe('a model served by the Responses API', SUITE, () => {
     await openai.responses.create({ model: 'oa/gpt-4o', tools: [{ type: 'web_search' }, weatherResponses], input: 'Weather?' });
     assert.equal(oa.last().path, '/v1/chat/completions');
     assert.deepEqual(oa.last().body.tools.map((t: { function: { name: string } }) => t.function.name), ['get_weather']);
+  });
+
+  test('the search the model ran and the citations of its answer reach a Responses client, whole and streamed; its replay is taken', async () => {
+    const params = { model: MODEL, tools: [{ type: 'web_search' as const }], input: [{ role: 'user' as const, content: 'Weather in Paris today?' }] };
+    const citation = { type: 'url_citation', start_index: 0, end_index: 5, url: SEARCH_CITATION.url, title: SEARCH_CITATION.title };
+    for (const stream of [false, true]) {
+      oa.reset();
+      const events: string[] = [];
+      let answer: OpenAI.Responses.Response | undefined;
+      if (stream) {
+        for await (const ev of await openai.responses.create({ ...params, stream: true })) {
+          events.push(ev.type);
+          if (ev.type === 'response.output_text.annotation.added') assert.deepEqual(ev.annotation, citation);
+          if (ev.type === 'response.completed') answer = ev.response;
+        }
+      } else answer = await openai.responses.create(params);
+      const types = answer!.output.map((o) => o.type);
+      assert.deepEqual(types.slice(-2), ['web_search_call', 'message'], `stream ${stream}: ${types.join()}`);
+      const search = answer!.output.at(-2) as OpenAI.Responses.ResponseFunctionWebSearch;
+      assert.equal(search.status, 'completed');
+      assert.deepEqual(search.action, { type: 'search', query: 'weather Paris' });
+      const message = answer!.output.at(-1) as OpenAI.Responses.ResponseOutputMessage;
+      assert.deepEqual((message.content[0] as OpenAI.Responses.ResponseOutputText).annotations, [citation]);
+      if (stream) assert.ok(events.includes('response.output_text.annotation.added'), events.join());
+      // Codex replays the whole turn: the search is taken, and not sent back (OpenAI keeps nothing of it).
+      oa.reset();
+      const next = await openai.responses.create({ ...params, store: false, input: [...params.input, ...(answer!.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'And tomorrow?' }] });
+      assert.equal(next.status, 'completed');
+      assert.ok(!oa.last().body.input.some((i: { type?: string }) => i.type === 'web_search_call'));
+    }
   });
 
   test("Codex's reasoning summaries: asked for, and streamed to it as summary parts, as Codex shows them", async () => {

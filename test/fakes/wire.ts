@@ -124,6 +124,8 @@ export const LISTED_MODELS = {
   anthropic: ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-haiku-4-5'],
   gemini: [['gemini-2.5-pro', ['generateContent', 'countTokens']], ['gemini-2.5-flash', ['generateContent']], ['text-embedding-004', ['embedContent']], ['imagen-4', ['predict']]] as [string, string[]][],
 };
+/** The page a fake OpenAI model cites after a web search (Responses API). */
+export const SEARCH_CITATION = { url: 'https://weather.example/paris', title: 'Paris weather' };
 /** What a fake Anthropic thinks when extended thinking is on, and a fake Gemini's thought summary (streamed in two pieces). */
 export const THINKING = 'The user wants the weather; I should call the tool.';
 /** How a fake OpenAI reasoning model on the Responses API sums up its reasoning, when asked (`reasoning.summary`). */
@@ -836,9 +838,12 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     const searches = !calls.length && (Array.isArray(body.tools) ? body.tools : []).some((t: any) => t?.type === 'web_search' || t?.type === 'web_search_preview');
     if (searches) output.push({ type: 'web_search_call', id: oid('ws'), status: 'completed', action: { type: 'search', query: 'weather Paris' } });
     if (!calls.length) {
+      const text = s.text ?? `hello from ${name}`;
+      // What it searched for, it cites.
+      const annotations = searches ? [{ type: 'url_citation', start_index: 0, end_index: Math.min(5, text.length), url: SEARCH_CITATION.url, title: SEARCH_CITATION.title }] : [];
       output.push({
         type: 'message', id: oid('msg'), status: stop ? 'incomplete' : 'completed', role: 'assistant',
-        content: [{ type: 'output_text', text: s.text ?? `hello from ${name}`, annotations: [], logprobs: [] }],
+        content: [{ type: 'output_text', text, annotations, logprobs: [] }],
       });
     }
     for (const c of calls) {
@@ -902,6 +907,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         );
         for (const d of split(text, pieces)) body.push(ev('response.output_text.delta', { ...at, delta: d, logprobs: [] }));
         tail.push(
+          ...item.content[0].annotations.map((annotation: unknown, k: number) => ev('response.output_text.annotation.added', { ...at, annotation_index: k, annotation })),
           ev('response.output_text.done', { ...at, text, logprobs: [] }),
           ev('response.content_part.done', { ...at, part: item.content[0] }),
           ev('response.output_item.done', { output_index: i, item }),

@@ -66,7 +66,9 @@ class AnthropicStreamEncoder implements StreamEncoder {
         return this.opening() + this.openBlock(`{"type":"redacted_thinking","data":${j(ev.data)}}`, 'other');
       case 'encrypted_reasoning':
       case 'reasoning_details':
-        // OpenAI's encrypted reasoning and OpenRouter's details are not for Anthropic clients.
+      case 'hosted_item':
+      case 'annotation':
+        // OpenAI's encrypted reasoning and web searches, and OpenRouter's details, are not for Anthropic clients.
         return '';
       case 'anthropic_block':
         return this.opening() + this.openBlock(j(ev.block), 'other');

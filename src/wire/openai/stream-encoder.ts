@@ -42,8 +42,11 @@ class OpenAIStreamEncoder implements StreamEncoder {
       case 'encrypted_reasoning':
       case 'anthropic_block':
       case 'anthropic_delta':
+      case 'hosted_item':
+      case 'annotation':
         // Chat completions has no place for Anthropic's signatures, redacted thinking or other
-        // blocks, nor for OpenAI's encrypted reasoning (asked for by Responses API clients only).
+        // blocks, nor for OpenAI's encrypted reasoning and web searches (asked for by Responses
+        // API clients only).
         return '';
       case 'tool_call_start':
         if (this.opts.freeform?.has(ev.name)) {

@@ -168,9 +168,13 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
       }
       case 'item_reference':
         throw badRequest(`${p}.type`, `\`${p}.type\` "item_reference": ${NOT_KEPT}`);
+      case 'web_search_call':
+        // A search OpenAI ran, replayed as the client was shown it: the answer after it says
+        // what was found, and no provider takes the call itself back (OpenAI keeps nothing).
+        break;
       default:
         throw typeof type === 'string'
-          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning)`)
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, web_search_call, item_reference)`)
           : wrongType(`${p}.type`, 'a string', type);
     }
   }

@@ -46,12 +46,13 @@ export function statusOf(finish: FinishReason): { status: 'completed' | 'incompl
   return { status: 'completed', incomplete_details: null };
 }
 
-export function textPart(text: string): Record<string, unknown> {
-  return { type: 'output_text', text, annotations: [] };
+/** An `output_text` part; `annotations`: its citations (see ChatResponse.annotations). */
+export function textPart(text: string, annotations: readonly Record<string, unknown>[] = []): Record<string, unknown> {
+  return { type: 'output_text', text, annotations };
 }
 
-export function messageItem(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
-  return { type: 'message', id, status, role: 'assistant', content: status === 'in_progress' ? [] : [textPart(text)] };
+export function messageItem(id: string, text: string, status: 'in_progress' | 'completed', annotations?: readonly Record<string, unknown>[]): Record<string, unknown> {
+  return { type: 'message', id, status, role: 'assistant', content: status === 'in_progress' ? [] : [textPart(text, annotations)] };
 }
 
 export function reasoningTextPart(text: string): Record<string, unknown> {
@@ -175,7 +176,9 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
       output.push(item);
     }
   }
-  if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed'));
+  // The searches OpenAI ran, then the answer they went into, with its citations.
+  if (res.hosted !== undefined) output.push(...res.hosted);
+  if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed', res.annotations));
   res.toolCalls.forEach((c, n) => output.push(opts.freeform?.has(c.name)
     ? customCallItem(customCallItemId(id, n), c, unwrapInput(c.arguments), 'completed', opts.namespaced)
     : functionCallItem(functionCallItemId(id, n), c, 'completed', opts.namespaced)));

@@ -26,7 +26,8 @@ interface OpenCall { item: number; id: string; callId: string; name: string; arg
  * that asked for summaries (see summarizedReasoningItem).
  */
 type TextKind = 'message' | 'reasoning' | 'summary' | 'summarized';
-interface OpenText { kind: TextKind; at: number; id: string; text: string }
+/** `annotations`: a message's citations so far (see the annotation event). */
+interface OpenText { kind: TextKind; at: number; id: string; text: string; annotations?: Record<string, unknown>[] }
 
 const TEXT_ITEMS: Readonly<Record<TextKind, {
   /** Items counted together share ids of one series (reasoning and summaries are both `reasoning` items). */
@@ -105,6 +106,21 @@ class ResponsesStreamEncoder implements StreamEncoder {
       }
       case 'thinking':
         return this.write(ev.summary ? 'summary' : this.opts.summaries ? 'summarized' : 'reasoning', ev.text, ev.item);
+      case 'hosted_item': {
+        // A search OpenAI ran: the item whole, as it came (Codex shows it as done).
+        const out = this.opening() + this.closeText();
+        const at = this.output.length;
+        this.output.push(ev.item);
+        return out + this.event('response.output_item.added', { output_index: at, item: ev.item }) + this.event('response.output_item.done', { output_index: at, item: ev.item });
+      }
+      case 'annotation': {
+        // A citation belongs to the message in progress; one with no message open has no place.
+        const o = this.open;
+        if (o === null || o.kind !== 'message') return '';
+        const list = (o.annotations ??= []);
+        list.push(ev.annotation);
+        return this.event('response.output_text.annotation.added', { item_id: o.id, output_index: o.at, content_index: 0, annotation_index: list.length - 1, annotation: ev.annotation });
+      }
       case 'encrypted_reasoning': {
         // The encrypted content of the summary item open: that item, whole, as it came.
         if (this.open?.kind === 'summary' && this.open.id === ev.id) return this.closeText({ encrypted_content: ev.data });
@@ -206,11 +222,14 @@ class ResponsesStreamEncoder implements StreamEncoder {
     const o = this.open;
     if (o === null) return '';
     const k = TEXT_ITEMS[o.kind];
-    const item = more === undefined ? k.item(o.id, o.text, 'completed') : { ...k.item(o.id, o.text, 'completed'), ...more };
+    // A message with citations carries them on its part.
+    const cited = o.annotations !== undefined;
+    const base = cited ? messageItem(o.id, o.text, 'completed', o.annotations) : k.item(o.id, o.text, 'completed');
+    const item = more === undefined ? base : { ...base, ...more };
     this.output[o.at] = item;
     this.open = null;
     return this.event(k.done, { item_id: o.id, output_index: o.at, [k.index]: 0, text: o.text, ...k.extra })
-      + this.event(k.partDone, { item_id: o.id, output_index: o.at, [k.index]: 0, part: k.part(o.text) })
+      + this.event(k.partDone, { item_id: o.id, output_index: o.at, [k.index]: 0, part: cited ? textPart(o.text, o.annotations) : k.part(o.text) })
       + this.event('response.output_item.done', { output_index: o.at, item });
   }
 

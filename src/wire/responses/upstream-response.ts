@@ -73,6 +73,8 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
   let summary = '';
   const encrypted: ThinkingBlock[] = [];
   const toolCalls: ToolCall[] = [];
+  const hosted: Record<string, unknown>[] = [];
+  const annotations: Record<string, unknown>[] = [];
   for (const item of body.output) {
     if (!isRecord(item)) continue;
     switch (item.type) {
@@ -81,10 +83,15 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
           for (const p of item.content) {
             if (!isRecord(p)) continue;
             // A refusal comes instead of text; it is what the model said.
-            if (p.type === 'output_text' && typeof p.text === 'string') text += p.text;
-            else if (p.type === 'refusal' && typeof p.refusal === 'string') text += p.refusal;
+            if (p.type === 'output_text' && typeof p.text === 'string') {
+              if (Array.isArray(p.annotations)) for (const a of p.annotations) if (isRecord(a)) annotations.push(shifted(a, text.length));
+              text += p.text;
+            } else if (p.type === 'refusal' && typeof p.refusal === 'string') text += p.refusal;
           }
         }
+        break;
+      case 'web_search_call':
+        hosted.push(item);
         break;
       case 'function_call':
       case 'custom_tool_call':
@@ -111,7 +118,18 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
   };
   const thinking = [...thinkingOf(reasoning, summary), ...encrypted];
   if (thinking.length > 0) res.thinking = thinking;
+  if (hosted.length > 0) res.hosted = hosted;
+  if (annotations.length > 0) res.annotations = annotations;
   return res;
+}
+
+/** A citation of a part's text, its indexes moved to where the part begins in the whole text. */
+function shifted(a: Record<string, unknown>, by: number): Record<string, unknown> {
+  if (by === 0) return a;
+  const out = { ...a };
+  if (typeof a.start_index === 'number') out.start_index = a.start_index + by;
+  if (typeof a.end_index === 'number') out.end_index = a.end_index + by;
+  return out;
 }
 
 /** A reasoning item's encrypted content, as a thinking block; null when it has none. */
@@ -134,6 +152,9 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
   private readonly custom = new Set<number>();
   /** Output indexes of calls whose arguments have begun to come. */
   private readonly argued = new Set<number>();
+  /** Characters of answer text so far, and where the text part in progress began (citations count from there). */
+  private textLength = 0;
+  private partStart = 0;
 
   constructor(private readonly fallbackModel: string) {
     super();
@@ -164,7 +185,15 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
         return;
       case 'response.output_text.delta':
       case 'response.refusal.delta':
+        if (typeof data.delta === 'string') this.textLength += data.delta.length;
         return this.delta(data.delta, out, (text) => ({ type: 'text', text }));
+      case 'response.content_part.added':
+        // Where this part's text begins in the whole text: its citations count from there.
+        this.partStart = this.textLength;
+        return;
+      case 'response.output_text.annotation.added':
+        if (isRecord(data.annotation)) out.push({ type: 'annotation', annotation: shifted(data.annotation, this.partStart) });
+        return;
       case 'response.reasoning_summary_text.delta': {
         const item = typeof data.item_id === 'string' && data.item_id !== '' ? data.item_id : undefined;
         return this.delta(data.delta, out, (text) => (item === undefined ? { type: 'thinking', text, summary: true } : { type: 'thinking', text, summary: true, item }));
@@ -248,6 +277,11 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
   }
 
   private itemDone(data: Record<string, unknown>, out: StreamEvent[]): void {
+    if (isRecord(data.item) && data.item.type === 'web_search_call') {
+      this.start(out, undefined);
+      out.push({ type: 'hosted_item', item: data.item });
+      return;
+    }
     if (isRecord(data.item) && data.item.type === 'reasoning') {
       const sealed = encryptedOf(data.item);
       if (sealed !== null) {
