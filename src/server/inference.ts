@@ -15,6 +15,7 @@ import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
 import { CHAT_DIALECTS, RESPONSES_API, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions, type RenderOptions } from '../wire/dialects.js';
 import { stripCredentialHeaders } from '../audit/headers.js';
 import { anySigned } from '../wire/content.js';
+import { errorEventData } from '../wire/responses/response.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
 import { keepAnswer, resolveKept } from './response-items.js';
@@ -480,9 +481,8 @@ function keepAlive(x: Exchange, reply: ReplyLike): NodeJS.Timeout | null {
 function streamErrorFrame(x: Exchange, e: SwitchyardError): string {
   if (x.endpoint === 'messages') return `event: error\ndata: ${JSON.stringify(renderError('anthropic', e))}\n\n`;
   if (x.endpoint === 'responses') {
-    // The fields at the top, as OpenAI documents the event, and nested, as it sends it (see the Responses stream encoder).
-    const error = renderError('openai', e).error as Record<string, unknown>;
-    return `event: error\ndata: ${JSON.stringify({ type: 'error', code: e.code, message: e.message, param: error.param, error, sequence_number: 0 })}\n\n`;
+    const error = renderError('openai', e).error as { type: string; code: string; message: string; param: unknown };
+    return `event: error\ndata: ${JSON.stringify({ type: 'error', ...errorEventData(error), sequence_number: 0 })}\n\n`;
   }
   return `data: ${JSON.stringify(renderError('openai', e))}\n\n`;
 }

@@ -11,11 +11,11 @@
  * are, so that every gateway process on it can resolve it.
  */
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors.js';
+import { connectOnce, newRedis } from '../governance/stores/redis.js';
 import { badRequest, isRecord } from '../wire/validate.js';
 
 export interface ResponseItems {
@@ -92,10 +92,11 @@ export class MemoryResponseItems implements ResponseItems {
 /** In Redis, one key per entry (`<prefix>ri:<scope digest>:<key>`), expiring after the TTL. */
 export class RedisResponseItems implements ResponseItems {
   private readonly redis: Redis;
+  private readonly ready: () => Promise<void> | void;
 
   constructor(url: string, private readonly prefix: string, readonly ttlMs: number, private readonly logger: Logger) {
-    const { Redis: Client } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
-    this.redis = new Client(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) });
+    this.redis = newRedis(url);
+    this.ready = connectOnce(this.redis);
     this.redis.on('error', () => { /* every call reports its own failure */ });
   }
 
@@ -104,23 +105,11 @@ export class RedisResponseItems implements ResponseItems {
     return `${this.prefix}ri:${createHash('sha256').update(scope).digest('base64url').slice(0, 22)}:${id}`;
   }
 
-  private connecting: Promise<void> | null = null;
-
-  /** Connects on first use; callers meanwhile share the one attempt. */
-  private async ready(): Promise<void> {
-    if (this.connecting === null && this.redis.status === 'wait') {
-      this.connecting = this.redis.connect().finally(() => {
-        this.connecting = null;
-      });
-    }
-    if (this.connecting !== null) await this.connecting;
-  }
-
   put(scope: string, entries: readonly (readonly [string, unknown])[]): void {
     if (entries.length === 0) return;
     const p = this.redis.pipeline();
     for (const [key, value] of entries) p.set(this.key(scope, key), JSON.stringify(value), 'PX', this.ttlMs);
-    this.ready().then(() => p.exec()).catch((err: Error) => {
+    Promise.resolve(this.ready()).then(() => p.exec()).catch((err: Error) => {
       this.logger.warn({ err: err.message }, 'an answer could not be kept in Redis: later references to it will be refused');
     });
   }

@@ -96,6 +96,26 @@ describe('openai', () => {
   });
 });
 
+describe("the providers' own model lists (GET …/models)", () => {
+  it('are asked for where each provider keeps them, with its key, and read as ids; a malformed list is an error naming the provider', () => {
+    const cases = [
+      ['openai', settings('openai'), { object: 'list', data: [{ id: 'gpt-4o' }, { id: '' }, 'x', { id: 'o3' }] }, ['gpt-4o', 'o3'], '/v1/models', 'authorization'],
+      ['anthropic', settings('anthropic'), { data: [{ type: 'model', id: 'claude-sonnet-4-5' }], has_more: false }, ['claude-sonnet-4-5'], '/v1/models?limit=1000', 'x-api-key'],
+      ['gemini', settings('gemini'), { models: [{ name: 'models/gemini-2.5-pro', supportedGenerationMethods: ['generateContent'] }, { name: 'models/imagen-4', supportedGenerationMethods: ['predict'] }] }, ['gemini-2.5-pro'], '/v1beta/models?pageSize=1000', 'x-goog-api-key'],
+    ] as const;
+    for (const [type, s, body, ids, path, auth] of cases) {
+      const a = getAdapter(type);
+      const t = target(s, '', 'sk-list');
+      const spec = a.buildModelsRequest!(t);
+      assert.deepEqual([spec.method, spec.path, spec.body], ['GET', path, undefined], type);
+      assert.match(spec.headers[auth], /sk-list/);
+      assert.deepEqual(a.parseModelsResponse!(body, t), ids, type);
+      assert.throws(() => a.parseModelsResponse!({ error: 'nope' }, t), new RegExp(type), type);
+    }
+    for (const type of ['azure', 'mock']) assert.equal(getAdapter(type).buildModelsRequest, undefined, type);
+  });
+});
+
 describe('openai: token counting (POST /responses/input_tokens)', () => {
   const a = getAdapter('openai');
 

@@ -15,12 +15,35 @@ import {
 import { ADMIT, SETTLE } from './redis-scripts.js';
 
 /**
- * ioredis, loaded on first use: a gateway on the default memory store never pays for it
- * (about 6 MB of heap, and its start-up time).
+ * A client as the gateway uses Redis: connected on first use, failing at once while
+ * disconnected (no offline queue), every wait bounded. ioredis is loaded on first use: a
+ * gateway that never uses Redis never pays for it (about 6 MB of heap, and its start-up
+ * time).
  */
-function newRedis(url: string | undefined, options: RedisOptions): Redis {
+export function newRedis(url: string | undefined, timeouts: { commandTimeoutMs?: number; connectTimeoutMs?: number } = {}): Redis {
   const { Redis: Client } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+  const options: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: timeouts.commandTimeoutMs ?? 1000,
+    connectTimeout: timeouts.connectTimeoutMs ?? 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  };
   return url ? new Client(url, options) : new Client(options);
+}
+
+/** Connects `redis` on the first call; calls made meanwhile wait for the same attempt. */
+export function connectOnce(redis: Redis): () => Promise<void> | void {
+  let connecting: Promise<void> | null = null;
+  return () => {
+    if (connecting) return connecting;
+    if (redis.status !== 'wait') return;
+    connecting = redis.connect().finally(() => {
+      connecting = null;
+    });
+    return connecting;
+  };
 }
 
 export interface RedisStoreOptions {
@@ -50,22 +73,16 @@ export class RedisStore implements CounterStore {
   readonly redis: Redis;
   private readonly prefix: string;
   private readonly owned: boolean;
-  private connecting: Promise<void> | null = null;
+  /** The first call connects; calls made meanwhile wait for the same attempt. */
+  private readonly ready: () => Promise<void> | void;
   /** The last connection error, for diagnostics (errors also surface on each call). */
   lastError: Error | null = null;
 
   constructor(opts: RedisStoreOptions = {}) {
     this.prefix = opts.prefix ?? 'sy:';
     this.owned = !opts.client;
-    const options: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: opts.commandTimeoutMs ?? 1000,
-      connectTimeout: opts.connectTimeoutMs ?? 2000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    };
-    this.redis = opts.client ?? newRedis(opts.url, options);
+    this.redis = opts.client ?? newRedis(opts.url, opts);
+    this.ready = connectOnce(this.redis);
     // ioredis reports connection errors as events too; without a listener they are printed.
     this.redis.on('error', (err: Error) => {
       this.lastError = err;
@@ -144,16 +161,6 @@ export class RedisStore implements CounterStore {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       return (await this.redis.eval(s.lua, fullKeys.length, ...fullKeys, ...args)) as Reply;
     }
-  }
-
-  /** The first call connects; calls made meanwhile wait for the same attempt. */
-  private ready(): Promise<void> | void {
-    if (this.connecting) return this.connecting;
-    if (this.redis.status !== 'wait') return;
-    this.connecting = this.redis.connect().finally(() => {
-      this.connecting = null;
-    });
-    return this.connecting;
   }
 }
 

@@ -8,7 +8,8 @@
 import { baseUrlParts, getHeaders, jsonHeaders, perSettings } from '../../wire/http.js';
 import { classifyAnthropicError } from '../../wire/anthropic/errors.js';
 import { toAnthropicBody, toAnthropicCountTokensBody, withAnthropicReasoning } from '../../wire/anthropic/request.js';
-import { parseAnthropicModelList, parseAnthropicResponse, parseAnthropicTokenCount } from '../../wire/anthropic/response.js';
+import { parseAnthropicResponse, parseAnthropicTokenCount } from '../../wire/anthropic/response.js';
+import { parseModelList } from '../../wire/openai/response.js';
 import { AnthropicStreamDecoder } from '../../wire/anthropic/stream-decoder.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
 import { withoutDropped } from '../drop-params.js';
@@ -68,7 +69,8 @@ export const anthropicAdapter: ProviderAdapter = {
     // One page of the most Anthropic gives (1000): far more models than it has.
     return { origin: e.origin, path: `${e.path.slice(0, -'/messages'.length)}/models?limit=1000`, method: 'GET', headers: getHeaders(target.provider.headers, { 'x-api-key': target.keyValue, 'anthropic-version': e.version }) };
   },
-  parseModelsResponse: (body) => parseAnthropicModelList(body),
+  // Anthropic lists its models in OpenAI's shape (`data[].id`), paged.
+  parseModelsResponse: (body) => parseModelList(body, 'anthropic'),
   createStreamDecoder: (target) => new AnthropicStreamDecoder(target.model),
   classifyError: classifyAnthropicError,
 };

@@ -7,7 +7,7 @@ import { baseUrlParts, getHeaders, jsonHeaders, perSettings } from '../../wire/h
 import { toOpenAIEmbeddingsBody, parseOpenAIEmbeddingsResponse } from '../../wire/openai/embeddings.js';
 import { classifyOpenAIError } from '../../wire/openai/errors.js';
 import { toOpenAIChatBody, withOpenAIReasoning, type OpenAIRequestOptions } from '../../wire/openai/request.js';
-import { parseOpenAIChatResponse, parseOpenAIModelList } from '../../wire/openai/response.js';
+import { parseModelList, parseOpenAIChatResponse } from '../../wire/openai/response.js';
 import { OpenAIStreamDecoder } from '../../wire/openai/stream-decoder.js';
 import { toResponsesBody, toResponsesCountBody } from '../../wire/responses/upstream-request.js';
 import { ResponsesStreamDecoder, parseResponsesResponse, parseResponsesTokenCount } from '../../wire/responses/upstream-response.js';
@@ -121,7 +121,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
       const { origin, path } = spec.endpoint(target, 'models');
       return { origin, path, method: 'GET', headers: getHeaders(target.provider.headers, spec.auth(target)) };
     };
-    adapter.parseModelsResponse = (body) => parseOpenAIModelList(body);
+    adapter.parseModelsResponse = (body) => parseModelList(body);
   }
   return adapter;
 }

@@ -72,11 +72,3 @@ export function parseAnthropicTokenCount(body: unknown): TokenCount {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw malformedResponse('anthropic', '`input_tokens` missing or not a count');
   return { inputTokens: n };
 }
-
-/** Anthropic's model list (`{"data": [{"type": "model", "id": …}, …], "has_more": …}`), as ids. */
-export function parseAnthropicModelList(body: unknown): string[] {
-  if (!isRecord(body) || !Array.isArray(body.data)) throw malformedResponse('anthropic', '`data` missing from the model list');
-  const ids: string[] = [];
-  for (const m of body.data) if (isRecord(m) && typeof m.id === 'string' && m.id !== '') ids.push(m.id);
-  return ids;
-}

@@ -87,9 +87,12 @@ export function renderOpenAIChatResponse(res: ChatResponse, opts: RenderOptions)
   };
 }
 
-/** OpenAI's model list (`{"object": "list", "data": [{"id": …}, …]}`), as ids; other entries are skipped. */
-export function parseOpenAIModelList(body: unknown): string[] {
-  if (!isRecord(body) || !Array.isArray(body.data)) throw malformedResponse('openai', '`data` missing from the model list');
+/**
+ * OpenAI's model list (`{"object": "list", "data": [{"id": …}, …]}`), as ids; other entries
+ * are skipped. Anthropic's has the same `data` (`wire` names the provider in errors).
+ */
+export function parseModelList(body: unknown, wire = 'openai'): string[] {
+  if (!isRecord(body) || !Array.isArray(body.data)) throw malformedResponse(wire, '`data` missing from the model list');
   const ids: string[] = [];
   for (const m of body.data) if (isRecord(m) && typeof m.id === 'string' && m.id !== '') ids.push(m.id);
   return ids;

@@ -46,6 +46,15 @@ export function statusOf(finish: FinishReason): { status: 'completed' | 'incompl
   return { status: 'completed', incomplete_details: null };
 }
 
+/**
+ * The data of a Responses stream's `error` event: the fields at the top, as OpenAI
+ * documents the event, and nested, as it sends it (the official SDKs throw only on the
+ * nested form).
+ */
+export function errorEventData(error: { type: string; code: string; message: string; param: unknown }): Record<string, unknown> {
+  return { code: error.code, message: error.message, param: error.param, error };
+}
+
 /** An `output_text` part; `annotations`: its citations (see ChatResponse.annotations). */
 export function textPart(text: string, annotations: readonly Record<string, unknown>[] = []): Record<string, unknown> {
   return { type: 'output_text', text, annotations };

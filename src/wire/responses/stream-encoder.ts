@@ -13,7 +13,7 @@ import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import { unwrapInput } from '../freeform.js';
 import {
-  customCallItem, customCallItemId, encryptedReasoningItem, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, summarizedReasoningItem,
+  customCallItem, customCallItemId, encryptedReasoningItem, errorEventData, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, summarizedReasoningItem,
   responseObject, statusOf, textPart,
 } from './response.js';
 
@@ -172,10 +172,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
       case 'error': {
         const out = this.opening();
         this.closed = true;
-        // The fields at the top, as OpenAI documents the event, and nested, as it sends it
-        // (the official SDKs throw only on the nested form).
-        const error = { type: 'server_error', code: 'SY_ERR_STREAM_INTERRUPTED', message: ev.message, param: null };
-        return out + this.event('error', { code: error.code, message: error.message, param: null, error });
+        return out + this.event('error', errorEventData({ type: 'server_error', code: 'SY_ERR_STREAM_INTERRUPTED', message: ev.message, param: null }));
       }
     }
   }
