@@ -4,6 +4,7 @@
  */
 import type { Usage } from '../canonical.js';
 import { modelMatches } from '../config/model-match.js';
+import { memoByName } from '../memo.js';
 import SHIPPED from './pricing.json' with { type: 'json' };
 
 /** USD per 1M tokens, as written in config and pricing.json. */
@@ -35,16 +36,16 @@ interface GlobEntry {
 }
 
 /** Date and version suffixes providers append to a base model name. */
-/** Distinct (provider, model) names remembered; rarely reached, since names come from config. */
-const CACHE_MAX = 2048;
-
 const VERSION_SUFFIX = /(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-latest|-\d{3,4})$/;
 
 export class PriceTable {
   private readonly exact = new Map<string, TokenPrice>();
   private readonly globs: GlobEntry[] = [];
-  /** Resolved lookups: a plain Map (a hit is one hash lookup), emptied when it reaches CACHE_MAX. */
-  private readonly cache = new Map<string, TokenPrice | 'none'>();
+  /** Resolved lookups, by `provider\u0000model` (or the model alone). */
+  private readonly cache = memoByName((key) => {
+    const cut = key.indexOf('\u0000');
+    return cut < 0 ? this.resolve(key) : this.resolve(key.slice(cut + 1), key.slice(0, cut));
+  });
 
   /**
    * @example
@@ -67,13 +68,7 @@ export class PriceTable {
    * plain `model` entry), or null when neither the name nor its base name is priced.
    */
   lookup(model: string, provider?: string): TokenPrice | null {
-    const cacheKey = provider ? `${provider}\u0000${model}` : model;
-    const hit = this.cache.get(cacheKey);
-    if (hit !== undefined) return hit === 'none' ? null : hit;
-    const found = this.resolve(model, provider);
-    if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(cacheKey, found ?? 'none');
-    return found;
+    return this.cache(provider ? `${provider}\u0000${model}` : model);
   }
 
   /** Cost in USD, or null for an unpriced model. */

@@ -6,6 +6,7 @@
  */
 import { UNDROPPABLE_PARAMS } from '../config/drop-params.js';
 import { modelMatches } from '../config/model-match.js';
+import { memoByName } from '../memo.js';
 import { perSettings } from '../wire/http.js';
 import type { AttemptTarget } from './types.js';
 
@@ -19,15 +20,7 @@ const droppedFor = perSettings((s): ((model: string) => readonly string[]) => {
   }
   if (given === null || typeof given !== 'object') return () => [];
   const rules = Object.entries(given as Record<string, unknown>).map(([glob, v]) => [glob, fields(v)] as const);
-  const memo = new Map<string, readonly string[]>();
-  return (model) => {
-    let out = memo.get(model);
-    if (out === undefined) {
-      out = [...new Set(rules.filter(([glob]) => modelMatches(glob, model)).flatMap(([, f]) => f))];
-      memo.set(model, out);
-    }
-    return out;
-  };
+  return memoByName((model): readonly string[] => [...new Set(rules.filter(([glob]) => modelMatches(glob, model)).flatMap(([, f]) => f))]);
 });
 
 /** `body` without the fields the target's provider drops for its model. */

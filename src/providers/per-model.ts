@@ -4,6 +4,7 @@
  * resolved once per provider, then once per model.
  */
 import { modelMatches } from '../config/model-match.js';
+import { memoByName } from '../memo.js';
 import type { ProviderSettings } from './types.js';
 import { perSettings } from '../wire/http.js';
 
@@ -21,14 +22,10 @@ export function perModel<T>(name: string, read: (v: unknown, s: ProviderSettings
       return () => all;
     }
     const rules = Object.entries(given as Record<string, unknown>);
-    const memo = new Map<string, T | undefined>();
-    return (model) => {
-      if (memo.has(model)) return memo.get(model);
+    return memoByName((model) => {
       const hit = rules.find(([glob]) => modelMatches(glob, model));
-      const out = hit === undefined ? undefined : read(hit[1], s);
-      memo.set(model, out);
-      return out;
-    };
+      return hit === undefined ? undefined : read(hit[1], s);
+    });
   });
   return (s, model) => resolve(s)(model);
 }
