@@ -49,7 +49,7 @@ const DEFAULT_POLICY: EventPolicy = { mask: [], storePrompts: false };
 
 const RECORD_KEYS = [
   'via', 'rule_id', 'priority', 'scope', 'targets', 'selected', 'fallbacks', 'fallback_on',
-  'shadow_matches', 'errors', 'reason', 'cached',
+  'shadow_matches', 'errors', 'reason', 'cached', 'panic',
 ] as const satisfies readonly (keyof DecisionRecord)[];
 
 /** Copies the keys whose value is defined: the schema has no `undefined`. */
@@ -146,7 +146,7 @@ function eventShape(input: AuditEventInput, ts: string, storePrompts: boolean): 
     decision: {
       via: d.via, rule_id: d.rule_id, priority: d.priority, scope: d.scope, targets: d.targets, selected: d.selected,
       fallbacks: d.fallbacks, fallback_on: d.fallback_on, shadow_matches: d.shadow_matches, errors: d.errors,
-      reason: d.reason, cached: d.cached,
+      reason: d.reason, cached: d.cached, panic: d.panic,
     } satisfies Record<(typeof RECORD_KEYS)[number], unknown>,
     attempts: input.attempts,
     outcome: input.outcome,

@@ -47,7 +47,7 @@ export function formatEventDetail(e: AuditEventV1): string {
     ['revision', `${e.config_revision.hash}${e.config_revision.git_commit ? ` (git ${e.config_revision.git_commit.slice(0, 12)})` : ''}`],
     ['principal', `customer ${e.principal.customer ?? '-'}, team ${e.principal.team ?? '-'}, key ${e.principal.virtual_key ?? '-'}, tier ${e.principal.tier || '-'}`],
     ['request', `${e.request.endpoint} (${e.request.dialect}) model ${e.request.model}${e.request.stream ? ', stream' : ''}`],
-    ['via', `${d.via}${d.rule_id ? ` ${d.rule_id} (priority ${d.priority ?? '-'}, scope ${d.scope ?? '-'})` : ''}${d.reason ? `: ${d.reason}` : ''}${d.cached ? ' [memo]' : ''}`],
+    ['via', `${d.via}${d.rule_id ? ` ${d.rule_id} (priority ${d.priority ?? '-'}, scope ${d.scope ?? '-'})` : ''}${d.reason ? `: ${d.reason}` : ''}${d.cached ? ' [memo]' : ''}${d.panic ? ' [panic: every target cooling down]' : ''}`],
     ['selected', target(d.selected)],
     ['targets', d.targets.map((t) => `${target(t)} (${t.weight ?? 1})`).join(', ') || '-'],
     ['fallbacks', `${d.fallbacks.map(target).join(', ') || '-'}${d.fallback_on?.length ? `  on ${d.fallback_on.join(', ')}` : ''}`],

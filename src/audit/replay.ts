@@ -44,7 +44,7 @@ export function replayInputs(inputs: DecisionInputs): { ctx: RoutingContext; opt
 
 /** The decision fields replay compares (`cached` says how, not what, so it is left out). */
 export const COMPARED_FIELDS = [
-  'via', 'rule_id', 'priority', 'scope', 'targets', 'selected', 'fallbacks', 'fallback_on', 'shadow_matches', 'errors', 'reason',
+  'via', 'rule_id', 'priority', 'scope', 'targets', 'selected', 'fallbacks', 'fallback_on', 'shadow_matches', 'errors', 'reason', 'panic',
 ] as const satisfies readonly (keyof DecisionRecord)[];
 
 export interface FieldDifference {

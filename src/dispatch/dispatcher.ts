@@ -272,7 +272,7 @@ class AttemptLoop implements Dispatcher {
 
       // Circuit breaker: the provider, then a key of it that is not cooling down.
       const pAdm = this.health.admit(rt.id);
-      if (pAdm === 'cooldown') {
+      if (pAdm === 'cooldown' && plan.panic !== true) {
         run.skip(target, target.key, 'cooldown', `provider ${rt.id} is cooling down after repeated failures`);
         return last ? STOP : NEXT;
       }
@@ -289,6 +289,7 @@ class AttemptLoop implements Dispatcher {
           ki = idx;
           keyId = id;
         }
+        if (keyId === null && plan.panic === true) keyId = `${rt.id}#${keys[ki].name}`;
         if (keyId === null) {
           if (pAdm === 'probe') this.health.release(rt.id);
           run.skip(target, keys[ki].name, 'cooldown', `every key of ${rt.id} for ${target.model} is cooling down`);
@@ -351,10 +352,9 @@ class AttemptLoop implements Dispatcher {
       const recIndex = run.attempts.length - 1;
 
       if (out.ok) {
-        this.health.success(rt.id);
-        if (keyId !== null) this.health.success(keyId);
+        this.succeeded(rt.id, pAdm, keyId, kAdm);
         const served: ServedTarget = { provider: rt.id, model: target.model, key: keyName };
-        if ('stream' in out) return this.handOver(run, out, rec, served, rt);
+        if ('stream' in out) return this.handOver(run, out, rec, served, rt, pAdm !== 'cooldown');
         limit?.release();
         const dialect = rt.adapter.chatDialect;
         const upstream = mode.passThrough && dialect !== undefined && rt.adapter.passesAnswer?.(at) !== false ? { dialect, text: out.text } : null;
@@ -368,17 +368,16 @@ class AttemptLoop implements Dispatcher {
       }
       if (kind === 'client_error') {
         // The provider is up and the request is at fault: never retried, never falls back.
-        this.health.success(rt.id);
-        if (keyId !== null) this.health.success(keyId);
+        this.succeeded(rt.id, pAdm, keyId, kAdm);
         throw new DispatchError('SY_ERR_UPSTREAM_CLIENT_ERROR', out.message, run.attempts, { status: out.status >= 400 && out.status < 500 ? out.status : 400 });
       }
       const keyFault = kind === 'rate_limited' || kind === 'auth_error';
       if (keyFault && keyId !== null) {
         // The key's own limit or credential: the provider itself answered.
-        this.health.failure(keyId);
+        if (kAdm !== 'cooldown') this.health.failure(keyId);
         if (pAdm === 'probe') this.health.success(rt.id);
       } else {
-        this.health.failure(rt.id);
+        if (pAdm !== 'cooldown') this.health.failure(rt.id);
         if (kAdm === 'probe' && keyId !== null) this.health.release(keyId);
       }
       run.fail(out, `${rt.id}/${target.model}: `);
@@ -417,6 +416,12 @@ class AttemptLoop implements Dispatcher {
     }
   }
 
+  /** The provider (and key) answered: the breaker hears of it, unless they were tried in panic while cooling down. */
+  private succeeded(providerId: string, pAdm: Admission, keyId: string | null, kAdm: Admission): void {
+    if (pAdm !== 'cooldown') this.health.success(providerId);
+    if (keyId !== null && kAdm !== 'cooldown') this.health.success(keyId);
+  }
+
   /** Gives back probes that were admitted but never got a verdict. */
   private release(providerId: string, pAdm: Admission, keyId: string | null, kAdm: Admission): void {
     if (pAdm === 'probe') this.health.release(providerId);
@@ -424,7 +429,7 @@ class AttemptLoop implements Dispatcher {
   }
 
   /** Past the commit point: the stream is the caller's; settle the books when it ends. */
-  private handOver(run: Run, out: Committed, rec: Attempt, served: ServedTarget, rt: ProviderRuntime): ChatResult {
+  private handOver(run: Run, out: Committed, rec: Attempt, served: ServedTarget, rt: ProviderRuntime, reports: boolean): ChatResult {
     const stream = out.stream;
     run.stream = stream;
     let resolve!: (o: StreamOutcome) => void;
@@ -435,7 +440,7 @@ class AttemptLoop implements Dispatcher {
       run.dispose();
       if (!s.ok && !s.clientAborted) {
         rec.error = 'stream_error';
-        this.health.failure(rt.id);
+        if (reports) this.health.failure(rt.id);
       }
       resolve({ ok: s.ok, error: s.error, clientAborted: s.clientAborted, usage: s.usage, finishReason: s.finishReason, latencyMs: Math.round(this.clock.now() - run.started) });
     });

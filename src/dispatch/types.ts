@@ -42,6 +42,11 @@ export interface Plan {
   primary: PlanTarget;
   fallbacks: PlanTarget[];
   fallbackOn: readonly FallbackReason[];
+  /**
+   * Every target was cooling down when the router decided (Decision.panic): try them all
+   * the same. Their attempts leave the breaker's state alone; its probe still decides.
+   */
+  panic?: boolean;
 }
 
 /** Who answered. */

@@ -56,6 +56,8 @@ export interface RouterSettings {
   shapeCacheSize: number;
   decisionCacheSize: number;
   defaultFallbackOn: readonly FallbackReason[];
+  /** dispatch.cooldown.panic: a request whose every target is cooling down goes to them anyway. */
+  panic: boolean;
 }
 
 export interface RuleBundle {

@@ -325,6 +325,7 @@ export function compileRuleBundle(config: LoadedConfig, opts: CompileOptions = {
       shapeCacheSize: routing.shape_cache_size ?? 10000,
       decisionCacheSize: routing.decision_cache_size ?? 10000,
       defaultFallbackOn,
+      panic: config.config.dispatch?.cooldown?.panic ?? true,
     }),
   });
   return { bundle, issues };

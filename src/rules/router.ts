@@ -109,11 +109,22 @@ interface RulePlan {
  * Builds a router over a compiled bundle. Creating one is cheap (caches start empty);
  * build a new one when the bundle changes.
  */
+/** `unavailable` without its cooldowns, or null when it has none. */
+function withoutCooldowns(unavailable: ReadonlyMap<string, FallbackReason>): ReadonlyMap<string, FallbackReason> | null {
+  let rest: Map<string, FallbackReason> | null = null;
+  for (const [id, reason] of unavailable) {
+    if (reason !== 'cooldown') continue;
+    rest ??= new Map(unavailable);
+    rest.delete(id);
+  }
+  return rest;
+}
+
 export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Router {
   const rng = opts.rng ?? Math.random;
   const naive = opts.naive === true;
   const index: RuleIndex = naive ? naiveIndex(bundle.rules) : buildIndex(bundle.rules);
-  const { shapeCacheSize, decisionCacheSize, defaultFallbackOn } = bundle.settings;
+  const { shapeCacheSize, decisionCacheSize, defaultFallbackOn, panic } = bundle.settings;
   // The LRUs own the bounds and the recency; lookups go through the tuple maps, keyed by
   // the request's own strings, and evictions remove entries from them.
   const shapeMap = new TupleMap<Shape>();
@@ -262,9 +273,21 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
       const draw = o.draw ?? rng();
       const shape = shapeOf(ctx);
       const { outcome, cached } = outcomeOf(shape, ctx);
-      return outcome.winner
-        ? ruleDecision(outcome.winner, outcome, ctx, draw, o.unavailable, cached)
-        : fallthroughDecision(shape.fallthrough, outcome, ctx, draw, o.unavailable, cached);
+      const decideWith = (unavailable: DecideOptions['unavailable']): Decision => (outcome.winner
+        ? ruleDecision(outcome.winner, outcome, ctx, draw, unavailable, cached)
+        : fallthroughDecision(shape.fallthrough, outcome, ctx, draw, unavailable, cached));
+      const d = decideWith(o.unavailable);
+      if (d.selected !== null || !panic || o.unavailable === undefined) return d;
+      // Panic: every target is out, some only cooling down. The breaker steers traffic to
+      // healthy targets; it never refuses a request on its own. Budgets and limits still do.
+      const rest = withoutCooldowns(o.unavailable);
+      if (rest === null) return d;
+      const p = decideWith(rest);
+      if (p.selected === null) return d;
+      p.panic = true;
+      // What both passes skipped: the cooldowns passed over, and what still ruled targets out.
+      p.inputs.unavailable = [...new Set([...(d.inputs.unavailable ?? []), ...(p.inputs.unavailable ?? [])])];
+      return p;
     },
   };
 }

@@ -59,6 +59,7 @@ export function actualOf(d: Decision): Required<Omit<TestExpect, 'key' | 'provid
     fallbacks: d.fallbacks.map(formatTarget),
     shadow: [...d.shadow_matches],
     reason: d.reason ?? undefined,
+    panic: d.panic === true,
   };
 }
 

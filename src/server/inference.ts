@@ -115,7 +115,9 @@ function unavailableNow(rt: Runtime): ReadonlyMap<string, FallbackReason> {
 function planOf(rt: Runtime, d: Decision): Plan {
   const sel = d.selected!;
   const target = (t: { provider: string; model: string; key?: string | null }): PlanTarget => ({ provider: rt.loaded.providers.get(t.provider)!, model: t.model, key: t.key ?? null });
-  return { primary: target(sel), fallbacks: d.fallbacks.map(target), fallbackOn: (d.fallback_on ?? []) as FallbackReason[] };
+  const plan: Plan = { primary: target(sel), fallbacks: d.fallbacks.map(target), fallbackOn: (d.fallback_on ?? []) as FallbackReason[] };
+  if (d.panic === true) plan.panic = true;
+  return plan;
 }
 
 function refusal(d: Decision, requested: string): SwitchyardError {

@@ -148,6 +148,10 @@ export interface DecisionRecord {
    * Served from the decision memo.
    */
   cached?: boolean;
+  /**
+   * Every target the request could use was cooling down, so it went to them anyway (dispatch.cooldown.panic); inputs.unavailable lists them. Absent otherwise.
+   */
+  panic?: boolean;
 }
 /**
  * This interface was referenced by `AuditEventV1`'s JSON-Schema

@@ -416,9 +416,13 @@ export interface DispatchConfig {
      */
     max_ms?: number;
     /**
-     * Never cool down more than this share of a provider's keys. Default: 50.
+     * Never cool down more than this share of a pool: the providers, or one provider's keys. Default: 50.
      */
     max_ejected_percent?: number;
+    /**
+     * When every target a request could use (its rule's targets and fallbacks, or every provider that serves its model) is cooling down, send it to them anyway, as Envoy's panic routing does, rather than refuse it with a 503: the breaker steers traffic to healthy targets, and a model only one provider serves keeps being served while that provider fails some requests. false refuses. Default: true.
+     */
+    panic?: boolean;
   };
 }
 /**

@@ -77,4 +77,8 @@ export interface TestExpect {
    * For via none: the refusal reason, e.g. model_not_allowed.
    */
   reason?: string;
+  /**
+   * Every target was cooling down, so the request goes to them anyway (dispatch.cooldown.panic).
+   */
+  panic?: boolean;
 }

@@ -180,6 +180,29 @@ describe('a provider at 100% failure through the dispatcher', () => {
     await d.close();
   });
 
+  it('a plan decided in panic tries its cooling targets, and leaves the breaker to its probe', async () => {
+    const clock = new FakeClock();
+    const pa = provider('a', { url: a.url, keys: ['k1'] });
+    const pb = provider('b', { url: b.url });
+    const pc = provider('c', { url: c.url });
+    const d = dispatcher({ providers: [pa, pb, pc], clock, dispatch: { retries_per_target: 0, cooldown } });
+    for (let i = 0; i < 3; i++) await rejection(d.chat(chatRequest(), plan(target(pa)), { signal: signal() }));
+    assert.equal(d.health.isOut('a'), true);
+    const panic = { ...plan(target(pa)), panic: true };
+
+    a.setDefault('ok');
+    const r = await d.chat(chatRequest(), panic, { signal: signal() });
+    assert.deepEqual(r.attempts.map((x) => [x.provider, x.status, x.fallback_reason]), [['a', 200, null]]);
+    a.setDefault('status:500');
+    const err = await rejection<DispatchError>(d.chat(chatRequest(), panic, { signal: signal() }));
+    assert.deepEqual(err.attempts.map((x) => [x.provider, x.status]), [['a', 500]]);
+    assert.equal(a.calls, 5);
+    assert.equal(d.health.isOut('a'), true, 'still out: a success in panic is not the probe');
+    clock.advance(10_000);
+    assert.equal(d.health.unavailable().has('a'), false, 'nor does a failure in panic lengthen the cooldown');
+    await d.close();
+  });
+
   it('keys cool down on their own: 429s on one key send traffic to the other', async () => {
     const clock = new FakeClock();
     const pa = provider('a', { url: a.url, keys: ['k1', 'k2'] });

@@ -26,6 +26,7 @@ const bundle = bundleOf({
   `),
 });
 const unavailable = (...names: string[]) => new Map<string, FallbackReason>(names.map((n) => [n, 'cooldown']));
+const spent = (...names: string[]) => new Map<string, FallbackReason>(names.map((n) => [n, 'budget_exceeded']));
 
 describe('rule targets', () => {
   const router = createRouter(bundle);
@@ -92,8 +93,33 @@ describe('rule targets', () => {
   });
 
   it('nothing available at all: the rule still decides, with no selection and reason no_route', () => {
+    const d = router.decide(ctx({ tier: 'premium' }), { draw: 0, unavailable: spent('anthropic', 'openai', 'gemini') });
+    assert.equal(d.rule_id, 'premium');
+    assert.equal(d.selected, null);
+    assert.equal(d.reason, 'no_route');
+  });
+
+  it('every target cooling down: panic, the rule routes as if none were, and says so', () => {
     const d = router.decide(ctx({ tier: 'premium' }), { draw: 0, unavailable: unavailable('anthropic', 'openai', 'gemini') });
     assert.equal(d.rule_id, 'premium');
+    assert.equal(d.panic, true);
+    assert.deepEqual(d.selected, { provider: 'anthropic', model: 'claude-sonnet-4', key: 'an-main' });
+    assert.deepEqual(d.fallbacks.map((f) => f.provider), ['openai', 'gemini']);
+    assert.deepEqual(d.inputs.unavailable, ['anthropic:cooldown', 'openai:cooldown', 'gemini:cooldown']);
+  });
+
+  it('panic passes over a cooldown only: a spent budget still rules a target out', () => {
+    const mixed = new Map<string, FallbackReason>([['anthropic', 'budget_exceeded'], ['openai', 'cooldown'], ['gemini', 'cooldown']]);
+    const d = router.decide(ctx({ tier: 'premium' }), { draw: 0, unavailable: mixed });
+    assert.equal(d.panic, true);
+    assert.deepEqual(d.selected, { provider: 'openai', model: 'gpt-4o', key: 'oa-main' });
+    const one = router.decide(ctx({ tier: 'premium' }), { draw: 0, unavailable: unavailable('anthropic') });
+    assert.equal(one.panic, undefined, 'a fallback was available: no panic');
+  });
+
+  it('with dispatch.cooldown.panic false, every target cooling down is no route', () => {
+    const strict = createRouter({ ...bundle, settings: { ...bundle.settings, panic: false } });
+    const d = strict.decide(ctx({ tier: 'premium' }), { draw: 0, unavailable: unavailable('anthropic', 'openai', 'gemini') });
     assert.equal(d.selected, null);
     assert.equal(d.reason, 'no_route');
   });
@@ -134,9 +160,17 @@ describe('unmatched traffic', () => {
   });
 
   it('every candidate unavailable: via none, reason no_route', () => {
-    const d = router.decide(ctx({ model: 'claude-haiku-4' }), { unavailable: unavailable('anthropic') });
+    const d = router.decide(ctx({ model: 'claude-haiku-4' }), { unavailable: spent('anthropic') });
     assert.equal(d.via, 'none');
     assert.equal(d.reason, 'no_route');
+  });
+
+  it('every candidate cooling down: balanced as if none were (panic)', () => {
+    const d = router.decide(ctx({ model: 'claude-haiku-4' }), { unavailable: unavailable('anthropic') });
+    assert.equal(d.via, 'balance');
+    assert.equal(d.panic, true);
+    assert.equal(d.selected?.provider, 'anthropic');
+    assert.deepEqual(d.inputs.unavailable, ['anthropic:cooldown']);
   });
 
   it('the decision carries the inputs snapshot and the revision', () => {

@@ -55,7 +55,7 @@ function outcomeLines(d: Decision): string[] {
   }
   out.push(d.fallbacks.length ? `  fallbacks  ${d.fallbacks.map(formatTarget).join(' → ')}  (on ${(d.fallback_on ?? []).join(', ')})` : '  fallbacks  none');
   out.push(`  draw       ${d.inputs.draw.toFixed(6)}`);
-  if (d.inputs.unavailable?.length) out.push(`  skipped    ${d.inputs.unavailable.join(', ')}`);
+  if (d.inputs.unavailable?.length) out.push(`  ${d.panic ? 'panic     ' : 'skipped   '} ${d.inputs.unavailable.join(', ')}${d.panic ? ' (every target cooling down: tried anyway)' : ''}`);
   if (d.shadow_matches.length) out.push(`  shadow     ${d.shadow_matches.join(', ')}`);
   for (const e of d.errors) out.push(`  error      ${e.rule_id}: ${e.message}`);
   out.push(`  revision   ${d.revision.hash}${d.revision.git_commit ? ` (git ${d.revision.git_commit.slice(0, 12)})` : ''}`);
