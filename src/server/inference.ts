@@ -232,9 +232,10 @@ class Exchange {
   countUsage(): void {
     const m = this.rt.metrics;
     if (!this.usage || !this.servedProvider || !this.servedModel) return;
-    m.tokens.inc({ provider: this.servedProvider, model: this.servedModel, kind: 'input' }, this.usage.inputTokens);
-    m.tokens.inc({ provider: this.servedProvider, model: this.servedModel, kind: 'output' }, this.usage.outputTokens);
-    if (this.costUsd > 0) m.costUsd.inc({ provider: this.servedProvider, model: this.servedModel }, this.costUsd);
+    const model = m.modelLabel(this.servedModel);
+    m.tokens.inc({ provider: this.servedProvider, model, kind: 'input' }, this.usage.inputTokens);
+    m.tokens.inc({ provider: this.servedProvider, model, kind: 'output' }, this.usage.outputTokens);
+    if (this.costUsd > 0) m.costUsd.inc({ provider: this.servedProvider, model }, this.costUsd);
   }
 
   countAttempts(): void {

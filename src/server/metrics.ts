@@ -18,10 +18,22 @@ export interface Metrics {
   tokens: Counter<'provider' | 'model' | 'kind'>;
   costUsd: Counter<'provider' | 'model'>;
   inFlight: Gauge;
+  /**
+   * The `model` label for a served model: its name, for the first `maxModelLabels` names
+   * seen, then `other`. A provider allowed by glob, or with none, serves whatever name a
+   * client sends when its server ignores the field (llama.cpp, TGI): each would be a new
+   * series, growing memory and every scrape without bound.
+   */
+  modelLabel(model: string): string;
 }
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+/** Distinct served models that get a `model` label of their own. */
+export const MAX_MODEL_LABELS = 500;
+
+export function createMetrics(opts: { defaultMetrics?: boolean; maxModelLabels?: number } = {}): Metrics {
   const registry = new Registry();
+  const labelled = new Set<string>();
+  const maxModelLabels = opts.maxModelLabels ?? MAX_MODEL_LABELS;
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'switchyard_process_' });
   const r = [registry];
   return {
@@ -32,8 +44,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     ttfbSeconds: new Histogram('switchyard_time_to_first_byte_seconds', 'Streaming: request received to first byte sent to the client.', ['endpoint'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], r),
     attempts: new Counter('switchyard_upstream_attempts_total', 'Upstream attempts by provider and outcome (ok or a fallback_reason).', ['provider', 'outcome'], r),
     fallbacks: new Counter('switchyard_fallbacks_total', 'Moves to the next target, by provider left and reason.', ['provider', 'reason'], r),
-    tokens: new Counter('switchyard_tokens_total', 'Tokens by provider, model and kind (input, output, cached).', ['provider', 'model', 'kind'], r),
-    costUsd: new Counter('switchyard_cost_usd_total', 'Spend in USD by provider and model.', ['provider', 'model'], r),
+    tokens: new Counter('switchyard_tokens_total', `Tokens by provider, model and kind (input, output, cached); models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model', 'kind'], r),
+    costUsd: new Counter('switchyard_cost_usd_total', `Spend in USD by provider and model; models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model'], r),
     inFlight: new Gauge('switchyard_in_flight_requests', 'Inference requests being served.', r),
+    modelLabel(model) {
+      if (labelled.has(model)) return model;
+      if (labelled.size >= maxModelLabels) return 'other';
+      labelled.add(model);
+      return model;
+    },
   };
 }

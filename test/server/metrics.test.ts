@@ -1,0 +1,33 @@
+/** Metric label values stay bounded where clients choose them. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MAX_MODEL_LABELS, createMetrics } from '../../src/server/metrics.js';
+import { postJson, raw, startE2E, type E2EGateway, HOOK } from '../e2e/helpers.js';
+
+describe('the model label', () => {
+  it('is the model for the first models served, then "other"; a model labelled once keeps its label', () => {
+    const m = createMetrics({ defaultMetrics: false, maxModelLabels: 2 });
+    assert.deepEqual(['a', 'b', 'c', 'a', 'd', 'b'].map((x) => m.modelLabel(x)), ['a', 'b', 'other', 'a', 'other', 'b']);
+  });
+
+  describe('through the gateway, for a provider that serves any model name', () => {
+    let e2e: E2EGateway;
+    before(async () => {
+      e2e = await startE2E({ server: { allow_unauthenticated: true }, providers: { mk: { type: 'mock', models: ['*'], options: { latency_ms: 0 } } } });
+    }, HOOK);
+    after(() => e2e?.close(), HOOK);
+
+    it(`gives at most ${MAX_MODEL_LABELS} models series of their own in switchyard_tokens_total`, { timeout: 60_000 }, async () => {
+      const n = MAX_MODEL_LABELS + 20;
+      for (let i = 0; i < n; i += 20) {
+        await Promise.all(Array.from({ length: 20 }, (_, j) => postJson(e2e.url, '/v1/chat/completions', { model: `made-up-${i + j}`, messages: [{ role: 'user', content: 'hi' }] })
+          .then((r) => assert.equal(r.status, 200, r.text))));
+      }
+      const text = (await raw(e2e.url, '/metrics')).text;
+      const models = new Set([...text.matchAll(/^switchyard_tokens_total\{[^}]*model="([^"]*)"/gm)].map((x) => x[1]));
+      assert.equal(models.size, MAX_MODEL_LABELS + 1);
+      assert.ok(models.has('other'));
+      assert.match(text, /switchyard_tokens_total\{provider="mk",model="other",kind="input"\} [1-9]/);
+    });
+  });
+});
