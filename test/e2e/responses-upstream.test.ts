@@ -54,6 +54,18 @@ describe('a model served by the Responses API', SUITE, () => {
     assert.equal(oa.last().path, '/v1/chat/completions');
   });
 
+  test('metadata and truncation reach a model the Responses API serves; chat completions gets neither (it takes metadata only with store)', async () => {
+    const params = { input: 'Tag me', metadata: { tenant: 't-1' }, truncation: 'auto' as const };
+    const viaResponses = await openai.responses.create({ model: 'oa/gpt-5.1-codex', ...params });
+    assert.equal(oa.last().path, '/v1/responses');
+    assert.deepEqual([oa.last().body.metadata, oa.last().body.truncation], [{ tenant: 't-1' }, 'auto']);
+    assert.deepEqual([viaResponses.metadata, viaResponses.truncation], [{ tenant: 't-1' }, 'auto']);
+    const viaChat = await openai.responses.create({ model: 'oa/gpt-4o', ...params });
+    assert.equal(viaChat.status, 'completed');
+    assert.equal(oa.last().path, '/v1/chat/completions');
+    assert.deepEqual([oa.last().body.metadata, oa.last().body.truncation], [undefined, undefined]);
+  });
+
   test('an OpenAI chat client: a whole answer, sent as a Responses request', async () => {
     oa.reset();
     const res = await openai.chat.completions.create({ model: MODEL, max_tokens: 1, reasoning_effort: 'low', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hi' }] });

@@ -182,6 +182,12 @@ describe('POST /v1/responses', SUITE, () => {
     for (const name of ['reasoning_effort', 'verbosity', 'prompt_cache_key', 'reasoning']) assert.equal(an.last().body[name], undefined, name);
   });
 
+  test('a prompt template is refused, naming prompt: the model would run without it', async () => {
+    const res = await raw(e2e.url, '/v1/responses', { method: 'POST', body: { model: 'oa/gpt-4o', input: 'hi', prompt: { id: 'pmpt_123', variables: { city: 'Paris' } } } });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json.error.param, 'prompt');
+  });
+
   test('rules see endpoint == "responses", and the audit event records it', async () => {
     an.reset();
     const { data, response } = await client.responses.create({ model: 'by-endpoint', input: 'hi' }).withResponse();

@@ -463,6 +463,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           .findIndex((m: any) => m?.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length && typeof m.reasoning_content !== 'string');
         if (bare >= 0) return sendError(res, 400, `The \`reasoning_content\` in the thinking mode must be passed back to the API (messages[${bare}]).`);
       }
+      if (op0 === '/v1/chat/completions' && rec.body?.metadata !== undefined && rec.body?.store !== true) return sendError(res, 400, "The 'metadata' parameter is only allowed when 'store' is enabled.");
       const user = rec.body?.user;
       if (typeof user === 'string' && user.length > 64) return sendError(res, 400, `Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length ${user.length} instead.`);
       // gpt-4o writes at most 16384 tokens and refuses to be asked for more.

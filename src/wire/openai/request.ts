@@ -136,7 +136,13 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
     body.stream = true;
     if (opts.streamUsage) body.stream_options = { include_usage: true };
   }
-  if (req.extras?.dialect === 'openai') addExtras(body, req.extras.fields);
+  if (req.extras?.dialect === 'openai') {
+    addExtras(body, req.extras.fields);
+    // A Responses API client's: chat completions has no `truncation`, and refuses
+    // `metadata` unless the completion is stored.
+    delete body.truncation;
+    if (body.store !== true) delete body.metadata;
+  }
   return body;
 }
 

@@ -279,10 +279,12 @@ function extras(b: Record<string, unknown>, verbosity: string | undefined): Reco
     if (effort !== undefined) fields.reasoning_effort = effort;
   }
   if (verbosity !== undefined) fields.verbosity = verbosity;
-  for (const name of ['service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier'] as const) {
+  for (const name of ['service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'truncation'] as const) {
     const value = optionalString(b[name], name);
     if (value !== undefined) fields[name] = value;
   }
+  // Tags for the answer OpenAI keeps; chat completions takes them only with `store`.
+  if (b.metadata !== undefined && b.metadata !== null) fields.metadata = requireRecord(b.metadata, 'metadata');
   return Object.keys(fields).length ? fields : undefined;
 }
 
@@ -299,6 +301,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (b.previous_response_id !== undefined && b.previous_response_id !== null) throw badRequest('previous_response_id', `\`previous_response_id\`: ${NOT_KEPT}`);
   if (b.conversation !== undefined && b.conversation !== null) throw badRequest('conversation', `\`conversation\`: ${STATELESS}`);
   if (b.background === true) throw badRequest('background', '`background`: responses are not stored, so they cannot run in the background');
+  if (b.prompt !== undefined && b.prompt !== null) throw badRequest('prompt', '`prompt`: prompt templates are kept in an OpenAI project, which the gateway cannot reach for every model: send the instructions and input themselves');
   const system: ContentPart[] = [];
   const instructions = optionalString(b.instructions, 'instructions');
   if (instructions) system.push({ type: 'text', text: instructions });

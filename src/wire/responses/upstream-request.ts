@@ -16,7 +16,7 @@ const NONE: ReadonlySet<string> = new Set();
 export const MIN_OUTPUT_TOKENS = 16;
 
 /** OpenAI chat fields a client sent (ChatRequest.extras) that the Responses API takes as they are. */
-const SAME_NAME = ['service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'metadata'] as const;
+const SAME_NAME = ['service_tier', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'metadata', 'truncation'] as const;
 
 function inputPart(p: ContentPart, param: string): Record<string, unknown> {
   switch (p.type) {
