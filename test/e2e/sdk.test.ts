@@ -1094,6 +1094,20 @@ describe('structured output and tool-call controls across dialects', SUITE, () =
     await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], parallel_tool_calls: false });
     assert.equal(oa.last().body.parallel_tool_calls, undefined);
   });
+
+  test("a strict schema with bounds Claude refuses (zod's .int().min(1)) works on Claude, the bounds in descriptions", async () => {
+    const parameters = { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 14 }, city: { type: 'string', minLength: 1 } }, required: ['days', 'city'], additionalProperties: false };
+    const tool = { type: 'function' as const, function: { name: 'forecast', parameters, strict: true } };
+    const res = await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Forecast?' }], tools: [tool] });
+    assert.equal(res.choices[0].message.tool_calls?.[0].type === 'function' && res.choices[0].message.tool_calls[0].function.name, 'forecast');
+    assert.deepEqual(an.last().body.tools[0].input_schema.properties.days, { type: 'integer', description: '{"minimum":1,"maximum":14}' });
+    const json = await openai.chat.completions.create({
+      model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Plan' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'plan', schema: parameters, strict: true } },
+    });
+    assert.equal(json.choices[0].finish_reason, 'stop');
+    assert.equal(an.last().body.output_config.format.schema.properties.city.description, '{"minLength":1}');
+  });
 });
 
 describe('embeddings and models through the OpenAI SDK', SUITE, () => {

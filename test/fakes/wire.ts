@@ -208,6 +208,35 @@ function anthropicUsage(u: NonNullable<Scenario['usage']>, output = u.output): R
   };
 }
 
+/**
+ * Anthropic's refusal of a schema its structured outputs (strict tools, JSON outputs)
+ * cannot hold: numeric bounds, string lengths, array bounds past minItems 1.
+ */
+function structuredOutputRefusal(body: any): string | null {
+  const find = (schema: any, at: string): string | null => {
+    if (typeof schema !== 'object' || schema === null) return null;
+    if (Array.isArray(schema)) {
+      for (const s of schema) { const hit = find(s, at); if (hit) return hit; }
+      return null;
+    }
+    for (const k of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'maxItems']) {
+      if (schema[k] !== undefined) return `${at}: For '${schema.type}' type, property '${k}' is not supported`;
+    }
+    if (typeof schema.minItems === 'number' && schema.minItems > 1) return `${at}: For 'array' type, 'minItems' values other than 0 or 1 are not supported`;
+    for (const k of ['properties', '$defs', 'definitions']) {
+      for (const v of Object.values(schema[k] ?? {})) { const hit = find(v, at); if (hit) return hit; }
+    }
+    for (const k of ['items', 'anyOf', 'allOf', 'oneOf']) { const hit = find(schema[k], at); if (hit) return hit; }
+    return null;
+  };
+  const tools = Array.isArray(body?.tools) ? body.tools : [];
+  for (let i = 0; i < tools.length; i++) {
+    const hit = tools[i]?.strict === true ? find(tools[i].input_schema, `tools.${i}.custom.input_schema`) : null;
+    if (hit) return hit;
+  }
+  return find(body?.output_config?.format?.schema, 'output_config.format.schema');
+}
+
 /** The top-level fields OpenAI's Responses API takes; it refuses any other. */
 const RESPONSES_FIELDS = new Set([
   'model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'max_output_tokens', 'temperature', 'top_p',
@@ -494,6 +523,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (badId !== undefined) return sendError(res, 400, `messages: tool use id "${badId}": String should match pattern '^[a-zA-Z0-9_-]+$'`);
       const extra = Object.keys(rec.body).find((k) => !ANTHROPIC_FIELDS.has(k));
       if (extra !== undefined) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
+      const unheld = structuredOutputRefusal(rec.body);
+      if (unheld) return sendError(res, 400, unheld);
       const refused = thinkingRefusal(rec.body);
       if (refused) return sendError(res, 400, refused);
       op = 'chat';

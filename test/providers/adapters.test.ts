@@ -470,6 +470,44 @@ describe('anthropic', () => {
     assert.equal(b.response_format, undefined);
   });
 
+  it('holds strict tools and JSON outputs to the schema subset Claude takes: refused keywords go into descriptions', () => {
+    // What zod gives for z.object({ days: z.number().int().min(1), city: z.string().min(2), tags: z.array(z.string()).min(2) }).
+    const zod = {
+      type: 'object',
+      properties: {
+        days: { type: 'integer', minimum: 1, maximum: 9007199254740991 },
+        city: { type: 'string', minLength: 2, description: 'City name' },
+        when: { type: 'string', format: 'date' },
+        site: { type: 'string', format: 'iri' },
+        tags: { type: 'array', items: { type: 'string' }, minItems: 2 },
+        one: { type: 'array', items: { anyOf: [{ type: 'number', multipleOf: 0.5 }, { type: 'null' }] }, minItems: 1 },
+      },
+      required: ['days', 'city', 'when', 'site', 'tags', 'one'],
+      additionalProperties: false,
+    };
+    const held = {
+      type: 'object',
+      properties: {
+        days: { type: 'integer', description: '{"minimum":1,"maximum":9007199254740991}' },
+        city: { type: 'string', description: 'City name\n\n{"minLength":2}' },
+        when: { type: 'string', format: 'date' },
+        site: { type: 'string', description: '{"format":"iri"}' },
+        tags: { type: 'array', items: { type: 'string' }, description: '{"minItems":2}' },
+        one: { type: 'array', items: { anyOf: [{ type: 'number', description: '{"multipleOf":0.5}' }, { type: 'null' }] }, minItems: 1 },
+      },
+      required: ['days', 'city', 'when', 'site', 'tags', 'one'],
+      additionalProperties: false,
+    };
+    const tool = (strict?: boolean) => ({ name: 'plan', parameters: zod, ...(strict === undefined ? {} : { strict }) });
+    const b = body(a.buildChatRequest(richRequest({ tools: [tool(true), { ...tool(), name: 'loose' }], responseFormat: { type: 'json_schema', name: 'plan', schema: zod, strict: true } }), t)) as {
+      tools: { input_schema: unknown }[]; output_config: { format: { schema: unknown } };
+    };
+    assert.deepEqual(b.tools[0].input_schema, held);
+    assert.deepEqual(b.tools[1].input_schema, zod, 'a tool that is not strict is sent as the client wrote it');
+    assert.deepEqual(b.output_config.format.schema, held);
+    assert.equal(zod.properties.days.minimum, 1, "the client's schema is left as it was");
+  });
+
   it("caps an OpenAI client's temperature (0–2) at Anthropic's highest (1)", () => {
     assert.equal(body(a.buildChatRequest(richRequest({ temperature: 1.7 }), t)).temperature, 1);
     assert.equal(body(a.buildChatRequest(richRequest({ temperature: 0.3 }), t)).temperature, 0.3);

@@ -276,7 +276,7 @@ function anthropicCase(): AdapterCase {
       temperature: 0.2,
       stop_sequences: ['END'],
       metadata: { user_id: 'user-42' },
-      output_config: { format: { type: 'json_schema', schema: { type: 'object', properties: { summary: { type: 'string' } } } } },
+      output_config: { format: { type: 'json_schema', schema: { type: 'object', properties: { summary: { type: 'string' } }, additionalProperties: false } } },
     },
     toolChoiceOf: (b) => b.tool_choice,
     toolChoices: [['auto', { type: 'auto' }], ['none', { type: 'none' }], ['required', { type: 'any' }], [{ name: 'get_weather' }, { type: 'tool', name: 'get_weather' }]],

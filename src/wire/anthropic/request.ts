@@ -1,6 +1,7 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
 import type { CacheControl, ChatRequest, ContentPart, ThinkingBlock, ToolChoice, ToolDefinition } from '../../canonical.js';
 import { addExtras, plainToolCallId, toolArgumentsObject } from '../content.js';
+import { anthropicStrictSchema } from './schema.js';
 import { isRecord } from '../validate.js';
 import { budgetOf } from '../reasoning.js';
 
@@ -65,7 +66,9 @@ function wireToolChoice(c: ToolChoice, parallel: boolean | undefined): Block {
 }
 
 function wireTool(t: ToolDefinition): Block {
-  const tool: Block = t.description === undefined ? { name: t.name, input_schema: t.parameters } : { name: t.name, description: t.description, input_schema: t.parameters };
+  // A strict tool's arguments are held to its schema, in the subset Claude takes.
+  const schema = t.strict === true ? anthropicStrictSchema(t.parameters) : t.parameters;
+  const tool: Block = t.description === undefined ? { name: t.name, input_schema: schema } : { name: t.name, description: t.description, input_schema: schema };
   if (t.strict !== undefined) tool.strict = t.strict;
   return cached(tool, t.cacheControl);
 }
@@ -145,7 +148,7 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
   // JSON outputs take a schema: json_object (any JSON) has no counterpart and is left out.
   if (req.responseFormat?.type === 'json_schema') {
     const own = req.extras?.dialect === 'anthropic' ? req.extras.fields.output_config : undefined;
-    body.output_config = { ...(own as Record<string, unknown> | undefined), format: { type: 'json_schema', schema: req.responseFormat.schema } };
+    body.output_config = { ...(own as Record<string, unknown> | undefined), format: { type: 'json_schema', schema: anthropicStrictSchema(req.responseFormat.schema) } };
   }
   if (req.extras?.dialect === 'anthropic') {
     addExtras(body, req.extras.fields);
