@@ -325,6 +325,26 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     }
   });
 
+  test("Claude Code reading a screenshot on GPT: the tool result's image follows the tool message, as a user message", async () => {
+    oa.reset();
+    oa.enqueue({ text: 'A weather map.' });
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const res = await anthropic.messages.create({
+      model: 'oa/gpt-4o', max_tokens: 100, tools: [weatherToolAnthropic],
+      messages: [
+        { role: 'user', content: 'What does the screenshot show?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'screen.png' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } }] }] },
+      ],
+    });
+    assert.deepEqual(res.content, [{ type: 'text', text: 'A weather map.' }]);
+    const sent = oa.last().body.messages;
+    assert.deepEqual(sent.slice(-2), [
+      { role: 'tool', tool_call_id: 'toolu_1', content: 'screen.png\n[an attachment of this result follows in the next user message]' },
+      { role: 'user', content: [{ type: 'text', text: 'Attached to the result of tool call toolu_1:' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] },
+    ]);
+  });
+
   test('blocks and server tools only Anthropic has (a PDF by URL, web search) reach it as sent; another provider refuses them by name', async () => {
     an.reset();
     const pdf: Anthropic.DocumentBlockParam = { type: 'document', source: { type: 'url', url: 'https://example.com/report.pdf' }, citations: { enabled: true } };

@@ -237,6 +237,27 @@ function structuredOutputRefusal(body: any): string | null {
   return find(body?.output_config?.format?.schema, 'output_config.format.schema');
 }
 
+/**
+ * OpenAI's refusals of a tool turn: an assistant's calls must be followed at once by a
+ * tool message for each, and a tool message holds no image.
+ */
+function toolTurnRefusal(messages: any[]): string | null {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (m?.role === 'tool' && Array.isArray(m.content) && m.content.some((p: any) => p?.type === 'image_url')) {
+      return `Invalid 'messages[${i}]'. Image URLs are only allowed for messages with role 'user', but this message with role 'tool' contains an image URL.`;
+    }
+    if (m?.role !== 'assistant' || !Array.isArray(m.tool_calls) || m.tool_calls.length === 0) continue;
+    const answered = new Set<string>();
+    for (let j = i + 1; j < messages.length && messages[j]?.role === 'tool'; j++) answered.add(messages[j].tool_call_id);
+    const missing = m.tool_calls.find((c: any) => !answered.has(c?.id));
+    if (missing && i + 1 < messages.length) {
+      return `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${missing.id}`;
+    }
+  }
+  return null;
+}
+
 /** The top-level fields OpenAI's Responses API takes; it refuses any other. */
 const RESPONSES_FIELDS = new Set([
   'model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'max_output_tokens', 'temperature', 'top_p',
@@ -493,6 +514,10 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         if (bare >= 0) return sendError(res, 400, `The \`reasoning_content\` in the thinking mode must be passed back to the API (messages[${bare}]).`);
       }
       if (op0 === '/v1/chat/completions' && rec.body?.metadata !== undefined && rec.body?.store !== true) return sendError(res, 400, "The 'metadata' parameter is only allowed when 'store' is enabled.");
+      if (op0 === '/v1/chat/completions') {
+        const refused = toolTurnRefusal(Array.isArray(rec.body?.messages) ? rec.body.messages : []);
+        if (refused) return sendError(res, 400, refused);
+      }
       const user = rec.body?.user;
       if (typeof user === 'string' && user.length > 64) return sendError(res, 400, `Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length ${user.length} instead.`);
       // gpt-4o writes at most 16384 tokens and refuses to be asked for more.

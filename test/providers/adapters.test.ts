@@ -90,9 +90,27 @@ describe('openai', () => {
     assert.equal(a.classifyError(429, { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' }, '{}').retryAfterMs, undefined);
   });
 
-  it('sends a tool result that holds an image back as a client error', () => {
-    const req = richRequest({ messages: [{ role: 'tool', toolCallId: 'c', content: [{ type: 'image', mediaType: 'image/png', data: 'AA==' }] }] });
-    assert.throws(() => a.buildChatRequest(req, target(settings('openai'), 'gpt-4o')), { code: 'SY_ERR_BAD_REQUEST' });
+  it("sends a tool result's images in a user message after the turn's last result: a tool message takes text only", () => {
+    const png = { type: 'image' as const, mediaType: 'image/png', data: 'AA==' };
+    const req = richRequest({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Screenshots?' }] },
+        { role: 'assistant', content: [], toolCalls: [{ id: 'c1', name: 'shot', arguments: '{}' }, { id: 'c2', name: 'shot', arguments: '{}' }, { id: 'c3', name: 'shot', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'c1', content: [png] },
+        { role: 'tool', toolCallId: 'c2', content: [{ type: 'text', text: 'two' }, png, png] },
+        { role: 'tool', toolCallId: 'c3', content: [{ type: 'text', text: 'no picture' }] },
+        { role: 'user', content: [{ type: 'text', text: 'Which is better?' }] },
+      ],
+    });
+    const b = body(a.buildChatRequest(req, target(settings('openai'), 'gpt-4o'))) as { messages: { role: string; content: unknown }[] };
+    const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } };
+    assert.deepEqual(b.messages.slice(3), [
+      { role: 'tool', tool_call_id: 'c1', content: '[an attachment of this result follows in the next user message]' },
+      { role: 'tool', tool_call_id: 'c2', content: 'two\n[2 attachments of this result follow in the next user message]' },
+      { role: 'tool', tool_call_id: 'c3', content: 'no picture' },
+      { role: 'user', content: [{ type: 'text', text: 'Attached to the result of tool call c1:' }, image, { type: 'text', text: 'Attached to the result of tool call c2:' }, image, image] },
+      { role: 'user', content: 'Which is better?' },
+    ]);
   });
 });
 

@@ -753,7 +753,7 @@ describe("an error about a message names the client's place for it", () => {
         { role: 'user', content: [{ type: 'search_result', source: 'https://x', title: 't', content: [] }] },
       ],
     });
-    assert.equal(refusedAt(() => toOpenAIChatBody(request, 'm', { maxTokensField: 'max_tokens', streamUsage: true })), 'messages[2].content[0].content');
+    assert.equal(refusedAt(() => toOpenAIChatBody(request, 'm', { maxTokensField: 'max_tokens', streamUsage: true })), 'messages[4].content');
     request.messages.splice(2, 1); // without the tool result, the next refusal is the Anthropic-only block, two turns on
     assert.equal(refusedAt(() => toGeminiBody(request, 'g')), 'messages[4].content');
   });
@@ -770,6 +770,6 @@ describe("an error about a message names the client's place for it", () => {
     });
     assert.equal(refusedAt(() => toAnthropicBody(request, 'c')), 'input[2].arguments');
     const fixed = parseResponsesRequest({ model: 'm', input: [{ role: 'user', content: 'Weather?' }, { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' }, { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }).request;
-    assert.equal(refusedAt(() => toOpenAIChatBody(fixed, 'm', { maxTokensField: 'max_tokens', streamUsage: true })), 'input[2].output');
+    assert.equal(refusedAt(() => toOpenAIChatBody(fixed, 'm', { maxTokensField: 'max_tokens', streamUsage: true })), 'built');
   });
 });

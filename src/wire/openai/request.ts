@@ -87,15 +87,25 @@ function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean): Record<
       }
       return out;
     }
-    case 'tool':
-      if (hasNonText(m.content)) {
-        const param = m.from ?? `messages[${i}].content`;
-        throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: tool results sent to an OpenAI-format provider may contain text only`, { details: { param } });
-      }
-      return { role: 'tool', tool_call_id: openAIToolId(m.toolCallId), content: textOf(m.content, '\n') };
+    case 'tool': {
+      // Chat completions takes text only in a tool message: what else a result holds
+      // (a screenshot, a file) follows in a user message (see toolAttachments).
+      const text = textOf(m.content, '\n');
+      const others = hasNonText(m.content) ? m.content.filter((p) => p.type !== 'text').length : 0;
+      const note = others === 0 ? '' : `[${others === 1 ? 'an attachment' : `${others} attachments`} of this result follow${others === 1 ? 's' : ''} in the next user message]`;
+      return { role: 'tool', tool_call_id: openAIToolId(m.toolCallId), content: text === '' ? note : note === '' ? text : `${text}\n${note}` };
+    }
     case 'system':
       return { role: 'system', content: textOf(m.content, '\n\n') };
   }
+}
+
+/** A tool result's parts other than text, named by their call, added to `out`. */
+function toolAttachments(m: Extract<ChatMessage, { role: 'tool' }>, i: number, out: WirePart[]): WirePart[] {
+  const param = m.from ?? `messages[${i}].content`;
+  out.push({ type: 'text', text: `Attached to the result of tool call ${openAIToolId(m.toolCallId)}:` });
+  for (const p of m.content) if (p.type !== 'text') out.push(wirePart(p, param));
+  return out;
 }
 
 function wireToolChoice(c: ToolChoice): unknown {
@@ -113,7 +123,17 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
   refuseAnthropicOnly(req);
   const messages: Record<string, unknown>[] = [];
   if (req.system.length) messages.push({ role: 'system', content: textOf(req.system, '\n\n') });
-  for (let i = 0; i < req.messages.length; i++) messages.push(wireMessage(req.messages[i], i, opts.sendReasoning === true));
+  let attached: WirePart[] | null = null;
+  for (let i = 0; i < req.messages.length; i++) {
+    const m = req.messages[i];
+    messages.push(wireMessage(m, i, opts.sendReasoning === true));
+    if (m.role === 'tool' && hasNonText(m.content)) attached = toolAttachments(m, i, attached ?? []);
+    // After the turn's last tool result: a user message may not come between them.
+    if (attached !== null && req.messages[i + 1]?.role !== 'tool') {
+      messages.push({ role: 'user', content: attached });
+      attached = null;
+    }
+  }
 
   const body: Record<string, unknown> = { model, messages };
   if (req.tools?.length) {
