@@ -20,6 +20,8 @@ export interface ChatClientOptions {
   store?: boolean;
   /** A Responses API client that asked for reasoning summaries: other models' reasoning is shown to it as one. */
   summaries?: boolean;
+  /** A Responses API client that asked for `reasoning.encrypted_content`: Claude's signed thinking is sealed in it (wire/responses/sealed.ts). */
+  sealThinking?: boolean;
 }
 
 /** A tool's name as the client declared it, inside a namespace. */
@@ -61,6 +63,8 @@ export interface RenderOptions {
   namespaced?: ReadonlyMap<string, ClientToolName>;
   /** ChatClientOptions.summaries. */
   summaries?: boolean;
+  /** ChatClientOptions.sealThinking. */
+  sealThinking?: boolean;
 }
 
 export interface StreamEncoderOptions extends RenderOptions {

@@ -226,6 +226,36 @@ describe('a reasoning setting across dialects, where options.reasoning says how 
     assert.equal(an.last().body.thinking, undefined);
   });
 
+  test("a Responses client that asks for encrypted reasoning (Codex) keeps Claude thinking through a tool loop: the signed thinking is sealed in it", async () => {
+    for (const stream of [true, false]) {
+      an.reset();
+      const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Paris?' }];
+      const params = { model: 'anr/claude-sonnet-4', input, tools: [weatherResponses], reasoning: { effort: 'low' as const }, include: ['reasoning.encrypted_content' as const], store: false };
+      const turn1 = stream ? await openai.responses.stream(params).finalResponse() : await openai.responses.create(params);
+      assert.equal(turn1.output[0].type, 'reasoning', `stream ${stream}`);
+      const reasoning = turn1.output[0] as OpenAI.Responses.ResponseReasoningItem;
+      assert.deepEqual(reasoning.content, [{ type: 'reasoning_text', text: THINKING }]);
+      assert.match(reasoning.encrypted_content ?? '', /^sy-anthropic-thinking\.v1:/);
+      const signature = (an.last().sent ? JSON.parse(an.last().sent!).content[0].signature : undefined) as string | undefined;
+      const call = turn1.output.find((i) => i.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+      const turn2 = await openai.responses.create({ ...params, input: [...input, ...turn1.output as OpenAI.Responses.ResponseInputItem[], { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' }] });
+      // The fake, like Anthropic, refuses a tool turn with thinking on unless it starts with its signed thinking.
+      const body = an.last().body;
+      assert.deepEqual(body.thinking, { type: 'enabled', budget_tokens: 4096 }, `thinking stays on (stream ${stream})`);
+      assert.equal(body.messages[1].content[0].type, 'thinking');
+      assert.equal(body.messages[1].content[0].thinking, THINKING);
+      assert.match(body.messages[1].content[0].signature, /^sig_fake_/);
+      if (signature !== undefined) assert.equal(body.messages[1].content[0].signature, signature);
+      assert.equal(turn2.output_text, 'The tool said: Sunny, 21C');
+    }
+    // A sealed value the gateway did not give out is the client's error, naming it.
+    const bad = await openai.responses.create({
+      model: 'anr/claude-sonnet-4', input: [{ role: 'user', content: 'Hi' }, { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'sy-anthropic-thinking.v1:!!!' }],
+    }).catch((e: InstanceType<typeof OpenAI.BadRequestError>) => e);
+    assert.ok(bad instanceof OpenAI.BadRequestError);
+    assert.equal((bad.error as { param?: string }).param, 'input[1].encrypted_content');
+  });
+
   test('an OpenAI client\'s tool loop on Claude goes on: the next turn thinks no more, since its history has no signed thinking', async () => {
     const first: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = { model: 'anr/claude-sonnet-4', reasoning_effort: 'low', tools: [weatherOpenAI], messages: [{ role: 'user', content: 'Weather in Paris?' }] };
     const turn1 = (await openai.chat.completions.create(first)).choices[0].message;

@@ -17,6 +17,7 @@ import { freeformNames, freeformTool, wrapInput } from '../freeform.js';
 import { effortOf } from '../reasoning.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
 import { echoOf } from './response.js';
+import { unsealThinking } from './sealed.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString,
   requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
@@ -157,9 +158,14 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
         // which only such a model can read (a summary alone is left out).
         const blocks: ThinkingBlock[] = [];
         const text = reasoningText(item.content, `${p}.content`);
-        if (text !== '') blocks.push(...unsignedThinking(text));
         const encrypted = optionalString(item.encrypted_content, `${p}.encrypted_content`);
-        if (encrypted) blocks.push({ type: 'encrypted_reasoning', id: requireNonEmptyString(item.id, `${p}.id`), data: encrypted });
+        // Claude's thinking, signed, as the gateway sealed it; it holds the text too.
+        const sealed = encrypted ? unsealThinking(encrypted, (why) => badRequest(`${p}.encrypted_content`, `\`${p}.encrypted_content\` ${why}`)) : null;
+        if (sealed !== null) blocks.push(...sealed);
+        else {
+          if (text !== '') blocks.push(...unsignedThinking(text));
+          if (encrypted) blocks.push({ type: 'encrypted_reasoning', id: requireNonEmptyString(item.id, `${p}.id`), data: encrypted });
+        }
         if (blocks.length === 0) break;
         const last = messages[messages.length - 1];
         if (last?.role === 'assistant' && last.thinking !== undefined && last.content.length === 0 && !last.toolCalls) last.thinking.push(...blocks);
@@ -328,11 +334,13 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (fields !== undefined) request.extras = { dialect: 'openai', fields };
   const effort = effortOf(fields?.reasoning_effort);
   if (effort !== undefined) request.reasoning = { effort };
-  if (wantsEncryptedReasoning(b.include)) request.encryptedReasoning = true;
+  const sealThinking = wantsEncryptedReasoning(b.include);
+  if (sealThinking) request.encryptedReasoning = true;
   const summary = b.reasoning !== undefined && b.reasoning !== null ? optionalString(requireRecord(b.reasoning, 'reasoning').summary, 'reasoning.summary') : undefined;
   if (summary !== undefined) request.reasoningSummary = summary;
   const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b), store: optionalBoolean(b.store, 'store') !== false };
   if (summary !== undefined && summary !== 'none') clientOptions.summaries = true;
+  if (sealThinking) clientOptions.sealThinking = true;
   const freeform = freeformNames(request.tools);
   if (freeform !== undefined) clientOptions.freeform = freeform;
   const namespaced = namespacedTools(request.tools);

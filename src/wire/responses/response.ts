@@ -9,6 +9,7 @@ import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../canonica
 import type { RenderOptions } from '../client.js';
 import { reasoningOf } from '../content.js';
 import { unwrapInput } from '../freeform.js';
+import { isSigned, sealThinking } from './sealed.js';
 
 /** `resp_…` from the provider's answer id (letters, digits, `_` and `-` kept). */
 export function responseId(upstreamId: string): string {
@@ -176,7 +177,13 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
     // on the encrypted item it came with, or on an item of its own when none came.
     const reasoning = reasoningOf(res.thinking.filter((t) => t.type !== 'thinking' || !t.summary));
     const summary = reasoningOf(res.thinking.filter((t) => t.type === 'thinking' && t.summary));
-    if (reasoning !== '') output.push((opts.summaries ? summarizedReasoningItem : reasoningItem)(reasoningItemId(id, output.length), reasoning, 'completed'));
+    // Claude's signed thinking goes on that item, sealed, for a client that replays it.
+    const signed = opts.sealThinking === true ? res.thinking.filter(isSigned) : [];
+    if (reasoning !== '' || signed.length > 0) {
+      const item = (opts.summaries && reasoning !== '' ? summarizedReasoningItem : reasoningItem)(reasoningItemId(id, output.length), reasoning, 'completed');
+      if (signed.length > 0) item.encrypted_content = sealThinking(signed);
+      output.push(item);
+    }
     const sealed = res.thinking.filter((t) => t.type === 'encrypted_reasoning');
     if (summary !== '' && sealed.length === 0) output.push(summaryItem(reasoningItemId(id, output.length), summary, 'completed'));
     for (let i = 0; i < sealed.length; i++) {

@@ -12,6 +12,7 @@
 import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import { unwrapInput } from '../freeform.js';
+import { sealThinking, type Signed } from './sealed.js';
 import {
   customCallItem, customCallItemId, encryptedReasoningItem, errorEventData, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, summarizedReasoningItem,
   responseObject, statusOf, textPart,
@@ -27,7 +28,11 @@ interface OpenCall { item: number; id: string; callId: string; name: string; arg
  */
 type TextKind = 'message' | 'reasoning' | 'summary' | 'summarized';
 /** `annotations`: a message's citations so far (see the annotation event). */
-interface OpenText { kind: TextKind; at: number; id: string; text: string; annotations?: Record<string, unknown>[] }
+interface OpenText {
+  kind: TextKind; at: number; id: string; text: string; annotations?: Record<string, unknown>[];
+  /** Claude's signed thinking in this reasoning item, to seal on it (StreamEncoderOptions.sealThinking); `blockStart`: where the block not yet signed begins in `text`. */
+  signed?: Signed[]; blockStart?: number;
+}
 
 const TEXT_ITEMS: Readonly<Record<TextKind, {
   /** Items counted together share ids of one series (reasoning and summaries are both `reasoning` items). */
@@ -130,13 +135,28 @@ class ResponsesStreamEncoder implements StreamEncoder {
         this.output.push(item);
         return out + this.event('response.output_item.added', { output_index: at, item }) + this.event('response.output_item.done', { output_index: at, item });
       }
-      case 'thinking_signature':
-      case 'redacted_thinking':
+      case 'thinking_signature': {
+        // The end of a Claude thinking block: sealed on its item for a client that replays it.
+        const o = this.open;
+        if (this.opts.sealThinking !== true || o === null || (o.kind !== 'reasoning' && o.kind !== 'summarized')) return '';
+        (o.signed ??= []).push({ type: 'thinking', thinking: o.text.slice(o.blockStart ?? 0), signature: ev.signature });
+        o.blockStart = o.text.length;
+        return '';
+      }
+      case 'redacted_thinking': {
+        if (this.opts.sealThinking !== true) return '';
+        let out = '';
+        if (this.open === null || (this.open.kind !== 'reasoning' && this.open.kind !== 'summarized')) out = this.opening() + this.closeText() + this.openText('reasoning');
+        const o = this.open!;
+        (o.signed ??= []).push({ type: 'redacted_thinking', data: ev.data });
+        o.blockStart = o.text.length;
+        return out;
+      }
       case 'reasoning_details':
       case 'anthropic_block':
       case 'anthropic_delta':
-        // The Responses API has no place for Anthropic's signatures, redacted thinking or other
-        // blocks, nor for OpenRouter's reasoning details.
+        // The Responses API has no place for Anthropic's other blocks, nor for OpenRouter's
+        // reasoning details.
         return '';
       case 'finish':
         this.finish = ev.finishReason;
@@ -222,6 +242,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
     // A message with citations carries them on its part.
     const cited = o.annotations !== undefined;
     const base = cited ? messageItem(o.id, o.text, 'completed', o.annotations) : k.item(o.id, o.text, 'completed');
+    if (o.signed !== undefined) base.encrypted_content = sealThinking(o.signed);
     const item = more === undefined ? base : { ...base, ...more };
     this.output[o.at] = item;
     this.open = null;

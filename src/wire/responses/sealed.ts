@@ -1,0 +1,48 @@
+/**
+ * Claude's signed thinking, carried through a Responses API client as a reasoning item's
+ * `encrypted_content`. Anthropic wants a tool loop's thinking back with its signature, or
+ * it refuses the turn with thinking on; the Responses API has no field for a signature,
+ * but every client replays `encrypted_content` untouched (Codex, the OpenAI Agents SDK and
+ * the Vercel AI SDK ask for it with `include: ["reasoning.encrypted_content"]`). OpenAI's
+ * own encrypted reasoning never starts with the prefix.
+ *
+ * Nothing here is secret: the thinking text is what the client was shown, and a forged
+ * signature is refused by Anthropic, which checks it.
+ */
+import type { ThinkingBlock } from '../../canonical.js';
+
+const PREFIX = 'sy-anthropic-thinking.v1:';
+
+export type Signed = Extract<ThinkingBlock, { type: 'thinking' | 'redacted_thinking' }>;
+
+/** Whether `t` is thinking Anthropic signed (or redacted), which it wants back as it was. */
+export function isSigned(t: ThinkingBlock): t is Signed {
+  return t.type === 'redacted_thinking' || (t.type === 'thinking' && t.signature !== '' && t.summary !== true);
+}
+
+/** The blocks as an `encrypted_content` value. */
+export function sealThinking(blocks: readonly Signed[]): string {
+  const wire = blocks.map((b) => (b.type === 'thinking' ? { t: b.thinking, s: b.signature } : { r: b.data }));
+  return PREFIX + Buffer.from(JSON.stringify(wire)).toString('base64url');
+}
+
+/**
+ * The blocks an `encrypted_content` value carries, or null when it is not one of ours (an
+ * OpenAI model's). A value with our prefix that does not decode is an error for `param`.
+ */
+export function unsealThinking(data: string, bad: (why: string) => Error): ThinkingBlock[] | null {
+  if (!data.startsWith(PREFIX)) return null;
+  let wire: unknown;
+  try {
+    wire = JSON.parse(Buffer.from(data.slice(PREFIX.length), 'base64url').toString('utf8'));
+  } catch {
+    throw bad('is not what the gateway gave out (send the reasoning item back as it came)');
+  }
+  if (!Array.isArray(wire)) throw bad('is not what the gateway gave out (send the reasoning item back as it came)');
+  return wire.map((b: unknown): ThinkingBlock => {
+    const o = b as { t?: unknown; s?: unknown; r?: unknown };
+    if (typeof o?.t === 'string' && typeof o.s === 'string') return { type: 'thinking', thinking: o.t, signature: o.s };
+    if (typeof o?.r === 'string') return { type: 'redacted_thinking', data: o.r };
+    throw bad('is not what the gateway gave out (send the reasoning item back as it came)');
+  });
+}
