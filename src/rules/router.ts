@@ -273,16 +273,18 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
       const draw = o.draw ?? rng();
       const shape = shapeOf(ctx);
       const { outcome, cached } = outcomeOf(shape, ctx);
-      const decideWith = (unavailable: DecideOptions['unavailable']): Decision => (outcome.winner
-        ? ruleDecision(outcome.winner, outcome, ctx, draw, unavailable, cached)
-        : fallthroughDecision(shape.fallthrough, outcome, ctx, draw, unavailable, cached));
-      const d = decideWith(o.unavailable);
+      const winner = outcome.winner;
+      const d = winner
+        ? ruleDecision(winner, outcome, ctx, draw, o.unavailable, cached)
+        : fallthroughDecision(shape.fallthrough, outcome, ctx, draw, o.unavailable, cached);
       if (d.selected !== null || !panic || o.unavailable === undefined) return d;
       // Panic: every target is out, some only cooling down. The breaker steers traffic to
       // healthy targets; it never refuses a request on its own. Budgets and limits still do.
       const rest = withoutCooldowns(o.unavailable);
       if (rest === null) return d;
-      const p = decideWith(rest);
+      const p = winner
+        ? ruleDecision(winner, outcome, ctx, draw, rest, cached)
+        : fallthroughDecision(shape.fallthrough, outcome, ctx, draw, rest, cached);
       if (p.selected === null) return d;
       p.panic = true;
       // What both passes skipped: the cooldowns passed over, and what still ruled targets out.
