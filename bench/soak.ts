@@ -13,7 +13,8 @@
  * writes a heap snapshot (which collects garbage first): the report compares the two, in
  * all and by kind of object. It ends with each kind of request's statuses.
  *
- * Usage: npm run bench:soak -- [--minutes 10] [--concurrency 32] [--warmup 2]
+ * Usage: npm run bench:soak -- [--minutes 10] [--concurrency 32] [--warmup 2] [--redis redis://127.0.0.1:6379]
+ * (--redis: counters and kept Responses answers in that Redis, under a prefix of their own.)
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
+import { deletePrefix } from '../test/governance/helpers.js';
 import { waitForHttp } from './harness.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -32,6 +34,11 @@ const arg = (name: string, dflt: string): number => {
 const MINUTES = arg('minutes', '10');
 const CONCURRENCY = arg('concurrency', '32');
 const WARMUP_MS = Math.min(arg('warmup', '2'), MINUTES / 2) * 60_000;
+const REDIS = (() => {
+  const i = process.argv.indexOf('--redis');
+  return i > 0 ? process.argv[i + 1] : undefined;
+})();
+const PREFIX = `sy-soak-${process.pid}:`;
 const ADMIN = 'soak-admin-token-0123456789';
 const KEY = 'sk-sy-soak';
 
@@ -58,6 +65,7 @@ governance:
   teams: [{id: t1, budgets: [{limit_usd: 100000, period: 1d}]}]
   virtual_keys:
     - {id: vk1, key_hash: "sha256:${createHash('sha256').update(KEY).digest('hex')}", team: t1, rate_limit: {requests: 1000000, per: 1m}}
+${REDIS === undefined ? '' : `  store: {type: redis, url: "${REDIS}", prefix: "${PREFIX}"}`}
 rules: {paths: [rules/]}
 dispatch: {max_attempts: 3, retries_per_target: 0, timeouts: {attempt_ms: 800, idle_ms: 800, total_ms: 5000}}
 audit: {enabled: true, sinks: [{type: sqlite, path: audit.db}]}
@@ -193,6 +201,8 @@ const last = await snapshot();
 gw.kill('SIGTERM');
 fakes.kill();
 await pool.close();
+// Kept answers would stay a day in Redis.
+if (REDIS !== undefined) await deletePrefix(PREFIX, REDIS);
 
 if (warm !== null) {
   const [a, b] = [kinds(warm), kinds(last)];

@@ -19,11 +19,11 @@ import { Availability, type Unavailability } from './availability.js';
 import { BudgetRef, percentUsed, type Level } from './budgets.js';
 import { buildDirectory, type Chain, type Directory, type Principal } from './directory.js';
 import { presentedKey } from './keys.js';
-import type { GovernanceLogger } from './logger.js';
+import { logError, type GovernanceLogger } from './logger.js';
 import { costNano, NANO_PER_USD, PriceTable, type TokenPrice } from './pricing.js';
 import { rateRefs, type SlotRef, type WindowRef } from './rate-limits.js';
 import { refusalError, type Refusal } from './refusals.js';
-import type { AdjustLine, BudgetState, ChargeLine, CounterStore, WindowLine } from './store.js';
+import type { AdjustLine, BudgetState, ChargeLine, CounterStore, SettleRequest, WindowLine } from './store.js';
 
 export interface GovernanceOptions {
   store: CounterStore;
@@ -34,6 +34,8 @@ export interface GovernanceOptions {
   leaseMs?: number;
   /** How often provider budgets and limits are re-read for unavailableProviders(); 0 disables the timer (call refresh()). Default 1000. */
   refreshMs?: number;
+  /** First wait before a settlement the store did not take is sent again; doubles up to 30 s. Default 1000. */
+  settleRetryMs?: number;
 }
 
 /** Percents (0–100) for the CEL context. */
@@ -74,6 +76,10 @@ export interface GovernanceMetrics {
   rate_limited_total: number;
   /** Requests settled at $0 for lack of a price, or refused for it under `unknown_price: block`. */
   unknown_price_total: number;
+  /** Settlements the store did not take at once, retried until it did (Governance.settleLater). */
+  settle_deferred_total: number;
+  /** Of those, settlements given up: more waiting than MAX_UNSETTLED, or still waiting at close. */
+  settle_lost_total: number;
   /** The store's own counters (fail-open events for Redis), when it has any. */
   readonly store: Readonly<Record<string, number>> | null;
 }
@@ -85,6 +91,10 @@ interface ProviderRefs {
 }
 
 const DEFAULT_LEASE_MS = 10 * 60_000;
+const SETTLE_RETRY_MS = 1000;
+const SETTLE_RETRY_MAX_MS = 30_000;
+/** Settlements waiting for the store, at most: about 40 MB of them. */
+const MAX_UNSETTLED = 100_000;
 const DEFAULT_MAX_RESERVATION_TOKENS = 8192;
 const NO_PROVIDER: ProviderRefs = { budgets: [], windows: [], slots: [] };
 
@@ -116,6 +126,11 @@ export class Governance {
   private readonly availability = new Availability();
   private readonly warnedModels = new Set<string>();
   private readonly timer: NodeJS.Timeout | null = null;
+  /** Settlements the store did not take, oldest first, sent again until it does (settleLater). */
+  private readonly unsettled: SettleRequest[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryMs: number;
+  private readonly firstRetryMs: number;
 
   constructor(cfg: Readonly<GatewayConfig>, opts: GovernanceOptions) {
     const gov = cfg.governance ?? {};
@@ -128,7 +143,9 @@ export class Governance {
     this.allowUnauthenticated = cfg.server?.allow_unauthenticated ?? false;
     this.blockUnknownPrice = gov.unknown_price === 'block';
     this.maxReservationTokens = gov.max_reservation_tokens ?? DEFAULT_MAX_RESERVATION_TOKENS;
-    this.metrics = { admitted_total: 0, budget_exceeded_total: 0, rate_limited_total: 0, unknown_price_total: 0, store: this.store.counters ?? null };
+    this.metrics = { admitted_total: 0, budget_exceeded_total: 0, rate_limited_total: 0, unknown_price_total: 0, settle_deferred_total: 0, settle_lost_total: 0, store: this.store.counters ?? null };
+    this.retryMs = opts.settleRetryMs ?? SETTLE_RETRY_MS;
+    this.firstRetryMs = this.retryMs;
 
     for (const [id, p] of Object.entries(cfg.providers ?? {})) {
       const rates = rateRefs('provider', id, p.rate_limit);
@@ -315,10 +332,62 @@ export class Governance {
     });
   }
 
-  /** Stops the refresh timer and closes the store. */
+  /** Stops the refresh timer, sends what the store has not taken once more, and closes the store. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.unsettled.length > 0) await this.sendUnsettled(false);
+    if (this.unsettled.length > 0) {
+      this.metrics.settle_lost_total += this.unsettled.length;
+      logError(this.logger, { count: this.unsettled.length, ids: this.unsettled.slice(0, 20).map((u) => u.id) }, 'closing with settlements the counter store never took: their spend is not counted');
+      this.unsettled.length = 0;
+    }
     await this.store.close();
+  }
+
+  /** Settlements waiting for the store to take them. */
+  get pendingSettlements(): number {
+    return this.unsettled.length;
+  }
+
+  /**
+   * A settlement the store did not take (Redis down or late; the fail_closed store throws):
+   * kept and sent again, with backoff, until it is taken. The Redis store charges an id
+   * once, so one that did run before its reply was lost is not counted twice.
+   */
+  private settleLater(req: SettleRequest, err: unknown): void {
+    if (this.unsettled.length >= MAX_UNSETTLED) {
+      this.metrics.settle_lost_total++;
+      logError(this.logger, { err, id: req.id }, 'settlement lost: too many are waiting for the counter store');
+      return;
+    }
+    if (this.unsettled.length === 0) this.logger?.warn({ err, id: req.id }, 'the counter store did not take a settlement: it is kept and sent again until it does');
+    this.unsettled.push(req);
+    this.metrics.settle_deferred_total++;
+    if (this.retryTimer === null) {
+      this.retryTimer = setTimeout(() => void this.sendUnsettled(true), this.retryMs);
+      this.retryTimer.unref();
+    }
+  }
+
+  /** Sends the waiting settlements in order; on a failure waits longer (`again`) or stops. */
+  private async sendUnsettled(again: boolean): Promise<void> {
+    this.retryTimer = null;
+    while (this.unsettled.length > 0) {
+      try {
+        await this.store.settle(this.unsettled[0]);
+      } catch {
+        if (!again) return;
+        this.retryMs = Math.min(this.retryMs * 2, SETTLE_RETRY_MAX_MS);
+        this.retryTimer = setTimeout(() => void this.sendUnsettled(true), this.retryMs);
+        this.retryTimer.unref();
+        return;
+      }
+      this.unsettled.shift();
+    }
+    this.retryMs = this.firstRetryMs;
+    this.logger?.warn({}, 'the counter store took every settlement kept for it');
   }
 
   /** Settlement (with an outcome) or release (null) of an Admission. */
@@ -354,7 +423,15 @@ export class Governance {
     }
 
     if (record.leased || charges.length > 0 || adjusts.length > 0) {
-      const r = await this.store.settle({ id: (record.id ||= randomUUID()), now, charges, adjusts });
+      const settle: SettleRequest = { id: (record.id ||= randomUUID()), now, charges, adjusts };
+      let r;
+      try {
+        r = await this.store.settle(settle);
+      } catch (err) {
+        // The request was served: its spend is owed whatever the store says now.
+        this.settleLater(settle, err);
+        return { costUsd: cost / NANO_PER_USD };
+      }
       if (outcome) {
         record.states = r.budgets.slice(0, plan.principalBudgets);
         if (served) this.noteProviderBudgets(served.provider, servedRefs.budgets, r.budgets.slice(plan.principalBudgets), now);

@@ -32,6 +32,49 @@ async function spend(gov: Governance, p: Principal, n: number): Promise<void> {
   for (let i = 0; i < n; i++) await (await gov.admit(p, MOCK, CENT)).settle(CENT_USAGE, MOCK);
 }
 
+describe('a settlement the store does not take', () => {
+  it('is kept and sent again until the store takes it: the spend of a served request is never dropped', async () => {
+    const app = keyEntry('vk-app', { team: 'ml' });
+    const inner = new MemoryStore();
+    let down = 3;
+    const flaky = Object.assign(Object.create(inner) as MemoryStore, {
+      settle: (r: Parameters<MemoryStore['settle']>[0]) => (down-- > 0
+        ? Promise.reject(new SwitchyardError('SY_ERR_UNAVAILABLE', 'The budget and rate-limit store is unavailable'))
+        : inner.settle(r)),
+    });
+    const warnings: string[] = [];
+    const gov = createGovernance(gatewayConfig({ teams: [{ id: 'ml' }], virtual_keys: [{ ...app.entry, budgets: [usd(1)] }] }), {
+      store: flaky, clock: new FakeClock(Date.parse('2025-01-15T12:00:00Z')).fn, refreshMs: 0, settleRetryMs: 5, logger: { warn: (_o, m) => warnings.push(m) },
+    });
+    const principal = gov.authenticate({ 'x-api-key': app.key });
+    const { costUsd } = await (await gov.admit(principal, MOCK, CENT)).settle({ inputTokens: 2000, outputTokens: 1000 }, MOCK);
+    assert.equal(costUsd, 0.004, 'the request is told its cost at once');
+    assert.equal(gov.pendingSettlements, 1);
+    assert.equal((await gov.budgets(principal))[0].spent_usd, 0);
+    for (let i = 0; i < 100 && gov.pendingSettlements > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(gov.pendingSettlements, 0);
+    const [b] = await gov.budgets(principal);
+    assert.deepEqual([b.spent_usd, b.reserved_usd], [0.004, 0], 'charged once, the reservation returned');
+    assert.deepEqual([gov.metrics.settle_deferred_total, gov.metrics.settle_lost_total], [1, 0]);
+    assert.equal(warnings.length, 2, warnings.join('; '));
+    await gov.close();
+  });
+
+  it('still waiting at close: sent once more, and what is lost is said', async () => {
+    const app = keyEntry('vk-app', { team: 'ml' });
+    const inner = new MemoryStore();
+    const dead = Object.assign(Object.create(inner) as MemoryStore, { settle: () => Promise.reject(new Error('ECONNREFUSED')) });
+    const errors: string[] = [];
+    const gov = createGovernance(gatewayConfig({ teams: [{ id: 'ml' }], virtual_keys: [{ ...app.entry, budgets: [usd(1)] }] }), {
+      store: dead, refreshMs: 0, settleRetryMs: 60_000, logger: { warn: () => undefined, error: (_o, m) => errors.push(m) },
+    });
+    await (await gov.admit(gov.authenticate({ 'x-api-key': app.key }), MOCK, CENT)).settle(CENT_USAGE, MOCK);
+    await gov.close();
+    assert.equal(gov.metrics.settle_lost_total, 1);
+    assert.match(errors.join(), /never took/);
+  });
+});
+
 describe('budgets', () => {
   it('reserve on every applicable budget (customer, team, key, provider), then settle to the real cost on each', async () => {
     const { gov, principal } = setup(({ app }) => ({
@@ -147,7 +190,7 @@ describe('budgets', () => {
     it('zero (default): admitted, charged $0, counted, warned once per model', async () => {
       const warnings: string[] = [];
       const app = keyEntry('vk');
-      const gov = createGovernance(gatewayConfig({ virtual_keys: [{ ...app.entry, budgets: [usd(1)] }] }), {
+      const gov = createGovernance(gatewayConfig({ teams: [{ id: 'ml' }], virtual_keys: [{ ...app.entry, budgets: [usd(1)] }] }), {
         store: new MemoryStore(), refreshMs: 0, logger: { warn: (_o, m) => warnings.push(m) },
       });
       const p = gov.authenticate({ 'x-api-key': app.key });

@@ -10,8 +10,8 @@ export function uniquePrefix(tag: string): string {
 }
 
 /** Deletes every key under `prefix`. */
-export async function deletePrefix(prefix: string): Promise<void> {
-  const r = new Redis(REDIS_URL, { lazyConnect: true });
+export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const r = new Redis(url, { lazyConnect: true });
   await r.connect();
   try {
     let cursor = '0';

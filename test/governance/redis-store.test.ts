@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { SwitchyardError } from '../../src/errors.js';
 import { FailoverStore } from '../../src/governance/stores/failover.js';
 import { MemoryStore } from '../../src/governance/stores/memory.js';
-import { RedisStore } from '../../src/governance/stores/redis.js';
+import { RedisStore, SETTLED_MEMORY_MS } from '../../src/governance/stores/redis.js';
 import type { AdmitRequest } from '../../src/governance/store.js';
 import { storeContract } from './store-contract.js';
 import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from './helpers.js';
@@ -35,6 +35,32 @@ describe('RedisStore', { skip: REDIS_SKIP }, () => {
       const results = await Promise.all([store.admit(req('a')), store.admit(req('b'))]);
       assert.deepEqual(results.map((r) => r.ok), [true, true]);
       assert.equal(store.redis.status, 'ready');
+    } finally {
+      await store.close();
+      await deletePrefix(prefix);
+    }
+  });
+
+  it('charges a settlement sent again once: a timeout may hide that the first ran', async () => {
+    const prefix = uniquePrefix('settle-twice');
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    try {
+      await store.admit(req('a'));
+      const settle = { id: 'a', now: T0 + 10, charges: [{ key: 'b', start: T0, end: T0 + 1000, amount: 7 }], adjusts: [{ key: 'w', emission: 10, delta: 5 }] };
+      const first = await store.settle(settle);
+      const again = await store.settle(settle);
+      assert.deepEqual(again, first);
+      assert.deepEqual(first.budgets, [{ spent: 7, reserved: 0, end: T0 + 1000 }]);
+      const p = await store.peek({ now: T0 + 10, budgets: ['b'], windows: ['w'], slots: [] });
+      assert.deepEqual(p.budgets, [{ spent: 7, reserved: 0, end: T0 + 1000 }]);
+      assert.equal(p.windows[0], T0 + 10 + 50, 'the window adjusted once');
+      // An id settled without a lease (nothing reserved) is remembered too.
+      await store.settle({ ...settle, id: 'no-lease' });
+      await store.settle({ ...settle, id: 'no-lease' });
+      assert.equal((await store.peek({ now: T0 + 10, budgets: ['b'], windows: [], slots: [] })).budgets[0].spent, 14);
+      // Forgotten once remembered long enough: what is left behind does not grow.
+      await store.admit({ ...req('later'), now: T0 + 10 + SETTLED_MEMORY_MS + 1 });
+      assert.deepEqual(await store.redis.hkeys(`${prefix}lease`), ['later']);
     } finally {
       await store.close();
       await deletePrefix(prefix);

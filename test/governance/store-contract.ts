@@ -92,11 +92,10 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
       assert.deepEqual(p.budgets, [{ spent: 7, reserved: 0, end: T0 + HOUR }, { spent: 0, reserved: 0, end: T0 + HOUR }]);
     }));
 
-    it('settling an unknown or already settled lease still charges and returns nothing twice', withStore(async (s) => {
+    it('settling an unknown or expired lease still charges, and returns no reservation twice', withStore(async (s) => {
       const lease = id();
-      await s.admit({ id: lease, now: T0, leaseMs: LEASE, budgets: [budget('a', 10)], windows: [], slots: [] });
-      await s.settle({ id: lease, now: T0, charges: [], adjusts: [] });
-      await s.settle({ id: lease, now: T0, charges: [{ key: 'a', start: T0 - HOUR, end: T0 + HOUR, amount: 3 }], adjusts: [] });
+      await s.admit({ id: lease, now: T0, leaseMs: 1000, budgets: [budget('a', 10)], windows: [], slots: [] });
+      await s.settle({ id: lease, now: T0 + 2000, charges: [{ key: 'a', start: T0 - HOUR, end: T0 + HOUR, amount: 3 }], adjusts: [] });
       await s.settle({ id: 'never-admitted', now: T0, charges: [{ key: 'fresh', start: T0, end: T0 + 10, amount: 4 }], adjusts: [] });
       const p = await s.peek({ now: T0, budgets: ['a', 'fresh'], windows: [], slots: [] });
       assert.deepEqual(p.budgets, [{ spent: 3, reserved: 0, end: T0 + HOUR }, { spent: 4, reserved: 0, end: T0 + 10 }]);

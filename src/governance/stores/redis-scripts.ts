@@ -6,7 +6,7 @@
  *   float ever formats it;
  * - a budget counter is a hash {s: window start, e: window end, sp: spent, r: reserved};
  * - KEYS[1] is the lease zset (id → expiry), KEYS[2] the lease hash (id → JSON of what
- *   to give back).
+ *   to give back, or SETTLED once settled: a settlement sent again is charged once).
  */
 
 const COMMON = `
@@ -23,11 +23,17 @@ local function return_lease(id, data)
   redis.call('ZREM', KEYS[1], id)
 end
 
+local SETTLED = 'settled'
+
 local function expire_leases()
   local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
   for _, id in ipairs(ids) do
     local data = redis.call('HGET', KEYS[2], id)
-    if data then return_lease(id, data) else redis.call('ZREM', KEYS[1], id) end
+    if data and data ~= SETTLED then return_lease(id, data)
+    else
+      redis.call('HDEL', KEYS[2], id)
+      redis.call('ZREM', KEYS[1], id)
+    end
   end
 end
 
@@ -125,8 +131,10 @@ return out
 
 /**
  * KEYS: leases, lease hash, charged budgets(nc), adjusted windows(na)
- * ARGV: now, id, nc, na, charges (start, end, amount) × nc, adjusts (emission, delta) × na
- * Returns {spent, reserved, end} per charged budget.
+ * ARGV: now, id, nc, na, charges (start, end, amount) × nc, adjusts (emission, delta) × na,
+ *       how long the settlement is remembered (ms)
+ * Returns {spent, reserved, end} per charged budget; the same (without charging again)
+ * for a settlement of an id already settled.
  */
 export const SETTLE = `${COMMON}
 local id = ARGV[2]
@@ -135,8 +143,22 @@ local ck, ak = 2, 2 + nc
 local cp, ap = 4, 4 + nc * 3
 
 local data = redis.call('HGET', KEYS[2], id)
+if data == SETTLED then
+  -- Sent again (the reply to the first went missing, a timeout): charged once.
+  local out = {}
+  for i = 1, nc do
+    local h = redis.call('HMGET', KEYS[ck + i], 'sp', 'r', 'e')
+    table.insert(out, tonumber(h[1] or 0))
+    table.insert(out, tonumber(h[2] or 0))
+    table.insert(out, tonumber(h[3] or 0))
+  end
+  return out
+end
 if data then return_lease(id, data) end
 expire_leases()
+-- Remembered a while, so that a settlement sent again is not charged twice.
+redis.call('HSET', KEYS[2], id, SETTLED)
+redis.call('ZADD', KEYS[1], string.format('%d', now + tonumber(ARGV[5 + nc * 3 + na * 2])), id)
 
 local out = {}
 for i = 1, nc do

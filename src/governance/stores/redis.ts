@@ -69,6 +69,14 @@ const SETTLE_SCRIPT = script(SETTLE);
 
 type Reply = (string | number)[];
 
+/**
+ * How long a settled id is remembered, so that sending its settlement again (after a
+ * timeout, when the first may have run) charges nothing more. Governance retries a
+ * settlement the store did not take within 30 s at first (1, 2, 4, 8, 16 s); only a store
+ * that took it, then failed for longer, could see it twice.
+ */
+export const SETTLED_MEMORY_MS = 2 * 60_000;
+
 export class RedisStore implements CounterStore {
   readonly redis: Redis;
   private readonly prefix: string;
@@ -120,6 +128,7 @@ export class RedisStore implements CounterStore {
     const args: (string | number)[] = [int(req.now), req.id, req.charges.length, req.adjusts.length];
     for (const c of req.charges) args.push(int(c.start), int(c.end), int(c.amount));
     for (const a of req.adjusts) args.push(a.emission, a.delta);
+    args.push(SETTLED_MEMORY_MS);
     const r = await this.run(SETTLE_SCRIPT, keys, args);
     return { budgets: states(r, 0, req.charges.length) };
   }
