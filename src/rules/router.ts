@@ -105,10 +105,6 @@ interface RulePlan {
   fallbackChoosers: readonly Chooser[];
 }
 
-/**
- * Builds a router over a compiled bundle. Creating one is cheap (caches start empty);
- * build a new one when the bundle changes.
- */
 /** `unavailable` without its cooldowns, or null when it has none. */
 function withoutCooldowns(unavailable: ReadonlyMap<string, FallbackReason>): ReadonlyMap<string, FallbackReason> | null {
   let rest: Map<string, FallbackReason> | null = null;
@@ -120,6 +116,10 @@ function withoutCooldowns(unavailable: ReadonlyMap<string, FallbackReason>): Rea
   return rest;
 }
 
+/**
+ * Builds a router over a compiled bundle. Creating one is cheap (caches start empty);
+ * build a new one when the bundle changes.
+ */
 export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Router {
   const rng = opts.rng ?? Math.random;
   const naive = opts.naive === true;
