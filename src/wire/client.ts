@@ -22,6 +22,8 @@ export interface ChatClientOptions {
   summaries?: boolean;
   /** A Responses API client that asked for `reasoning.encrypted_content`: Claude's signed thinking is sealed in it (wire/responses/sealed.ts). */
   sealThinking?: boolean;
+  /** Codex's remote compaction (`compaction_trigger`): the answer is one `compaction` item holding the summary, sealed. */
+  compaction?: boolean;
 }
 
 /** A tool's name as the client declared it, inside a namespace. */
@@ -65,6 +67,8 @@ export interface RenderOptions {
   summaries?: boolean;
   /** ChatClientOptions.sealThinking. */
   sealThinking?: boolean;
+  /** ChatClientOptions.compaction. */
+  compaction?: boolean;
 }
 
 export interface StreamEncoderOptions extends RenderOptions {

@@ -182,6 +182,39 @@ describe('POST /v1/responses', SUITE, () => {
     for (const name of ['reasoning_effort', 'verbosity', 'prompt_cache_key', 'reasoning']) assert.equal(an.last().body[name], undefined, name);
   });
 
+  test("Codex's remote compaction: a compaction_trigger gets one sealed compaction item, whole or streamed, which reads back as the summary", async () => {
+    const history = [{ role: 'user', content: 'Fix the failing test' }, { role: 'assistant', content: 'Looking at it.' }];
+    const input = [...history, { type: 'compaction_trigger' }] as unknown as OpenAI.Responses.ResponseInput;
+    an.reset();
+    const whole = await client.responses.create({ model: 'an/claude-sonnet-4', input, tools: [weather], store: false });
+    assert.deepEqual(whole.output.map((i) => i.type), ['compaction']);
+    const sealed = (whole.output[0] as unknown as { encrypted_content: string }).encrypted_content;
+    assert.match(sealed, /^sy-compaction\.v1:/);
+    const asked = an.last().body;
+    assert.equal(asked.tools, undefined, 'a summary calls no tools');
+    assert.match(JSON.stringify(asked.messages.at(-1)), /summary/);
+
+    const events: { type: string; item?: { type: string } }[] = [];
+    const stream = await client.responses.create({ model: 'an/claude-sonnet-4', input, stream: true, store: false });
+    for await (const ev of stream) events.push(ev as unknown as { type: string; item?: { type: string } });
+    assert.deepEqual(events.filter((e) => e.type.startsWith('response.output_item')).map((e) => `${e.type}:${e.item?.type}`), ['response.output_item.added:compaction', 'response.output_item.done:compaction']);
+    assert.equal(events.some((e) => e.type === 'response.output_text.delta'), false);
+    const completed = events.at(-1) as unknown as { type: string; response: { output: { type: string }[] } };
+    assert.deepEqual([completed.type, completed.response.output.map((i) => i.type)], ['response.completed', ['compaction']]);
+
+    const next = [history[0], { type: 'compaction', encrypted_content: sealed }, { role: 'user', content: 'Go on' }] as unknown as OpenAI.Responses.ResponseInput;
+    await client.responses.create({ model: 'oa/gpt-4o', input: next, store: false });
+    const sent = oa.last().body.messages as { role: string; content: string }[];
+    assert.equal(sent[1].role, 'user');
+    assert.match(sent[1].content, /replaced by this summary[\s\S]*hello from an/);
+
+    const forged = await raw(e2e.url, '/v1/responses', { method: 'POST', body: { model: 'oa/gpt-4o', input: [{ type: 'compaction', encrypted_content: 'gAAAAB-openai-made' }, { role: 'user', content: 'hi' }] } });
+    assert.equal(forged.status, 400, forged.text);
+    assert.equal(forged.json.error.param, 'input[0].encrypted_content');
+    const early = await raw(e2e.url, '/v1/responses', { method: 'POST', body: { model: 'oa/gpt-4o', input: [{ type: 'compaction_trigger' }, { role: 'user', content: 'hi' }] } });
+    assert.equal(early.json.error.param, 'input[0].type');
+  });
+
   test('a prompt template is refused, naming prompt: the model would run without it', async () => {
     const res = await raw(e2e.url, '/v1/responses', { method: 'POST', body: { model: 'oa/gpt-4o', input: 'hi', prompt: { id: 'pmpt_123', variables: { city: 'Paris' } } } });
     assert.equal(res.status, 400, res.text);

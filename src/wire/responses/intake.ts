@@ -17,7 +17,7 @@ import { freeformNames, freeformTool, wrapInput } from '../freeform.js';
 import { effortOf } from '../reasoning.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
 import { echoOf } from './response.js';
-import { unsealThinking } from './sealed.js';
+import { unsealSummary, unsealThinking } from './sealed.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString,
   requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
@@ -91,7 +91,18 @@ function reasoningText(v: unknown, param: string): string {
 }
 
 /** `input` items → system parts and canonical messages; a function call joins the assistant turn before it. */
-function items(v: unknown, system: ContentPart[]): ChatMessage[] {
+/**
+ * What the model is asked for when Codex compacts its conversation remotely (a
+ * `compaction_trigger` item last in `input`): a summary, returned sealed as one
+ * `compaction` item, which Codex keeps in place of what it summarizes.
+ */
+const COMPACTION_PROMPT = 'The conversation above is about to be replaced by a summary, because the context window is nearly full. '
+  + 'Write that summary for whoever carries on with only it and the latest messages: the task and its goal, what has been done and decided, '
+  + 'what was learned (files, commands, errors, results) and what is left to do next. Be concrete and complete; write only the summary.';
+/** How a replayed `compaction` item reaches the model. */
+const SUMMARY_HEADING = 'The conversation before this point was replaced by this summary of it, written when the context filled up:';
+
+function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean } = {}): ChatMessage[] {
   if (typeof v === 'string') return [{ role: 'user', content: [{ type: 'text', text: v }] }];
   if (!Array.isArray(v)) throw wrongType('input', 'a string or an array of input items', v);
   const arr: unknown[] = v;
@@ -172,6 +183,18 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
         else messages.push({ role: 'assistant', content: [], thinking: blocks });
         break;
       }
+      case 'compaction_trigger':
+        if (i !== arr.length - 1) throw badRequest(`${p}.type`, `\`${p}.type\` "compaction_trigger" must be the last item of \`input\``);
+        messages.push({ role: 'user', content: [{ type: 'text', text: COMPACTION_PROMPT }], from: `${p}` });
+        seen.compacting = true;
+        break;
+      case 'compaction':
+      case 'compaction_summary': {
+        const sealed = requireNonEmptyString(item.encrypted_content, `${p}.encrypted_content`);
+        const summary = unsealSummary(sealed, (why) => badRequest(`${p}.encrypted_content`, `\`${p}.encrypted_content\` ${why}`));
+        messages.push({ role: 'user', content: [{ type: 'text', text: `${SUMMARY_HEADING}\n\n${summary}` }], from: `${p}` });
+        break;
+      }
       case 'item_reference':
         throw badRequest(`${p}.type`, `\`${p}.type\` "item_reference": ${NOT_KEPT}`);
       case 'web_search_call':
@@ -180,7 +203,7 @@ function items(v: unknown, system: ContentPart[]): ChatMessage[] {
         break;
       default:
         throw typeof type === 'string'
-          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, web_search_call, item_reference)`)
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, web_search_call, item_reference, compaction, compaction_trigger)`)
           : wrongType(`${p}.type`, 'a string', type);
     }
   }
@@ -311,7 +334,8 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const system: ContentPart[] = [];
   const instructions = optionalString(b.instructions, 'instructions');
   if (instructions) system.push({ type: 'text', text: instructions });
-  const messages = items(b.input, system);
+  const seen: { compacting?: boolean } = {};
+  const messages = items(b.input, system, seen);
   const text = textOptions(b.text);
   const hosted: Record<string, unknown>[] = [];
   const request: ChatRequest = {
@@ -341,6 +365,15 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b), store: optionalBoolean(b.store, 'store') !== false };
   if (summary !== undefined && summary !== 'none') clientOptions.summaries = true;
   if (sealThinking) clientOptions.sealThinking = true;
+  if (seen.compacting === true) {
+    // A summary in words: no tools to call, no format to fit.
+    request.tools = undefined;
+    request.toolChoice = undefined;
+    request.parallelToolCalls = undefined;
+    request.responseFormat = undefined;
+    delete request.hostedTools;
+    clientOptions.compaction = true;
+  }
   const freeform = freeformNames(request.tools);
   if (freeform !== undefined) clientOptions.freeform = freeform;
   const namespaced = namespacedTools(request.tools);

@@ -9,7 +9,7 @@ import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../canonica
 import type { RenderOptions } from '../client.js';
 import { reasoningOf } from '../content.js';
 import { unwrapInput } from '../freeform.js';
-import { isSigned, sealThinking } from './sealed.js';
+import { isSigned, sealSummary, sealThinking } from './sealed.js';
 
 /** `resp_…` from the provider's answer id (letters, digits, `_` and `-` kept). */
 export function responseId(upstreamId: string): string {
@@ -76,6 +76,11 @@ export function summaryItem(id: string, text: string, status: 'in_progress' | 'c
 
 export function summaryTextPart(text: string): Record<string, unknown> {
   return { type: 'summary_text', text };
+}
+
+/** Codex's remote compaction: the conversation's summary, sealed (the client replays it in place of what it summarizes). */
+export function compactionItem(respId: string, summary: string): Record<string, unknown> {
+  return { type: 'compaction', id: `cmp_${respId.replace(/^resp_/, '')}`, encrypted_content: sealSummary(summary) };
 }
 
 /** An OpenAI model's encrypted reasoning, as the `reasoning` item it came in (the client replays it whole). */
@@ -171,6 +176,7 @@ export function responseObject(
  */
 export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
   const id = opts.id ?? responseId(res.id);
+  if (opts.compaction === true) return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), [compactionItem(id, res.text)], res.usage, opts.echo);
   const output: Record<string, unknown>[] = [];
   if (res.thinking !== undefined) {
     // Reasoning text (another model's) as its own item, then OpenAI's reasoning: its summary

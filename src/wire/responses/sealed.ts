@@ -1,4 +1,7 @@
 /**
+ * What the gateway seals into `encrypted_content` for a Responses API client to replay:
+ * Claude's signed thinking, and compaction summaries (sealSummary).
+ *
  * Claude's signed thinking, carried through a Responses API client as a reasoning item's
  * `encrypted_content`. Anthropic wants a tool loop's thinking back with its signature, or
  * it refuses the turn with thinking on; the Responses API has no field for a signature,
@@ -45,4 +48,22 @@ export function unsealThinking(data: string, bad: (why: string) => Error): Think
     if (typeof o?.r === 'string') return { type: 'redacted_thinking', data: o.r };
     throw bad('is not what the gateway gave out (send the reasoning item back as it came)');
   });
+}
+
+const SUMMARY_PREFIX = 'sy-compaction.v1:';
+
+/** A conversation's summary (Codex's remote compaction) as a `compaction` item's `encrypted_content`. */
+export function sealSummary(summary: string): string {
+  return SUMMARY_PREFIX + Buffer.from(JSON.stringify({ s: summary })).toString('base64url');
+}
+
+/** The summary a `compaction` item carries; an error for `param` when the gateway did not seal it. */
+export function unsealSummary(data: string, bad: (why: string) => Error): string {
+  if (data.startsWith(SUMMARY_PREFIX)) {
+    try {
+      const o = JSON.parse(Buffer.from(data.slice(SUMMARY_PREFIX.length), 'base64url').toString('utf8')) as { s?: unknown };
+      if (typeof o?.s === 'string') return o.s;
+    } catch { /* refused below */ }
+  }
+  throw bad('is not a compaction the gateway made (one OpenAI made can be read only by OpenAI: start the conversation afresh)');
 }

@@ -14,7 +14,7 @@ import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import { unwrapInput } from '../freeform.js';
 import { sealThinking, type Signed } from './sealed.js';
 import {
-  customCallItem, customCallItemId, encryptedReasoningItem, errorEventData, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, summarizedReasoningItem,
+  compactionItem, customCallItem, customCallItemId, encryptedReasoningItem, errorEventData, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, summarizedReasoningItem,
   responseObject, statusOf, textPart,
 } from './response.js';
 
@@ -80,12 +80,19 @@ class ResponsesStreamEncoder implements StreamEncoder {
   /** Function calls by canonical tool-call index; all stay open until the end. */
   private readonly calls = new Map<number, OpenCall>();
   private finish: FinishReason = 'stop';
+  /** A compaction's summary so far (StreamEncoderOptions.compaction). */
+  private summary = '';
   private usage: Usage | null = null;
 
   constructor(private readonly opts: StreamEncoderOptions) {}
 
   push(ev: StreamEvent): string {
     if (this.closed) return '';
+    // Codex's remote compaction: the answer's text is the summary, shown as one item at the end.
+    if (this.opts.compaction === true && ev.type !== 'start' && ev.type !== 'usage' && ev.type !== 'finish' && ev.type !== 'error') {
+      if (ev.type === 'text') this.summary += ev.text;
+      return ev.type === 'end' ? this.endCompaction() : '';
+    }
     switch (ev.type) {
       case 'start':
         return this.start(ev.id, ev.model);
@@ -195,6 +202,19 @@ class ResponsesStreamEncoder implements StreamEncoder {
         return out + this.event('error', errorEventData({ type: 'server_error', code: 'SY_ERR_STREAM_INTERRUPTED', message: ev.message, param: null }));
       }
     }
+  }
+
+  /** The end of a compaction: its one item, then the response. */
+  private endCompaction(): string {
+    const out = this.opening();
+    const item = compactionItem(this.id, this.summary);
+    this.output.push(item);
+    const state = statusOf(this.finish);
+    this.closed = true;
+    const response = this.response(state, this.usage ?? { inputTokens: 0, outputTokens: 0 });
+    this.opts.onResponse?.(response);
+    return out + this.event('response.output_item.added', { output_index: 0, item }) + this.event('response.output_item.done', { output_index: 0, item })
+      + this.event(state.status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
   }
 
   private start(id: string, model: string): string {
