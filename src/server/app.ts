@@ -141,10 +141,12 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const chat: InferenceHandler = (req, reply, marks) => handleChat(rt, 'openai', 'chat', req, reply, marks);
   const embeddings: InferenceHandler = (req, reply, marks) => handleEmbeddings(rt, req, reply, marks);
   const responses: InferenceHandler = (req, reply, marks) => handleChat(rt, 'openai', 'responses', req, reply, marks);
+  const compact: InferenceHandler = (req, reply, marks) => handleChat(rt, 'openai', 'responses', req, reply, marks, true);
   const inference = new Map<string, InferenceHandler>([
     ['/v1/chat/completions', chat], ['/openai/v1/chat/completions', chat],
     ['/v1/embeddings', embeddings], ['/openai/v1/embeddings', embeddings],
     ['/v1/responses', responses], ['/openai/v1/responses', responses],
+    ['/v1/responses/compact', compact], ['/openai/v1/responses/compact', compact],
     ['/anthropic/v1/messages', (req, reply, marks) => handleChat(rt, 'anthropic', 'messages', req, reply, marks)],
     ['/anthropic/v1/messages/count_tokens', (req, reply, marks) => handleCountTokens(rt, req, reply, marks)],
   ]);

@@ -503,7 +503,24 @@ function generatedChars(ev: StreamEvent): number {
   return ev.type === 'text' || ev.type === 'thinking' ? ev.text.length : ev.type === 'tool_call_delta' ? ev.arguments.length : 0;
 }
 
-export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages' | 'responses', req: RequestLike, reply: ReplyLike, marks: Marks): Promise<void> {
+/**
+ * `POST /v1/responses/compact`: the conversation in `body`, with a `compaction_trigger`
+ * last (see the Responses intake), whole; and the user's messages, which the compacted
+ * conversation keeps as they were.
+ */
+function compactionRequest(body: unknown): { body: Record<string, unknown>; kept: unknown[] } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { body: body as Record<string, unknown>, kept: [] };
+  const b = body as Record<string, unknown>;
+  if (b.stream === true) throw new SwitchyardError('SY_ERR_BAD_REQUEST', '`stream`: a compaction is answered whole', { details: { param: 'stream' } });
+  const input: unknown[] = typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : Array.isArray(b.input) ? b.input : [];
+  const kept = input.filter((i) => {
+    const item = i as { type?: unknown; role?: unknown } | null;
+    return item !== null && typeof item === 'object' && item.role === 'user' && (item.type === undefined || item.type === 'message');
+  });
+  return { body: { ...b, input: [...input, { type: 'compaction_trigger' }], stream: false, store: false }, kept };
+}
+
+export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages' | 'responses', req: RequestLike, reply: ReplyLike, marks: Marks, compact = false): Promise<void> {
   const x = new Exchange(rt, dialect, endpoint, req, marks.start);
   rt.metrics.inFlight.inc();
   try {
@@ -512,7 +529,9 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const items = endpoint === 'responses' ? rt.responseItems : null;
     const resolving = items === null ? null : resolveKept(items, req.body, () => scopeOf(rt.governance.authenticate(req.headers)));
     const kept = resolving instanceof Promise ? await resolving : resolving;
-    const { request, clientOptions } = codec.parseChatRequest(kept === null ? req.body : kept.body);
+    const compaction = compact ? compactionRequest(kept === null ? req.body : kept.body) : null;
+    const { request, clientOptions } = codec.parseChatRequest(compaction !== null ? compaction.body : kept === null ? req.body : kept.body);
+    if (compaction !== null) clientOptions.compactedInput = compaction.kept;
     const routing = route(x, req, request, request.stream);
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = new ClientSignal();
@@ -529,7 +548,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
-    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, namespaced: clientOptions.namespaced, summaries: clientOptions.summaries, sealThinking: clientOptions.sealThinking, compaction: clientOptions.compaction };
+    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, namespaced: clientOptions.namespaced, summaries: clientOptions.summaries, sealThinking: clientOptions.sealThinking, compaction: clientOptions.compaction, compactedInput: clientOptions.compactedInput };
     // The answer is kept for later requests when the client created it with store (the default).
     const keep = items !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
     if (keep !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };

@@ -24,6 +24,8 @@ export interface ChatClientOptions {
   sealThinking?: boolean;
   /** Codex's remote compaction (`compaction_trigger`): the answer is one `compaction` item holding the summary, sealed. */
   compaction?: boolean;
+  /** RenderOptions.compactedInput. */
+  compactedInput?: readonly unknown[];
 }
 
 /** A tool's name as the client declared it, inside a namespace. */
@@ -69,6 +71,11 @@ export interface RenderOptions {
   sealThinking?: boolean;
   /** ChatClientOptions.compaction. */
   compaction?: boolean;
+  /**
+   * `POST /v1/responses/compact`: the answer is OpenAI's `response.compaction` object, its
+   * output these input items (the user's messages, kept as they were) and the compaction item.
+   */
+  compactedInput?: readonly unknown[];
 }
 
 export interface StreamEncoderOptions extends RenderOptions {

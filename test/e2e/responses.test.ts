@@ -215,6 +215,28 @@ describe('POST /v1/responses', SUITE, () => {
     assert.equal(early.json.error.param, 'input[0].type');
   });
 
+  test('POST /v1/responses/compact (the Agents SDK\'s compaction session): the user messages, then one compaction item', async () => {
+    an.reset();
+    const input = [
+      { role: 'user', content: 'Fix the failing test' }, { role: 'assistant', content: 'Looking at it.' },
+      { type: 'function_call', call_id: 'c1', name: 'get_weather', arguments: '{}' }, { type: 'function_call_output', call_id: 'c1', output: 'sunny' },
+      { role: 'user', content: 'And the docs' },
+    ] as OpenAI.Responses.ResponseInput;
+    const compacted = await client.responses.compact({ model: 'an/claude-sonnet-4', input });
+    assert.equal(compacted.object, 'response.compaction');
+    assert.deepEqual(compacted.output.map((i) => i.type ?? (i as { role?: string }).role), ['user', 'user', 'compaction']);
+    assert.deepEqual((compacted.output as unknown as { content: string }[]).slice(0, 2).map((m) => m.content), ['Fix the failing test', 'And the docs']);
+    assert.match((compacted.output[2] as unknown as { encrypted_content: string }).encrypted_content, /^sy-compaction\.v1:/);
+    assert.equal(compacted.usage.output_tokens, 7);
+    assert.equal(an.last().body.tools, undefined);
+    // What the compaction gives back is the next request's input, as is.
+    await client.responses.create({ model: 'oa/gpt-4o', input: [...compacted.output, { role: 'user', content: 'Go on' }] as OpenAI.Responses.ResponseInput, store: false });
+    assert.match(JSON.stringify(oa.last().body.messages), /replaced by this summary/);
+    const streamed = await raw(e2e.url, '/v1/responses/compact', { method: 'POST', body: { model: 'oa/gpt-4o', input: 'hi', stream: true } });
+    assert.equal(streamed.status, 400);
+    assert.equal(streamed.json.error.param, 'stream');
+  });
+
   test('a prompt template is refused, naming prompt: the model would run without it', async () => {
     const res = await raw(e2e.url, '/v1/responses', { method: 'POST', body: { model: 'oa/gpt-4o', input: 'hi', prompt: { id: 'pmpt_123', variables: { city: 'Paris' } } } });
     assert.equal(res.status, 400, res.text);

@@ -176,6 +176,9 @@ export function responseObject(
  */
 export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
   const id = opts.id ?? responseId(res.id);
+  if (opts.compactedInput !== undefined) {
+    return { id: `cmp_${id.replace(/^resp_/, '')}`, object: 'response.compaction', created_at: opts.created, output: [...opts.compactedInput, compactionItem(id, res.text)], usage: usageToResponses(res.usage) };
+  }
   if (opts.compaction === true) return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), [compactionItem(id, res.text)], res.usage, opts.echo);
   const output: Record<string, unknown>[] = [];
   if (res.thinking !== undefined) {
