@@ -512,7 +512,9 @@ function compactionRequest(body: unknown): { body: Record<string, unknown>; kept
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { body: body as Record<string, unknown>, kept: [] };
   const b = body as Record<string, unknown>;
   if (b.stream === true) throw new SwitchyardError('SY_ERR_BAD_REQUEST', '`stream`: a compaction is answered whole', { details: { param: 'stream' } });
-  const input: unknown[] = typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : Array.isArray(b.input) ? b.input : [];
+  // Anything else is left for the intake to name.
+  if (b.input !== undefined && typeof b.input !== 'string' && !Array.isArray(b.input)) return { body: b, kept: [] };
+  const input: unknown[] = typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : b.input ?? [];
   const kept = input.filter((i) => {
     const item = i as { type?: unknown; role?: unknown } | null;
     return item !== null && typeof item === 'object' && item.role === 'user' && (item.type === undefined || item.type === 'message');

@@ -150,6 +150,7 @@ const ROUTES: Route[] = [
   { kind: 'chat', path: '/v1/chat/completions', dialect: 'openai', seed: CHAT, models: CHAT_MODELS },
   { kind: 'messages', path: '/anthropic/v1/messages', dialect: 'anthropic', seed: MESSAGES, models: CHAT_MODELS },
   { kind: 'responses', path: '/v1/responses', dialect: 'openai', seed: RESPONSES, models: CHAT_MODELS },
+  { kind: 'responses', path: '/v1/responses/compact', dialect: 'openai', seed: RESPONSES, models: CHAT_MODELS },
   { kind: 'embeddings', path: '/v1/embeddings', dialect: 'openai', seed: EMBEDDINGS, models: ['text-embedding-3-small', 'text-embedding-004', 'mock-embed', 'gpt-4o'] },
   { kind: 'count_tokens', path: '/anthropic/v1/messages/count_tokens', dialect: 'anthropic', seed: COUNT_TOKENS, models: CHAT_MODELS },
 ];

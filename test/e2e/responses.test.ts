@@ -235,6 +235,9 @@ describe('POST /v1/responses', SUITE, () => {
     const streamed = await raw(e2e.url, '/v1/responses/compact', { method: 'POST', body: { model: 'oa/gpt-4o', input: 'hi', stream: true } });
     assert.equal(streamed.status, 400);
     assert.equal(streamed.json.error.param, 'stream');
+    const odd = await raw(e2e.url, '/v1/responses/compact', { method: 'POST', body: { model: 'oa/gpt-4o', input: 42 } });
+    assert.equal(odd.status, 400);
+    assert.equal(odd.json.error.param, 'input');
   });
 
   test('a prompt template is refused, naming prompt: the model would run without it', async () => {
