@@ -129,6 +129,9 @@ export class Governance {
   /** Settlements the store did not take, oldest first, sent again until it does (settleLater). */
   private readonly unsettled: SettleRequest[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
+  /** The send of `unsettled` under way: one at a time, or two could take the same one off. */
+  private sending: Promise<void> | null = null;
+  private closing = false;
   private retryMs: number;
   private readonly firstRetryMs: number;
 
@@ -335,9 +338,11 @@ export class Governance {
   /** Stops the refresh timer, sends what the store has not taken once more, and closes the store. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.closing = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    if (this.unsettled.length > 0) await this.sendUnsettled(false);
+    await this.sending;
+    if (this.unsettled.length > 0) await this.sendUnsettled();
     if (this.unsettled.length > 0) {
       this.metrics.settle_lost_total += this.unsettled.length;
       logError(this.logger, { count: this.unsettled.length, ids: this.unsettled.slice(0, 20).map((u) => u.id) }, 'closing with settlements the counter store never took: their spend is not counted');
@@ -365,29 +370,38 @@ export class Governance {
     if (this.unsettled.length === 0) this.logger?.warn({ err, id: req.id }, 'the counter store did not take a settlement: it is kept and sent again until it does');
     this.unsettled.push(req);
     this.metrics.settle_deferred_total++;
-    if (this.retryTimer === null) {
-      this.retryTimer = setTimeout(() => void this.sendUnsettled(true), this.retryMs);
-      this.retryTimer.unref();
-    }
+    if (this.sending === null) this.retryLater();
   }
 
-  /** Sends the waiting settlements in order; on a failure waits longer (`again`) or stops. */
-  private async sendUnsettled(again: boolean): Promise<void> {
-    this.retryTimer = null;
-    while (this.unsettled.length > 0) {
-      try {
+  private retryLater(): void {
+    if (this.retryTimer !== null || this.closing) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.sendUnsettled();
+    }, this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  /** Sends the waiting settlements in order, one send at a time; after a failure, again later (unless closing). */
+  private sendUnsettled(): Promise<void> {
+    this.sending ??= this.sendAll().finally(() => {
+      this.sending = null;
+      if (this.unsettled.length > 0) this.retryLater();
+    });
+    return this.sending;
+  }
+
+  private async sendAll(): Promise<void> {
+    try {
+      while (this.unsettled.length > 0) {
         await this.store.settle(this.unsettled[0]);
-      } catch {
-        if (!again) return;
-        this.retryMs = Math.min(this.retryMs * 2, SETTLE_RETRY_MAX_MS);
-        this.retryTimer = setTimeout(() => void this.sendUnsettled(true), this.retryMs);
-        this.retryTimer.unref();
-        return;
+        this.unsettled.shift();
       }
-      this.unsettled.shift();
+      this.retryMs = this.firstRetryMs;
+      this.logger?.warn({}, 'the counter store took every settlement kept for it');
+    } catch {
+      this.retryMs = Math.min(this.retryMs * 2, SETTLE_RETRY_MAX_MS);
     }
-    this.retryMs = this.firstRetryMs;
-    this.logger?.warn({}, 'the counter store took every settlement kept for it');
   }
 
   /** Settlement (with an outcome) or release (null) of an Admission. */

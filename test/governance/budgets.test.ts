@@ -60,6 +60,34 @@ describe('a settlement the store does not take', () => {
     await gov.close();
   });
 
+  it('one send at a time: settlements failing while others are sent, and a close meanwhile, settle each once', async () => {
+    const app = keyEntry('vk-app', { team: 'ml' });
+    const inner = new MemoryStore();
+    const sent = new Map<string, number>();
+    let failures = 2;
+    const slow = Object.assign(Object.create(inner) as MemoryStore, {
+      settle: async (r: Parameters<MemoryStore['settle']>[0]) => {
+        await new Promise((done) => setTimeout(done, 5));
+        if (failures-- > 0) throw new SwitchyardError('SY_ERR_UNAVAILABLE', 'The budget and rate-limit store is unavailable');
+        sent.set(r.id, (sent.get(r.id) ?? 0) + 1);
+        return inner.settle(r);
+      },
+    });
+    const gov = createGovernance(gatewayConfig({ teams: [{ id: 'ml' }], virtual_keys: [{ ...app.entry, budgets: [usd(1)] }] }), {
+      store: slow, refreshMs: 0, settleRetryMs: 1, logger: { warn: () => undefined },
+    });
+    const principal = gov.authenticate({ 'x-api-key': app.key });
+    const admissions = await Promise.all([1, 2, 3].map(() => gov.admit(principal, MOCK, CENT)));
+    // The first two fail and wait; the third is settled while the retry is under way.
+    await Promise.all(admissions.slice(0, 2).map((a) => a.settle(CENT_USAGE, MOCK)));
+    await new Promise((done) => setTimeout(done, 3));
+    await admissions[2].settle(CENT_USAGE, MOCK);
+    await gov.close();
+    assert.equal(gov.pendingSettlements, 0);
+    assert.deepEqual([...sent.values()], [1, 1, 1], JSON.stringify([...sent]));
+    assert.equal(gov.metrics.settle_lost_total, 0);
+  });
+
   it('still waiting at close: sent once more, and what is lost is said', async () => {
     const app = keyEntry('vk-app', { team: 'ml' });
     const inner = new MemoryStore();
