@@ -533,7 +533,6 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const kept = resolving instanceof Promise ? await resolving : resolving;
     const compaction = compact ? compactionRequest(kept === null ? req.body : kept.body) : null;
     const { request, clientOptions } = codec.parseChatRequest(compaction !== null ? compaction.body : kept === null ? req.body : kept.body);
-    if (compaction !== null) clientOptions.compactedInput = compaction.kept;
     const routing = route(x, req, request, request.stream);
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = new ClientSignal();
@@ -550,7 +549,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
-    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, namespaced: clientOptions.namespaced, summaries: clientOptions.summaries, sealThinking: clientOptions.sealThinking, compaction: clientOptions.compaction, compactedInput: clientOptions.compactedInput };
+    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, namespaced: clientOptions.namespaced, summaries: clientOptions.summaries, sealThinking: clientOptions.sealThinking, compaction: clientOptions.compaction, compactedInput: compaction?.kept };
     // The answer is kept for later requests when the client created it with store (the default).
     const keep = items !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
     if (keep !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };

@@ -24,8 +24,6 @@ export interface ChatClientOptions {
   sealThinking?: boolean;
   /** Codex's remote compaction (`compaction_trigger`): the answer is one `compaction` item holding the summary, sealed. */
   compaction?: boolean;
-  /** RenderOptions.compactedInput. */
-  compactedInput?: readonly unknown[];
 }
 
 /** A tool's name as the client declared it, inside a namespace. */

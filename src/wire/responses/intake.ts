@@ -90,7 +90,6 @@ function reasoningText(v: unknown, param: string): string {
   return out;
 }
 
-/** `input` items → system parts and canonical messages; a function call joins the assistant turn before it. */
 /**
  * What the model is asked for when Codex compacts its conversation remotely (a
  * `compaction_trigger` item last in `input`): a summary, returned sealed as one
@@ -102,6 +101,10 @@ const COMPACTION_PROMPT = 'The conversation above is about to be replaced by a s
 /** How a replayed `compaction` item reaches the model. */
 const SUMMARY_HEADING = 'The conversation before this point was replaced by this summary of it, written when the context filled up:';
 
+/**
+ * `input` items → system parts and canonical messages; a function call joins the assistant
+ * turn before it. `seen.compacting` is set when a `compaction_trigger` ends the input.
+ */
 function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean } = {}): ChatMessage[] {
   if (typeof v === 'string') return [{ role: 'user', content: [{ type: 'text', text: v }] }];
   if (!Array.isArray(v)) throw wrongType('input', 'a string or an array of input items', v);
@@ -185,14 +188,14 @@ function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean }
       }
       case 'compaction_trigger':
         if (i !== arr.length - 1) throw badRequest(`${p}.type`, `\`${p}.type\` "compaction_trigger" must be the last item of \`input\``);
-        messages.push({ role: 'user', content: [{ type: 'text', text: COMPACTION_PROMPT }], from: `${p}` });
+        messages.push({ role: 'user', content: [{ type: 'text', text: COMPACTION_PROMPT }], from: p });
         seen.compacting = true;
         break;
       case 'compaction':
       case 'compaction_summary': {
         const sealed = requireNonEmptyString(item.encrypted_content, `${p}.encrypted_content`);
         const summary = unsealSummary(sealed, (why) => badRequest(`${p}.encrypted_content`, `\`${p}.encrypted_content\` ${why}`));
-        messages.push({ role: 'user', content: [{ type: 'text', text: `${SUMMARY_HEADING}\n\n${summary}` }], from: `${p}` });
+        messages.push({ role: 'user', content: [{ type: 'text', text: `${SUMMARY_HEADING}\n\n${summary}` }], from: p });
         break;
       }
       case 'item_reference':

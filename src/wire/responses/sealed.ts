@@ -14,7 +14,23 @@
  */
 import type { ThinkingBlock } from '../../canonical.js';
 
-const PREFIX = 'sy-anthropic-thinking.v1:';
+const THINKING = 'sy-anthropic-thinking.v1:';
+const SUMMARY = 'sy-compaction.v1:';
+
+/** `value` as JSON in base64url, after `prefix`. */
+function seal(prefix: string, value: unknown): string {
+  return prefix + Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** What `seal(prefix, …)` sealed in `data`; undefined when `data` is not that, or does not decode. */
+function unseal(prefix: string, data: string): unknown {
+  if (!data.startsWith(prefix)) return undefined;
+  try {
+    return JSON.parse(Buffer.from(data.slice(prefix.length), 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 export type Signed = Extract<ThinkingBlock, { type: 'thinking' | 'redacted_thinking' }>;
 
@@ -25,45 +41,34 @@ export function isSigned(t: ThinkingBlock): t is Signed {
 
 /** The blocks as an `encrypted_content` value. */
 export function sealThinking(blocks: readonly Signed[]): string {
-  const wire = blocks.map((b) => (b.type === 'thinking' ? { t: b.thinking, s: b.signature } : { r: b.data }));
-  return PREFIX + Buffer.from(JSON.stringify(wire)).toString('base64url');
+  return seal(THINKING, blocks.map((b) => (b.type === 'thinking' ? { t: b.thinking, s: b.signature } : { r: b.data })));
 }
 
 /**
  * The blocks an `encrypted_content` value carries, or null when it is not one of ours (an
- * OpenAI model's). A value with our prefix that does not decode is an error for `param`.
+ * OpenAI model's). A value with our prefix that does not decode is an error (`bad`).
  */
 export function unsealThinking(data: string, bad: (why: string) => Error): ThinkingBlock[] | null {
-  if (!data.startsWith(PREFIX)) return null;
-  let wire: unknown;
-  try {
-    wire = JSON.parse(Buffer.from(data.slice(PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    throw bad('is not what the gateway gave out (send the reasoning item back as it came)');
-  }
-  if (!Array.isArray(wire)) throw bad('is not what the gateway gave out (send the reasoning item back as it came)');
+  if (!data.startsWith(THINKING)) return null;
+  const refused = () => bad('is not what the gateway gave out (send the reasoning item back as it came)');
+  const wire = unseal(THINKING, data);
+  if (!Array.isArray(wire)) throw refused();
   return wire.map((b: unknown): ThinkingBlock => {
-    const o = b as { t?: unknown; s?: unknown; r?: unknown };
+    const o = b as { t?: unknown; s?: unknown; r?: unknown } | null;
     if (typeof o?.t === 'string' && typeof o.s === 'string') return { type: 'thinking', thinking: o.t, signature: o.s };
     if (typeof o?.r === 'string') return { type: 'redacted_thinking', data: o.r };
-    throw bad('is not what the gateway gave out (send the reasoning item back as it came)');
+    throw refused();
   });
 }
 
-const SUMMARY_PREFIX = 'sy-compaction.v1:';
-
 /** A conversation's summary (Codex's remote compaction) as a `compaction` item's `encrypted_content`. */
 export function sealSummary(summary: string): string {
-  return SUMMARY_PREFIX + Buffer.from(JSON.stringify({ s: summary })).toString('base64url');
+  return seal(SUMMARY, { s: summary });
 }
 
-/** The summary a `compaction` item carries; an error for `param` when the gateway did not seal it. */
+/** The summary a `compaction` item carries; an error (`bad`) when the gateway did not seal it. */
 export function unsealSummary(data: string, bad: (why: string) => Error): string {
-  if (data.startsWith(SUMMARY_PREFIX)) {
-    try {
-      const o = JSON.parse(Buffer.from(data.slice(SUMMARY_PREFIX.length), 'base64url').toString('utf8')) as { s?: unknown };
-      if (typeof o?.s === 'string') return o.s;
-    } catch { /* refused below */ }
-  }
+  const o = unseal(SUMMARY, data) as { s?: unknown } | null | undefined;
+  if (typeof o?.s === 'string') return o.s;
   throw bad('is not a compaction the gateway made (one OpenAI made can be read only by OpenAI: start the conversation afresh)');
 }
