@@ -16,6 +16,7 @@ import { parseJsonBody } from './json.js';
 import { handleChat, handleCountTokens, handleEmbeddings, type Marks, type ReplyLike, type RequestLike } from './inference.js';
 import { createCors } from './cors.js';
 import { ARRIVED, installIntake, type InferenceHandler, type Stamped } from './intake.js';
+import { installResponsesSocket } from './responses-ws.js';
 import { anthropicModelById, anthropicModelPage, openAIModelById, openAIModelList } from './models.js';
 import type { Runtime } from './runtime.js';
 
@@ -162,6 +163,26 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     cors: createCors(server.cors_origins),
     refuse,
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
+  });
+  // The Responses API over a WebSocket (src/server/responses-ws.ts). On close, each
+  // connection finishes its request in progress, then closes; at the grace period's end
+  // the rest are cut, as the HTTP connections are.
+  const sockets = installResponsesSocket(app.server, {
+    paths: ['/v1/responses', '/openai/v1/responses'],
+    handler: responses,
+    authenticate: (headers) => rt.governance.authenticate(headers),
+    ready: () => rt.ready,
+    items: rt.responseItems,
+    maxBytes: bodyLimit,
+    maxDepth,
+    crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
+    clock: rt.clock,
+    gauge: rt.metrics.websockets,
+  });
+  app.addHook('preClose', (done) => {
+    sockets.drain();
+    setTimeout(() => sockets.terminate(), server.shutdown_grace_ms ?? 10_000).unref();
+    done();
   });
   /** A GET answered with JSON, its errors in the URL's dialect. */
   const getJson = (path: string, body: (req: FastifyRequest) => string | object | Promise<string | object>) => app.get(path, async (req, reply) => {

@@ -4,7 +4,7 @@
  * audit event. Everything per request here is proportional to the request, never to
  * the config: the router, governance and dispatcher precompute their indices at load.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest, ChatResponse, ContentPart, Dialect, EmbeddingsRequest, Endpoint, StreamEvent, Usage } from '../canonical.js';
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
@@ -18,15 +18,37 @@ import { anySigned } from '../wire/content.js';
 import { errorEventData } from '../wire/responses/response.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
-import { keepAnswer, resolveKept } from './response-items.js';
+import { keepAnswer, resolveKept, type ConnectionItems, type Resolved } from './response-items.js';
 
 const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
 
-/** What a handler reads of a request: fastify's, or the intake's (src/server/intake.ts). */
+/** What a handler reads of a request: fastify's, the intake's (src/server/intake.ts), or a Responses WebSocket message's. */
 export interface RequestLike {
   readonly headers: IncomingHttpHeaders;
   /** The parsed JSON body. */
   readonly body: unknown;
+  /**
+   * A Responses WebSocket's items (src/server/responses-ws.ts): its latest answer, which
+   * the next request may build on whatever `store` said, in front of the kept answers.
+   */
+  readonly connection?: ConnectionItems;
+}
+
+/**
+ * What a handler writes a stream on: node's ServerResponse, or a Responses WebSocket's
+ * writer, which sends each SSE event's data as one message.
+ */
+export interface RawResponse {
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  readonly writableFinished: boolean;
+  readonly destroyed: boolean;
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string): boolean;
+  end(chunk?: string): unknown;
+  destroy(): unknown;
+  once(event: 'close' | 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'drain', listener: () => void): unknown;
 }
 
 /**
@@ -34,7 +56,7 @@ export interface RequestLike {
  * intake's RawReply also implements. Header names are lowercase.
  */
 export interface ReplyLike {
-  readonly raw: ServerResponse;
+  readonly raw: RawResponse;
   /** Sent, or hijacked to be written on `raw`. */
   readonly sent: boolean;
   header(name: string, value: string): this;
@@ -411,7 +433,7 @@ async function sendWhole(x: Exchange, reply: ReplyLike, body: string, marks: Mar
  * nothing for `server.client_stall_ms` is cut off: its response is destroyed, which aborts
  * the upstream request (whileUpstream) and lets the request settle and be audited.
  */
-function drained(x: Exchange, res: ServerResponse): Promise<void> {
+function drained(x: Exchange, res: RawResponse): Promise<void> {
   const stallMs = x.rt.loaded.config.server?.client_stall_ms ?? 60_000;
   return new Promise<void>((resolve) => {
     const stalled = setTimeout(() => {
@@ -503,6 +525,14 @@ function generatedChars(ev: StreamEvent): number {
   return ev.type === 'text' || ev.type === 'thinking' ? ev.text.length : ev.type === 'tool_call_delta' ? ev.arguments.length : 0;
 }
 
+/** Keeps an answer with `store` (when given), and as the connection's latest answer. */
+function rememberAnd(connection: ConnectionItems, kept: Resolved, store: ((r: Record<string, unknown>) => void) | undefined): (r: Record<string, unknown>) => void {
+  return (r) => {
+    store?.(r);
+    connection.remember(r, kept);
+  };
+}
+
 /**
  * `POST /v1/responses/compact`: the conversation in `body`, with a `compaction_trigger`
  * last (see the Responses intake), whole; and the user's messages, which the compacted
@@ -528,7 +558,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
   try {
     const codec = endpoint === 'responses' ? RESPONSES_API : CHAT_DIALECTS[dialect];
     // A Responses API request may build on earlier answers: their items, or the whole conversation.
-    const items = endpoint === 'responses' ? rt.responseItems : null;
+    const items = endpoint === 'responses' ? req.connection ?? rt.responseItems : null;
     const resolving = items === null ? null : resolveKept(items, req.body, () => scopeOf(rt.governance.authenticate(req.headers)));
     const kept = resolving instanceof Promise ? await resolving : resolving;
     const compaction = compact ? compactionRequest(kept === null ? req.body : kept.body) : null;
@@ -551,8 +581,10 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // A Responses API answer is named after the decision, so its id finds its audit event.
     const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, namespaced: clientOptions.namespaced, summaries: clientOptions.summaries, sealThinking: clientOptions.sealThinking, compaction: clientOptions.compaction, compactedInput: compaction?.kept };
     // The answer is kept for later requests when the client created it with store (the default).
-    const keep = items !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
-    if (keep !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };
+    const store = items !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
+    if (store !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };
+    // A WebSocket's latest answer is remembered whatever store says (OpenAI's connection-local cache).
+    const keep = req.connection === undefined || kept === null ? store : rememberAnd(req.connection, kept, store);
 
     if (result.kind === 'response') {
       x.charge(result.response.usage, answerChars(result.response));

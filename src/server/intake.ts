@@ -190,20 +190,10 @@ function closeIfStalled(res: ServerResponse, socket: Socket, stallMs: number): v
   res.once('close', stop);
 }
 
-/**
- * The reply a handler writes through, over a node ServerResponse: headers collect until
- * `send` writes the head and the body at once, as fastify's reply does for a string.
- */
-class RawReply implements ReplyLike {
-  private status = 200;
-  private readonly fields: Record<string, string> = {};
-  private hijacked = false;
-
-  constructor(readonly raw: ServerResponse, private readonly stallMs: number) {}
-
-  get sent(): boolean {
-    return this.hijacked || this.raw.writableEnded;
-  }
+/** A reply's status and headers, collected until it is sent (header names lowercase). */
+export abstract class CollectingReply {
+  protected status = 200;
+  protected readonly fields: Record<string, string> = {};
 
   header(name: string, value: string): this {
     this.fields[name] = value;
@@ -227,6 +217,22 @@ class RawReply implements ReplyLike {
   type(contentType: string): this {
     this.fields['content-type'] = contentType;
     return this;
+  }
+}
+
+/**
+ * The reply a handler writes through, over a node ServerResponse: headers collect until
+ * `send` writes the head and the body at once, as fastify's reply does for a string.
+ */
+class RawReply extends CollectingReply implements ReplyLike {
+  private hijacked = false;
+
+  constructor(readonly raw: ServerResponse, private readonly stallMs: number) {
+    super();
+  }
+
+  get sent(): boolean {
+    return this.hijacked || this.raw.writableEnded;
   }
 
   send(body: string): this {

@@ -18,6 +18,8 @@ export interface Metrics {
   tokens: Counter<'provider' | 'model' | 'kind'>;
   costUsd: Counter<'provider' | 'model'>;
   inFlight: Gauge;
+  /** Open Responses API WebSocket connections. */
+  websockets: Gauge;
   /**
    * The `model` label for a served model: its name, for the first `maxModelLabels` names
    * seen, then `other`. A provider allowed by glob, or with none, serves whatever name a
@@ -47,6 +49,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; maxModelLabels?:
     tokens: new Counter('switchyard_tokens_total', `Tokens by provider, model and kind (input, output, cached); models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model', 'kind'], r),
     costUsd: new Counter('switchyard_cost_usd_total', `Spend in USD by provider and model; models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model'], r),
     inFlight: new Gauge('switchyard_in_flight_requests', 'Inference requests being served.', r),
+    websockets: new Gauge('switchyard_websocket_connections', 'Open Responses API WebSocket connections.', r),
     modelLabel(model) {
       if (labelled.has(model)) return model;
       if (labelled.size >= maxModelLabels) return 'other';

@@ -129,6 +129,63 @@ export class RedisResponseItems implements ResponseItems {
   }
 }
 
+/**
+ * A Responses WebSocket's items: its latest answer, kept in the connection whatever
+ * `store` said, as OpenAI keeps it, so that a client may send only what is new with
+ * `previous_response_id` and still have nothing stored; in front of the kept answers.
+ * Its record holds the whole conversation up to that answer, so it needs no chain.
+ */
+export class ConnectionItems implements ResponseItems {
+  private latest: { key: string; record: AnswerRecord; items: Map<string, unknown> } | null = null;
+
+  constructor(private readonly shared: ResponseItems | null) {}
+
+  get ttlMs(): number {
+    return this.shared?.ttlMs ?? 0;
+  }
+
+  /** `answer` was sent for the request resolved as `kept`: it is now the connection's latest. */
+  remember(answer: Record<string, unknown>, kept: Resolved): void {
+    if (typeof answer.id !== 'string') return;
+    const output = Array.isArray(answer.output) ? answer.output as unknown[] : [];
+    const input = kept.prev === null ? kept.own : (kept.body as { input: unknown[] }).input;
+    const items = new Map<string, unknown>();
+    for (const item of output) {
+      const id = idOf(item);
+      if (id !== null) items.set(itemKey(id), item);
+    }
+    this.latest = { key: recordKey(answer.id), record: { prev: null, input, output }, items };
+  }
+
+  put(scope: string, entries: readonly (readonly [string, unknown])[]): void {
+    this.shared?.put(scope, entries);
+  }
+
+  async get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
+    const latest = this.latest;
+    const found = keys.map((k) => (latest === null ? undefined : k === latest.key ? latest.record : latest.items.get(k)) as Record<string, unknown> | undefined);
+    const missing: number[] = [];
+    for (let i = 0; i < found.length; i++) if (found[i] === undefined) missing.push(i);
+    if (missing.length > 0 && this.shared !== null) {
+      const more = await this.shared.get(scope, missing.map((i) => keys[i]));
+      for (let k = 0; k < missing.length; k++) found[missing[k]] = more[k];
+    }
+    return found;
+  }
+
+  close(): Promise<void> {
+    this.latest = null;
+    return Promise.resolve();
+  }
+}
+
+/** What the error messages say is kept. */
+function keptFor(items: ResponseItems): string {
+  const shared = items.ttlMs > 0 ? `answers are kept for ${spoken(items.ttlMs)}, for the key that got them` : null;
+  if (!(items instanceof ConnectionItems)) return shared ?? 'answers are not kept';
+  return shared === null ? 'this connection keeps only its latest answer' : `${shared}, and this connection its latest`;
+}
+
 /** A TTL as the error messages say it: `24h`, `90m`, `45s`. */
 function spoken(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
@@ -177,7 +234,7 @@ export function resolveKept(items: ResponseItems, body: unknown, scope: () => st
 }
 
 async function resolved(items: ResponseItems, body: Record<string, unknown>, input: unknown[], refs: number[], prev: string | null, scope: string): Promise<Resolved> {
-  const kept = `answers are kept for ${spoken(items.ttlMs)}, for the key that got them`;
+  const kept = keptFor(items);
   const lookup = async (keys: string[]): Promise<(Record<string, unknown> | undefined)[]> => {
     try {
       return await items.get(scope, keys);

@@ -8,7 +8,8 @@
  * arbitrary JSON, fields deleted, types flipped, fields added from every dialect's
  * vocabulary. The model picks the provider, so each body is translated to OpenAI (chat
  * completions, and the Responses API for a codex model), Anthropic and Gemini fakes and
- * the mock. A failure prints fast-check's seed and the shrunk body; `FUZZ_RUNS=5000
+ * the mock. The Responses API's WebSocket gets the same bodies as events, one connection
+ * for all. A failure prints fast-check's seed and the shrunk body; `FUZZ_RUNS=5000
  * FUZZ_SEED=<n>` runs longer or replays one.
  */
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +17,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import pino from 'pino';
+import WebSocket from 'ws';
 import { startWireFake, type WireFake } from '../fakes/wire.js';
 import { jsonOp, mutateJson, type Json, type JsonOp } from './mutate.js';
 import { raw, sleep, startE2E, type E2EGateway, type RawResponse, HOOK } from './helpers.js';
@@ -257,6 +259,60 @@ describe('fuzzed request bodies', () => {
       assert.deepEqual(missing, [], 'answered requests with no audit event');
     });
   }
+});
+
+describe('fuzzed WebSocket events', () => {
+  test(`/v1/responses over a WebSocket: ${RUNS} mutated response.create events on one connection, each answered`, { timeout: 120_000 }, async () => {
+    const ws = new WebSocket(`${e2e.url.replace(/^http/, 'ws')}/v1/responses`);
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    const inbox: any[] = [];
+    let closed = false;
+    ws.on('message', (d) => inbox.push(JSON.parse(String(d))));
+    ws.on('close', () => { closed = true; });
+    /** Messages up to the request's last: a finished response or an error. */
+    const answer = async (): Promise<any[]> => {
+      const out: any[] = [];
+      for (let waited = 0; waited < 8000; waited += 5) {
+        while (inbox.length > 0) {
+          const m = inbox.shift();
+          assert.equal(typeof m.type, 'string', JSON.stringify(m));
+          out.push(m);
+          if (['response.completed', 'response.incomplete', 'response.failed', 'error'].includes(m.type)) return out;
+        }
+        assert.ok(!closed, `the connection closed after ${JSON.stringify(out.map((m) => m.type))}`);
+        await sleep(5);
+      }
+      assert.fail(`no answer within 8 s: ${JSON.stringify(out.map((m) => m.type))}`);
+    };
+    const input = fc.record({ model: fc.constantFrom(...CHAT_MODELS), warm: fc.boolean(), ops: fc.array(jsonOp, { minLength: 1, maxLength: 3 }) });
+    const answered: { id: string; code: string | null }[] = [];
+    await fc.assert(fc.asyncProperty(input, async ({ model, warm, ops }) => {
+      const body = mutate(RESPONSES, model, undefined, ops);
+      ws.send(JSON.stringify(warm ? { type: 'response.create', ...body, generate: false } : { type: 'response.create', ...body }));
+      const events = await answer();
+      const last = events[events.length - 1];
+      if (last.type === 'error') {
+        assert.ok(last.status >= 400 && last.status < 500, `status ${last.status}: ${JSON.stringify(last)}`);
+        assert.match(String(last.error.code), /^SY_ERR_[A-Z_]+$/, JSON.stringify(last));
+        assert.ok(typeof last.error.message === 'string' && last.error.message.length > 0);
+        // A warm-up is never routed, so it has no audit event.
+        if (!warm) answered.push({ id: last.headers['x-switchyard-decision-id'], code: last.error.code });
+      } else if (!warm) {
+        answered.push({ id: last.response.id.replace(/^resp_/, 'dec_'), code: null });
+      }
+    }), { numRuns: RUNS, seed: SEED });
+    ws.close();
+    assert.deepEqual(logged, [], 'the gateway logged errors');
+    let missing: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await e2e.gw.runtime.audit.flush();
+      const ids = new Set((await e2e.gw.runtime.audit.query({ limit: 100_000 })).events.map((ev) => ev.decision_id));
+      missing = answered.filter((a) => !ids.has(a.id) && !REFUSED_AT_INTAKE.has(a.code ?? '')).map((a) => `${a.id} (${a.code ?? 200})`);
+      if (missing.length === 0) break;
+      await sleep(50);
+    }
+    assert.deepEqual(missing, [], 'answered requests with no audit event');
+  });
 });
 
 const EXPLAIN = {
