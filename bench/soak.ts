@@ -5,7 +5,8 @@
  * Starts the wire fakes (bench/soak-fakes.ts) and a compiled gateway in front of them
  * (audit on, SQLite), then keeps `--concurrency` clients busy for `--minutes` with every
  * kind of request: each dialect to each provider, whole and streamed, tool calls, the
- * Responses API with and without kept answers and previous_response_id, embeddings, token
+ * Responses API with and without kept answers and previous_response_id, and over a
+ * WebSocket (warm-ups, turns sent as deltas, clients that leave), embeddings, token
  * counts, model lists, explain; clients that leave mid-stream; a provider that always
  * fails (its rule falls back), one that answers past the attempt timeout, one that cuts
  * streams; unknown keys, made-up model names, malformed and hostile bodies. Every 30 s it
@@ -23,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'undici';
+import WebSocket from 'ws';
 import { deletePrefix } from '../test/governance/helpers.js';
 import { waitForHttp } from './harness.js';
 
@@ -106,6 +108,59 @@ async function send(kind: string, path: string, body: unknown, headers: Record<s
   }
 }
 
+/** Messages on `ws` until a response finishes or fails; rejects when the connection closes or 5 s pass first. */
+function finished(ws: WebSocket): Promise<{ type: string; status?: number; response?: { id: string } }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error('no answer within 5 s')), 5000);
+    const onMessage = (data: WebSocket.RawData): void => {
+      const m = JSON.parse(String(data)) as { type: string };
+      if (['response.completed', 'response.incomplete', 'response.failed', 'error'].includes(m.type)) done(null, m);
+    };
+    const onClose = (): void => done(new Error('closed'));
+    const done = (err: Error | null, m?: { type: string }): void => {
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      if (err) reject(err);
+      else resolve(m!);
+    };
+    ws.on('message', onMessage);
+    ws.once('close', onClose);
+  });
+}
+
+/**
+ * A Responses WebSocket session as Codex runs one: sometimes a warm-up, then one to three
+ * turns sent as only what is new with store: false; sometimes it leaves mid-answer.
+ */
+async function websocket(): Promise<void> {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${KEY}` } });
+  try {
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    const model = pick(['gpt-4o-mini', 'gpt-5-codex', 'claude-haiku-4-5', 'gemini-2.5-flash']);
+    let prev: string | null = null;
+    if (Math.random() < 0.5) {
+      ws.send(JSON.stringify({ type: 'response.create', model, generate: false, store: false, instructions: 'Be terse.', input: [{ role: 'developer', content: 'Context.' }] }));
+      prev = (await finished(ws)).response?.id ?? null;
+    }
+    for (let turn = 1 + n(3); turn > 0; turn--) {
+      ws.send(JSON.stringify({ type: 'response.create', model, store: false, input: user(`turn ${n(1e6)}`), ...(prev ? { previous_response_id: prev } : {}) }));
+      if (Math.random() < 0.1) {
+        await new Promise((resolve) => ws.once('message', resolve));
+        count('websocket leaves mid-answer', 'left');
+        return;
+      }
+      const last = await finished(ws);
+      count('websocket turn', last.type === 'error' ? String(last.status) : last.type);
+      prev = last.response?.id ?? null;
+    }
+  } catch (e) {
+    count('websocket turn', `error ${(e as Error).message}`);
+  } finally {
+    ws.terminate();
+  }
+}
+
 const CHAT_MODELS = ['gpt-4o-mini', 'claude-haiku-4-5', 'gemini-2.5-flash', 'mock/m1', 'gpt-5-codex', 'flaky-1', 'slow-1'];
 const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
 const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
@@ -128,6 +183,7 @@ const OPS: (() => Promise<unknown>)[] = [
     } catch { /* an error answer */ }
   },
   () => send('responses stream', '/v1/responses', { model: pick(['gpt-4o-mini', 'gpt-5-codex', 'gemini-2.5-flash']), input: 'hi', stream: true, store: false }),
+  websocket,
   () => send('embeddings', '/v1/embeddings', { model: pick(['text-embedding-3-small', 'mock/e']), input: ['a', 'b'] }),
   () => send('virtual key', '/v1/chat/completions', { model: 'gpt-4o-mini', messages: user('x') }, { authorization: `Bearer ${KEY}` }),
   () => send('unknown key', '/v1/chat/completions', { model: 'gpt-4o-mini', messages: user('x') }, { authorization: `Bearer sk-sy-wrong-${n(1e9)}` }),

@@ -581,7 +581,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // A Responses API answer is named after the decision, so its id finds its audit event.
     const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, namespaced: clientOptions.namespaced, summaries: clientOptions.summaries, sealThinking: clientOptions.sealThinking, compaction: clientOptions.compaction, compactedInput: compaction?.kept };
     // The answer is kept for later requests when the client created it with store (the default).
-    const store = items !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
+    const store = items !== null && rt.responseItems !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
     if (store !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };
     // A WebSocket's latest answer is remembered whatever store says (OpenAI's connection-local cache).
     const keep = req.connection === undefined || kept === null ? store : rememberAnd(req.connection, kept, store);

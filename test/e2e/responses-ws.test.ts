@@ -371,6 +371,38 @@ describe('Responses API over a WebSocket', SUITE, () => {
   });
 });
 
+describe('Responses WebSocket without kept answers', SUITE, () => {
+  test('with server.response_items off, answers say store: false, and a connection still builds on its latest', async () => {
+    const fake = await startWireFake({ format: 'openai', name: 'nokeep' });
+    const gw = await startE2E({ server: { allow_unauthenticated: true, response_items: { enabled: false } }, providers: { nokeep: { type: 'openai', base_url: `${fake.url}/v1`, models: ['gpt-4o'], keys: [{ name: 'k', value: 'sk-up' }] } } });
+    try {
+      const ws = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/v1/responses`);
+      await new Promise((r) => ws.once('open', r));
+      const next = (): Promise<any> => new Promise((resolve) => {
+        const on = (d: WebSocket.RawData): void => {
+          const m = JSON.parse(String(d));
+          if (m.type === 'response.completed' || m.type === 'error') {
+            ws.off('message', on);
+            resolve(m);
+          }
+        };
+        ws.on('message', on);
+      });
+      ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-4o', input: 'Hi, I am Ann' }));
+      const first = await next();
+      assert.equal(first.response.store, false, 'nothing is kept, whatever the request asked');
+      ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-4o', previous_response_id: first.response.id, input: 'Who am I?' }));
+      const second = await next();
+      assert.equal(second.type, 'response.completed', JSON.stringify(second));
+      assert.deepEqual(fake.last().body.messages.map((m: any) => m.role), ['user', 'assistant', 'user']);
+      ws.close();
+    } finally {
+      await gw.close();
+      await fake.close();
+    }
+  });
+});
+
 describe('Responses WebSocket and shutdown', SUITE, () => {
   test('closing the gateway lets the answer in progress finish, then closes the connection (1001)', async () => {
     const fake = await startWireFake({ format: 'openai', name: 'slow' });
