@@ -201,7 +201,8 @@ async function usage(): Promise<string> {
   const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gw.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   const text = await (await fetch(`${base}/metrics`)).text();
   const heap = Number(/switchyard_process_nodejs_heap_size_used_bytes (\d+)/.exec(text)?.[1] ?? NaN) / 1048576;
-  return `rss ${rss.toFixed(0)} MB, heap in use ${heap.toFixed(1)} MB`;
+  const external = Number(/switchyard_process_nodejs_external_memory_bytes (\d+)/.exec(text)?.[1] ?? NaN) / 1048576;
+  return `rss ${rss.toFixed(0)} MB, heap in use ${heap.toFixed(1)} MB, external ${external.toFixed(1)} MB`;
 }
 
 /** Has the gateway write a heap snapshot (after a full GC); returns its file once written. */

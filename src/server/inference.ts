@@ -583,6 +583,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // The answer is kept for later requests when the client created it with store (the default).
     const store = items !== null && rt.responseItems !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
     if (store !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };
+    else if (kept !== null && kept.prev !== null) shown.echo = { ...shown.echo, previous_response_id: kept.prev };
     // A WebSocket's latest answer is remembered whatever store says (OpenAI's connection-local cache).
     const keep = req.connection === undefined || kept === null ? store : rememberAnd(req.connection, kept, store);
 

@@ -308,10 +308,12 @@ class Connection {
     const { request, clientOptions } = RESPONSES_API.parseChatRequest(checked);
     const id = newId('resp_');
     const created = Math.floor(this.opts.clock() / 1000);
-    const echo = clientOptions.store === true && this.opts.items !== null ? { ...clientOptions.echo, store: true, previous_response_id: kept.prev } : clientOptions.echo;
+    const shared = this.opts.items;
+    const stored = clientOptions.store === true && shared !== null;
+    const echo = { ...clientOptions.echo, store: stored, previous_response_id: kept.prev };
     const inProgress = responseObject(id, request.model, created, { status: 'in_progress', incomplete_details: null }, [], null, echo);
     const done = responseObject(id, request.model, created, { status: 'completed', incomplete_details: null }, [], { inputTokens: 0, outputTokens: 0 }, echo);
-    if (clientOptions.store === true && this.opts.items !== null) keepAnswer(this.opts.items, scope, done, kept.own, kept.prev);
+    if (stored) keepAnswer(shared, scope, done, kept.own, kept.prev);
     this.items.remember(done, kept);
     const events = [['response.created', inProgress], ['response.in_progress', inProgress], ['response.completed', done]] as const;
     let seq = 0;

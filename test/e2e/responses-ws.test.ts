@@ -173,6 +173,7 @@ describe('Responses API over a WebSocket', SUITE, () => {
       s.send({ type: 'response.create', model, store: false, tools: [weather], previous_response_id: first.response.id, input: [{ type: 'function_call_output', call_id: call.call_id, output: '{"temp_c": 21}' }] });
       const second = (await s.answer()).at(-1);
       assert.equal(second.type, 'response.completed', JSON.stringify(second));
+      assert.deepEqual([second.response.previous_response_id, second.response.store], [first.response.id, false]);
       assert.match(second.response.output.at(-1).content[0].text, /21/, 'the fake quotes the tool result it got');
       const turns = upstreamTurns(fake);
       const expected = {
