@@ -178,6 +178,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
     clock: rt.clock,
     gauge: rt.metrics.websockets,
+    idleMs: server.websocket_idle_ms ?? 600_000,
   });
   app.addHook('preClose', (done) => {
     sockets.drain();

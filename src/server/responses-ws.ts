@@ -45,6 +45,8 @@ export interface ResponsesSocketOptions {
   clock(): number;
   /** Counts the open connections. */
   gauge: { inc(): void; dec(): void };
+  /** A connection with no request for this long is closed (server.websocket_idle_ms). */
+  idleMs: number;
 }
 
 /** The open connections, to close when the server stops. */
@@ -203,6 +205,7 @@ class Connection {
   private current: SocketWriter | null = null;
   private answered = true;
   private readonly pinger: NodeJS.Timeout;
+  private idle: NodeJS.Timeout | null = null;
 
   constructor(private readonly ws: WebSocket, private readonly socket: Duplex, req: IncomingMessage, private readonly principal: Principal, private readonly opts: ResponsesSocketOptions) {
     const headers: IncomingHttpHeaders = { ...req.headers };
@@ -214,6 +217,7 @@ class Connection {
     ws.on('error', () => ws.terminate());
     ws.once('close', () => {
       clearInterval(this.pinger);
+      if (this.idle !== null) clearTimeout(this.idle);
       this.queue.length = 0;
       this.current?.lost();
       void this.items.close();
@@ -227,6 +231,15 @@ class Connection {
       ws.ping();
     }, PING_MS);
     this.pinger.unref();
+    this.waitIdle();
+  }
+
+  /** Closes the connection once it has gone `idleMs` without a request, letting its latest answer go. */
+  private waitIdle(): void {
+    this.idle = setTimeout(() => {
+      if (!this.running) this.ws.close(1001, `no request for ${Math.round(this.opts.idleMs / 1000)} s; connect again`);
+    }, this.opts.idleMs);
+    this.idle.unref();
   }
 
   /**
@@ -256,6 +269,7 @@ class Connection {
 
   private async run(): Promise<void> {
     this.running = true;
+    if (this.idle !== null) clearTimeout(this.idle);
     try {
       for (let next = this.queue.shift(); next !== undefined && this.ws.readyState === this.ws.OPEN && !this.draining; next = this.queue.shift()) {
         await this.serve(next.event, performance.now() - next.parseMs);
@@ -264,6 +278,7 @@ class Connection {
       this.running = false;
     }
     if (this.draining) this.ws.close(1001, 'the gateway is shutting down; connect again');
+    else if (this.ws.readyState === this.ws.OPEN) this.waitIdle();
   }
 
   /** One event: a `response.create` served, or an `error` message saying why not. */

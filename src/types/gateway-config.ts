@@ -111,6 +111,10 @@ export interface ServerConfig {
    * Longest the gateway waits on a client that has stopped reading its answer (its connection's buffers full). A stream is then cut, its upstream request aborted, and the request settled and audited as client_aborted; a whole answer's connection is closed. A client that never reads cannot hold an upstream request, a budget reservation or an answer in memory for ever. Default: 60000.
    */
   client_stall_ms?: number;
+  /**
+   * A Responses API WebSocket with no request for this long is closed (1001), and the latest answer it kept is let go; the client connects again when it next needs one (Codex does, sending its whole conversation). Default: 600000 (10 minutes).
+   */
+  websocket_idle_ms?: number;
   admin_token?: SecretRef;
   /**
    * Also send x-switchyard-rule-id and x-switchyard-served-by.

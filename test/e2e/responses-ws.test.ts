@@ -373,9 +373,9 @@ describe('Responses API over a WebSocket', SUITE, () => {
 });
 
 describe('Responses WebSocket without kept answers', SUITE, () => {
-  test('with server.response_items off, answers say store: false, and a connection still builds on its latest', async () => {
+  test('with server.response_items off, answers say store: false, and a connection still builds on its latest; idle, it closes', async () => {
     const fake = await startWireFake({ format: 'openai', name: 'nokeep' });
-    const gw = await startE2E({ server: { allow_unauthenticated: true, response_items: { enabled: false } }, providers: { nokeep: { type: 'openai', base_url: `${fake.url}/v1`, models: ['gpt-4o'], keys: [{ name: 'k', value: 'sk-up' }] } } });
+    const gw = await startE2E({ server: { allow_unauthenticated: true, response_items: { enabled: false }, websocket_idle_ms: 1000 }, providers: { nokeep: { type: 'openai', base_url: `${fake.url}/v1`, models: ['gpt-4o'], keys: [{ name: 'k', value: 'sk-up' }] } } });
     try {
       const ws = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/v1/responses`);
       await new Promise((r) => ws.once('open', r));
@@ -396,7 +396,12 @@ describe('Responses WebSocket without kept answers', SUITE, () => {
       const second = await next();
       assert.equal(second.type, 'response.completed', JSON.stringify(second));
       assert.deepEqual(fake.last().body.messages.map((m: any) => m.role), ['user', 'assistant', 'user']);
-      ws.close();
+      // Idle for server.websocket_idle_ms: closed, counted from the last answer.
+      const answeredAt = performance.now();
+      const [code, reason] = await new Promise<[number, string]>((r) => ws.once('close', (c, why) => r([c, String(why)])));
+      assert.equal(code, 1001);
+      assert.match(reason, /no request for 1 s/);
+      assert.ok(performance.now() - answeredAt >= 900, 'not before its time');
     } finally {
       await gw.close();
       await fake.close();
