@@ -19,6 +19,7 @@ import { ARRIVED, installIntake, type InferenceHandler, type Stamped } from './i
 import { installResponsesSocket } from './responses-ws.js';
 import { anthropicModelById, anthropicModelPage, openAIModelById, openAIModelList } from './models.js';
 import type { Runtime } from './runtime.js';
+import type { Conversations } from './conversations.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -202,6 +203,44 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
       method: ['GET', 'DELETE'], url: `${prefix}/responses/*`,
       handler: (req, reply) => sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', 'Responses cannot be retrieved from the gateway: keep the response you were sent. Answers created with store are kept only for previous_response_id and item references.')),
     });
+  }
+  // Conversations (src/server/conversations.ts), each call as the caller's key: one key
+  // never sees another's. One wildcard route per method: ids of any length are the
+  // conversations' concern (an unknown one is a 404), not the router's.
+  const conversationCall = (method: string, rest: string[], c: Conversations, scope: string, req: FastifyRequest): Promise<object> | null => {
+    const [id, items, item, extra] = rest;
+    const route = `${method} ${rest.length === 0 ? '' : 'id'}${items === undefined ? '' : `/${items}`}${item === undefined ? '' : '/item'}`;
+    if (extra !== undefined) return null;
+    switch (route) {
+      case 'POST ': return c.create(scope, req.body);
+      case 'GET id': return c.get(scope, id);
+      case 'POST id': return c.update(scope, id, req.body);
+      case 'DELETE id': return c.delete(scope, id);
+      case 'GET id/items': return c.listItems(scope, id, req.query as Record<string, unknown>);
+      case 'POST id/items': return c.addItems(scope, id, req.body);
+      case 'GET id/items/item': return c.getItem(scope, id, item);
+      case 'DELETE id/items/item': return c.deleteItem(scope, id, item);
+      default: return null;
+    }
+  };
+  const conversations = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    try {
+      const c = rt.conversations;
+      if (c === null) throw new SwitchyardError('SY_ERR_NOT_FOUND', 'Conversations are kept with the answers, and this gateway keeps none (server.response_items is off).');
+      const scope = rt.governance.authenticate(req.headers).virtualKey ?? '';
+      const wild = (req.params as { '*'?: string })['*'];
+      // fastify has decoded the path already.
+      const rest = wild === undefined || wild === '' ? [] : wild.split('/');
+      const answer = conversationCall(req.method, rest, c, scope, req);
+      if (answer === null) throw new SwitchyardError('SY_ERR_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`);
+      reply.type('application/json').send(JSON.stringify(await answer));
+    } catch (e) {
+      sendError(reply, req.url, toSwitchyardError(e));
+    }
+  };
+  for (const prefix of ['/v1', '/openai/v1']) {
+    app.post(`${prefix}/conversations`, conversations);
+    app.route({ method: ['GET', 'POST', 'DELETE'], url: `${prefix}/conversations/*`, handler: conversations });
   }
   getJson('/anthropic/v1/models', (req) => anthropicModelPage(rt, req.headers, req.query as Record<string, unknown>));
   getJson('/anthropic/v1/models/*', (req) => anthropicModelById(rt, req.headers, (req.params as { '*': string })['*']));

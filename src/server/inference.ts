@@ -525,6 +525,12 @@ function generatedChars(ev: StreamEvent): number {
   return ev.type === 'text' || ev.type === 'thinking' ? ev.text.length : ev.type === 'tool_call_delta' ? ev.arguments.length : 0;
 }
 
+/** Whether a Responses API body names a conversation (one that does not is never looked up). */
+function namesConversation(body: unknown): boolean {
+  const c = (body as { conversation?: unknown } | null)?.conversation;
+  return c !== undefined && c !== null;
+}
+
 /** Keeps an answer with `store` (when given), and as the connection's latest answer. */
 function rememberAnd(connection: ConnectionItems, kept: Resolved, store: ((r: Record<string, unknown>) => void) | undefined): (r: Record<string, unknown>) => void {
   return (r) => {
@@ -559,10 +565,14 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const codec = endpoint === 'responses' ? RESPONSES_API : CHAT_DIALECTS[dialect];
     // A Responses API request may build on earlier answers: their items, or the whole conversation.
     const items = endpoint === 'responses' ? req.connection ?? rt.responseItems : null;
-    const resolving = items === null ? null : resolveKept(items, req.body, () => scopeOf(rt.governance.authenticate(req.headers)));
+    // Or on a conversation (/v1/conversations), whose items come before its own input.
+    const conversations = endpoint === 'responses' && !compact ? rt.conversations : null;
+    const conversation = conversations !== null && namesConversation(req.body) ? await conversations.resolve(scopeOf(rt.governance.authenticate(req.headers)), req.body) : null;
+    const body = conversation === null ? req.body : conversation.body;
+    const resolving = items === null ? null : resolveKept(items, body, () => scopeOf(rt.governance.authenticate(req.headers)));
     const kept = resolving instanceof Promise ? await resolving : resolving;
-    const compaction = compact ? compactionRequest(kept === null ? req.body : kept.body) : null;
-    const { request, clientOptions } = codec.parseChatRequest(compaction !== null ? compaction.body : kept === null ? req.body : kept.body);
+    const compaction = compact ? compactionRequest(kept === null ? body : kept.body) : null;
+    const { request, clientOptions } = codec.parseChatRequest(compaction !== null ? compaction.body : kept === null ? body : kept.body);
     const routing = route(x, req, request, request.stream);
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = new ClientSignal();
@@ -585,7 +595,18 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     if (store !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };
     else if (kept !== null && kept.prev !== null) shown.echo = { ...shown.echo, previous_response_id: kept.prev };
     // A WebSocket's latest answer is remembered whatever store says (OpenAI's connection-local cache).
-    const keep = req.connection === undefined || kept === null ? store : rememberAnd(req.connection, kept, store);
+    const remembered = req.connection === undefined || kept === null ? store : rememberAnd(req.connection, kept, store);
+    // A conversation gets the request's own input and the answer's output.
+    let keep = remembered;
+    if (conversation !== null && conversations !== null) {
+      shown.echo = { ...shown.echo, conversation: { id: conversation.id } };
+      keep = (r) => {
+        remembered?.(r);
+        conversations.append(scopeOf(x.principal), conversation.id, conversation.own, Array.isArray(r.output) ? r.output : []).catch((err: unknown) => {
+          rt.logger.error({ err, decision_id: x.decisionId, conversation: conversation.id }, 'an answer could not be added to its conversation');
+        });
+      };
+    }
 
     if (result.kind === 'response') {
       x.charge(result.response.usage, answerChars(result.response));

@@ -25,6 +25,10 @@ export interface ResponseItems {
   put(scope: string, entries: readonly (readonly [string, unknown])[]): void;
   /** The values under these keys, each undefined when not kept (expired, evicted or never seen). */
   get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]>;
+  /** Keeps each value under its key for `scope`, and resolves once it is kept; rejects when it could not be. */
+  write(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void>;
+  /** Forgets these keys for `scope`. */
+  remove(scope: string, keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,6 +87,21 @@ export class MemoryResponseItems implements ResponseItems {
     return Promise.resolve(keys.map((key) => parsed(this.cache.get(`${scope}\u0000${key}`))));
   }
 
+  write(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
+    for (const [key, value] of entries) {
+      const json = JSON.stringify(value);
+      if (!this.cache.set(`${scope}\u0000${key}`, json).has(`${scope}\u0000${key}`)) {
+        return Promise.reject(new Error(`${json.length} bytes is more than server.response_items.max_bytes holds`));
+      }
+    }
+    return Promise.resolve();
+  }
+
+  remove(scope: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.cache.delete(`${scope}\u0000${key}`);
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     this.cache.clear();
     return Promise.resolve();
@@ -118,6 +137,21 @@ export class RedisResponseItems implements ResponseItems {
     await this.ready();
     const values = await this.redis.mget(keys.map((key) => this.key(scope, key)));
     return values.map(parsed);
+  }
+
+  async write(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
+    await this.ready();
+    const p = this.redis.multi();
+    for (const [key, value] of entries) p.set(this.key(scope, key), JSON.stringify(value), 'PX', this.ttlMs);
+    const results = await p.exec();
+    const failed = results?.find(([err]) => err !== null);
+    if (results === null || failed !== undefined) throw failed?.[0] ?? new Error('the write was discarded');
+  }
+
+  async remove(scope: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.ready();
+    await this.redis.del(...keys.map((key) => this.key(scope, key)));
   }
 
   async close(): Promise<void> {
@@ -159,6 +193,14 @@ export class ConnectionItems implements ResponseItems {
 
   put(scope: string, entries: readonly (readonly [string, unknown])[]): void {
     this.shared?.put(scope, entries);
+  }
+
+  write(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
+    return this.shared === null ? Promise.reject(new Error('answers are not kept')) : this.shared.write(scope, entries);
+  }
+
+  remove(scope: string, keys: readonly string[]): Promise<void> {
+    return this.shared === null ? Promise.resolve() : this.shared.remove(scope, keys);
   }
 
   async get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {

@@ -15,6 +15,7 @@ import { formatIssue, type Issue } from '../config/source.js';
 import { describeProxyPlan, proxySecrets } from '../config/proxy.js';
 import { SwitchyardError } from '../errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { Conversations } from './conversations.js';
 import { MemoryResponseItems, RedisResponseItems, type ResponseItems } from './response-items.js';
 import { durationMs, parseDuration } from '../governance/periods.js';
 
@@ -38,6 +39,8 @@ export interface Runtime {
   readonly metrics: Metrics;
   /** Responses API output items kept for item references; null when server.response_items is off. */
   readonly responseItems: ResponseItems | null;
+  /** Conversations (`/v1/conversations`), kept with the answers; null when server.response_items is off. */
+  readonly conversations: Conversations | null;
   readonly logger: Logger;
   readonly clock: () => number;
   /** Client headers that may go upstream (compiled once from upstream.forward_headers). */
@@ -99,6 +102,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     audit,
     metrics,
     responseItems,
+    conversations: responseItems === null ? null : new Conversations(responseItems, clock),
     logger,
     clock,
     forwardHeaders,

@@ -354,6 +354,24 @@ describe('fuzzed admin and listing requests', () => {
     }), { numRuns: RUNS, seed: SEED });
   });
 
+  test(`/v1/conversations: ${RUNS} mutated items, pages and ids`, { timeout: 120_000 }, async () => {
+    const created = await raw(e2e.url, '/v1/conversations', { method: 'POST', body: { items: RESPONSES.input.slice(0, 4) } });
+    assert.equal(created.status, 200, `the seed items are good ones: ${created.text}`);
+    const conv = created.json.id as string;
+    const call = fc.oneof(
+      fc.array(jsonOp, { minLength: 1, maxLength: 3 }).map((ops) => ({ method: 'POST', path: '/v1/conversations', body: mutateJson({ items: RESPONSES.input.slice(0, 4), metadata: { topic: 'weather' } } as unknown as Json, ops) })),
+      fc.array(jsonOp, { minLength: 1, maxLength: 3 }).map((ops) => ({ method: 'POST', path: `/v1/conversations/${conv}/items`, body: mutateJson({ items: RESPONSES.input.slice(4) } as unknown as Json, ops) })),
+      fc.tuple(fc.constantFrom('limit', 'order', 'after', 'x'), text).map(([k, v]) => ({ method: 'GET', path: `/v1/conversations/${conv}/items?${k}=${encodeURIComponent(v)}`, body: undefined })),
+      fc.tuple(fc.constantFrom('GET', 'DELETE'), text).map(([method, id]) => ({ method, path: `/v1/conversations/${conv}/items/${encodeURIComponent(id)}`, body: undefined })),
+      fc.tuple(fc.constantFrom('GET', 'POST', 'DELETE'), text).map(([method, id]) => ({ method, path: `/v1/conversations/${encodeURIComponent(id)}`, body: method === 'POST' ? { metadata: { a: id } } : undefined })),
+    );
+    await fc.assert(fc.asyncProperty(call, async ({ method, path, body }) => {
+      const res = await raw(e2e.url, path, body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      assertOpsAnswer(res);
+    }), { numRuns: RUNS, seed: SEED });
+    assert.deepEqual(logged, [], 'the gateway logged errors');
+  });
+
   test(`GET the model routes: ${RUNS} random ids and pages`, { timeout: 120_000 }, async () => {
     const path = fc.oneof(
       text.map((id) => `/v1/models/${encodeURIComponent(id)}`),

@@ -112,7 +112,8 @@ describe('kept response items', () => {
     assert.equal(body.input[1].type, 'item_reference', 'the client body is left as it was');
     await assert.rejects(resolve(items, body, 'other'), { code: 'SY_ERR_BAD_REQUEST', message: /`input\[1\]`: item "rs_1" is not known: answers are kept for 1h, for the key that got them/ });
     await assert.rejects(resolve(items, { input: [{ type: 'item_reference' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.id/ });
-    const down = { ttlMs: 1, put() {}, get: () => Promise.reject(new Error('ECONNREFUSED')), close: () => Promise.resolve() };
+    const refused = () => Promise.reject(new Error('ECONNREFUSED'));
+    const down = { ttlMs: 1, put() {}, get: refused, write: refused, remove: refused, close: () => Promise.resolve() };
     await assert.rejects(resolve(down, body), { code: 'SY_ERR_UNAVAILABLE', message: /ECONNREFUSED/ });
   });
 

@@ -1,9 +1,9 @@
 /**
  * OpenAI Responses API body (`POST /v1/responses`, client dialect) → canonical, validating
- * as it goes. The gateway keeps no conversation state: a request carries its whole
- * conversation in `input` (`conversation` is refused; item references and
- * `previous_response_id` the server has resolved before, src/server/response-items.ts,
- * and they are refused here only when it keeps no answers). Function and custom tools are routed, also inside namespaces; the tools OpenAI
+ * as it goes. A request reaches here with its whole conversation in `input`: item
+ * references, `previous_response_id` and `conversation` the server has resolved before
+ * (src/server/response-items.ts, conversations.ts), and they are refused here only when
+ * it keeps no answers. Function and custom tools are routed, also inside namespaces; the tools OpenAI
  * runs itself (web search, file search, ...) are left out, as no other provider can run them.
  * A reasoning item a client replays keeps its reasoning text, if it has any (another model's,
  * as the gateway showed it), and an OpenAI model's encrypted reasoning, which only a model
@@ -23,7 +23,7 @@ import {
   requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
 } from '../validate.js';
 
-const STATELESS = 'the gateway keeps no conversation state: send the whole conversation in `input`';
+const NO_CONVERSATIONS = 'conversations are kept with the answers, and this gateway keeps none (server.response_items is off): send the whole conversation in `input`';
 /** Why an item reference is left: the answer it names was not kept (see src/server/response-items.ts). */
 const NOT_KEPT = 'this gateway keeps no answers (server.response_items is off): send the whole conversation in `input`, as with `store: false`';
 
@@ -331,7 +331,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const model = requireNonEmptyString(b.model, 'model');
   // The server has put the conversation a previous_response_id stands for into `input`, when it keeps answers.
   if (b.previous_response_id !== undefined && b.previous_response_id !== null) throw badRequest('previous_response_id', `\`previous_response_id\`: ${NOT_KEPT}`);
-  if (b.conversation !== undefined && b.conversation !== null) throw badRequest('conversation', `\`conversation\`: ${STATELESS}`);
+  if (b.conversation !== undefined && b.conversation !== null) throw badRequest('conversation', `\`conversation\`: ${NO_CONVERSATIONS}`);
   if (b.background === true) throw badRequest('background', '`background`: responses are not stored, so they cannot run in the background');
   if (b.prompt !== undefined && b.prompt !== null) throw badRequest('prompt', '`prompt`: prompt templates are kept in an OpenAI project, which the gateway cannot reach for every model: send the instructions and input themselves');
   const system: ContentPart[] = [];

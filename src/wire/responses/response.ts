@@ -156,6 +156,7 @@ export function responseObject(
     output,
     parallel_tool_calls: echo.parallel_tool_calls,
     previous_response_id: echo.previous_response_id ?? null,
+    ...(echo.conversation === undefined ? {} : { conversation: echo.conversation }),
     reasoning: echo.reasoning,
     store: echo.store === true,
     temperature: echo.temperature,

@@ -1,0 +1,271 @@
+/**
+ * OpenAI's Conversations API (`/v1/conversations`), kept by the gateway with its kept
+ * answers (server.response_items: in Redis when governance.store is, else in this
+ * process, for its `ttl` after a conversation's last change), per virtual key. A
+ * conversation is created with items and metadata, read, updated and deleted; its items
+ * are listed in pages, added, read and deleted. A Responses API request that names a
+ * `conversation` is served with the conversation's items before its own input, on
+ * whichever provider the router picks, and once answered its input and output are added.
+ *
+ * A conversation is one record (its metadata and items in order), so changes to one go
+ * one at a time in this process; two gateway processes changing the same conversation
+ * at the same moment may lose one change, where OpenAI would keep both.
+ */
+import { SwitchyardError } from '../errors.js';
+import { RESPONSES_API } from '../wire/dialects.js';
+import { badRequest, isRecord } from '../wire/validate.js';
+import { newId } from './ids.js';
+import type { ResponseItems } from './response-items.js';
+
+/** A conversation as kept. */
+interface ConversationRecord {
+  created_at: number;
+  metadata: Record<string, string>;
+  items: Record<string, unknown>[];
+}
+
+/** Items a request may add at once, as OpenAI allows. */
+const MAX_ADDED = 20;
+const MAX_METADATA = 16;
+const MAX_PAGE = 100;
+/** Id prefixes of the items the gateway names, by type. */
+const PREFIXES: Readonly<Record<string, string>> = {
+  message: 'msg_', function_call: 'fc_', function_call_output: 'fco_', custom_tool_call: 'ctc_', custom_tool_call_output: 'ctco_', reasoning: 'rs_',
+};
+
+const recordKey = (id: string): string => `c:${id}`;
+
+function conversationObject(id: string, c: ConversationRecord): Record<string, unknown> {
+  return { id, object: 'conversation', created_at: c.created_at, metadata: c.metadata };
+}
+
+/** `metadata` as OpenAI takes it: up to 16 string values, keys up to 64 characters, values up to 512. */
+function metadataOf(value: unknown): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) throw badRequest('metadata', '`metadata` must be an object of strings');
+  const keys = Object.keys(value);
+  if (keys.length > MAX_METADATA) throw badRequest('metadata', `\`metadata\` holds at most ${MAX_METADATA} keys`);
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const v = value[k];
+    if (k.length > 64 || typeof v !== 'string' || v.length > 512) throw badRequest(`metadata.${k}`, `\`metadata.${k}\`: keys up to 64 characters, values strings up to 512`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * An item as a conversation keeps it, and lists and replays it: a message in its item
+ * form (content as parts), and every item with an id.
+ */
+function keptItem(item: Record<string, unknown>): Record<string, unknown> {
+  const type = typeof item.type === 'string' ? item.type : 'message';
+  const id = typeof item.id === 'string' && item.id !== '' ? item.id : newId(PREFIXES[type] ?? 'item_');
+  if (type !== 'message') return { ...item, id };
+  const content = typeof item.content === 'string'
+    ? [item.role === 'assistant' ? { type: 'output_text', text: item.content, annotations: [] } : { type: 'input_text', text: item.content }]
+    : item.content;
+  return { type: 'message', id, status: item.status ?? 'completed', role: item.role, content };
+}
+
+/**
+ * Checks that `items` after `before` still make a conversation a request could send, as
+ * the Responses intake reads one (a user turn after them, since a conversation may end
+ * anywhere), naming a bad item by its place in `field`.
+ */
+function check(before: readonly unknown[], items: readonly unknown[], field: string): void {
+  try {
+    RESPONSES_API.parseChatRequest({ model: 'conversation', input: [...before, ...items, { role: 'user', content: '.' }] });
+  } catch (e) {
+    if (!(e instanceof SwitchyardError)) throw e;
+    const at = (e.details?.param as string | undefined) ?? '';
+    const m = /^input\[(\d+)\](.*)$/.exec(at);
+    if (m === null || Number(m[1]) < before.length) throw e;
+    const param = `${field}[${Number(m[1]) - before.length}]${m[2]}`;
+    throw new SwitchyardError(e.code, e.message.replaceAll(`input[${m[1]}]`, `${field}[${Number(m[1]) - before.length}]`), { status: e.status, details: { ...e.details, param } });
+  }
+}
+
+/** The items a request adds: a list of item objects, up to 20. */
+function addedItems(value: unknown, field: string, required: boolean): Record<string, unknown>[] {
+  if (value === undefined || value === null) {
+    if (required) throw badRequest(field, `\`${field}\` is required: a list of items`);
+    return [];
+  }
+  if (!Array.isArray(value)) throw badRequest(field, `\`${field}\` must be a list of items`);
+  if (value.length > MAX_ADDED) throw badRequest(field, `\`${field}\`: at most ${MAX_ADDED} items at a time`);
+  return value.map((item, i) => {
+    if (!isRecord(item)) throw badRequest(`${field}[${i}]`, `\`${field}[${i}]\` must be an item object`);
+    return item;
+  });
+}
+
+export class Conversations {
+  /** The change under way for each conversation in this process, which the next waits for. */
+  private readonly changing = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly store: ResponseItems, private readonly clock: () => number) {}
+
+  /** What the error messages say is kept. */
+  private get kept(): string {
+    const h = this.store.ttlMs / 3_600_000;
+    return Number.isInteger(h) ? `conversations are kept for ${h}h after their last change, for the key that made them` : 'conversations are kept for a while after their last change, for the key that made them';
+  }
+
+  /** Runs `fn` once every earlier change of this conversation in this process is done. */
+  private exclusive<T>(scope: string, id: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${scope}\u0000${id}`;
+    const before = this.changing.get(key) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.changing.set(key, settled);
+    void settled.then(() => {
+      if (this.changing.get(key) === settled) this.changing.delete(key);
+    });
+    return run;
+  }
+
+  private async load(scope: string, id: string): Promise<ConversationRecord> {
+    let found;
+    try {
+      [found] = await this.store.get(scope, [recordKey(id)]);
+    } catch (err) {
+      throw new SwitchyardError('SY_ERR_UNAVAILABLE', `conversations cannot be read now: their store is unavailable (${(err as Error).message})`);
+    }
+    if (found === undefined) throw new SwitchyardError('SY_ERR_NOT_FOUND', `Conversation with id '${id}' not found: ${this.kept}.`, { status: 404, details: { param: 'conversation_id' } });
+    return found as unknown as ConversationRecord;
+  }
+
+  private async save(scope: string, id: string, c: ConversationRecord): Promise<void> {
+    try {
+      await this.store.write(scope, [[recordKey(id), c]]);
+    } catch (err) {
+      throw new SwitchyardError('SY_ERR_UNAVAILABLE', `the conversation could not be kept: ${(err as Error).message}`);
+    }
+  }
+
+  /** `POST /v1/conversations`. */
+  async create(scope: string, body: unknown): Promise<Record<string, unknown>> {
+    const b = isRecord(body) ? body : {};
+    const added = addedItems(b.items, 'items', false);
+    check([], added, 'items');
+    const id = newId('conv_');
+    const c: ConversationRecord = { created_at: Math.floor(this.clock() / 1000), metadata: metadataOf(b.metadata), items: added.map(keptItem) };
+    await this.save(scope, id, c);
+    return conversationObject(id, c);
+  }
+
+  /** `GET /v1/conversations/{id}`. */
+  async get(scope: string, id: string): Promise<Record<string, unknown>> {
+    await this.changing.get(`${scope}\u0000${id}`);
+    return conversationObject(id, await this.load(scope, id));
+  }
+
+  /** `POST /v1/conversations/{id}`: new metadata. */
+  update(scope: string, id: string, body: unknown): Promise<Record<string, unknown>> {
+    const b = isRecord(body) ? body : {};
+    if (b.metadata === undefined) throw badRequest('metadata', '`metadata` is required: the conversation\'s new metadata');
+    const metadata = metadataOf(b.metadata);
+    return this.exclusive(scope, id, async () => {
+      const c = await this.load(scope, id);
+      c.metadata = metadata;
+      await this.save(scope, id, c);
+      return conversationObject(id, c);
+    });
+  }
+
+  /** `DELETE /v1/conversations/{id}`. */
+  delete(scope: string, id: string): Promise<Record<string, unknown>> {
+    return this.exclusive(scope, id, async () => {
+      await this.load(scope, id);
+      try {
+        await this.store.remove(scope, [recordKey(id)]);
+      } catch (err) {
+        throw new SwitchyardError('SY_ERR_UNAVAILABLE', `the conversation could not be deleted now: ${(err as Error).message}`);
+      }
+      return { id, object: 'conversation.deleted', deleted: true };
+    });
+  }
+
+  /** `GET /v1/conversations/{id}/items`: a page, newest first unless `order=asc`, after the item `after`. */
+  async listItems(scope: string, id: string, query: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const order = query.order ?? 'desc';
+    if (order !== 'asc' && order !== 'desc') throw badRequest('order', '`order` must be asc or desc');
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest('limit', `\`limit\` must be a whole number from 1 to ${MAX_PAGE}`);
+    await this.changing.get(`${scope}\u0000${id}`);
+    const items = (await this.load(scope, id)).items;
+    const all = order === 'asc' ? items : [...items].reverse();
+    let start = 0;
+    if (query.after !== undefined) {
+      const at = all.findIndex((item) => item.id === query.after);
+      if (at < 0) throw badRequest('after', `\`after\`: the conversation has no item "${String(query.after).slice(0, 100)}"`);
+      start = at + 1;
+    }
+    const data = all.slice(start, start + limit);
+    return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + limit < all.length };
+  }
+
+  /** `POST /v1/conversations/{id}/items`: the items added, as kept. */
+  addItems(scope: string, id: string, body: unknown): Promise<Record<string, unknown>> {
+    const added = addedItems(isRecord(body) ? body.items : undefined, 'items', true);
+    return this.exclusive(scope, id, async () => {
+      const c = await this.load(scope, id);
+      check(c.items, added, 'items');
+      const kept = added.map(keptItem);
+      c.items.push(...kept);
+      await this.save(scope, id, c);
+      return { object: 'list', data: kept, first_id: kept[0]?.id ?? null, last_id: kept.at(-1)?.id ?? null, has_more: false };
+    });
+  }
+
+  /** `GET /v1/conversations/{id}/items/{item_id}`. */
+  async getItem(scope: string, id: string, itemId: string): Promise<Record<string, unknown>> {
+    await this.changing.get(`${scope}\u0000${id}`);
+    const item = (await this.load(scope, id)).items.find((i) => i.id === itemId);
+    if (item === undefined) throw new SwitchyardError('SY_ERR_NOT_FOUND', `Item with id '${itemId}' not found in conversation '${id}'.`, { status: 404, details: { param: 'item_id' } });
+    return item;
+  }
+
+  /** `DELETE /v1/conversations/{id}/items/{item_id}`: the conversation. */
+  deleteItem(scope: string, id: string, itemId: string): Promise<Record<string, unknown>> {
+    return this.exclusive(scope, id, async () => {
+      const c = await this.load(scope, id);
+      const at = c.items.findIndex((i) => i.id === itemId);
+      if (at < 0) throw new SwitchyardError('SY_ERR_NOT_FOUND', `Item with id '${itemId}' not found in conversation '${id}'.`, { status: 404, details: { param: 'item_id' } });
+      c.items.splice(at, 1);
+      await this.save(scope, id, c);
+      return conversationObject(id, c);
+    });
+  }
+
+  /**
+   * A Responses API body naming a `conversation`: the conversation's items before its own
+   * input, and the conversation's id; null when it names none. Waits for this process's
+   * changes to the conversation, so a turn sees the one before it.
+   */
+  async resolve(scope: string, body: unknown): Promise<{ body: Record<string, unknown>; id: string; own: unknown[] } | null> {
+    if (!isRecord(body) || body.conversation === undefined || body.conversation === null) return null;
+    const given = body.conversation;
+    const id = typeof given === 'string' ? given : isRecord(given) && typeof given.id === 'string' ? given.id : null;
+    if (id === null || id === '') throw badRequest('conversation', '`conversation` must be a conversation id, or {"id": ...}');
+    if (body.previous_response_id !== undefined && body.previous_response_id !== null) {
+      throw badRequest('previous_response_id', '`previous_response_id` and `conversation` cannot be used together: a conversation already holds what came before');
+    }
+    await this.changing.get(`${scope}\u0000${id}`);
+    const c = await this.load(scope, id);
+    const { conversation: _, ...rest } = body;
+    const own = rest.input === undefined ? [] : typeof rest.input === 'string' ? [{ role: 'user', content: rest.input }] : rest.input;
+    // Anything but a list is left for the intake to name.
+    return Array.isArray(own) ? { body: { ...rest, input: [...c.items, ...own] }, id, own } : { body: rest, id, own: [] };
+  }
+
+  /** Adds an answered request's own input and its output to the conversation it named. */
+  append(scope: string, id: string, input: readonly unknown[], output: readonly unknown[]): Promise<void> {
+    return this.exclusive(scope, id, async () => {
+      const c = await this.load(scope, id);
+      for (const item of [...input, ...output]) if (isRecord(item)) c.items.push(keptItem(item));
+      await this.save(scope, id, c);
+    });
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * OpenAI's Conversations API through the gateway, driven by the official `openai` SDK
+ * (`client.conversations`, `client.conversations.items`) as the OpenAI Agents SDK's
+ * OpenAIConversationsSession drives it: a conversation created with items and metadata,
+ * read, updated and deleted; its items listed in pages both ways, added, read and
+ * deleted; Responses API requests naming it, served by different providers, each seeing
+ * the turns before and adding its own; per-key scoping; refusals naming the field; the
+ * API turned off with the kept answers; and a conversation shared by two gateways on Redis.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { startWireFake, type WireFake } from '../fakes/wire.js';
+import { hashKey } from '../../src/governance/index.js';
+import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from '../governance/helpers.js';
+import { raw, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+
+let oa: WireFake, an: WireFake;
+let e2e: E2EGateway;
+let client: OpenAI;
+const KEY = 'sk-sy-conv-one';
+const OTHER = 'sk-sy-conv-two';
+
+const providers = (): Record<string, unknown> => ({
+  oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-4o'], keys: [{ name: 'k', value: 'sk-up-oa' }] },
+  an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'k', value: 'sk-up-an' }] },
+});
+const keys = { virtual_keys: [{ id: 'vk-one', key_hash: hashKey(KEY) }, { id: 'vk-two', key_hash: hashKey(OTHER) }] };
+
+before(async () => {
+  [oa, an] = await Promise.all([startWireFake({ format: 'openai', name: 'oa' }), startWireFake({ format: 'anthropic', name: 'an' })]);
+  e2e = await startE2E({ dispatch: { retries_per_target: 0, max_attempts: 1 }, providers: providers(), governance: keys });
+  client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: KEY, maxRetries: 0 });
+}, HOOK);
+
+after(async () => {
+  await e2e?.close();
+  await Promise.all([oa?.close(), an?.close()]);
+}, HOOK);
+
+/** A message item's text, whatever its part type. */
+const textOf = (item: any): string => item.content.map((p: any) => p.text).join('');
+
+describe('/v1/conversations', SUITE, () => {
+  test('create, read, update and delete a conversation; its items listed in pages, added, read and deleted', async () => {
+    const conv = await client.conversations.create({ items: [{ type: 'message', role: 'user', content: 'Hi, I am Ann' }], metadata: { topic: 'intro' } });
+    assert.match(conv.id, /^conv_/);
+    assert.equal(conv.object, 'conversation');
+    assert.deepEqual(conv.metadata, { topic: 'intro' });
+    assert.ok(Math.abs(conv.created_at - Date.now() / 1000) < 60);
+    assert.deepEqual(await client.conversations.retrieve(conv.id), conv);
+    assert.deepEqual((await client.conversations.update(conv.id, { metadata: { topic: 'names' } })).metadata, { topic: 'names' });
+
+    const added = await client.conversations.items.create(conv.id, {
+      items: [
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Hello Ann' }] } as any,
+        { role: 'user', content: 'What is my name?' },
+        { type: 'message', role: 'assistant', content: 'Ann.' } as any,
+      ],
+    });
+    assert.equal(added.data.length, 3);
+    for (const item of added.data) assert.match((item as any).id, /^msg_/);
+    // Newest first by default, as OpenAI lists them.
+    const page = await client.conversations.items.list(conv.id, { limit: 2 });
+    assert.deepEqual(page.data.map(textOf), ['Ann.', 'What is my name?']);
+    assert.equal(page.has_more, true);
+    const all: string[] = [];
+    for await (const item of client.conversations.items.list(conv.id, { order: 'asc', limit: 3 })) all.push(textOf(item));
+    assert.deepEqual(all, ['Hi, I am Ann', 'Hello Ann', 'What is my name?', 'Ann.']);
+    const first = (await client.conversations.items.list(conv.id, { order: 'asc' })).data[0] as any;
+    assert.deepEqual([first.type, first.role, first.status, first.content], ['message', 'user', 'completed', [{ type: 'input_text', text: 'Hi, I am Ann' }]]);
+    assert.deepEqual(await client.conversations.items.retrieve(first.id, { conversation_id: conv.id }), first);
+    const left = await client.conversations.items.delete(first.id, { conversation_id: conv.id });
+    assert.equal(left.id, conv.id);
+    assert.equal((await client.conversations.items.list(conv.id)).data.length, 3);
+
+    const deleted = await client.conversations.delete(conv.id);
+    assert.deepEqual(deleted, { id: conv.id, object: 'conversation.deleted', deleted: true });
+    await assert.rejects(client.conversations.retrieve(conv.id), (e: any) => e.status === 404 && e.code === 'SY_ERR_NOT_FOUND');
+  });
+
+  test('responses.create with a conversation: each turn sees the ones before, on whichever provider serves it, and adds its own', async () => {
+    const conv = await client.conversations.create({ items: [{ type: 'message', role: 'developer', content: 'Be brief.' }] });
+    oa.reset();
+    const one = await client.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: 'Hi, I am Ann' });
+    assert.deepEqual((one as any).conversation, { id: conv.id });
+    assert.deepEqual(oa.last().body.messages.map((m: any) => [m.role, m.content]), [['system', 'Be brief.'], ['user', 'Hi, I am Ann']]);
+    an.reset();
+    // The next turn on Claude, streamed, naming the conversation the other way.
+    const stream = client.responses.stream({ model: 'an/claude-sonnet-4', conversation: { id: conv.id }, input: [{ role: 'user', content: 'What is my name?' }] });
+    const two = await stream.finalResponse();
+    assert.equal(two.status, 'completed');
+    assert.deepEqual(an.last().body.messages.map((m: any) => m.role), ['user', 'assistant', 'user']);
+    assert.equal(an.last().body.system, 'Be brief.');
+    const items = [];
+    for await (const item of client.conversations.items.list(conv.id, { order: 'asc' })) items.push(item as any);
+    assert.deepEqual(items.map((i) => `${i.role}:${textOf(i)}`), ['developer:Be brief.', 'user:Hi, I am Ann', 'assistant:hello from oa', 'user:What is my name?', 'assistant:hello from an']);
+    assert.equal(items[2].id, one.output[0].id, 'an answer\'s items keep their ids');
+  });
+
+  test('refusals name what is wrong; another key sees none of this key\'s conversations', async () => {
+    const conv = await client.conversations.create({});
+    const kept = await client.responses.create({ model: 'oa/gpt-4o', input: 'hi' });
+    await assert.rejects(client.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, previous_response_id: kept.id, input: 'hi' }), (e: any) => e.status === 400 && e.param === 'previous_response_id');
+    await assert.rejects(client.responses.create({ model: 'oa/gpt-4o', conversation: 'conv_nope', input: 'hi' }), (e: any) => e.status === 404 && e.code === 'SY_ERR_NOT_FOUND');
+    await assert.rejects(client.responses.create({ model: 'oa/gpt-4o', conversation: 7 as any, input: 'hi' }), (e: any) => e.status === 400 && e.param === 'conversation');
+    const many = Array.from({ length: 21 }, (_, i) => ({ role: 'user' as const, content: `m${i}` }));
+    await assert.rejects(client.conversations.items.create(conv.id, { items: many }), (e: any) => e.status === 400 && e.param === 'items');
+    await assert.rejects(client.conversations.items.create(conv.id, { items: [{ role: 'user', content: 'ok' }, { type: 'bogus_item' } as any] }), (e: any) => e.status === 400 && e.param === 'items[1].type');
+    await assert.rejects(client.conversations.create({ metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }), (e: any) => e.status === 400 && e.param === 'metadata');
+    await assert.rejects(client.conversations.items.list(conv.id, { limit: 500 }), (e: any) => e.status === 400 && e.param === 'limit');
+    await assert.rejects(client.conversations.items.retrieve('msg_nope', { conversation_id: conv.id }), (e: any) => e.status === 404 && e.param === 'item_id');
+    assert.equal((await client.conversations.items.list(conv.id)).data.length, 0, 'a refused request adds nothing');
+    const other = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: OTHER, maxRetries: 0 });
+    await assert.rejects(other.conversations.retrieve(conv.id), (e: any) => e.status === 404);
+    await assert.rejects(other.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: 'hi' }), (e: any) => e.status === 404);
+    const anonymous = await raw(e2e.url, `/openai/v1/conversations/${conv.id}`);
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.json.error.code, 'SY_ERR_UNAUTHORIZED');
+  });
+});
+
+describe('/v1/conversations with kept answers off', SUITE, () => {
+  test('the API answers 404 saying why, and a request naming a conversation is a 400', async () => {
+    const gw = await startE2E({ server: { allow_unauthenticated: true, response_items: { enabled: false } }, providers: providers() });
+    try {
+      const off = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      await assert.rejects(off.conversations.create({}), (e: any) => e.status === 404 && /server\.response_items/.test(e.message));
+      await assert.rejects(off.responses.create({ model: 'oa/gpt-4o', conversation: 'conv_x', input: 'hi' }), (e: any) => e.status === 400 && e.param === 'conversation' && /server\.response_items/.test(e.message));
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('/v1/conversations on Redis', { ...SUITE, skip: REDIS_SKIP }, () => {
+  test('a conversation made through one gateway goes on through another', async () => {
+    const prefix = uniquePrefix('conv');
+    const config = { dispatch: { retries_per_target: 0, max_attempts: 1 }, providers: providers(), governance: { ...keys, store: { type: 'redis', url: REDIS_URL, prefix } } };
+    const [a, b] = await Promise.all([startE2E(config), startE2E(config)]);
+    try {
+      const viaA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: KEY, maxRetries: 0 });
+      const viaB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: KEY, maxRetries: 0 });
+      const conv = await viaA.conversations.create({ items: [{ role: 'user', content: 'Hi, I am Ann' }] });
+      await viaA.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: 'Remember that.' });
+      oa.reset();
+      await viaB.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: 'What is my name?' });
+      assert.deepEqual(oa.last().body.messages.map((m: any) => m.role), ['user', 'user', 'assistant', 'user']);
+      assert.equal((await viaB.conversations.items.list(conv.id)).data.length, 5);
+      await viaB.conversations.delete(conv.id);
+      await assert.rejects(viaA.conversations.retrieve(conv.id), (e: any) => e.status === 404);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await deletePrefix(prefix);
+    }
+  });
+});
