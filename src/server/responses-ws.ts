@@ -1,9 +1,10 @@
 /**
  * The Responses API over a WebSocket (OpenAI's WebSocket mode), as Codex CLI prefers it and
  * the OpenAI SDKs' `responses.connect()` speak it: `GET /v1/responses` upgraded, the key
- * checked once at the handshake, then each `response.create` message is one request,
- * served as `POST /v1/responses` with `stream: true` serves it (routed, admitted,
- * dispatched, settled and audited the same way), its events sent one per message.
+ * checked at the handshake, then each `response.create` message is one request, served
+ * as `POST /v1/responses` with `stream: true` is (authenticated with the handshake's
+ * headers, routed, admitted, dispatched, settled and audited the same way), its events
+ * sent one per message.
  *
  * A connection serves its requests one at a time, in order. It keeps its latest answer
  * whatever `store` said, so a client may continue with `previous_response_id` and only
@@ -55,8 +56,6 @@ export interface ResponsesSockets {
   drain(): void;
   /** Cuts every connection at once. */
   terminate(): void;
-  /** Open WebSocket connections. */
-  readonly size: number;
 }
 
 /** Requests a connection may have waiting behind the one in progress; one more closes it (1008). */
@@ -191,7 +190,6 @@ export function installResponsesSocket(server: Server, opts: ResponsesSocketOpti
       http1.closeAllConnections();
       for (const c of open) c.terminate();
     },
-    get size() { return open.size; },
   };
 }
 
