@@ -14,8 +14,9 @@
  * writes a heap snapshot (which collects garbage first): the report compares the two, in
  * all and by kind of object. It ends with each kind of request's statuses.
  *
- * Usage: npm run bench:soak -- [--minutes 10] [--concurrency 32] [--warmup 2] [--redis redis://127.0.0.1:6379]
- * (--redis: counters and kept Responses answers in that Redis, under a prefix of their own.)
+ * Usage: npm run bench:soak -- [--minutes 10] [--concurrency 32] [--warmup 2] [--redis redis://127.0.0.1:6379] [--no-audit]
+ * (--redis: counters and kept Responses answers in that Redis, under a prefix of their own;
+ * --no-audit: the audit log off.)
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -40,6 +41,8 @@ const REDIS = (() => {
   const i = process.argv.indexOf('--redis');
   return i > 0 ? process.argv[i + 1] : undefined;
 })();
+/** --no-audit: the audit log off, to tell its memory from the rest. */
+const NO_AUDIT = process.argv.includes('--no-audit');
 const PREFIX = `sy-soak-${process.pid}:`;
 const ADMIN = 'soak-admin-token-0123456789';
 const KEY = 'sk-sy-soak';
@@ -70,7 +73,7 @@ governance:
 ${REDIS === undefined ? '' : `  store: {type: redis, url: "${REDIS}", prefix: "${PREFIX}"}`}
 rules: {paths: [rules/]}
 dispatch: {max_attempts: 3, retries_per_target: 0, timeouts: {attempt_ms: 800, idle_ms: 800, total_ms: 5000}}
-audit: {enabled: true, sinks: [{type: sqlite, path: audit.db}]}
+audit: {enabled: ${!NO_AUDIT}, sinks: [{type: sqlite, path: audit.db}]}
 `);
 const port = 20000 + Math.floor(Math.random() * 20000);
 const gw = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', join(root, 'bin/switchyard.js'), 'serve', '--config', join(dir, 'switchyard.yaml'), '--port', String(port)], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
