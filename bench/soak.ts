@@ -12,7 +12,8 @@
  * streams; unknown keys, made-up model names, malformed and hostile bodies. Every 30 s it
  * prints the rate, RSS and heap in use. After the warm-up and at the end the gateway
  * writes a heap snapshot (which collects garbage first): the report compares the two, in
- * all and by kind of object. It ends with each kind of request's statuses.
+ * all and by kind of object, and gives RSS just before the first (writing one takes about
+ * 200 MB the allocator keeps). It ends with each kind of request's statuses.
  *
  * Usage: npm run bench:soak -- [--minutes 10] [--concurrency 32] [--warmup 2] [--redis redis://127.0.0.1:6379] [--no-audit]
  * (--redis: counters and kept Responses answers in that Redis, under a prefix of their own;
@@ -200,8 +201,13 @@ const OPS: (() => Promise<unknown>)[] = [
 ];
 
 /** What the gateway has in use now: RSS from /proc, heap from its metrics (not collected first). */
+/** The gateway's resident memory now, in MB. */
+function rssMb(): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gw.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+}
+
 async function usage(): Promise<string> {
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gw.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const rss = rssMb();
   const text = await (await fetch(`${base}/metrics`)).text();
   const heap = Number(/switchyard_process_nodejs_heap_size_used_bytes (\d+)/.exec(text)?.[1] ?? NaN) / 1048576;
   const external = Number(/switchyard_process_nodejs_external_memory_bytes (\d+)/.exec(text)?.[1] ?? NaN) / 1048576;
@@ -250,12 +256,19 @@ const workers = Array.from({ length: CONCURRENCY }, async () => {
 });
 console.log(`Soak: ${MINUTES} min, ${CONCURRENCY} clients, gateway pid ${gw.pid} in ${dir}\n`);
 let warm: string | null = null;
+// Writing a heap snapshot takes about 200 MB of native memory, which the allocator keeps:
+// RSS after the first snapshot says more about the snapshot than about the gateway.
+let rssBeforeSnapshot = NaN;
 while (Date.now() < end) {
   await new Promise((r) => setTimeout(r, Math.min(30_000, Math.max(0, end - Date.now()))));
   const s = (Date.now() - started) / 1000;
   console.log(`${s.toFixed(0).padStart(5)} s  ${String(done).padStart(9)} requests  ${(done / s).toFixed(0).padStart(5)}/s  ${await usage()}`);
-  if (warm === null && Date.now() - started >= WARMUP_MS && end - Date.now() > 60_000) warm = await snapshot();
+  if (warm === null && Date.now() - started >= WARMUP_MS && end - Date.now() > 60_000) {
+    rssBeforeSnapshot = rssMb();
+    warm = await snapshot();
+  }
 }
+if (warm === null) rssBeforeSnapshot = rssMb();
 await Promise.all(workers);
 const last = await snapshot();
 gw.kill('SIGTERM');
@@ -267,7 +280,7 @@ if (REDIS !== undefined) await deletePrefix(PREFIX, REDIS);
 if (warm !== null) {
   const [a, b] = [kinds(warm), kinds(last)];
   const total = (m: Map<string, { bytes: number }>) => [...m.values()].reduce((t, e) => t + e.bytes, 0) / 1e6;
-  console.log(`\nHeap after GC: ${total(a).toFixed(1)} MB after the warm-up, ${total(b).toFixed(1)} MB at the end`);
+  console.log(`\nHeap after GC: ${total(a).toFixed(1)} MB after the warm-up, ${total(b).toFixed(1)} MB at the end (RSS before the first snapshot: ${rssBeforeSnapshot.toFixed(0)} MB)`);
   const grew = [...b].map(([k, e]) => ({ k, count: e.count - (a.get(k)?.count ?? 0), bytes: e.bytes - (a.get(k)?.bytes ?? 0) }))
     .filter((g) => g.bytes > 50_000).sort((x, y) => y.bytes - x.bytes).slice(0, 10);
   for (const g of grew) console.log(`  ${(g.bytes / 1e3).toFixed(0).padStart(8)} kB  ${String(g.count).padStart(8)} objects  ${g.k}`);
