@@ -15,7 +15,7 @@ import { newId, requestIdFrom } from './ids.js';
 import { parseJsonBody } from './json.js';
 import { handleChat, handleCountTokens, handleEmbeddings, type Marks, type ReplyLike, type RequestLike } from './inference.js';
 import { createCors } from './cors.js';
-import { ARRIVED, installIntake, type InferenceHandler, type Stamped } from './intake.js';
+import { ARRIVED, installIntake, type InferenceHandler, type RefusalReply, type Stamped } from './intake.js';
 import { installResponsesSocket } from './responses-ws.js';
 import { anthropicModelById, anthropicModelPage, openAIModelById, openAIModelList } from './models.js';
 import type { Runtime } from './runtime.js';
@@ -46,7 +46,7 @@ function sendError(reply: FastifyReply, url: string, err: SwitchyardError): void
   refuse(reply, url, reply.request.headers, err);
 }
 
-function refuse(reply: ReplyLike, url: string, headers: RequestLike['headers'], err: SwitchyardError): void {
+function refuse(reply: RefusalReply, url: string, headers: RequestLike['headers'], err: SwitchyardError): void {
   // Refused before routing (bad body, unknown route): no decision was made, but every
   // response still carries ids a client can quote.
   if (!reply.hasHeader('x-switchyard-decision-id')) {
@@ -177,6 +177,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     maxBytes: bodyLimit,
     maxDepth,
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
+    refuse,
     clock: rt.clock,
     gauge: rt.metrics.websockets,
     idleMs: server.websocket_idle_ms ?? 600_000,

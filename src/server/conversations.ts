@@ -12,7 +12,7 @@
  * at the same moment may lose one change, where OpenAI would keep both.
  */
 import { SwitchyardError } from '../errors.js';
-import { RESPONSES_API } from '../wire/dialects.js';
+import { parseResponsesPrefix } from '../wire/responses/intake.js';
 import { badRequest, isRecord } from '../wire/validate.js';
 import { newId } from './ids.js';
 import type { ResponseItems } from './response-items.js';
@@ -70,12 +70,11 @@ function keptItem(item: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Checks that `items` after `before` still make a conversation a request could send, as
- * the Responses intake reads one (a user turn after them, since a conversation may end
- * anywhere), naming a bad item by its place in `field`.
+ * the Responses intake reads one, naming a bad item by its place in `field`.
  */
 function check(before: readonly unknown[], items: readonly unknown[], field: string): void {
   try {
-    RESPONSES_API.parseChatRequest({ model: 'conversation', input: [...before, ...items, { role: 'user', content: '.' }] });
+    parseResponsesPrefix({ model: 'conversation', input: [...before, ...items] });
   } catch (e) {
     if (!(e instanceof SwitchyardError)) throw e;
     const at = (e.details?.param as string | undefined) ?? '';
@@ -110,6 +109,11 @@ export class Conversations {
   private get kept(): string {
     const h = this.store.ttlMs / 3_600_000;
     return Number.isInteger(h) ? `conversations are kept for ${h}h after their last change, for the key that made them` : 'conversations are kept for a while after their last change, for the key that made them';
+  }
+
+  /** The change under way for this conversation in this process, if any, to wait for. */
+  private pending(scope: string, id: string): Promise<unknown> | undefined {
+    return this.changing.get(`${scope}\u0000${id}`);
   }
 
   /** Runs `fn` once every earlier change of this conversation in this process is done. */
@@ -157,7 +161,7 @@ export class Conversations {
 
   /** `GET /v1/conversations/{id}`. */
   async get(scope: string, id: string): Promise<Record<string, unknown>> {
-    await this.changing.get(`${scope}\u0000${id}`);
+    await this.pending(scope, id);
     return conversationObject(id, await this.load(scope, id));
   }
 
@@ -193,7 +197,7 @@ export class Conversations {
     if (order !== 'asc' && order !== 'desc') throw badRequest('order', '`order` must be asc or desc');
     const limit = query.limit === undefined ? 20 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest('limit', `\`limit\` must be a whole number from 1 to ${MAX_PAGE}`);
-    await this.changing.get(`${scope}\u0000${id}`);
+    await this.pending(scope, id);
     const items = (await this.load(scope, id)).items;
     const all = order === 'asc' ? items : [...items].reverse();
     let start = 0;
@@ -221,7 +225,7 @@ export class Conversations {
 
   /** `GET /v1/conversations/{id}/items/{item_id}`. */
   async getItem(scope: string, id: string, itemId: string): Promise<Record<string, unknown>> {
-    await this.changing.get(`${scope}\u0000${id}`);
+    await this.pending(scope, id);
     const item = (await this.load(scope, id)).items.find((i) => i.id === itemId);
     if (item === undefined) throw new SwitchyardError('SY_ERR_NOT_FOUND', `Item with id '${itemId}' not found in conversation '${id}'.`, { status: 404, details: { param: 'item_id' } });
     return item;
@@ -252,7 +256,7 @@ export class Conversations {
     if (body.previous_response_id !== undefined && body.previous_response_id !== null) {
       throw badRequest('previous_response_id', '`previous_response_id` and `conversation` cannot be used together: a conversation already holds what came before');
     }
-    await this.changing.get(`${scope}\u0000${id}`);
+    await this.pending(scope, id);
     const c = await this.load(scope, id);
     const { conversation: _, ...rest } = body;
     const own = rest.input === undefined ? [] : typeof rest.input === 'string' ? [{ role: 'user', content: rest.input }] : rest.input;

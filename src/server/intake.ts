@@ -16,6 +16,15 @@ import type { Marks, ReplyLike, RequestLike } from './inference.js';
 import { parseJsonBody } from './json.js';
 import type { CorsHandler } from './cors.js';
 
+/** What answering an error takes of a reply (ReplyLike's part): headers, a status and a body. */
+export interface RefusalReply {
+  header(name: string, value: string): this;
+  hasHeader(name: string): boolean;
+  code(status: number): this;
+  type(contentType: string): this;
+  send(body: string): this;
+}
+
 /** Handles one parsed inference request; never rejects (errors are answered in the client's dialect). */
 export type InferenceHandler = (req: RequestLike, reply: ReplyLike, marks: Marks) => Promise<void>;
 
@@ -31,7 +40,7 @@ export interface IntakeOptions {
   /** A whole answer the client takes none of for this long has its connection closed. */
   clientStallMs: number;
   /** Sends `err` in the dialect of `url`, with request and decision ids. */
-  refuse(reply: ReplyLike, url: string, headers: RequestLike['headers'], err: SwitchyardError): void;
+  refuse(reply: RefusalReply, url: string, headers: RequestLike['headers'], err: SwitchyardError): void;
   /** A handler failed outside its own error handling. */
   crashed(err: unknown, url: string): void;
   /** CORS for browser clients, before any route (src/server/cors.ts); null when off. */

@@ -17,11 +17,11 @@ import { STATUS_CODES, createServer, type IncomingHttpHeaders, type IncomingMess
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { SwitchyardError, renderError } from '../errors.js';
-import { RESPONSES_API } from '../wire/dialects.js';
+import { parseResponsesPrefix } from '../wire/responses/intake.js';
 import { responseObject } from '../wire/responses/response.js';
-import { newId, requestIdFrom } from './ids.js';
+import { newId } from './ids.js';
 import type { RawResponse, ReplyLike, RequestLike } from './inference.js';
-import { CollectingReply, type InferenceHandler } from './intake.js';
+import { CollectingReply, type InferenceHandler, type IntakeOptions } from './intake.js';
 import { parseJsonBody } from './json.js';
 import { ConnectionItems, keepAnswer, resolveKept, type ResponseItems } from './response-items.js';
 import type { Principal } from '../governance/index.js';
@@ -42,6 +42,8 @@ export interface ResponsesSocketOptions {
   maxDepth: number;
   /** A handler failed outside its own error handling. */
   crashed(err: unknown, url: string): void;
+  /** Answers an error in the dialect of `url`, with request and decision ids (the intake's). */
+  refuse: IntakeOptions['refuse'];
   /** Epoch ms, for the time a warm-up answer was created. */
   clock(): number;
   /** Counts the open connections. */
@@ -65,19 +67,18 @@ const PING_MS = 30_000;
 /** Handshake headers that describe the connection rather than the requests on it. */
 const CONNECTION_HEADERS = ['connection', 'upgrade', 'x-request-id', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol'];
 
-/** An HTTP error answered on the raw socket before the upgrade, in OpenAI's error shape. */
-function refuseUpgrade(socket: Duplex, headers: IncomingHttpHeaders, err: SwitchyardError): void {
-  const body = JSON.stringify(renderError('openai', err));
-  const lines = [
-    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}`,
-    'content-type: application/json; charset=utf-8',
-    `content-length: ${Buffer.byteLength(body)}`,
-    `x-request-id: ${requestIdFrom(headers['x-request-id'])}`,
-    `x-switchyard-decision-id: ${newId('dec_')}`,
-    'connection: close',
-  ];
-  if (err.retryAfter !== undefined) lines.push(`retry-after: ${Math.max(0, Math.ceil(err.retryAfter))}`);
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+/** An error answered over HTTP on the raw socket, before any upgrade: the status line, the headers and the body at once. */
+class UpgradeRefusal extends CollectingReply {
+  constructor(private readonly socket: Duplex) {
+    super();
+  }
+
+  send(body: string): this {
+    const head = [`HTTP/1.1 ${this.status} ${STATUS_CODES[this.status] ?? ''}`, `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
+    for (const name in this.fields) head.push(`${name}: ${this.fields[name]}`);
+    this.socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+    return this;
+  }
 }
 
 /**
@@ -156,19 +157,20 @@ export function installResponsesSocket(server: Server, opts: ResponsesSocketOpti
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
+    const refuse = (err: SwitchyardError): void => opts.refuse(new UpgradeRefusal(socket), url, req.headers, err);
     if (!paths.has(path)) {
-      refuseUpgrade(socket, req.headers, new SwitchyardError('SY_ERR_NOT_FOUND', `No WebSocket route ${path}: the Responses API's is ${opts.paths[0]}.`));
+      refuse(new SwitchyardError('SY_ERR_NOT_FOUND', `No WebSocket route ${path}: the Responses API's is ${opts.paths[0]}.`));
       return;
     }
     if (!opts.ready()) {
-      refuseUpgrade(socket, req.headers, new SwitchyardError('SY_ERR_UNAVAILABLE', 'The gateway is shutting down; connect again.', { status: 503 }));
+      refuse(new SwitchyardError('SY_ERR_UNAVAILABLE', 'The gateway is shutting down; connect again.', { status: 503 }));
       return;
     }
     let principal: Principal;
     try {
       principal = opts.authenticate(req.headers);
     } catch (e) {
-      refuseUpgrade(socket, req.headers, e instanceof SwitchyardError ? e : new SwitchyardError('SY_ERR_INTERNAL', 'Internal error.'));
+      refuse(e instanceof SwitchyardError ? e : new SwitchyardError('SY_ERR_INTERNAL', 'Internal error.'));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -313,12 +315,8 @@ class Connection {
     const scope = this.principal.virtualKey ?? '';
     const resolving = resolveKept(this.items, body, () => scope);
     const kept = resolving instanceof Promise ? await resolving : resolving;
-    // Checked as a request would be, with a user turn to come: a warm-up may hold only the
-    // instructions and developer messages (Codex's does), which no request could.
-    const input = (kept.body as { input?: unknown }).input;
-    const turn = { role: 'user', content: '.' };
-    const checked = Array.isArray(input) ? { ...(kept.body as object), input: [...input, turn] } : typeof input === 'string' ? { ...(kept.body as object), input: [{ role: 'user', content: input }, turn] } : kept.body;
-    const { request, clientOptions } = RESPONSES_API.parseChatRequest(checked);
+    // Codex's warm-up holds only its instructions and developer messages.
+    const { request, clientOptions } = parseResponsesPrefix(kept.body as Record<string, unknown>);
     const id = newId('resp_');
     const created = Math.floor(this.opts.clock() / 1000);
     const shared = this.opts.items;

@@ -95,7 +95,7 @@ async function connect(headers: Record<string, string> = { authorization: `Beare
 }
 
 /** What the handshake was answered with over HTTP, when it was refused. */
-async function refused(headers: Record<string, string>, path = '/v1/responses'): Promise<{ status: number; body: any }> {
+async function refused(headers: Record<string, string>, path = '/v1/responses'): Promise<{ status: number; body: any; headers: import('node:http').IncomingHttpHeaders }> {
   try {
     await connect(headers, path);
   } catch (e) {
@@ -103,7 +103,7 @@ async function refused(headers: Record<string, string>, path = '/v1/responses'):
     assert.ok(res, String(e));
     let text = '';
     for await (const chunk of res) text += chunk;
-    return { status: res.statusCode!, body: JSON.parse(text) };
+    return { status: res.statusCode!, body: JSON.parse(text), headers: res.headers };
   }
   assert.fail('the handshake was accepted');
 }
@@ -305,8 +305,11 @@ describe('Responses API over a WebSocket', SUITE, () => {
   });
 
   test('the handshake: a missing or unknown key, another path, a draining gateway are refused over HTTP', async () => {
-    const missing = await refused({});
+    const missing = await refused({ 'x-request-id': 'ws-handshake-1' });
     assert.deepEqual([missing.status, missing.body.error.code], [401, 'SY_ERR_UNAUTHORIZED']);
+    // Ids to quote, as every HTTP answer has.
+    assert.equal(missing.headers['x-request-id'], 'ws-handshake-1');
+    assert.match(String(missing.headers['x-switchyard-decision-id']), /^dec_/);
     const unknown = await refused({ authorization: 'Bearer sk-nobody' });
     assert.deepEqual([unknown.status, unknown.body.error.code], [401, 'SY_ERR_UNAUTHORIZED']);
     const path = await refused({ authorization: `Bearer ${KEY}` }, '/v1/chat/completions');

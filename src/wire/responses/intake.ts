@@ -321,6 +321,19 @@ function extras(b: Record<string, unknown>, verbosity: string | undefined): Reco
 }
 
 /**
+ * A conversation so far, parsed as a request would be with a user turn still to come:
+ * a WebSocket warm-up, or a conversation's items, may end anywhere or hold only developer
+ * messages, which no request could. An `input` that is neither a string nor a list is
+ * left as it is, for the error to name it.
+ */
+export function parseResponsesPrefix(body: Record<string, unknown>): ParsedChatRequest {
+  const input = body.input;
+  const turn = { role: 'user', content: '.' };
+  const items = Array.isArray(input) ? input : typeof input === 'string' ? [{ role: 'user', content: input }] : null;
+  return parseResponsesRequest(items === null ? body : { ...body, input: [...items, turn] });
+}
+
+/**
  * Parses and validates an OpenAI `POST /v1/responses` body.
  * @example
  * const { request } = parseResponsesRequest({ model: 'gpt-5', input: 'Hello' });
