@@ -7,9 +7,11 @@
  * `conversation` is served with the conversation's items before its own input, on
  * whichever provider the router picks, and once answered its input and output are added.
  *
- * A conversation is one record (its metadata and items in order), so changes to one go
- * one at a time in this process; two gateway processes changing the same conversation
- * at the same moment may lose one change, where OpenAI would keep both.
+ * A conversation is one record (its metadata and items in order). Each change is made in
+ * one step against the store (compare and swap in Redis), so two gateway processes
+ * changing one conversation at the same moment both get their change kept; within a
+ * process, changes to one conversation also go in the order they came, and a read waits
+ * for those under way, so a turn sees the one before it.
  */
 import { SwitchyardError } from '../errors.js';
 import { parseResponsesPrefix } from '../wire/responses/intake.js';
@@ -129,6 +131,10 @@ export class Conversations {
     return run;
   }
 
+  private notFound(id: string): SwitchyardError {
+    return new SwitchyardError('SY_ERR_NOT_FOUND', `Conversation with id '${id}' not found: ${this.kept}.`, { status: 404, details: { param: 'conversation_id' } });
+  }
+
   private async load(scope: string, id: string): Promise<ConversationRecord> {
     let found;
     try {
@@ -136,16 +142,31 @@ export class Conversations {
     } catch (err) {
       throw new SwitchyardError('SY_ERR_UNAVAILABLE', `conversations cannot be read now: their store is unavailable (${(err as Error).message})`);
     }
-    if (found === undefined) throw new SwitchyardError('SY_ERR_NOT_FOUND', `Conversation with id '${id}' not found: ${this.kept}.`, { status: 404, details: { param: 'conversation_id' } });
+    if (found === undefined) throw this.notFound(id);
     return found as unknown as ConversationRecord;
   }
 
-  private async save(scope: string, id: string, c: ConversationRecord): Promise<void> {
-    try {
-      await this.store.write(scope, [[recordKey(id), c]]);
-    } catch (err) {
-      throw new SwitchyardError('SY_ERR_UNAVAILABLE', `the conversation could not be kept: ${(err as Error).message}`);
-    }
+  /**
+   * Changes a conversation, in order with this process's other changes to it, and in one
+   * step against the store: `next` gets it as kept now (404 when there is none) and returns
+   * it changed, or null to delete it; it may be called again if another process changed it
+   * meanwhile. Resolves to what `next` returned last.
+   */
+  private modify(scope: string, id: string, next: (c: ConversationRecord) => ConversationRecord | null): Promise<ConversationRecord | null> {
+    return this.exclusive(scope, id, async () => {
+      let result: ConversationRecord | null = null;
+      try {
+        await this.store.change(scope, recordKey(id), (current) => {
+          if (current === undefined) throw this.notFound(id);
+          result = next(current as unknown as ConversationRecord);
+          return result;
+        });
+      } catch (err) {
+        if (err instanceof SwitchyardError) throw err;
+        throw new SwitchyardError('SY_ERR_UNAVAILABLE', `the conversation could not be changed now: ${(err as Error).message}`);
+      }
+      return result;
+    });
   }
 
   /** `POST /v1/conversations`. */
@@ -155,7 +176,11 @@ export class Conversations {
     check([], added, 'items');
     const id = newId('conv_');
     const c: ConversationRecord = { created_at: Math.floor(this.clock() / 1000), metadata: metadataOf(b.metadata), items: added.map(keptItem) };
-    await this.save(scope, id, c);
+    try {
+      await this.store.change(scope, recordKey(id), () => c);
+    } catch (err) {
+      throw new SwitchyardError('SY_ERR_UNAVAILABLE', `the conversation could not be kept: ${(err as Error).message}`);
+    }
     return conversationObject(id, c);
   }
 
@@ -170,25 +195,12 @@ export class Conversations {
     const b = isRecord(body) ? body : {};
     if (b.metadata === undefined) throw badRequest('metadata', '`metadata` is required: the conversation\'s new metadata');
     const metadata = metadataOf(b.metadata);
-    return this.exclusive(scope, id, async () => {
-      const c = await this.load(scope, id);
-      c.metadata = metadata;
-      await this.save(scope, id, c);
-      return conversationObject(id, c);
-    });
+    return this.modify(scope, id, (c) => ({ ...c, metadata })).then((c) => conversationObject(id, c!));
   }
 
   /** `DELETE /v1/conversations/{id}`. */
   delete(scope: string, id: string): Promise<Record<string, unknown>> {
-    return this.exclusive(scope, id, async () => {
-      await this.load(scope, id);
-      try {
-        await this.store.remove(scope, [recordKey(id)]);
-      } catch (err) {
-        throw new SwitchyardError('SY_ERR_UNAVAILABLE', `the conversation could not be deleted now: ${(err as Error).message}`);
-      }
-      return { id, object: 'conversation.deleted', deleted: true };
-    });
+    return this.modify(scope, id, () => null).then(() => ({ id, object: 'conversation.deleted', deleted: true }));
   }
 
   /** `GET /v1/conversations/{id}/items`: a page, newest first unless `order=asc`, after the item `after`. */
@@ -213,14 +225,12 @@ export class Conversations {
   /** `POST /v1/conversations/{id}/items`: the items added, as kept. */
   addItems(scope: string, id: string, body: unknown): Promise<Record<string, unknown>> {
     const added = addedItems(isRecord(body) ? body.items : undefined, 'items', true);
-    return this.exclusive(scope, id, async () => {
-      const c = await this.load(scope, id);
+    let kept: Record<string, unknown>[] = [];
+    return this.modify(scope, id, (c) => {
       check(c.items, added, 'items');
-      const kept = added.map(keptItem);
-      c.items.push(...kept);
-      await this.save(scope, id, c);
-      return { object: 'list', data: kept, first_id: kept[0]?.id ?? null, last_id: kept.at(-1)?.id ?? null, has_more: false };
-    });
+      kept = added.map(keptItem);
+      return { ...c, items: [...c.items, ...kept] };
+    }).then(() => ({ object: 'list', data: kept, first_id: kept[0]?.id ?? null, last_id: kept.at(-1)?.id ?? null, has_more: false }));
   }
 
   /** `GET /v1/conversations/{id}/items/{item_id}`. */
@@ -233,14 +243,11 @@ export class Conversations {
 
   /** `DELETE /v1/conversations/{id}/items/{item_id}`: the conversation. */
   deleteItem(scope: string, id: string, itemId: string): Promise<Record<string, unknown>> {
-    return this.exclusive(scope, id, async () => {
-      const c = await this.load(scope, id);
+    return this.modify(scope, id, (c) => {
       const at = c.items.findIndex((i) => i.id === itemId);
       if (at < 0) throw new SwitchyardError('SY_ERR_NOT_FOUND', `Item with id '${itemId}' not found in conversation '${id}'.`, { status: 404, details: { param: 'item_id' } });
-      c.items.splice(at, 1);
-      await this.save(scope, id, c);
-      return conversationObject(id, c);
-    });
+      return { ...c, items: c.items.filter((_, i) => i !== at) };
+    }).then((c) => conversationObject(id, c!));
   }
 
   /**
@@ -266,10 +273,6 @@ export class Conversations {
 
   /** Adds an answered request's own input and its output to the conversation it named. */
   append(scope: string, id: string, input: readonly unknown[], output: readonly unknown[]): Promise<void> {
-    return this.exclusive(scope, id, async () => {
-      const c = await this.load(scope, id);
-      for (const item of [...input, ...output]) if (isRecord(item)) c.items.push(keptItem(item));
-      await this.save(scope, id, c);
-    });
+    return this.modify(scope, id, (c) => ({ ...c, items: [...c.items, ...[...input, ...output].filter(isRecord).map(keptItem)] })).then(() => undefined);
   }
 }

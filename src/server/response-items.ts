@@ -25,10 +25,14 @@ export interface ResponseItems {
   put(scope: string, entries: readonly (readonly [string, unknown])[]): void;
   /** The values under these keys, each undefined when not kept (expired, evicted or never seen). */
   get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]>;
-  /** Keeps each value under its key for `scope`, and resolves once it is kept; rejects when it could not be. */
-  write(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void>;
-  /** Forgets these keys for `scope`. */
-  remove(scope: string, keys: readonly string[]): Promise<void>;
+  /**
+   * Changes the value under `key` for `scope` in one step, even against other processes
+   * sharing the store: `next` gets the value kept now (undefined when none) and returns
+   * the value to keep, or null to forget it. It is called again when another process
+   * changed the value meanwhile; what it throws is thrown. Resolves once the change is
+   * kept; rejects when it could not be.
+   */
+  change(scope: string, key: string, next: (current: Record<string, unknown> | undefined) => unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,19 +91,21 @@ export class MemoryResponseItems implements ResponseItems {
     return Promise.resolve(keys.map((key) => parsed(this.cache.get(`${scope}\u0000${key}`))));
   }
 
-  write(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
-    for (const [key, value] of entries) {
-      const json = JSON.stringify(value);
-      if (!this.cache.set(`${scope}\u0000${key}`, json).has(`${scope}\u0000${key}`)) {
-        return Promise.reject(new Error(`${json.length} bytes is more than server.response_items.max_bytes holds`));
+  change(scope: string, key: string, next: (current: Record<string, unknown> | undefined) => unknown): Promise<void> {
+    // One process, one thread: nothing runs between the read and the write.
+    const k = `${scope}\u0000${key}`;
+    try {
+      const value = next(parsed(this.cache.get(k)));
+      if (value === null) {
+        this.cache.delete(k);
+        return Promise.resolve();
       }
+      const json = JSON.stringify(value);
+      if (!this.cache.set(k, json).has(k)) return Promise.reject(new Error(`${json.length} bytes is more than server.response_items.max_bytes holds`));
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    return Promise.resolve();
-  }
-
-  remove(scope: string, keys: readonly string[]): Promise<void> {
-    for (const key of keys) this.cache.delete(`${scope}\u0000${key}`);
-    return Promise.resolve();
   }
 
   close(): Promise<void> {
@@ -107,6 +113,18 @@ export class MemoryResponseItems implements ResponseItems {
     return Promise.resolve();
   }
 }
+
+/** Times a change is made again because another process changed the value first. */
+const MAX_RACES = 16;
+
+/**
+ * Compare and swap: KEYS[1] takes ARGV[2] (or is deleted when it is empty) for ARGV[3]
+ * ms, if it still holds ARGV[1] (empty: no value). Kept values are JSON, never empty.
+ */
+const SWAP = `local now = redis.call('GET', KEYS[1])
+if (now == false and ARGV[1] ~= '') or (now ~= false and now ~= ARGV[1]) then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return 1`;
 
 /** In Redis, one key per entry (`<prefix>ri:<scope digest>:<key>`), expiring after the TTL. */
 export class RedisResponseItems implements ResponseItems {
@@ -139,19 +157,19 @@ export class RedisResponseItems implements ResponseItems {
     return values.map(parsed);
   }
 
-  async write(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
+  async change(scope: string, key: string, next: (current: Record<string, unknown> | undefined) => unknown): Promise<void> {
     await this.ready();
-    const p = this.redis.multi();
-    for (const [key, value] of entries) p.set(this.key(scope, key), JSON.stringify(value), 'PX', this.ttlMs);
-    const results = await p.exec();
-    const failed = results?.find(([err]) => err !== null);
-    if (results === null || failed !== undefined) throw failed?.[0] ?? new Error('the write was discarded');
-  }
-
-  async remove(scope: string, keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.ready();
-    await this.redis.del(...keys.map((key) => this.key(scope, key)));
+    const k = this.key(scope, key);
+    // Optimistic: the new value is written only if the key still holds what it was made from.
+    for (let race = 0; race < MAX_RACES; race++) {
+      const before = await this.redis.get(k);
+      const value = next(parsed(before));
+      const done = await this.redis.eval(SWAP, 1, k, before ?? '', value === null ? '' : JSON.stringify(value), this.ttlMs);
+      if (done === 1) return;
+      // Another process won: let it go on a moment, so that many do not keep colliding.
+      await new Promise((r) => setTimeout(r, Math.random() * 2 ** Math.min(race, 6)));
+    }
+    throw new Error(`other gateway processes changed it ${MAX_RACES} times while this change was being made`);
   }
 
   async close(): Promise<void> {
@@ -195,12 +213,8 @@ export class ConnectionItems implements ResponseItems {
     this.shared?.put(scope, entries);
   }
 
-  write(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
-    return this.shared === null ? Promise.reject(new Error('answers are not kept')) : this.shared.write(scope, entries);
-  }
-
-  remove(scope: string, keys: readonly string[]): Promise<void> {
-    return this.shared === null ? Promise.resolve() : this.shared.remove(scope, keys);
+  change(scope: string, key: string, next: (current: Record<string, unknown> | undefined) => unknown): Promise<void> {
+    return this.shared === null ? Promise.reject(new Error('answers are not kept')) : this.shared.change(scope, key, next);
   }
 
   async get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {

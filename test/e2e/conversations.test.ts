@@ -5,7 +5,8 @@
  * read, updated and deleted; its items listed in pages both ways, added, read and
  * deleted; Responses API requests naming it, served by different providers, each seeing
  * the turns before and adding its own; per-key scoping; refusals naming the field; the
- * API turned off with the kept answers; and a conversation shared by two gateways on Redis.
+ * API turned off with the kept answers; and a conversation shared by two gateways on
+ * Redis, changed through both at once.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -134,7 +135,7 @@ describe('/v1/conversations with kept answers off', SUITE, () => {
 });
 
 describe('/v1/conversations on Redis', { ...SUITE, skip: REDIS_SKIP }, () => {
-  test('a conversation made through one gateway goes on through another', async () => {
+  test('a conversation made through one gateway goes on through another; items added through both at once are all kept', async () => {
     const prefix = uniquePrefix('conv');
     const config = { dispatch: { retries_per_target: 0, max_attempts: 1 }, providers: providers(), governance: { ...keys, store: { type: 'redis', url: REDIS_URL, prefix } } };
     const [a, b] = await Promise.all([startE2E(config), startE2E(config)]);
@@ -147,6 +148,11 @@ describe('/v1/conversations on Redis', { ...SUITE, skip: REDIS_SKIP }, () => {
       await viaB.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: 'What is my name?' });
       assert.deepEqual(oa.last().body.messages.map((m: any) => m.role), ['user', 'user', 'assistant', 'user']);
       assert.equal((await viaB.conversations.items.list(conv.id)).data.length, 5);
+      // Items added through both gateways at once are all kept.
+      const said = Array.from({ length: 12 }, (_, n) => `note ${n}`);
+      await Promise.all(said.map((text, n) => (n % 2 === 0 ? viaA : viaB).conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: text }] })));
+      const all = await viaA.conversations.items.list(conv.id, { limit: 100, order: 'asc' });
+      assert.deepEqual(all.data.slice(5).map(textOf).sort(), [...said].sort());
       await viaB.conversations.delete(conv.id);
       await assert.rejects(viaA.conversations.retrieve(conv.id), (e: any) => e.status === 404);
     } finally {

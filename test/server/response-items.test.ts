@@ -43,6 +43,24 @@ function contract(name: string, make: (ttlMs: number) => Promise<{ items: Respon
       }
     });
 
+    it('change keeps, changes and forgets a value in one step; what it throws is thrown, and nothing is written', async () => {
+      const { items, cleanup } = await make(60_000);
+      try {
+        await items.change('s', 'c:1', (now) => ({ n: now === undefined ? 1 : -1 }));
+        await items.change('s', 'c:1', (now) => ({ n: (now!.n as number) + 1 }));
+        assert.deepEqual(await items.get('s', ['c:1']), [{ n: 2 }]);
+        await assert.rejects(items.change('s', 'c:1', () => { throw new Error('no'); }), /no/);
+        assert.deepEqual(await items.get('s', ['c:1']), [{ n: 2 }]);
+        assert.deepEqual(await items.get('t', ['c:1']), [undefined], 'another scope has its own');
+        await items.change('s', 'c:1', () => null);
+        assert.deepEqual(await items.get('s', ['c:1']), [undefined]);
+        await items.change('s', 'c:1', (now) => ({ again: now === undefined }));
+        assert.deepEqual(await items.get('s', ['c:1']), [{ again: true }]);
+      } finally {
+        await cleanup();
+      }
+    });
+
     it('forgets items after the TTL', async () => {
       const { items, cleanup } = await make(150);
       try {
@@ -94,6 +112,28 @@ describe('kept response items', () => {
     }
   });
 
+  it('in Redis, changes racing from two processes are each kept: a change made from a value since changed is made again', { skip: REDIS_SKIP }, async () => {
+    const prefix = uniquePrefix('items');
+    const [a, b] = [0, 1].map(() => new RedisResponseItems(REDIS_URL, prefix, 60_000, pino({ level: 'silent' })));
+    try {
+      let calls = 0;
+      const add = (items: ResponseItems, n: number) => items.change('s', 'c:list', (now) => {
+        calls++;
+        return { seen: [...((now?.seen as number[] | undefined) ?? []), n] };
+      });
+      // Each process makes its changes one after another, as Conversations does, both at once.
+      await Promise.all([a, b].map(async (items, k) => {
+        for (let n = k; n < 40; n += 2) await add(items, n);
+      }));
+      const [kept] = await a.get('s', ['c:list']);
+      assert.deepEqual([...(kept!.seen as number[])].sort((x, y) => x - y), Array.from({ length: 40 }, (_, n) => n));
+      assert.ok(calls > 40, `some changes raced and were made again (${calls} calls for 40 changes)`);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await deletePrefix(prefix);
+    }
+  });
+
   it('a body with item references gets the items in their places; one with neither references nor a previous response is returned as is', async () => {
     const items = new MemoryResponseItems(1 << 20, 3_600_000);
     keepAnswer(items, 'vk', { id: 'resp_1', output: [reasoning, message('msg_1', 'Hello')] }, [{ role: 'user', content: 'Hi' }], null);
@@ -113,7 +153,7 @@ describe('kept response items', () => {
     await assert.rejects(resolve(items, body, 'other'), { code: 'SY_ERR_BAD_REQUEST', message: /`input\[1\]`: item "rs_1" is not known: answers are kept for 1h, for the key that got them/ });
     await assert.rejects(resolve(items, { input: [{ type: 'item_reference' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.id/ });
     const refused = () => Promise.reject(new Error('ECONNREFUSED'));
-    const down = { ttlMs: 1, put() {}, get: refused, write: refused, remove: refused, close: () => Promise.resolve() };
+    const down = { ttlMs: 1, put() {}, get: refused, change: refused, close: () => Promise.resolve() };
     await assert.rejects(resolve(down, body), { code: 'SY_ERR_UNAVAILABLE', message: /ECONNREFUSED/ });
   });
 
