@@ -84,6 +84,13 @@ export interface ToolDefinition {
    * digest when that is long), one name every provider takes.
    */
   namespaced?: { namespace: string; name: string };
+  /**
+   * One of OpenAI's built-in tools the client runs (the Responses API's `apply_patch`,
+   * `shell`): `name` is the same, and `description` and `parameters` are its function form,
+   * whose arguments are a call's operation or action (see wire/responses/builtin). Providers
+   * see that function; one served through the Responses API gets the built-in tool itself.
+   */
+  builtin?: 'apply_patch' | 'shell';
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };

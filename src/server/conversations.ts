@@ -33,6 +33,7 @@ const MAX_PAGE = 100;
 /** Id prefixes of the items the gateway names, by type. */
 const PREFIXES: Readonly<Record<string, string>> = {
   message: 'msg_', function_call: 'fc_', function_call_output: 'fco_', custom_tool_call: 'ctc_', custom_tool_call_output: 'ctco_', reasoning: 'rs_',
+  apply_patch_call: 'apc_', apply_patch_call_output: 'apco_', shell_call: 'sh_', shell_call_output: 'sho_',
 };
 
 const recordKey = (id: string): string => `c:${id}`;

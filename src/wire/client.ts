@@ -14,6 +14,8 @@ export interface ChatClientOptions {
   thinking?: boolean;
   /** Names of the client's custom tools, whose calls it gets back as custom calls (see wire/freeform). */
   freeform?: ReadonlySet<string>;
+  /** Names of the client's built-in tools (ToolDefinition.builtin), whose calls it gets back as their own call items. */
+  builtin?: ReadonlySet<string>;
   /** The client's namespaced tools (ToolDefinition.namespaced), by the name providers see. */
   namespaced?: ReadonlyMap<string, ClientToolName>;
   /** A Responses API request created with `store` (its default): its answer's items may be referred to later. */
@@ -61,6 +63,8 @@ export interface RenderOptions {
   thinking?: boolean;
   /** ChatClientOptions.freeform. */
   freeform?: ReadonlySet<string>;
+  /** ChatClientOptions.builtin. */
+  builtin?: ReadonlySet<string>;
   /** ChatClientOptions.namespaced. */
   namespaced?: ReadonlyMap<string, ClientToolName>;
   /** ChatClientOptions.summaries. */

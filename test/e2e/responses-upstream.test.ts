@@ -154,6 +154,48 @@ describe('a model served by the Responses API', SUITE, () => {
     }
   });
 
+  test('the built-in apply_patch and shell tools go up as themselves, and so do their calls and outputs, whole or streamed', async () => {
+    const operation = { type: 'create_file', path: 'hello.txt', diff: '+Hello\n' };
+    const output = [{ stdout: 'hello.txt\n', stderr: '', outcome: { type: 'exit' as const, exit_code: 0 } }];
+    for (const stream of [false, true]) {
+      oa.reset();
+      const tools: OpenAI.Responses.Tool[] = [{ type: 'apply_patch' }, { type: 'shell' }];
+      const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Add hello.txt, then list the files.' }];
+      const ask = async (params: OpenAI.Responses.ResponseCreateParamsNonStreaming): Promise<OpenAI.Responses.Response> => {
+        if (!stream) return openai.responses.create(params);
+        let done: OpenAI.Responses.Response | undefined;
+        for await (const ev of await openai.responses.create({ ...params, stream: true })) if (ev.type === 'response.completed') done = ev.response;
+        return done!;
+      };
+      oa.enqueue({ toolCall: { name: 'apply_patch', args: operation } });
+      const first = await ask({ model: MODEL, tools, input, tool_choice: { type: 'apply_patch' }, store: false });
+      assert.deepEqual(oa.last().body.tools, [{ type: 'apply_patch' }, { type: 'shell', environment: { type: 'local' } }]);
+      assert.deepEqual(oa.last().body.tool_choice, { type: 'apply_patch' });
+      const patch = first.output.find((o): o is OpenAI.Responses.ResponseApplyPatchToolCall => o.type === 'apply_patch_call');
+      assert.ok(patch, JSON.stringify(first.output));
+      assert.deepEqual(patch.operation, operation);
+
+      oa.enqueue({ toolCall: { name: 'shell', args: { commands: ['ls'] } } });
+      const patched: OpenAI.Responses.ResponseInputItem[] = [...input, { type: 'apply_patch_call', call_id: patch.call_id, operation: patch.operation, status: 'completed' }, { type: 'apply_patch_call_output', call_id: patch.call_id, status: 'failed', output: 'hello.txt exists' }];
+      const second = await ask({ model: MODEL, tools, input: patched, store: false });
+      assert.deepEqual(oa.last().body.input.slice(1), [
+        { type: 'apply_patch_call', call_id: patch.call_id, operation, status: 'completed' },
+        { type: 'apply_patch_call_output', call_id: patch.call_id, status: 'failed', output: 'hello.txt exists' },
+      ]);
+      const sh = second.output.find((o): o is OpenAI.Responses.ResponseFunctionShellToolCall => o.type === 'shell_call');
+      assert.ok(sh, JSON.stringify(second.output));
+      assert.deepEqual(sh.action, { commands: ['ls'], timeout_ms: null, max_output_length: null });
+
+      const third = await ask({ model: MODEL, tools, input: [...patched, { type: 'shell_call', call_id: sh.call_id, action: sh.action, status: 'completed' }, { type: 'shell_call_output', call_id: sh.call_id, output, max_output_length: 4096 }], store: false });
+      assert.deepEqual(oa.last().body.input.slice(3), [
+        { type: 'shell_call', call_id: sh.call_id, action: { commands: ['ls'], timeout_ms: null, max_output_length: null }, status: 'completed' },
+        { type: 'shell_call_output', call_id: sh.call_id, output, max_output_length: 4096 },
+      ]);
+      const said = third.output.flatMap((o) => (o.type === 'message' ? o.content : [])).map((c) => (c.type === 'output_text' ? c.text : '')).join('');
+      assert.equal(said, 'The tool said: hello.txt\n', `stream ${stream}`);
+    }
+  });
+
   test("Codex's encrypted reasoning: asked for, handed to the client, and replayed to the model in the tool loop", async () => {
     for (const stream of [false, true]) {
       oa.reset();

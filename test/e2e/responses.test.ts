@@ -417,6 +417,81 @@ describe('custom tools over the Responses API, as Codex sends them', SUITE, () =
   });
 });
 
+// OpenAI's built-in tools the client runs, as the Agents SDK's applyPatchTool and shellTool declare them.
+const BUILTINS: OpenAI.Responses.Tool[] = [{ type: 'apply_patch' }, { type: 'shell', environment: { type: 'local' } }];
+const OPERATION = { type: 'update_file', path: 'hello.txt', diff: '@@\n-Hello\n+Hello, world!\n' };
+const SHELL_OUTPUT = [{ stdout: 'hello.txt\n', stderr: '', outcome: { type: 'exit' as const, exit_code: 0 } }];
+
+describe('the built-in apply_patch and shell tools, as the OpenAI Agents SDK declares them', SUITE, () => {
+  for (const [model, name] of UPSTREAMS) {
+    test(`${name}: each goes up as a function, its call comes back as an apply_patch_call or shell_call, streamed or whole, and its output goes up as the call's result`, async () => {
+      for (const stream of [true, false]) {
+        const fake = fakes()[name];
+        const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Fix the greeting, then list the files' }];
+        const params = { model, input, tools: BUILTINS, store: false };
+        const ask = (p: typeof params) => (stream ? client.responses.stream(p).finalResponse() : client.responses.create(p));
+
+        fake.enqueue({ toolCall: { name: 'apply_patch', args: OPERATION } });
+        const turn1 = await ask(params);
+        const sent = toolsSent(fake);
+        assert.deepEqual(sent.map((t) => t[0]), ['apply_patch', 'shell']);
+        assert.match(sent[0][1], /V4A diff/);
+        assert.deepEqual((sent[0][2] as any).required, ['type', 'path']);
+        assert.deepEqual((sent[1][2] as any).required, ['commands']);
+        const patch = turn1.output.find((i) => i.type === 'apply_patch_call') as OpenAI.Responses.ResponseApplyPatchToolCall;
+        assert.ok(patch, `an apply_patch_call (stream ${stream}): ${JSON.stringify(turn1.output)}`);
+        assert.deepEqual(patch.operation, OPERATION);
+        assert.match(patch.id, /^apc_/);
+        assert.equal(patch.status, 'completed');
+
+        fake.enqueue({ toolCall: { name: 'shell', args: { commands: ['ls'] } } });
+        const patched: OpenAI.Responses.ResponseInput = [...input, { type: 'apply_patch_call', call_id: patch.call_id, operation: patch.operation, status: 'completed' }, { type: 'apply_patch_call_output', call_id: patch.call_id, status: 'completed', output: 'Updated hello.txt' }];
+        const turn2 = await ask({ ...params, input: patched });
+        assert.deepEqual(callSent(fake), OPERATION, `the call goes up as its function form (stream ${stream})`);
+        const sh = turn2.output.find((i) => i.type === 'shell_call') as OpenAI.Responses.ResponseFunctionShellToolCall;
+        assert.ok(sh, JSON.stringify(turn2.output));
+        assert.deepEqual(sh.action, { commands: ['ls'], timeout_ms: null, max_output_length: null });
+
+        const turn3 = await ask({ ...params, input: [...patched, { type: 'shell_call', call_id: sh.call_id, action: sh.action, status: 'completed' }, { type: 'shell_call_output', call_id: sh.call_id, output: SHELL_OUTPUT, max_output_length: null }] });
+        assert.equal(turn3.output_text, `The tool said: ${JSON.stringify({ output: SHELL_OUTPUT })}`);
+      }
+    });
+  }
+
+  test('streamed, a built-in call opens in progress and closes whole, with no argument deltas', async () => {
+    oa.enqueue({ toolCall: { name: 'apply_patch', args: OPERATION } });
+    const events: any[] = [];
+    for await (const ev of client.responses.stream({ model: 'oa/gpt-4o', input: 'Fix it', tools: BUILTINS })) events.push(ev);
+    assert.ok(!events.some((e) => e.type === 'response.function_call_arguments.delta'));
+    const added = events.find((e) => e.type === 'response.output_item.added' && e.item.type === 'apply_patch_call');
+    const done = events.find((e) => e.type === 'response.output_item.done' && e.item.type === 'apply_patch_call');
+    assert.equal(added.item.status, 'in_progress');
+    assert.deepEqual(done.item, { type: 'apply_patch_call', id: added.item.id, call_id: added.item.call_id, operation: OPERATION, status: 'completed' });
+  });
+
+  test('tool_choice names a built-in tool; one in an OpenAI container is left out; what cannot be read is refused, naming it', async () => {
+    oa.enqueue({ toolCall: { name: 'shell', args: { commands: ['pwd'], timeout_ms: 5000 } } });
+    const res = await client.responses.create({ model: 'oa/gpt-4o', input: 'Where am I?', tools: BUILTINS, tool_choice: { type: 'shell' } });
+    assert.deepEqual(oa.last().body.tool_choice, { type: 'function', function: { name: 'shell' } });
+    assert.deepEqual((res.output.find((i) => i.type === 'shell_call') as any).action, { commands: ['pwd'], timeout_ms: 5000, max_output_length: null });
+
+    await client.responses.create({ model: 'oa/gpt-4o', input: 'Hi', tools: [{ type: 'shell', environment: { type: 'container_auto' } }] });
+    assert.equal(oa.last().body.tools, undefined, 'a shell in a container runs at OpenAI');
+
+    const refused = async (body: Record<string, unknown>, param: string, message: RegExp) => {
+      const r = await raw(e2e.url, '/v1/responses', { method: 'POST', body: { model: 'oa/gpt-4o', ...body } });
+      assert.equal(r.status, 400, JSON.stringify(r.json));
+      assert.equal(r.json.error.param, param);
+      assert.match(r.json.error.message, message);
+    };
+    await refused({ input: 'Hi', tools: [{ type: 'apply_patch' }, { type: 'function', name: 'apply_patch', parameters: {} }] }, 'tools[0].type', /cannot be declared with another tool named "apply_patch"/);
+    await refused({ input: [{ type: 'apply_patch_call', call_id: 'c1', operation: { type: 'rename_file', path: 'a' } }], tools: BUILTINS }, 'input[0].operation.type', /create_file, update_file, delete_file/);
+    await refused({ input: [{ type: 'shell_call', call_id: 'c1', action: { commands: 'ls' } }], tools: BUILTINS }, 'input[0].action.commands', /array/);
+    await refused({ input: [{ type: 'apply_patch_call_output', call_id: 'c1', status: 'done' }], tools: BUILTINS }, 'input[0].status', /completed or failed/);
+    await refused({ input: [{ type: 'shell_call_output', call_id: 'c1', output: [{ stdout: '', stderr: '', outcome: { type: 'crashed' } }] }], tools: BUILTINS }, 'input[0].output[0].outcome.type', /exit or timeout/);
+  });
+});
+
 describe('Codex\'s other tools', SUITE, () => {
   const spawn = { type: 'function', name: 'spawn_agent', description: 'Spawn a sub-agent.', strict: false, parameters: { type: 'object', properties: { task: { type: 'string' } }, required: ['task'] } };
   const codexTools = [shell, { type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents.', tools: [spawn] }, { type: 'tool_search', execution: 'client' }, { type: 'web_search', external_web_access: false }];

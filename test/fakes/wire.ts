@@ -152,6 +152,8 @@ function lastToolResult(format: WireFormat | 'responses', body: any): string | n
   if (format === 'responses') {
     const items: any[] = Array.isArray(body.input) ? body.input : [];
     const last = items[items.length - 1];
+    if (last?.type === 'apply_patch_call_output') return `${last.status}${typeof last.output === 'string' ? `: ${last.output}` : ''}`;
+    if (last?.type === 'shell_call_output') return last.output.map((o: any) => o.stdout).join('');
     if (last?.type !== 'function_call_output' && last?.type !== 'custom_tool_call_output') return null;
     const out = last.output;
     return typeof out === 'string' ? out : Array.isArray(out) ? out.map((p: any) => p?.text ?? '').join('') : JSON.stringify(out);
@@ -267,7 +269,9 @@ const RESPONSES_FIELDS = new Set([
 /** What OpenAI's input token counting (`POST /v1/responses/input_tokens`) takes. */
 const COUNT_FIELDS = new Set(['model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'text', 'truncation', 'conversation', 'previous_response_id']);
 /** The Responses API's input item types (those the fake knows). */
-const ITEM_TYPES = ['message', 'reasoning', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output'];
+const ITEM_TYPES = ['message', 'reasoning', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output', 'apply_patch_call', 'apply_patch_call_output', 'shell_call', 'shell_call_output'];
+/** The built-in tools' call items, with the field holding what a call asks for. */
+const BUILTIN_CALL: Readonly<Record<string, string>> = { apply_patch_call: 'operation', shell_call: 'action' };
 /** Every content part type a Responses message may hold (which ones depends on its role). */
 const PART_TYPES = ['input_text', 'input_image', 'output_text', 'refusal', 'input_file', 'computer_screenshot', 'summary_text'];
 /** The parts a user, system or developer message, and a tool call's output, may hold. */
@@ -323,6 +327,18 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
       const bad = fields.find((k) => typeof it[k] !== 'string');
       if (bad) return no(`Invalid type for '${at}.${bad}': expected a string, but got ${kind(it[bad])} instead.`, `${at}.${bad}`);
       calls.add(it.call_id);
+    } else if (BUILTIN_CALL[type] !== undefined) {
+      const field = BUILTIN_CALL[type];
+      if (typeof it.call_id !== 'string') return missing(`${at}.call_id`);
+      if (!it[field] || typeof it[field] !== 'object') return missing(`${at}.${field}`);
+      if (type === 'shell_call' && !Array.isArray(it.action.commands)) return missing(`${at}.action.commands`);
+      if (type === 'apply_patch_call' && !['create_file', 'update_file', 'delete_file'].includes(it.operation.type)) return no(`Invalid value: '${it.operation.type}'. Supported values are: 'create_file', 'delete_file', and 'update_file'.`, `${at}.operation.type`);
+      calls.add(it.call_id);
+    } else if (type === 'apply_patch_call_output' || type === 'shell_call_output') {
+      if (typeof it.call_id !== 'string') return missing(`${at}.call_id`);
+      if (type === 'apply_patch_call_output' && !['completed', 'failed'].includes(it.status)) return no(`Invalid value: '${it.status}'. Supported values are: 'completed' and 'failed'.`, `${at}.status`);
+      if (type === 'shell_call_output' && !Array.isArray(it.output)) return no(`Invalid type for '${at}.output': expected an array of shell call output contents, but got ${kind(it.output)} instead.`, `${at}.output`);
+      if (!calls.has(it.call_id)) orphan ??= `No tool call found for ${type === 'apply_patch_call_output' ? 'apply patch' : 'shell'} call output with call_id ${it.call_id}.`;
     } else if (type === 'function_call_output' || type === 'custom_tool_call_output') {
       if (it.call_id === undefined) return missing(`${at}.call_id`);
       if (typeof it.call_id !== 'string') return no(`Invalid type for '${at}.call_id': expected a string, but got ${kind(it.call_id)} instead.`, `${at}.call_id`);
@@ -341,15 +357,20 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
   if (!Array.isArray(tools)) return no(`Invalid type for 'tools': expected an array, but got ${kind(tools)} instead.`, 'tools');
   for (const [i, t] of tools.entries()) {
     if (t?.type === undefined) return missing(`tools[${i}].type`);
-    // OpenAI runs web search itself; the fake knows no other hosted tool.
-    if (t.type === 'web_search' || t.type === 'web_search_preview') continue;
-    if (t.type !== 'function' && t.type !== 'custom') return no(`Invalid value: '${t.type}'. Supported values are: 'function', 'custom', 'web_search' and 'web_search_preview'.`, `tools[${i}].type`);
+    // OpenAI runs web search itself; the fake knows no other hosted tool. The client runs the built-in apply_patch and shell.
+    if (t.type === 'web_search' || t.type === 'web_search_preview' || t.type === 'apply_patch') continue;
+    if (t.type === 'shell') {
+      if (t.environment?.type !== 'local') return no(`Invalid value: '${t.environment?.type}'. Supported values are: 'local'.`, `tools[${i}].environment.type`);
+      continue;
+    }
+    if (t.type !== 'function' && t.type !== 'custom') return no(`Invalid value: '${t.type}'. Supported values are: 'function', 'custom', 'apply_patch', 'shell', 'web_search' and 'web_search_preview'.`, `tools[${i}].type`);
     // Chat's nested form ({type: 'function', function: {name, ...}}) has no top-level name.
     if (typeof t.name !== 'string') return missing(`tools[${i}].name`);
   }
   const choice = body.tool_choice;
   if (typeof choice === 'string' && !['none', 'auto', 'required'].includes(choice)) return no(`Invalid value: '${choice}'. Supported values are: 'none', 'auto', and 'required'.`, 'tool_choice');
   if ((choice?.type === 'function' || choice?.type === 'custom') && typeof choice.name !== 'string') return missing('tool_choice.name');
+  if ((choice?.type === 'apply_patch' || choice?.type === 'shell') && !tools.some((t: any) => t?.type === choice.type)) return no(`Tool choice '${choice.type}' not found in 'tools' parameter.`, 'tool_choice');
   const max = body.max_output_tokens;
   if (typeof max === 'number' && max < 16) return no(`Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${max} instead.`, 'max_output_tokens');
   const format = body.text?.format;
@@ -883,6 +904,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     const thinker = reasoningModel(model);
     const stop = s.stop?.reason === 'max_output_tokens' || s.stop?.reason === 'content_filter' ? s.stop.reason : null;
     const custom = new Set((Array.isArray(body.tools) ? body.tools : []).filter((t: any) => t?.type === 'custom').map((t: any) => t.name));
+    // The built-in tools, which the model calls by their type.
+    const builtin = new Set((Array.isArray(body.tools) ? body.tools : []).filter((t: any) => t?.type === 'apply_patch' || t?.type === 'shell').map((t: any) => t.type));
     const output: Record<string, unknown>[] = [];
     if (thinker) {
       const encrypted = Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content');
@@ -904,6 +927,12 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       });
     }
     for (const c of calls) {
+      if (builtin.has(c.name)) {
+        output.push(c.name === 'apply_patch'
+          ? { type: 'apply_patch_call', id: oid('apc'), call_id: oid('call', 12), status: 'completed', operation: c.args }
+          : { type: 'shell_call', id: oid('sh'), call_id: oid('call', 12), status: 'completed', action: { timeout_ms: null, max_output_length: null, ...c.args }, environment: { type: 'local' } });
+        continue;
+      }
       output.push(custom.has(c.name)
         ? { type: 'custom_tool_call', id: oid('ctc'), call_id: oid('call', 12), name: c.name, input: typeof c.args.input === 'string' ? c.args.input : JSON.stringify(c.args), status: 'completed' }
         : { type: 'function_call', id: oid('fc'), call_id: oid('call', 12), name: c.name, arguments: JSON.stringify(c.args), status: 'completed' });
@@ -969,6 +998,10 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           ev('response.content_part.done', { ...at, part: item.content[0] }),
           ev('response.output_item.done', { output_index: i, item }),
         );
+      } else if (BUILTIN_CALL[item.type] !== undefined) {
+        // A built-in tool's call comes whole.
+        body.push(ev('response.output_item.added', { output_index: i, item: { ...item, status: 'in_progress' } }));
+        (i === r.output.length - 1 ? tail : body).push(ev('response.output_item.done', { output_index: i, item }));
       } else {
         const [field, event] = item.type === 'function_call' ? ['arguments', 'function_call_arguments'] : ['input', 'custom_tool_call_input'];
         body.push(ev('response.output_item.added', { output_index: i, item: { ...item, [field]: '', status: 'in_progress' } }));

@@ -3,7 +3,8 @@
  * as it goes. A request reaches here with its whole conversation in `input`: item
  * references, `previous_response_id` and `conversation` the server has resolved before
  * (src/server/response-items.ts, conversations.ts), and they are refused here only when
- * it keeps no answers. Function and custom tools are routed, also inside namespaces; the tools OpenAI
+ * it keeps no answers. Function and custom tools are routed, also inside namespaces, and so
+ * are the built-in tools the client runs (apply_patch, shell: see ./builtin); the tools OpenAI
  * runs itself (web search, file search, ...) are left out, as no other provider can run them.
  * A reasoning item a client replays keeps its reasoning text, if it has any (another model's,
  * as the gateway showed it), and an OpenAI model's encrypted reasoning, which only a model
@@ -16,6 +17,7 @@ import { unsignedThinking } from '../content.js';
 import { freeformNames, freeformTool, wrapInput } from '../freeform.js';
 import { effortOf } from '../reasoning.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
+import { BUILTIN_CALLS, BUILTIN_OUTPUTS, builtinCall, builtinKind, builtinNames, builtinOutput, builtinTool } from './builtin.js';
 import { echoOf } from './response.js';
 import { unsealSummary, unsealThinking } from './sealed.js';
 import {
@@ -144,9 +146,12 @@ function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean }
         }
         break;
       case 'function_call':
-      case 'custom_tool_call': {
-        // A custom tool's call goes upstream in its function form (see wire/freeform).
-        const call = {
+      case 'custom_tool_call':
+      case 'apply_patch_call':
+      case 'shell_call': {
+        // A custom or built-in tool's call goes upstream in its function form (see wire/freeform, ./builtin).
+        const builtin = BUILTIN_CALLS[type as string];
+        const call = builtin !== undefined ? builtinCall(builtin, item, p) : {
           id: requireNonEmptyString(item.call_id, `${p}.call_id`),
           name: namespacedName(optionalString(item.namespace, `${p}.namespace`), requireNonEmptyString(item.name, `${p}.name`)),
           arguments: type === 'function_call' ? requireString(item.arguments, `${p}.arguments`) : wrapInput(requireString(item.input, `${p}.input`)),
@@ -159,13 +164,17 @@ function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean }
       }
       case 'function_call_output':
       case 'custom_tool_call_output':
+      case 'apply_patch_call_output':
+      case 'shell_call_output': {
+        const builtin = BUILTIN_OUTPUTS[type as string];
         messages.push({
           role: 'tool',
           toolCallId: requireNonEmptyString(item.call_id, `${p}.call_id`),
-          content: content(item.output, `${p}.output`, true),
+          content: builtin !== undefined ? [{ type: 'text', text: builtinOutput(builtin, item, p) }] : content(item.output, `${p}.output`, true),
           from: `${p}.output`,
         });
         break;
+      }
       case 'reasoning': {
         // Reasoning opens the assistant turn it came before: text another model showed (some
         // servers need it back in a tool loop), and an OpenAI model's encrypted reasoning,
@@ -206,7 +215,7 @@ function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean }
         break;
       default:
         throw typeof type === 'string'
-          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, web_search_call, item_reference, compaction, compaction_trigger)`)
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, apply_patch_call, apply_patch_call_output, shell_call, shell_call_output, reasoning, web_search_call, item_reference, compaction, compaction_trigger)`)
           : wrongType(`${p}.type`, 'a string', type);
     }
   }
@@ -221,9 +230,10 @@ function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean }
  * (ChatRequest.hostedTools); the others need the operator's OpenAI resources (vector
  * stores, containers) or have OpenAI call out (remote MCP) on the client's word. `tool_search`
  * lets the model load the client's deferred tools (`defer_loading`); every tool goes up
- * loaded instead.
+ * loaded instead. A `shell` in one of OpenAI's containers runs there too (one in the
+ * client's own environment is a built-in tool, see ./builtin).
  */
-const HOSTED_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation', 'mcp', 'tool_search']);
+const HOSTED_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation', 'mcp', 'tool_search', 'shell']);
 const WEB_SEARCH = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11']);
 
 /** Providers' longest function name (OpenAI's and Gemini's). */
@@ -258,7 +268,10 @@ function clientTool(t: Record<string, unknown>, p: string, namespace?: string): 
   return def;
 }
 
-/** Function and custom tools, also inside namespaces; of OpenAI's hosted tools, web search is put in `hosted`, the others are left out. */
+/**
+ * Function and custom tools, also inside namespaces, and the built-in tools the client
+ * runs; of OpenAI's hosted tools, web search is put in `hosted`, the others are left out.
+ */
 function tools(v: unknown, hosted: Record<string, unknown>[]): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
@@ -266,7 +279,14 @@ function tools(v: unknown, hosted: Record<string, unknown>[]): ToolDefinition[] 
   for (let j = 0; j < arr.length; j++) {
     const p = `tools[${j}]`;
     const t = requireRecord(arr[j], p);
-    if (t.type === 'namespace') {
+    const builtin = builtinKind(t, p);
+    if (builtin !== null) {
+      // Its calls are told from others' by name: one name, one tool.
+      if (out.some((d) => d.name === builtin) || arr.some((o, k) => k !== j && isRecord(o) && (o.type === 'function' || o.type === 'custom') && o.name === builtin)) {
+        throw badRequest(`${p}.type`, `\`${p}\`: the built-in ${builtin} tool cannot be declared with another tool named "${builtin}"`);
+      }
+      out.push(builtinTool(builtin));
+    } else if (t.type === 'namespace') {
       const namespace = requireNonEmptyString(t.name, `${p}.name`);
       const inner = requireArray(t.tools, `${p}.tools`);
       for (let k = 0; k < inner.length; k++) out.push(clientTool(requireRecord(inner[k], `${p}.tools[${k}]`), `${p}.tools[${k}]`, namespace));
@@ -282,7 +302,8 @@ function toolChoice(v: unknown): ToolChoice | undefined {
   if (isRecord(v) && (v.type === 'function' || v.type === 'custom')) {
     return { name: namespacedName(optionalString(v.namespace, 'tool_choice.namespace'), requireNonEmptyString(v.name, 'tool_choice.name')) };
   }
-  throw badRequest('tool_choice', '`tool_choice` must be "auto", "none", "required" or {"type":"function" or "custom","name":...}');
+  if (isRecord(v) && (v.type === 'apply_patch' || v.type === 'shell')) return { name: v.type };
+  throw badRequest('tool_choice', '`tool_choice` must be "auto", "none", "required", {"type":"function" or "custom","name":...}, or {"type":"apply_patch" or "shell"}');
 }
 
 /** `text`: the answer's format (`text.format`) and OpenAI's `verbosity`. */
@@ -392,6 +413,8 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   }
   const freeform = freeformNames(request.tools);
   if (freeform !== undefined) clientOptions.freeform = freeform;
+  const builtin = builtinNames(request.tools);
+  if (builtin !== undefined) clientOptions.builtin = builtin;
   const namespaced = namespacedTools(request.tools);
   if (namespaced !== undefined) clientOptions.namespaced = namespaced;
   return { request, clientOptions };

@@ -9,6 +9,7 @@ import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../canonica
 import type { RenderOptions } from '../client.js';
 import { reasoningOf } from '../content.js';
 import { unwrapInput } from '../freeform.js';
+import { builtinCallItem, builtinCallItemId, type BuiltinTool } from './builtin.js';
 import { isSigned, sealSummary, sealThinking } from './sealed.js';
 
 /** `resp_…` from the provider's answer id (letters, digits, `_` and `-` kept). */
@@ -124,6 +125,17 @@ export function customCallItem(id: string, call: Pick<ToolCall, 'id' | 'name'>, 
   return callItem('custom_tool_call', id, call, { input }, status, namespaced);
 }
 
+/** The `n`th tool call of answer `respId` as the client declared the tool: a function, custom or built-in tool's call. */
+function callItemOf(respId: string, n: number, c: ToolCall, opts: RenderOptions): Record<string, unknown> {
+  if (opts.builtin?.has(c.name) === true) {
+    const kind = c.name as BuiltinTool;
+    return builtinCallItem(kind, builtinCallItemId(kind, respId, n), c, 'completed');
+  }
+  return opts.freeform?.has(c.name) === true
+    ? customCallItem(customCallItemId(respId, n), c, unwrapInput(c.arguments), 'completed', opts.namespaced)
+    : functionCallItem(functionCallItemId(respId, n), c, 'completed', opts.namespaced);
+}
+
 /** What a response repeats of a request that did not set it (OpenAI's defaults). */
 const ECHO_DEFAULTS: Readonly<Record<string, unknown>> = {
   instructions: null, max_output_tokens: null, parallel_tool_calls: true, reasoning: { effort: null, summary: null },
@@ -205,8 +217,6 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
   // The searches OpenAI ran, then the answer they went into, with its citations.
   if (res.hosted !== undefined) output.push(...res.hosted);
   if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed', res.annotations));
-  res.toolCalls.forEach((c, n) => output.push(opts.freeform?.has(c.name)
-    ? customCallItem(customCallItemId(id, n), c, unwrapInput(c.arguments), 'completed', opts.namespaced)
-    : functionCallItem(functionCallItemId(id, n), c, 'completed', opts.namespaced)));
+  res.toolCalls.forEach((c, n) => output.push(callItemOf(id, n, c, opts)));
   return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), output, res.usage, opts.echo);
 }

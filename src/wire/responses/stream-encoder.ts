@@ -12,14 +12,19 @@
 import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import { unwrapInput } from '../freeform.js';
+import { builtinCallItem, builtinCallItemId, type BuiltinTool } from './builtin.js';
 import { sealThinking, type Signed } from './sealed.js';
 import {
   compactionItem, customCallItem, customCallItemId, encryptedReasoningItem, errorEventData, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, summarizedReasoningItem,
   responseObject, statusOf, textPart,
 } from './response.js';
 
-/** `custom`: a call to one of the client's custom tools, whose input goes out unwrapped at the end (see wire/freeform). */
-interface OpenCall { item: number; id: string; callId: string; name: string; args: string; custom: boolean }
+/**
+ * `custom`: a call to one of the client's custom tools, whose input goes out unwrapped at
+ * the end (see wire/freeform); `builtin`: to one of its built-in tools, whose operation or
+ * action goes out whole at the end (see ./builtin).
+ */
+interface OpenCall { item: number; id: string; callId: string; name: string; args: string; custom: boolean; builtin?: BuiltinTool }
 
 /**
  * The items that grow by text: a message (`output_text`), reasoning (`reasoning_text`), a
@@ -102,19 +107,22 @@ class ResponsesStreamEncoder implements StreamEncoder {
         let out = this.opening() + this.closeText();
         const n = this.calls.size;
         const custom = this.opts.freeform?.has(ev.name) === true;
-        const call: OpenCall = { item: this.output.length, id: custom ? customCallItemId(this.id, n) : functionCallItemId(this.id, n), callId: ev.id, name: ev.name, args: '', custom };
+        const builtin = this.opts.builtin?.has(ev.name) === true ? ev.name as BuiltinTool : undefined;
+        const id = builtin !== undefined ? builtinCallItemId(builtin, this.id, n) : custom ? customCallItemId(this.id, n) : functionCallItemId(this.id, n);
+        const call: OpenCall = { item: this.output.length, id, callId: ev.id, name: ev.name, args: '', custom, builtin };
         this.calls.set(ev.index, call);
         this.output.push({});
         const ns = this.opts.namespaced;
-        const item = custom ? customCallItem(call.id, { id: call.callId, name: call.name }, '', 'in_progress', ns) : functionCallItem(call.id, { id: call.callId, name: call.name, arguments: '' }, 'in_progress', ns);
+        const item = builtin !== undefined ? builtinCallItem(builtin, id, { id: call.callId, arguments: '' }, 'in_progress')
+          : custom ? customCallItem(id, { id: call.callId, name: call.name }, '', 'in_progress', ns) : functionCallItem(id, { id: call.callId, name: call.name, arguments: '' }, 'in_progress', ns);
         return out + this.event('response.output_item.added', { output_index: call.item, item });
       }
       case 'tool_call_delta': {
         const call = this.calls.get(ev.index);
         if (call === undefined || ev.arguments === '') return '';
         call.args += ev.arguments;
-        // A custom call's input is inside JSON until the call is whole.
-        return call.custom ? '' : this.event('response.function_call_arguments.delta', { item_id: call.id, output_index: call.item, delta: ev.arguments });
+        // A custom call's input is inside JSON until the call is whole, as is a built-in call's operation or action.
+        return call.custom || call.builtin !== undefined ? '' : this.event('response.function_call_arguments.delta', { item_id: call.id, output_index: call.item, delta: ev.arguments });
       }
       case 'thinking':
         return this.write(ev.summary ? 'summary' : this.opts.summaries ? 'summarized' : 'reasoning', ev.text, ev.item);
@@ -175,7 +183,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
         let out = this.opening() + this.closeText();
         for (const call of this.calls.values()) {
           let item: Record<string, unknown>;
-          if (call.custom) {
+          if (call.builtin !== undefined) item = builtinCallItem(call.builtin, call.id, { id: call.callId, arguments: call.args }, 'completed');
+          else if (call.custom) {
             const input = unwrapInput(call.args);
             item = customCallItem(call.id, { id: call.callId, name: call.name }, input, 'completed', this.opts.namespaced);
             if (input !== '') out += this.event('response.custom_tool_call_input.delta', { item_id: call.id, output_index: call.item, delta: input });

@@ -8,6 +8,7 @@ import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice,
 import { SwitchyardError } from '../../errors.js';
 import { anthropicOnly, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
 import { freeformNames, unwrapInput } from '../freeform.js';
+import { upstreamBuiltinCall, upstreamBuiltinOutput, upstreamBuiltinTool, type BuiltinTool } from './builtin.js';
 import { openAIToolId, openAIUser } from '../openai/request.js';
 
 const NONE: ReadonlySet<string> = new Set();
@@ -39,12 +40,12 @@ function inputContent(parts: ContentPart[], param: string): string | Record<stri
  * One canonical message as input items. An assistant turn is its encrypted reasoning items
  * (an OpenAI model's, replayed by the client), its text as a message, then each tool call as
  * a `function_call` item, or a `custom_tool_call` with its input for a custom tool (no item
- * id: the provider stored nothing to refer to). Reasoning text is left out: the Responses
+ * id: the provider stored nothing to refer to), or a built-in tool's own call item. Reasoning text is left out: the Responses
  * API takes back only its own reasoning, which no other provider's text can stand for.
- * `custom`: the names of the request's custom tools; `customCalls` collects the ids of the
- * calls to them, whose outputs are custom too.
+ * `custom`: the names of the request's custom and built-in tools (see Calls), whose
+ * calls and their outputs go as their own items.
  */
-function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, custom: ReadonlySet<string>, customCalls: Set<string>): void {
+function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, calls: Calls): void {
   const param = m.from ?? `messages[${i}].content`;
   switch (m.role) {
     case 'user':
@@ -62,8 +63,12 @@ function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, cu
       if (m.toolCalls === undefined) return;
       for (const c of m.toolCalls) {
         const id = openAIToolId(c.id);
-        if (custom.has(c.name)) {
-          customCalls.add(id);
+        const builtin = calls.builtin.get(c.name);
+        if (builtin !== undefined) {
+          calls.made.set(id, builtin);
+          out.push(upstreamBuiltinCall(builtin, id, c.arguments));
+        } else if (calls.custom.has(c.name)) {
+          calls.made.set(id, 'custom');
           out.push({ type: 'custom_tool_call', call_id: id, name: c.name, input: unwrapInput(c.arguments) });
         } else out.push({ type: 'function_call', call_id: id, name: c.name, arguments: c.arguments });
       }
@@ -71,13 +76,26 @@ function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, cu
     }
     case 'tool': {
       const id = openAIToolId(m.toolCallId);
-      out.push({ type: customCalls.has(id) ? 'custom_tool_call_output' : 'function_call_output', call_id: id, output: inputContent(m.content, param) });
+      const made = calls.made.get(id);
+      if (made === 'custom' || made === undefined) out.push({ type: made === 'custom' ? 'custom_tool_call_output' : 'function_call_output', call_id: id, output: inputContent(m.content, param) });
+      else out.push(upstreamBuiltinOutput(made, id, textOf(m.content)));
     }
   }
 }
 
-/** The request's tools as the Responses API takes them: functions, and custom tools as such. */
+/**
+ * The request's custom and built-in tools by name, and the kind of each call made to one
+ * in the history so far, by call id: its output goes as that kind's.
+ */
+interface Calls {
+  custom: ReadonlySet<string>;
+  builtin: ReadonlyMap<string, BuiltinTool>;
+  made: Map<string, 'custom' | BuiltinTool>;
+}
+
+/** The request's tools as the Responses API takes them: functions, and custom and built-in tools as such. */
 function wireTool(t: ToolDefinition): Record<string, unknown> {
+  if (t.builtin !== undefined) return upstreamBuiltinTool(t.builtin);
   if (t.freeform !== undefined) {
     const tool: Record<string, unknown> = { type: 'custom', name: t.name, format: t.freeform.format };
     if (t.freeform.description !== undefined) tool.description = t.freeform.description;
@@ -90,8 +108,10 @@ function wireTool(t: ToolDefinition): Record<string, unknown> {
   return tool;
 }
 
-function wireToolChoice(c: ToolChoice, custom: ReadonlySet<string>): unknown {
-  return typeof c === 'string' ? c : { type: custom.has(c.name) ? 'custom' : 'function', name: c.name };
+function wireToolChoice(c: ToolChoice, calls: Calls): unknown {
+  if (typeof c === 'string') return c;
+  const builtin = calls.builtin.get(c.name);
+  return builtin !== undefined ? { type: builtin } : { type: calls.custom.has(c.name) ? 'custom' : 'function', name: c.name };
 }
 
 function wireFormat(f: ResponseFormat): Record<string, unknown> {
@@ -112,10 +132,11 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   if (req.stop?.length) {
     throw new SwitchyardError('SY_ERR_BAD_REQUEST', `stop: model "${model}" is served through OpenAI's Responses API, which has no stop sequences; send the request without them (or have the provider drop them: options.drop_params)`, { details: { param: 'stop' } });
   }
-  const custom = freeformNames(req.tools) ?? NONE;
+  const builtin = new Map<string, BuiltinTool>();
+  for (const t of req.tools ?? []) if (t.builtin !== undefined) builtin.set(t.name, t.builtin);
+  const calls: Calls = { custom: freeformNames(req.tools) ?? NONE, builtin, made: new Map() };
   const input: Record<string, unknown>[] = [];
-  const customCalls = new Set<string>();
-  for (let i = 0; i < req.messages.length; i++) pushItems(input, req.messages[i], i, custom, customCalls);
+  for (let i = 0; i < req.messages.length; i++) pushItems(input, req.messages[i], i, calls);
   const body: Record<string, unknown> = { model, input, store: false };
   const instructions = textOf(req.system, '\n\n');
   if (instructions !== '') body.instructions = instructions;
@@ -123,7 +144,7 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   const tools = [...(req.tools?.map(wireTool) ?? []), ...(req.hostedTools ?? [])];
   if (tools.length) body.tools = tools;
   if (req.tools?.length) {
-    if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice, custom);
+    if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice, calls);
     if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
   }
   // A smaller cap is refused; the answer may then run a few tokens past the client's.

@@ -2,12 +2,14 @@
  * OpenAI Responses API answers → canonical, for a provider served through it
  * (`options.api: responses`): the whole `response` object, and its SSE stream of
  * `response.*` events. Function calls are tool calls; a custom tool's call comes in its
- * function form (see wire/freeform), as from any other provider; the text of reasoning
+ * function form (see wire/freeform), as from any other provider, and so does a built-in
+ * tool's (see ./builtin); the text of reasoning
  * summaries is unsigned thinking, and encrypted reasoning (asked for when the client takes
  * it back) an encrypted reasoning block.
  */
 import type { ChatResponse, FinishReason, StreamEvent, ThinkingBlock, TokenCount, ToolCall, Usage } from '../../canonical.js';
 import { wrapInput } from '../freeform.js';
+import { BUILTIN_CALLS, callOfBuiltin } from './builtin.js';
 import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { malformedResponse } from '../upstream-error.js';
@@ -96,6 +98,10 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
       case 'function_call':
       case 'custom_tool_call':
         toolCalls.push(callOf(item, toolCalls.length));
+        break;
+      case 'apply_patch_call':
+      case 'shell_call':
+        toolCalls.push(callOfBuiltin(BUILTIN_CALLS[item.type], item, toolCalls.length));
         break;
       case 'reasoning': {
         const r = reasoningText(item, 'content');
@@ -291,6 +297,15 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
       return;
     }
     const at = typeof data.output_index === 'number' ? data.output_index : undefined;
+    if (isRecord(data.item) && typeof data.item.type === 'string' && Object.hasOwn(BUILTIN_CALLS, data.item.type)) {
+      // A built-in tool's call, whole: its operation or action as its function form's arguments.
+      this.start(out, undefined);
+      const index = this.calls.size;
+      this.calls.set(at ?? -1 - index, index);
+      const call = callOfBuiltin(BUILTIN_CALLS[data.item.type], data.item, index);
+      out.push({ type: 'tool_call_start', index, id: call.id, name: call.name }, { type: 'tool_call_delta', index, arguments: call.arguments });
+      return;
+    }
     if (at === undefined || !this.calls.has(at)) return;
     if (isRecord(data.item)) this.whole(at, data.item, out);
     if (this.custom.has(at)) {
