@@ -75,12 +75,20 @@ function parsed(json: string | null | undefined): Record<string, unknown> | unde
   return typeof json === 'string' ? (JSON.parse(json) as Record<string, unknown>) : undefined;
 }
 
-/** In this process: an LRU over the items' JSON, bounded by its length. */
+/**
+ * In this process: LRUs over the entries' JSON, bounded by its length. What `change`
+ * keeps (conversations, which a client made and expects to find) is held apart from
+ * what `put` keeps (every answer's items), each within `maxBytes`, so that a busy
+ * gateway's answers never push a conversation out.
+ */
 export class MemoryResponseItems implements ResponseItems {
   private readonly cache: LRUCache<string, string>;
+  private readonly changed: LRUCache<string, string>;
 
   constructor(maxBytes: number, readonly ttlMs: number) {
-    this.cache = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (v, k) => v.length + k.length, ttl: ttlMs });
+    const options = { maxSize: maxBytes, sizeCalculation: (v: string, k: string) => v.length + k.length, ttl: ttlMs };
+    this.cache = new LRUCache<string, string>(options);
+    this.changed = new LRUCache<string, string>(options);
   }
 
   put(scope: string, entries: readonly (readonly [string, unknown])[]): void {
@@ -88,20 +96,23 @@ export class MemoryResponseItems implements ResponseItems {
   }
 
   get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
-    return Promise.resolve(keys.map((key) => parsed(this.cache.get(`${scope}\u0000${key}`))));
+    return Promise.resolve(keys.map((key) => {
+      const k = `${scope}\u0000${key}`;
+      return parsed(this.cache.get(k) ?? this.changed.get(k));
+    }));
   }
 
   change(scope: string, key: string, next: (current: Record<string, unknown> | undefined) => unknown): Promise<void> {
     // One process, one thread: nothing runs between the read and the write.
     const k = `${scope}\u0000${key}`;
     try {
-      const value = next(parsed(this.cache.get(k)));
+      const value = next(parsed(this.changed.get(k)));
       if (value === null) {
-        this.cache.delete(k);
+        this.changed.delete(k);
         return Promise.resolve();
       }
       const json = JSON.stringify(value);
-      if (!this.cache.set(k, json).has(k)) return Promise.reject(new Error(`${json.length} bytes is more than server.response_items.max_bytes holds`));
+      if (!this.changed.set(k, json).has(k)) return Promise.reject(new Error(`${json.length} bytes is more than server.response_items.max_bytes holds`));
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(err as Error);
@@ -110,6 +121,7 @@ export class MemoryResponseItems implements ResponseItems {
 
   close(): Promise<void> {
     this.cache.clear();
+    this.changed.clear();
     return Promise.resolve();
   }
 }

@@ -141,7 +141,7 @@ export interface ServerConfig {
      */
     enabled?: boolean;
     /**
-     * Most JSON kept in this process (answers' items and records), least recently used dropped first (Redis keeps them by ttl alone). Default: 64 MiB.
+     * Most JSON kept in this process for answers (their items and records), and as much again for conversations, held apart so that answers never push one out; least recently used dropped first (Redis keeps both by ttl alone). Default: 64 MiB.
      */
     max_bytes?: number;
     ttl?: Duration;

@@ -93,9 +93,11 @@ contract('Redis', async (ttlMs) => {
 }, { skip: REDIS_SKIP });
 
 describe('kept response items', () => {
-  it('in memory, keep within their byte bound, the least recently used dropped first', async () => {
+  it('in memory, keep within their byte bound, the least recently used dropped first; what change keeps, answers never push out', async () => {
     const items = new MemoryResponseItems(4096, 60_000);
+    await items.change('s', 'c:conv', () => ({ items: ['x'.repeat(400)] }));
     for (let i = 0; i < 20; i++) items.put('s', byId(message(`msg_${i}`, 'x'.repeat(400))));
+    assert.deepEqual(await items.get('s', ['c:conv']), [{ items: ['x'.repeat(400)] }], 'a conversation outlives 8000 bytes of answers');
     const found = await items.get('s', Array.from({ length: 20 }, (_v, i) => `msg_${i}`));
     const kept = found.map((f, i) => (f === undefined ? -1 : i)).filter((i) => i >= 0);
     assert.ok(kept.length > 0 && kept.length < 20, `kept ${kept.length}`);
