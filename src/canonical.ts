@@ -91,6 +91,13 @@ export interface ToolDefinition {
    * see that function; one served through the Responses API gets the built-in tool itself.
    */
   builtin?: 'apply_patch' | 'shell';
+  /**
+   * Fields of an Anthropic client's tool that only Anthropic reads (`defer_loading` for
+   * tool search, `input_examples`, `eager_input_streaming`, ...): an Anthropic provider
+   * gets them as they came; to others the tool goes up without them (a deferred tool,
+   * loaded).
+   */
+  anthropic?: Record<string, unknown>;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };

@@ -95,6 +95,21 @@ export function anthropicOnly(what: string, param: string): SwitchyardError {
 }
 
 /**
+ * A tool result's content for a provider other than Anthropic: a `tool_reference` block
+ * (a tool search's find, which loads a deferred tool: Claude Code's ToolSearch answers
+ * with them) in words, as such a provider was given every tool loaded. Other parts are
+ * left as they are, for the codec to send or refuse (anthropicOnly).
+ */
+export function toolResultForOthers(parts: ContentPart[]): ContentPart[] {
+  if (!parts.some(isToolReference)) return parts;
+  return parts.map((p) => (isToolReference(p) ? { type: 'text', text: `Tool found: ${String(p.block.tool_name)}` } : p));
+}
+
+function isToolReference(p: ContentPart): p is Extract<ContentPart, { type: 'anthropic_block' }> {
+  return p.type === 'anthropic_block' && p.block.type === 'tool_reference';
+}
+
+/**
  * What only Anthropic runs is refused by every other provider: a server tool (web search,
  * ...), or remote MCP servers (`mcp_servers`), whose tools the model would otherwise
  * silently lack.

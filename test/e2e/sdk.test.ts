@@ -384,6 +384,28 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     });
   });
 
+  test("Claude Code's tool search: a deferred tool and the tool_reference that loads it reach Anthropic as sent; other providers get the tool loaded and the reference in words", async () => {
+    const toolSearch = { name: 'ToolSearch', description: 'Finds deferred tools', input_schema: { type: 'object' as const, properties: { query: { type: 'string' } }, required: ['query'] } };
+    const deferred = { name: 'mcp__db__query', description: 'Runs a query', input_schema: { type: 'object' as const, properties: { sql: { type: 'string' } } }, defer_loading: true, input_examples: [{ sql: 'select 1' }] };
+    const messages = [
+      { role: 'user', content: 'How many users are there?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_ts', name: 'ToolSearch', input: { query: 'database' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_ts', content: [{ type: 'tool_reference', tool_name: 'mcp__db__query' }] }] },
+    ];
+    const ask = (model: string) => anthropic.messages.create({ model, max_tokens: 50, tools: [toolSearch, deferred], messages } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+    an.reset();
+    await ask('an/claude-sonnet-4');
+    assert.deepEqual(an.last().body.tools, [toolSearch, deferred]);
+    assert.deepEqual(an.last().body.messages[2].content[0].content, [{ type: 'tool_reference', tool_name: 'mcp__db__query' }]);
+    oa.reset();
+    await ask('oa/gpt-4o');
+    assert.deepEqual(oa.last().body.tools[1].function, { name: 'mcp__db__query', description: 'Runs a query', parameters: deferred.input_schema });
+    assert.deepEqual(oa.last().body.messages.at(-1), { role: 'tool', tool_call_id: 'toolu_ts', content: 'Tool found: mcp__db__query' });
+    gm.reset();
+    await ask('gm/gemini-2.5-flash');
+    assert.deepEqual(gm.last().body.contents.at(-1).parts, [{ functionResponse: { name: 'ToolSearch', response: { output: 'Tool found: mcp__db__query' } } }]);
+  });
+
   test('a PDF sent inline reaches every provider in its own form (Claude Code reading a PDF on GPT or Gemini)', async () => {
     const data = 'JVBERi0xLjQK';
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data }, title: 'report.pdf' }, { type: 'text', text: 'Summarize it.' }] }];

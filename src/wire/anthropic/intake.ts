@@ -182,10 +182,16 @@ function tools(v: unknown, server: Record<string, unknown>[]): ToolDefinition[] 
     if (description !== undefined) def.description = description;
     const strict = optionalBoolean(t.strict, `${p}.strict`);
     if (strict !== undefined) def.strict = strict;
+    let own: Record<string, unknown> | undefined;
+    for (const k in t) if (!TOOL_FIELDS.has(k)) (own ??= {})[k] = t[k];
+    if (own !== undefined) def.anthropic = own;
     out.push(withCacheControl(def, t, p));
   }
   return out.length ? out : undefined;
 }
+
+/** A client tool's fields every provider reads in some form; the others are Anthropic's alone (ToolDefinition.anthropic). */
+const TOOL_FIELDS = new Set(['type', 'name', 'description', 'input_schema', 'strict', 'cache_control']);
 
 /** `tool_choice`, and whether it allows parallel calls (`disable_parallel_tool_use`). */
 function toolChoice(v: unknown): { choice?: ToolChoice; parallel?: boolean } {

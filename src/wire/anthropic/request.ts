@@ -70,6 +70,7 @@ function wireTool(t: ToolDefinition): Block {
   const schema = t.strict === true ? anthropicStrictSchema(t.parameters) : t.parameters;
   const tool: Block = t.description === undefined ? { name: t.name, input_schema: schema } : { name: t.name, description: t.description, input_schema: schema };
   if (t.strict !== undefined) tool.strict = t.strict;
+  if (t.anthropic !== undefined) Object.assign(tool, t.anthropic);
   return cached(tool, t.cacheControl);
 }
 

@@ -1,7 +1,7 @@
 /** Canonical ChatRequest → Gemini `generateContent` body (Google AI, v1beta). */
 import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { anthropicOnly, refuseAnthropicOnly, textOf, toolArgumentsObject, toolCallSignature } from '../content.js';
+import { anthropicOnly, refuseAnthropicOnly, textOf, toolArgumentsObject, toolCallSignature, toolResultForOthers } from '../content.js';
 import { budgetOf } from '../reasoning.js';
 
 type Part = Record<string, unknown>;
@@ -107,9 +107,10 @@ function contents(req: ChatRequest, checksSignatures: boolean): Content[] {
           const where = m.from ?? `messages[${i}].tool_call_id`;
           throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${where}: tool result for "${m.toolCallId}" matches no earlier tool call`, { details: { param: where } });
         }
-        const text = textOf(m.content, '\n');
+        const content = toolResultForOthers(m.content);
+        const text = textOf(content, '\n');
         const p: Part[] = [{ functionResponse: { name, response: m.isError ? { error: text } : { output: text } } }];
-        for (const c of m.content) if (c.type !== 'text') parts([c], param, p);
+        for (const c of content) if (c.type !== 'text') parts([c], param, p);
         append('user', p);
         break;
       }

@@ -3,7 +3,7 @@ import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice 
 import { createHash } from 'node:crypto';
 import { SwitchyardError } from '../../errors.js';
 import { callDetails, detailsIn } from './mapping.js';
-import { addExtras, anthropicOnly, hasNonText, plainToolCallId, reasoningOf, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
+import { addExtras, anthropicOnly, hasNonText, plainToolCallId, reasoningOf, refuseAnthropicOnly, textOf, toDataUrl, toolResultForOthers } from '../content.js';
 
 /** OpenAI refuses a tool call id longer than this. */
 const MAX_TOOL_ID = 40;
@@ -90,8 +90,9 @@ function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean): Record<
     case 'tool': {
       // Chat completions takes text only in a tool message: what else a result holds
       // (a screenshot, a file) follows in a user message (see toolAttachments).
-      const text = textOf(m.content, '\n');
-      const others = hasNonText(m.content) ? m.content.filter((p) => p.type !== 'text').length : 0;
+      const content = toolResultForOthers(m.content);
+      const text = textOf(content, '\n');
+      const others = hasNonText(content) ? content.filter((p) => p.type !== 'text').length : 0;
       const note = others === 0 ? '' : `[${others === 1 ? 'an attachment' : `${others} attachments`} of this result follow${others === 1 ? 's' : ''} in the next user message]`;
       return { role: 'tool', tool_call_id: openAIToolId(m.toolCallId), content: text === '' ? note : note === '' ? text : `${text}\n${note}` };
     }
@@ -101,10 +102,10 @@ function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean): Record<
 }
 
 /** A tool result's parts other than text, named by their call, added to `out`. */
-function toolAttachments(m: Extract<ChatMessage, { role: 'tool' }>, i: number, out: WirePart[]): WirePart[] {
+function toolAttachments(m: Extract<ChatMessage, { role: 'tool' }>, content: ContentPart[], i: number, out: WirePart[]): WirePart[] {
   const param = m.from ?? `messages[${i}].content`;
   out.push({ type: 'text', text: `Attached to the result of tool call ${openAIToolId(m.toolCallId)}:` });
-  for (const p of m.content) if (p.type !== 'text') out.push(wirePart(p, param));
+  for (const p of content) if (p.type !== 'text') out.push(wirePart(p, param));
   return out;
 }
 
@@ -127,7 +128,10 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
   for (let i = 0; i < req.messages.length; i++) {
     const m = req.messages[i];
     messages.push(wireMessage(m, i, opts.sendReasoning === true));
-    if (m.role === 'tool' && hasNonText(m.content)) attached = toolAttachments(m, i, attached ?? []);
+    if (m.role === 'tool' && hasNonText(m.content)) {
+      const content = toolResultForOthers(m.content);
+      if (hasNonText(content)) attached = toolAttachments(m, content, i, attached ?? []);
+    }
     // After the turn's last tool result: a user message may not come between them.
     if (attached !== null && req.messages[i + 1]?.role !== 'tool') {
       messages.push({ role: 'user', content: attached });

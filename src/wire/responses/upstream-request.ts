@@ -6,7 +6,7 @@
  */
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { anthropicOnly, refuseAnthropicOnly, textOf, toDataUrl } from '../content.js';
+import { anthropicOnly, refuseAnthropicOnly, textOf, toDataUrl, toolResultForOthers } from '../content.js';
 import { freeformNames, unwrapInput } from '../freeform.js';
 import { upstreamBuiltinCall, upstreamBuiltinOutput, upstreamBuiltinTool, type BuiltinTool } from './builtin.js';
 import { openAIToolId, openAIUser } from '../openai/request.js';
@@ -39,11 +39,11 @@ function inputContent(parts: ContentPart[], param: string): string | Record<stri
 /**
  * One canonical message as input items. An assistant turn is its encrypted reasoning items
  * (an OpenAI model's, replayed by the client), its text as a message, then each tool call as
- * a `function_call` item, or a `custom_tool_call` with its input for a custom tool (no item
- * id: the provider stored nothing to refer to), or a built-in tool's own call item. Reasoning text is left out: the Responses
- * API takes back only its own reasoning, which no other provider's text can stand for.
- * `custom`: the names of the request's custom and built-in tools (see Calls), whose
- * calls and their outputs go as their own items.
+ * a `function_call` item, a `custom_tool_call` with its input for a custom tool, or a
+ * built-in tool's own call item (no item id: the provider stored nothing to refer to).
+ * Reasoning text is left out: the Responses API takes back only its own reasoning, which
+ * no other provider's text can stand for. `calls`: the request's custom and built-in
+ * tools, whose calls and their outputs go as their own items.
  */
 function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, calls: Calls): void {
   const param = m.from ?? `messages[${i}].content`;
@@ -77,8 +77,9 @@ function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, ca
     case 'tool': {
       const id = openAIToolId(m.toolCallId);
       const made = calls.made.get(id);
-      if (made === 'custom' || made === undefined) out.push({ type: made === 'custom' ? 'custom_tool_call_output' : 'function_call_output', call_id: id, output: inputContent(m.content, param) });
-      else out.push(upstreamBuiltinOutput(made, id, textOf(m.content)));
+      const content = toolResultForOthers(m.content);
+      if (made === 'custom' || made === undefined) out.push({ type: made === 'custom' ? 'custom_tool_call_output' : 'function_call_output', call_id: id, output: inputContent(content, param) });
+      else out.push(upstreamBuiltinOutput(made, id, textOf(content)));
     }
   }
 }
