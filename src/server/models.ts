@@ -144,9 +144,25 @@ export async function openAIModelList(rt: Runtime, headers: IncomingHttpHeaders)
   return (await listing(rt, headers)).openai;
 }
 
+/**
+ * One model by id: from the caller's listing, or else one a provider's globs admit (a
+ * provider whose list does not name it, or that lists none: `models: ["*"]`) and the
+ * caller may use, by its name or as `provider/model`.
+ */
+async function modelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Promise<ModelEntry | undefined> {
+  const found = (await listing(rt, headers)).byId.get(id);
+  if (found !== undefined) return found;
+  const principal = rt.governance.authenticate(headers);
+  const slash = id.indexOf('/');
+  const pinned = slash > 0 ? rt.loaded.providers.get(id.slice(0, slash)) : undefined;
+  const [candidates, model] = pinned !== undefined ? [[pinned], id.slice(slash + 1)] : [[...rt.loaded.providers.values()], id];
+  const p = candidates.find((c) => c.enabled && servesModel(c, model) && rt.governance.isModelAllowed(principal, c.id, model));
+  return p === undefined ? undefined : { id, owner: p.id };
+}
+
 /** `GET /v1/models/{id}`: OpenAI's model object, or SY_ERR_UNKNOWN_MODEL (404) in its dialect. */
 export async function openAIModelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Promise<Record<string, unknown>> {
-  const e = (await listing(rt, headers)).byId.get(id);
+  const e = await modelById(rt, headers, id);
   if (e === undefined) throw new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `The model "${id}" does not exist or this key may not use it.`, { details: { param: 'model' } });
   return { id: e.id, object: 'model', created: 0, owned_by: e.owner };
 }
@@ -189,7 +205,7 @@ export async function anthropicModelPage(rt: Runtime, headers: IncomingHttpHeade
 
 /** `GET /anthropic/v1/models/{id}`: the model, or SY_ERR_UNKNOWN_MODEL. */
 export async function anthropicModelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Promise<Record<string, unknown>> {
-  const e = (await listing(rt, headers)).byId.get(id);
+  const e = await modelById(rt, headers, id);
   if (e === undefined) throw new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `No model "${id}" is available to this key.`, { details: { param: 'model_id' } });
   return anthropicModel(e);
 }

@@ -60,6 +60,17 @@ describe('GET /v1/models with providers allowed by glob', SUITE, () => {
     assert.deepEqual([gets(oa), gets(an), gets(gm)], [1, 1, 0]);
   });
 
+  test('one model by id: also one a glob admits that no list names, by name or as provider/model, for a key that may use it', async () => {
+    const client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: ALL, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    assert.equal((await client.models.retrieve('claude-sonnet-5')).owned_by, 'an');
+    assert.equal((await client.models.retrieve('an/claude-sonnet-5')).owned_by, 'an');
+    await assert.rejects(client.models.retrieve('gm/claude-sonnet-5'), (e: InstanceType<typeof OpenAI.NotFoundError>) => e.status === 404);
+    await assert.rejects(client.models.retrieve('claude-opus-5'), (e: InstanceType<typeof OpenAI.NotFoundError>) => e.status === 404);
+    const anthropic = new Anthropic({ baseURL: `${e2e.url}/anthropic`, apiKey: CLAUDE, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    assert.equal((await anthropic.models.retrieve('claude-sonnet-5')).id, 'claude-sonnet-5');
+    await assert.rejects(anthropic.models.retrieve('gpt-4o-2026'), (e: InstanceType<typeof Anthropic.NotFoundError>) => e.status === 404, "the key's allowlist applies");
+  });
+
   test('a model only the provider listed is served like any other', async () => {
     oa.reset();
     const client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: ALL, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
