@@ -121,6 +121,23 @@ describe('/v1/conversations', SUITE, () => {
   });
 });
 
+describe('/v1/conversations as the Python SDK calls it', SUITE, () => {
+  test('a JSON content type with no body (on every request, a DELETE\'s too) is served: no body is none', async () => {
+    const json = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+    const made = await raw(e2e.url, '/v1/conversations', { method: 'POST', headers: json, body: '' });
+    assert.equal(made.status, 200, made.text);
+    const id = made.json.id;
+    const added = await raw(e2e.url, `/v1/conversations/${id}/items`, { method: 'POST', headers: json, body: { items: [{ role: 'user', content: 'hi' }] } });
+    const unnamed = await raw(e2e.url, `/v1/conversations/${id}`, { method: 'POST', headers: json, body: '' });
+    assert.equal(unnamed.status, 400);
+    assert.equal(unnamed.json.error.param, 'metadata', 'a body a route needs is still asked for by name');
+    const dropped = await raw(e2e.url, `/v1/conversations/${id}/items/${added.json.data[0].id}`, { method: 'DELETE', headers: json });
+    assert.equal(dropped.status, 200, dropped.text);
+    const gone = await raw(e2e.url, `/v1/conversations/${id}`, { method: 'DELETE', headers: json });
+    assert.deepEqual(gone.json, { id, object: 'conversation.deleted', deleted: true });
+  });
+});
+
 describe('/v1/conversations with kept answers off', SUITE, () => {
   test('the API answers 404 saying why, and a request naming a conversation is a 400', async () => {
     const gw = await startE2E({ server: { allow_unauthenticated: true, response_items: { enabled: false } }, providers: providers() });
