@@ -5,7 +5,9 @@
  * Starts the wire fakes (bench/soak-fakes.ts) and a compiled gateway in front of them
  * (audit on, SQLite), then keeps `--concurrency` clients busy for `--minutes` with every
  * kind of request: each dialect to each provider, whole and streamed, tool calls, the
- * Responses API with and without kept answers and previous_response_id, and over a
+ * Responses API with and without kept answers and previous_response_id, with the built-in
+ * apply_patch and shell tools, in conversations (made, taken turns on by several clients
+ * at once, added to, listed, deleted), and over a
  * WebSocket (warm-ups, turns sent as deltas, clients that leave), embeddings, token
  * counts, model lists, explain; clients that leave mid-stream; a provider that always
  * fails (its rule falls back), one that answers past the attempt timeout, one that cuts
@@ -167,6 +169,36 @@ async function websocket(): Promise<void> {
 
 const CHAT_MODELS = ['gpt-4o-mini', 'claude-haiku-4-5', 'gemini-2.5-flash', 'mock/m1', 'gpt-5-codex', 'flaky-1', 'slow-1'];
 const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
+/** Conversations in use, with their turns so far; several clients take turns on one at once. */
+const conversations = new Map<string, number>();
+const AUTH = { authorization: `Bearer ${KEY}` };
+
+/**
+ * A conversation's life: made with an item, turns on it (whole or streamed, on any
+ * provider), items added and listed; after 30 turns it is deleted, and a new one made.
+ */
+async function conversation(): Promise<void> {
+  if (conversations.size < 12) {
+    const made = await send('conversation create', '/v1/conversations', { items: user('hi'), metadata: { soak: 'yes' } }, AUTH);
+    try {
+      conversations.set((JSON.parse(made ?? '') as { id: string }).id, 0);
+    } catch { /* an error answer */ }
+    return;
+  }
+  const id = pick([...conversations.keys()]);
+  const turns = (conversations.get(id) ?? 0) + 1;
+  conversations.set(id, turns);
+  if (turns > 30) {
+    conversations.delete(id);
+    await send('conversation delete', `/v1/conversations/${id}`, undefined, AUTH, false, 'DELETE');
+    return;
+  }
+  const r = Math.random();
+  if (r < 0.6) await send('conversation turn', '/v1/responses', { model: pick(['gpt-4o-mini', 'gpt-5-codex', 'claude-haiku-4-5']), conversation: id, input: `turn ${n(1e6)}`, stream: Math.random() < 0.5 }, AUTH);
+  else if (r < 0.8) await send('conversation add items', `/v1/conversations/${id}/items`, { items: user('more') }, AUTH);
+  else await send('conversation list items', `/v1/conversations/${id}/items?limit=5`, undefined, AUTH, false, 'GET');
+}
+
 const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
 const user = (text: string) => [{ role: 'user', content: text }];
 const OPS: (() => Promise<unknown>)[] = [
@@ -187,6 +219,11 @@ const OPS: (() => Promise<unknown>)[] = [
     } catch { /* an error answer */ }
   },
   () => send('responses stream', '/v1/responses', { model: pick(['gpt-4o-mini', 'gpt-5-codex', 'gemini-2.5-flash']), input: 'hi', stream: true, store: false }),
+  () => send('responses built-in tools', '/v1/responses', {
+    model: pick(['gpt-4o-mini', 'gpt-5-codex', 'claude-haiku-4-5']), stream: Math.random() < 0.5, store: false, tools: [{ type: 'apply_patch' }, { type: 'shell' }],
+    input: [...user('fix it'), { type: 'apply_patch_call', call_id: 'c1', operation: { type: 'create_file', path: 'a.txt', diff: '+a' }, status: 'completed' }, { type: 'apply_patch_call_output', call_id: 'c1', status: 'completed', output: 'Created a.txt' }],
+  }),
+  conversation,
   websocket,
   () => send('embeddings', '/v1/embeddings', { model: pick(['text-embedding-3-small', 'mock/e']), input: ['a', 'b'] }),
   () => send('virtual key', '/v1/chat/completions', { model: 'gpt-4o-mini', messages: user('x') }, { authorization: `Bearer ${KEY}` }),
