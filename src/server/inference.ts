@@ -603,7 +603,9 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       keep = (r) => {
         remembered?.(r);
         conversations.append(scopeOf(x.principal), conversation.id, conversation.own, Array.isArray(r.output) ? r.output : []).catch((err: unknown) => {
-          rt.logger.error({ err, decision_id: x.decisionId, conversation: conversation.id }, 'an answer could not be added to its conversation');
+          // Deleted (or expired) while it was being answered: there is nothing to add to.
+          if (err instanceof SwitchyardError && err.code === 'SY_ERR_NOT_FOUND') rt.logger.info({ decision_id: x.decisionId, conversation: conversation.id }, 'the conversation was gone by the time its answer came: the answer is not added');
+          else rt.logger.error({ err, decision_id: x.decisionId, conversation: conversation.id }, 'an answer could not be added to its conversation');
         });
       };
     }
