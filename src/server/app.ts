@@ -120,10 +120,10 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     req.syStart = performance.now();
-    // No body at all is none, not bad JSON: OpenAI's Python SDK sends its JSON content type
+    // No body at all is none, not bad JSON, but on the inference routes (a request must
+    // have one there, as the intake says): OpenAI's Python SDK sends its JSON content type
     // on every request, a DELETE's too, and a conversation may be created with no body.
-    // Each route says what it needs; the inference routes read their bodies in the intake.
-    if (body === '') {
+    if (body === '' && !inference.has(req.routeOptions.url ?? '')) {
       done(null, undefined);
       return;
     }
