@@ -95,7 +95,9 @@ export interface ToolDefinition {
    * Fields of an Anthropic client's tool that only Anthropic reads (`defer_loading` for
    * tool search, `input_examples`, `eager_input_streaming`, ...): an Anthropic provider
    * gets them as they came; to others the tool goes up without them (a deferred tool,
-   * loaded).
+   * loaded). With a `type`, the tool is one Anthropic defines and the client runs (bash,
+   * the text editor, memory: wire/anthropic/defined-tools): an Anthropic provider gets
+   * these fields alone, the tool as declared, and others the function form.
    */
   anthropic?: Record<string, unknown>;
 }

@@ -98,7 +98,7 @@ const MESSAGES = {
     { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }] },
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'sunny' }] }] },
   ],
-  tools: [{ name: 'get_weather', description: 'Weather for a city', input_schema: schema }],
+  tools: [{ name: 'get_weather', description: 'Weather for a city', input_schema: schema }, { type: 'bash_20250124', name: 'bash' }],
   tool_choice: { type: 'auto' },
   stop_sequences: ['END'],
   temperature: 0.3,

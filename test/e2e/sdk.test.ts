@@ -406,6 +406,30 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     assert.deepEqual(gm.last().body.contents.at(-1).parts, [{ functionResponse: { name: 'ToolSearch', response: { output: 'Tool found: mcp__db__query' } } }]);
   });
 
+  test('the tools Anthropic defines and the client runs (bash, text editor) reach Anthropic as declared, and every other provider as functions whose calls come back as the client expects', async () => {
+    const tools = [{ type: 'bash_20250124', name: 'bash' }, { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool', max_characters: 10000, cache_control: { type: 'ephemeral' } }];
+    const ask = (model: string, messages: unknown[]) => anthropic.messages.create({ model, max_tokens: 50, tools, messages } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+    an.reset();
+    await ask('an/claude-sonnet-4', [{ role: 'user', content: 'List the files' }]);
+    assert.deepEqual(an.last().body.tools, tools);
+    for (const [model, fake] of [['oa/gpt-4o', oa], ['gm/gemini-2.5-flash', gm]] as const) {
+      fake.reset();
+      fake.enqueue({ toolCall: { name: 'str_replace_based_edit_tool', args: { command: 'str_replace', path: '/repo/a.py', old_str: 'x = 1', new_str: 'x = 2' } } });
+      const res = await ask(model, [{ role: 'user', content: 'Set x to 2' }]);
+      const sent = fake.format === 'openai' ? fake.last().body.tools.map((t: any) => t.function) : fake.last().body.tools[0].functionDeclarations;
+      assert.deepEqual(sent.map((t: any) => t.name), ['bash', 'str_replace_based_edit_tool'], model);
+      const schema = fake.format === 'openai' ? sent[1].parameters : sent[1].parametersJsonSchema;
+      assert.deepEqual(schema.properties.command.enum, ['view', 'create', 'str_replace', 'insert'], 'this version has no undo_edit');
+      const use = res.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+      assert.ok(use, JSON.stringify(res.content));
+      assert.equal(use.name, 'str_replace_based_edit_tool');
+      assert.deepEqual(use.input, { command: 'str_replace', path: '/repo/a.py', old_str: 'x = 1', new_str: 'x = 2' });
+      // The client runs it and answers; the loop goes on.
+      await ask(model, [{ role: 'user', content: 'Set x to 2' }, { role: 'assistant', content: [use] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'Replaced.' }] }]);
+      assert.ok(JSON.stringify(fake.last().body).includes('Replaced.'), model);
+    }
+  });
+
   test('a PDF sent inline reaches every provider in its own form (Claude Code reading a PDF on GPT or Gemini)', async () => {
     const data = 'JVBERi0xLjQK';
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data }, title: 'report.pdf' }, { type: 'text', text: 'Summarize it.' }] }];

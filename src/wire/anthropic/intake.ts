@@ -13,6 +13,7 @@ import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
   pickExtras, requirePositiveInt, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
+import { anthropicDefinedTool } from './defined-tools.js';
 
 function image(block: Record<string, unknown>, param: string): KnownPart {
   const source = requireRecord(block.source, `${param}.source`);
@@ -160,7 +161,10 @@ function assistantTurn(v: unknown, param: string): ChatMessage {
   return msg;
 }
 
-/** Client tools into `tools`; server tools (web search, ...) into `server` as sent. */
+/**
+ * Client tools into `tools`, those Anthropic defines and the client runs among them (see
+ * ./defined-tools); server tools (web search, ...) into `server` as sent.
+ */
 function tools(v: unknown, server: Record<string, unknown>[]): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
@@ -170,8 +174,14 @@ function tools(v: unknown, server: Record<string, unknown>[]): ToolDefinition[] 
     const t = requireRecord(arr[j], p);
     if (t.type !== undefined && t.type !== null && t.type !== 'custom') {
       if (typeof t.type !== 'string') throw wrongType(`${p}.type`, 'a string', t.type);
-      requireNonEmptyString(t.name, `${p}.name`);
-      server.push(t);
+      // One Anthropic defines and the client runs (bash, the text editor, memory) has a
+      // function form every provider takes; the rest run at Anthropic.
+      const defined = anthropicDefinedTool(t, t.type, p);
+      if (defined !== null) out.push(withCacheControl(defined, t, p));
+      else {
+        requireNonEmptyString(t.name, `${p}.name`);
+        server.push(t);
+      }
       continue;
     }
     const def: ToolDefinition = {

@@ -66,6 +66,8 @@ function wireToolChoice(c: ToolChoice, parallel: boolean | undefined): Block {
 }
 
 function wireTool(t: ToolDefinition): Block {
+  // A tool Anthropic defines goes as the client declared it (type and name).
+  if (typeof t.anthropic?.type === 'string') return cached({ ...t.anthropic }, t.cacheControl);
   // A strict tool's arguments are held to its schema, in the subset Claude takes.
   const schema = t.strict === true ? anthropicStrictSchema(t.parameters) : t.parameters;
   const tool: Block = t.description === undefined ? { name: t.name, input_schema: schema } : { name: t.name, description: t.description, input_schema: schema };
