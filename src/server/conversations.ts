@@ -17,7 +17,7 @@ import { SwitchyardError } from '../errors.js';
 import { parseResponsesPrefix } from '../wire/responses/intake.js';
 import { badRequest, isRecord } from '../wire/validate.js';
 import { newId } from './ids.js';
-import type { ResponseItems } from './response-items.js';
+import { spoken, type ResponseItems } from './response-items.js';
 
 /** A conversation as kept. */
 interface ConversationRecord {
@@ -110,8 +110,7 @@ export class Conversations {
 
   /** What the error messages say is kept. */
   private get kept(): string {
-    const h = this.store.ttlMs / 3_600_000;
-    return Number.isInteger(h) ? `conversations are kept for ${h}h after their last change, for the key that made them` : 'conversations are kept for a while after their last change, for the key that made them';
+    return `conversations are kept for ${spoken(this.store.ttlMs)} after their last change, for the key that made them`;
   }
 
   /** The change under way for this conversation in this process, if any, to wait for. */

@@ -255,7 +255,7 @@ function keptFor(items: ResponseItems): string {
 }
 
 /** A TTL as the error messages say it: `24h`, `90m`, `45s`. */
-function spoken(ms: number): string {
+export function spoken(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${Math.ceil(ms / 1000)}s`;
