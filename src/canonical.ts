@@ -100,6 +100,15 @@ export interface ToolDefinition {
    * these fields alone, the tool as declared, and others the function form.
    */
   anthropic?: Record<string, unknown>;
+  /**
+   * OpenAI's tool search (a Responses API client's `tool_search` tool). `deferred`: the
+   * client declared the tool `defer_loading: true`, for the model to load when it searches.
+   * `found`: the tool is not among the client's tools but came back in a tool search's
+   * output in the history (a search the client ran returns the tools it found). A model
+   * served through the Responses API gets the first deferred and the second only in that
+   * output, as the client sent them; other providers have no tool search and get both loaded.
+   */
+  search?: 'deferred' | 'found';
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
@@ -141,7 +150,14 @@ export type ChatMessage =
   | { role: 'system'; content: ContentPart[]; from?: string }
   | { role: 'user'; content: ContentPart[]; from?: string }
   /** `thinking` blocks come first in the turn, as Anthropic requires. */
-  | { role: 'assistant'; content: ContentPart[]; toolCalls?: ToolCall[]; thinking?: ThinkingBlock[]; from?: string }
+  /**
+   * `hosted`: the turn's items of a tool OpenAI ran for it, or had the client run, that only
+   * OpenAI reads back (tool search's `tool_search_call` and `tool_search_output`), as the
+   * client replayed them. A model served through the Responses API gets them in place (after
+   * the reasoning, before the text); other providers leave them out, and get the tools a
+   * search found among the request's tools (ToolDefinition.search).
+   */
+  | { role: 'assistant'; content: ContentPart[]; toolCalls?: ToolCall[]; thinking?: ThinkingBlock[]; hosted?: Record<string, unknown>[]; from?: string }
   /** The result of one tool call; `isError` maps to Anthropic's `is_error`, `cacheControl` is the result block's. */
   | { role: 'tool'; toolCallId: string; content: ContentPart[]; isError?: boolean; cacheControl?: CacheControl; from?: string };
 
@@ -182,9 +198,10 @@ export interface ChatRequest {
   /** Anthropic server tools (web search, web fetch, code execution, ...) as sent: only an Anthropic provider runs them. */
   serverTools?: Record<string, unknown>[];
   /**
-   * OpenAI's web search tool as a Responses API client declared it (Codex offers it): a
-   * model served through the Responses API runs it; other providers have no such tool,
-   * and the model answers without it.
+   * OpenAI's web search and tool search tools as a Responses API client declared them
+   * (Codex offers web search): a model served through the Responses API gets them; other
+   * providers have no such tools, and the model answers without a search, with every
+   * deferred tool loaded.
    */
   hostedTools?: Record<string, unknown>[];
   toolChoice?: ToolChoice;
@@ -274,8 +291,9 @@ export interface ChatResponse {
   /** Reasoning shown before the answer, in order (see ThinkingBlock). */
   thinking?: ThinkingBlock[];
   /**
-   * The tools OpenAI ran itself for this answer (a model served through the Responses API):
-   * its `web_search_call` items as they came, before the answer's text. Only a Responses
+   * The tools OpenAI ran itself for this answer, or has the client run (a model served
+   * through the Responses API): its `web_search_call`, `tool_search_call` and
+   * `tool_search_output` items as they came, before the answer's text. Only a Responses
    * client is shown them.
    */
   hosted?: Record<string, unknown>[];

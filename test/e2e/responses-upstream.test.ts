@@ -277,6 +277,108 @@ describe('a model served by the Responses API', SUITE, () => {
     }
   });
 
+  describe("OpenAI's tool search", () => {
+    const deferred = { ...weatherResponses, defer_loading: true };
+    /** The answer to `params`, whole or streamed. */
+    const ask = async (params: OpenAI.Responses.ResponseCreateParamsNonStreaming, stream: boolean): Promise<OpenAI.Responses.Response> => {
+      if (!stream) return openai.responses.create(params);
+      let done: OpenAI.Responses.Response | undefined;
+      for await (const ev of await openai.responses.create({ ...params, stream: true })) if (ev.type === 'response.completed') done = ev.response;
+      assert.ok(done, 'the stream completes');
+      return done;
+    };
+    const kinds = (items: readonly { type?: string }[]): (string | undefined)[] => items.map((i) => i.type);
+    const said = (r: OpenAI.Responses.Response): string => r.output.flatMap((o) => (o.type === 'message' ? o.content : [])).map((c) => (c.type === 'output_text' ? c.text : '')).join('');
+    const replayable = (out: OpenAI.Responses.ResponseOutputItem[]): OpenAI.Responses.ResponseInputItem[] => out.filter((o) => o.type !== 'reasoning') as OpenAI.Responses.ResponseInputItem[];
+
+    test('run by OpenAI: the tool goes up deferred with the search, and the search\'s items reach the client and go up again in place', async () => {
+      for (const stream of [false, true]) {
+        oa.reset();
+        const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Weather in Paris?' }];
+        const params = { model: MODEL, tools: [deferred, { type: 'tool_search' as const }], input, store: false };
+        const first = await ask(params, stream);
+        assert.deepEqual(oa.last().body.tools, [{ type: 'function', name: 'get_weather', parameters: weatherResponses.parameters, strict: false, defer_loading: true }, { type: 'tool_search' }]);
+        assert.deepEqual(kinds(first.output).slice(-3), ['tool_search_call', 'tool_search_output', 'function_call'], `stream ${stream}: ${JSON.stringify(first.output)}`);
+        const found = first.output.at(-2) as OpenAI.Responses.ResponseToolSearchOutputItem;
+        assert.deepEqual(found.tools.map((t) => (t as { name: string }).name), ['get_weather']);
+        const call = first.output.at(-1) as OpenAI.Responses.ResponseFunctionToolCall;
+        const turn = replayable(first.output);
+        const second = await ask({ ...params, input: [...input, ...turn, { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' }] }, stream);
+        assert.equal(said(second), 'The tool said: Sunny, 21C', `stream ${stream}`);
+        const sent = oa.last().body.input as Record<string, unknown>[];
+        assert.deepEqual(kinds(sent), ['message', 'tool_search_call', 'tool_search_output', 'function_call', 'function_call_output']);
+        assert.deepEqual(sent[2], turn[1], 'the search\'s output goes back as it came');
+      }
+    });
+
+    test('kept answers: a turn after a search, by previous_response_id, gives the model the search again', async () => {
+      oa.reset();
+      const params = { model: MODEL, tools: [deferred, { type: 'tool_search' as const }] };
+      const first = await openai.responses.create({ ...params, input: 'Weather in Paris?' });
+      const call = first.output.at(-1) as OpenAI.Responses.ResponseFunctionToolCall;
+      const second = await openai.responses.create({ ...params, previous_response_id: first.id, input: [{ type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' }] });
+      assert.equal(second.output_text, 'The tool said: Sunny, 21C');
+      assert.deepEqual(kinds(oa.last().body.input), ['message', 'tool_search_call', 'tool_search_output', 'function_call', 'function_call_output']);
+    });
+
+    test('run by the client: the model\'s search call reaches it, and what it found goes up as it sent it', async () => {
+      for (const stream of [false, true]) {
+        oa.reset();
+        const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Weather in Paris?' }];
+        const params = { model: MODEL, tools: [deferred, { type: 'tool_search' as const, execution: 'client' as const }], input, store: false };
+        const first = await ask(params, stream);
+        assert.equal(first.status, 'completed');
+        const search = first.output.at(-1) as OpenAI.Responses.ResponseToolSearchCall;
+        assert.equal(search.type, 'tool_search_call', `stream ${stream}: ${JSON.stringify(first.output)}`);
+        assert.deepEqual([search.execution, search.arguments], ['client', { paths: ['get_weather'] }]);
+        const output = { type: 'tool_search_output' as const, call_id: search.call_id, execution: 'client' as const, tools: [weatherResponses] };
+        const searched = [...input, ...replayable(first.output), output];
+        const second = await ask({ ...params, input: searched }, stream);
+        assert.deepEqual(kinds(oa.last().body.input), ['message', 'tool_search_call', 'tool_search_output']);
+        assert.deepEqual(oa.last().body.input[2], output);
+        const call = second.output.at(-1) as OpenAI.Responses.ResponseFunctionToolCall;
+        assert.equal(call.name, 'get_weather', `stream ${stream}`);
+        const third = await ask({ ...params, input: [...searched, ...replayable(second.output), { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' }] }, stream);
+        assert.equal(said(third), 'The tool said: Sunny, 21C');
+      }
+    });
+
+    test('a model served through chat completions gets every tool loaded, those a search found too, and none of the search\'s items', async () => {
+      const history: OpenAI.Responses.ResponseInputItem[] = [
+        { role: 'user', content: 'Weather in Paris?' },
+        { type: 'tool_search_call', call_id: 'call_ts1', execution: 'client', arguments: { paths: ['get_weather'] } },
+        { type: 'tool_search_output', call_id: 'call_ts1', execution: 'client', tools: [weatherResponses, { type: 'namespace', name: 'crm', description: 'CRM.', tools: [{ type: 'function', name: 'lookup', parameters: {}, strict: false }] } as unknown as OpenAI.Responses.Tool] },
+      ];
+      oa.reset();
+      // Only the search is declared: the tools come from its output.
+      const first = await openai.responses.create({ model: 'oa/gpt-4o', tools: [{ type: 'tool_search', execution: 'client' }], input: history });
+      let up = oa.last();
+      assert.equal(up.path, '/v1/chat/completions');
+      assert.deepEqual(up.body.tools.map((t: { function: { name: string } }) => t.function.name), ['get_weather', 'crm__lookup']);
+      assert.deepEqual(up.body.messages.map((m: { role: string }) => m.role), ['user'], 'a turn that only searched says nothing');
+      const call = first.output.at(-1) as OpenAI.Responses.ResponseFunctionToolCall;
+      assert.equal(call.name, 'get_weather');
+      // The deferred tool declared too, and the search's call in the turn that made the function call.
+      const second = await openai.responses.create({
+        model: 'oa/gpt-4o', tools: [deferred, { type: 'tool_search' }],
+        input: [...history, call, { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' }],
+      });
+      up = oa.last();
+      assert.deepEqual(up.body.tools.map((t: { function: Record<string, unknown> }) => [t.function.name, t.function.defer_loading]), [['get_weather', undefined], ['crm__lookup', undefined]]);
+      assert.deepEqual(up.body.messages.map((m: { role: string }) => m.role), ['user', 'assistant', 'tool']);
+      assert.equal(second.output_text, 'The tool said: Sunny, 21C');
+    });
+
+    test("a search's items that are not items are refused, naming the field", async () => {
+      const res = await postJson(e2e.url, '/v1/responses', { model: MODEL, input: [{ role: 'user', content: 'Hi' }, { type: 'tool_search_output', call_id: 'c', tools: 'get_weather' }] });
+      assertOpenAIError(res, 400, 'SY_ERR_BAD_REQUEST');
+      assert.equal((res.json as { error: { param: string } }).error.param, 'input[1].tools');
+      const bad = await postJson(e2e.url, '/v1/responses', { model: MODEL, input: [{ role: 'user', content: 'Hi' }, { type: 'tool_search_output', tools: [{ type: 'function', parameters: {} }] }] });
+      assertOpenAIError(bad, 400, 'SY_ERR_BAD_REQUEST');
+      assert.equal((bad.json as { error: { param: string } }).error.param, 'input[1].tools[0].name');
+    });
+  });
+
   test("Codex's reasoning summaries: asked for, and streamed to it as summary parts, as Codex shows them", async () => {
     oa.reset();
     const params = { model: MODEL, input: 'Hi', reasoning: { effort: 'medium' as const, summary: 'auto' as const } };

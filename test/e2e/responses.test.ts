@@ -514,6 +514,23 @@ describe('Codex\'s other tools', SUITE, () => {
       assert.equal(turn2.output_text, 'The tool said: passed');
     }
   });
+
+  test("a tool search in the history (a turn on an OpenAI model): Claude and Gemini get the tools it found loaded, and a turn that only searched is left out", async () => {
+    const history: OpenAI.Responses.ResponseInput = [
+      { role: 'user', content: 'Spawn a sub-agent' },
+      { type: 'tool_search_call', call_id: 'call_ts1', execution: 'client', arguments: { paths: ['multi_agent_v1'] } },
+      { type: 'tool_search_output', call_id: 'call_ts1', execution: 'client', tools: [{ type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents.', tools: [{ ...spawn, defer_loading: true }] }] as unknown as OpenAI.Responses.Tool[] },
+    ];
+    for (const [model, fake] of [['an/claude-sonnet-4', an], ['gm/gemini-2.5-flash', gm]] as const) {
+      fake.enqueue({ toolCall: { name: 'multi_agent_v1__spawn_agent', args: { task: 'tests' } } });
+      const res = await client.responses.create({ model, input: history, tools: [shell, { type: 'tool_search', execution: 'client' }] as OpenAI.Responses.Tool[] });
+      assert.deepEqual(toolsSent(fake).map(([name]) => name), ['shell', 'multi_agent_v1__spawn_agent'], model);
+      const turns = fake.format === 'anthropic' ? fake.last().body.messages : fake.last().body.contents;
+      assert.deepEqual(turns.map((t: { role: string }) => t.role), ['user'], model);
+      const call = res.output.find((i) => i.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+      assert.deepEqual([call.namespace, call.name], ['multi_agent_v1', 'spawn_agent'], model);
+    }
+  });
 });
 
 describe('custom tools over chat completions', SUITE, () => {

@@ -269,7 +269,7 @@ const RESPONSES_FIELDS = new Set([
 /** What OpenAI's input token counting (`POST /v1/responses/input_tokens`) takes. */
 const COUNT_FIELDS = new Set(['model', 'input', 'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'reasoning', 'text', 'truncation', 'conversation', 'previous_response_id']);
 /** The Responses API's input item types (those the fake knows). */
-const ITEM_TYPES = ['message', 'reasoning', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output', 'apply_patch_call', 'apply_patch_call_output', 'shell_call', 'shell_call_output'];
+const ITEM_TYPES = ['message', 'reasoning', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output', 'apply_patch_call', 'apply_patch_call_output', 'shell_call', 'shell_call_output', 'tool_search_call', 'tool_search_output'];
 /** The built-in tools' call items, with the field holding what a call asks for. */
 const BUILTIN_CALL: Readonly<Record<string, string>> = { apply_patch_call: 'operation', shell_call: 'action' };
 /** Every content part type a Responses message may hold (which ones depends on its role). */
@@ -347,6 +347,12 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
       const j = Array.isArray(it.output) ? it.output.findIndex((p: any) => !INPUT_PARTS.includes(p?.type)) : -1;
       if (j >= 0) return no(`Invalid value: '${it.output[j]?.type}'. Supported values are: ${oneOf(INPUT_PARTS)}.`, `${at}.output[${j}].type`);
       if (!calls.has(it.call_id)) orphan ??= `No tool call found for ${type === 'function_call_output' ? 'function' : 'custom tool'} call output with call_id ${it.call_id}.`;
+    } else if (type === 'tool_search_call') {
+      if (it.arguments === undefined) return missing(`${at}.arguments`);
+      if (it.execution === 'client') calls.add(it.call_id);
+    } else if (type === 'tool_search_output') {
+      if (!Array.isArray(it.tools)) return it.tools === undefined ? missing(`${at}.tools`) : no(`Invalid type for '${at}.tools': expected an array, but got ${kind(it.tools)} instead.`, `${at}.tools`);
+      if (it.execution === 'client' && !calls.has(it.call_id)) orphan ??= `No tool search call found for tool search output with call_id ${it.call_id}.`;
     } else {
       if (it.id === undefined) return missing(`${at}.id`);
       if (typeof it.id !== 'string' || !it.id.startsWith('rs_')) return no(`Invalid '${at}.id': '${it.id}'. Expected an ID that begins with 'rs'.`, `${at}.id`);
@@ -357,13 +363,17 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
   if (!Array.isArray(tools)) return no(`Invalid type for 'tools': expected an array, but got ${kind(tools)} instead.`, 'tools');
   for (const [i, t] of tools.entries()) {
     if (t?.type === undefined) return missing(`tools[${i}].type`);
-    // OpenAI runs web search itself; the fake knows no other hosted tool. The client runs the built-in apply_patch and shell.
+    // OpenAI runs web search and tool search itself; the fake knows no other hosted tool. The client runs the built-in apply_patch and shell.
     if (t.type === 'web_search' || t.type === 'web_search_preview' || t.type === 'apply_patch') continue;
+    if (t.type === 'tool_search') {
+      if (t.execution !== undefined && t.execution !== 'server' && t.execution !== 'client') return no(`Invalid value: '${t.execution}'. Supported values are: 'server' and 'client'.`, `tools[${i}].execution`);
+      continue;
+    }
     if (t.type === 'shell') {
       if (t.environment?.type !== 'local') return no(`Invalid value: '${t.environment?.type}'. Supported values are: 'local'.`, `tools[${i}].environment.type`);
       continue;
     }
-    if (t.type !== 'function' && t.type !== 'custom') return no(`Invalid value: '${t.type}'. Supported values are: 'function', 'custom', 'apply_patch', 'shell', 'web_search' and 'web_search_preview'.`, `tools[${i}].type`);
+    if (t.type !== 'function' && t.type !== 'custom') return no(`Invalid value: '${t.type}'. Supported values are: 'function', 'custom', 'apply_patch', 'shell', 'tool_search', 'web_search' and 'web_search_preview'.`, `tools[${i}].type`);
     // Chat's nested form ({type: 'function', function: {name, ...}}) has no top-level name.
     if (typeof t.name !== 'string') return missing(`tools[${i}].name`);
   }
@@ -913,11 +923,30 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const summary = typeof body.reasoning?.summary === 'string' && body.reasoning.summary !== 'none' ? [{ type: 'summary_text', text: REASONING_SUMMARY }] : [];
       output.push({ type: 'reasoning', id: oid('rs'), summary, ...(encrypted ? { encrypted_content: `gAAAAA${randomBytes(96).toString('base64')}` } : {}) });
     }
-    const calls = callsOf(s);
+    let calls = callsOf(s);
     // Offered web search and calling no tool of the client's, it searches first (OpenAI runs the search).
     const searches = !calls.length && (Array.isArray(body.tools) ? body.tools : []).some((t: any) => t?.type === 'web_search' || t?.type === 'web_search_preview');
     if (searches) output.push({ type: 'web_search_call', id: oid('ws'), status: 'completed', action: { type: 'search', query: 'weather Paris' } });
-    if (!calls.length) {
+    // Calling deferred tools no search has loaded yet, it searches for them first: OpenAI
+    // runs the search and loads them, or has the client run it, and the turn ends there.
+    const search = (Array.isArray(body.tools) ? body.tools : []).find((t: any) => t?.type === 'tool_search');
+    const loaded = new Set((Array.isArray(body.input) ? body.input : []).filter((i: any) => i?.type === 'tool_search_output').flatMap((i: any) => i.tools.map((t: any) => t?.name)));
+    const unloaded = (Array.isArray(body.tools) ? body.tools : []).filter((t: any) => t?.defer_loading === true && calls.some((c) => c.name === t.name) && !loaded.has(t.name));
+    let waits = false;
+    if (search && unloaded.length) {
+      const args = { paths: unloaded.map((t: any) => t.name) };
+      if (search.execution === 'client') {
+        output.push({ type: 'tool_search_call', id: oid('tsc'), call_id: oid('call', 12), execution: 'client', arguments: args, status: 'completed' });
+        calls = [];
+        waits = true;
+      } else {
+        output.push(
+          { type: 'tool_search_call', id: oid('tsc'), call_id: null, execution: 'server', arguments: args, status: 'completed' },
+          { type: 'tool_search_output', id: oid('tso'), call_id: null, execution: 'server', status: 'completed', tools: unloaded.map(({ defer_loading, ...t }: any) => t) },
+        );
+      }
+    }
+    if (!calls.length && !waits) {
       const text = s.text ?? `hello from ${name}`;
       // What it searched for, it cites.
       const annotations = searches ? [{ type: 'url_citation', start_index: 0, end_index: Math.min(5, text.length), url: SEARCH_CITATION.url, title: SEARCH_CITATION.title }] : [];
@@ -977,6 +1006,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           head.push(ev('response.reasoning_summary_text.done', { ...at, text: part.text }), ev('response.reasoning_summary_part.done', { ...at, part }));
         }
         head.push(ev('response.output_item.done', { output_index: i, item }));
+      } else if (item.type === 'tool_search_call' || item.type === 'tool_search_output') {
+        head.push(ev('response.output_item.added', { output_index: i, item: { ...item, status: 'in_progress' } }), ev('response.output_item.done', { output_index: i, item }));
       } else if (item.type === 'web_search_call') {
         const at = { item_id: item.id, output_index: i };
         head.push(

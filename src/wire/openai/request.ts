@@ -127,7 +127,10 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
   let attached: WirePart[] | null = null;
   for (let i = 0; i < req.messages.length; i++) {
     const m = req.messages[i];
-    messages.push(wireMessage(m, i, opts.sendReasoning === true));
+    const wire = wireMessage(m, i, opts.sendReasoning === true);
+    // A turn that held only what OpenAI's Responses API reads back (a tool search) says nothing here.
+    if (m.role === 'assistant' && m.hosted !== undefined && wire.content === '' && wire.tool_calls === undefined && wire.reasoning_content === undefined && wire.reasoning_details === undefined) continue;
+    messages.push(wire);
     if (m.role === 'tool' && hasNonText(m.content)) {
       const content = toolResultForOthers(m.content);
       if (hasNonText(content)) attached = toolAttachments(m, content, i, attached ?? []);

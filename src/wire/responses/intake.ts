@@ -103,11 +103,19 @@ const COMPACTION_PROMPT = 'The conversation above is about to be replaced by a s
 /** How a replayed `compaction` item reaches the model. */
 const SUMMARY_HEADING = 'The conversation before this point was replaced by this summary of it, written when the context filled up:';
 
+/** What `items` saw besides messages. */
+interface Seen {
+  /** A `compaction_trigger` ends the input. */
+  compacting?: boolean;
+  /** The tools tool searches found (see foundTools). */
+  found: ToolDefinition[];
+}
+
 /**
  * `input` items → system parts and canonical messages; a function call joins the assistant
- * turn before it. `seen.compacting` is set when a `compaction_trigger` ends the input.
+ * turn before it, as do a tool search's items.
  */
-function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean } = {}): ChatMessage[] {
+function items(v: unknown, system: ContentPart[], seen: Seen): ChatMessage[] {
   if (typeof v === 'string') return [{ role: 'user', content: [{ type: 'text', text: v }] }];
   if (!Array.isArray(v)) throw wrongType('input', 'a string or an array of input items', v);
   const arr: unknown[] = v;
@@ -131,9 +139,9 @@ function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean }
             // turn held only reasoning): the calls after it join the turn as they would anyway.
             if (Array.isArray(item.content) && item.content.length === 0) break;
             const parts = content(item.content, `${p}.content`, false);
-            // The reasoning item before it opened the turn.
+            // The reasoning item (or tool search) before it opened the turn.
             const last = messages[messages.length - 1];
-            if (last?.role === 'assistant' && last.thinking !== undefined && last.content.length === 0 && !last.toolCalls) {
+            if (last?.role === 'assistant' && (last.thinking !== undefined || last.hosted !== undefined) && last.content.length === 0 && !last.toolCalls) {
               last.content = parts;
               last.from = `${p}.content`;
             } else messages.push({ role: 'assistant', content: parts, from: `${p}.content` });
@@ -213,9 +221,19 @@ function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean }
         // A search OpenAI ran, replayed as the client was shown it: the answer after it says
         // what was found, and no provider takes the call itself back (OpenAI keeps nothing).
         break;
+      case 'tool_search_call':
+      case 'tool_search_output': {
+        // A tool search (OpenAI's, or the client's own when it runs them): OpenAI takes the
+        // items back in the turn (ChatMessage hosted); the tools found are declared for others.
+        if (type === 'tool_search_output') foundTools(item.tools, p, seen.found);
+        const last = messages[messages.length - 1];
+        if (last?.role === 'assistant') (last.hosted ??= []).push(item);
+        else messages.push({ role: 'assistant', content: [], hosted: [item] });
+        break;
+      }
       default:
         throw typeof type === 'string'
-          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, apply_patch_call, apply_patch_call_output, shell_call, shell_call_output, reasoning, web_search_call, item_reference, compaction, compaction_trigger)`)
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, apply_patch_call, apply_patch_call_output, shell_call, shell_call_output, reasoning, web_search_call, tool_search_call, tool_search_output, item_reference, compaction, compaction_trigger)`)
           : wrongType(`${p}.type`, 'a string', type);
     }
   }
@@ -226,15 +244,16 @@ function items(v: unknown, system: ContentPart[], seen: { compacting?: boolean }
 /**
  * Tools only OpenAI's Responses API serves, which no other provider can (nor OpenAI's chat
  * completions): left out, so a client that offers them anyway is served with its own tools.
- * Web search (which Codex offers) is kept for a model served through the Responses API
- * (ChatRequest.hostedTools); the others need the operator's OpenAI resources (vector
- * stores, containers) or have OpenAI call out (remote MCP) on the client's word. `tool_search`
- * lets the model load the client's deferred tools (`defer_loading`); every tool goes up
- * loaded instead. A `shell` in one of OpenAI's containers runs there too (one in the
- * client's own environment is a built-in tool, see ./builtin).
+ * Web search (which Codex offers) and tool search are kept for a model served through the
+ * Responses API (ChatRequest.hostedTools); the others need the operator's OpenAI resources
+ * (vector stores, containers) or have OpenAI call out (remote MCP) on the client's word.
+ * Tool search lets the model load the client's deferred tools (`defer_loading`); other
+ * providers get every tool loaded instead. A `shell` in one of OpenAI's containers runs
+ * there too (one in the client's own environment is a built-in tool, see ./builtin).
  */
 const HOSTED_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation', 'mcp', 'tool_search', 'shell']);
-const WEB_SEARCH = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11']);
+/** The hosted tools a model served through the Responses API gets (ChatRequest.hostedTools). */
+const SERVED_HOSTED = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'tool_search']);
 
 /** Providers' longest function name (OpenAI's and Gemini's). */
 const MAX_TOOL_NAME = 64;
@@ -244,7 +263,7 @@ const MAX_TOOL_NAME = 64;
  * (ToolDefinition.namespaced): `<namespace>__<name>`, cut and given a digest of the whole
  * when longer than providers take, the same for the tool and for its calls.
  */
-function namespacedName(namespace: string | undefined, name: string): string {
+export function namespacedName(namespace: string | undefined, name: string): string {
   if (namespace === undefined) return name;
   const full = `${namespace}__${name}`;
   if (full.length <= MAX_TOOL_NAME) return full;
@@ -265,12 +284,30 @@ function clientTool(t: Record<string, unknown>, p: string, namespace?: string): 
     def.namespaced = { namespace, name: def.name };
     def.name = namespacedName(namespace, def.name);
   }
+  if (optionalBoolean(t.defer_loading, `${p}.defer_loading`) === true) def.search = 'deferred';
   return def;
 }
 
 /**
+ * A namespace's tools, or a function or custom tool, added to `out`; false (nothing added)
+ * for a tool of another type.
+ */
+function clientTools(t: Record<string, unknown>, p: string, out: ToolDefinition[]): boolean {
+  if (t.type === 'namespace') {
+    const namespace = requireNonEmptyString(t.name, `${p}.name`);
+    const inner = requireArray(t.tools, `${p}.tools`);
+    for (let k = 0; k < inner.length; k++) out.push(clientTool(requireRecord(inner[k], `${p}.tools[${k}]`), `${p}.tools[${k}]`, namespace));
+    return true;
+  }
+  if (t.type !== 'function' && t.type !== 'custom') return false;
+  out.push(clientTool(t, p));
+  return true;
+}
+
+/**
  * Function and custom tools, also inside namespaces, and the built-in tools the client
- * runs; of OpenAI's hosted tools, web search is put in `hosted`, the others are left out.
+ * runs; of OpenAI's hosted tools, web search and tool search are put in `hosted`, the
+ * others are left out.
  */
 function tools(v: unknown, hosted: Record<string, unknown>[]): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
@@ -286,12 +323,38 @@ function tools(v: unknown, hosted: Record<string, unknown>[]): ToolDefinition[] 
         throw badRequest(`${p}.type`, `\`${p}\`: the built-in ${builtin} tool cannot be declared with another tool named "${builtin}"`);
       }
       out.push(builtinTool(builtin));
-    } else if (t.type === 'namespace') {
-      const namespace = requireNonEmptyString(t.name, `${p}.name`);
-      const inner = requireArray(t.tools, `${p}.tools`);
-      for (let k = 0; k < inner.length; k++) out.push(clientTool(requireRecord(inner[k], `${p}.tools[${k}]`), `${p}.tools[${k}]`, namespace));
-    } else if (typeof t.type !== 'string' || !HOSTED_TOOLS.has(t.type)) out.push(clientTool(t, p));
-    else if (WEB_SEARCH.has(t.type)) hosted.push(t);
+    } else if (!clientTools(t, p, out)) {
+      // A type of no tool at all is refused, naming it.
+      if (typeof t.type !== 'string' || !HOSTED_TOOLS.has(t.type)) clientTool(t, p);
+      else if (SERVED_HOSTED.has(t.type)) hosted.push(t);
+    }
+  }
+  return out.length ? out : undefined;
+}
+
+/**
+ * The tools a tool search found (a `tool_search_output` item's `tools`), added to `found`
+ * (see ToolDefinition.search, withFound); tools of other types (an MCP server) are left
+ * out, as they would be from the request's own.
+ */
+function foundTools(v: unknown, p: string, found: ToolDefinition[]): void {
+  if (v === undefined || v === null) return;
+  const arr = requireArray(v, `${p}.tools`);
+  const out: ToolDefinition[] = [];
+  for (let j = 0; j < arr.length; j++) clientTools(requireRecord(arr[j], `${p}.tools[${j}]`), `${p}.tools[${j}]`, out);
+  for (const t of out) t.search = 'found';
+  found.push(...out);
+}
+
+/** The request's tools and, after them, those only a search in the history found (first of each name). */
+function withFound(declared: ToolDefinition[] | undefined, found: readonly ToolDefinition[]): ToolDefinition[] | undefined {
+  if (found.length === 0) return declared;
+  const out = declared ?? [];
+  const names = new Set(out.map((t) => t.name));
+  for (const t of found) {
+    if (names.has(t.name)) continue;
+    names.add(t.name);
+    out.push(t);
   }
   return out.length ? out : undefined;
 }
@@ -371,7 +434,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const system: ContentPart[] = [];
   const instructions = optionalString(b.instructions, 'instructions');
   if (instructions) system.push({ type: 'text', text: instructions });
-  const seen: { compacting?: boolean } = {};
+  const seen: Seen = { found: [] };
   const messages = items(b.input, system, seen);
   const text = textOptions(b.text);
   const hosted: Record<string, unknown>[] = [];
@@ -380,7 +443,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
     model,
     system,
     messages,
-    tools: tools(b.tools, hosted),
+    tools: withFound(tools(b.tools, hosted), seen.found),
     toolChoice: toolChoice(b.tool_choice),
     parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
     maxTokens: optionalPositiveInt(b.max_output_tokens, 'max_output_tokens'),

@@ -214,9 +214,10 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
       output.push(item);
     }
   }
-  // The searches OpenAI ran, then the answer they went into, with its citations.
+  // The searches OpenAI ran (or the client is to run), then the answer they went into, with
+  // its citations; an answer with nothing else is an empty message.
   if (res.hosted !== undefined) output.push(...res.hosted);
-  if (res.text !== '' || res.toolCalls.length === 0) output.push(messageItem(messageItemId(id), res.text, 'completed', res.annotations));
+  if (res.text !== '' || (res.toolCalls.length === 0 && res.hosted === undefined)) output.push(messageItem(messageItemId(id), res.text, 'completed', res.annotations));
   res.toolCalls.forEach((c, n) => output.push(callItemOf(id, n, c, opts)));
   return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), output, res.usage, opts.echo);
 }

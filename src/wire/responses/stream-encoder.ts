@@ -84,6 +84,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private readonly opened: Record<'message' | 'reasoning', number> = { message: 0, reasoning: 0 };
   /** Function calls by canonical tool-call index; all stay open until the end. */
   private readonly calls = new Map<number, OpenCall>();
+  /** Items of tools OpenAI ran, or has the client run (a tool search), so far. */
+  private hosted = 0;
   private finish: FinishReason = 'stop';
   /** A compaction's summary so far (StreamEncoderOptions.compaction). */
   private summary = '';
@@ -127,8 +129,9 @@ class ResponsesStreamEncoder implements StreamEncoder {
       case 'thinking':
         return this.write(ev.summary ? 'summary' : this.opts.summaries ? 'summarized' : 'reasoning', ev.text, ev.item);
       case 'hosted_item': {
-        // A search OpenAI ran: the item whole, as it came (Codex shows it as done).
+        // A search OpenAI ran, or the client is to run: the item whole, as it came (Codex shows it as done).
         const out = this.opening() + this.closeText();
+        this.hosted++;
         const at = this.output.length;
         this.output.push(ev.item);
         return out + this.event('response.output_item.added', { output_index: at, item: ev.item }) + this.event('response.output_item.done', { output_index: at, item: ev.item });
@@ -197,7 +200,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
           out += this.event('response.output_item.done', { output_index: call.item, item });
         }
         // A stream with no answer at all still answers with an (empty) message.
-        if (this.opened.message === 0 && this.calls.size === 0) out += this.openText('message') + this.closeText();
+        if (this.opened.message === 0 && this.calls.size === 0 && this.hosted === 0) out += this.openText('message') + this.closeText();
         const state = statusOf(this.finish);
         this.closed = true;
         const type = state.status === 'completed' ? 'response.completed' : 'response.incomplete';

@@ -41,6 +41,7 @@ function inputContent(parts: ContentPart[], param: string): string | Record<stri
  * (an OpenAI model's, replayed by the client), its text as a message, then each tool call as
  * a `function_call` item, a `custom_tool_call` with its input for a custom tool, or a
  * built-in tool's own call item (no item id: the provider stored nothing to refer to).
+ * A tool search's items in the turn go back as they came, after its reasoning.
  * Reasoning text is left out: the Responses API takes back only its own reasoning, which
  * no other provider's text can stand for. `calls`: the request's custom and built-in
  * tools, whose calls and their outputs go as their own items.
@@ -58,6 +59,7 @@ function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, ca
       if (m.thinking !== undefined) {
         for (const t of m.thinking) if (t.type === 'encrypted_reasoning') out.push({ type: 'reasoning', id: t.id, summary: [], encrypted_content: t.data });
       }
+      if (m.hosted !== undefined) out.push(...m.hosted);
       const text = textOf(m.content);
       if (text !== '') out.push({ type: 'message', role: 'assistant', content: text });
       if (m.toolCalls === undefined) return;
@@ -94,18 +96,30 @@ interface Calls {
   made: Map<string, 'custom' | BuiltinTool>;
 }
 
-/** The request's tools as the Responses API takes them: functions, and custom and built-in tools as such. */
+/**
+ * The request's tools as the Responses API takes them: functions, and custom and built-in
+ * tools as such, deferred where the client deferred them. A tool only a search in the
+ * history found is declared by that search's output, as the client sent it.
+ */
+function wireTools(tools: readonly ToolDefinition[] | undefined): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const t of tools ?? []) if (t.search !== 'found') out.push(wireTool(t));
+  return out;
+}
+
 function wireTool(t: ToolDefinition): Record<string, unknown> {
   if (t.builtin !== undefined) return upstreamBuiltinTool(t.builtin);
+  let tool: Record<string, unknown>;
   if (t.freeform !== undefined) {
-    const tool: Record<string, unknown> = { type: 'custom', name: t.name, format: t.freeform.format };
+    tool = { type: 'custom', name: t.name, format: t.freeform.format };
     if (t.freeform.description !== undefined) tool.description = t.freeform.description;
-    return tool;
+  } else {
+    // A function tool is strict unless it says otherwise here, which the chat API and the
+    // other providers' are not: a schema strict mode refuses would fail the request.
+    tool = { type: 'function', name: t.name, parameters: t.parameters, strict: t.strict ?? false };
+    if (t.description !== undefined) tool.description = t.description;
   }
-  // A function tool is strict unless it says otherwise here, which the chat API and the
-  // other providers' are not: a schema strict mode refuses would fail the request.
-  const tool: Record<string, unknown> = { type: 'function', name: t.name, parameters: t.parameters, strict: t.strict ?? false };
-  if (t.description !== undefined) tool.description = t.description;
+  if (t.search === 'deferred') tool.defer_loading = true;
   return tool;
 }
 
@@ -141,8 +155,8 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   const body: Record<string, unknown> = { model, input, store: false };
   const instructions = textOf(req.system, '\n\n');
   if (instructions !== '') body.instructions = instructions;
-  // The client's tools, then its web search, which the Responses API runs itself.
-  const tools = [...(req.tools?.map(wireTool) ?? []), ...(req.hostedTools ?? [])];
+  // The client's tools, then its web search and tool search, which the Responses API runs itself.
+  const tools = [...wireTools(req.tools), ...(req.hostedTools ?? [])];
   if (tools.length) body.tools = tools;
   if (req.tools?.length) {
     if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice, calls);

@@ -10,6 +10,7 @@
 import type { ChatResponse, FinishReason, StreamEvent, ThinkingBlock, TokenCount, ToolCall, Usage } from '../../canonical.js';
 import { wrapInput } from '../freeform.js';
 import { BUILTIN_CALLS, callOfBuiltin } from './builtin.js';
+import { namespacedName } from './intake.js';
 import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { malformedResponse } from '../upstream-error.js';
@@ -52,9 +53,13 @@ function thinkingOf(text: string, summary: string): ThinkingBlock[] {
   return out;
 }
 
+/** Items of tools OpenAI runs, or has the client run, that only a Responses client is shown (ChatResponse.hosted). */
+const HOSTED_ITEMS: ReadonlySet<string> = new Set(['web_search_call', 'tool_search_call', 'tool_search_output']);
+
+/** A function or custom call; one to a tool in a namespace (loaded by a search as declared) by the name providers see. */
 function callOf(item: Record<string, unknown>, n: number): ToolCall {
   const id = typeof item.call_id === 'string' && item.call_id ? item.call_id : `call_${n}`;
-  const name = typeof item.name === 'string' ? item.name : '';
+  const name = namespacedName(typeof item.namespace === 'string' && item.namespace ? item.namespace : undefined, typeof item.name === 'string' ? item.name : '');
   if (item.type === 'custom_tool_call') return { id, name, arguments: wrapInput(typeof item.input === 'string' ? item.input : '') };
   const args = item.arguments;
   return { id, name, arguments: typeof args === 'string' ? args : args === undefined ? '{}' : JSON.stringify(args) };
@@ -93,6 +98,8 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
         }
         break;
       case 'web_search_call':
+      case 'tool_search_call':
+      case 'tool_search_output':
         hosted.push(item);
         break;
       case 'function_call':
@@ -283,7 +290,7 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
   }
 
   private itemDone(data: Record<string, unknown>, out: StreamEvent[]): void {
-    if (isRecord(data.item) && data.item.type === 'web_search_call') {
+    if (isRecord(data.item) && HOSTED_ITEMS.has(data.item.type as string)) {
       this.start(out, undefined);
       out.push({ type: 'hosted_item', item: data.item });
       return;
