@@ -105,8 +105,9 @@ export interface ToolDefinition {
    * client declared the tool `defer_loading: true`, for the model to load when it searches.
    * `found`: the tool is not among the client's tools but came back in a tool search's
    * output in the history (a search the client ran returns the tools it found). A model
-   * served through the Responses API gets the first deferred and the second only in that
-   * output, as the client sent them; other providers have no tool search and get both loaded.
+   * that searches (wire/responses/upstream-request `searches`), asked to, gets the first
+   * deferred and the second only in that output, as the client sent them; other models
+   * get both loaded.
    */
   search?: 'deferred' | 'found';
 }
@@ -153,9 +154,10 @@ export type ChatMessage =
   /**
    * `hosted`: the turn's items of a tool OpenAI ran for it, or had the client run, that only
    * OpenAI reads back (tool search's `tool_search_call` and `tool_search_output`), as the
-   * client replayed them. A model served through the Responses API gets them in place (after
-   * the reasoning, before the text); other providers leave them out, and get the tools a
-   * search found among the request's tools (ToolDefinition.search).
+   * client replayed them. They come after the turn's reasoning and before what it said (a
+   * turn's items in another order make two turns). A model that searches gets them back
+   * there; other models leave them out, and get the tools a search found among the
+   * request's tools (ToolDefinition.search).
    */
   | { role: 'assistant'; content: ContentPart[]; toolCalls?: ToolCall[]; thinking?: ThinkingBlock[]; hosted?: Record<string, unknown>[]; from?: string }
   /** The result of one tool call; `isError` maps to Anthropic's `is_error`, `cacheControl` is the result block's. */
@@ -199,9 +201,9 @@ export interface ChatRequest {
   serverTools?: Record<string, unknown>[];
   /**
    * OpenAI's web search and tool search tools as a Responses API client declared them
-   * (Codex offers web search): a model served through the Responses API gets them; other
-   * providers have no such tools, and the model answers without a search, with every
-   * deferred tool loaded.
+   * (Codex offers both): a model served through the Responses API gets web search, and tool
+   * search when it has it; other models answer without a search, with every deferred tool
+   * loaded.
    */
   hostedTools?: Record<string, unknown>[];
   toolChoice?: ToolChoice;
@@ -297,6 +299,8 @@ export interface ChatResponse {
    * client is shown them.
    */
   hosted?: Record<string, unknown>[];
+  /** Where each `hosted` item came: after this many of the answer's encrypted reasoning blocks (absent: after all of them). */
+  hostedAfter?: number[];
   /** The text's citations (Responses API `url_citation`s, `start_index`/`end_index` into `text`); only a Responses client is shown them. */
   annotations?: Record<string, unknown>[];
   finishReason: FinishReason;

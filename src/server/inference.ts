@@ -589,7 +589,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     x.served(result);
     const created = Math.floor(rt.clock() / 1000);
     // A Responses API answer is named after the decision, so its id finds its audit event.
-    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, builtin: clientOptions.builtin, namespaced: clientOptions.namespaced, summaries: clientOptions.summaries, sealThinking: clientOptions.sealThinking, compaction: clientOptions.compaction, compactedInput: compaction?.kept };
+    const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, builtin: clientOptions.builtin, namespaced: clientOptions.namespaced, deferred: clientOptions.deferred, summaries: clientOptions.summaries, sealThinking: clientOptions.sealThinking, compaction: clientOptions.compaction, compactedInput: compaction?.kept };
     // The answer is kept for later requests when the client created it with store (the default).
     const store = items !== null && rt.responseItems !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
     if (store !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };
@@ -632,7 +632,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // travels in-band as an error event, never as a retry or a clean terminator.
     const res = reply.raw;
     reply.hijack();
-    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking, freeform: shown.freeform, builtin: shown.builtin, namespaced: shown.namespaced, summaries: shown.summaries, sealThinking: shown.sealThinking, compaction: shown.compaction, onResponse: keep });
+    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking, freeform: shown.freeform, builtin: shown.builtin, namespaced: shown.namespaced, deferred: shown.deferred, summaries: shown.summaries, sealThinking: shown.sealThinking, compaction: shown.compaction, onResponse: keep });
     let first = '';
     let outChars = 0;
     for (const ev of result.first) {

@@ -18,6 +18,12 @@ export interface ChatClientOptions {
   builtin?: ReadonlySet<string>;
   /** The client's namespaced tools (ToolDefinition.namespaced), by the name providers see. */
   namespaced?: ReadonlyMap<string, ClientToolName>;
+  /**
+   * A Responses API request offering tool search: its deferred tools that no search in its
+   * history loaded, by the name providers see, each as the client declared it. A call to
+   * one is shown after a search that loads it (wire/responses/tool-search).
+   */
+  deferred?: ReadonlyMap<string, Record<string, unknown>>;
   /** A Responses API request created with `store` (its default): its answer's items may be referred to later. */
   store?: boolean;
   /** A Responses API client that asked for reasoning summaries: other models' reasoning is shown to it as one. */
@@ -67,6 +73,8 @@ export interface RenderOptions {
   builtin?: ReadonlySet<string>;
   /** ChatClientOptions.namespaced. */
   namespaced?: ReadonlyMap<string, ClientToolName>;
+  /** ChatClientOptions.deferred. */
+  deferred?: ReadonlyMap<string, Record<string, unknown>>;
   /** ChatClientOptions.summaries. */
   summaries?: boolean;
   /** ChatClientOptions.sealThinking. */

@@ -930,7 +930,16 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     // Calling deferred tools no search has loaded yet, it searches for them first: OpenAI
     // runs the search and loads them, or has the client run it, and the turn ends there.
     const search = (Array.isArray(body.tools) ? body.tools : []).find((t: any) => t?.type === 'tool_search');
-    const loaded = new Set((Array.isArray(body.input) ? body.input : []).filter((i: any) => i?.type === 'tool_search_output').flatMap((i: any) => i.tools.map((t: any) => t?.name)));
+    // The tools searches loaded, and the namespace each came in, if any (its calls name it).
+    const loadedIn = new Map<string, string | undefined>();
+    for (const i of Array.isArray(body.input) ? body.input : []) {
+      if (i?.type !== 'tool_search_output') continue;
+      for (const t of i.tools) {
+        if (t?.type === 'namespace') for (const inner of t.tools ?? []) loadedIn.set(inner?.name, t.name);
+        else loadedIn.set(t?.name, undefined);
+      }
+    }
+    const loaded = new Set(loadedIn.keys());
     const unloaded = (Array.isArray(body.tools) ? body.tools : []).filter((t: any) => t?.defer_loading === true && calls.some((c) => c.name === t.name) && !loaded.has(t.name));
     let waits = false;
     if (search && unloaded.length) {
@@ -944,6 +953,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           { type: 'tool_search_call', id: oid('tsc'), call_id: null, execution: 'server', arguments: args, status: 'completed' },
           { type: 'tool_search_output', id: oid('tso'), call_id: null, execution: 'server', status: 'completed', tools: unloaded.map(({ defer_loading, ...t }: any) => t) },
         );
+        // A reasoning model reasons again over what it found, as around OpenAI's hosted tools.
+        if (output[0]?.type === 'reasoning') output.push({ ...output[0], id: oid('rs'), summary: [] });
       }
     }
     if (!calls.length && !waits) {
@@ -964,7 +975,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       }
       output.push(custom.has(c.name)
         ? { type: 'custom_tool_call', id: oid('ctc'), call_id: oid('call', 12), name: c.name, input: typeof c.args.input === 'string' ? c.args.input : JSON.stringify(c.args), status: 'completed' }
-        : { type: 'function_call', id: oid('fc'), call_id: oid('call', 12), name: c.name, arguments: JSON.stringify(c.args), status: 'completed' });
+        : { type: 'function_call', id: oid('fc'), call_id: oid('call', 12), name: c.name, ...(loadedIn.get(c.name) ? { namespace: loadedIn.get(c.name) } : {}), arguments: JSON.stringify(c.args), status: 'completed' });
     }
     return {
       id: oid('resp'), object: 'response', created_at: Math.floor(Date.now() / 1000), status: stop ? 'incomplete' : 'completed',

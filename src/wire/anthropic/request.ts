@@ -174,6 +174,8 @@ function anthropicSigned(t: ThinkingBlock): boolean {
 function unsignedToolTurn(req: ChatRequest): boolean {
   for (let i = req.messages.length - 1; i >= 0; i--) {
     const m = req.messages[i];
+    // A turn that holds only OpenAI's tool search items is not sent at all.
+    if (m.role === 'assistant' && m.hosted !== undefined && m.content.length === 0 && !m.toolCalls) continue;
     if (m.role === 'assistant') return m.toolCalls !== undefined && m.toolCalls.length > 0 && !m.thinking?.some(anthropicSigned);
   }
   return false;

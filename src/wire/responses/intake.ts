@@ -4,13 +4,13 @@
  * references, `previous_response_id` and `conversation` the server has resolved before
  * (src/server/response-items.ts, conversations.ts), and they are refused here only when
  * it keeps no answers. Function and custom tools are routed, also inside namespaces, and so
- * are the built-in tools the client runs (apply_patch, shell: see ./builtin); the tools OpenAI
- * runs itself (web search, file search, ...) are left out, as no other provider can run them.
+ * are the built-in tools the client runs (apply_patch, shell: see ./builtin). Of the tools
+ * OpenAI runs itself, web search and tool search are kept for a model served through the
+ * Responses API; the others (file search, ...) are left out, as no other provider can run them.
  * A reasoning item a client replays keeps its reasoning text, if it has any (another model's,
  * as the gateway showed it), and an OpenAI model's encrypted reasoning, which only a model
  * served through the Responses API takes back; a summary alone is left out.
  */
-import { createHash } from 'node:crypto';
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ThinkingBlock, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ChatClientOptions, ClientToolName, ParsedChatRequest } from '../client.js';
 import { unsignedThinking } from '../content.js';
@@ -20,6 +20,7 @@ import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../open
 import { BUILTIN_CALLS, BUILTIN_OUTPUTS, builtinCall, builtinKind, builtinNames, builtinOutput, builtinTool } from './builtin.js';
 import { echoOf } from './response.js';
 import { unsealSummary, unsealThinking } from './sealed.js';
+import { namespacedName } from './tool-search.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString,
   requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
@@ -199,7 +200,8 @@ function items(v: unknown, system: ContentPart[], seen: Seen): ChatMessage[] {
         }
         if (blocks.length === 0) break;
         const last = messages[messages.length - 1];
-        if (last?.role === 'assistant' && last.thinking !== undefined && last.content.length === 0 && !last.toolCalls) last.thinking.push(...blocks);
+        // After a tool search in the turn, it begins the next turn: the items go back in order.
+        if (last?.role === 'assistant' && last.thinking !== undefined && last.hosted === undefined && last.content.length === 0 && !last.toolCalls) last.thinking.push(...blocks);
         else messages.push({ role: 'assistant', content: [], thinking: blocks });
         break;
       }
@@ -224,10 +226,11 @@ function items(v: unknown, system: ContentPart[], seen: Seen): ChatMessage[] {
       case 'tool_search_call':
       case 'tool_search_output': {
         // A tool search (OpenAI's, or the client's own when it runs them): OpenAI takes the
-        // items back in the turn (ChatMessage hosted); the tools found are declared for others.
-        if (type === 'tool_search_output') foundTools(item.tools, p, seen.found);
+        // items back in the turn (ChatMessage hosted), after its reasoning and before what
+        // the turn said (else they begin the next turn); the tools found are declared for others.
+        searchItem(item, type === 'tool_search_output', p, seen.found);
         const last = messages[messages.length - 1];
-        if (last?.role === 'assistant') (last.hosted ??= []).push(item);
+        if (last?.role === 'assistant' && last.content.length === 0 && !last.toolCalls) (last.hosted ??= []).push(item);
         else messages.push({ role: 'assistant', content: [], hosted: [item] });
         break;
       }
@@ -237,7 +240,7 @@ function items(v: unknown, system: ContentPart[], seen: Seen): ChatMessage[] {
           : wrongType(`${p}.type`, 'a string', type);
     }
   }
-  if (messages.length === 0) throw badRequest('input', '`input` must contain at least one user, assistant or tool item');
+  if (!messages.some((m) => !searchOnly(m))) throw badRequest('input', '`input` must contain at least one user, assistant or tool item');
   return messages;
 }
 
@@ -254,21 +257,6 @@ function items(v: unknown, system: ContentPart[], seen: Seen): ChatMessage[] {
 const HOSTED_TOOLS = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'file_search', 'code_interpreter', 'image_generation', 'mcp', 'tool_search', 'shell']);
 /** The hosted tools a model served through the Responses API gets (ChatRequest.hostedTools). */
 const SERVED_HOSTED = new Set(['web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'tool_search']);
-
-/** Providers' longest function name (OpenAI's and Gemini's). */
-const MAX_TOOL_NAME = 64;
-
-/**
- * The name providers see for a tool the client declared in a namespace
- * (ToolDefinition.namespaced): `<namespace>__<name>`, cut and given a digest of the whole
- * when longer than providers take, the same for the tool and for its calls.
- */
-export function namespacedName(namespace: string | undefined, name: string): string {
-  if (namespace === undefined) return name;
-  const full = `${namespace}__${name}`;
-  if (full.length <= MAX_TOOL_NAME) return full;
-  return `${full.slice(0, MAX_TOOL_NAME - 17)}_${createHash('sha256').update(full).digest('base64url').slice(0, 16)}`;
-}
 
 /** A function or custom tool at `p`, in `namespace` when it is inside one. */
 function clientTool(t: Record<string, unknown>, p: string, namespace?: string): ToolDefinition {
@@ -290,17 +278,25 @@ function clientTool(t: Record<string, unknown>, p: string, namespace?: string): 
 
 /**
  * A namespace's tools, or a function or custom tool, added to `out`; false (nothing added)
- * for a tool of another type.
+ * for a tool of another type. Each deferred one goes in `deferred` too, by its name, as the
+ * client declared it (in its namespace, alone, when it has one).
  */
-function clientTools(t: Record<string, unknown>, p: string, out: ToolDefinition[]): boolean {
+function clientTools(t: Record<string, unknown>, p: string, out: ToolDefinition[], deferred?: Map<string, Record<string, unknown>>): boolean {
   if (t.type === 'namespace') {
     const namespace = requireNonEmptyString(t.name, `${p}.name`);
     const inner = requireArray(t.tools, `${p}.tools`);
-    for (let k = 0; k < inner.length; k++) out.push(clientTool(requireRecord(inner[k], `${p}.tools[${k}]`), `${p}.tools[${k}]`, namespace));
+    for (let k = 0; k < inner.length; k++) {
+      const declared = requireRecord(inner[k], `${p}.tools[${k}]`);
+      const def = clientTool(declared, `${p}.tools[${k}]`, namespace);
+      if (def.search === 'deferred') deferred?.set(def.name, { ...t, tools: [declared] });
+      out.push(def);
+    }
     return true;
   }
   if (t.type !== 'function' && t.type !== 'custom') return false;
-  out.push(clientTool(t, p));
+  const def = clientTool(t, p);
+  if (def.search === 'deferred') deferred?.set(def.name, t);
+  out.push(def);
   return true;
 }
 
@@ -309,7 +305,7 @@ function clientTools(t: Record<string, unknown>, p: string, out: ToolDefinition[
  * runs; of OpenAI's hosted tools, web search and tool search are put in `hosted`, the
  * others are left out.
  */
-function tools(v: unknown, hosted: Record<string, unknown>[]): ToolDefinition[] | undefined {
+function tools(v: unknown, hosted: Record<string, unknown>[], deferred: Map<string, Record<string, unknown>>): ToolDefinition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const arr = requireArray(v, 'tools');
   const out: ToolDefinition[] = [];
@@ -323,7 +319,7 @@ function tools(v: unknown, hosted: Record<string, unknown>[]): ToolDefinition[] 
         throw badRequest(`${p}.type`, `\`${p}\`: the built-in ${builtin} tool cannot be declared with another tool named "${builtin}"`);
       }
       out.push(builtinTool(builtin));
-    } else if (!clientTools(t, p, out)) {
+    } else if (!clientTools(t, p, out, deferred)) {
       // A type of no tool at all is refused, naming it.
       if (typeof t.type !== 'string' || !HOSTED_TOOLS.has(t.type)) clientTool(t, p);
       else if (SERVED_HOSTED.has(t.type)) hosted.push(t);
@@ -333,17 +329,31 @@ function tools(v: unknown, hosted: Record<string, unknown>[]): ToolDefinition[] 
 }
 
 /**
- * The tools a tool search found (a `tool_search_output` item's `tools`), added to `found`
- * (see ToolDefinition.search, withFound); tools of other types (an MCP server) are left
- * out, as they would be from the request's own.
+ * A tool search's call or output, checked; the tools an output holds (those it found) are
+ * added to `found` (see ToolDefinition.search, withFound). Of those, OpenAI's hosted tools
+ * (an MCP server) are left out, as they would be from the request's own tools.
  */
-function foundTools(v: unknown, p: string, found: ToolDefinition[]): void {
-  if (v === undefined || v === null) return;
-  const arr = requireArray(v, `${p}.tools`);
+function searchItem(item: Record<string, unknown>, output: boolean, p: string, found: ToolDefinition[]): void {
+  if (item.call_id !== null) optionalString(item.call_id, `${p}.call_id`);
+  if (item.execution !== undefined && item.execution !== 'server' && item.execution !== 'client') throw badRequest(`${p}.execution`, `\`${p}.execution\` must be "server" or "client"`);
+  if (!output) {
+    if (item.arguments === undefined) throw badRequest(`${p}.arguments`, `\`${p}.arguments\` is required`);
+    return;
+  }
+  const arr = requireArray(item.tools, `${p}.tools`);
   const out: ToolDefinition[] = [];
-  for (let j = 0; j < arr.length; j++) clientTools(requireRecord(arr[j], `${p}.tools[${j}]`), `${p}.tools[${j}]`, out);
+  for (let j = 0; j < arr.length; j++) {
+    const t = requireRecord(arr[j], `${p}.tools[${j}]`);
+    // A type of no tool at all is refused, naming it.
+    if (!clientTools(t, `${p}.tools[${j}]`, out) && (typeof t.type !== 'string' || !HOSTED_TOOLS.has(t.type))) clientTool(t, `${p}.tools[${j}]`);
+  }
   for (const t of out) t.search = 'found';
   found.push(...out);
+}
+
+/** An assistant turn that holds only a tool search's items: nothing to any provider but OpenAI. */
+function searchOnly(m: ChatMessage): boolean {
+  return m.role === 'assistant' && m.hosted !== undefined && m.content.length === 0 && !m.toolCalls;
 }
 
 /** The request's tools and, after them, those only a search in the history found (first of each name). */
@@ -438,12 +448,13 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const messages = items(b.input, system, seen);
   const text = textOptions(b.text);
   const hosted: Record<string, unknown>[] = [];
+  const deferred = new Map<string, Record<string, unknown>>();
   const request: ChatRequest = {
     kind: 'chat',
     model,
     system,
     messages,
-    tools: withFound(tools(b.tools, hosted), seen.found),
+    tools: withFound(tools(b.tools, hosted, deferred), seen.found),
     toolChoice: toolChoice(b.tool_choice),
     parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
     maxTokens: optionalPositiveInt(b.max_output_tokens, 'max_output_tokens'),
@@ -480,6 +491,10 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (builtin !== undefined) clientOptions.builtin = builtin;
   const namespaced = namespacedTools(request.tools);
   if (namespaced !== undefined) clientOptions.namespaced = namespaced;
+  // With tool search on offer, the deferred tools no search in the history loaded: a model
+  // without tool search that calls one shows the client a search for it (see ./tool-search).
+  for (const t of seen.found) deferred.delete(t.name);
+  if (deferred.size > 0 && request.hostedTools?.some((t) => t.type === 'tool_search')) clientOptions.deferred = deferred;
   return { request, clientOptions };
 }
 

@@ -11,6 +11,7 @@ import { reasoningOf } from '../content.js';
 import { unwrapInput } from '../freeform.js';
 import { builtinCallItem, builtinCallItemId, type BuiltinTool } from './builtin.js';
 import { isSigned, sealSummary, sealThinking } from './sealed.js';
+import { Searches } from './tool-search.js';
 
 /** `resp_…` from the provider's answer id (letters, digits, `_` and `-` kept). */
 export function responseId(upstreamId: string): string {
@@ -194,6 +195,12 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
   }
   if (opts.compaction === true) return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), [compactionItem(id, res.text)], res.usage, opts.echo);
   const output: Record<string, unknown>[] = [];
+  // The searches OpenAI ran (or the client is to run), each where it came among the reasoning items.
+  const hosted = res.hosted ?? [];
+  let shown = 0;
+  const hostedUpTo = (sealed: number): void => {
+    while (shown < hosted.length && (res.hostedAfter?.[shown] ?? Infinity) <= sealed) output.push(hosted[shown++]);
+  };
   if (res.thinking !== undefined) {
     // Reasoning text (another model's) as its own item, then OpenAI's reasoning: its summary
     // on the encrypted item it came with, or on an item of its own when none came.
@@ -209,15 +216,20 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
     const sealed = res.thinking.filter((t) => t.type === 'encrypted_reasoning');
     if (summary !== '' && sealed.length === 0) output.push(summaryItem(reasoningItemId(id, output.length), summary, 'completed'));
     for (let i = 0; i < sealed.length; i++) {
+      hostedUpTo(i);
       const item = encryptedReasoningItem(sealed[i].id, sealed[i].data);
       if (i === 0 && summary !== '') item.summary = [summaryTextPart(summary)];
       output.push(item);
     }
   }
-  // The searches OpenAI ran (or the client is to run), then the answer they went into, with
-  // its citations; an answer with nothing else is an empty message.
-  if (res.hosted !== undefined) output.push(...res.hosted);
+  // Then the answer they went into, with its citations; an answer with nothing else is an empty message.
+  hostedUpTo(Infinity);
   if (res.text !== '' || (res.toolCalls.length === 0 && res.hosted === undefined)) output.push(messageItem(messageItemId(id), res.text, 'completed', res.annotations));
-  res.toolCalls.forEach((c, n) => output.push(callItemOf(id, n, c, opts)));
+  const searches = opts.deferred === undefined ? undefined : new Searches(opts.deferred, res.hosted);
+  res.toolCalls.forEach((c, n) => {
+    const found = searches?.before(c.name, id, n);
+    if (found !== undefined) output.push(...found);
+    output.push(callItemOf(id, n, c, opts));
+  });
   return responseObject(id, opts.model ?? res.model, opts.created, statusOf(res.finishReason), output, res.usage, opts.echo);
 }

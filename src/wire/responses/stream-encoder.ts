@@ -11,6 +11,7 @@
  */
 import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
+import { Searches } from './tool-search.js';
 import { unwrapInput } from '../freeform.js';
 import { builtinCallItem, builtinCallItemId, type BuiltinTool } from './builtin.js';
 import { sealThinking, type Signed } from './sealed.js';
@@ -86,12 +87,16 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private readonly calls = new Map<number, OpenCall>();
   /** Items of tools OpenAI ran, or has the client run (a tool search), so far. */
   private hosted = 0;
+  /** RenderOptions.deferred: the searches to show before calls. */
+  private readonly searches: Searches | undefined;
   private finish: FinishReason = 'stop';
   /** A compaction's summary so far (StreamEncoderOptions.compaction). */
   private summary = '';
   private usage: Usage | null = null;
 
-  constructor(private readonly opts: StreamEncoderOptions) {}
+  constructor(private readonly opts: StreamEncoderOptions) {
+    if (opts.deferred !== undefined) this.searches = new Searches(opts.deferred);
+  }
 
   push(ev: StreamEvent): string {
     if (this.closed) return '';
@@ -108,6 +113,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
       case 'tool_call_start': {
         let out = this.opening() + this.closeText();
         const n = this.calls.size;
+        for (const item of this.searches?.before(ev.name, this.id, n) ?? []) out += this.whole(item);
         const custom = this.opts.freeform?.has(ev.name) === true;
         const builtin = this.opts.builtin?.has(ev.name) === true ? ev.name as BuiltinTool : undefined;
         const id = builtin !== undefined ? builtinCallItemId(builtin, this.id, n) : custom ? customCallItemId(this.id, n) : functionCallItemId(this.id, n);
@@ -128,14 +134,11 @@ class ResponsesStreamEncoder implements StreamEncoder {
       }
       case 'thinking':
         return this.write(ev.summary ? 'summary' : this.opts.summaries ? 'summarized' : 'reasoning', ev.text, ev.item);
-      case 'hosted_item': {
+      case 'hosted_item':
         // A search OpenAI ran, or the client is to run: the item whole, as it came (Codex shows it as done).
-        const out = this.opening() + this.closeText();
         this.hosted++;
-        const at = this.output.length;
-        this.output.push(ev.item);
-        return out + this.event('response.output_item.added', { output_index: at, item: ev.item }) + this.event('response.output_item.done', { output_index: at, item: ev.item });
-      }
+        this.searches?.saw(ev.item);
+        return this.opening() + this.closeText() + this.whole(ev.item);
       case 'annotation': {
         // A citation belongs to the message in progress; one with no message open has no place.
         const o = this.open;
@@ -238,6 +241,13 @@ class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   /** Decoders always begin with `start`; this only guards against one that does not. */
+  /** An item added whole, and done. */
+  private whole(item: Record<string, unknown>): string {
+    const at = this.output.length;
+    this.output.push(item);
+    return this.event('response.output_item.added', { output_index: at, item }) + this.event('response.output_item.done', { output_index: at, item });
+  }
+
   private opening(): string {
     return this.id ? '' : this.start('', '');
   }

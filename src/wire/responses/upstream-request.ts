@@ -41,8 +41,9 @@ function inputContent(parts: ContentPart[], param: string): string | Record<stri
  * (an OpenAI model's, replayed by the client), its text as a message, then each tool call as
  * a `function_call` item, a `custom_tool_call` with its input for a custom tool, or a
  * built-in tool's own call item (no item id: the provider stored nothing to refer to).
- * A tool search's items in the turn go back as they came, after its reasoning.
- * Reasoning text is left out: the Responses API takes back only its own reasoning, which
+ * A tool search's items in the turn go back after its reasoning (see Calls.searching),
+ * without their item ids; a call to a namespaced tool a search found, in its namespace, as
+ * the model knows it from the search. Reasoning text is left out: the Responses API takes back only its own reasoning, which
  * no other provider's text can stand for. `calls`: the request's custom and built-in
  * tools, whose calls and their outputs go as their own items.
  */
@@ -59,7 +60,12 @@ function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, ca
       if (m.thinking !== undefined) {
         for (const t of m.thinking) if (t.type === 'encrypted_reasoning') out.push({ type: 'reasoning', id: t.id, summary: [], encrypted_content: t.data });
       }
-      if (m.hosted !== undefined) out.push(...m.hosted);
+      if (m.hosted !== undefined && calls.searching) {
+        for (const item of m.hosted) {
+          const { id: _id, ...rest } = item;
+          out.push(rest);
+        }
+      }
       const text = textOf(m.content);
       if (text !== '') out.push({ type: 'message', role: 'assistant', content: text });
       if (m.toolCalls === undefined) return;
@@ -69,10 +75,16 @@ function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, ca
         if (builtin !== undefined) {
           calls.made.set(id, builtin);
           out.push(upstreamBuiltinCall(builtin, id, c.arguments));
-        } else if (calls.custom.has(c.name)) {
-          calls.made.set(id, 'custom');
-          out.push({ type: 'custom_tool_call', call_id: id, name: c.name, input: unwrapInput(c.arguments) });
-        } else out.push({ type: 'function_call', call_id: id, name: c.name, arguments: c.arguments });
+          continue;
+        }
+        const custom = calls.custom.has(c.name);
+        if (custom) calls.made.set(id, 'custom');
+        const item: Record<string, unknown> = custom
+          ? { type: 'custom_tool_call', call_id: id, name: c.name, input: unwrapInput(c.arguments) }
+          : { type: 'function_call', call_id: id, name: c.name, arguments: c.arguments };
+        const found = calls.found.get(c.name);
+        if (found !== undefined) Object.assign(item, found);
+        out.push(item);
       }
       return;
     }
@@ -94,16 +106,40 @@ interface Calls {
   custom: ReadonlySet<string>;
   builtin: ReadonlyMap<string, BuiltinTool>;
   made: Map<string, 'custom' | BuiltinTool>;
+  /**
+   * The model searches for tools itself (see searches): tool search and deferred tools go up
+   * as such, and a search's items in the history go back to it; else, as to any other
+   * provider, every tool goes up loaded, those a search found too, and no search's items.
+   */
+  searching: boolean;
+  /** Namespaced tools a search found (only when `searching`), by the name providers see: their name and namespace as the model knows them. */
+  found: ReadonlyMap<string, { name: string; namespace: string }>;
+}
+
+/**
+ * Whether `model` has tool search: OpenAI's gpt-5.4 and later. An older model refuses the
+ * tool, and so gets every tool loaded, as other providers do.
+ */
+export function searches(model: string): boolean {
+  const v = /^gpt-(\d+)(?:\.(\d+))?/.exec(model);
+  if (v === null) return false;
+  const major = Number(v[1]);
+  return major > 5 || (major === 5 && Number(v[2] ?? 0) >= 4);
 }
 
 /**
  * The request's tools as the Responses API takes them: functions, and custom and built-in
- * tools as such, deferred where the client deferred them. A tool only a search in the
- * history found is declared by that search's output, as the client sent it.
+ * tools as such. To a model that searches, they go deferred where the client deferred
+ * them, and a tool only a search in the history found is declared by that search's output.
  */
-function wireTools(tools: readonly ToolDefinition[] | undefined): Record<string, unknown>[] {
+function wireTools(tools: readonly ToolDefinition[] | undefined, searching: boolean): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const t of tools ?? []) if (t.search !== 'found') out.push(wireTool(t));
+  for (const t of tools ?? []) {
+    if (t.search === 'found' && searching) continue;
+    const tool = wireTool(t);
+    if (t.search === 'deferred' && searching) tool.defer_loading = true;
+    out.push(tool);
+  }
   return out;
 }
 
@@ -119,14 +155,13 @@ function wireTool(t: ToolDefinition): Record<string, unknown> {
     tool = { type: 'function', name: t.name, parameters: t.parameters, strict: t.strict ?? false };
     if (t.description !== undefined) tool.description = t.description;
   }
-  if (t.search === 'deferred') tool.defer_loading = true;
   return tool;
 }
 
 function wireToolChoice(c: ToolChoice, calls: Calls): unknown {
   if (typeof c === 'string') return c;
   const builtin = calls.builtin.get(c.name);
-  return builtin !== undefined ? { type: builtin } : { type: calls.custom.has(c.name) ? 'custom' : 'function', name: c.name };
+  return builtin !== undefined ? { type: builtin } : { type: calls.custom.has(c.name) ? 'custom' : 'function', name: c.name, ...calls.found.get(c.name) };
 }
 
 function wireFormat(f: ResponseFormat): Record<string, unknown> {
@@ -149,16 +184,21 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   }
   const builtin = new Map<string, BuiltinTool>();
   for (const t of req.tools ?? []) if (t.builtin !== undefined) builtin.set(t.name, t.builtin);
-  const calls: Calls = { custom: freeformNames(req.tools) ?? NONE, builtin, made: new Map() };
+  const searching = searches(model) && req.hostedTools?.some((t) => t.type === 'tool_search') === true;
+  const found = new Map<string, { name: string; namespace: string }>();
+  if (searching) for (const t of req.tools ?? []) if (t.search === 'found' && t.namespaced !== undefined) found.set(t.name, t.namespaced);
+  const calls: Calls = { custom: freeformNames(req.tools) ?? NONE, builtin, made: new Map(), searching, found };
   const input: Record<string, unknown>[] = [];
   for (let i = 0; i < req.messages.length; i++) pushItems(input, req.messages[i], i, calls);
   const body: Record<string, unknown> = { model, input, store: false };
   const instructions = textOf(req.system, '\n\n');
   if (instructions !== '') body.instructions = instructions;
   // The client's tools, then its web search and tool search, which the Responses API runs itself.
-  const tools = [...wireTools(req.tools), ...(req.hostedTools ?? [])];
+  const own = wireTools(req.tools, searching);
+  const hosted = searching ? req.hostedTools ?? [] : req.hostedTools?.filter((t) => t.type !== 'tool_search') ?? [];
+  const tools = [...own, ...hosted];
   if (tools.length) body.tools = tools;
-  if (req.tools?.length) {
+  if (own.length) {
     if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice, calls);
     if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
   }

@@ -10,7 +10,7 @@
 import type { ChatResponse, FinishReason, StreamEvent, ThinkingBlock, TokenCount, ToolCall, Usage } from '../../canonical.js';
 import { wrapInput } from '../freeform.js';
 import { BUILTIN_CALLS, callOfBuiltin } from './builtin.js';
-import { namespacedName } from './intake.js';
+import { namespacedName } from './tool-search.js';
 import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { malformedResponse } from '../upstream-error.js';
@@ -81,6 +81,7 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
   const encrypted: ThinkingBlock[] = [];
   const toolCalls: ToolCall[] = [];
   const hosted: Record<string, unknown>[] = [];
+  const hostedAfter: number[] = [];
   const annotations: Record<string, unknown>[] = [];
   for (const item of body.output) {
     if (!isRecord(item)) continue;
@@ -101,6 +102,7 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
       case 'tool_search_call':
       case 'tool_search_output':
         hosted.push(item);
+        hostedAfter.push(encrypted.length);
         break;
       case 'function_call':
       case 'custom_tool_call':
@@ -131,7 +133,10 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
   };
   const thinking = [...thinkingOf(reasoning, summary), ...encrypted];
   if (thinking.length > 0) res.thinking = thinking;
-  if (hosted.length > 0) res.hosted = hosted;
+  if (hosted.length > 0) {
+    res.hosted = hosted;
+    res.hostedAfter = hostedAfter;
+  }
   if (annotations.length > 0) res.annotations = annotations;
   return res;
 }
