@@ -34,7 +34,7 @@ const MAX_PAGE = 100;
 const PREFIXES: Readonly<Record<string, string>> = {
   message: 'msg_', function_call: 'fc_', function_call_output: 'fco_', custom_tool_call: 'ctc_', custom_tool_call_output: 'ctco_', reasoning: 'rs_',
   apply_patch_call: 'apc_', apply_patch_call_output: 'apco_', shell_call: 'sh_', shell_call_output: 'sho_',
-  web_search_call: 'ws_', tool_search_call: 'tsc_', tool_search_output: 'tso_',
+  web_search_call: 'ws_', tool_search_call: 'tsc_', tool_search_output: 'tso_', additional_tools: 'at_',
 };
 
 const recordKey = (id: string): string => `c:${id}`;

@@ -277,6 +277,18 @@ describe('a model served by the Responses API', SUITE, () => {
     }
   });
 
+  test("tools declared in the input (Codex's additional_tools item) go up with the others, in the request's tools", async () => {
+    oa.reset();
+    const input = [
+      { type: 'additional_tools', id: 'at_1', role: 'developer', tools: [{ type: 'namespace', name: 'clock', description: 'Time.', tools: [{ type: 'function', name: 'sleep', strict: false, parameters: { type: 'object', properties: {} } }] }] },
+      { role: 'user', content: 'Weather in Paris?' },
+    ] as unknown as OpenAI.Responses.ResponseInput;
+    await openai.responses.create({ model: MODEL, input, tools: [weatherResponses], store: false });
+    const body = oa.last().body;
+    assert.deepEqual(body.tools.map((t: { name: string }) => t.name), ['get_weather', 'clock__sleep']);
+    assert.deepEqual(body.input.map((i: { type: string }) => i.type), ['message']);
+  });
+
   describe("OpenAI's tool search", () => {
     const SEARCHER = 'oa/gpt-5.4-codex';
     const deferred = { ...weatherResponses, defer_loading: true };

@@ -13,7 +13,7 @@ import OpenAI from 'openai';
 import { startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
 import { hashKey } from '../../src/governance/index.js';
 import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from '../governance/helpers.js';
-import { REQUEST_TIMEOUT_MS, raw, sleep, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+import { REQUEST_TIMEOUT_MS, assertOpenAIError, postJson, raw, sleep, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 let oa: WireFake, an: WireFake, gm: WireFake;
 let e2e: E2EGateway;
@@ -513,6 +513,27 @@ describe('Codex\'s other tools', SUITE, () => {
       assert.equal(sent.name, 'multi_agent_v1__spawn_agent');
       assert.equal(turn2.output_text, 'The tool said: passed');
     }
+  });
+
+  test("the tools Codex declares in the input for its newest models (an additional_tools item) reach every provider, and their calls come back in their namespaces", async () => {
+    const exec = { type: 'custom', name: 'exec', description: 'Run JavaScript.', format: { type: 'grammar', syntax: 'lark', definition: 'start: /(.|\\n)+/' } };
+    const sleep = { type: 'function', name: 'sleep', description: 'Sleep.', strict: false, parameters: { type: 'object', properties: { ms: { type: 'number', encrypted: true } } } };
+    const input = [
+      { type: 'additional_tools', id: 'at_1', role: 'developer', tools: [{ type: 'namespace', name: 'functions', description: '', tools: [exec] }, { type: 'namespace', name: 'clock', description: 'Time.', tools: [sleep] }] },
+      { role: 'user', content: 'Wait a second' },
+    ] as unknown as OpenAI.Responses.ResponseInput;
+    for (const [model, fake] of [['an/claude-sonnet-4', an], ['oa/gpt-4o', oa], ['gm/gemini-2.5-flash', gm]] as const) {
+      fake.enqueue({ toolCall: { name: 'clock__sleep', args: { ms: 1000 } } });
+      const res = await client.responses.create({ model, input, tools: [{ type: 'web_search' }], parallel_tool_calls: false });
+      assert.deepEqual(toolsSent(fake).map(([name]) => name), ['functions__exec', 'clock__sleep'], model);
+      const call = res.output.find((i) => i.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+      assert.deepEqual([call.namespace, call.name, call.arguments], ['clock', 'sleep', '{"ms":1000}'], model);
+    }
+    const bad = await postJson(e2e.url, '/v1/responses', { model: 'an/claude-sonnet-4', input: [{ type: 'additional_tools', tools: [{ type: 'function', parameters: {} }] }, { role: 'user', content: 'Hi' }] });
+    assertOpenAIError(bad, 400, 'SY_ERR_BAD_REQUEST');
+    assert.equal((bad.json as { error: { param: string } }).error.param, 'input[0].tools[0].name');
+    const missing = await postJson(e2e.url, '/v1/responses', { model: 'an/claude-sonnet-4', input: [{ type: 'additional_tools' }, { role: 'user', content: 'Hi' }] });
+    assert.equal((missing.json as { error: { param: string } }).error.param, 'input[0].tools');
   });
 
   test("a tool search in the history (a turn on an OpenAI model): Claude and Gemini get the tools it found loaded, and a turn that only searched is left out", async () => {

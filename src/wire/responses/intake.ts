@@ -108,8 +108,10 @@ const SUMMARY_HEADING = 'The conversation before this point was replaced by this
 interface Seen {
   /** A `compaction_trigger` ends the input. */
   compacting?: boolean;
-  /** The tools tool searches found (see foundTools). */
+  /** The tools tool searches found (see searchItem). */
   found: ToolDefinition[];
+  /** The tool lists of `additional_tools` items, and where each is. */
+  additional: { tools: unknown; at: string }[];
 }
 
 /**
@@ -223,6 +225,11 @@ function items(v: unknown, system: ContentPart[], seen: Seen): ChatMessage[] {
         // A search OpenAI ran, replayed as the client was shown it: the answer after it says
         // what was found, and no provider takes the call itself back (OpenAI keeps nothing).
         break;
+      case 'additional_tools':
+        // Tools declared in the input (Codex does so for its newest models): the request's
+        // tools as much as those in `tools`, to every provider.
+        seen.additional.push({ tools: requireArray(item.tools, `${p}.tools`), at: `${p}.tools` });
+        break;
       case 'tool_search_call':
       case 'tool_search_output': {
         // A tool search (OpenAI's, or the client's own when it runs them): OpenAI takes the
@@ -236,7 +243,7 @@ function items(v: unknown, system: ContentPart[], seen: Seen): ChatMessage[] {
       }
       default:
         throw typeof type === 'string'
-          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, apply_patch_call, apply_patch_call_output, shell_call, shell_call_output, reasoning, web_search_call, tool_search_call, tool_search_output, item_reference, compaction, compaction_trigger)`)
+          ? badRequest(`${p}.type`, `\`${p}.type\` "${type}" is not supported (supported: message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, apply_patch_call, apply_patch_call_output, shell_call, shell_call_output, reasoning, web_search_call, tool_search_call, tool_search_output, additional_tools, item_reference, compaction, compaction_trigger)`)
           : wrongType(`${p}.type`, 'a string', type);
     }
   }
@@ -302,15 +309,15 @@ function clientTools(t: Record<string, unknown>, p: string, out: ToolDefinition[
 
 /**
  * Function and custom tools, also inside namespaces, and the built-in tools the client
- * runs; of OpenAI's hosted tools, web search and tool search are put in `hosted`, the
- * others are left out.
+ * runs, added to `out`; of OpenAI's hosted tools, web search and tool search are put in
+ * `hosted`, the others are left out. `param`: where the list is (`tools`, or an
+ * `additional_tools` item's).
  */
-function tools(v: unknown, hosted: Record<string, unknown>[], deferred: Map<string, Record<string, unknown>>): ToolDefinition[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  const arr = requireArray(v, 'tools');
-  const out: ToolDefinition[] = [];
+function tools(v: unknown, hosted: Record<string, unknown>[], deferred: Map<string, Record<string, unknown>>, param = 'tools', out: ToolDefinition[] = []): ToolDefinition[] | undefined {
+  if (v === undefined || v === null) return out.length ? out : undefined;
+  const arr = requireArray(v, param);
   for (let j = 0; j < arr.length; j++) {
-    const p = `tools[${j}]`;
+    const p = `${param}[${j}]`;
     const t = requireRecord(arr[j], p);
     const builtin = builtinKind(t, p);
     if (builtin !== null) {
@@ -326,6 +333,13 @@ function tools(v: unknown, hosted: Record<string, unknown>[], deferred: Map<stri
     }
   }
   return out.length ? out : undefined;
+}
+
+/** The request's tools: those in `tools`, then those of its `additional_tools` items. */
+function declaredTools(v: unknown, additional: Seen['additional'], hosted: Record<string, unknown>[], deferred: Map<string, Record<string, unknown>>): ToolDefinition[] | undefined {
+  let out = tools(v, hosted, deferred);
+  for (const a of additional) out = tools(a.tools, hosted, deferred, a.at, out ?? []);
+  return out;
 }
 
 /**
@@ -444,7 +458,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const system: ContentPart[] = [];
   const instructions = optionalString(b.instructions, 'instructions');
   if (instructions) system.push({ type: 'text', text: instructions });
-  const seen: Seen = { found: [] };
+  const seen: Seen = { found: [], additional: [] };
   const messages = items(b.input, system, seen);
   const text = textOptions(b.text);
   const hosted: Record<string, unknown>[] = [];
@@ -454,7 +468,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
     model,
     system,
     messages,
-    tools: withFound(tools(b.tools, hosted, deferred), seen.found),
+    tools: withFound(declaredTools(b.tools, seen.additional, hosted, deferred), seen.found),
     toolChoice: toolChoice(b.tool_choice),
     parallelToolCalls: optionalBoolean(b.parallel_tool_calls, 'parallel_tool_calls'),
     maxTokens: optionalPositiveInt(b.max_output_tokens, 'max_output_tokens'),
