@@ -6,7 +6,7 @@
  * (audit on, SQLite), then keeps `--concurrency` clients busy for `--minutes` with every
  * kind of request: each dialect to each provider, whole and streamed, tool calls, the
  * Responses API with and without kept answers and previous_response_id, with the built-in
- * apply_patch and shell tools, in conversations (made, taken turns on by several clients
+ * apply_patch and shell tools, with tool search and tools declared in the input, in conversations (made, taken turns on by several clients
  * at once, added to, listed, deleted), and over a
  * WebSocket (warm-ups, turns sent as deltas, clients that leave), embeddings, token
  * counts, model lists, explain; clients that leave mid-stream; a provider that always
@@ -222,6 +222,11 @@ const OPS: (() => Promise<unknown>)[] = [
   () => send('responses built-in tools', '/v1/responses', {
     model: pick(['gpt-4o-mini', 'gpt-5-codex', 'claude-haiku-4-5']), stream: Math.random() < 0.5, store: false, tools: [{ type: 'apply_patch' }, { type: 'shell' }],
     input: [...user('fix it'), { type: 'apply_patch_call', call_id: 'c1', operation: { type: 'create_file', path: 'a.txt', diff: '+a' }, status: 'completed' }, { type: 'apply_patch_call_output', call_id: 'c1', status: 'completed', output: 'Created a.txt' }],
+  }),
+  () => send('responses tool search', '/v1/responses', {
+    model: pick(['gpt-5.4-codex', 'gpt-4o-mini', 'claude-haiku-4-5']), stream: Math.random() < 0.5, store: false,
+    tools: [{ type: 'function', name: 'get_weather', parameters: weather.function.parameters, defer_loading: true }, { type: 'tool_search', execution: pick(['server', 'client']) }],
+    input: [{ type: 'additional_tools', role: 'developer', tools: [{ type: 'namespace', name: 'clock', description: 'Time.', tools: [{ type: 'function', name: 'sleep', parameters: { type: 'object', properties: {} } }] }] }, ...user('weather?')],
   }),
   conversation,
   websocket,
