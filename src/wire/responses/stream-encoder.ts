@@ -240,7 +240,6 @@ class ResponsesStreamEncoder implements StreamEncoder {
     return this.event('response.created', { response: inProgress }) + this.event('response.in_progress', { response: inProgress });
   }
 
-  /** Decoders always begin with `start`; this only guards against one that does not. */
   /** An item added whole, and done. */
   private whole(item: Record<string, unknown>): string {
     const at = this.output.length;
@@ -248,6 +247,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
     return this.event('response.output_item.added', { output_index: at, item }) + this.event('response.output_item.done', { output_index: at, item });
   }
 
+  /** Decoders always begin with `start`; this only guards against one that does not. */
   private opening(): string {
     return this.id ? '' : this.start('', '');
   }

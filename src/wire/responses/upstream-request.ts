@@ -43,9 +43,9 @@ function inputContent(parts: ContentPart[], param: string): string | Record<stri
  * built-in tool's own call item (no item id: the provider stored nothing to refer to).
  * A tool search's items in the turn go back after its reasoning (see Calls.searching),
  * without their item ids; a call to a namespaced tool a search found, in its namespace, as
- * the model knows it from the search. Reasoning text is left out: the Responses API takes back only its own reasoning, which
- * no other provider's text can stand for. `calls`: the request's custom and built-in
- * tools, whose calls and their outputs go as their own items.
+ * the model knows it from the search. Reasoning text is left out: the Responses API takes
+ * back only its own reasoning, which no other provider's text can stand for. `calls`: the
+ * request's custom and built-in tools, whose calls and their outputs go as their own items.
  */
 function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, calls: Calls): void {
   const param = m.from ?? `messages[${i}].content`;
@@ -120,7 +120,7 @@ interface Calls {
  * Whether `model` has tool search: OpenAI's gpt-5.4 and later. An older model refuses the
  * tool, and so gets every tool loaded, as other providers do.
  */
-export function searches(model: string): boolean {
+function searches(model: string): boolean {
   const v = /^gpt-(\d+)(?:\.(\d+))?/.exec(model);
   if (v === null) return false;
   const major = Number(v[1]);
