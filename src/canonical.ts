@@ -229,6 +229,12 @@ export interface ChatRequest {
    */
   reasoningSummary?: string;
   /**
+   * A Responses API client's `reasoning.context` (Codex sends `all_turns` for its newest
+   * models): which turns' reasoning the model keeps in view. Only a model served through
+   * the Responses API has the setting; other providers leave it out.
+   */
+  reasoningContext?: string;
+  /**
    * The client takes an OpenAI model's encrypted reasoning to replay it in later turns (a
    * Responses API client's `include: ["reasoning.encrypted_content"]`, as Codex sends): a
    * model served through the Responses API is asked for it.

@@ -66,6 +66,15 @@ describe('a model served by the Responses API', SUITE, () => {
     assert.deepEqual([oa.last().body.metadata, oa.last().body.truncation], [undefined, undefined]);
   });
 
+  test("reasoning.context (Codex's newest models send it) reaches a model the Responses API serves; chat completions do not get it", async () => {
+    const params = { input: 'Hi', reasoning: { effort: 'low', context: 'all_turns' } } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming;
+    await openai.responses.create({ ...params, model: MODEL });
+    assert.deepEqual(oa.last().body.reasoning, { effort: 'low', context: 'all_turns' });
+    await openai.responses.create({ ...params, model: 'oa/gpt-4o' });
+    assert.equal(oa.last().path, '/v1/chat/completions');
+    assert.ok(!JSON.stringify(oa.last().body).includes('all_turns'));
+  });
+
   test('an OpenAI chat client: a whole answer, sent as a Responses request', async () => {
     oa.reset();
     const res = await openai.chat.completions.create({ model: MODEL, max_tokens: 1, reasoning_effort: 'low', messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Hi' }] });

@@ -485,8 +485,11 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   if (effort !== undefined) request.reasoning = { effort };
   const sealThinking = wantsEncryptedReasoning(b.include);
   if (sealThinking) request.encryptedReasoning = true;
-  const summary = b.reasoning !== undefined && b.reasoning !== null ? optionalString(requireRecord(b.reasoning, 'reasoning').summary, 'reasoning.summary') : undefined;
+  const reasoning = b.reasoning !== undefined && b.reasoning !== null ? requireRecord(b.reasoning, 'reasoning') : undefined;
+  const summary = optionalString(reasoning?.summary, 'reasoning.summary');
   if (summary !== undefined) request.reasoningSummary = summary;
+  const context = optionalString(reasoning?.context, 'reasoning.context');
+  if (context !== undefined) request.reasoningContext = context;
   const clientOptions: ChatClientOptions = { includeUsage: true, echo: echoOf(b), store: optionalBoolean(b.store, 'store') !== false };
   if (summary !== undefined && summary !== 'none') clientOptions.summaries = true;
   if (sealThinking) clientOptions.sealThinking = true;

@@ -218,12 +218,11 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
     if (extras.verbosity !== undefined) text.verbosity = extras.verbosity;
   }
   if (text.format !== undefined || text.verbosity !== undefined) body.text = text;
-  if (effort !== undefined || req.reasoningSummary !== undefined) {
-    const reasoning: Record<string, unknown> = {};
-    if (effort !== undefined) reasoning.effort = effort;
-    if (req.reasoningSummary !== undefined) reasoning.summary = req.reasoningSummary;
-    body.reasoning = reasoning;
-  }
+  const reasoning: Record<string, unknown> = {};
+  if (effort !== undefined) reasoning.effort = effort;
+  if (req.reasoningSummary !== undefined) reasoning.summary = req.reasoningSummary;
+  if (req.reasoningContext !== undefined) reasoning.context = req.reasoningContext;
+  if (Object.keys(reasoning).length > 0) body.reasoning = reasoning;
   return body;
 }
 
