@@ -1,0 +1,50 @@
+/**
+ * A request refused before routing makes no decision and so no audit event: at debug
+ * level the log says why, naming the request, the code and the field; at info, nothing.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { postJson, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+
+const lines: Record<string, unknown>[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+    done();
+  },
+});
+const logger = pino({ level: 'debug' }, sink);
+let debug: E2EGateway;
+let info: E2EGateway;
+
+before(async () => {
+  const config = { server: { allow_unauthenticated: true }, providers: { mk: { type: 'mock', models: ['m'] } } };
+  debug = await startE2E(config, { logger });
+  info = await startE2E(config, { logger: logger.child({}, { level: 'info' }) });
+}, HOOK);
+
+after(async () => {
+  await debug?.close();
+  await info?.close();
+}, HOOK);
+
+describe('requests refused before routing', SUITE, () => {
+  test('are logged at debug level with their request id, code and field, and not at info', async () => {
+    const body = { model: 'm', input: [{ type: 'no_such_item' }, { role: 'user', content: 'Hi' }] };
+    const refused = await postJson(debug.url, '/v1/responses', body, { 'x-request-id': 'req-refused-1' });
+    assert.equal(refused.status, 400);
+    const line = lines.find((l) => l.msg === 'request refused before routing');
+    assert.ok(line, JSON.stringify(lines.map((l) => l.msg)));
+    assert.deepEqual([line.request_id, line.endpoint, line.status, line.code, line.param], ['req-refused-1', 'responses', 400, 'SY_ERR_BAD_REQUEST', 'input[0].type']);
+    assert.match(String(line.reason), /no_such_item/);
+    lines.length = 0;
+    assert.equal((await postJson(info.url, '/v1/responses', body)).status, 400);
+    assert.ok(!lines.some((l) => l.msg === 'request refused before routing'));
+    // A routed request is audited instead, an unknown model too: no such line.
+    assert.equal((await postJson(debug.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
+    assert.equal((await postJson(debug.url, '/v1/chat/completions', { model: 'nope', messages: [{ role: 'user', content: 'Hi' }] })).status, 404);
+    assert.ok(!lines.some((l) => l.msg === 'request refused before routing'));
+  });
+});
