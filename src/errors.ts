@@ -12,6 +12,11 @@ export interface ErrorSpec {
   anthropicType: string;
   /** What the code means, for the README's error table (a test keeps them in sync). */
   doc: string;
+  /**
+   * The code OpenAI's own API gives the same error, which an OpenAI-dialect body carries in
+   * place of the gateway's: clients recover from it by that code.
+   */
+  openaiCode?: string;
 }
 
 export const ERRORS = {
@@ -22,6 +27,7 @@ export const ERRORS = {
   SY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body is not application/json.' },
   SY_ERR_REQUEST_TIMEOUT: { status: 408, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The request did not arrive in full within server.request_timeout_ms; the connection is closed.' },
   SY_ERR_BODY_TOO_LARGE: { status: 413, openaiType: 'invalid_request_error', anthropicType: 'request_too_large', doc: 'The body exceeds server.body_limit_bytes.' },
+  SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', openaiCode: 'previous_response_not_found', doc: 'The answer previous_response_id names is not kept; resend the whole conversation (OpenAI-dialect bodies carry OpenAI\'s code for it, previous_response_not_found).' },
   SY_ERR_UNKNOWN_MODEL: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', doc: 'No configured provider serves the requested model.' },
   SY_ERR_MODEL_NOT_ALLOWED: { status: 403, openaiType: 'invalid_request_error', anthropicType: 'permission_error', doc: 'The caller may not use the requested model or provider, or the model has no price and governance.unknown_price is block (details.reason: unknown_price).' },
   SY_ERR_NOT_FOUND: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', doc: 'No such route.' },
@@ -64,11 +70,11 @@ export class SwitchyardError extends Error {
 
 /** The error body in the client's dialect. */
 export function renderError(dialect: Dialect, err: SwitchyardError): Record<string, unknown> {
-  const spec = ERRORS[err.code];
+  const spec: ErrorSpec = ERRORS[err.code];
   if (dialect === 'anthropic') {
     return { type: 'error', error: { type: spec.anthropicType, code: err.code, message: err.message, ...err.details } };
   }
-  return { error: { message: err.message, type: spec.openaiType, code: err.code, param: (err.details?.param as string | undefined) ?? null, ...err.details } };
+  return { error: { message: err.message, type: spec.openaiType, code: spec.openaiCode ?? err.code, param: (err.details?.param as string | undefined) ?? null, ...err.details } };
 }
 
 /** Why an attempt ended and the dispatcher moved on (DESIGN.md, audit event `fallback_reason`). */

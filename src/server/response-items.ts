@@ -331,7 +331,9 @@ async function resolved(items: ResponseItems, body: Record<string, unknown>, inp
   for (let id: string | null = prev; id !== null;) {
     if (chain.length === MAX_CHAIN) throw badRequest('previous_response_id', `\`previous_response_id\`: the conversation is longer than ${MAX_CHAIN} answers; send it in \`input\``);
     const [record] = await lookup([recordKey(id)]);
-    if (record === undefined) throw badRequest('previous_response_id', `Previous response with id '${id}' not found: ${kept}; send the whole conversation in \`input\` instead`);
+    if (record === undefined) {
+      throw new SwitchyardError('SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', `Previous response with id '${id}' not found: ${kept}; send the whole conversation in \`input\` instead`, { details: { param: 'previous_response_id' } });
+    }
     chain.push(record as unknown as AnswerRecord);
     id = (record as unknown as AnswerRecord).prev;
   }

@@ -188,6 +188,7 @@ describe('Responses API over a WebSocket', SUITE, () => {
       assert.equal(gone.type, 'error');
       assert.equal(gone.status, 400);
       assert.equal(gone.error.param, 'previous_response_id');
+      assert.equal(gone.error.code, 'previous_response_not_found', 'the code by which OpenAI tells a WebSocket client to resend the whole conversation');
       assert.match(gone.error.message, /this connection its latest/);
       s.ws.close();
       // Another connection does not see this one's answers.

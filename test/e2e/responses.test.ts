@@ -315,21 +315,22 @@ describe('POST /v1/responses', SUITE, () => {
     const unkept = await client.responses.create({ model: 'oa/gpt-4o', input: 'Hi', store: false });
     await assert.rejects(client.responses.create({ model: 'oa/gpt-4o', previous_response_id: unkept.id, input: 'And?' }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
       assert.equal(e.param, 'previous_response_id');
+      assert.equal(e.code, 'previous_response_not_found', "OpenAI's code, by which clients resend the whole conversation");
       assert.match(e.message, new RegExp(`Previous response with id '${unkept.id}' not found`));
       return true;
     });
   });
 
   test('what a stateless gateway cannot do is refused in OpenAI\'s shape, naming the field', async () => {
-    const refused = async (params: Record<string, unknown>, param: string) => {
+    const refused = async (params: Record<string, unknown>, param: string, code = 'SY_ERR_BAD_REQUEST') => {
       await assert.rejects(client.responses.create({ model: 'gpt-4o', input: 'hi', ...params } as OpenAI.Responses.ResponseCreateParamsNonStreaming), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
         assert.equal(e.status, 400);
-        assert.equal(e.code, 'SY_ERR_BAD_REQUEST');
+        assert.equal(e.code, code);
         assert.equal(e.param, param);
         return true;
       });
     };
-    await refused({ previous_response_id: 'resp_abc' }, 'previous_response_id');
+    await refused({ previous_response_id: 'resp_abc' }, 'previous_response_id', 'previous_response_not_found');
     await refused({ tools: [{ type: 'computer_use_preview', display_width: 1024, display_height: 768, environment: 'browser' }] }, 'tools[0].type');
     await refused({ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].id');
     await refused({ input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, 'input[0].content[0].file_id');
@@ -631,6 +632,12 @@ describe('kept response items across gateways, per key, and turned off', SUITE, 
       assert.equal(storeOf(res), false);
       await assert.rejects(sdk(off, 'unused').responses.create({ model: 'gpt-4o', input: [...question, { type: 'item_reference', id: res.output[0].id! }] }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
         assert.equal(e.param, 'input[1].type');
+        assert.match(e.message, /server\.response_items is off/);
+        return true;
+      });
+      // A client that resends the whole conversation on OpenAI's code for it does so here too.
+      await assert.rejects(sdk(off, 'unused').responses.create({ model: 'gpt-4o', previous_response_id: res.id, input: 'And?' }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
+        assert.deepEqual([e.code, e.param], ['previous_response_not_found', 'previous_response_id']);
         assert.match(e.message, /server\.response_items is off/);
         return true;
       });

@@ -117,7 +117,7 @@ const RESPONSES: Corpus = [
   [rsItem({ type: 'function_call', call_id: 'c', name: 'f', arguments: {} }), 'input[0].arguments'],
   [rsItem({ type: 'function_call_output', output: 'x' }), 'input[0].call_id'], [rsItem({ type: 'function_call_output', call_id: 'c', output: 5 }), 'input[0].output'],
   [rsItem({ type: 'item_reference', id: 'msg_1' }), 'input[0].type'], [rsItem({ type: 'file_search_call', id: 'fs_1' }), 'input[0].type'], [rsItem({ type: 'web_search_call', id: 'ws_1' }), 'input'],
-  [rs({ instructions: 5 }), 'instructions'], [rs({ previous_response_id: 'resp_1' }), 'previous_response_id'], [rs({ conversation: 'conv_1' }), 'conversation'],
+  [rs({ instructions: 5 }), 'instructions'], [rs({ conversation: 'conv_1' }), 'conversation'],
   [rs({ background: true }), 'background'], [rs({ tools: {} }), 'tools'], [rs({ tools: [{ type: 'local_shell' }] }), 'tools[0].type'], [rs({ tools: [{ name: 'f' }] }), 'tools[0].type'],
   [rs({ tools: [{ type: 'function' }] }), 'tools[0].name'], [rs({ tools: [{ type: 'function', name: 'f', parameters: 'x' }] }), 'tools[0].parameters'],
   [rs({ tools: [{ type: 'function', name: 'f', strict: 'yes' }] }), 'tools[0].strict'], [rs({ tool_choice: 'sometimes' }), 'tool_choice'],
@@ -156,6 +156,12 @@ describe('intake validation: a corpus of bad bodies', () => {
   });
   it(`OpenAI responses (${RESPONSES.length} bodies)`, () => {
     for (const [body, param] of RESPONSES) expectBadRequest(parseResponsesRequest, body, param);
+  });
+  it('OpenAI responses: a previous response where none are kept, with the code OpenAI gives a previous response not found', () => {
+    assert.throws(() => parseResponsesRequest(rs({ previous_response_id: 'resp_1' })), (err: SwitchyardError) => {
+      assert.deepEqual([err.code, err.details?.param], ['SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', 'previous_response_id']);
+      return true;
+    });
   });
   it(`OpenAI embeddings (${EMBEDDINGS.length} bodies)`, () => {
     for (const [body, param] of EMBEDDINGS) expectBadRequest(parseOpenAIEmbeddingsRequest, body, param);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ERRORS, SwitchyardError, renderError, type ErrorCode } from '../../src/errors.js';
+import { ERRORS, SwitchyardError, renderError, type ErrorCode, type ErrorSpec } from '../../src/errors.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -18,15 +18,21 @@ test('the README documents no code that does not exist', () => {
   for (const code of documented) assert.ok(code in ERRORS, `README documents unknown code ${code}`);
 });
 
-test('every code renders in both dialects with its stable code', () => {
+test("every code renders in both dialects with its stable code (in OpenAI's dialect, OpenAI's own code where it has one)", () => {
   for (const code of Object.keys(ERRORS) as ErrorCode[]) {
     const e = new SwitchyardError(code, 'm');
     const o = renderError('openai', e) as { error: { code: string; type: string; message: string } };
-    assert.equal(o.error.code, code);
+    assert.equal(o.error.code, (ERRORS[code] as ErrorSpec).openaiCode ?? code);
     assert.equal(o.error.type, ERRORS[code].openaiType);
     const a = renderError('anthropic', e) as { type: string; error: { code: string; type: string } };
     assert.equal(a.type, 'error');
     assert.equal(a.error.code, code);
     assert.equal(a.error.type, ERRORS[code].anthropicType);
   }
+});
+
+test('a previous response not found carries the code OpenAI gives it, by which clients resend the whole conversation', () => {
+  const e = new SwitchyardError('SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', 'gone', { details: { param: 'previous_response_id' } });
+  assert.deepEqual(renderError('openai', e), { error: { message: 'gone', type: 'invalid_request_error', code: 'previous_response_not_found', param: 'previous_response_id' } });
+  assert.equal((renderError('anthropic', e) as { error: { code: string } }).error.code, 'SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND');
 });

@@ -171,7 +171,7 @@ describe('kept response items', () => {
     assert.deepEqual(out.body, { model: 'm', instructions: 'Be brief', input: [q1, message('msg_1', 'Hello Ann'), q2, call, result] });
     assert.deepEqual(out.own, [result], 'only its own input is kept with its answer');
     assert.equal(out.prev, 'resp_2');
-    await assert.rejects(resolve(items, { model: 'm', previous_response_id: 'resp_2', input: 'x' }, 'other'), { code: 'SY_ERR_BAD_REQUEST', message: /Previous response with id 'resp_2' not found/ });
+    await assert.rejects(resolve(items, { model: 'm', previous_response_id: 'resp_2', input: 'x' }, 'other'), { code: 'SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', message: /Previous response with id 'resp_2' not found/ });
     // A bad id, or an input to build on that is not one, is refused as such.
     await assert.rejects(resolve(items, { model: 'm', previous_response_id: 7, input: 'x' }), { code: 'SY_ERR_BAD_REQUEST', message: /previous_response_id/ });
     for (const input of [undefined, 42]) {
@@ -180,6 +180,6 @@ describe('kept response items', () => {
     }
     // A chain with a gap is refused as a whole, naming the answer that is gone.
     keepAnswer(items, 'vk', { id: 'resp_4', output: [] }, [q1], 'resp_3');
-    await assert.rejects(resolve(items, { model: 'm', previous_response_id: 'resp_4', input: 'x' }), { code: 'SY_ERR_BAD_REQUEST', message: /'resp_3' not found/ });
+    await assert.rejects(resolve(items, { model: 'm', previous_response_id: 'resp_4', input: 'x' }), { code: 'SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', message: /'resp_3' not found/ });
   });
 });

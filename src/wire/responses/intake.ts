@@ -21,6 +21,7 @@ import { BUILTIN_CALLS, BUILTIN_OUTPUTS, builtinCall, builtinKind, builtinNames,
 import { echoOf } from './response.js';
 import { unsealSummary, unsealThinking } from './sealed.js';
 import { namespacedName } from './tool-search.js';
+import { SwitchyardError } from '../../errors.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString,
   requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
@@ -451,7 +452,9 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const b = requireRecord(body, 'body');
   const model = requireNonEmptyString(b.model, 'model');
   // The server has put the conversation a previous_response_id stands for into `input`, when it keeps answers.
-  if (b.previous_response_id !== undefined && b.previous_response_id !== null) throw badRequest('previous_response_id', `\`previous_response_id\`: ${NOT_KEPT}`);
+  if (b.previous_response_id !== undefined && b.previous_response_id !== null) {
+    throw new SwitchyardError('SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', `\`previous_response_id\`: ${NOT_KEPT}`, { details: { param: 'previous_response_id' } });
+  }
   if (b.conversation !== undefined && b.conversation !== null) throw badRequest('conversation', `\`conversation\`: ${NO_CONVERSATIONS}`);
   if (b.background === true) throw badRequest('background', '`background`: responses are not stored, so they cannot run in the background');
   if (b.prompt !== undefined && b.prompt !== null) throw badRequest('prompt', '`prompt`: prompt templates are kept in an OpenAI project, which the gateway cannot reach for every model: send the instructions and input themselves');
