@@ -30,6 +30,8 @@ before(async () => {
     dispatch: { retries_per_target: 0, max_attempts: 1 },
     providers: {
       oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-5.1-codex', 'gpt-5.4-codex', 'gpt-4o'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: { '*codex*': 'responses' }, reasoning: 'effort' } },
+      // Azure's v1 API names a deployment in the body: what the model can do goes by its own name.
+      az: { type: 'azure', base_url: `${oa.url}/openai/v1`, weight: 0, models: ['gpt-5.4-codex'], keys: [{ name: 'az', value: 'sk-up-az' }], options: { api_version: 'v1', deployments: { 'gpt-5.4-codex': 'codex-prod' }, api: { '*codex*': 'responses' } } },
       // The same server, not told which models need the Responses API.
       plain: { type: 'openai', base_url: `${oa.url}/v1`, weight: 0, models: ['gpt-5.1-codex'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }] },
     },
@@ -389,6 +391,15 @@ describe('a model served by the Responses API', SUITE, () => {
       await openai.responses.create({ ...params, input: [...history, call, { type: 'function_call_output', call_id: call.call_id, output: 'Ann' }] });
       const sent = oa.last().body.input.find((i: { type: string }) => i.type === 'function_call');
       assert.deepEqual([sent.namespace, sent.name], ['crm', 'lookup']);
+    });
+
+    test("an Azure deployment of a model that has tool search gets it, whatever the deployment's name", async () => {
+      oa.reset();
+      await openai.responses.create({ model: 'az/gpt-5.4-codex', tools: [deferred, { type: 'tool_search' }], input: 'Weather in Paris?', store: false });
+      const up = oa.last();
+      assert.equal(up.body.model, 'codex-prod');
+      assert.deepEqual(toolNames(up.body), ['get_weather', 'tool_search']);
+      assert.equal(up.body.tools[0].defer_loading, true);
     });
 
     test('a Responses API model without tool search (before gpt-5.4) gets every tool loaded, those a search found too, and no search', async () => {

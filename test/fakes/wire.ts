@@ -482,7 +482,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
   function scenarioFor(rec: Received): Scenario {
     const s = queue.shift() ?? fallback;
     if (s) return s;
-    const wire = format === 'openai' && rec.path === '/v1/responses' ? 'responses' : format;
+    const wire = format === 'openai' && /^(?:\/openai)?\/v1\/responses$/.test(rec.path) ? 'responses' : format;
     const result = lastToolResult(wire, rec.body);
     if (result !== null) return { text: `The tool said: ${result}` };
     const tool = firstToolName(wire, rec.body);
@@ -516,15 +516,15 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     let op: 'chat' | 'embeddings';
     if (format === 'openai') {
       // OpenAI's paths, and Azure OpenAI's: by deployment with an api-version, or its v1 API.
-      const azure = /^\/openai\/(?:deployments\/[^/?]+|v1)\/(chat\/completions|embeddings)(\?api-version=[\w-]+)?$/.exec(path);
+      const azure = /^\/openai\/(?:deployments\/[^/?]+|v1)\/(chat\/completions|embeddings|responses(?:\/input_tokens)?)(\?api-version=[\w-]+)?$/.exec(path);
       if (azure && path.startsWith('/openai/deployments/') !== (azure[2] !== undefined)) return sendError(res, 404, `fake ${name}: ${azure[2] ? 'the v1 API takes no api-version' : 'api-version is required'}`);
       const op0 = azure ? `/v1/${azure[1]}` : path;
       // Codex models are served by the Responses API only.
       if (op0 === '/v1/chat/completions' && String(rec.body?.model).includes('codex')) {
         return sendError(res, 404, 'This model is only supported in v1/responses and not in v1/chat/completions.', undefined, 'model');
       }
-      if (path === '/v1/responses') return responses(res, rec, model, s);
-      if (path === '/v1/responses/input_tokens') return inputTokens(res, rec, s);
+      if (op0 === '/v1/responses') return responses(res, rec, model, s);
+      if (op0 === '/v1/responses/input_tokens') return inputTokens(res, rec, s);
       const longId = (Array.isArray(rec.body?.messages) ? rec.body.messages : []).flatMap((m: any) => [m?.tool_call_id, ...(Array.isArray(m?.tool_calls) ? m.tool_calls.map((c: any) => c?.id) : [])])
         .find((id: unknown) => typeof id === 'string' && id.length > 40);
       if (longId !== undefined) return sendError(res, 400, `Invalid 'messages[].tool_calls[].id': string too long. Expected a string with maximum length 40, but got a string with length ${longId.length} instead.`);

@@ -94,7 +94,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
       if (viaResponses(target)) {
         // Stop sequences, which that API lacks, are refused unless drop_params drops them.
         const sent = req.stop?.length && drops(target, 'stop') ? { ...req, stop: undefined } : req;
-        const body = toResponsesBody(sent, model(target), responsesEffort(req, target));
+        const body = toResponsesBody(sent, model(target), responsesEffort(req, target), target.model);
         return request(target, 'responses', withoutDropped(withPassed(body, req, target, 'openai'), target));
       }
       const body = toOpenAIChatBody(req, model(target), spec.body(target.provider));
@@ -113,7 +113,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
   if (countsByDefault !== undefined) {
     adapter.countsTokens = (s) => (typeof s.options.count_tokens === 'boolean' ? s.options.count_tokens : countsByDefault);
     // Every model is counted the Responses API's way, whichever API serves it: the count is the same input.
-    adapter.buildCountTokensRequest = (req, target) => request(target, 'responses/input_tokens', toResponsesCountBody(req, model(target), responsesEffort(req, target)));
+    adapter.buildCountTokensRequest = (req, target) => request(target, 'responses/input_tokens', toResponsesCountBody(req, model(target), responsesEffort(req, target), target.model));
     adapter.parseCountTokensResponse = (body) => parseResponsesTokenCount(body);
   }
   if (spec.listsModels === true) {

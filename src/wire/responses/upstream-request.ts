@@ -175,16 +175,17 @@ function wireFormat(f: ResponseFormat): Record<string, unknown> {
  * The Responses API body for `req`. `effort`: the reasoning effort to ask for, when the
  * client's own (OpenAI) setting or a translated one applies. Stop sequences, which the API
  * does not have, are refused as the client's error rather than dropped unasked: the answer
- * would run past where the client wanted it cut.
+ * would run past where the client wanted it cut. `named`: the model's own name, for what it
+ * can do, when the body names a deployment (Azure's v1 API).
  */
-export function toResponsesBody(req: ChatRequest, model: string, effort: string | undefined): Record<string, unknown> {
+export function toResponsesBody(req: ChatRequest, model: string, effort: string | undefined, named = model): Record<string, unknown> {
   refuseAnthropicOnly(req);
   if (req.stop?.length) {
     throw new SwitchyardError('SY_ERR_BAD_REQUEST', `stop: model "${model}" is served through OpenAI's Responses API, which has no stop sequences; send the request without them (or have the provider drop them: options.drop_params)`, { details: { param: 'stop' } });
   }
   const builtin = new Map<string, BuiltinTool>();
   for (const t of req.tools ?? []) if (t.builtin !== undefined) builtin.set(t.name, t.builtin);
-  const searching = searches(model) && req.hostedTools?.some((t) => t.type === 'tool_search') === true;
+  const searching = searches(named) && req.hostedTools?.some((t) => t.type === 'tool_search') === true;
   const found = new Map<string, { name: string; namespace: string }>();
   if (searching) for (const t of req.tools ?? []) if (t.search === 'found' && t.namespaced !== undefined) found.set(t.name, t.namespaced);
   const calls: Calls = { custom: freeformNames(req.tools) ?? NONE, builtin, made: new Map(), searching, found };
@@ -234,8 +235,8 @@ const COUNT_FIELDS = ['model', 'input', 'instructions', 'tools', 'tool_choice', 
  * Responses API would take it, less what only generation reads. Stop sequences, which
  * change no count, are left out rather than refused.
  */
-export function toResponsesCountBody(req: ChatRequest, model: string, effort: string | undefined): Record<string, unknown> {
-  const full = toResponsesBody(req.stop?.length ? { ...req, stop: undefined } : req, model, effort);
+export function toResponsesCountBody(req: ChatRequest, model: string, effort: string | undefined, named = model): Record<string, unknown> {
+  const full = toResponsesBody(req.stop?.length ? { ...req, stop: undefined } : req, model, effort, named);
   const body: Record<string, unknown> = {};
   for (const k of COUNT_FIELDS) if (full[k] !== undefined) body[k] = full[k];
   return body;
