@@ -1,5 +1,5 @@
 /** Helpers over canonical content shared by every wire codec. */
-import type { ChatRequest, ContentPart, ThinkingBlock } from '../canonical.js';
+import type { ChatMessage, ChatRequest, ContentPart, ThinkingBlock } from '../canonical.js';
 import { SwitchyardError } from '../errors.js';
 
 /** Concatenated text of the text parts; other parts are skipped. */
@@ -152,4 +152,12 @@ export function anySigned(calls: readonly { id: string }[]): boolean {
 export function toolCallSignature(id: string): string | undefined {
   const at = id.indexOf(SIGNATURE_MARK);
   return at < 0 ? undefined : Buffer.from(id.slice(at + SIGNATURE_MARK.length), 'base64url').toString('base64');
+}
+
+/**
+ * An assistant turn that holds only OpenAI's tool search items (ChatMessage hosted): a
+ * model without tool search is sent nothing of it.
+ */
+export function searchOnly(m: ChatMessage): boolean {
+  return m.role === 'assistant' && m.hosted !== undefined && m.content.length === 0 && !m.toolCalls;
 }

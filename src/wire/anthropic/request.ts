@@ -1,6 +1,6 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
 import type { CacheControl, ChatRequest, ContentPart, ThinkingBlock, ToolChoice, ToolDefinition } from '../../canonical.js';
-import { addExtras, plainToolCallId, toolArgumentsObject } from '../content.js';
+import { addExtras, plainToolCallId, searchOnly, toolArgumentsObject } from '../content.js';
 import { anthropicStrictSchema } from './schema.js';
 import { isRecord } from '../validate.js';
 import { budgetOf } from '../reasoning.js';
@@ -175,7 +175,7 @@ function unsignedToolTurn(req: ChatRequest): boolean {
   for (let i = req.messages.length - 1; i >= 0; i--) {
     const m = req.messages[i];
     // A turn that holds only OpenAI's tool search items is not sent at all.
-    if (m.role === 'assistant' && m.hosted !== undefined && m.content.length === 0 && !m.toolCalls) continue;
+    if (searchOnly(m)) continue;
     if (m.role === 'assistant') return m.toolCalls !== undefined && m.toolCalls.length > 0 && !m.thinking?.some(anthropicSigned);
   }
   return false;

@@ -3,7 +3,7 @@ import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice 
 import { createHash } from 'node:crypto';
 import { SwitchyardError } from '../../errors.js';
 import { callDetails, detailsIn } from './mapping.js';
-import { addExtras, anthropicOnly, hasNonText, plainToolCallId, reasoningOf, refuseAnthropicOnly, textOf, toDataUrl, toolResultForOthers } from '../content.js';
+import { addExtras, anthropicOnly, hasNonText, plainToolCallId, reasoningOf, refuseAnthropicOnly, searchOnly, textOf, toDataUrl, toolResultForOthers } from '../content.js';
 
 /** OpenAI refuses a tool call id longer than this. */
 const MAX_TOOL_ID = 40;
@@ -127,10 +127,9 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
   let attached: WirePart[] | null = null;
   for (let i = 0; i < req.messages.length; i++) {
     const m = req.messages[i];
-    const wire = wireMessage(m, i, opts.sendReasoning === true);
     // A turn that held only what OpenAI's Responses API reads back (a tool search) says nothing here.
-    if (m.role === 'assistant' && m.hosted !== undefined && wire.content === '' && wire.tool_calls === undefined && wire.reasoning_content === undefined && wire.reasoning_details === undefined) continue;
-    messages.push(wire);
+    if (searchOnly(m)) continue;
+    messages.push(wireMessage(m, i, opts.sendReasoning === true));
     if (m.role === 'tool' && hasNonText(m.content)) {
       const content = toolResultForOthers(m.content);
       if (hasNonText(content)) attached = toolAttachments(m, content, i, attached ?? []);

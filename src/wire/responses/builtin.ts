@@ -12,6 +12,7 @@
  * `shell_call_output`) as the call's result: its fields, as JSON.
  */
 import type { ToolCall, ToolDefinition } from '../../canonical.js';
+import { toolArgumentsOrEmpty } from '../content.js';
 import { badRequest, isRecord, optionalString, requireArray, requireNonEmptyString, requireRecord, requireString, wrongType } from '../validate.js';
 
 export type BuiltinTool = 'apply_patch' | 'shell';
@@ -145,22 +146,12 @@ export function builtinOutput(kind: BuiltinTool, item: Record<string, unknown>, 
   return JSON.stringify(max === null ? { output } : { output, max_output_length: max });
 }
 
-/** A call's arguments as an object; {} when the model's are not one. */
-function argsOf(args: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(args);
-    return isRecord(v) ? v : {};
-  } catch {
-    return {};
-  }
-}
-
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const countOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
 
 /** The `operation` or `action` of a call to a built-in tool, from its function form's arguments, in the shape the Responses API gives it. */
 function payloadOf(kind: BuiltinTool, args: string): Record<string, unknown> {
-  const a = argsOf(args);
+  const a = toolArgumentsOrEmpty(args);
   if (kind === 'shell') {
     const commands = Array.isArray(a.commands) ? a.commands.filter((c): c is string => typeof c === 'string') : typeof a.commands === 'string' ? [a.commands] : [];
     return { commands, timeout_ms: countOrNull(a.timeout_ms), max_output_length: countOrNull(a.max_output_length) };
@@ -205,7 +196,7 @@ export function upstreamBuiltinCall(kind: BuiltinTool, callId: string, args: str
  * the output.
  */
 export function upstreamBuiltinOutput(kind: BuiltinTool, callId: string, text: string): Record<string, unknown> {
-  const r = argsOf(text);
+  const r = toolArgumentsOrEmpty(text);
   if (kind === 'apply_patch') {
     const status = r.status === 'failed' ? 'failed' : 'completed';
     const output = typeof r.output === 'string' ? r.output : r.status === undefined ? text : undefined;

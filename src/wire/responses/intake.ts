@@ -13,7 +13,7 @@
  */
 import type { ChatMessage, ChatRequest, ContentPart, KnownPart, ResponseFormat, ThinkingBlock, ToolChoice, ToolDefinition } from '../../canonical.js';
 import type { ChatClientOptions, ClientToolName, ParsedChatRequest } from '../client.js';
-import { unsignedThinking } from '../content.js';
+import { searchOnly, unsignedThinking } from '../content.js';
 import { freeformNames, freeformTool, wrapInput } from '../freeform.js';
 import { effortOf } from '../reasoning.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
@@ -364,11 +364,6 @@ function searchItem(item: Record<string, unknown>, output: boolean, p: string, f
   }
   for (const t of out) t.search = 'found';
   found.push(...out);
-}
-
-/** An assistant turn that holds only a tool search's items: nothing to any provider but OpenAI. */
-function searchOnly(m: ChatMessage): boolean {
-  return m.role === 'assistant' && m.hosted !== undefined && m.content.length === 0 && !m.toolCalls;
 }
 
 /** The request's tools and, after them, those only a search in the history found (first of each name). */
