@@ -132,8 +132,10 @@ export type ThinkingBlock =
    * and with its item id: only a model served through that API can read it. It reaches
    * only a Responses API client that asked for it (ChatRequest.encryptedReasoning), which
    * replays it, and goes back only to such a model, which then goes on from its reasoning.
+   * A client replaying it without its id (the Vercel AI SDK with `store: false`, as
+   * opencode runs it) sends it back without one, as the model takes it.
    */
-  | { type: 'encrypted_reasoning'; id: string; data: string }
+  | { type: 'encrypted_reasoning'; id?: string; data: string }
   /**
    * OpenRouter's `reasoning_details` of a turn, as it sent them: whichever model it routed
    * to, it wants them back unmodified in the tool loop. Only an OpenAI client sees them,

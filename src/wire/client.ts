@@ -28,7 +28,7 @@ export interface ChatClientOptions {
   store?: boolean;
   /** A Responses API client that asked for reasoning summaries: other models' reasoning is shown to it as one. */
   summaries?: boolean;
-  /** A Responses API client that asked for `reasoning.encrypted_content`: Claude's signed thinking is sealed in it (wire/responses/sealed.ts). */
+  /** A Responses API client that asked for `reasoning.encrypted_content`: Claude's signed thinking is sealed in it (wire/sealed.ts). */
   sealThinking?: boolean;
   /** Codex's remote compaction (`compaction_trigger`): the answer is one `compaction` item holding the summary, sealed. */
   compaction?: boolean;

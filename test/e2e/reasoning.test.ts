@@ -43,6 +43,8 @@ before(async () => {
       },
       gmr: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash', 'gemini-3-pro'], keys: [{ name: 'gm-main', value: 'sk-up-gm' }], options: { reasoning: { 'gemini-3*': 'level', 'gemini-2.5*': 'budget' } } },
       oar: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-5'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { reasoning: 'effort' } },
+      // The same server's Responses API, serving a reasoning model.
+      oaresp: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-5.1-codex'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: 'responses', reasoning: 'effort' } },
       // The same server as OpenRouter with Gemini 3 behind it, told to send reasoning back, and not.
       or: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 0, models: ['google/gemini-3-pro'], options: { send_reasoning: true }, keys: [{ name: 'or-main', value: 'sk-up-or' }] },
       or0: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 0, models: ['google/gemini-3-pro'], keys: [{ name: 'or-main', value: 'sk-up-or' }] },
@@ -254,6 +256,46 @@ describe('a reasoning setting across dialects, where options.reasoning says how 
     }).catch((e: InstanceType<typeof OpenAI.BadRequestError>) => e);
     assert.ok(bad instanceof OpenAI.BadRequestError);
     assert.equal((bad.error as { param?: string }).param, 'input[1].encrypted_content');
+  });
+
+  test("an Anthropic client with thinking on (Claude Code) keeps an OpenAI model's reasoning through a tool loop: its encrypted reasoning is sealed in a thinking block's signature", async () => {
+    const params = { model: 'oaresp/gpt-5.1-codex', max_tokens: 8000, thinking: { type: 'enabled' as const, budget_tokens: 2048 }, tools: [weatherAnthropic] };
+    for (const stream of [true, false]) {
+      ds.reset();
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
+      const turn1 = stream ? await anthropic.messages.stream({ ...params, messages }).finalMessage() : await anthropic.messages.create({ ...params, messages });
+      assert.deepEqual(ds.last().body.include, ['reasoning.encrypted_content'], `asked for (stream ${stream})`);
+      const item = ds.last().sent ? JSON.parse(ds.last().sent!).output[0] : undefined;
+      assert.deepEqual(turn1.content.map((b) => b.type), ['thinking', 'tool_use'], `stream ${stream}: ${JSON.stringify(turn1.content)}`);
+      const block = turn1.content[0] as Anthropic.ThinkingBlock;
+      assert.equal(block.thinking, '');
+      assert.match(block.signature, /^sy-openai-reasoning\.v1:/);
+      const use = turn1.content[1] as Anthropic.ToolUseBlock;
+      messages.push({ role: 'assistant', content: turn1.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'Sunny, 21C' }] });
+      const turn2 = await anthropic.messages.create({ ...params, messages });
+      assert.equal((turn2.content.find((b) => b.type === 'text') as Anthropic.TextBlock).text, 'The tool said: Sunny, 21C');
+      const sent = ds.last().body.input as Record<string, unknown>[];
+      assert.deepEqual(sent.map((i) => i.type), ['message', 'reasoning', 'function_call', 'function_call_output'], `stream ${stream}`);
+      assert.match(String(sent[1].id), /^rs_/);
+      assert.match(String(sent[1].encrypted_content), /^gAAAAA/);
+      if (item) assert.deepEqual(sent[1], { type: 'reasoning', id: item.id, summary: [], encrypted_content: item.encrypted_content }, 'the reasoning goes back as the model gave it');
+      // The same history on Claude: the block is not Anthropic's, so it is left out (and thinking with it, as for any tool turn without signed thinking).
+      const onClaude = await anthropic.messages.create({ ...params, model: 'anr/claude-sonnet-4', messages });
+      assert.equal((onClaude.content.find((b) => b.type === 'text') as Anthropic.TextBlock).text, 'The tool said: Sunny, 21C');
+      assert.deepEqual(an.last().body.messages[1].content.map((b: { type: string }) => b.type), ['tool_use']);
+      assert.equal(an.last().body.thinking, undefined);
+    }
+    // Without thinking nothing is asked for, and no thinking block is shown, as from Anthropic.
+    const plain = await anthropic.messages.create({ model: params.model, max_tokens: 8000, messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(ds.last().body.include, undefined);
+    assert.deepEqual(plain.content.map((b) => b.type), ['text']);
+    // A sealed value the gateway did not give out is the client's error, naming it.
+    const bad = await anthropic.messages.create({
+      ...params,
+      messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: [{ type: 'thinking', thinking: '', signature: 'sy-openai-reasoning.v1:!!!' }, { type: 'text', text: 'Hello' }] }, { role: 'user', content: 'Again' }],
+    }).catch((e: InstanceType<typeof Anthropic.BadRequestError>) => e);
+    assert.ok(bad instanceof Anthropic.BadRequestError);
+    assert.match(bad.message, /messages\[1\]\.content\[0\]\.signature/);
   });
 
   test('an OpenAI client\'s tool loop on Claude goes on: the next turn thinks no more, since its history has no signed thinking', async () => {

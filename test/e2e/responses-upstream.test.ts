@@ -207,7 +207,7 @@ describe('a model served by the Responses API', SUITE, () => {
     }
   });
 
-  test("Codex's encrypted reasoning: asked for, handed to the client, and replayed to the model in the tool loop", async () => {
+  test("Codex's encrypted reasoning: asked for, handed to the client, and replayed to the model in the tool loop, with its id or without", async () => {
     for (const stream of [false, true]) {
       oa.reset();
       const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Weather in Paris?' }];
@@ -231,6 +231,21 @@ describe('a model served by the Responses API', SUITE, () => {
       assert.deepEqual(sent[1], { type: 'reasoning', id: reasoning.id, summary: [], encrypted_content: reasoning.encrypted_content }, 'the reasoning goes back as it came');
       assert.deepEqual(sent.slice(2).map((i) => i.type), ['function_call', 'function_call_output']);
     }
+    // The Vercel AI SDK with `store: false` (as opencode runs it) replays the reasoning without its id: it goes back so.
+    oa.reset();
+    const params = { model: MODEL, tools: [weatherResponses], store: false, include: ['reasoning.encrypted_content' as const] };
+    const first = await openai.responses.create({ ...params, input: 'Weather in Paris?' });
+    const reasoning = first.output.find((o): o is OpenAI.Responses.ResponseReasoningItem => o.type === 'reasoning')!;
+    const call = first.output.find((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call')!;
+    const replay = [
+      { role: 'user', content: [{ type: 'input_text', text: 'Weather in Paris?' }] },
+      { type: 'reasoning', encrypted_content: reasoning.encrypted_content, summary: [{ type: 'summary_text', text: 'Checking.' }] },
+      { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+      { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' },
+    ] as OpenAI.Responses.ResponseInputItem[];
+    const second = await openai.responses.create({ ...params, input: replay });
+    assert.equal(second.output_text, 'The tool said: Sunny, 21C');
+    assert.deepEqual(oa.last().body.input[1], { type: 'reasoning', summary: [], encrypted_content: reasoning.encrypted_content });
     // A client that does not ask gets none, and nothing is asked for.
     oa.reset();
     const plain = await openai.responses.create({ model: MODEL, input: 'Hi' });

@@ -354,8 +354,10 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
       if (!Array.isArray(it.tools)) return it.tools === undefined ? missing(`${at}.tools`) : no(`Invalid type for '${at}.tools': expected an array, but got ${kind(it.tools)} instead.`, `${at}.tools`);
       if (it.execution === 'client' && !calls.has(it.call_id)) orphan ??= `No tool search call found for tool search output with call_id ${it.call_id}.`;
     } else {
-      if (it.id === undefined) return missing(`${at}.id`);
-      if (typeof it.id !== 'string' || !it.id.startsWith('rs_')) return no(`Invalid '${at}.id': '${it.id}'. Expected an ID that begins with 'rs'.`, `${at}.id`);
+      // Stateless replays leave the id out and carry the reasoning encrypted (the Vercel AI SDK
+      // with store: false, as opencode runs it against OpenAI); without either it is nothing.
+      if (it.id === undefined && typeof it.encrypted_content !== 'string') return missing(`${at}.id`);
+      if (it.id !== undefined && (typeof it.id !== 'string' || !it.id.startsWith('rs_'))) return no(`Invalid '${at}.id': '${it.id}'. Expected an ID that begins with 'rs'.`, `${at}.id`);
       if (!Array.isArray(it.summary)) return it.summary === undefined ? missing(`${at}.summary`) : no(`Invalid type for '${at}.summary': expected an array, but got ${kind(it.summary)} instead.`, `${at}.summary`);
     }
   }

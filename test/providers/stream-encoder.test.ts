@@ -7,6 +7,7 @@ import { createAnthropicStreamEncoder } from '../../src/wire/anthropic/stream-en
 import { OpenAIStreamDecoder } from '../../src/wire/openai/stream-decoder.js';
 import { createOpenAIStreamEncoder } from '../../src/wire/openai/stream-encoder.js';
 import { createResponsesStreamEncoder } from '../../src/wire/responses/stream-encoder.js';
+import { sealReasoning } from '../../src/wire/sealed.js';
 
 const EVENTS: StreamEvent[] = [
   { type: 'start', id: 'chatcmpl-1', model: 'gpt-4o' },
@@ -332,16 +333,22 @@ describe('Responses API stream encoder', () => {
     assert.equal(events[0][1].response.usage, null);
   });
 
-  it("an OpenAI model's encrypted reasoning goes out as the item it came in, before the answer; other dialects show nothing of it", () => {
+  it("an OpenAI model's encrypted reasoning goes out as the item it came in, before the answer; an Anthropic client with thinking on gets it sealed as a signature; OpenAI clients see nothing of it", () => {
     const sealed: StreamEvent[] = [EVENTS[0], { type: 'encrypted_reasoning', id: 'rs_up_1', data: 'gAAAAB' }, ...EVENTS.slice(1)];
     const events = parse(encode(createResponsesStreamEncoder(opts), sealed));
     const item = { type: 'reasoning', id: 'rs_up_1', summary: [], encrypted_content: 'gAAAAB' };
     assert.deepEqual(events.slice(2, 4).map(([t, d]) => [t, d.output_index, d.item]), [['response.output_item.added', 0, item], ['response.output_item.done', 0, item]]);
     assert.deepEqual(events.at(-1)![1].response.output.map((i: { type: string }) => i.type), ['reasoning', 'message', 'function_call']);
-    for (const enc of [createOpenAIStreamEncoder(opts), createAnthropicStreamEncoder({ ...opts, thinking: true })]) {
+    for (const enc of [createOpenAIStreamEncoder(opts), createAnthropicStreamEncoder({ ...opts, thinking: false })]) {
       assert.equal(enc.push(sealed[0]) !== '', true);
       assert.equal(enc.push(sealed[1]), '');
     }
+    const anthropic = parse(encode(createAnthropicStreamEncoder({ ...opts, thinking: true }), sealed));
+    assert.deepEqual(anthropic.slice(1, 4).map(([t, d]) => [t, d.content_block ?? d.delta]), [
+      ['content_block_start', { type: 'thinking', thinking: '', signature: '' }],
+      ['content_block_delta', { type: 'signature_delta', signature: sealReasoning({ type: 'encrypted_reasoning', id: 'rs_up_1', data: 'gAAAAB' }) }],
+      ['content_block_stop', undefined],
+    ]);
   });
 
   it('a summary of reasoning streams as a summary part, in its own reasoning item, with the events OpenAI sends', () => {

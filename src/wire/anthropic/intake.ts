@@ -13,6 +13,7 @@ import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
   pickExtras, requirePositiveInt, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
+import { unsealReasoning } from '../sealed.js';
 import { anthropicDefinedTool } from './defined-tools.js';
 
 function image(block: Record<string, unknown>, param: string): KnownPart {
@@ -145,9 +146,13 @@ function assistantTurn(v: unknown, param: string): ChatMessage {
           arguments: JSON.stringify(requireRecord(b.input, `${p}.input`)),
         }, b, p));
         break;
-      case 'thinking':
-        thinking.push({ type: 'thinking', thinking: requireString(b.thinking, `${p}.thinking`), signature: requireString(b.signature, `${p}.signature`) });
+      case 'thinking': {
+        const signature = requireString(b.signature, `${p}.signature`);
+        // An OpenAI model's reasoning, as the gateway sealed it (wire/sealed.ts); the text is only its summary.
+        const sealed = unsealReasoning(signature, (why) => badRequest(`${p}.signature`, `\`${p}.signature\` ${why}`));
+        thinking.push(sealed ?? { type: 'thinking', thinking: requireString(b.thinking, `${p}.thinking`), signature });
         break;
+      }
       case 'redacted_thinking':
         thinking.push({ type: 'redacted_thinking', data: requireString(b.data, `${p}.data`) });
         break;
@@ -278,7 +283,10 @@ export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest 
   const request = parseBody(body, false);
   // As from Anthropic, reasoning is shown only with thinking on: other providers reason unasked.
   const thinking = request.extras?.fields.thinking;
-  return { request, clientOptions: { includeUsage: true, thinking: isRecord(thinking) && thinking.type !== 'disabled' } };
+  const thinkingOn = isRecord(thinking) && thinking.type !== 'disabled';
+  // With thinking on, a model served through the Responses API gives its reasoning encrypted, to be carried back (sealReasoning).
+  if (thinkingOn) request.encryptedReasoning = true;
+  return { request, clientOptions: { includeUsage: true, thinking: thinkingOn } };
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { ChatResponse, ThinkingBlock, TokenCount, ToolCall } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
 import { toolArgumentsOrEmpty } from '../content.js';
+import { sealReasoning } from '../sealed.js';
 import { malformedResponse } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
 import { finishFromAnthropic, finishToAnthropic, usageFromAnthropic, usageToAnthropic } from './mapping.js';
@@ -45,11 +46,18 @@ export function parseAnthropicResponse(body: unknown, fallbackModel: string): Ch
 export function renderAnthropicResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
   // Thinking comes first, as Anthropic puts it, and only to a client that turned it on.
   const content: Record<string, unknown>[] = [];
-  // Thinking Anthropic's way only: OpenAI's encrypted reasoning and OpenRouter's details are not for Anthropic clients.
+  // OpenRouter's details are not for Anthropic clients. An OpenAI model's encrypted
+  // reasoning is the signature of the thinking block that shows its summary (one of its
+  // own when there is none), as the stream gives it.
   if (res.thinking !== undefined && opts.thinking !== false) {
     for (const t of res.thinking) {
       if (t.type === 'thinking') content.push({ type: 'thinking', thinking: t.thinking, signature: t.signature });
       else if (t.type === 'redacted_thinking') content.push({ ...t });
+      else if (t.type === 'encrypted_reasoning') {
+        const last = content.at(-1);
+        if (last?.type === 'thinking' && last.signature === '') last.signature = sealReasoning(t);
+        else content.push({ type: 'thinking', thinking: '', signature: sealReasoning(t) });
+      }
     }
   }
   if (res.text !== '' || res.toolCalls.length === 0) content.push({ type: 'text', text: res.text });

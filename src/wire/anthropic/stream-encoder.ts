@@ -9,6 +9,7 @@
 import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import { ERRORS } from '../../errors.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
+import { sealReasoning } from '../sealed.js';
 import { finishToAnthropic, usageToAnthropicJson } from './mapping.js';
 
 const j = JSON.stringify;
@@ -53,22 +54,18 @@ class AnthropicStreamEncoder implements StreamEncoder {
         if (this.open < 0 || this.openKind !== 'thinking') out += this.openBlock('{"type":"thinking","thinking":"","signature":""}', 'thinking');
         return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"thinking_delta","thinking":${j(ev.text)}}}`);
       }
-      case 'thinking_signature': {
-        if (this.opts.thinking === false) return '';
-        // A block whose thinking text was empty still has to reach the client with its signature.
-        let out = '';
-        if (this.openKind !== 'thinking') out = this.opening() + this.openBlock('{"type":"thinking","thinking":"","signature":""}', 'thinking');
-        this.openKind = 'signed';
-        return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"signature_delta","signature":${j(ev.signature)}}}`);
-      }
+      case 'thinking_signature':
+        return this.signature(ev.signature);
+      // An OpenAI model's encrypted reasoning signs the thinking block of its summary (wire/sealed.ts).
+      case 'encrypted_reasoning':
+        return this.signature(sealReasoning(ev));
       case 'redacted_thinking':
         if (this.opts.thinking === false) return '';
         return this.opening() + this.openBlock(`{"type":"redacted_thinking","data":${j(ev.data)}}`, 'other');
-      case 'encrypted_reasoning':
       case 'reasoning_details':
       case 'hosted_item':
       case 'annotation':
-        // OpenAI's encrypted reasoning and web searches, and OpenRouter's details, are not for Anthropic clients.
+        // OpenAI's web searches and OpenRouter's details are not for Anthropic clients.
         return '';
       case 'anthropic_block':
         return this.opening() + this.openBlock(j(ev.block), 'other');
@@ -117,6 +114,15 @@ class AnthropicStreamEncoder implements StreamEncoder {
     this.started = true;
     const u = usage === undefined ? '{"input_tokens":0,"output_tokens":0}' : usageToAnthropicJson(usage);
     return frame('message_start', `{"type":"message_start","message":{"id":${j(id)},"type":"message","role":"assistant","model":${j(this.opts.model ?? model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${u}}}`);
+  }
+
+  /** Ends the open thinking block with `signature`; a block whose thinking text was empty still has to reach the client with it. */
+  private signature(signature: string): string {
+    if (this.opts.thinking === false) return '';
+    let out = '';
+    if (this.openKind !== 'thinking') out = this.opening() + this.openBlock('{"type":"thinking","thinking":"","signature":""}', 'thinking');
+    this.openKind = 'signed';
+    return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"signature_delta","signature":${j(signature)}}}`);
   }
 
   /** Decoders always begin with `start`; this only guards against one that does not. */

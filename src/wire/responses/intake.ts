@@ -19,7 +19,7 @@ import { effortOf } from '../reasoning.js';
 import { functionTool, imageAt, inlineDocument, jsonSchemaFormat } from '../openai/intake.js';
 import { BUILTIN_CALLS, BUILTIN_OUTPUTS, builtinCall, builtinKind, builtinNames, builtinOutput, builtinTool } from './builtin.js';
 import { echoOf } from './response.js';
-import { unsealSummary, unsealThinking } from './sealed.js';
+import { unsealSummary, unsealThinking } from '../sealed.js';
 import { namespacedName } from './tool-search.js';
 import { SwitchyardError } from '../../errors.js';
 import {
@@ -199,7 +199,10 @@ function items(v: unknown, system: ContentPart[], seen: Seen): ChatMessage[] {
         if (sealed !== null) blocks.push(...sealed);
         else {
           if (text !== '') blocks.push(...unsignedThinking(text));
-          if (encrypted) blocks.push({ type: 'encrypted_reasoning', id: requireNonEmptyString(item.id, `${p}.id`), data: encrypted });
+          if (encrypted) {
+            const id = optionalString(item.id, `${p}.id`);
+            blocks.push(id ? { type: 'encrypted_reasoning', id, data: encrypted } : { type: 'encrypted_reasoning', data: encrypted });
+          }
         }
         if (blocks.length === 0) break;
         const last = messages[messages.length - 1];

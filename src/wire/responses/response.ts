@@ -10,7 +10,7 @@ import type { RenderOptions } from '../client.js';
 import { reasoningOf } from '../content.js';
 import { unwrapInput } from '../freeform.js';
 import { builtinCallItem, builtinCallItemId, type BuiltinTool } from './builtin.js';
-import { isSigned, sealSummary, sealThinking } from './sealed.js';
+import { isSigned, sealSummary, sealThinking } from '../sealed.js';
 import { Searches } from './tool-search.js';
 
 /** `resp_…` from the provider's answer id (letters, digits, `_` and `-` kept). */
@@ -217,7 +217,7 @@ export function renderResponsesResponse(res: ChatResponse, opts: RenderOptions):
     if (summary !== '' && sealed.length === 0) output.push(summaryItem(reasoningItemId(id, output.length), summary, 'completed'));
     for (let i = 0; i < sealed.length; i++) {
       hostedUpTo(i);
-      const item = encryptedReasoningItem(sealed[i].id, sealed[i].data);
+      const item = encryptedReasoningItem(sealed[i].id ?? reasoningItemId(id, output.length), sealed[i].data);
       if (i === 0 && summary !== '') item.summary = [summaryTextPart(summary)];
       output.push(item);
     }

@@ -14,7 +14,7 @@ import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
 import { Searches } from './tool-search.js';
 import { unwrapInput } from '../freeform.js';
 import { builtinCallItem, builtinCallItemId, type BuiltinTool } from './builtin.js';
-import { sealThinking, type Signed } from './sealed.js';
+import { sealThinking, type Signed } from '../sealed.js';
 import {
   compactionItem, customCallItem, customCallItemId, encryptedReasoningItem, errorEventData, functionCallItem, summaryItem, summaryTextPart, functionCallItemId, messageItem, messageItemId, reasoningItem, reasoningItemId, reasoningTextPart, responseId, summarizedReasoningItem,
   responseObject, statusOf, textPart,

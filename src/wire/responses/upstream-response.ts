@@ -151,7 +151,7 @@ function shifted(a: Record<string, unknown>, by: number): Record<string, unknown
 }
 
 /** A reasoning item's encrypted content, as a thinking block; null when it has none. */
-function encryptedOf(item: Record<string, unknown>): Extract<ThinkingBlock, { type: 'encrypted_reasoning' }> | null {
+function encryptedOf(item: Record<string, unknown>): Extract<StreamEvent, { type: 'encrypted_reasoning' }> | null {
   const data = item.encrypted_content;
   return typeof data === 'string' && data !== '' && typeof item.id === 'string' && item.id !== '' ? { type: 'encrypted_reasoning', id: item.id, data } : null;
 }

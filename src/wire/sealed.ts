@@ -1,6 +1,9 @@
 /**
- * What the gateway seals into `encrypted_content` for a Responses API client to replay:
- * Claude's signed thinking, and compaction summaries (sealSummary).
+ * What the gateway seals into a field that a client replays untouched, for what the
+ * client's dialect has no place for: into a Responses API reasoning item's
+ * `encrypted_content`, Claude's signed thinking and compaction summaries (sealSummary);
+ * into an Anthropic thinking block's `signature`, an OpenAI model's encrypted reasoning
+ * (sealReasoning).
  *
  * Claude's signed thinking, carried through a Responses API client as a reasoning item's
  * `encrypted_content`. Anthropic wants a tool loop's thinking back with its signature, or
@@ -12,10 +15,11 @@
  * Nothing here is secret: the thinking text is what the client was shown, and a forged
  * signature is refused by Anthropic, which checks it.
  */
-import type { ThinkingBlock } from '../../canonical.js';
+import type { ThinkingBlock } from '../canonical.js';
 
 const THINKING = 'sy-anthropic-thinking.v1:';
 const SUMMARY = 'sy-compaction.v1:';
+const REASONING = 'sy-openai-reasoning.v1:';
 
 /** `value` as JSON in base64url, after `prefix`. */
 function seal(prefix: string, value: unknown): string {
@@ -71,4 +75,33 @@ export function unsealSummary(data: string, bad: (why: string) => Error): string
   const o = unseal(SUMMARY, data) as { s?: unknown } | null | undefined;
   if (typeof o?.s === 'string') return o.s;
   throw bad('is not a compaction the gateway made (one OpenAI made can be read only by OpenAI: start the conversation afresh)');
+}
+
+type EncryptedReasoning = Extract<ThinkingBlock, { type: 'encrypted_reasoning' }>;
+
+/**
+ * An OpenAI model's encrypted reasoning (a Responses API reasoning item), carried through
+ * an Anthropic client as a thinking block's `signature`. Claude Code and the other
+ * Anthropic clients send a tool loop's thinking blocks back as they came, signature
+ * included, and have no field for a reasoning item: so a model served through the
+ * Responses API gets its reasoning back in the next turn, as Codex gives it, instead of
+ * reasoning again from nothing. Anthropic never sees the block: it would refuse the
+ * signature, which is not its own.
+ */
+export function sealReasoning(r: EncryptedReasoning): string {
+  return seal(REASONING, { i: r.id, d: r.data });
+}
+
+/**
+ * The encrypted reasoning a thinking block's `signature` carries, or null when the
+ * signature is not one the gateway sealed (Anthropic's own). A value with our prefix that
+ * does not decode is an error (`bad`).
+ */
+export function unsealReasoning(signature: string, bad: (why: string) => Error): EncryptedReasoning | null {
+  if (!signature.startsWith(REASONING)) return null;
+  const o = unseal(REASONING, signature) as { i?: unknown; d?: unknown } | null | undefined;
+  if (typeof o?.d !== 'string' || o.d === '' || (o.i !== undefined && (typeof o.i !== 'string' || o.i === ''))) {
+    throw bad('is not what the gateway gave out (send the thinking block back as it came)');
+  }
+  return o.i === undefined ? { type: 'encrypted_reasoning', data: o.d } : { type: 'encrypted_reasoning', id: o.i, data: o.d };
 }
