@@ -256,6 +256,40 @@ describe('a whole answer in the client\'s own dialect', SUITE, () => {
     }
   });
 
+  test("prompt caching as opencode asks for it through chat completions: cache_control on a message or a tool call marks its last block for Anthropic", async () => {
+    const ephemeral = { type: 'ephemeral' as const };
+    // The Vercel AI SDK's openai-compatible provider puts the mark on the message, not on its parts.
+    const messages = [
+      { role: 'system', content: 'You are a coding agent.', cache_control: ephemeral },
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: 'Looking.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }], cache_control: ephemeral },
+      { role: 'tool', tool_call_id: 'call_1', content: 'Sunny', cache_control: ephemeral },
+      { role: 'user', content: [{ type: 'text', text: 'Thanks.' }, { type: 'text', text: 'And Lyon?' }], cache_control: ephemeral },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon"}' }, cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+      { role: 'tool', tool_call_id: 'call_2', content: 'Rain' },
+    ];
+    for (const stream of [false, true]) {
+      an.reset();
+      const params = { model: 'an/claude-sonnet-4', messages, tools: [weatherToolOpenAI] } as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+      if (stream) await collectOpenAIStream(await openai.chat.completions.create({ ...params, stream: true }));
+      else await openai.chat.completions.create(params);
+      const up = an.last().body;
+      assert.deepEqual(up.system, [{ type: 'text', text: 'You are a coding agent.', cache_control: ephemeral }], `system (stream ${stream})`);
+      const marks = up.messages.map((m: { content: string | { type: string; cache_control?: unknown }[] }) => (typeof m.content === 'string' ? [] : m.content.map((b) => `${b.type}${b.cache_control ? `:${JSON.stringify(b.cache_control)}` : ''}`)));
+      assert.deepEqual(marks, [
+        typeof up.messages[0].content === 'string' ? [] : ['text'],
+        ['text', 'tool_use:{"type":"ephemeral"}'],
+        ['tool_result:{"type":"ephemeral"}', 'text', 'text:{"type":"ephemeral"}'],
+        ['tool_use:{"type":"ephemeral","ttl":"1h"}'],
+        ['tool_result'],
+      ], `stream ${stream}`);
+    }
+    // A mark that is not Anthropic's is the client's error, naming it.
+    const bad = await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Hi', cache_control: { type: 'forever' } }] } as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming).catch((e: InstanceType<typeof OpenAI.BadRequestError>) => e);
+    assert.ok(bad instanceof OpenAI.BadRequestError);
+    assert.equal((bad.error as { param?: string }).param, 'messages[0].cache_control.type');
+  });
+
   test("Anthropic's own stop reasons reach a streaming Anthropic client as sent (pause_turn, stop_sequence with its match)", async () => {
     const params = { model: 'an/claude-sonnet-4', max_tokens: 50, messages: [{ role: 'user' as const, content: 'Search the web' }], stop_sequences: ['END'] };
     for (const stop of [{ reason: 'pause_turn' }, { reason: 'stop_sequence', sequence: 'END' }, { reason: 'model_context_window_exceeded' }]) {

@@ -55,11 +55,11 @@ function filePart(part: Record<string, unknown>, param: string): KnownPart {
 }
 
 /** `content` as a string or an array of parts; images and files only where `images` is true. */
-function content(v: unknown, param: string, images: boolean): ContentPart[] {
+function content(v: unknown, param: string, images: boolean): KnownPart[] {
   if (typeof v === 'string') return [{ type: 'text', text: v }];
   if (!Array.isArray(v)) throw wrongType(param, 'a string or an array of content parts', v);
   if (v.length === 0) throw badRequest(param, `\`${param}\` must not be an empty array`);
-  const out: ContentPart[] = new Array(v.length);
+  const out: KnownPart[] = new Array(v.length);
   for (let j = 0; j < v.length; j++) {
     const p = `${param}[${j}]`;
     const part = requireRecord(v[j], p);
@@ -110,13 +110,24 @@ function toolCalls(v: unknown, param: string): ToolCall[] | undefined {
     }
     if (c.type !== undefined && c.type !== 'function') throw badRequest(`${p}.type`, `\`${p}.type\` must be "function" or "custom"`);
     const fn = requireRecord(c.function, `${p}.function`);
-    out[j] = {
+    out[j] = withCacheControl<ToolCall>({
       id,
       name: requireNonEmptyString(fn.name, `${p}.function.name`),
       arguments: requireString(fn.arguments, `${p}.function.arguments`),
-    };
+    }, c, p);
   }
   return out.length ? out : undefined;
+}
+
+/**
+ * `cache_control` on a message rather than on its parts (the Vercel AI SDK's
+ * openai-compatible provider puts it there, which is how opencode asks Claude to cache):
+ * a breakpoint at the end of the message, which Anthropic marks on its last block. A
+ * part's own mark wins.
+ */
+function cachedAtEnd(blocks: readonly (KnownPart | ToolCall)[], m: Record<string, unknown>, param: string): void {
+  const last = blocks.at(-1);
+  if (last !== undefined && last.cacheControl === undefined) withCacheControl(last, m, param);
 }
 
 function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | undefined {
@@ -124,14 +135,22 @@ function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | un
   const m = requireRecord(v, param);
   switch (m.role) {
     case 'system':
-    case 'developer':
-      for (const part of content(m.content, `${param}.content`, false)) system.push(part);
+    case 'developer': {
+      const parts = content(m.content, `${param}.content`, false);
+      cachedAtEnd(parts, m, param);
+      for (const part of parts) system.push(part);
       return undefined;
-    case 'user':
-      return { role: 'user', content: content(m.content, `${param}.content`, true) };
+    }
+    case 'user': {
+      const parts = content(m.content, `${param}.content`, true);
+      cachedAtEnd(parts, m, param);
+      return { role: 'user', content: parts };
+    }
     case 'assistant': {
       const calls = toolCalls(m.tool_calls, `${param}.tool_calls`);
       const parts = m.content === undefined || m.content === null ? [] : content(m.content, `${param}.content`, false);
+      // Anthropic puts the tool calls after the text: the last of them ends the message.
+      cachedAtEnd(calls ?? parts, m, param);
       // The answer's reasoning, as the client got it: some servers need it back in a tool loop.
       const reasoning = reasoningFromOpenAI(m);
       if (!calls && parts.length === 0 && reasoning === '') throw badRequest(`${param}.content`, `\`${param}.content\` is required unless \`${param}.tool_calls\` is given`);
@@ -144,11 +163,12 @@ function message(v: unknown, i: number, system: ContentPart[]): ChatMessage | un
       return turn;
     }
     case 'tool':
-      return {
+      // A mark on the message is the result block's (Anthropic's tool_result).
+      return withCacheControl<ChatMessage & { role: 'tool' }>({
         role: 'tool',
         toolCallId: requireNonEmptyString(m.tool_call_id, `${param}.tool_call_id`),
         content: content(m.content, `${param}.content`, false),
-      };
+      }, m, param);
     default:
       if (typeof m.role !== 'string') throw wrongType(`${param}.role`, `one of ${ROLES}`, m.role);
       throw badRequest(`${param}.role`, `\`${param}.role\` must be one of ${ROLES}, got "${m.role}"`);
