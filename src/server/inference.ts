@@ -302,9 +302,12 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
     e = new SwitchyardError('SY_ERR_INTERNAL', `Internal error; request id ${x.requestId}.`);
   }
   if (err instanceof DispatchError) x.attempts = err.attempts;
-  // Refused before routing, so no audit event: at debug level, the log says why (an
-  // operator fitting a client to the gateway turns it on to see what the client sent wrong).
-  if (x.decision === null && e.status < 500) rt.logger.debug({ request_id: x.requestId, endpoint: x.endpoint, status: e.status, code: e.code, param: e.details?.param, reason: e.message }, 'request refused before routing');
+  // At debug level the log says why a request failed (an operator fitting a client to the
+  // gateway turns it on to see what the client sent wrong, or what the provider said of it).
+  // Refused before routing, it has no audit event; after, the event has its attempts.
+  if (x.decision === null) {
+    if (e.status < 500) rt.logger.debug({ request_id: x.requestId, endpoint: x.endpoint, status: e.status, code: e.code, param: e.details?.param, reason: e.message }, 'request refused before routing');
+  } else rt.logger.debug({ request_id: x.requestId, decision_id: x.decisionId, endpoint: x.endpoint, status: e.status, code: e.code, attempts: x.attempts.length, reason: e.message }, 'request failed');
   rt.metrics.requests.inc({ endpoint: x.endpoint, status: String(e.status), via: x.decision?.via ?? 'none' });
   x.countAttempts();
   void x.settle().finally(() => x.audit(e.status, e.code));

@@ -1,6 +1,8 @@
 /**
  * A request refused before routing makes no decision and so no audit event: at debug
  * level the log says why, naming the request, the code and the field; at info, nothing.
+ * One that fails after routing is audited, and at debug level logged too, with what the
+ * provider said.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,5 +48,22 @@ describe('requests refused before routing', SUITE, () => {
     assert.equal((await postJson(debug.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
     assert.equal((await postJson(debug.url, '/v1/chat/completions', { model: 'nope', messages: [{ role: 'user', content: 'Hi' }] })).status, 404);
     assert.ok(!lines.some((l) => l.msg === 'request refused before routing'));
+  });
+});
+
+describe('requests that fail after routing', SUITE, () => {
+  test('are logged at debug level with their decision, code, attempts and what the provider said; a served one is not', async () => {
+    lines.length = 0;
+    assert.equal((await postJson(debug.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
+    assert.ok(!lines.some((l) => l.msg === 'request failed'));
+    const res = await postJson(debug.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-request-id': 'req-failed-1', 'x-mock-fail': '400' });
+    assert.equal(res.status, 400);
+    const line = lines.find((l) => l.msg === 'request failed');
+    assert.ok(line, JSON.stringify(lines.map((l) => l.msg)));
+    assert.deepEqual([line.request_id, line.decision_id, line.endpoint, line.status, line.code, line.attempts], ['req-failed-1', res.headers['x-switchyard-decision-id'], 'chat', 400, 'SY_ERR_UPSTREAM_CLIENT_ERROR', 1]);
+    assert.equal(typeof line.reason, 'string');
+    lines.length = 0;
+    assert.equal((await postJson(info.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-mock-fail': '400' })).status, 400);
+    assert.ok(!lines.some((l) => l.msg === 'request failed'));
   });
 });
