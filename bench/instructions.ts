@@ -6,13 +6,19 @@
  * Each target (a compiled gateway, audit off; the undici floor, bench/undici-proxy.ts) runs
  * under callgrind twice, serving `--n1` and then `--n2` sequential non-streaming requests
  * from the mock upstream; the difference between the two totals over `n2 - n1` requests
- * leaves out start-up and shutdown. V8 compiling hot functions in that window is counted
- * (under valgrind it takes longer to settle), so only ratios mean much: B against A, or a
- * gateway against the floor measured the same way. Only the target process is counted;
+ * leaves out start-up and shutdown. V8 compiling hot functions in that window is counted,
+ * and under valgrind it takes thousands of requests to settle: over requests 300 to 1500,
+ * three quarters of a gateway's count was the optimizing compiler's. The defaults start
+ * the window at 2,500, where it is a small share. Only ratios mean much: B against A, or
+ * a gateway against the floor measured the same way. Only the target process is counted;
  * the kernel's share (sockets) is not.
  *
- * Usage: npm run bench:instructions [-- --a DIR] [--b DIR] [--n1 300] [--n2 1500]
- * (without --a/--b: this checkout; each DIR a checkout with dist/ built, as for bench:ab.)
+ * Usage: npm run bench:instructions [-- --a DIR] [--b DIR] [--n1 2500] [--n2 5000] [--audit]
+ * (without --a/--b: this checkout; each DIR a checkout with dist/ built, as for bench:ab.
+ * --audit: each build also with the audit log on, its default SQLite sink, the writer
+ * thread counted with the rest. The sink writes batches of 50 events, as it does at
+ * 1,000 requests/s: left to its 50 ms interval, under valgrind's slowness it would write
+ * one or two at a time and the count would depend on the machine's speed.)
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -27,8 +33,11 @@ const arg = (name: string, dflt?: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
-const N1 = Number(arg('n1', '300'));
-const N2 = Number(arg('n2', '1500'));
+const N1 = Number(arg('n1', '2500'));
+const N2 = Number(arg('n2', '5000'));
+const withAudit = process.argv.includes('--audit');
+/** Batches of 50 whatever the pace (see --audit above). */
+const AUDIT_BATCHES = 'batch_size: 50, flush_interval_ms: 3600000';
 const builds = [arg('a'), arg('b')].filter((d): d is string => d !== undefined).map((d) => resolve(d));
 if (builds.length === 0) builds.push(root);
 
@@ -104,10 +113,10 @@ async function main(): Promise<void> {
   await new Promise((r) => up.once('message', r));
   try {
     const targets = [
-      ...builds.map((dir) => ({
-        name: builds.length > 1 ? `switchyard ${dir}` : 'switchyard, audit off',
-        start: async (port: number, wrap: string[]) => (await startBenchGateway({ root: dir, port, upstreamPort: upPort, audit: false, wrap })).process,
-      })),
+      ...builds.flatMap((dir) => (withAudit ? [false, true] : [false]).map((audit) => ({
+        name: `switchyard${builds.length > 1 ? ` ${dir}` : ''}, audit ${audit ? 'on' : 'off'}`,
+        start: async (port: number, wrap: string[]) => (await startBenchGateway({ root: dir, port, upstreamPort: upPort, audit, wrap, sink: audit ? AUDIT_BATCHES : undefined })).process,
+      }))),
       {
         name: 'undici proxy (floor)',
         start: async (port: number, wrap: string[]) => {
@@ -128,7 +137,9 @@ async function main(): Promise<void> {
     const floor = perRequest.at(-1)!;
     console.log('');
     for (let i = 0; i < targets.length - 1; i++) console.log(`${targets[i].name}: ${(perRequest[i] / floor).toFixed(2)}× the floor`);
-    if (builds.length === 2) console.log(`B/A: ${(perRequest[1] / perRequest[0]).toFixed(4)}`);
+    const per = withAudit ? 2 : 1;
+    if (withAudit) for (let i = 0; i < builds.length; i++) console.log(`${targets[i * 2].name.replace(/, audit off$/, '')}: audit on / off ${(perRequest[i * 2 + 1] / perRequest[i * 2]).toFixed(3)}`);
+    if (builds.length === 2) for (let j = 0; j < per; j++) console.log(`B/A${withAudit ? (j ? ', audit on' : ', audit off') : ''}: ${(perRequest[per + j] / perRequest[j]).toFixed(4)}`);
   } finally {
     up.kill();
   }
