@@ -237,11 +237,15 @@ export interface ChatRequest {
    */
   reasoningContext?: string;
   /**
-   * The client takes an OpenAI model's encrypted reasoning to replay it in later turns (a
-   * Responses API client's `include: ["reasoning.encrypted_content"]`, as Codex sends): a
-   * model served through the Responses API is asked for it.
+   * The client takes an OpenAI model's encrypted reasoning to replay it in later turns: a
+   * model served through the Responses API is asked for it. `true`: the client asked (a
+   * Responses API client's `include: ["reasoning.encrypted_content"]`, as Codex sends).
+   * `reasoning`: the client carries it if the model reasons (an Anthropic client with
+   * thinking on, in a thinking block's signature), so it is asked for only when the request
+   * reaches the model with a reasoning effort: a model that does not reason refuses the ask
+   * ("Encrypted content is not supported with this model").
    */
-  encryptedReasoning?: true;
+  encryptedReasoning?: true | 'reasoning';
   /**
    * Fields of the client's dialect with no canonical counterpart (OpenAI `seed`,
    * Anthropic `top_k`, ...), as sent: a provider of that dialect gets them, others

@@ -45,6 +45,8 @@ before(async () => {
       oar: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-5'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { reasoning: 'effort' } },
       // The same server's Responses API, serving a reasoning model.
       oaresp: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-5.1-codex'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: 'responses', reasoning: 'effort' } },
+      // A model the config does not say reasons, through the same API.
+      oaplain: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-4.1'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: 'responses' } },
       // The same server as OpenRouter with Gemini 3 behind it, told to send reasoning back, and not.
       or: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 0, models: ['google/gemini-3-pro'], options: { send_reasoning: true }, keys: [{ name: 'or-main', value: 'sk-up-or' }] },
       or0: { type: 'openai-compatible', base_url: `${ds.url}/v1`, weight: 0, models: ['google/gemini-3-pro'], keys: [{ name: 'or-main', value: 'sk-up-or' }] },
@@ -289,6 +291,10 @@ describe('a reasoning setting across dialects, where options.reasoning says how 
     const plain = await anthropic.messages.create({ model: params.model, max_tokens: 8000, messages: [{ role: 'user', content: 'Hi' }] });
     assert.equal(ds.last().body.include, undefined);
     assert.deepEqual(plain.content.map((b) => b.type), ['text']);
+    // Nor from a model the config does not say reasons: OpenAI refuses the ask for one that does not.
+    const notReasoning = await anthropic.messages.create({ model: 'oaplain/gpt-4.1', max_tokens: 8000, thinking: { type: 'enabled', budget_tokens: 2048 }, messages: [{ role: 'user', content: 'Hi' }] });
+    assert.deepEqual([ds.last().body.include, ds.last().body.reasoning], [undefined, undefined]);
+    assert.deepEqual(notReasoning.content.map((b) => b.type), ['text']);
     // A sealed value the gateway did not give out is the client's error, naming it.
     const bad = await anthropic.messages.create({
       ...params,

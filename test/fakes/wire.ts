@@ -396,6 +396,7 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
     const efforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
     if (r.effort !== undefined && r.effort !== null && !efforts.includes(r.effort)) return no(`Invalid value: '${r.effort}'. Supported values are: ${oneOf(efforts)}.`, 'reasoning.effort');
   }
+  if (Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content') && !reasoningModel(body.model)) return no('Encrypted content is not supported with this model.', 'include');
   const t = body.temperature;
   if (reasoningModel(body.model) && t !== undefined && t !== null && t !== 1) return no(`Unsupported value: 'temperature' does not support ${t} with this model. Only the default (1) value is supported.`, 'temperature');
   if (orphan && body.previous_response_id == null && body.conversation == null) return no(orphan, 'input');

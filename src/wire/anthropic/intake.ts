@@ -284,8 +284,8 @@ export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest 
   // As from Anthropic, reasoning is shown only with thinking on: other providers reason unasked.
   const thinking = request.extras?.fields.thinking;
   const thinkingOn = isRecord(thinking) && thinking.type !== 'disabled';
-  // With thinking on, a model served through the Responses API gives its reasoning encrypted, to be carried back (sealReasoning).
-  if (thinkingOn) request.encryptedReasoning = true;
+  // With thinking on, a reasoning model served through the Responses API gives its reasoning encrypted, to be carried back (sealReasoning).
+  if (thinkingOn) request.encryptedReasoning = 'reasoning';
   return { request, clientOptions: { includeUsage: true, thinking: thinkingOn } };
 }
 

@@ -210,7 +210,7 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   if (req.user !== undefined) body.user = openAIUser(req.user);
   if (req.stream) body.stream = true;
   // The provider keeps nothing: its reasoning comes back encrypted, for the client to replay.
-  if (req.encryptedReasoning) body.include = ['reasoning.encrypted_content'];
+  if (req.encryptedReasoning === true || (req.encryptedReasoning === 'reasoning' && effort !== undefined)) body.include = ['reasoning.encrypted_content'];
   const extras = req.extras?.dialect === 'openai' ? req.extras.fields : undefined;
   const text: Record<string, unknown> = {};
   if (req.responseFormat !== undefined) text.format = wireFormat(req.responseFormat);
