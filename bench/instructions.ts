@@ -7,9 +7,10 @@
  * under callgrind twice, serving `--n1` and then `--n2` sequential non-streaming requests
  * from the mock upstream; the difference between the two totals over `n2 - n1` requests
  * leaves out start-up and shutdown. V8 compiling hot functions in that window is counted,
- * and under valgrind it takes thousands of requests to settle: over requests 300 to 1500,
- * three quarters of a gateway's count was the optimizing compiler's. The defaults start
- * the window at 2,500, where it is a small share. Only ratios mean much: B against A, or
+ * and under valgrind it takes thousands of requests to settle: over requests 300 to 1500
+ * a gateway counted about four times what it counts after 2,500, three fifths of it in
+ * the optimizing compiler. The defaults start the window at 2,500, where it is a small
+ * share. Only ratios mean much: B against A, or
  * a gateway against the floor measured the same way. Only the target process is counted;
  * the kernel's share (sockets) is not.
  *
