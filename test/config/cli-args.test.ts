@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseArgs, UsageError, type FlagSpecs } from '../../src/cli/args.js';
+import { servePort } from '../../src/cli/commands/serve.js';
 
 const spec: FlagSpecs = {
   config: { type: 'string', description: 'config', valueName: 'FILE' },
@@ -61,5 +62,22 @@ describe('parseArgs', () => {
   it('returns frozen values', () => {
     const a = parseArgs(['p'], spec);
     assert.ok(Object.isFrozen(a) && Object.isFrozen(a.positionals) && Object.isFrozen(a.flags));
+  });
+});
+
+describe('switchyard serve --port and $PORT', () => {
+  it('takes --port over $PORT, leaves both unset to server.port, and reads an empty $PORT as unset rather than port 0', () => {
+    assert.equal(servePort('8081', '9090'), 8081);
+    assert.equal(servePort(undefined, '9090'), 9090);
+    assert.equal(servePort(undefined, undefined), undefined);
+    assert.equal(servePort(undefined, ''), undefined);
+    assert.equal(servePort(undefined, ' '), undefined);
+    assert.equal(servePort('0', undefined), 0);
+  });
+
+  it('refuses what is not a port, naming where it came from', () => {
+    assert.throws(() => servePort('', undefined), (e: Error) => e instanceof UsageError && /--port must be a port number, got ""/.test(e.message));
+    assert.throws(() => servePort('80a', undefined), /--port must be a port number/);
+    assert.throws(() => servePort(undefined, '70000'), /\$PORT must be a port number, got "70000"/);
   });
 });

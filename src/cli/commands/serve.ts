@@ -6,6 +6,20 @@ import { formatIssues } from '../report.js';
 import { formatIssue } from '../../config/source.js';
 import { startGateway } from '../../server/index.js';
 
+/**
+ * The port to serve on: `--port`, else `$PORT`; undefined leaves it to `server.port`. An
+ * empty `$PORT` is unset (a shell's `PORT=` or a compose file's `${PORT}` leave it so),
+ * not port 0, which would listen on a random port; an empty `--port` is an error.
+ * @example servePort(undefined, '9090') // 9090
+ */
+export function servePort(flag: string | undefined, env: string | undefined): number | undefined {
+  const text = flag ?? (env?.trim() === '' ? undefined : env);
+  if (text === undefined) return undefined;
+  const port = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag !== undefined ? '--port' : '$PORT'} must be a port number, got "${text}"`);
+  return port;
+}
+
 export const serve: Command = {
   name: 'serve',
   summary: 'Run the gateway',
@@ -26,9 +40,7 @@ running ones stay.`,
   },
   async run(args: ParsedArgs, io: CommandIO): Promise<number> {
     if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-    const portText = args.string('port') ?? io.env.PORT;
-    const port = portText === undefined ? undefined : Number(portText);
-    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a port number, got "${portText}"`);
+    const port = servePort(args.string('port'), io.env.PORT);
     const loaded = loadConfig({ path: args.string('config'), env: io.env, cwd: io.cwd });
     if (!loaded.config) {
       io.stderr.write(formatIssues(loaded.issues, io.cwd));
