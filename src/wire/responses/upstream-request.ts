@@ -58,7 +58,8 @@ function pushItems(out: Record<string, unknown>[], m: ChatMessage, i: number, ca
       return;
     case 'assistant': {
       if (m.thinking !== undefined) {
-        for (const t of m.thinking) if (t.type === 'encrypted_reasoning') out.push(t.id === undefined ? { type: 'reasoning', summary: [], encrypted_content: t.data } : { type: 'reasoning', id: t.id, summary: [], encrypted_content: t.data });
+        // Without its id when the client sent none (the body's JSON leaves an undefined out).
+        for (const t of m.thinking) if (t.type === 'encrypted_reasoning') out.push({ type: 'reasoning', id: t.id, summary: [], encrypted_content: t.data });
       }
       if (m.hosted !== undefined && calls.searching) {
         for (const item of m.hosted) {
