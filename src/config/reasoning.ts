@@ -1,7 +1,8 @@
 /**
  * `options.reasoning` of a provider: how its models take a reasoning setting from a client
  * of another dialect (ChatRequest.reasoning). One style for every model, or a map from model
- * globs to styles where the first matching glob wins and `none` means the model takes none.
+ * globs to styles where the first matching glob wins and `none` means the model takes none,
+ * not even the setting a client of its own dialect sent (providers/reasoning.ts withReasoningFor).
  * Without it, a provider gets only the setting a client of its own dialect sent.
  */
 

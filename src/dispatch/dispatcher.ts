@@ -11,6 +11,7 @@ import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, 
 import { SwitchyardError } from '../errors.js';
 import { getAdapter } from '../providers/index.js';
 import { withOutputCap } from '../providers/max-output.js';
+import { withReasoningFor } from '../providers/reasoning.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../providers/types.js';
 import { attemptJson, attemptStream, type AttemptEnv, type AttemptSpec, type Committed, type Failure, type Parsed } from './attempt.js';
 import { retryWaitMs } from './backoff.js';
@@ -90,7 +91,7 @@ interface Mode<R, T> {
 const CHAT: Mode<ChatRequest, ChatResponse> = {
   stream: false,
   passThrough: true,
-  build: (a, req, t) => a.buildChatRequest(withOutputCap(req, t), t),
+  build: (a, req, t) => a.buildChatRequest(withReasoningFor(withOutputCap(req, t), t), t),
   parse: (a, body, t) => a.parseChatResponse(body, t),
 };
 
@@ -109,7 +110,7 @@ const EMBEDDINGS: Mode<EmbeddingsRequest, EmbeddingsResponse> = {
 const COUNT_TOKENS: Mode<ChatRequest, TokenCount> = {
   stream: false,
   passThrough: false,
-  build: (a, req, t) => a.buildCountTokensRequest!(req, t),
+  build: (a, req, t) => a.buildCountTokensRequest!(withReasoningFor(req, t), t),
   parse: (a, body, t) => a.parseCountTokensResponse!(body, t),
 };
 

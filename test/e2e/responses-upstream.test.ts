@@ -29,7 +29,7 @@ before(async () => {
     server: { allow_unauthenticated: true },
     dispatch: { retries_per_target: 0, max_attempts: 1 },
     providers: {
-      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-5.1-codex', 'gpt-5.4-codex', 'gpt-4o'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: { '*codex*': 'responses' }, reasoning: 'effort' } },
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-5.1-codex', 'gpt-5.4-codex', 'gpt-4o'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: { '*codex*': 'responses' }, reasoning: { 'gpt-4o*': 'none', '*': 'effort' } } },
       // Azure's v1 API names a deployment in the body: what the model can do goes by its own name.
       az: { type: 'azure', base_url: `${oa.url}/openai/v1`, weight: 0, models: ['gpt-5.4-codex'], keys: [{ name: 'az', value: 'sk-up-az' }], options: { api_version: 'v1', deployments: { 'gpt-5.4-codex': 'codex-prod' }, api: { '*codex*': 'responses' } } },
       // The same server, not told which models need the Responses API.
@@ -72,9 +72,11 @@ describe('a model served by the Responses API', SUITE, () => {
     const params = { input: 'Hi', reasoning: { effort: 'low', context: 'all_turns' } } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming;
     await openai.responses.create({ ...params, model: MODEL });
     assert.deepEqual(oa.last().body.reasoning, { effort: 'low', context: 'all_turns' });
+    // gpt-4o, marked `none`, gets no reasoning setting at all: it would refuse the effort.
     await openai.responses.create({ ...params, model: 'oa/gpt-4o' });
     assert.equal(oa.last().path, '/v1/chat/completions');
     assert.ok(!JSON.stringify(oa.last().body).includes('all_turns'));
+    assert.equal(oa.last().body.reasoning_effort, undefined);
   });
 
   test('an OpenAI chat client: a whole answer, sent as a Responses request', async () => {

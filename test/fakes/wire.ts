@@ -20,7 +20,8 @@
  * An OpenAI fake also serves the Responses API (`POST /v1/responses`): it refuses chat-shaped
  * fields, items and tools as OpenAI does and answers with output items (a reasoning item first
  * for a reasoning model), whole or as typed SSE events; a `*codex*` model, served only there,
- * gets OpenAI's 404 on chat completions.
+ * gets OpenAI's 404 on chat completions. A `gpt-4*` model, which does not reason, refuses a
+ * reasoning effort (either API), the ask for encrypted reasoning and replayed reasoning items.
  *
  * @example
  * const fake = await startWireFake({ format: 'gemini' });
@@ -140,6 +141,8 @@ const geminiDetail = (id: string, index: number): Record<string, unknown> => ({ 
 const reasons = (model: unknown): boolean => typeof model === 'string' && model.startsWith('deepseek-');
 /** OpenAI's reasoning models: they take only the default temperature, and on the Responses API show a reasoning item. */
 const reasoningModel = (model: unknown): boolean => /^(o\d|gpt-5)/.test(String(model)) || String(model).includes('codex');
+/** OpenAI's models that do not reason (gpt-4o, gpt-4.1, ...): they refuse every reasoning setting and replayed reasoning. */
+const plainOpenAIModel = (model: unknown): boolean => /^gpt-(4|3\.5)/.test(String(model));
 /** An OpenAI object id: `prefix_` and random hex (call ids are short, as OpenAI's are). */
 const oid = (prefix: string, bytes = 24): string => `${prefix}_${randomBytes(bytes).toString('hex')}`;
 
@@ -397,6 +400,10 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
     if (r.effort !== undefined && r.effort !== null && !efforts.includes(r.effort)) return no(`Invalid value: '${r.effort}'. Supported values are: ${oneOf(efforts)}.`, 'reasoning.effort');
   }
   if (Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content') && !reasoningModel(body.model)) return no('Encrypted content is not supported with this model.', 'include');
+  if (plainOpenAIModel(body.model)) {
+    if (r?.effort !== undefined && r?.effort !== null) return no("Unsupported parameter: 'reasoning.effort' is not supported with this model.", 'reasoning.effort');
+    if (Array.isArray(input) && input.some((it: any) => it?.type === 'reasoning')) return no('Reasoning input items can only be provided to a reasoning or computer use model. Remove reasoning items from your input and try again.', 'input');
+  }
   const t = body.temperature;
   if (reasoningModel(body.model) && t !== undefined && t !== null && t !== 1) return no(`Unsupported value: 'temperature' does not support ${t} with this model. Only the default (1) value is supported.`, 'temperature');
   if (orphan && body.previous_response_id == null && body.conversation == null) return no(orphan, 'input');
@@ -558,6 +565,9 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const asked = rec.body?.max_completion_tokens ?? rec.body?.max_tokens;
       if (/^gpt-4o/.test(String(rec.body?.model)) && asked > 16384) {
         return sendError(res, 400, `max_tokens is too large: ${asked}. This model supports at most 16384 completion tokens, whereas you provided ${asked}.`);
+      }
+      if (op0 === '/v1/chat/completions' && plainOpenAIModel(rec.body?.model) && rec.body?.reasoning_effort !== undefined) {
+        return sendError(res, 400, "Unsupported parameter: 'reasoning_effort' is not supported with this model.", undefined, 'reasoning_effort');
       }
       // OpenAI's reasoning models take only the default temperature.
       const t = rec.body?.temperature;
