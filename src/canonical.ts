@@ -247,6 +247,16 @@ export interface ChatRequest {
    */
   encryptedReasoning?: true | 'reasoning';
   /**
+   * The client shows the model's reasoning as text and asked it to reason without a word on
+   * summaries: an Anthropic client with thinking on (not `display: "omitted"`), an OpenAI
+   * chat client with a reasoning effort. A model served through the Responses API shows only
+   * summaries, so where its provider's `options.reasoning_summary` says so it is asked for
+   * one, which reaches the client as thinking (with the encrypted reasoning as its signature)
+   * or as `reasoning_content`. A Responses API client asks for summaries itself
+   * (reasoningSummary).
+   */
+  showsReasoning?: true;
+  /**
    * Fields of the client's dialect with no canonical counterpart (OpenAI `seed`,
    * Anthropic `top_k`, ...), as sent: a provider of that dialect gets them, others
    * cannot take them and do not. None changes the shape of the answer; the one that

@@ -135,6 +135,23 @@ function checkReasoning(id: string, type: string | undefined, v: unknown, at: Pa
   }
 }
 
+/** `options.reasoning_summary`: auto, concise or detailed, or a map from model globs to those; OpenAI-format providers only. */
+function checkReasoningSummary(id: string, type: string | undefined, v: unknown, at: PathSegment[], report: Report): void {
+  if (v === undefined) return;
+  if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') {
+    report(at, 'provider_setting', `provider "${id}": options.reasoning_summary applies to openai, azure and openai-compatible providers only`);
+    return;
+  }
+  const ok = (s: unknown): boolean => s === 'auto' || s === 'concise' || s === 'detailed';
+  if (isObj(v)) {
+    for (const [glob, s] of Object.entries(v)) {
+      if (!ok(s)) report([...at, glob], 'provider_setting', `provider "${id}": options.reasoning_summary values are auto, concise or detailed`);
+    }
+  } else if (!ok(v)) {
+    report(at, 'provider_setting', `provider "${id}": options.reasoning_summary must be auto, concise or detailed, or a map from model globs to those, e.g. {"gpt-5*": auto}`);
+  }
+}
+
 /** `options.pass_params`: a list of client body fields the gateway does not build itself; OpenAI-format and Anthropic providers. */
 function checkPassParams(id: string, type: string | undefined, v: unknown, at: PathSegment[], report: Report): void {
   if (v === undefined) return;
@@ -208,6 +225,7 @@ function checkProvider(id: string, p: Obj, report: Report): void {
   }
   checkDropParams(id, type, options.drop_params, [...at, 'options', 'drop_params'], report);
   checkReasoning(id, type, options.reasoning, [...at, 'options', 'reasoning'], report);
+  checkReasoningSummary(id, type, options.reasoning_summary, [...at, 'options', 'reasoning_summary'], report);
   checkPassParams(id, type, options.pass_params, [...at, 'options', 'pass_params'], report);
   checkMaxOutputTokens(id, options.max_output_tokens, [...at, 'options', 'max_output_tokens'], report);
   checkApi(id, type, options, [...at, 'options', 'api'], report);

@@ -38,6 +38,7 @@ export function withReasoningFor(req: ChatRequest, target: AttemptTarget): ChatR
   delete out.reasoningSummary;
   delete out.reasoningContext;
   delete out.encryptedReasoning;
+  delete out.showsReasoning;
   const extras = req.extras;
   if (extras !== undefined && OWN_FIELDS[extras.dialect].some((f) => extras.fields[f] !== undefined)) {
     const fields = { ...extras.fields };

@@ -570,6 +570,40 @@ const cases: Case[] = [
            |                          ^
     `,
   },
+  {
+    name: 'options.reasoning_summary: auto, concise or detailed, on OpenAI-format providers',
+    config: `
+      providers:
+        oa:
+          type: openai
+          keys: [{name: k, value: sk-test}]
+          options: {reasoning_summary: {"gpt-5*": auto, "o*": always}}
+        oc:
+          type: openai-compatible
+          base_url: http://127.0.0.1:1/v1
+          options: {auth: none, reasoning_summary: yes}
+        an:
+          type: anthropic
+          keys: [{name: k, value: sk-test}]
+          options: {reasoning_summary: auto}
+        ok:
+          type: azure
+          base_url: https://x.openai.azure.com
+          keys: [{name: k, value: sk-test}]
+          options: {api_version: v1, reasoning_summary: detailed}
+    `,
+    expected: `
+      switchyard.yaml:5:57: error[provider_setting]: provider "oa": options.reasoning_summary values are auto, concise or detailed
+        5 |     options: {reasoning_summary: {"gpt-5*": auto, "o*": always}}
+          |                                                         ^
+      switchyard.yaml:9:46: error[provider_setting]: provider "oc": options.reasoning_summary must be auto, concise or detailed, or a map from model globs to those, e.g. {"gpt-5*": auto}
+        9 |     options: {auth: none, reasoning_summary: yes}
+          |                                              ^
+      switchyard.yaml:13:34: error[provider_setting]: provider "an": options.reasoning_summary applies to openai, azure and openai-compatible providers only
+        13 |     options: {reasoning_summary: auto}
+           |                                  ^
+    `,
+  },
 ];
 
 describe('config corpus: every issue, located with file:line:col and a caret', () => {

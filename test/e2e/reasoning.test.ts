@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { REASONING, startWireFake, THINKING, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
+import { REASONING, REASONING_SUMMARY, startWireFake, THINKING, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
 import { raw, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 let ds: WireFake, an: WireFake, gm: WireFake;
@@ -45,6 +45,8 @@ before(async () => {
       oar: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-5'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { reasoning: 'effort' } },
       // The same server's Responses API, serving a reasoning model.
       oaresp: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-5.1-codex'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: 'responses', reasoning: 'effort' } },
+      // The same, with summaries asked for clients of other dialects (an organization OpenAI verified).
+      oasum: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-5.1-codex'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: 'responses', reasoning: 'effort', reasoning_summary: 'auto' } },
       // A model the config does not say reasons, through the same API.
       oaplain: { type: 'openai', base_url: `${ds.url}/v1`, weight: 0, models: ['gpt-4.1'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: 'responses' } },
       // The same server as OpenRouter with Gemini 3 behind it, told to send reasoning back, and not.
@@ -302,6 +304,36 @@ describe('a reasoning setting across dialects, where options.reasoning says how 
     }).catch((e: InstanceType<typeof Anthropic.BadRequestError>) => e);
     assert.ok(bad instanceof Anthropic.BadRequestError);
     assert.match(bad.message, /messages\[1\]\.content\[0\]\.signature/);
+  });
+
+  test("with options.reasoning_summary, Claude Code sees an OpenAI model's reasoning summary as its thinking, signed with the encrypted reasoning; an OpenAI chat client gets it as reasoning_content", async () => {
+    const params = { model: 'oasum/gpt-5.1-codex', max_tokens: 8000, thinking: { type: 'enabled' as const, budget_tokens: 2048 }, tools: [weatherAnthropic] };
+    for (const stream of [true, false]) {
+      ds.reset();
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'Weather in Paris?' }];
+      const turn1 = stream ? await anthropic.messages.stream({ ...params, messages }).finalMessage() : await anthropic.messages.create({ ...params, messages });
+      assert.deepEqual(ds.last().body.reasoning, { effort: 'low', summary: 'auto' }, `stream ${stream}`);
+      assert.deepEqual(turn1.content.map((b) => b.type), ['thinking', 'tool_use'], `stream ${stream}: ${JSON.stringify(turn1.content)}`);
+      const block = turn1.content[0] as Anthropic.ThinkingBlock;
+      assert.equal(block.thinking, REASONING_SUMMARY, `stream ${stream}`);
+      assert.match(block.signature, /^sy-openai-reasoning\.v1:rs_/);
+      const use = turn1.content[1] as Anthropic.ToolUseBlock;
+      messages.push({ role: 'assistant', content: turn1.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'Sunny, 21C' }] });
+      const turn2 = await anthropic.messages.create({ ...params, messages });
+      assert.equal((turn2.content.find((b) => b.type === 'text') as Anthropic.TextBlock).text, 'The tool said: Sunny, 21C');
+      const sent = ds.last().body.input as Record<string, unknown>[];
+      assert.deepEqual(sent.map((i) => i.type), ['message', 'reasoning', 'function_call', 'function_call_output'], `the reasoning goes back (stream ${stream})`);
+      assert.match(String(sent[1].encrypted_content), /^gAAAAA/);
+    }
+    // Thinking shown as omitted: no summary is asked for.
+    await anthropic.messages.create({ ...params, thinking: { type: 'enabled', budget_tokens: 2048, display: 'omitted' } as Anthropic.ThinkingConfigEnabled, messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(ds.last().body.reasoning.summary, undefined);
+    // An OpenAI chat client with an effort gets the summary as reasoning_content; without the option, none is asked for.
+    const chat = await openai.chat.completions.create({ model: 'oasum/gpt-5.1-codex', reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.deepEqual(ds.last().body.reasoning, { effort: 'medium', summary: 'auto' });
+    assert.equal((chat.choices[0].message as unknown as Record<string, unknown>).reasoning_content, REASONING_SUMMARY);
+    await openai.chat.completions.create({ model: 'oaresp/gpt-5.1-codex', reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.deepEqual(ds.last().body.reasoning, { effort: 'medium' });
   });
 
   test('an OpenAI client\'s tool loop on Claude goes on: the next turn thinks no more, since its history has no signed thinking', async () => {

@@ -81,6 +81,21 @@ function responsesEffort(req: ChatRequest, target: AttemptTarget): string | unde
   return req.reasoning !== undefined && reasoningStyle(target) === 'effort' ? req.reasoning.effort : undefined;
 }
 
+/**
+ * `options.reasoning_summary`: the summary a model served through the Responses API is asked
+ * for when the client shows reasoning but cannot ask for summaries in its dialect
+ * (ChatRequest.showsReasoning). OpenAI gives them only to verified organizations, and
+ * refuses the request otherwise, so it is the operator's to turn on.
+ */
+const summaryOf = perModel('reasoning_summary', (v) => (v === 'auto' || v === 'concise' || v === 'detailed' ? v : undefined));
+
+/** `req` with the summary the target's provider asks for it, when it reaches the model with an effort. */
+function withSummary(req: ChatRequest, target: AttemptTarget, effort: string | undefined): ChatRequest {
+  if (effort === undefined || req.showsReasoning !== true || req.reasoningSummary !== undefined || target.provider.options.reasoning_summary === undefined) return req;
+  const summary = summaryOf(target.provider, target.model);
+  return summary === undefined ? req : { ...req, reasoningSummary: summary };
+}
+
 export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapter {
   const request = (target: AttemptTarget, op: OpenAIOperation, body: Record<string, unknown>): HttpRequestSpec => {
     const { origin, path } = spec.endpoint(target, op);
@@ -94,7 +109,8 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
       if (viaResponses(target)) {
         // Stop sequences, which that API lacks, are refused unless drop_params drops them.
         const sent = req.stop?.length && drops(target, 'stop') ? { ...req, stop: undefined } : req;
-        const body = toResponsesBody(sent, model(target), responsesEffort(req, target), target.model);
+        const effort = responsesEffort(req, target);
+        const body = toResponsesBody(withSummary(sent, target, effort), model(target), effort, target.model);
         return request(target, 'responses', withoutDropped(withPassed(body, req, target, 'openai'), target));
       }
       const body = toOpenAIChatBody(req, model(target), spec.body(target.provider));

@@ -286,6 +286,7 @@ export function parseAnthropicMessagesRequest(body: unknown): ParsedChatRequest 
   const thinkingOn = isRecord(thinking) && thinking.type !== 'disabled';
   // With thinking on, a reasoning model served through the Responses API gives its reasoning encrypted, to be carried back (sealReasoning).
   if (thinkingOn) request.encryptedReasoning = 'reasoning';
+  if (thinkingOn && thinking.display !== 'omitted') request.showsReasoning = true;
   return { request, clientOptions: { includeUsage: true, thinking: thinkingOn } };
 }
 

@@ -311,7 +311,10 @@ export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
   if (extras !== undefined) request.extras = extras;
   request.clientBody = { dialect: 'openai', fields: b };
   const effort = effortOf(b.reasoning_effort);
-  if (effort !== undefined) request.reasoning = { effort };
+  if (effort !== undefined) {
+    request.reasoning = { effort };
+    request.showsReasoning = true;
+  }
   const freeform = freeformNames(request.tools);
   return { request, clientOptions: freeform === undefined ? { includeUsage } : { includeUsage, freeform } };
 }
