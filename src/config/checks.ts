@@ -111,6 +111,18 @@ function checkDropParams(id: string, type: string | undefined, v: unknown, at: P
   }
 }
 
+/**
+ * A per-model option, one value or a map from model globs to values: each value must be
+ * `ok`; a bad one in a map is reported at its glob with `each`, a bad single value with `whole`.
+ */
+function checkPerModel(v: unknown, ok: (x: unknown) => boolean, at: PathSegment[], report: Report, each: string, whole: string): void {
+  if (isObj(v)) {
+    for (const [glob, x] of Object.entries(v)) if (!ok(x)) report([...at, glob], 'provider_setting', each);
+  } else if (!ok(v)) {
+    report(at, 'provider_setting', whole);
+  }
+}
+
 const REASONING_EXAMPLES: Readonly<Record<string, string>> = {
   anthropic: '{"claude-opus-4-7*": adaptive, "claude-3-5*": none, "claude-*": budget}',
   gemini: '{"gemini-3*": level, "gemini-2.5*": budget}',
@@ -124,15 +136,10 @@ function checkReasoning(id: string, type: string | undefined, v: unknown, at: Pa
     report(at, 'provider_setting', `provider "${id}": options.reasoning applies to openai, azure, openai-compatible, anthropic and gemini providers only`);
     return;
   }
-  const ok = (s: unknown): boolean => s === 'none' || styles.includes(s as string);
   const example = REASONING_EXAMPLES[type!] ?? '{"gpt-5*": effort, "o*": effort}';
-  if (isObj(v)) {
-    for (const [glob, s] of Object.entries(v)) {
-      if (!ok(s)) report([...at, glob], 'provider_setting', `provider "${id}" (type ${type}): options.reasoning styles are ${styles.join(', ')} or none`);
-    }
-  } else if (!ok(v)) {
-    report(at, 'provider_setting', `provider "${id}" (type ${type}): options.reasoning must be ${styles.join(', ')} or none, or a map from model globs to those, e.g. ${example}`);
-  }
+  checkPerModel(v, (s) => s === 'none' || styles.includes(s as string), at, report,
+    `provider "${id}" (type ${type}): options.reasoning styles are ${styles.join(', ')} or none`,
+    `provider "${id}" (type ${type}): options.reasoning must be ${styles.join(', ')} or none, or a map from model globs to those, e.g. ${example}`);
 }
 
 /** `options.reasoning_summary`: auto, concise or detailed, or a map from model globs to those; OpenAI-format providers only. */
@@ -142,14 +149,9 @@ function checkReasoningSummary(id: string, type: string | undefined, v: unknown,
     report(at, 'provider_setting', `provider "${id}": options.reasoning_summary applies to openai, azure and openai-compatible providers only`);
     return;
   }
-  const ok = (s: unknown): boolean => s === 'auto' || s === 'concise' || s === 'detailed';
-  if (isObj(v)) {
-    for (const [glob, s] of Object.entries(v)) {
-      if (!ok(s)) report([...at, glob], 'provider_setting', `provider "${id}": options.reasoning_summary values are auto, concise or detailed`);
-    }
-  } else if (!ok(v)) {
-    report(at, 'provider_setting', `provider "${id}": options.reasoning_summary must be auto, concise or detailed, or a map from model globs to those, e.g. {"gpt-5*": auto}`);
-  }
+  checkPerModel(v, (s) => s === 'auto' || s === 'concise' || s === 'detailed', at, report,
+    `provider "${id}": options.reasoning_summary values are auto, concise or detailed`,
+    `provider "${id}": options.reasoning_summary must be auto, concise or detailed, or a map from model globs to those, e.g. {"gpt-5*": auto}`);
 }
 
 /** `options.pass_params`: a list of client body fields the gateway does not build itself; OpenAI-format and Anthropic providers. */
@@ -172,14 +174,9 @@ function checkPassParams(id: string, type: string | undefined, v: unknown, at: P
 /** `options.max_output_tokens`: a positive integer, or a map from model globs to such. */
 function checkMaxOutputTokens(id: string, v: unknown, at: PathSegment[], report: Report): void {
   if (v === undefined) return;
-  const count = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n > 0;
-  if (isObj(v)) {
-    for (const [glob, n] of Object.entries(v)) {
-      if (!count(n)) report([...at, glob], 'provider_setting', `provider "${id}": options.max_output_tokens values must be positive whole numbers of tokens`);
-    }
-  } else if (!count(v)) {
-    report(at, 'provider_setting', `provider "${id}": options.max_output_tokens must be a positive whole number of tokens, or a map from model globs to such, e.g. {"gpt-4o*": 16384}`);
-  }
+  checkPerModel(v, (n) => typeof n === 'number' && Number.isInteger(n) && n > 0, at, report,
+    `provider "${id}": options.max_output_tokens values must be positive whole numbers of tokens`,
+    `provider "${id}": options.max_output_tokens must be a positive whole number of tokens, or a map from model globs to such, e.g. {"gpt-4o*": 16384}`);
 }
 
 /**
@@ -193,15 +190,10 @@ function checkApi(id: string, type: string | undefined, options: Obj, at: PathSe
     report(at, 'provider_setting', `provider "${id}": options.api applies to openai, azure and openai-compatible providers only`);
     return;
   }
-  const ok = (a: unknown): boolean => a === 'chat' || a === 'responses';
-  if (isObj(v)) {
-    for (const [glob, a] of Object.entries(v)) {
-      if (!ok(a)) report([...at, glob], 'provider_setting', `provider "${id}": options.api values are chat or responses`);
-    }
-  } else if (!ok(v)) {
-    report(at, 'provider_setting', `provider "${id}": options.api must be chat or responses, or a map from model globs to those, e.g. {"*codex*": responses}`);
-    return;
-  }
+  checkPerModel(v, (a) => a === 'chat' || a === 'responses', at, report,
+    `provider "${id}": options.api values are chat or responses`,
+    `provider "${id}": options.api must be chat or responses, or a map from model globs to those, e.g. {"*codex*": responses}`);
+  // A bad single value is not `responses`, so it adds nothing below.
   const responses = v === 'responses' || (isObj(v) && Object.values(v).includes('responses'));
   if (type === 'azure' && responses && options.api_version !== 'v1') {
     report(at, 'provider_setting', `provider "${id}" (type azure): the Responses API is reached through Azure's v1 API; set options.api_version: v1`);
