@@ -189,4 +189,21 @@ describe('mock server over HTTP', () => {
     assert.equal(res.headers.get('retry-after'), '1');
     await res.text();
   });
+
+  it("gives each answer OpenAI's random x-request-id when asked to, and none by default", async () => {
+    const ask = async (url: string) => {
+      const res = await fetch(`${url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] }) });
+      await res.text();
+      return res.headers.get('x-request-id');
+    };
+    assert.equal(await ask(server.baseUrl), null);
+    const withIds = await startMockServer({ requestIds: true });
+    try {
+      const [a, b] = [await ask(withIds.baseUrl), await ask(withIds.baseUrl)];
+      assert.match(a ?? '', /^req_[0-9a-f]{32}$/);
+      assert.notEqual(a, b);
+    } finally {
+      await withIds.close();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 /** Serves the mock responder over node:http: a fake OpenAI upstream for benchmarks and tests. */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpRequestSpec } from '../types.js';
@@ -8,6 +9,12 @@ export interface MockServerOptions extends MockContext {
   /** 0 (default) picks a free port. */
   port?: number;
   host?: string;
+  /**
+   * Give every answer an `x-request-id` of 32 random hex digits, as OpenAI does: the gateway
+   * then records a provider's id per call (an indexed audit column), as it would in
+   * production. Off by default: replies stay deterministic.
+   */
+  requestIds?: boolean;
 }
 
 export interface MockServer {
@@ -25,7 +32,7 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, ctx: MockContext, origin: string): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, ctx: MockServerOptions, origin: string): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const spec: HttpRequestSpec = {
@@ -37,7 +44,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: MockContext
   };
   const reply = handleMockRequest(spec, ctx);
   if (reply.delayMs > 0) await sleep(reply.delayMs);
-  res.writeHead(reply.status, reply.headers);
+  res.writeHead(reply.status, ctx.requestIds ? { ...reply.headers, 'x-request-id': `req_${randomBytes(16).toString('hex')}` } : reply.headers);
   if (reply.stream) {
     for await (const frame of reply.stream) {
       if (res.destroyed) return;
