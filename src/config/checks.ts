@@ -10,7 +10,7 @@ import type { PathSegment } from './source.js';
 import type { Report, ResolvedProvider } from './types.js';
 import { closest, didYouMean } from './suggest.js';
 import { displayPath } from './schema.js';
-import { isKeyless, providerAllowsModel } from './providers.js';
+import { authOptionProblem, isKeyless, providerAllowsModel } from './providers.js';
 import { UNDROPPABLE_PARAMS } from './drop-params.js';
 import { REASONING_STYLES } from './reasoning.js';
 import { GATEWAY_FIELDS } from './pass-params.js';
@@ -200,6 +200,40 @@ function checkApi(id: string, type: string | undefined, options: Obj, at: PathSe
   }
 }
 
+/** The options each provider type reads, besides max_output_tokens, which every type takes. */
+const OPTIONS: Readonly<Record<string, readonly string[]>> = (() => {
+  const openAIFormat = ['api', 'drop_params', 'max_tokens_field', 'pass_params', 'reasoning', 'reasoning_summary', 'send_reasoning', 'stream_usage'];
+  return {
+    openai: [...openAIFormat, 'count_tokens'],
+    azure: [...openAIFormat, 'api_version', 'deployments'],
+    'openai-compatible': [...openAIFormat, 'auth', 'count_tokens'],
+    anthropic: ['anthropic_version', 'drop_params', 'pass_params', 'reasoning'],
+    gemini: ['reasoning'],
+    mock: ['latency_ms', 'chunk_delay_ms', 'chunks', 'output_tokens', 'dimensions', 'fail_rate', 'fail_status', 'models'],
+  };
+})();
+
+/** Options whose own check says which types take them (checkProvider). */
+const CHECKED_ELSEWHERE: ReadonlySet<string> = new Set(['api', 'count_tokens', 'drop_params', 'pass_params', 'reasoning', 'reasoning_summary', 'send_reasoning']);
+
+/**
+ * An option the provider's type does not read would do nothing, silently: a misspelled one
+ * (with the nearest name the type takes), or one of another type's (with the types that take it).
+ */
+function checkOptionNames(id: string, type: string | undefined, options: Obj, at: PathSegment[], report: Report): void {
+  const own = type === undefined ? undefined : OPTIONS[type];
+  if (own === undefined) return;
+  for (const name of Object.keys(options)) {
+    if (name === 'max_output_tokens' || own.includes(name) || CHECKED_ELSEWHERE.has(name)) continue;
+    const takers = Object.keys(OPTIONS).filter((t) => OPTIONS[t].includes(name));
+    const known = [...own, 'max_output_tokens'].sort();
+    const message = takers.length > 0
+      ? `provider "${id}": options.${name} applies to ${takers.join(', ')} providers only`
+      : `provider "${id}" (type ${type}) has no option "${name}"${didYouMean(name, known) || '.'} Its options: ${known.join(', ')}.`;
+    report([...at, name], 'provider_setting', message, { onKey: true });
+  }
+}
+
 function checkProvider(id: string, p: Obj, report: Report): void {
   const type = str(p.type);
   const options = isObj(p.options) ? p.options : {};
@@ -212,9 +246,9 @@ function checkProvider(id: string, p: Obj, report: Report): void {
     report(isObj(p.options) ? [...at, 'options'] : at, 'provider_setting',
       `provider "${id}" (type azure) needs options.api_version, e.g. 2024-10-21 or v1 (the v1 API)`, { onKey: true });
   }
-  if (type === 'openai-compatible' && options.auth !== undefined && options.auth !== 'bearer' && options.auth !== 'none') {
-    report([...at, 'options', 'auth'], 'provider_setting', `provider "${id}": options.auth must be bearer or none`);
-  }
+  const authProblem = type === 'openai-compatible' ? authOptionProblem(options.auth) : undefined;
+  if (authProblem !== undefined) report([...at, 'options', 'auth'], 'provider_setting', `provider "${id}": ${authProblem}`);
+  checkOptionNames(id, type, options, [...at, 'options'], report);
   checkDropParams(id, type, options.drop_params, [...at, 'options', 'drop_params'], report);
   checkReasoning(id, type, options.reasoning, [...at, 'options', 'reasoning'], report);
   checkReasoningSummary(id, type, options.reasoning_summary, [...at, 'options', 'reasoning_summary'], report);

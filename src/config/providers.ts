@@ -3,6 +3,17 @@ import type { GatewayConfig, ProviderConfig } from '../types/gateway-config.js';
 import type { ResolvedKey, ResolvedProvider } from './types.js';
 import { allowlistMatches } from './model-match.js';
 
+/**
+ * Checks an openai-compatible provider's `options.auth`: `bearer` (the default), `none`, or
+ * `header:<name>` (the key alone in that header, for servers that want `api-key` or the like).
+ * Returns the problem, or undefined when it is valid.
+ */
+export function authOptionProblem(auth: unknown): string | undefined {
+  if (auth === undefined || auth === 'bearer' || auth === 'none') return undefined;
+  if (typeof auth === 'string' && /^header:[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(auth)) return undefined;
+  return 'options.auth must be "bearer", "none" or "header:<header name>"';
+}
+
 /** Types that never send a key upstream. */
 export function isKeyless(type: string | undefined, options: Readonly<Record<string, unknown>> | undefined): boolean {
   return type === 'mock' || (type === 'openai-compatible' && options?.auth === 'none');

@@ -571,6 +571,37 @@ const cases: Case[] = [
     `,
   },
   {
+    name: 'options the provider type does not read: misspelled, or another type\'s; auth takes header:<name>',
+    config: `
+      providers:
+        oa:
+          type: openai
+          keys: [{name: k, value: sk-test}]
+          options: {reasoning_sumary: auto, anthropic_version: "2023-06-01", max_output_tokens: 100}
+        oc:
+          type: openai-compatible
+          base_url: http://127.0.0.1:1/v1
+          keys: [{name: k, value: sk-test}]
+          options: {auth: "header:api-key", stream_usage: false}
+        bad:
+          type: openai-compatible
+          base_url: http://127.0.0.1:1/v1
+          keys: [{name: k, value: sk-test}]
+          options: {auth: basic}
+    `,
+    expected: `
+      switchyard.yaml:5:15: error[provider_setting]: provider "oa" (type openai) has no option "reasoning_sumary"; did you mean "reasoning_summary"? Its options: api, count_tokens, drop_params, max_output_tokens, max_tokens_field, pass_params, reasoning, reasoning_summary, send_reasoning, stream_usage.
+        5 |     options: {reasoning_sumary: auto, anthropic_version: "2023-06-01", max_output_tokens: 100}
+          |               ^
+      switchyard.yaml:5:39: error[provider_setting]: provider "oa": options.anthropic_version applies to anthropic providers only
+        5 |     options: {reasoning_sumary: auto, anthropic_version: "2023-06-01", max_output_tokens: 100}
+          |                                       ^
+      switchyard.yaml:15:21: error[provider_setting]: provider "bad": options.auth must be "bearer", "none" or "header:<header name>"
+        15 |     options: {auth: basic}
+           |                     ^
+    `,
+  },
+  {
     name: 'options.reasoning_summary: auto, concise or detailed, on OpenAI-format providers',
     config: `
       providers:

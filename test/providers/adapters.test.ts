@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { DEFAULT_BASE_URLS, PROVIDER_TYPES, getAdapter } from '../../src/providers/index.js';
-import { authOptionProblem } from '../../src/providers/openai-compatible/index.js';
+import { authOptionProblem } from '../../src/config/providers.js';
 import { richRequest, settings, target } from './fixtures.js';
 import { CHAT_DIALECTS, RESPONSES_API } from '../../src/wire/dialects.js';
 

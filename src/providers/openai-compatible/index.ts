@@ -7,6 +7,7 @@
  * With `options.count_tokens: true`, a server that has OpenAI's input token counting
  * (`POST /responses/input_tokens`) counts Anthropic clients' requests.
  */
+import { authOptionProblem } from '../../config/providers.js';
 import { SwitchyardError } from '../../errors.js';
 import { baseUrlParts, perSettings } from '../../wire/http.js';
 import { createOpenAIFamilyAdapter, openAIBodyOptions } from '../openai/index.js';
@@ -14,13 +15,6 @@ import type { AttemptTarget, ProviderAdapter, ProviderSettings } from '../types.
 
 /** Header name carrying the key, or undefined for keyless servers. */
 type AuthHeader = { name: string; bearer: boolean } | undefined;
-
-/** Checks `options.auth`; returns the problem, or undefined when it is valid. Config validation can call this at load. */
-export function authOptionProblem(auth: unknown): string | undefined {
-  if (auth === undefined || auth === 'bearer' || auth === 'none') return undefined;
-  if (typeof auth === 'string' && /^header:[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(auth)) return undefined;
-  return 'options.auth must be "bearer", "none" or "header:<header name>"';
-}
 
 const authHeader = perSettings((s: ProviderSettings): AuthHeader => {
   const auth = s.options.auth;
