@@ -92,10 +92,12 @@ describe('a model marked `reasoning: none` gets no reasoning', SUITE, () => {
       assertNoReasoning(oa.last().body, `stream ${stream}`);
       assert.deepEqual(oa.last().body.input.slice(1).map((i: { type: string }) => i.type), ['function_call', 'function_call_output']);
     }
-    // The same request to the same model, on a provider that does not say it takes none.
+    // The same request to the same model, on a provider that does not say it takes none: OpenAI refuses it.
     await assert.rejects(openai.responses.create({ ...CODEX, model: 'plain/gpt-4.1', input: history }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
       assert.equal(e.status, 400);
       assert.match(e.message, /not supported with this model|reasoning items/);
+      // The refusal says what makes the gateway leave the reasoning out.
+      assert.match(e.message, /mark this model `none` in its provider's options\.reasoning/);
       return true;
     });
   });

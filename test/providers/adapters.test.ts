@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { DEFAULT_BASE_URLS, PROVIDER_TYPES, getAdapter } from '../../src/providers/index.js';
 import { authOptionProblem } from '../../src/config/providers.js';
+import { REASONING_NONE_HINT } from '../../src/wire/openai/errors.js';
 import { richRequest, settings, target } from './fixtures.js';
 import { CHAT_DIALECTS, RESPONSES_API } from '../../src/wire/dialects.js';
 
@@ -88,6 +89,19 @@ describe('openai', () => {
     assert.equal(a.classifyError(429, { 'x-ratelimit-reset-tokens': '20ms' }, '{}').retryAfterMs, 20);
     assert.equal(a.classifyError(429, { 'Retry-After': '3' }, '{}').retryAfterMs, 3000);
     assert.equal(a.classifyError(429, { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' }, '{}').retryAfterMs, undefined);
+  });
+
+  it("says how to leave reasoning out when a model that does not reason refuses it, and nothing on other refusals", () => {
+    const refusal = (message: string, param: string | null) => a.classifyError(400, {}, JSON.stringify({ error: { message, type: 'invalid_request_error', param, code: null } })).message;
+    for (const [message, param] of [
+      ["Unsupported parameter: 'reasoning_effort' is not supported with this model.", 'reasoning_effort'],
+      ["Unsupported parameter: 'reasoning.effort' is not supported with this model.", 'reasoning.effort'],
+      ['Encrypted content is not supported with this model.', 'include'],
+      ['Reasoning input items can only be provided to a reasoning or computer use model. Remove reasoning items from your input and try again.', 'input'],
+    ]) assert.equal(refusal(message, param), message + REASONING_NONE_HINT);
+    const unverified = 'Your organization must be verified to generate reasoning summaries.';
+    assert.equal(refusal(unverified, 'reasoning.summary'), unverified);
+    assert.equal(a.classifyError(500, {}, JSON.stringify({ error: { message: 'Reasoning input items can only be provided to a reasoning or computer use model.' } })).message.includes('Switchyard'), false);
   });
 
   it("sends a tool result's images in a user message after the turn's last result: a tool message takes text only", () => {

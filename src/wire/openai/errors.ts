@@ -2,8 +2,19 @@
 import type { UpstreamErrorInfo } from '../../providers/types.js';
 import { classifyHttpError, durationMs, headerValue, type Headers } from '../upstream-error.js';
 
+/**
+ * What OpenAI says to a request with reasoning for a model that does not reason: a
+ * reasoning effort, the ask for encrypted reasoning, or replayed reasoning items (a
+ * conversation a rule or a fallback moved from gpt-5 to gpt-4.1, say).
+ */
+const REASONING_REFUSED = /Reasoning input items can only be provided|'reasoning(?:_effort|\.effort|\.summary)' is not supported with this model|Encrypted content is not supported with this model/;
+
+/** Appended to that refusal: the setting that makes the gateway send such a model no reasoning. */
+export const REASONING_NONE_HINT = ' (Switchyard: mark this model `none` in its provider\'s options.reasoning, and the gateway sends it no reasoning.)';
+
 export function classifyOpenAIError(status: number, headers: Headers, body: string): UpstreamErrorInfo {
   const { info } = classifyHttpError(status, headers, body);
+  if (status === 400 && REASONING_REFUSED.test(info.message)) info.message += REASONING_NONE_HINT;
   // OpenAI sends no Retry-After on most 429s, only the reset of the exhausted limit ("6m0s", "20ms").
   if (status === 429 && info.retryAfterMs === undefined) {
     const reset = headerValue(headers, 'x-ratelimit-reset-requests') ?? headerValue(headers, 'x-ratelimit-reset-tokens');
