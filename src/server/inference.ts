@@ -197,6 +197,14 @@ class Exchange {
     this.attempts = result.attempts;
     this.servedProvider = result.served.provider;
     this.servedModel = result.served.model;
+    // At debug level the log shows a provider failing even when a retry or a fallback
+    // served the request (else only the audit event has it).
+    if (result.attempts.length > 1 && this.rt.logger.isLevelEnabled('debug')) {
+      this.rt.logger.debug({
+        request_id: this.requestId, decision_id: this.decisionId, endpoint: this.endpoint, served: `${result.served.provider}/${result.served.model}`,
+        failed: result.attempts.filter((a) => a.fallback_reason !== null).map((a) => ({ target: `${a.provider}/${a.model}`, status: a.status, reason: a.fallback_reason, error: a.error ?? null })),
+      }, 'request served after failed attempts');
+    }
   }
 
   audit(status: number, code: string | null): void {

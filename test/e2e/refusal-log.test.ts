@@ -2,7 +2,7 @@
  * A request refused before routing makes no decision and so no audit event: at debug
  * level the log says why, naming the request, the code and the field; at info, nothing.
  * One that fails after routing is audited, and at debug level logged too, with what the
- * provider said.
+ * provider said; so is one served only after attempts failed.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,9 +22,19 @@ let debug: E2EGateway;
 let info: E2EGateway;
 
 before(async () => {
-  const config = { server: { allow_unauthenticated: true }, providers: { mk: { type: 'mock', models: ['m'] } } };
-  debug = await startE2E(config, { logger });
-  info = await startE2E(config, { logger: logger.child({}, { level: 'info' }) });
+  const config = {
+    server: { allow_unauthenticated: true },
+    dispatch: { backoff: { base_ms: 1, cap_ms: 2 } },
+    providers: {
+      mk: { type: 'mock', models: ['m'] },
+      // For model m2: one that always fails, and the fallback that serves.
+      down: { type: 'mock', weight: 0, models: ['m2'], options: { fail_rate: 1 } },
+      up: { type: 'mock', weight: 0, models: ['m2'] },
+    },
+  };
+  const rules = { 'fallback.yaml': { rules: [{ id: 'm2-falls-back', when: 'model == "m2"', route: 'down/m2', fallbacks: ['up/m2'], fallback_on: ['server_error'] }] } };
+  debug = await startE2E(config, { logger, rules });
+  info = await startE2E(config, { logger: logger.child({}, { level: 'info' }), rules });
 }, HOOK);
 
 after(async () => {
@@ -65,5 +75,22 @@ describe('requests that fail after routing', SUITE, () => {
     lines.length = 0;
     assert.equal((await postJson(info.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-mock-fail': '400' })).status, 400);
     assert.ok(!lines.some((l) => l.msg === 'request failed'));
+  });
+
+  test('one served after failed attempts is logged at debug level with each failure', async () => {
+    lines.length = 0;
+    const res = await postJson(debug.url, '/v1/chat/completions', { model: 'm2', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-request-id': 'req-fell-back-1' });
+    assert.equal(res.status, 200);
+    const line = lines.find((l) => l.msg === 'request served after failed attempts');
+    assert.ok(line, JSON.stringify(lines.map((l) => l.msg)));
+    assert.deepEqual([line.request_id, line.decision_id, line.endpoint, line.served], ['req-fell-back-1', res.headers['x-switchyard-decision-id'], 'chat', 'up/m2']);
+    const failed = line.failed as { target: string; status: number; reason: string }[];
+    assert.ok(failed.length >= 1, JSON.stringify(failed));
+    for (const f of failed) assert.deepEqual([f.target, f.status, f.reason], ['down/m2', 500, 'server_error']);
+    // Served at once: no such line; at info level, none either.
+    lines.length = 0;
+    assert.equal((await postJson(debug.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
+    assert.equal((await postJson(info.url, '/v1/chat/completions', { model: 'm2', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
+    assert.ok(!lines.some((l) => l.msg === 'request served after failed attempts'));
   });
 });
