@@ -64,3 +64,22 @@ test('opening an audit file again leaves its layout as it was', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a provider's id is indexed after the time, so inserts append; a file with the id-only index has it replaced, and lookups use the new one", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-audit-'));
+  try {
+    const indexes = (db: Database.Database) => (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql LIKE '%upstream_request_id%' AND tbl_name = 'audit_events'").all() as { name: string }[]).map((r) => r.name);
+    const fresh = openDatabase(join(dir, 'a.db'), { schema: 'audit_events' });
+    assert.deepEqual(indexes(fresh), ['audit_events_upstream_ts_idx']);
+    // The layout before: an index on the id alone.
+    fresh.exec('DROP INDEX audit_events_upstream_ts_idx; CREATE INDEX audit_events_upstream_idx ON audit_events (upstream_request_id) WHERE upstream_request_id IS NOT NULL');
+    fresh.close();
+    const reopened = openDatabase(join(dir, 'a.db'), { schema: 'audit_events' });
+    assert.deepEqual(indexes(reopened), ['audit_events_upstream_ts_idx']);
+    const plan = (reopened.prepare(`EXPLAIN QUERY PLAN SELECT e.seq FROM audit_events e WHERE e.seq IN (SELECT u.seq FROM audit_events u WHERE u.upstream_request_id = ?)`).all('x') as { detail: string }[]).map((r) => r.detail).join(' | ');
+    assert.match(plan, /COVERING INDEX audit_events_upstream_ts_idx/);
+    reopened.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
