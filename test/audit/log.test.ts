@@ -62,6 +62,46 @@ describe('AuditLog', () => {
     await log.close();
   });
 
+  it('writes what came in during a write as a full batch at once, and less only after the flush interval or on flush', async () => {
+    const sizes: number[] = [];
+    let release!: () => void;
+    let started!: () => void;
+    let writing = new Promise<void>((r) => { started = r; });
+    const driver: SinkDriver = {
+      type: 'sqlite',
+      async open() {},
+      async write(events) {
+        sizes.push(events.length);
+        const held = new Promise<void>((r) => { release = r; });
+        started();
+        await held;
+      },
+      isPermanent: () => false,
+      async close() {},
+    };
+    const log = createAuditLog({ sinks: [{ type: 'sqlite', batch_size: 100, flush_interval_ms: 60_000 }] }, { drivers: [driver], logger: captureLogger() });
+    const events = makeEvents(250);
+    for (const e of events.slice(0, 100)) log.recordEvent(e);
+    await writing;
+    // 150 more while the first batch is being written.
+    for (const e of events.slice(100)) log.recordEvent(e);
+    writing = new Promise<void>((r) => { started = r; });
+    release();
+    await writing;
+    assert.deepEqual(sizes, [100, 100]);
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(sizes, [100, 100], 'the last 50 wait for the flush interval');
+    assert.equal(log.stats()[0].queued, 50);
+    const flushed = log.flush();
+    await new Promise((r) => setTimeout(r, 0));
+    release();
+    await flushed;
+    assert.deepEqual(sizes, [100, 100, 50]);
+    assert.equal(log.stats()[0].written, 250);
+    await log.close();
+  });
+
   it('lets go of written events at once, not at the next compaction', async () => {
     // Each queued event holds its JSON text: a buffer that keeps thousands of written ones
     // alive shows up as tens of MB of RSS at peak load.
