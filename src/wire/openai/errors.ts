@@ -7,7 +7,7 @@ import { classifyHttpError, durationMs, headerValue, type Headers } from '../ups
  * reasoning effort, the ask for encrypted reasoning, or replayed reasoning items (a
  * conversation a rule or a fallback moved from gpt-5 to gpt-4.1, say).
  */
-const REASONING_REFUSED = /Reasoning input items can only be provided|'reasoning(?:_effort|\.effort|\.summary)' is not supported with this model|Encrypted content is not supported with this model/;
+const REASONING_REFUSED = /Reasoning input items can only be provided|'reasoning(?:_effort|\.effort)' is not supported with this model|Encrypted content is not supported with this model/;
 
 /** Appended to that refusal: the setting that makes the gateway send such a model no reasoning. */
 export const REASONING_NONE_HINT = ' (Switchyard: mark this model `none` in its provider\'s options.reasoning, and the gateway sends it no reasoning.)';
