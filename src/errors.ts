@@ -26,6 +26,7 @@ export const ERRORS = {
   SY_ERR_FORBIDDEN_KEY: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body contains a __proto__, constructor or prototype key.' },
   SY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body is not application/json.' },
   SY_ERR_REQUEST_TIMEOUT: { status: 408, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The request did not arrive in full within server.request_timeout_ms; the connection is closed.' },
+  SY_ERR_HEADERS_TOO_LARGE: { status: 431, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The request headers exceed the server\'s limit (16 KB in all); the connection is closed.' },
   SY_ERR_BODY_TOO_LARGE: { status: 413, openaiType: 'invalid_request_error', anthropicType: 'request_too_large', doc: 'The body exceeds server.body_limit_bytes.' },
   SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', openaiCode: 'previous_response_not_found', doc: 'The answer previous_response_id names is not kept; resend the whole conversation (OpenAI-dialect bodies carry OpenAI\'s code for it, previous_response_not_found).' },
   SY_ERR_UNKNOWN_MODEL: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', doc: 'No configured provider serves the requested model.' },

@@ -10,6 +10,7 @@ import { explain, contextFromRequest, validateDocument } from '../rules/index.js
 import { auditResponse } from '../audit/http.js';
 import { formatIssue, parseSource } from '../config/source.js';
 import type { TestRequest, TestState } from '../types/rule-test-file.js';
+import { answerClientError } from './client-error.js';
 import { dialectOf } from './dialect.js';
 import { newId, requestIdFrom } from './ids.js';
 import { parseJsonBody } from './json.js';
@@ -114,8 +115,16 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     // headersTimeout may not exceed requestTimeout (Node's default is 60 s).
     http: { headersTimeout: Math.min(60_000, requestTimeoutMs) },
     keepAliveTimeout: 72_000,
+    // Requests Node's parser refuses (headers too large, not HTTP): in the dialect, with a code.
+    clientErrorHandler: answerClientError,
   });
   app.decorateRequest('syStart', 0);
+  // Every answer carries a request id a client can quote: the inference routes set theirs
+  // (with the decision id); the rest (model lists, conversations, admin, ops) get one here.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (!reply.hasHeader('x-request-id')) reply.header('x-request-id', requestIdFrom(req.headers['x-request-id']));
+    done(null, payload);
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {

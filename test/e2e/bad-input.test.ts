@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import {
   assertAnthropicError, assertOpenAIError, postJson, raw, startE2E, type E2EGateway, type RawRequest, type RawResponse, HOOK, SUITE,
 } from './helpers.js';
@@ -169,6 +170,56 @@ describe('bad input corpus', SUITE, () => {
   test('constructor.prototype spelled with a JSON escape is refused too', async () => {
     const res = await send(ANTHROPIC, { method: 'POST', headers: json, body: '{"model":"mock-model","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"\\u0063onstructor":{"prototype":{"polluted":true}}}' });
     assertAnthropicError(res, 400, 'SY_ERR_FORBIDDEN_KEY');
+  });
+});
+
+/** Writes `text` on a fresh connection and reads the answer until the server closes it. */
+function rawExchange(base: string, text: string): Promise<RawResponse> {
+  const { port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
+    socket.on('data', (c: Buffer) => parts.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const all = Buffer.concat(parts).toString('utf8');
+      const [head, body = ''] = all.split('\r\n\r\n', 2);
+      const lines = head.split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const l of lines.slice(1)) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+      let json: any;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: Number(lines[0].split(' ')[1]), headers, text: body, json });
+    });
+  });
+}
+
+describe("requests Node's HTTP parser refuses", SUITE, () => {
+  const big = `x-big: ${'a'.repeat(20_000)}\r\n`;
+  test('headers over 16 KB: 431 in the dialect of the path, and the connection closes', async () => {
+    const a = await rawExchange(e2e.url, `POST ${ANTHROPIC} HTTP/1.1\r\nhost: x\r\n${big}content-type: application/json\r\ncontent-length: 2\r\n\r\n{}`);
+    assertAnthropicError(a, 431, 'SY_ERR_HEADERS_TOO_LARGE', 'invalid_request_error');
+    assert.equal(a.headers.connection, 'close');
+    assert.match(String(a.headers['x-request-id']), /^req_/);
+    assertOpenAIError(await rawExchange(e2e.url, `GET /v1/models HTTP/1.1\r\nhost: x\r\n${big}\r\n`), 431, 'SY_ERR_HEADERS_TOO_LARGE');
+  });
+
+  test('a request that is not HTTP, or a bad Content-Length: 400 naming what is wrong', async () => {
+    const garbage = await rawExchange(e2e.url, 'HELLO THERE\r\n\r\n');
+    assertOpenAIError(garbage, 400, 'SY_ERR_BAD_REQUEST');
+    assert.match(garbage.json.error.message, /not well-formed HTTP/);
+    const length = await rawExchange(e2e.url, `POST ${ANTHROPIC} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: abc\r\n\r\n{}`);
+    assertAnthropicError(length, 400, 'SY_ERR_BAD_REQUEST');
+    assert.match(length.json.error.message, /Content-Length/i);
+  });
+
+  test('the server answers good requests afterwards', async () => {
+    assert.equal((await postJson(e2e.url, OPENAI, goodOpenAI)).status, 200);
   });
 });
 

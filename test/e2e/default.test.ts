@@ -70,6 +70,14 @@ describe('curl-equivalent requests with no API key', SUITE, () => {
     assert.notEqual(a.headers['x-switchyard-decision-id'], b.headers['x-switchyard-decision-id']);
   });
 
+  test('the other routes carry a request id too: a safe x-request-id echoed, else a new one', async () => {
+    for (const path of ['/v1/models', '/anthropic/v1/models', '/healthz', '/readyz', '/metrics']) {
+      const mine = await raw(gw.url, path, { headers: { 'x-request-id': 'client-req-7' } });
+      assert.equal(mine.headers['x-request-id'], 'client-req-7', path);
+      assert.match(String((await raw(gw.url, path)).headers['x-request-id']), /^req_[0-9a-f]{32}$/, path);
+    }
+  });
+
   test('streaming on both endpoints: [DONE] and message_stop, decision id in the headers', async () => {
     const o = await timedFetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
