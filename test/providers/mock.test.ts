@@ -67,6 +67,13 @@ describe('mock responder', () => {
     assert.equal(adapter.parseChatResponse(JSON.parse(afterResult.body ?? ''), t).text, 'Mock reply to: tool result');
   });
 
+  it("fills a called tool's arguments from its parameter schema", () => {
+    const parameters = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' }, unit: { enum: ['c', 'f'] } }, required: ['city'] };
+    const tools = [{ type: 'function', function: { name: 'get_weather', parameters } }];
+    const res = adapter.parseChatResponse(JSON.parse(handleMockRequest(chatSpec('Weather in Paris', { tools, tool_choice: 'required' })).body ?? ''), t);
+    assert.deepEqual(JSON.parse(res.toolCalls[0].arguments), { city: 'Weather in Paris', days: 42, unit: 'c' });
+  });
+
   it('streams OpenAI chunks in the configured number of pieces, usage when asked', async () => {
     const reply = handleMockRequest(chatSpec('stream me', { stream: true, stream_options: { include_usage: true } }), { options: { chunks: 5 } });
     assert.equal(reply.headers['content-type'], 'text/event-stream');

@@ -101,6 +101,18 @@ function chosenTool(body: Record<string, unknown>, prompt: Prompt): string | und
   return choice === 'required' ? names[0] : undefined;
 }
 
+/**
+ * A call's arguments: an object fitting the tool's parameter schema, its strings the
+ * prompt (as a model filling the schema might), or `{"input": …}` for a tool that
+ * declares no object schema.
+ */
+function toolArguments(body: Record<string, unknown>, name: string, text: string): string {
+  const tool = (body.tools as unknown[]).find((t) => isRecord(t) && isRecord(t.function) && t.function.name === name);
+  const params = isRecord(tool) && isRecord(tool.function) ? tool.function.parameters : undefined;
+  const args = isRecord(params) && params.type === 'object' ? schemaExample(params, text) : undefined;
+  return JSON.stringify(isRecord(args) && Object.keys(args).length > 0 ? args : { input: text });
+}
+
 function replyText(prompt: Prompt, b: MockBehaviour): string {
   const base = `Mock reply to: ${prompt.lastRole === 'tool' ? 'tool result' : prompt.lastUser.slice(0, SNIPPET)}`;
   if (b.outputTokens === undefined) return base;
@@ -163,7 +175,7 @@ function chat(spec: HttpRequestSpec, body: Record<string, unknown>, b: MockBehav
   const model = typeof body.model === 'string' ? body.model : 'mock-model';
   const id = `chatcmpl-mock-${fnv1a(prompt.lastUser).toString(16)}`;
   const tool = chosenTool(body, prompt);
-  const toolCalls: ToolCall[] = tool ? [{ id: `call_mock_${fnv1a(tool + prompt.lastUser).toString(16)}`, name: tool, arguments: JSON.stringify({ input: prompt.lastUser.slice(0, SNIPPET) }) }] : [];
+  const toolCalls: ToolCall[] = tool ? [{ id: `call_mock_${fnv1a(tool + prompt.lastUser).toString(16)}`, name: tool, arguments: toolArguments(body, tool, prompt.lastUser.slice(0, SNIPPET)) }] : [];
   const text = tool ? '' : formatted(body, replyText(prompt, b));
   const inputTokens = Math.ceil(prompt.chars / 4);
   const outputTokens = b.outputTokens ?? Math.ceil((text.length + (toolCalls[0]?.arguments.length ?? 0)) / 4);
