@@ -63,7 +63,7 @@ export function ruleSetAtCommit(config: LoadedConfig, commit: string): RuleSetRe
     }
     const existingPaths = paths.filter((p) => existsSync(p));
     if (existingPaths.length === 0) return fail(`no rule files at commit ${commit.slice(0, 12)}`);
-    const result = compileRuleSet(config, `the rules at git commit ${commit.slice(0, 12)}`, existingPaths);
+    const result = compileRuleSet(config, `the rules at git commit ${commit.slice(0, 12)} (with the providers and principals of the config given now)`, existingPaths);
     if (result.ruleset) result.ruleset.revision = { ...result.ruleset.revision, git_commit: commit };
     return result;
   } finally {

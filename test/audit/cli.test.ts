@@ -66,7 +66,9 @@ describe('audit commands', () => {
     assert.match(r.stdout, new RegExp(`^decision\\s+${e.decision_id}`));
     assert.match(r.stdout, new RegExp(`1\\. .* 429 .*→ rate_limited {2}upstream id ${failed.upstream_request_id}`));
     const none = await run(['audit', '--db', db, '--upstream-request-id', 'req_nope'], dir);
-    assert.equal(none.stderr, 'no such decision in the audit log\n');
+    assert.match(none.stderr, /^no such decision in the audit log \(a request refused before it was routed/);
+    assert.equal(none.code, 1, 'nothing found by an id fails, as with --decision-id');
+    assert.equal((await run(['audit', '--db', db, '--request-id', 'req_nope'], dir)).code, 1);
   });
 
   it('audit --upstream-request-id on a store no gateway of this version has opened says so', async () => {
@@ -188,7 +190,7 @@ describe('replay with the rules of the recorded git commit', () => {
       const e = events.find((x) => x.decision.rule_id === 'premium-tier' && x.decision.selected?.provider === 'anthropic')!;
       const r = await run(['replay', e.decision_id, '--config', join(dir, 'switchyard.yaml'), '--db', db], dir);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, new RegExp(`replayed with the rules at git commit ${events[0].config_revision.git_commit!.slice(0, 12)}`));
+      assert.match(r.stdout, new RegExp(`replayed with the rules at git commit ${events[0].config_revision.git_commit!.slice(0, 12)} \\(with the providers and principals of the config given now\\)`));
       const now = await run(['replay', e.decision_id, '--config', join(dir, 'switchyard.yaml'), '--db', db, '--rules', join(dir, 'rules')], dir);
       assert.equal(now.code, 1);
       assert.match(now.stdout, /DIFFERENT: premium-tier → anthropic\/claude-sonnet-4#anthropic-main became everything-to-groq → groq\/llama-3.3-70b-versatile/);

@@ -108,6 +108,12 @@ describe('switchyard keys create', () => {
     writeFileSync(join(dir, 'plain.yaml'), 'providers: {local: {type: mock}}\n');
     assert.equal(await main(['keys', 'create', '--hmac', '--config', 'plain.yaml'], noSecret), 2);
     assert.match(noSecret.err, /key_secret/);
+
+    const broken = io({ SY_TEST_KEY_SECRET: 'hmac-secret' }, dir);
+    writeFileSync(join(dir, 'broken.yaml'), 'providers: {local: {type: mock}}\ngovernance:\n  key_secret: env.SY_TEST_KEY_SECRET\n  virtual_keys: [{id: vk, key_hash: "sha256:REPLACE"}]\n');
+    assert.equal(await main(['keys', 'create', '--hmac', '--config', 'broken.yaml'], broken), 2);
+    assert.match(broken.err, /broken\.yaml:4:\d+: error\[.*key_hash/, 'names the error that stops it');
+    assert.match(broken.err, /fix the errors above first/);
   });
 
   it('bad usage exits 2', async () => {

@@ -203,6 +203,9 @@ describe('switchyard test', () => {
     const none = await run(['test'], tree({}));
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no rule test files/);
+    const embedded = await run(['test'], tempTree({}));
+    assert.equal(embedded.code, 1);
+    assert.match(embedded.stderr, /^no rule test files: the embedded default config names no rules \(rules.paths, or a rules\/ folder beside it\); name test files or folders as arguments/);
     assert.equal((await run(['test', '--reporter', 'tap'], tree({}))).code, 2);
     assert.equal((await run(['test', '--fail-under-coverage', 'lots'], tree({}))).code, 2);
     assert.equal((await run(['test', '--output', 'x.xml'], tree({}))).code, 2);

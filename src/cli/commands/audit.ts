@@ -129,16 +129,18 @@ Reads the first sqlite or postgres sink of the config, or the store given with -
         return EXIT.OK;
       }
       const page = await fromStore(reader.query(filter));
+      // Asked for one decision by an id: finding none is a failure, whichever id it was.
+      const byId = filter.decision_id !== undefined || filter.request_id !== undefined || filter.upstream_request_id !== undefined;
       if (args.boolean('json')) {
         io.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
-      } else if (filter.decision_id !== undefined || filter.request_id !== undefined || filter.upstream_request_id !== undefined) {
-        if (page.events.length === 0) io.stderr.write('no such decision in the audit log\n');
+      } else if (byId) {
+        if (page.events.length === 0) io.stderr.write('no such decision in the audit log (a request refused before it was routed, for a malformed body or a missing key, has ids but no event)\n');
         io.stdout.write(page.events.map(formatEventDetail).join('\n'));
       } else {
         io.stdout.write(page.events.length ? formatEvents(page.events) : 'no decisions match\n');
         if (page.next_cursor) io.stdout.write(`more: --cursor ${page.next_cursor}\n`);
       }
-      return filter.decision_id !== undefined && page.events.length === 0 ? EXIT.FAILED : EXIT.OK;
+      return byId && page.events.length === 0 ? EXIT.FAILED : EXIT.OK;
     } finally {
       await reader.close();
     }

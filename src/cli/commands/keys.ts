@@ -2,6 +2,7 @@
 import { loadConfig } from '../../config/index.js';
 import { DEFAULT_KEY_PREFIX, generateKey, hashKey, isValidKeyPrefix } from '../../governance/keys.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { formatIssues } from '../report.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 
 export const keys: Command = {
@@ -40,7 +41,8 @@ Example:
     if (args.boolean('hmac')) {
       const loaded = loadConfig({ path: args.string('config'), env: io.env, cwd: io.cwd, missingEnv: 'warning' });
       if (!loaded.config) {
-        io.stderr.write(`switchyard keys: the config has errors (run switchyard validate); --hmac needs its governance.key_secret\n`);
+        io.stderr.write(formatIssues(loaded.issues.filter((i) => i.severity === 'error'), io.cwd));
+        io.stderr.write('switchyard keys: --hmac needs governance.key_secret from a config that loads: fix the errors above first (a placeholder key_hash can be left out until its key exists)\n');
         return EXIT.USAGE;
       }
       secret = loaded.config.config.governance?.key_secret;

@@ -81,7 +81,11 @@ rules do not compile, 2 bad usage or invalid test files.`,
     io.stderr.write(formatIssues(inputIssues, io.cwd));
     if (inputIssues.some((i) => i.severity === 'error')) return EXIT.USAGE;
     if (found.files.length === 0) {
-      io.stderr.write(`no rule test files (*.test.yaml) under ${paths.map(display).join(', ') || '(no rule paths configured)'}\n`);
+      if (paths.length > 0) io.stderr.write(`no rule test files (*.test.yaml) under ${paths.map(display).join(', ')}\n`);
+      else {
+        const which = loaded.config.file === null ? 'the embedded default config' : display(loaded.config.file);
+        io.stderr.write(`no rule test files: ${which} names no rules (rules.paths, or a rules/ folder beside it); name test files or folders as arguments, or the config with --config\n`);
+      }
       return EXIT.FAILED;
     }
 
