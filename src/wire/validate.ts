@@ -15,7 +15,7 @@ function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   switch (typeof v) {
-    case 'string': return 'a string';
+    case 'string': return v === '' ? 'an empty string' : 'a string';
     case 'number': return Number.isFinite(v) ? 'a number' : String(v);
     case 'boolean': return 'a boolean';
     case 'object': return 'an object';

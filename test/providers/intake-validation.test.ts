@@ -163,6 +163,10 @@ describe('intake validation: a corpus of bad bodies', () => {
       return true;
     });
   });
+  it('an empty string is called one, not "a string"', () => {
+    assert.throws(() => parseOpenAIChatRequest({ model: '', messages: [] }), { message: '`model` must be a non-empty string, got an empty string' });
+    assert.throws(() => parseAnthropicMessagesRequest({ model: '', max_tokens: 1, messages: [] }), { message: '`model` must be a non-empty string, got an empty string' });
+  });
   it(`OpenAI embeddings (${EMBEDDINGS.length} bodies)`, () => {
     for (const [body, param] of EMBEDDINGS) expectBadRequest(parseOpenAIEmbeddingsRequest, body, param);
   });

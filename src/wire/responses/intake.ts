@@ -454,7 +454,7 @@ export function parseResponsesRequest(body: unknown): ParsedChatRequest {
     throw new SwitchyardError('SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', `\`previous_response_id\`: ${NOT_KEPT}`, { details: { param: 'previous_response_id' } });
   }
   if (b.conversation !== undefined && b.conversation !== null) throw badRequest('conversation', `\`conversation\`: ${NO_CONVERSATIONS}`);
-  if (b.background === true) throw badRequest('background', '`background`: responses are not stored, so they cannot run in the background');
+  if (b.background === true) throw badRequest('background', '`background`: the gateway answers a response within its request; it cannot run one in the background to be fetched later (GET /v1/responses/{id} is not served)');
   if (b.prompt !== undefined && b.prompt !== null) throw badRequest('prompt', '`prompt`: prompt templates are kept in an OpenAI project, which the gateway cannot reach for every model: send the instructions and input themselves');
   const system: ContentPart[] = [];
   const instructions = optionalString(b.instructions, 'instructions');
