@@ -70,7 +70,7 @@ describe("the README's config examples", () => {
     const dir = tempTree({
       'switchyard.yaml': `${blockStarting('providers:')}${governance[0].text}rules: {paths: [rules/]}\n`,
       'rules/readme.yaml': blockStarting('$schema: ../schema/rules.schema.json').replace('../schema/', `${new URL('../../schema/', import.meta.url).pathname}`),
-      'rules/readme.test.yaml': blockStarting('# rules/routing.test.yaml'),
+      'rules/readme.test.yaml': blockStarting('# rules/premium.test.yaml'),
     });
     const { config, issues } = loadConfig({ path: 'switchyard.yaml', cwd: dir, env: {}, missingEnv: 'warning' });
     assert.ok(config, rendered(issues.filter((i) => i.severity === 'error'), dir));
