@@ -14,6 +14,7 @@ import { authOptionProblem, isKeyless, providerAllowsModel } from './providers.j
 import { UNDROPPABLE_PARAMS } from './drop-params.js';
 import { REASONING_STYLES } from './reasoning.js';
 import { GATEWAY_FIELDS } from './pass-params.js';
+import { maskIssues } from '../audit/mask.js';
 
 type Obj = Record<string, unknown>;
 
@@ -31,6 +32,20 @@ export function checkConfig(data: unknown, dir: string, report: Report): void {
   }
   if (isObj(data.aliases)) checkAliases(data.aliases, providers, report);
   if (isObj(data.rules)) checkRulePaths(list(data.rules.paths), dir, report);
+  if (isObj(data.audit)) checkAudit(data.audit, report);
+}
+
+/** What `serve` would refuse at start: mask pointers that cannot apply, a postgres sink with nowhere to go. */
+function checkAudit(a: Obj, report: Report): void {
+  list(a.mask).forEach((pointer, i) => {
+    if (typeof pointer !== 'string') return;
+    for (const issue of maskIssues([pointer])) report(['audit', 'mask', i], 'audit_mask', issue.message);
+  });
+  list(a.sinks).forEach((sink, i) => {
+    if (isObj(sink) && sink.type === 'postgres' && (typeof sink.url !== 'string' || sink.url === '')) {
+      report(['audit', 'sinks', i], 'audit_sink', 'a postgres audit sink needs `url` (a connection string; env.NAME recommended)');
+    }
+  });
 }
 
 /** Reports repeated values of `field` in a list; returns the set of values seen. */
@@ -54,6 +69,12 @@ function checkGovernance(g: Obj, report: Report): void {
   const teamIds = uniqueIds(teams, ['governance', 'teams'], 'id', 'team id', report);
   uniqueIds(vks, ['governance', 'virtual_keys'], 'id', 'virtual key id', report);
   uniqueIds(vks, ['governance', 'virtual_keys'], 'key_hash', 'key_hash', report);
+  const keySecret = typeof g.key_secret === 'string' && g.key_secret !== '';
+  vks.forEach((vk, i) => {
+    if (!keySecret && isObj(vk) && str(vk.key_hash)?.startsWith('hmac-sha256:')) {
+      report(['governance', 'virtual_keys', i, 'key_hash'], 'key_secret_missing', `virtual key "${str(vk.id) ?? i}" has an hmac-sha256 hash, which needs governance.key_secret (the secret it was made with)`);
+    }
+  });
 
   const teamCustomer = new Map<string, string | undefined>();
   teams.forEach((t, i) => {

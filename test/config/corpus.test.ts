@@ -635,6 +635,34 @@ const cases: Case[] = [
            |                                  ^
     `,
   },
+  {
+    name: 'what serve would refuse at start: an hmac key without key_secret, mask pointers that cannot apply, a postgres sink without url',
+    config: `
+      providers:
+        m: {type: mock}
+      governance:
+        virtual_keys:
+          - {id: vk, key_hash: "hmac-sha256:${'c'.repeat(64)}"}
+      audit:
+        mask: [/request/headers/x-user-email, /request/headerz/x, /outcome/status]
+        sinks:
+          - {type: postgres}
+    `,
+    expected: `
+      switchyard.yaml:5:26: error[key_secret_missing]: virtual key "vk" has an hmac-sha256 hash, which needs governance.key_secret (the secret it was made with)
+        5 |     - {id: vk, key_hash: "hmac-sha256:${'c'.repeat(64)}"}
+          |                          ^
+      switchyard.yaml:7:41: error[audit_mask]: audit.mask "/request/headerz/x": the audit event has no field /request/headerz/x
+        7 |   mask: [/request/headers/x-user-email, /request/headerz/x, /outcome/status]
+          |                                         ^
+      switchyard.yaml:7:61: error[audit_mask]: audit.mask "/outcome/status": /outcome/status is required by the audit event schema and cannot be masked
+        7 |   mask: [/request/headers/x-user-email, /request/headerz/x, /outcome/status]
+          |                                                             ^
+      switchyard.yaml:9:7: error[audit_sink]: a postgres audit sink needs \`url\` (a connection string; env.NAME recommended)
+        9 |     - {type: postgres}
+          |       ^
+    `,
+  },
 ];
 
 describe('config corpus: every issue, located with file:line:col and a caret', () => {
