@@ -84,11 +84,31 @@ export function maskIssues(pointers: readonly string[]): Issue[] {
   return issues;
 }
 
+/** Where an event holds the request's headers: as the client sent them, and as the rules saw them. */
+const HEADER_PLACES = ['request', 'inputs'] as const;
+
+/**
+ * `pointers` and, for each one naming a request header (or every header) in one place,
+ * the same header in the other: a header masked in `request.headers` is not left in
+ * `inputs.headers`, nor the other way round.
+ */
+function withHeaderTwins(pointers: readonly string[]): string[] {
+  const out = [...pointers];
+  for (const p of pointers) {
+    const segs = decodePointer(p);
+    const at = HEADER_PLACES.indexOf(segs[0] as (typeof HEADER_PLACES)[number]);
+    if (at < 0 || segs[1] !== 'headers' || segs.length !== 3) continue;
+    const twin = `/${HEADER_PLACES[1 - at]}/headers/${p.split('/')[3]}`;
+    if (!out.includes(twin)) out.push(twin);
+  }
+  return out;
+}
+
 /** Compiles `audit.mask`; throws listing every unusable pointer. */
 export function compileMask(pointers: readonly string[]): CompiledPointer[] {
   const issues = maskIssues(pointers);
   if (issues.length) throw new Error(issues.map((i) => i.message).join('\n'));
-  return pointers.map((pointer) => {
+  return withHeaderTwins(pointers).map((pointer) => {
     const r = resolve(pointer) as { action: Action };
     return { pointer, segments: decodePointer(pointer), action: r.action };
   });

@@ -358,7 +358,12 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
   x.inputEstimate = estimate;
   const params = paramsOf(canonical, estimate);
   x.requestSummary = { endpoint: x.endpoint, dialect: x.dialect, model: requested, stream, headers, params };
-  if (rt.loaded.config.audit?.store_prompts) x.requestSummary.body = canonical as unknown as Record<string, unknown>;
+  if (rt.loaded.config.audit?.store_prompts) {
+    // The canonical request, without the client's whole body that it carries for
+    // options.pass_params: the prompt is kept once, where audit.mask pointers name it.
+    const { clientBody: _whole, ...kept } = canonical as ChatRequest;
+    x.requestSummary.body = kept as unknown as Record<string, unknown>;
+  }
   return andThen(rt.governance.capacityNow(principal), (capacity) => {
     const ctx: RoutingContext = {
       headers,

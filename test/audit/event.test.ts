@@ -91,6 +91,19 @@ describe('buildAuditEvent', () => {
     assert.deepEqual(auditEventProblems(e), []);
   });
 
+  it('a header masked where the client sent it is masked where the rules saw it too, and the other way round', () => {
+    const d = makeDecision();
+    const headers = { 'x-user-email': 'bob@example.com', 'x-tier': 'premium' };
+    const given = input({ decision: { ...d, inputs: { ...d.inputs, headers } }, request: { ...input().request, headers } });
+    for (const mask of [['/request/headers/x-user-email'], ['/inputs/headers/x-user-email']]) {
+      const e = buildAuditEvent(given, eventPolicy({ mask }));
+      assert.deepEqual([e.request.headers, e.inputs.headers], [{ 'x-tier': 'premium' }, { 'x-tier': 'premium' }], mask[0]);
+      assert.doesNotMatch(buildStoredEvent(given, eventPolicy({ mask })).json, /bob@example/, mask[0]);
+    }
+    const all = buildAuditEvent(given, eventPolicy({ mask: ['/request/headers/*'] }));
+    assert.deepEqual([all.request.headers, all.inputs.headers], [{}, {}]);
+  });
+
   it('never mutates the decision or request it is given (cached decisions are shared)', () => {
     const given = deepFreeze(input());
     const policy = eventPolicy({ store_prompts: true, mask: ['/request/body/messages/*/content', '/inputs/params/temperature', '/attempts/0'] }, { secrets: ['rate limited'] });
