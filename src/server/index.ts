@@ -43,6 +43,8 @@ export async function startGateway(loaded: LoadedConfig, opts: StartOptions = {}
   const addr = app.server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   let closing: Promise<void> | null = null;
+  /** How long shutdown waits, after the connections close, for requests to settle and be audited. */
+  const SETTLE_MS = 5_000;
   return {
     app, runtime, url,
     close() {
@@ -55,6 +57,14 @@ export async function startGateway(loaded: LoadedConfig, opts: StartOptions = {}
           new Promise<void>((resolve) => { timer = setTimeout(() => { app.server.closeAllConnections(); resolve(); }, grace); }),
         ]);
         clearTimeout(timer);
+        // Requests that finished sending, or were cut at the grace period's end, may still
+        // be settling their spend and recording their events: the counter store and the
+        // audit log close after them. Cut requests end fast (their upstream calls are
+        // aborted with their connections); the wait is bounded all the same.
+        const left = runtime.work.count;
+        if (left > 0 && !(await runtime.work.idle(SETTLE_MS))) {
+          runtime.logger.error({ requests: runtime.work.count, waited_ms: SETTLE_MS }, 'requests still settling at shutdown: their spend and audit events may be lost');
+        }
         await runtime.close();
       })();
       return closing;

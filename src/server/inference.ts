@@ -318,7 +318,11 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   } else rt.logger.debug({ request_id: x.requestId, decision_id: x.decisionId, endpoint: x.endpoint, status: e.status, code: e.code, attempts: x.attempts.length, reason: e.message }, 'request failed');
   rt.metrics.requests.inc({ endpoint: x.endpoint, status: String(e.status), via: x.decision?.via ?? 'none' });
   x.countAttempts();
-  void x.settle().finally(() => x.audit(e.status, e.code));
+  rt.work.begin();
+  void x.settle().finally(() => {
+    x.audit(e.status, e.code);
+    rt.work.end();
+  });
   if (reply.raw.headersSent) {
     if (!x.committed) {
       // Kept alive, nothing sent but comments: the error goes in-band, as the stream's only event.
@@ -580,6 +584,7 @@ function compactionRequest(body: unknown): { body: Record<string, unknown>; kept
 export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat' | 'messages' | 'responses', req: RequestLike, reply: ReplyLike, marks: Marks, compact = false): Promise<void> {
   const x = new Exchange(rt, dialect, endpoint, req, marks.start);
   rt.metrics.inFlight.inc();
+  rt.work.begin();
   try {
     const codec = endpoint === 'responses' ? RESPONSES_API : CHAT_DIALECTS[dialect];
     // A Responses API request may build on earlier answers: their items, or the whole conversation.
@@ -704,6 +709,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     fail(x, reply, err);
   } finally {
     rt.metrics.inFlight.dec();
+    rt.work.end();
     rt.metrics.requestSeconds.observe({ endpoint }, (performance.now() - marks.start) / 1000);
   }
 }
@@ -720,6 +726,7 @@ async function serveWhole<R extends ChatRequest | EmbeddingsRequest, T>(
 ): Promise<void> {
   const rt = x.rt;
   rt.metrics.inFlight.inc();
+  rt.work.begin();
   try {
     const request = parse();
     const routing = route(x, req, request, false);
@@ -734,6 +741,7 @@ async function serveWhole<R extends ChatRequest | EmbeddingsRequest, T>(
     fail(x, reply, err);
   } finally {
     rt.metrics.inFlight.dec();
+    rt.work.end();
     rt.metrics.requestSeconds.observe({ endpoint: x.endpoint }, (performance.now() - marks.start) / 1000);
   }
 }

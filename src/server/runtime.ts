@@ -19,6 +19,8 @@ import { Conversations } from './conversations.js';
 import { MemoryResponseItems, RedisResponseItems, type ResponseItems } from './response-items.js';
 import { durationMs, parseDuration } from '../governance/periods.js';
 
+import { Work } from './work.js';
+
 export interface RuntimeOptions {
   logger?: Logger;
   /** Epoch milliseconds; default Date.now. */
@@ -47,6 +49,8 @@ export interface Runtime {
   readonly forwardHeaders: readonly string[];
   /** False while draining for shutdown: /readyz answers 503. */
   ready: boolean;
+  /** Requests being served, settled or audited: shutdown waits for them before close(). */
+  readonly work: Work;
   /** Recompiles the rule files; keeps the current router when any error is found. */
   reload(): { ok: boolean; issues: Issue[] };
   close(): Promise<void>;
@@ -107,6 +111,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     clock,
     forwardHeaders,
     ready: true,
+    work: new Work(),
     reload() {
       const next = compileRuleBundle(loaded);
       if (!next.bundle) return { ok: false, issues: next.issues };
