@@ -385,22 +385,35 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
       requests_used: capacity.requests_used,
       now: x.ts,
     };
+    const estimated = { inputTokens: estimate, maxTokens: canonical.kind === 'chat' ? canonical.maxTokens : 0 };
+    // A provider whose own budget or rate limit is spent drops out of routing, but only
+    // from the next decision on (the refusal marks it): this request is decided again at
+    // once, without it, as many times as there are providers at most.
+    const admitted = (decision: Decision, left: number): Plan | Promise<Plan> => {
+      x.decision = decision;
+      if (decision.via === 'none' || !decision.selected) throw refusal(decision, requested);
+      const sel = decision.selected;
+      rt.governance.checkModelAllowed(principal, sel.provider, sel.model);
+      // Counting tokens is free: nothing to reserve, and no rate limit or budget is charged.
+      if (x.endpoint === 'count_tokens') return allowedPlan(rt, principal, decision);
+      const again = (e: unknown): Plan | Promise<Plan> => {
+        if (left > 0 && e instanceof SwitchyardError && e.details?.level === 'provider') return admitted(rt.router.decide(ctx, { unavailable: unavailableNow(rt) }), left - 1);
+        throw e;
+      };
+      let admission: Admission | Promise<Admission>;
+      try {
+        admission = rt.governance.admitNow(principal, { provider: sel.provider, model: sel.model }, estimated);
+      } catch (e) {
+        return again(e);
+      }
+      const use = (a: Admission): Plan => {
+        x.admission = a;
+        return allowedPlan(rt, principal, decision);
+      };
+      return admission instanceof Promise ? admission.then(use, again) : use(admission);
+    };
     const opts: DecideOptions = { unavailable: unavailableNow(rt) };
-    const decision = rt.router.decide(ctx, opts);
-    x.decision = decision;
-    if (decision.via === 'none' || !decision.selected) throw refusal(decision, requested);
-    const sel = decision.selected;
-    rt.governance.checkModelAllowed(principal, sel.provider, sel.model);
-    // Counting tokens is free: nothing to reserve, and no rate limit or budget is charged.
-    if (x.endpoint === 'count_tokens') return allowedPlan(rt, principal, decision);
-    const admission = rt.governance.admitNow(principal, { provider: sel.provider, model: sel.model }, {
-      inputTokens: estimate,
-      maxTokens: canonical.kind === 'chat' ? canonical.maxTokens : 0,
-    });
-    return andThen(admission, (a) => {
-      x.admission = a;
-      return allowedPlan(rt, principal, decision);
-    });
+    return admitted(rt.router.decide(ctx, opts), rt.loaded.providers.size);
   });
 }
 
