@@ -320,13 +320,18 @@ class AttemptLoop implements Dispatcher {
         }
       }
 
-      // Every upstream call after a request's first spends the gateway-wide retry budget.
-      if (run.calls > 0 && !this.budget.tryAcquire()) {
-        limit?.release();
-        this.release(rt.id, pAdm, keyId, kAdm);
-        run.budgetDenied = true;
-        return STOP;
-      }
+      // A call to a provider this request has already called (a retry, another key, a
+      // fallback to another of its models) spends the gateway-wide retry budget, which
+      // keeps an outage from multiplying the load on that provider. A fallback's first
+      // call to another provider adds none to the one failing, and spends nothing.
+      if (run.called.includes(rt.id)) {
+        if (!this.budget.tryAcquire()) {
+          limit?.release();
+          this.release(rt.id, pAdm, keyId, kAdm);
+          run.budgetDenied = true;
+          return last ? STOP : NEXT;
+        }
+      } else run.called.push(rt.id);
       run.calls++;
 
       const at: AttemptTarget = { provider: rt.settings, model: target.model, keyName: keyName ?? '', keyValue: key === null ? '' : key.value };

@@ -1,7 +1,9 @@
 /**
- * Gateway-wide retry budget, after Envoy's: extra upstream calls (same-target retries,
- * key rotations and fallbacks) may not exceed `ratio` × the requests of the last second
- * plus `min_per_second`, so an outage cannot multiply the load on a struggling provider.
+ * Gateway-wide retry budget, after Envoy's: repeated calls to a provider within a request
+ * (same-target retries, key rotations, a fallback to another of its models) may not
+ * exceed `ratio` × the requests of the last second plus `min_per_second`, so an outage
+ * cannot multiply the load on a struggling provider. The dispatcher decides which calls
+ * spend it: a fallback's first call to another provider does not.
  */
 import type { Clock } from './types.js';
 

@@ -14,6 +14,8 @@ export class Run {
   readonly attempts: Attempt[] = [];
   /** Upstream calls made (targets passed over are recorded but not counted). */
   calls = 0;
+  /** The providers called so far, each once: a call to one of these spends the retry budget. */
+  readonly called: string[] = [];
   last: Failure | null = null;
   /** `provider/model: ` of the last failure, for the final message. */
   where = '';

@@ -391,7 +391,7 @@ export interface DispatchConfig {
     total_ms?: number;
   };
   /**
-   * Retries allowed as a share of requests, so a failing provider is not hammered.
+   * Calls a request makes to a provider it already called (retries, other keys, another of its models), allowed as a share of requests, so a failing provider is not hammered. A fallback's first call to another provider spends none.
    */
   retry_budget?: {
     /**

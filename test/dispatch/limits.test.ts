@@ -27,57 +27,55 @@ beforeEach(() => {
 });
 
 describe('retry budget', () => {
-  it('once spent, a failure is returned instead of retried; it refills with time', async () => {
+  it('once spent, a provider already called is not called again; a fallback to another provider still is', async () => {
     const clock = new FakeClock();
     const pa = provider('a', { url: a.url });
     const pb = provider('b', { url: b.url });
-    const d = dispatcher({ providers: [pa, pb], clock, dispatch: { retry_budget: { ratio: 0, min_per_second: 2 } } });
+    // The breaker is kept out of the way: a fails every call here.
+    const d = dispatcher({ providers: [pa, pb], clock, dispatch: { retry_budget: { ratio: 0, min_per_second: 2 }, cooldown: { consecutive_failures: 100, base_ms: 10_000, max_ms: 300_000, max_ejected_percent: 50 } } });
     a.setDefault('status:500');
     const p = plan(target(pa), [target(pb)]);
 
-    const first = await d.chat(chatRequest(), p, { signal: signal() });
-    assert.equal(first.served.provider, 'b', 'two retries allowed: same-target retry and fallback');
-    assert.equal(first.attempts.length, 3);
+    for (let i = 0; i < 2; i++) {
+      const r = await d.chat(chatRequest(), p, { signal: signal() });
+      assert.equal(r.served.provider, 'b');
+      assert.deepEqual(r.attempts.map((x) => [x.provider, x.status]), [['a', 500], ['a', 500], ['b', 200]], 'the retry of a spends the budget, the fallback to b does not');
+    }
 
-    // Same budget window: the fake clock has only moved by the backoff sleep.
-    const err = await rejection<DispatchError>(d.chat(chatRequest(), p, { signal: signal() }));
+    // Same budget window (the fake clock has only moved by the backoff sleeps): a is not
+    // called again, and b, which this request has not called, serves it.
+    const third = await d.chat(chatRequest(), p, { signal: signal() });
+    assert.deepEqual(third.attempts.map((x) => [x.provider, x.status]), [['a', 500], ['b', 200]]);
+    assert.equal(a.calls, 5);
+
+    // With no other provider to go to, the failure is returned.
+    const err = await rejection<DispatchError>(d.chat(chatRequest(), plan(target(pa)), { signal: signal() }));
     assert.equal(err.code, 'SY_ERR_UPSTREAM_ERROR');
     assert.match(err.message, /retry budget exhausted/);
     assert.deepEqual(err.attempts.map((x) => [x.provider, x.status, x.fallback_reason]), [['a', 500, null]]);
-    assert.equal(a.calls, 3);
-    assert.equal(b.calls, 1);
+    assert.equal(a.calls, 6);
 
     clock.advance(1_000);
-    const again = await d.chat(chatRequest(), p, { signal: signal() });
-    assert.equal(again.served.provider, 'b');
+    const again = await d.chat(chatRequest(), plan(target(pa), [target(pb)]), { signal: signal() });
+    assert.deepEqual(again.attempts.map((x) => x.provider), ['a', 'a', 'b'], 'refilled: a is retried again');
     await d.close();
   });
 
   it('the ratio scales the budget with live traffic', async () => {
     const clock = new FakeClock();
     const pa = provider('a', { url: a.url });
-    const pb = provider('b', { url: b.url });
-    const d = dispatcher({ providers: [pa, pb], clock, dispatch: { retries_per_target: 0, retry_budget: { ratio: 0.5, min_per_second: 0 } } });
-    const p = plan(target(pa), [target(pb)]);
+    const d = dispatcher({ providers: [pa], clock, dispatch: { retries_per_target: 1, retry_budget: { ratio: 0.5, min_per_second: 0 } } });
+    const p = plan(target(pa));
     // 4 good requests make room for 2 retries (+ the failing requests' own share).
     for (let i = 0; i < 4; i++) await d.chat(chatRequest(), p, { signal: signal() });
     a.setDefault('status:500');
-    let served = 0;
-    let failed = 0;
-    for (let i = 0; i < 6; i++) {
-      try {
-        await d.chat(chatRequest(), p, { signal: signal() });
-        served++;
-      } catch {
-        failed++;
-      }
-    }
-    // After k failing requests: retries ≤ 0.5 × (4 + k) → 5 of 6 can fall back.
-    assert.equal(served, 5);
-    assert.equal(failed, 1);
+    for (let i = 0; i < 6; i++) await rejection(d.chat(chatRequest(), p, { signal: signal() }));
+    // After k failing requests: retries ≤ 0.5 × (4 + k) → 5 of the 6 are retried once.
+    assert.equal(a.calls, 4 + 6 + 5);
     await d.close();
   });
 });
+
 
 describe('provider queues', () => {
   const limited = (policy: 'error' | 'block' | 'drop', queue = 0) =>
