@@ -11,6 +11,7 @@ import { compileForwardHeaders, createDispatcher, type Dispatcher } from '../dis
 import { createAuditLog, type AuditLog } from '../audit/log.js';
 import { configSecrets } from '../audit/secrets.js';
 import { registerAuditMetrics } from '../audit/metrics.js';
+import { registerGovernanceMetrics } from '../governance/metrics.js';
 import { formatIssue, type Issue } from '../config/source.js';
 import { describeProxyPlan, proxySecrets } from '../config/proxy.js';
 import { SwitchyardError } from '../errors.js';
@@ -86,6 +87,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
   const audit = createAuditLog(cfg.audit, { logger, secrets: secretsOf(loaded), baseDir: loaded.dir, clock: () => new Date(clock()) });
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
   registerAuditMetrics(audit, metrics.registry);
+  registerGovernanceMetrics(governance.metrics, metrics.registry);
   const rng = opts.rng;
   // The mock's failure injection is driven by request headers; forward them when a mock is configured.
   const hasMock = [...loaded.providers.values()].some((p) => p.type === 'mock' && p.enabled);

@@ -60,3 +60,12 @@ test('with no target left, the provider limit is what the client hears', SUITE, 
   assert.equal(first, 'alone/mock-c');
   assert.match(second, /^(429 SY_ERR_RATE_LIMITED|503 SY_ERR_NO_ROUTE)$/);
 });
+
+test('the refusals are counted in /metrics', SUITE, async () => {
+  const text = await e2e.gw.runtime.metrics.registry.metrics();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  assert.ok(value('switchyard_rate_limit_refusals_total') >= 2, text);
+  assert.ok(value('switchyard_budget_refusals_total') >= 1, text);
+  assert.ok(value('switchyard_admissions_total') >= 15, text);
+  assert.equal(value('switchyard_settlements_lost_total'), 0);
+});

@@ -134,7 +134,7 @@ Reads the first sqlite or postgres sink of the config, or the store given with -
       if (args.boolean('json')) {
         io.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
       } else if (byId) {
-        if (page.events.length === 0) io.stderr.write('no such decision in the audit log (a request refused before it was routed, for a malformed body or a missing key, has ids but no event)\n');
+        if (page.events.length === 0) io.stderr.write('no such decision in the audit log (a request refused before it was routed, for a malformed body, a missing key or the counter store down, has ids but no event)\n');
         io.stdout.write(page.events.map(formatEventDetail).join('\n'));
       } else {
         io.stdout.write(page.events.length ? formatEvents(page.events) : 'no decisions match\n');
