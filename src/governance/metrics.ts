@@ -19,7 +19,9 @@ const COUNTERS = {
 const STORE_COUNTERS: Readonly<Record<string, string>> = {
   store_errors_total: 'Counter store calls that failed (Redis down or too slow).',
   store_outages_total: 'Counter store outages (a failure after a success), each logged once.',
-  store_fail_open_total: 'Requests served with local counters while the store was down (on_unavailable: fail_open).',
+  store_fail_open_total: 'Store calls answered by local counters while the store was down (on_unavailable: fail_open).',
+  store_settlements_replayed_total: 'Settlements made locally under fail_open, sent to the store once it answered again.',
+  store_settlements_lost_total: 'Settlements made locally under fail_open that never reached the store (too many waiting, or still down at shutdown).',
 };
 
 /**

@@ -461,7 +461,7 @@ export interface GovernanceConfig {
      */
     prefix?: string;
     /**
-     * When the store cannot be reached: fail_closed refuses requests (503), fail_open serves them uncounted. Default: fail_closed.
+     * When the store cannot be reached: fail_closed refuses requests (503), fail_open serves them with counters in this process (limits then apply per gateway) and sends their spend to the store once it answers again. Default: fail_closed.
      */
     on_unavailable?: 'fail_open' | 'fail_closed';
   };

@@ -143,4 +143,39 @@ describe('FailoverStore recovery', () => {
     const p = await shared.peek({ now: T0, budgets: ['b'], windows: [], slots: [] });
     assert.equal(p.budgets[0].reserved, 20, 'the shared store holds what was admitted after recovery');
   });
+
+  it('fail_open: spend settled locally during the outage is sent to the shared store once it answers', async () => {
+    let down = false;
+    const shared = new MemoryStore();
+    const fails = <T>(f: () => Promise<T>) => (down ? Promise.reject(new Error('ECONNREFUSED')) : f());
+    const flaky = {
+      admit: (r: AdmitRequest) => fails(() => shared.admit(r)),
+      settle: (r: Parameters<MemoryStore['settle']>[0]) => fails(() => shared.settle(r)),
+      peek: (r: Parameters<MemoryStore['peek']>[0]) => fails(() => shared.peek(r)),
+      close: () => Promise.resolve(),
+    };
+    const store = new FailoverStore(flaky, 'fail_open', { warn: () => {} });
+    const charge = (id: string, amount: number) => ({ id, now: T0, charges: [{ key: 'b', start: T0, end: T0 + 1000, amount }], adjusts: [] });
+    const spent = async () => (await shared.peek({ now: T0, budgets: ['b'], windows: [], slots: [] })).budgets[0];
+    // Admitted by the shared store, then it goes down before the settlement; and one admitted and settled while down.
+    assert.equal((await store.admit(req('before'))).ok, true);
+    down = true;
+    await store.settle(charge('before', 7));
+    assert.equal((await store.admit(req('during'))).ok, true);
+    await store.settle(charge('during', 5));
+    assert.equal(store.owedCount, 2);
+    assert.deepEqual(await spent(), { spent: 0, reserved: 10, end: T0 + 1000 }, 'the shared store has seen neither settlement yet');
+    down = false;
+    await store.peek({ now: T0, budgets: ['b'], windows: [], slots: [] });
+    for (let i = 0; i < 20 && store.owedCount > 0; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(store.owedCount, 0);
+    assert.deepEqual(await spent(), { spent: 12, reserved: 0, end: T0 + 1000 }, 'both charged, and the reservation taken before the outage closed');
+    assert.equal(store.counters.store_settlements_replayed_total, 2);
+
+    // Still down at close: counted as lost, and said.
+    down = true;
+    await store.settle(charge('late', 3));
+    await store.close();
+    assert.equal(store.counters.store_settlements_lost_total, 1);
+  });
 });

@@ -3,6 +3,11 @@
  * request with SY_ERR_UNAVAILABLE (503); `fail_open` serves it and counts in a local
  * MemoryStore until the store answers again. Either way a warning is logged once per
  * outage and the events are counted.
+ *
+ * Under `fail_open` the spend of requests settled locally is owed to the shared store:
+ * their settlements are kept and sent to it once it answers again (it charges a
+ * settlement id once, and closes a reservation it took before the outage), so a shared
+ * budget counts what every gateway spent while it was down.
  */
 import { SwitchyardError } from '../../errors.js';
 import type { CounterStore, AdmitRequest, AdmitResult, PeekRequest, PeekResult, SettleRequest, SettleResult } from '../store.js';
@@ -19,11 +24,21 @@ export type StoreCounters = {
   store_fail_open_total: number;
   /** Outages: transitions from healthy to failing. */
   store_outages_total: number;
+  /** Settlements made locally under fail_open, sent to the shared store once it answered again. */
+  store_settlements_replayed_total: number;
+  /** Of those, given up: more owed than MAX_OWED, or still owed at close. */
+  store_settlements_lost_total: number;
 };
 
+/** Settlements owed to the shared store at most; past this the oldest are given up (and counted). */
+export const MAX_OWED = 100_000;
+
 export class FailoverStore implements CounterStore {
-  readonly counters: StoreCounters = { store_errors_total: 0, store_fail_open_total: 0, store_outages_total: 0 };
+  readonly counters: StoreCounters = { store_errors_total: 0, store_fail_open_total: 0, store_outages_total: 0, store_settlements_replayed_total: 0, store_settlements_lost_total: 0 };
   private failing = false;
+  /** Settlements made locally while the shared store was down (fail_open), oldest first. */
+  private owed: SettleRequest[] = [];
+  private replaying: Promise<void> | null = null;
 
   constructor(
     private readonly primary: CounterStore,
@@ -37,7 +52,15 @@ export class FailoverStore implements CounterStore {
   }
 
   settle(req: SettleRequest): Promise<SettleResult> {
-    return this.guard(() => this.primary.settle(req), () => this.fallback.settle(req));
+    return this.guard(() => this.primary.settle(req), () => {
+      this.owe(req);
+      return this.fallback.settle(req);
+    });
+  }
+
+  /** Settlements still owed to the shared store. */
+  get owedCount(): number {
+    return this.owed.length;
   }
 
   peek(req: PeekRequest): Promise<PeekResult> {
@@ -45,7 +68,42 @@ export class FailoverStore implements CounterStore {
   }
 
   async close(): Promise<void> {
+    // One more try for what is owed, then it is counted and logged as lost.
+    if (this.owed.length > 0) await (this.replaying ?? this.replay());
+    if (this.owed.length > 0) {
+      this.counters.store_settlements_lost_total += this.owed.length;
+      this.logger?.warn({ settlements: this.owed.length }, 'counter store still unavailable at shutdown: spend settled locally while it was down is lost to the shared budgets');
+      this.owed = [];
+    }
     await Promise.all([this.primary.close(), this.fallback.close()]);
+  }
+
+  private owe(req: SettleRequest): void {
+    this.owed.push(req);
+    if (this.owed.length > MAX_OWED) {
+      this.owed.shift();
+      this.counters.store_settlements_lost_total++;
+    }
+  }
+
+  /** Sends the owed settlements to the shared store in order, stopping at the first failure. */
+  private replay(): Promise<void> {
+    this.replaying ??= (async () => {
+      try {
+        while (this.owed.length > 0) {
+          try {
+            await this.primary.settle(this.owed[0]);
+          } catch {
+            return;
+          }
+          this.owed.shift();
+          this.counters.store_settlements_replayed_total++;
+        }
+      } finally {
+        this.replaying = null;
+      }
+    })();
+    return this.replaying;
   }
 
   private async guard<T>(primary: () => Promise<T>, local: () => Promise<T>): Promise<T> {
@@ -72,8 +130,9 @@ export class FailoverStore implements CounterStore {
     }
     if (this.failing) {
       this.failing = false;
-      this.logger?.warn({}, 'counter store available again');
+      this.logger?.warn({ owed_settlements: this.owed.length }, 'counter store available again');
     }
+    if (this.owed.length > 0 && this.replaying === null) void this.replay();
     return result;
   }
 }
