@@ -172,7 +172,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   for (const [path, handler] of inference) app.post(path, (req, reply) => handler(req, reply, marks(req)));
   installIntake(app.server, {
     routes: inference,
-    ready: () => rt.ready,
+    ready: () => !rt.closing,
     bodyLimit,
     maxDepth,
     requestTimeoutMs,
@@ -188,7 +188,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     paths: ['/v1/responses', '/openai/v1/responses'],
     handler: responses,
     authenticate: (headers) => rt.governance.authenticate(headers),
-    ready: () => rt.ready,
+    ready: () => !rt.closing,
     items: rt.responseItems,
     maxBytes: bodyLimit,
     maxDepth,

@@ -50,6 +50,11 @@ export async function startGateway(loaded: LoadedConfig, opts: StartOptions = {}
     close() {
       closing ??= (async () => {
         runtime.ready = false;
+        // /readyz answers 503 from now on; until the load balancer has noticed, new
+        // connections still come, and are served rather than refused.
+        const delay = loaded.config.server?.drain_delay_ms ?? 0;
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        runtime.closing = true;
         const grace = loaded.config.server?.shutdown_grace_ms ?? 10_000;
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([

@@ -31,7 +31,7 @@ export type InferenceHandler = (req: RequestLike, reply: ReplyLike, marks: Marks
 export interface IntakeOptions {
   /** Exact paths (no query) → handler. */
   routes: ReadonlyMap<string, InferenceHandler>;
-  /** False while draining: requests then go to fastify, which refuses them with 503. */
+  /** False once the gateway stops accepting: requests then go to fastify, which refuses them with 503. */
   ready(): boolean;
   bodyLimit: number;
   maxDepth: number;

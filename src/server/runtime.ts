@@ -48,8 +48,10 @@ export interface Runtime {
   readonly clock: () => number;
   /** Client headers that may go upstream (compiled once from upstream.forward_headers). */
   readonly forwardHeaders: readonly string[];
-  /** False while draining for shutdown: /readyz answers 503. */
+  /** False once shutdown begins: /readyz answers 503 (requests are still served until `closing`). */
   ready: boolean;
+  /** True once the gateway stops accepting (after server.drain_delay_ms): new work is refused. */
+  closing: boolean;
   /** Requests being served, settled or audited: shutdown waits for them before close(). */
   readonly work: Work;
   /** Recompiles the rule files; keeps the current router when any error is found. */
@@ -113,6 +115,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     clock,
     forwardHeaders,
     ready: true,
+    closing: false,
     work: new Work(),
     reload() {
       const next = compileRuleBundle(loaded);
@@ -123,6 +126,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     },
     async close() {
       runtime.ready = false;
+      runtime.closing = true;
       await Promise.allSettled([dispatcher.close(), governance.close(), responseItems?.close()]);
       await audit.close();
     },

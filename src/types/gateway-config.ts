@@ -150,6 +150,10 @@ export interface ServerConfig {
    * On SIGTERM, how long in-flight requests may finish before the process exits. Default: 10000.
    */
   shutdown_grace_ms?: number;
+  /**
+   * On SIGTERM, how long to keep accepting and serving requests while /readyz answers 503, before the gateway stops accepting: the time a load balancer (a Kubernetes Service's endpoints) takes to stop sending it traffic. Default: 0.
+   */
+  drain_delay_ms?: number;
 }
 /**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema

@@ -315,12 +315,13 @@ describe('Responses API over a WebSocket', SUITE, () => {
     assert.deepEqual([unknown.status, unknown.body.error.code], [401, 'SY_ERR_UNAUTHORIZED']);
     const path = await refused({ authorization: `Bearer ${KEY}` }, '/v1/chat/completions');
     assert.deepEqual([path.status, path.body.error.code], [404, 'SY_ERR_NOT_FOUND']);
-    e2e.gw.runtime.ready = false;
+    // Closing: past the drain delay, the gateway no longer takes new work.
+    e2e.gw.runtime.closing = true;
     try {
       const draining = await refused({ authorization: `Bearer ${KEY}` });
       assert.deepEqual([draining.status, draining.body.error.code], [503, 'SY_ERR_UNAVAILABLE']);
     } finally {
-      e2e.gw.runtime.ready = true;
+      e2e.gw.runtime.closing = false;
     }
     // The same route under /openai/v1 is served.
     const s = await connect({ authorization: `Bearer ${KEY}` }, '/openai/v1/responses?x=1');

@@ -29,8 +29,10 @@ Serves the OpenAI- and Anthropic-compatible endpoints. Without a config file it 
 embedded default: the built-in mock provider, in-memory counters, a SQLite audit log in
 data/audit.db, and unauthenticated access (a warning is logged).
 
-SIGINT/SIGTERM stop accepting connections, let in-flight requests finish (up to
-server.shutdown_grace_ms) and flush every audit event before exiting. SIGHUP reloads
+SIGINT/SIGTERM turn /readyz to 503, keep serving for server.drain_delay_ms (default 0),
+stop accepting connections, let in-flight requests finish (up to
+server.shutdown_grace_ms; the rest are cut), settle and audit every request, and flush
+every audit event before exiting. SIGHUP reloads
 the rule files (as POST /admin/reload); rules that do not compile are logged and the
 running ones stay.`,
   flags: {
