@@ -65,12 +65,12 @@ describe('the intake and fastify answer inference requests alike', SUITE, () => 
   for (const [name, path, req] of CASES) {
     test(name, async () => {
       const viaIntake = await raw(e2e.url, path, req);
-      e2e.gw.runtime.ready = false; // draining: the intake hands every request to fastify
+      e2e.gw.runtime.closing = true; // closing: the intake hands every request to fastify
       let viaFastify: RawResponse;
       try {
         viaFastify = await raw(e2e.url, path, req);
       } finally {
-        e2e.gw.runtime.ready = true;
+        e2e.gw.runtime.closing = false;
       }
       assert.deepEqual(visible(viaIntake), visible(viaFastify));
     });
