@@ -194,6 +194,12 @@ describe('replay with the rules of the recorded git commit', () => {
       const now = await run(['replay', e.decision_id, '--config', join(dir, 'switchyard.yaml'), '--db', db, '--rules', join(dir, 'rules')], dir);
       assert.equal(now.code, 1);
       assert.match(now.stdout, /DIFFERENT: premium-tier → anthropic\/claude-sonnet-4#anthropic-main became everything-to-groq → groq\/llama-3.3-70b-versatile/);
+
+      // Made from rule files with changes not committed: the commit's rules are not the recorded revision, and replay says so.
+      const dirty = join(dir, 'dirty.db');
+      await store(dirty, [{ ...e, config_revision: { ...e.config_revision, hash: '0123456789abcdef' } }]);
+      const noted = await run(['replay', e.decision_id, '--config', join(dir, 'switchyard.yaml'), '--db', dirty], dir);
+      assert.match(noted.stderr, /^note: the rules at git commit \w{12} are not the recorded revision 0123456789abcdef \(they compile to \w+\): the decision was made from rule files with changes not committed/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

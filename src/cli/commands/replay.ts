@@ -33,7 +33,14 @@ function chooseRules(loaded: LoadedConfig, event: AuditEventV1, rulesFlag: strin
   if (current.ruleset?.revision.hash === recorded.hash) return { ...current.ruleset, label: 'the recorded revision (the current rules)' };
   if (recorded.git_commit) {
     const atCommit = ruleSetAtCommit(loaded, recorded.git_commit);
-    if (atCommit.ruleset) return atCommit.ruleset;
+    if (atCommit.ruleset) {
+      // The commit is the one checked out when the decision was made; the rule files may
+      // have held changes not committed then, or the config have differed.
+      if (atCommit.ruleset.revision.hash !== recorded.hash) {
+        io.stderr.write(`note: the rules at git commit ${recorded.git_commit.slice(0, 12)} are not the recorded revision ${recorded.hash} (they compile to ${atCommit.ruleset.revision.hash}): the decision was made from rule files with changes not committed, or under another config; a difference below may come from that\n`);
+      }
+      return atCommit.ruleset;
+    }
     io.stderr.write(`note: cannot use the recorded rules: ${atCommit.reason ?? formatIssues(atCommit.issues, io.cwd)}\n`);
   }
   if (!current.ruleset) {
