@@ -14,9 +14,15 @@ export function refusalError(plan: Plan, r: Refusal, amount: number, now: number
   if (r.kind === 'budget') {
     const b = plan.budgets[r.index];
     const resetsAt = new Date(r.state.end || b.window(now).end).toISOString();
+    const used = r.state.spent + r.state.reserved;
+    // Not spent yet, but this request's reservation (its max_tokens, or the default
+    // reservation when it sets none) does not fit in what is left.
+    const message = used < b.limitNano
+      ? `Budget for ${b.describe()} cannot cover this request: ${usd(used)} spent or reserved, ${usd(b.limitNano - used)} left, and this request may cost up to ${usd(amount)} (a lower max_tokens reserves less); resets at ${resetsAt}`
+      : `Budget exhausted for ${b.describe()}: ${usd(used)} spent or reserved, this request may cost up to ${usd(amount)}; resets at ${resetsAt}`;
     return new SwitchyardError(
       'SY_ERR_BUDGET_EXCEEDED',
-      `Budget exhausted for ${b.describe()}: ${usd(r.state.spent + r.state.reserved)} spent or reserved, this request may cost up to ${usd(amount)}; resets at ${resetsAt}`,
+      message,
       { details: { level: b.level, id: b.id, limit_usd: b.spec.limit_usd, period: b.spec.period, spent_usd: r.state.spent / NANO_PER_USD, resets_at: resetsAt } },
     );
   }

@@ -74,7 +74,9 @@ export class FastCounter<L extends string = string> extends Series<L, { value: n
 
   async get(): Promise<Exposition> {
     const values: Exposition['values'] = [];
-    for (const { labels, s } of this.series.values()) values.push({ labels: { ...labels }, value: s.value });
+    // A sum of fractions (spend in USD) carries binary rounding noise (0.00011700000000000001):
+    // shown to 15 significant digits, as it was added up.
+    for (const { labels, s } of this.series.values()) values.push({ labels: { ...labels }, value: Number.isInteger(s.value) ? s.value : Number(s.value.toPrecision(15)) });
     return { name: this.name, help: this.help, type: 'counter', values, aggregator: 'sum' };
   }
 }

@@ -151,6 +151,15 @@ describe('budgets', () => {
     }
   });
 
+  it('says whether the budget is spent, or only too small for this request', async () => {
+    const { gov, principal } = setup(({ app }) => ({ teams: [{ id: 'ml' }], virtual_keys: [{ ...app.entry, budgets: [usd(0.005)] }] }));
+    const small = await budgetError(gov.admit(principal, MOCK, CENT));
+    assert.match(small.message, /^Budget for virtual_key "vk-app" \(limit \$0\.005 per 1d\) cannot cover this request: \$0 spent or reserved, \$0\.005 left, and this request may cost up to \$0\.01 \(a lower max_tokens reserves less\)/);
+    const { gov: g2, principal: p2 } = setup(({ app }) => ({ teams: [{ id: 'ml' }], virtual_keys: [{ ...app.entry, budgets: [usd(0.03)] }] }));
+    await spend(g2, p2, 3);
+    assert.match((await budgetError(g2.admit(p2, MOCK, CENT))).message, /^Budget exhausted for virtual_key "vk-app"/);
+  });
+
   it('all or nothing: a refused request leaves no reservation on the budgets that had room', async () => {
     const { gov, principal } = setup(({ app }) => ({
       teams: [{ id: 'ml', budgets: [usd(0.015)] }],

@@ -4,6 +4,15 @@ import { after, before, describe, it } from 'node:test';
 import { MAX_MODEL_LABELS, createMetrics } from '../../src/server/metrics.js';
 import { postJson, raw, startE2E, type E2EGateway, HOOK } from '../e2e/helpers.js';
 
+describe('counters', () => {
+  it('show a sum of fractions without binary rounding noise', async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    for (const usd of [0.1, 0.2]) m.costUsd.inc({ provider: 'p', model: 'x' }, usd);
+    assert.equal(0.1 + 0.2, 0.30000000000000004, 'the noise this is about');
+    assert.match(await m.registry.metrics(), /^switchyard_cost_usd_total\{provider="p",model="x"\} 0\.3$/m);
+  });
+});
+
 describe('the model label', () => {
   it('is the model for the first models served, then "other"; a model labelled once keeps its label', () => {
     const m = createMetrics({ defaultMetrics: false, maxModelLabels: 2 });
