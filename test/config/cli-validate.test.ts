@@ -78,6 +78,26 @@ describe('switchyard validate', () => {
     assert.equal(r.code, 1);
   });
 
+  it('an unset env.NAME, the config\'s only error, leaves the rules checked all the same', async () => {
+    const cwd = tempTree({
+      'switchyard.yaml': text(`
+        providers:
+          oa: {type: openai, keys: [{name: k, value: env.OA_KEY}], models: ["*"]}
+      `),
+      'rules/bad.yaml': text(`
+        rules:
+          - id: broken
+            when: tier > 3
+            route: oa/gpt-4o
+      `),
+    });
+    const r = await run(['validate'], { cwd });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /switchyard\.yaml:2:\d+: error\[env_missing\]: environment variable OA_KEY is not set/);
+    assert.match(r.stdout, /rules\/bad\.yaml:3:11: error\[cel_type\]: CEL type error: no such overload: string > int/);
+    assert.doesNotMatch(r.stdout, /rules were not checked/);
+  });
+
   it('rule errors fail the check too', async () => {
     const cwd = tempTree({
       'switchyard.yaml': text(GOOD_CONFIG),

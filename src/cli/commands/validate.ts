@@ -35,8 +35,12 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad usage or unrea
     const issues: Issue[] = [...loaded.issues];
     let ruleFiles = 0;
     let rules = 0;
-    if (loaded.config) {
-      const compiled = compileRuleBundle(loaded.config);
+    // Unset variables are the config's only errors: the rules are checked all the same,
+    // against the config as it reads without them, so one run shows every problem.
+    const onlyEnv = loaded.config === null && loaded.issues.every((i) => i.severity !== 'error' || i.code === 'env_missing');
+    const checked = loaded.config ?? (onlyEnv ? loadConfig({ path, env: io.env, cwd: io.cwd, missingEnv: 'warning' }).config : null);
+    if (checked) {
+      const compiled = compileRuleBundle(checked);
       issues.push(...compiled.issues);
       ruleFiles = compiled.bundle?.files.length ?? 0;
       rules = compiled.bundle?.rules.length ?? 0;
@@ -49,7 +53,7 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad usage or unrea
       const what = `${loaded.config?.file === null ? '1 config (embedded default)' : '1 config'}, ${plural(ruleFiles, 'rule file')}, ${plural(rules, 'rule')}`;
       summary = `ok: ${what}${counts.warnings ? ` (${plural(counts.warnings, 'warning')})` : ''}`;
     } else {
-      const unchecked = loaded.config || unreadable ? '' : '; rules were not checked because the config has errors';
+      const unchecked = checked || unreadable ? '' : '; rules were not checked because the config has errors';
       summary = `${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}${unchecked}`;
     }
 
