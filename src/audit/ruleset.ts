@@ -21,8 +21,8 @@ export interface RuleSet {
 export type RuleSetResult = { ruleset: RuleSet; issues: Issue[] } | { ruleset: null; issues: Issue[] };
 
 /** Compiles `paths` (default: the config's rule paths) into a router. */
-export function compileRuleSet(config: LoadedConfig, label: string, paths?: string[]): RuleSetResult {
-  const { bundle, issues } = compileRuleBundle(config, paths ? { paths } : {});
+export function compileRuleSet(config: LoadedConfig, label: string, paths?: string[], countedAs?: (file: string) => string): RuleSetResult {
+  const { bundle, issues } = compileRuleBundle(config, paths ? { paths, countedAs } : {});
   if (!bundle) return { ruleset: null, issues };
   return { ruleset: { label, router: createRouter(bundle), revision: bundle.revision }, issues };
 }
@@ -63,7 +63,10 @@ export function ruleSetAtCommit(config: LoadedConfig, commit: string): RuleSetRe
     }
     const existingPaths = paths.filter((p) => existsSync(p));
     if (existingPaths.length === 0) return fail(`no rule files at commit ${commit.slice(0, 12)}`);
-    const result = compileRuleSet(config, `the rules at git commit ${commit.slice(0, 12)} (with the providers and principals of the config given now)`, existingPaths);
+    // Each file counts in the revision hash under its place in the work tree, not the scratch
+    // folder's: the same rules and config give the recorded hash back.
+    const countedAs = (file: string) => relative(config.dir, join(root, relative(tmp, file)));
+    const result = compileRuleSet(config, `the rules at git commit ${commit.slice(0, 12)} (with the providers and principals of the config given now)`, existingPaths, countedAs);
     if (result.ruleset) result.ruleset.revision = { ...result.ruleset.revision, git_commit: commit };
     return result;
   } finally {

@@ -26,6 +26,11 @@ import { parseTargetRef, resolveTarget } from './targets.js';
 export interface CompileOptions {
   /** Rule files/folders; default: the config's `rulePaths`. */
   paths?: string[];
+  /**
+   * The path a file counts under in the revision hash; default: relative to the config's
+   * folder. Rules read from git into a scratch folder count under their own place.
+   */
+  countedAs?: (file: string) => string;
 }
 
 export interface CompileResult {
@@ -305,7 +310,7 @@ export function compileRuleBundle(config: LoadedConfig, opts: CompileOptions = {
       continue;
     }
     files.push(file);
-    texts.push({ path: relative(config.dir, file), text });
+    texts.push({ path: opts.countedAs ? opts.countedAs(file) : relative(config.dir, file), text });
     const doc = parseSource(file, text);
     docs.set(file, doc);
     compiler.file(doc);

@@ -191,6 +191,8 @@ describe('replay with the rules of the recorded git commit', () => {
       const r = await run(['replay', e.decision_id, '--config', join(dir, 'switchyard.yaml'), '--db', db], dir);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, new RegExp(`replayed with the rules at git commit ${events[0].config_revision.git_commit!.slice(0, 12)} \\(with the providers and principals of the config given now\\)`));
+      assert.match(r.stdout, new RegExp(`revision ${events[0].config_revision.hash}`), 'the rules read from git compile to the recorded revision');
+      assert.doesNotMatch(r.stderr, /note:/);
       const now = await run(['replay', e.decision_id, '--config', join(dir, 'switchyard.yaml'), '--db', db, '--rules', join(dir, 'rules')], dir);
       assert.equal(now.code, 1);
       assert.match(now.stdout, /DIFFERENT: premium-tier → anthropic\/claude-sonnet-4#anthropic-main became everything-to-groq → groq\/llama-3.3-70b-versatile/);
