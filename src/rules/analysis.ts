@@ -75,6 +75,32 @@ function children(n: Node): Node[] {
   }
 }
 
+/** A `matches` call in an expression: where its name is, and its pattern when that is a literal. */
+export interface MatchesCall {
+  /** Offset of `matches` in the expression. */
+  at: number;
+  pattern?: string;
+  /** Offset of the pattern argument. */
+  patternAt: number;
+}
+
+/** Every `s.matches(p)` in `root`, in no particular order. */
+export function matchesCalls(root: Node): MatchesCall[] {
+  const out: MatchesCall[] = [];
+  const visit = (n: Node): void => {
+    if (n.op === 'rcall' && (n.args as unknown[])[0] === 'matches') {
+      const [, receiver, rest] = n.args as [string, Node, Node[]];
+      const pattern = rest[0];
+      // The name sits after the receiver: `s.matches(`.
+      const at = n.input.indexOf('matches', receiver.end);
+      if (pattern !== undefined && at >= 0) out.push({ at, pattern: stringLiteral(pattern), patternAt: pattern.start });
+    }
+    for (const c of children(n)) visit(c);
+  };
+  visit(root);
+  return out;
+}
+
 function stringLiteral(n: Node | undefined): string | undefined {
   return n && n.op === 'value' && typeof n.args === 'string' ? n.args : undefined;
 }

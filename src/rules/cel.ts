@@ -4,6 +4,8 @@
  * overloads that let integer literals meet the context's doubles.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { LRUCache } from 'lru-cache';
+import { RE2JS } from 're2js';
 import type { RoutingContext } from '../decision.js';
 
 /** The declared variables and their CEL types. Anything else is a load-time error. */
@@ -48,23 +50,77 @@ function registerNumericBridges(env: Environment): void {
     env.registerOperator(`double ${op} int: double`, (a: number, b: bigint) => f(a, Number(b)));
     env.registerOperator(`int ${op} double: double`, (a: bigint, b: number) => f(Number(a), b));
   }
+}
+
+/**
+ * `in` across the two, for the environment a rule gets only when it needs them
+ * (`budget_used in [90, 95]`): with these registered, cel-js finds two overloads for a
+ * dyn value met at run time (`params.max_tokens in [1000, 2000]`) and refuses to choose,
+ * so a rule reading params that way never matched. Without them it compares the dyn
+ * number with the ints itself.
+ */
+function registerInBridges(env: Environment): void {
   env.registerOperator('double in list<int>', (a: number, list: readonly bigint[]) => list.some((b) => a === Number(b)));
   env.registerOperator('int in list<double>', (a: bigint, list: readonly number[]) => list.some((b) => Number(a) === b));
 }
 
-function createEnvironment(): Environment {
+/**
+ * What a rule's `matches` runs as. cel-js implements `matches` with a JavaScript RegExp,
+ * built on every call: backtracking, so a pattern such as `^(a+)+$` takes exponential
+ * time on a short header a client chooses, and the event loop, every request with it,
+ * waits. CEL specifies RE2: linear time, and RE2's syntax (`(?i)` works, lookarounds and
+ * backreferences do not). The compiler renames each `matches` call to this function, of
+ * the same length so positions in messages still line up, which runs RE2 (re2js).
+ */
+export const RE2_MATCHES = 'matchRe';
+
+/** Compiled patterns: a rule's are fixed; one built from a request is let go in time. */
+const patterns = new LRUCache<string, RE2JS>({ max: 1000 });
+
+/** RE2 `pattern` compiled, or the error a bad pattern gives (its message, RE2's words). */
+export function re2(pattern: string): RE2JS {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    re = RE2JS.compile(pattern);
+    patterns.set(pattern, re);
+  }
+  return re;
+}
+
+/** CEL `matches`: true when the pattern matches anywhere in the string (RE2 partial match). */
+function re2Matches(s: string, pattern: string): boolean {
+  let re: RE2JS;
+  try {
+    re = re2(pattern);
+  } catch (e) {
+    throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`);
+  }
+  return re.matcher(s).find();
+}
+
+function createEnvironment(inBridges: boolean): Environment {
   const env = new Environment({ enableOptionalTypes: true, unlistedVariablesAreDyn: false });
   for (const [name, type] of Object.entries(VARIABLES)) env.registerVariable(name, type);
   registerNumericBridges(env);
+  if (inBridges) registerInBridges(env);
+  env.registerFunction(`string.${RE2_MATCHES}(string): bool`, re2Matches);
   return env;
 }
 
-let shared: Environment | undefined;
+const shared: [Environment | undefined, Environment | undefined] = [undefined, undefined];
 
-/** The shared rule environment (built once; building one is the expensive part). */
-export function ruleEnvironment(): Environment {
-  shared ??= createEnvironment();
-  return shared;
+/**
+ * The shared rule environment (built once; building one is the expensive part); with
+ * `inBridges`, the one whose `in` also takes a double against ints (registerInBridges).
+ */
+export function ruleEnvironment(inBridges = false): Environment {
+  const i = inBridges ? 1 : 0;
+  return (shared[i] ??= createEnvironment(inBridges));
+}
+
+/** A type error that the `in` bridges answer. */
+export function needsInBridges(typeError: string): boolean {
+  return /no such overload: (double in list<int>|int in list<double>)/.test(typeError);
 }
 
 /** What a compiled `when` is called with. */

@@ -12,8 +12,8 @@ import { didYouMean } from '../config/suggest.js';
 import type { FallbackReason } from '../errors.js';
 import type { TargetRecord } from '../types/audit-event.js';
 import type { ProviderOption } from '../balance/candidates.js';
-import { analyze } from './analysis.js';
-import { needsSafeMaps, ruleEnvironment, VARIABLES } from './cel.js';
+import { analyze, matchesCalls } from './analysis.js';
+import { needsInBridges, needsSafeMaps, re2, RE2_MATCHES, ruleEnvironment, VARIABLES } from './cel.js';
 import { DEFAULT_FALLBACK_ON, type CompiledRule, type RuleBundle, type RuleScope } from './bundle.js';
 import { findRuleFiles } from './files.js';
 import { compileGuard } from './guard.js';
@@ -137,13 +137,19 @@ class RuleCompiler {
       return null;
     };
     let program;
+    let env = this.env;
     try {
-      program = this.env.parse(expr);
+      program = env.parse(expr);
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
       return push('cel_syntax', `CEL syntax error: ${e.summary}${CEL_HINTS[e.summary] ?? ''}`, e.range?.start ?? 0);
     }
-    const checked = program.check();
+    let checked = program.check();
+    if (!checked.valid && needsInBridges(checked.error!.summary)) {
+      env = ruleEnvironment(true);
+      program = env.parse(expr);
+      checked = program.check();
+    }
     if (!checked.valid) {
       const err = checked.error!;
       let message = err.summary;
@@ -156,7 +162,24 @@ class RuleCompiler {
     if (checked.type !== 'bool') {
       return push('cel_not_bool', `\`when\` must be a bool expression, but this one is ${checked.type}${checked.type === 'dyn' ? ' (compare it: e.g. `params.x == true`)' : ''}`, 0);
     }
-    return { program };
+    // `matches` runs RE2, as CEL specifies (see RE2_MATCHES): a fixed pattern is checked
+    // here, so one RE2 refuses fails the load instead of every request.
+    const calls = matchesCalls(program.ast);
+    if (calls.length === 0) return { program };
+    let bad = false;
+    for (const c of calls) {
+      if (c.pattern === undefined) continue;
+      try {
+        re2(c.pattern);
+      } catch (e) {
+        bad = true;
+        push('cel_regex', `invalid regular expression ${JSON.stringify(c.pattern)}: ${(e as Error).message} (patterns are RE2: no lookarounds or backreferences; (?i) and the other RE2 flags work)`, c.patternAt);
+      }
+    }
+    if (bad) return null;
+    let renamed = expr;
+    for (const c of calls) renamed = renamed.slice(0, c.at) + RE2_MATCHES + renamed.slice(c.at + RE2_MATCHES.length);
+    return { program: env.parse(renamed) };
   }
 
   private scope(doc: SourceDocument, raw: unknown, path: PathSegment[]): RuleScope | null {

@@ -55,6 +55,18 @@ const CASES: Record<string, Record<string, string>> = {
         when: params.stream
         route: openai/gpt-4o
   `) },
+  'regular expressions': { 'rules/a.yaml': text(`
+    rules:
+      - id: lookahead
+        when: model.matches("^gpt(?=-4)")
+        route: openai/gpt-4o
+      - id: unclosed
+        when: tier == "x" || model.matches("[unclosed")
+        route: openai/gpt-4o
+      - id: fine
+        when: model.matches("(?i)^GPT-4") && model.matches(headers[?"x-p"].orValue(""))
+        route: openai/gpt-4o
+  `) },
   'targets': { 'rules/a.yaml': text(`
     rules:
       - id: a
@@ -182,6 +194,16 @@ rules/a.yaml:3:11: error[cel_not_bool]: \`when\` must be a bool expression, but 
 rules/a.yaml:6:11: error[cel_not_bool]: \`when\` must be a bool expression, but this one is dyn (compare it: e.g. \`params.x == true\`)
   6 |     when: params.stream
     |           ^`,
+  },
+  "regular expressions": {
+    ok: false,
+    rendered: `
+rules/a.yaml:3:25: error[cel_regex]: invalid regular expression "^gpt(?=-4)": error parsing regexp: invalid or unsupported Perl syntax: \`(?=\` (patterns are RE2: no lookarounds or backreferences; (?i) and the other RE2 flags work)
+  3 |     when: model.matches("^gpt(?=-4)")
+    |                         ^
+rules/a.yaml:6:40: error[cel_regex]: invalid regular expression "[unclosed": error parsing regexp: missing closing ]: \`[unclosed\` (patterns are RE2: no lookarounds or backreferences; (?i) and the other RE2 flags work)
+  6 |     when: tier == "x" || model.matches("[unclosed")
+    |                                        ^`,
   },
   "targets": {
     ok: false,

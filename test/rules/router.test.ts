@@ -141,6 +141,10 @@ describe('numbers', () => {
     ['budget_used + 10 > 95', { budget_used: 90 }, true],
     ['budget_used / 2 == 45', { budget_used: 90 }, true],
     ['budget_used in [90, 95]', { budget_used: 95 }, true],
+    ['budget_used in [90, 95]', { budget_used: 92 }, false],
+    ['params.max_tokens in [1000, 2000]', { params: { max_tokens: 1000 } }, true],
+    ['params.max_tokens in [1000, 2000]', { params: { max_tokens: 1500 } }, false],
+    ['params.max_tokens in [1000.0, 2000.0]', { params: { max_tokens: 2000 } }, true],
     ['tokens_used < 50 && requests_used <= 10', { tokens_used: 12.25, requests_used: 10 }, true],
     ['params.max_tokens > 4000', { params: { max_tokens: 4096 } }, true],
     ['params.max_tokens > 4000', { params: { max_tokens: 4000 } }, false],
@@ -160,4 +164,36 @@ describe('numbers', () => {
       assert.equal(d.rule_id, expected ? 'n' : null);
     });
   }
+});
+
+describe('matches: RE2, as CEL specifies', () => {
+  const cases: [string, Partial<Parameters<typeof ctx>[0]>, boolean][] = [
+    ['model.matches("^gpt-4")', { model: 'gpt-4o' }, true],
+    ['model.matches("4o")', { model: 'gpt-4o' }, true],
+    ['model.matches("^4o")', { model: 'gpt-4o' }, false],
+    ['model.matches("(?i)^GPT")', { model: 'gpt-4o' }, true],
+    ['headers[?"x-q"].orValue("").matches(headers[?"x-p"].orValue("^$"))', { headers: { 'x-q': 'abc', 'x-p': 'b+' } }, true],
+  ];
+  for (const [when, over, expected] of cases) {
+    it(`${when} → ${expected}`, () => {
+      const d = createRouter(bundleOf({ 'rules/a.yaml': `rules:\n${rule('m', when)}` })).decide(ctx(over));
+      assert.deepEqual(d.errors, []);
+      assert.equal(d.rule_id, expected ? 'm' : null);
+    });
+  }
+
+  // A backtracking RegExp takes about 2^n steps for this pattern on n "a"s and a "!": with
+  // n = 40 the test would run for days, and the gateway's event loop with it.
+  it('takes linear time: a pattern with nested repetition on a hostile header', { timeout: 20_000 }, () => {
+    const router = createRouter(bundleOf({ 'rules/a.yaml': `rules:\n${rule('redos', 'headers[?"x-q"].orValue("").matches("^(a+)+$")')}` }));
+    const d = router.decide(ctx({ headers: { 'x-q': `${'a'.repeat(40)}!` } }));
+    assert.deepEqual([d.rule_id, d.errors], [null, []]);
+    assert.equal(router.decide(ctx({ headers: { 'x-q': 'a'.repeat(40) } })).rule_id, 'redos');
+  });
+
+  it('a pattern from the request that RE2 refuses is an evaluation error: the rule does not match', () => {
+    const d = createRouter(bundleOf({ 'rules/a.yaml': `rules:\n${rule('dyn', 'model.matches(headers[?"x-p"].orValue(""))')}` })).decide(ctx({ headers: { 'x-p': '(?=x)' } }));
+    assert.equal(d.rule_id, null);
+    assert.match(d.errors[0]?.message ?? '', /invalid regular expression "\(\?=x\)"/);
+  });
 });
