@@ -4,6 +4,7 @@
  * between identical requests, whether it is constantly true (for shadowing warnings),
  * and which models/endpoints it is restricted to (for the shape index).
  */
+import { isCredentialHeader } from '../audit/headers.js';
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { VOLATILE_VARIABLES } from './cel.js';
 
@@ -25,6 +26,8 @@ export interface ExprFacts {
   endpoints: ReadonlySet<string> | null;
   /** Header keys written with upper-case letters (never present: header names are lowercase), with their offset. */
   upperCaseHeaders: { key: string; offset: number }[];
+  /** Header keys that name a credential (never present: credentials are removed before rules see headers), with their offset. */
+  credentialHeaders: { key: string; offset: number }[];
   /**
    * Conjuncts that are cheap to check in plain JS: equalities over string inputs
    * (`tier == "x"`, `headers["x-tier"] == "premium"`, `team in ["a", "b"]`) and
@@ -271,6 +274,7 @@ export function analyze(root: Node): ExprFacts {
   let headerKeys: Set<string> | 'all' = new Set();
   let paramKeys: Set<string> | 'all' = new Set();
   const upperCaseHeaders: { key: string; offset: number }[] = [];
+  const credentialHeaders: { key: string; offset: number }[] = [];
   const visit = (n: Node, parent: Node | undefined): void => {
     if (n.op === 'id') {
       const name = n.args as string;
@@ -282,6 +286,7 @@ export function analyze(root: Node): ExprFacts {
           else {
             if (headerKeys !== 'all') headerKeys.add(key);
             if (key !== key.toLowerCase()) upperCaseHeaders.push({ key, offset: parent!.start });
+            if (isCredentialHeader(key)) credentialHeaders.push({ key, offset: parent!.start });
           }
         } else if (key === undefined) paramKeys = 'all';
         else if (paramKeys !== 'all') paramKeys.add(key);
@@ -300,6 +305,7 @@ export function analyze(root: Node): ExprFacts {
     models: restriction(root, 'model'),
     endpoints: restriction(root, 'endpoint'),
     upperCaseHeaders,
+    credentialHeaders,
     requirements: requirementsOf(root),
   };
 }

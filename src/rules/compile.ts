@@ -106,6 +106,10 @@ class RuleCompiler {
       const loc = locateInExpression(doc, [...at, 'when'], raw.when as string, h.offset);
       this.issues.push({ severity: 'warning', code: 'header_case', message: `header names are lowercase: headers["${h.key}"] never exists; write "${h.key.toLowerCase()}"`, location: loc, sourceLine: doc.line(loc.line) });
     }
+    for (const h of facts.credentialHeaders) {
+      const loc = locateInExpression(doc, [...at, 'when'], raw.when as string, h.offset);
+      this.issues.push({ severity: 'warning', code: 'credential_header', message: `headers["${h.key}"] never exists: credentials (and headers named like them) are removed before rules see the headers; route by the caller's virtual_key, team or tier instead`, location: loc, sourceLine: doc.line(loc.line) });
+    }
     this.drafts.push({
       id,
       description: typeof raw.description === 'string' ? raw.description : null,

@@ -3,10 +3,12 @@
  * the virtual key resolves to team, customer and tier through the config, and
  * `provider/model` names split like the server splits them.
  */
+import { stripCredentialHeaders } from '../audit/headers.js';
 import type { DecideOptions, RoutingContext } from '../decision.js';
 import type { FallbackReason } from '../errors.js';
 import type { TestRequest, TestState } from '../types/rule-test-file.js';
 import type { RuleBundle } from './bundle.js';
+import { didYouMean } from '../config/suggest.js';
 
 export interface ContextDefaults {
   /** Used when the state gives no `now`. */
@@ -35,7 +37,8 @@ function unavailableName(bundle: RuleBundle, name: string): string {
  * contextFromRequest(bundle, {model: 'gpt-4o', headers: {'X-Tier': 'premium'}, virtual_key: 'vk-app'}, {budget_used: 90}, {now: new Date()})
  */
 export function contextFromRequest(bundle: RuleBundle, request: TestRequest, state: TestState = {}, defaults: ContextDefaults): { ctx: RoutingContext; opts: DecideOptions } {
-  const headers = lowerKeys(request.headers);
+  // As a live request's: lowercase names, credentials removed.
+  const headers = stripCredentialHeaders(lowerKeys(request.headers));
   const principal = bundle.principals.resolve({ virtual_key: request.virtual_key, team: request.team, customer: request.customer });
   let model = request.model;
   let provider = '';
@@ -67,4 +70,19 @@ export function contextFromRequest(bundle: RuleBundle, request: TestRequest, sta
     opts.unavailable = new Map(state.cooldown.map((n) => [unavailableName(bundle, n), 'cooldown' as FallbackReason]));
   }
   return { ctx, opts };
+}
+
+/**
+ * The principals a test or explain request names that the config does not have, each
+ * with its field: the gateway would refuse such a caller (401), so nothing about it can
+ * be explained or tested.
+ */
+export function unknownPrincipals(bundle: RuleBundle, request: Pick<TestRequest, 'virtual_key' | 'team' | 'customer'>): { field: 'virtual_key' | 'team' | 'customer'; message: string }[] {
+  const out: { field: 'virtual_key' | 'team' | 'customer'; message: string }[] = [];
+  const { principals } = bundle;
+  for (const [field, known, label] of [['virtual_key', principals.virtualKeys, 'virtual key'], ['team', principals.teams, 'team'], ['customer', principals.customers, 'customer']] as const) {
+    const id = request[field];
+    if (id !== undefined && !known.has(id)) out.push({ field, message: `unknown ${label} "${id}"${didYouMean(id, known)}` });
+  }
+  return out;
 }

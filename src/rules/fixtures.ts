@@ -8,6 +8,7 @@ import { didYouMean } from '../config/suggest.js';
 import type { RuleTestFile, TestExpect, TestRequest, TestState } from '../types/rule-test-file.js';
 import type { RuleBundle } from './bundle.js';
 import { validateDocument } from './schema.js';
+import { unknownPrincipals } from './context.js';
 
 export interface TestCase {
   name: string;
@@ -23,17 +24,8 @@ export interface TestCase {
 function crossCheck(doc: SourceDocument, data: RuleTestFile, bundle: RuleBundle): Issue[] {
   const issues: Issue[] = [];
   const ruleIds = new Set(bundle.rules.map((r) => r.id));
-  const { principals } = bundle;
   data.tests.forEach((t, i) => {
-    const check = (field: 'virtual_key' | 'team' | 'customer', known: ReadonlySet<string>, label: string) => {
-      const id = t.request[field];
-      if (id !== undefined && !known.has(id)) {
-        issues.push(issueAt(doc, ['tests', i, 'request', field], 'unknown_principal', `unknown ${label} "${id}"${didYouMean(id, known)}`));
-      }
-    };
-    check('virtual_key', principals.virtualKeys, 'virtual key');
-    check('team', principals.teams, 'team');
-    check('customer', principals.customers, 'customer');
+    for (const u of unknownPrincipals(bundle, t.request)) issues.push(issueAt(doc, ['tests', i, 'request', u.field], 'unknown_principal', u.message));
     const rule = t.expect.rule;
     if (typeof rule === 'string' && !ruleIds.has(rule)) {
       issues.push(issueAt(doc, ['tests', i, 'expect', 'rule'], 'unknown_rule', `no rule has the id "${rule}"${didYouMean(rule, ruleIds)}`));

@@ -14,7 +14,7 @@ export { evaluateRules, type RuleOutcome } from './evaluation.js';
 export { explain, type Explanation, type RuleTrace, type RuleStatus } from './explain.js';
 export { DEFAULT_FALLBACK_ON, type CompiledRule, type RuleBundle, type RuleScope, type RouterSettings, type ScopeKind } from './bundle.js';
 export { VARIABLES, VOLATILE_VARIABLES, ruleEnvironment, toActivation } from './cel.js';
-export { contextFromRequest, type ContextDefaults } from './context.js';
+export { contextFromRequest, unknownPrincipals, type ContextDefaults } from './context.js';
 export { parseTargetRef, formatTarget } from './targets.js';
 export { resolveAlias } from './fallthrough.js';
 export { findRuleFiles, findTestFiles, shownPath } from './files.js';

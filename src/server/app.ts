@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { SwitchyardError, renderError } from '../errors.js';
-import { explain, contextFromRequest, validateDocument } from '../rules/index.js';
+import { explain, contextFromRequest, unknownPrincipals, validateDocument } from '../rules/index.js';
 import { auditResponse } from '../audit/http.js';
 import { formatIssue, parseSource } from '../config/source.js';
 import type { TestRequest, TestState } from '../types/rule-test-file.js';
@@ -276,13 +276,18 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     admin.post('/admin/explain', async (req) => {
       const { request, state } = explainInput(req.body);
       const router = rt.router;
+      const [unknown] = unknownPrincipals(router.bundle, request);
+      if (unknown) throw new SwitchyardError('SY_ERR_BAD_REQUEST', `request.${unknown.field}: ${unknown.message}: the gateway refuses such a caller (401)`, { details: { param: `request.${unknown.field}` } });
       const { ctx, opts } = contextFromRequest(router.bundle, request, state, { now: new Date(rt.clock()) });
       return explain(router, ctx, opts);
     });
     admin.get('/admin/audit', async (req) => auditResponse(rt.audit, req.query, new Date(rt.clock())));
     admin.post('/admin/reload', async (_req, reply) => {
       const r = rt.reload();
-      if (!r.ok) reply.code(422);
+      if (!r.ok) {
+        rt.logger.error({ route: 'POST /admin/reload', issues: r.issues.map(formatIssue) }, 'rules not reloaded: the new rules do not compile; the running rules stay');
+        reply.code(422);
+      }
       return { ok: r.ok, revision: rt.router.bundle.revision, issues: r.issues.map((i) => ({ severity: i.severity, code: i.code, message: i.message, text: formatIssue(i) })) };
     });
     admin.get('/admin/rules', async () => {

@@ -413,7 +413,9 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
       return admission instanceof Promise ? admission.then(use, again) : use(admission);
     };
     const opts: DecideOptions = { unavailable: unavailableNow(rt) };
-    return admitted(rt.router.decide(ctx, opts), rt.loaded.providers.size);
+    const decision = rt.router.decide(ctx, opts);
+    if (decision.errors.length > 0) for (const e of decision.errors) rt.metrics.ruleErrors.inc({ rule: e.rule_id });
+    return admitted(decision, rt.loaded.providers.size);
   });
 }
 

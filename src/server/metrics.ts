@@ -18,6 +18,8 @@ export interface Metrics {
   tokens: Counter<'provider' | 'model' | 'kind'>;
   costUsd: Counter<'provider' | 'model'>;
   inFlight: Gauge;
+  /** Rule evaluations that failed (the rule did not match): by rule id, a bounded set. */
+  ruleErrors: Counter<'rule'>;
   /** Open Responses API WebSocket connections. */
   websockets: Gauge;
   /**
@@ -50,6 +52,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; maxModelLabels?:
     costUsd: new Counter('switchyard_cost_usd_total', `Spend in USD by provider and model; models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model'], r),
     inFlight: new Gauge('switchyard_in_flight_requests', 'Inference requests being served.', r),
     websockets: new Gauge('switchyard_websocket_connections', 'Open Responses API WebSocket connections.', r),
+    ruleErrors: new Counter('switchyard_rule_errors_total', 'Rule evaluations that failed at request time (the rule did not match; decision.errors has the message), by rule id.', ['rule'], r),
     modelLabel(model) {
       if (labelled.has(model)) return model;
       if (labelled.size >= maxModelLabels) return 'other';

@@ -84,6 +84,10 @@ describe('admin routes with the token', SUITE, () => {
 
   test('POST /admin/explain with a bad body is a 400 with a stable code', async () => {
     assertOpenAIError(await postJson(e2e.url, '/admin/explain', { nope: true }, bearer), 400, 'SY_ERR_BAD_REQUEST');
+    const ghost = await postJson(e2e.url, '/admin/explain', { request: { model: 'gpt-4o', team: 'nobody' } }, bearer);
+    assertOpenAIError(ghost, 400, 'SY_ERR_BAD_REQUEST');
+    assert.equal(ghost.json.error.param, 'request.team');
+    assert.match(ghost.json.error.message, /unknown team "nobody"/);
     assertOpenAIError(await raw(e2e.url, '/admin/explain', { method: 'POST', body: '{"request":', headers: { ...bearer, 'content-type': 'application/json' } }), 400, 'SY_ERR_INVALID_JSON');
   });
 
@@ -127,6 +131,8 @@ describe('admin routes with the token', SUITE, () => {
     assert.deepEqual(bad.json.revision, ok.json.revision, 'the previous rules are still in force');
     const still = await postJson(e2e.url, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'b' }] }, { 'x-tier': 'premium' });
     assert.equal(still.headers['x-switchyard-rule-id'], 'premium-big');
+    // batch-small reads a header that request lacks: an evaluation error, counted by rule.
+    assert.match(await e2e.gw.runtime.metrics.registry.metrics(), /^switchyard_rule_errors_total\{rule="batch-small"\} [1-9]/m);
   });
 
   test('GET /admin/audit returns the recorded events', async () => {

@@ -67,6 +67,12 @@ const CASES: Record<string, Record<string, string>> = {
         when: model.matches("(?i)^GPT-4") && model.matches(headers[?"x-p"].orValue(""))
         route: openai/gpt-4o
   `) },
+  'credential headers (warning)': { 'rules/a.yaml': text(`
+    rules:
+      - id: by-key
+        when: '"authorization" in headers || headers[?"x-api-key"].hasValue()'
+        route: openai/gpt-4o
+  `) },
   'targets': { 'rules/a.yaml': text(`
     rules:
       - id: a
@@ -204,6 +210,16 @@ rules/a.yaml:3:25: error[cel_regex]: invalid regular expression "^gpt(?=-4)": er
 rules/a.yaml:6:40: error[cel_regex]: invalid regular expression "[unclosed": error parsing regexp: missing closing ]: \`[unclosed\` (patterns are RE2: no lookarounds or backreferences; (?i) and the other RE2 flags work)
   6 |     when: tier == "x" || model.matches("[unclosed")
     |                                        ^`,
+  },
+  "credential headers (warning)": {
+    ok: true,
+    rendered: `
+rules/a.yaml:3:12: warning[credential_header]: headers["authorization"] never exists: credentials (and headers named like them) are removed before rules see the headers; route by the caller's virtual_key, team or tier instead
+  3 |     when: '"authorization" in headers || headers[?"x-api-key"].hasValue()'
+    |            ^
+rules/a.yaml:3:42: warning[credential_header]: headers["x-api-key"] never exists: credentials (and headers named like them) are removed before rules see the headers; route by the caller's virtual_key, team or tier instead
+  3 |     when: '"authorization" in headers || headers[?"x-api-key"].hasValue()'
+    |                                          ^`,
   },
   "targets": {
     ok: false,

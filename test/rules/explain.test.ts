@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { CommandIO } from '../../src/cli/command.js';
-import { createRouter, explain } from '../../src/rules/index.js';
+import { contextFromRequest, createRouter, explain } from '../../src/rules/index.js';
 import { bundleOf, CONFIG, ctx, PRINCIPALS, tempTree, text } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -84,6 +84,13 @@ async function run(argv: string[], cwd: string) {
   return { code, stdout, stderr };
 }
 
+describe('the context explain and rule tests build', () => {
+  it('has the headers a live request gives the rules: lowercase, credentials removed', () => {
+    const { ctx: c } = contextFromRequest(bundleOf({ 'rules/a.yaml': RULES }), { model: 'gpt-4o', headers: { Authorization: 'Bearer sk-x', 'X-Api-Key': 'k', Cookie: 'c=1', 'X-Tier': 'gold' } }, {}, { now: new Date(0) });
+    assert.deepEqual(c.headers, { 'x-tier': 'gold' });
+  });
+});
+
 describe('switchyard explain', () => {
   const dir = tempTree({
     'switchyard.yaml': CONFIG,
@@ -140,6 +147,13 @@ describe('switchyard explain', () => {
     assert.match(r.stderr, /bad\.json:1:21: error\[schema\]: unknown property "virtualkey" in the top level; did you mean "virtual_key"\?/);
     assert.equal((await run(['explain'], dir)).code, 2);
     assert.equal((await run(['explain', '--request', 'nope.json'], dir)).code, 2);
+  });
+
+  it('a caller the config does not have is bad usage, as in a rule test: the gateway would refuse it', async () => {
+    const d = tempTree({ 'switchyard.yaml': CONFIG, 'rules/a.yaml': RULES, 'ghost.json': JSON.stringify({ model: 'gpt-4o', virtual_key: 'vk-suport' }) });
+    const r = await run(['explain', '--request', 'ghost.json'], d);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown virtual key "vk-suport"; did you mean "vk-support"\?: the gateway refuses such a caller \(401\)/);
   });
 
   it('never prints a secret (keys appear by name only)', async () => {

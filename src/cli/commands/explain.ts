@@ -5,7 +5,7 @@ import { loadConfig } from '../../config/index.js';
 import { parseSource, type Issue } from '../../config/source.js';
 import type { Decision, RoutingContext } from '../../decision.js';
 import type { TestRequest, TestState } from '../../types/rule-test-file.js';
-import { compileRuleBundle, contextFromRequest, createRouter, explain, formatTarget, shownPath, validateDocument, type RuleTrace } from '../../rules/index.js';
+import { compileRuleBundle, contextFromRequest, createRouter, explain, formatTarget, shownPath, unknownPrincipals, validateDocument, type RuleTrace } from '../../rules/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 import { formatIssues } from '../report.js';
@@ -121,6 +121,8 @@ Exit codes: 0 explained, 1 the config or rules have errors, 2 bad usage or inval
       io.stderr.write('the rules do not compile; run `switchyard validate`\n');
       return EXIT.FAILED;
     }
+    const unknown = unknownPrincipals(compiled.bundle, req.value);
+    if (unknown.length > 0) throw new UsageError(`${unknown.map((u) => u.message).join('; ')}: the gateway refuses such a caller (401)`);
     const router = createRouter(compiled.bundle);
     const { ctx, opts } = contextFromRequest(compiled.bundle, req.value, state.value, { now: new Date() });
     const result = explain(router, ctx, opts);
