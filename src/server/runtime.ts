@@ -55,7 +55,7 @@ export interface Runtime {
   /** Requests being served, settled or audited: shutdown waits for them before close(). */
   readonly work: Work;
   /** Recompiles the rule files; keeps the current router when any error is found. */
-  reload(): { ok: boolean; issues: Issue[] };
+  reload(): { ok: boolean; issues: Issue[]; hint?: string };
   close(): Promise<void>;
 }
 
@@ -66,6 +66,10 @@ function secretsOf(loaded: LoadedConfig): string[] {
   for (const s of proxySecrets(loaded.proxy)) out.add(s);
   return [...out];
 }
+
+/** Rule errors about providers, models, keys or principals the running config does not have. */
+const CONFIG_REFERENCES = new Set(['unknown_provider', 'unknown_model', 'unknown_key', 'unknown_scope', 'disabled_provider', 'disabled_key']);
+const RELOAD_HINT = 'a reload reads the rule files only, against the config the gateway started with: a change to the config (providers, models, keys, principals) takes a restart';
 
 export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): Runtime {
   const cfg = loaded.config;
@@ -119,7 +123,11 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     work: new Work(),
     reload() {
       const next = compileRuleBundle(loaded);
-      if (!next.bundle) return { ok: false, issues: next.issues };
+      if (!next.bundle) {
+        // Rules naming what only a config change would add: the config is not reloaded.
+        const needsConfig = next.issues.some((i) => i.severity === 'error' && CONFIG_REFERENCES.has(i.code));
+        return needsConfig ? { ok: false, issues: next.issues, hint: RELOAD_HINT } : { ok: false, issues: next.issues };
+      }
       runtime.router = createRouter(next.bundle, { rng });
       logger.info({ revision: next.bundle.revision }, 'rules reloaded');
       return { ok: true, issues: next.issues };

@@ -131,6 +131,13 @@ describe('admin routes with the token', SUITE, () => {
     assert.deepEqual(bad.json.revision, ok.json.revision, 'the previous rules are still in force');
     const still = await postJson(e2e.url, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'b' }] }, { 'x-tier': 'premium' });
     assert.equal(still.headers['x-switchyard-rule-id'], 'premium-big');
+    // A rule naming a provider the running config does not have: the refusal says the config is not reloaded.
+    e2e.writeRule('extra.yaml', { rules: [{ id: 'new-provider', when: 'true', route: 'newcomer/model' }] });
+    const config = await raw(e2e.url, '/admin/reload', { method: 'POST', headers: bearer });
+    assert.equal(config.status, 422, config.text);
+    assert.match(String(config.json.hint), /a change to the config .* takes a restart/);
+    assert.equal(bad.json.hint, undefined, 'a syntax error is no config matter');
+    e2e.writeRule('extra.yaml', { rules: [{ id: 'batch-small', when: 'headers["x-batch"] == "1"', route: 'small/batch-model', priority: 5 }] });
     // batch-small reads a header that request lacks: an evaluation error, counted by rule.
     assert.match(await e2e.gw.runtime.metrics.registry.metrics(), /^switchyard_rule_errors_total\{rule="batch-small"\} [1-9]/m);
   });

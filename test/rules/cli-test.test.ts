@@ -128,6 +128,16 @@ describe('switchyard test', () => {
     assert.equal(below.code, 1);
     assert.match(below.stderr, /coverage 66\.7% is below the required 80%/);
     assert.equal((await run(['test', '--fail-under-coverage', '60'], dir)).code, 0);
+    const json = JSON.parse((await run(['test', '--fail-under-coverage', '80', '--json'], dir)).stdout);
+    assert.deepEqual([json.ok, json.coverage.required, json.coverage.below_required], [false, 80, true], '--json says why it failed');
+  });
+
+  it('--json prints {ok: false, issues} when it stops before its tests', async () => {
+    const broken = await run(['test', '--json'], tree({ 'rules/policy.test.yaml': PASSING }, "rules:\n  - id: x\n    when: tier ==\n    route: openai/gpt-4o\n"));
+    assert.equal(broken.code, 1);
+    const out = JSON.parse(broken.stdout);
+    assert.deepEqual([out.ok, out.stopped], [false, 'the rules do not compile']);
+    assert.equal(out.issues[0].code, 'cel_syntax');
   });
 
   it('--reporter junit --output writes well-formed JUnit XML; failures carry the diff', async () => {

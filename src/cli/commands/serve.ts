@@ -63,7 +63,7 @@ running ones stay.`,
     // the running ones in place.
     const reload = () => {
       const r = gw.runtime.reload();
-      if (!r.ok) log.error({ signal: 'SIGHUP', issues: r.issues.map(formatIssue) }, 'rules not reloaded: the new rules do not compile; the running rules stay');
+      if (!r.ok) log.error({ signal: 'SIGHUP', issues: r.issues.map(formatIssue), hint: r.hint }, 'rules not reloaded: the new rules do not compile; the running rules stay');
     };
     process.on('SIGHUP', reload);
     await new Promise<void>((resolve) => {

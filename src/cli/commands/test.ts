@@ -10,12 +10,15 @@ import { formatIssues, jsonIssue } from '../report.js';
 
 const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read']);
 
-function jsonReport(report: TestReport, display: (f: string) => string): unknown {
+function jsonReport(report: TestReport, display: (f: string) => string, threshold: number | undefined): unknown {
+  const below = threshold !== undefined && report.coverage.percent < threshold;
   return {
-    ok: report.failed === 0,
+    ok: report.failed === 0 && !below,
     summary: { passed: report.passed, failed: report.failed },
     coverage: {
       percent: report.coverage.percent,
+      required: threshold ?? null,
+      below_required: below,
       rules: report.coverage.total,
       reached: report.coverage.reached,
       unreached: report.coverage.unreached.map((u) => ({ rule_id: u.rule_id, file: display(u.location.file), line: u.location.line, col: u.location.col })),
@@ -63,15 +66,21 @@ rules do not compile, 2 bad usage or invalid test files.`,
     const display = (f: string) => shownPath(f, io.cwd);
 
     const loaded = loadConfig({ path: args.string('config'), env: io.env, cwd: io.cwd, missingEnv: 'warning' });
+    // With --json, a run that stops before its tests still prints {ok: false, issues}.
+    const stopped = (issues: readonly Issue[], why: string): void => {
+      if (args.boolean('json')) io.stdout.write(`${JSON.stringify({ ok: false, stopped: why, issues: issues.map((i) => jsonIssue(i, io.cwd)) }, null, 2)}\n`);
+    };
     const configErrors = loaded.issues.filter((i) => i.severity === 'error');
     if (!loaded.config) {
       io.stderr.write(formatIssues(configErrors, io.cwd));
+      stopped(configErrors, 'the config has errors');
       return configErrors.some((i) => UNREADABLE.has(i.code)) ? EXIT.USAGE : EXIT.FAILED;
     }
     const compiled = compileRuleBundle(loaded.config);
     io.stderr.write(formatIssues(compiled.issues, io.cwd));
     if (!compiled.bundle) {
       io.stderr.write('the rules do not compile; no tests were run\n');
+      stopped(compiled.issues, 'the rules do not compile');
       return EXIT.FAILED;
     }
     const paths = args.positionals.length ? args.positionals.map((p) => resolve(io.cwd, p)) : loaded.config.rulePaths;
@@ -79,7 +88,10 @@ rules do not compile, 2 bad usage or invalid test files.`,
     const loadedCases = loadTestCases(found.files, compiled.bundle);
     const inputIssues: Issue[] = [...found.issues, ...loadedCases.issues];
     io.stderr.write(formatIssues(inputIssues, io.cwd));
-    if (inputIssues.some((i) => i.severity === 'error')) return EXIT.USAGE;
+    if (inputIssues.some((i) => i.severity === 'error')) {
+      stopped(inputIssues, 'the test files have errors');
+      return EXIT.USAGE;
+    }
     if (found.files.length === 0) {
       if (paths.length > 0) io.stderr.write(`no rule test files (*.test.yaml) under ${paths.map(display).join(', ')}\n`);
       else {
@@ -92,7 +104,7 @@ rules do not compile, 2 bad usage or invalid test files.`,
     const report = runTests(createRouter(compiled.bundle), loadedCases.cases);
     const belowCoverage = threshold !== undefined && report.coverage.percent < threshold;
     if (args.boolean('json')) {
-      io.stdout.write(`${JSON.stringify({ ...(jsonReport(report, display) as object), issues: compiled.issues.map((i) => jsonIssue(i, io.cwd)) }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ ...(jsonReport(report, display, threshold) as object), issues: compiled.issues.map((i) => jsonIssue(i, io.cwd)) }, null, 2)}\n`);
     } else if (reporter === 'junit' && output === undefined) {
       io.stdout.write(formatJUnit(report, { failUnderCoverage: threshold, display }));
     } else {
