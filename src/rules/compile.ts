@@ -62,6 +62,12 @@ const CEL_HINTS: Record<string, string> = {
   'Unexpected character: =': '; compare with ==',
 };
 
+/** Type errors whose usual cause is worth naming. */
+const TYPE_HINTS: [RegExp, string][] = [
+  // `headers.x-tier` reads headers.x minus tier: a dashed name needs the index form.
+  [/^no such overload: string - string$/, ' (a header name with a dash is read as headers["x-tier"], not headers.x-tier)'],
+];
+
 class RuleCompiler {
   readonly issues: Issue[] = [];
   readonly drafts: Draft[] = [];
@@ -79,9 +85,14 @@ class RuleCompiler {
   file(doc: SourceDocument): void {
     this.issues.push(...doc.issues);
     if (doc.issues.some((i) => i.severity === 'error')) return;
-    const schemaIssues = validateDocument('rules', doc);
-    this.issues.push(...schemaIssues);
     const rules = isRecord(doc.value) && Array.isArray(doc.value.rules) ? doc.value.rules : [];
+    // YAML reads an unquoted `when: true` (or a number) as that value, not as CEL text.
+    const unquoted = (i: Issue): Issue => {
+      const m = /^rules\[(\d+)\]\.when must be a string$/.exec(i.message);
+      const raw = m ? (rules[Number(m[1])] as { when?: unknown } | undefined)?.when : undefined;
+      return typeof raw === 'boolean' || typeof raw === 'number' ? { ...i, message: `${i.message}: quote it, when: "${String(raw)}"` } : i;
+    };
+    this.issues.push(...validateDocument('rules', doc).map(unquoted));
     rules.forEach((raw, i) => {
       if (isRecord(raw)) this.rule(doc, raw, i);
     });
@@ -101,7 +112,31 @@ class RuleCompiler {
     const fallbacks = this.fallbacks(doc, raw.fallbacks, [...at, 'fallbacks']);
     if (!evaluate || !scope || !targets || !fallbacks || typeof raw.id !== 'string') return;
     const location = doc.locate([...at, 'id']);
-    const facts = analyze(evaluate.program.ast);
+    let facts = analyze(evaluate.program.ast);
+    const warn = (path: readonly PathSegment[], code: string, message: string, loc = doc.locate(path)): void => {
+      this.issues.push({ severity: 'warning', code, message, location: loc, sourceLine: doc.line(loc.line) });
+    };
+    // A condition that reads no variable has one value for every request: known now.
+    if (facts.variables.size === 0 && !facts.alwaysTrue) {
+      let value: unknown;
+      try {
+        value = evaluate.program({});
+      } catch {
+        value = undefined;
+      }
+      if (value === true) facts = { ...facts, alwaysTrue: true };
+      else if (value === false) warn([...at, 'when'], 'never_matches', `rule "${id}" never matches: its condition reads no variable and is always false`);
+    }
+    // `model` is the requested model with a configured provider's prefix split off.
+    const pinned = facts.models === null ? [] : [...facts.models].filter((m) => m.indexOf('/') > 0 && this.config.providers.has(m.slice(0, m.indexOf('/'))));
+    if (pinned.length > 0) {
+      const m = pinned[0];
+      const slash = m.indexOf('/');
+      warn([...at, 'when'], 'model_with_provider', `model is never "${m}": for a request for ${m}, model is "${m.slice(slash + 1)}" and provider is "${m.slice(0, slash)}"; compare those`);
+    }
+    if (Array.isArray(raw.fallback_on) && raw.fallback_on.length === 0 && Array.isArray(raw.fallbacks) && raw.fallbacks.length > 0) {
+      warn([...at, 'fallback_on'], 'unused_fallbacks', `rule "${id}" has fallbacks but an empty fallback_on: no failure moves to them`);
+    }
     for (const h of facts.upperCaseHeaders) {
       const loc = locateInExpression(doc, [...at, 'when'], raw.when as string, h.offset);
       this.issues.push({ severity: 'warning', code: 'header_case', message: `header names are lowercase: headers["${h.key}"] never exists; write "${h.key.toLowerCase()}"`, location: loc, sourceLine: doc.line(loc.line) });
@@ -161,6 +196,7 @@ class RuleCompiler {
         const name = /: (\S+)$/.exec(err.summary)?.[1] ?? '';
         message += `${didYouMean(name, Object.keys(VARIABLES))} (declared: ${Object.keys(VARIABLES).join(', ')})`;
       }
+      for (const [re, hint] of TYPE_HINTS) if (re.test(message)) message += hint;
       return push(err.code === 'unknown_variable' ? 'cel_unknown_variable' : 'cel_type', `CEL type error: ${message}`, err.range?.start ?? 0);
     }
     if (checked.type !== 'bool') {

@@ -73,6 +73,35 @@ const CASES: Record<string, Record<string, string>> = {
         when: '"authorization" in headers || headers[?"x-api-key"].hasValue()'
         route: openai/gpt-4o
   `) },
+  'conditions that cannot work (warnings)': { 'rules/a.yaml': text(`
+    rules:
+      - id: pinned-model
+        when: model == "openai/gpt-4o"
+        route: openai/gpt-4o
+      - id: no-fallback
+        when: tier == "x"
+        route: openai/gpt-4o
+        fallbacks: [anthropic/claude-sonnet-4]
+        fallback_on: []
+      - id: never
+        when: 1 == 2
+        route: openai/gpt-4o
+      - id: always
+        when: 1 == 1
+        route: openai/gpt-4o
+      - id: hidden
+        when: tier == "y"
+        route: openai/gpt-4o
+  `) },
+  'unquoted when, dashed header': { 'rules/a.yaml': text(`
+    rules:
+      - id: x
+        when: true
+        route: openai/gpt-4o
+      - id: y
+        when: headers.x-tier == "a"
+        route: openai/gpt-4o
+  `) },
   'targets': { 'rules/a.yaml': text(`
     rules:
       - id: a
@@ -220,6 +249,32 @@ rules/a.yaml:3:12: warning[credential_header]: headers["authorization"] never ex
 rules/a.yaml:3:42: warning[credential_header]: headers["x-api-key"] never exists: credentials (and headers named like them) are removed before rules see the headers; route by the caller's virtual_key, team or tier instead
   3 |     when: '"authorization" in headers || headers[?"x-api-key"].hasValue()'
     |                                          ^`,
+  },
+  "conditions that cannot work (warnings)": {
+    ok: true,
+    rendered: `
+rules/a.yaml:3:11: warning[model_with_provider]: model is never "openai/gpt-4o": for a request for openai/gpt-4o, model is "gpt-4o" and provider is "openai"; compare those
+  3 |     when: model == "openai/gpt-4o"
+    |           ^
+rules/a.yaml:9:18: warning[unused_fallbacks]: rule "no-fallback" has fallbacks but an empty fallback_on: no failure moves to them
+  9 |     fallback_on: []
+    |                  ^
+rules/a.yaml:11:11: warning[never_matches]: rule "never" never matches: its condition reads no variable and is always false
+  11 |     when: 1 == 2
+     |           ^
+rules/a.yaml:16:9: warning[shadowed_rule]: rule "hidden" can never match: rule "always" (line 13) always matches before it in scope global
+  16 |   - id: hidden
+     |         ^`,
+  },
+  "unquoted when, dashed header": {
+    ok: false,
+    rendered: `
+rules/a.yaml:3:11: error[schema]: rules[0].when must be a string: quote it, when: "true"
+  3 |     when: true
+    |           ^
+rules/a.yaml:6:11: error[cel_type]: CEL type error: no such overload: string - string (a header name with a dash is read as headers["x-tier"], not headers.x-tier)
+  6 |     when: headers.x-tier == "a"
+    |           ^`,
   },
   "targets": {
     ok: false,
