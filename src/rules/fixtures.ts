@@ -33,8 +33,24 @@ function crossCheck(doc: SourceDocument, data: RuleTestFile, bundle: RuleBundle)
     for (const [j, id] of (t.expect.shadow ?? []).entries()) {
       if (!ruleIds.has(id)) issues.push(issueAt(doc, ['tests', i, 'expect', 'shadow', j], 'unknown_rule', `no rule has the id "${id}"${didYouMean(id, ruleIds)}`));
     }
+    for (const [j, name] of (t.state?.cooldown ?? []).entries()) {
+      const problem = cooldownProblem(bundle, name);
+      if (problem) issues.push(issueAt(doc, ['tests', i, 'state', 'cooldown', j], 'unknown_cooldown', problem));
+    }
   });
   return issues;
+}
+
+/** Why a state's cooldown entry (`provider`, `provider#key` or `provider/key`) names nothing, or null. */
+function cooldownProblem(bundle: RuleBundle, name: string): string | null {
+  const cut = name.search(/[#/]/);
+  const id = cut < 0 ? name : name.slice(0, cut);
+  const provider = bundle.providers.get(id);
+  if (!provider) return `cooldown names unknown provider "${id}"${didYouMean(id, [...bundle.providers.keys()])}`;
+  if (cut < 0) return null;
+  const key = name.slice(cut + 1);
+  const keys = provider.keys.map((k) => k.name);
+  return keys.includes(key) ? null : `provider "${id}" has no key "${key}"${didYouMean(key, keys)}`;
 }
 
 /** Reads test files; cases come only from files without errors. */

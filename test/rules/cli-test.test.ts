@@ -204,6 +204,17 @@ describe('switchyard test', () => {
     assert.equal(r2.code, 2);
     assert.match(r2.stderr, /policy.test.yaml:3:43: error\[unknown_principal\]: unknown virtual key "vk-ap"; did you mean "vk-app"\?/);
     assert.match(r2.stderr, /policy.test.yaml:4:20: error\[unknown_rule\]: no rule has the id "premum"; did you mean "premium"\?/);
+    const r3 = await run(['test'], tree({ 'rules/policy.test.yaml': text(`
+      tests:
+        - name: cooldowns
+          request: {model: gpt-4o}
+          state: {cooldown: [anthropc, "openai#oa-mani", openai/oa-main, anthropic]}
+          expect: {via: balance}
+    `) }));
+    assert.equal(r3.code, 2);
+    assert.match(r3.stderr, /policy.test.yaml:4:\d+: error\[unknown_cooldown\]: cooldown names unknown provider "anthropc"; did you mean "anthropic"\?/);
+    assert.match(r3.stderr, /error\[unknown_cooldown\]: provider "openai" has no key "oa-mani"; did you mean "oa-main"\?/);
+    assert.equal(r3.stderr.match(/unknown_cooldown/g)?.length, 2, 'openai/oa-main and anthropic are fine');
   });
 
   it('rules that do not compile: their issues, exit 1; no test files: exit 1; bad usage: exit 2', async () => {
