@@ -322,7 +322,8 @@ describe('fuzzed WebSocket events', () => {
 });
 
 const EXPLAIN = {
-  request: { model: 'gpt-4o', endpoint: 'chat', stream: false, headers: { 'x-tier': 'premium' }, virtual_key: 'vk-1', team: 'ml', customer: 'acme', tier: 'gold', params: { max_tokens: 64, input_tokens_estimate: 12 } },
+  // No principal: this gateway has none, and explain refuses a caller the config lacks.
+  request: { model: 'gpt-4o', endpoint: 'chat', stream: false, headers: { 'x-tier': 'premium' }, tier: 'gold', params: { max_tokens: 64, input_tokens_estimate: 12 } },
   state: { budget_used: 50, tokens_used: 10, requests_used: 1, now: '2026-12-06T12:00:00Z', draw: 0.5, cooldown: ['oa'] },
 };
 const AUDIT_PARAMS = ['from', 'to', 'since', 'until', 'rule', 'rule_id', 'via', 'provider', 'model', 'customer', 'team', 'virtual_key', 'status', 'fallback_reason', 'decision_id', 'request_id', 'limit', 'cursor', 'summary', 'bogus'];
