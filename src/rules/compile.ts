@@ -134,6 +134,15 @@ class RuleCompiler {
       const slash = m.indexOf('/');
       warn([...at, 'when'], 'model_with_provider', `model is never "${m}": for a request for ${m}, model is "${m.slice(slash + 1)}" and provider is "${m.slice(0, slash)}"; compare those`);
     }
+    // A fallback naming a target (or an earlier fallback) again: the failure it follows moves to the same model.
+    const seen = targets.map((t) => `${t.provider}/${t.model}`);
+    fallbacks.forEach((f, j) => {
+      const ref = `${f.provider}/${f.model}`;
+      if (seen.includes(ref) && f.key === null) {
+        warn([...at, 'fallbacks', j], 'repeated_target', `fallback ${ref} repeats a target already in the plan: a failure there moves to the same model (dispatch.retries_per_target sets how often a target is retried)`);
+      }
+      seen.push(ref);
+    });
     if (Array.isArray(raw.fallback_on) && raw.fallback_on.length === 0 && Array.isArray(raw.fallbacks) && raw.fallbacks.length > 0) {
       warn([...at, 'fallback_on'], 'unused_fallbacks', `rule "${id}" has fallbacks but an empty fallback_on: no failure moves to them`);
     }

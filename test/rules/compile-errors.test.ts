@@ -92,6 +92,11 @@ const CASES: Record<string, Record<string, string>> = {
       - id: hidden
         when: tier == "y"
         route: openai/gpt-4o
+      - id: repeats
+        when: tier == "z"
+        route: openai/gpt-4o
+        fallbacks: [anthropic/claude-sonnet-4, openai/gpt-4o, anthropic/claude-sonnet-4, openai/gpt-4o#oa-spare]
+        priority: 1
   `) },
   'unquoted when, dashed header': { 'rules/a.yaml': text(`
     rules:
@@ -264,7 +269,13 @@ rules/a.yaml:11:11: warning[never_matches]: rule "never" never matches: its cond
      |           ^
 rules/a.yaml:16:9: warning[shadowed_rule]: rule "hidden" can never match: rule "always" (line 13) always matches before it in scope global
   16 |   - id: hidden
-     |         ^`,
+     |         ^
+rules/a.yaml:22:44: warning[repeated_target]: fallback openai/gpt-4o repeats a target already in the plan: a failure there moves to the same model (dispatch.retries_per_target sets how often a target is retried)
+  22 |     fallbacks: [anthropic/claude-sonnet-4, openai/gpt-4o, anthropic/claude-sonnet-4, openai/gpt-4o#oa-spare]
+     |                                            ^
+rules/a.yaml:22:59: warning[repeated_target]: fallback anthropic/claude-sonnet-4 repeats a target already in the plan: a failure there moves to the same model (dispatch.retries_per_target sets how often a target is retried)
+  22 |     fallbacks: [anthropic/claude-sonnet-4, openai/gpt-4o, anthropic/claude-sonnet-4, openai/gpt-4o#oa-spare]
+     |                                                           ^`,
   },
   "unquoted when, dashed header": {
     ok: false,
