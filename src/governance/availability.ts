@@ -36,6 +36,11 @@ export class Availability {
     return this.entries.get(provider)?.reason;
   }
 
+  /** When `provider`'s mark lapses (epoch ms), if it has one. */
+  until(provider: string): number | undefined {
+    return this.entries.get(provider)?.until;
+  }
+
   current(now: number): ReadonlyMap<string, Unavailability> {
     if (now >= this.nextExpiry) this.rebuild(now);
     return this.view;

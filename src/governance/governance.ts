@@ -257,6 +257,13 @@ export class Governance {
     return this.availability.current(this.clock());
   }
 
+  /** Seconds until `provider` may serve again, when its own budget or limit keeps it out now. */
+  unavailableForSeconds(provider: string): number | undefined {
+    const now = this.clock();
+    const until = this.availability.current(now).has(provider) ? this.availability.until(provider) : undefined;
+    return until === undefined ? undefined : Math.max(1, Math.ceil((until - now) / 1000));
+  }
+
   /**
    * Reserves the request's maximum cost on every budget that applies (customer, team,
    * key, provider) and takes its rate-limit units and concurrency slot, all or nothing.

@@ -142,9 +142,20 @@ function planOf(rt: Runtime, d: Decision): Plan {
   return plan;
 }
 
-function refusal(d: Decision, requested: string): SwitchyardError {
+function refusal(rt: Runtime, d: Decision, requested: string): SwitchyardError {
   if (d.reason === 'model_not_allowed') {
     return new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `No configured provider serves model "${requested}".`, { details: { param: 'model' } });
+  }
+  // Every target sits out for its provider's own budget or limit: that is a 429 the
+  // client can wait out (Retry-After), as for any limit, not a missing route.
+  const skipped = d.inputs.unavailable ?? [];
+  const providers = [...new Set(skipped.map((u) => u.slice(0, u.search(/[#:]/))))];
+  const out = providers.map((p) => ({ p, reason: rt.governance.unavailableProviders().get(p), wait: rt.governance.unavailableForSeconds(p) }));
+  if (providers.length > 0 && skipped.every((u) => /:(budget_exceeded|rate_limit_exceeded)$/.test(u)) && out.every((o) => o.reason !== undefined && o.wait !== undefined)) {
+    const wait = Math.min(...out.map((o) => o.wait!));
+    const budget = out.every((o) => o.reason === 'budget_exceeded');
+    const what = out.map((o) => `"${o.p}" (${o.reason === 'budget_exceeded' ? 'its budget is spent' : 'over its rate limit'})`).join(', ');
+    return new SwitchyardError(budget ? 'SY_ERR_BUDGET_EXCEEDED' : 'SY_ERR_RATE_LIMITED', `No target can serve model "${requested}" now: provider ${what}; retry in ${wait}s.`, { retryAfter: wait, details: { level: 'provider', id: out[0].p } });
   }
   return new SwitchyardError('SY_ERR_NO_ROUTE', `No healthy target can serve model "${requested}" (${d.reason ?? 'no route'}).`);
 }
@@ -386,19 +397,23 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
       now: x.ts,
     };
     const estimated = { inputTokens: estimate, maxTokens: canonical.kind === 'chat' ? canonical.maxTokens : 0 };
-    // A provider whose own budget or rate limit is spent drops out of routing, but only
-    // from the next decision on (the refusal marks it): this request is decided again at
-    // once, without it, as many times as there are providers at most.
-    const admitted = (decision: Decision, left: number): Plan | Promise<Plan> => {
+    // A provider whose own budget or limit (requests, tokens, concurrency) is spent drops
+    // out of routing, but the request that finds it so is decided again at once without
+    // it, as many times as there are providers at most. With nothing left to serve, the
+    // client hears that provider's refusal (its 429 and Retry-After), not "no route".
+    let excluded: Map<string, FallbackReason> | null = null;
+    const admitted = (decision: Decision, left: number, refused: SwitchyardError | null): Plan | Promise<Plan> => {
       x.decision = decision;
-      if (decision.via === 'none' || !decision.selected) throw refusal(decision, requested);
+      if (decision.via === 'none' || !decision.selected) throw refused ?? refusal(rt, decision, requested);
       const sel = decision.selected;
       rt.governance.checkModelAllowed(principal, sel.provider, sel.model);
       // Counting tokens is free: nothing to reserve, and no rate limit or budget is charged.
       if (x.endpoint === 'count_tokens') return allowedPlan(rt, principal, decision);
       const again = (e: unknown): Plan | Promise<Plan> => {
-        if (left > 0 && e instanceof SwitchyardError && e.details?.level === 'provider') return admitted(rt.router.decide(ctx, { unavailable: unavailableNow(rt) }), left - 1);
-        throw e;
+        if (left === 0 || !(e instanceof SwitchyardError) || e.details?.level !== 'provider') throw e;
+        excluded ??= new Map(unavailableNow(rt));
+        excluded.set(sel.provider, e.code === 'SY_ERR_BUDGET_EXCEEDED' ? 'budget_exceeded' : 'rate_limit_exceeded');
+        return admitted(rt.router.decide(ctx, { unavailable: excluded }), left - 1, e);
       };
       let admission: Admission | Promise<Admission>;
       try {
@@ -415,7 +430,7 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
     const opts: DecideOptions = { unavailable: unavailableNow(rt) };
     const decision = rt.router.decide(ctx, opts);
     if (decision.errors.length > 0) for (const e of decision.errors) rt.metrics.ruleErrors.inc({ rule: e.rule_id });
-    return admitted(decision, rt.loaded.providers.size);
+    return admitted(decision, rt.loaded.providers.size, null);
   });
 }
 

@@ -17,6 +17,7 @@ before(async () => {
       capped: { type: 'mock', models: ['*'], budgets: [{ limit_usd: 0.0001, period: '1d' }] },
       spare: { type: 'mock', models: ['*'], weight: 0 },
       alone: { type: 'mock', models: ['*'], weight: 0, rate_limit: { requests: 1, per: '1h' } },
+      narrow: { type: 'mock', models: ['*'], weight: 0, rate_limit: { concurrency: 1 }, options: { latency_ms: 400 } },
     },
   }, {
     rules: {
@@ -25,6 +26,7 @@ before(async () => {
           { id: 'to-limited', when: 'model == "mock-a"', route: 'limited/mock-a', fallbacks: ['spare/mock-a'] },
           { id: 'to-capped', when: 'model == "mock-b"', route: 'capped/mock-b', fallbacks: ['spare/mock-b'] },
           { id: 'to-alone', when: 'model == "mock-c"', route: 'alone/mock-c' },
+          { id: 'to-narrow', when: 'model == "mock-d"', route: 'narrow/mock-d', fallbacks: ['spare/mock-d'] },
         ],
       },
     },
@@ -55,10 +57,18 @@ test("a provider's spent budget does the same, every time the next reservation d
   assert.equal(served.at(-1), 'spare/mock-b', served.join(', '));
 });
 
-test('with no target left, the provider limit is what the client hears', SUITE, async () => {
+test('with no target left, the provider limit is what the client hears, with its Retry-After', SUITE, async () => {
   const [first, second] = await servedBy('mock-c', 2);
   assert.equal(first, 'alone/mock-c');
-  assert.match(second, /^(429 SY_ERR_RATE_LIMITED|503 SY_ERR_NO_ROUTE)$/);
+  assert.equal(second, '429 SY_ERR_RATE_LIMITED');
+  const pinned = await postJson(e2e.url, '/v1/chat/completions', { model: 'alone/mock-c', messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(pinned.status, 429, pinned.text);
+  assert.match(String(pinned.headers['retry-after']), /^\d+$/);
+});
+
+test("a provider's concurrency limit sends the requests over it to the fallback", SUITE, async () => {
+  const served = await Promise.all([1, 2, 3].map(() => servedBy('mock-d', 1).then((r) => r[0])));
+  assert.deepEqual(served.sort(), ['narrow/mock-d', 'spare/mock-d', 'spare/mock-d']);
 });
 
 test('the refusals are counted in /metrics', SUITE, async () => {
