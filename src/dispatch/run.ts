@@ -127,13 +127,25 @@ export class Run {
   }
 }
 
-/** Client headers under the adapter's (which win); credentials and hop-by-hop headers never pass. */
+/** Client headers under the adapter's (which win, but list headers such as anthropic-beta are merged); credentials and hop-by-hop headers never pass. */
 export function withClientHeaders(client: Record<string, string>, own: Record<string, string>): Record<string, string> {
   let out: Record<string, string> | null = null;
   for (const name in client) {
-    if (isForbiddenUpstream(name) || own[name] !== undefined) continue;
+    if (isForbiddenUpstream(name)) continue;
+    if (own[name] !== undefined) {
+      // A list header the provider's config also sets: both lists go, each entry once.
+      if (!LIST_HEADERS.has(name)) continue;
+      const merged = [...new Set([...own[name].split(','), ...client[name].split(',')].map((v) => v.trim()).filter(Boolean))].join(',');
+      if (merged === own[name]) continue;
+      out ??= { ...own };
+      out[name] = merged;
+      continue;
+    }
     out ??= { ...own };
     out[name] = client[name];
   }
   return out ?? own;
 }
+
+/** Headers whose value is a comma-separated list of features: a client's and the config's are merged. */
+const LIST_HEADERS: ReadonlySet<string> = new Set(['anthropic-beta']);

@@ -9,6 +9,7 @@ import { createTransport } from '../../src/dispatch/transport.js';
 import { upstreamRequestId } from '../../src/dispatch/attempt.js';
 import { startFakeUpstream } from '../fakes/upstream.js';
 import { DispatchError } from '../../src/dispatch/index.js';
+import { withClientHeaders } from '../../src/dispatch/run.js';
 import { chatRequest, dispatcher, FakeClock, plan, provider, rejection, signal, target } from './helpers.js';
 
 describe('backoff', () => {
@@ -39,6 +40,14 @@ describe('upstreamHeaders', () => {
   it('never forwards credentials, hop-by-hop headers, or headers named by Connection', () => {
     const everything = Object.keys(client);
     assert.deepEqual(upstreamHeaders(client, everything), { 'x-request-id': 'r-1', 'x-trace': 'a, b', 'user-agent': 'sdk' });
+  });
+
+  it("the adapter's headers win, but the client's and the config's anthropic-beta lists are merged", () => {
+    const own = { 'content-type': 'application/json', 'anthropic-beta': 'prompt-caching-2024-07-31' };
+    assert.deepEqual(withClientHeaders({ 'anthropic-beta': 'context-1m-2025-08-07, prompt-caching-2024-07-31', 'content-type': 'text/plain', 'x-trace': 't' }, own), {
+      'content-type': 'application/json', 'anthropic-beta': 'prompt-caching-2024-07-31,context-1m-2025-08-07', 'x-trace': 't',
+    });
+    assert.equal(withClientHeaders({ 'anthropic-beta': 'prompt-caching-2024-07-31' }, own), own, 'nothing new: the same object');
   });
 
   it('compileForwardHeaders lowercases and drops forbidden names once, at load', () => {
