@@ -69,6 +69,7 @@ before(async () => {
       azv: { type: 'azure', base_url: `${oa.url}/openai/v1`, weight: 0, models: ['gpt-5'], options: { api_version: 'v1', deployments: { 'gpt-5': 'gpt5-prod' } }, keys: [{ name: 'az', value: 'env.OA_KEY' }] },
       // The same OpenAI, told how many tokens its models write at most.
       oa3: { type: 'openai', base_url: `${oa.url}/v1`, weight: 0, models: ['gpt-4o', 'gpt-5'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }], options: { max_output_tokens: { 'gpt-4o*': 16384 } } },
+      an3: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }], options: { max_output_tokens: 2048 } },
       // A vLLM server, served by the OpenAI fake, that takes two of its own parameters.
       vllm: { type: 'openai-compatible', base_url: `${oa.url}/v1`, weight: 0, models: ['qwen3-32b'], options: { auth: 'none', pass_params: ['chat_template_kwargs', 'top_k'] } },
     },
@@ -1257,6 +1258,14 @@ describe('embeddings and models through the OpenAI SDK', SUITE, () => {
     assert.equal(oa.last().body.max_completion_tokens, 1000);
     await anthropic.messages.create({ ...params, model: 'oa3/gpt-5' });
     assert.equal(oa.last().body.max_completion_tokens, 32000);
+    // The numbers the gateway picks stay within the cap too, and so does an Anthropic client's thinking budget.
+    await anthropic.messages.create({ model: 'an3/claude-sonnet-4', max_tokens: 32000, thinking: { type: 'enabled', budget_tokens: 31999 }, messages: [{ role: 'user', content: 'Hi' }] });
+    assert.deepEqual([an.last().body.max_tokens, (an.last().body.thinking as { budget_tokens: number }).budget_tokens], [2048, 2047]);
+    await openai.chat.completions.create({ model: 'an3/claude-sonnet-4', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(an.last().body.max_tokens, 2048, 'no max tokens asked: the cap, not the 4096 default');
+    await openai.chat.completions.create({ model: 'an3/claude-sonnet-4', reasoning_effort: 'high', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(an.last().body.max_tokens, 2048, 'not the default plus a thinking budget');
+    assert.ok(((an.last().body.thinking as { budget_tokens?: number } | undefined)?.budget_tokens ?? 0) < 2048);
     // Without the option, the provider's refusal reaches the client.
     await assert.rejects(anthropic.messages.create({ ...params, model: 'oa/gpt-4o' }), (e: InstanceType<typeof Anthropic.BadRequestError>) => {
       assert.equal(e.status, 400);
