@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest, ChatResponse, ContentPart, Dialect, EmbeddingsRequest, Endpoint, StreamEvent, Usage } from '../canonical.js';
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
+import { servesModel } from '../balance/candidates.js';
 import type { Admission, Principal } from '../governance/index.js';
 import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
 import type { DispatchOptions, Plan, PlanTarget } from '../dispatch/types.js';
@@ -144,7 +145,12 @@ function planOf(rt: Runtime, d: Decision): Plan {
 
 function refusal(rt: Runtime, d: Decision, requested: string): SwitchyardError {
   if (d.reason === 'model_not_allowed') {
-    return new SwitchyardError('SY_ERR_UNKNOWN_MODEL', `No configured provider serves model "${requested}".`, { details: { param: 'model' } });
+    // Served, but only by providers that take no unmatched traffic: name one.
+    const only = d.inputs.provider === '' ? [...rt.loaded.providers.values()].filter((p) => p.enabled && p.weight === 0 && servesModel(p, requested)).map((p) => p.id) : [];
+    const message = only.length > 0
+      ? `Model "${requested}" is served only by providers that take no unmatched traffic (weight 0: ${only.join(', ')}), and no rule routes it: ask for ${only[0]}/${requested}.`
+      : `No configured provider serves model "${requested}".`;
+    return new SwitchyardError('SY_ERR_UNKNOWN_MODEL', message, { details: { param: 'model' } });
   }
   // Every target sits out for its provider's own budget or limit: that is a 429 the
   // client can wait out (Retry-After), as for any limit, not a missing route.

@@ -71,6 +71,17 @@ describe('GET /v1/models with providers allowed by glob', SUITE, () => {
     await assert.rejects(anthropic.models.retrieve('gpt-4o-2026'), (e: InstanceType<typeof Anthropic.NotFoundError>) => e.status === 404, "the key's allowlist applies");
   });
 
+  test('a listed name served only by weight-0 providers is refused naming the provider/model that works', async () => {
+    const client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: ALL, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
+    await assert.rejects(client.chat.completions.create({ model: 'claude-haiku-4', messages: [{ role: 'user', content: 'Hi' }] }), (e: InstanceType<typeof OpenAI.NotFoundError>) => {
+      assert.equal(e.status, 404);
+      assert.match(e.message, /served only by providers that take no unmatched traffic \(weight 0: an\), and no rule routes it: ask for an\/claude-haiku-4/);
+      return true;
+    });
+    const res = await client.chat.completions.create({ model: 'an/claude-haiku-4', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.ok(res.choices[0].message.content);
+  });
+
   test('a model only the provider listed is served like any other', async () => {
     oa.reset();
     const client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: ALL, maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
