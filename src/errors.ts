@@ -69,11 +69,18 @@ export class SwitchyardError extends Error {
   }
 }
 
+/** Anthropic's error type for a 4xx status, as its own API names them. */
+const ANTHROPIC_CLIENT_ERROR_TYPES: Readonly<Record<number, string>> = {
+  401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large',
+};
+
 /** The error body in the client's dialect. */
 export function renderError(dialect: Dialect, err: SwitchyardError): Record<string, unknown> {
   const spec: ErrorSpec = ERRORS[err.code];
   if (dialect === 'anthropic') {
-    return { type: 'error', error: { type: spec.anthropicType, code: err.code, message: err.message, ...err.details } };
+    // A provider's refusal passed through keeps its status: Anthropic's type for it.
+    const type = err.code === 'SY_ERR_UPSTREAM_CLIENT_ERROR' ? ANTHROPIC_CLIENT_ERROR_TYPES[err.status] ?? spec.anthropicType : spec.anthropicType;
+    return { type: 'error', error: { type, code: err.code, message: err.message, ...err.details } };
   }
   return { error: { message: err.message, type: spec.openaiType, code: spec.openaiCode ?? err.code, param: (err.details?.param as string | undefined) ?? null, ...err.details } };
 }

@@ -25,7 +25,7 @@ export const DIRECT: ProxyPlan = Object.freeze({ https: null, http: null, bypass
 
 export interface ProxyProblem {
   /** Config path of the setting at fault. */
-  path: string[];
+  path: (string | number)[];
   message: string;
 }
 
@@ -70,6 +70,14 @@ export function proxyPlan(cfg: UpstreamConfig | undefined, env: NodeJS.ProcessEn
   // Read defensively: the schema's own findings do not stop this from running.
   const tunnel = cfg?.proxy_tunnel === true;
   const configured = Array.isArray(cfg?.no_proxy) ? cfg.no_proxy.filter((e): e is string => typeof e === 'string') : undefined;
+  // A range that is not one (10.0.0.0/33, 300.0.0.0/8) would match nothing, silently.
+  (cfg?.no_proxy ?? []).forEach((e, i) => {
+    if (typeof e !== 'string' || !/^[\d.]+\/\d*$/.test(e.trim())) return;
+    const [net, bits] = e.trim().split('/');
+    if (ipv4(net) === null || bits === '' || Number(bits) > 32) {
+      problems.push({ path: ['upstream', 'no_proxy', i], message: `upstream.no_proxy "${e}" is not an IPv4 range: write an address and 0 to 32 bits, such as 10.0.0.0/8` });
+    }
+  });
   const bypass = bypassList(configured ?? [fromEnv(env, ['no_proxy', 'NO_PROXY'])?.value ?? '']);
   const parse = (value: string, what: string): URL | null => {
     const url = parseProxyUrl(value);

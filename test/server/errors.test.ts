@@ -36,3 +36,8 @@ test('a previous response not found carries the code OpenAI gives it, by which c
   assert.deepEqual(renderError('openai', e), { error: { message: 'gone', type: 'invalid_request_error', code: 'previous_response_not_found', param: 'previous_response_id' } });
   assert.equal((renderError('anthropic', e) as { error: { code: string } }).error.code, 'SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND');
 });
+
+test("a provider's refusal passed through to an Anthropic client has Anthropic's type for its status", () => {
+  const type = (status: number) => (renderError('anthropic', new SwitchyardError('SY_ERR_UPSTREAM_CLIENT_ERROR', 'm', { status })) as { error: { type: string } }).error.type;
+  assert.deepEqual([400, 404, 413, 422].map(type), ['invalid_request_error', 'not_found_error', 'request_too_large', 'invalid_request_error']);
+});
