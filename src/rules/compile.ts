@@ -113,8 +113,11 @@ class RuleCompiler {
     if (!evaluate || !scope || !targets || !fallbacks || typeof raw.id !== 'string') return;
     const location = doc.locate([...at, 'id']);
     let facts = analyze(evaluate.program.ast);
-    const warn = (path: readonly PathSegment[], code: string, message: string, loc = doc.locate(path)): void => {
-      this.issues.push({ severity: 'warning', code, message, location: loc, sourceLine: doc.line(loc.line) });
+    const warn = (path: readonly PathSegment[], code: string, message: string): void => this.report(doc, path, code, message, 'warning');
+    /** A warning at `offset` in the rule's `when`. */
+    const warnInWhen = (offset: number, code: string, message: string): void => {
+      const location = locateInExpression(doc, [...at, 'when'], raw.when as string, offset);
+      this.issues.push({ severity: 'warning', code, message, location, sourceLine: doc.line(location.line) });
     };
     // A condition that reads no variable has one value for every request: known now.
     if (facts.variables.size === 0 && !facts.alwaysTrue) {
@@ -147,12 +150,10 @@ class RuleCompiler {
       warn([...at, 'fallback_on'], 'unused_fallbacks', `rule "${id}" has fallbacks but an empty fallback_on: no failure moves to them`);
     }
     for (const h of facts.upperCaseHeaders) {
-      const loc = locateInExpression(doc, [...at, 'when'], raw.when as string, h.offset);
-      this.issues.push({ severity: 'warning', code: 'header_case', message: `header names are lowercase: headers["${h.key}"] never exists; write "${h.key.toLowerCase()}"`, location: loc, sourceLine: doc.line(loc.line) });
+      warnInWhen(h.offset, 'header_case', `header names are lowercase: headers["${h.key}"] never exists; write "${h.key.toLowerCase()}"`);
     }
     for (const h of facts.credentialHeaders) {
-      const loc = locateInExpression(doc, [...at, 'when'], raw.when as string, h.offset);
-      this.issues.push({ severity: 'warning', code: 'credential_header', message: `headers["${h.key}"] never exists: credentials (and headers named like them) are removed before rules see the headers; route by the caller's virtual_key, team or tier instead`, location: loc, sourceLine: doc.line(loc.line) });
+      warnInWhen(h.offset, 'credential_header', `headers["${h.key}"] never exists: credentials (and headers named like them) are removed before rules see the headers; route by the caller's virtual_key, team or tier instead`);
     }
     this.drafts.push({
       id,

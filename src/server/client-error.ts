@@ -24,7 +24,7 @@ function pathOf(raw: unknown): string {
   return m ? m[1] : '';
 }
 
-export function clientErrorOf(err: ClientError): SwitchyardError {
+function clientErrorOf(err: ClientError): SwitchyardError {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
       return new SwitchyardError('SY_ERR_HEADERS_TOO_LARGE', 'The request headers are larger than the server accepts (16 KB in all).');

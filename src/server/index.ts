@@ -29,6 +29,9 @@ export interface StartOptions extends RuntimeOptions {
  * await fetch(`${gw.url}/v1/chat/completions`, ...);
  * await gw.close();
  */
+/** How long shutdown waits, after the connections close, for requests to settle and be audited. */
+const SETTLE_MS = 5_000;
+
 export async function startGateway(loaded: LoadedConfig, opts: StartOptions = {}): Promise<Gateway> {
   const runtime = createRuntime(loaded, opts);
   let app: FastifyInstance;
@@ -43,8 +46,6 @@ export async function startGateway(loaded: LoadedConfig, opts: StartOptions = {}
   const addr = app.server.address();
   const url = typeof addr === 'object' && addr ? `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   let closing: Promise<void> | null = null;
-  /** How long shutdown waits, after the connections close, for requests to settle and be audited. */
-  const SETTLE_MS = 5_000;
   return {
     app, runtime, url,
     close() {
@@ -66,8 +67,7 @@ export async function startGateway(loaded: LoadedConfig, opts: StartOptions = {}
         // be settling their spend and recording their events: the counter store and the
         // audit log close after them. Cut requests end fast (their upstream calls are
         // aborted with their connections); the wait is bounded all the same.
-        const left = runtime.work.count;
-        if (left > 0 && !(await runtime.work.idle(SETTLE_MS))) {
+        if (!(await runtime.work.idle(SETTLE_MS))) {
           runtime.logger.error({ requests: runtime.work.count, waited_ms: SETTLE_MS }, 'requests still settling at shutdown: their spend and audit events may be lost');
         }
         await runtime.close();

@@ -154,14 +154,14 @@ function refusal(rt: Runtime, d: Decision, requested: string): SwitchyardError {
   }
   // Every target sits out for its provider's own budget or limit: that is a 429 the
   // client can wait out (Retry-After), as for any limit, not a missing route.
-  const skipped = d.inputs.unavailable ?? [];
-  const providers = [...new Set(skipped.map((u) => u.slice(0, u.search(/[#:]/))))];
-  const out = providers.map((p) => ({ p, reason: rt.governance.unavailableProviders().get(p), wait: rt.governance.unavailableForSeconds(p) }));
-  if (providers.length > 0 && skipped.every((u) => /:(budget_exceeded|rate_limit_exceeded)$/.test(u)) && out.every((o) => o.reason !== undefined && o.wait !== undefined)) {
-    const wait = Math.min(...out.map((o) => o.wait!));
-    const budget = out.every((o) => o.reason === 'budget_exceeded');
-    const what = out.map((o) => `"${o.p}" (${o.reason === 'budget_exceeded' ? 'its budget is spent' : 'over its rate limit'})`).join(', ');
-    return new SwitchyardError(budget ? 'SY_ERR_BUDGET_EXCEEDED' : 'SY_ERR_RATE_LIMITED', `No target can serve model "${requested}" now: provider ${what}; retry in ${wait}s.`, { retryAfter: wait, details: { level: 'provider', id: out[0].p } });
+  // Entries read `provider[#key]:reason`.
+  const skipped = (d.inputs.unavailable ?? []).map((u) => /^([^#:]+)(?:#[^:]*)?:(budget_exceeded|rate_limit_exceeded)$/.exec(u));
+  const waits = skipped.map((m) => (m === null ? undefined : rt.governance.unavailableForSeconds(m[1])));
+  if (skipped.length > 0 && waits.every((w) => w !== undefined)) {
+    const out = skipped.map((m) => ({ p: m![1], budget: m![2] === 'budget_exceeded' }));
+    const wait = Math.min(...(waits as number[]));
+    const what = out.map((o) => `"${o.p}" (${o.budget ? 'its budget is spent' : 'over its rate limit'})`).join(', ');
+    return new SwitchyardError(out.every((o) => o.budget) ? 'SY_ERR_BUDGET_EXCEEDED' : 'SY_ERR_RATE_LIMITED', `No target can serve model "${requested}" now: provider ${what}; retry in ${wait}s.`, { retryAfter: wait, details: { level: 'provider', id: out[0].p } });
   }
   return new SwitchyardError('SY_ERR_NO_ROUTE', `No healthy target can serve model "${requested}" (${d.reason ?? 'no route'}).`);
 }
