@@ -10,7 +10,11 @@ import { servesModel } from '../balance/candidates.js';
 import { modelMatches, type ResolvedProvider } from '../config/index.js';
 import { ClientSignal } from '../dispatch/index.js';
 import { SwitchyardError } from '../errors.js';
+import type { Endpoint } from '../canonical.js';
+import type { RoutingContext } from '../decision.js';
+import type { FallbackReason } from '../errors.js';
 import type { Principal } from '../governance/index.js';
+import type { Router } from '../rules/index.js';
 import { getAdapter } from '../providers/index.js';
 import type { Runtime } from './runtime.js';
 
@@ -95,13 +99,46 @@ interface Listing {
 
 /**
  * Per runtime and principal. The list depends on providers, keys, aliases and the
- * principal's allowlists, all fixed for a runtime's life (a reload recompiles rules
- * only), so the walk over providers runs once per key, not per call.
+ * principal's allowlists, all fixed for a runtime's life, and on the rules (for bare
+ * names only weight-0 providers serve), which a reload replaces: the walk over providers
+ * runs once per key and rule set, not per call.
  */
-const LISTINGS = new WeakMap<Runtime, WeakMap<Principal, Listing & { version: number }>>();
+const LISTINGS = new WeakMap<Runtime, WeakMap<Principal, Listing & { version: number; router: Router }>>();
+
+/** The endpoints a bare name may be asked for, and the params a plain request to each has. */
+const PLAIN_REQUESTS: readonly [Endpoint, RoutingContext['params']][] = [
+  ['chat', { messages: 1, tools: 0, input_tokens_estimate: 1 }],
+  ['messages', { messages: 1, tools: 0, input_tokens_estimate: 1 }],
+  ['responses', { messages: 1, tools: 0, input_tokens_estimate: 1 }],
+  ['embeddings', { inputs: 1, input_tokens_estimate: 1 }],
+];
+
+/**
+ * Whether a plain request from `principal` for the bare name `model` (one message, no
+ * headers, nothing used yet) is routed to a model the principal may use, on any
+ * endpoint. A bare name only weight-0 providers serve is refused unless a rule routes it,
+ * so the listing asks the router; a rule that needs a header or a param to route it
+ * leaves the name out, as a plain request would be refused.
+ */
+function routesBare(rt: Runtime, principal: Principal, model: string): boolean {
+  const now = new Date();
+  for (const [endpoint, params] of PLAIN_REQUESTS) {
+    const d = rt.router.decide({
+      headers: {}, tier: principal.tier, team: principal.team ?? '', customer: principal.customer ?? '',
+      virtual_key: principal.virtualKey ?? '', model, provider: '', endpoint, stream: false, params,
+      budget_used: 0, tokens_used: 0, requests_used: 0, now,
+    }, { draw: 0, unavailable: NONE_UNAVAILABLE });
+    if (d.selected && rt.governance.isModelAllowed(principal, d.selected.provider, d.selected.model)) return true;
+  }
+  return false;
+}
+
+const NONE_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
 
 function entriesFor(rt: Runtime, principal: Principal, listed: ReadonlyMap<string, readonly string[]>): ModelEntry[] {
   const seen = new Map<string, string>();
+  /** Bare names listed so far only for providers that take no unmatched traffic. */
+  const weightless = new Set<string>();
   for (const p of rt.loaded.providers.values()) {
     if (!p.enabled) continue;
     const names = new Set<string>();
@@ -115,10 +152,14 @@ function entriesFor(rt: Runtime, principal: Principal, listed: ReadonlyMap<strin
       if (m.includes('*')) continue;
       if (p.models && !p.models.some((pat) => modelMatches(pat, m))) continue;
       if (!rt.governance.isModelAllowed(principal, p.id, m)) continue;
-      if (!seen.has(m)) seen.set(m, p.id);
+      if (!seen.has(m)) {
+        seen.set(m, p.id);
+        if (p.weight === 0) weightless.add(m);
+      } else if (p.weight > 0 && weightless.delete(m)) seen.set(m, p.id);
       seen.set(`${p.id}/${m}`, p.id);
     }
   }
+  for (const m of weightless) if (!routesBare(rt, principal, m)) seen.delete(m);
   for (const alias of Object.keys(rt.loaded.config.aliases ?? {})) if (!seen.has(alias)) seen.set(alias, 'switchyard');
   return [...seen].map(([id, owner]) => ({ id, owner }));
 }
@@ -130,10 +171,10 @@ async function listing(rt: Runtime, headers: IncomingHttpHeaders): Promise<Listi
   let lists = LISTINGS.get(rt);
   if (!lists) LISTINGS.set(rt, (lists = new WeakMap()));
   let l = lists.get(principal);
-  if (l === undefined || l.version !== c.version) {
+  if (l === undefined || l.version !== c.version || l.router !== rt.router) {
     const entries = entriesFor(rt, principal, c.lists);
     const data = entries.map((e) => ({ id: e.id, object: 'model', created: 0, owned_by: e.owner }));
-    l = { entries, byId: new Map(entries.map((e) => [e.id, e])), openai: JSON.stringify({ object: 'list', data }), version: c.version };
+    l = { entries, byId: new Map(entries.map((e) => [e.id, e])), openai: JSON.stringify({ object: 'list', data }), version: c.version, router: rt.router };
     lists.set(principal, l);
   }
   return l;
@@ -156,7 +197,10 @@ async function modelById(rt: Runtime, headers: IncomingHttpHeaders, id: string):
   const slash = id.indexOf('/');
   const pinned = slash > 0 ? rt.loaded.providers.get(id.slice(0, slash)) : undefined;
   const [candidates, model] = pinned !== undefined ? [[pinned], id.slice(slash + 1)] : [[...rt.loaded.providers.values()], id];
-  const p = candidates.find((c) => c.enabled && servesModel(c, model) && rt.governance.isModelAllowed(principal, c.id, model));
+  const serving = candidates.filter((c) => c.enabled && servesModel(c, model) && rt.governance.isModelAllowed(principal, c.id, model));
+  // A bare name as a request for it would go: balanced to a provider taking unmatched
+  // traffic, or else routed by a rule.
+  const p = pinned !== undefined ? serving[0] : serving.find((c) => c.weight > 0) ?? (serving.length > 0 && routesBare(rt, principal, model) ? serving[0] : undefined);
   return p === undefined ? undefined : { id, owner: p.id };
 }
 
