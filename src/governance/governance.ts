@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../canonical.js';
-import { modelMatches } from '../config/model-match.js';
+import { notAllowedMessage, refusingScope } from '../config/model-match.js';
 import { SwitchyardError } from '../errors.js';
 import type { GatewayConfig } from '../types/gateway-config.js';
 import { Admission, type AdmissionRecord, type Plan, type Target } from './admission.js';
@@ -199,7 +199,7 @@ export class Governance {
   checkModelAllowed(principal: Principal, provider: string, model: string): void {
     const scope = deniedBy(this.chainOf(principal), provider, model);
     if (scope) {
-      throw new SwitchyardError('SY_ERR_MODEL_NOT_ALLOWED', `${scope.level} "${scope.id}" may not use ${provider}/${model}`, {
+      throw new SwitchyardError('SY_ERR_MODEL_NOT_ALLOWED', notAllowedMessage(scope, provider, model), {
         details: { level: scope.level, id: scope.id, provider, model },
       });
     }
@@ -543,9 +543,5 @@ export class Governance {
 }
 
 function deniedBy(chain: Chain, provider: string, model: string): Chain['scopes'][number] | null {
-  for (const scope of chain.scopes) {
-    if (scope.providers && !scope.providers.has(provider)) return scope;
-    if (scope.models && !scope.models.some((g) => modelMatches(g, model) || modelMatches(g, `${provider}/${model}`))) return scope;
-  }
-  return null;
+  return refusingScope(chain.scopes, provider, model);
 }

@@ -5,6 +5,7 @@
  */
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import type { Location } from '../config/source.js';
+import { notAllowedMessage, refusingScope } from '../config/model-match.js';
 import type { CompiledRule } from './bundle.js';
 import type { Router } from './router.js';
 import { evaluateRules } from './evaluation.js';
@@ -28,9 +29,33 @@ export interface RuleTrace {
   targets: string[];
 }
 
+/** What the caller's allowlists (`allowed_models`, `allowed_providers`) make of the decision. */
+export interface Access {
+  /** The gateway's answer when the caller may not use the selected target; null when it may, or nothing was selected. */
+  refused: { status: 403; code: 'SY_ERR_MODEL_NOT_ALLOWED'; message: string } | null;
+  /** Fallbacks left out of the plan (`provider/model[#key]`): the caller may not use them. */
+  fallbacks_not_allowed: string[];
+}
+
 export interface Explanation {
   rules: RuleTrace[];
   decision: Decision;
+  access: Access;
+}
+
+/**
+ * The caller's allowlists applied to `d`, as the gateway applies them after deciding:
+ * a selected target the caller may not use is a 403, and such fallbacks are dropped.
+ */
+export function accessOf(router: Router, ctx: RoutingContext, d: Decision): Access {
+  const scopes = router.bundle.principals.allowScopes({ virtual_key: ctx.virtual_key || undefined, team: ctx.team || undefined, customer: ctx.customer || undefined });
+  if (scopes.length === 0) return { refused: null, fallbacks_not_allowed: [] };
+  const sel = d.selected;
+  const scope = sel ? refusingScope(scopes, sel.provider, sel.model) : null;
+  return {
+    refused: scope && sel ? { status: 403, code: 'SY_ERR_MODEL_NOT_ALLOWED', message: notAllowedMessage(scope, sel.provider, sel.model) } : null,
+    fallbacks_not_allowed: d.fallbacks.filter((t) => refusingScope(scopes, t.provider, t.model) !== null).map(formatTarget),
+  };
 }
 
 function statusOf(rule: CompiledRule, ctx: RoutingContext, evaluated: Map<CompiledRule, { value?: unknown; error?: string }>, winner: CompiledRule | null): Pick<RuleTrace, 'status' | 'message'> {
@@ -68,6 +93,7 @@ export function explain(router: Router, ctx: RoutingContext, opts: DecideOptions
   const decision = router.decide(ctx, opts);
   return {
     decision,
+    access: accessOf(router, ctx, decision),
     rules: rules.map((r) => ({
       rule_id: r.id,
       location: r.location,

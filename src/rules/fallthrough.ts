@@ -1,9 +1,11 @@
 /**
  * What happens to a request no rule routes: weighted balancing over the providers and
- * keys that allow the model, or — for a `provider/model` request or an alias naming a
- * provider — that provider only. Planned once per request shape.
+ * keys that allow the model (and that the caller's allowlists allow), or — for a
+ * `provider/model` request or an alias naming a provider — that provider only. Planned
+ * once per request shape.
  */
 import type { TargetRecord } from '../types/audit-event.js';
+import { refusingScope, type AllowScope } from '../config/model-match.js';
 import { balanceCandidates, type ProviderOption } from '../balance/candidates.js';
 import { createChooser, type Chooser } from '../balance/chooser.js';
 import { parseTargetRef } from './targets.js';
@@ -43,9 +45,18 @@ function fallbacksFor(options: readonly ProviderOption[]): (readonly TargetRecor
   );
 }
 
-export function planFallthrough(bundle: RuleBundle, model: string, provider: string): FallthroughPlan {
+/**
+ * `allow`: the caller's allowlists (nearest scope first). Providers they refuse are left
+ * out of the balance; when they refuse every one, the plan stays whole, so the gateway
+ * refuses the selection (403, naming the scope) rather than answering "no such model".
+ */
+export function planFallthrough(bundle: RuleBundle, model: string, provider: string, allow: readonly AllowScope[] = []): FallthroughPlan {
   const target = provider ? { provider, model } : resolveAlias(bundle.aliases, model);
-  const options = balanceCandidates(bundle.providers.values(), target);
+  let options = balanceCandidates(bundle.providers.values(), target);
+  if (allow.length > 0) {
+    const allowed = options.filter((o) => refusingScope(allow, o.provider, o.model) === null);
+    if (allowed.length > 0) options = allowed;
+  }
   return {
     via: target.provider !== undefined ? 'pinned' : 'balance',
     model: target.model,

@@ -3,6 +3,7 @@
  * keys exist, how a virtual key resolves to its team, customer and tier, and which
  * scopes contain which (for shadowing warnings).
  */
+import type { AllowScope } from '../config/model-match.js';
 import type { GatewayConfig } from '../types/gateway-config.js';
 import type { RuleScope } from './bundle.js';
 
@@ -22,6 +23,11 @@ export interface Directory {
   resolve(ids: { virtual_key?: string; team?: string; customer?: string }): PrincipalIds;
   /** Whether every request `inner` applies to is also one `outer` applies to. */
   covers(outer: RuleScope, inner: RuleScope): boolean;
+  /**
+   * The allowlists that apply to the caller `ids` names, nearest first, as the gateway
+   * applies them: a virtual key's, then its team's and customer's from the config.
+   */
+  allowScopes(ids: { virtual_key?: string; team?: string; customer?: string }): readonly AllowScope[];
 }
 
 interface Node {
@@ -61,7 +67,7 @@ export function buildDirectory(config: Readonly<GatewayConfig>): Directory {
     return { virtual_key: '', team: '', customer, tier: customerTier.get(customer) ?? '' };
   };
 
-  const chainOf = (s: RuleScope): { vk: string | null; team: string | null; customer: string | null } => {
+  const chainOf = (s: Pick<RuleScope, 'kind' | 'id'>): { vk: string | null; team: string | null; customer: string | null } => {
     switch (s.kind) {
       case 'virtual_key': {
         const v = vks.get(s.id!);
@@ -84,7 +90,25 @@ export function buildDirectory(config: Readonly<GatewayConfig>): Directory {
     return c.customer === outer.id;
   };
 
+  const allow = new Map<string, AllowScope>();
+  const allowOf = (level: AllowScope['level'], e: { id: string; allowed_models?: string[]; allowed_providers?: string[] }): void => {
+    if (e.allowed_models || e.allowed_providers) {
+      allow.set(`${level}:${e.id}`, { level, id: e.id, models: e.allowed_models ?? null, providers: e.allowed_providers ? new Set(e.allowed_providers) : null });
+    }
+  };
+  for (const c of gov.customers ?? []) allowOf('customer', c);
+  for (const t of gov.teams ?? []) allowOf('team', t);
+  for (const v of gov.virtual_keys ?? []) allowOf('virtual_key', v);
+  const allowScopes: Directory['allowScopes'] = (ids) => {
+    const c = ids.virtual_key ? chainOf({ kind: 'virtual_key', id: ids.virtual_key })
+      : ids.team ? chainOf({ kind: 'team', id: ids.team })
+      : { vk: null, team: null, customer: ids.customer ?? null };
+    const chain = [c.vk && allow.get(`virtual_key:${c.vk}`), c.team && allow.get(`team:${c.team}`), c.customer && allow.get(`customer:${c.customer}`)];
+    return chain.filter((s): s is AllowScope => typeof s === 'object' && s !== null);
+  };
+
   return {
+    allowScopes,
     customers: new Set(customerTier.keys()),
     teams: new Set(teams.keys()),
     virtualKeys: new Set(vks.keys()),

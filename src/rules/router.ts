@@ -131,15 +131,18 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
   const shapes = naive ? null : new LRUCache<Shape, true>({ max: Math.max(1, shapeCacheSize), dispose: (_v, shape) => shapeMap.delete(shape.key) });
   const memo = naive || decisionCacheSize <= 0 ? null
     : new LRUCache<MemoEntry, true>({ max: decisionCacheSize, dispose: (_v, e) => e.shape.memo.delete(e.key) });
-  // Fall-through plans depend on the requested provider/model only, not on the principal,
-  // so they get their own cache: a new principal's first request reuses its model's plan.
+  // Fall-through plans depend on the requested provider/model and the principal's
+  // allowlists only, so they get their own cache: a new principal's first request reuses
+  // the plan of its model and allowlists.
   const plans = naive ? null : new LRUCache<string, FallthroughPlan>({ max: Math.max(PLAN_CACHE_MIN, shapeCacheSize) });
   const planOf = (ctx: RoutingContext): FallthroughPlan => {
-    if (!plans) return planFallthrough(bundle, ctx.model, ctx.provider);
-    const key = `${ctx.provider}\u001f${ctx.model}`;
+    const allow = bundle.principals.allowScopes({ virtual_key: ctx.virtual_key || undefined, team: ctx.team || undefined, customer: ctx.customer || undefined });
+    if (!plans) return planFallthrough(bundle, ctx.model, ctx.provider, allow);
+    // Callers with the same allowlists (most often none) share a plan.
+    const key = `${ctx.provider}\u001f${ctx.model}\u001f${allow.map((s) => `${s.level}:${s.id}`).join(',')}`;
     let plan = plans.get(key);
     if (plan === undefined) {
-      plan = planFallthrough(bundle, ctx.model, ctx.provider);
+      plan = planFallthrough(bundle, ctx.model, ctx.provider, allow);
       plans.set(key, plan);
     }
     return plan;

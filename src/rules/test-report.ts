@@ -20,7 +20,13 @@ function show(v: unknown): string {
 
 function caseLines(r: CaseResult, display: Display): string[] {
   const where = at(r.case.location, display);
-  if (r.passed) return [`  ✓ ${r.case.name}`];
+  if (r.passed) {
+    // Passing on routing alone, while the gateway would answer 403: worth saying.
+    const refused = r.access.refused;
+    return refused && r.case.expect.refused === undefined
+      ? [`  ✓ ${r.case.name}`, `      note: the gateway answers ${refused.status} ${refused.code} after this decision (${refused.message}); expect \`refused\` to check it`]
+      : [`  ✓ ${r.case.name}`];
+  }
   const out = [`  ✗ ${r.case.name}  (${where})`];
   const width = Math.max(...r.diffs.map((d) => d.field.length));
   for (const d of r.diffs) {

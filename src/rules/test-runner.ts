@@ -9,6 +9,7 @@ import type { Router } from './router.js';
 import { contextFromRequest } from './context.js';
 import type { TestCase } from './fixtures.js';
 import { formatTarget } from './targets.js';
+import { accessOf, type Access } from './explain.js';
 
 export interface FieldDiff {
   field: keyof TestExpect;
@@ -21,6 +22,8 @@ export interface CaseResult {
   passed: boolean;
   diffs: FieldDiff[];
   decision: Decision;
+  /** What the caller's allowlists make of the decision. */
+  access: Access;
   /** Milliseconds. */
   duration: number;
 }
@@ -49,7 +52,7 @@ export interface RunOptions {
 }
 
 /** What the decision says, in the vocabulary of a test's `expect`. */
-export function actualOf(d: Decision): Required<Omit<TestExpect, 'key' | 'provider' | 'model' | 'reason'>> & Pick<TestExpect, 'key' | 'provider' | 'model' | 'reason'> {
+export function actualOf(d: Decision, access: Access): Required<Omit<TestExpect, 'key' | 'provider' | 'model' | 'reason'>> & Pick<TestExpect, 'key' | 'provider' | 'model' | 'reason'> {
   return {
     rule: d.rule_id,
     via: d.via,
@@ -60,6 +63,7 @@ export function actualOf(d: Decision): Required<Omit<TestExpect, 'key' | 'provid
     shadow: [...d.shadow_matches],
     reason: d.reason ?? undefined,
     panic: d.panic === true,
+    refused: access.refused?.code ?? null,
   };
 }
 
@@ -68,8 +72,8 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /** Fields the case names that differ from the decision (`shadow` compares as a set). */
-export function compare(expect: TestExpect, d: Decision): FieldDiff[] {
-  const actual = actualOf(d);
+export function compare(expect: TestExpect, d: Decision, access: Access): FieldDiff[] {
+  const actual = actualOf(d, access);
   const diffs: FieldDiff[] = [];
   for (const field of Object.keys(expect) as (keyof TestExpect)[]) {
     const want = expect[field];
@@ -94,10 +98,11 @@ export function runTests(router: Router, cases: readonly TestCase[], opts: RunOp
     const start = clock();
     const { ctx, opts: decideOpts } = contextFromRequest(router.bundle, c.request, c.state, { now, draw: 0 });
     const decision = router.decide(ctx, decideOpts);
-    const diffs = compare(c.expect, decision);
+    const access = accessOf(router, ctx, decision);
+    const diffs = compare(c.expect, decision, access);
     if (decision.rule_id) reached.add(decision.rule_id);
     for (const s of decision.shadow_matches) reached.add(s);
-    return { case: c, passed: diffs.length === 0, diffs, decision, duration: clock() - start };
+    return { case: c, passed: diffs.length === 0, diffs, decision, access, duration: clock() - start };
   });
   const enabled = router.bundle.rules.filter((r) => r.enabled);
   const unreached = enabled.filter((r) => !reached.has(r.id)).map((r) => ({ rule_id: r.id, location: r.location }));

@@ -81,4 +81,8 @@ export interface TestExpect {
    * Every target was cooling down, so the request goes to them anyway (dispatch.cooldown.panic).
    */
   panic?: boolean;
+  /**
+   * The gateway's answer after the decision: SY_ERR_MODEL_NOT_ALLOWED (403) when the caller's allowed_models or allowed_providers refuse the selected target, null when they allow it.
+   */
+  refused?: 'SY_ERR_MODEL_NOT_ALLOWED' | null;
 }

@@ -101,6 +101,48 @@ describe('switchyard test', () => {
     assert.equal(r.stderr, '');
   });
 
+  it("`refused` checks the caller's allowlists after the decision; a case passing on routing alone says the gateway would refuse it", async () => {
+    // vk-support may use Claude models only: premium routes it to Claude, and balance picks openai.
+    const config = CONFIG.replace('{id: vk-support, team: support,', '{id: vk-support, team: support, allowed_models: ["claude-*"],');
+    const dir = tempTree({
+      'switchyard.yaml': config,
+      'rules/policy.yaml': RULES,
+      'rules/policy.test.yaml': text(`
+        tests:
+          - name: premium is allowed
+            request: {model: gpt-4o, virtual_key: vk-support, tier: premium}
+            expect: {rule: premium, refused: null}
+          - name: balanced to a model the key may not use
+            request: {model: gpt-4o-mini, virtual_key: vk-support}
+            expect: {via: balance, provider: openai}
+          - name: the same, checked
+            request: {model: gpt-4o-mini, virtual_key: vk-support}
+            expect: {via: balance, refused: SY_ERR_MODEL_NOT_ALLOWED}
+          - name: wrongly expected allowed
+            request: {model: gpt-4o-mini, virtual_key: vk-support}
+            expect: {refused: null}
+      `),
+    });
+    const r = await run(['test'], dir);
+    assert.equal(r.stdout, text(`
+      rules/policy.test.yaml
+        ✓ premium is allowed
+        ✓ balanced to a model the key may not use
+            note: the gateway answers 403 SY_ERR_MODEL_NOT_ALLOWED after this decision (virtual_key "vk-support" may not use openai/gpt-4o-mini); expect \`refused\` to check it
+        ✓ the same, checked
+        ✗ wrongly expected allowed  (rules/policy.test.yaml:11:11)
+            refused  - expected null
+                     + actual   "SY_ERR_MODEL_NOT_ALLOWED"
+
+      coverage: 1/3 rules reached (33.3%)
+        not reached: long  (rules/policy.yaml:6:9)
+        not reached: trial  (rules/policy.yaml:9:9)
+
+      3 passed, 1 failed
+    `));
+    assert.equal(r.code, 1);
+  });
+
   it('a failing case shows expected and actual for each differing field; exit 1', async () => {
     const dir = tree({ 'rules/policy.test.yaml': FAILING });
     const r = await run(['test', '--config', 'switchyard.yaml'], dir);

@@ -84,6 +84,30 @@ async function run(argv: string[], cwd: string) {
   return { code, stdout, stderr };
 }
 
+describe("explain(): the caller's allowlists", () => {
+  // vk-app (team ml-research) may use Claude and Gemini models only; team support (vk-support's) only openai and groq.
+  const config = CONFIG
+    .replace('{id: support, customer: acme}', '{id: support, customer: acme, allowed_providers: [openai, groq]}')
+    .replace('{id: vk-app, team: ml-research,', '{id: vk-app, team: ml-research, allowed_models: ["claude-*", "gemini/*"],');
+  const router = createRouter(bundleOf({ 'rules/a.yaml': RULES }, config));
+
+  it('a selected target the caller may not use is the 403 the gateway answers, naming the scope', () => {
+    const e = explain(router, ctx({ ...PRINCIPALS['vk-app'], model: 'claude-haiku-4' }), { draw: 0 });
+    assert.equal(e.decision.rule_id, 'late');
+    assert.deepEqual(e.access, { refused: { status: 403, code: 'SY_ERR_MODEL_NOT_ALLOWED', message: 'virtual_key "vk-app" may not use openai/gpt-4o' }, fallbacks_not_allowed: [] });
+    const support = explain(router, ctx(PRINCIPALS['vk-support']), { draw: 0 });
+    assert.equal(support.decision.rule_id, 'support');
+    assert.equal(support.access.refused?.message, 'team "support" may not use anthropic/claude-haiku-4', "a scope further up the key's chain");
+  });
+
+  it('fallbacks the caller may not use are named as dropped; an allowed selection is not refused', () => {
+    const e = explain(router, ctx({ ...PRINCIPALS['vk-app'], headers: { 'x-tier': 'premium' } }), { draw: 0 });
+    assert.equal(e.decision.rule_id, 'premium');
+    assert.deepEqual(e.access, { refused: null, fallbacks_not_allowed: ["openai/gpt-4o"] });
+    assert.deepEqual(explain(router, ctx(PRINCIPALS['vk-solo']), { draw: 0 }).access, { refused: null, fallbacks_not_allowed: [] }, 'no allowlist applies');
+  });
+});
+
 describe('the context explain and rule tests build', () => {
   it('has the headers a live request gives the rules: lowercase, credentials removed', () => {
     const { ctx: c } = contextFromRequest(bundleOf({ 'rules/a.yaml': RULES }), { model: 'gpt-4o', headers: { Authorization: 'Bearer sk-x', 'X-Api-Key': 'k', Cookie: 'c=1', 'X-Tier': 'gold' } }, {}, { now: new Date(0) });
@@ -139,6 +163,22 @@ describe('switchyard explain', () => {
     assert.equal(out.rules[1].location.file, 'rules/a.yaml');
     assert.equal(out.decision.rule_id, 'support');
     assert.equal(out.decision.inputs.draw, 0.25);
+  });
+
+  it("the caller's allowlists: the 403 after the decision and the fallbacks dropped, in text and --json", async () => {
+    const limited = tempTree({
+      'switchyard.yaml': CONFIG.replace('{id: globex}', '{id: globex, allowed_providers: [openai, anthropic]}'),
+      'rules/a.yaml': RULES,
+      'req.json': JSON.stringify({ model: 'gpt-4o', virtual_key: 'vk-solo', headers: { 'x-tier': 'premium' } }),
+      'pinned.json': JSON.stringify({ model: 'gemini/gemini-2.5-pro', virtual_key: 'vk-solo' }),
+    });
+    const r = await run(['explain', '--request', 'req.json'], limited);
+    assert.match(r.stdout, /\n {2}selected {3}anthropic\/claude-sonnet-4#an-main\n[^]*\n {2}dropped {4}gemini\/gemini-2\.5-pro \(fallbacks the caller's allowlists refuse\)\n {2}revision/);
+    assert.doesNotMatch(r.stdout, /refused/);
+    const pinned = await run(['explain', '--request', 'pinned.json'], limited);
+    assert.match(pinned.stdout, /\n {2}refused {4}403 SY_ERR_MODEL_NOT_ALLOWED: customer "globex" may not use gemini\/gemini-2\.5-pro \(the caller's allowlists\)\n/);
+    const json = JSON.parse((await run(['explain', '--request', 'pinned.json', '--json'], limited)).stdout);
+    assert.deepEqual(json.access.refused, { status: 403, code: 'SY_ERR_MODEL_NOT_ALLOWED', message: 'customer "globex" may not use gemini/gemini-2.5-pro' });
   });
 
   it('invalid input is located, exit 2; missing --request is bad usage', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRouter } from '../../src/rules/index.js';
 import type { FallbackReason } from '../../src/errors.js';
-import { bundleOf, CONFIG, ctx, text } from './helpers.js';
+import { bundleOf, CONFIG, ctx, PRINCIPALS, text } from './helpers.js';
 
 const bundle = bundleOf({
   'rules/a.yaml': text(`
@@ -135,6 +135,20 @@ describe('unmatched traffic', () => {
     const mini = router.decide(ctx({ model: 'gpt-4o-mini' }), { draw: 0.9 });
     assert.deepEqual(mini.targets.map((t) => [t.key, t.weight]), [['oa-main', 0.75], ['oa-mini', 0.25]]);
     assert.equal(mini.selected?.key, 'oa-mini', 'the draw is rescaled within the chosen provider for the key');
+  });
+
+  it("is balanced only over the providers the caller's allowlists allow; with none allowed the plan stays whole (the gateway answers 403)", () => {
+    // vk-solo's customer globex may use gemini only; vk-support's team may use gpt-4o-mini only.
+    const limited = createRouter(bundleOf({ 'rules/none.yaml': 'rules: []\n' }, CONFIG
+      .replace('{id: globex}', '{id: globex, allowed_providers: [gemini]}')
+      .replace('{id: vk-support, team: support,', '{id: vk-support, team: support, allowed_models: [gpt-4o-mini],')));
+    for (const draw of [0, 0.5, 0.99]) {
+      const d = limited.decide(ctx({ ...PRINCIPALS['vk-solo'], model: 'gpt-4o' }), { draw });
+      assert.deepEqual([d.via, d.selected?.provider, d.targets.map((t) => t.provider), d.fallbacks], ['balance', 'gemini', ['gemini'], []]);
+    }
+    assert.deepEqual(limited.decide(ctx({ model: 'gpt-4o' }), { draw: 0 }).targets.map((t) => t.provider), ['openai', 'gemini'], 'a caller without allowlists gets every provider');
+    const refused = limited.decide(ctx({ ...PRINCIPALS['vk-support'], model: 'gpt-4o' }), { draw: 0 });
+    assert.deepEqual(refused.targets.map((t) => t.provider), ['openai', 'gemini'], 'nothing allowed: every provider stays, for the 403');
   });
 
   it('provider/model restricts to that provider, even one with weight 0 (via pinned)', () => {

@@ -5,7 +5,7 @@ import { loadConfig } from '../../config/index.js';
 import { parseSource, type Issue } from '../../config/source.js';
 import type { Decision, RoutingContext } from '../../decision.js';
 import type { TestRequest, TestState } from '../../types/rule-test-file.js';
-import { compileRuleBundle, contextFromRequest, createRouter, explain, formatTarget, shownPath, unknownPrincipals, validateDocument, type RuleTrace } from '../../rules/index.js';
+import { compileRuleBundle, contextFromRequest, createRouter, explain, formatTarget, shownPath, unknownPrincipals, validateDocument, type Explanation, type RuleTrace } from '../../rules/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 import { formatIssues } from '../report.js';
@@ -41,7 +41,7 @@ function requestLine(ctx: RoutingContext): string {
   return `Request: ${ctx.endpoint} ${model}${ctx.stream ? ' (stream)' : ''} · ${who}${ctx.virtual_key && chain ? ` (${chain})` : ''} · tier ${JSON.stringify(ctx.tier)}`;
 }
 
-function outcomeLines(d: Decision): string[] {
+function outcomeLines(d: Decision, access: Explanation['access']): string[] {
   const out: string[] = [];
   const head = d.via === 'rule'
     ? `rule ${d.rule_id} (priority ${d.priority}, ${d.scope})`
@@ -58,7 +58,16 @@ function outcomeLines(d: Decision): string[] {
   if (d.inputs.unavailable?.length) out.push(`  ${d.panic ? 'panic     ' : 'skipped   '} ${d.inputs.unavailable.join(', ')}${d.panic ? ' (every target cooling down: tried anyway)' : ''}`);
   if (d.shadow_matches.length) out.push(`  shadow     ${d.shadow_matches.join(', ')}`);
   for (const e of d.errors) out.push(`  error      ${e.rule_id}: ${e.message}`);
+  out.push(...accessLines(access));
   out.push(`  revision   ${d.revision.hash}${d.revision.git_commit ? ` (git ${d.revision.git_commit.slice(0, 12)})` : ''}`);
+  return out;
+}
+
+/** The caller's allowlists, when they change what the gateway does with the decision. */
+function accessLines(a: Explanation['access']): string[] {
+  const out: string[] = [];
+  if (a.refused) out.push(`  refused    ${a.refused.status} ${a.refused.code}: ${a.refused.message} (the caller's allowlists)`);
+  if (a.fallbacks_not_allowed.length) out.push(`  dropped    ${a.fallbacks_not_allowed.join(', ')} (fallbacks the caller's allowlists refuse)`);
   return out;
 }
 
@@ -130,7 +139,7 @@ Exit codes: 0 explained, 1 the config or rules have errors, 2 bad usage or inval
 
     if (args.boolean('json')) {
       const rules = result.rules.map((r) => ({ ...r, location: { ...r.location, file: display(r.location.file) } }));
-      io.stdout.write(`${JSON.stringify({ rules, decision: result.decision }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ rules, decision: result.decision, access: result.access }, null, 2)}\n`);
       return EXIT.OK;
     }
     const d = result.decision;
@@ -140,7 +149,7 @@ Exit codes: 0 explained, 1 the config or rules have errors, 2 bad usage or inval
       '',
       ...rulesTable(result.rules, display),
       '',
-      ...outcomeLines(d),
+      ...outcomeLines(d, result.access),
     ];
     io.stdout.write(`${lines.join('\n')}\n`);
     return EXIT.OK;

@@ -29,7 +29,7 @@ function jsonReport(report: TestReport, display: (f: string) => string, threshol
       line: r.case.location.line,
       passed: r.passed,
       diffs: r.diffs,
-      actual: actualOf(r.decision),
+      actual: actualOf(r.decision, r.access),
       errors: r.decision.errors,
     })),
   };
