@@ -117,6 +117,13 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     keepAliveTimeout: 72_000,
     // Requests Node's parser refuses (headers too large, not HTTP): in the dialect, with a code.
     clientErrorHandler: answerClientError,
+    // A path fastify's router cannot decode (`/v1/models/%ZZ`): in the dialect too.
+    frameworkErrors: (err, req, reply) => {
+      const e = err.code === 'FST_ERR_BAD_URL'
+        ? new SwitchyardError('SY_ERR_BAD_REQUEST', 'The request path is not a valid URL: a % must start an escape such as %2F.', { details: { param: 'path' } })
+        : toSwitchyardError(err);
+      sendError(reply, req.raw.url ?? '/', e);
+    },
   });
   app.decorateRequest('syStart', 0);
   // Every answer carries a request id a client can quote: the inference routes set theirs

@@ -1,6 +1,6 @@
 /**
  * The Responses API over a WebSocket (OpenAI's WebSocket mode), as Codex CLI prefers it and
- * the OpenAI SDKs' `responses.connect()` speak it: `GET /v1/responses` upgraded, the key
+ * the `openai` SDK's `ResponsesWS` speaks it: `GET /v1/responses` upgraded, the key
  * checked at the handshake, then each `response.create` message is one request, served
  * as `POST /v1/responses` with `stream: true` is (authenticated with the handshake's
  * headers, routed, admitted, dispatched, settled and audited the same way), its events
@@ -79,6 +79,19 @@ class UpgradeRefusal extends CollectingReply {
     this.socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
     return this;
   }
+}
+
+/** A WebSocket handshake's key: 16 bytes in base64. */
+const HANDSHAKE_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/** What makes `req` no WebSocket handshake that ws would take (RFC 6455 §4.2.1), or null. */
+function handshakeProblem(req: IncomingMessage): { status: number; param: string; message: string } | null {
+  if (req.method !== 'GET') return { status: 405, param: 'method', message: `A WebSocket handshake is a GET, not a ${req.method}.` };
+  const key = req.headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !HANDSHAKE_KEY.test(key.trim())) return { status: 400, param: 'sec-websocket-key', message: 'The WebSocket handshake needs a Sec-WebSocket-Key: 16 random bytes in base64.' };
+  const version = req.headers['sec-websocket-version'];
+  if (version !== '13' && version !== '8') return { status: 400, param: 'sec-websocket-version', message: `Sec-WebSocket-Version ${version === undefined ? 'is missing' : `"${String(version).slice(0, 16)}" is not one this server speaks`}: send 13.` };
+  return null;
 }
 
 /**
@@ -164,6 +177,14 @@ export function installResponsesSocket(server: Server, opts: ResponsesSocketOpti
     }
     if (!opts.ready()) {
       refuse(new SwitchyardError('SY_ERR_UNAVAILABLE', 'The gateway is shutting down; connect again.', { status: 503 }));
+      return;
+    }
+    // The handshake checks ws makes, answered in the dialect rather than with its HTML page.
+    const bad = handshakeProblem(req);
+    if (bad !== null) {
+      const reply = new UpgradeRefusal(socket);
+      if (bad.param === 'sec-websocket-version') reply.header('sec-websocket-version', '13, 8');
+      opts.refuse(reply, url, req.headers, new SwitchyardError('SY_ERR_BAD_REQUEST', bad.message, { status: bad.status, details: { param: bad.param } }));
       return;
     }
     let principal: Principal;

@@ -140,6 +140,15 @@ describe('bad input corpus', SUITE, () => {
     assertAnthropicError(await send('/anthropic/v1/no-such-thing', { method: 'POST', body: '{}', headers: json }), 404, 'SY_ERR_NOT_FOUND', 'not_found_error');
   });
 
+  test('a path that is not a valid URL (a bad % escape) is refused in the dialect, with ids', async () => {
+    for (const path of ['/v1/models/%ZZ', '/v1/conversations/conv_%ZZ', '/v1/responses/x%ZZ']) {
+      const res = await send(path, {});
+      assertOpenAIError(res, 400, 'SY_ERR_BAD_REQUEST', path);
+      assert.ok(res.headers['x-request-id'], path);
+    }
+    assertAnthropicError(await send('/anthropic/v1/models/%ZZ', {}), 400, 'SY_ERR_BAD_REQUEST', 'invalid_request_error');
+  });
+
   test('embeddings: missing input, empty input, unknown encoding_format', async () => {
     assertOpenAIError(await postJson(e2e.url, '/v1/embeddings', { model: 'embed-model' }), 400, 'SY_ERR_BAD_REQUEST');
     assertOpenAIError(await postJson(e2e.url, '/v1/embeddings', { model: 'embed-model', input: [] }), 400, 'SY_ERR_BAD_REQUEST');

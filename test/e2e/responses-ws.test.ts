@@ -332,6 +332,30 @@ describe('Responses API over a WebSocket', SUITE, () => {
     await s.closed;
   });
 
+  test('a handshake ws would refuse (bad version or key, not a GET) is refused in the dialect, not with an HTML page', async () => {
+    const handshake = async (lines: string[]): Promise<{ head: string; body: any }> => {
+      const socket = net.connect(Number(new URL(e2e.url).port), '127.0.0.1');
+      let got = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => { got += d; });
+      socket.write(`${[...lines, 'Host: gw', 'Connection: Upgrade', 'Upgrade: websocket', `Authorization: Bearer ${KEY}`].join('\r\n')}\r\n\r\n`);
+      await new Promise((resolve) => socket.once('close', resolve));
+      const [head, body] = got.split('\r\n\r\n');
+      return { head, body: JSON.parse(body) };
+    };
+    const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
+    const version = await handshake(['GET /v1/responses HTTP/1.1', key, 'Sec-WebSocket-Version: 99']);
+    assert.match(version.head, /^HTTP\/1\.1 400 /);
+    assert.match(version.head, /\r\ncontent-type: application\/json/i);
+    assert.match(version.head, /\r\nsec-websocket-version: 13, 8/i);
+    assert.deepEqual([version.body.error.code, version.body.error.param], ['SY_ERR_BAD_REQUEST', 'sec-websocket-version']);
+    const badKey = await handshake(['GET /v1/responses HTTP/1.1', 'Sec-WebSocket-Key: short', 'Sec-WebSocket-Version: 13']);
+    assert.deepEqual([badKey.body.error.code, badKey.body.error.param], ['SY_ERR_BAD_REQUEST', 'sec-websocket-key']);
+    const post = await handshake(['POST /v1/responses HTTP/1.1', key, 'Sec-WebSocket-Version: 13', 'Content-Length: 0']);
+    assert.match(post.head, /^HTTP\/1\.1 405 /);
+    assert.equal(post.body.error.code, 'SY_ERR_BAD_REQUEST');
+  });
+
   test('a request asking to upgrade to anything else (h2c, as curl --http2 and Java send) is served as HTTP/1.1, and so is the next on its connection', async () => {
     const socket = net.connect(Number(new URL(e2e.url).port), '127.0.0.1');
     let got = '';
