@@ -263,6 +263,38 @@ function checkOptionNames(id: string, type: string | undefined, options: Obj, at
   }
 }
 
+/**
+ * The endpoint each type appends to its base_url (Anthropic's after `/v1`, which it adds
+ * when the path lacks it), and the providers' own hosts whose API root has a version path.
+ */
+const ENDPOINTS: Record<string, string> = { 'openai': '/chat/completions', 'openai-compatible': '/chat/completions', 'anthropic': '/messages' };
+const ROOTS: Record<string, string> = { 'api.openai.com': '/v1' };
+
+/**
+ * A base_url that sends every call to a path that does not exist: the full endpoint
+ * rather than the API root, or OpenAI's own host without `/v1`. Null when it looks right
+ * (a proxy's path may be anything).
+ */
+function baseUrlMistake(type: string | undefined, baseUrl: string): string | null {
+  const endpoint = type === undefined ? undefined : ENDPOINTS[type];
+  if (endpoint === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return null; // the schema reports it
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path.endsWith(endpoint)) {
+    return `base_url is the API's root, not the endpoint: the gateway appends ${endpoint} itself; use ${url.origin}${path.slice(0, -endpoint.length)}`;
+  }
+  const root = type === 'anthropic' ? undefined : ROOTS[url.hostname];
+  if (root !== undefined && path !== root) {
+    return `${url.hostname}'s API root is ${url.origin}${root}: the gateway appends ${endpoint} to base_url, so ${url.origin}${path}${endpoint} would answer 404`;
+  }
+  return null;
+}
+
 function checkProvider(id: string, p: Obj, report: Report): void {
   const type = str(p.type);
   const options = isObj(p.options) ? p.options : {};
@@ -275,6 +307,8 @@ function checkProvider(id: string, p: Obj, report: Report): void {
     report(isObj(p.options) ? [...at, 'options'] : at, 'provider_setting',
       `provider "${id}" (type azure) needs options.api_version, e.g. 2024-10-21 or v1 (the v1 API)`, { onKey: true });
   }
+  const baseUrlProblem = typeof p.base_url === 'string' ? baseUrlMistake(type, p.base_url) : null;
+  if (baseUrlProblem !== null) report([...at, 'base_url'], 'base_url', `provider "${id}": ${baseUrlProblem}`, { severity: 'warning' });
   const authProblem = type === 'openai-compatible' ? authOptionProblem(options.auth) : undefined;
   if (authProblem !== undefined) report([...at, 'options', 'auth'], 'provider_setting', `provider "${id}": ${authProblem}`);
   checkOptionNames(id, type, options, [...at, 'options'], report);

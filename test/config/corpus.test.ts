@@ -664,6 +664,34 @@ const cases: Case[] = [
     `,
   },
   {
+    name: 'base_url: the full endpoint, or OpenAI without /v1 (warnings; a proxy path is left alone); azure without one (errors)',
+    config: `
+      providers:
+        oa: {type: openai, base_url: "https://api.openai.com", keys: [{name: k, value: x}]}
+        full: {type: openai-compatible, base_url: "https://api.groq.com/openai/v1/chat/completions/", keys: [{name: k, value: x}]}
+        an: {type: anthropic, base_url: "https://api.anthropic.com/v1/messages", keys: [{name: k, value: x}]}
+        proxy: {type: openai, base_url: "https://llm-proxy.internal/openai", keys: [{name: k, value: x}]}
+        az: {type: azure, keys: [{name: k, value: x}]}
+    `,
+    expected: `
+      switchyard.yaml:2:32: warning[base_url]: provider "oa": api.openai.com's API root is https://api.openai.com/v1: the gateway appends /chat/completions to base_url, so https://api.openai.com/chat/completions would answer 404
+        2 |   oa: {type: openai, base_url: "https://api.openai.com", keys: [{name: k, value: x}]}
+          |                                ^
+      switchyard.yaml:3:45: warning[base_url]: provider "full": base_url is the API's root, not the endpoint: the gateway appends /chat/completions itself; use https://api.groq.com/openai/v1
+        3 |   full: {type: openai-compatible, base_url: "https://api.groq.com/openai/v1/chat/completions/", keys: [{name: k, value: x}]}
+          |                                             ^
+      switchyard.yaml:4:35: warning[base_url]: provider "an": base_url is the API's root, not the endpoint: the gateway appends /messages itself; use https://api.anthropic.com/v1
+        4 |   an: {type: anthropic, base_url: "https://api.anthropic.com/v1/messages", keys: [{name: k, value: x}]}
+          |                                   ^
+      switchyard.yaml:6:3: error[provider_setting]: provider "az" (type azure) needs base_url, e.g. https://<resource>.openai.azure.com
+        6 |   az: {type: azure, keys: [{name: k, value: x}]}
+          |   ^
+      switchyard.yaml:6:3: error[provider_setting]: provider "az" (type azure) needs options.api_version, e.g. 2024-10-21 or v1 (the v1 API)
+        6 |   az: {type: azure, keys: [{name: k, value: x}]}
+          |   ^
+    `,
+  },
+  {
     name: 'upstream: a no_proxy range that is not one (error), a forward header that never goes (warning)',
     config: `
       providers:
