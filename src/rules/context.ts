@@ -73,16 +73,29 @@ export function contextFromRequest(bundle: RuleBundle, request: TestRequest, sta
 }
 
 /**
- * The principals a test or explain request names that the config does not have, each
- * with its field: the gateway would refuse such a caller (401), so nothing about it can
- * be explained or tested.
+ * The principals a test or explain request names that no live request could be: one the
+ * config does not have (the gateway would refuse such a caller, 401), or a team or
+ * customer other than the virtual key's own (a live request's come from its key). Each
+ * with its field and a whole message.
  */
 export function unknownPrincipals(bundle: RuleBundle, request: Pick<TestRequest, 'virtual_key' | 'team' | 'customer'>): { field: 'virtual_key' | 'team' | 'customer'; message: string }[] {
   const out: { field: 'virtual_key' | 'team' | 'customer'; message: string }[] = [];
   const { principals } = bundle;
   for (const [field, known, label] of [['virtual_key', principals.virtualKeys, 'virtual key'], ['team', principals.teams, 'team'], ['customer', principals.customers, 'customer']] as const) {
     const id = request[field];
-    if (id !== undefined && !known.has(id)) out.push({ field, message: `unknown ${label} "${id}"${didYouMean(id, known)}` });
+    if (id !== undefined && !known.has(id)) out.push({ field, message: `unknown ${label} "${id}"${didYouMean(id, known)}: the gateway refuses such a caller (401)` });
+  }
+  if (out.length > 0) return out;
+  // Known ids that do not belong together: the key's team and customer are fixed by the config.
+  const own = request.virtual_key !== undefined ? principals.resolve({ virtual_key: request.virtual_key })
+    : request.team !== undefined ? principals.resolve({ team: request.team }) : null;
+  if (own === null) return out;
+  const whose = request.virtual_key !== undefined ? `virtual key "${request.virtual_key}"` : `team "${request.team}"`;
+  for (const field of ['team', 'customer'] as const) {
+    const id = request[field];
+    if (id === undefined || (field === 'team' && request.virtual_key === undefined) || id === own[field]) continue;
+    const actual = own[field] === '' ? `no ${field}` : `${field} "${own[field]}"`;
+    out.push({ field, message: `${whose} belongs to ${actual}, not "${id}": a live request's ${field} comes from its key; leave ${field} out or name a key of that ${field}` });
   }
   return out;
 }

@@ -284,7 +284,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
       const { request, state } = explainInput(req.body);
       const router = rt.router;
       const [unknown] = unknownPrincipals(router.bundle, request);
-      if (unknown) throw new SwitchyardError('SY_ERR_BAD_REQUEST', `request.${unknown.field}: ${unknown.message}: the gateway refuses such a caller (401)`, { details: { param: `request.${unknown.field}` } });
+      if (unknown) throw new SwitchyardError('SY_ERR_BAD_REQUEST', `request.${unknown.field}: ${unknown.message}`, { details: { param: `request.${unknown.field}` } });
       const { ctx, opts } = contextFromRequest(router.bundle, request, state, { now: new Date(rt.clock()) });
       return explain(router, ctx, opts);
     });

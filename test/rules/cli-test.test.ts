@@ -246,6 +246,16 @@ describe('switchyard test', () => {
     assert.equal(r2.code, 2);
     assert.match(r2.stderr, /policy.test.yaml:3:43: error\[unknown_principal\]: unknown virtual key "vk-ap"; did you mean "vk-app"\?/);
     assert.match(r2.stderr, /policy.test.yaml:4:20: error\[unknown_rule\]: no rule has the id "premum"; did you mean "premium"\?/);
+    // A key with another team's name: no live request is that caller.
+    const mixed = await run(['test'], tree({ 'rules/policy.test.yaml': text(`
+      tests:
+        - name: mixed
+          request: {model: gpt-4o, virtual_key: vk-app, team: support, customer: acme}
+          expect: {rule: premium}
+    `) }));
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.stderr, /policy.test.yaml:3:57: error\[unknown_principal\]: virtual key "vk-app" belongs to team "ml-research", not "support": a live request's team comes from its key/);
+    assert.doesNotMatch(mixed.stderr, /not "acme"/, 'its own customer is fine');
     const r3 = await run(['test'], tree({ 'rules/policy.test.yaml': text(`
       tests:
         - name: cooldowns

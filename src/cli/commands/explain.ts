@@ -131,7 +131,7 @@ Exit codes: 0 explained, 1 the config or rules have errors, 2 bad usage or inval
       return EXIT.FAILED;
     }
     const unknown = unknownPrincipals(compiled.bundle, req.value);
-    if (unknown.length > 0) throw new UsageError(`${unknown.map((u) => u.message).join('; ')}: the gateway refuses such a caller (401)`);
+    if (unknown.length > 0) throw new UsageError(unknown.map((u) => u.message).join('; '));
     const router = createRouter(compiled.bundle);
     const { ctx, opts } = contextFromRequest(compiled.bundle, req.value, state.value, { now: new Date() });
     const result = explain(router, ctx, opts);
