@@ -38,9 +38,15 @@ interface GlobEntry {
 /** Date and version suffixes providers append to a base model name. */
 const VERSION_SUFFIX = /(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-latest|-\d{3,4})$/;
 
+/** One source of prices: names, then globs in the order written. */
+interface Tier {
+  exact: Map<string, TokenPrice>;
+  globs: GlobEntry[];
+}
+
 export class PriceTable {
-  private readonly exact = new Map<string, TokenPrice>();
-  private readonly globs: GlobEntry[] = [];
+  /** The config's overrides, then the shipped table: an override always wins, glob or not. */
+  private readonly tiers: readonly Tier[];
   /** Resolved lookups, by `provider\u0000model` (or the model alone). */
   private readonly cache = memoByName((key) => {
     const cut = key.indexOf('\u0000');
@@ -53,14 +59,15 @@ export class PriceTable {
    * prices.costUsd('gpt-4o-mini', { inputTokens: 1000, outputTokens: 200 }); // 0.00027
    */
   constructor(overrides: Readonly<Record<string, Price>> = {}) {
-    // Overrides first, exact before glob, so an override always beats the shipped table.
-    for (const source of [overrides, SHIPPED.models as Record<string, Price>]) {
+    this.tiers = [overrides, SHIPPED.models as Record<string, Price>].map((source) => {
+      const tier: Tier = { exact: new Map(), globs: [] };
       for (const [name, p] of Object.entries(source)) {
         const price = toTokenPrice(p);
-        if (name.includes('*')) this.globs.push({ pattern: name, price });
-        else if (!this.exact.has(name)) this.exact.set(name, price);
+        if (name.includes('*')) tier.globs.push({ pattern: name, price });
+        else tier.exact.set(name, price);
       }
-    }
+      return tier;
+    });
   }
 
   /**
@@ -81,13 +88,15 @@ export class PriceTable {
     const bare = model.startsWith('models/') ? model.slice('models/'.length) : model;
     const names = [bare];
     for (let n = bare; VERSION_SUFFIX.test(n); ) names.push((n = n.replace(VERSION_SUFFIX, '')));
-    for (const name of names) {
-      const candidates = provider ? [`${provider}/${name}`, name] : [name];
-      for (const c of candidates) {
-        const exact = this.exact.get(c);
-        if (exact) return exact;
-        const glob = this.globs.find((g) => modelMatches(g.pattern, c));
-        if (glob) return glob.price;
+    for (const tier of this.tiers) {
+      for (const name of names) {
+        const candidates = provider ? [`${provider}/${name}`, name] : [name];
+        for (const c of candidates) {
+          const exact = tier.exact.get(c);
+          if (exact) return exact;
+          const glob = tier.globs.find((g) => modelMatches(g.pattern, c));
+          if (glob) return glob.price;
+        }
       }
     }
     return null;

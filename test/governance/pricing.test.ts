@@ -50,6 +50,14 @@ describe('PriceTable', () => {
     assert.equal(o.costUsd('llama-3.3-70b-versatile', { inputTokens: 1e6, outputTokens: 0 }, 'other'), 0.59);
   });
 
+  it('a glob override beats a shipped price for an exact name, and a provider glob beats it too', () => {
+    const o = new PriceTable({ 'gpt-*': { input: 1, output: 2 }, 'azure/*': { input: 4, output: 4 } });
+    assert.equal(o.costUsd('gpt-4o', { inputTokens: 1e6, outputTokens: 1e6 }), 3, 'not the shipped 2.5 + 10');
+    assert.equal(o.costUsd('gpt-4o-2024-08-06', { inputTokens: 1e6, outputTokens: 0 }), 1, 'dated names too');
+    assert.equal(o.costUsd('gpt-4o', { inputTokens: 1e6, outputTokens: 0 }, 'azure'), 4, 'provider/model before model');
+    assert.equal(o.costUsd('claude-sonnet-4', { inputTokens: 1e6, outputTokens: 0 }), 3, 'what no override names keeps the shipped price');
+  });
+
   it('cached input tokens are a subset of input tokens, at the cached price (input price when none)', () => {
     const p = t.lookup('gpt-4o');
     assert.ok(p);
