@@ -792,7 +792,10 @@ export function handleEmbeddings(rt: Runtime, req: RequestLike, reply: ReplyLike
   }, (request, plan, opts) => rt.dispatcher.embeddings(request, plan, opts), (result) => {
     x.served(result);
     x.charge(result.response.usage, 0);
-    return JSON.stringify(renderOpenAIEmbeddingsResponse(result.response, { encodingFormat }));
+    // A provider that counts nothing (Gemini without usageMetadata) is charged the
+    // estimate: the client is told the same figure.
+    const response = x.usage === result.response.usage ? result.response : { ...result.response, usage: x.usage! };
+    return JSON.stringify(renderOpenAIEmbeddingsResponse(response, { encodingFormat }));
   });
 }
 

@@ -1231,6 +1231,9 @@ describe('embeddings and models through the OpenAI SDK', SUITE, () => {
     gm.reset();
     const res = await openai.embeddings.create({ model: 'gm/text-embedding-004', input: 'gamma', encoding_format: 'float' });
     assert.deepEqual(res.data[0].embedding, [0.5, -0.25, 0.125]);
+    // Gemini counts no tokens here: the client is told the estimate it is charged, not 0.
+    assert.ok(res.usage.prompt_tokens > 0, JSON.stringify(res.usage));
+    assert.equal(res.usage.total_tokens, res.usage.prompt_tokens);
     const r = gm.last();
     assert.equal(r.path, '/v1beta/models/text-embedding-004:batchEmbedContents');
     assert.deepEqual(r.body.requests, [{ model: 'models/text-embedding-004', content: { parts: [{ text: 'gamma' }] } }]);
