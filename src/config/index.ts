@@ -6,7 +6,7 @@ export type { LoadedConfig, LoadOptions, LoadResult, ResolvedKey, ResolvedProvid
 export { loadConfig } from './load.js';
 export { embeddedDefaultConfig, BUNDLED_RULES_DIR } from './default.js';
 export { resolveConfigPath, CONFIG_FILE_NAMES } from './discover.js';
-export { modelMatches, allowlistMatches, refusingScope, notAllowedMessage, type AllowScope } from './model-match.js';
+export { modelMatches, allowlistMatches, refusingScope, allowScope, notAllowedMessage, type AllowScope } from './model-match.js';
 export { maskSecrets } from './secrets.js';
 export { closest, didYouMean } from './suggest.js';
 export { formatIssue, issueAt, parseSource, readSource } from './source.js';

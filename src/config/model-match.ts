@@ -45,8 +45,30 @@ export interface AllowScope {
   readonly id: string;
   /** Globs matched against `model` and `provider/model`; null allows every model. */
   readonly models: readonly string[] | null;
+  /**
+   * The globs of `allowed_models` that start with a configured provider's id and a `/`
+   * (`openai/gpt-4o*`): matched against `provider/model` only, so `openrouter/openai/gpt-4o`
+   * (model `openai/gpt-4o` served by openrouter) is not admitted by them.
+   */
+  readonly qualified: readonly string[];
   /** Null allows every provider. */
   readonly providers: ReadonlySet<string> | null;
+}
+
+/** A scope's allowlists as `refusingScope` reads them; `providerIds` are the configured providers'. */
+export function allowScope(level: AllowScope['level'], id: string, entity: { allowed_models?: readonly string[]; allowed_providers?: readonly string[] }, providerIds: ReadonlySet<string>): AllowScope {
+  const list = entity.allowed_models;
+  const isQualified = (g: string): boolean => {
+    const slash = g.indexOf('/');
+    return slash > 0 && providerIds.has(g.slice(0, slash));
+  };
+  return {
+    level,
+    id,
+    models: list ? list.filter((g) => !isQualified(g)) : null,
+    qualified: list ? list.filter(isQualified) : [],
+    providers: entity.allowed_providers ? new Set(entity.allowed_providers) : null,
+  };
 }
 
 /**
@@ -54,12 +76,14 @@ export interface AllowScope {
  * when every one allows it. The gateway answers such a request 403
  * SY_ERR_MODEL_NOT_ALLOWED, naming that scope.
  *
- * @example refusingScope([{level: 'team', id: 'ml', models: ['claude-*'], providers: null}], 'openai', 'gpt-4o') // the team's scope
+ * @example refusingScope([allowScope('team', 'ml', {allowed_models: ['claude-*']}, ids)], 'openai', 'gpt-4o') // the team's scope
  */
 export function refusingScope<S extends AllowScope>(scopes: readonly S[], provider: string, model: string): S | null {
   for (const scope of scopes) {
     if (scope.providers && !scope.providers.has(provider)) return scope;
-    if (scope.models && !scope.models.some((g) => modelMatches(g, model) || modelMatches(g, `${provider}/${model}`))) return scope;
+    if (scope.models === null) continue;
+    const qualified = `${provider}/${model}`;
+    if (!scope.models.some((g) => modelMatches(g, model) || modelMatches(g, qualified)) && !scope.qualified.some((g) => modelMatches(g, qualified))) return scope;
   }
   return null;
 }

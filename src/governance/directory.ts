@@ -8,6 +8,7 @@ import { BudgetRef, type Level } from './budgets.js';
 import { checkGovernance, GovernanceConfigError } from './config-check.js';
 import { KeyIndex } from './keys.js';
 import { rateRefs, type SlotRef, type WindowRef } from './rate-limits.js';
+import { allowScope, type AllowScope } from '../config/model-match.js';
 
 /**
  * Who is calling. The same frozen object is returned for every request with a given key.
@@ -24,12 +25,9 @@ export interface Principal {
   readonly allowedProviders: readonly string[] | null;
 }
 
-export interface Scope {
+/** One scope's allowlists (config/model-match.ts). */
+export interface Scope extends AllowScope {
   level: Exclude<Level, 'provider'>;
-  id: string;
-  /** Globs (`*`) matched against `model` and `provider/model`. */
-  models: readonly string[] | null;
-  providers: ReadonlySet<string> | null;
 }
 
 export interface Chain {
@@ -60,16 +58,17 @@ export function buildDirectory(cfg: Readonly<GatewayConfig>): Directory {
   const issues = checkGovernance(cfg);
   if (issues.length > 0) throw new GovernanceConfigError(issues);
   const gov = cfg.governance ?? {};
+  const providerIds: ReadonlySet<string> = new Set(Object.keys(cfg.providers ?? {}));
   const customers = new Map((gov.customers ?? []).map((c) => [c.id, c]));
   const teams = new Map((gov.teams ?? []).map((t) => [t.id, t]));
 
   const byCustomer = new Map<string, Chain>();
-  for (const c of gov.customers ?? []) byCustomer.set(c.id, chainOf([['customer', c]], null, null, c.id));
+  for (const c of gov.customers ?? []) byCustomer.set(c.id, chainOf([['customer', c]], null, null, c.id, providerIds));
 
   const byTeam = new Map<string, Chain>();
   for (const t of gov.teams ?? []) {
     const customer = t.customer === undefined ? undefined : customers.get(t.customer);
-    byTeam.set(t.id, chainOf([['team', t], ...(customer ? [['customer', customer] as const] : [])], null, t.id, customer?.id ?? null));
+    byTeam.set(t.id, chainOf([['team', t], ...(customer ? [['customer', customer] as const] : [])], null, t.id, customer?.id ?? null, providerIds));
   }
 
   const keys = new KeyIndex<Chain>(gov.key_secret || undefined);
@@ -81,15 +80,15 @@ export function buildDirectory(cfg: Readonly<GatewayConfig>): Directory {
     const parts: (readonly [Scope['level'], Entity])[] = [['virtual_key', k]];
     if (team) parts.push(['team', team]);
     if (customer) parts.push(['customer', customer]);
-    const chain = chainOf(parts, k.id, team?.id ?? null, customer?.id ?? null);
+    const chain = chainOf(parts, k.id, team?.id ?? null, customer?.id ?? null, providerIds);
     byKey.set(k.id, chain);
     keys.add(k.key_hash, chain);
   }
 
-  return { keys, byKey, byTeam, byCustomer, anonymous: chainOf([], null, null, null) };
+  return { keys, byKey, byTeam, byCustomer, anonymous: chainOf([], null, null, null, providerIds) };
 }
 
-function chainOf(parts: readonly (readonly [Scope['level'], Entity])[], virtualKey: string | null, team: string | null, customer: string | null): Chain {
+function chainOf(parts: readonly (readonly [Scope['level'], Entity])[], virtualKey: string | null, team: string | null, customer: string | null, providerIds: ReadonlySet<string>): Chain {
   const nearest = <T>(pick: (e: Entity) => T | undefined): T | undefined => {
     for (const [, e] of parts) {
       const v = pick(e);
@@ -110,12 +109,7 @@ function chainOf(parts: readonly (readonly [Scope['level'], Entity])[], virtualK
     scopes: [], budgets: [], windows: [], slots: [], budgetKeys: [], windowKeys: [],
   };
   for (const [level, e] of parts) {
-    chain.scopes.push({
-      level,
-      id: e.id,
-      models: e.allowed_models ?? null,
-      providers: e.allowed_providers ? new Set(e.allowed_providers) : null,
-    });
+    chain.scopes.push({ ...allowScope(level, e.id, e, providerIds), level });
     for (const b of e.budgets ?? []) chain.budgets.push(new BudgetRef(level, e.id, b));
     const rates = rateRefs(level, e.id, e.rate_limit);
     chain.windows.push(...rates.windows);

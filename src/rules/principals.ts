@@ -3,7 +3,7 @@
  * keys exist, how a virtual key resolves to its team, customer and tier, and which
  * scopes contain which (for shadowing warnings).
  */
-import type { AllowScope } from '../config/model-match.js';
+import { allowScope, type AllowScope } from '../config/model-match.js';
 import type { GatewayConfig } from '../types/gateway-config.js';
 import type { RuleScope } from './bundle.js';
 
@@ -91,10 +91,9 @@ export function buildDirectory(config: Readonly<GatewayConfig>): Directory {
   };
 
   const allow = new Map<string, AllowScope>();
+  const providerIds: ReadonlySet<string> = new Set(Object.keys(config.providers ?? {}));
   const allowOf = (level: AllowScope['level'], e: { id: string; allowed_models?: string[]; allowed_providers?: string[] }): void => {
-    if (e.allowed_models || e.allowed_providers) {
-      allow.set(`${level}:${e.id}`, { level, id: e.id, models: e.allowed_models ?? null, providers: e.allowed_providers ? new Set(e.allowed_providers) : null });
-    }
+    if (e.allowed_models || e.allowed_providers) allow.set(`${level}:${e.id}`, allowScope(level, e.id, e, providerIds));
   };
   for (const c of gov.customers ?? []) allowOf('customer', c);
   for (const t of gov.teams ?? []) allowOf('team', t);

@@ -140,6 +140,20 @@ describe('checkModelAllowed', () => {
     }
   });
 
+  it("a glob qualified by a provider's id admits that provider's models only, not a model of that name elsewhere", () => {
+    const g = createGovernance(config({
+      virtual_keys: [
+        { id: 'vk-q', key_hash: hashKey(KEY_APP), allowed_models: ['anthropic/claude-*', 'meta-llama/*'] },
+      ],
+    }), { store: new MemoryStore() });
+    const q = g.authenticate({ authorization: `Bearer ${KEY_APP}` });
+    assert.equal(g.isModelAllowed(q, 'anthropic', 'claude-sonnet-4'), true);
+    // An OpenRouter-style provider serving a model named anthropic/claude-…: not what the key was given.
+    assert.equal(g.isModelAllowed(q, 'local', 'anthropic/claude-sonnet-4'), false);
+    // meta-llama names no provider: it is a model name with a slash, wherever it is served.
+    assert.equal(g.isModelAllowed(q, 'local', 'meta-llama/Llama-3.3-70B'), true);
+  });
+
   it('anonymous and unrestricted principals may use anything', () => {
     const h = gov.authenticate({ 'x-api-key': KEY_HMAC });
     gov.checkModelAllowed(h, 'local', 'anything');
