@@ -15,6 +15,7 @@ import type { CompiledRule, RuleBundle } from './bundle.js';
 import { combine, evaluateRules, evaluateStable, outcomeOfHits, type RuleOutcome, type StableHit } from './evaluation.js';
 import { isoString } from './timestamp.js';
 import { planFallthrough, type FallthroughPlan } from './fallthrough.js';
+import { refusingScope } from '../config/model-match.js';
 import { projectionFor, type Reader } from './projection.js';
 import { TupleMap } from './trie.js';
 import { buildIndex, naiveIndex, type RuleIndex } from './rule-index.js';
@@ -220,8 +221,12 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
     let fallbacks: readonly TargetRecord[] = rule.fallbacks;
     let skipped: readonly string[] = choice.skipped;
     if (!selected) {
-      // Every primary target is unavailable: the first available fallback is promoted.
+      // Every primary target is unavailable: the first available fallback the caller may
+      // use is promoted (one it may not use would only be refused, 403).
+      const allow = bundle.principals.allowScopes({ virtual_key: ctx.virtual_key || undefined, team: ctx.team || undefined, customer: ctx.customer || undefined });
       for (let i = 0; i < plan.fallbackChoosers.length; i++) {
+        const f = rule.fallbacks[i];
+        if (allow.length > 0 && refusingScope(allow, f.provider, f.model) !== null) continue;
         const c = plan.fallbackChoosers[i].choose(draw, unavailable);
         skipped = [...skipped, ...c.skipped];
         if (c.selected) {

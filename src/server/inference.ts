@@ -143,14 +143,32 @@ function planOf(rt: Runtime, d: Decision): Plan {
   return plan;
 }
 
-function refusal(rt: Runtime, d: Decision, requested: string): SwitchyardError {
+/**
+ * Why `d` selected nothing, for the client. `whole` decides the same request with every
+ * target available (what it would get once they are back).
+ */
+function refusal(rt: Runtime, d: Decision, requested: string, principal: Principal, whole: () => Decision): SwitchyardError {
   if (d.reason === 'model_not_allowed') {
-    // Served, but only by providers that take no unmatched traffic: name one.
-    const only = d.inputs.provider === '' ? [...rt.loaded.providers.values()].filter((p) => p.enabled && p.weight === 0 && servesModel(p, requested)).map((p) => p.id) : [];
+    // Served, but only by providers that take no unmatched traffic: name one the caller may use.
+    const only = d.inputs.provider === '' ? [...rt.loaded.providers.values()].filter((p) => p.enabled && p.weight === 0 && servesModel(p, requested) && rt.governance.isModelAllowed(principal, p.id, requested)).map((p) => p.id) : [];
     const message = only.length > 0
       ? `Model "${requested}" is served only by providers that take no unmatched traffic (weight 0: ${only.join(', ')}), and no rule routes it: ask for ${only[0]}/${requested}.`
       : `No configured provider serves model "${requested}".`;
     return new SwitchyardError('SY_ERR_UNKNOWN_MODEL', message, { details: { param: 'model' } });
+  }
+  // A caller whose allowlists refuse every target would be refused 403 once one is
+  // available: waiting would not help, so it hears that now.
+  if (principal.allowedModels !== null || principal.allowedProviders !== null) {
+    const w = whole();
+    const all = w.selected ? [w.selected, ...w.targets, ...w.fallbacks] : [];
+    if (all.length > 0 && all.every((t) => !rt.governance.isModelAllowed(principal, t.provider, t.model))) {
+      try {
+        rt.governance.checkModelAllowed(principal, all[0].provider, all[0].model);
+      } catch (e) {
+        if (e instanceof SwitchyardError) return e;
+        throw e;
+      }
+    }
   }
   // Every target sits out for its provider's own budget or limit: that is a 429 the
   // client can wait out (Retry-After), as for any limit, not a missing route.
@@ -352,6 +370,8 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   }
   if (reply.sent) return;
   if (!reply.hasHeader('x-switchyard-decision-id')) baseHeaders(x, reply);
+  // The rule that routed a failed request is worth as much to its client as to a served one's.
+  if (x.decision?.rule_id && rt.loaded.config.server?.expose_decision_headers) reply.header('x-switchyard-rule-id', x.decision.rule_id);
   if (e.retryAfter !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(e.retryAfter))));
   reply.code(e.status).type('application/json').send(JSON.stringify(renderError(x.dialect, e)));
 }
@@ -410,7 +430,7 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
     let excluded: Map<string, FallbackReason> | null = null;
     const admitted = (decision: Decision, left: number, refused: SwitchyardError | null): Plan | Promise<Plan> => {
       x.decision = decision;
-      if (decision.via === 'none' || !decision.selected) throw refused ?? refusal(rt, decision, requested);
+      if (decision.via === 'none' || !decision.selected) throw refused ?? refusal(rt, decision, requested, principal, () => rt.router.decide(ctx, { draw: decision.inputs.draw }));
       const sel = decision.selected;
       rt.governance.checkModelAllowed(principal, sel.provider, sel.model);
       // Counting tokens is free: nothing to reserve, and no rate limit or budget is charged.

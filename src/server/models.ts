@@ -14,7 +14,7 @@ import type { Endpoint } from '../canonical.js';
 import type { RoutingContext } from '../decision.js';
 import type { FallbackReason } from '../errors.js';
 import type { Principal } from '../governance/index.js';
-import type { Router } from '../rules/index.js';
+import { resolveAlias, type Router } from '../rules/index.js';
 import { getAdapter } from '../providers/index.js';
 import type { Runtime } from './runtime.js';
 
@@ -160,7 +160,17 @@ function entriesFor(rt: Runtime, principal: Principal, listed: ReadonlyMap<strin
     }
   }
   for (const m of weightless) if (!routesBare(rt, principal, m)) seen.delete(m);
-  for (const alias of Object.keys(rt.loaded.config.aliases ?? {})) if (!seen.has(alias)) seen.set(alias, 'switchyard');
+  // An alias the caller may use: to `provider/model` it may use, or to a name listed for it.
+  const aliases = rt.loaded.config.aliases ?? {};
+  for (const alias of Object.keys(aliases)) {
+    if (seen.has(alias)) continue;
+    const to = resolveAlias(aliases, alias);
+    const p = to.provider === undefined ? undefined : rt.loaded.providers.get(to.provider);
+    const usable = to.provider === undefined
+      ? seen.has(to.model) || [...rt.loaded.providers.values()].some((q) => q.enabled && q.weight > 0 && servesModel(q, to.model) && rt.governance.isModelAllowed(principal, q.id, to.model))
+      : p !== undefined && p.enabled && servesModel(p, to.model) && rt.governance.isModelAllowed(principal, p.id, to.model);
+    if (usable) seen.set(alias, 'switchyard');
+  }
   return [...seen].map(([id, owner]) => ({ id, owner }));
 }
 
