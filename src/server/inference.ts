@@ -611,10 +611,11 @@ function namesConversation(body: unknown): boolean {
 }
 
 /** Keeps an answer with `store` (when given), and as the connection's latest answer. */
-function rememberAnd(connection: ConnectionItems, kept: Resolved, store: ((r: Record<string, unknown>) => void) | undefined): (r: Record<string, unknown>) => void {
+function rememberAnd(connection: ConnectionItems, kept: Resolved, store: ((r: Record<string, unknown>) => Promise<void>) | undefined): (r: Record<string, unknown>) => Promise<void> {
   return (r) => {
-    store?.(r);
+    const stored = store?.(r) ?? Promise.resolve();
     connection.remember(r, kept);
+    return stored;
   };
 }
 
@@ -677,16 +678,19 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // A WebSocket's latest answer is remembered whatever store says (OpenAI's connection-local cache).
     const remembered = req.connection === undefined || kept === null ? store : rememberAnd(req.connection, kept, store);
     // A conversation gets the request's own input and the answer's output.
+    // What an answer keeps is kept before the client has the answer (whole, or the
+    // stream's last event), so that the next request, on any gateway process, finds it.
+    // A failure is logged, never thrown: the answer, its charge and its audit event stand.
     let keep = remembered;
     if (conversation !== null && conversations !== null) {
       shown.echo = { ...shown.echo, conversation: { id: conversation.id } };
-      keep = (r) => {
-        remembered?.(r);
-        conversations.append(scopeOf(x.principal), conversation.id, conversation.own, Array.isArray(r.output) ? r.output : []).catch((err: unknown) => {
+      keep = async (r) => {
+        const added = conversations.append(scopeOf(x.principal), conversation.id, conversation.own, Array.isArray(r.output) ? r.output : []).catch((err: unknown) => {
           // Deleted (or expired) while it was being answered: there is nothing to add to.
           if (err instanceof SwitchyardError && err.code === 'SY_ERR_NOT_FOUND') rt.logger.info({ decision_id: x.decisionId, conversation: conversation.id }, 'the conversation was gone by the time its answer came: the answer is not added');
           else rt.logger.error({ err, decision_id: x.decisionId, conversation: conversation.id }, 'an answer could not be added to its conversation');
         });
+        await Promise.all([remembered?.(r), added]);
       };
     }
 
@@ -701,7 +705,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       if (same) answer = up.text;
       else {
         const rendered = codec.renderChatResponse(result.response, shown);
-        keep?.(rendered);
+        await keep?.(rendered);
         answer = JSON.stringify(rendered);
       }
       await sendWhole(x, reply, answer, marks, timing);
@@ -719,6 +723,8 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       first += encoder.push(ev);
       outChars += generatedChars(ev);
     }
+    const held = encoder.held?.();
+    if (held) first += await held;
     if (!res.headersSent) {
       res.writeHead(200, streamHeaders(x, serverTiming(ownMs(marks, timing, performance.now()))));
     }
@@ -735,7 +741,10 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     let hiddenSince = firstWritten;
     for await (const ev of result.rest) {
       outChars += generatedChars(ev);
-      const frame = encoder.push(ev);
+      let frame = encoder.push(ev);
+      // The last event, once what the answer keeps is kept.
+      const last = encoder.held?.();
+      if (last) frame += await last;
       if (frame) {
         hiddenSince = 0;
         if (!res.write(frame) && !res.destroyed) await drained(x, res);

@@ -21,8 +21,12 @@ import { badRequest, isRecord } from '../wire/validate.js';
 export interface ResponseItems {
   /** Milliseconds an entry is kept. */
   readonly ttlMs: number;
-  /** Keeps each value under its key for `scope`; failures are logged, never thrown. */
-  put(scope: string, entries: readonly (readonly [string, unknown])[]): void;
+  /**
+   * Keeps each value under its key for `scope`; resolves once they are kept, so that an
+   * answer given out after it can be built on at once, from any process. Failures are
+   * logged, never thrown.
+   */
+  put(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void>;
   /** The values under these keys, each undefined when not kept (expired, evicted or never seen). */
   get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]>;
   /**
@@ -59,8 +63,9 @@ function idOf(item: unknown): string | null {
 /**
  * Keeps an answer (the response object a Responses client got): its output items by id,
  * and its record. `own`: its request's own input items; `prev`: the answer it followed.
+ * Resolves once it is kept (never rejects: see ResponseItems.put).
  */
-export function keepAnswer(items: ResponseItems, scope: string, answer: Record<string, unknown>, own: unknown[], prev: string | null): void {
+export function keepAnswer(items: ResponseItems, scope: string, answer: Record<string, unknown>, own: unknown[], prev: string | null): Promise<void> {
   const output = Array.isArray(answer.output) ? answer.output as unknown[] : [];
   const entries: [string, unknown][] = [];
   for (const item of output) {
@@ -68,7 +73,7 @@ export function keepAnswer(items: ResponseItems, scope: string, answer: Record<s
     if (id !== null) entries.push([itemKey(id), item]);
   }
   if (typeof answer.id === 'string') entries.push([recordKey(answer.id), { prev, input: own, output } satisfies AnswerRecord]);
-  items.put(scope, entries);
+  return items.put(scope, entries);
 }
 
 function parsed(json: string | null | undefined): Record<string, unknown> | undefined {
@@ -91,8 +96,9 @@ export class MemoryResponseItems implements ResponseItems {
     this.changed = new LRUCache<string, string>(options);
   }
 
-  put(scope: string, entries: readonly (readonly [string, unknown])[]): void {
+  put(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
     for (const [key, value] of entries) this.cache.set(`${scope}\u0000${key}`, JSON.stringify(value));
+    return Promise.resolve();
   }
 
   get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
@@ -154,13 +160,18 @@ export class RedisResponseItems implements ResponseItems {
     return `${this.prefix}ri:${createHash('sha256').update(scope).digest('base64url').slice(0, 22)}:${id}`;
   }
 
-  put(scope: string, entries: readonly (readonly [string, unknown])[]): void {
+  async put(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
     if (entries.length === 0) return;
     const p = this.redis.pipeline();
     for (const [key, value] of entries) p.set(this.key(scope, key), JSON.stringify(value), 'PX', this.ttlMs);
-    Promise.resolve(this.ready()).then(() => p.exec()).catch((err: Error) => {
-      this.logger.warn({ err: err.message }, 'an answer could not be kept in Redis: later references to it will be refused');
-    });
+    try {
+      await this.ready();
+      const results = await p.exec();
+      const failed = results?.find(([err]) => err !== null)?.[0];
+      if (failed) throw failed;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'an answer could not be kept in Redis: later references to it will be refused');
+    }
   }
 
   async get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
@@ -221,8 +232,8 @@ export class ConnectionItems implements ResponseItems {
     this.latest = { key: recordKey(answer.id), record: { prev: null, input, output }, items };
   }
 
-  put(scope: string, entries: readonly (readonly [string, unknown])[]): void {
-    this.shared?.put(scope, entries);
+  put(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
+    return this.shared === null ? Promise.resolve() : this.shared.put(scope, entries);
   }
 
   change(scope: string, key: string, next: (current: Record<string, unknown> | undefined) => unknown): Promise<void> {

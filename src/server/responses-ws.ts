@@ -345,7 +345,7 @@ class Connection {
     const echo = { ...clientOptions.echo, store: stored, previous_response_id: kept.prev };
     const inProgress = responseObject(id, request.model, created, { status: 'in_progress', incomplete_details: null }, [], null, echo);
     const done = responseObject(id, request.model, created, { status: 'completed', incomplete_details: null }, [], { inputTokens: 0, outputTokens: 0 }, echo);
-    if (stored) keepAnswer(shared, scope, done, kept.own, kept.prev);
+    if (stored) await keepAnswer(shared, scope, done, kept.own, kept.prev);
     this.items.remember(done, kept);
     const events = [['response.created', inProgress], ['response.in_progress', inProgress], ['response.completed', done]] as const;
     let seq = 0;

@@ -90,8 +90,11 @@ export interface RenderOptions {
 
 export interface StreamEncoderOptions extends RenderOptions {
   includeUsage: boolean;
-  /** Called with the finished response object (Responses API), once the stream completes. */
-  onResponse?(response: Record<string, unknown>): void;
+  /**
+   * Called with the finished response object (Responses API), once the stream completes.
+   * When it returns a promise, the stream's last event waits for it: see StreamEncoder.held.
+   */
+  onResponse?(response: Record<string, unknown>): Promise<void> | void;
 }
 
 /**
@@ -102,4 +105,10 @@ export interface StreamEncoderOptions extends RenderOptions {
 export interface StreamEncoder {
   push(event: StreamEvent): string;
   readonly closed: boolean;
+  /**
+   * The stream's last event, when the promise `onResponse` returned holds it back (what the
+   * answer keeps is kept before the client has it, to build on at once): `push` leaves it
+   * out, and this gives it, once, when the promise has settled. Null otherwise.
+   */
+  held?(): Promise<string> | null;
 }

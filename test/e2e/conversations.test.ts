@@ -177,4 +177,36 @@ describe('/v1/conversations on Redis', { ...SUITE, skip: REDIS_SKIP }, () => {
       await deletePrefix(prefix);
     }
   });
+
+  test('a turn is added before its answer reaches the client: turns alternating between gateways each see the one before, in order', async () => {
+    const prefix = uniquePrefix('conv');
+    const config = { dispatch: { retries_per_target: 0, max_attempts: 1 }, providers: providers(), governance: { ...keys, store: { type: 'redis', url: REDIS_URL, prefix } } };
+    const [a, b] = await Promise.all([startE2E(config), startE2E(config)]);
+    // Writes that take a while, as on a busy Redis.
+    for (const gw of [a, b]) {
+      const items = gw.gw.runtime.responseItems!;
+      const change = items.change.bind(items);
+      items.change = async (scope, key, next) => {
+        await new Promise((r) => setTimeout(r, 50));
+        return change(scope, key, next);
+      };
+    }
+    try {
+      const via = [a, b].map((gw) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: KEY, maxRetries: 0 }));
+      const conv = await via[0].conversations.create({});
+      for (let i = 0; i < 4; i++) {
+        oa.reset();
+        // Two whole answers, then two streamed.
+        const turn = { model: 'oa/gpt-4o', conversation: conv.id, input: `turn ${i}` };
+        if (i < 2) await via[i % 2].responses.create(turn);
+        else await via[i % 2].responses.stream(turn).finalResponse();
+        assert.equal(oa.last().body.messages.length, 2 * i + 1, `turn ${i} saw the turns before it`);
+      }
+      const items = await via[1].conversations.items.list(conv.id, { order: 'asc', limit: 100 });
+      assert.deepEqual(items.data.map((item) => `${(item as any).role}:${textOf(item)}`), [0, 1, 2, 3].flatMap((i) => [`user:turn ${i}`, 'assistant:hello from oa']));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await deletePrefix(prefix);
+    }
+  });
 });

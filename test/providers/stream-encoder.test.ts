@@ -372,6 +372,26 @@ describe('Responses API stream encoder', () => {
     assert.deepEqual(last.response.output.map((i: { type: string }) => i.type), ['message']);
   });
 
+  it('the last event waits for what onResponse returns: held back, then given once, in sequence, with the response as it was left', async () => {
+    let keep!: () => void;
+    const kept = new Promise<void>((r) => { keep = r; });
+    const enc = createResponsesStreamEncoder({ ...opts, onResponse: async (response) => {
+      await kept;
+      response.conversation = null;
+    } });
+    const frames = encode(enc, EVENTS);
+    assert.ok(!frames.join('').includes('response.completed'), 'not before what it keeps is kept');
+    const held = enc.held!()!;
+    assert.equal(enc.held!(), null, 'given once');
+    keep();
+    const events = parse([...frames, await held]);
+    assert.deepEqual(events.map(([, d]) => d.sequence_number), events.map((_e, i) => i));
+    const [type, last] = events.at(-1)!;
+    assert.equal(type, 'response.completed');
+    assert.equal(last.response.conversation, null);
+    assert.equal(createResponsesStreamEncoder(opts).held!(), null, 'nothing held without a promise');
+  });
+
   it('an error goes in-band as an error event and closes the stream, with no response.completed', () => {
     const enc = createResponsesStreamEncoder(opts);
     const events = parse(encode(enc, [EVENTS[0], EVENTS[1], { type: 'error', message: 'upstream went away' }, { type: 'end' }]));

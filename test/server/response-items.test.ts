@@ -17,24 +17,13 @@ const byId = (...items: { id: string }[]): [string, unknown][] => items.map((i) 
 /** resolveKept, awaited when it must be. */
 const resolve = async (items: ResponseItems, body: unknown, scope = 'vk') => resolveKept(items, body, () => scope);
 
-/** Waits until a fire-and-forget put has landed (Redis), or at once (memory). */
-async function until(items: ResponseItems, scope: string, id: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await items.get(scope, [id]))[0] !== undefined) return;
-    await sleep(10);
-  }
-  assert.fail(`item ${id} never became readable`);
-}
-
 function contract(name: string, make: (ttlMs: number) => Promise<{ items: ResponseItems; cleanup(): Promise<void> }>, opts: { skip?: string | false } = {}): void {
   describe(`${name}: kept response items`, { skip: opts.skip }, () => {
     it('finds items by id, per scope; ids never given out, and other scopes, find nothing', async () => {
       const { items, cleanup } = await make(60_000);
       try {
-        items.put('vk-a', byId(message('msg_1', 'Hello Ann'), reasoning));
-        items.put('vk-b', byId(message('msg_1', 'Hello Bob')));
-        await until(items, 'vk-a', 'rs_1');
-        await until(items, 'vk-b', 'msg_1');
+        await items.put('vk-a', byId(message('msg_1', 'Hello Ann'), reasoning));
+        await items.put('vk-b', byId(message('msg_1', 'Hello Bob')));
         assert.deepEqual(await items.get('vk-a', ['msg_1', 'rs_1', 'msg_2']), [message('msg_1', 'Hello Ann'), reasoning, undefined]);
         assert.deepEqual(await items.get('vk-b', ['msg_1', 'rs_1']), [message('msg_1', 'Hello Bob'), undefined]);
         assert.deepEqual(await items.get('', ['msg_1']), [undefined], 'the anonymous caller is a scope of its own');
@@ -64,8 +53,8 @@ function contract(name: string, make: (ttlMs: number) => Promise<{ items: Respon
     it('forgets items after the TTL', async () => {
       const { items, cleanup } = await make(150);
       try {
-        items.put('s', byId(message('msg_t', 'soon gone')));
-        await until(items, 's', 'msg_t');
+        await items.put('s', byId(message('msg_t', 'soon gone')));
+        assert.deepEqual(await items.get('s', ['msg_t']), [message('msg_t', 'soon gone')]);
         await sleep(400);
         assert.deepEqual(await items.get('s', ['msg_t']), [undefined]);
       } finally {
@@ -96,7 +85,7 @@ describe('kept response items', () => {
   it('in memory, keep within their byte bound, the least recently used dropped first; what change keeps, answers never push out', async () => {
     const items = new MemoryResponseItems(4096, 60_000);
     await items.change('s', 'c:conv', () => ({ items: ['x'.repeat(400)] }));
-    for (let i = 0; i < 20; i++) items.put('s', byId(message(`msg_${i}`, 'x'.repeat(400))));
+    for (let i = 0; i < 20; i++) await items.put('s', byId(message(`msg_${i}`, 'x'.repeat(400))));
     assert.deepEqual(await items.get('s', ['c:conv']), [{ items: ['x'.repeat(400)] }], 'a conversation outlives 8000 bytes of answers');
     const found = await items.get('s', Array.from({ length: 20 }, (_v, i) => `msg_${i}`));
     const kept = found.map((f, i) => (f === undefined ? -1 : i)).filter((i) => i >= 0);
@@ -107,7 +96,7 @@ describe('kept response items', () => {
   it('in Redis, a store that cannot be reached fails the lookup (the caller answers 503) and never a put', { skip: REDIS_SKIP }, async () => {
     const items = new RedisResponseItems('redis://127.0.0.1:1', 'sy:', 60_000, pino({ level: 'silent' }));
     try {
-      items.put('s', byId(message('msg_x', 'lost')));
+      await items.put('s', byId(message('msg_x', 'lost')));
       await assert.rejects(items.get('s', ['msg_x']));
     } finally {
       await items.close();
@@ -138,7 +127,7 @@ describe('kept response items', () => {
 
   it('a body with item references gets the items in their places; one with neither references nor a previous response is returned as is', async () => {
     const items = new MemoryResponseItems(1 << 20, 3_600_000);
-    keepAnswer(items, 'vk', { id: 'resp_1', output: [reasoning, message('msg_1', 'Hello')] }, [{ role: 'user', content: 'Hi' }], null);
+    await keepAnswer(items, 'vk', { id: 'resp_1', output: [reasoning, message('msg_1', 'Hello')] }, [{ role: 'user', content: 'Hi' }], null);
     const plain = { model: 'm', input: [{ role: 'user', content: 'Hi' }] };
     let asked = 0;
     const same = resolveKept(items, plain, () => { asked++; return 'vk'; });
@@ -155,17 +144,17 @@ describe('kept response items', () => {
     await assert.rejects(resolve(items, body, 'other'), { code: 'SY_ERR_BAD_REQUEST', message: /`input\[1\]`: item "rs_1" is not known: answers are kept for 1h, for the key that got them/ });
     await assert.rejects(resolve(items, { input: [{ type: 'item_reference' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.id/ });
     const refused = () => Promise.reject(new Error('ECONNREFUSED'));
-    const down = { ttlMs: 1, put() {}, get: refused, change: refused, close: () => Promise.resolve() };
+    const down = { ttlMs: 1, put: () => Promise.resolve(), get: refused, change: refused, close: () => Promise.resolve() };
     await assert.rejects(resolve(down, body), { code: 'SY_ERR_UNAVAILABLE', message: /ECONNREFUSED/ });
   });
 
   it('previous_response_id stands for the conversation before: each answer\'s own input and output, oldest first', async () => {
     const items = new MemoryResponseItems(1 << 20, 3_600_000);
     const q1 = { role: 'user', content: 'Hi, I am Ann' };
-    keepAnswer(items, 'vk', { id: 'resp_1', output: [message('msg_1', 'Hello Ann')] }, [q1], null);
+    await keepAnswer(items, 'vk', { id: 'resp_1', output: [message('msg_1', 'Hello Ann')] }, [q1], null);
     const q2 = { role: 'user', content: 'Weather?' };
     const call = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'weather', arguments: '{}' };
-    keepAnswer(items, 'vk', { id: 'resp_2', output: [call] }, [q2], 'resp_1');
+    await keepAnswer(items, 'vk', { id: 'resp_2', output: [call] }, [q2], 'resp_1');
     const result = { type: 'function_call_output', call_id: 'call_1', output: 'Sunny' };
     const out = await resolve(items, { model: 'm', previous_response_id: 'resp_2', input: [result], instructions: 'Be brief' });
     assert.deepEqual(out.body, { model: 'm', instructions: 'Be brief', input: [q1, message('msg_1', 'Hello Ann'), q2, call, result] });
@@ -179,7 +168,7 @@ describe('kept response items', () => {
       assert.deepEqual(bad, { body: { model: 'm', input }, own: [], prev: null }, 'left for the intake to refuse');
     }
     // A chain with a gap is refused as a whole, naming the answer that is gone.
-    keepAnswer(items, 'vk', { id: 'resp_4', output: [] }, [q1], 'resp_3');
+    await keepAnswer(items, 'vk', { id: 'resp_4', output: [] }, [q1], 'resp_3');
     await assert.rejects(resolve(items, { model: 'm', previous_response_id: 'resp_4', input: 'x' }), { code: 'SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', message: /'resp_3' not found/ });
   });
 });

@@ -93,6 +93,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
   /** A compaction's summary so far (StreamEncoderOptions.compaction). */
   private summary = '';
   private usage: Usage | null = null;
+  /** The last event, held back until what onResponse returned settles (see StreamEncoder.held). */
+  private pending: Promise<string> | null = null;
 
   constructor(private readonly opts: StreamEncoderOptions) {
     if (opts.deferred !== undefined) this.searches = new Searches(opts.deferred);
@@ -208,8 +210,7 @@ class ResponsesStreamEncoder implements StreamEncoder {
         this.closed = true;
         const type = state.status === 'completed' ? 'response.completed' : 'response.incomplete';
         const response = this.response(state, this.usage ?? { inputTokens: 0, outputTokens: 0 });
-        this.opts.onResponse?.(response);
-        return out + this.event(type, { response });
+        return out + this.last(type, response);
       }
       case 'error': {
         const out = this.opening();
@@ -227,9 +228,24 @@ class ResponsesStreamEncoder implements StreamEncoder {
     const state = statusOf(this.finish);
     this.closed = true;
     const response = this.response(state, this.usage ?? { inputTokens: 0, outputTokens: 0 });
-    this.opts.onResponse?.(response);
     return out + this.event('response.output_item.added', { output_index: 0, item }) + this.event('response.output_item.done', { output_index: 0, item })
-      + this.event(state.status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
+      + this.last(state.status === 'completed' ? 'response.completed' : 'response.incomplete', response);
+  }
+
+  /** The event that ends the stream with the whole response, unless onResponse holds it back (see StreamEncoder.held). */
+  private last(type: string, response: Record<string, unknown>): string {
+    const pending = this.opts.onResponse?.(response);
+    if (!(pending instanceof Promise)) return this.event(type, { response });
+    const seq = this.seq++;
+    const frame = (): string => this.event(type, { response }, seq);
+    this.pending = pending.then(frame, frame);
+    return '';
+  }
+
+  held(): Promise<string> | null {
+    const p = this.pending;
+    this.pending = null;
+    return p;
   }
 
   private start(id: string, model: string): string {
@@ -297,8 +313,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
     return responseObject(this.id, this.model, this.opts.created, state, state.status === 'in_progress' ? [] : this.output, usage, this.opts.echo);
   }
 
-  private event(type: string, data: Record<string, unknown>): string {
-    return `event: ${type}\ndata: ${JSON.stringify({ type, ...data, sequence_number: this.seq++ })}\n\n`;
+  private event(type: string, data: Record<string, unknown>, seq = this.seq++): string {
+    return `event: ${type}\ndata: ${JSON.stringify({ type, ...data, sequence_number: seq })}\n\n`;
   }
 }
 
