@@ -17,7 +17,7 @@ import { SwitchyardError } from '../errors.js';
 import { parseResponsesPrefix } from '../wire/responses/intake.js';
 import { badRequest, isRecord } from '../wire/validate.js';
 import { newId } from './ids.js';
-import { spoken, type ResponseItems } from './response-items.js';
+import { spoken, ValueTooLarge, type ResponseItems } from './response-items.js';
 
 /** A conversation as kept. */
 interface ConversationRecord {
@@ -89,6 +89,14 @@ function check(before: readonly unknown[], items: readonly unknown[], field: str
   }
 }
 
+/**
+ * A change refused because the conversation would be larger than the store keeps one: the
+ * client's error, naming the limit (retrying cannot help), `field` being what it sent.
+ */
+function tooLarge(err: ValueTooLarge, field: string): SwitchyardError {
+  return badRequest(field, `\`${field}\`: the conversation would take ${err.bytes} bytes, more than the ${err.limit} one may (server.response_items.max_bytes); it is left as it was`);
+}
+
 /** The items a request adds: a list of item objects, up to 20. */
 function addedItems(value: unknown, field: string, required: boolean): Record<string, unknown>[] {
   if (value === undefined || value === null) {
@@ -101,6 +109,11 @@ function addedItems(value: unknown, field: string, required: boolean): Record<st
     if (!isRecord(item)) throw badRequest(`${field}[${i}]`, `\`${field}[${i}]\` must be an item object`);
     return item;
   });
+}
+
+/** The conversation with a turn's items added, as kept. */
+function withAdded(c: ConversationRecord, items: readonly unknown[]): ConversationRecord {
+  return { ...c, items: [...c.items, ...items.filter(isRecord).map(keptItem)] };
 }
 
 export class Conversations {
@@ -151,9 +164,10 @@ export class Conversations {
    * Changes a conversation, in order with this process's other changes to it, and in one
    * step against the store: `next` gets it as kept now (404 when there is none) and returns
    * it changed, or null to delete it; it may be called again if another process changed it
-   * meanwhile. Resolves to what `next` returned last.
+   * meanwhile. Resolves to what `next` returned last. A change that would make it too large
+   * is refused naming `field`.
    */
-  private modify(scope: string, id: string, next: (c: ConversationRecord) => ConversationRecord | null): Promise<ConversationRecord | null> {
+  private modify(scope: string, id: string, next: (c: ConversationRecord) => ConversationRecord | null, field = 'items'): Promise<ConversationRecord | null> {
     return this.exclusive(scope, id, async () => {
       let result: ConversationRecord | null = null;
       try {
@@ -164,6 +178,7 @@ export class Conversations {
         });
       } catch (err) {
         if (err instanceof SwitchyardError) throw err;
+        if (err instanceof ValueTooLarge) throw tooLarge(err, field);
         throw new SwitchyardError('SY_ERR_UNAVAILABLE', `the conversation could not be changed now: ${(err as Error).message}`);
       }
       return result;
@@ -180,6 +195,7 @@ export class Conversations {
     try {
       await this.store.change(scope, recordKey(id), () => c);
     } catch (err) {
+      if (err instanceof ValueTooLarge) throw tooLarge(err, 'items');
       throw new SwitchyardError('SY_ERR_UNAVAILABLE', `the conversation could not be kept: ${(err as Error).message}`);
     }
     return conversationObject(id, c);
@@ -196,7 +212,7 @@ export class Conversations {
     const b = isRecord(body) ? body : {};
     if (b.metadata === undefined) throw badRequest('metadata', '`metadata` is required: the conversation\'s new metadata');
     const metadata = metadataOf(b.metadata);
-    return this.modify(scope, id, (c) => ({ ...c, metadata })).then((c) => conversationObject(id, c!));
+    return this.modify(scope, id, (c) => ({ ...c, metadata }), 'metadata').then((c) => conversationObject(id, c!));
   }
 
   /** `DELETE /v1/conversations/{id}`. */
@@ -254,7 +270,8 @@ export class Conversations {
   /**
    * A Responses API body naming a `conversation`: the conversation's items before its own
    * input, and the conversation's id; null when it names none. Waits for this process's
-   * changes to the conversation, so a turn sees the one before it.
+   * changes to the conversation, so a turn sees the one before it. A conversation its
+   * input alone would make too large is refused here, before the request goes upstream.
    */
   async resolve(scope: string, body: unknown): Promise<{ body: Record<string, unknown>; id: string; own: unknown[] } | null> {
     if (!isRecord(body) || body.conversation === undefined || body.conversation === null) return null;
@@ -269,11 +286,20 @@ export class Conversations {
     const { conversation: _, ...rest } = body;
     const own = rest.input === undefined ? [] : typeof rest.input === 'string' ? [{ role: 'user', content: rest.input }] : rest.input;
     // Anything but a list is left for the intake to name.
-    return Array.isArray(own) ? { body: { ...rest, input: [...c.items, ...own] }, id, own } : { body: rest, id, own: [] };
+    if (!Array.isArray(own)) return { body: rest, id, own: [] };
+    const limit = this.store.maxValueBytes;
+    if (limit !== null) {
+      const bytes = JSON.stringify(withAdded(c, own)).length;
+      if (bytes > limit) throw tooLarge(new ValueTooLarge(bytes, limit), 'input');
+    }
+    return { body: { ...rest, input: [...c.items, ...own] }, id, own };
   }
 
-  /** Adds an answered request's own input and its output to the conversation it named. */
+  /**
+   * Adds an answered request's own input and its output to the conversation it named.
+   * Refused (400, and the conversation left as it was) when they would make it too large.
+   */
   append(scope: string, id: string, input: readonly unknown[], output: readonly unknown[]): Promise<void> {
-    return this.modify(scope, id, (c) => ({ ...c, items: [...c.items, ...[...input, ...output].filter(isRecord).map(keptItem)] })).then(() => undefined);
+    return this.modify(scope, id, (c) => withAdded(c, [...input, ...output]), 'input').then(() => undefined);
   }
 }

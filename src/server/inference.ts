@@ -685,12 +685,17 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     if (conversation !== null && conversations !== null) {
       shown.echo = { ...shown.echo, conversation: { id: conversation.id } };
       keep = async (r) => {
-        const added = conversations.append(scopeOf(x.principal), conversation.id, conversation.own, Array.isArray(r.output) ? r.output : []).catch((err: unknown) => {
+        const added = conversations.append(scopeOf(x.principal), conversation.id, conversation.own, Array.isArray(r.output) ? r.output : []).then(() => true, (err: unknown) => {
+          const at = { decision_id: x.decisionId, conversation: conversation.id };
           // Deleted (or expired) while it was being answered: there is nothing to add to.
-          if (err instanceof SwitchyardError && err.code === 'SY_ERR_NOT_FOUND') rt.logger.info({ decision_id: x.decisionId, conversation: conversation.id }, 'the conversation was gone by the time its answer came: the answer is not added');
-          else rt.logger.error({ err, decision_id: x.decisionId, conversation: conversation.id }, 'an answer could not be added to its conversation');
+          if (err instanceof SwitchyardError && err.code === 'SY_ERR_NOT_FOUND') rt.logger.info(at, 'the conversation was gone by the time its answer came: the answer is not added');
+          else if (err instanceof SwitchyardError && err.status < 500) rt.logger.warn({ ...at, reason: err.message }, 'an answer could not be added to its conversation: the conversation is left as it was');
+          else rt.logger.error({ err, ...at }, 'an answer could not be added to its conversation');
+          return false;
         });
-        await Promise.all([remembered?.(r), added]);
+        const [, ok] = await Promise.all([remembered?.(r), added]);
+        // The answer says it is not part of the conversation: its `conversation` is null.
+        if (!ok) r.conversation = null;
       };
     }
 

@@ -21,6 +21,8 @@ import { badRequest, isRecord } from '../wire/validate.js';
 export interface ResponseItems {
   /** Milliseconds an entry is kept. */
   readonly ttlMs: number;
+  /** Most bytes a value `change` keeps may take (its JSON and its key), or null when the store sets no bound. */
+  readonly maxValueBytes: number | null;
   /**
    * Keeps each value under its key for `scope`; resolves once they are kept, so that an
    * answer given out after it can be built on at once, from any process. Failures are
@@ -34,10 +36,19 @@ export interface ResponseItems {
    * sharing the store: `next` gets the value kept now (undefined when none) and returns
    * the value to keep, or null to forget it. It is called again when another process
    * changed the value meanwhile; what it throws is thrown. Resolves once the change is
-   * kept; rejects when it could not be.
+   * kept; rejects when it could not be (with ValueTooLarge for a value over
+   * `maxValueBytes`), and the value kept before stays.
    */
   change(scope: string, key: string, next: (current: Record<string, unknown> | undefined) => unknown): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A value `change` was to keep takes more than the store holds in one (`maxValueBytes`). */
+export class ValueTooLarge extends Error {
+  constructor(readonly bytes: number, readonly limit: number) {
+    super(`${bytes} bytes is more than the ${limit} server.response_items.max_bytes holds`);
+    this.name = 'ValueTooLarge';
+  }
 }
 
 /** Keys: an output item by its id, an answer's record by the answer's id. */
@@ -90,7 +101,10 @@ export class MemoryResponseItems implements ResponseItems {
   private readonly cache: LRUCache<string, string>;
   private readonly changed: LRUCache<string, string>;
 
+  readonly maxValueBytes: number;
+
   constructor(maxBytes: number, readonly ttlMs: number) {
+    this.maxValueBytes = maxBytes;
     const options = { maxSize: maxBytes, sizeCalculation: (v: string, k: string) => v.length + k.length, ttl: ttlMs };
     this.cache = new LRUCache<string, string>(options);
     this.changed = new LRUCache<string, string>(options);
@@ -118,7 +132,11 @@ export class MemoryResponseItems implements ResponseItems {
         return Promise.resolve();
       }
       const json = JSON.stringify(value);
-      if (!this.changed.set(k, json).has(k)) return Promise.reject(new Error(`${json.length} bytes is more than server.response_items.max_bytes holds`));
+      // Refused before it is set: an LRU given a value larger than it holds drops the one it
+      // kept under that key, which would lose the whole conversation.
+      const bytes = json.length + k.length;
+      if (bytes > this.maxValueBytes) return Promise.reject(new ValueTooLarge(bytes, this.maxValueBytes));
+      this.changed.set(k, json);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(err as Error);
@@ -146,6 +164,8 @@ return 1`;
 
 /** In Redis, one key per entry (`<prefix>ri:<scope digest>:<key>`), expiring after the TTL. */
 export class RedisResponseItems implements ResponseItems {
+  /** Redis keeps by TTL alone. */
+  readonly maxValueBytes = null;
   private readonly redis: Redis;
   private readonly ready: () => Promise<void> | void;
 
@@ -217,6 +237,10 @@ export class ConnectionItems implements ResponseItems {
 
   get ttlMs(): number {
     return this.shared?.ttlMs ?? 0;
+  }
+
+  get maxValueBytes(): number | null {
+    return this.shared?.maxValueBytes ?? null;
   }
 
   /** `answer` was sent for the request resolved as `kept`: it is now the connection's latest. */

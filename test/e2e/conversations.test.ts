@@ -121,6 +121,40 @@ describe('/v1/conversations', SUITE, () => {
   });
 });
 
+describe('/v1/conversations held to server.response_items.max_bytes', SUITE, () => {
+  test('a change that would take a conversation past the limit is refused naming it, and the conversation stays as it was; a turn is refused before it goes upstream, or, when only its answer does not fit, answered with conversation: null', async () => {
+    const gw = await startE2E({ server: { response_items: { max_bytes: 8000 } }, dispatch: { retries_per_target: 0, max_attempts: 1 }, providers: providers(), governance: keys });
+    try {
+      const small = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: KEY, maxRetries: 0 });
+      const conv = await small.conversations.create({ items: [{ role: 'user', content: 'a'.repeat(3000) }], metadata: { keep: 'me' } });
+      await small.conversations.items.create(conv.id, { items: [{ role: 'user', content: 'b'.repeat(3000) }] });
+      await assert.rejects(small.conversations.items.create(conv.id, { items: [{ role: 'user', content: 'c'.repeat(3000) }] }), (e: any) => {
+        assert.deepEqual([e.status, e.param], [400, 'items']);
+        assert.match(e.message, /more than the 8000 one may \(server\.response_items\.max_bytes\)/);
+        return true;
+      });
+      assert.deepEqual((await small.conversations.retrieve(conv.id)).metadata, { keep: 'me' });
+      assert.deepEqual((await small.conversations.items.list(conv.id, { order: 'asc' })).data.map((i) => textOf(i)[0]), ['a', 'b']);
+
+      // A turn whose input does not fit goes nowhere.
+      const sent = oa.history.length;
+      await assert.rejects(small.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: 'd'.repeat(3000) }), (e: any) => e.status === 400 && e.param === 'input' && /max_bytes/.test(e.message));
+      assert.equal(oa.history.length, sent, 'not sent upstream');
+      // One whose answer does not fit is answered, and says it was not added; the conversation stays as it was.
+      for (const stream of [false, true]) {
+        oa.enqueue({ text: 'e'.repeat(3000) });
+        const turn = { model: 'oa/gpt-4o', conversation: conv.id, input: 'Go on' };
+        const answer = stream ? await small.responses.stream(turn).finalResponse() : await small.responses.create(turn);
+        assert.equal(answer.output_text, 'e'.repeat(3000));
+        assert.equal(answer.conversation, null, stream ? 'streamed' : 'whole');
+        assert.equal((await small.conversations.items.list(conv.id)).data.length, 2);
+      }
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('/v1/conversations as the Python SDK calls it', SUITE, () => {
   test('a JSON content type with no body (on every request, a DELETE\'s too) is served: no body is none', async () => {
     const json = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { keepAnswer, MemoryResponseItems, RedisResponseItems, resolveKept, type ResponseItems } from '../../src/server/response-items.js';
+import { keepAnswer, MemoryResponseItems, RedisResponseItems, resolveKept, ValueTooLarge, type ResponseItems } from '../../src/server/response-items.js';
 import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from '../governance/helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -93,6 +93,18 @@ describe('kept response items', () => {
     assert.deepEqual(kept, Array.from({ length: kept.length }, (_v, k) => 20 - kept.length + k), 'the latest are kept');
   });
 
+  it('in memory, a change to a value larger than max_bytes is refused, naming the limit, and the value kept before stays', async () => {
+    const items = new MemoryResponseItems(4096, 60_000);
+    await items.change('s', 'c:conv', () => ({ items: ['x'.repeat(2000)] }));
+    await assert.rejects(items.change('s', 'c:conv', (now) => ({ items: [...(now!.items as string[]), 'y'.repeat(2100)] })), (e: unknown) => {
+      assert.ok(e instanceof ValueTooLarge);
+      assert.equal(e.limit, 4096);
+      assert.ok(e.bytes > 4096, String(e.bytes));
+      return true;
+    });
+    assert.deepEqual(await items.get('s', ['c:conv']), [{ items: ['x'.repeat(2000)] }]);
+  });
+
   it('in Redis, a store that cannot be reached fails the lookup (the caller answers 503) and never a put', { skip: REDIS_SKIP }, async () => {
     const items = new RedisResponseItems('redis://127.0.0.1:1', 'sy:', 60_000, pino({ level: 'silent' }));
     try {
@@ -144,7 +156,7 @@ describe('kept response items', () => {
     await assert.rejects(resolve(items, body, 'other'), { code: 'SY_ERR_BAD_REQUEST', message: /`input\[1\]`: item "rs_1" is not known: answers are kept for 1h, for the key that got them/ });
     await assert.rejects(resolve(items, { input: [{ type: 'item_reference' }] }), { code: 'SY_ERR_BAD_REQUEST', message: /input\[0\]\.id/ });
     const refused = () => Promise.reject(new Error('ECONNREFUSED'));
-    const down = { ttlMs: 1, put: () => Promise.resolve(), get: refused, change: refused, close: () => Promise.resolve() };
+    const down = { ttlMs: 1, maxValueBytes: null, put: () => Promise.resolve(), get: refused, change: refused, close: () => Promise.resolve() };
     await assert.rejects(resolve(down, body), { code: 'SY_ERR_UNAVAILABLE', message: /ECONNREFUSED/ });
   });
 
