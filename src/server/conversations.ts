@@ -17,7 +17,7 @@ import { SwitchyardError } from '../errors.js';
 import { parseResponsesPrefix } from '../wire/responses/intake.js';
 import { badRequest, isRecord } from '../wire/validate.js';
 import { newId } from './ids.js';
-import { spoken, ValueTooLarge, type ResponseItems } from './response-items.js';
+import { resolveKept, spoken, ValueTooLarge, type ResponseItems } from './response-items.js';
 
 /** A conversation as kept. */
 interface ConversationRecord {
@@ -269,11 +269,14 @@ export class Conversations {
 
   /**
    * A Responses API body naming a `conversation`: the conversation's items before its own
-   * input, and the conversation's id; null when it names none. Waits for this process's
-   * changes to the conversation, so a turn sees the one before it. A conversation its
-   * input alone would make too large is refused here, before the request goes upstream.
+   * input, and the conversation's id; null when it names none. `own` is its input as the
+   * conversation will keep it: item references replaced by the items they name, looked up
+   * in `items` (the kept answers, or a WebSocket's), so that the conversation never
+   * depends on an answer that expires before it. Waits for this process's changes to the
+   * conversation, so a turn sees the one before it. A conversation its input alone would
+   * make too large is refused here, before the request goes upstream.
    */
-  async resolve(scope: string, body: unknown): Promise<{ body: Record<string, unknown>; id: string; own: unknown[] } | null> {
+  async resolve(scope: string, body: unknown, items: ResponseItems): Promise<{ body: Record<string, unknown>; id: string; own: unknown[] } | null> {
     if (!isRecord(body) || body.conversation === undefined || body.conversation === null) return null;
     const given = body.conversation;
     const id = typeof given === 'string' ? given : isRecord(given) && typeof given.id === 'string' ? given.id : null;
@@ -284,9 +287,11 @@ export class Conversations {
     await this.pending(scope, id);
     const c = await this.load(scope, id);
     const { conversation: _, ...rest } = body;
-    const own = rest.input === undefined ? [] : typeof rest.input === 'string' ? [{ role: 'user', content: rest.input }] : rest.input;
+    const input = rest.input === undefined ? [] : typeof rest.input === 'string' ? [{ role: 'user', content: rest.input }] : rest.input;
     // Anything but a list is left for the intake to name.
-    if (!Array.isArray(own)) return { body: rest, id, own: [] };
+    if (!Array.isArray(input)) return { body: rest, id, own: [] };
+    const resolving = resolveKept(items, { input }, () => scope);
+    const own = (resolving instanceof Promise ? await resolving : resolving).own;
     const limit = this.store.maxValueBytes;
     if (limit !== null) {
       const bytes = JSON.stringify(withAdded(c, own)).length;

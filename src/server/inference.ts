@@ -648,7 +648,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const items = endpoint === 'responses' ? req.connection ?? rt.responseItems : null;
     // Or on a conversation (/v1/conversations), whose items come before its own input.
     const conversations = endpoint === 'responses' && !compact ? rt.conversations : null;
-    const conversation = conversations !== null && namesConversation(req.body) ? await conversations.resolve(scopeOf(rt.governance.authenticate(req.headers)), req.body) : null;
+    const conversation = conversations !== null && items !== null && namesConversation(req.body) ? await conversations.resolve(scopeOf(rt.governance.authenticate(req.headers)), req.body, items) : null;
     const body = conversation === null ? req.body : conversation.body;
     const resolving = items === null ? null : resolveKept(items, body, () => scopeOf(rt.governance.authenticate(req.headers)));
     const kept = resolving instanceof Promise ? await resolving : resolving;

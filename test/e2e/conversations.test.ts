@@ -14,7 +14,7 @@ import OpenAI from 'openai';
 import { startWireFake, type WireFake } from '../fakes/wire.js';
 import { hashKey } from '../../src/governance/index.js';
 import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from '../governance/helpers.js';
-import { raw, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+import { raw, sleep, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 let oa: WireFake, an: WireFake;
 let e2e: E2EGateway;
@@ -97,6 +97,28 @@ describe('/v1/conversations', SUITE, () => {
     for await (const item of client.conversations.items.list(conv.id, { order: 'asc' })) items.push(item as any);
     assert.deepEqual(items.map((i) => `${i.role}:${textOf(i)}`), ['developer:Be brief.', 'user:Hi, I am Ann', 'assistant:hello from oa', 'user:What is my name?', 'assistant:hello from an']);
     assert.equal(items[2].id, one.output[0].id, 'an answer\'s items keep their ids');
+  });
+
+  test('an item reference in a turn is kept as the item it names: the conversation goes on after that answer is gone', async () => {
+    const gw = await startE2E({ server: { response_items: { ttl: '1s' } }, dispatch: { retries_per_target: 0, max_attempts: 1 }, providers: providers(), governance: keys });
+    try {
+      const brief = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: KEY, maxRetries: 0 });
+      const outside = await brief.responses.create({ model: 'oa/gpt-4o', input: 'Outside the conversation' });
+      const said = outside.output[0] as any;
+      const conv = await brief.conversations.create({});
+      await brief.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: [{ type: 'item_reference', id: said.id }, { role: 'user', content: 'next' }] });
+      const kept = (await brief.conversations.items.list(conv.id, { order: 'asc' })).data as any[];
+      assert.deepEqual(kept.map((i) => [i.type, i.id, i.content === undefined ? null : textOf(i)]), [['message', said.id, 'hello from oa'], ['message', kept[1].id, 'next'], ['message', kept[2].id, 'hello from oa']]);
+      await sleep(600);
+      await brief.conversations.items.create(conv.id, { items: [{ role: 'user', content: 'added later' }] });
+      // The answer referred to is gone by now; the conversation, changed since, is not.
+      await sleep(600);
+      oa.reset();
+      await brief.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: 'again' });
+      assert.deepEqual(oa.last().body.messages.map((m: any) => m.content), ['hello from oa', 'next', 'hello from oa', 'added later', 'again']);
+    } finally {
+      await gw.close();
+    }
   });
 
   test('refusals name what is wrong; another key sees none of this key\'s conversations', async () => {
