@@ -17,7 +17,7 @@ import { SwitchyardError } from '../errors.js';
 import { parseResponsesPrefix } from '../wire/responses/intake.js';
 import { badRequest, isRecord } from '../wire/validate.js';
 import { newId } from './ids.js';
-import { resolveKept, spoken, ValueTooLarge, type ResponseItems } from './response-items.js';
+import { keptInput, resolveKept, spoken, ValueTooLarge, type ResponseItems } from './response-items.js';
 
 /** A conversation as kept. */
 interface ConversationRecord {
@@ -111,9 +111,9 @@ function addedItems(value: unknown, field: string, required: boolean): Record<st
   });
 }
 
-/** The conversation with a turn's items added, as kept. */
+/** The conversation with a turn's items added, as kept (a `compaction_trigger` is not: see keptInput). */
 function withAdded(c: ConversationRecord, items: readonly unknown[]): ConversationRecord {
-  return { ...c, items: [...c.items, ...items.filter(isRecord).map(keptItem)] };
+  return { ...c, items: [...c.items, ...keptInput(items).filter(isRecord).map(keptItem)] };
 }
 
 export class Conversations {

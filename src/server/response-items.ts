@@ -72,6 +72,16 @@ function idOf(item: unknown): string | null {
 }
 
 /**
+ * What of a request's input is kept with its answer, for the conversation after it: all
+ * but a `compaction_trigger`, which asks for this answer (a compaction) and is no part of
+ * that conversation; kept, it would come before the next turn's input, where the intake
+ * refuses it.
+ */
+export function keptInput(input: readonly unknown[]): unknown[] {
+  return input.filter((item) => !(isRecord(item) && item.type === 'compaction_trigger'));
+}
+
+/**
  * Keeps an answer (the response object a Responses client got): its output items by id,
  * and its record. `own`: its request's own input items; `prev`: the answer it followed.
  * Resolves once it is kept (never rejects: see ResponseItems.put).
@@ -83,7 +93,7 @@ export function keepAnswer(items: ResponseItems, scope: string, answer: Record<s
     const id = idOf(item);
     if (id !== null) entries.push([itemKey(id), item]);
   }
-  if (typeof answer.id === 'string') entries.push([recordKey(answer.id), { prev, input: own, output } satisfies AnswerRecord]);
+  if (typeof answer.id === 'string') entries.push([recordKey(answer.id), { prev, input: keptInput(own), output } satisfies AnswerRecord]);
   return items.put(scope, entries);
 }
 
@@ -247,7 +257,7 @@ export class ConnectionItems implements ResponseItems {
   remember(answer: Record<string, unknown>, kept: Resolved): void {
     if (typeof answer.id !== 'string') return;
     const output = Array.isArray(answer.output) ? answer.output as unknown[] : [];
-    const input = kept.prev === null ? kept.own : (kept.body as { input: unknown[] }).input;
+    const input = keptInput(kept.prev === null ? kept.own : (kept.body as { input: unknown[] }).input);
     const items = new Map<string, unknown>();
     for (const item of output) {
       const id = idOf(item);

@@ -121,6 +121,17 @@ describe('/v1/conversations', SUITE, () => {
     }
   });
 
+  test('a compaction turn adds its compaction item, not the trigger that asked for it: the next turn and the next add go on', async () => {
+    const conv = await client.conversations.create({ items: [{ role: 'user', content: 'Fix the failing test' }, { type: 'message', role: 'assistant', content: 'Looking at it.' } as any] });
+    const compacted = await client.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: [{ type: 'compaction_trigger' }] as any });
+    assert.deepEqual(compacted.output.map((i) => i.type), ['compaction']);
+    const items = await client.conversations.items.list(conv.id, { order: 'asc' });
+    assert.deepEqual(items.data.map((i) => i.type), ['message', 'message', 'compaction']);
+    const next = await client.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: 'Go on' });
+    assert.equal(next.status, 'completed');
+    await client.conversations.items.create(conv.id, { items: [{ role: 'user', content: 'noted' }] });
+  });
+
   test('refusals name what is wrong; another key sees none of this key\'s conversations', async () => {
     const conv = await client.conversations.create({});
     const kept = await client.responses.create({ model: 'oa/gpt-4o', input: 'hi' });

@@ -201,6 +201,21 @@ describe('Responses API over a WebSocket', SUITE, () => {
     }
   });
 
+  test('store: false, a compaction turn on the latest answer, then the next turn on it: the trigger is not kept', async () => {
+    const s = await connect();
+    s.send({ type: 'response.create', model: 'oa/gpt-4o', store: false, input: 'Fix the failing test' });
+    const first = (await s.answer()).at(-1);
+    s.send({ type: 'response.create', model: 'oa/gpt-4o', store: false, previous_response_id: first.response.id, input: [{ type: 'compaction_trigger' }] });
+    const compacted = (await s.answer()).at(-1);
+    assert.deepEqual(compacted.response.output.map((i: any) => i.type), ['compaction']);
+    oa.reset();
+    s.send({ type: 'response.create', model: 'oa/gpt-4o', store: false, previous_response_id: compacted.response.id, input: 'Go on' });
+    const next = (await s.answer()).at(-1);
+    assert.equal(next.type, 'response.completed', JSON.stringify(next));
+    assert.deepEqual(oa.last().body.messages.map((m: any) => m.role), ['user', 'assistant', 'user', 'user']);
+    s.ws.close();
+  });
+
   test('generate: false warms up at once, generating nothing; the next request builds on it', async () => {
     const s = await connect();
     oa.reset();

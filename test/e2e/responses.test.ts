@@ -215,6 +215,18 @@ describe('POST /v1/responses', SUITE, () => {
     assert.equal(early.json.error.param, 'input[0].type');
   });
 
+  test('a compaction turn is built on with previous_response_id: its compaction item is kept, the trigger that asked for it is not', async () => {
+    const first = await client.responses.create({ model: 'oa/gpt-4o', input: 'Fix the failing test' });
+    const compacted = await client.responses.create({ model: 'oa/gpt-4o', previous_response_id: first.id, input: [{ type: 'compaction_trigger' }] as unknown as OpenAI.Responses.ResponseInput });
+    assert.deepEqual(compacted.output.map((i) => i.type), ['compaction']);
+    oa.reset();
+    const next = await client.responses.create({ model: 'oa/gpt-4o', previous_response_id: compacted.id, input: 'Go on' });
+    assert.equal(next.status, 'completed');
+    const sent = oa.last().body.messages as { role: string; content: string }[];
+    assert.deepEqual(sent.map((m) => m.role), ['user', 'assistant', 'user', 'user']);
+    assert.match(sent[2].content, /replaced by this summary/);
+  });
+
   test('POST /v1/responses/compact (the Agents SDK\'s compaction session): the user messages, then one compaction item', async () => {
     an.reset();
     const input = [
