@@ -613,8 +613,9 @@ function namesConversation(body: unknown): boolean {
 /** Keeps an answer with `store` (when given), and as the connection's latest answer. */
 function rememberAnd(connection: ConnectionItems, kept: Resolved, store: ((r: Record<string, unknown>) => Promise<void>) | undefined): (r: Record<string, unknown>) => Promise<void> {
   return (r) => {
+    // Kept first: what it links to is the connection's latest until it is remembered.
     const stored = store?.(r) ?? Promise.resolve();
-    connection.remember(r, kept);
+    connection.remember(r, kept, store !== undefined);
     return stored;
   };
 }
@@ -672,7 +673,10 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // A Responses API answer is named after the decision, so its id finds its audit event.
     const shown: RenderOptions = { created, id: endpoint === 'responses' ? `resp_${x.decisionId.slice('dec_'.length)}` : undefined, echo: clientOptions.echo, thinking: clientOptions.thinking, freeform: clientOptions.freeform, builtin: clientOptions.builtin, namespaced: clientOptions.namespaced, deferred: clientOptions.deferred, summaries: clientOptions.summaries, sealThinking: clientOptions.sealThinking, compaction: clientOptions.compaction, compactedInput: compaction?.kept };
     // The answer is kept for later requests when the client created it with store (the default).
-    const store = items !== null && rt.responseItems !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => keepAnswer(items, scopeOf(x.principal), r, kept.own, kept.prev) : undefined;
+    const store = items !== null && rt.responseItems !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => {
+      const link = req.connection?.link(kept) ?? kept;
+      return keepAnswer(items, scopeOf(x.principal), r, link.own, link.prev);
+    } : undefined;
     if (store !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };
     else if (kept !== null && kept.prev !== null) shown.echo = { ...shown.echo, previous_response_id: kept.prev };
     // A WebSocket's latest answer is remembered whatever store says (OpenAI's connection-local cache).

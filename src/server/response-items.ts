@@ -241,7 +241,8 @@ export class RedisResponseItems implements ResponseItems {
  * Its record holds the whole conversation up to that answer, so it needs no chain.
  */
 export class ConnectionItems implements ResponseItems {
-  private latest: { key: string; record: AnswerRecord; items: Map<string, unknown> } | null = null;
+  /** `stored`: it was also kept with `store`, where other connections and requests find it. */
+  private latest: { key: string; record: AnswerRecord; items: Map<string, unknown>; stored: boolean } | null = null;
 
   constructor(private readonly shared: ResponseItems | null) {}
 
@@ -253,8 +254,11 @@ export class ConnectionItems implements ResponseItems {
     return this.shared?.maxValueBytes ?? null;
   }
 
-  /** `answer` was sent for the request resolved as `kept`: it is now the connection's latest. */
-  remember(answer: Record<string, unknown>, kept: Resolved): void {
+  /**
+   * `answer` was sent for the request resolved as `kept`: it is now the connection's
+   * latest. `stored`: it was also kept with `store`.
+   */
+  remember(answer: Record<string, unknown>, kept: Resolved, stored: boolean): void {
     if (typeof answer.id !== 'string') return;
     const output = Array.isArray(answer.output) ? answer.output as unknown[] : [];
     const input = keptInput(kept.prev === null ? kept.own : (kept.body as { input: unknown[] }).input);
@@ -263,7 +267,19 @@ export class ConnectionItems implements ResponseItems {
       const id = idOf(item);
       if (id !== null) items.set(itemKey(id), item);
     }
-    this.latest = { key: recordKey(answer.id), record: { prev: null, input, output }, items };
+    this.latest = { key: recordKey(answer.id), record: { prev: null, input, output }, items, stored };
+  }
+
+  /**
+   * What the record of an answer kept with `store` holds for the request resolved as
+   * `kept`, made on this connection: its own input and the answer it followed; but when
+   * that answer is this connection's alone (`store: false`), which no other connection or
+   * request can find, the whole conversation before it instead, and no link to follow.
+   */
+  link(kept: Resolved): { own: unknown[]; prev: string | null } {
+    const latest = this.latest;
+    if (kept.prev === null || latest === null || latest.stored || latest.key !== recordKey(kept.prev)) return kept;
+    return { own: (kept.body as { input: unknown[] }).input, prev: null };
   }
 
   put(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {

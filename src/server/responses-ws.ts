@@ -345,8 +345,11 @@ class Connection {
     const echo = { ...clientOptions.echo, store: stored, previous_response_id: kept.prev };
     const inProgress = responseObject(id, request.model, created, { status: 'in_progress', incomplete_details: null }, [], null, echo);
     const done = responseObject(id, request.model, created, { status: 'completed', incomplete_details: null }, [], { inputTokens: 0, outputTokens: 0 }, echo);
-    if (stored) await keepAnswer(shared, scope, done, kept.own, kept.prev);
-    this.items.remember(done, kept);
+    if (stored) {
+      const link = this.items.link(kept);
+      await keepAnswer(shared, scope, done, link.own, link.prev);
+    }
+    this.items.remember(done, kept, stored);
     const events = [['response.created', inProgress], ['response.in_progress', inProgress], ['response.completed', done]] as const;
     let seq = 0;
     reply.raw.end(events.map(([type, response]) => `event: ${type}\ndata: ${JSON.stringify({ type, response, sequence_number: seq++ })}\n\n`).join(''));

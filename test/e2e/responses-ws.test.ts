@@ -253,6 +253,28 @@ describe('Responses API over a WebSocket', SUITE, () => {
     assert.deepEqual(oa.last().body.messages.map((m: any) => m.role), ['user', 'assistant', 'user']);
   });
 
+  test('an answer kept with store after one that was not (store: false) holds the conversation before it: another connection and HTTP build on it', async () => {
+    const s = await connect();
+    s.send({ type: 'response.create', model: 'oa/gpt-4o', store: false, input: 'Hi, I am Ann' });
+    const first = (await s.answer()).at(-1);
+    s.send({ type: 'response.create', model: 'oa/gpt-4o', previous_response_id: first.response.id, input: 'I live in Paris' });
+    const second = (await s.answer()).at(-1);
+    assert.deepEqual([second.type, second.response.store], ['response.completed', true]);
+    // A warm-up kept with store after a store: false answer, the same.
+    s.send({ type: 'response.create', model: 'oa/gpt-4o', store: false, previous_response_id: second.response.id, input: 'Noted?' });
+    const third = (await s.answer()).at(-1);
+    s.send({ type: 'response.create', model: 'oa/gpt-4o', generate: false, previous_response_id: third.response.id, input: [{ role: 'developer', content: 'Be brief.' }] });
+    const warm = (await s.answer()).at(-1);
+    assert.deepEqual([warm.type, warm.response.store], ['response.completed', true]);
+    s.ws.close();
+    const client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: KEY, maxRetries: 0 });
+    oa.reset();
+    await client.responses.create({ model: 'oa/gpt-4o', previous_response_id: second.response.id, input: 'Who am I?' });
+    assert.deepEqual(oa.last().body.messages.map((m: any) => m.content), ['Hi, I am Ann', 'hello from oa', 'I live in Paris', 'hello from oa', 'Who am I?']);
+    await client.responses.create({ model: 'oa/gpt-4o', previous_response_id: warm.response.id, input: 'Go on' });
+    assert.deepEqual(oa.last().body.messages.map((m: any) => m.content), ['Be brief.', 'Hi, I am Ann', 'hello from oa', 'I live in Paris', 'hello from oa', 'Noted?', 'hello from oa', 'Go on']);
+  });
+
   test('bad events are error messages with a status, and the connection goes on serving', async () => {
     const s = await connect();
     const cases: [unknown, number, string][] = [
