@@ -675,7 +675,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // The answer is kept for later requests when the client created it with store (the default).
     const store = items !== null && rt.responseItems !== null && kept !== null && clientOptions.store === true ? (r: Record<string, unknown>) => {
       const link = req.connection?.link(kept) ?? kept;
-      return keepAnswer(items, scopeOf(x.principal), r, link.own, link.prev);
+      return keepAnswer(items, scopeOf(x.principal), r, link.own, link.prev, link.chain);
     } : undefined;
     if (store !== undefined) shown.echo = { ...shown.echo, store: true, previous_response_id: kept!.prev };
     else if (kept !== null && kept.prev !== null) shown.echo = { ...shown.echo, previous_response_id: kept.prev };

@@ -24,11 +24,12 @@ export interface ResponseItems {
   /** Most bytes a value `change` keeps may take (its JSON and its key), or null when the store sets no bound. */
   readonly maxValueBytes: number | null;
   /**
-   * Keeps each value under its key for `scope`; resolves once they are kept, so that an
-   * answer given out after it can be built on at once, from any process. Failures are
-   * logged, never thrown.
+   * Keeps each value under its key for `scope`, and the values under the keys `refresh`
+   * (those the new ones build on) another TTL from now; resolves once they are kept, so
+   * that an answer given out after it can be built on at once, from any process. Failures
+   * are logged, never thrown.
    */
-  put(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void>;
+  put(scope: string, entries: readonly (readonly [string, unknown])[], refresh?: readonly string[]): Promise<void>;
   /** The values under these keys, each undefined when not kept (expired, evicted or never seen). */
   get(scope: string, keys: readonly string[]): Promise<(Record<string, unknown> | undefined)[]>;
   /**
@@ -83,10 +84,12 @@ export function keptInput(input: readonly unknown[]): unknown[] {
 
 /**
  * Keeps an answer (the response object a Responses client got): its output items by id,
- * and its record. `own`: its request's own input items; `prev`: the answer it followed.
- * Resolves once it is kept (never rejects: see ResponseItems.put).
+ * and its record. `own`: its request's own input items; `prev`: the answer it followed;
+ * `chain`: the answers it builds on (Resolved.chain), whose records are kept another TTL
+ * from now, so that a chain lasts as long as its latest answer. Resolves once it is kept
+ * (never rejects: see ResponseItems.put).
  */
-export function keepAnswer(items: ResponseItems, scope: string, answer: Record<string, unknown>, own: unknown[], prev: string | null): Promise<void> {
+export function keepAnswer(items: ResponseItems, scope: string, answer: Record<string, unknown>, own: unknown[], prev: string | null, chain: readonly string[] = []): Promise<void> {
   const output = Array.isArray(answer.output) ? answer.output as unknown[] : [];
   const entries: [string, unknown][] = [];
   for (const item of output) {
@@ -94,7 +97,7 @@ export function keepAnswer(items: ResponseItems, scope: string, answer: Record<s
     if (id !== null) entries.push([itemKey(id), item]);
   }
   if (typeof answer.id === 'string') entries.push([recordKey(answer.id), { prev, input: keptInput(own), output } satisfies AnswerRecord]);
-  return items.put(scope, entries);
+  return items.put(scope, entries, chain.map(recordKey));
 }
 
 function parsed(json: string | null | undefined): Record<string, unknown> | undefined {
@@ -120,8 +123,9 @@ export class MemoryResponseItems implements ResponseItems {
     this.changed = new LRUCache<string, string>(options);
   }
 
-  put(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
+  put(scope: string, entries: readonly (readonly [string, unknown])[], refresh: readonly string[] = []): Promise<void> {
     for (const [key, value] of entries) this.cache.set(`${scope}\u0000${key}`, JSON.stringify(value));
+    for (const key of refresh) this.cache.get(`${scope}\u0000${key}`, { updateAgeOnGet: true });
     return Promise.resolve();
   }
 
@@ -190,10 +194,11 @@ export class RedisResponseItems implements ResponseItems {
     return `${this.prefix}ri:${createHash('sha256').update(scope).digest('base64url').slice(0, 22)}:${id}`;
   }
 
-  async put(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
-    if (entries.length === 0) return;
+  async put(scope: string, entries: readonly (readonly [string, unknown])[], refresh: readonly string[] = []): Promise<void> {
+    if (entries.length === 0 && refresh.length === 0) return;
     const p = this.redis.pipeline();
     for (const [key, value] of entries) p.set(this.key(scope, key), JSON.stringify(value), 'PX', this.ttlMs);
+    for (const key of refresh) p.pexpire(this.key(scope, key), this.ttlMs);
     try {
       await this.ready();
       const results = await p.exec();
@@ -276,14 +281,14 @@ export class ConnectionItems implements ResponseItems {
    * that answer is this connection's alone (`store: false`), which no other connection or
    * request can find, the whole conversation before it instead, and no link to follow.
    */
-  link(kept: Resolved): { own: unknown[]; prev: string | null } {
+  link(kept: Resolved): { own: unknown[]; prev: string | null; chain?: readonly string[] } {
     const latest = this.latest;
     if (kept.prev === null || latest === null || latest.stored || latest.key !== recordKey(kept.prev)) return kept;
     return { own: (kept.body as { input: unknown[] }).input, prev: null };
   }
 
-  put(scope: string, entries: readonly (readonly [string, unknown])[]): Promise<void> {
-    return this.shared === null ? Promise.resolve() : this.shared.put(scope, entries);
+  put(scope: string, entries: readonly (readonly [string, unknown])[], refresh?: readonly string[]): Promise<void> {
+    return this.shared === null ? Promise.resolve() : this.shared.put(scope, entries, refresh);
   }
 
   change(scope: string, key: string, next: (current: Record<string, unknown> | undefined) => unknown): Promise<void> {
@@ -332,6 +337,8 @@ export interface Resolved {
   own: unknown[];
   /** The answer it follows (`previous_response_id`), or null. */
   prev: string | null;
+  /** With `prev`: the answers it builds on, newest first (`prev`, the one before it, ...). */
+  chain?: readonly string[];
 }
 
 /**
@@ -389,6 +396,7 @@ async function resolved(items: ResponseItems, body: Record<string, unknown>, inp
   if (prev === null) return { body: { ...body, input: own }, own, prev };
   // The answers before, newest first: each one's input and output, in order.
   const chain: AnswerRecord[] = [];
+  const links: string[] = [];
   for (let id: string | null = prev; id !== null;) {
     if (chain.length === MAX_CHAIN) throw badRequest('previous_response_id', `\`previous_response_id\`: the conversation is longer than ${MAX_CHAIN} answers; send it in \`input\``);
     const [record] = await lookup([recordKey(id)]);
@@ -396,10 +404,11 @@ async function resolved(items: ResponseItems, body: Record<string, unknown>, inp
       throw new SwitchyardError('SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', `Previous response with id '${id}' not found: ${kept}; send the whole conversation in \`input\` instead`, { details: { param: 'previous_response_id' } });
     }
     chain.push(record as unknown as AnswerRecord);
+    links.push(id);
     id = (record as unknown as AnswerRecord).prev;
   }
   const history: unknown[] = [];
   for (let i = chain.length - 1; i >= 0; i--) history.push(...chain[i].input, ...chain[i].output);
   const { previous_response_id: _, ...rest } = body;
-  return { body: { ...rest, input: [...history, ...own] }, own, prev };
+  return { body: { ...rest, input: [...history, ...own] }, own, prev, chain: links };
 }

@@ -347,7 +347,7 @@ class Connection {
     const done = responseObject(id, request.model, created, { status: 'completed', incomplete_details: null }, [], { inputTokens: 0, outputTokens: 0 }, echo);
     if (stored) {
       const link = this.items.link(kept);
-      await keepAnswer(shared, scope, done, link.own, link.prev);
+      await keepAnswer(shared, scope, done, link.own, link.prev, link.chain);
     }
     this.items.remember(done, kept, stored);
     const events = [['response.created', inProgress], ['response.in_progress', inProgress], ['response.completed', done]] as const;

@@ -657,6 +657,22 @@ describe('kept response items across gateways, per key, and turned off', SUITE, 
     }
   });
 
+  test('a previous_response_id chain lasts as long as its latest answer: each answer kept keeps the ones it builds on', async () => {
+    const gw = await startE2E(config({ server: { allow_unauthenticated: true, response_items: { ttl: '2s' } } }));
+    try {
+      const client = sdk(gw, 'unused');
+      let prev = (await client.responses.create({ model: 'gpt-4o', input: question })).id;
+      // The second turn comes after the first answer's own two seconds are up.
+      for (let turn = 0; turn < 2; turn++) {
+        await sleep(1200);
+        prev = (await client.responses.create({ model: 'gpt-4o', previous_response_id: prev, input: `turn ${turn}` })).id;
+      }
+      assert.equal(oa.last().body.messages.length, 5, 'the whole chain');
+    } finally {
+      await gw.close();
+    }
+  });
+
   test('server.response_items.enabled: false keeps nothing: store false, and references refused, saying why', async () => {
     const off = await startE2E(config({ server: { allow_unauthenticated: true, response_items: { enabled: false } } }));
     try {

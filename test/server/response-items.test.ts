@@ -50,6 +50,21 @@ function contract(name: string, make: (ttlMs: number) => Promise<{ items: Respon
       }
     });
 
+    it('keeps what a put refreshes another TTL from then: a chain lasts as long as its latest answer', async () => {
+      const { items, cleanup } = await make(1000);
+      try {
+        await items.put('s', [['r:1', { n: 1 }]]);
+        await sleep(600);
+        await items.put('s', [['r:2', { n: 2 }]], ['r:1', 'r:never']);
+        await sleep(600);
+        assert.deepEqual(await items.get('s', ['r:1', 'r:2', 'r:never']), [{ n: 1 }, { n: 2 }, undefined], 'past its own TTL, kept by the refresh');
+        await sleep(700);
+        assert.deepEqual(await items.get('s', ['r:1', 'r:2']), [undefined, undefined]);
+      } finally {
+        await cleanup();
+      }
+    });
+
     it('forgets items after the TTL', async () => {
       const { items, cleanup } = await make(150);
       try {
