@@ -97,6 +97,22 @@ function tooLarge(err: ValueTooLarge, field: string): SwitchyardError {
   return badRequest(field, `\`${field}\`: the conversation would take ${err.bytes} bytes, more than the ${err.limit} one may (server.response_items.max_bytes); it is left as it was`);
 }
 
+/**
+ * Refuses `items` when one has the id of an item of the conversation (`before`), or of
+ * one before it, as OpenAI does: items are listed (paged `after` an id), read and deleted
+ * by their ids, so each names one item. Named by its place in `field`.
+ */
+function uniqueIds(before: readonly Record<string, unknown>[], items: readonly unknown[], field: string): void {
+  const taken = new Set(before.map((item) => item.id));
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const id = isRecord(item) ? item.id : undefined;
+    if (typeof id !== 'string' || id === '') continue;
+    if (taken.has(id)) throw badRequest(`${field}[${i}].id`, `Duplicate item found with id ${id.slice(0, 100)}: the conversation holds it already, or \`${field}\` does before; remove the duplicate, or leave its id out`);
+    taken.add(id);
+  }
+}
+
 /** The items a request adds: a list of item objects, up to 20. */
 function addedItems(value: unknown, field: string, required: boolean): Record<string, unknown>[] {
   if (value === undefined || value === null) {
@@ -190,6 +206,7 @@ export class Conversations {
     const b = isRecord(body) ? body : {};
     const added = addedItems(b.items, 'items', false);
     check([], added, 'items');
+    uniqueIds([], added, 'items');
     const id = newId('conv_');
     const c: ConversationRecord = { created_at: Math.floor(this.clock() / 1000), metadata: metadataOf(b.metadata), items: added.map(keptItem) };
     try {
@@ -245,6 +262,7 @@ export class Conversations {
     let kept: Record<string, unknown>[] = [];
     return this.modify(scope, id, (c) => {
       check(c.items, added, 'items');
+      uniqueIds(c.items, added, 'items');
       kept = added.map(keptItem);
       return { ...c, items: [...c.items, ...kept] };
     }).then(() => ({ object: 'list', data: kept, first_id: kept[0]?.id ?? null, last_id: kept.at(-1)?.id ?? null, has_more: false }));
@@ -292,6 +310,7 @@ export class Conversations {
     if (!Array.isArray(input)) return { body: rest, id, own: [] };
     const resolving = resolveKept(items, { input }, () => scope);
     const own = (resolving instanceof Promise ? await resolving : resolving).own;
+    uniqueIds(c.items, own, 'input');
     const limit = this.store.maxValueBytes;
     if (limit !== null) {
       const bytes = JSON.stringify(withAdded(c, own)).length;
@@ -305,6 +324,10 @@ export class Conversations {
    * Refused (400, and the conversation left as it was) when they would make it too large.
    */
   append(scope: string, id: string, input: readonly unknown[], output: readonly unknown[]): Promise<void> {
-    return this.modify(scope, id, (c) => withAdded(c, [...input, ...output]), 'input').then(() => undefined);
+    return this.modify(scope, id, (c) => {
+      // Checked again: another turn may have added one of them since.
+      uniqueIds(c.items, [...input, ...output], 'input');
+      return withAdded(c, [...input, ...output]);
+    }, 'input').then(() => undefined);
   }
 }

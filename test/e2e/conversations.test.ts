@@ -132,6 +132,25 @@ describe('/v1/conversations', SUITE, () => {
     await client.conversations.items.create(conv.id, { items: [{ role: 'user', content: 'noted' }] });
   });
 
+  test('item ids are unique within a conversation: a duplicate is refused, as OpenAI does, and paging through the items ends', async () => {
+    const item = (id: string, text: string) => ({ type: 'message' as const, id, role: 'user' as const, content: text });
+    await assert.rejects(client.conversations.create({ items: [item('msg_a', 'a'), item('msg_dup', 'b'), item('msg_dup', 'c')] }), (e: any) => e.status === 400 && e.param === 'items[2].id' && /Duplicate item found with id msg_dup/.test(e.message));
+    const conv = await client.conversations.create({ items: [item('msg_a', 'a'), item('msg_b', 'b')] });
+    await assert.rejects(client.conversations.items.create(conv.id, { items: [item('msg_c', 'c'), item('msg_a', 'again')] }), (e: any) => e.status === 400 && e.param === 'items[1].id');
+    // A turn that replays the conversation's last answer, ids and all, goes nowhere.
+    const turn = await client.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: 'c' });
+    const sent = oa.history.length;
+    await assert.rejects(client.responses.create({ model: 'oa/gpt-4o', conversation: conv.id, input: [...turn.output, { role: 'user', content: 'd' }] as any }), (e: any) => e.status === 400 && e.param === 'input[0].id');
+    assert.equal(oa.history.length, sent, 'not sent upstream');
+    const seen: string[] = [];
+    for await (const i of client.conversations.items.list(conv.id, { limit: 2 })) {
+      seen.push((i as any).id);
+      if (seen.length > 10) break;
+    }
+    assert.equal(seen.length, 4);
+    assert.equal(new Set(seen).size, 4);
+  });
+
   test('refusals name what is wrong; another key sees none of this key\'s conversations', async () => {
     const conv = await client.conversations.create({});
     const kept = await client.responses.create({ model: 'oa/gpt-4o', input: 'hi' });
