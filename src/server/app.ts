@@ -197,6 +197,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     authenticate: (headers) => rt.governance.authenticate(headers),
     ready: () => !rt.closing,
     items: rt.responseItems,
+    conversations: rt.conversations,
     maxBytes: bodyLimit,
     maxDepth,
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),

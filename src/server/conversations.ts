@@ -73,6 +73,18 @@ function keptItem(item: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
+ * An error naming `input[i]` (as the Responses intake and resolveKept name an item) that
+ * names `field[i - offset]` instead; as it was when it names an item before `offset`, or none.
+ */
+function inField(e: unknown, field: string, offset: number): unknown {
+  if (!(e instanceof SwitchyardError)) return e;
+  const m = /^input\[(\d+)\](.*)$/.exec((e.details?.param as string | undefined) ?? '');
+  if (m === null || Number(m[1]) < offset) return e;
+  const at = `${field}[${Number(m[1]) - offset}]`;
+  return new SwitchyardError(e.code, e.message.replaceAll(`input[${m[1]}]`, at), { status: e.status, details: { ...e.details, param: `${at}${m[2]}` } });
+}
+
+/**
  * Checks that `items` after `before` still make a conversation a request could send, as
  * the Responses intake reads one, naming a bad item by its place in `field`.
  */
@@ -80,12 +92,7 @@ function check(before: readonly unknown[], items: readonly unknown[], field: str
   try {
     parseResponsesPrefix({ model: 'conversation', input: [...before, ...items] });
   } catch (e) {
-    if (!(e instanceof SwitchyardError)) throw e;
-    const at = (e.details?.param as string | undefined) ?? '';
-    const m = /^input\[(\d+)\](.*)$/.exec(at);
-    if (m === null || Number(m[1]) < before.length) throw e;
-    const param = `${field}[${Number(m[1]) - before.length}]${m[2]}`;
-    throw new SwitchyardError(e.code, e.message.replaceAll(`input[${m[1]}]`, `${field}[${Number(m[1]) - before.length}]`), { status: e.status, details: { ...e.details, param } });
+    throw inField(e, field, before.length);
   }
 }
 
@@ -123,6 +130,7 @@ function addedItems(value: unknown, field: string, required: boolean): Record<st
   if (value.length > MAX_ADDED) throw badRequest(field, `\`${field}\`: at most ${MAX_ADDED} items at a time`);
   return value.map((item, i) => {
     if (!isRecord(item)) throw badRequest(`${field}[${i}]`, `\`${field}[${i}]\` must be an item object`);
+    if (item.type === 'compaction_trigger') throw badRequest(`${field}[${i}].type`, `\`${field}[${i}].type\` "compaction_trigger" asks for an answer and is never kept: send it as the input of a Responses request naming the conversation`);
     return item;
   });
 }
@@ -159,6 +167,19 @@ export class Conversations {
       if (this.changing.get(key) === settled) this.changing.delete(key);
     });
     return run;
+  }
+
+  /**
+   * Items a request adds, with their item references replaced by the items they name
+   * (the caller's kept answers), as the conversation keeps them.
+   */
+  private async resolved(scope: string, items: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    try {
+      const resolving = resolveKept(this.store, { input: items }, () => scope);
+      return (resolving instanceof Promise ? await resolving : resolving).own as Record<string, unknown>[];
+    } catch (e) {
+      throw inField(e, 'items', 0);
+    }
   }
 
   private notFound(id: string): SwitchyardError {
@@ -204,7 +225,7 @@ export class Conversations {
   /** `POST /v1/conversations`. */
   async create(scope: string, body: unknown): Promise<Record<string, unknown>> {
     const b = isRecord(body) ? body : {};
-    const added = addedItems(b.items, 'items', false);
+    const added = await this.resolved(scope, addedItems(b.items, 'items', false));
     check([], added, 'items');
     uniqueIds([], added, 'items');
     const id = newId('conv_');
@@ -257,8 +278,8 @@ export class Conversations {
   }
 
   /** `POST /v1/conversations/{id}/items`: the items added, as kept. */
-  addItems(scope: string, id: string, body: unknown): Promise<Record<string, unknown>> {
-    const added = addedItems(isRecord(body) ? body.items : undefined, 'items', true);
+  async addItems(scope: string, id: string, body: unknown): Promise<Record<string, unknown>> {
+    const added = await this.resolved(scope, addedItems(isRecord(body) ? body.items : undefined, 'items', true));
     let kept: Record<string, unknown>[] = [];
     return this.modify(scope, id, (c) => {
       check(c.items, added, 'items');

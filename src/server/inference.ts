@@ -629,6 +629,10 @@ function compactionRequest(body: unknown): { body: Record<string, unknown>; kept
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { body: body as Record<string, unknown>, kept: [] };
   const b = body as Record<string, unknown>;
   if (b.stream === true) throw new SwitchyardError('SY_ERR_BAD_REQUEST', '`stream`: a compaction is answered whole', { details: { param: 'stream' } });
+  // As OpenAI's: what to compact comes in `input`, after the answer `previous_response_id` names.
+  if (b.conversation !== undefined && b.conversation !== null) {
+    throw new SwitchyardError('SY_ERR_BAD_REQUEST', '`conversation`: a compaction takes no conversation; send its items in `input`, or name the answer to compact up to with `previous_response_id`', { details: { param: 'conversation' } });
+  }
   // Anything else is left for the intake to name.
   if (b.input !== undefined && typeof b.input !== 'string' && !Array.isArray(b.input)) return { body: b, kept: [] };
   const input: unknown[] = typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : b.input ?? [];

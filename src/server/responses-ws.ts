@@ -24,6 +24,7 @@ import type { RawResponse, ReplyLike, RequestLike } from './inference.js';
 import { CollectingReply, type InferenceHandler, type IntakeOptions } from './intake.js';
 import { parseJsonBody } from './json.js';
 import { ConnectionItems, keepAnswer, resolveKept, type ResponseItems } from './response-items.js';
+import type { Conversations } from './conversations.js';
 import type { Principal } from '../governance/index.js';
 
 export interface ResponsesSocketOptions {
@@ -37,6 +38,8 @@ export interface ResponsesSocketOptions {
   ready(): boolean;
   /** The kept answers, or null when none are kept. */
   items: ResponseItems | null;
+  /** The conversations, kept with the answers (null when none are). */
+  conversations: Conversations | null;
   /** Largest message accepted, in bytes (server.body_limit_bytes). */
   maxBytes: number;
   maxDepth: number;
@@ -328,13 +331,17 @@ class Connection {
 
   /**
    * `generate: false`: the request is checked and answered at once with an empty
-   * response, which the next request may build on; nothing is routed or generated.
+   * response, which the next request may build on; nothing is routed or generated. Naming
+   * a conversation, it is checked with the conversation's items before its input, and its
+   * input is added to the conversation, as a turn's is.
    */
   private async warm(req: RequestLike, reply: SocketReply): Promise<void> {
     const { generate: _, ...body } = req.body as Record<string, unknown>;
     body.input ??= [];
     const scope = this.principal.virtualKey ?? '';
-    const resolving = resolveKept(this.items, body, () => scope);
+    const conversations = this.opts.conversations;
+    const conversation = conversations === null ? null : await conversations.resolve(scope, body, this.items);
+    const resolving = resolveKept(this.items, conversation?.body ?? body, () => scope);
     const kept = resolving instanceof Promise ? await resolving : resolving;
     // Codex's warm-up holds only its instructions and developer messages.
     const { request, clientOptions } = parseResponsesPrefix(kept.body as Record<string, unknown>);
@@ -342,7 +349,8 @@ class Connection {
     const created = Math.floor(this.opts.clock() / 1000);
     const shared = this.opts.items;
     const stored = clientOptions.store === true && shared !== null;
-    const echo = { ...clientOptions.echo, store: stored, previous_response_id: kept.prev };
+    const echo: Record<string, unknown> = { ...clientOptions.echo, store: stored, previous_response_id: kept.prev };
+    if (conversation !== null) echo.conversation = { id: conversation.id };
     const inProgress = responseObject(id, request.model, created, { status: 'in_progress', incomplete_details: null }, [], null, echo);
     const done = responseObject(id, request.model, created, { status: 'completed', incomplete_details: null }, [], { inputTokens: 0, outputTokens: 0 }, echo);
     if (stored) {
@@ -350,6 +358,12 @@ class Connection {
       await keepAnswer(shared, scope, done, link.own, link.prev, link.chain);
     }
     this.items.remember(done, kept, stored);
+    if (conversation !== null && conversation.own.length > 0) {
+      // Refused (the conversation gone, too large, an id it holds): the warm-up says it was not added.
+      await conversations!.append(scope, conversation.id, conversation.own, []).catch(() => {
+        done.conversation = null;
+      });
+    }
     const events = [['response.created', inProgress], ['response.in_progress', inProgress], ['response.completed', done]] as const;
     let seq = 0;
     reply.raw.end(events.map(([type, response]) => `event: ${type}\ndata: ${JSON.stringify({ type, response, sequence_number: seq++ })}\n\n`).join(''));

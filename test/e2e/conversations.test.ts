@@ -151,6 +151,26 @@ describe('/v1/conversations', SUITE, () => {
     assert.equal(new Set(seen).size, 4);
   });
 
+  test('items added by reference are kept as the items they name; one not kept is refused saying so', async () => {
+    const answer = await client.responses.create({ model: 'oa/gpt-4o', input: 'Hi' });
+    const said = answer.output[0] as any;
+    const conv = await client.conversations.create({ items: [{ type: 'item_reference', id: said.id } as any] });
+    await client.conversations.items.create(conv.id, { items: [{ role: 'user', content: 'Again' }, { type: 'item_reference', id: said.id } as any] }).then(
+      () => assert.fail('a duplicate id'),
+      (e: any) => assert.equal(e.param, 'items[1].id'),
+    );
+    const items = (await client.conversations.items.list(conv.id, { order: 'asc' })).data as any[];
+    assert.deepEqual(items.map((i) => [i.type, i.id, textOf(i)]), [['message', said.id, 'hello from oa']]);
+    for (const add of [() => client.conversations.create({ items: [{ type: 'item_reference', id: 'msg_nope' } as any] }), () => client.conversations.items.create(conv.id, { items: [{ type: 'item_reference', id: 'msg_nope' } as any] })]) {
+      await assert.rejects(add(), (e: any) => {
+        assert.deepEqual([e.status, e.param], [400, 'items[0].id']);
+        assert.match(e.message, /`items\[0\]`: item "msg_nope" is not known: answers are kept for 24h/);
+        return true;
+      });
+    }
+    await assert.rejects(client.conversations.items.create(conv.id, { items: [{ type: 'compaction_trigger' } as any] }), (e: any) => e.status === 400 && e.param === 'items[0].type' && /never kept/.test(e.message));
+  });
+
   test('refusals name what is wrong; another key sees none of this key\'s conversations', async () => {
     const conv = await client.conversations.create({});
     const kept = await client.responses.create({ model: 'oa/gpt-4o', input: 'hi' });

@@ -241,6 +241,21 @@ describe('Responses API over a WebSocket', SUITE, () => {
     s.ws.close();
   });
 
+  test('generate: false naming a conversation: checked with its items, its input added, and the next turn sees it', async () => {
+    const client = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: KEY, maxRetries: 0 });
+    const conv = await client.conversations.create({ items: [{ role: 'user', content: 'In the conversation' }] });
+    const s = await connect();
+    s.send({ type: 'response.create', model: 'oa/gpt-4o', generate: false, conversation: conv.id, input: [{ role: 'developer', content: 'Be brief.' }] });
+    const warm = (await s.answer()).at(-1);
+    assert.equal(warm.type, 'response.completed', JSON.stringify(warm));
+    assert.deepEqual(warm.response.conversation, { id: conv.id });
+    oa.reset();
+    s.send({ type: 'response.create', model: 'oa/gpt-4o', conversation: conv.id, input: 'Go on' });
+    assert.equal((await s.answer()).at(-1).type, 'response.completed');
+    assert.deepEqual(oa.last().body.messages.map((m: any) => m.content), ['Be brief.', 'In the conversation', 'Go on']);
+    s.ws.close();
+  });
+
   test('with store (the default) an answer is also kept for HTTP requests and other connections', async () => {
     const s = await connect();
     s.send({ type: 'response.create', model: 'oa/gpt-4o', input: 'Hi, I am Ann' });

@@ -250,6 +250,12 @@ describe('POST /v1/responses', SUITE, () => {
     const odd = await raw(e2e.url, '/v1/responses/compact', { method: 'POST', body: { model: 'oa/gpt-4o', input: 42 } });
     assert.equal(odd.status, 400);
     assert.equal(odd.json.error.param, 'input');
+    // OpenAI's compaction takes no conversation: said as such, not as answers the gateway does not keep.
+    const conv = await client.conversations.create({ items: [{ role: 'user', content: 'Fix the failing test' }] });
+    const named = await raw(e2e.url, '/v1/responses/compact', { method: 'POST', body: { model: 'oa/gpt-4o', conversation: conv.id, input: 'hi' } });
+    assert.equal(named.status, 400);
+    assert.equal(named.json.error.param, 'conversation');
+    assert.doesNotMatch(named.json.error.message, /response_items is off/);
   });
 
   test('a prompt template is refused, naming prompt: the model would run without it', async () => {
