@@ -60,9 +60,10 @@ function metadataOf(value: unknown): Record<string, string> {
 
 /**
  * An item as a conversation keeps it, and lists and replays it: a message in its item
- * form (content as parts), and every item with an id.
+ * form (content as parts), and every item with an id. A compaction shows the user's
+ * messages so too.
  */
-function keptItem(item: Record<string, unknown>): Record<string, unknown> {
+export function keptItem(item: Record<string, unknown>): Record<string, unknown> {
   const type = typeof item.type === 'string' ? item.type : 'message';
   const id = typeof item.id === 'string' && item.id !== '' ? item.id : newId(PREFIXES[type] ?? 'item_');
   if (type !== 'message') return { ...item, id };

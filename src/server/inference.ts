@@ -20,6 +20,8 @@ import { errorEventData } from '../wire/responses/response.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
 import { keepAnswer, resolveKept, type ConnectionItems, type Resolved } from './response-items.js';
+import { keptItem } from './conversations.js';
+import { isRecord } from '../wire/validate.js';
 
 const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
 
@@ -623,7 +625,8 @@ function rememberAnd(connection: ConnectionItems, kept: Resolved, store: ((r: Re
 /**
  * `POST /v1/responses/compact`: the conversation in `body`, with a `compaction_trigger`
  * last (see the Responses intake), whole; and the user's messages, which the compacted
- * conversation keeps as they were.
+ * conversation keeps, as output items (typed, with ids) as OpenAI gives them. Nothing to
+ * compact is the client's error, before a model is called.
  */
 function compactionRequest(body: unknown): { body: Record<string, unknown>; kept: unknown[] } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { body: body as Record<string, unknown>, kept: [] };
@@ -636,10 +639,11 @@ function compactionRequest(body: unknown): { body: Record<string, unknown>; kept
   // Anything else is left for the intake to name.
   if (b.input !== undefined && typeof b.input !== 'string' && !Array.isArray(b.input)) return { body: b, kept: [] };
   const input: unknown[] = typeof b.input === 'string' ? [{ role: 'user', content: b.input }] : b.input ?? [];
-  const kept = input.filter((i) => {
+  if (input.length === 0) throw new SwitchyardError('SY_ERR_BAD_REQUEST', '`input`: nothing to compact; send the conversation in `input`, or name the answer to compact up to with `previous_response_id`', { details: { param: 'input' } });
+  const kept = input.filter((i): i is Record<string, unknown> => {
     const item = i as { type?: unknown; role?: unknown } | null;
     return item !== null && typeof item === 'object' && item.role === 'user' && (item.type === undefined || item.type === 'message');
-  });
+  }).map(keptItem);
   return { body: { ...b, input: [...input, { type: 'compaction_trigger' }], stream: false, store: false }, kept };
 }
 
@@ -654,7 +658,9 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // Or on a conversation (/v1/conversations), whose items come before its own input.
     const conversations = endpoint === 'responses' && !compact ? rt.conversations : null;
     const conversation = conversations !== null && items !== null && namesConversation(req.body) ? await conversations.resolve(scopeOf(rt.governance.authenticate(req.headers)), req.body, items) : null;
-    const body = conversation === null ? req.body : conversation.body;
+    // A compaction may name only the answer to compact up to: no input is none.
+    const given = conversation === null ? req.body : conversation.body;
+    const body = compact && isRecord(given) && given.input === undefined ? { ...given, input: [] } : given;
     const resolving = items === null ? null : resolveKept(items, body, () => scopeOf(rt.governance.authenticate(req.headers)));
     const kept = resolving instanceof Promise ? await resolving : resolving;
     const compaction = compact ? compactionRequest(kept === null ? body : kept.body) : null;

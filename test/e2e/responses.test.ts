@@ -236,8 +236,13 @@ describe('POST /v1/responses', SUITE, () => {
     ] as OpenAI.Responses.ResponseInput;
     const compacted = await client.responses.compact({ model: 'an/claude-sonnet-4', input });
     assert.equal(compacted.object, 'response.compaction');
-    assert.deepEqual(compacted.output.map((i) => i.type ?? (i as { role?: string }).role), ['user', 'user', 'compaction']);
-    assert.deepEqual((compacted.output as unknown as { content: string }[]).slice(0, 2).map((m) => m.content), ['Fix the failing test', 'And the docs']);
+    // The user's messages as output items, typed, as the SDK's CompactedResponse types them.
+    assert.deepEqual(compacted.output.map((i) => i.type), ['message', 'message', 'compaction']);
+    for (const [i, text] of ['Fix the failing test', 'And the docs'].entries()) {
+      const { id, ...m } = compacted.output[i] as unknown as Record<string, unknown>;
+      assert.match(String(id), /^msg_/);
+      assert.deepEqual(m, { type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_text', text }] });
+    }
     assert.match((compacted.output[2] as unknown as { encrypted_content: string }).encrypted_content, /^sy-compaction\.v1:/);
     assert.equal(compacted.usage.output_tokens, 7);
     assert.equal(an.last().body.tools, undefined);
@@ -256,6 +261,20 @@ describe('POST /v1/responses', SUITE, () => {
     assert.equal(named.status, 400);
     assert.equal(named.json.error.param, 'conversation');
     assert.doesNotMatch(named.json.error.message, /response_items is off/);
+    // An answer to compact up to is enough.
+    const kept = await client.responses.create({ model: 'oa/gpt-4o', input: 'Remember the word banana' });
+    const upTo = await raw(e2e.url, '/v1/responses/compact', { method: 'POST', body: { model: 'oa/gpt-4o', previous_response_id: kept.id } });
+    assert.equal(upTo.status, 200, upTo.text);
+    assert.deepEqual(upTo.json.output.map((i: { type: string }) => i.type), ['message', 'compaction']);
+    assert.equal(upTo.json.output[0].content[0].text, 'Remember the word banana');
+    // Nothing to compact goes nowhere: no model is called, nothing is charged.
+    const sent = oa.history.length + an.history.length;
+    for (const body of [{ model: 'oa/gpt-4o' }, { model: 'oa/gpt-4o', input: [] }]) {
+      const empty = await raw(e2e.url, '/v1/responses/compact', { method: 'POST', body });
+      assert.equal(empty.status, 400, empty.text);
+      assert.equal(empty.json.error.param, 'input');
+    }
+    assert.equal(oa.history.length + an.history.length, sent);
   });
 
   test('a prompt template is refused, naming prompt: the model would run without it', async () => {
