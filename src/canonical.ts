@@ -311,6 +311,11 @@ export interface ChatResponse {
   model: string;
   /** Assistant text (concatenated text blocks). */
   text: string;
+  /**
+   * The text is what the model said instead of answering (OpenAI's `refusal`): an OpenAI
+   * chat client gets it as the message's `refusal`, every other client as text.
+   */
+  refusal?: true;
   toolCalls: ToolCall[];
   /** Reasoning shown before the answer, in order (see ThinkingBlock). */
   thinking?: ThinkingBlock[];
@@ -351,7 +356,12 @@ export type StreamEvent =
    * when it says so up front as Anthropic does; the `usage` event near the end is the total.
    */
   | { type: 'start'; id: string; model: string; usage?: Usage }
-  | { type: 'text'; text: string }
+  /**
+   * `refusal`: the text is what the model said instead of answering (OpenAI's `refusal`,
+   * as structured outputs refuse): an OpenAI chat client gets it as `delta.refusal`, every
+   * other client as text, as a whole answer shows it (ChatResponse.refusal).
+   */
+  | { type: 'text'; text: string; refusal?: true }
   /**
    * Reasoning text (Anthropic's extended thinking, an OpenAI-format server's `reasoning_content`);
    * `summary` as in ThinkingBlock. `item`: the Responses API reasoning item a summary belongs

@@ -1211,6 +1211,45 @@ describe('structured output and tool-call controls across dialects', SUITE, () =
   });
 });
 
+describe("an OpenAI model's refusal, whole and streamed", SUITE, () => {
+  const REFUSAL = "I'm sorry, I can't help with that.";
+  const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+
+  test('an OpenAI client gets it as the message\'s refusal, streamed as whole', async () => {
+    oa.reset();
+    oa.enqueue({ refusal: REFUSAL }, { refusal: REFUSAL, chunks: 3 });
+    const params = {
+      model: 'oa/gpt-4o', messages: [{ role: 'user' as const, content: 'Where do I buy a weapon?' }],
+      response_format: { type: 'json_schema' as const, json_schema: { name: 'place', schema, strict: true } },
+    };
+    const whole = await openai.chat.completions.create(params);
+    const streamed = await openai.chat.completions.stream(params).finalChatCompletion();
+    for (const res of [whole, streamed]) {
+      assert.equal(res.choices[0].message.refusal, REFUSAL);
+      assert.equal(res.choices[0].message.content, null);
+    }
+  });
+
+  test('an Anthropic client gets it as text, streamed as whole', async () => {
+    oa.reset();
+    oa.enqueue({ refusal: REFUSAL }, { refusal: REFUSAL, chunks: 3 });
+    const params = { model: 'oa/gpt-4o', max_tokens: 100, messages: [{ role: 'user' as const, content: 'Where do I buy a weapon?' }] };
+    const whole = await anthropic.messages.create(params);
+    const streamed = await anthropic.messages.stream(params).finalMessage();
+    assert.deepEqual(whole.content, [{ type: 'text', text: REFUSAL }]);
+    assert.deepEqual(streamed.content, whole.content);
+  });
+
+  test('a Responses client gets it as the message text, streamed as whole', async () => {
+    oa.reset();
+    oa.enqueue({ refusal: REFUSAL }, { refusal: REFUSAL, chunks: 3 });
+    const whole = await openai.responses.create({ model: 'oa/gpt-4o', input: 'Where do I buy a weapon?' });
+    const streamed = await openai.responses.stream({ model: 'oa/gpt-4o', input: 'Where do I buy a weapon?' }).finalResponse();
+    assert.equal(whole.output_text, REFUSAL);
+    assert.equal(streamed.output_text, REFUSAL);
+  });
+});
+
 describe('embeddings and models through the OpenAI SDK', SUITE, () => {
   test('embeddings with the SDK default (base64) decode to the upstream floats', async () => {
     oa.reset();

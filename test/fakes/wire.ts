@@ -45,6 +45,11 @@ export interface Scenario {
   /** Answer with several parallel tool calls (wins over `toolCall`). */
   toolCalls?: { name: string; args: Record<string, unknown> }[];
   /**
+   * OpenAI chat completions: the model refuses with this instead of answering, as a
+   * structured output refuses (`message.refusal`; streamed as `delta.refusal` chunks).
+   */
+  refusal?: string;
+  /**
    * Anthropic: this stop reason (and matched stop sequence) instead of end_turn / tool_use.
    * OpenAI Responses: `max_output_tokens` or `content_filter` leaves the answer incomplete.
    */
@@ -750,7 +755,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (format === 'openai') {
       const message = calls.length
         ? { role: 'assistant', content: null, tool_calls: calls.map((c, i) => ({ id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } })), refusal: null }
-        : { role: 'assistant', content: text, refusal: null };
+        : s.refusal !== undefined ? { role: 'assistant', content: null, refusal: s.refusal } : { role: 'assistant', content: text, refusal: null };
       if (reasons(model)) Object.assign(message, { reasoning_content: REASONING });
       if (openRouterGemini(model) && calls.length) Object.assign(message, { reasoning_details: calls.map((_c, i) => geminiDetail(`call_fake_${id}_${i}`, i)) });
       body = {
@@ -800,11 +805,12 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           chunk({ ...(openRouterGemini(model) ? { reasoning_details: [geminiDetail(`call_fake_${id}_${i}`, i)] } : {}), tool_calls: [{ index: i, id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: '' } }] }, null),
           ...split(JSON.stringify(c.args), n).map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
         ])
-        : split(s.text ?? `hello from ${name}`, n).map((t) => chunk({ content: t }, null));
+        : s.refusal !== undefined ? split(s.refusal, n).map((r) => chunk({ refusal: r }, null))
+          : split(s.text ?? `hello from ${name}`, n).map((t) => chunk({ content: t }, null));
       // A reasoning model's reasoning comes first, paced as content is (chunkDelayMs).
       if (reasons(model)) body.unshift(...split(REASONING, 2).map((r) => chunk({ reasoning_content: r }, null)));
       return {
-        head: [chunk({ role: 'assistant', content: calls.length ? null : '', refusal: null }, null)],
+        head: [chunk(calls.length || s.refusal !== undefined ? { role: 'assistant', content: null, refusal: calls.length ? null : '' } : { role: 'assistant', content: '', refusal: null }, null)],
         body,
         tail: [
           chunk({}, calls.length ? 'tool_calls' : 'stop'),

@@ -388,6 +388,21 @@ describe('responses rendered in the client dialect', () => {
     }
   });
 
+  it("an OpenAI model's refusal is the answer's text, marked: an OpenAI client gets it back as the refusal, the others as text", () => {
+    const c = cases.openai;
+    const refusal = "I'm sorry, I can't help with that.";
+    const body = { id: 'chatcmpl-r', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal }, logprobs: null, finish_reason: 'stop' }] };
+    const res = c.adapter.parseChatResponse(body, c.target);
+    assert.equal(res.text, refusal);
+    assert.equal(res.refusal, true);
+    const o = CHAT_DIALECTS.openai.renderChatResponse(res, { created: 1 }) as { choices: { message: Record<string, unknown> }[] };
+    assert.deepEqual(o.choices[0].message, { role: 'assistant', content: null, refusal });
+    assert.deepEqual(CHAT_DIALECTS.anthropic.renderChatResponse(res, { created: 1 }).content, [{ type: 'text', text: refusal }]);
+    // Content wins over a refusal that came with it; an empty refusal is none.
+    const both = c.adapter.parseChatResponse({ ...body, choices: [{ ...body.choices[0], message: { role: 'assistant', content: 'Paris.', refusal: '' } }] }, c.target);
+    assert.deepEqual([both.text, both.refusal], ['Paris.', undefined]);
+  });
+
   it('an empty reply still has a text block / string content', () => {
     const res = { id: 'x', model: 'm', text: '', toolCalls: [], finishReason: 'stop' as const, usage: { inputTokens: 1, outputTokens: 0 } };
     assert.deepEqual(CHAT_DIALECTS.anthropic.renderChatResponse(res, { created: 1 }).content, [{ type: 'text', text: '' }]);

@@ -60,12 +60,12 @@ export function decodeAll(decoder: StreamDecoder, pieces: string[]): StreamEvent
   return out;
 }
 
-/** Adjacent text deltas merged, and adjacent argument deltas of one tool call merged: chunking-independent. */
+/** Adjacent text deltas (of a refusal, or not) merged, and adjacent argument deltas of one tool call merged: chunking-independent. */
 export function coalesce(events: StreamEvent[]): StreamEvent[] {
   const out: StreamEvent[] = [];
   for (const ev of events) {
     const last = out[out.length - 1];
-    if (ev.type === 'text' && last?.type === 'text') out[out.length - 1] = { type: 'text', text: last.text + ev.text };
+    if (ev.type === 'text' && last?.type === 'text' && last.refusal === ev.refusal) out[out.length - 1] = { ...last, text: last.text + ev.text };
     else if (ev.type === 'tool_call_delta' && last?.type === 'tool_call_delta' && last.index === ev.index) {
       out[out.length - 1] = { ...last, arguments: last.arguments + ev.arguments };
     } else out.push(ev);

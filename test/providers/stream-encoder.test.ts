@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StreamEvent } from '../../src/canonical.js';
 import { AnthropicStreamDecoder } from '../../src/wire/anthropic/stream-decoder.js';
+import { renderAnthropicResponse } from '../../src/wire/anthropic/response.js';
 import { createAnthropicStreamEncoder } from '../../src/wire/anthropic/stream-encoder.js';
+import { parseOpenAIChatResponse, renderOpenAIChatResponse } from '../../src/wire/openai/response.js';
 import { OpenAIStreamDecoder } from '../../src/wire/openai/stream-decoder.js';
 import { createOpenAIStreamEncoder } from '../../src/wire/openai/stream-encoder.js';
+import { renderResponsesResponse } from '../../src/wire/responses/response.js';
 import { createResponsesStreamEncoder } from '../../src/wire/responses/stream-encoder.js';
 import { sealReasoning } from '../../src/wire/sealed.js';
 
@@ -421,5 +424,63 @@ describe('Responses API stream encoder', () => {
     const ids = events.at(-1)![1].response.output.map((i: { id: string }) => i.id);
     assert.deepEqual(ids, ['msg_chatcmpl-1', 'fc_chatcmpl-1_0', 'msg_chatcmpl-1_1']);
     assert.equal(new Set(ids).size, ids.length);
+  });
+});
+
+describe("an OpenAI model's refusal in streams", () => {
+  const REFUSAL = "I'm sorry, I can't help with that.";
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-r1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  // A structured output the model refuses: the refusal streams instead of content, as OpenAI sends it.
+  const upstream = [
+    chunk({ role: 'assistant', content: null, refusal: '' }),
+    chunk({ refusal: "I'm sorry, " }), chunk({ refusal: "I can't help" }), chunk({ refusal: ' with that.' }),
+    chunk({}, 'stop'), 'data: [DONE]\n\n',
+  ].join('');
+  const events = new OpenAIStreamDecoder('gpt-4o').push(upstream);
+  // The same answer whole, as the provider parses it for a client of another dialect.
+  const whole = parseOpenAIChatResponse({
+    id: 'chatcmpl-r1', object: 'chat.completion', created: 1, model: 'gpt-4o',
+    choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: REFUSAL }, logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14 },
+  }, 'gpt-4o');
+  const opts = { includeUsage: true, created: 1 };
+  const data = (frames: string): any[] => frames.split('\n\n').filter((f) => f !== '' && f !== 'data: [DONE]').map((f) => JSON.parse(f.slice(f.indexOf('data: ') + 6)));
+
+  it('decode into text marked as a refusal', () => {
+    assert.deepEqual(events.filter((e) => e.type === 'text'), [
+      { type: 'text', text: "I'm sorry, ", refusal: true }, { type: 'text', text: "I can't help", refusal: true }, { type: 'text', text: ' with that.', refusal: true },
+    ]);
+  });
+
+  it('reach an OpenAI client as refusal deltas: the message is the one the whole answer gives', () => {
+    const chunks = data(encode(createOpenAIStreamEncoder(opts), events).join(''));
+    assert.deepEqual(chunks.slice(1, 4).map((c) => c.choices[0].delta), [{ refusal: "I'm sorry, " }, { refusal: "I can't help" }, { refusal: ' with that.' }]);
+    // Put together as the OpenAI SDK does: empty pieces add nothing.
+    const message: Record<string, string | null> = { content: null, refusal: null };
+    for (const c of chunks) {
+      for (const k of ['content', 'refusal'] as const) if (c.choices[0]?.delta[k]) message[k] = (message[k] ?? '') + c.choices[0].delta[k];
+    }
+    const rendered = renderOpenAIChatResponse(whole, { created: 1 }) as { choices: { message: Record<string, unknown> }[] };
+    assert.deepEqual(message, { content: null, refusal: REFUSAL });
+    assert.deepEqual(message, { content: rendered.choices[0].message.content, refusal: rendered.choices[0].message.refusal });
+  });
+
+  it('reach an Anthropic client as text, the same content as the whole answer', () => {
+    const blocks: Record<string, unknown>[] = [];
+    for (const f of data(encode(createAnthropicStreamEncoder(opts), events).join(''))) {
+      if (f.type === 'content_block_start') blocks[f.index] = { ...f.content_block };
+      if (f.type === 'content_block_delta') (blocks[f.index] as { text: string }).text += f.delta.text;
+    }
+    assert.deepEqual(blocks, [{ type: 'text', text: REFUSAL }]);
+    assert.deepEqual(blocks, renderAnthropicResponse(whole, { created: 1 }).content);
+  });
+
+  it('reach a Responses client as the message text, the same output as the whole answer', () => {
+    const frames = data(encode(createResponsesStreamEncoder(opts), events).join(''));
+    assert.deepEqual(frames.filter((f) => f.type === 'response.output_text.delta').map((f) => f.delta), ["I'm sorry, ", "I can't help", ' with that.']);
+    const output = frames.at(-1).response.output;
+    assert.equal(output[0].content[0].text, REFUSAL);
+    assert.deepEqual(output, renderResponsesResponse(whole, { created: 1 }).output);
   });
 });

@@ -45,15 +45,18 @@ export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): C
   const choice = Array.isArray(body.choices) ? body.choices[0] : undefined;
   if (!isRecord(choice)) throw malformedResponse('openai', '`choices[0]` missing');
   const message = isRecord(choice.message) ? choice.message : {};
+  const content = contentText(message.content);
+  // A refusal comes instead of content; it is what the model said, so it is the text.
+  const refused = content === '' && typeof message.refusal === 'string' && message.refusal !== '';
   const res: ChatResponse = {
     id: typeof body.id === 'string' ? body.id : '',
     model: typeof body.model === 'string' && body.model ? body.model : fallbackModel,
-    // A refusal comes instead of content; it is what the model said, so it is the text.
-    text: contentText(message.content) || (typeof message.refusal === 'string' ? message.refusal : ''),
+    text: refused ? message.refusal as string : content,
     toolCalls: signCalls(wireToolCalls(message.tool_calls), message.reasoning_details),
     finishReason: finishFromOpenAI(choice.finish_reason),
     usage: usageFromOpenAI(body.usage),
   };
+  if (refused) res.refusal = true;
   const reasoning = reasoningFromOpenAI(message);
   if (reasoning !== '') res.thinking = unsignedThinking(reasoning);
   const details = detailsOf(message);
@@ -68,8 +71,8 @@ export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): C
 export function renderOpenAIChatResponse(res: ChatResponse, opts: RenderOptions): Record<string, unknown> {
   const message: Record<string, unknown> = {
     role: 'assistant',
-    content: res.text === '' && res.toolCalls.length ? null : res.text,
-    refusal: null,
+    content: res.refusal === true || (res.text === '' && res.toolCalls.length) ? null : res.text,
+    refusal: res.refusal === true ? res.text : null,
   };
   // DeepSeek's field, which most OpenAI-format clients read; the SDK keeps it on the message.
   const reasoning = reasoningOf(res.thinking);

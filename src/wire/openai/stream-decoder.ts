@@ -1,8 +1,9 @@
 /**
  * OpenAI `chat.completion.chunk` SSE stream → canonical events; a reasoning server's
- * `reasoning_content` (or `reasoning`) deltas are thinking events, and the Gemini thought
- * signatures OpenRouter sends in `reasoning_details` ride in their calls' ids. Terminated by
- * `data: [DONE]`; `{"error":{...}}` inside the stream becomes an error event.
+ * `reasoning_content` (or `reasoning`) deltas are thinking events, `refusal` deltas are
+ * text marked as a refusal, and the Gemini thought signatures OpenRouter sends in
+ * `reasoning_details` ride in their calls' ids. Terminated by `data: [DONE]`;
+ * `{"error":{...}}` inside the stream becomes an error event.
  */
 import type { StreamEvent } from '../../canonical.js';
 import type { SseMessage } from '../sse.js';
@@ -60,6 +61,8 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
         const reasoning = reasoningFromOpenAI(delta);
         if (reasoning !== '') out.push({ type: 'thinking', text: reasoning });
         if (typeof delta.content === 'string' && delta.content) out.push({ type: 'text', text: delta.content });
+        // A refusal streams instead of content (structured outputs refuse this way).
+        if (typeof delta.refusal === 'string' && delta.refusal) out.push({ type: 'text', text: delta.refusal, refusal: true });
         if (Array.isArray(delta.reasoning_details) && delta.reasoning_details.length > 0) {
           out.push({ type: 'reasoning_details', details: delta.reasoning_details });
           const sigs = callSignatures(delta.reasoning_details);

@@ -1,8 +1,9 @@
 /**
  * Canonical stream events → OpenAI `chat.completion.chunk` SSE frames, built as strings
  * (this runs once per token). Reasoning text goes out as `reasoning_content` deltas, as
- * DeepSeek streams it. Errors go in-band as `data: {"error":...}` and end the
- * stream without `[DONE]`, so the client cannot mistake a broken stream for a whole one.
+ * DeepSeek streams it, and a refusal as `refusal` deltas, as OpenAI streams it. Errors go
+ * in-band as `data: {"error":...}` and end the stream without `[DONE]`, so the client
+ * cannot mistake a broken stream for a whole one.
  */
 import type { StreamEvent, ToolCall } from '../../canonical.js';
 import { ERRORS } from '../../errors.js';
@@ -31,7 +32,7 @@ class OpenAIStreamEncoder implements StreamEncoder {
       case 'start':
         return this.start(ev.id, ev.model);
       case 'text':
-        return this.choice(`{"content":${j(ev.text)}}`, 'null');
+        return this.choice(ev.refusal === true ? `{"refusal":${j(ev.text)}}` : `{"content":${j(ev.text)}}`, 'null');
       case 'thinking':
         return this.choice(`{"reasoning_content":${j(ev.text)}}`, 'null');
       case 'reasoning_details':
