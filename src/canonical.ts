@@ -330,6 +330,12 @@ export interface ChatResponse {
   hostedAfter?: number[];
   /** The text's citations (Responses API `url_citation`s, `start_index`/`end_index` into `text`); only a Responses client is shown them. */
   annotations?: Record<string, unknown>[];
+  /**
+   * The log probabilities of the answer's tokens an OpenAI-format server sent (the choice's
+   * `logprobs`, as sent, when the client asked with `logprobs`); only an OpenAI chat client
+   * is shown them.
+   */
+  logprobs?: Record<string, unknown>;
   finishReason: FinishReason;
   usage: Usage;
 }
@@ -375,6 +381,13 @@ export type StreamEvent =
   | { type: 'encrypted_reasoning'; id: string; data: string }
   /** OpenRouter's `reasoning_details` entries of a stream chunk, as sent (see ThinkingBlock). */
   | { type: 'reasoning_details'; details: unknown[] }
+  /**
+   * The log probabilities an OpenAI-format server sent with a stream chunk (the choice's
+   * `logprobs`, as sent), ahead of the events the rest of that chunk makes: an OpenAI chat
+   * client gets them on the chunk those events make (see ChatResponse.logprobs). Other
+   * dialects have no place for them.
+   */
+  | { type: 'logprobs'; logprobs: Record<string, unknown> }
   /**
    * An Anthropic content block with no counterpart here (a server tool's use or result,
    * ...), opened as the provider sent it; only an Anthropic client gets it.

@@ -170,6 +170,27 @@ describe('OpenAI client → OpenAI upstream', SUITE, () => {
     assert.deepEqual(r.body.stream_options, { include_usage: true });
   });
 
+  test('logprobs come back streamed as whole: each chunk with its own, and the SDK puts together the same list', async () => {
+    oa.reset();
+    oa.enqueue({ text: 'one two six', chunks: 3 }, { text: 'one two six', chunks: 3 }, { text: 'one two six', chunks: 3 });
+    const params = { model: 'oa/gpt-4o', messages: [{ role: 'user' as const, content: 'count' }], logprobs: true, top_logprobs: 2 };
+    const whole = await openai.chat.completions.create(params);
+    assert.equal(oa.last().body.logprobs, true);
+    assert.equal(oa.last().body.top_logprobs, 2);
+    const tokens = whole.choices[0].logprobs?.content ?? [];
+    assert.deepEqual(tokens.map((t) => t.token), ['one ', 'two ', 'six']);
+    assert.equal(tokens[0].top_logprobs.length, 2);
+
+    const seen: [string, string[]][] = [];
+    for await (const c of await openai.chat.completions.create({ ...params, stream: true })) {
+      const choice = c.choices[0];
+      if (choice?.delta.content) seen.push([choice.delta.content, (choice.logprobs?.content ?? []).map((t) => t.token)]);
+    }
+    assert.deepEqual(seen, [['one ', ['one ']], ['two ', ['two ']], ['six', ['six']]]);
+    const final = await openai.chat.completions.stream(params).finalChatCompletion();
+    assert.deepEqual(final.choices[0].logprobs, whole.choices[0].logprobs);
+  });
+
   test('tools: call → result → answer', async () => {
     oa.reset();
     const first = await openai.chat.completions.create({

@@ -22,6 +22,8 @@
  * for a reasoning model), whole or as typed SSE events; a `*codex*` model, served only there,
  * gets OpenAI's 404 on chat completions. A `gpt-4*` model, which does not reason, refuses a
  * reasoning effort (either API), the ask for encrypted reasoning and replayed reasoning items.
+ * An OpenAI chat request asking for `logprobs` gets them (with `top_logprobs` alternatives),
+ * whole or streamed, one token a text chunk, as OpenAI sends them.
  *
  * @example
  * const fake = await startWireFake({ format: 'gemini' });
@@ -415,6 +417,16 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
   return null;
 }
 
+/**
+ * OpenAI's log probabilities of `pieces`, one token each, with `top` alternatives apiece
+ * (the request's `top_logprobs`), under `field` (`content`, or `refusal` for a refusal).
+ */
+function logprobsOf(pieces: string[], top: number, field: 'content' | 'refusal' = 'content'): Record<string, unknown> {
+  const token = (t: string, logprob: number) => ({ token: t, logprob, bytes: [...Buffer.from(t)] });
+  const tokens = pieces.map((p) => ({ ...token(p, -0.25), top_logprobs: Array.from({ length: top }, (_x, i) => (i === 0 ? token(p, -0.25) : token(`${p}~${i}`, -2 - i))) }));
+  return field === 'content' ? { content: tokens, refusal: null } : { content: null, refusal: tokens };
+}
+
 function split(text: string, n: number): string[] {
   const size = Math.max(1, Math.ceil(text.length / n));
   const out: string[] = [];
@@ -620,7 +632,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     }
     if (rec.body === undefined) return sendError(res, 400, 'body is not JSON');
     if (op === 'embeddings') return embeddings(res, rec, model);
-    if (stream) return streamChat(res, rec, s, frames(model, s, thinks(rec)));
+    if (stream) return streamChat(res, rec, s, frames(model, s, thinks(rec), rec));
     return chat(res, rec, model, s);
   }
 
@@ -758,9 +770,12 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         : s.refusal !== undefined ? { role: 'assistant', content: null, refusal: s.refusal } : { role: 'assistant', content: text, refusal: null };
       if (reasons(model)) Object.assign(message, { reasoning_content: REASONING });
       if (openRouterGemini(model) && calls.length) Object.assign(message, { reasoning_details: calls.map((_c, i) => geminiDetail(`call_fake_${id}_${i}`, i)) });
+      // Asked for, the log probabilities of the tokens the stream would send (one a chunk).
+      const logprobs = rec.body.logprobs !== true || calls.length ? null
+        : logprobsOf(split(s.refusal ?? text, s.chunks ?? 3), rec.body.top_logprobs ?? 0, s.refusal !== undefined ? 'refusal' : 'content');
       body = {
         id: `chatcmpl-fake${id}`, object: 'chat.completion', created: 1_700_000_000, model, system_fingerprint: 'fp_fake',
-        choices: [{ index: 0, message, logprobs: null, finish_reason: calls.length ? 'tool_calls' : 'stop' }],
+        choices: [{ index: 0, message, logprobs, finish_reason: calls.length ? 'tool_calls' : 'stop' }],
         usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output, prompt_tokens_details: { cached_tokens: 0 } },
       };
     } else if (format === 'anthropic') {
@@ -791,22 +806,25 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
    * Frames of a streamed answer: head, the content chunks (`cutAfter` and `chunkDelayMs`
    * count these), tail. Tool calls stream one after the other, each split in `chunks` pieces.
    */
-  function frames(model: string, s: Scenario, thinking: boolean): { head: string[]; body: string[]; tail: string[] } {
+  function frames(model: string, s: Scenario, thinking: boolean, rec: Received): { head: string[]; body: string[]; tail: string[] } {
     const usage = s.usage ?? DEFAULT_USAGE;
     const n = s.chunks ?? 3;
     const id = `${++seq}`;
     const calls = callsOf(s);
     if (format === 'openai') {
-      const chunk = (delta: unknown, finish: string | null, extra: Record<string, unknown> = {}): string =>
-        `data: ${JSON.stringify({ id: `chatcmpl-fake${id}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
+      const chunk = (delta: unknown, finish: string | null, logprobs: unknown = null): string =>
+        `data: ${JSON.stringify({ id: `chatcmpl-fake${id}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, system_fingerprint: 'fp_fake', choices: [{ index: 0, delta, logprobs, finish_reason: finish }] })}\n\n`;
+      // Asked for, each text chunk carries the log probabilities of its token.
+      const top = rec.body.logprobs === true ? rec.body.top_logprobs ?? 0 : -1;
+      const withLogprobs = (field: 'content' | 'refusal') => (t: string): string => chunk({ [field]: t }, null, top < 0 ? null : logprobsOf([t], top, field));
       const body = calls.length
         ? calls.flatMap((c, i) => [
           // OpenRouter sends a Gemini call's signature with the call.
           chunk({ ...(openRouterGemini(model) ? { reasoning_details: [geminiDetail(`call_fake_${id}_${i}`, i)] } : {}), tool_calls: [{ index: i, id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: '' } }] }, null),
           ...split(JSON.stringify(c.args), n).map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
         ])
-        : s.refusal !== undefined ? split(s.refusal, n).map((r) => chunk({ refusal: r }, null))
-          : split(s.text ?? `hello from ${name}`, n).map((t) => chunk({ content: t }, null));
+        : s.refusal !== undefined ? split(s.refusal, n).map(withLogprobs('refusal'))
+          : split(s.text ?? `hello from ${name}`, n).map(withLogprobs('content'));
       // A reasoning model's reasoning comes first, paced as content is (chunkDelayMs).
       if (reasons(model)) body.unshift(...split(REASONING, 2).map((r) => chunk({ reasoning_content: r }, null)));
       return {

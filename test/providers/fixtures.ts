@@ -87,7 +87,7 @@ export interface StreamDigest {
 }
 
 const ORDER: Record<StreamEvent['type'], number> = {
-  start: 0, text: 1, thinking: 1, thinking_signature: 1, redacted_thinking: 1, encrypted_reasoning: 1, reasoning_details: 1, anthropic_block: 1, anthropic_delta: 1, hosted_item: 1, annotation: 1, tool_call_start: 1, tool_call_delta: 1, finish: 2, usage: 3, end: 4, error: 5,
+  start: 0, text: 1, thinking: 1, thinking_signature: 1, redacted_thinking: 1, encrypted_reasoning: 1, reasoning_details: 1, logprobs: 1, anthropic_block: 1, anthropic_delta: 1, hosted_item: 1, annotation: 1, tool_call_start: 1, tool_call_delta: 1, finish: 2, usage: 3, end: 4, error: 5,
 };
 
 export function digest(events: StreamEvent[]): StreamDigest {

@@ -484,3 +484,63 @@ describe("an OpenAI model's refusal in streams", () => {
     assert.deepEqual(output, renderResponsesResponse(whole, { created: 1 }).output);
   });
 });
+
+describe('log probabilities in streams', () => {
+  const lp = (token: string, field: 'content' | 'refusal' = 'content') => ({ [field]: [{ token, logprob: -0.25, bytes: [...Buffer.from(token)], top_logprobs: [] }], [field === 'content' ? 'refusal' : 'content']: null });
+  const chunk = (delta: Record<string, unknown>, logprobs: unknown, finish: string | null = null): string =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-l1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, logprobs, finish_reason: finish }] })}\n\n`;
+  // OpenAI's chunks with `logprobs: true`; a reasoning server's (sglang, vLLM) also on reasoning
+  // chunks and on a trailing chunk with no delta of its own.
+  const upstream: [Record<string, unknown>, unknown, string | null][] = [
+    [{ role: 'assistant', content: '' }, null, null],
+    [{ reasoning_content: 'Hm.' }, lp('Hm.'), null],
+    [{ content: 'Hello' }, lp('Hello'), null],
+    [{ content: ' there' }, lp(' there'), null],
+    [{}, lp('!'), null],
+    [{}, null, 'stop'],
+  ];
+  const events = new OpenAIStreamDecoder('gpt-4o').push(upstream.map(([d, l, f]) => chunk(d, l, f)).join('') + 'data: [DONE]\n\n');
+  const choices = (frames: string[]): { delta: unknown; logprobs: unknown; finish_reason: unknown }[] => frames.join('').split('\n\n')
+    .filter((f) => f !== '' && f !== 'data: [DONE]').map((f) => JSON.parse(f.slice(6)).choices[0]).filter(Boolean)
+    .map(({ delta, logprobs, finish_reason }: Record<string, unknown>) => ({ delta, logprobs, finish_reason }));
+
+  it('decode into a logprobs event ahead of what they go with, and into nothing when a chunk has none', () => {
+    assert.deepEqual(events.map((e) => e.type), ['start', 'logprobs', 'thinking', 'logprobs', 'text', 'logprobs', 'text', 'logprobs', 'finish', 'end']);
+    assert.deepEqual(events[3], { type: 'logprobs', logprobs: lp('Hello') });
+  });
+
+  it('reach an OpenAI client on the chunk they came with; those of a chunk with nothing else, on the next', () => {
+    const got = choices(encode(createOpenAIStreamEncoder({ includeUsage: false, created: 1 }), events));
+    const sent = upstream.map(([delta, logprobs, finish_reason]) => ({ delta, logprobs, finish_reason }));
+    assert.deepEqual(got, [...sent.slice(0, 4), { delta: {}, logprobs: lp('!'), finish_reason: 'stop' }]);
+  });
+
+  it('a chunk without them still says null, at no cost to the chunks around them', () => {
+    const enc = createOpenAIStreamEncoder({ includeUsage: true, created: 1 });
+    const frames = encode(enc, [
+      { type: 'start', id: 'c', model: 'm' }, { type: 'logprobs', logprobs: lp('a') }, { type: 'text', text: 'a' }, { type: 'text', text: 'b' },
+      { type: 'logprobs', logprobs: lp('c') }, { type: 'finish', finishReason: 'stop' }, { type: 'logprobs', logprobs: lp('d') }, { type: 'end' },
+    ]);
+    assert.deepEqual(choices(frames).map((c) => c.logprobs), [null, lp('a'), null, lp('c'), lp('d')]);
+    assert.match(frames.at(-1)!, /data: \[DONE\]\n\n$/);
+  });
+
+  it('reach no other dialect, which has no place for them', () => {
+    for (const enc of [createAnthropicStreamEncoder({ includeUsage: true, created: 1 }), createResponsesStreamEncoder({ includeUsage: true, created: 1 })]) {
+      const out = encode(enc, events);
+      assert.equal(out[1], '');
+      assert.doesNotMatch(out.join(''), /logprob"|-0\.25/);
+    }
+  });
+
+  it('a whole answer keeps them for an OpenAI client, re-rendered as passed through', () => {
+    const logprobs = { content: [lp('Hello').content![0], lp(' there').content![0]], refusal: null };
+    const res = parseOpenAIChatResponse({
+      id: 'chatcmpl-l1', object: 'chat.completion', created: 1, model: 'gpt-4o',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello there' }, logprobs, finish_reason: 'stop' }],
+    }, 'gpt-4o');
+    assert.deepEqual(res.logprobs, logprobs);
+    assert.deepEqual((renderOpenAIChatResponse(res, { created: 1 }) as { choices: { logprobs: unknown }[] }).choices[0].logprobs, logprobs);
+    assert.equal((renderOpenAIChatResponse({ ...res, logprobs: undefined }, { created: 1 }) as { choices: { logprobs: unknown }[] }).choices[0].logprobs, null);
+  });
+});

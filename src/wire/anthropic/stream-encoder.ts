@@ -65,7 +65,9 @@ class AnthropicStreamEncoder implements StreamEncoder {
       case 'reasoning_details':
       case 'hosted_item':
       case 'annotation':
-        // OpenAI's web searches and OpenRouter's details are not for Anthropic clients.
+      case 'logprobs':
+        // OpenAI's web searches and log probabilities, and OpenRouter's details, are not for
+        // Anthropic clients.
         return '';
       case 'anthropic_block':
         return this.opening() + this.openBlock(j(ev.block), 'other');

@@ -57,6 +57,7 @@ export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): C
     usage: usageFromOpenAI(body.usage),
   };
   if (refused) res.refusal = true;
+  if (isRecord(choice.logprobs)) res.logprobs = choice.logprobs;
   const reasoning = reasoningFromOpenAI(message);
   if (reasoning !== '') res.thinking = unsignedThinking(reasoning);
   const details = detailsOf(message);
@@ -85,7 +86,7 @@ export function renderOpenAIChatResponse(res: ChatResponse, opts: RenderOptions)
     object: 'chat.completion',
     created: opts.created,
     model: opts.model ?? res.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishToOpenAI(res.finishReason) }],
+    choices: [{ index: 0, message, logprobs: res.logprobs ?? null, finish_reason: finishToOpenAI(res.finishReason) }],
     usage: usageToOpenAI(res.usage),
   };
 }

@@ -1,9 +1,10 @@
 /**
  * OpenAI `chat.completion.chunk` SSE stream → canonical events; a reasoning server's
  * `reasoning_content` (or `reasoning`) deltas are thinking events, `refusal` deltas are
- * text marked as a refusal, and the Gemini thought signatures OpenRouter sends in
- * `reasoning_details` ride in their calls' ids. Terminated by `data: [DONE]`;
- * `{"error":{...}}` inside the stream becomes an error event.
+ * text marked as a refusal, a chunk's `logprobs` a logprobs event ahead of the rest of it,
+ * and the Gemini thought signatures OpenRouter sends in `reasoning_details` ride in their
+ * calls' ids. Terminated by `data: [DONE]`; `{"error":{...}}` inside the stream becomes an
+ * error event.
  */
 import type { StreamEvent } from '../../canonical.js';
 import type { SseMessage } from '../sse.js';
@@ -56,6 +57,8 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
       });
     }
     if (isRecord(choice)) {
+      // Ahead of what they are the probabilities of, for the encoder to put on the same chunk.
+      if (isRecord(choice.logprobs)) out.push({ type: 'logprobs', logprobs: choice.logprobs });
       const delta = choice.delta;
       if (isRecord(delta)) {
         const reasoning = reasoningFromOpenAI(delta);

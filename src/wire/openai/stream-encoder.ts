@@ -1,9 +1,10 @@
 /**
  * Canonical stream events → OpenAI `chat.completion.chunk` SSE frames, built as strings
  * (this runs once per token). Reasoning text goes out as `reasoning_content` deltas, as
- * DeepSeek streams it, and a refusal as `refusal` deltas, as OpenAI streams it. Errors go
- * in-band as `data: {"error":...}` and end the stream without `[DONE]`, so the client
- * cannot mistake a broken stream for a whole one.
+ * DeepSeek streams it, a refusal as `refusal` deltas, as OpenAI streams it, and each
+ * upstream chunk's log probabilities on the chunk it makes. Errors go in-band as
+ * `data: {"error":...}` and end the stream without `[DONE]`, so the client cannot mistake
+ * a broken stream for a whole one.
  */
 import type { StreamEvent, ToolCall } from '../../canonical.js';
 import { ERRORS } from '../../errors.js';
@@ -21,6 +22,8 @@ class OpenAIStreamEncoder implements StreamEncoder {
   private readonly tail: string;
   /** Calls to the client's custom tools, by index: their input is inside JSON until the call is whole (see wire/freeform). */
   private custom: Map<number, ToolCall> | null = null;
+  /** JSON of the log probabilities the next chunk carries (see the logprobs event); `null` when none came. */
+  private logprobs = 'null';
 
   constructor(private readonly opts: StreamEncoderOptions) {
     this.tail = opts.includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
@@ -38,6 +41,13 @@ class OpenAIStreamEncoder implements StreamEncoder {
       case 'reasoning_details':
         // OpenRouter's field, as it sent it, for the client to give back.
         return this.choice(`{"reasoning_details":${j(ev.details)}}`, 'null');
+      case 'logprobs': {
+        // They go out on the next chunk, the one the rest of their upstream chunk makes (or,
+        // when it made none, the one after); held ones that more follow get a chunk of their own.
+        const out = this.heldLogprobs();
+        this.logprobs = j(ev.logprobs);
+        return out;
+      }
       case 'thinking_signature':
       case 'redacted_thinking':
       case 'encrypted_reasoning':
@@ -69,7 +79,7 @@ class OpenAIStreamEncoder implements StreamEncoder {
         if (!this.opts.includeUsage) return '';
         return this.opening() + this.head + `],"usage":${usageToOpenAIJson(ev.usage)}}\n\n`;
       case 'end': {
-        const out = this.customCalls();
+        const out = this.customCalls() + this.heldLogprobs();
         this.closed = true;
         return `${out}data: [DONE]\n\n`;
       }
@@ -101,8 +111,16 @@ class OpenAIStreamEncoder implements StreamEncoder {
     return out;
   }
 
+  /** A chunk of its own for log probabilities no chunk has carried yet; '' when there are none. */
+  private heldLogprobs(): string {
+    return this.logprobs === 'null' ? '' : this.choice('{}', 'null');
+  }
+
   private choice(delta: string, finish: string): string {
-    return this.opening() + this.head + `{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}` + this.tail;
+    const open = this.opening();
+    const logprobs = this.logprobs;
+    if (logprobs !== 'null') this.logprobs = 'null';
+    return open + this.head + `{"index":0,"delta":${delta},"logprobs":${logprobs},"finish_reason":${finish}}` + this.tail;
   }
 }
 

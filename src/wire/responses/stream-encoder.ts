@@ -178,8 +178,9 @@ class ResponsesStreamEncoder implements StreamEncoder {
       case 'reasoning_details':
       case 'anthropic_block':
       case 'anthropic_delta':
+      case 'logprobs':
         // The Responses API has no place for Anthropic's other blocks, nor for OpenRouter's
-        // reasoning details.
+        // reasoning details; a whole answer does not show chat completions' log probabilities either.
         return '';
       case 'finish':
         this.finish = ev.finishReason;
