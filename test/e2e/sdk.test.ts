@@ -1056,6 +1056,31 @@ describe('parallel tool calls, images, JSON mode', SUITE, () => {
     assert.deepEqual(uses.map((u) => [u.name, u.input]), TWO_CALLS.map((c) => [c.name, c.args]));
   });
 
+  test("Anthropic client ← an OpenAI-format upstream that interleaves two calls' arguments: each tool_use block is whole when it stops", async () => {
+    oa.reset();
+    oa.enqueue({ toolCalls: TWO_CALLS, chunks: 3, interleave: true }, { toolCalls: TWO_CALLS, chunks: 3, interleave: true });
+    const stream = anthropic.messages.stream({
+      model: 'oa/gpt-4o', max_tokens: 100, tools: [weatherToolAnthropic, timeToolAnthropic], messages: [{ role: 'user', content: 'both' }],
+    });
+    const events: Anthropic.MessageStreamEvent[] = [];
+    stream.on('streamEvent', (e) => events.push(e));
+    // What a client that runs each tool as its block stops would run.
+    const atStop: unknown[] = [];
+    stream.on('contentBlock', (b) => atStop.push(b.type === 'tool_use' ? [b.name, b.input] : b.type));
+    const final = await stream.finalMessage();
+    assert.deepEqual(atStop, TWO_CALLS.map((c) => [c.name, c.args]));
+    assert.deepEqual(final.content.map((b) => b.type === 'tool_use' && [b.name, b.input]), TWO_CALLS.map((c) => [c.name, c.args]));
+    let open = -1;
+    for (const e of events) {
+      if (e.type === 'content_block_start') { assert.equal(open, -1, `block ${e.index} started while ${open} open`); open = e.index; }
+      if (e.type === 'content_block_delta' || e.type === 'content_block_stop') assert.equal(e.index, open, `${e.type} for block ${e.index} while ${open} open`);
+      if (e.type === 'content_block_stop') open = -1;
+    }
+    // An OpenAI client gets the calls as the upstream sent them, interleaved by index.
+    const got = await collectOpenAIStream(await openai.chat.completions.create({ model: 'oa/gpt-4o', stream: true, tools: [weatherToolOpenAI, timeToolOpenAI], messages: [{ role: 'user', content: 'both' }] }));
+    assert.deepEqual(got.tools.map((t) => [t.name, JSON.parse(t.args)]), TWO_CALLS.map((c) => [c.name, c.args]));
+  });
+
   test('Anthropic client ← Gemini upstream: two function calls, then both results matched by name', async () => {
     gm.reset();
     gm.enqueue({ toolCalls: TWO_CALLS });

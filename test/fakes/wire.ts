@@ -47,6 +47,12 @@ export interface Scenario {
   /** Answer with several parallel tool calls (wins over `toolCall`). */
   toolCalls?: { name: string; args: Record<string, unknown> }[];
   /**
+   * OpenAI stream of `toolCalls`: every call announced in one chunk, then their arguments'
+   * pieces in turn (call 0, call 1, call 0, ...), as some OpenAI-compatible servers stream
+   * parallel calls.
+   */
+  interleave?: boolean;
+  /**
    * OpenAI chat completions: the model refuses with this instead of answering, as a
    * structured output refuses (`message.refusal`; streamed as `delta.refusal` chunks).
    */
@@ -817,14 +823,21 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       // Asked for, each text chunk carries the log probabilities of its token.
       const top = rec.body.logprobs === true ? rec.body.top_logprobs ?? 0 : -1;
       const withLogprobs = (field: 'content' | 'refusal') => (t: string): string => chunk({ [field]: t }, null, top < 0 ? null : logprobsOf([t], top, field));
-      const body = calls.length
-        ? calls.flatMap((c, i) => [
+      const pieces = calls.map((c) => split(JSON.stringify(c.args), n));
+      let body: string[];
+      if (calls.length && s.interleave) {
+        body = [
+          chunk({ tool_calls: calls.map((c, i) => ({ index: i, id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: '' } })) }, null),
+          ...pieces[0].flatMap((_p, k) => pieces.flatMap((p, i) => (p[k] ? [chunk({ tool_calls: [{ index: i, function: { arguments: p[k] } }] }, null)] : []))),
+        ];
+      } else if (calls.length) {
+        body = calls.flatMap((c, i) => [
           // OpenRouter sends a Gemini call's signature with the call.
           chunk({ ...(openRouterGemini(model) ? { reasoning_details: [geminiDetail(`call_fake_${id}_${i}`, i)] } : {}), tool_calls: [{ index: i, id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: '' } }] }, null),
-          ...split(JSON.stringify(c.args), n).map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
-        ])
-        : s.refusal !== undefined ? split(s.refusal, n).map(withLogprobs('refusal'))
-          : split(s.text ?? `hello from ${name}`, n).map(withLogprobs('content'));
+          ...pieces[i].map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
+        ]);
+      } else if (s.refusal !== undefined) body = split(s.refusal, n).map(withLogprobs('refusal'));
+      else body = split(s.text ?? `hello from ${name}`, n).map(withLogprobs('content'));
       // A reasoning model's reasoning comes first, paced as content is (chunkDelayMs).
       if (reasons(model)) body.unshift(...split(REASONING, 2).map((r) => chunk({ reasoning_content: r }, null)));
       return {

@@ -10,7 +10,9 @@ import { OpenAIStreamDecoder } from '../../src/wire/openai/stream-decoder.js';
 import { createOpenAIStreamEncoder } from '../../src/wire/openai/stream-encoder.js';
 import { renderResponsesResponse } from '../../src/wire/responses/response.js';
 import { createResponsesStreamEncoder } from '../../src/wire/responses/stream-encoder.js';
+import { JsonEnd } from '../../src/wire/json-end.js';
 import { sealReasoning } from '../../src/wire/sealed.js';
+import { seeded } from './fixtures.js';
 
 const EVENTS: StreamEvent[] = [
   { type: 'start', id: 'chatcmpl-1', model: 'gpt-4o' },
@@ -24,6 +26,8 @@ const EVENTS: StreamEvent[] = [
 ];
 
 const encode = (enc: { push(e: StreamEvent): string }, events: StreamEvent[]): string[] => events.map((e) => enc.push(e));
+/** A Responses API stream's events, parsed. */
+const parseResponses = (frames: string[]): any[] => frames.join('').split('\n\n').filter(Boolean).map((f) => JSON.parse(f.split('\ndata: ')[1]));
 
 describe('OpenAI stream encoder', () => {
   const head = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1718000000,"model":"gpt-4o","choices":[';
@@ -542,5 +546,145 @@ describe('log probabilities in streams', () => {
     assert.deepEqual(res.logprobs, logprobs);
     assert.deepEqual((renderOpenAIChatResponse(res, { created: 1 }) as { choices: { logprobs: unknown }[] }).choices[0].logprobs, logprobs);
     assert.equal((renderOpenAIChatResponse({ ...res, logprobs: undefined }, { created: 1 }) as { choices: { logprobs: unknown }[] }).choices[0].logprobs, null);
+  });
+});
+
+describe('parallel tool calls whose arguments an upstream interleaves', () => {
+  type Frame = { type: string; index?: number; content_block?: { type: string; id?: string; name?: string }; delta?: { partial_json?: string } };
+  const anthropicFrames = (out: string): Frame[] => out.split('\n\n').filter(Boolean).map((f) => JSON.parse(f.split('\ndata: ')[1]));
+  /** What is wrong with a stream's blocks ('' when nothing): a start while one is open, a delta or stop for a block not open. */
+  const misframed = (frames: Frame[]): string => {
+    let open = -1;
+    let bad = '';
+    for (const f of frames) {
+      if (f.type === 'content_block_start') { if (open >= 0) bad += `start ${f.index} while ${open} open; `; open = f.index!; }
+      if (f.type === 'content_block_delta' && f.index !== open) bad += `delta for ${f.index} while ${open} open; `;
+      if (f.type === 'content_block_stop') { if (f.index !== open) bad += `stop ${f.index} while ${open} open; `; open = -1; }
+    }
+    return open >= 0 ? `${bad}${open} never stopped` : bad;
+  };
+  /** Each tool_use block as [id, its arguments], in block order. */
+  const calls = (frames: Frame[]): [string, string][] => {
+    const out: [string, string][] = [];
+    for (const f of frames) {
+      if (f.type === 'content_block_start' && f.content_block?.type === 'tool_use') out[f.index!] = [f.content_block.id!, ''];
+      if (f.type === 'content_block_delta' && f.delta?.partial_json !== undefined) out[f.index!][1] += f.delta.partial_json;
+    }
+    return out.filter(Boolean);
+  };
+  const start: StreamEvent = { type: 'start', id: 'm', model: 'x' };
+  const tail: StreamEvent[] = [{ type: 'finish', finishReason: 'tool_calls' }, { type: 'end' }];
+  const begin = (index: number): StreamEvent => ({ type: 'tool_call_start', index, id: `call_${index}`, name: `f${index}` });
+  const args = (index: number, a: string): StreamEvent => ({ type: 'tool_call_delta', index, arguments: a });
+
+  it('announced together, then alternating: each call is one whole block, never a delta after its stop', () => {
+    const enc = createAnthropicStreamEncoder({ includeUsage: true, created: 1 });
+    const events = [start, begin(0), begin(1), args(0, '{"city":'), args(1, '{"tz":'), args(0, '"Paris"}'), args(1, '"Europe/Paris"}'), ...tail];
+    const frames = anthropicFrames(encode(enc, events).join(''));
+    assert.equal(misframed(frames), '');
+    assert.deepEqual(frames.filter((f) => f.type.startsWith('content_block')).map((f) => `${f.type.slice('content_block_'.length)}:${f.index}`), [
+      'start:0', 'delta:0', 'delta:0', 'stop:0', 'start:1', 'delta:1', 'delta:1', 'stop:1',
+    ]);
+    assert.deepEqual(calls(frames), [['call_0', '{"city":"Paris"}'], ['call_1', '{"tz":"Europe/Paris"}']]);
+  });
+
+  it("each announced with its first piece, then alternating: a held call goes out once the open one's arguments are whole, and streams on", () => {
+    const enc = createAnthropicStreamEncoder({ includeUsage: true, created: 1 });
+    const out = encode(enc, [start, begin(0), args(0, '{"a":'), begin(1), args(1, '{"b":'), begin(2), args(2, '{"c":3}'), args(0, '1}'), args(1, '2'), args(1, '}'), ...tail]);
+    const frames = anthropicFrames(out.join(''));
+    assert.equal(misframed(frames), '');
+    assert.deepEqual(calls(frames), [['call_0', '{"a":1}'], ['call_1', '{"b":2}'], ['call_2', '{"c":3}']]);
+    // Call 1 opens when call 0 is whole, with what it had, and then takes its pieces as they come.
+    assert.deepEqual(anthropicFrames(out[7]).map((f) => `${f.type}:${f.index}`), [
+      'content_block_delta:0', 'content_block_stop:0', 'content_block_start:1', 'content_block_delta:1',
+    ]);
+    assert.deepEqual(anthropicFrames(out[8]).map((f) => `${f.type}:${f.index}`), ['content_block_delta:1']);
+  });
+
+  it('calls one after the other are never held: every piece goes out as it comes', () => {
+    const enc = createAnthropicStreamEncoder({ includeUsage: true, created: 1 });
+    const events = [start, begin(0), args(0, '{"s":"}{\\"'), args(0, '"}'), begin(1), args(1, '{}'), begin(2), args(2, '[1]'), ...tail];
+    const out = encode(enc, events);
+    events.forEach((e, i) => { if (e.type === 'tool_call_start' || e.type === 'tool_call_delta') assert.notEqual(out[i], '', `event ${i} went out`); });
+    const frames = anthropicFrames(out.join(''));
+    assert.equal(misframed(frames), '');
+    assert.deepEqual(calls(frames), [['call_0', '{"s":"}{\\""}'], ['call_1', '{}'], ['call_2', '[1]']]);
+  });
+
+  it('calls held to the end (arguments never whole, text between) still go out whole, in order', () => {
+    const enc = createAnthropicStreamEncoder({ includeUsage: true, created: 1 });
+    const out = encode(enc, [start, begin(0), begin(1), args(1, '{"x":'), { type: 'text', text: 'and' }, args(1, '1}'), begin(2), args(2, '{}'), ...tail]).join('');
+    const frames = anthropicFrames(out);
+    assert.equal(misframed(frames), '');
+    assert.deepEqual(frames.filter((f) => f.type === 'content_block_start').map((f) => f.content_block!.type), ['tool_use', 'text', 'tool_use', 'tool_use']);
+    assert.deepEqual(calls(frames), [['call_0', ''], ['call_1', '{"x":1}'], ['call_2', '{}']]);
+  });
+
+  it('any interleaving of any number of calls is well framed and loses nothing (seeded)', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const rng = seeded(seed);
+      const n = 1 + Math.floor(rng() * 4);
+      const whole = Array.from({ length: n }, (_x, i) => JSON.stringify({ n: i, s: `a"}{[${'x'.repeat(Math.floor(rng() * 9))}` }));
+      const pieces = whole.map((w) => {
+        const cut: string[] = [];
+        for (let at = 0; at < w.length;) { const len = 1 + Math.floor(rng() * 6); cut.push(w.slice(at, at + len)); at += len; }
+        return cut;
+      });
+      // Each call starts before its first piece; the calls' pieces are shuffled together, each call's kept in order.
+      const events: StreamEvent[] = [start];
+      const next = pieces.map(() => -1);
+      for (;;) {
+        const left = next.map((k, i) => (k < pieces[i].length ? i : -1)).filter((i) => i >= 0 && (i === 0 || next[i - 1] >= 0));
+        if (left.length === 0) break;
+        const i = left[Math.floor(rng() * left.length)];
+        events.push(next[i] < 0 ? begin(i) : args(i, pieces[i][next[i]]));
+        next[i]++;
+      }
+      const frames = anthropicFrames(encode(createAnthropicStreamEncoder({ includeUsage: true, created: 1 }), [...events, ...tail]).join(''));
+      assert.equal(misframed(frames), '', `seed ${seed}`);
+      assert.deepEqual(calls(frames), whole.map((w, i) => [`call_${i}`, w]), `seed ${seed}`);
+    }
+  });
+
+  it('from an OpenAI-format upstream that interleaves, an Anthropic client gets both calls whole', () => {
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const upstream = [
+      chunk({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_A', type: 'function', function: { name: 'get_weather', arguments: '' } }, { index: 1, id: 'call_B', type: 'function', function: { name: 'get_time', arguments: '' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }), chunk({ tool_calls: [{ index: 1, function: { arguments: '{"tz":' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }), chunk({ tool_calls: [{ index: 1, function: { arguments: '"Europe/Paris"}' } }] }),
+      chunk({}, 'tool_calls'), 'data: [DONE]\n\n',
+    ].join('');
+    const frames = anthropicFrames(encode(createAnthropicStreamEncoder({ includeUsage: true, created: 1 }), new OpenAIStreamDecoder('m').push(upstream)).join(''));
+    assert.equal(misframed(frames), '');
+    assert.deepEqual(calls(frames), [['call_A', '{"city":"Paris"}'], ['call_B', '{"tz":"Europe/Paris"}']]);
+  });
+
+  it('a Responses client gets each call as its own item, which takes no delta after it is done', () => {
+    const events = parseResponses(encode(createResponsesStreamEncoder({ includeUsage: true, created: 1 }), [start, begin(0), begin(1), args(0, '{"a":'), args(1, '{"b":'), args(0, '1}'), args(1, '2}'), ...tail]));
+    const done = new Set<string>();
+    for (const e of events) {
+      if (e.type === 'response.function_call_arguments.delta') assert.ok(!done.has(e.item_id), `delta for ${e.item_id} after it was done`);
+      if (e.type === 'response.output_item.done') done.add(e.item.id);
+    }
+    assert.deepEqual(events.at(-1).response.output.map((i: { call_id: string; arguments: string }) => [i.call_id, i.arguments]), [['call_0', '{"a":1}'], ['call_1', '{"b":2}']]);
+  });
+});
+
+describe('JsonEnd', () => {
+  it('tells when streamed JSON has closed its top-level object or array, strings and escapes aside', () => {
+    const at = (...pieces: string[]): boolean[] => {
+      const end = new JsonEnd();
+      return pieces.map((p) => { end.feed(p); return end.whole; });
+    };
+    assert.deepEqual(at('{"a":', '{"b":"}"}', '}'), [false, false, true]);
+    assert.deepEqual(at('{"q":"\\"}', '"}'), [false, true]);
+    assert.deepEqual(at('{"q":"\\\\"', '}'), [false, true]);
+    assert.deepEqual(at('[1,', '[2]]'), [false, true]);
+    assert.deepEqual(at('', '"just a string"', '42'), [false, false, false]);
+    const end = new JsonEnd();
+    end.feed('{}');
+    end.reset();
+    assert.equal(end.whole, false);
   });
 });

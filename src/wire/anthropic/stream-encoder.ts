@@ -1,14 +1,17 @@
 /**
  * Canonical stream events → Anthropic Messages SSE frames. Text, extended thinking (its
  * text, then its signature), tool calls and the blocks passed on as they came (server
- * tools' use and results, citations) become content blocks (start/delta/stop); the stop
- * reason and usage go out in message_delta
- * at `end`, because canonical usage arrives after the finish event. Errors go in-band
- * as `event: error` and the stream ends without message_stop.
+ * tools' use and results, citations) become content blocks (start/delta/stop), one after
+ * the other: a block's events are never split by another's, and nothing follows its stop.
+ * Parallel tool calls whose arguments an upstream interleaves go out one whole block after
+ * another (see tool_call_start). The stop reason and usage go out in message_delta at
+ * `end`, because canonical usage arrives after the finish event. Errors go in-band as
+ * `event: error` and the stream ends without message_stop.
  */
 import type { FinishReason, StreamEvent, Usage } from '../../canonical.js';
 import { ERRORS } from '../../errors.js';
 import type { StreamEncoder, StreamEncoderOptions } from '../client.js';
+import { JsonEnd } from '../json-end.js';
 import { sealReasoning } from '../sealed.js';
 import { finishToAnthropic, usageToAnthropicJson } from './mapping.js';
 
@@ -21,6 +24,13 @@ function frame(event: string, data: string): string {
   return `event: ${event}\ndata: ${data}\n\n`;
 }
 
+/** A tool call held back while another call's arguments are still coming, with its own so far. */
+interface HeldCall {
+  id: string;
+  name: string;
+  args: string;
+}
+
 class AnthropicStreamEncoder implements StreamEncoder {
   closed = false;
   private started = false;
@@ -29,8 +39,16 @@ class AnthropicStreamEncoder implements StreamEncoder {
   /** What the open block is; `signed` is a thinking block whose signature has gone out. */
   private openKind: 'text' | 'thinking' | 'signed' | 'other' = 'other';
   private blocks = 0;
-  /** Canonical tool-call index → content block index. */
-  private readonly toolBlocks = new Map<number, number>();
+  /** Canonical index of the tool call whose block is open, -1 when the open block is not a call. */
+  private openCall = -1;
+  /** How far the open call's arguments have come. */
+  private readonly args = new JsonEnd();
+  /**
+   * Calls started while the open call's arguments were not whole, by canonical index in
+   * the order they started: an upstream that interleaves parallel calls' arguments. Each
+   * goes out whole once the calls before it have. Null until a stream does that.
+   */
+  private waiting: Map<number, HeldCall> | null = null;
   private finish: FinishReason = 'stop';
   /** Anthropic's own stop reason and sequence, when Anthropic served (see the finish event). */
   private native: { stopReason: string; stopSequence: string | null } | undefined = undefined;
@@ -79,14 +97,30 @@ class AnthropicStreamEncoder implements StreamEncoder {
         return out + frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":${j(ev.delta)}}`);
       }
       case 'tool_call_start': {
-        const out = this.opening() + this.openBlock(`{"type":"tool_use","id":${j(ev.id)},"name":${j(ev.name)},"input":{}}`, 'other');
-        this.toolBlocks.set(ev.index, this.open);
-        return out;
+        // A new call ends the open one, unless the open call's arguments are not whole yet:
+        // then the upstream interleaves its calls, and this one is held until they are (a
+        // block that has stopped takes no more deltas, and Anthropic's SDK runs a tool on
+        // its block's stop).
+        let out = this.opening();
+        if (this.waiting !== null && !this.argsComing()) out += this.release();
+        if (this.argsComing()) {
+          (this.waiting ??= new Map()).set(ev.index, { id: ev.id, name: ev.name, args: '' });
+          return out;
+        }
+        return out + this.callBlock(ev.index, ev.id, ev.name, '');
       }
       case 'tool_call_delta': {
-        const at = this.toolBlocks.get(ev.index);
-        if (at === undefined) return '';
-        return frame('content_block_delta', `{"type":"content_block_delta","index":${at},"delta":{"type":"input_json_delta","partial_json":${j(ev.arguments)}}}`);
+        if (ev.index === this.openCall) {
+          this.args.feed(ev.arguments);
+          const out = this.argsDelta(ev.arguments);
+          // The open call is whole: the calls held behind it go out.
+          return this.waiting !== null && this.args.whole ? out + this.release() : out;
+        }
+        const held = this.waiting?.get(ev.index);
+        if (held !== undefined) held.args += ev.arguments;
+        // Otherwise its block has stopped (its JSON had closed, or other content came between
+        // its pieces) or never started, and takes nothing more.
+        return '';
       }
       case 'finish':
         this.finish = ev.finishReason;
@@ -97,8 +131,10 @@ class AnthropicStreamEncoder implements StreamEncoder {
         return '';
       case 'end': {
         this.closed = true;
+        let out = this.opening();
+        while (this.waiting !== null) out += this.release();
         const usage = this.usage ? usageToAnthropicJson(this.usage) : '{"output_tokens":0}';
-        return this.opening() + this.closeBlock()
+        return out + this.closeBlock()
           + frame('message_delta', `{"type":"message_delta","delta":{"stop_reason":${j(this.native?.stopReason ?? finishToAnthropic(this.finish))},"stop_sequence":${j(this.native?.stopSequence ?? null)}},"usage":${usage}}`)
           + frame('message_stop', '{"type":"message_stop"}');
       }
@@ -132,6 +168,43 @@ class AnthropicStreamEncoder implements StreamEncoder {
     return this.started ? '' : this.start('', '');
   }
 
+  /** A tool call's block, opened with the arguments it has so far. */
+  private callBlock(index: number, id: string, name: string, args: string): string {
+    let out = this.openBlock(`{"type":"tool_use","id":${j(id)},"name":${j(name)},"input":{}}`, 'other');
+    this.openCall = index;
+    this.args.reset();
+    if (args !== '') {
+      this.args.feed(args);
+      out += this.argsDelta(args);
+    }
+    return out;
+  }
+
+  private argsDelta(args: string): string {
+    return frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"input_json_delta","partial_json":${j(args)}}}`);
+  }
+
+  /** The open call's block takes more arguments. */
+  private argsComing(): boolean {
+    return this.openCall >= 0 && !this.args.whole;
+  }
+
+  /**
+   * The held calls, in order, each in its block with its arguments so far, until one whose
+   * arguments are not whole yet: that one stays open, taking the rest as they come.
+   */
+  private release(): string {
+    const held = this.waiting!;
+    let out = '';
+    for (const [index, call] of held) {
+      held.delete(index);
+      out += this.callBlock(index, call.id, call.name, call.args);
+      if (!this.args.whole) break;
+    }
+    if (held.size === 0) this.waiting = null;
+    return out;
+  }
+
   private openBlock(block: string, kind: 'text' | 'thinking' | 'other'): string {
     const out = this.closeBlock();
     this.open = this.blocks++;
@@ -146,6 +219,7 @@ class AnthropicStreamEncoder implements StreamEncoder {
     const unsigned = this.openKind === 'thinking' ? frame('content_block_delta', `{"type":"content_block_delta","index":${this.open},"delta":{"type":"signature_delta","signature":""}}`) : '';
     const out = unsigned + frame('content_block_stop', `{"type":"content_block_stop","index":${this.open}}`);
     this.open = -1;
+    this.openCall = -1;
     return out;
   }
 }
