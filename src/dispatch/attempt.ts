@@ -205,7 +205,7 @@ export async function attemptStream(env: AttemptEnv, a: AttemptSpec, decoder: St
     if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
     return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered a stream request with ${type}: ${readErrorBody(res.status, text).message}` };
   }
-  const stream = new UpstreamStream(res.body, decoder, a.control, { clock: env.clock, idleMs: env.idleMs, deadlineAt: a.deadlineAt, totalMs: env.totalMs });
+  const stream = new UpstreamStream(res.body, decoder, a.control, { clock: env.clock, idleMs: env.idleMs, deadlineAt: a.deadlineAt, totalMs: env.totalMs }, env.maxResponseBytes);
   const first: StreamEvent[] = [];
   for (;;) {
     const r = await stream.next();

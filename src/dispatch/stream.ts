@@ -3,6 +3,7 @@
  * as an async iterator. Bytes are decoded as they arrive (no buffering of the whole
  * stream); when the caller falls behind, the upstream body is paused so backpressure
  * reaches the provider's socket, and the idle timer stops while we are the slow side.
+ * An event is held whole until it ends, so its size is capped (upstream.max_response_bytes).
  */
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -58,6 +59,8 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     private readonly decoder: StreamDecoder,
     private readonly control: AttemptControl,
     private readonly timers: StreamTimers,
+    /** The most text (characters) one event not yet complete may hold. */
+    private readonly maxEvent: number,
   ) {
     this.rearm();
     body.on('data', (chunk: Buffer) => {
@@ -142,6 +145,12 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     this.touch();
     // A multi-byte character may straddle two chunks: StringDecoder keeps the partial bytes.
     this.add(this.decoder.push(typeof chunk === 'string' ? chunk : this.utf8.write(chunk)));
+    // Events are counted for backpressure only once complete: one that never ends (a line of
+    // megabytes) would be held without bound, so past the cap the stream fails as a
+    // malformed one does, and the upstream connection is closed.
+    if (!this.terminal && this.decoder.pending > this.maxEvent) {
+      this.add([{ type: 'error', message: `upstream stream sent an event larger than upstream.max_response_bytes (${this.maxEvent})` }]);
+    }
   }
 
   private onEnd(): void {

@@ -48,7 +48,7 @@ export interface TransportSettings {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
-  /** Largest non-streaming body; enforced by dispatch while reading (see readBody). */
+  /** Largest non-streaming body (see readBody), and the most one streamed event may hold (see UpstreamStream); enforced by dispatch while reading. */
   maxResponseBytes: number;
   connectionsPerOrigin: number;
 }

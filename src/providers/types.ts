@@ -50,6 +50,11 @@ export interface StreamDecoder {
    * stream must never look like a complete one.
    */
   end(): StreamEvent[];
+  /**
+   * Characters of text held for an event not yet complete (an SSE line that has not
+   * ended). Dispatch fails a stream whose held event grows past its cap.
+   */
+  readonly pending: number;
 }
 
 /** What an upstream error means for dispatch. */

@@ -173,7 +173,7 @@ export interface UpstreamConfig {
    */
   body_timeout_ms?: number;
   /**
-   * Largest non-streaming upstream response accepted. Default: 32 MiB.
+   * Largest non-streaming upstream response accepted, and the most text one event of a stream may hold before it ends (a longer one fails the stream). Default: 32 MiB.
    */
   max_response_bytes?: number;
   /**

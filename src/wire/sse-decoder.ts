@@ -18,6 +18,10 @@ export abstract class SseJsonDecoder implements StreamDecoder {
     return this.handle(this.sse.push(text), [], false);
   }
 
+  get pending(): number {
+    return this.sse.pending;
+  }
+
   end(): StreamEvent[] {
     if (this.closed) return [];
     const out = this.handle(this.sse.end(), [], true);

@@ -13,32 +13,57 @@ export interface SseMessage {
 }
 
 export class SseParser {
-  private buf = '';
+  /**
+   * The line being read, which has not ended yet. Only new text is searched for its end,
+   * and appending builds a rope that is flattened once, when the line is complete: a line
+   * that comes in many pieces costs time in proportion to its length, not to its length
+   * times its pieces.
+   */
+  private held = '';
   private event = '';
   private data: string | undefined;
+
+  /**
+   * Characters held for the message not yet complete: its fields so far and the line being
+   * read. The caller bounds memory with it (an upstream can send a line that never ends).
+   */
+  get pending(): number {
+    return this.held.length + this.event.length + (this.data === undefined ? 0 : this.data.length);
+  }
 
   /** Feed text; returns the messages it completed. */
   push(text: string): SseMessage[] {
     const out: SseMessage[] = [];
-    const buf = this.buf.length ? this.buf + text : text;
-    let pos = 0;
-    for (;;) {
-      const nl = buf.indexOf('\n', pos);
-      if (nl < 0) break;
-      const end = nl > pos && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.line(buf.slice(pos, end), out);
-      pos = nl + 1;
+    let nl = text.indexOf('\n');
+    if (nl < 0) {
+      this.held = this.held.length ? this.held + text : text;
+      return out;
     }
-    this.buf = pos === 0 ? buf : buf.slice(pos);
+    let pos = 0;
+    if (this.held.length) {
+      // The CR of a CRLF may be the held line's last character.
+      const line = this.held + text.slice(0, nl);
+      this.held = '';
+      this.line(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line, out);
+      pos = nl + 1;
+      nl = text.indexOf('\n', pos);
+    }
+    while (nl >= 0) {
+      const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.line(text.slice(pos, end), out);
+      pos = nl + 1;
+      nl = text.indexOf('\n', pos);
+    }
+    if (pos < text.length) this.held = pos === 0 ? text : text.slice(pos);
     return out;
   }
 
   /** The input ended: completes a pending line and message. */
   end(): SseMessage[] {
     const out: SseMessage[] = [];
-    if (this.buf.length) {
-      const rest = this.buf.endsWith('\r') ? this.buf.slice(0, -1) : this.buf;
-      this.buf = '';
+    if (this.held.length) {
+      const rest = this.held.endsWith('\r') ? this.held.slice(0, -1) : this.held;
+      this.held = '';
       this.line(rest, out);
     }
     this.line('', out);

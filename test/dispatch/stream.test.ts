@@ -130,6 +130,22 @@ describe('failures before the commit point fall back', () => {
     await d.close();
   });
 
+  it('an event larger than upstream.max_response_bytes: stream_error, the upstream socket closed, the fallback serves', async () => {
+    const pa = provider('a', { url: a.url });
+    const pb = provider('b', { url: b.url });
+    const d = dispatcher({ providers: [pa, pb], dispatch: { retries_per_target: 0 }, upstream: { max_response_bytes: 64 * 1024 } });
+    // The first content chunk is one `data:` line of 1 MB; the upstream never ends it.
+    a.setDefault('long-line:1000000');
+    const aborted = a.nextAbort();
+    const s = asStream(await d.chat(chatRequest(true), plan(target(pa), [target(pb)]), { signal: signal() }));
+    assert.equal(s.served.provider, 'b');
+    assert.deepEqual(s.attempts.map((x) => [x.provider, x.status, x.fallback_reason]), [['a', 200, 'stream_error'], ['b', 200, null]]);
+    assert.match(s.attempts[0].error!, /event larger than upstream\.max_response_bytes \(65536\)/);
+    await aborted;
+    assert.equal(text([...s.first, ...(await drain(s))]), 'hello from b');
+    await d.close();
+  });
+
   it('HTML with 200 on a stream request', async () => {
     const pa = provider('a', { url: a.url });
     const pb = provider('b', { url: b.url });

@@ -493,3 +493,56 @@ describe('a stream whose first content is slow to come (server.stream_keepalive_
     assert.equal(refused.res.status, 502);
   });
 });
+
+describe('an upstream event larger than upstream.max_response_bytes', SUITE, () => {
+  let capped: E2EGateway;
+  before(async () => {
+    capped = await startE2E({
+      server: { allow_unauthenticated: true },
+      upstream: { max_response_bytes: 64 * 1024 },
+      dispatch: { retries_per_target: 0, max_attempts: 1, timeouts: { idle_ms: 2_000 } },
+      providers: {
+        oa: { type: 'openai', base_url: `${oa.url}/v1`, keys: [{ name: 'k', value: 'sk-up-oa' }] },
+        an: { type: 'anthropic', base_url: an.url, weight: 0, keys: [{ name: 'k', value: 'sk-up-an' }] },
+      },
+    });
+  }, HOOK);
+  after(async () => {
+    await capped?.close();
+  }, HOOK);
+
+  test('ends the stream with an in-band error, closes the upstream, is audited once, and the gateway serves on', async () => {
+    oa.reset();
+    an.reset();
+    // One `data:` line of about 1 MB after the first content: held whole, it passes the cap.
+    // The upstream then keeps its connection open: only the gateway can close it.
+    oa.enqueue({ pieces: ['the start ', 'z'.repeat(1_000_000), ' the end'], hold: true });
+    an.enqueue({ text: 'meanwhile', chunkDelayMs: 20 });
+    const [res, other] = await Promise.all([openaiStream(capped.url, 'oa/gpt-4o'), anthropicStream(capped.url, 'an/claude-sonnet-4')]);
+    assert.equal(res.status, 200);
+    const { events } = await readSse(res);
+    assert.equal(JSON.parse(events[1].data).choices[0].delta.content, 'the start ');
+    assert.ok(!events.some((e) => e.data === '[DONE]'), 'no [DONE] after the failure');
+    assert.ok(!events.some((e) => e.data.includes('zzzz')), 'nothing of the oversized event reached the client');
+    const last = JSON.parse(events[events.length - 1].data);
+    assert.equal(last.error.code, 'SY_ERR_STREAM_INTERRUPTED');
+    assert.match(last.error.message, /max_response_bytes/);
+    const closedAt = await Promise.race([oa.closedEarly(oa.last()), sleep(3_000).then(() => Infinity)]);
+    assert.ok(Number.isFinite(closedAt), 'the upstream connection was closed');
+
+    const theirs = await readSse(other);
+    assert.equal(theirs.events.at(-1)!.event, 'message_stop', 'a stream to another provider at the same time completed');
+    oa.enqueue({ text: 'served after' });
+    const after = await readSse(await openaiStream(capped.url, 'oa/gpt-4o'));
+    assert.equal(after.events.at(-1)!.data, '[DONE]');
+
+    const id = String(res.headers.get('x-switchyard-decision-id'));
+    await capped.gw.runtime.audit.flush();
+    const audited = (await capped.gw.runtime.audit.query({ decision_id: id })).events;
+    assert.equal(audited.length, 1);
+    assert.equal(audited[0].outcome.status, 200);
+    assert.equal(audited[0].outcome.code, 'SY_ERR_STREAM_INTERRUPTED');
+    assert.match(String(audited[0].outcome.stream_error), /larger than upstream\.max_response_bytes/);
+    assert.deepEqual(audited[0].attempts.map((a) => [a.provider, a.status, a.fallback_reason]), [['oa', 200, null]]);
+  });
+});

@@ -19,6 +19,8 @@
  *   html                    200 text/html (a proxy's error page)
  *   oversize:<bytes>        200 JSON of about that many bytes
  *   broken-sse              stream: a `data:` line that is not JSON
+ *   long-line:<chars>       stream: content chunks of that many characters each (one `data:`
+ *                           line apiece), then silence with the socket open
  *   redirect                307 to the same path (a gateway must not follow it)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -155,6 +157,8 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
         return streamAnswer(res, model, { upTo: Number(arg), then: 'stall' });
       case 'cut':
         return streamAnswer(res, model, { upTo: Number(arg), then: 'cut' });
+      case 'long-line':
+        return streamAnswer(res, model, { upTo: chunks, then: 'stall', text: 'x'.repeat(Number(arg) * chunks) });
       case 'first-error':
         return firstError(res);
       case 'stall-body':
@@ -197,7 +201,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     }
   }
 
-  function pieces(): string[] {
+  function pieces(text: string): string[] {
     const size = Math.ceil(text.length / chunks);
     const out: string[] = [];
     for (let i = 0; i < chunks; i++) out.push(text.slice(i * size, (i + 1) * size));
@@ -218,8 +222,8 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     }
   }
 
-  function frames(model: string): { head: string[]; body: string[]; tail: string[] } {
-    const ps = pieces();
+  function frames(model: string, answer: string): { head: string[]; body: string[]; tail: string[] } {
+    const ps = pieces(answer);
     if (format === 'anthropic') {
       const ev = (type: string, data: unknown): string => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
       return {
@@ -248,8 +252,8 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     };
   }
 
-  function streamAnswer(res: ServerResponse, model: string, plan: { upTo: number; then: 'finish' | 'stall' | 'cut' }): void {
-    const f = frames(model);
+  function streamAnswer(res: ServerResponse, model: string, plan: { upTo: number; then: 'finish' | 'stall' | 'cut'; text?: string }): void {
+    const f = frames(model, plan.text ?? text);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const out = [...f.head, ...f.body.slice(0, plan.upTo)];
     let i = 0;

@@ -68,6 +68,8 @@ export interface Scenario {
   error?: { status: number; message?: string; retryAfter?: string };
   /** Content chunks in a stream. Default 3. */
   chunks?: number;
+  /** Stream: the answer text in exactly these content chunks (instead of `text` in `chunks`), one SSE line each however long. */
+  pieces?: string[];
   /** Pause before each content chunk (a `deepseek-*` model's reasoning chunks too). Default 0. */
   chunkDelayMs?: number;
   /** Stream: after this many content chunks, destroy the socket (no terminator). */
@@ -837,7 +839,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
           ...pieces[i].map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
         ]);
       } else if (s.refusal !== undefined) body = split(s.refusal, n).map(withLogprobs('refusal'));
-      else body = split(s.text ?? `hello from ${name}`, n).map(withLogprobs('content'));
+      else body = textPieces(s).map(withLogprobs('content'));
       // A reasoning model's reasoning comes first, paced as content is (chunkDelayMs).
       if (reasons(model)) body.unshift(...split(REASONING, 2).map((r) => chunk({ reasoning_content: r }, null)));
       return {
@@ -874,7 +876,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         last = k + calls.length - 1;
       } else {
         head.push(ev('content_block_start', { index: k, content_block: { type: 'text', text: '' } }));
-        body = split(s.text ?? `hello from ${name}`, n).map((t) => ev('content_block_delta', { index: k, delta: { type: 'text_delta', text: t } }));
+        body = textPieces(s).map((t) => ev('content_block_delta', { index: k, delta: { type: 'text_delta', text: t } }));
         last = k;
       }
       const tail = [
@@ -897,8 +899,13 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     if (calls.length) {
       return { head, body: calls.map((c, i) => msg([{ functionCall: { name: c.name, args: c.args }, ...sign(model, i) }])), tail: [msg([{ text: '' }], 'STOP', true)] };
     }
-    const pieces = split(s.text ?? `hello from ${name}`, n);
+    const pieces = textPieces(s);
     return { head, body: pieces.map((t) => msg([{ text: t }])), tail: [msg([{ text: '' }], 'STOP', true)] };
+  }
+
+  /** A streamed text answer's content chunks. */
+  function textPieces(s: Scenario): string[] {
+    return s.pieces ?? split(s.text ?? `hello from ${name}`, s.chunks ?? 3);
   }
 
   function streamChat(res: ServerResponse, rec: Received, s: Scenario, f: { head: string[]; body: string[]; tail: string[] }): void {

@@ -28,4 +28,42 @@ describe('SseParser', () => {
   it('treats a field without a colon as an empty value', () => {
     assert.deepEqual(new SseParser().push('data\n\n'), [{ event: '', data: '' }]);
   });
+
+  it('searches each character once: a line in many pieces costs its length, not length × pieces', () => {
+    // Counts the characters every search for a line end passes over while the parser runs.
+    let scanned = 0;
+    const indexOf = String.prototype.indexOf;
+    String.prototype.indexOf = function (this: string, search: string, from?: number): number {
+      const at = indexOf.call(this, search, from);
+      if (search === '\n') scanned += (at < 0 ? this.length : at + 1) - (from ?? 0);
+      return at;
+    } as typeof String.prototype.indexOf;
+    const p = new SseParser();
+    const pieces = 2_000;
+    const piece = 'x'.repeat(1_000);
+    let out;
+    try {
+      p.push('data: "');
+      for (let i = 0; i < pieces; i++) p.push(piece);
+      out = p.push('"\n\n');
+    } finally {
+      String.prototype.indexOf = indexOf;
+    }
+    assert.equal(out.length, 1);
+    assert.equal(out[0].data.length, pieces * piece.length + 2);
+    // Every character once (plus the two line ends); the old way scanned ~pieces²/2 × 1,000.
+    const total = 'data: "'.length + pieces * piece.length + 3;
+    assert.ok(scanned <= total, `scanned ${scanned} characters of ${total}`);
+  });
+
+  it('counts what it holds for a message not yet complete', () => {
+    const p = new SseParser();
+    assert.equal(p.pending, 0);
+    p.push('event: delta\ndata: abc');
+    assert.equal(p.pending, 'delta'.length + 'data: abc'.length);
+    p.push('def\ndata: g');
+    assert.equal(p.pending, 'delta'.length + 'abcdef'.length + 'data: g'.length);
+    assert.deepEqual(p.push('\n\n'), [{ event: 'delta', data: 'abcdef\ng' }]);
+    assert.equal(p.pending, 0);
+  });
 });
