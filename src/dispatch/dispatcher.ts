@@ -448,7 +448,7 @@ class AttemptLoop implements Dispatcher {
         rec.error = 'stream_error';
         if (reports) this.health.failure(rt.id);
       }
-      resolve({ ok: s.ok, error: s.error, clientAborted: s.clientAborted, usage: s.usage, finishReason: s.finishReason, latencyMs: Math.round(this.clock.now() - run.started) });
+      resolve({ ok: s.ok, error: s.error, clientAborted: s.clientAborted, usage: s.usage, inputUsage: s.inputUsage, finishReason: s.finishReason, latencyMs: Math.round(this.clock.now() - run.started) });
     });
     return { kind: 'stream', first: out.first, rest: stream, attempts: run.attempts, served, done };
   }

@@ -23,7 +23,10 @@ export interface StreamSettlement {
   ok: boolean;
   error: string | null;
   clientAborted: boolean;
+  /** The provider's count for the whole answer (its `usage` event); null when the stream ended before it. */
   usage: Usage | null;
+  /** What the provider counted before generating (the `start` event's usage), when it said. */
+  inputUsage: Usage | null;
   finishReason: FinishReason | null;
 }
 
@@ -48,6 +51,7 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
   private settlement: StreamSettlement | null = null;
   private hook: ((s: StreamSettlement) => void) | null = null;
   private usage: Usage | null = null;
+  private inputUsage: Usage | null = null;
   private finishReason: FinishReason | null = null;
   /** performance.now() when the latest chunk arrived. */
   lastChunkAt = 0;
@@ -114,7 +118,7 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     if (clientAborted) this.control.abort('client');
     else if (!this.body.destroyed) this.body.destroy();
     this.control.clear();
-    this.settle({ ok: false, error: clientAborted ? 'client aborted' : 'stream abandoned', clientAborted, usage: this.usage, finishReason: this.finishReason });
+    this.settle(false, clientAborted ? 'client aborted' : 'stream abandoned', clientAborted);
     this.wake();
   }
 
@@ -131,11 +135,8 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     }
     if (ev.type === 'end' || ev.type === 'error') {
       this.finished = true;
-      this.settle(
-        ev.type === 'end'
-          ? { ok: true, error: null, clientAborted: false, usage: this.usage, finishReason: this.finishReason }
-          : { ok: false, error: ev.message, clientAborted: false, usage: this.usage, finishReason: this.finishReason },
-      );
+      if (ev.type === 'end') this.settle(true, null, false);
+      else this.settle(false, ev.message, false);
     }
     return { done: false, value: ev };
   }
@@ -218,6 +219,7 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
       const ev = evs[i];
       this.events.push(ev);
       if (ev.type === 'usage') this.usage = ev.usage;
+      else if (ev.type === 'start') this.inputUsage = ev.usage ?? null;
       else if (ev.type === 'finish') this.finishReason = ev.finishReason;
       else if (ev.type === 'end' || ev.type === 'error') {
         this.terminal = true;
@@ -252,8 +254,9 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     }
   }
 
-  private settle(s: StreamSettlement): void {
+  private settle(ok: boolean, error: string | null, clientAborted: boolean): void {
     if (this.settlement !== null) return;
+    const s: StreamSettlement = { ok, error, clientAborted, usage: this.usage, inputUsage: this.inputUsage, finishReason: this.finishReason };
     this.settlement = s;
     const hook = this.hook;
     this.hook = null;

@@ -63,7 +63,14 @@ export interface StreamOutcome {
   /** Why the stream ended early (also sent in-band as an `error` event, unless the client left). */
   error: string | null;
   clientAborted: boolean;
+  /** The provider's count for the whole answer; null when the stream ended before it came. */
   usage: Usage | null;
+  /**
+   * What the provider counted before generating: input, cache reads and writes (the
+   * `start` event's usage, which Anthropic and Gemini send). A stream cut before `usage`
+   * is charged these and an estimate of the output it sent.
+   */
+  inputUsage: Usage | null;
   finishReason: FinishReason | null;
   /** From the start of dispatch to the end of the stream. */
   latencyMs: number;

@@ -286,14 +286,20 @@ class Exchange {
 
   /**
    * Sets what the request is charged: the provider's count, or, when it counted nothing
-   * (no usage in its answer, or none that is a count), the intake estimate and the
-   * output's length, as for a stream cut before its usage: an answer is never free
-   * because its usage was missing.
+   * (no usage in its answer, or none that is a count), an estimate from the output's
+   * length, as for a stream cut before its usage: an answer is never free because its
+   * usage was missing. The input is then what the provider stated at the start of its
+   * stream (`inputUsage`: input, cache reads and writes), or else the intake estimate.
    */
-  charge(reported: Usage | null | undefined, outputChars: number): void {
-    this.usage = reported && (reported.inputTokens > 0 || reported.outputTokens > 0)
-      ? reported
-      : { inputTokens: this.inputEstimate, outputTokens: Math.ceil(outputChars / 4) };
+  charge(reported: Usage | null | undefined, outputChars: number, inputUsage: Usage | null = null): void {
+    if (reported && (reported.inputTokens > 0 || reported.outputTokens > 0)) {
+      this.usage = reported;
+      return;
+    }
+    const outputTokens = Math.ceil(outputChars / 4);
+    this.usage = inputUsage !== null && inputUsage.inputTokens > 0
+      ? { ...inputUsage, outputTokens: Math.max(inputUsage.outputTokens, outputTokens) }
+      : { inputTokens: this.inputEstimate, outputTokens };
   }
 
   countUsage(): void {
@@ -779,9 +785,10 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     }
     if (!res.destroyed) res.end();
     const outcome = await result.done;
-    // A stream cut before its usage event was still (partly) served: charge an estimate
-    // rather than nothing, so an interrupted stream cannot be used to dodge a budget.
-    x.charge(outcome.usage, outChars);
+    // A stream cut before its usage event was still (partly) served: charge the input the
+    // provider stated at its start and an estimate of the output rather than nothing, so
+    // an interrupted stream cannot be used to dodge a budget.
+    x.charge(outcome.usage, outChars, outcome.inputUsage);
     x.streamError = outcome.error;
     x.clientAborted ||= outcome.clientAborted;
     await x.settle();

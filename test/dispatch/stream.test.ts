@@ -238,7 +238,10 @@ describe('failures after the commit point end the stream with an error event', (
     const s = asStream(await d.chat(chatRequest(true), plan(target(pc, 'claude-test')), { signal: signal() }));
     const rest = await drain(s);
     assert.equal(rest.at(-1)!.type, 'error');
-    assert.equal((await s.done).ok, false);
+    const done = await s.done;
+    assert.equal(done.ok, false);
+    assert.equal(done.usage, null, 'the total never came');
+    assert.deepEqual(done.inputUsage, { inputTokens: 5, outputTokens: 1 }, 'what message_start counted');
     await d.close();
   });
 });

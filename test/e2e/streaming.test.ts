@@ -293,6 +293,34 @@ describe('an upstream that fails mid-way: cut after the first chunk, stalled, or
     assert.equal(JSON.parse(g.events[g.events.length - 1].data).error.code, 'SY_ERR_STREAM_INTERRUPTED');
   });
 
+  test('a cut stream is charged the input its provider stated at the start, cache reads and writes included, and the output sent', async () => {
+    const audited = async (res: Response) => {
+      await e2e.gw.runtime.audit.flush();
+      const events = (await e2e.gw.runtime.audit.query({ decision_id: String(res.headers.get('x-switchyard-decision-id')) })).events;
+      assert.equal(events.length, 1);
+      return events[0].outcome;
+    };
+    // Anthropic's message_start: 12 plain input tokens, 4 written to the cache, 8 read from it.
+    an.reset();
+    an.enqueue({ chunks: 4, cutAfter: 1, text: 'a'.repeat(400), usage: { input: 12, output: 300, cacheWrite5m: 4, cacheRead: 8 } });
+    const fromAnthropic = await openaiStream(e2e.url, 'an/claude-sonnet-4');
+    const a = await readSse(fromAnthropic);
+    assert.equal(JSON.parse(a.events.at(-1)!.data).error.code, 'SY_ERR_STREAM_INTERRUPTED');
+    const ao = await audited(fromAnthropic);
+    assert.equal(ao.code, 'SY_ERR_STREAM_INTERRUPTED');
+    // 100 characters of text went out before the cut: 25 tokens by the estimate.
+    assert.deepEqual([ao.input_tokens, ao.cached_tokens, ao.cache_write_tokens, ao.output_tokens], [24, 8, 4, 25]);
+
+    // Gemini's first chunk carries usageMetadata with the prompt's count.
+    gm.reset();
+    gm.enqueue({ chunks: 4, cutAfter: 1, text: 'g'.repeat(400), usage: { input: 30, output: 300 } });
+    const fromGemini = await anthropicStream(e2e.url, 'gm/gemini-2.5-flash');
+    const g = await readSse(fromGemini);
+    assert.equal(g.events.at(-1)!.event, 'error');
+    const go = await audited(fromGemini);
+    assert.deepEqual([go.input_tokens, go.cached_tokens, go.output_tokens], [30, 0, 25]);
+  });
+
   test('the SDKs raise an error instead of returning a truncated answer as complete', async () => {
     oa.reset();
     oa.enqueue({ chunks: 4, cutAfter: 1 });
