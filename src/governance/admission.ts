@@ -1,7 +1,8 @@
 /**
  * One admitted request: what it reserved, and the single way out (settle with real
  * usage, or release on failure). Calling either again returns the first outcome, so
- * error paths may release defensively after a settle.
+ * error paths may release defensively after a settle. A fallback to another provider
+ * moves it there first (moveTo), so that provider's own limits are taken too.
  */
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../canonical.js';
@@ -41,15 +42,37 @@ export interface AdmissionRecord {
   leased: boolean;
   /** Latest known state of the principal's budgets (same order as the plan). */
   states: BudgetState[];
+  /** The estimate reserved for (input tokens, output cap): a fallback's provider reserves the same. */
+  inputTokens: number;
+  outputTokens: number;
 }
 
-/** Settles (`outcome`) or releases (`null`) an admission in the store. */
-export type Finish = (record: AdmissionRecord, outcome: { usage: Usage; served: Target } | null) => Promise<{ costUsd: number }>;
+/** What an Admission asks of governance. */
+export interface Ledger {
+  /**
+   * Settles (`outcome`) or releases (`null`) an admission in the store, with `held`, the
+   * hold on a fallback's provider (see hold) when it has one.
+   */
+  finish(record: AdmissionRecord, outcome: { usage: Usage; served: Target } | null, held: AdmissionRecord | null): Promise<{ costUsd: number }>;
+  /**
+   * Takes `target`'s provider's own budgets, windows and slot for the request `of`
+   * (its principal's stay as they are): the hold's record, or null when that provider has
+   * none. Throws the provider's refusal (SY_ERR_BUDGET_EXCEEDED or SY_ERR_RATE_LIMITED,
+   * level provider), synchronously when it is already known to sit out.
+   */
+  hold(of: AdmissionRecord, target: Target): AdmissionRecord | null | Promise<AdmissionRecord>;
+}
+
+const ignore = (): void => undefined;
 
 export class Admission {
   private outcome: Promise<{ costUsd: number }> | null = null;
+  /** The hold on the provider of the fallback dispatch moved the request to, when it is not the admitted one. */
+  private held: AdmissionRecord | null = null;
+  /** A move under way: settlement waits for it, so a hold it takes is never left open. */
+  private moving: Promise<void> | null = null;
 
-  constructor(private readonly finish: Finish, private readonly record: AdmissionRecord) {}
+  constructor(private readonly ledger: Ledger, private readonly record: AdmissionRecord) {}
 
   get id(): string {
     return (this.record.id ||= randomUUID());
@@ -66,14 +89,56 @@ export class Admission {
    * @example const { costUsd } = await admission.settle(response.usage, { provider: 'openai', model: 'gpt-4o' });
    */
   settle(usage: Usage, served: Target): Promise<{ costUsd: number }> {
-    this.outcome ??= this.finish(this.record, { usage, served });
+    this.outcome ??= this.close({ usage, served });
     return this.outcome;
   }
 
   /** Returns the reservation, the concurrency slot and the token estimate (nothing was served). */
   async release(): Promise<void> {
-    this.outcome ??= this.finish(this.record, null);
+    this.outcome ??= this.close(null);
     await this.outcome;
+  }
+
+  /**
+   * Moves the request to `target`'s provider before dispatch first calls it (a fallback):
+   * that provider's budgets are reserved for the same estimate at its model's price, and
+   * its rate-limit units and concurrency slot are taken, as they were for the admitted
+   * provider. The principal's reservations stay as admitted. The hold of a provider moved
+   * to before is released; moving back to the admitted provider, or to one with no budget
+   * or limit, takes nothing. Refused, nothing changes and the provider's refusal is thrown
+   * (SY_ERR_BUDGET_EXCEEDED or SY_ERR_RATE_LIMITED, `details.level` provider, with
+   * retryAfter). Returns a promise only when the store is involved.
+   * @example await admission.moveTo({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+   */
+  moveTo(target: Target): void | Promise<void> {
+    if (this.outcome !== null) throw new Error('Admission#moveTo after the admission was settled or released');
+    const held = this.held;
+    const provider = target.provider;
+    const admitted = this.record.plan.provider;
+    if (held === null ? provider === admitted : provider === held.plan.provider) return;
+    const next = provider === admitted ? null : this.ledger.hold(this.record, target);
+    const step = next instanceof Promise ? next.then((r) => this.adopt(r)) : this.adopt(next);
+    if (step !== undefined) this.moving = step.catch(ignore);
+    return step;
+  }
+
+  /** Makes `next` the hold, releasing the one it replaces. */
+  private adopt(next: AdmissionRecord | null): Promise<void> | undefined {
+    const prev = this.held;
+    this.held = next;
+    return prev === null ? undefined : this.ledger.finish(prev, null, null).then(ignore);
+  }
+
+  private close(outcome: { usage: Usage; served: Target } | null): Promise<{ costUsd: number }> {
+    if (this.held === null && this.moving === null) return this.ledger.finish(this.record, outcome, null);
+    return this.closeMoved(outcome);
+  }
+
+  private async closeMoved(outcome: { usage: Usage; served: Target } | null): Promise<{ costUsd: number }> {
+    await this.moving;
+    const held = this.held;
+    this.held = null;
+    return this.ledger.finish(this.record, outcome, held);
   }
 
   /** USD left in the tightest of the principal's budgets, or null when none applies. */

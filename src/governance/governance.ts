@@ -3,7 +3,8 @@
  * what they may use (checkModelAllowed), how close they are to their limits
  * (capacity, for the CEL context), which providers sit out (unavailableProviders),
  * and admission: reserve the maximum cost on every budget that applies, take rate
- * limits and a concurrency slot, then settle with the real cost or release.
+ * limits and a concurrency slot (on a fallback's provider too, when dispatch moves the
+ * request there), then settle with the real cost or release.
  *
  * Everything config-shaped is resolved at construction (principal chains, budget
  * and limit lists per principal × provider), so a request does map lookups and one
@@ -14,7 +15,7 @@ import type { Usage } from '../canonical.js';
 import { notAllowedMessage, refusingScope } from '../config/model-match.js';
 import { SwitchyardError } from '../errors.js';
 import type { GatewayConfig } from '../types/gateway-config.js';
-import { Admission, type AdmissionRecord, type Plan, type Target } from './admission.js';
+import { Admission, type AdmissionRecord, type Ledger, type Plan, type Target } from './admission.js';
 import { Availability, type Unavailability } from './availability.js';
 import { BudgetRef, percentUsed, type Level } from './budgets.js';
 import { buildDirectory, type Chain, type Directory, type Principal } from './directory.js';
@@ -22,8 +23,8 @@ import { presentedKey } from './keys.js';
 import { logError, type GovernanceLogger } from './logger.js';
 import { costNano, NANO_PER_USD, PriceTable, type TokenPrice } from './pricing.js';
 import { rateRefs, type SlotRef, type WindowRef } from './rate-limits.js';
-import { refusalError, type Refusal } from './refusals.js';
-import type { AdjustLine, BudgetState, ChargeLine, CounterStore, SettleRequest, WindowLine } from './store.js';
+import { refusalError, unavailableError, type Refusal } from './refusals.js';
+import type { AdjustLine, AdmitRequest, AdmitResult, BudgetState, ChargeLine, CounterStore, SettleRequest, WindowLine } from './store.js';
 
 export interface GovernanceOptions {
   store: CounterStore;
@@ -88,6 +89,8 @@ interface ProviderRefs {
   budgets: BudgetRef[];
   windows: WindowRef[];
   slots: SlotRef[];
+  /** The provider's limits alone: what a fallback to it holds (Admission#moveTo). */
+  hold: Plan;
 }
 
 const DEFAULT_LEASE_MS = 10 * 60_000;
@@ -96,7 +99,7 @@ const SETTLE_RETRY_MAX_MS = 30_000;
 /** Settlements waiting for the store, at most: about 40 MB of them. */
 const MAX_UNSETTLED = 100_000;
 const DEFAULT_MAX_RESERVATION_TOKENS = 8192;
-const NO_PROVIDER: ProviderRefs = { budgets: [], windows: [], slots: [] };
+const NO_PROVIDER: Omit<ProviderRefs, 'hold'> = { budgets: [], windows: [], slots: [] };
 
 /**
  * @example
@@ -123,6 +126,8 @@ export class Governance {
   private readonly maxReservationTokens: number;
   private readonly providers = new Map<string, ProviderRefs>();
   private readonly plans = new Map<Chain, Map<string, Plan>>();
+  /** What an Admission calls back: settle or release, and a hold on a fallback's provider. */
+  private readonly ledger: Ledger;
   private readonly availability = new Availability();
   private readonly warnedModels = new Set<string>();
   private readonly timer: NodeJS.Timeout | null = null;
@@ -151,10 +156,13 @@ export class Governance {
     this.firstRetryMs = this.retryMs;
 
     for (const [id, p] of Object.entries(cfg.providers ?? {})) {
-      const rates = rateRefs('provider', id, p.rate_limit);
-      const refs: ProviderRefs = { budgets: (p.budgets ?? []).map((b) => new BudgetRef('provider', id, b)), ...rates };
-      if (refs.budgets.length + refs.windows.length + refs.slots.length > 0) this.providers.set(id, refs);
+      const { windows, slots } = rateRefs('provider', id, p.rate_limit);
+      const budgets = (p.budgets ?? []).map((b) => new BudgetRef('provider', id, b));
+      if (budgets.length + windows.length + slots.length === 0) continue;
+      const hold: Plan = { provider: id, budgets, principalBudgets: 0, providerBudgets: budgets, windows, principalWindows: 0, slots };
+      this.providers.set(id, { budgets, windows, slots, hold });
     }
+    this.ledger = { finish: this.finish, hold: this.hold };
 
     if (this.allowUnauthenticated) {
       this.logger?.warn({}, 'server.allow_unauthenticated is on: requests without a virtual key are served as an anonymous principal');
@@ -287,26 +295,65 @@ export class Governance {
     const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
     const windows = plan.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
     // Only a reservation in the store needs its id now; Admission#id makes the others' on demand.
-    const record: AdmissionRecord = { id: '', plan, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [] };
+    const record: AdmissionRecord = { id: '', plan, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], inputTokens, outputTokens };
     if (plan.budgets.length + plan.windows.length + plan.slots.length === 0) {
       this.metrics.admitted_total++;
-      return new Admission(this.finish, record);
+      return new Admission(this.ledger, record);
     }
     record.id = randomUUID();
     return this.reserve(record, windows);
   }
 
   private async reserve(record: AdmissionRecord, windows: WindowLine[]): Promise<Admission> {
-    const { plan, id, reservedNano } = record;
     const now = this.clock();
-    const budgets = plan.budgets.map((b) => b.line(now, reservedNano));
-    const result = await this.store.admit({ id, now, leaseMs: this.leaseMs, budgets, windows, slots: plan.slots.map((s) => s.line()) });
-    if (!result.ok) throw this.refusal(plan, result, reservedNano, now);
+    this.took(record, await this.store.admit(this.admitRequest(record, windows, now)), now);
+    this.metrics.admitted_total++;
+    return new Admission(this.ledger, record);
+  }
+
+  /**
+   * A fallback's provider, for Admission#moveTo: its own budgets reserved for the
+   * request's estimate at the fallback model's price, its windows and its slot, under a
+   * lease of their own. A provider already known to sit out is refused without asking
+   * the store, as the router leaves it out of a decision.
+   */
+  private readonly hold = (of: AdmissionRecord, target: Target): AdmissionRecord | null | Promise<AdmissionRecord> => {
+    const refs = this.providers.get(target.provider);
+    if (refs === undefined) return null;
+    const now = this.clock();
+    const out = this.availability.current(now).get(target.provider);
+    if (out !== undefined) {
+      if (out === 'budget_exceeded') this.metrics.budget_exceeded_total++;
+      else this.metrics.rate_limited_total++;
+      throw unavailableError(target.provider, out, this.availability.until(target.provider) ?? now, now);
+    }
+    const { inputTokens, outputTokens } = of;
+    // Priced as settlement will price it; an unpriced model reserves nothing here (the
+    // request's admission already answered for unknown_price).
+    const price = this.prices.lookup(target.model, target.provider);
+    const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
+    const windows = refs.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
+    const record: AdmissionRecord = { id: randomUUID(), plan: refs.hold, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], inputTokens, outputTokens };
+    return this.reserveHold(record, windows, now);
+  };
+
+  private async reserveHold(record: AdmissionRecord, windows: WindowLine[], now: number): Promise<AdmissionRecord> {
+    this.took(record, await this.store.admit(this.admitRequest(record, windows, now)), now);
+    return record;
+  }
+
+  private admitRequest(record: AdmissionRecord, windows: WindowLine[], now: number): AdmitRequest {
+    const { plan, id, reservedNano } = record;
+    return { id, now, leaseMs: this.leaseMs, budgets: plan.budgets.map((b) => b.line(now, reservedNano)), windows, slots: plan.slots.map((s) => s.line()) };
+  }
+
+  /** Records what the store reserved for `record`, or throws its refusal. */
+  private took(record: AdmissionRecord, result: AdmitResult, now: number): void {
+    const { plan } = record;
+    if (!result.ok) throw this.refusal(plan, result, record.reservedNano, now);
     record.leased = true;
     record.states = result.budgets.slice(0, plan.principalBudgets);
     if (plan.providerBudgets.length > 0) this.noteProviderBudgets(plan.provider, plan.providerBudgets, result.budgets.slice(plan.principalBudgets), now);
-    this.metrics.admitted_total++;
-    return new Admission(this.finish, record);
   }
 
   /** Cost in USD of `usage` on `model` (`provider/model` entries apply when `provider` is given), or null when unpriced. */
@@ -411,12 +458,12 @@ export class Governance {
     }
   }
 
-  /** Settlement (with an outcome) or release (null) of an Admission. */
-  private readonly finish = async (record: AdmissionRecord, outcome: { usage: Usage; served: Target } | null): Promise<{ costUsd: number }> => {
-    const { plan } = record;
-    const served = outcome?.served;
-    const servedRefs = served ? (this.providers.get(served.provider) ?? NO_PROVIDER) : NO_PROVIDER;
-    const samePlace = served?.provider === plan.provider;
+  /**
+   * Settlement (with an outcome) or release (null) of an Admission, and of the hold it
+   * took on a fallback's provider: the hold settles that provider's part when it served
+   * (its budgets charged, its windows corrected), and is released otherwise.
+   */
+  private readonly finish = (record: AdmissionRecord, outcome: { usage: Usage; served: Target } | null, held: AdmissionRecord | null): Promise<{ costUsd: number }> => {
     let cost = 0;
     let tokens = 0;
     if (outcome) {
@@ -424,8 +471,21 @@ export class Governance {
       cost = price ? Math.round(costNano(price, outcome.usage)) : 0;
       tokens = outcome.usage.inputTokens + outcome.usage.outputTokens;
     }
-
     const now = this.clock();
+    if (held === null) return this.closeLease(record, outcome, cost, tokens, false, now);
+    const there = outcome !== null && outcome.served.provider === held.plan.provider;
+    return Promise.all([this.closeLease(record, outcome, cost, tokens, there, now), this.closeLease(held, there ? outcome : null, cost, tokens, false, now)]).then(([own]) => own);
+  };
+
+  /**
+   * One lease's settlement in the store. `heldElsewhere`: the served provider's part
+   * belongs to a hold, settled on its own.
+   */
+  private async closeLease(record: AdmissionRecord, outcome: { usage: Usage; served: Target } | null, cost: number, tokens: number, heldElsewhere: boolean, now: number): Promise<{ costUsd: number }> {
+    const { plan } = record;
+    const served = outcome?.served;
+    const servedRefs = served && !heldElsewhere ? (this.providers.get(served.provider) ?? NO_PROVIDER) : NO_PROVIDER;
+    const samePlace = served?.provider === plan.provider;
     const charges: ChargeLine[] = [];
     const adjusts: AdjustLine[] = [];
     if (outcome) {
@@ -439,7 +499,7 @@ export class Governance {
       if (delta !== 0) adjusts.push({ key: w.key, emission: w.emission, delta });
     });
     if (outcome && !samePlace) {
-      // A fallback served elsewhere: that provider's windows count the request it served.
+      // A fallback served elsewhere, with no hold there: that provider's windows count the request it served.
       for (const w of servedRefs.windows) adjusts.push({ key: w.key, emission: w.emission, delta: w.kind === 'requests' ? 1 : tokens });
     }
 
@@ -462,7 +522,7 @@ export class Governance {
       }
     }
     return { costUsd: cost / NANO_PER_USD };
-  };
+  }
 
   private chainOf(p: Principal): Chain {
     const d = this.directory;
