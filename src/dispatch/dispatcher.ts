@@ -2,9 +2,9 @@
  * The attempt loop: the one place retries happen. It walks a decision's plan — the
  * primary target with its retries, then each fallback — rotating keys on 429/401,
  * backing off with full jitter, honouring Retry-After, holding three timers (attempt,
- * idle, total), skipping cooled-down targets and full queues, spending the retry budget,
- * and recording every attempt. Provider adapters only translate; nothing here knows a
- * wire format.
+ * idle, total), skipping cooled-down targets, full queues and fallbacks whose provider's
+ * own limits refuse the request's admission, spending the retry budget, and recording
+ * every attempt. Provider adapters only translate; nothing here knows a wire format.
  */
 import { performance } from 'node:perf_hooks';
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, TokenCount } from '../canonical.js';
@@ -236,6 +236,7 @@ class AttemptLoop implements Dispatcher {
   private async run<R, T>(plan: Plan, opts: DispatchOptions, mode: Mode<R, T>, req: R): Promise<Result> {
     const now = this.clock.now();
     const run = new Run(now, now + this.s.totalMs, opts);
+    run.admitted = plan.primary.provider.id;
     this.budget.recordRequest();
     let handedOver = false;
     try {
@@ -316,6 +317,21 @@ class AttemptLoop implements Dispatcher {
             throw new DispatchError('SY_ERR_RATE_LIMITED', `provider ${rt.id} is at its concurrency limit and its queue is full; retry later`, run.attempts, { retryAfter: 1 });
           }
           run.skip(target, keyName, 'overloaded', `provider ${rt.id} is at max_in_flight and its queue is full`);
+          return last ? STOP : NEXT;
+        }
+      }
+
+      // A target on a provider the request's admission does not cover (a fallback): that
+      // provider's own budgets, rate limits and concurrency slot are taken first, as they
+      // were for the primary, and a provider that cannot take the request is passed over.
+      if (rt.id !== run.admitted && run.opts.admission != null) {
+        const refused = await this.moveAdmission(run, target, rt.id);
+        if (refused !== null) {
+          limit?.release();
+          this.release(rt.id, pAdm, keyId, kAdm);
+          if (refused === 'aborted') throw run.abortError();
+          if (refused instanceof DispatchError) throw refused;
+          run.refused(target, keyName, refused);
           return last ? STOP : NEXT;
         }
       }
@@ -420,6 +436,25 @@ class AttemptLoop implements Dispatcher {
       }
       return STOP;
     }
+  }
+
+  /**
+   * Moves the request's admission to `provider`: null once it covers it; the provider's
+   * refusal to record; or what ends the request (a client gone meanwhile, another error).
+   */
+  private async moveAdmission(run: Run, target: PlanTarget, provider: string): Promise<null | SwitchyardError | DispatchError | 'aborted'> {
+    try {
+      const moving = run.opts.admission!.moveTo({ provider, model: target.model });
+      if (moving !== undefined) await moving;
+    } catch (err) {
+      if (!(err instanceof SwitchyardError)) {
+        return new DispatchError('SY_ERR_INTERNAL', `admitting the request on provider ${provider} failed: ${err instanceof Error ? err.message : String(err)}`, run.attempts, { cause: err });
+      }
+      if ((err.code === 'SY_ERR_BUDGET_EXCEEDED' || err.code === 'SY_ERR_RATE_LIMITED') && err.details?.level === 'provider') return err;
+      return new DispatchError(err.code, err.message, run.attempts, { status: err.status, retryAfter: err.retryAfter, details: err.details, cause: err });
+    }
+    run.admitted = provider;
+    return run.opts.signal.aborted ? 'aborted' : null;
   }
 
   /** The provider (and key) answered: the breaker hears of it, unless they were tried in panic while cooling down. */

@@ -11,6 +11,6 @@ export {
   type Transport, type UpstreamResponse, type SendOptions, type TransportSettings,
 } from './transport.js';
 export type {
-  AbortLike, Attempt, ChatResult, Clock, DispatchOptions, DispatchTiming, DispatcherConfig, KeyRef, Plan, PlanTarget, ResolvedProviderLike,
+  AbortLike, Attempt, ChatResult, Clock, DispatchOptions, DispatchTiming, DispatcherConfig, FallbackAdmission, KeyRef, Plan, PlanTarget, ResolvedProviderLike,
   ServedTarget, Sleep, StreamOutcome, Unavailability,
 } from './types.js';

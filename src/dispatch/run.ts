@@ -2,7 +2,7 @@
  * One request's bookkeeping in the attempt loop: the attempts recorded, what failed last,
  * the deadline, the client's abort signal — and, when nothing served, the error to return.
  */
-import type { ErrorCode, FallbackReason } from '../errors.js';
+import type { ErrorCode, FallbackReason, SwitchyardError } from '../errors.js';
 import type { Failure } from './attempt.js';
 import type { AttemptControl } from './control.js';
 import { DispatchError } from './errors.js';
@@ -21,6 +21,10 @@ export class Run {
   where = '';
   /** Why the last target was passed over without a call, when that is the latest news. */
   lastSkip: FallbackReason | null = null;
+  /** The provider the request's admission covers: the primary's, until it moves to a fallback's. */
+  admitted = '';
+  /** The provider refusal that passed the last target over (budget_exceeded, rate_limit_exceeded). */
+  refusal: SwitchyardError | null = null;
   lastCall: Attempt | null = null;
   allRateLimited = true;
   allAuth = true;
@@ -55,6 +59,12 @@ export class Run {
     this.lastSkip = reason;
   }
 
+  /** Records a target its provider's own budget or rate limit refused (FallbackAdmission#moveTo). */
+  refused(target: PlanTarget, key: string | null, err: SwitchyardError): void {
+    this.skip(target, key, err.code === 'SY_ERR_BUDGET_EXCEEDED' ? 'budget_exceeded' : 'rate_limit_exceeded', err.message);
+    this.refusal = err;
+  }
+
   /** Records a refusal that ends the request without a call (queue policy `drop`). */
   refuse(target: PlanTarget, key: string | null, message: string): void {
     this.record(target, key, 0, 0, message, -1);
@@ -81,6 +91,13 @@ export class Run {
     // A call whose retry or fallback never happened (attempts, budget or deadline ran out) is the final failure.
     if (this.lastCall !== null && this.attempts.at(-1) === this.lastCall) this.lastCall.fallback_reason = null;
     const f = this.last;
+    // The last target's provider could not take it (its budget or rate limit): that is
+    // the client's answer, with its Retry-After, as when the router finds every target out.
+    if (this.refusal !== null && (this.lastSkip === 'budget_exceeded' || this.lastSkip === 'rate_limit_exceeded')) {
+      const r = this.refusal;
+      const message = f === null ? r.message : `${r.message} (earlier: ${this.where}${f.message})`;
+      return new DispatchError(r.code, message, this.attempts, { retryAfter: r.retryAfter, details: r.details });
+    }
     if (f === null) {
       if (this.lastSkip === 'overloaded') return new DispatchError('SY_ERR_OVERLOADED', 'every target is at its concurrency limit', this.attempts, { retryAfter: 1 });
       return new DispatchError('SY_ERR_NO_ROUTE', 'every target of the plan is cooling down after repeated failures', this.attempts, { retryAfter: this.cooldownRetryAfter(cooldownLeftMs) });

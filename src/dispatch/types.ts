@@ -128,6 +128,31 @@ export interface DispatchOptions {
   headers?: Record<string, string>;
   /** Filled in as the request goes upstream and back: the server's own-time figure is built on it. */
   timing?: DispatchTiming;
+  /**
+   * The request's admission, covering the plan's primary provider. Before the first call
+   * to a target on another provider, dispatch moves it there; a provider that refuses is
+   * passed over like a cooled-down one. Absent, fallbacks are not admitted anywhere.
+   */
+  admission?: FallbackAdmission | null;
+}
+
+/**
+ * What dispatch asks of the request's admission; governance's Admission implements it.
+ *
+ * @example
+ * const admission = await governance.admit(principal, { provider: 'openai', model: 'gpt-4o' }, estimate);
+ * const r = await dispatcher.chat(req, plan, { signal, admission });
+ */
+export interface FallbackAdmission {
+  /**
+   * Admits the request on `target`'s provider, called before dispatch first calls a target
+   * on a provider other than the one admitted last; returns a promise only when it waits.
+   * Throwing a SwitchyardError SY_ERR_BUDGET_EXCEEDED or SY_ERR_RATE_LIMITED with
+   * `details.level: 'provider'` passes the target over (`budget_exceeded`,
+   * `rate_limit_exceeded`) and leaves the admission as it was; any other error ends the
+   * request with it.
+   */
+  moveTo(target: { provider: string; model: string }): void | Promise<void>;
 }
 
 /**

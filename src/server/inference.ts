@@ -675,7 +675,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = new ClientSignal();
     const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
-    const pending = rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
+    const pending = rt.dispatcher.chat({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing, admission: x.admission });
     whileUpstream(x, reply, signal);
     const keepalive = request.stream ? keepAlive(x, reply) : null;
     let result;
@@ -824,7 +824,7 @@ async function serveWhole<R extends ChatRequest | EmbeddingsRequest, T>(
     const plan = routing instanceof Promise ? await routing : routing;
     const signal = new ClientSignal();
     const timing: DispatchTiming = { sentAt: 0, receivedAt: 0 };
-    const pending = dispatch({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing });
+    const pending = dispatch({ ...request, model: plan.primary.model }, plan, { signal, headers: upstreamHeaders(req.headers, rt.forwardHeaders), timing, admission: x.admission });
     whileUpstream(x, reply, signal);
     const body = answer(await pending);
     await sendWhole(x, reply, body, marks, timing);
