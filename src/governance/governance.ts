@@ -205,12 +205,16 @@ export class Governance {
 
   /** Throws SY_ERR_MODEL_NOT_ALLOWED naming the scope that forbids it. */
   checkModelAllowed(principal: Principal, provider: string, model: string): void {
+    const refused = this.modelRefusal(principal, provider, model);
+    if (refused) throw refused;
+  }
+
+  /** SY_ERR_MODEL_NOT_ALLOWED naming the scope that forbids `provider/model`, or null when every scope allows it. */
+  modelRefusal(principal: Principal, provider: string, model: string): SwitchyardError | null {
     const scope = deniedBy(this.chainOf(principal), provider, model);
-    if (scope) {
-      throw new SwitchyardError('SY_ERR_MODEL_NOT_ALLOWED', notAllowedMessage(scope, provider, model), {
-        details: { level: scope.level, id: scope.id, provider, model },
-      });
-    }
+    return scope === null ? null : new SwitchyardError('SY_ERR_MODEL_NOT_ALLOWED', notAllowedMessage(scope, provider, model), {
+      details: { level: scope.level, id: scope.id, provider, model },
+    });
   }
 
   /** Capacity percents of the principal (budgets, token and request windows). */

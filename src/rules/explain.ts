@@ -48,7 +48,7 @@ export interface Explanation {
  * a selected target the caller may not use is a 403, and such fallbacks are dropped.
  */
 export function accessOf(router: Router, ctx: RoutingContext, d: Decision): Access {
-  const scopes = router.bundle.principals.allowScopes({ virtual_key: ctx.virtual_key || undefined, team: ctx.team || undefined, customer: ctx.customer || undefined });
+  const scopes = router.bundle.principals.allowScopes(ctx);
   if (scopes.length === 0) return { refused: null, fallbacks_not_allowed: [] };
   const sel = d.selected;
   const scope = sel ? refusingScope(scopes, sel.provider, sel.model) : null;

@@ -24,8 +24,9 @@ export interface Directory {
   /** Whether every request `inner` applies to is also one `outer` applies to. */
   covers(outer: RuleScope, inner: RuleScope): boolean;
   /**
-   * The allowlists that apply to the caller `ids` names, nearest first, as the gateway
-   * applies them: a virtual key's, then its team's and customer's from the config.
+   * The allowlists that apply to the caller `ids` names (an empty id is none, as in a
+   * routing context), nearest first, as the gateway applies them: a virtual key's, then
+   * its team's and customer's from the config.
    */
   allowScopes(ids: { virtual_key?: string; team?: string; customer?: string }): readonly AllowScope[];
 }
@@ -101,7 +102,7 @@ export function buildDirectory(config: Readonly<GatewayConfig>): Directory {
   const allowScopes: Directory['allowScopes'] = (ids) => {
     const c = ids.virtual_key ? chainOf({ kind: 'virtual_key', id: ids.virtual_key })
       : ids.team ? chainOf({ kind: 'team', id: ids.team })
-      : { vk: null, team: null, customer: ids.customer ?? null };
+      : { vk: null, team: null, customer: ids.customer || null };
     const chain = [c.vk && allow.get(`virtual_key:${c.vk}`), c.team && allow.get(`team:${c.team}`), c.customer && allow.get(`customer:${c.customer}`)];
     return chain.filter((s): s is AllowScope => typeof s === 'object' && s !== null);
   };

@@ -137,7 +137,7 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
   // the plan of its model and allowlists.
   const plans = naive ? null : new LRUCache<string, FallthroughPlan>({ max: Math.max(PLAN_CACHE_MIN, shapeCacheSize) });
   const planOf = (ctx: RoutingContext): FallthroughPlan => {
-    const allow = bundle.principals.allowScopes({ virtual_key: ctx.virtual_key || undefined, team: ctx.team || undefined, customer: ctx.customer || undefined });
+    const allow = bundle.principals.allowScopes(ctx);
     if (!plans) return planFallthrough(bundle, ctx.model, ctx.provider, allow);
     // Callers with the same allowlists (most often none) share a plan.
     const key = `${ctx.provider}\u001f${ctx.model}\u001f${allow.map((s) => `${s.level}:${s.id}`).join(',')}`;
@@ -223,7 +223,7 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
     if (!selected) {
       // Every primary target is unavailable: the first available fallback the caller may
       // use is promoted (one it may not use would only be refused, 403).
-      const allow = bundle.principals.allowScopes({ virtual_key: ctx.virtual_key || undefined, team: ctx.team || undefined, customer: ctx.customer || undefined });
+      const allow = bundle.principals.allowScopes(ctx);
       for (let i = 0; i < plan.fallbackChoosers.length; i++) {
         const f = rule.fallbacks[i];
         if (allow.length > 0 && refusingScope(allow, f.provider, f.model) !== null) continue;

@@ -162,15 +162,8 @@ function refusal(rt: Runtime, d: Decision, requested: string, principal: Princip
   // available: waiting would not help, so it hears that now.
   if (principal.allowedModels !== null || principal.allowedProviders !== null) {
     const w = whole();
-    const all = w.selected ? [w.selected, ...w.targets, ...w.fallbacks] : [];
-    if (all.length > 0 && all.every((t) => !rt.governance.isModelAllowed(principal, t.provider, t.model))) {
-      try {
-        rt.governance.checkModelAllowed(principal, all[0].provider, all[0].model);
-      } catch (e) {
-        if (e instanceof SwitchyardError) return e;
-        throw e;
-      }
-    }
+    const refusals = (w.selected ? [w.selected, ...w.targets, ...w.fallbacks] : []).map((t) => rt.governance.modelRefusal(principal, t.provider, t.model));
+    if (refusals.length > 0 && refusals.every((r) => r !== null)) return refusals[0]!;
   }
   // Every target sits out for its provider's own budget or limit: that is a 429 the
   // client can wait out (Retry-After), as for any limit, not a missing route.

@@ -14,7 +14,7 @@ import type { Endpoint } from '../canonical.js';
 import type { RoutingContext } from '../decision.js';
 import type { FallbackReason } from '../errors.js';
 import type { Principal } from '../governance/index.js';
-import { resolveAlias, type Router } from '../rules/index.js';
+import type { Router } from '../rules/index.js';
 import { getAdapter } from '../providers/index.js';
 import type { Runtime } from './runtime.js';
 
@@ -114,11 +114,12 @@ const PLAIN_REQUESTS: readonly [Endpoint, RoutingContext['params']][] = [
 ];
 
 /**
- * Whether a plain request from `principal` for the bare name `model` (one message, no
- * headers, nothing used yet) is routed to a model the principal may use, on any
- * endpoint. A bare name only weight-0 providers serve is refused unless a rule routes it,
- * so the listing asks the router; a rule that needs a header or a param to route it
- * leaves the name out, as a plain request would be refused.
+ * Whether a plain request from `principal` for the bare name or alias `model` (one
+ * message, no headers, nothing used yet) is routed to a model the principal may use, on
+ * any endpoint. A bare name only weight-0 providers serve is refused unless a rule routes
+ * it, and an alias may lead where the caller may not go, so the listing asks the router;
+ * a rule that needs a header or a param to route it leaves the name out, as a plain
+ * request would be refused.
  */
 function routesBare(rt: Runtime, principal: Principal, model: string): boolean {
   const now = new Date();
@@ -160,17 +161,8 @@ function entriesFor(rt: Runtime, principal: Principal, listed: ReadonlyMap<strin
     }
   }
   for (const m of weightless) if (!routesBare(rt, principal, m)) seen.delete(m);
-  // An alias the caller may use: to `provider/model` it may use, or to a name listed for it.
-  const aliases = rt.loaded.config.aliases ?? {};
-  for (const alias of Object.keys(aliases)) {
-    if (seen.has(alias)) continue;
-    const to = resolveAlias(aliases, alias);
-    const p = to.provider === undefined ? undefined : rt.loaded.providers.get(to.provider);
-    const usable = to.provider === undefined
-      ? seen.has(to.model) || [...rt.loaded.providers.values()].some((q) => q.enabled && q.weight > 0 && servesModel(q, to.model) && rt.governance.isModelAllowed(principal, q.id, to.model))
-      : p !== undefined && p.enabled && servesModel(p, to.model) && rt.governance.isModelAllowed(principal, p.id, to.model);
-    if (usable) seen.set(alias, 'switchyard');
-  }
+  // An alias the caller may use: one a plain request for it is routed by.
+  for (const alias of Object.keys(rt.loaded.config.aliases ?? {})) if (!seen.has(alias) && routesBare(rt, principal, alias)) seen.set(alias, 'switchyard');
   return [...seen].map(([id, owner]) => ({ id, owner }));
 }
 
