@@ -691,6 +691,25 @@ describe('Anthropic client → OpenAI upstream', SUITE, () => {
     assert.equal(r.body.user, 'user-42', 'metadata.user_id becomes user');
   });
 
+  test('a server that ends a tool call with finish_reason "stop" still gives stop_reason tool_use, whole and streamed', async () => {
+    // vLLM, Ollama and Gemini's OpenAI endpoint say "stop" after tool calls; an agent that
+    // loops while stop_reason is tool_use (Anthropic's own examples do) would stop there.
+    const calls = { toolCalls: [{ name: 'get_weather', args: TOOL_ARGS }, { name: 'get_weather', args: { city: 'Oslo' } }], stop: { reason: 'stop' } };
+    oa.reset();
+    oa.enqueue(calls, calls);
+    const request = { model: 'vllm/qwen3-32b', max_tokens: 100, messages: [{ role: 'user' as const, content: 'Weather in Paris and Oslo?' }], tools: [weatherToolAnthropic] };
+    const whole = await anthropic.messages.create(request);
+    assert.equal(JSON.parse(oa.received[0].sent!).choices[0].finish_reason, 'stop', 'the server said stop');
+    assert.deepEqual(whole.content.map((b) => b.type), ['tool_use', 'tool_use']);
+    assert.equal(whole.stop_reason, 'tool_use');
+    const streamed = await anthropic.messages.stream(request).finalMessage();
+    assert.deepEqual(streamed.content.map((b) => b.type), ['tool_use', 'tool_use']);
+    assert.equal(streamed.stop_reason, 'tool_use');
+    // A plain answer that says stop is still end_turn.
+    oa.enqueue({ text: 'sunny', stop: { reason: 'stop' } });
+    assert.equal((await anthropic.messages.create(request)).stop_reason, 'end_turn');
+  });
+
   test('tools: tool_calls become tool_use; tool_result becomes a tool message', async () => {
     oa.reset();
     const first = await anthropic.messages.create({

@@ -59,6 +59,8 @@ export interface Scenario {
   refusal?: string;
   /**
    * Anthropic: this stop reason (and matched stop sequence) instead of end_turn / tool_use.
+   * OpenAI chat completions: this finish_reason instead of stop / tool_calls (some
+   * OpenAI-compatible servers say `stop` after tool calls).
    * OpenAI Responses: `max_output_tokens` or `content_filter` leaves the answer incomplete.
    */
   stop?: { reason: string; sequence?: string };
@@ -783,7 +785,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         : logprobsOf(split(s.refusal ?? text, s.chunks ?? 3), rec.body.top_logprobs ?? 0, s.refusal !== undefined ? 'refusal' : 'content');
       body = {
         id: `chatcmpl-fake${id}`, object: 'chat.completion', created: 1_700_000_000, model, system_fingerprint: 'fp_fake',
-        choices: [{ index: 0, message, logprobs, finish_reason: calls.length ? 'tool_calls' : 'stop' }],
+        choices: [{ index: 0, message, logprobs, finish_reason: s.stop?.reason ?? (calls.length ? 'tool_calls' : 'stop') }],
         usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output, prompt_tokens_details: { cached_tokens: 0 } },
       };
     } else if (format === 'anthropic') {
@@ -846,7 +848,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         head: [chunk(calls.length || s.refusal !== undefined ? { role: 'assistant', content: null, refusal: calls.length ? null : '' } : { role: 'assistant', content: '', refusal: null }, null)],
         body,
         tail: [
-          chunk({}, calls.length ? 'tool_calls' : 'stop'),
+          chunk({}, s.stop?.reason ?? (calls.length ? 'tool_calls' : 'stop')),
           `data: ${JSON.stringify({ id: `chatcmpl-fake${id}`, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } })}\n\n`,
           'data: [DONE]\n\n',
         ],

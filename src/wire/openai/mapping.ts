@@ -6,13 +6,18 @@ import { isRecord } from '../validate.js';
 
 export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
-export function finishFromOpenAI(reason: unknown): FinishReason {
+/**
+ * Some OpenAI-compatible servers (vLLM, Ollama, Gemini's OpenAI endpoint) end an answer
+ * that calls tools with `stop`; the caller says whether calls were seen, so clients that
+ * loop on the finish reason (Anthropic's `stop_reason: tool_use`) run them.
+ */
+export function finishFromOpenAI(reason: unknown, hadToolCalls = false): FinishReason {
   switch (reason) {
     case 'length': return 'length';
     case 'tool_calls':
     case 'function_call': return 'tool_calls';
     case 'content_filter': return 'content_filter';
-    default: return 'stop';
+    default: return hadToolCalls ? 'tool_calls' : 'stop';
   }
 }
 

@@ -48,12 +48,13 @@ export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): C
   const content = contentText(message.content);
   // A refusal comes instead of content; it is what the model said, so it is the text.
   const refused = content === '' && typeof message.refusal === 'string' && message.refusal !== '';
+  const toolCalls = signCalls(wireToolCalls(message.tool_calls), message.reasoning_details);
   const res: ChatResponse = {
     id: typeof body.id === 'string' ? body.id : '',
     model: typeof body.model === 'string' && body.model ? body.model : fallbackModel,
     text: refused ? message.refusal as string : content,
-    toolCalls: signCalls(wireToolCalls(message.tool_calls), message.reasoning_details),
-    finishReason: finishFromOpenAI(choice.finish_reason),
+    toolCalls,
+    finishReason: finishFromOpenAI(choice.finish_reason, toolCalls.length > 0),
     usage: usageFromOpenAI(body.usage),
   };
   if (refused) res.refusal = true;

@@ -73,7 +73,7 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
         }
         if (Array.isArray(delta.tool_calls)) this.toolCalls(delta.tool_calls, out);
       }
-      if (typeof choice.finish_reason === 'string') out.push({ type: 'finish', finishReason: finishFromOpenAI(choice.finish_reason) });
+      if (typeof choice.finish_reason === 'string') out.push({ type: 'finish', finishReason: finishFromOpenAI(choice.finish_reason, this.tools.size > 0) });
     }
     if (usage) out.push({ type: 'usage', usage: usageFromOpenAI(usage) });
   }
