@@ -41,3 +41,9 @@ test("a provider's refusal passed through to an Anthropic client has Anthropic's
   const type = (status: number) => (renderError('anthropic', new SwitchyardError('SY_ERR_UPSTREAM_CLIENT_ERROR', 'm', { status })) as { error: { type: string } }).error.type;
   assert.deepEqual([400, 404, 413, 422].map(type), ['invalid_request_error', 'not_found_error', 'request_too_large', 'invalid_request_error']);
 });
+
+test("an upstream timeout reaches an Anthropic client with Anthropic's type for a 504, timeout_error", () => {
+  const a = renderError('anthropic', new SwitchyardError('SY_ERR_UPSTREAM_TIMEOUT', 'm')) as { error: { type: string } };
+  assert.equal(a.error.type, 'timeout_error');
+  assert.equal(ERRORS.SY_ERR_UPSTREAM_TIMEOUT.status, 504);
+});
