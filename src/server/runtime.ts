@@ -10,6 +10,7 @@ import { createGovernance, createCounterStore, type Governance } from '../govern
 import { compileForwardHeaders, createDispatcher, type Dispatcher } from '../dispatch/index.js';
 import { createAuditLog, type AuditLog } from '../audit/log.js';
 import { configSecrets } from '../audit/secrets.js';
+import { secretRedactor } from '../audit/mask.js';
 import { registerAuditMetrics } from '../audit/metrics.js';
 import { registerGovernanceMetrics } from '../governance/metrics.js';
 import { formatIssue, type Issue } from '../config/source.js';
@@ -45,6 +46,11 @@ export interface Runtime {
   /** Conversations (`/v1/conversations`), kept with the answers; null when server.response_items is off. */
   readonly conversations: Conversations | null;
   readonly logger: Logger;
+  /**
+   * `text` with every secret the config holds (provider keys, admin token, store URLs)
+   * replaced by `[redacted]`: for what a provider said, before a client or the log sees it.
+   */
+  redact(text: string): string;
   readonly clock: () => number;
   /** Client headers that may go upstream (compiled once from upstream.forward_headers). */
   readonly forwardHeaders: readonly string[];
@@ -71,12 +77,36 @@ function secretsOf(loaded: LoadedConfig): string[] {
 const CONFIG_REFERENCES = new Set(['unknown_provider', 'unknown_model', 'unknown_key', 'unknown_scope', 'disabled_provider', 'disabled_key']);
 const RELOAD_HINT = 'a reload reads the rule files only, against the config the gateway started with: a change to the config (providers, models, keys, principals) takes a restart';
 
+/**
+ * Replaces the config's secrets in any text, as they appear raw or inside a JSON string
+ * (a log line is JSON). Identity when the config holds none.
+ */
+export function textRedactor(loaded: LoadedConfig): (text: string) => string {
+  const secrets = secretsOf(loaded);
+  const redactor = secretRedactor([...secrets, ...secrets.map((s) => JSON.stringify(s).slice(1, -1))]);
+  return redactor === undefined ? (text) => text : (text) => redactor(text) as string;
+}
+
+/**
+ * The gateway's logger at `logging.level`. Each line is written with the config's secrets
+ * redacted: a provider may quote the key it was sent in an error message (as some
+ * OpenAI-compatible servers do), and such a message is logged where a request fails.
+ * @example createLogger(loaded).info('ready')
+ */
+export function createLogger(loaded: LoadedConfig, destination?: pino.DestinationStream): Logger {
+  const redact = textRedactor(loaded);
+  const options: pino.LoggerOptions = {
+    level: loaded.config.logging?.level ?? 'info',
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-switchyard-key"]', 'req.headers["x-switchyard-admin-token"]'], censor: '[redacted]' },
+    hooks: { streamWrite: redact },
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
+}
+
 export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): Runtime {
   const cfg = loaded.config;
-  const logger = opts.logger ?? pino({
-    level: cfg.logging?.level ?? 'info',
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-switchyard-key"]', 'req.headers["x-switchyard-admin-token"]'], censor: '[redacted]' },
-  });
+  const logger = opts.logger ?? createLogger(loaded);
+  const redact = textRedactor(loaded);
   const clock = opts.clock ?? Date.now;
   const compiled = compileRuleBundle(loaded);
   if (!compiled.bundle) {
@@ -116,6 +146,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     responseItems,
     conversations: responseItems === null ? null : new Conversations(responseItems, clock),
     logger,
+    redact,
     clock,
     forwardHeaders,
     ready: true,
