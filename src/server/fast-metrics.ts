@@ -98,6 +98,10 @@ export class FastGauge extends Series<string, { value: number }> {
     this.only.value -= value;
   }
 
+  set(value: number): void {
+    this.only.value = value;
+  }
+
   protected fresh(): { value: number } {
     return { value: 0 };
   }

@@ -156,10 +156,14 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
       const next = compileRuleBundle(loaded);
       if (!next.bundle) {
         // Rules naming what only a config change would add: the config is not reloaded.
+        metrics.ruleReloads.inc({ result: 'failed' });
+        metrics.ruleReloadOk.set(0);
         const needsConfig = next.issues.some((i) => i.severity === 'error' && CONFIG_REFERENCES.has(i.code));
         return needsConfig ? { ok: false, issues: next.issues, hint: RELOAD_HINT } : { ok: false, issues: next.issues };
       }
       runtime.router = createRouter(next.bundle, { rng });
+      metrics.ruleReloads.inc({ result: 'ok' });
+      metrics.ruleReloadOk.set(1);
       logger.info({ revision: next.bundle.revision }, 'rules reloaded');
       return { ok: true, issues: next.issues };
     },

@@ -129,6 +129,11 @@ describe('admin routes with the token', SUITE, () => {
     assert.ok(bad.json.issues.length > 0);
     assert.ok(bad.json.issues.some((i: { severity: string; text: string }) => i.severity === 'error' && /extra\.yaml/.test(i.text)), JSON.stringify(bad.json.issues));
     assert.deepEqual(bad.json.revision, ok.json.revision, 'the previous rules are still in force');
+    // An operator's alert sees the refusal: the counter and the last result.
+    const failed = (await raw(e2e.url, '/metrics')).text;
+    assert.match(failed, /^switchyard_rule_reloads_total\{result="ok"\} 1$/m);
+    assert.match(failed, /^switchyard_rule_reloads_total\{result="failed"\} 1$/m);
+    assert.match(failed, /^switchyard_rule_reload_last_success 0$/m);
     const still = await postJson(e2e.url, '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'b' }] }, { 'x-tier': 'premium' });
     assert.equal(still.headers['x-switchyard-rule-id'], 'premium-big');
     // A rule naming a provider the running config does not have: the refusal says the config is not reloaded.
@@ -138,6 +143,11 @@ describe('admin routes with the token', SUITE, () => {
     assert.match(String(config.json.hint), /a change to the config .* takes a restart/);
     assert.equal(bad.json.hint, undefined, 'a syntax error is no config matter');
     e2e.writeRule('extra.yaml', { rules: [{ id: 'batch-small', when: 'headers["x-batch"] == "1"', route: 'small/batch-model', priority: 5 }] });
+    assert.equal((await raw(e2e.url, '/admin/reload', { method: 'POST', headers: bearer })).status, 200);
+    const fixed = (await raw(e2e.url, '/metrics')).text;
+    assert.match(fixed, /^switchyard_rule_reloads_total\{result="ok"\} 2$/m);
+    assert.match(fixed, /^switchyard_rule_reloads_total\{result="failed"\} 2$/m);
+    assert.match(fixed, /^switchyard_rule_reload_last_success 1$/m);
     // batch-small reads a header that request lacks: an evaluation error, counted by rule.
     assert.match(await e2e.gw.runtime.metrics.registry.metrics(), /^switchyard_rule_errors_total\{rule="batch-small"\} [1-9]/m);
   });
