@@ -391,7 +391,7 @@ class AttemptLoop implements Dispatcher {
       if (kind === 'client_error') {
         // The provider is up and the request is at fault: never retried, never falls back.
         this.succeeded(rt.id, pAdm, keyId, kAdm);
-        throw new DispatchError('SY_ERR_UPSTREAM_CLIENT_ERROR', out.message, run.attempts, { status: out.status >= 400 && out.status < 500 ? out.status : 400 });
+        throw new DispatchError('SY_ERR_UPSTREAM_CLIENT_ERROR', out.message, run.attempts, { status: out.status >= 400 && out.status < 500 ? out.status : 400, failure: 'client_error' });
       }
       const keyFault = kind === 'rate_limited' || kind === 'auth_error';
       if (keyFault && keyId !== null) {

@@ -80,7 +80,7 @@ export class Run {
   }
 
   abortError(): DispatchError {
-    return new DispatchError('SY_ERR_UPSTREAM_ERROR', 'the client closed the connection', this.attempts, { status: 499, clientAborted: true });
+    return new DispatchError('SY_ERR_UPSTREAM_ERROR', 'the client closed the connection', this.attempts, { status: 499, clientAborted: true, failure: 'client_abort' });
   }
 
   /**
@@ -116,7 +116,7 @@ export class Run {
       retryAfter = 1;
     }
     const message = `${this.where}${f.message}${this.budgetDenied ? ' (retry budget exhausted)' : ''}`;
-    return new DispatchError(code, message, this.attempts, retryAfter === undefined ? {} : { retryAfter });
+    return new DispatchError(code, message, this.attempts, retryAfter === undefined ? { failure: f.kind } : { retryAfter, failure: f.kind });
   }
 
   dispose(): void {

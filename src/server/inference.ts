@@ -12,6 +12,7 @@ import { servesModel } from '../balance/candidates.js';
 import type { Admission, Principal } from '../governance/index.js';
 import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
 import type { DispatchOptions, Plan, PlanTarget } from '../dispatch/types.js';
+import type { FailureKind } from '../dispatch/attempt.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
 import { CHAT_DIALECTS, RESPONSES_API, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions, type RenderOptions } from '../wire/dialects.js';
 import { stripCredentialHeaders } from '../audit/headers.js';
@@ -194,6 +195,8 @@ class Exchange {
   decision: Decision | null = null;
   admission: Admission | null = null;
   attempts: Attempt[] = [];
+  /** Why the last upstream call failed, when no target served (DispatchError#failure). */
+  failure: FailureKind | null = null;
   requestSummary: RequestSummary;
   servedProvider: string | null = null;
   servedModel: string | null = null;
@@ -311,7 +314,9 @@ class Exchange {
         m.fallbacks.inc({ provider: a.provider, reason: a.fallback_reason });
         continue;
       }
-      m.attempts.inc({ provider: a.provider, outcome: a.fallback_reason ?? (a.status >= 200 && a.status < 300 ? 'ok' : 'error') });
+      // The last call of a request no target served has no fallback_reason: what failed it is `failure`.
+      const failed = a === this.attempts.at(-1) ? this.failure ?? 'error' : 'error';
+      m.attempts.inc({ provider: a.provider, outcome: a.fallback_reason ?? (a.status >= 200 && a.status < 300 ? 'ok' : failed) });
       if (a.fallback_reason) m.fallbacks.inc({ provider: a.provider, reason: a.fallback_reason });
     }
   }
@@ -345,7 +350,10 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
     rt.logger.error({ err, request_id: x.requestId }, 'unexpected error while serving a request');
     e = new SwitchyardError('SY_ERR_INTERNAL', `Internal error; request id ${x.requestId}.`);
   }
-  if (err instanceof DispatchError) x.attempts = err.attempts;
+  if (err instanceof DispatchError) {
+    x.attempts = err.attempts;
+    x.failure = err.failure;
+  }
   // A provider's message is passed on, and a provider may quote the key it was sent
   // ("Incorrect API key provided: sk-…"): the client must never read the operator's key.
   e.message = rt.redact(e.message);

@@ -52,7 +52,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; maxModelLabels?:
     requestSeconds: new Histogram('switchyard_request_duration_seconds', 'Request latency as the client sees it.', ['endpoint'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60], r),
     processingSeconds: new Histogram('switchyard_processing_seconds', "The gateway's own time per request: arrival until written upstream, plus the served answer's arrival until written to the client.", ['endpoint'], [0.00001, 0.00002, 0.00004, 0.00008, 0.00016, 0.00032, 0.00064, 0.00128, 0.005, 0.02], r),
     ttfbSeconds: new Histogram('switchyard_time_to_first_byte_seconds', 'Streaming: request received to first byte sent to the client.', ['endpoint'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], r),
-    attempts: new Counter('switchyard_upstream_attempts_total', 'Upstream attempts by provider and outcome (ok or a fallback_reason).', ['provider', 'outcome'], r),
+    attempts: new Counter('switchyard_upstream_attempts_total', 'Upstream calls by provider and outcome: ok, a fallback_reason (rate_limited, server_error, timeout, ...), client_error (the provider refused the request as invalid) or client_abort.', ['provider', 'outcome'], r),
     fallbacks: new Counter('switchyard_fallbacks_total', 'Moves to the next target, by provider left and reason.', ['provider', 'reason'], r),
     tokens: new Counter('switchyard_tokens_total', `Tokens by provider, model and kind (input, output, cached); models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model', 'kind'], r),
     costUsd: new Counter('switchyard_cost_usd_total', `Spend in USD by provider and model; models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model'], r),

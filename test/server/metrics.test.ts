@@ -40,3 +40,27 @@ describe('the model label', () => {
     });
   });
 });
+
+describe('switchyard_upstream_attempts_total', () => {
+  let e2e: E2EGateway;
+  before(async () => {
+    e2e = await startE2E({
+      server: { allow_unauthenticated: true },
+      dispatch: { retries_per_target: 1, backoff: { base_ms: 1, cap_ms: 2 } },
+      providers: { mk: { type: 'mock', models: ['*'], options: { latency_ms: 0 } } },
+    });
+  }, HOOK);
+  after(() => e2e?.close(), HOOK);
+
+  it('counts the last failed call of a request by what failed it, as the calls before it', async () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+    // A call and its retry, both 500: two server errors, not one and an "error".
+    assert.equal((await postJson(e2e.url, '/v1/chat/completions', body, { 'x-mock-fail': '500' })).status, 502);
+    // A request the provider refuses as invalid: never retried.
+    assert.equal((await postJson(e2e.url, '/v1/chat/completions', body, { 'x-mock-fail': '400' })).status, 400);
+    const text = (await raw(e2e.url, '/metrics')).text;
+    assert.match(text, /^switchyard_upstream_attempts_total\{provider="mk",outcome="server_error"\} 2$/m);
+    assert.match(text, /^switchyard_upstream_attempts_total\{provider="mk",outcome="client_error"\} 1$/m);
+    assert.doesNotMatch(text, /outcome="error"/);
+  });
+});
