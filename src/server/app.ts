@@ -155,6 +155,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   app.setErrorHandler((err, req, reply) => {
     const e = toSwitchyardError(err);
     if (e.code === 'SY_ERR_INTERNAL') rt.logger.error({ err, url: req.url }, 'request failed');
+    countRefusal(req.url, e);
     sendError(reply, req.url, e);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -175,6 +176,17 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     ['/anthropic/v1/messages', (req, reply, marks) => handleChat(rt, 'anthropic', 'messages', req, reply, marks)],
     ['/anthropic/v1/messages/count_tokens', (req, reply, marks) => handleCountTokens(rt, req, reply, marks)],
   ]);
+  // The `endpoint` label of each inference route, for the requests refused before a
+  // handler runs (a body that is not JSON, too large, too slow): counted as the rest are.
+  const endpoints = new Map<string, string>();
+  for (const path of inference.keys()) {
+    const tail = path.replace(/^(\/openai|\/anthropic)?\/v1\//, '');
+    endpoints.set(path, tail === 'chat/completions' ? 'chat' : tail === 'responses/compact' ? 'responses' : tail === 'messages/count_tokens' ? 'count_tokens' : tail);
+  }
+  const countRefusal = (url: string, err: SwitchyardError): void => {
+    const endpoint = endpoints.get(url.split('?')[0]);
+    if (endpoint !== undefined) rt.metrics.requests.inc({ endpoint, status: String(err.status), via: 'none' });
+  };
   const marks = (req: FastifyRequest): Marks => ({ start: (req.raw as Stamped)[ARRIVED] ?? (req.syStart || performance.now()) });
   for (const [path, handler] of inference) app.post(path, (req, reply) => handler(req, reply, marks(req)));
   installIntake(app.server, {
@@ -185,7 +197,10 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     requestTimeoutMs,
     clientStallMs: server.client_stall_ms ?? 60_000,
     cors: createCors(server.cors_origins),
-    refuse,
+    refuse: (reply, url, headers, err) => {
+      countRefusal(url, err);
+      refuse(reply, url, headers, err);
+    },
     crashed: (err, url) => rt.logger.error({ err, url }, 'request failed'),
   });
   // The Responses API over a WebSocket (src/server/responses-ws.ts). On close, each

@@ -64,3 +64,24 @@ describe('switchyard_upstream_attempts_total', () => {
     assert.doesNotMatch(text, /outcome="error"/);
   });
 });
+
+describe('switchyard_requests_total', () => {
+  let e2e: E2EGateway;
+  before(async () => {
+    e2e = await startE2E({ server: { allow_unauthenticated: true, body_limit_bytes: 1024 }, providers: { mk: { type: 'mock', models: ['*'], options: { latency_ms: 0 } } } });
+  }, HOOK);
+  after(() => e2e?.close(), HOOK);
+
+  it('counts the requests refused before their handler runs, by endpoint and status', async () => {
+    assert.equal((await raw(e2e.url, '/v1/chat/completions', { body: '{"model": ', headers: { 'content-type': 'application/json' } })).status, 400);
+    assert.equal((await raw(e2e.url, '/anthropic/v1/messages', { body: JSON.stringify({ model: 'm', pad: 'x'.repeat(2048) }), headers: { 'content-type': 'application/json' } })).status, 413);
+    assert.equal((await raw(e2e.url, '/v1/embeddings', { body: 'hello', headers: { 'content-type': 'text/plain' } })).status, 415);
+    // Not an inference route: no series.
+    assert.equal((await raw(e2e.url, '/v1/nope', { body: 'x', headers: { 'content-type': 'text/plain' } })).status, 404);
+    const text = (await raw(e2e.url, '/metrics')).text;
+    assert.match(text, /^switchyard_requests_total\{endpoint="chat",status="400",via="none"\} 1$/m);
+    assert.match(text, /^switchyard_requests_total\{endpoint="messages",status="413",via="none"\} 1$/m);
+    assert.match(text, /^switchyard_requests_total\{endpoint="embeddings",status="415",via="none"\} 1$/m);
+    assert.equal([...text.matchAll(/^switchyard_requests_total\{/gm)].length, 3);
+  });
+});
