@@ -139,3 +139,63 @@ audit: {enabled: false}
     }
   });
 });
+
+describe('switchyard serve draining', { timeout: 60_000 }, () => {
+  it('a SIGHUP while draining neither ends the process nor loses the in-flight stream', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-serve-drain-hup-'));
+    const child = { proc: null as ReturnType<typeof spawn> | null };
+    try {
+      const port = await freePort();
+      const db = join(dir, 'audit.db');
+      const config = join(dir, 'switchyard.yaml');
+      // A stream of 40 chunks 50 ms apart, well inside the grace period.
+      writeFileSync(config, `
+server: {port: ${port}, allow_unauthenticated: true, shutdown_grace_ms: 20000}
+logging: {level: fatal}
+providers:
+  mock: {type: mock, models: ["*"], options: {chunks: 40, chunk_delay_ms: 50}}
+audit: {sinks: [{type: sqlite, path: ${db}}]}
+`);
+      const main = resolve(import.meta.dirname, '../../src/cli/main.ts');
+      child.proc = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; ; i++) {
+        try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* starting */ }
+        assert.ok(i < 200, 'gateway did not start');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const decision = res.headers.get('x-switchyard-decision-id')!;
+      const reader = res.body!.getReader();
+      await reader.read(); // the stream has started
+      const exited = once(child.proc, 'exit');
+      child.proc.kill('SIGTERM');
+      // Until /healthz is refused the signal may not have been handled yet: wait for it.
+      for (let i = 0; ; i++) {
+        try { await fetch(`${url}/healthz`); } catch { break; }
+        assert.ok(i < 200, 'the gateway never stopped accepting');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.proc.kill('SIGHUP');
+      let text = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString('utf8');
+      }
+      assert.match(text, /data: \[DONE\]/, 'the stream ran to its end');
+      const [code, signal] = await exited;
+      assert.deepEqual([code, signal], [0, null]);
+      const sqlite = new Database(db, { readonly: true });
+      const row = sqlite.prepare('SELECT decision_id FROM audit_events WHERE decision_id = ?').get(decision);
+      sqlite.close();
+      assert.ok(row, 'the stream has its audit event');
+    } finally {
+      if (child.proc?.exitCode === null) child.proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

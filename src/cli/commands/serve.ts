@@ -34,7 +34,7 @@ stop accepting connections, let in-flight requests finish (up to
 server.shutdown_grace_ms; the rest are cut), settle and audit every request, and flush
 every audit event before exiting. SIGHUP reloads
 the rule files (as POST /admin/reload); rules that do not compile are logged and the
-running ones stay.`,
+running ones stay. Once shutdown has begun, SIGHUP is ignored.`,
   flags: {
     ...CONFIG_FLAG,
     port: { type: 'string', valueName: 'N', description: 'Port (overrides server.port; $PORT also works)' },
@@ -68,7 +68,11 @@ running ones stay.`,
     process.on('SIGHUP', reload);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
+        // A SIGHUP with no listener ends the process at once, in-flight requests and
+        // buffered audit events with it: while draining it is taken and ignored. (A
+        // terminal that closes sends one; so may a deploy that reloads every instance.)
         process.off('SIGHUP', reload);
+        process.on('SIGHUP', () => log.warn({ signal: 'SIGHUP' }, 'rules not reloaded: the gateway is shutting down'));
         log.info({ signal }, 'shutting down: draining requests and flushing the audit log');
         gw.close().then(resolve, (e) => { log.error({ err: e }, 'shutdown error'); resolve(); });
       };
