@@ -20,13 +20,18 @@ export function openAuditReader(sink: AuditSink, opts: { baseDir?: string } = {}
 
 /**
  * The store a command reads: `db` (a SQLite file, or a postgres:// URL) when given, else
- * the first sqlite/postgres sink of the config.
+ * the first sqlite/postgres sink of the config. The table is `table`, else that sink's;
+ * with `db`, the table of the config's first sink of the same kind: CI reads the log
+ * through another URL (a read-only role) than the gateway writes it with, but the same table.
  */
 export function storeSink(audit: AuditConfig | undefined, override: { db?: string; table?: string } = {}): AuditSink {
-  const table = override.table === undefined ? {} : { table: override.table };
   if (override.db !== undefined) {
-    return /^postgres(ql)?:\/\//.test(override.db) ? { type: 'postgres', url: override.db, ...table } : { type: 'sqlite', path: override.db, ...table };
+    const type = /^postgres(ql)?:\/\//.test(override.db) ? 'postgres' : 'sqlite';
+    const table = override.table ?? effectiveSinks(audit).find((s) => s.type === type)?.table;
+    const where = type === 'postgres' ? { url: override.db } : { path: override.db };
+    return { type, ...where, ...(table === undefined ? {} : { table }) };
   }
+  const table = override.table === undefined ? {} : { table: override.table };
   const sink = effectiveSinks(audit).find((s) => s.type === 'sqlite' || s.type === 'postgres');
   if (!sink) throw new SwitchyardError('SY_ERR_BAD_REQUEST', 'the config has no sqlite or postgres audit sink to read; name a store with --db');
   return { ...sink, ...table };

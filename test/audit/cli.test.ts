@@ -1,7 +1,7 @@
 /** `switchyard audit | replay | diff` end to end, in-process, against a SQLite store of real router decisions. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +158,37 @@ describe('audit commands', () => {
     const limited = await run(['diff', ...cfg, '--rules', CANDIDATE_RULES, '--since', '30d', '--limit', '25', '--json'], dir);
     assert.equal((JSON.parse(limited.stdout) as { total: number }).total, 25);
     assert.equal((await run(['diff', ...cfg], dir)).code, 2);
+  });
+});
+
+describe('--db with a config whose sink names its table', () => {
+  it('reads the table of the config\'s sink of that kind, as audit, replay and diff', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-table-'));
+    try {
+      // The gateway writes `custom_audit`; CI reads the same store through --db (another role, another path).
+      const config = readFileSync(FIXTURE_CONFIG, 'utf8').replace(/^audit: .*$/m, 'audit: {sinks: [{type: sqlite, path: data/audit.db, table: custom_audit}]}');
+      writeFileSync(join(dir, 'switchyard.yaml'), config);
+      cpSync(join(FIXTURE_DIR, 'rules'), join(dir, 'rules'), { recursive: true });
+      const events = trafficEvents(fixtureRouter(fixtureConfig()), 20, 9);
+      const db = join(dir, 'copy.db');
+      const log = createAuditLog({ sinks: [{ type: 'sqlite', path: db, table: 'custom_audit' }] }, { logger: { warn() {}, error() {} } });
+      for (const e of events) log.recordEvent(e);
+      await log.close();
+
+      const listed = await run(['audit', '--db', db, '--limit', '1000', '--json'], dir);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal((JSON.parse(listed.stdout) as { events: unknown[] }).events.length, 20);
+      const diff = await run(['diff', '--db', db, '--rules', join(dir, 'rules'), '--since', '30d', '--json'], dir);
+      assert.equal(diff.code, 0, diff.stderr);
+      assert.equal((JSON.parse(diff.stdout) as { total: number }).total, 20);
+      const replay = await run(['replay', events[0].decision_id, '--db', db], dir);
+      assert.equal(replay.code, 0, replay.stderr);
+      const named = await run(['audit', '--db', db, '--table', 'audit_events'], dir);
+      assert.equal(named.code, 2, '--table still wins');
+      assert.match(named.stderr, /no such table: audit_events/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 /** `switchyard audit`: query the decision audit log, as a table, one decision in detail, a summary, or JSON. */
-import { loadConfig, type LoadedConfig } from '../../config/index.js';
+import { loadConfig, resolveConfigPath, type LoadedConfig } from '../../config/index.js';
 import { SwitchyardError } from '../../errors.js';
 import { parseAuditFilter, SUMMARY_KINDS, type AuditFilter, type FilterParams, type SummaryKind } from '../../audit/filter.js';
 import { formatEvents, formatEventDetail, formatSummary } from '../../audit/format.js';
@@ -12,7 +12,7 @@ import { formatIssues } from '../report.js';
 /** Where the audit commands read from. */
 export const STORE_FLAGS = {
   db: { type: 'string', valueName: 'FILE|URL', description: 'Audit store: a SQLite file or a postgres:// URL (default: the first sqlite/postgres sink of the config)' },
-  table: { type: 'string', valueName: 'NAME', description: 'Audit table (default: the sink\'s, else audit_events)' },
+  table: { type: 'string', valueName: 'NAME', description: 'Audit table (default: that of the config\'s sink, with --db of its first sink of that kind; else audit_events)' },
 } as const satisfies FlagSpecs;
 
 /** The audit filter as flags; `--virtual-key` is the filter's `virtual_key`, and so on. */
@@ -116,7 +116,9 @@ Reads the first sqlite or postgres sink of the config, or the store given with -
     if (summary !== undefined && !(SUMMARY_KINDS as readonly string[]).includes(summary)) throw new UsageError(`--summary must be one of ${SUMMARY_KINDS.join(', ')}, got "${summary}"`);
     const filter = filterFromArgs(args, new Date(), { limit: args.string('limit'), cursor: args.string('cursor') });
     let loaded: LoadedConfig | undefined;
-    if (args.string('db') === undefined) {
+    // With --db the config is read only when there is one (it names the table); without a
+    // config file the log is still readable.
+    if (args.string('db') === undefined || resolveConfigPath(args.string('config'), io.env, io.cwd) !== null) {
       const r = loadForCommand(args, io);
       if ('exit' in r) return r.exit;
       loaded = r.loaded;
