@@ -55,14 +55,28 @@ export type FilterParams = Partial<Record<(typeof FILTER_PARAMS)[number], string
 
 const TEXT_FIELDS = ['provider', 'model', 'customer', 'team', 'virtual_key', 'decision_id', 'request_id', 'upstream_request_id', 'cursor'] as const;
 
-/** An ISO date-time, or a duration (`1h`, `7d`) meaning that long before `now`. */
+/** A date, or a date and time (`T` or a space between) with an optional offset. */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * An ISO date-time, or a duration (`1h`, `7d`) meaning that long before `now`. A time
+ * without an offset is UTC, as a date alone is and as every time the audit commands
+ * print is: not the time zone of whichever process parses it (the CLI's, the server's).
+ */
 function instant(param: string, text: string, now: Date): Date {
+  const bad = () => badParam(param, `\`${param}\` must be an ISO date-time or a duration like 1h or 7d, got ${JSON.stringify(text)}`);
   const rel = durationBefore(now, text);
-  if (rel) return rel;
-  const d = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) {
-    throw badParam(param, `\`${param}\` must be an ISO date-time or a duration like 1h or 7d, got ${JSON.stringify(text)}`);
+  if (rel) {
+    if (Number.isNaN(rel.getTime())) throw badParam(param, `\`${param}\` ${JSON.stringify(text)} reaches back before any date: give a shorter duration or a date`);
+    return rel;
   }
+  const m = ISO_INSTANT.exec(text);
+  if (!m) throw bad();
+  const [, y, mo, day, time, zone] = m;
+  // Date parses 2026-02-30 as March 2: a day the month does not have is a mistake, not a date.
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(day) < 1 || Number(day) > new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate()) throw bad();
+  const d = new Date(time === undefined ? `${y}-${mo}-${day}` : `${y}-${mo}-${day}T${time}${zone ?? 'Z'}`);
+  if (Number.isNaN(d.getTime())) throw bad();
   return d;
 }
 
@@ -87,7 +101,10 @@ export function parseAuditFilter(params: FilterParams, now: Date): AuditFilter {
   if (params.to !== undefined && params.until !== undefined) throw badParam('until', '`until` and `to` are the same filter: give one');
   if (from !== undefined) f.from = instant(params.from !== undefined ? 'from' : 'since', from, now);
   if (to !== undefined) f.to = instant(params.to !== undefined ? 'to' : 'until', to, now);
-  if (f.from && f.to && f.from.getTime() >= f.to.getTime()) throw badParam('to', 'the time range is empty: `from` must be before `to`');
+  if (f.from && f.to && f.from.getTime() >= f.to.getTime()) {
+    const [a, b] = [params.from !== undefined ? 'from' : 'since', params.to !== undefined ? 'to' : 'until'];
+    throw badParam(b, `the time range is empty: \`${a}\` must be before \`${b}\``);
+  }
   const rule = params.rule_id ?? params.rule;
   if (rule !== undefined) f.rule_id = nonEmpty(params.rule_id !== undefined ? 'rule_id' : 'rule', rule);
   if (params.via !== undefined) {

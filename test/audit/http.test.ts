@@ -63,6 +63,43 @@ describe('GET /admin/audit parameters', () => {
     }
   });
 
+  it('reads a time without an offset as UTC, whatever the time zone of the process', () => {
+    // The date alone was UTC and a date-time without an offset local time: the same URL meant another hour on another server.
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      assert.deepEqual(auditRequestFromQuery({ since: '2025-06-01T12:30', until: '2025-06-01 13:00:00.5' }, NOW).filter, {
+        from: new Date('2025-06-01T12:30:00.000Z'), to: new Date('2025-06-01T13:00:00.500Z'),
+      });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    assert.deepEqual(auditRequestFromQuery({ since: '2025-06-01', until: '2025-06-01T14:00+02:00' }, NOW).filter, {
+      from: new Date('2025-06-01T00:00:00.000Z'), to: new Date('2025-06-01T12:00:00.000Z'),
+    });
+  });
+
+  it('refuses a date the calendar lacks and a duration reaching back before any date, instead of matching something else or nothing', () => {
+    const cases: [unknown, string, RegExp][] = [
+      // Date rolls these over to March 2 and 3.
+      [{ since: '2025-02-30' }, 'since', /ISO date-time or a duration/],
+      [{ until: '2025-02-31T00:00Z' }, 'until', /ISO date-time or a duration/],
+      [{ since: '2025-06-01garbage' }, 'since', /ISO date-time or a duration/],
+      // Before: an Invalid Date, compared as NULL, so an empty answer for "everything in the last 99999999999 days".
+      [{ since: '99999999999d' }, 'since', /reaches back before any date/],
+      [{ until: '300000000M' }, 'until', /reaches back before any date/],
+      // The range error names the parameters given, not their aliases.
+      [{ since: '1h', until: '2h' }, 'until', /`since` must be before `until`/],
+    ];
+    for (const [query, param, message] of cases) {
+      const got = badRequest(query);
+      assert.equal(got.param, param, JSON.stringify(query));
+      assert.match(got.message, message);
+    }
+    assert.deepEqual(auditRequestFromQuery({ since: '2024-02-29' }, NOW).filter.from, new Date('2024-02-29T00:00:00.000Z'));
+  });
+
   it('answers with a page or a summary', async () => {
     const calls: unknown[] = [];
     const log = {

@@ -17,7 +17,7 @@ export const STORE_FLAGS = {
 
 /** The audit filter as flags; `--virtual-key` is the filter's `virtual_key`, and so on. */
 export const FILTER_FLAGS = {
-  since: { type: 'string', valueName: 'WHEN', description: 'Only decisions at or after WHEN: a duration back from now (1h, 7d) or an ISO date-time' },
+  since: { type: 'string', valueName: 'WHEN', description: 'Only decisions at or after WHEN: a duration back from now (1h, 7d) or an ISO date-time (UTC unless it has an offset)' },
   until: { type: 'string', valueName: 'WHEN', description: 'Only decisions before WHEN (same forms as --since)' },
   rule: { type: 'string', valueName: 'ID', description: 'Decided by this rule' },
   via: { type: 'string', valueName: 'VIA', description: 'rule, balance, pinned or none' },
