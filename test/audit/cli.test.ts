@@ -136,6 +136,17 @@ describe('audit commands', () => {
     assert.equal((await run(['replay', ...cfg], dir)).code, 2);
   });
 
+  it('replay run where there is no config file refuses, rather than call every decision DIFFERENT', async () => {
+    // `dir` holds only the store: the embedded default (mock provider, no rules) is what would decide.
+    const e = events.find((x) => x.decision.rule_id === 'premium-tier')!;
+    const r = await run(['replay', e.decision_id, '--db', db], dir);
+    assert.equal(r.code, 2, r.stdout);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /no config file was found \(switchyard\.yaml, switchyard\.yml, switchyard\.json in .*, SWITCHYARD_CONFIG or --config\), and the embedded default did not make this decision \(revision \w+\): name the gateway's config with --config/);
+    const d = await run(['diff', '--db', db, '--rules', CANDIDATE_RULES, '--since', '30d'], dir);
+    assert.match(d.stderr, /^note: no config file was found .*: the rules are compiled with the providers and principals of the embedded default$/m);
+  });
+
   it('diff reports changes grouped by rule, and --fail-on-change exits 1', async () => {
     const text = await run(['diff', ...cfg, '--rules', CANDIDATE_RULES, '--since', '30d'], dir);
     assert.equal(text.code, 0, text.stderr);

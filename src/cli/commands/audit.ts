@@ -1,5 +1,5 @@
 /** `switchyard audit`: query the decision audit log, as a table, one decision in detail, a summary, or JSON. */
-import { loadConfig, resolveConfigPath, type LoadedConfig } from '../../config/index.js';
+import { CONFIG_FILE_NAMES, loadConfig, resolveConfigPath, type LoadedConfig } from '../../config/index.js';
 import { SwitchyardError } from '../../errors.js';
 import { parseAuditFilter, SUMMARY_KINDS, type AuditFilter, type FilterParams, type SummaryKind } from '../../audit/filter.js';
 import { formatEvents, formatEventDetail, formatSummary } from '../../audit/format.js';
@@ -61,6 +61,11 @@ export function loadForCommand(args: ParsedArgs, io: CommandIO): { loaded: Loade
     return { exit: EXIT.USAGE };
   }
   return { loaded: config };
+}
+
+/** For replay and diff, which decide with the config's providers and rules: says when it is the embedded default because no config file was found. */
+export function noConfigFile(io: CommandIO): string {
+  return `no config file was found (${CONFIG_FILE_NAMES.join(', ')} in ${io.cwd}, SWITCHYARD_CONFIG or --config)`;
 }
 
 /** Opens the audit store named by --db or the config; a usage error when there is none or it cannot be opened. */

@@ -7,7 +7,7 @@ import { compileRuleSet, type RuleSet } from '../../audit/ruleset.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 import { formatIssues } from '../report.js';
-import { FILTER_FLAGS, filterFromArgs, fromStore, loadForCommand, openStore, STORE_FLAGS } from './audit.js';
+import { FILTER_FLAGS, filterFromArgs, fromStore, loadForCommand, noConfigFile, openStore, STORE_FLAGS } from './audit.js';
 
 const DEFAULT_SINCE = '24h';
 const DEFAULT_LIMIT = 10_000;
@@ -51,6 +51,7 @@ Exit codes: 0 done (or nothing changed with --fail-on-change), 1 changes with --
 
     const r = loadForCommand(args, io);
     if ('exit' in r) return r.exit;
+    if (r.loaded.file === null) io.stderr.write(`note: ${noConfigFile(io)}: the rules are compiled with the providers and principals of the embedded default\n`);
     const candidate = compileRuleSet(r.loaded, `the rules in ${rulesDir}`, [resolve(io.cwd, rulesDir)]);
     if (!candidate.ruleset) {
       io.stderr.write(formatIssues(candidate.issues, io.cwd));

@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../../config/index.js';
 import type { AuditEventV1 } from '../../types/audit-event.js';
 import { UsageError, type FlagSpecs, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
-import { fromStore, loadForCommand, openStore, STORE_FLAGS } from './audit.js';
+import { fromStore, loadForCommand, noConfigFile, openStore, STORE_FLAGS } from './audit.js';
 
 const RULES_FLAG = {
   rules: { type: 'string', valueName: 'DIR', description: 'Rule files or folder to decide with instead of the config\'s rules' },
@@ -31,6 +31,11 @@ function chooseRules(loaded: LoadedConfig, event: AuditEventV1, rulesFlag: strin
   const current = compileRuleSet(loaded, 'the current rules');
   const recorded = event.config_revision;
   if (current.ruleset?.revision.hash === recorded.hash) return { ...current.ruleset, label: 'the recorded revision (the current rules)' };
+  if (loaded.file === null) {
+    // Replayed with the embedded default's mock provider and no rules, every decision came out DIFFERENT (exit 1).
+    io.stderr.write(`switchyard replay: ${noConfigFile(io)}, and the embedded default did not make this decision (revision ${recorded.hash}): name the gateway's config with --config\n`);
+    return EXIT.USAGE;
+  }
   if (recorded.git_commit) {
     const atCommit = ruleSetAtCommit(loaded, recorded.git_commit);
     if (atCommit.ruleset) {
@@ -62,7 +67,8 @@ router and compares the result with the recorded decision, field by field.
 Rules: --rules DIR when given; else the config's rules if they are the recorded revision;
 else the rules at the recorded git commit (read with git); else the config's rules.
 
-Exit codes: 0 identical, 1 different, 2 bad usage or no such decision.`,
+Exit codes: 0 identical, 1 different, 2 bad usage, no such decision, or no config file
+while the decision was not made by the embedded default.`,
   flags: { ...CONFIG_FLAG, ...JSON_FLAG, ...STORE_FLAGS, ...RULES_FLAG },
   async run(args: ParsedArgs, io: CommandIO): Promise<number> {
     if (args.positionals.length !== 1) throw new UsageError('expected one decision id');
