@@ -116,6 +116,14 @@ describe('audit commands', () => {
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.stderr, message);
     }
+    // An ndjson sink's file: SQLite said only "file is not a database".
+    const ndjson = join(dir, 'audit.ndjson');
+    writeFileSync(ndjson, events.slice(0, 3).map((e) => JSON.stringify(e)).join('\n') + '\n');
+    for (const command of [['audit'], ['replay', events[0].decision_id, '--config', FIXTURE_CONFIG], ['diff', '--rules', CANDIDATE_RULES, '--config', FIXTURE_CONFIG]]) {
+      const r = await run([...command, '--db', ndjson], dir);
+      assert.equal(r.code, 2, command[0]);
+      assert.match(r.stderr, /cannot open the audit store: \S+audit\.ndjson is not a SQLite database: it holds JSON lines, as an ndjson sink writes, which are for log pipelines; read a sqlite file or a postgres:\/\/ URL/, command[0]);
+    }
     const missing = await run(['audit', '--db', join(dir, 'missing.db')], dir);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot open the audit store/);

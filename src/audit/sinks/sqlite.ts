@@ -3,7 +3,7 @@
  * queries run, on a writer thread (sqlite-thread.ts), so the request thread only
  * serializes events.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -155,9 +155,36 @@ export function sqliteSink(config: AuditSink, opts: SqliteSinkOptions = {}): Sin
   };
 }
 
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+/**
+ * Throws when `file` exists and is not a SQLite database, naming what it looks like: SQLite
+ * itself says only "file is not a database", and only at the first query.
+ */
+function expectSqlite(file: string): void {
+  if (file === ':memory:') return;
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  let n: number;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      n = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // missing or unreadable: SQLite's own error says which
+  }
+  if (n === 0 || head.toString('latin1') === SQLITE_HEADER) return;
+  const json = head.toString('latin1').trimStart().startsWith('{');
+  throw new Error(`${file} is not a SQLite database${json ? ': it holds JSON lines, as an ndjson sink writes, which are for log pipelines; read a sqlite file or a postgres:// URL' : ''}`);
+}
+
 /** A read-only reader over an existing SQLite audit file (for the CLI). */
 export function openSqliteReader(config: AuditSink, opts: { baseDir?: string } = {}): AuditReader {
-  const db = openDatabase(sqliteFile(config, opts.baseDir), { readonly: true });
+  const file = sqliteFile(config, opts.baseDir);
+  expectSqlite(file);
+  const db = openDatabase(file, { readonly: true });
   return sqlReader(executor(db), config.table ?? 'audit_events', async () => {
     db.close();
   });
