@@ -84,7 +84,7 @@ function conditions(f: AuditFilter, p: SqlParams, t: TableNames, skip: ReadonlyS
     const base = Number(f.status[0]) * 100;
     c.push(`e.status >= ${p.add(base)} AND e.status < ${p.add(base + 100)}`);
   }
-  if (f.fallback_reason !== undefined) {
+  if (f.fallback_reason !== undefined && !skip.has('fallback_reason')) {
     // An uncorrelated IN (bounded by the same window) is planned as one index range scan in
     // both databases; a correlated EXISTS made SQLite rescan the reason's rows per event.
     const x = [`x.fallback_reason = ${p.add(f.fallback_reason)}`];
@@ -162,10 +162,12 @@ export function sqlReader(driver: SqlDriver, table = 'audit_events', onClose: ()
   }
 
   async function fallbacks(filter: AuditFilter): Promise<FallbackCount[]> {
-    // Here `provider` means the provider of the attempt that fell back, not where the request ended up.
+    // Here `provider` and `fallback_reason` are those of the attempt that fell back: not where
+    // the request ended up, nor every attempt of a request that had one with the reason.
     const p = new SqlParams(driver.dialect);
-    const c = conditions(filter, p, t, new Set(['provider']));
+    const c = conditions(filter, p, t, new Set(['provider', 'fallback_reason']));
     if (filter.provider !== undefined) c.push(`f.provider = ${p.add(filter.provider)}`);
+    if (filter.fallback_reason !== undefined) c.push(`f.fallback_reason = ${p.add(filter.fallback_reason)}`);
     const sql = `SELECT f.provider, f.fallback_reason, COUNT(*) AS n
       FROM ${t.fallbacks} f JOIN ${t.events} e ON e.decision_id = f.decision_id${whereClause(c)}
       GROUP BY f.provider, f.fallback_reason ORDER BY f.provider, n DESC, f.fallback_reason`;

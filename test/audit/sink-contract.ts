@@ -177,6 +177,9 @@ export function sinkContract(name: string, make: SinkFactory, skip?: string): vo
       assert.deepEqual(new Map(rows.map((r) => [`${r.provider}|${r.fallback_reason}`, r.count])), expected);
       const groq = (await log.summary('fallbacks', { provider: 'groq' })) as FallbackCount[];
       assert.ok(groq.length > 0 && groq.every((r) => r.provider === 'groq'));
+      // Filtered by a reason, the rows count that reason, not every fallback of the requests that had it.
+      const serverErrors = (await log.summary('fallbacks', { fallback_reason: 'server_error' })) as FallbackCount[];
+      assert.deepEqual(new Map(serverErrors.map((r) => [`${r.provider}|${r.fallback_reason}`, r.count])), new Map([...expected].filter(([k]) => k.endsWith('|server_error'))));
     });
 
     it('summarizes spend per team over a window', async () => {
