@@ -158,8 +158,9 @@ export function sqliteSink(config: AuditSink, opts: SqliteSinkOptions = {}): Sin
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 /**
- * Throws when `file` exists and is not a SQLite database, naming what it looks like: SQLite
- * itself says only "file is not a database", and only at the first query.
+ * Throws when `file` is missing, or is not a SQLite database, naming what it looks like:
+ * SQLite itself says only "unable to open database file" or, at the first query, "file
+ * is not a database".
  */
 function expectSqlite(file: string): void {
   if (file === ':memory:') return;
@@ -172,8 +173,9 @@ function expectSqlite(file: string): void {
     } finally {
       closeSync(fd);
     }
-  } catch {
-    return; // missing or unreadable: SQLite's own error says which
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`there is no audit log at ${file}: a gateway with this sink creates it when it starts`);
+    return; // unreadable: SQLite's own error says why
   }
   if (n === 0 || head.toString('latin1') === SQLITE_HEADER) return;
   const json = head.toString('latin1').trimStart().startsWith('{');
