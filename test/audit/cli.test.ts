@@ -174,6 +174,11 @@ describe('audit commands', () => {
     const unchanged = await run(['diff', ...cfg, '--rules', join(FIXTURE_DIR, 'rules'), '--since', '30d', '--fail-on-change'], dir);
     assert.equal(unchanged.code, 0, unchanged.stdout);
     assert.match(unchanged.stdout, /400 unchanged, 0 would change/);
+    const empty = await run(['diff', ...cfg, '--rules', CANDIDATE_RULES, '--since', '30d', '--rule', 'no-such-rule', '--fail-on-change'], dir);
+    assert.equal(empty.code, 0);
+    assert.match(empty.stdout, /^replayed 0 recorded decisions against/);
+    assert.match(empty.stderr, /^note: no recorded decision matched since \S+Z: nothing was compared \(check --db, --table and --since\)$/m);
+    assert.equal(text.stderr, '');
     const limited = await run(['diff', ...cfg, '--rules', CANDIDATE_RULES, '--since', '30d', '--limit', '25', '--json'], dir);
     assert.equal((JSON.parse(limited.stdout) as { total: number }).total, 25);
     assert.equal((await run(['diff', ...cfg], dir)).code, 2);

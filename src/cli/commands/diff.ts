@@ -82,6 +82,8 @@ Exit codes: 0 done (or nothing changed with --fail-on-change), 1 changes with --
       await reader.close();
     }
     const report = collector.report();
+    // A CI gate that compared nothing passes: say so, for a wrong --db, --table or window.
+    if (report.total === 0) io.stderr.write(`note: no recorded decision matched${filter.from ? ` since ${filter.from.toISOString()}` : ''}: nothing was compared (check --db, --table and --since)\n`);
     io.stdout.write(args.boolean('json')
       ? `${JSON.stringify({ rules: candidate.ruleset.label, revision: candidate.ruleset.revision, ...report }, null, 2)}\n`
       : formatDiff(report, `${candidate.ruleset.label} (revision ${candidate.ruleset.revision.hash})`));
