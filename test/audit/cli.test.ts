@@ -58,6 +58,20 @@ describe('audit commands', () => {
     assert.equal((await run(['audit', '--db', db, '--decision-id', 'nope'], dir)).code, 1);
   });
 
+  it('audit --request-id that names more decisions than a page says where the rest are', async () => {
+    // The client's own x-request-id becomes the request id, so a client that resends it has several decisions.
+    const same = join(dir, 'same-request.db');
+    await store(same, events.slice(0, 3).map((e) => ({ ...e, request_id: 'client-retry-1' })));
+    const first = await run(['audit', '--db', same, '--request-id', 'client-retry-1', '--limit', '2'], dir);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout.match(/^decision /gm)?.length, 2);
+    const cursor = /\nmore: --cursor (\S+)\n$/.exec(first.stdout)?.[1];
+    assert.ok(cursor, first.stdout);
+    const rest = await run(['audit', '--db', same, '--request-id', 'client-retry-1', '--limit', '2', '--cursor', cursor], dir);
+    assert.equal(rest.stdout.match(/^decision /gm)?.length, 1);
+    assert.doesNotMatch(rest.stdout, /more:/);
+  });
+
   it("audit --upstream-request-id finds the decision from a provider's id, including a call that fell back", async () => {
     const e = events.find((x) => x.attempts.some((a) => a.fallback_reason))!;
     const failed = e.attempts.find((a) => a.fallback_reason)!;

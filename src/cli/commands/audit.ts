@@ -145,8 +145,9 @@ Reads the first sqlite or postgres sink of the config, or the store given with -
         io.stdout.write(page.events.map(formatEventDetail).join('\n'));
       } else {
         io.stdout.write(page.events.length ? formatEvents(page.events) : 'no decisions match\n');
-        if (page.next_cursor) io.stdout.write(`more: --cursor ${page.next_cursor}\n`);
       }
+      // A request id the client chose may name many decisions (its retries): the detail pages too.
+      if (!args.boolean('json') && page.next_cursor) io.stdout.write(`more: --cursor ${page.next_cursor}\n`);
       return byId && page.events.length === 0 ? EXIT.FAILED : EXIT.OK;
     } finally {
       await reader.close();
