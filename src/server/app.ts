@@ -101,7 +101,7 @@ function explainInput(body: unknown): { request: TestRequest; state: TestState }
 export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const server = rt.loaded.config.server ?? {};
   const maxDepth = server.max_json_depth ?? 64;
-  const bodyLimit = server.body_limit_bytes ?? 4 * 1024 * 1024;
+  const bodyLimit = server.body_limit_bytes ?? 32 * 1024 * 1024;
   const requestTimeoutMs = server.request_timeout_ms ?? 60_000;
   const app = Fastify({
     logger: false,

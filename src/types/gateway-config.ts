@@ -92,7 +92,7 @@ export interface ServerConfig {
    */
   host?: string;
   /**
-   * Largest request body accepted, in bytes. Default: 4 MiB.
+   * Largest request body (and WebSocket message) accepted, in bytes. Default: 32 MiB, what Anthropic's Messages API accepts: an agent's turn with screenshots passes 4 MiB.
    */
   body_limit_bytes?: number;
   /**

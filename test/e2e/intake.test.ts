@@ -94,6 +94,25 @@ describe('the intake and fastify answer inference requests alike', SUITE, () => 
   });
 });
 
+describe('the default body limit', SUITE, () => {
+  let dflt: E2EGateway;
+  before(async () => {
+    dflt = await startE2E({ server: { allow_unauthenticated: true }, providers: { local: { type: 'mock', models: ['mock-model'] } } });
+  }, HOOK);
+  after(async () => {
+    await dflt?.close();
+  }, HOOK);
+
+  test('takes what Anthropic takes: a 12 MiB agent turn (screenshots) is served, a body over 32 MiB refused', async () => {
+    const turn = (size: number) => JSON.stringify({ model: 'mock-model', max_tokens: 8, messages: [{ role: 'user', content: 'x'.repeat(size) }] });
+    const served = await raw(dflt.url, '/anthropic/v1/messages', { method: 'POST', body: turn(12 * 1024 * 1024), headers: json });
+    assert.equal(served.status, 200, served.text.slice(0, 200));
+    const refused = await raw(dflt.url, '/anthropic/v1/messages', { method: 'POST', body: turn(32 * 1024 * 1024), headers: json });
+    assert.equal(refused.status, 413);
+    assert.equal(refused.json.error.type, 'request_too_large');
+  });
+});
+
 describe('a body that stalls', SUITE, () => {
   let slow: E2EGateway;
   before(async () => {
