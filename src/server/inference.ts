@@ -304,6 +304,10 @@ class Exchange {
     const model = m.modelLabel(this.servedModel);
     m.tokens.inc({ provider: this.servedProvider, model, kind: 'input' }, this.usage.inputTokens);
     m.tokens.inc({ provider: this.servedProvider, model, kind: 'output' }, this.usage.outputTokens);
+    // Parts of `input` priced apart (cache reads, cache writes), as the audit event counts them.
+    const { cachedInputTokens: cached, cacheWriteTokens: written } = this.usage;
+    if (cached) m.tokens.inc({ provider: this.servedProvider, model, kind: 'cached' }, cached);
+    if (written) m.tokens.inc({ provider: this.servedProvider, model, kind: 'cache_write' }, written);
     if (this.costUsd > 0) m.costUsd.inc({ provider: this.servedProvider, model }, this.costUsd);
   }
 

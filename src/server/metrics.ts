@@ -54,7 +54,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; maxModelLabels?:
     ttfbSeconds: new Histogram('switchyard_time_to_first_byte_seconds', 'Streaming: request received to first byte sent to the client.', ['endpoint'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], r),
     attempts: new Counter('switchyard_upstream_attempts_total', 'Upstream calls by provider and outcome: ok, a fallback_reason (rate_limited, server_error, timeout, ...), client_error (the provider refused the request as invalid) or client_abort.', ['provider', 'outcome'], r),
     fallbacks: new Counter('switchyard_fallbacks_total', 'Moves to the next target, by provider left and reason.', ['provider', 'reason'], r),
-    tokens: new Counter('switchyard_tokens_total', `Tokens by provider, model and kind (input, output, cached); models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model', 'kind'], r),
+    tokens: new Counter('switchyard_tokens_total', `Tokens by provider, model and kind (input, output; cached and cache_write are the prompt-cache reads and writes within input); models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model', 'kind'], r),
     costUsd: new Counter('switchyard_cost_usd_total', `Spend in USD by provider and model; models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model'], r),
     inFlight: new Gauge('switchyard_in_flight_requests', 'Inference requests being served.', r),
     websockets: new Gauge('switchyard_websocket_connections', 'Open Responses API WebSocket connections.', r),

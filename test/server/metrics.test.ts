@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MAX_MODEL_LABELS, createMetrics } from '../../src/server/metrics.js';
+import { startWireFake, type WireFake } from '../fakes/wire.js';
 import { postJson, raw, startE2E, type E2EGateway, HOOK } from '../e2e/helpers.js';
 
 describe('counters', () => {
@@ -83,5 +84,28 @@ describe('switchyard_requests_total', () => {
     assert.match(text, /^switchyard_requests_total\{endpoint="messages",status="413",via="none"\} 1$/m);
     assert.match(text, /^switchyard_requests_total\{endpoint="embeddings",status="415",via="none"\} 1$/m);
     assert.equal([...text.matchAll(/^switchyard_requests_total\{/gm)].length, 3);
+  });
+});
+
+describe('switchyard_tokens_total', () => {
+  let an: WireFake;
+  let e2e: E2EGateway;
+  before(async () => {
+    an = await startWireFake({ format: 'anthropic', name: 'an' });
+    e2e = await startE2E({ server: { allow_unauthenticated: true }, providers: { an: { type: 'anthropic', base_url: an.url, keys: [{ name: 'k', value: 'sk-up-an' }] } } });
+  }, HOOK);
+  after(async () => {
+    await e2e?.close();
+    await an?.close();
+  }, HOOK);
+
+  it('counts prompt-cache reads and writes (kind cached, cache_write) as the audit event does, inside input', async () => {
+    // Anthropic counts 4 plain input tokens, 300 read from the cache and 200 written to it.
+    an.enqueue({ usage: { input: 4, output: 10, cacheRead: 300, cacheWrite5m: 200 } });
+    const r = await postJson(e2e.url, '/anthropic/v1/messages', { model: 'claude-sonnet-4', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }, { 'anthropic-version': '2023-06-01' });
+    assert.equal(r.status, 200, r.text);
+    const text = (await raw(e2e.url, '/metrics')).text;
+    const count = (kind: string) => Number(text.match(new RegExp(`^switchyard_tokens_total\\{provider="an",model="claude-sonnet-4",kind="${kind}"\\} (\\d+)$`, 'm'))?.[1]);
+    assert.deepEqual(['input', 'cached', 'cache_write', 'output'].map(count), [504, 300, 200, 10]);
   });
 });
