@@ -182,7 +182,7 @@ export function sqlReader(driver: SqlDriver, table = 'audit_events', onClose: ()
       GROUP BY e.team, e.customer ORDER BY cost DESC, e.team`;
     const rows = await read(sql, p.values);
     return rows.map((r) => ({
-      team: str(r.team), customer: str(r.customer), requests: num(r.n), cost_usd: num(r.cost),
+      team: str(r.team), customer: str(r.customer), requests: num(r.n), cost_usd: toNano(num(r.cost)),
       input_tokens: num(r.input_tokens), output_tokens: num(r.output_tokens),
     }));
   }
@@ -198,4 +198,12 @@ export function sqlReader(driver: SqlDriver, table = 'audit_events', onClose: ()
     },
     close: onClose,
   };
+}
+
+/**
+ * A sum of costs, each stored to the nano-dollar, back to the nano-dollar: the database
+ * adds them as doubles, and its binary noise (0.04459506999999998) is not a sum of spend.
+ */
+function toNano(usd: number): number {
+  return Math.round(usd * 1e9) / 1e9;
 }

@@ -191,7 +191,9 @@ export function sinkContract(name: string, make: SinkFactory, skip?: string): vo
       for (const r of rows) {
         const mine = inWindow.filter((e) => e.principal.team === r.team);
         assert.equal(r.requests, mine.length);
-        assert.ok(Math.abs(r.cost_usd - mine.reduce((s, e) => s + (e.outcome.cost_usd ?? 0), 0)) < 1e-9);
+        // To the nano-dollar, as budgets count it: no binary rounding noise for a reconciliation to trip on.
+        const nano = mine.reduce((s, e) => s + Math.round((e.outcome.cost_usd ?? 0) * 1e9), 0);
+        assert.equal(r.cost_usd, nano / 1e9);
         assert.equal(r.input_tokens, mine.reduce((s, e) => s + (e.outcome.input_tokens ?? 0), 0));
         assert.equal(r.customer, mine[0].principal.customer);
       }
