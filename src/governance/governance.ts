@@ -65,7 +65,10 @@ export interface BudgetReport {
   calendar_aligned: boolean;
   on_exhausted: 'block' | 'allow';
   spent_usd: number;
+  /** Held for requests being served: their most they may cost. */
   reserved_usd: number;
+  /** What a request may still reserve: the limit less spent and reserved, at least 0. */
+  remaining_usd: number;
   /** End of the current window (ISO); null when no window is open (nothing spent yet). */
   resets_at: string | null;
 }
@@ -248,20 +251,44 @@ export class Governance {
 
   /** The principal's budgets (or a provider's, with `{ provider }`) and their current spend, for admin views and tests. */
   async budgets(of: Principal | { provider: string }): Promise<BudgetReport[]> {
-    const refs = 'provider' in of ? (this.providers.get(of.provider)?.budgets ?? []) : this.chainOf(of).budgets;
+    return this.report('provider' in of ? (this.providers.get(of.provider)?.budgets ?? []) : this.chainOf(of).budgets);
+  }
+
+  /**
+   * Every budget the config sets, each once (customers', teams', virtual keys', then
+   * providers'), with its current spend: one read of the store. GET /admin/budgets.
+   */
+  allBudgets(): Promise<BudgetReport[]> {
+    const d = this.directory;
+    const refs = new Map<string, BudgetRef>();
+    const add = (b: BudgetRef) => {
+      const id = `${b.key} ${b.limitNano} ${b.block}`;
+      if (!refs.has(id)) refs.set(id, b);
+    };
+    for (const chains of [d.byCustomer, d.byTeam, d.byKey]) for (const c of chains.values()) c.budgets.forEach(add);
+    for (const p of this.providers.values()) p.budgets.forEach(add);
+    const order: Level[] = ['customer', 'team', 'virtual_key', 'provider'];
+    return this.report([...refs.values()].sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+  }
+
+  private async report(refs: readonly BudgetRef[]): Promise<BudgetReport[]> {
     if (refs.length === 0) return [];
     const r = await this.store.peek({ now: this.clock(), budgets: refs.map((b) => b.key), windows: [], slots: [] });
-    return refs.map((b, i) => ({
-      level: b.level,
-      id: b.id,
-      limit_usd: b.spec.limit_usd,
-      period: b.spec.period,
-      calendar_aligned: b.calendar,
-      on_exhausted: b.block ? 'block' : 'allow',
-      spent_usd: r.budgets[i].spent / NANO_PER_USD,
-      reserved_usd: r.budgets[i].reserved / NANO_PER_USD,
-      resets_at: r.budgets[i].end ? new Date(r.budgets[i].end).toISOString() : null,
-    }));
+    return refs.map((b, i) => {
+      const { spent, reserved, end } = r.budgets[i];
+      return {
+        level: b.level,
+        id: b.id,
+        limit_usd: b.spec.limit_usd,
+        period: b.spec.period,
+        calendar_aligned: b.calendar,
+        on_exhausted: b.block ? 'block' : 'allow',
+        spent_usd: spent / NANO_PER_USD,
+        reserved_usd: reserved / NANO_PER_USD,
+        remaining_usd: Math.max(0, b.limitNano - spent - reserved) / NANO_PER_USD,
+        resets_at: end ? new Date(end).toISOString() : null,
+      };
+    });
   }
 
   /** Providers whose own budget or rate limit is exhausted (skip them when balancing and falling back). */

@@ -8,6 +8,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { SwitchyardError, renderError } from '../errors.js';
 import { explain, contextFromRequest, unknownPrincipals, validateDocument } from '../rules/index.js';
 import { auditResponse } from '../audit/http.js';
+import { budgetsResponse } from './admin-budgets.js';
 import { formatIssue, parseSource } from '../config/source.js';
 import type { TestRequest, TestState } from '../types/rule-test-file.js';
 import { answerClientError } from './client-error.js';
@@ -305,6 +306,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
       return explain(router, ctx, opts);
     });
     admin.get('/admin/audit', async (req) => auditResponse(rt.audit, req.query, new Date(rt.clock())));
+    admin.get('/admin/budgets', async (req) => budgetsResponse(rt.governance, req.query));
     admin.post('/admin/reload', async (_req, reply) => {
       const r = rt.reload();
       if (!r.ok) {
