@@ -14,8 +14,9 @@
  * a gateway against the floor measured the same way. Only the target process is counted;
  * the kernel's share (sockets) is not.
  *
- * Usage: npm run bench:instructions [-- --a DIR] [--b DIR] [--n1 2500] [--n2 5000] [--audit]
+ * Usage: npm run bench:instructions [-- --a DIR] [--b DIR] [--n1 2500] [--n2 5000] [--audit] [--stream]
  * (without --a/--b: this checkout; each DIR a checkout with dist/ built, as for bench:ab.
+ * --stream: streamed requests (the mock's 8 content chunks, read to the end) instead.
  * --audit: each build also with the audit log on, its default SQLite sink, the writer
  * thread counted with the rest. The sink writes batches of 50 events, as it does at
  * 1,000 requests/s: left to its 50 ms interval, under valgrind's slowness it would write
@@ -37,6 +38,7 @@ const arg = (name: string, dflt?: string) => {
 const N1 = Number(arg('n1', '2500'));
 const N2 = Number(arg('n2', '5000'));
 const withAudit = process.argv.includes('--audit');
+const stream = process.argv.includes('--stream');
 /** Batches of 50 whatever the pace (see --audit above). */
 const AUDIT_BATCHES = 'batch_size: 50, flush_interval_ms: 3600000';
 const builds = [arg('a'), arg('b')].filter((d): d is string => d !== undefined).map((d) => resolve(d));
@@ -58,9 +60,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello to the benchmark, please.' }], max_tokens: 64 });
+const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello to the benchmark, please.' }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
 
-/** `n` requests one after the other on one connection; every answer must be a 200. */
+/** `n` requests one after the other on one connection, each read to its end; every answer must be a 200. */
 async function load(url: string, n: number): Promise<void> {
   const pool = new Pool(url, { connections: 1 });
   try {
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
         },
       },
     ];
-    console.log(`\nInstructions per non-streaming request (callgrind; ${N1} and ${N2} sequential requests, the difference over ${N2 - N1})\n`);
+    console.log(`\nInstructions per ${stream ? 'streamed' : 'non-streaming'} request (callgrind; ${N1} and ${N2} sequential requests, the difference over ${N2 - N1})\n`);
     const perRequest: number[] = [];
     for (const t of targets) {
       // Two processes at once: counts do not depend on what else runs.
