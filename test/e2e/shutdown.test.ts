@@ -4,7 +4,7 @@
  * rule files, and keeps the running rules when the new ones do not compile.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -22,6 +22,20 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Starts `switchyard serve` on `config` and waits until it answers /healthz; `spawned` sees the process at once (to kill it on failure). */
+async function serve(config: string, port: number, spawned?: (proc: ChildProcess) => void): Promise<{ proc: ChildProcess; url: string }> {
+  const main = resolve(import.meta.dirname, '../../src/cli/main.ts');
+  const proc = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  spawned?.(proc);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* starting */ }
+    assert.ok(i < 200, 'gateway did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { proc, url };
+}
+
 describe('switchyard serve shutdown', { timeout: 60_000 }, () => {
   it('flushes the audit event of every answered request on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sy-serve-shutdown-'));
@@ -36,14 +50,7 @@ providers:
   mock: {type: mock, models: ["*"], options: {latency_ms: 2}}
 audit: {sinks: [{type: sqlite, path: ${db}, batch_size: 50, flush_interval_ms: 1000}]}
 `);
-      const main = resolve(import.meta.dirname, '../../src/cli/main.ts');
-      const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
-      const url = `http://127.0.0.1:${port}`;
-      for (let i = 0; ; i++) {
-        try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* starting */ }
-        assert.ok(i < 200, 'gateway did not start');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const { proc: child, url } = await serve(config, port);
       const answered: string[] = [];
       let stop = false;
       const worker = async () => {
@@ -100,14 +107,7 @@ providers:
 rules: {paths: [rules/]}
 audit: {enabled: false}
 `);
-      const main = resolve(import.meta.dirname, '../../src/cli/main.ts');
-      child.proc = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
-      const url = `http://127.0.0.1:${port}`;
-      for (let i = 0; ; i++) {
-        try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* starting */ }
-        assert.ok(i < 200, 'gateway did not start');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const { proc, url } = await serve(config, port, (p) => (child.proc = p));
       const ruleId = async () => {
         const res = await fetch(`${url}/v1/chat/completions`, {
           method: 'POST', headers: { 'content-type': 'application/json' },
@@ -126,13 +126,13 @@ audit: {enabled: false}
       };
       assert.equal(await ruleId(), 'first-rule');
       rule('second-rule');
-      child.proc.kill('SIGHUP');
+      proc.kill('SIGHUP');
       await after('second-rule');
       writeFileSync(join(dir, 'rules', 'routing.yaml'), 'rules:\n  - {id: broken, when: "tier ==", route: mock/mock-model}\n');
-      child.proc.kill('SIGHUP');
+      proc.kill('SIGHUP');
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(await ruleId(), 'second-rule', 'the running rules stay');
-      assert.equal(child.proc.exitCode, null, 'still serving');
+      assert.equal(proc.exitCode, null, 'still serving');
     } finally {
       child.proc?.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
@@ -156,14 +156,7 @@ providers:
   mock: {type: mock, models: ["*"], options: {chunks: 40, chunk_delay_ms: 50}}
 audit: {sinks: [{type: sqlite, path: ${db}}]}
 `);
-      const main = resolve(import.meta.dirname, '../../src/cli/main.ts');
-      child.proc = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
-      const url = `http://127.0.0.1:${port}`;
-      for (let i = 0; ; i++) {
-        try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* starting */ }
-        assert.ok(i < 200, 'gateway did not start');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const { proc, url } = await serve(config, port, (p) => (child.proc = p));
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'mock-model', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
@@ -171,15 +164,15 @@ audit: {sinks: [{type: sqlite, path: ${db}}]}
       const decision = res.headers.get('x-switchyard-decision-id')!;
       const reader = res.body!.getReader();
       await reader.read(); // the stream has started
-      const exited = once(child.proc, 'exit');
-      child.proc.kill('SIGTERM');
+      const exited = once(proc, 'exit');
+      proc.kill('SIGTERM');
       // Until /healthz is refused the signal may not have been handled yet: wait for it.
       for (let i = 0; ; i++) {
         try { await fetch(`${url}/healthz`); } catch { break; }
         assert.ok(i < 200, 'the gateway never stopped accepting');
         await new Promise((r) => setTimeout(r, 50));
       }
-      child.proc.kill('SIGHUP');
+      proc.kill('SIGHUP');
       let text = '';
       for (;;) {
         const { done, value } = await reader.read();
