@@ -364,8 +364,9 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   // At debug level the log says why a request failed (an operator fitting a client to the
   // gateway turns it on to see what the client sent wrong, or what the provider said of it).
   // Refused before routing, it has no audit event; after, the event has its attempts.
+  // A 503 for a counter store that is down is such a refusal too: logged like a 400.
   if (x.decision === null) {
-    if (e.status < 500) rt.logger.debug({ request_id: x.requestId, endpoint: x.endpoint, status: e.status, code: e.code, param: e.details?.param, reason: e.message }, 'request refused before routing');
+    rt.logger.debug({ request_id: x.requestId, endpoint: x.endpoint, status: e.status, code: e.code, param: e.details?.param, reason: e.message }, 'request refused before routing');
   } else rt.logger.debug({ request_id: x.requestId, decision_id: x.decisionId, endpoint: x.endpoint, status: e.status, code: e.code, attempts: x.attempts.length, reason: e.message }, 'request failed');
   rt.metrics.requests.inc({ endpoint: x.endpoint, status: String(e.status), via: x.decision?.via ?? 'none' });
   x.countAttempts();

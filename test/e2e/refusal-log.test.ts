@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { postJson, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
@@ -20,6 +21,7 @@ const sink = new Writable({
 const logger = pino({ level: 'debug' }, sink);
 let debug: E2EGateway;
 let info: E2EGateway;
+let storeDown: E2EGateway;
 
 before(async () => {
   const config = {
@@ -35,11 +37,20 @@ before(async () => {
   const rules = { 'fallback.yaml': { rules: [{ id: 'm2-falls-back', when: 'model == "m2"', route: 'down/m2', fallbacks: ['up/m2'], fallback_on: ['server_error'] }] } };
   debug = await startE2E(config, { logger, rules });
   info = await startE2E(config, { logger: logger.child({}, { level: 'info' }), rules });
+  // A caller with a budget, and a counter store that never answers (nothing listens on port 1).
+  storeDown = await startE2E({
+    providers: { mk: { type: 'mock', models: ['m'] } },
+    governance: {
+      store: { type: 'redis', url: 'redis://127.0.0.1:1/0', on_unavailable: 'fail_closed' },
+      virtual_keys: [{ id: 'vk', key_hash: `sha256:${createHash('sha256').update('sk-down').digest('hex')}`, budgets: [{ limit_usd: 1, period: '1d' }] }],
+    },
+  }, { logger });
 }, HOOK);
 
 after(async () => {
   await debug?.close();
   await info?.close();
+  await storeDown?.close();
 }, HOOK);
 
 describe('requests refused before routing', SUITE, () => {
@@ -58,6 +69,15 @@ describe('requests refused before routing', SUITE, () => {
     assert.equal((await postJson(debug.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hi' }] })).status, 200);
     assert.equal((await postJson(debug.url, '/v1/chat/completions', { model: 'nope', messages: [{ role: 'user', content: 'Hi' }] })).status, 404);
     assert.ok(!lines.some((l) => l.msg === 'request refused before routing'));
+  });
+
+  test('a 503 for a counter store that is down is logged too', async () => {
+    lines.length = 0;
+    const res = await postJson(storeDown.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'Hi' }] }, { authorization: 'Bearer sk-down', 'x-request-id': 'req-store-down-1' });
+    assert.equal(res.status, 503);
+    const line = lines.find((l) => l.msg === 'request refused before routing');
+    assert.ok(line, JSON.stringify(lines.map((l) => l.msg)));
+    assert.deepEqual([line.request_id, line.endpoint, line.status, line.code], ['req-store-down-1', 'chat', 503, 'SY_ERR_UNAVAILABLE']);
   });
 });
 
