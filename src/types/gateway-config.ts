@@ -311,7 +311,7 @@ export interface RateLimit {
   tokens?: number;
   per?: Duration;
   /**
-   * Requests in flight at once (virtual keys).
+   * Requests in flight at once, at the level the limit is set on (virtual key, team, customer or provider).
    */
   concurrency?: number;
 }
@@ -347,7 +347,7 @@ export interface RoutingConfig {
    */
   decision_cache_size?: number;
   /**
-   * Failure classes that move to a rule's next fallback when the rule gives no `fallback_on`.
+   * Failure classes that move to a rule's next fallback when the rule gives no `fallback_on`. Default: [rate_limited, server_error, timeout, connection_error, stream_error, overloaded].
    */
   default_fallback_on?: FallbackReason[];
 }
@@ -497,11 +497,11 @@ export interface GovernanceConfig {
     };
   };
   /**
-   * For a model with no known price: zero counts it as free, block refuses it while a budget applies. Default: zero.
+   * For a model with no known price: zero counts it as free, block refuses it (403 SY_ERR_MODEL_NOT_ALLOWED, reason unknown_price), whether or not a budget applies. Default: zero.
    */
   unknown_price?: 'block' | 'zero';
   /**
-   * Output tokens reserved when a request gives no max_tokens.
+   * Output tokens reserved when a request gives no max_tokens. Default: 8192.
    */
   max_reservation_tokens?: number;
 }
