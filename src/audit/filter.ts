@@ -32,7 +32,7 @@ export interface AuditFilter {
   fallback_reason?: string;
   decision_id?: string;
   request_id?: string;
-  /** Events with an attempt the provider gave this id (its request-id / x-request-id header). */
+  /** Events with an attempt the provider gave this id (its request-id, x-request-id or apim-request-id header). */
   upstream_request_id?: string;
   /** Page size, 1..1000 (default 50). */
   limit?: number;

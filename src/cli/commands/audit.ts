@@ -30,7 +30,7 @@ export const FILTER_FLAGS = {
   'fallback-reason': { type: 'string', valueName: 'REASON', description: 'With an attempt that fell back for this reason (rate_limited, timeout, ...)' },
   'decision-id': { type: 'string', valueName: 'ID', description: 'This decision (shown in detail)' },
   'request-id': { type: 'string', valueName: 'ID', description: 'This request (shown in detail)' },
-  'upstream-request-id': { type: 'string', valueName: 'ID', description: "The request a provider's id names: its request-id or x-request-id header (shown in detail)" },
+  'upstream-request-id': { type: 'string', valueName: 'ID', description: "The request a provider's id names: its request-id, x-request-id or apim-request-id header (shown in detail)" },
 } as const satisfies FlagSpecs;
 
 /** The filter the flags describe; bad values are usage errors. */
