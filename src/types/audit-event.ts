@@ -70,7 +70,7 @@ export interface RequestSummary {
   };
 }
 /**
- * The params CEL variable: max_tokens, temperature, tools (count), messages (count), input_tokens_estimate.
+ * The params CEL variable: max_tokens, temperature and top_p when sent, tools (count), messages (count), input_tokens_estimate; for embeddings inputs (count) and input_tokens_estimate.
  *
  * This interface was referenced by `AuditEventV1`'s JSON-Schema
  * via the `definition` "Params".
