@@ -129,7 +129,7 @@ export interface ServerConfig {
    */
   cors_origins?: string[];
   /**
-   * Serve requests without a virtual key (the embedded default does; a warning is logged at start).
+   * Serve requests without a virtual key as an anonymous principal, and, when no virtual keys are configured, requests with any key (the embedded default does; a warning is logged at start).
    */
   allow_unauthenticated?: boolean;
   /**
