@@ -331,12 +331,30 @@ function baseHeaders(x: Exchange, reply: ReplyLike): void {
   reply.header('x-switchyard-decision-id', x.decisionId);
 }
 
+const UNSAFE_HEADER_TEXT = /[^\x20-\x24\x26-\x7e]/;
+
+/**
+ * `s` as a header value: the served model is whatever name the client sent (a mock, or a
+ * provider allowed by glob, serves any), and writeHead throws at a control character or
+ * anything past Latin-1, so such characters, and `%`, go percent-encoded as UTF-8.
+ */
+function headerText(s: string): string {
+  if (!UNSAFE_HEADER_TEXT.test(s)) return s;
+  let out = '';
+  for (const ch of s) {
+    if (!UNSAFE_HEADER_TEXT.test(ch)) out += ch;
+    // Buffer.from writes a lone surrogate as U+FFFD, where encodeURIComponent would throw.
+    else for (const b of Buffer.from(ch)) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
 /** The decision's headers the config exposes, added to `h`. */
 function decisionHeaders(x: Exchange, h: Record<string, string> = {}): Record<string, string> {
   const server = x.rt.loaded.config.server;
   if (server?.expose_decision_headers) {
     if (x.decision?.rule_id) h['x-switchyard-rule-id'] = x.decision.rule_id;
-    if (x.servedProvider) h['x-switchyard-served-by'] = `${x.servedProvider}/${x.servedModel}`;
+    if (x.servedProvider) h['x-switchyard-served-by'] = headerText(`${x.servedProvider}/${x.servedModel}`);
   }
   if (server?.expose_budget_headers && x.admission) {
     const left = x.admission.budgetRemaining();
@@ -385,7 +403,12 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
     if (!reply.raw.writableEnded) reply.raw.destroy();
     return;
   }
-  if (reply.sent) return;
+  if (reply.sent) {
+    // Taken over for a stream whose head never went out (the write of the head threw):
+    // nothing else will answer, so the connection closes rather than hang.
+    if (!reply.raw.headersSent && !reply.raw.destroyed) reply.raw.destroy();
+    return;
+  }
   if (!reply.hasHeader('x-switchyard-decision-id')) baseHeaders(x, reply);
   // The rule that routed a failed request is worth as much to its client as to a served one's.
   if (x.decision?.rule_id && rt.loaded.config.server?.expose_decision_headers) reply.header('x-switchyard-rule-id', x.decision.rule_id);

@@ -172,8 +172,14 @@ function readJson(req: IncomingMessage, res: ServerResponse, url: string, handle
     }
     handler({ headers: req.headers, body }, reply, { start: arrived }).catch((err: unknown) => {
       opts.crashed(err, url);
-      if (!res.headersSent) refuse(new SwitchyardError('SY_ERR_INTERNAL', 'Internal error.'));
-      else if (!res.writableEnded) res.destroy();
+      try {
+        if (!res.headersSent) return refuse(new SwitchyardError('SY_ERR_INTERNAL', 'Internal error.'));
+      } catch (again: unknown) {
+        // The 500 carries the headers the handler collected; the one that failed may be
+        // among them. A throw here would end the process.
+        opts.crashed(again, url);
+      }
+      if (!res.writableEnded) res.destroy();
     });
   });
 }
