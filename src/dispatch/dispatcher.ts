@@ -18,6 +18,7 @@ import { retryWaitMs } from './backoff.js';
 import { AttemptControl } from './control.js';
 import { DispatchError } from './errors.js';
 import { Health, type Admission } from './health.js';
+import { credentialMask } from './mask.js';
 import { RetryBudget } from './retry-budget.js';
 import { Run, withClientHeaders } from './run.js';
 import { Runtimes, type ProviderRuntime } from './runtime.js';
@@ -188,6 +189,7 @@ class AttemptLoop implements Dispatcher {
       idleMs: d.timeouts?.idle_ms ?? 30_000,
       totalMs: this.s.totalMs,
       maxResponseBytes: transportSettings(o.config.upstream).maxResponseBytes,
+      mask: credentialMask(o.config.providers, o.config.proxy),
     };
     this.budget = new RetryBudget(d.retry_budget?.ratio ?? 0.2, d.retry_budget?.min_per_second ?? 5, this.clock);
     const providers = o.config.providers;
@@ -369,6 +371,7 @@ class AttemptLoop implements Dispatcher {
         ? await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at))
         : await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
       run.current = null;
+      if (!out.ok) out.message = this.env.mask(out.message);
       const rec = run.call(target, keyName, out.status, Math.round(this.clock.now() - t0), out.ok ? null : out.message, prev);
       if (a.upstreamId !== undefined) rec.upstream_request_id = a.upstreamId;
       const recIndex = run.attempts.length - 1;

@@ -10,6 +10,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { FinishReason, StreamEvent, Usage } from '../canonical.js';
 import type { StreamDecoder } from '../providers/types.js';
 import { abortMessage, type AttemptControl } from './control.js';
+import type { Mask } from './mask.js';
 import { classifyTransportError } from './transport.js';
 import type { Clock } from './types.js';
 
@@ -65,6 +66,8 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     private readonly timers: StreamTimers,
     /** The most text (characters) one event not yet complete may hold. */
     private readonly maxEvent: number,
+    /** Masks credentials out of an error event's message, which goes on to the client. */
+    private readonly mask: Mask = (text) => text,
   ) {
     this.rearm();
     body.on('data', (chunk: Buffer) => {
@@ -136,7 +139,10 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     if (ev.type === 'end' || ev.type === 'error') {
       this.finished = true;
       if (ev.type === 'end') this.settle(true, null, false);
-      else this.settle(false, ev.message, false);
+      else {
+        ev.message = this.mask(ev.message);
+        this.settle(false, ev.message, false);
+      }
     }
     return { done: false, value: ev };
   }
