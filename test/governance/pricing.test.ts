@@ -19,6 +19,10 @@ describe('PriceTable', () => {
       ['gpt-4o-2024-08-06', 'gpt-4o'],
       ['claude-sonnet-4-20250514', 'claude-sonnet-4'],
       ['claude-3-5-sonnet-latest', 'claude-3-5-sonnet'],
+      // Anthropic's aliases of the Claude 4 snapshots: served under a `claude-*` allowlist,
+      // they were unpriced, so a caller could spend on them against a budget for $0.
+      ['claude-opus-4-0', 'claude-opus-4'],
+      ['claude-sonnet-4-0', 'claude-sonnet-4'],
       ['mistral-large-latest', 'mistral-large'],
       ['mistral-large-2411', 'mistral-large'],
       ['gpt-3.5-turbo-0125', 'gpt-3.5-turbo'],
