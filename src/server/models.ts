@@ -195,6 +195,9 @@ export async function openAIModelList(rt: Runtime, headers: IncomingHttpHeaders)
 async function modelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Promise<ModelEntry | undefined> {
   const found = (await listing(rt, headers)).byId.get(id);
   if (found !== undefined) return found;
+  // An alias the list leaves out leads to a model the caller may not use. A request for
+  // it goes where the alias leads, never to a provider serving any name as written.
+  if (Object.hasOwn(rt.loaded.config.aliases ?? {}, id)) return undefined;
   const principal = rt.governance.authenticate(headers);
   const slash = id.indexOf('/');
   const pinned = slash > 0 ? rt.loaded.providers.get(id.slice(0, slash)) : undefined;

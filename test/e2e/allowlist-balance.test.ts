@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { hashKey } from '../../src/governance/index.js';
 import { startWireFake, type WireFake } from '../fakes/wire.js';
-import { postJson, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+import { postJson, raw, REQUEST_TIMEOUT_MS, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 const ONLY_B = 'sk-sy-allow-only-b-7g8h9i';
 const NOTHING = 'sk-sy-allow-nothing-1j2k3l';
@@ -105,5 +105,40 @@ describe("unmatched traffic within the caller's allowlists", SUITE, () => {
     assert.ok((await ids(OPEN)).includes('smart'));
     assert.ok(!(await ids(NOTHING)).includes('smart'));
     assert.ok(!(await ids(ONLY_B)).includes('smart'));
+  });
+});
+
+describe('an alias to a model the caller may not use', SUITE, () => {
+  const KEY = 'sk-sy-allow-wild-0s1t2u';
+  let gw: E2EGateway;
+
+  before(async () => {
+    gw = await startE2E({
+      providers: {
+        wild: { type: 'mock', models: ['*'], weight: 1 },
+        kept: { type: 'mock', models: ['kept-model'], weight: 0 },
+      },
+      aliases: { sneaky: 'kept/kept-model' },
+      governance: { virtual_keys: [{ id: 'vk-wild', key_hash: hashKey(KEY), allowed_providers: ['wild'] }] },
+    });
+  }, HOOK);
+
+  after(async () => {
+    await gw?.close();
+  }, HOOK);
+
+  test('is unknown to GET /v1/models/{id}, as a request for it is refused', async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    const chat = await postJson(gw.url, '/v1/chat/completions', { model: 'sneaky', messages: [{ role: 'user', content: 'Hi' }] }, auth);
+    assert.equal(chat.status, 403, chat.text);
+    const byId = await raw(gw.url, '/v1/models/sneaky', { headers: auth });
+    assert.equal(byId.status, 404, byId.text);
+    assert.equal(byId.json.error.code, 'SY_ERR_UNKNOWN_MODEL');
+    const anthropic = await raw(gw.url, '/anthropic/v1/models/sneaky', { headers: auth });
+    assert.equal(anthropic.status, 404, anthropic.text);
+    // Any other name the wildcard provider serves is still there.
+    const other = await raw(gw.url, '/v1/models/whatever', { headers: auth });
+    assert.equal(other.status, 200, other.text);
+    assert.equal(other.json.owned_by, 'wild');
   });
 });
