@@ -31,6 +31,9 @@ export function checkConfig(data: unknown, dir: string, report: Report): void {
   if (isObj(data.providers) && Object.keys(providers).length === 0) {
     report(['providers'], 'no_providers', 'no providers are configured; add at least one (type mock needs no key)');
   }
+  if (isObj(data.server) && data.server.allow_unauthenticated === true && isObj(data.governance) && list(data.governance.virtual_keys).length > 0) {
+    report(['server', 'allow_unauthenticated'], 'anonymous_with_keys', 'server.allow_unauthenticated serves a request without a key as an anonymous principal, outside every virtual key\'s allowlists, budgets and rate limits: a caller a key holds can leave the key out', { severity: 'warning' });
+  }
   if (isObj(data.aliases)) checkAliases(data.aliases, providers, report);
   if (isObj(data.rules)) checkRulePaths(list(data.rules.paths), dir, report);
   if (isObj(data.audit)) checkAudit(data.audit, report);

@@ -136,6 +136,27 @@ describe('env references', () => {
   });
 });
 
+describe('server.allow_unauthenticated', () => {
+  it('with virtual keys is a warning: a request without a key escapes what the keys hold it to', () => {
+    const keys = `{virtual_keys: [{id: vk, key_hash: "sha256:${'0'.repeat(64)}", allowed_models: [gpt-4o-mini]}]}`;
+    const open = load(`
+      server: {allow_unauthenticated: true}
+      providers: {local: {type: mock}}
+      governance: ${keys}
+    `);
+    assert.ok(open.config, open.issues.map(formatIssue).join('\n'));
+    assert.deepEqual(open.issues.map((i) => [i.severity, i.code, i.location?.line]), [['warning', 'anonymous_with_keys', 1]]);
+    assert.deepEqual(load(`
+      providers: {local: {type: mock}}
+      governance: ${keys}
+    `).issues, []);
+    assert.deepEqual(load(`
+      server: {allow_unauthenticated: true}
+      providers: {local: {type: mock}}
+    `).issues, []);
+  });
+});
+
 describe('the loaded config', () => {
   const { config } = load(`
     providers:
