@@ -10,7 +10,6 @@ import type { HttpRequestSpec, ProviderAdapter, ProviderSettings, StreamDecoder 
 import { kindForStatus, readErrorBody } from '../wire/upstream-error.js';
 import { readBody } from './body.js';
 import { abortMessage, type AbortCause, type AttemptControl } from './control.js';
-import type { Mask } from './mask.js';
 import { UpstreamStream } from './stream.js';
 import { classifyTransportError, type ResponseHeaders, type Transport } from './transport.js';
 import type { Clock, DispatchTiming } from './types.js';
@@ -52,8 +51,8 @@ export interface AttemptEnv {
   idleMs: number;
   totalMs: number;
   maxResponseBytes: number;
-  /** Masks the credentials dispatch sends out of a provider's text (error messages). */
-  mask: Mask;
+  /** Hides the config's secrets in a provider's text (error messages): DispatcherOptions.redact. */
+  redact: (text: string) => string;
 }
 
 export interface AttemptSpec {
@@ -208,7 +207,7 @@ export async function attemptStream(env: AttemptEnv, a: AttemptSpec, decoder: St
     if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
     return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered a stream request with ${type}: ${readErrorBody(res.status, text).message}` };
   }
-  const stream = new UpstreamStream(res.body, decoder, a.control, { clock: env.clock, idleMs: env.idleMs, deadlineAt: a.deadlineAt, totalMs: env.totalMs }, env.maxResponseBytes, env.mask);
+  const stream = new UpstreamStream(res.body, decoder, a.control, { clock: env.clock, idleMs: env.idleMs, deadlineAt: a.deadlineAt, totalMs: env.totalMs }, env.maxResponseBytes, env.redact);
   const first: StreamEvent[] = [];
   for (;;) {
     const r = await stream.next();

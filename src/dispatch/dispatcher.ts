@@ -18,7 +18,6 @@ import { retryWaitMs } from './backoff.js';
 import { AttemptControl } from './control.js';
 import { DispatchError } from './errors.js';
 import { Health, type Admission } from './health.js';
-import { credentialMask } from './mask.js';
 import { RetryBudget } from './retry-budget.js';
 import { Run, withClientHeaders } from './run.js';
 import { Runtimes, type ProviderRuntime } from './runtime.js';
@@ -41,6 +40,12 @@ export interface DispatcherOptions {
   adapters?: (type: string) => ProviderAdapter;
   /** Eligible keys of a provider for a model, in rotation order. Default: eligibleKeys from src/balance. */
   keysFor?: (providerId: string, model: string) => readonly KeyRef[];
+  /**
+   * Hides the config's secrets in text a provider sent back (its error messages reach the
+   * client, the log and the audit event, and some servers quote the key they were given).
+   * Default: none hidden; the gateway passes Runtime#redact.
+   */
+  redact?: (text: string) => string;
 }
 
 /** A whole answer read into `T`, for the endpoints that are never streamed. */
@@ -189,7 +194,7 @@ class AttemptLoop implements Dispatcher {
       idleMs: d.timeouts?.idle_ms ?? 30_000,
       totalMs: this.s.totalMs,
       maxResponseBytes: transportSettings(o.config.upstream).maxResponseBytes,
-      mask: credentialMask(o.config.providers, o.config.proxy),
+      redact: o.redact ?? ((text) => text),
     };
     this.budget = new RetryBudget(d.retry_budget?.ratio ?? 0.2, d.retry_budget?.min_per_second ?? 5, this.clock);
     const providers = o.config.providers;
@@ -371,7 +376,7 @@ class AttemptLoop implements Dispatcher {
         ? await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at))
         : await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
       run.current = null;
-      if (!out.ok) out.message = this.env.mask(out.message);
+      if (!out.ok) out.message = this.env.redact(out.message);
       const rec = run.call(target, keyName, out.status, Math.round(this.clock.now() - t0), out.ok ? null : out.message, prev);
       if (a.upstreamId !== undefined) rec.upstream_request_id = a.upstreamId;
       const recIndex = run.attempts.length - 1;

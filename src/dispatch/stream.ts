@@ -10,7 +10,6 @@ import { StringDecoder } from 'node:string_decoder';
 import type { FinishReason, StreamEvent, Usage } from '../canonical.js';
 import type { StreamDecoder } from '../providers/types.js';
 import { abortMessage, type AttemptControl } from './control.js';
-import type { Mask } from './mask.js';
 import { classifyTransportError } from './transport.js';
 import type { Clock } from './types.js';
 
@@ -66,8 +65,8 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     private readonly timers: StreamTimers,
     /** The most text (characters) one event not yet complete may hold. */
     private readonly maxEvent: number,
-    /** Masks credentials out of an error event's message, which goes on to the client. */
-    private readonly mask: Mask = (text) => text,
+    /** Hides the config's secrets in an error event's message, which goes on to the client. */
+    private readonly redact: (text: string) => string = (text) => text,
   ) {
     this.rearm();
     body.on('data', (chunk: Buffer) => {
@@ -140,7 +139,7 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
       this.finished = true;
       if (ev.type === 'end') this.settle(true, null, false);
       else {
-        ev.message = this.mask(ev.message);
+        ev.message = this.redact(ev.message);
         this.settle(false, ev.message, false);
       }
     }

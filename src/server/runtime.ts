@@ -117,7 +117,7 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
 
   const store = createCounterStore(cfg.governance?.store ?? {}, { logger });
   const governance = createGovernance(cfg, { store, clock, logger });
-  const dispatcher = createDispatcher({ config: { dispatch: cfg.dispatch, upstream: cfg.upstream, providers: loaded.providers, proxy: loaded.proxy, extraCa: loaded.extraCa } });
+  const dispatcher = createDispatcher({ config: { dispatch: cfg.dispatch, upstream: cfg.upstream, providers: loaded.providers, proxy: loaded.proxy, extraCa: loaded.extraCa }, redact });
   const egress = describeProxyPlan(loaded.proxy);
   if (egress) logger.info({ proxy: egress }, `providers are reached through ${egress.https_proxy === egress.http_proxy ? egress.https_proxy : `${egress.https_proxy} (https) and ${egress.http_proxy} (http)`}, except ${(egress.no_proxy as string[]).join(', ')}`);
   const audit = createAuditLog(cfg.audit, { logger, secrets: secretsOf(loaded), baseDir: loaded.dir, clock: () => new Date(clock()) });
