@@ -434,6 +434,13 @@ describe('azure', () => {
     assert.throws(() => a.buildChatRequest(richRequest(), target(settings('azure'), 'gpt-4o')), { code: 'SY_ERR_INTERNAL' });
   });
 
+  it('a model named . or .. stays one path segment, not a step up the resource', () => {
+    const s = settings('azure', { baseUrl: 'https://r.openai.azure.com', options: { api_version: '2024-10-21' } });
+    assert.equal(a.buildChatRequest(richRequest(), target(s, '..')).path, '/openai/deployments/%2E%2E/chat/completions?api-version=2024-10-21');
+    assert.equal(a.buildChatRequest(richRequest(), target(s, '.')).path, '/openai/deployments/%2E/chat/completions?api-version=2024-10-21');
+    assert.equal(a.buildChatRequest(richRequest(), target(s, 'a.b')).path, '/openai/deployments/a.b/chat/completions?api-version=2024-10-21');
+  });
+
   it('api_version v1: /openai/v1 paths with no version query, the deployment as the body model, max_completion_tokens', () => {
     for (const baseUrl of ['https://r.openai.azure.com', 'https://r.openai.azure.com/openai', 'https://r.openai.azure.com/openai/v1/']) {
       const t = target(settings('azure', { baseUrl, options: { api_version: 'v1', deployments: { 'gpt-5': 'gpt5-prod' } } }), 'gpt-5', 'az-key');

@@ -33,6 +33,15 @@ function deploymentOf(a: AzureSettings, model: string): string {
   return Object.hasOwn(a.deployments, model) ? a.deployments[model] : model;
 }
 
+/**
+ * A deployment name as one path segment. The name may be the model a client sent (an
+ * unmapped model is its own deployment), and `.` or `..` left as they are would be read
+ * as dot-segments: `deployments/../chat/completions` reaches another path of the resource.
+ */
+function pathSegment(name: string): string {
+  return name === '.' || name === '..' ? name.replaceAll('.', '%2E') : encodeURIComponent(name);
+}
+
 const classicBody = openAIBodyOptions('max_tokens');
 const v1Body = openAIBodyOptions('max_completion_tokens');
 
@@ -51,7 +60,7 @@ export const azureAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
     }
     // Accept base URLs given with or without the trailing /openai segment.
     const prefix = b.basePath.endsWith('/openai') ? b.basePath : `${b.basePath}/openai`;
-    return { origin: b.origin, path: `${prefix}/deployments/${encodeURIComponent(deploymentOf(a, target.model))}/${op}${a.query}` };
+    return { origin: b.origin, path: `${prefix}/deployments/${pathSegment(deploymentOf(a, target.model))}/${op}${a.query}` };
   },
   model: (target) => (azureSettings(target.provider).v1 ? deploymentOf(azureSettings(target.provider), target.model) : target.model),
   auth: (target) => ({ 'api-key': target.keyValue }),
