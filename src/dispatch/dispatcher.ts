@@ -43,7 +43,7 @@ export interface DispatcherOptions {
   /**
    * Hides the config's secrets in text a provider sent back (its error messages reach the
    * client, the log and the audit event, and some servers quote the key they were given).
-   * Default: none hidden; the gateway passes Runtime#redact.
+   * Default: none hidden; the gateway's runtime passes its redactor of the config's secrets.
    */
   redact?: (text: string) => string;
 }

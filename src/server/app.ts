@@ -169,21 +169,19 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   const embeddings: InferenceHandler = (req, reply, marks) => handleEmbeddings(rt, req, reply, marks);
   const responses: InferenceHandler = (req, reply, marks) => handleChat(rt, 'openai', 'responses', req, reply, marks);
   const compact: InferenceHandler = (req, reply, marks) => handleChat(rt, 'openai', 'responses', req, reply, marks, true);
-  const inference = new Map<string, InferenceHandler>([
-    ['/v1/chat/completions', chat], ['/openai/v1/chat/completions', chat],
-    ['/v1/embeddings', embeddings], ['/openai/v1/embeddings', embeddings],
-    ['/v1/responses', responses], ['/openai/v1/responses', responses],
-    ['/v1/responses/compact', compact], ['/openai/v1/responses/compact', compact],
-    ['/anthropic/v1/messages', (req, reply, marks) => handleChat(rt, 'anthropic', 'messages', req, reply, marks)],
-    ['/anthropic/v1/messages/count_tokens', (req, reply, marks) => handleCountTokens(rt, req, reply, marks)],
-  ]);
-  // The `endpoint` label of each inference route, for the requests refused before a
-  // handler runs (a body that is not JSON, too large, too slow): counted as the rest are.
-  const endpoints = new Map<string, string>();
-  for (const path of inference.keys()) {
-    const tail = path.replace(/^(\/openai|\/anthropic)?\/v1\//, '');
-    endpoints.set(path, tail === 'chat/completions' ? 'chat' : tail === 'responses/compact' ? 'responses' : tail === 'messages/count_tokens' ? 'count_tokens' : tail);
-  }
+  // Each route's paths, its `endpoint` label (the one its handler counts it under, also
+  // used for the requests refused before a handler runs: a body that is not JSON, too
+  // large, too slow) and its handler.
+  const routes: [paths: string[], endpoint: string, handler: InferenceHandler][] = [
+    [['/v1/chat/completions', '/openai/v1/chat/completions'], 'chat', chat],
+    [['/v1/embeddings', '/openai/v1/embeddings'], 'embeddings', embeddings],
+    [['/v1/responses', '/openai/v1/responses'], 'responses', responses],
+    [['/v1/responses/compact', '/openai/v1/responses/compact'], 'responses', compact],
+    [['/anthropic/v1/messages'], 'messages', (req, reply, marks) => handleChat(rt, 'anthropic', 'messages', req, reply, marks)],
+    [['/anthropic/v1/messages/count_tokens'], 'count_tokens', (req, reply, marks) => handleCountTokens(rt, req, reply, marks)],
+  ];
+  const inference = new Map(routes.flatMap(([paths, , handler]) => paths.map((path) => [path, handler] as const)));
+  const endpoints = new Map(routes.flatMap(([paths, endpoint]) => paths.map((path) => [path, endpoint] as const)));
   const countRefusal = (url: string, err: SwitchyardError): void => {
     const endpoint = endpoints.get(url.split('?')[0]);
     if (endpoint !== undefined) rt.metrics.requests.inc({ endpoint, status: String(err.status), via: 'none' });

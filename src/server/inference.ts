@@ -376,9 +376,6 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
     x.attempts = err.attempts;
     x.failure = err.failure;
   }
-  // A provider's message is passed on, and a provider may quote the key it was sent
-  // ("Incorrect API key provided: sk-…"): the client must never read the operator's key.
-  e.message = rt.redact(e.message);
   // At debug level the log says why a request failed (an operator fitting a client to the
   // gateway turns it on to see what the client sent wrong, or what the provider said of it).
   // Refused before routing, it has no audit event; after, the event has its attempts.

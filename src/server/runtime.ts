@@ -46,11 +46,6 @@ export interface Runtime {
   /** Conversations (`/v1/conversations`), kept with the answers; null when server.response_items is off. */
   readonly conversations: Conversations | null;
   readonly logger: Logger;
-  /**
-   * `text` with every secret the config holds (provider keys, admin token, store URLs)
-   * replaced by `[redacted]`: for what a provider said, before a client or the log sees it.
-   */
-  redact(text: string): string;
   readonly clock: () => number;
   /** Client headers that may go upstream (compiled once from upstream.forward_headers). */
   readonly forwardHeaders: readonly string[];
@@ -106,6 +101,7 @@ export function createLogger(loaded: LoadedConfig, destination?: pino.Destinatio
 export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): Runtime {
   const cfg = loaded.config;
   const logger = opts.logger ?? createLogger(loaded);
+  // What a provider says back (an error quoting the key it was sent) passes through it.
   const redact = textRedactor(loaded);
   const clock = opts.clock ?? Date.now;
   const compiled = compileRuleBundle(loaded);
@@ -146,7 +142,6 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     responseItems,
     conversations: responseItems === null ? null : new Conversations(responseItems, clock),
     logger,
-    redact,
     clock,
     forwardHeaders,
     ready: true,
