@@ -59,7 +59,42 @@ export interface ErrorBody {
 
 const MAX_MESSAGE = 500;
 
-/** Reads the message out of an error body: JSON `{error:{message}}`, plain JSON `{message}`, HTML `<title>`, or text. */
+/**
+ * The text of a validation error's details, as servers built on pydantic send them
+ * (Mistral's `message: {detail: [...]}`, FastAPI's `detail`): each entry's `msg` after
+ * where it applies (`stream_options.include_usage: Extra inputs are not permitted`).
+ */
+function detailText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v || undefined;
+  if (isRecord(v)) return detailText(v.detail ?? v.msg ?? v.message);
+  if (!Array.isArray(v)) return undefined;
+  const parts: string[] = [];
+  for (const d of v) {
+    if (typeof d === 'string') parts.push(d);
+    else if (isRecord(d) && typeof d.msg === 'string') {
+      const loc = Array.isArray(d.loc) ? d.loc.filter((l, i) => !(i === 0 && l === 'body')).join('.') : '';
+      parts.push(loc ? `${loc}: ${d.msg}` : d.msg);
+    }
+  }
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+/** The message of a parsed JSON error body, or undefined when it has none. */
+function messageOf(parsed: Record<string, unknown>, error: Record<string, unknown> | undefined): string | undefined {
+  const msg = error?.message ?? parsed.message ?? (typeof parsed.error === 'string' ? parsed.error : undefined);
+  const text = typeof msg === 'string' ? msg || undefined : detailText(msg) ?? detailText(parsed.detail);
+  // OpenRouter says only "Provider returned error"; what the provider said is in metadata.raw.
+  const meta = isRecord(error?.metadata) ? error.metadata : undefined;
+  if (text === undefined || typeof meta?.raw !== 'string' || meta.raw.trim() === '') return text;
+  const raw = readErrorBody(0, meta.raw);
+  const said = raw.message.startsWith('upstream returned HTTP') ? meta.raw.trim() : raw.message;
+  return `${text} (${typeof meta.provider_name === 'string' && meta.provider_name ? `${meta.provider_name}: ` : ''}${said})`;
+}
+
+/**
+ * Reads the message out of an error body: JSON `{error:{message}}`, plain JSON `{message}`
+ * or `{detail}`, HTML `<title>`, or text.
+ */
 export function readErrorBody(status: number, body: string): ErrorBody {
   const trimmed = body.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -69,8 +104,8 @@ export function readErrorBody(status: number, body: string): ErrorBody {
       if (Array.isArray(parsed) && parsed.length === 1) parsed = parsed[0];
       if (isRecord(parsed)) {
         const error = isRecord(parsed.error) ? parsed.error : undefined;
-        const msg = error?.message ?? parsed.message ?? (typeof parsed.error === 'string' ? parsed.error : undefined);
-        return { error, message: typeof msg === 'string' && msg ? clip(msg) : `upstream returned HTTP ${status}` };
+        const msg = messageOf(parsed, error);
+        return { error, message: msg !== undefined ? clip(msg) : `upstream returned HTTP ${status}` };
       }
     } catch {
       // fall through: not JSON after all

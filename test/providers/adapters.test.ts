@@ -497,6 +497,23 @@ describe('openai-compatible', () => {
     assert.equal(spec.origin, 'https://api.mistral.ai');
     assert.equal(body(spec).max_tokens, 256);
   });
+
+  it("says what a server's error body says, in the shapes Mistral, FastAPI servers and OpenRouter send", () => {
+    const said = (status: number, b: unknown) => a.classifyError(status, {}, JSON.stringify(b)).message;
+    // Mistral's 422: the validation details in place of a message.
+    const extra = { type: 'extra_forbidden', loc: ['body', 'stream_options', 'include_usage'], msg: 'Extra inputs are not permitted', input: true };
+    assert.equal(said(422, { object: 'error', message: { detail: [extra] }, type: 'invalid_request_error', param: null, code: null }), 'stream_options.include_usage: Extra inputs are not permitted');
+    assert.equal(said(422, { object: 'Error', detail: [extra], message: [extra, { ...extra, loc: ['body', 'seed'] }], type: 'invalid_request_error', code: 3001 }),
+      'stream_options.include_usage: Extra inputs are not permitted; seed: Extra inputs are not permitted');
+    // FastAPI's own (a vLLM or a local server's route or validation error).
+    assert.equal(said(404, { detail: 'Not Found' }), 'Not Found');
+    assert.equal(said(422, { detail: [{ type: 'missing', loc: ['body', 'messages'], msg: 'Field required', input: {} }] }), 'messages: Field required');
+    // OpenRouter's: what the provider said behind "Provider returned error".
+    const raw = JSON.stringify({ object: 'error', message: "Unexpected role 'user' after role 'tool'", type: 'invalid_request_message_order', param: null, code: '3230' });
+    assert.equal(said(400, { error: { code: 400, message: 'Provider returned error', metadata: { raw, provider_name: 'Mistral' } } }), "Provider returned error (Mistral: Unexpected role 'user' after role 'tool')");
+    assert.equal(said(429, { error: { code: 429, message: 'Provider returned error', metadata: { raw: 'model is temporarily rate-limited upstream' } } }), 'Provider returned error (model is temporarily rate-limited upstream)');
+    assert.equal(said(400, { error: { message: 'plain', metadata: {} } }), 'plain');
+  });
 });
 
 describe('anthropic', () => {
