@@ -514,6 +514,13 @@ describe('openai-compatible', () => {
     assert.equal(said(429, { error: { code: 429, message: 'Provider returned error', metadata: { raw: 'model is temporarily rate-limited upstream' } } }), 'Provider returned error (model is temporarily rate-limited upstream)');
     assert.equal(said(400, { error: { message: 'plain', metadata: {} } }), 'plain');
   });
+
+  it("reads OpenRouter's error in a 200 answer as the upstream's error, with its message", () => {
+    const t = target(settings('openai-compatible', { baseUrl: 'https://openrouter.ai/api/v1' }), 'deepseek/deepseek-chat');
+    const answer = { error: { code: 502, message: 'Provider returned error', metadata: { raw: 'upstream connect error', provider_name: 'DeepInfra' } }, user_id: 'u' };
+    assert.throws(() => a.parseChatResponse(answer, t), { code: 'SY_ERR_UPSTREAM_ERROR', message: 'upstream answered with an error: Provider returned error (DeepInfra: upstream connect error)' });
+    assert.throws(() => a.parseChatResponse({ id: 'x' }, t), { code: 'SY_ERR_UPSTREAM_ERROR', message: /`choices\[0\]` missing/ });
+  });
 });
 
 describe('anthropic', () => {

@@ -3,7 +3,8 @@ import type { ChatResponse, ToolCall } from '../../canonical.js';
 import type { RenderOptions } from '../client.js';
 import { reasoningOf, unsignedThinking } from '../content.js';
 import { unwrapInput } from '../freeform.js';
-import { malformedResponse } from '../upstream-error.js';
+import { SwitchyardError } from '../../errors.js';
+import { malformedResponse, readErrorBody } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
 import { detailsIn, detailsOf, finishFromOpenAI, finishToOpenAI, reasoningFromOpenAI, signCalls, usageFromOpenAI, usageToOpenAI } from './mapping.js';
 
@@ -43,7 +44,11 @@ export function wireToolCall(c: ToolCall, freeform: ReadonlySet<string> | undefi
 export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): ChatResponse {
   if (!isRecord(body)) throw malformedResponse('openai', 'body is not an object');
   const choice = Array.isArray(body.choices) ? body.choices[0] : undefined;
-  if (!isRecord(choice)) throw malformedResponse('openai', '`choices[0]` missing');
+  if (!isRecord(choice)) {
+    // OpenRouter answers 200 with the error of a model that failed once it had started.
+    if (body.error !== undefined && body.error !== null) throw new SwitchyardError('SY_ERR_UPSTREAM_ERROR', `upstream answered with an error: ${readErrorBody(200, JSON.stringify(body)).message}`);
+    throw malformedResponse('openai', '`choices[0]` missing');
+  }
   const message = isRecord(choice.message) ? choice.message : {};
   const content = contentText(message.content);
   // A refusal comes instead of content; it is what the model said, so it is the text.
