@@ -22,6 +22,14 @@ describe('token counts a provider reports', () => {
       { inputTokens: 10, outputTokens: 3, cachedInputTokens: 4, reasoningTokens: 1 });
   });
 
+  it("DeepSeek: its prompt_cache_hit_tokens are cache reads when the answer has no cached_tokens", () => {
+    assert.deepEqual(usageFromOpenAI({ prompt_tokens: 100, completion_tokens: 5, total_tokens: 105, prompt_cache_hit_tokens: 64, prompt_cache_miss_tokens: 36 }),
+      { inputTokens: 100, outputTokens: 5, cachedInputTokens: 64 });
+    assert.deepEqual(usageFromOpenAI({ prompt_tokens: 100, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 64 }, prompt_cache_hit_tokens: 64 }),
+      { inputTokens: 100, outputTokens: 5, cachedInputTokens: 64 });
+    assert.deepEqual(usageFromOpenAI({ prompt_tokens: 10, completion_tokens: 5, prompt_cache_hit_tokens: 1e9 }), { inputTokens: 10, outputTokens: 5, cachedInputTokens: 10 });
+  });
+
   it('Anthropic: the same, with cache reads and writes added to the input', () => {
     assert.deepEqual(usageFromAnthropic({ input_tokens: -1e20, output_tokens: 'seven', cache_read_input_tokens: -2 }), { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 });
     assert.deepEqual(usageFromAnthropic({ input_tokens: 5, output_tokens: 7, cache_read_input_tokens: 2, cache_creation_input_tokens: 3 }),

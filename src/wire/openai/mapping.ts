@@ -45,8 +45,10 @@ export function usageFromOpenAI(u: unknown, names: UsageNames = CHAT_USAGE): Usa
   if (!isRecord(u)) return { inputTokens: 0, outputTokens: 0 };
   const usage: Usage = { inputTokens: tokenCount(u[names.input]), outputTokens: tokenCount(u[names.output]) };
   const details = u[names.inputDetails];
-  // Cache reads are among the input tokens: never more of them.
-  if (isRecord(details) && typeof details.cached_tokens === 'number') usage.cachedInputTokens = Math.min(tokenCount(details.cached_tokens), usage.inputTokens);
+  // Cache reads are among the input tokens: never more of them. DeepSeek documents its
+  // own count of them, which is all some of its answers carry.
+  const cached = isRecord(details) && typeof details.cached_tokens === 'number' ? details.cached_tokens : u.prompt_cache_hit_tokens;
+  if (typeof cached === 'number') usage.cachedInputTokens = Math.min(tokenCount(cached), usage.inputTokens);
   const out = u[names.outputDetails];
   const reasoning = isRecord(out) ? tokenCount(out.reasoning_tokens) : 0;
   if (reasoning > 0) usage.reasoningTokens = reasoning;
