@@ -521,6 +521,20 @@ describe('openai-compatible', () => {
     assert.throws(() => a.parseChatResponse(answer, t), { code: 'SY_ERR_UPSTREAM_ERROR', message: 'upstream answered with an error: Provider returned error (DeepInfra: upstream connect error)' });
     assert.throws(() => a.parseChatResponse({ id: 'x' }, t), { code: 'SY_ERR_UPSTREAM_ERROR', message: /`choices\[0\]` missing/ });
   });
+
+  it("reads the usage Groq streams in x_groq on its last chunk, once: a usage chunk sent too is the one", () => {
+    const t = target(settings('openai-compatible', { baseUrl: 'https://api.groq.com/openai/v1', options: { stream_usage: false } }), 'llama-3.3-70b-versatile');
+    const chunk = (o: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'llama-3.3-70b-versatile', ...o })}\n\n`;
+    const groqUsage = { queue_time: 0.02, prompt_tokens: 23, prompt_time: 0.006, completion_tokens: 19, completion_time: 0.02, total_tokens: 42, total_time: 0.03 };
+    const stream = chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }], x_groq: { id: 'req_1' } })
+      + chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], x_groq: { id: 'req_1', usage: groqUsage } });
+    const usages = (text: string) => a.createStreamDecoder(t).push(text).filter((e) => e.type === 'usage');
+    assert.deepEqual(usages(stream + 'data: [DONE]\n\n'), [{ type: 'usage', usage: { inputTokens: 23, outputTokens: 19 } }]);
+    const asked = usages(stream + chunk({ choices: [], usage: { prompt_tokens: 23, completion_tokens: 19, total_tokens: 42, prompt_tokens_details: { cached_tokens: 3 } } }) + 'data: [DONE]\n\n');
+    assert.deepEqual(asked, [{ type: 'usage', usage: { inputTokens: 23, outputTokens: 19, cachedInputTokens: 3 } }]);
+    // Cut before the terminator: no usage from x_groq, and the stream ends in an error as before.
+    assert.deepEqual(usages(stream), []);
+  });
 });
 
 describe('anthropic', () => {

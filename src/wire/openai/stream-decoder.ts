@@ -19,6 +19,9 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
   private readonly tools = new Set<number>();
   /** Gemini thought signatures OpenRouter sent by tool call id (see callSignatures), for calls not yet announced. */
   private signatures: Map<string, string> | undefined;
+  /** Whether a chunk carried `usage`; else Groq's `x_groq.usage`, given at the terminator. */
+  private usageSeen = false;
+  private groqUsage: Record<string, unknown> | undefined;
 
   constructor(private readonly fallbackModel: string) {
     super();
@@ -26,6 +29,7 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
 
   protected override raw(m: SseMessage, out: StreamEvent[]): boolean {
     if (m.data !== '[DONE]') return false;
+    if (!this.usageSeen && this.groqUsage !== undefined) out.push({ type: 'usage', usage: usageFromOpenAI(this.groqUsage) });
     this.close(out, { type: 'end' });
     return true;
   }
@@ -46,6 +50,10 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
   private chunk(chunk: Record<string, unknown>, out: StreamEvent[]): void {
     const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     const usage = isRecord(chunk.usage) ? chunk.usage : undefined;
+    if (usage) this.usageSeen = true;
+    // Groq puts the stream's usage in x_groq on its last chunk; asked for usage, it sends a
+    // usage chunk too, which the client is to get once: this one counts only without it.
+    else if (isRecord(chunk.x_groq) && isRecord(chunk.x_groq.usage)) this.groqUsage = chunk.x_groq.usage;
     // Azure's first chunk carries only prompt filter results, with an empty id: skip it.
     if (!isRecord(choice) && !usage) return;
     if (!this.started) {
