@@ -104,6 +104,18 @@ describe('openai', () => {
     assert.equal(a.classifyError(500, {}, JSON.stringify({ error: { message: 'Reasoning input items can only be provided to a reasoning or computer use model.' } })).message.includes('Switchyard'), false);
   });
 
+  it("says which option to set when a reasoning model refuses max_tokens, a temperature or a top_p (as Azure's o-series and gpt-5 do)", () => {
+    const refusal = (message: string, param: string) => getAdapter('azure').classifyError(400, {}, JSON.stringify({ error: { message, type: 'invalid_request_error', param, code: 'unsupported_parameter' } })).message;
+    const maxTokens = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.";
+    assert.equal(refusal(maxTokens, 'max_tokens'), `${maxTokens} (Switchyard: set options.max_tokens_field: max_completion_tokens on this provider.)`);
+    const temperature = "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported.";
+    assert.equal(refusal(temperature, 'temperature'), `${temperature} (Switchyard: options.drop_params can leave temperature out for this model.)`);
+    const topP = "Unsupported parameter: 'top_p' is not supported with this model.";
+    assert.equal(refusal(topP, 'top_p'), `${topP} (Switchyard: options.drop_params can leave top_p out for this model.)`);
+    const other = "Unsupported parameter: 'logit_bias' is not supported with this model.";
+    assert.equal(refusal(other, 'logit_bias'), other);
+  });
+
   it("sends a tool result's images in a user message after the turn's last result: a tool message takes text only", () => {
     const png = { type: 'image' as const, mediaType: 'image/png', data: 'AA==' };
     const req = richRequest({
