@@ -17,6 +17,7 @@ import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
 import { CHAT_DIALECTS, RESPONSES_API, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions, type RenderOptions } from '../wire/dialects.js';
 import { stripCredentialHeaders } from '../audit/headers.js';
 import { anySigned } from '../wire/content.js';
+import { isSigned } from '../wire/sealed.js';
 import { errorEventData } from '../wire/responses/response.js';
 import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
@@ -647,6 +648,18 @@ function namesConversation(body: unknown): boolean {
   return c !== undefined && c !== null;
 }
 
+/**
+ * Whether a kept answer gets Claude's signed thinking sealed on its reasoning items when
+ * the client did not ask for it (`include: ["reasoning.encrypted_content"]`): a turn
+ * built on the answer (`previous_response_id`, item references, a conversation) is then
+ * sent it, as Anthropic wants a tool loop's thinking back, or the loop goes on without
+ * thinking. With `response`, only when it has such thinking.
+ */
+function keptThinking(shown: RenderOptions, response?: ChatResponse): boolean {
+  return shown.sealThinking !== true && shown.thinking !== false && shown.compaction !== true && shown.compactedInput === undefined
+    && (response === undefined || response.thinking?.some(isSigned) === true);
+}
+
 /** Keeps an answer with `store` (when given), and as the connection's latest answer. */
 function rememberAnd(connection: ConnectionItems, kept: Resolved, store: ((r: Record<string, unknown>) => Promise<void>) | undefined): (r: Record<string, unknown>) => Promise<void> {
   return (r) => {
@@ -730,11 +743,13 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // What an answer keeps is kept before the client has the answer (whole, or the
     // stream's last event), so that the next request, on any gateway process, finds it.
     // A failure is logged, never thrown: the answer, its charge and its audit event stand.
-    let keep = remembered;
+    // `r` is the answer as the client gets it, `k` as it is kept: with Claude's signed
+    // thinking sealed on it, for the turns built on it (see keptThinking).
+    let keep: ((r: Record<string, unknown>, k: Record<string, unknown>) => Promise<void>) | undefined = remembered && ((_r, k) => remembered(k));
     if (conversation !== null && conversations !== null) {
       shown.echo = { ...shown.echo, conversation: { id: conversation.id } };
-      keep = async (r) => {
-        const added = conversations.append(scopeOf(x.principal), conversation.id, conversation.own, Array.isArray(r.output) ? r.output : []).then(() => true, (err: unknown) => {
+      keep = async (r, k) => {
+        const added = conversations.append(scopeOf(x.principal), conversation.id, conversation.own, Array.isArray(k.output) ? k.output : []).then(() => true, (err: unknown) => {
           const at = { decision_id: x.decisionId, conversation: conversation.id };
           // Deleted (or expired) while it was being answered: there is nothing to add to.
           if (err instanceof SwitchyardError && err.code === 'SY_ERR_NOT_FOUND') rt.logger.info(at, 'the conversation was gone by the time its answer came: the answer is not added');
@@ -742,7 +757,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
           else rt.logger.error({ err, ...at }, 'an answer could not be added to its conversation');
           return false;
         });
-        const [, ok] = await Promise.all([remembered?.(r), added]);
+        const [, ok] = await Promise.all([remembered?.(k), added]);
         // The answer says it is not part of the conversation: its `conversation` is null.
         if (!ok) r.conversation = null;
       };
@@ -759,7 +774,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
       if (same) answer = up.text;
       else {
         const rendered = codec.renderChatResponse(result.response, shown);
-        await keep?.(rendered);
+        if (keep !== undefined) await keep(rendered, keptThinking(shown, result.response) ? codec.renderChatResponse(result.response, { ...shown, sealThinking: true }) : rendered);
         answer = JSON.stringify(rendered);
       }
       await sendWhole(x, reply, answer, marks, timing);
@@ -770,7 +785,7 @@ export async function handleChat(rt: Runtime, dialect: Dialect, endpoint: 'chat'
     // travels in-band as an error event, never as a retry or a clean terminator.
     const res = reply.raw;
     reply.hijack();
-    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking, freeform: shown.freeform, builtin: shown.builtin, namespaced: shown.namespaced, deferred: shown.deferred, summaries: shown.summaries, sealThinking: shown.sealThinking, compaction: shown.compaction, onResponse: keep });
+    const encoder = codec.createStreamEncoder({ includeUsage: clientOptions.includeUsage, created, id: shown.id, echo: shown.echo, thinking: shown.thinking, freeform: shown.freeform, builtin: shown.builtin, namespaced: shown.namespaced, deferred: shown.deferred, summaries: shown.summaries, sealThinking: shown.sealThinking, keepThinking: keep !== undefined && keptThinking(shown), compaction: shown.compaction, onResponse: keep });
     let first = '';
     let outChars = 0;
     for (const ev of result.first) {

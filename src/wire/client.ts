@@ -91,10 +91,18 @@ export interface RenderOptions {
 export interface StreamEncoderOptions extends RenderOptions {
   includeUsage: boolean;
   /**
-   * Called with the finished response object (Responses API), once the stream completes.
-   * When it returns a promise, the stream's last event waits for it: see StreamEncoder.held.
+   * The answer is kept for later requests (`onResponse`): Claude's signed thinking is
+   * sealed on the kept response's reasoning items even when the client did not ask for it
+   * (sealThinking), so that a turn built on the answer gets it back.
    */
-  onResponse?(response: Record<string, unknown>): Promise<void> | void;
+  keepThinking?: boolean;
+  /**
+   * Called with the finished response object (Responses API), once the stream completes,
+   * and with the response as it is kept (with keepThinking, the signed thinking sealed on
+   * it; else the same object). When it returns a promise, the stream's last event waits
+   * for it: see StreamEncoder.held.
+   */
+  onResponse?(response: Record<string, unknown>, kept: Record<string, unknown>): Promise<void> | void;
 }
 
 /**

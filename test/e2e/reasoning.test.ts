@@ -262,6 +262,31 @@ describe('a reasoning setting across dialects, where options.reasoning says how 
     assert.equal((bad.error as { param?: string }).param, 'input[1].encrypted_content');
   });
 
+  test("a Responses client that builds on kept answers (previous_response_id, item references) keeps Claude thinking through a tool loop without asking for encrypted reasoning", async () => {
+    const params = { model: 'anr/claude-sonnet-4', tools: [weatherResponses], reasoning: { effort: 'low' as const } };
+    const question: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Paris?' }];
+    for (const stream of [true, false]) {
+      for (const by of ['previous_response_id', 'item_reference'] as const) {
+        const at = `stream ${stream}, by ${by}`;
+        const turn1 = stream ? await openai.responses.stream({ ...params, input: question }).finalResponse() : await openai.responses.create({ ...params, input: question });
+        const reasoning = turn1.output[0] as OpenAI.Responses.ResponseReasoningItem;
+        assert.equal(reasoning.type, 'reasoning', at);
+        assert.equal(reasoning.encrypted_content, undefined, `the client did not ask for it (${at})`);
+        const call = turn1.output.find((i) => i.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+        const result: OpenAI.Responses.ResponseInputItem = { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 21C' };
+        const turn2 = by === 'previous_response_id'
+          ? await openai.responses.create({ ...params, previous_response_id: turn1.id, input: [result] })
+          // The Vercel AI SDK's second turn: the answer's reasoning and text by reference, its calls as they came.
+          : await openai.responses.create({ ...params, input: [...question, ...turn1.output.map((i): OpenAI.Responses.ResponseInputItem => (i.type === 'function_call' ? i : { type: 'item_reference', id: i.id! })), result] });
+        const body = an.last().body;
+        assert.deepEqual(body.thinking, { type: 'enabled', budget_tokens: 4096 }, `thinking stays on (${at})`);
+        assert.equal(body.messages[1].content[0].type, 'thinking', at);
+        assert.match(body.messages[1].content[0].signature, /^sig_fake_/);
+        assert.equal(turn2.output_text, 'The tool said: Sunny, 21C');
+      }
+    }
+  });
+
   test("an Anthropic client with thinking on (Claude Code) keeps an OpenAI model's reasoning through a tool loop: its encrypted reasoning is sealed in a thinking block's signature", async () => {
     const params = { model: 'oaresp/gpt-5.1-codex', max_tokens: 8000, thinking: { type: 'enabled' as const, budget_tokens: 2048 }, tools: [weatherAnthropic] };
     for (const stream of [true, false]) {

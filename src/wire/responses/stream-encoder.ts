@@ -95,6 +95,8 @@ class ResponsesStreamEncoder implements StreamEncoder {
   private usage: Usage | null = null;
   /** The last event, held back until what onResponse returned settles (see StreamEncoder.held). */
   private pending: Promise<string> | null = null;
+  /** Claude's signed thinking of reasoning items, sealed, by output index: only the kept response has it (StreamEncoderOptions.keepThinking). */
+  private keptSealed: Map<number, string> | null = null;
 
   constructor(private readonly opts: StreamEncoderOptions) {
     if (opts.deferred !== undefined) this.searches = new Searches(opts.deferred);
@@ -161,13 +163,21 @@ class ResponsesStreamEncoder implements StreamEncoder {
       case 'thinking_signature': {
         // The end of a Claude thinking block: sealed on its item for a client that replays it.
         const o = this.open;
-        if (this.opts.sealThinking !== true || o === null || (o.kind !== 'reasoning' && o.kind !== 'summarized')) return '';
+        if ((this.opts.sealThinking !== true && this.opts.keepThinking !== true) || o === null || (o.kind !== 'reasoning' && o.kind !== 'summarized')) return '';
         (o.signed ??= []).push({ type: 'thinking', thinking: o.text.slice(o.blockStart ?? 0), signature: ev.signature });
         o.blockStart = o.text.length;
         return '';
       }
       case 'redacted_thinking': {
-        if (this.opts.sealThinking !== true) return '';
+        if (this.opts.sealThinking !== true) {
+          // Kept only: on the reasoning item open, as the client is shown no item for it.
+          const o = this.open;
+          if (this.opts.keepThinking === true && o !== null && (o.kind === 'reasoning' || o.kind === 'summarized')) {
+            (o.signed ??= []).push({ type: 'redacted_thinking', data: ev.data });
+            o.blockStart = o.text.length;
+          }
+          return '';
+        }
         let out = '';
         if (this.open === null || (this.open.kind !== 'reasoning' && this.open.kind !== 'summarized')) out = this.opening() + this.closeText() + this.openText('reasoning');
         const o = this.open!;
@@ -235,7 +245,12 @@ class ResponsesStreamEncoder implements StreamEncoder {
 
   /** The event that ends the stream with the whole response, unless onResponse holds it back (see StreamEncoder.held). */
   private last(type: string, response: Record<string, unknown>): string {
-    const pending = this.opts.onResponse?.(response);
+    const sealed = this.keptSealed;
+    const kept = sealed === null ? response : {
+      ...response,
+      output: (response.output as Record<string, unknown>[]).map((item, i) => (sealed.has(i) ? { ...item, encrypted_content: sealed.get(i) } : item)),
+    };
+    const pending = this.opts.onResponse?.(response, kept);
     if (!(pending instanceof Promise)) return this.event(type, { response });
     const seq = this.seq++;
     const frame = (): string => this.event(type, { response }, seq);
@@ -301,7 +316,10 @@ class ResponsesStreamEncoder implements StreamEncoder {
     // A message with citations carries them on its part.
     const cited = o.annotations !== undefined;
     const base = cited ? messageItem(o.id, o.text, 'completed', o.annotations) : k.item(o.id, o.text, 'completed');
-    if (o.signed !== undefined) base.encrypted_content = sealThinking(o.signed);
+    if (o.signed !== undefined) {
+      if (this.opts.sealThinking === true) base.encrypted_content = sealThinking(o.signed);
+      else (this.keptSealed ??= new Map()).set(o.at, sealThinking(o.signed));
+    }
     const item = more === undefined ? base : { ...base, ...more };
     this.output[o.at] = item;
     this.open = null;
