@@ -2,7 +2,8 @@
  * Responses API answers created with `store` (the default), kept for a while so later
  * requests can build on them, as OpenAI keeps them and clients rely on: each output item by
  * its id, for `{"type": "item_reference", "id": …}` (the Vercel AI SDK replays an earlier
- * answer's text and reasoning that way unless told `store: false`); and each answer's
+ * answer's text and reasoning that way unless told `store: false`; a reasoning item
+ * replayed by its id without its encrypted content gets the kept one's); and each answer's
  * record (its request's own input, its output, the answer it followed), for
  * `previous_response_id`, which then stands for the whole conversation before.
  *
@@ -361,15 +362,28 @@ export function resolveKept(items: ResponseItems, body: unknown, scope: () => st
   const prev = typeof given === 'string' ? given : null;
   const own = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input as unknown[];
   let refs: number[] | null = null;
+  let reasoning: number[] | null = null;
   for (let i = 0; i < own.length; i++) {
     const item = own[i];
-    if (isRecord(item) && item.type === 'item_reference') (refs ??= []).push(i);
+    if (!isRecord(item)) continue;
+    if (item.type === 'item_reference') (refs ??= []).push(i);
+    else if (replayedReasoning(item)) (reasoning ??= []).push(i);
   }
-  if (refs === null && prev === null) return { body, own, prev };
-  return resolved(items, body, own, refs ?? [], prev, scope());
+  if (refs === null && reasoning === null && prev === null) return { body, own, prev };
+  return resolved(items, body, own, refs ?? [], reasoning ?? [], prev, scope());
 }
 
-async function resolved(items: ResponseItems, body: Record<string, unknown>, input: unknown[], refs: number[], prev: string | null, scope: string): Promise<Resolved> {
+/**
+ * A reasoning item replayed by its id without its encrypted content, as the OpenAI Agents
+ * SDK replays an answer's items: when the gateway kept the item, its encrypted content (an
+ * OpenAI model's reasoning, or Claude's signed thinking, sealed) is looked up, as OpenAI
+ * looks up a kept item by its id.
+ */
+function replayedReasoning(item: Record<string, unknown>): boolean {
+  return item.type === 'reasoning' && typeof item.id === 'string' && item.id !== '' && (item.encrypted_content === undefined || item.encrypted_content === null);
+}
+
+async function resolved(items: ResponseItems, body: Record<string, unknown>, input: unknown[], refs: number[], reasoning: number[], prev: string | null, scope: string): Promise<Resolved> {
   const kept = keptFor(items);
   const lookup = async (keys: string[]): Promise<(Record<string, unknown> | undefined)[]> => {
     try {
@@ -391,6 +405,15 @@ async function resolved(items: ResponseItems, body: Record<string, unknown>, inp
       const at = `input[${refs[k]}]`;
       if (item === undefined) throw badRequest(`${at}.id`, `\`${at}\`: item "${ids[k]}" is not known: ${kept}; send the item itself instead (as with \`store: false\`)`);
       own[refs[k]] = item;
+    }
+  }
+  if (reasoning.length > 0) {
+    // Not kept (another key's, expired, or never given out here), or not to be looked up
+    // now: the item stands as sent.
+    const found = await items.get(scope, reasoning.map((i) => itemKey((input[i] as { id: string }).id))).catch(() => []);
+    for (let k = 0; k < reasoning.length; k++) {
+      const sealed = found[k]?.encrypted_content;
+      if (typeof sealed === 'string' && sealed !== '') own[reasoning[k]] = { ...(input[reasoning[k]] as Record<string, unknown>), encrypted_content: sealed };
     }
   }
   if (prev === null) return { body: { ...body, input: own }, own, prev };

@@ -262,11 +262,11 @@ describe('a reasoning setting across dialects, where options.reasoning says how 
     assert.equal((bad.error as { param?: string }).param, 'input[1].encrypted_content');
   });
 
-  test("a Responses client that builds on kept answers (previous_response_id, item references) keeps Claude thinking through a tool loop without asking for encrypted reasoning", async () => {
+  test("a Responses client that builds on kept answers (previous_response_id, item references, their items replayed) keeps Claude thinking through a tool loop without asking for encrypted reasoning", async () => {
     const params = { model: 'anr/claude-sonnet-4', tools: [weatherResponses], reasoning: { effort: 'low' as const } };
     const question: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Paris?' }];
     for (const stream of [true, false]) {
-      for (const by of ['previous_response_id', 'item_reference'] as const) {
+      for (const by of ['previous_response_id', 'item_reference', 'replay'] as const) {
         const at = `stream ${stream}, by ${by}`;
         const turn1 = stream ? await openai.responses.stream({ ...params, input: question }).finalResponse() : await openai.responses.create({ ...params, input: question });
         const reasoning = turn1.output[0] as OpenAI.Responses.ResponseReasoningItem;
@@ -277,7 +277,9 @@ describe('a reasoning setting across dialects, where options.reasoning says how 
         const turn2 = by === 'previous_response_id'
           ? await openai.responses.create({ ...params, previous_response_id: turn1.id, input: [result] })
           // The Vercel AI SDK's second turn: the answer's reasoning and text by reference, its calls as they came.
-          : await openai.responses.create({ ...params, input: [...question, ...turn1.output.map((i): OpenAI.Responses.ResponseInputItem => (i.type === 'function_call' ? i : { type: 'item_reference', id: i.id! })), result] });
+          : by === 'item_reference' ? await openai.responses.create({ ...params, input: [...question, ...turn1.output.map((i): OpenAI.Responses.ResponseInputItem => (i.type === 'function_call' ? i : { type: 'item_reference', id: i.id! })), result] })
+          // The OpenAI Agents SDK's: the answer's items as they came, by id, which OpenAI looks up when kept.
+          : await openai.responses.create({ ...params, input: [...question, ...turn1.output as OpenAI.Responses.ResponseInputItem[], result] });
         const body = an.last().body;
         assert.deepEqual(body.thinking, { type: 'enabled', budget_tokens: 4096 }, `thinking stays on (${at})`);
         assert.equal(body.messages[1].content[0].type, 'thinking', at);

@@ -175,6 +175,27 @@ describe('kept response items', () => {
     await assert.rejects(resolve(down, body), { code: 'SY_ERR_UNAVAILABLE', message: /ECONNREFUSED/ });
   });
 
+  it('a reasoning item replayed by id without its encrypted content gets the kept one\'s, as OpenAI looks a kept item up by id; otherwise it stands as sent', async () => {
+    const items = new MemoryResponseItems(1 << 20, 3_600_000);
+    await keepAnswer(items, 'vk', { id: 'resp_1', output: [reasoning, { type: 'reasoning', id: 'rs_2', summary: [] }, message('msg_1', 'Hello')] }, [{ role: 'user', content: 'Hi' }], null);
+    const shown = { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Thought' }] };
+    const others = [
+      { type: 'reasoning', id: 'rs_2', summary: [] },
+      { type: 'reasoning', id: 'rs_never', summary: [] },
+      { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'the client\'s own' },
+    ];
+    const body = { model: 'm', input: [{ role: 'user', content: 'Hi' }, shown, ...others, message('msg_1', 'Hello')] };
+    const out = await resolve(items, body);
+    assert.deepEqual((out.body as typeof body).input, [body.input[0], { ...shown, encrypted_content: 'gAAAA' }, ...others, body.input[5]]);
+    assert.deepEqual(out.own, (out.body as typeof body).input, 'kept with the answer as resolved');
+    assert.deepEqual(body.input[1], shown, 'the client body is left as it was');
+    // Another key's, or a store that cannot be reached: as sent, not refused (the item needs no lookup).
+    assert.deepEqual(((await resolve(items, body, 'other')).body as typeof body).input, body.input);
+    const refused = () => Promise.reject(new Error('ECONNREFUSED'));
+    const down = { ttlMs: 1, maxValueBytes: null, put: () => Promise.resolve(), get: refused, change: refused, close: () => Promise.resolve() };
+    assert.deepEqual(((await resolve(down, body)).body as typeof body).input, body.input);
+  });
+
   it('previous_response_id stands for the conversation before: each answer\'s own input and output, oldest first', async () => {
     const items = new MemoryResponseItems(1 << 20, 3_600_000);
     const q1 = { role: 'user', content: 'Hi, I am Ann' };
