@@ -14,6 +14,8 @@ export function finishFromGemini(reason: unknown, hadToolCalls: boolean): Finish
     case 'PROHIBITED_CONTENT':
     case 'SPII':
     case 'IMAGE_SAFETY':
+    case 'IMAGE_PROHIBITED_CONTENT':
+    case 'IMAGE_RECITATION':
     case 'LANGUAGE': return 'content_filter';
     case 'MALFORMED_FUNCTION_CALL':
     case 'UNEXPECTED_TOOL_CALL': return 'error';
