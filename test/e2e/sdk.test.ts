@@ -1014,6 +1014,32 @@ describe('both clients → Gemini upstream', SUITE, () => {
     );
   });
 
+  test('a Gemini answer that ends in MALFORMED_FUNCTION_CALL reaches each client as an error, not an empty answer', async () => {
+    gm.reset();
+    gm.enqueue({ pieces: [], stop: { reason: 'MALFORMED_FUNCTION_CALL' } }, { pieces: [], stop: { reason: 'MALFORMED_FUNCTION_CALL' } });
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'gm/gemini-2.5-flash', tools: [weatherToolOpenAI], messages: [{ role: 'user', content: 'Weather in Paris?' }] }),
+      (e: unknown) => {
+        assert.ok(e instanceof OpenAI.APIError, `got ${String(e)}`);
+        assert.equal(e.status, 502);
+        assert.equal(e.code, 'SY_ERR_UPSTREAM_ERROR');
+        assert.match(e.message, /MALFORMED_FUNCTION_CALL/);
+        return true;
+      },
+    );
+    // Claude Code streams: the error comes before any event, so its SDK sees a failed request it may retry.
+    await assert.rejects(
+      anthropic.messages.stream({ model: 'gm/gemini-2.5-flash', max_tokens: 100, tools: [weatherToolAnthropic], messages: [{ role: 'user', content: 'Weather in Paris?' }] }).finalMessage(),
+      (e: unknown) => {
+        assert.ok(e instanceof Anthropic.InternalServerError, `got ${String(e)}`);
+        assert.equal(e.status, 502);
+        assert.match(e.message, /MALFORMED_FUNCTION_CALL/);
+        return true;
+      },
+    );
+    assert.equal(gm.received.length, 2);
+  });
+
   test('an upstream 500 reaches the OpenAI client as a 502 with a stable code', async () => {
     gm.reset();
     gm.setDefault({ error: { status: 500, message: 'Internal error encountered.' } });

@@ -62,6 +62,7 @@ export interface Scenario {
    * OpenAI chat completions: this finish_reason instead of stop / tool_calls (some
    * OpenAI-compatible servers say `stop` after tool calls).
    * OpenAI Responses: `max_output_tokens` or `content_filter` leaves the answer incomplete.
+   * Gemini: this finishReason instead of STOP.
    */
   stop?: { reason: string; sequence?: string };
   /** Wait this long before sending anything (headers included). */
@@ -802,7 +803,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const parts: unknown[] = calls.length ? calls.map((c, i) => ({ functionCall: { name: c.name, args: c.args }, ...sign(model, i) })) : [{ text }];
       if (thinks(rec)) parts.unshift({ text: THINKING, thought: true });
       body = {
-        candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
+        candidates: [{ content: { role: 'model', parts }, finishReason: s.stop?.reason ?? 'STOP', index: 0 }],
         usageMetadata: { promptTokenCount: usage.input, candidatesTokenCount: usage.output, totalTokenCount: usage.input + usage.output },
         modelVersion: model, responseId: `resp_fake${id}`,
       };
@@ -899,10 +900,10 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     // Thought summaries come first, in messages of their own.
     const head = thinking ? split(THINKING, 2).map((t) => msg([{ text: t, thought: true }])) : [];
     if (calls.length) {
-      return { head, body: calls.map((c, i) => msg([{ functionCall: { name: c.name, args: c.args }, ...sign(model, i) }])), tail: [msg([{ text: '' }], 'STOP', true)] };
+      return { head, body: calls.map((c, i) => msg([{ functionCall: { name: c.name, args: c.args }, ...sign(model, i) }])), tail: [msg([{ text: '' }], s.stop?.reason ?? 'STOP', true)] };
     }
     const pieces = textPieces(s);
-    return { head, body: pieces.map((t) => msg([{ text: t }])), tail: [msg([{ text: '' }], 'STOP', true)] };
+    return { head, body: pieces.map((t) => msg([{ text: t }])), tail: [msg([{ text: '' }], s.stop?.reason ?? 'STOP', true)] };
   }
 
   /** A streamed text answer's content chunks. */

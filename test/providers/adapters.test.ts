@@ -833,6 +833,25 @@ describe('gemini', () => {
     assert.equal(res.usage.inputTokens, 4);
   });
 
+  it('a candidate Gemini failed to produce (a malformed call, a missing signature, ...) is an upstream error, whole and streamed, never an empty answer', () => {
+    for (const reason of ['MALFORMED_FUNCTION_CALL', 'UNEXPECTED_TOOL_CALL', 'TOO_MANY_TOOL_CALLS', 'MISSING_THOUGHT_SIGNATURE', 'MALFORMED_RESPONSE']) {
+      const answer = {
+        candidates: [{ finishReason: reason, finishMessage: 'Malformed function call: print(default_api.get_weather(city=Paris))', index: 0 }],
+        usageMetadata: { promptTokenCount: 40, totalTokenCount: 40 }, modelVersion: 'gemini-2.5-flash', responseId: 'r1',
+      };
+      assert.throws(() => a.parseChatResponse(answer, t), { code: 'SY_ERR_UPSTREAM_ERROR', message: new RegExp(`^Gemini produced no answer \\(finishReason ${reason}\\): Malformed function call: print`) }, reason);
+      const events = a.createStreamDecoder(t).push(`data: ${JSON.stringify(answer)}\r\n\r\n`);
+      assert.deepEqual(events.map((e) => e.type), ['start', 'error'], reason);
+      assert.match((events[1] as { message: string }).message, new RegExp(`finishReason ${reason}`));
+    }
+    // What streamed before the failure reaches the client, then the error.
+    const d = a.createStreamDecoder(t);
+    const text = d.push(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Let me check.' }] }, index: 0 }], responseId: 'r2' })}\r\n\r\n`);
+    const failed = d.push(`data: ${JSON.stringify({ candidates: [{ finishReason: 'MALFORMED_FUNCTION_CALL', index: 0 }], responseId: 'r2' })}\r\n\r\n`);
+    assert.deepEqual([...text, ...failed].map((e) => e.type), ['start', 'text', 'error']);
+    assert.deepEqual(d.end(), []);
+  });
+
   it('counts thinking tokens as output (and as reasoning), and keeps thought parts out of the text, as thinking', () => {
     const res = a.parseChatResponse({
       candidates: [{ content: { role: 'model', parts: [{ text: 'hmm', thought: true }, { text: 'Hi' }] }, finishReason: 'STOP' }],

@@ -361,7 +361,7 @@ function geminiCase(): AdapterCase {
     toolResponse: geminiResponse([{ text: 'Let me check.' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } } }], 'STOP'),
     toolCallId: 'call_resp-abc_0',
     finishResponse: (r) => geminiResponse([{ text: 'x' }], r),
-    finishes: [['STOP', 'stop'], ['MAX_TOKENS', 'length'], ['SAFETY', 'content_filter'], ['RECITATION', 'content_filter'], ['IMAGE_PROHIBITED_CONTENT', 'content_filter'], ['IMAGE_RECITATION', 'content_filter'], ['MALFORMED_FUNCTION_CALL', 'error']],
+    finishes: [['STOP', 'stop'], ['MAX_TOKENS', 'length'], ['SAFETY', 'content_filter'], ['RECITATION', 'content_filter'], ['IMAGE_PROHIBITED_CONTENT', 'content_filter'], ['IMAGE_RECITATION', 'content_filter']],
     stream: geminiChunk([{ text: 'Hello' }]) + geminiChunk([{ text: 'Thinking about greetings', thought: true }]) + geminiChunk([{ text: ', world' }]) + GEMINI_FINAL,
     terminator: GEMINI_FINAL,
     streamStart: { id: 'resp-s1', model: 'gemini-2.5-flash', toolCallId: 'call_resp-s1_0' },

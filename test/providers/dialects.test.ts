@@ -379,7 +379,7 @@ describe('responses rendered in the client dialect', () => {
 
   it('maps finish reasons across dialects', () => {
     const c = cases.gemini;
-    const pairs: [string, string, string][] = [['STOP', 'stop', 'end_turn'], ['MAX_TOKENS', 'length', 'max_tokens'], ['SAFETY', 'content_filter', 'refusal'], ['IMAGE_PROHIBITED_CONTENT', 'content_filter', 'refusal'], ['MALFORMED_FUNCTION_CALL', 'stop', 'end_turn']];
+    const pairs: [string, string, string][] = [['STOP', 'stop', 'end_turn'], ['MAX_TOKENS', 'length', 'max_tokens'], ['SAFETY', 'content_filter', 'refusal'], ['IMAGE_PROHIBITED_CONTENT', 'content_filter', 'refusal']];
     for (const [wire, oa, an] of pairs) {
       const res = c.adapter.parseChatResponse(c.finishResponse(wire), c.target);
       const o = CHAT_DIALECTS.openai.renderChatResponse(res, { created: 1 }) as { choices: { finish_reason: string }[] };

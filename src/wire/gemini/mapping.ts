@@ -4,7 +4,10 @@ import { signedToolCallId } from '../content.js';
 import { tokenCount as count } from '../usage.js';
 import { isRecord } from '../validate.js';
 
-/** Gemini reports a function call with finishReason STOP; the caller says whether calls were seen. */
+/**
+ * Gemini reports a function call with finishReason STOP; the caller says whether calls were seen.
+ * The reasons that say generation failed are not finish reasons here (see geminiFailure).
+ */
 export function finishFromGemini(reason: unknown, hadToolCalls: boolean): FinishReason {
   switch (reason) {
     case 'MAX_TOKENS': return 'length';
@@ -17,10 +20,29 @@ export function finishFromGemini(reason: unknown, hadToolCalls: boolean): Finish
     case 'IMAGE_PROHIBITED_CONTENT':
     case 'IMAGE_RECITATION':
     case 'LANGUAGE': return 'content_filter';
-    case 'MALFORMED_FUNCTION_CALL':
-    case 'UNEXPECTED_TOOL_CALL': return 'error';
     default: return hadToolCalls ? 'tool_calls' : 'stop';
   }
+}
+
+/**
+ * Finish reasons by which Gemini says it produced no usable answer: a function call it
+ * could not form or was not offered, too many calls, a replayed call without its thought
+ * signature, a response it could not form. The candidate then holds nothing (or only the
+ * text before the failed call).
+ */
+const FAILED = new Set(['MALFORMED_FUNCTION_CALL', 'UNEXPECTED_TOOL_CALL', 'TOO_MANY_TOOL_CALLS', 'MISSING_THOUGHT_SIGNATURE', 'MALFORMED_RESPONSE']);
+
+/**
+ * The failure a candidate's finish reason reports, as an error message (with Gemini's
+ * `finishMessage`), or undefined when it finished. Such an answer is a failed attempt, not
+ * an empty one that a client would take for complete.
+ */
+export function geminiFailure(candidate: Record<string, unknown>): string | undefined {
+  const reason = candidate.finishReason;
+  if (typeof reason !== 'string' || !FAILED.has(reason)) return undefined;
+  const m = candidate.finishMessage;
+  const detail = typeof m === 'string' && m !== '' ? `: ${m.length > 300 ? `${m.slice(0, 300)}…` : m}` : '';
+  return `Gemini produced no answer (finishReason ${reason})${detail}`;
 }
 
 /** Thinking tokens are billed as output, so they count as output here. */

@@ -1,9 +1,10 @@
 /** Gemini `GenerateContentResponse` → canonical ChatResponse (and the candidate reading the stream decoder shares). */
 import type { ChatResponse, TokenCount, ToolCall } from '../../canonical.js';
 import { unsignedThinking } from '../content.js';
+import { SwitchyardError } from '../../errors.js';
 import { malformedResponse } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
-import { finishFromGemini, toolCallId, usageFromGemini } from './mapping.js';
+import { finishFromGemini, geminiFailure, toolCallId, usageFromGemini } from './mapping.js';
 
 export interface CandidateParts {
   text: string;
@@ -44,6 +45,8 @@ export function parseGeminiResponse(body: unknown, fallbackModel: string): ChatR
     }
     throw malformedResponse('gemini', '`candidates[0]` missing');
   }
+  const failure = geminiFailure(candidate);
+  if (failure !== undefined) throw new SwitchyardError('SY_ERR_UPSTREAM_ERROR', failure);
   const { text, thought, calls } = candidateParts(candidate);
   const toolCalls: ToolCall[] = calls.map((c, i) => ({ id: toolCallId(c.id, id, i, c.signature), name: c.name, arguments: c.arguments }));
   const res: ChatResponse = { id, model, text, toolCalls, finishReason: finishFromGemini(candidate.finishReason, toolCalls.length > 0), usage };

@@ -8,7 +8,7 @@
 import type { StreamEvent, Usage } from '../../canonical.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { isRecord } from '../validate.js';
-import { finishFromGemini, toolCallId, usageFromGemini } from './mapping.js';
+import { finishFromGemini, geminiFailure, toolCallId, usageFromGemini } from './mapping.js';
 import { candidateParts } from './response.js';
 
 export class GeminiStreamDecoder extends SseJsonDecoder {
@@ -69,6 +69,11 @@ export class GeminiStreamDecoder extends SseJsonDecoder {
       const index = this.tools++;
       out.push({ type: 'tool_call_start', index, id: toolCallId(c.id, this.responseId, index, c.signature), name: c.name });
       out.push({ type: 'tool_call_delta', index, arguments: c.arguments });
+    }
+    const failure = geminiFailure(candidate);
+    if (failure !== undefined) {
+      this.close(out, { type: 'error', message: failure });
+      return;
     }
     if (!this.finished && typeof candidate.finishReason === 'string' && candidate.finishReason !== 'FINISH_REASON_UNSPECIFIED') {
       this.finished = true;
