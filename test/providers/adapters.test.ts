@@ -852,6 +852,21 @@ describe('gemini', () => {
     assert.deepEqual(d.end(), []);
   });
 
+  it('OTHER with nothing written (thoughts at most) is an upstream error; after text or a call it is a stop', () => {
+    const chunk = (parts: unknown[], finishReason?: string): string => `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts }, ...(finishReason ? { finishReason } : {}), index: 0 }], responseId: 'r3' })}\r\n\r\n`;
+    const empty = { candidates: [{ finishReason: 'OTHER', index: 0 }], usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 } };
+    assert.throws(() => a.parseChatResponse(empty, t), { code: 'SY_ERR_UPSTREAM_ERROR', message: /finishReason OTHER/ });
+    const thoughtOnly = { candidates: [{ content: { role: 'model', parts: [{ text: 'Planning.', thought: true }] }, finishReason: 'OTHER', index: 0 }] };
+    assert.throws(() => a.parseChatResponse(thoughtOnly, t), { code: 'SY_ERR_UPSTREAM_ERROR', message: /finishReason OTHER/ });
+    assert.deepEqual(a.createStreamDecoder(t).push(chunk([{ text: 'Planning.', thought: true }]) + chunk([], 'OTHER')).map((e) => e.type), ['start', 'thinking', 'error']);
+    // Text or a call came: that is the answer, cut short.
+    const cut = a.parseChatResponse({ candidates: [{ content: { role: 'model', parts: [{ text: 'Paris is' }] }, finishReason: 'OTHER', index: 0 }] }, t);
+    assert.deepEqual([cut.text, cut.finishReason], ['Paris is', 'stop']);
+    const d = a.createStreamDecoder(t);
+    const events = [...d.push(chunk([{ text: 'Paris is' }]) + chunk([], 'OTHER')), ...d.end()];
+    assert.deepEqual(events.map((e) => e.type), ['start', 'text', 'finish', 'end']);
+  });
+
   it('counts thinking tokens as output (and as reasoning), and keeps thought parts out of the text, as thinking', () => {
     const res = a.parseChatResponse({
       candidates: [{ content: { role: 'model', parts: [{ text: 'hmm', thought: true }, { text: 'Hi' }] }, finishReason: 'STOP' }],

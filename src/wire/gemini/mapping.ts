@@ -35,11 +35,13 @@ const FAILED = new Set(['MALFORMED_FUNCTION_CALL', 'UNEXPECTED_TOOL_CALL', 'TOO_
 /**
  * The failure a candidate's finish reason reports, as an error message (with Gemini's
  * `finishMessage`), or undefined when it finished. Such an answer is a failed attempt, not
- * an empty one that a client would take for complete.
+ * an empty one that a client would take for complete. `produced`: whether the answer has
+ * text or calls so far; OTHER (a stop Gemini gives no reason for) fails only an answer
+ * that has neither.
  */
-export function geminiFailure(candidate: Record<string, unknown>): string | undefined {
+export function geminiFailure(candidate: Record<string, unknown>, produced: boolean): string | undefined {
   const reason = candidate.finishReason;
-  if (typeof reason !== 'string' || !FAILED.has(reason)) return undefined;
+  if (typeof reason !== 'string' || !(FAILED.has(reason) || (reason === 'OTHER' && !produced))) return undefined;
   const m = candidate.finishMessage;
   const detail = typeof m === 'string' && m !== '' ? `: ${m.length > 300 ? `${m.slice(0, 300)}…` : m}` : '';
   return `Gemini produced no answer (finishReason ${reason})${detail}`;

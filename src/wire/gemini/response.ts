@@ -45,9 +45,9 @@ export function parseGeminiResponse(body: unknown, fallbackModel: string): ChatR
     }
     throw malformedResponse('gemini', '`candidates[0]` missing');
   }
-  const failure = geminiFailure(candidate);
-  if (failure !== undefined) throw new SwitchyardError('SY_ERR_UPSTREAM_ERROR', failure);
   const { text, thought, calls } = candidateParts(candidate);
+  const failure = geminiFailure(candidate, text !== '' || calls.length > 0);
+  if (failure !== undefined) throw new SwitchyardError('SY_ERR_UPSTREAM_ERROR', failure);
   const toolCalls: ToolCall[] = calls.map((c, i) => ({ id: toolCallId(c.id, id, i, c.signature), name: c.name, arguments: c.arguments }));
   const res: ChatResponse = { id, model, text, toolCalls, finishReason: finishFromGemini(candidate.finishReason, toolCalls.length > 0), usage };
   if (thought !== '') res.thinking = unsignedThinking(thought);

@@ -15,6 +15,8 @@ export class GeminiStreamDecoder extends SseJsonDecoder {
   private started = false;
   private finished = false;
   private tools = 0;
+  /** Answer text or a call has come (what OTHER needs to be a finish, not a failure). */
+  private produced = false;
   private responseId = '';
   private usage: unknown;
 
@@ -70,12 +72,13 @@ export class GeminiStreamDecoder extends SseJsonDecoder {
       out.push({ type: 'tool_call_start', index, id: toolCallId(c.id, this.responseId, index, c.signature), name: c.name });
       out.push({ type: 'tool_call_delta', index, arguments: c.arguments });
     }
-    const failure = geminiFailure(candidate);
-    if (failure !== undefined) {
-      this.close(out, { type: 'error', message: failure });
-      return;
-    }
+    if (text || calls.length) this.produced = true;
     if (!this.finished && typeof candidate.finishReason === 'string' && candidate.finishReason !== 'FINISH_REASON_UNSPECIFIED') {
+      const failure = geminiFailure(candidate, this.produced);
+      if (failure !== undefined) {
+        this.close(out, { type: 'error', message: failure });
+        return;
+      }
       this.finished = true;
       out.push({ type: 'finish', finishReason: finishFromGemini(candidate.finishReason, this.tools > 0) });
     }
