@@ -5,6 +5,8 @@ import { createAuditLog } from '../../src/audit/log.js';
 import { postgresSink } from '../../src/audit/sinks/postgres.js';
 import { postgres } from '../../src/audit/sql/dialect.js';
 import { makeEvents } from './fixtures.js';
+import { startTcpProxy } from '../fakes/tcp-proxy.js';
+import { storedEvent } from '../../src/audit/stored.js';
 import { sinkContract } from './sink-contract.js';
 
 const url = process.env.SY_TEST_POSTGRES_URL ?? '';
@@ -55,6 +57,85 @@ describe('postgres sink shared by several gateway instances', { skip }, () => {
     } finally {
       await Promise.all(logs.map((l) => l.close()));
       await drop(table);
+    }
+  });
+});
+
+describe('postgres sink when the database stops answering', { skip }, () => {
+  const table = () => `sy_stall_${process.pid}_${Date.now().toString(36)}`;
+  /** Settles with 'timeout' after `ms` unless `p` settles first. */
+  const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => 'settled', () => 'rejected'), new Promise<string>((r) => setTimeout(() => r('timeout'), ms).unref())]);
+
+  it('a write on a connection that went silent fails, and the next one goes through on a new connection, once', async () => {
+    const name = table();
+    const proxy = await startTcpProxy(5432);
+    const target = new URL(url);
+    target.host = proxy.address;
+    const driver = postgresSink({ type: 'postgres', url: target.toString(), table: name }, { queryTimeoutMs: 300, connectTimeoutMs: 300 });
+    const events = makeEvents(30);
+    const stored = (from: number, to: number) => events.slice(from, to).map((e) => storedEvent(e));
+    try {
+      await driver.open();
+      await driver.write(stored(0, 10));
+      proxy.stall();
+      assert.equal(await within(driver.write(stored(10, 20)), 3000), 'rejected', 'the write gives up instead of waiting for ever');
+      proxy.pass();
+      await driver.write(stored(10, 30));
+      const c = new pg.Client(url);
+      await c.connect();
+      try {
+        const { rows } = await c.query(`SELECT count(*)::int AS n, count(DISTINCT decision_id)::int AS d FROM "${name}"`);
+        assert.deepEqual(rows[0], { n: 30, d: 30 });
+      } finally {
+        await c.end();
+      }
+      assert.equal(await within(driver.close(), 3000), 'settled');
+    } finally {
+      await proxy.close();
+      await drop(name);
+    }
+  });
+
+  it('retention on a connection that went silent fails rather than holding its connection', async () => {
+    const name = table();
+    const proxy = await startTcpProxy(5432);
+    const target = new URL(url);
+    target.host = proxy.address;
+    const driver = postgresSink({ type: 'postgres', url: target.toString(), table: name, retention: { max_rows: 5 } }, { queryTimeoutMs: 300, connectTimeoutMs: 300 });
+    try {
+      await driver.open();
+      await driver.write(makeEvents(10).map((e) => storedEvent(e)));
+      proxy.stall();
+      assert.equal(await within(driver.retain!(new Date()), 3000), 'rejected');
+      proxy.pass();
+      assert.equal(await driver.retain!(new Date()), 5);
+      assert.equal(await within(driver.close(), 3000), 'settled');
+    } finally {
+      await proxy.close();
+      await drop(name);
+    }
+  });
+
+  it('shutdown with a backlog ends even while the database is silent, counting what it could not write', async () => {
+    const name = table();
+    const proxy = await startTcpProxy(5432);
+    const target = new URL(url);
+    target.host = proxy.address;
+    const driver = postgresSink({ type: 'postgres', url: target.toString(), table: name }, { queryTimeoutMs: 300, connectTimeoutMs: 300 });
+    const log = createAuditLog({ sinks: [{ type: 'postgres', batch_size: 10, flush_interval_ms: 5 }] }, { drivers: [driver], closeTimeoutMs: 500, backoff: { baseMs: 20, maxMs: 50 }, logger: { warn() {}, error() {} } });
+    const events = makeEvents(25);
+    try {
+      events.slice(0, 5).forEach((e) => log.recordEvent(e));
+      await log.flush();
+      assert.equal(log.stats()[0].written, 5);
+      proxy.stall();
+      events.slice(5).forEach((e) => log.recordEvent(e));
+      assert.equal(await within(log.close(), 5000), 'settled', 'close() returns');
+      const s = log.stats()[0];
+      assert.equal(s.written + s.dropped, 25, 'every event written or counted as dropped');
+    } finally {
+      await proxy.close();
+      await drop(name);
     }
   });
 });

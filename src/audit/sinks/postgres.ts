@@ -17,11 +17,13 @@ import type { AuditLogger, SinkDriver } from './types.js';
 /** PostgreSQL allows 65535 parameters per statement. */
 const MAX_PARAMS = 65_535;
 
-function executor(pool: pg.Pool | pg.PoolClient): SqlExecutor {
+/** `timeoutMs`: how long each statement may go unanswered (none when absent). */
+function executor(pool: pg.Pool | pg.PoolClient, timeoutMs?: number): SqlExecutor {
+  const query = (text: string, values: readonly unknown[]) => pool.query({ text, values: values as unknown[], query_timeout: timeoutMs } as pg.QueryConfig);
   return {
     dialect,
-    all: async (sql, params) => (await pool.query(sql, params as unknown[])).rows as Record<string, unknown>[],
-    run: async (sql, params) => (await pool.query(sql, params as unknown[])).rowCount ?? 0,
+    all: async (sql, params) => (await query(sql, params)).rows as Record<string, unknown>[],
+    run: async (sql, params) => (await query(sql, params)).rowCount ?? 0,
   };
 }
 
@@ -37,11 +39,19 @@ function multiRowInserts(table: string, columns: readonly string[], rows: readon
   return out;
 }
 
-function pool(url: string | undefined, logger?: AuditLogger): pg.Pool {
+/**
+ * How long a statement may go unanswered. A connection the network stopped carrying
+ * (no reset, so no error) would otherwise hold the write, the queue behind it and
+ * shutdown for ever; past this the write fails, its connection is dropped, and the
+ * batch is retried on a new one (a batch that did land is not stored twice).
+ */
+export const QUERY_TIMEOUT_MS = 10_000;
+
+function pool(url: string | undefined, logger?: AuditLogger, connectTimeoutMs = 5_000): pg.Pool {
   if (!url) throw new Error('postgres audit sink needs `url`');
   // pg is loaded when a postgres sink is configured, not by every gateway.
   const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
-  const p = new Pool({ connectionString: url, max: 4, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  const p = new Pool({ connectionString: url, max: 4, idleTimeoutMillis: 30_000, connectionTimeoutMillis: connectTimeoutMs });
   // An idle client losing its connection emits here; unhandled, it would crash the process.
   p.on('error', (err) => logger?.warn({ sink: 'postgres', err: err.message }, 'audit postgres connection lost'));
   return p;
@@ -53,18 +63,35 @@ function sqlState(err: unknown): string {
 }
 
 /** Runs `fn` under the advisory lock `name` unless another instance holds it (then returns undefined). */
-async function withTableLock<T>(client: pg.PoolClient, name: string, fn: () => Promise<T>): Promise<T | undefined> {
-  const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
+async function withTableLock<T>(x: SqlExecutor, name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  const rows = await x.all('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
   if (!rows[0]?.ok) return undefined;
   try {
     return await fn();
   } finally {
-    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+    await x.all('SELECT pg_advisory_unlock(hashtext($1))', [name]);
   }
 }
 
-export function postgresSink(config: AuditSink, opts: { logger?: AuditLogger } = {}): SinkDriver {
-  const db = pool(config.url, opts.logger);
+/**
+ * Ends a transaction that failed: rolled back when the server answered with an error,
+ * else the connection is dropped (it may be stuck in a statement, and a ROLLBACK sent on
+ * it would wait as long again; the server rolls back what a lost connection left open).
+ */
+async function abandon(client: pg.PoolClient, err: unknown): Promise<void> {
+  if (sqlState(err) !== '') {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release();
+  } else {
+    client.release(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+export function postgresSink(config: AuditSink, opts: { logger?: AuditLogger; queryTimeoutMs?: number; connectTimeoutMs?: number } = {}): SinkDriver {
+  const db = pool(config.url, opts.logger, opts.connectTimeoutMs);
+  const timeout = opts.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
+  /** A statement of the sink's own (not a query of the audit commands, which may take long). */
+  const run = (client: pg.PoolClient, text: string, values?: unknown[]) => client.query({ text, values, query_timeout: timeout } as pg.QueryConfig);
   const table = config.table ?? 'audit_events';
   const t = tableNames(table);
 
@@ -73,16 +100,15 @@ export function postgresSink(config: AuditSink, opts: { logger?: AuditLogger } =
     async open() {
       const client = await db.connect();
       try {
-        await client.query('BEGIN');
+        await run(client, 'BEGIN');
         // Instances starting together would race on CREATE TABLE IF NOT EXISTS; the lock serializes them.
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
-        for (const sql of createStatements(dialect, table)) await client.query(sql);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
+        await run(client, 'SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
+        for (const sql of createStatements(dialect, table)) await run(client, sql);
+        await run(client, 'COMMIT');
         client.release();
+      } catch (err) {
+        await abandon(client, err);
+        throw err;
       }
     },
     async write(events: readonly StoredEvent[]) {
@@ -92,14 +118,13 @@ export function postgresSink(config: AuditSink, opts: { logger?: AuditLogger } =
       ];
       const client = await db.connect();
       try {
-        await client.query('BEGIN');
-        for (const s of statements) await client.query(s.text, s.values);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
+        await run(client, 'BEGIN');
+        for (const s of statements) await run(client, s.text, s.values);
+        await run(client, 'COMMIT');
         client.release();
+      } catch (err) {
+        await abandon(client, err);
+        throw err;
       }
     },
     isPermanent(err) {
@@ -110,11 +135,17 @@ export function postgresSink(config: AuditSink, opts: { logger?: AuditLogger } =
     needsOpen: (err) => sqlState(err) === '42P01',
     async retain(now) {
       const client = await db.connect();
+      let deleted: number;
       try {
-        return (await withTableLock(client, `${table}:retention`, () => applyRetention(executor(client), table, config.retention, now))) ?? 0;
-      } finally {
-        client.release();
+        const x = executor(client, timeout);
+        deleted = (await withTableLock(x, `${table}:retention`, () => applyRetention(x, table, config.retention, now))) ?? 0;
+      } catch (err) {
+        // A connection that stopped answering is dropped (its session lock goes with it).
+        client.release(sqlState(err) === '' ? (err instanceof Error ? err : new Error(String(err))) : undefined);
+        throw err;
       }
+      client.release();
+      return deleted;
     },
     reader: () => sqlReader(executor(db), table),
     async close() {
