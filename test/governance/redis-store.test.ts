@@ -7,6 +7,7 @@ import { RedisStore, SETTLED_MEMORY_MS } from '../../src/governance/stores/redis
 import type { AdmitRequest } from '../../src/governance/store.js';
 import { storeContract } from './store-contract.js';
 import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from './helpers.js';
+import { startTcpProxy } from '../fakes/tcp-proxy.js';
 
 storeContract('RedisStore', async () => {
   const prefix = uniquePrefix('contract');
@@ -177,5 +178,33 @@ describe('FailoverStore recovery', () => {
     await store.settle(charge('late', 3));
     await store.close();
     assert.equal(store.counters.store_settlements_lost_total, 1);
+  });
+});
+
+describe('FailoverStore over a slow Redis', { skip: REDIS_SKIP }, () => {
+  it('fail_closed: an admission refused because Redis answered late holds nothing there', async () => {
+    const prefix = uniquePrefix('late-admit');
+    const proxy = await startTcpProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
+    const url = new URL(REDIS_URL);
+    url.host = proxy.address;
+    const store = new FailoverStore(new RedisStore({ url: url.toString(), prefix, commandTimeoutMs: 100 }), 'fail_closed', { warn: () => {} });
+    const direct = new RedisStore({ url: REDIS_URL, prefix });
+    try {
+      // As on a gateway that has served a while: Redis has both scripts.
+      assert.equal((await store.admit(req('quick'))).ok, true);
+      await store.settle({ id: 'other', now: T0, charges: [], adjusts: [] });
+      // Redis runs the script; its answer comes after the gateway stopped waiting.
+      proxy.delayMs = 250;
+      await assert.rejects(store.admit(req('late')), (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_ERR_UNAVAILABLE');
+      await new Promise((r) => setTimeout(r, 700));
+      const p = await direct.peek({ now: T0, budgets: ['b'], windows: [], slots: [] });
+      assert.equal(p.budgets[0].reserved, 10, 'only the admitted request holds a reservation');
+      assert.equal(await direct.redis.hget(`${prefix}lease`, 'late'), 'settled', 'the refused one was closed, not left for its lease to expire');
+    } finally {
+      await store.close();
+      await direct.close();
+      await proxy.close();
+      await deletePrefix(prefix);
+    }
   });
 });

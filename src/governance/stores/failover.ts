@@ -48,7 +48,15 @@ export class FailoverStore implements CounterStore {
   ) {}
 
   admit(req: AdmitRequest): Promise<AdmitResult> {
-    return this.guard(() => this.primary.admit(req), () => this.fallback.admit(req));
+    return this.guard(() => this.primary.admit(req).catch((err: unknown) => {
+      // The admission may have run with its answer lost (Redis answered after the
+      // timeout). Refused (fail_closed), the request never settles: its lease is closed
+      // now rather than holding its reservations and slots until it expires. Sent after
+      // the admission on the same connection, the release runs after it. (Under
+      // fail_open the request is served and its settlement, same id, closes the lease.)
+      if (this.mode === 'fail_closed') this.primary.settle({ id: req.id, now: req.now, charges: [], adjusts: [] }).catch(() => undefined);
+      throw err;
+    }), () => this.fallback.admit(req));
   }
 
   settle(req: SettleRequest): Promise<SettleResult> {
