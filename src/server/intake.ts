@@ -31,7 +31,7 @@ export type InferenceHandler = (req: RequestLike, reply: ReplyLike, marks: Marks
 export interface IntakeOptions {
   /** Exact paths (no query) → handler. */
   routes: ReadonlyMap<string, InferenceHandler>;
-  /** False once the gateway stops accepting: requests then go to fastify, which refuses them with 503. */
+  /** False once the gateway stops accepting: requests then go to fastify, or are refused with 503 SY_ERR_UNAVAILABLE once the server has closed. */
   ready(): boolean;
   bodyLimit: number;
   maxDepth: number;
@@ -67,18 +67,36 @@ export function installIntake(server: Server, opts: IntakeOptions): void {
   server.on('request', function intake(this: Server, req: Stamped, res: ServerResponse) {
     const arrived = performance.now();
     if (cors !== null && cors(req, res)) return;
-    if (req.method === 'POST' && opts.ready()) {
+    if (req.method === 'POST') {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const handler = opts.routes.get(q < 0 ? url : url.slice(0, q));
-      if (handler !== undefined && isJson(req.headers['content-type'])) {
-        readJson(req, res, url, handler, arrived, opts, arriving);
+      if (handler !== undefined && opts.ready()) {
+        if (isJson(req.headers['content-type'])) {
+          readJson(req, res, url, handler, arrived, opts, arriving);
+          return;
+        }
+      } else if (handler !== undefined && !this.listening) {
+        // Past fastify's close, which would answer with a bare 503 of its own.
+        refuseClosing(req, res, url, opts);
         return;
       }
     }
     req[ARRIVED] = arrived;
     fastify.call(this, req, res);
   });
+}
+
+/**
+ * A request that comes on a connection still open once the gateway stops accepting (a
+ * keep-alive connection that was busy): refused in the client's dialect, and the
+ * connection closed, so the client's retry goes to another instance.
+ */
+function refuseClosing(req: IncomingMessage, res: ServerResponse, url: string, opts: IntakeOptions): void {
+  const reply = new RawReply(res, opts.clientStallMs);
+  reply.header('connection', 'close');
+  opts.refuse(reply, url, req.headers, new SwitchyardError('SY_ERR_UNAVAILABLE', 'The gateway is shutting down; send the request again.'));
+  req.resume();
 }
 
 /** `application/json`, any case, with or without parameters (fastify's parser takes the same). */

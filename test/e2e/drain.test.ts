@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { postJson, raw, sleep, startE2E, HOOK, SUITE } from './helpers.js';
+import { Agent, request as httpRequest } from 'node:http';
+import { assertAnthropicError, assertOpenAIError, postJson, raw, sleep, startE2E, HOOK, SUITE, type RawResponse } from './helpers.js';
 
 test('during the drain delay /readyz is 503 and requests are still served; then connections are refused', { ...SUITE, timeout: HOOK.timeout }, async () => {
   const e2e = await startE2E({
@@ -21,4 +22,57 @@ test('during the drain delay /readyz is 503 and requests are still served; then 
   assert.equal(chat.status, 200, `a request that still arrives is served: ${chat.text}`);
   await closed;
   await assert.rejects(raw(e2e.url, '/readyz'), /ECONNREFUSED/, 'after the delay the gateway no longer accepts');
+});
+
+/** POSTs JSON through `agent` (so on a connection it keeps); resolves with status, headers and the parsed body. */
+function post(agent: Agent, url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const r = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    r.on('error', reject);
+    r.end(JSON.stringify(body));
+  });
+}
+
+test('a request that arrives on an open connection once the gateway stops accepting is refused in its dialect', { ...SUITE, timeout: HOOK.timeout }, async () => {
+  const e2e = await startE2E({
+    server: { allow_unauthenticated: true },
+    providers: { m: { type: 'mock', models: ['*'], options: { latency_ms: 300 } } },
+  });
+  // One connection per client: the second request goes on the first one's connection,
+  // which is busy (so not closed as idle) when the shutdown begins.
+  const openai = new Agent({ keepAlive: true, maxSockets: 1 });
+  const anthropic = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const chat = { model: 'm/x', messages: [{ role: 'user', content: 'hi' }] };
+    const messages = { model: 'm/x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    const first = [post(openai, `${e2e.url}/v1/chat/completions`, chat), post(anthropic, `${e2e.url}/anthropic/v1/messages`, messages)];
+    const second = [post(openai, `${e2e.url}/v1/chat/completions`, chat), post(anthropic, `${e2e.url}/anthropic/v1/messages`, messages)];
+    await sleep(100);
+    const closed = e2e.close();
+    const [a, b] = await Promise.all(first);
+    assert.equal(a.status, 200, 'in flight at SIGTERM: served');
+    assert.equal(b.status, 200, 'in flight at SIGTERM: served');
+    const [c, d] = await Promise.all(second);
+    assertOpenAIError(c, 503, 'SY_ERR_UNAVAILABLE', 'OpenAI client');
+    assertAnthropicError(d, 503, 'SY_ERR_UNAVAILABLE', undefined, 'Anthropic client');
+    assert.equal(c.headers.connection, 'close', 'the client reconnects, through the load balancer, to another instance');
+    assert.ok(c.headers['x-request-id'], 'with a request id to quote');
+    await closed;
+  } finally {
+    openai.destroy();
+    anthropic.destroy();
+  }
 });
