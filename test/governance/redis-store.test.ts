@@ -208,3 +208,34 @@ describe('FailoverStore over a slow Redis', { skip: REDIS_SKIP }, () => {
     }
   });
 });
+
+describe('FailoverStore replay without traffic', () => {
+  it('fail_open: spend settled during the outage reaches the shared store even when no later request uses it', async () => {
+    let down = false;
+    const shared = new MemoryStore();
+    const fails = <T>(f: () => Promise<T>) => (down ? Promise.reject(new Error('ECONNREFUSED')) : f());
+    const flaky = {
+      admit: (r: AdmitRequest) => fails(() => shared.admit(r)),
+      settle: (r: Parameters<MemoryStore['settle']>[0]) => fails(() => shared.settle(r)),
+      peek: (r: Parameters<MemoryStore['peek']>[0]) => fails(() => shared.peek(r)),
+      close: () => Promise.resolve(),
+    };
+    const store = new FailoverStore(flaky, 'fail_open', { warn: () => {} }, new MemoryStore(), 50);
+    try {
+      // Admitted by the shared store; the outage comes while the request is served.
+      assert.equal((await store.admit(req('in-flight'))).ok, true);
+      down = true;
+      await store.settle({ id: 'in-flight', now: T0, charges: [{ key: 'b', start: T0, end: T0 + 1000, amount: 7 }], adjusts: [] });
+      await new Promise((r) => setTimeout(r, 120));
+      assert.equal(store.owedCount, 1, 'still owed while the store is down');
+      down = false;
+      // No call to the store from here on: the gateway serves nothing that uses it.
+      for (let i = 0; i < 40 && store.owedCount > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(store.owedCount, 0);
+      const p = await shared.peek({ now: T0, budgets: ['b'], windows: [], slots: [] });
+      assert.deepEqual(p.budgets[0], { spent: 7, reserved: 0, end: T0 + 1000 }, 'charged, and the reservation of the request closed');
+    } finally {
+      await store.close();
+    }
+  });
+});

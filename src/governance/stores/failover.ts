@@ -33,18 +33,24 @@ export type StoreCounters = {
 /** Settlements owed to the shared store at most; past this the oldest are given up (and counted). */
 export const MAX_OWED = 100_000;
 
+/** How often settlements still owed are sent again when no request has found the store back. */
+export const REPLAY_RETRY_MS = 1000;
+
 export class FailoverStore implements CounterStore {
   readonly counters: StoreCounters = { store_errors_total: 0, store_fail_open_total: 0, store_outages_total: 0, store_settlements_replayed_total: 0, store_settlements_lost_total: 0 };
   private failing = false;
   /** Settlements made locally while the shared store was down (fail_open), oldest first. */
   private owed: SettleRequest[] = [];
   private replaying: Promise<void> | null = null;
+  private replayTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(
     private readonly primary: CounterStore,
     private readonly mode: OnUnavailable,
     private readonly logger?: GovernanceLogger,
     private readonly fallback: CounterStore = new MemoryStore(),
+    private readonly replayRetryMs = REPLAY_RETRY_MS,
   ) {}
 
   admit(req: AdmitRequest): Promise<AdmitResult> {
@@ -76,6 +82,9 @@ export class FailoverStore implements CounterStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.replayTimer) clearTimeout(this.replayTimer);
+    this.replayTimer = null;
     // One more try for what is owed, then it is counted and logged as lost.
     if (this.owed.length > 0) await (this.replaying ?? this.replay());
     if (this.owed.length > 0) {
@@ -92,6 +101,24 @@ export class FailoverStore implements CounterStore {
       this.owed.shift();
       this.counters.store_settlements_lost_total++;
     }
+    this.replayLater();
+  }
+
+  /**
+   * Tries the owed settlements again after a while: a request that finds the store back
+   * sends them at once, but a gateway may get none that uses it (idle, or serving only
+   * callers without budgets or limits), and reservations taken before the outage stay
+   * held in the shared store until their settlements arrive.
+   */
+  private replayLater(): void {
+    if (this.replayTimer !== null || this.closed) return;
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = null;
+      void (this.replaying ?? this.replay()).then(() => {
+        if (this.owed.length > 0) this.replayLater();
+      });
+    }, this.replayRetryMs);
+    this.replayTimer.unref();
   }
 
   /** Sends the owed settlements to the shared store in order, stopping at the first failure. */
