@@ -238,7 +238,7 @@ const OPTIONS: Readonly<Record<string, readonly string[]>> = (() => {
   return {
     openai: [...openAIFormat, 'count_tokens'],
     azure: [...openAIFormat, 'api_version', 'deployments'],
-    'openai-compatible': [...openAIFormat, 'auth', 'count_tokens'],
+    'openai-compatible': [...openAIFormat, 'auth', 'count_tokens', 'tool_loop'],
     anthropic: ['anthropic_version', 'drop_params', 'pass_params', 'reasoning'],
     gemini: ['reasoning'],
     mock: ['latency_ms', 'chunk_delay_ms', 'chunks', 'output_tokens', 'dimensions', 'fail_rate', 'fail_status', 'models'],
@@ -325,6 +325,11 @@ function checkProvider(id: string, p: Obj, report: Report): void {
     const where = [...at, 'options', 'send_reasoning'];
     if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') report(where, 'provider_setting', `provider "${id}": options.send_reasoning applies to openai, azure and openai-compatible providers only`);
     else if (typeof options.send_reasoning !== 'boolean') report(where, 'provider_setting', `provider "${id}": options.send_reasoning must be true or false`);
+  }
+  if (options.tool_loop !== undefined && type === 'openai-compatible') {
+    checkPerModel(options.tool_loop, (v) => v === 'mistral', [...at, 'options', 'tool_loop'], report,
+      `provider "${id}": options.tool_loop values are mistral`,
+      `provider "${id}": options.tool_loop must be mistral, or a map from model globs to it, e.g. {"mistralai/*": mistral}`);
   }
   if (options.count_tokens !== undefined) {
     const where = [...at, 'options', 'count_tokens'];

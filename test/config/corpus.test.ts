@@ -446,6 +446,37 @@ const cases: Case[] = [
     `,
   },
   {
+    name: 'options.tool_loop: mistral, per model glob, on openai-compatible providers only',
+    config: `
+      providers:
+        mi:
+          type: openai-compatible
+          base_url: https://api.mistral.ai/v1
+          keys: [{name: k, value: sk-test}]
+          options: {tool_loop: mistal}
+        or:
+          type: openai-compatible
+          base_url: https://openrouter.ai/api/v1
+          keys: [{name: k, value: sk-test}]
+          options: {tool_loop: {"mistralai/*": mistral, "x/*": openai}}
+        gpt:
+          type: openai
+          keys: [{name: k, value: sk-test}]
+          options: {tool_loop: mistral}
+    `,
+    expected: `
+      switchyard.yaml:6:26: error[provider_setting]: provider "mi": options.tool_loop must be mistral, or a map from model globs to it, e.g. {"mistralai/*": mistral}
+        6 |     options: {tool_loop: mistal}
+          |                          ^
+      switchyard.yaml:11:58: error[provider_setting]: provider "or": options.tool_loop values are mistral
+        11 |     options: {tool_loop: {"mistralai/*": mistral, "x/*": openai}}
+           |                                                          ^
+      switchyard.yaml:15:15: error[provider_setting]: provider "gpt": options.tool_loop applies to openai-compatible providers only
+        15 |     options: {tool_loop: mistral}
+           |               ^
+    `,
+  },
+  {
     name: 'options.api: chat or responses, per model glob, on OpenAI-format providers; on Azure only with the v1 API',
     config: `
       providers:

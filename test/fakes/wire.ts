@@ -24,6 +24,11 @@
  * reasoning effort (either API), the ask for encrypted reasoning and replayed reasoning items.
  * An OpenAI chat request asking for `logprobs` gets them (with `top_logprobs` alternatives),
  * whole or streamed, one token a text chunk, as OpenAI sends them.
+ * A Mistral model on an OpenAI fake (`mistral-*`, `devstral-*`, ..., or `mistralai/…` as
+ * OpenRouter names them) holds a chat request to Mistral's rules, refusing it with a 400 in
+ * Mistral's error shape as api.mistral.ai does: every tool call id nine letters and digits
+ * (its own calls get such ids), nothing but a tool or assistant message right after a tool
+ * message, and no assistant message without content or tool calls.
  *
  * @example
  * const fake = await startWireFake({ format: 'gemini' });
@@ -161,6 +166,30 @@ const reasons = (model: unknown): boolean => typeof model === 'string' && model.
 const reasoningModel = (model: unknown): boolean => /^(o\d|gpt-5)/.test(String(model)) || String(model).includes('codex');
 /** OpenAI's models that do not reason (gpt-4o, gpt-4.1, ...): they refuse every reasoning setting and replayed reasoning. */
 const plainOpenAIModel = (model: unknown): boolean => /^gpt-(4|3\.5)/.test(String(model));
+/** Mistral's models, as Mistral names them (or OpenRouter, `mistralai/…`). */
+const mistralModel = (model: unknown): boolean => /^(mistralai\/)?(mistral|devstral|codestral|magistral|ministral|pixtral|open-mistral)/.test(String(model));
+/** A tool call's id from the OpenAI fake: Mistral's are nine letters and digits. */
+const chatCallId = (model: string, id: string, i: number): string => (mistralModel(model) ? `Mf${id.padStart(6, '0')}${i}` : `call_fake_${id}_${i}`);
+
+/** Why Mistral refuses these chat messages (message, type, code), as api.mistral.ai words it; null when it takes them. */
+function mistralRefusal(messages: any[]): { message: string; type: string; code: string } | null {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    const ids = [...(Array.isArray(m?.tool_calls) ? m.tool_calls.map((c: any) => c?.id) : []), ...(m?.role === 'tool' ? [m.tool_call_id] : [])];
+    const bad = ids.find((id) => typeof id !== 'string' || !/^[A-Za-z0-9]{9}$/.test(id));
+    if (bad !== undefined) return { message: `Tool call id was ${bad} but must be a-z, A-Z, 0-9, with a length of 9.`, type: 'invalid_function_call', code: '3280' };
+    const next = messages[i + 1]?.role;
+    if (m?.role === 'tool' && next !== undefined && next !== 'tool' && next !== 'assistant') {
+      return { message: `Unexpected role '${next}' after role 'tool'`, type: 'invalid_request_message_order', code: '3230' };
+    }
+    const empty = m?.content === null || m?.content === undefined || m?.content === '' || (Array.isArray(m?.content) && m.content.length === 0);
+    if (m?.role === 'assistant' && empty && !(Array.isArray(m.tool_calls) && m.tool_calls.length)) {
+      return { message: 'Assistant message must have either content or tool_calls, but not none.', type: 'invalid_request_error', code: '3230' };
+    }
+  }
+  return null;
+}
+
 /** An OpenAI object id: `prefix_` and random hex (call ids are short, as OpenAI's are). */
 const oid = (prefix: string, bytes = 24): string => `${prefix}_${randomBytes(bytes).toString('hex')}`;
 
@@ -583,6 +612,14 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         if (bare >= 0) return sendError(res, 400, `The \`reasoning_content\` in the thinking mode must be passed back to the API (messages[${bare}]).`);
       }
       if (op0 === '/v1/chat/completions' && rec.body?.metadata !== undefined && rec.body?.store !== true) return sendError(res, 400, "The 'metadata' parameter is only allowed when 'store' is enabled.");
+      if (op0 === '/v1/chat/completions' && mistralModel(rec.body?.model)) {
+        const refused = mistralRefusal(Array.isArray(rec.body?.messages) ? rec.body.messages : []);
+        if (refused) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ object: 'error', message: refused.message, type: refused.type, param: null, code: refused.code }));
+          return;
+        }
+      }
       if (op0 === '/v1/chat/completions') {
         const refused = toolTurnRefusal(Array.isArray(rec.body?.messages) ? rec.body.messages : []);
         if (refused) return sendError(res, 400, refused);
@@ -777,10 +814,10 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     let body: unknown;
     if (format === 'openai') {
       const message = calls.length
-        ? { role: 'assistant', content: null, tool_calls: calls.map((c, i) => ({ id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } })), refusal: null }
+        ? { role: 'assistant', content: null, tool_calls: calls.map((c, i) => ({ id: chatCallId(model, id, i), type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } })), refusal: null }
         : s.refusal !== undefined ? { role: 'assistant', content: null, refusal: s.refusal } : { role: 'assistant', content: text, refusal: null };
       if (reasons(model)) Object.assign(message, { reasoning_content: REASONING });
-      if (openRouterGemini(model) && calls.length) Object.assign(message, { reasoning_details: calls.map((_c, i) => geminiDetail(`call_fake_${id}_${i}`, i)) });
+      if (openRouterGemini(model) && calls.length) Object.assign(message, { reasoning_details: calls.map((_c, i) => geminiDetail(chatCallId(model, id, i), i)) });
       // Asked for, the log probabilities of the tokens the stream would send (one a chunk).
       const logprobs = rec.body.logprobs !== true || calls.length ? null
         : logprobsOf(split(s.refusal ?? text, s.chunks ?? 3), rec.body.top_logprobs ?? 0, s.refusal !== undefined ? 'refusal' : 'content');
@@ -832,13 +869,13 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       let body: string[];
       if (calls.length && s.interleave) {
         body = [
-          chunk({ tool_calls: calls.map((c, i) => ({ index: i, id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: '' } })) }, null),
+          chunk({ tool_calls: calls.map((c, i) => ({ index: i, id: chatCallId(model, id, i), type: 'function', function: { name: c.name, arguments: '' } })) }, null),
           ...pieces[0].flatMap((_p, k) => pieces.flatMap((p, i) => (p[k] ? [chunk({ tool_calls: [{ index: i, function: { arguments: p[k] } }] }, null)] : []))),
         ];
       } else if (calls.length) {
         body = calls.flatMap((c, i) => [
           // OpenRouter sends a Gemini call's signature with the call.
-          chunk({ ...(openRouterGemini(model) ? { reasoning_details: [geminiDetail(`call_fake_${id}_${i}`, i)] } : {}), tool_calls: [{ index: i, id: `call_fake_${id}_${i}`, type: 'function', function: { name: c.name, arguments: '' } }] }, null),
+          chunk({ ...(openRouterGemini(model) ? { reasoning_details: [geminiDetail(chatCallId(model, id, i), i)] } : {}), tool_calls: [{ index: i, id: chatCallId(model, id, i), type: 'function', function: { name: c.name, arguments: '' } }] }, null),
           ...pieces[i].map((a) => chunk({ tool_calls: [{ index: i, function: { arguments: a } }] }, null)),
         ]);
       } else if (s.refusal !== undefined) body = split(s.refusal, n).map(withLogprobs('refusal'));

@@ -496,6 +496,40 @@ describe('openai-compatible', () => {
     assert.equal(withAuth('bearer', '').authorization, undefined);
   });
 
+  describe('options.tool_loop: mistral', () => {
+    const mistral = settings('openai-compatible', { baseUrl: 'https://api.mistral.ai/v1', options: { tool_loop: 'mistral' } });
+    const loop = (...ids: string[]) => richRequest({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+        { role: 'assistant', content: [], toolCalls: ids.map((id) => ({ id, name: 'get_weather', arguments: '{}' })) },
+        ...ids.map((id) => ({ role: 'tool' as const, toolCallId: id, content: [{ type: 'text' as const, text: 'sunny' }] })),
+      ],
+    });
+    type Wire = { messages: { tool_calls?: { id: string }[]; tool_call_id?: string }[] };
+    const wire = (s: ReturnType<typeof settings>, model: string, ...ids: string[]) => body(a.buildChatRequest(loop(...ids), target(s, model))) as Wire;
+
+    it("gives another provider's tool call ids as nine letters and digits, alike on the call and its result; Mistral's own go as they are", () => {
+      const gemini = `abc123${'__sig_'}${Buffer.from('sig').toString('base64url')}`;
+      const ids = ['toolu_01AbCdEfGhIjKlMnOpQrStUv', 'call_Xy12', 'Mf0000010', gemini, 'abc123'];
+      const b = wire(mistral, 'mistral-large-latest', ...ids);
+      const sent = b.messages[2].tool_calls!.map((c) => c.id);
+      for (const id of sent) assert.match(id, /^[A-Za-z0-9]{9}$/);
+      assert.deepEqual(b.messages.slice(3).map((m) => m.tool_call_id), sent, 'each result names its call');
+      assert.equal(sent[2], 'Mf0000010', 'an id Mistral gave goes back unchanged');
+      assert.equal(new Set(sent).size, ids.length - 1, 'different ids stay apart');
+      assert.equal(sent[3], sent[4], "a Gemini call's signature is not part of its id");
+      assert.deepEqual(wire(mistral, 'mistral-large-latest', ...ids).messages[2].tool_calls!.map((c) => c.id), sent, 'the same ids every turn');
+    });
+
+    it('applies per model glob, and nothing changes without it', () => {
+      const perModel = settings('openai-compatible', { baseUrl: 'https://openrouter.ai/api/v1', options: { tool_loop: { 'mistralai/*': 'mistral' } } });
+      assert.match(wire(perModel, 'mistralai/devstral-medium', 'call_Xy12').messages[2].tool_calls![0].id, /^[A-Za-z0-9]{9}$/);
+      assert.equal(wire(perModel, 'deepseek/deepseek-chat', 'call_Xy12').messages[2].tool_calls![0].id, 'call_Xy12');
+      const plain = wire(settings('openai-compatible', { baseUrl: 'https://api.mistral.ai/v1' }), 'mistral-large-latest', 'call_Xy12');
+      assert.deepEqual([plain.messages[2].tool_calls![0].id, plain.messages[3].tool_call_id], ['call_Xy12', 'call_Xy12']);
+    });
+  });
+
   it('rejects a malformed auth option clearly', () => {
     assert.equal(authOptionProblem('basic'), 'options.auth must be "bearer", "none" or "header:<header name>"');
     assert.equal(authOptionProblem('header:'), 'options.auth must be "bearer", "none" or "header:<header name>"');

@@ -4,6 +4,7 @@
  * version segment (`https://api.groq.com/openai/v1`, `http://localhost:11434/v1`).
  * `options.auth`: `bearer` (default) | `header:<name>` (key sent in that header) | `none`.
  * With `options.send_reasoning`, an assistant turn's reasoning goes back as `reasoning_content`.
+ * With `options.tool_loop: mistral`, tool loops go as Mistral takes them (see toOpenAIChatBody).
  * With `options.count_tokens: true`, a server that has OpenAI's input token counting
  * (`POST /responses/input_tokens`) counts Anthropic clients' requests.
  */

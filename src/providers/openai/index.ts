@@ -64,6 +64,20 @@ export function openAIBodyOptions(defaultField: OpenAIRequestOptions['maxTokensF
  */
 const apiOf = perModel('api', (v) => (v === 'responses' || v === 'chat' ? v : undefined));
 
+/**
+ * `options.tool_loop` (openai-compatible): `mistral` for servers that hold tool loops to
+ * Mistral's rules, as one value or a map from model globs (OpenRouter serving Mistral's
+ * models among others).
+ */
+const toolLoopOf = perModel('tool_loop', (v) => (v === 'mistral' ? v : undefined));
+
+/** The body options for the target: the provider's, with its model's tool loop rules. */
+function chatOptions(spec: OpenAIFamilySpec, target: AttemptTarget): OpenAIRequestOptions {
+  const opts = spec.body(target.provider);
+  const toolLoop = toolLoopOf(target.provider, target.model);
+  return toolLoop === undefined ? opts : { ...opts, toolLoop };
+}
+
 function viaResponses(target: AttemptTarget): boolean {
   return apiOf(target.provider, target.model) === 'responses';
 }
@@ -113,7 +127,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
         const body = toResponsesBody(withSummary(sent, target, effort), model(target), effort, target.model);
         return request(target, 'responses', withoutDropped(withPassed(body, req, target, 'openai'), target));
       }
-      const body = toOpenAIChatBody(req, model(target), spec.body(target.provider));
+      const body = toOpenAIChatBody(req, model(target), chatOptions(spec, target));
       if (req.reasoning !== undefined && reasoningStyle(target) === 'effort') withOpenAIReasoning(body, req);
       return request(target, 'chat/completions', withoutDropped(withPassed(body, req, target, 'openai'), target));
     },

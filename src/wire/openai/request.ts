@@ -19,6 +19,28 @@ export function openAIToolId(id: string): string {
   return `${plain.slice(0, 23)}_${createHash('sha256').update(plain).digest('base64url').slice(0, 16)}`;
 }
 
+/** The only tool call ids Mistral takes: nine letters and digits. */
+const MISTRAL_TOOL_ID = /^[A-Za-z0-9]{9}$/;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * A tool call's id as Mistral takes it (options.tool_loop: mistral): nine letters and
+ * digits. Its own ids (and any other that fits) go as they are; another provider's
+ * (`toolu_…`, `call_…`) go as nine base-62 digits of a digest of the whole, the same on
+ * the call and on its result, so the two still pair.
+ */
+export function mistralToolId(id: string): string {
+  const plain = plainToolCallId(id);
+  if (MISTRAL_TOOL_ID.test(plain)) return plain;
+  let n = createHash('sha256').update(plain).digest().readBigUInt64BE(0);
+  let out = '';
+  for (let i = 0; i < 9; i++) {
+    out += BASE62[Number(n % 62n)];
+    n /= 62n;
+  }
+  return out;
+}
+
 /** OpenAI refuses a `user` longer than this. */
 const MAX_USER = 64;
 
@@ -41,6 +63,11 @@ export interface OpenAIRequestOptions {
    * a tool loop whose turns lack it, while strict servers (Groq, Mistral) refuse the field.
    */
   sendReasoning?: boolean;
+  /**
+   * The rules a server holds tool loops to beyond OpenAI's (options.tool_loop): `mistral`,
+   * tool call ids of nine letters and digits.
+   */
+  toolLoop?: 'mistral';
 }
 
 type WirePart =
@@ -65,7 +92,10 @@ function userContent(parts: ContentPart[], param: string): string | WirePart[] {
   return parts.map((p) => wirePart(p, param));
 }
 
-function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean): Record<string, unknown> {
+/** How a tool call's id goes on the wire: as OpenAI takes it, or as Mistral does. */
+type WireToolId = (id: string) => string;
+
+function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean, toolId: WireToolId): Record<string, unknown> {
   switch (m.role) {
     case 'user':
       return { role: 'user', content: userContent(m.content, m.from ?? `messages[${i}].content`) };
@@ -77,12 +107,12 @@ function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean): Record<
         if (reasoning !== '') out.reasoning_content = reasoning;
       }
       if (m.toolCalls?.length) {
-        out.tool_calls = m.toolCalls.map((c) => ({ id: openAIToolId(c.id), type: 'function', function: { name: c.name, arguments: c.arguments } }));
+        out.tool_calls = m.toolCalls.map((c) => ({ id: toolId(c.id), type: 'function', function: { name: c.name, arguments: c.arguments } }));
       }
       // OpenRouter's reasoning details go back unmodified, as it asks; without them (a client of
       // another dialect), Gemini's thought signatures riding in the call ids (see callSignatures).
       if (sendReasoning) {
-        const details = detailsIn(m.thinking) ?? (m.toolCalls?.length ? callDetails(m.toolCalls, openAIToolId) : undefined);
+        const details = detailsIn(m.thinking) ?? (m.toolCalls?.length ? callDetails(m.toolCalls, toolId) : undefined);
         if (details !== undefined) out.reasoning_details = details;
       }
       return out;
@@ -94,7 +124,7 @@ function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean): Record<
       const text = textOf(content, '\n');
       const others = hasNonText(content) ? content.filter((p) => p.type !== 'text').length : 0;
       const note = others === 0 ? '' : `[${others === 1 ? 'an attachment' : `${others} attachments`} of this result follow${others === 1 ? 's' : ''} in the next user message]`;
-      return { role: 'tool', tool_call_id: openAIToolId(m.toolCallId), content: text === '' ? note : note === '' ? text : `${text}\n${note}` };
+      return { role: 'tool', tool_call_id: toolId(m.toolCallId), content: text === '' ? note : note === '' ? text : `${text}\n${note}` };
     }
     case 'system':
       return { role: 'system', content: textOf(m.content, '\n\n') };
@@ -102,9 +132,9 @@ function wireMessage(m: ChatMessage, i: number, sendReasoning: boolean): Record<
 }
 
 /** A tool result's parts other than text, named by their call, added to `out`. */
-function toolAttachments(m: Extract<ChatMessage, { role: 'tool' }>, content: ContentPart[], i: number, out: WirePart[]): WirePart[] {
+function toolAttachments(m: Extract<ChatMessage, { role: 'tool' }>, content: ContentPart[], i: number, out: WirePart[], toolId: WireToolId): WirePart[] {
   const param = m.from ?? `messages[${i}].content`;
-  out.push({ type: 'text', text: `Attached to the result of tool call ${openAIToolId(m.toolCallId)}:` });
+  out.push({ type: 'text', text: `Attached to the result of tool call ${toolId(m.toolCallId)}:` });
   for (const p of content) if (p.type !== 'text') out.push(wirePart(p, param));
   return out;
 }
@@ -124,15 +154,16 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
   refuseAnthropicOnly(req);
   const messages: Record<string, unknown>[] = [];
   if (req.system.length) messages.push({ role: 'system', content: textOf(req.system, '\n\n') });
+  const toolId = opts.toolLoop === 'mistral' ? mistralToolId : openAIToolId;
   let attached: WirePart[] | null = null;
   for (let i = 0; i < req.messages.length; i++) {
     const m = req.messages[i];
     // A turn that held only what OpenAI's Responses API reads back (a tool search) says nothing here.
     if (searchOnly(m)) continue;
-    messages.push(wireMessage(m, i, opts.sendReasoning === true));
+    messages.push(wireMessage(m, i, opts.sendReasoning === true, toolId));
     if (m.role === 'tool' && hasNonText(m.content)) {
       const content = toolResultForOthers(m.content);
-      if (hasNonText(content)) attached = toolAttachments(m, content, i, attached ?? []);
+      if (hasNonText(content)) attached = toolAttachments(m, content, i, attached ?? [], toolId);
     }
     // After the turn's last tool result: a user message may not come between them.
     if (attached !== null && req.messages[i + 1]?.role !== 'tool') {
