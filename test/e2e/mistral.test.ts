@@ -156,3 +156,76 @@ describe('tool call ids: nine letters and digits for Mistral', () => {
     assert.deepEqual(sentIds(mi.last()), { calls: ['call_Xy12'], results: ['call_Xy12'] });
   });
 });
+
+describe("message order: an assistant message between a tool result and the user's next words", () => {
+  const roles = (rec: Received): string[] => rec.body.messages.map((m: any) => m.role);
+
+  test('Anthropic SDK: a user turn holding tool results and text beside them (Claude Code), whole and streamed', async () => {
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'Weather in Paris and a screenshot?' },
+      { role: 'assistant', content: [
+        { type: 'tool_use', id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', input: { city: 'Paris' } },
+        { type: 'tool_use', id: 'toolu_01B19r01rx01mr028946mr0', name: 'get_weather', input: { city: 'Lyon' } },
+      ] },
+      { role: 'user', content: [
+        { type: 'tool_result', tool_use_id: 'toolu_01A09q90qw90lq917835lq9', content: 'Sunny, 21C' },
+        { type: 'tool_result', tool_use_id: 'toolu_01B19r01rx01mr028946mr0', content: [{ type: 'text', text: 'Cloudy' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+        { type: 'text', text: '<system-reminder>Keep answers short.</system-reminder>' },
+      ] },
+    ];
+    for (const stream of [false, true]) {
+      mi.reset();
+      mi.enqueue({ text: 'Sunny in Paris, cloudy in Lyon.' });
+      const params = { model: 'mistral/devstral-medium-latest', max_tokens: 256, tools: [weatherAnthropic], messages };
+      const answer = stream ? await anthropic.messages.stream(params).finalMessage() : await anthropic.messages.create(params);
+      assert.deepEqual(answer.content, [{ type: 'text', text: 'Sunny in Paris, cloudy in Lyon.' }]);
+      const sent = mi.last().body.messages;
+      assert.deepEqual(roles(mi.last()), ['user', 'assistant', 'tool', 'tool', 'assistant', 'user', 'user']);
+      assert.equal(sent[4].content, 'Tool results received.');
+      assert.equal(sent[6].content, '<system-reminder>Keep answers short.</system-reminder>', "the user's words stay the user's");
+      assert.deepEqual([sent[2].content, sent[3].content.split('\n')[0]], ['Sunny, 21C', 'Cloudy'], 'the results stay what the tools said');
+    }
+  });
+
+  test("OpenAI SDK (chat and Responses): the user speaking right after a tool result", async () => {
+    mi.reset();
+    const chat = await openai.chat.completions.create({
+      model: 'mistral/mistral-large-latest',
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'Mf0000001', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'Mf0000001', content: 'Sunny, 21C' },
+        { role: 'user', content: 'And should I take a coat?' },
+      ],
+    });
+    assert.equal(chat.choices[0].message.content, 'hello from mi');
+    assert.deepEqual(roles(mi.last()), ['user', 'assistant', 'tool', 'assistant', 'user']);
+
+    const responses = await openai.responses.create({
+      model: 'mistral/mistral-large-latest',
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { type: 'function_call', call_id: 'call_8cTzJmQqS7eVZbK1yWfN0xLd', name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call_output', call_id: 'call_8cTzJmQqS7eVZbK1yWfN0xLd', output: 'Sunny, 21C' },
+        { role: 'user', content: 'And should I take a coat?' },
+      ],
+    });
+    assert.equal(responses.output_text, 'hello from mi');
+    assert.deepEqual(roles(mi.last()), ['user', 'assistant', 'tool', 'assistant', 'user']);
+  });
+
+  test('without the option the order is as before, and Mistral refuses it in its words', async () => {
+    mi.reset();
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'Mf0000001', name: 'get_weather', input: { city: 'Paris' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'Mf0000001', content: 'Sunny, 21C' }, { type: 'text', text: 'Be brief.' }] },
+    ];
+    await assert.rejects(anthropic.messages.create({ model: 'plain/mistral-large-latest', max_tokens: 256, messages }), (e: any) => {
+      assert.equal(e.status, 400);
+      assert.match(e.message, /Unexpected role 'user' after role 'tool'/);
+      return true;
+    });
+    assert.deepEqual(roles(mi.last()), ['user', 'assistant', 'tool', 'user']);
+  });
+});

@@ -521,6 +521,29 @@ describe('openai-compatible', () => {
       assert.deepEqual(wire(mistral, 'mistral-large-latest', ...ids).messages[2].tool_calls!.map((c) => c.id), sent, 'the same ids every turn');
     });
 
+    it('puts an assistant message between tool results and what the user says beside them; nothing else moves', () => {
+      const png = { type: 'image' as const, mediaType: 'image/png', data: 'iVBORw0KGgo=' };
+      const req = richRequest({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+          { role: 'assistant', content: [], toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{}' }, { id: 'toolu_2', name: 'shot', arguments: '{}' }] },
+          { role: 'tool', toolCallId: 'toolu_1', content: [{ type: 'text', text: 'sunny' }] },
+          { role: 'tool', toolCallId: 'toolu_2', content: [png] },
+          { role: 'user', content: [{ type: 'text', text: '<system-reminder>be brief</system-reminder>' }] },
+          { role: 'assistant', content: [{ type: 'text', text: 'Sunny.' }] },
+          { role: 'user', content: [{ type: 'text', text: 'Thanks' }] },
+        ],
+      });
+      const roles = (s: ReturnType<typeof settings>) => (body(a.buildChatRequest(req, target(s, 'mistral-large-latest'))).messages as { role: string; content: unknown }[]);
+      const sent = roles(mistral);
+      assert.deepEqual(sent.map((m) => m.role), ['system', 'user', 'assistant', 'tool', 'tool', 'assistant', 'user', 'user', 'assistant', 'user']);
+      assert.equal(sent[5].content, 'Tool results received.');
+      assert.match(JSON.stringify(sent[6].content), /Attached to the result of tool call [A-Za-z0-9]{9}:/);
+      assert.equal(sent[7].content, '<system-reminder>be brief</system-reminder>');
+      const plain = roles(settings('openai-compatible', { baseUrl: 'https://api.mistral.ai/v1' }));
+      assert.deepEqual(plain.map((m) => m.role), ['system', 'user', 'assistant', 'tool', 'tool', 'user', 'user', 'assistant', 'user'], 'without the option, as before');
+    });
+
     it('applies per model glob, and nothing changes without it', () => {
       const perModel = settings('openai-compatible', { baseUrl: 'https://openrouter.ai/api/v1', options: { tool_loop: { 'mistralai/*': 'mistral' } } });
       assert.match(wire(perModel, 'mistralai/devstral-medium', 'call_Xy12').messages[2].tool_calls![0].id, /^[A-Za-z0-9]{9}$/);

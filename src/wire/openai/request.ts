@@ -65,7 +65,8 @@ export interface OpenAIRequestOptions {
   sendReasoning?: boolean;
   /**
    * The rules a server holds tool loops to beyond OpenAI's (options.tool_loop): `mistral`,
-   * tool call ids of nine letters and digits.
+   * tool call ids of nine letters and digits, and an assistant message between a tool
+   * message and a user message (see withToolTurnsClosed).
    */
   toolLoop?: 'mistral';
 }
@@ -139,6 +140,26 @@ function toolAttachments(m: Extract<ChatMessage, { role: 'tool' }>, content: Con
   return out;
 }
 
+/** What the assistant says between a tool result and the user's next words, where a server wants it to speak. */
+export const TOOL_RESULTS_RECEIVED = 'Tool results received.';
+
+/**
+ * `messages` with an assistant message after every tool message that a message other than a
+ * tool or assistant message follows. Mistral refuses that order ("Unexpected role 'user' after
+ * role 'tool'"), which an Anthropic user turn holding tool results and text or images beside
+ * them (Claude Code's reminders) comes to here, as does a result's attachments' user message.
+ * The user's words stay the user's, and the results stay what the tools said; the assistant
+ * only says it has them (Mistral refuses an empty assistant message).
+ */
+function withToolTurnsClosed(messages: Record<string, unknown>[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const m of messages) {
+    if (out[out.length - 1]?.role === 'tool' && m.role !== 'tool' && m.role !== 'assistant') out.push({ role: 'assistant', content: TOOL_RESULTS_RECEIVED });
+    out.push(m);
+  }
+  return out;
+}
+
 function wireToolChoice(c: ToolChoice): unknown {
   return typeof c === 'string' ? c : { type: 'function', function: { name: c.name } };
 }
@@ -172,7 +193,7 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
     }
   }
 
-  const body: Record<string, unknown> = { model, messages };
+  const body: Record<string, unknown> = { model, messages: opts.toolLoop === 'mistral' ? withToolTurnsClosed(messages) : messages };
   if (req.tools?.length) {
     body.tools = req.tools.map((t) => {
       const fn: Record<string, unknown> = t.description === undefined ? { name: t.name, parameters: t.parameters } : { name: t.name, description: t.description, parameters: t.parameters };
