@@ -298,6 +298,15 @@ function baseUrlMistake(type: string | undefined, baseUrl: string): string | nul
   return null;
 }
 
+/** The host of a URL; undefined when it is not one (the schema reports it). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
 function checkProvider(id: string, p: Obj, report: Report): void {
   const type = str(p.type);
   const options = isObj(p.options) ? p.options : {};
@@ -312,6 +321,11 @@ function checkProvider(id: string, p: Obj, report: Report): void {
   }
   const baseUrlProblem = typeof p.base_url === 'string' ? baseUrlMistake(type, p.base_url) : null;
   if (baseUrlProblem !== null) report([...at, 'base_url'], 'base_url', `provider "${id}": ${baseUrlProblem}`, { severity: 'warning' });
+  if (type === 'openai-compatible' && options.tool_loop === undefined && typeof p.base_url === 'string' && hostOf(p.base_url) === 'api.mistral.ai') {
+    report(isObj(p.options) ? [...at, 'options'] : [...at, 'base_url'], 'provider_setting',
+      `provider "${id}": Mistral refuses tool loops that began on another model, and Claude Code's tool results with text beside them; set options.tool_loop: mistral`,
+      { severity: 'warning', onKey: true });
+  }
   const authProblem = type === 'openai-compatible' ? authOptionProblem(options.auth) : undefined;
   if (authProblem !== undefined) report([...at, 'options', 'auth'], 'provider_setting', `provider "${id}": ${authProblem}`);
   checkOptionNames(id, type, options, [...at, 'options'], report);

@@ -695,7 +695,7 @@ const cases: Case[] = [
     `,
   },
   {
-    name: 'base_url: the full endpoint, or OpenAI without /v1 (warnings; a proxy path is left alone); azure without one (errors)',
+    name: 'base_url: the full endpoint, or OpenAI without /v1, or Mistral without options.tool_loop (warnings; a proxy path is left alone); azure without one (errors)',
     config: `
       providers:
         oa: {type: openai, base_url: "https://api.openai.com", keys: [{name: k, value: x}]}
@@ -703,6 +703,13 @@ const cases: Case[] = [
         an: {type: anthropic, base_url: "https://api.anthropic.com/v1/messages", keys: [{name: k, value: x}]}
         proxy: {type: openai, base_url: "https://llm-proxy.internal/openai", keys: [{name: k, value: x}]}
         az: {type: azure, keys: [{name: k, value: x}]}
+        mi: {type: openai-compatible, base_url: "https://api.mistral.ai/v1", keys: [{name: k, value: x}]}
+        mi2:
+          type: openai-compatible
+          base_url: "https://api.mistral.ai/v1"
+          keys: [{name: k, value: x}]
+          options: {stream_usage: false}
+        mi3: {type: openai-compatible, base_url: "https://api.mistral.ai/v1", keys: [{name: k, value: x}], options: {tool_loop: mistral}}
     `,
     expected: `
       switchyard.yaml:2:32: warning[base_url]: provider "oa": api.openai.com's API root is https://api.openai.com/v1: the gateway appends /chat/completions to base_url, so https://api.openai.com/chat/completions would answer 404
@@ -720,6 +727,12 @@ const cases: Case[] = [
       switchyard.yaml:6:3: error[provider_setting]: provider "az" (type azure) needs options.api_version, e.g. 2024-10-21 or v1 (the v1 API)
         6 |   az: {type: azure, keys: [{name: k, value: x}]}
           |   ^
+      switchyard.yaml:7:33: warning[provider_setting]: provider "mi": Mistral refuses tool loops that began on another model, and Claude Code's tool results with text beside them; set options.tool_loop: mistral
+        7 |   mi: {type: openai-compatible, base_url: "https://api.mistral.ai/v1", keys: [{name: k, value: x}]}
+          |                                 ^
+      switchyard.yaml:12:5: warning[provider_setting]: provider "mi2": Mistral refuses tool loops that began on another model, and Claude Code's tool results with text beside them; set options.tool_loop: mistral
+        12 |     options: {stream_usage: false}
+           |     ^
     `,
   },
   {
