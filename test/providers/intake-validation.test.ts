@@ -170,6 +170,15 @@ describe('intake validation: a corpus of bad bodies', () => {
   it(`OpenAI embeddings (${EMBEDDINGS.length} bodies)`, () => {
     for (const [body, param] of EMBEDDINGS) expectBadRequest(parseOpenAIEmbeddingsRequest, body, param);
   });
+  it('OpenAI embeddings: more than the 2,048 inputs OpenAI takes in one request is refused, naming the limit', () => {
+    const input: string[] = new Array(2049).fill('x');
+    assert.throws(() => parseOpenAIEmbeddingsRequest({ model: 'm', input }), (err: SwitchyardError) => {
+      assert.deepEqual([err.code, err.status, err.details?.param], ['SY_ERR_BAD_REQUEST', 400, 'input']);
+      assert.equal(err.message, '`input` holds 2049 items; at most 2048 may be sent in one request');
+      return true;
+    });
+    assert.equal(parseOpenAIEmbeddingsRequest({ model: 'm', input: input.slice(1) }).request.input.length, 2048);
+  });
   it('a system message in an Anthropic conversation is kept in its place, and goes back to Anthropic as one', () => {
     const { request } = parseAnthropicMessagesRequest(an({ system: 'top', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }, { role: 'system', content: 'Now answer in French.' }, { role: 'user', content: 'bye' }] }));
     assert.deepEqual(request.messages.map((m) => m.role), ['user', 'assistant', 'system', 'user']);

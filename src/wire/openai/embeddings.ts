@@ -5,10 +5,14 @@ import { malformedResponse } from '../upstream-error.js';
 import { badRequest, isRecord, optionalPositiveInt, optionalString, requireNonEmptyString, requireRecord, wrongType } from '../validate.js';
 import { usageFromOpenAI } from './mapping.js';
 
+/** The most inputs one request may carry, as OpenAI takes them; a provider that takes fewer per call gets the request in parts. */
+export const MAX_EMBEDDING_INPUTS = 2048;
+
 function input(v: unknown): string[] {
   if (typeof v === 'string') return [v];
   if (!Array.isArray(v)) throw wrongType('input', 'a string or an array of strings', v);
   if (v.length === 0) throw badRequest('input', '`input` must not be empty');
+  if (v.length > MAX_EMBEDDING_INPUTS) throw badRequest('input', `\`input\` holds ${v.length} items; at most ${MAX_EMBEDDING_INPUTS} may be sent in one request`);
   for (let i = 0; i < v.length; i++) {
     if (typeof v[i] === 'string') continue;
     if (typeof v[i] === 'number' || Array.isArray(v[i])) throw badRequest('input', '`input` as token arrays is not supported; send text');
