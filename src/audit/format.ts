@@ -61,8 +61,12 @@ export function formatEventDetail(e: AuditEventV1): string {
   const params = Object.entries(i.params);
   if (params.length) rows.push(['params', params.map(([k, v]) => `${k}=${String(v)}`).join(', ')]);
   e.attempts.forEach((a, n) => {
-    const end = a.fallback_reason ? `→ ${a.fallback_reason}` : n === e.attempts.length - 1 && e.outcome.served_provider ? 'served' : 'final';
-    rows.push([n === 0 ? 'attempts' : '', `${n + 1}. ${target(a)}  ${a.status || 'no response'}  ${ms(a.latency_ms)} ms  ${end}${a.error ? `  (${a.error})` : ''}${a.upstream_request_id ? `  upstream id ${a.upstream_request_id}` : ''}`]);
+    // A part the serving target answered is part of what served, wherever it comes in the list.
+    const partServed = a.part !== undefined && a.status >= 200 && a.status < 300 && a.provider === e.outcome.served_provider && a.model === e.outcome.served_model;
+    const served = (n === e.attempts.length - 1 || partServed) && e.outcome.served_provider;
+    const end = a.fallback_reason ? `→ ${a.fallback_reason}` : served ? 'served' : 'final';
+    const part = a.part ? `  part ${a.part.index + 1}/${a.part.of} (inputs ${a.part.first_input}-${a.part.first_input + a.part.inputs - 1})` : '';
+    rows.push([n === 0 ? 'attempts' : '', `${n + 1}. ${target(a)}${part}  ${a.status || 'no response'}  ${ms(a.latency_ms)} ms  ${end}${a.error ? `  (${a.error})` : ''}${a.upstream_request_id ? `  upstream id ${a.upstream_request_id}` : ''}`]);
   });
   const o = e.outcome;
   const tokens = o.input_tokens === undefined ? '' : `  ${o.input_tokens} in / ${o.output_tokens ?? 0} out tokens`;

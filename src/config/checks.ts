@@ -236,12 +236,12 @@ function checkApi(id: string, type: string | undefined, options: Obj, at: PathSe
 const OPTIONS: Readonly<Record<string, readonly string[]>> = (() => {
   const openAIFormat = ['api', 'drop_params', 'max_tokens_field', 'pass_params', 'reasoning', 'reasoning_summary', 'send_reasoning', 'stream_usage'];
   return {
-    openai: [...openAIFormat, 'count_tokens'],
-    azure: [...openAIFormat, 'api_version', 'deployments'],
-    'openai-compatible': [...openAIFormat, 'auth', 'count_tokens', 'tool_loop'],
+    openai: [...openAIFormat, 'count_tokens', 'max_embedding_inputs'],
+    azure: [...openAIFormat, 'api_version', 'deployments', 'max_embedding_inputs'],
+    'openai-compatible': [...openAIFormat, 'auth', 'count_tokens', 'max_embedding_inputs', 'tool_loop'],
     anthropic: ['anthropic_version', 'drop_params', 'pass_params', 'reasoning'],
-    gemini: ['reasoning'],
-    mock: ['latency_ms', 'chunk_delay_ms', 'chunks', 'output_tokens', 'dimensions', 'fail_rate', 'fail_status', 'models'],
+    gemini: ['reasoning', 'max_embedding_inputs'],
+    mock: ['latency_ms', 'chunk_delay_ms', 'chunks', 'output_tokens', 'dimensions', 'fail_rate', 'fail_status', 'models', 'max_embedding_inputs'],
   };
 })();
 
@@ -335,6 +335,10 @@ function checkProvider(id: string, p: Obj, report: Report): void {
   checkPassParams(id, type, options.pass_params, [...at, 'options', 'pass_params'], report);
   checkMaxOutputTokens(id, options.max_output_tokens, [...at, 'options', 'max_output_tokens'], report);
   checkApi(id, type, options, [...at, 'options', 'api'], report);
+  const perCall = options.max_embedding_inputs;
+  if (perCall !== undefined && !(typeof perCall === 'number' && Number.isInteger(perCall) && perCall > 0)) {
+    report([...at, 'options', 'max_embedding_inputs'], 'provider_setting', `provider "${id}": options.max_embedding_inputs must be a positive whole number of inputs per embeddings call`);
+  }
   if (options.send_reasoning !== undefined) {
     const where = [...at, 'options', 'send_reasoning'];
     if (type !== 'openai' && type !== 'azure' && type !== 'openai-compatible') report(where, 'provider_setting', `provider "${id}": options.send_reasoning applies to openai, azure and openai-compatible providers only`);

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, TokenCount } from '../canonical.js';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError, type FallbackReason } from '../errors.js';
 import { getAdapter } from '../providers/index.js';
 import { withOutputCap } from '../providers/max-output.js';
 import { withReasoningFor } from '../providers/reasoning.js';
@@ -92,6 +92,13 @@ interface Mode<R, T> {
   passThrough: boolean;
   build(adapter: ProviderAdapter, req: R, target: AttemptTarget): HttpRequestSpec;
   parse(adapter: ProviderAdapter, body: unknown, target: AttemptTarget): T;
+  /**
+   * The requests the target's provider takes when `req` is too large for one call to it
+   * (embeddings over its inputs per call); null when one call takes it, as is the rule.
+   */
+  split?(rt: ProviderRuntime, req: R): Part<R>[] | null;
+  /** One answer from the parts' answers, in the parts' order. */
+  join?(parts: T[]): T;
 }
 
 const CHAT: Mode<ChatRequest, ChatResponse> = {
@@ -111,7 +118,69 @@ const EMBEDDINGS: Mode<EmbeddingsRequest, EmbeddingsResponse> = {
     return a.buildEmbeddingsRequest(req, t);
   },
   parse: (a, body, t) => a.parseEmbeddingsResponse!(body, t),
+  split(rt, req) {
+    const own = rt.settings.options.max_embedding_inputs;
+    const per = typeof own === 'number' ? own : rt.adapter.embeddingInputsPerCall;
+    const n = req.input.length;
+    if (per === undefined || n <= per) return null;
+    const parts: Part<EmbeddingsRequest>[] = [];
+    for (let i = 0; i < n; i += per) parts.push({ req: { ...req, input: req.input.slice(i, i + per) }, first: i, inputs: Math.min(per, n - i) });
+    return parts;
+  },
+  join(parts) {
+    const data: number[][] = [];
+    let inputTokens = 0;
+    for (const p of parts) {
+      for (const v of p.data) data.push(v);
+      inputTokens += p.usage.inputTokens;
+    }
+    return { model: parts[0].model, data, usage: { inputTokens, outputTokens: 0 } };
+  },
 };
+
+/** Calls one request's parts make at once, at most (each in a slot of its provider's max_in_flight, when it has one). */
+const PARTS_IN_FLIGHT = 4;
+
+/** One call's share of a request too large for one call. */
+interface Part<R> {
+  req: R;
+  /** Index in the request's input of the part's first input. */
+  first: number;
+  inputs: number;
+}
+
+/** A request going to one target in parts: the parts, and what has come back. */
+interface Parts<R, T> {
+  list: Part<R>[];
+  /** Each part's answer, once it came. */
+  done: (T | undefined)[];
+  /** The attempt index of each part's last failed call (its retry's retry_of); -1 before. */
+  prev: number[];
+}
+
+/** A round of a request's parts: each part not yet answered is called, and the round succeeds when all are answered. */
+type Round<T> =
+  | { ok: true; value: T }
+  | {
+      ok: false;
+      /** The failure the round is judged by: the client's leaving, else the request's fault, else the first failed part's. */
+      failure: Failure;
+      rec: Attempt;
+      recIndex: number;
+      /** The round's other failed calls, with their failures' classes. */
+      others: Moved[];
+    };
+
+type Moved = { rec: Attempt; kind: FallbackReason };
+
+/** The failure the loop judges a round by ranks highest: the client's leaving, then the request's fault, then the rest. */
+const rank = (kind: Failure['kind']): number => (kind === 'client_abort' ? 2 : kind === 'client_error' ? 1 : 0);
+
+/** Records why the loop moved on after a failed call, and after the other failed calls of its round (parts). */
+function moved(rec: Attempt, others: Moved[] | null, kind: FallbackReason): void {
+  rec.fallback_reason = kind;
+  if (others !== null) for (const o of others) o.rec.fallback_reason = o.kind;
+}
 
 const COUNT_TOKENS: Mode<ChatRequest, TokenCount> = {
   stream: false,
@@ -272,6 +341,10 @@ class AttemptLoop implements Dispatcher {
     let tried: Uint8Array | null = null;
     let retries = 0;
     let prev = -1;
+    // A request too large for one call to this target goes in parts; only the parts not yet
+    // answered are sent again on a retry, and none of them serves a fallback target.
+    const split = mode.split === undefined ? null : mode.split(rt, req);
+    const parts: Parts<R, T> | null = split === null ? null : { list: split, done: new Array<T | undefined>(split.length).fill(undefined), prev: new Array<number>(split.length).fill(-1) };
     for (;;) {
       if (run.calls >= this.s.maxAttempts) return STOP;
       if (this.clock.now() >= run.deadlineAt) {
@@ -358,28 +431,57 @@ class AttemptLoop implements Dispatcher {
       run.calls++;
 
       const at: AttemptTarget = { provider: rt.settings, model: target.model, keyName: keyName ?? '', keyValue: key === null ? '' : key.value };
-      let spec: HttpRequestSpec;
-      try {
-        spec = mode.build(rt.adapter, req, at);
-      } catch (err) {
-        limit?.release();
-        this.release(rt.id, pAdm, keyId, kAdm);
-        throw buildError(run, err);
-      }
-      if (run.opts.headers !== undefined) spec.headers = withClientHeaders(run.opts.headers, spec.headers);
+      let rec: Attempt;
+      let recIndex: number;
+      let others: Moved[] | null = null;
+      let out: Parsed<T> | Committed | Failure;
+      if (parts !== null) {
+        let round: Round<T> | null;
+        try {
+          round = await this.round(run, target, keyName, rt, at, mode, parts);
+        } catch (err) {
+          limit?.release();
+          this.release(rt.id, pAdm, keyId, kAdm);
+          throw buildError(run, err);
+        }
+        if (round === null) {
+          limit?.release();
+          this.release(rt.id, pAdm, keyId, kAdm);
+          throw run.abortError();
+        }
+        if (round.ok) {
+          limit?.release();
+          this.succeeded(rt.id, pAdm, keyId, kAdm);
+          return { kind: 'response', response: round.value as ChatResponse, upstream: null, attempts: run.attempts, served: { provider: rt.id, model: target.model, key: keyName } };
+        }
+        out = round.failure;
+        rec = round.rec;
+        recIndex = round.recIndex;
+        others = round.others;
+      } else {
+        let spec: HttpRequestSpec;
+        try {
+          spec = mode.build(rt.adapter, req, at);
+        } catch (err) {
+          limit?.release();
+          this.release(rt.id, pAdm, keyId, kAdm);
+          throw buildError(run, err);
+        }
+        if (run.opts.headers !== undefined) spec.headers = withClientHeaders(run.opts.headers, spec.headers);
 
-      const control = new AttemptControl();
-      run.current = control;
-      const t0 = this.clock.now();
-      const a: AttemptSpec = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing, upstreamId: undefined };
-      const out: Parsed<T> | Committed | Failure = mode.stream
-        ? await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at))
-        : await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
-      run.current = null;
-      if (!out.ok) out.message = this.env.redact(out.message);
-      const rec = run.call(target, keyName, out.status, Math.round(this.clock.now() - t0), out.ok ? null : out.message, prev);
-      if (a.upstreamId !== undefined) rec.upstream_request_id = a.upstreamId;
-      const recIndex = run.attempts.length - 1;
+        const control = new AttemptControl();
+        run.current = control;
+        const t0 = this.clock.now();
+        const a: AttemptSpec = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing, upstreamId: undefined };
+        out = mode.stream
+          ? await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at))
+          : await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
+        run.current = null;
+        if (!out.ok) out.message = this.env.redact(out.message);
+        rec = run.call(target, keyName, out.status, Math.round(this.clock.now() - t0), out.ok ? null : out.message, prev);
+        if (a.upstreamId !== undefined) rec.upstream_request_id = a.upstreamId;
+        recIndex = run.attempts.length - 1;
+      }
 
       if (out.ok) {
         this.succeeded(rt.id, pAdm, keyId, kAdm);
@@ -418,7 +520,7 @@ class AttemptLoop implements Dispatcher {
         tried[ki] = 1;
         const next = tried.indexOf(0);
         if (next >= 0) {
-          rec.fallback_reason = kind;
+          moved(rec, others, kind);
           prev = recIndex;
           ki = next;
           continue;
@@ -430,7 +532,7 @@ class AttemptLoop implements Dispatcher {
         const wait = retryWaitMs(retries, out.retryAfterMs, this.s.baseMs, this.s.capMs, this.rng);
         // Waiting longer than a backoff step is only worth it when there is nowhere else to go.
         if (wait < run.deadlineAt - this.clock.now() && (!canFallBack || wait <= this.s.capMs)) {
-          rec.fallback_reason = kind;
+          moved(rec, others, kind);
           retries++;
           prev = recIndex;
           if (wait > 0) await this.sleep(wait, run.opts.signal);
@@ -439,11 +541,91 @@ class AttemptLoop implements Dispatcher {
         }
       }
       if (canFallBack) {
-        rec.fallback_reason = kind;
+        moved(rec, others, kind);
         return NEXT;
       }
       return STOP;
     }
+  }
+
+  /**
+   * One round of a request's parts on a target and key: each part not yet answered is
+   * called, a few at once, and recorded as an attempt of its own (in part order). Once a
+   * part fails no more are started (those in flight finish and keep their answers), so the
+   * loop's retry sends only what is missing. Null when the client left before any failed.
+   * Throws when the adapter cannot build a part.
+   */
+  private async round<R, T>(run: Run, target: PlanTarget, keyName: string | null, rt: ProviderRuntime, at: AttemptTarget, mode: Mode<R, T>, p: Parts<R, T>): Promise<Round<T> | null> {
+    const todo: number[] = [];
+    for (let i = 0; i < p.list.length; i++) if (p.done[i] === undefined) todo.push(i);
+    const specs = todo.map((i) => {
+      const spec = mode.build(rt.adapter, p.list[i].req, at);
+      if (run.opts.headers !== undefined) spec.headers = withClientHeaders(run.opts.headers, spec.headers);
+      return spec;
+    });
+    // The request holds one slot of its provider's max_in_flight; its other parts run
+    // alongside only in slots free now, and otherwise one after another.
+    const limit = rt.limit;
+    const want = Math.min(PARTS_IN_FLIGHT, todo.length) - 1;
+    let extra = 0;
+    while (extra < want && (limit === null || limit.tryAcquire())) extra++;
+    const results: ({ out: Parsed<T> | Failure; ms: number; upstreamId: string | undefined } | undefined)[] = new Array(todo.length);
+    const controls: AttemptControl[] = [];
+    let next = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (next < todo.length && !failed && !run.opts.signal.aborted) {
+        const n = next++;
+        const control = new AttemptControl();
+        controls.push(control);
+        const t0 = this.clock.now();
+        const a: AttemptSpec = { spec: specs[n], provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing, upstreamId: undefined };
+        const out = await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
+        controls.splice(controls.indexOf(control), 1);
+        if (!out.ok) {
+          out.message = this.env.redact(out.message);
+          failed = true;
+        }
+        results[n] = { out, ms: Math.round(this.clock.now() - t0), upstreamId: a.upstreamId };
+      }
+    };
+    run.parts = controls;
+    try {
+      const workers: Promise<void>[] = [];
+      for (let w = 0; w <= extra; w++) workers.push(worker());
+      await Promise.all(workers);
+    } finally {
+      run.parts = null;
+      if (limit !== null) for (let w = 0; w < extra; w++) limit.release();
+    }
+
+    run.beginRound();
+    const of = p.list.length;
+    let judged: { failure: Failure; rec: Attempt; recIndex: number } | null = null;
+    const others: Moved[] = [];
+    for (let n = 0; n < todo.length; n++) {
+      const r = results[n];
+      if (r === undefined) continue;
+      const i = todo[n];
+      const part = p.list[i];
+      const out = r.out;
+      const rec = run.callPart(target, keyName, out.status, r.ms, out.ok ? null : out.message, p.prev[i], { index: i, of, first_input: part.first, inputs: part.inputs });
+      if (r.upstreamId !== undefined) rec.upstream_request_id = r.upstreamId;
+      if (out.ok) {
+        p.done[i] = out.value;
+        continue;
+      }
+      const recIndex = run.attempts.length - 1;
+      p.prev[i] = recIndex;
+      const failure: Failure = { ...out, message: `part ${i + 1} of ${of} (inputs ${part.first}-${part.first + part.inputs - 1}): ${out.message}` };
+      if (judged === null || rank(out.kind) > rank(judged.failure.kind)) {
+        if (judged !== null) others.push({ rec: judged.rec, kind: judged.failure.kind as FallbackReason });
+        judged = { failure, rec, recIndex };
+      } else others.push({ rec, kind: out.kind as FallbackReason });
+    }
+    if (judged !== null) return { ok: false, ...judged, others };
+    if (run.opts.signal.aborted) return null;
+    return { ok: true, value: mode.join!(p.done as T[]) };
   }
 
   /**

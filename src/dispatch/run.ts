@@ -32,11 +32,16 @@ export class Run {
   budgetDenied = false;
   /** The attempt in flight (aborted if the client leaves). */
   current: AttemptControl | null = null;
+  /** The calls in flight when a request goes to its target in parts (aborted if the client leaves). */
+  parts: AttemptControl[] | null = null;
+  /** Index of the first attempt of the last call, or of the last round of parts. */
+  private roundStart = 0;
   /** The committed stream (abandoned if the client leaves). */
   stream: UpstreamStream | null = null;
   private listening = false;
   private readonly onAbort = (): void => {
     this.current?.abort('client');
+    if (this.parts !== null) for (const c of this.parts) c.abort('client');
     this.stream?.abandon(true);
   };
 
@@ -49,7 +54,20 @@ export class Run {
 
   /** Records an upstream call. */
   call(target: PlanTarget, key: string | null, status: number, latency: number, error: string | null, retryOf: number): Attempt {
+    this.roundStart = this.attempts.length;
     this.lastCall = this.record(target, key, status, latency, error, retryOf);
+    return this.lastCall;
+  }
+
+  /** Starts a round of calls, one per part of a request too large for one call (see `call`). */
+  beginRound(): void {
+    this.roundStart = this.attempts.length;
+  }
+
+  /** Records one call of the round begun last: part `index` (of `of`), carrying `inputs` inputs. */
+  callPart(target: PlanTarget, key: string | null, status: number, latency: number, error: string | null, retryOf: number, part: Attempt['part']): Attempt {
+    this.lastCall = this.record(target, key, status, latency, error, retryOf);
+    this.lastCall.part = part;
     return this.lastCall;
   }
 
@@ -88,8 +106,11 @@ export class Run {
    * @param cooldownLeftMs how long a `provider` or `provider#key` still cools down
    */
   finalError(cooldownLeftMs: (id: string) => number): DispatchError {
-    // A call whose retry or fallback never happened (attempts, budget or deadline ran out) is the final failure.
-    if (this.lastCall !== null && this.attempts.at(-1) === this.lastCall) this.lastCall.fallback_reason = null;
+    // A call whose retry or fallback never happened (attempts, budget or deadline ran out) is
+    // the final failure, and so is each failed part of its round.
+    if (this.lastCall !== null && this.attempts.at(-1) === this.lastCall) {
+      for (let i = this.roundStart; i < this.attempts.length; i++) this.attempts[i].fallback_reason = null;
+    }
     const f = this.last;
     // The last target's provider could not take it (its budget or rate limit): that is
     // the client's answer, with its Retry-After, as when the router finds every target out.

@@ -88,6 +88,12 @@ export interface ProviderAdapter {
   buildEmbeddingsRequest?(req: EmbeddingsRequest, target: AttemptTarget): HttpRequestSpec;
   parseEmbeddingsResponse?(body: unknown, target: AttemptTarget): EmbeddingsResponse;
   /**
+   * The most inputs one embeddings call takes (Gemini's batchEmbedContents: 100), when the
+   * provider's API has a limit below the 2,048 a client may send; dispatch sends a larger
+   * request in parts. `options.max_embedding_inputs` overrides it.
+   */
+  readonly embeddingInputsPerCall?: number;
+  /**
    * Counting a chat request's input tokens with the provider's own tokenizer (Anthropic's
    * count_tokens, Gemini's countTokens, OpenAI's responses/input_tokens). Omitted when the provider has no such API: the
    * gateway then answers an estimate.

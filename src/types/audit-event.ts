@@ -189,6 +189,27 @@ export interface Attempt {
    * Index of the attempt this retried on the same target.
    */
   retry_of?: number | null;
+  /**
+   * Present when the request was too large for one call to the provider (more embeddings inputs than it takes per call) and went to the target in parts, one call each: which part this call carried. The parts of one request are answered together, in input order; a failed part is retried on its own, and when the target cannot serve every part the request falls back (or fails) as a whole.
+   */
+  part?: {
+    /**
+     * 0-based.
+     */
+    index: number;
+    /**
+     * How many parts the request went in.
+     */
+    of: number;
+    /**
+     * Index in the request's input of the part's first input.
+     */
+    first_input: number;
+    /**
+     * How many inputs the part carried.
+     */
+    inputs: number;
+  };
 }
 /**
  * This interface was referenced by `AuditEventV1`'s JSON-Schema

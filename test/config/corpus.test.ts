@@ -474,6 +474,33 @@ const cases: Case[] = [
       switchyard.yaml:15:15: error[provider_setting]: provider "gpt": options.tool_loop applies to openai-compatible providers only
         15 |     options: {tool_loop: mistral}
            |               ^
+      `,
+    },
+    {
+    name: 'options.max_embedding_inputs: a positive whole number, on providers with embeddings',
+    config: `
+      providers:
+        oc:
+          type: openai-compatible
+          base_url: https://proxy.example.com/v1
+          keys: [{name: k, value: sk-test}]
+          options: {max_embedding_inputs: 0}
+        gm:
+          type: gemini
+          keys: [{name: k, value: sk-test}]
+          options: {max_embedding_inputs: 50}
+        an:
+          type: anthropic
+          keys: [{name: k, value: sk-test}]
+          options: {max_embedding_inputs: 50}
+    `,
+    expected: `
+      switchyard.yaml:6:37: error[provider_setting]: provider "oc": options.max_embedding_inputs must be a positive whole number of inputs per embeddings call
+        6 |     options: {max_embedding_inputs: 0}
+          |                                     ^
+      switchyard.yaml:14:15: error[provider_setting]: provider "an": options.max_embedding_inputs applies to openai, azure, openai-compatible, gemini, mock providers only
+        14 |     options: {max_embedding_inputs: 50}
+           |               ^
     `,
   },
   {
@@ -621,7 +648,7 @@ const cases: Case[] = [
           options: {auth: basic}
     `,
     expected: `
-      switchyard.yaml:5:15: error[provider_setting]: provider "oa" (type openai) has no option "reasoning_sumary"; did you mean "reasoning_summary"? Its options: api, count_tokens, drop_params, max_output_tokens, max_tokens_field, pass_params, reasoning, reasoning_summary, send_reasoning, stream_usage.
+      switchyard.yaml:5:15: error[provider_setting]: provider "oa" (type openai) has no option "reasoning_sumary"; did you mean "reasoning_summary"? Its options: api, count_tokens, drop_params, max_embedding_inputs, max_output_tokens, max_tokens_field, pass_params, reasoning, reasoning_summary, send_reasoning, stream_usage.
         5 |     options: {reasoning_sumary: auto, anthropic_version: "2023-06-01", max_output_tokens: 100}
           |               ^
       switchyard.yaml:5:39: error[provider_setting]: provider "oa": options.anthropic_version applies to anthropic providers only

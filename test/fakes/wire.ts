@@ -89,6 +89,11 @@ export interface Scenario {
    * and writes (outside `input`, as Anthropic counts), the writes split by lifetime.
    */
   usage?: { input: number; output: number; cacheRead?: number; cacheWrite5m?: number; cacheWrite1h?: number };
+  /**
+   * Embeddings: the vector for each input text (default `[0.5, -0.25, i + 0.125]` for the
+   * call's i-th input). Gemini then also reports usage: one token per input.
+   */
+  embedding?: (text: string) => number[];
 }
 
 export interface Received {
@@ -679,7 +684,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       op = m[2] === 'batchEmbedContents' ? 'embeddings' : 'chat';
     }
     if (rec.body === undefined) return sendError(res, 400, 'body is not JSON');
-    if (op === 'embeddings') return embeddings(res, rec, model);
+    if (op === 'embeddings') return embeddings(res, rec, model, s);
     if (stream) return streamChat(res, rec, s, frames(model, s, thinks(rec), rec));
     return chat(res, rec, model, s);
   }
@@ -780,17 +785,23 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     res.end(JSON.stringify(body));
   }
 
-  function embeddings(res: ServerResponse, rec: Received, model: string): void {
-    res.writeHead(200, { 'content-type': 'application/json' });
+  /** Each provider's limit on inputs per call, refused as it refuses them: Gemini's batchEmbedContents 100, OpenAI's 2,048. */
+  function embeddings(res: ServerResponse, rec: Received, model: string, s: Scenario): void {
+    const vector = (text: unknown, i: number): number[] => (s.embedding ? s.embedding(String(text)) : [0.5, -0.25, i + 0.125]);
     if (format === 'gemini') {
       const reqs: any[] = rec.body.requests ?? [];
-      res.end(JSON.stringify({ embeddings: reqs.map((_r, i) => ({ values: [0.5, -0.25, i + 0.125] })) }));
+      if (reqs.length > 100) return sendError(res, 400, '* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const usage = s.embedding ? { usageMetadata: { promptTokenCount: reqs.length } } : {};
+      res.end(JSON.stringify({ embeddings: reqs.map((r, i) => ({ values: vector(r?.content?.parts?.[0]?.text, i) })), ...usage }));
       return;
     }
     const inputs: string[] = Array.isArray(rec.body.input) ? rec.body.input : [rec.body.input];
+    if (inputs.length > 2048) return sendError(res, 400, "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.");
+    res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({
       object: 'list',
-      data: inputs.map((_t, i) => ({ object: 'embedding', index: i, embedding: [0.5, -0.25, i + 0.125] })),
+      data: inputs.map((t, i) => ({ object: 'embedding', index: i, embedding: vector(t, i) })),
       model,
       usage: { prompt_tokens: 3 * inputs.length, total_tokens: 3 * inputs.length },
     }));

@@ -60,5 +60,7 @@ export const geminiAdapter: ProviderAdapter = {
   createStreamDecoder: (target) => new GeminiStreamDecoder(target.model),
   buildEmbeddingsRequest: (req, target) => post(target, 'batchEmbedContents', toGeminiEmbeddingsBody(req, modelName(target.model))),
   parseEmbeddingsResponse: (body, target) => parseGeminiEmbeddingsResponse(body, target.model),
+  // "at most 100 requests can be in one batch"
+  embeddingInputsPerCall: 100,
   classifyError: classifyGeminiError,
 };
