@@ -13,6 +13,8 @@
  * - shape miss: every call computes its candidate list and plan (shape cache of 1);
  * - naive: every enabled rule checked for scope and evaluated, in order;
  * and the compile time (parse, type-check, analyze, resolve targets; best of 7) per rule count.
+ * Then the router build (createRouter: index, choosers; best of 7) for 1,000 and 4,000
+ * header canaries that all name one model, the shape a per-value canary policy takes.
  * Targets (issue 2): cached p50 ≤ 2 µs, shape miss p50 ≤ 20 µs at 1,000 rules,
  * compile of 1,000 rules ≤ 500 ms.
  */
@@ -68,11 +70,18 @@ function rulesYaml(n: number, rand: () => number): string {
   return `${out.join('\n')}\n`;
 }
 
-function setup(n: number, shapes: number, memo: number): { dir: string; config: LoadedConfig } {
+/** N global canaries on one model, one per header value. */
+function canariesYaml(n: number): string {
+  const out: string[] = ['rules:'];
+  for (let i = 0; i < n; i++) out.push(`  - id: canary-${i}`, `    when: 'model == "gpt-4o" && headers["x-canary"] == "c-${i}"'`, `    route: ${TARGETS[i % TARGETS.length]}`);
+  return `${out.join('\n')}\n`;
+}
+
+function setup(n: number, shapes: number, memo: number, rules = rulesYaml(n, prng(n))): { dir: string; config: LoadedConfig } {
   const dir = mkdtempSync(join(tmpdir(), 'sy-bench-'));
   mkdirSync(join(dir, 'rules'));
   writeFileSync(join(dir, 'switchyard.yaml'), configYaml().replace('SHAPES', String(shapes)).replace('MEMO', String(memo)));
-  writeFileSync(join(dir, 'rules', 'bench.yaml'), rulesYaml(n, prng(n)));
+  writeFileSync(join(dir, 'rules', 'bench.yaml'), rules);
   const { config, issues } = loadConfig({ path: join(dir, 'switchyard.yaml'), env: {} });
   if (!config) throw new Error(issues.map((i) => i.message).join('\n'));
   return { dir, config };
@@ -189,6 +198,23 @@ const table = [
 const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
 console.log(`router decide() — Node ${process.version}, ${TEAMS} teams, ${VKS} virtual keys, rules split global/team/virtual key`);
 for (const row of table) console.log(row.map((v, c) => v.padStart(widths[c])).join('  '));
+
+/** Best of 7 createRouter times (ms) over a bundle of `n` one-model canaries. */
+function buildTime(n: number): number {
+  const s = setup(n, 10000, 10000, canariesYaml(n));
+  const bundle = compile(s.config);
+  createRouter(bundle);
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = process.hrtime.bigint();
+    createRouter(bundle);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  rmSync(s.dir, { recursive: true, force: true });
+  return Math.min(...times);
+}
+console.log(`\nrouter build (createRouter), header canaries on one model: ${[1000, 4000].map((n) => `${n.toLocaleString('en')} rules ${buildTime(n).toFixed(1)} ms`).join(' · ')}`);
+
 const big = rows[rows.length - 1];
 const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 console.log(`\ntargets at 1,000 rules: cached p50 ≤ 2 µs: ${verdict(big.cached <= 2000)} · shape miss p50 ≤ 20 µs: ${verdict(big.miss <= 20000)} · compile ≤ 500 ms: ${verdict(big.compileMs <= 500)}`);

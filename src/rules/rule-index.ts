@@ -41,7 +41,13 @@ function place(bucket: Bucket, r: CompiledRule): void {
     if (endpoints !== null && !endpoints.has(endpoint)) continue;
     const lists = bucket.get(endpoint)!;
     if (models === null) lists.any.push(r);
-    else for (const model of models) lists.byModel.set(model, [...(lists.byModel.get(model) ?? []), r]);
+    else {
+      for (const model of models) {
+        const list = lists.byModel.get(model);
+        if (list) list.push(r);
+        else lists.byModel.set(model, [r]);
+      }
+    }
   }
 }
 
