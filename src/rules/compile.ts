@@ -18,6 +18,7 @@ import { DEFAULT_FALLBACK_ON, type CompiledRule, type RuleBundle, type RuleScope
 import { findRuleFiles } from './files.js';
 import { compileGuard } from './guard.js';
 import { locateInExpression } from './locate.js';
+import { ENDPOINTS } from './rule-index.js';
 import { buildDirectory, type Directory } from './principals.js';
 import { computeRevision } from './revision.js';
 import { validateDocument } from './schema.js';
@@ -129,6 +130,14 @@ class RuleCompiler {
       }
       if (value === true) facts = { ...facts, alwaysTrue: true };
       else if (value === false) warn([...at, 'when'], 'never_matches', `rule "${id}" never matches: its condition reads no variable and is always false`);
+    }
+    // Equality conjuncts no request meets: the index never offers the rule to a request.
+    if (facts.models?.size === 0) warn([...at, 'when'], 'never_matches', `rule "${id}" never matches: its condition needs model to equal two different values`);
+    if (facts.endpoints !== null && !ENDPOINTS.some((e) => facts.endpoints!.has(e))) {
+      const named = [...facts.endpoints];
+      warn([...at, 'when'], 'never_matches', named.length === 0
+        ? `rule "${id}" never matches: its condition needs endpoint to equal two different values`
+        : `rule "${id}" never matches: endpoint is never ${named.map((e) => JSON.stringify(e)).join(' or ')}; requests arrive on ${ENDPOINTS.join(', ')}`);
     }
     // `model` is the requested model with a configured provider's prefix split off.
     const pinned = facts.models === null ? [] : [...facts.models].filter((m) => m.indexOf('/') > 0 && this.config.providers.has(m.slice(0, m.indexOf('/'))));

@@ -18,7 +18,7 @@ export interface ShapeQuery {
 const EMPTY: readonly CompiledRule[] = Object.freeze([]);
 
 /** The endpoints a request can arrive on (the `endpoint` variable). */
-const ENDPOINTS = ['chat', 'embeddings', 'messages', 'count_tokens', 'responses'] as const satisfies readonly Endpoint[];
+export const ENDPOINTS = ['chat', 'embeddings', 'messages', 'count_tokens', 'responses'] as const satisfies readonly Endpoint[];
 
 /** One scope's rules for one endpoint, by rank. */
 interface Lists {

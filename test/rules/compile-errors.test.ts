@@ -98,6 +98,18 @@ const CASES: Record<string, Record<string, string>> = {
         fallbacks: [anthropic/claude-sonnet-4, openai/gpt-4o, anthropic/claude-sonnet-4, openai/gpt-4o#oa-spare]
         priority: 1
   `) },
+  'conditions no request meets (warnings)': { 'rules/a.yaml': text(`
+    rules:
+      - id: two-models
+        when: model == "gpt-4o" && tier == "x" && model == "gpt-4o-mini"
+        route: openai/gpt-4o
+      - id: no-such-endpoint
+        when: endpoint == "completions"
+        route: openai/gpt-4o
+      - id: one-endpoint-exists
+        when: endpoint in ["completions", "chat"]
+        route: openai/gpt-4o
+  `) },
   'unquoted when, dashed header': { 'rules/a.yaml': text(`
     rules:
       - id: x
@@ -276,6 +288,16 @@ rules/a.yaml:22:44: warning[repeated_target]: fallback openai/gpt-4o repeats a t
 rules/a.yaml:22:59: warning[repeated_target]: fallback anthropic/claude-sonnet-4 repeats a target already in the plan: a failure there moves to the same model (dispatch.retries_per_target sets how often a target is retried)
   22 |     fallbacks: [anthropic/claude-sonnet-4, openai/gpt-4o, anthropic/claude-sonnet-4, openai/gpt-4o#oa-spare]
      |                                                           ^`,
+  },
+  "conditions no request meets (warnings)": {
+    ok: true,
+    rendered: `
+rules/a.yaml:3:11: warning[never_matches]: rule "two-models" never matches: its condition needs model to equal two different values
+  3 |     when: model == "gpt-4o" && tier == "x" && model == "gpt-4o-mini"
+    |           ^
+rules/a.yaml:6:11: warning[never_matches]: rule "no-such-endpoint" never matches: endpoint is never "completions"; requests arrive on chat, embeddings, messages, count_tokens, responses
+  6 |     when: endpoint == "completions"
+    |           ^`,
   },
   "unquoted when, dashed header": {
     ok: false,
