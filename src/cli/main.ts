@@ -104,6 +104,14 @@ export function processIO(): CommandIO {
 
 /** Entry point for bin/switchyard.js and `node src/cli/main.ts`. */
 export async function runCli(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // A reader that goes away (`switchyard explain ... | head`) leaves the rest of the output
+  // unread; the command still finishes and exits with its own code, as a check in a pipe
+  // must, instead of dying on the unhandled write error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
   try {
     process.exitCode = await main(argv, processIO());
   } catch (e) {

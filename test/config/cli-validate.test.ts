@@ -1,7 +1,7 @@
 /** `switchyard validate` and the CLI dispatcher: output, --json, exit codes 0/1/2. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -244,6 +244,19 @@ describe('the CLI as a process', () => {
     const usage = cli(['validate', '--nope'], cwd);
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /unknown option --nope/);
+  });
+
+  it('stops quietly, with its own exit code, when the reader of its output goes away (| head)', async () => {
+    const rules = Array.from({ length: 50 }, (_, i) => `  - {id: never-${i}, when: "1 == 2", route: local/m}`).join('\n');
+    const cwd = tempTree({ 'switchyard.yaml': text(GOOD_CONFIG), 'rules/many.yaml': `rules:\n${rules}\n` });
+    const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'src/cli/main.ts'), 'validate'], { cwd, env: { PATH: process.env.PATH ?? '' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // The reader is gone before the first line is written.
+    child.stdout.destroy();
+    const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    assert.equal(stderr, '');
+    assert.equal(status, 0, 'warnings only: validate passes');
   });
 
   it('bin/switchyard.js explains how to build when dist/ is missing', () => {
