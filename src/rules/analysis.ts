@@ -39,8 +39,13 @@ export interface ExprFacts {
 }
 
 export type Requirement =
-  /** `variable` (or `headers[header]`) must be one of `values`. */
-  | { kind: 'in'; variable: string; header?: string; values: string[] }
+  /**
+   * `variable` (or `headers[header]`) must be one of `values`. For a header, `absent` is
+   * what the conjunct is when the header is missing: true (unknown) for `headers["x"]`,
+   * whose read is then an error that CEL records; for `headers[?"x"].orValue("d")`,
+   * whether "d" is one of `values`.
+   */
+  | { kind: 'in'; variable: string; header?: string; values: string[]; absent?: boolean }
   /** `variable op value` must hold (a capacity variable: always a double). */
   | { kind: 'compare'; variable: string; op: CompareOp; value: number };
 
@@ -213,6 +218,26 @@ function headerRead(n: Node): string | undefined {
   return undefined;
 }
 
+/**
+ * `headers[?"x"].orValue("d")` or `headers.?x.orValue("d")`: the header name, and the
+ * value read when the header is missing.
+ */
+function optionalHeaderRead(n: Node): { header: string; absent: string } | undefined {
+  if (n.op !== 'rcall') return undefined;
+  const [fn, receiver, rest] = n.args as [string, Node, Node[]];
+  const absent = fn === 'orValue' && rest.length === 1 ? stringLiteral(rest[0]) : undefined;
+  if (absent === undefined) return undefined;
+  let header: string | undefined;
+  if (receiver.op === '[?]') {
+    const [obj, key] = receiver.args as [Node, Node];
+    if (isId(obj, 'headers')) header = stringLiteral(key);
+  } else if (receiver.op === '.?') {
+    const [obj, field] = receiver.args as unknown as [Node, string];
+    if (isId(obj, 'headers')) header = field;
+  }
+  return header === undefined ? undefined : { header, absent };
+}
+
 const STRING_INPUTS = ['tier', 'team', 'customer', 'virtual_key', 'model', 'provider', 'endpoint'];
 const CAPACITY = new Set(['budget_used', 'tokens_used', 'requests_used']);
 const FLIP: Record<CompareOp, CompareOp> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '==': '==', '!=': '!=' };
@@ -245,8 +270,15 @@ function requirementsOf(root: Node): Requirement[] {
       if (values) out.push({ kind: 'in', variable, values });
     }
     let header: string | undefined;
-    const values = equalityOn(c, (n) => (header = headerRead(n)) !== undefined);
-    if (values && header !== undefined) out.push({ kind: 'in', variable: 'headers', header, values });
+    let absent: string | undefined;
+    const values = equalityOn(c, (n) => {
+      const optional = optionalHeaderRead(n);
+      absent = optional?.absent;
+      return (header = optional?.header ?? headerRead(n)) !== undefined;
+    });
+    if (values && header !== undefined) {
+      out.push(absent === undefined ? { kind: 'in', variable: 'headers', header, values } : { kind: 'in', variable: 'headers', header, values, absent: values.includes(absent) });
+    }
     const cmp = comparison(c);
     if (cmp) out.push(cmp);
   }

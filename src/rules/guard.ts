@@ -3,7 +3,8 @@
  * returns false proves the `when` false — CEL's `&&` is false as soon as one conjunct is
  * false, even when another would raise an error — so the router skips the CEL program.
  * When an input is absent (a missing header), the guard lets CEL run, so the evaluation
- * error is still recorded exactly as without the guard.
+ * error is still recorded exactly as without the guard; a header read with a default
+ * (`headers[?"x"].orValue("d")`) is no error, so then the default is checked instead.
  */
 import type { RoutingContext } from '../decision.js';
 import type { Requirement } from './analysis.js';
@@ -31,9 +32,10 @@ function check(r: Requirement): Guard {
   const one = values.length === 1 ? values[0] : undefined;
   if (r.variable === 'headers') {
     const name = r.header!;
+    const absent = r.absent ?? true;
     return (ctx) => {
       const h = ctx.headers;
-      if (!Object.hasOwn(h, name)) return true;
+      if (!Object.hasOwn(h, name)) return absent;
       const v = h[name];
       return one !== undefined ? v === one : values.includes(v);
     };

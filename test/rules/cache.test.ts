@@ -14,7 +14,7 @@ import { compileTree, ctx, PRINCIPALS } from './helpers.js';
 const CONDITIONS = [
   'tier == "premium"', 'tier == "gold"', 'model == "gpt-4o"', 'model in ["gpt-4o", "gpt-4o-mini"]', '"claude-sonnet-4" == model',
   'endpoint == "chat"', 'endpoint != "embeddings"', 'endpoint == "count_tokens"', 'headers["x-tier"] == "premium"', '"x-tier" in headers',
-  'headers[?"x-team"].orValue("") == "a"', 'headers.x_flag == "on"', 'budget_used > 50', 'tokens_used >= 20 || requests_used > 90',
+  'headers[?"x-team"].orValue("") == "a"', 'headers[?"x-team"].orValue("b") == "b"', 'headers.?x_flag.orValue("off") in ["on", "x"]', 'headers.x_flag == "on"', 'budget_used > 50', 'tokens_used >= 20 || requests_used > 90',
   'params.max_tokens > 1000', 'has(params.max_tokens) && params.max_tokens > 1000', 'params.temperature == 1', 'stream',
   '!stream', 'now.getHours("UTC") < 12', 'true', 'false', 'size(headers) > 1', 'team == "support"', 'virtual_key == "vk-app"',
   'provider == "mock"', 'customer == "acme" && headers["x-team"] == "b"', 'has(params.max_tokens) && 1 / params.max_tokens < 0',

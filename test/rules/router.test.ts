@@ -114,6 +114,23 @@ describe('missing headers', () => {
     assert.equal(premium.rule_id, null);
     assert.deepEqual(premium.errors, []);
   });
+  it('a header read with a default is checked before CEL runs: the default stands for a missing header', () => {
+    const b = bundleOf({ 'rules/a.yaml': `rules:\n${rule('canary', 'headers[?"x-canary"].orValue("off") == "on"')}${rule('stable', 'headers.?x_track.orValue("stable") in ["stable", "lts"]')}` });
+    const [canary, stable] = b.rules;
+    assert.ok(canary.guard !== null && stable.guard !== null);
+    // The default cannot match: a request without the header skips the rule's CEL.
+    assert.equal(canary.guard(ctx()), false);
+    assert.equal(canary.guard(ctx({ headers: { 'x-canary': 'off' } })), false);
+    assert.equal(canary.guard(ctx({ headers: { 'x-canary': 'on' } })), true);
+    // The default matches: CEL decides.
+    assert.equal(stable.guard(ctx()), true);
+    assert.equal(stable.guard(ctx({ headers: { x_track: 'lts' } })), true);
+    assert.equal(stable.guard(ctx({ headers: { x_track: 'beta' } })), false);
+    const router = createRouter(b);
+    assert.equal(router.decide(ctx({ headers: { 'x-canary': 'on' } })).rule_id, 'canary');
+    assert.equal(router.decide(ctx({ headers: { x_track: 'beta' } })).rule_id, null);
+    assert.equal(router.decide(ctx()).rule_id, 'stable');
+  });
   it('explain shows the error with its message', () => {
     const trace = explain(router, ctx()).rules;
     assert.deepEqual(trace.map((r) => [r.rule_id, r.status, r.message]), [
