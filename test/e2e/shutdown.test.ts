@@ -140,6 +140,49 @@ audit: {enabled: false}
   });
 });
 
+describe('switchyard serve reload storm', { timeout: 60_000 }, () => {
+  it('SIGHUPs that come while a reload waits or runs make one more reload, not one each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-serve-hups-'));
+    const child = { proc: null as ReturnType<typeof spawn> | null };
+    try {
+      const port = await freePort();
+      mkdirSync(join(dir, 'rules'));
+      // Enough rules that each compile holds the event loop for a while.
+      const rules = Array.from({ length: 2000 }, (_, i) => `  - {id: r${i}, when: 'model == "m-${i}" && headers[?"x-c"].orValue("") == "c-${i}"', route: mock/mock-model}`);
+      writeFileSync(join(dir, 'rules', 'routing.yaml'), `rules:\n${rules.join('\n')}\n`);
+      const config = join(dir, 'switchyard.yaml');
+      writeFileSync(config, `
+server: {port: ${port}, allow_unauthenticated: true}
+logging: {level: fatal}
+providers:
+  mock: {type: mock, models: ["*"]}
+rules: {paths: [rules/]}
+audit: {enabled: false}
+`);
+      const { proc, url } = await serve(config, port, (p) => (child.proc = p));
+      const reloads = async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        return Number(/^switchyard_rule_reloads_total\{result="ok"\} (\d+)/m.exec(text)?.[1] ?? 0);
+      };
+      for (let i = 0; i < 8; i++) {
+        proc.kill('SIGHUP');
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      // Wait until the reloads stop coming.
+      let last = -1;
+      for (let n = await reloads(); n !== last; n = await reloads()) {
+        last = n;
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+      assert.ok(last >= 1 && last <= 3, `8 SIGHUPs in 120 ms made ${last} reloads`);
+      assert.equal(proc.exitCode, null, 'still serving');
+    } finally {
+      child.proc?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('switchyard serve draining', { timeout: 60_000 }, () => {
   it('a SIGHUP while draining neither ends the process nor loses the in-flight stream', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sy-serve-drain-hup-'));
