@@ -25,13 +25,15 @@ export interface BenchGateway {
  * Starts `root`'s compiled gateway (bin/switchyard.js, as `npm start` runs it) on `port`
  * in front of the mock upstream, in a fresh working directory; `sink` adds fields to its
  * SQLite audit sink (`flush_interval_ms: 25`). `wrap` runs node under another command
- * (valgrind), given more time to come up.
+ * (valgrind), given more time to come up. `config` replaces the whole config (written to
+ * `dir`, the working directory, as the embedded one is); `execArgv` goes to node
+ * (`--cpu-prof`).
  */
-export async function startBenchGateway(opts: { root: string; port: number; upstreamPort: number; audit: boolean; sink?: string; wrap?: string[] }): Promise<BenchGateway> {
+export async function startBenchGateway(opts: { root: string; port: number; upstreamPort: number; audit: boolean; sink?: string; wrap?: string[]; config?: (dir: string) => string; execArgv?: string[] }): Promise<BenchGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-bench-'));
   const config = join(dir, 'switchyard.yaml');
   const sink = `{type: sqlite, path: "${join(dir, 'audit.db')}"${opts.sink ? `, ${opts.sink}` : ''}}`;
-  writeFileSync(config, `
+  writeFileSync(config, opts.config?.(dir) ?? `
 server: {port: ${opts.port}, allow_unauthenticated: true}
 logging: {level: error}
 providers:
@@ -43,7 +45,7 @@ audit: {enabled: ${opts.audit}, sinks: [${sink}]}
   // stdout carries the gateway's log (a failed listen, say): shown, as stderr is.
   const args = [join(opts.root, 'bin/switchyard.js'), 'serve', '--config', config];
   const gw = opts.wrap === undefined
-    ? fork(args[0], args.slice(1), { execArgv: [], cwd: dir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    ? fork(args[0], args.slice(1), { execArgv: opts.execArgv ?? [], cwd: dir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     : spawn(opts.wrap[0], [...opts.wrap.slice(1), process.execPath, ...args], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${opts.port}`;
   try {

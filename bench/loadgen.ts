@@ -25,7 +25,8 @@ export interface LoadSpec {
   url: string;
   path: string;
   body: string;
-  headers?: Record<string, string>;
+  /** Fixed headers, or a function called per request (a different virtual key each time). */
+  headers?: Record<string, string> | (() => Record<string, string>);
   stream?: boolean;
 }
 
@@ -41,7 +42,7 @@ function makePool(url: string, connections: number) {
 async function one(pool: Pool, spec: LoadSpec, started: number, lat: number[], ttfb: number[], st: number[]): Promise<boolean> {
   const res = await pool.request({
     method: 'POST', path: spec.path, body: spec.body,
-    headers: { 'content-type': 'application/json', ...spec.headers },
+    headers: { 'content-type': 'application/json', ...(typeof spec.headers === 'function' ? spec.headers() : spec.headers) },
   });
   let first = true;
   for await (const _chunk of res.body) {
