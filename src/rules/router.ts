@@ -45,8 +45,10 @@ export interface Router {
 }
 
 interface Shape {
-  /** [virtual_key, team, customer, endpoint, provider, model] */
+  /** [virtual_key, team, customer, endpoint, provider, model]; shared: [team, customer, endpoint, provider, model] */
   key: readonly string[];
+  /** Keyed without the virtual key, in the map of shapes callers share (see shapeOf). */
+  shared: boolean;
   candidates: readonly CompiledRule[];
   /** Index after which no shadow rule remains (evaluation may stop at the winner past it). */
   lastShadow: number;
@@ -129,7 +131,8 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
   // The LRUs own the bounds and the recency; lookups go through the tuple maps, keyed by
   // the request's own strings, and evictions remove entries from them.
   const shapeMap = new TupleMap<Shape>();
-  const shapes = naive ? null : new LRUCache<Shape, true>({ max: Math.max(1, shapeCacheSize), dispose: (_v, shape) => shapeMap.delete(shape.key) });
+  const sharedMap = new TupleMap<Shape>();
+  const shapes = naive ? null : new LRUCache<Shape, true>({ max: Math.max(1, shapeCacheSize), dispose: (_v, shape) => (shape.shared ? sharedMap : shapeMap).delete(shape.key) });
   const memo = naive || decisionCacheSize <= 0 ? null
     : new LRUCache<MemoEntry, true>({ max: decisionCacheSize, dispose: (_v, e) => e.shape.memo.delete(e.key) });
   // Fall-through plans depend on the requested provider/model and the principal's
@@ -161,8 +164,35 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
     });
   }
 
+  // A shape depends on the caller's ids only through the rules scoped to them and, for
+  // the fall-through plan, the allowlists of its chain. Keyed by every virtual key, 20,000
+  // keys in turn would miss a 10,000-shape cache on every request (and crowd it when they
+  // fit). A key that no rule names and whose chain has no allowlist is left out of the
+  // key, and so are the team and customer when no rule names them: such callers share
+  // their shape, kept in a map of its own.
+  const scopedIds: Record<Exclude<CompiledRule['scope']['kind'], 'global'>, Set<string>> = { virtual_key: new Set(), team: new Set(), customer: new Set() };
+  for (const r of bundle.rules) if (r.scope.kind !== 'global') scopedIds[r.scope.kind].add(r.scope.id!);
+  /** Configured virtual keys, by whether their callers share shapes (filled on first use). */
+  const plainKeys = new Map<string, boolean>();
+  const sharesShape = (vk: string): boolean => {
+    let plain = plainKeys.get(vk);
+    if (plain === undefined) {
+      if (!bundle.principals.virtualKeys.has(vk)) return false;
+      plain = !scopedIds.virtual_key.has(vk) && bundle.principals.allowScopes({ virtual_key: vk }).length === 0;
+      plainKeys.set(vk, plain);
+    }
+    return plain;
+  };
+  const sharedReaders: readonly ((ctx: RoutingContext) => string)[] = [
+    (ctx) => (scopedIds.team.has(ctx.team) ? ctx.team : ''),
+    (ctx) => (scopedIds.customer.has(ctx.customer) ? ctx.customer : ''),
+    (ctx) => ctx.endpoint,
+    (ctx) => ctx.provider,
+    (ctx) => ctx.model,
+  ];
+
   const anyShadow = bundle.rules.some((r) => r.enabled && r.mode === 'shadow');
-  const buildShape = (key: readonly string[], ctx: RoutingContext): Shape => {
+  const buildShape = (key: readonly string[], ctx: RoutingContext, shared = false): Shape => {
     const candidates = index.candidates(ctx);
     let lastShadow = -1;
     if (anyShadow) for (let i = candidates.length - 1; i >= 0 && lastShadow < 0; i--) if (candidates[i].mode === 'shadow') lastShadow = i;
@@ -171,6 +201,7 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
     if (memo) for (let i = 0; i < candidates.length; i++) (candidates[i].facts.volatile ? volatile : stable).push(i);
     return {
       key,
+      shared,
       candidates,
       lastShadow,
       stable,
@@ -183,11 +214,14 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
 
   const shapeOf = (ctx: RoutingContext): Shape => {
     if (!shapes) return buildShape(SHAPE_FIELDS.map((f) => ctx[f]), ctx);
-    let shape = shapeMap.getBy(ctx, SHAPE_READERS);
+    const shared = ctx.virtual_key !== '' && sharesShape(ctx.virtual_key);
+    const map = shared ? sharedMap : shapeMap;
+    const readers = shared ? sharedReaders : SHAPE_READERS;
+    let shape = map.getBy(ctx, readers);
     if (shape === undefined) {
-      const key = SHAPE_FIELDS.map((f) => ctx[f]);
-      shape = buildShape(key, ctx);
-      shapeMap.set(key, shape);
+      const key = readers.map((read) => read(ctx));
+      shape = buildShape(key, ctx, shared);
+      map.set(key, shape);
       shapes.set(shape, true);
     } else shapes.get(shape);
     return shape;

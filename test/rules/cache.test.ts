@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { FallbackReason } from '../../src/errors.js';
 import type { RoutingContext } from '../../src/decision.js';
 import { createRouter, type RuleBundle } from '../../src/rules/index.js';
-import { compileTree, ctx, PRINCIPALS } from './helpers.js';
+import { CONFIG, compileTree, ctx, PRINCIPALS } from './helpers.js';
 
 const CONDITIONS = [
   'tier == "premium"', 'tier == "gold"', 'model == "gpt-4o"', 'model in ["gpt-4o", "gpt-4o-mini"]', '"claude-sonnet-4" == model',
@@ -147,5 +147,54 @@ describe('cached and uncached routers agree', () => {
     assert.equal(again.inputs.draw, 0.7, 'the draw is applied fresh');
     assert.equal(router.decide(ctx({ budget_used: 60 })).rule_id, 'b', 'volatile rules are evaluated fresh');
     assert.equal(router.decide(ctx({ budget_used: 10 })).rule_id, null);
+  });
+
+  /** CONFIG with `n` more virtual keys in team support; every fifth may use only gemini and groq. */
+  const manyKeys = (n: number) => CONFIG.replace('  virtual_keys:\n', `  virtual_keys:\n${Array.from({ length: n }, (_, i) =>
+    `    - {id: vk-${i}, team: support, key_hash: "sha256:${i.toString(16).padStart(64, '0')}"${i % 5 === 4 ? ', allowed_providers: [gemini, groq]' : ''}}\n`).join('')}`);
+  const keyCtx = (i: number, over: Partial<RoutingContext> = {}) => ctx({ virtual_key: `vk-${i}`, team: 'support', customer: 'acme', tier: 'gold', headers: { 'x-tier': 'premium' }, ...over });
+
+  it('callers no rule names share their shape: a shape cache smaller than the keys still answers from the memo', () => {
+    const rules = "rules:\n  - id: a\n    when: 'headers[\"x-tier\"] == \"premium\"'\n    route: openai/gpt-4o\n  - id: b\n    when: budget_used > 50\n    route: anthropic/claude-sonnet-4\n";
+    const compiled = compileTree({ 'rules/r.yaml': rules }, manyKeys(20));
+    assert.ok(compiled.bundle, compiled.rendered);
+    const router = createRouter(withCaches(compiled.bundle, 4, 100));
+    const plain = [0, 1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13];
+    for (const i of plain) router.decide(keyCtx(i));
+    for (const i of plain) {
+      const d = router.decide(keyCtx(i));
+      assert.equal(d.cached, true, `vk-${i}`);
+      assert.equal(d.rule_id, 'a');
+      assert.equal(d.inputs.virtual_key, `vk-${i}`);
+    }
+  });
+
+  it('keys sharing shapes decide as the naive router: allowlists, key and team scopes, fall-through', () => {
+    const rules = [
+      'rules:',
+      "  - {id: only-vk-3, scope: {virtual_key: vk-3}, when: 'true', route: gemini/gemini-2.5-pro}",
+      "  - {id: support-stream, scope: {team: support}, when: 'stream', route: groq/llama-3.3-70b-versatile}",
+      "  - {id: premium, when: 'headers[?\"x-tier\"].orValue(\"\") == \"premium\" && model == \"gpt-4o\"', route: openai/gpt-4o}",
+      "  - {id: tight, when: 'budget_used > 50', route: anthropic/claude-haiku-4}",
+    ].join('\n');
+    const compiled = compileTree({ 'rules/r.yaml': `${rules}\n` }, manyKeys(10));
+    assert.ok(compiled.bundle, compiled.rendered);
+    const naive = createRouter(compiled.bundle, { naive: true });
+    const cached = [createRouter(withCaches(compiled.bundle, 1, 4)), createRouter(compiled.bundle)];
+    const requests: RoutingContext[] = [];
+    for (let i = 0; i < 10; i++) {
+      for (const model of ['gpt-4o', 'gpt-4o-mini', 'claude-haiku-4']) {
+        requests.push(keyCtx(i, { model }), keyCtx(i, { model, headers: {} }), keyCtx(i, { model, stream: true }), keyCtx(i, { model, budget_used: 60 }));
+      }
+    }
+    for (const c of [...requests, ...requests.reverse()]) {
+      const expected = { ...naive.decide(c, { draw: 0.3 }), cached: false };
+      for (const router of cached) assert.deepEqual({ ...router.decide(c, { draw: 0.3 }), cached: false }, expected);
+    }
+    // The key with an allowlist falls through to the models it may use, whoever came before it.
+    const wide = cached[1].decide(keyCtx(5, { model: 'gpt-4o', headers: {} }), { draw: 0.01 });
+    const narrow = cached[1].decide(keyCtx(4, { model: 'gpt-4o', headers: {} }), { draw: 0.01 });
+    assert.equal(wide.selected?.provider, 'openai');
+    assert.equal(narrow.selected?.provider, 'gemini');
   });
 });
