@@ -169,23 +169,29 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
   // keys in turn would miss a 10,000-shape cache on every request (and crowd it when they
   // fit). A key that no rule names and whose chain has no allowlist is left out of the
   // key, and so are the team and customer when no rule names them: such callers share
-  // their shape, kept in a map of its own.
+  // their shape, kept in a map of its own. The memo key leaves these ids out (they are in
+  // the shape), so a `when` that reads one keeps it in the shared key, and one that reads
+  // `virtual_key` keeps every key's shape its own.
   const scopedIds: Record<Exclude<CompiledRule['scope']['kind'], 'global'>, Set<string>> = { virtual_key: new Set(), team: new Set(), customer: new Set() };
   for (const r of bundle.rules) if (r.scope.kind !== 'global') scopedIds[r.scope.kind].add(r.scope.id!);
+  const whenReads = (v: string): boolean => bundle.rules.some((r) => r.facts.variables.has(v));
+  const keysRead = whenReads('virtual_key');
+  const teamsRead = whenReads('team');
+  const customersRead = whenReads('customer');
   /** Configured virtual keys, by whether their callers share shapes (filled on first use). */
   const plainKeys = new Map<string, boolean>();
   const sharesShape = (vk: string): boolean => {
     let plain = plainKeys.get(vk);
     if (plain === undefined) {
-      if (!bundle.principals.virtualKeys.has(vk)) return false;
+      if (keysRead || !bundle.principals.virtualKeys.has(vk)) return false;
       plain = !scopedIds.virtual_key.has(vk) && bundle.principals.allowScopes({ virtual_key: vk }).length === 0;
       plainKeys.set(vk, plain);
     }
     return plain;
   };
   const sharedReaders: readonly ((ctx: RoutingContext) => string)[] = [
-    (ctx) => (scopedIds.team.has(ctx.team) ? ctx.team : ''),
-    (ctx) => (scopedIds.customer.has(ctx.customer) ? ctx.customer : ''),
+    (ctx) => (teamsRead || scopedIds.team.has(ctx.team) ? ctx.team : ''),
+    (ctx) => (customersRead || scopedIds.customer.has(ctx.customer) ? ctx.customer : ''),
     (ctx) => ctx.endpoint,
     (ctx) => ctx.provider,
     (ctx) => ctx.model,

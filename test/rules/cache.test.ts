@@ -169,6 +169,31 @@ describe('cached and uncached routers agree', () => {
     }
   });
 
+  it('keys sharing shapes decide as the naive router when rules read the key, team or customer in `when`', () => {
+    const rules = [
+      'rules:',
+      "  - {id: by-key, when: 'virtual_key == \"vk-2\"', route: gemini/gemini-2.5-pro}",
+      "  - {id: by-team, when: 'team == \"ml-research\"', route: groq/llama-3.3-70b-versatile}",
+      "  - {id: by-customer, when: 'customer in [\"globex\"]', route: anthropic/claude-haiku-4}",
+      "  - {id: rest, when: 'true', route: openai/gpt-4o}",
+    ].join('\n');
+    const compiled = compileTree({ 'rules/r.yaml': `${rules}\n` }, manyKeys(4));
+    assert.ok(compiled.bundle, compiled.rendered);
+    const naive = createRouter(compiled.bundle, { naive: true });
+    const cached = [createRouter(withCaches(compiled.bundle, 1, 4)), createRouter(compiled.bundle)];
+    const callers: Partial<RoutingContext>[] = [
+      { virtual_key: 'vk-app', team: 'ml-research', customer: 'acme' },
+      { virtual_key: 'vk-support', team: 'support', customer: 'acme' },
+      { virtual_key: 'vk-solo', team: '', customer: 'globex' },
+      ...[0, 1, 2, 3].map((i) => ({ virtual_key: `vk-${i}`, team: 'support', customer: 'acme' })),
+    ];
+    const requests = callers.map((c) => ctx(c));
+    for (const c of [...requests, ...requests.reverse(), ...requests]) {
+      const expected = naive.decide(c, { draw: 0.3 }).rule_id;
+      for (const router of cached) assert.equal(router.decide(c, { draw: 0.3 }).rule_id, expected, `${c.virtual_key}`);
+    }
+  });
+
   it('keys sharing shapes decide as the naive router: allowlists, key and team scopes, fall-through', () => {
     const rules = [
       'rules:',
