@@ -67,20 +67,18 @@ export function installIntake(server: Server, opts: IntakeOptions): void {
   server.on('request', function intake(this: Server, req: Stamped, res: ServerResponse) {
     const arrived = performance.now();
     if (cors !== null && cors(req, res)) return;
-    if (req.method === 'POST') {
+    if (req.method === 'POST' && opts.ready()) {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const handler = opts.routes.get(q < 0 ? url : url.slice(0, q));
-      if (handler !== undefined && opts.ready()) {
-        if (isJson(req.headers['content-type'])) {
-          readJson(req, res, url, handler, arrived, opts, arriving);
-          return;
-        }
-      } else if (handler !== undefined && !this.listening) {
-        // Past fastify's close, which would answer with a bare 503 of its own.
-        refuseClosing(req, res, url, opts);
+      if (handler !== undefined && isJson(req.headers['content-type'])) {
+        readJson(req, res, url, handler, arrived, opts, arriving);
         return;
       }
+    } else if (!this.listening) {
+      // Past fastify's close, which would answer any route with a bare 503 of its own.
+      refuseClosing(req, res, req.url ?? '/', opts);
+      return;
     }
     req[ARRIVED] = arrived;
     fastify.call(this, req, res);

@@ -24,10 +24,11 @@ test('during the drain delay /readyz is 503 and requests are still served; then 
   await assert.rejects(raw(e2e.url, '/readyz'), /ECONNREFUSED/, 'after the delay the gateway no longer accepts');
 });
 
-/** POSTs JSON through `agent` (so on a connection it keeps); resolves with status, headers and the parsed body. */
+/** POSTs JSON through `agent` (so on a connection it keeps), or GETs without `body`; resolves with status, headers and the parsed body. */
 function post(agent: Agent, url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const r = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+    const method = body === undefined ? 'GET' : 'POST';
+    const r = httpRequest(url, { method, agent, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
@@ -42,7 +43,7 @@ function post(agent: Agent, url: string, body: unknown, headers: Record<string, 
       });
     });
     r.on('error', reject);
-    r.end(JSON.stringify(body));
+    r.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 
@@ -55,24 +56,27 @@ test('a request that arrives on an open connection once the gateway stops accept
   // which is busy (so not closed as idle) when the shutdown begins.
   const openai = new Agent({ keepAlive: true, maxSockets: 1 });
   const anthropic = new Agent({ keepAlive: true, maxSockets: 1 });
+  const lister = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const chat = { model: 'm/x', messages: [{ role: 'user', content: 'hi' }] };
     const messages = { model: 'm/x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
-    const first = [post(openai, `${e2e.url}/v1/chat/completions`, chat), post(anthropic, `${e2e.url}/anthropic/v1/messages`, messages)];
-    const second = [post(openai, `${e2e.url}/v1/chat/completions`, chat), post(anthropic, `${e2e.url}/anthropic/v1/messages`, messages)];
+    const first = [post(openai, `${e2e.url}/v1/chat/completions`, chat), post(anthropic, `${e2e.url}/anthropic/v1/messages`, messages), post(lister, `${e2e.url}/v1/chat/completions`, chat)];
+    const second = [post(openai, `${e2e.url}/v1/chat/completions`, chat), post(anthropic, `${e2e.url}/anthropic/v1/messages`, messages), post(lister, `${e2e.url}/anthropic/v1/models`, undefined)];
     await sleep(100);
     const closed = e2e.close();
     const [a, b] = await Promise.all(first);
     assert.equal(a.status, 200, 'in flight at SIGTERM: served');
     assert.equal(b.status, 200, 'in flight at SIGTERM: served');
-    const [c, d] = await Promise.all(second);
+    const [c, d, models] = await Promise.all(second);
     assertOpenAIError(c, 503, 'SY_ERR_UNAVAILABLE', 'OpenAI client');
     assertAnthropicError(d, 503, 'SY_ERR_UNAVAILABLE', undefined, 'Anthropic client');
+    assertAnthropicError(models, 503, 'SY_ERR_UNAVAILABLE', undefined, 'a model list, or any other route');
     assert.equal(c.headers.connection, 'close', 'the client reconnects, through the load balancer, to another instance');
     assert.ok(c.headers['x-request-id'], 'with a request id to quote');
     await closed;
   } finally {
     openai.destroy();
     anthropic.destroy();
+    lister.destroy();
   }
 });
