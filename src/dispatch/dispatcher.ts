@@ -99,6 +99,8 @@ interface Mode<R, T> {
   split?(rt: ProviderRuntime, req: R): Part<R>[] | null;
   /** One answer from the parts' answers, in the parts' order. */
   join?(parts: T[]): T;
+  /** How many inputs a part's answer answers (each part must answer all of its own). */
+  answered?(part: T): number;
 }
 
 const CHAT: Mode<ChatRequest, ChatResponse> = {
@@ -127,6 +129,7 @@ const EMBEDDINGS: Mode<EmbeddingsRequest, EmbeddingsResponse> = {
     for (let i = 0; i < n; i += per) parts.push({ req: { ...req, input: req.input.slice(i, i + per) }, first: i, inputs: Math.min(per, n - i) });
     return parts;
   },
+  answered: (part) => part.data.length,
   join(parts) {
     const data: number[][] = [];
     let inputTokens = 0;
@@ -580,8 +583,14 @@ class AttemptLoop implements Dispatcher {
         controls.push(control);
         const t0 = this.clock.now();
         const a: AttemptSpec = { spec: specs[n], provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing, upstreamId: undefined };
-        const out = await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
+        let out = await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
         controls.splice(controls.indexOf(control), 1);
+        // A part answering fewer (or more) inputs than it sent would shift every later
+        // answer onto the wrong input once joined: it failed.
+        const inputs = p.list[todo[n]].inputs;
+        if (out.ok && mode.answered !== undefined && mode.answered(out.value) !== inputs) {
+          out = { ok: false, kind: 'server_error', status: out.status, message: `upstream answered ${mode.answered(out.value)} embeddings for ${inputs} inputs` };
+        }
         if (!out.ok) {
           out.message = this.env.redact(out.message);
           failed = true;

@@ -119,6 +119,20 @@ describe('embeddings over the provider\'s inputs per call', SUITE, () => {
     gm.setDefault(null);
   });
 
+  test('a part answering fewer inputs than it sent is a failed call, retried: later vectors never shift onto the wrong input', async () => {
+    gm.reset();
+    gm.setDefault({ embedding: vectorFrom(GM) });
+    gm.enqueue({ embedding: vectorFrom(GM), embeddingDropsOne: true });
+    const { data: res, response } = await openai.embeddings.create({ model: 'gm/gemini-embedding-001', input: docs(250), encoding_format: 'float' }).withResponse();
+    assertInOrder(res.data, 250, GM);
+    const ev = await eventOf(response.headers.get('x-switchyard-decision-id'));
+    const short = ev.attempts.find((a) => a.fallback_reason === 'server_error');
+    assert.ok(short, 'the short answer is a failed call');
+    assert.match(short.error ?? '', /answered 99 embeddings for 100 inputs/);
+    assert.equal(ev.attempts.length, 4, 'three parts and the short one again');
+    gm.setDefault(null);
+  });
+
   test('a target that cannot serve every part falls back as a whole: the fallback embeds every input, no vectors mixed', async () => {
     gm.reset();
     oa.reset();

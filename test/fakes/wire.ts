@@ -94,6 +94,8 @@ export interface Scenario {
    * call's i-th input). Gemini then also reports usage: one token per input.
    */
   embedding?: (text: string) => number[];
+  /** Embeddings (Gemini): answer for every input but the last, as a misbehaving server might. */
+  embeddingDropsOne?: boolean;
 }
 
 export interface Received {
@@ -793,7 +795,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (reqs.length > 100) return sendError(res, 400, '* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n');
       res.writeHead(200, { 'content-type': 'application/json' });
       const usage = s.embedding ? { usageMetadata: { promptTokenCount: reqs.length } } : {};
-      res.end(JSON.stringify({ embeddings: reqs.map((r, i) => ({ values: vector(r?.content?.parts?.[0]?.text, i) })), ...usage }));
+      const answered = s.embeddingDropsOne ? reqs.slice(0, -1) : reqs;
+      res.end(JSON.stringify({ embeddings: answered.map((r, i) => ({ values: vector(r?.content?.parts?.[0]?.text, i) })), ...usage }));
       return;
     }
     const inputs: string[] = Array.isArray(rec.body.input) ? rec.body.input : [rec.body.input];
