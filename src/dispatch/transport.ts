@@ -92,12 +92,33 @@ export class UndiciTransport implements Transport {
       pool = this.dispatcherFor(spec.origin);
       this.pools.set(spec.origin, pool);
     }
-    const res = await pool.request({
+    const { signal } = opts;
+    if (signal.aborted) throw signal.reason;
+    const pending = pool.request({
       path: spec.path,
       method: spec.method,
       headers: spec.headers,
       body: spec.body,
       signal: opts.signal,
+    });
+    // With every connection to the origin busy (upstream.connections_per_origin), undici
+    // queues the request and acts on an abort only once a connection frees: a timeout or a
+    // client that left would wait for the busiest stream to end. The send fails at the
+    // abort instead; undici drops the queued request, unsent, when its turn comes.
+    const res = await new Promise<Dispatcher.ResponseData>((resolve, reject) => {
+      let gone = false;
+      const stop = onAbort(signal, () => {
+        gone = true;
+        reject(signal.reason);
+      });
+      pending.then((r) => {
+        stop();
+        if (gone) r.body.destroy();
+        else resolve(r);
+      }, (err: unknown) => {
+        stop();
+        reject(err);
+      });
     });
     return { status: res.statusCode, headers: res.headers, body: res.body };
   }

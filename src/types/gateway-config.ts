@@ -177,7 +177,7 @@ export interface UpstreamConfig {
    */
   max_response_bytes?: number;
   /**
-   * Connection pool size per provider origin. Default: 128.
+   * Connection pool size per provider origin: the most calls in flight to it at once (a stream holds its connection until it ends). A call that finds every connection busy waits for one within dispatch.timeouts.attempt_ms. Default: 128.
    */
   connections_per_origin?: number;
   /**

@@ -271,6 +271,41 @@ describe('connection failures', () => {
     await d.close();
   });
 
+  it('every pooled connection busy (upstream.connections_per_origin): the waiting request still times out at attempt_ms, and a client abort ends it at once', async () => {
+    // The one connection to `slow` carries a stream for 1.5 s.
+    const slow = await startFakeUpstream({ name: 'slow', chunks: 15, chunkDelayMs: 100 });
+    const ps = provider('slow', { url: slow.url });
+    const pb = provider('b', { url: b.url });
+    const d = dispatcher({ providers: [ps, pb], upstream: { connections_per_origin: 1 }, dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 150, idle_ms: 5000, total_ms: 30_000 } } });
+    const order: string[] = [];
+    const busy = d.chat(chatRequest(true), plan(target(ps)), { signal: signal() }).then(async (r) => {
+      assert.equal(r.kind, 'stream');
+      if (r.kind === 'stream') for await (const _ of r.rest);
+      order.push('busy');
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const waiting = d.chat(chatRequest(), plan(target(ps), [target(pb)]), { signal: signal() }).then((r) => {
+      order.push('timed out');
+      return r;
+    });
+    const ctl = new AbortController();
+    const leaving = rejection<DispatchError>(d.chat(chatRequest(), plan(target(ps)), { signal: ctl.signal })).then((e) => {
+      order.push('left');
+      return e;
+    });
+    setTimeout(() => ctl.abort(), 50);
+    const r = await waiting;
+    assert.equal(r.served.provider, 'b');
+    assert.deepEqual(pick(r.attempts), [['slow', 0, 'timeout'], ['b', 200, null]]);
+    assert.match(r.attempts[0].error!, /within 150 ms/);
+    assert.equal((await leaving).clientAborted, true);
+    await busy;
+    assert.deepEqual(order, ['left', 'timed out', 'busy'], 'neither waited for the busy connection');
+    assert.equal(slow.calls, 1, 'the requests that gave up never reached the upstream');
+    await d.close();
+    await slow.close();
+  });
+
   it('a body that stops half-way: idle timeout, socket closed, fallback', async () => {
     const pa = provider('a', { url: a.url });
     const pb = provider('b', { url: b.url });
