@@ -8,7 +8,10 @@
  * never reads a clock, so fake clocks drive Redis too).
  *
  * Budget counters live in windows: a counter whose window has ended (now >= end)
- * reads as empty and is reopened with the caller's `start`/`end` on the next write.
+ * reads as empty and is reopened with the caller's `start`/`end` on the next write. A
+ * charge is spend of the window its `now` falls in: one made before the open window
+ * started (a settlement sent late, after an outage) belongs to a window that has ended,
+ * and is not added to the open one.
  *
  * Every admission records a lease (`id`) holding its reservations and concurrency
  * slots; settling removes it, and a lease not settled within `leaseMs` (a crashed

@@ -181,6 +181,45 @@ describe('FailoverStore recovery', () => {
   });
 });
 
+describe('FailoverStore replay across midnight', { skip: REDIS_SKIP }, () => {
+  it('fail_open: spend settled before midnight during an outage is charged to that day, not the next', async () => {
+    const prefix = uniquePrefix('replay-midnight');
+    const shared = new RedisStore({ url: REDIS_URL, prefix });
+    const elsewhere = new RedisStore({ url: REDIS_URL, prefix });
+    let down = true;
+    const fails = <T>(f: () => Promise<T>) => (down ? Promise.reject(new Error('ECONNREFUSED')) : f());
+    const flaky = {
+      admit: (r: AdmitRequest) => fails(() => shared.admit(r)),
+      settle: (r: Parameters<RedisStore['settle']>[0]) => fails(() => shared.settle(r)),
+      peek: (r: Parameters<RedisStore['peek']>[0]) => fails(() => shared.peek(r)),
+      close: () => shared.close(),
+    };
+    const store = new FailoverStore(flaky, 'fail_open', { warn: () => {} }, new MemoryStore(), 60_000);
+    const DAY = 86_400_000;
+    const midnight = T0 + DAY;
+    const day = (start: number) => ({ key: 'daily', start, end: start + DAY });
+    try {
+      // 23:59:30, this gateway cut off from Redis: served and settled locally, owed.
+      await store.settle({ id: 'before-midnight', now: midnight - 30_000, charges: [{ ...day(T0), amount: 7 }], adjusts: [] });
+      assert.equal(store.owedCount, 1);
+      // 00:00:30, another gateway opens the new day in Redis.
+      await elsewhere.settle({ id: 'after-midnight', now: midnight + 30_000, charges: [{ ...day(midnight), amount: 5 }], adjusts: [] });
+      // 00:01, Redis answers this gateway again: what it owes is sent.
+      down = false;
+      const p = await store.peek({ now: midnight + 60_000, budgets: ['daily'], windows: [], slots: [] });
+      for (let i = 0; i < 40 && store.owedCount > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(store.owedCount, 0);
+      assert.equal(p.budgets[0].spent, 5);
+      const after = await elsewhere.peek({ now: midnight + 60_000, budgets: ['daily'], windows: [], slots: [] });
+      assert.deepEqual(after.budgets[0], { spent: 5, reserved: 0, end: midnight + DAY }, 'the new day holds its own spend only');
+    } finally {
+      await store.close();
+      await elsewhere.close();
+      await deletePrefix(prefix);
+    }
+  });
+});
+
 describe('FailoverStore over a slow Redis', { skip: REDIS_SKIP }, () => {
   it('fail_closed: an admission refused because Redis answered late holds nothing there', async () => {
     const prefix = uniquePrefix('late-admit');

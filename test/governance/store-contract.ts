@@ -13,6 +13,7 @@ export interface StoreHarness {
 
 const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const LEASE = 60_000;
 
 function budget(key: string, amount: number, limit = 100, extra: Partial<BudgetLine> = {}): BudgetLine {
@@ -130,6 +131,21 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
       await s.settle({ id: id(), now: T0 + 150, charges: [{ key: 'r', start: T0 + 150, end: T0 + 250, amount: 2 }], adjusts: [] });
       const p = await s.peek({ now: T0 + 200, budgets: ['r'], windows: [], slots: [] });
       assert.deepEqual(p.budgets, [{ spent: 2, reserved: 0, end: T0 + 250 }]);
+    }));
+
+    it('a charge made before the open window started belongs to the window that ended, not to this one', withStore(async (s) => {
+      const day0 = { start: T0 - DAY, end: T0 };
+      const day1 = { start: T0, end: T0 + DAY };
+      // After midnight, the new day's window is open and charged.
+      await s.settle({ id: id(), now: T0 + 60_000, charges: [{ key: 'd', ...day1, amount: 5 }], adjusts: [] });
+      // A settlement made at 23:59 arrives now (kept through an outage): yesterday's spend.
+      const late = await s.settle({ id: id(), now: T0 - 60_000, charges: [{ key: 'd', ...day0, amount: 7 }], adjusts: [] });
+      assert.deepEqual(late.budgets, [{ spent: 5, reserved: 0, end: T0 + DAY }]);
+      const p = await s.peek({ now: T0 + 60_000, budgets: ['d'], windows: [], slots: [] });
+      assert.deepEqual(p.budgets, [{ spent: 5, reserved: 0, end: T0 + DAY }]);
+      // Still the window it was made in: charged there.
+      await s.settle({ id: id(), now: T0 + 120_000, charges: [{ key: 'd', ...day1, amount: 2 }], adjusts: [] });
+      assert.equal((await s.peek({ now: T0 + 120_000, budgets: ['d'], windows: [], slots: [] })).budgets[0].spent, 7);
     }));
 
     it('GCRA window: a burst of the limit, then a refusal with the exact retry-after, then refill', withStore(async (s) => {

@@ -101,6 +101,9 @@ export class MemoryStore implements CounterStore {
     this.expireLeases(now);
 
     const budgets = req.charges.map((ch) => {
+      const open = this.current(ch.key, now);
+      // Spent before the open window started (sent late): it belongs to one that has ended.
+      if (open && now < open.start) return state(open);
       const c = this.open(ch.key, ch.start, ch.end, now);
       c.spent += ch.amount;
       return state(c);

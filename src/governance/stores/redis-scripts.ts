@@ -134,7 +134,8 @@ return out
  * ARGV: now, id, nc, na, charges (start, end, amount) × nc, adjusts (emission, delta) × na,
  *       how long the settlement is remembered (ms)
  * Returns {spent, reserved, end} per charged budget; the same (without charging again)
- * for a settlement of an id already settled.
+ * for a settlement of an id already settled, or for a charge made before the open window
+ * started.
  */
 export const SETTLE = `${COMMON}
 local id = ARGV[2]
@@ -164,10 +165,19 @@ local out = {}
 for i = 1, nc do
   local p = cp + (i - 1) * 3
   local key = KEYS[ck + i]
-  local h = open(key, ARGV[p + 1], ARGV[p + 2])
-  table.insert(out, redis.call('HINCRBY', key, 'sp', ARGV[p + 3]))
-  table.insert(out, tonumber(redis.call('HGET', key, 'r')))
-  table.insert(out, tonumber(h[2]))
+  local h = current(key)
+  if h and now < tonumber(h[1]) then
+    -- Spent before the open window started (sent late, after an outage): it belongs to
+    -- a window that has ended since, not to this one.
+    table.insert(out, tonumber(h[3]))
+    table.insert(out, tonumber(h[4]))
+    table.insert(out, tonumber(h[2]))
+  else
+    h = open(key, ARGV[p + 1], ARGV[p + 2])
+    table.insert(out, redis.call('HINCRBY', key, 'sp', ARGV[p + 3]))
+    table.insert(out, tonumber(redis.call('HGET', key, 'r')))
+    table.insert(out, tonumber(h[2]))
+  end
 end
 for i = 1, na do
   local p = ap + (i - 1) * 2
