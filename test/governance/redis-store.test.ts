@@ -68,6 +68,31 @@ describe('RedisStore', { skip: REDIS_SKIP }, () => {
     }
   });
 
+  it('charges a settlement kept through a long outage once, though its reply is lost and it is sent again', async () => {
+    const prefix = uniquePrefix('settle-late-twice');
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    const DAY = 86_400_000;
+    try {
+      // Made at T0 while this gateway could not reach Redis; ten minutes on, others use it.
+      const back = T0 + 10 * 60_000;
+      await store.admit({ ...req('elsewhere'), now: back, budgets: [] });
+      const settle = { id: 'kept', now: T0, charges: [{ key: 'b', start: T0, end: T0 + DAY, amount: 7 }], adjusts: [] };
+      // Sent when Redis answers again: it runs, but the reply is lost (a timeout).
+      await store.settle(settle);
+      // Requests go on meanwhile; then the same settlement is sent again.
+      await store.admit({ ...req('meanwhile'), now: back + 1000, budgets: [] });
+      await store.settle(settle);
+      const p = await store.peek({ now: back + 1000, budgets: ['b'], windows: [], slots: [] });
+      assert.equal(p.budgets[0].spent, 7, 'charged once');
+      // Remembered two minutes from when Redis took it, then forgotten.
+      await store.admit({ ...req('much-later'), now: back + 1000 + SETTLED_MEMORY_MS + 1, budgets: [] });
+      assert.equal(await store.redis.hget(`${prefix}lease`, 'kept'), null);
+    } finally {
+      await store.close();
+      await deletePrefix(prefix);
+    }
+  });
+
   it('reloads its scripts after SCRIPT FLUSH', async () => {
     const prefix = uniquePrefix('noscript');
     const store = new RedisStore({ url: REDIS_URL, prefix });

@@ -6,7 +6,8 @@
  *   float ever formats it;
  * - a budget counter is a hash {s: window start, e: window end, sp: spent, r: reserved};
  * - KEYS[1] is the lease zset (id → expiry), KEYS[2] the lease hash (id → JSON of what
- *   to give back, or SETTLED once settled: a settlement sent again is charged once).
+ *   to give back, or SETTLED once settled: a settlement sent again is charged once);
+ * - the last key holds the store's clock: the latest `now` any call brought.
  */
 
 const COMMON = `
@@ -24,6 +25,16 @@ local function return_lease(id, data)
 end
 
 local SETTLED = 'settled'
+
+-- The store's clock, moved on to \`now\`. A settlement kept through an outage and sent
+-- late carries the \`now\` it was made at; the clock says when Redis took it.
+local function clock()
+  local key = KEYS[#KEYS]
+  local t = tonumber(redis.call('GET', key) or 0)
+  if now <= t then return t end
+  redis.call('SET', key, string.format('%d', now))
+  return now
+end
 
 local function expire_leases()
   local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
@@ -61,7 +72,7 @@ end
 `;
 
 /**
- * KEYS: leases, lease hash, budgets(nb), windows(nw), slots(ns)
+ * KEYS: leases, lease hash, budgets(nb), windows(nw), slots(ns), clock
  * ARGV: now, id, leaseMs, nb, nw, ns, budgets (start, end, limit, amount, block) × nb,
  *       windows (emission, burst, cost) × nw, slots (limit) × ns
  * Returns {'ok', spent, reserved, end, ...} | {'budget', i, spent, reserved, end} |
@@ -74,6 +85,7 @@ local nb, nw, ns = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local bk, wk, sk = 2, 2 + nb, 2 + nb + nw
 local bp, wp, sp = 6, 6 + nb * 5, 6 + nb * 5 + nw * 3
 
+clock()
 expire_leases()
 
 for i = 1, ns do
@@ -130,7 +142,7 @@ return out
 `;
 
 /**
- * KEYS: leases, lease hash, charged budgets(nc), adjusted windows(na)
+ * KEYS: leases, lease hash, charged budgets(nc), adjusted windows(na), clock
  * ARGV: now, id, nc, na, charges (start, end, amount) × nc, adjusts (emission, delta) × na,
  *       how long the settlement is remembered (ms)
  * Returns {spent, reserved, end} per charged budget; the same (without charging again)
@@ -142,6 +154,7 @@ local id = ARGV[2]
 local nc, na = tonumber(ARGV[3]), tonumber(ARGV[4])
 local ck, ak = 2, 2 + nc
 local cp, ap = 4, 4 + nc * 3
+local taken = clock()
 
 local data = redis.call('HGET', KEYS[2], id)
 if data == SETTLED then
@@ -157,9 +170,10 @@ if data == SETTLED then
 end
 if data then return_lease(id, data) end
 expire_leases()
--- Remembered a while, so that a settlement sent again is not charged twice.
+-- Remembered a while from when Redis took it (not from \`now\`, old for a settlement sent
+-- late), so that one sent again is not charged twice.
 redis.call('HSET', KEYS[2], id, SETTLED)
-redis.call('ZADD', KEYS[1], string.format('%d', now + tonumber(ARGV[5 + nc * 3 + na * 2])), id)
+redis.call('ZADD', KEYS[1], string.format('%d', taken + tonumber(ARGV[5 + nc * 3 + na * 2])), id)
 
 local out = {}
 for i = 1, nc do

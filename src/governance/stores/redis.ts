@@ -71,9 +71,12 @@ type Reply = (string | number)[];
 
 /**
  * How long a settled id is remembered, so that sending its settlement again (after a
- * timeout, when the first may have run) charges nothing more. Governance retries a
- * settlement the store did not take within 30 s at first (1, 2, 4, 8, 16 s); only a store
- * that took it, then failed for longer, could see it twice.
+ * timeout, when the first may have run) charges nothing more. Counted from when Redis
+ * took it (the latest `now` any call brought), not from the settlement's own `now`:
+ * one kept through an outage of any length (FailoverStore's owed list, Governance's
+ * retries) is as old as the outage when it is sent. After a lost reply, Governance sends
+ * a settlement again within 30 s at first (1, 2, 4, 8, 16 s) and FailoverStore within
+ * 1 s; only a store that took it, then failed for longer than this, could see it twice.
  */
 export const SETTLED_MEMORY_MS = 2 * 60_000;
 
@@ -163,7 +166,7 @@ export class RedisStore implements CounterStore {
 
   private async run(s: Script, keys: string[], args: (string | number)[]): Promise<Reply> {
     await this.ready();
-    const fullKeys = [this.prefix + 'leases', this.prefix + 'lease', ...keys.map((k) => this.prefix + k)];
+    const fullKeys = [this.prefix + 'leases', this.prefix + 'lease', ...keys.map((k) => this.prefix + k), this.prefix + 'clock'];
     try {
       return (await this.redis.evalsha(s.sha, fullKeys.length, ...fullKeys, ...args)) as Reply;
     } catch (err) {
