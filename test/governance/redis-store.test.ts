@@ -245,6 +245,49 @@ describe('FailoverStore replay across midnight', { skip: REDIS_SKIP }, () => {
   });
 });
 
+describe('FailoverStore rate-limit windows after an outage', () => {
+  it('fail_open: a request admitted locally and released frees nothing in the shared windows', async () => {
+    let down = false;
+    const shared = new MemoryStore();
+    const fails = <T>(f: () => Promise<T>) => (down ? Promise.reject(new Error('ECONNREFUSED')) : f());
+    const flaky = {
+      admit: (r: AdmitRequest) => fails(() => shared.admit(r)),
+      settle: (r: Parameters<MemoryStore['settle']>[0]) => fails(() => shared.settle(r)),
+      peek: (r: Parameters<MemoryStore['peek']>[0]) => fails(() => shared.peek(r)),
+      close: () => Promise.resolve(),
+    };
+    const store = new FailoverStore(flaky, 'fail_open', { warn: () => {} }, new MemoryStore(), 60_000);
+    const tokens = (id: string, cost: number): AdmitRequest => ({ id, now: T0, leaseMs: 60_000, budgets: [], windows: [{ key: 'tw', emission: 100, burst: 1000, cost }], slots: [] });
+    const tat = async () => (await shared.peek({ now: T0, budgets: [], windows: ['tw'], slots: [] })).windows[0];
+    try {
+      // Other gateways took 5 units of the shared token window.
+      assert.equal((await shared.admit(tokens('elsewhere', 5))).ok, true);
+      // Redis down: 4 units admitted locally, then released (the provider failed).
+      down = true;
+      assert.equal((await store.admit(tokens('local', 4))).ok, true);
+      await store.settle({ id: 'local', now: T0, charges: [], adjusts: [{ key: 'tw', emission: 100, delta: -4 }] });
+      // Redis back: the owed settlement is sent, and the shared window keeps what others took.
+      down = false;
+      await store.peek({ now: T0, budgets: [], windows: [], slots: [] });
+      for (let i = 0; i < 20 && store.owedCount > 0; i++) await new Promise((r) => setImmediate(r));
+      assert.equal(store.owedCount, 0);
+      assert.equal(await tat(), T0 + 500);
+      // Admitted locally, settled once Redis is back: no correction of units Redis never took.
+      down = true;
+      assert.equal((await store.admit(tokens('local-2', 4))).ok, true);
+      down = false;
+      await store.settle({ id: 'local-2', now: T0, charges: [], adjusts: [{ key: 'tw', emission: 100, delta: -4 }] });
+      assert.equal(await tat(), T0 + 500);
+      // Admitted by Redis: its correction applies there as before.
+      assert.equal((await store.admit(tokens('shared', 4))).ok, true);
+      await store.settle({ id: 'shared', now: T0, charges: [], adjusts: [{ key: 'tw', emission: 100, delta: -4 }] });
+      assert.equal(await tat(), T0 + 500);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('FailoverStore over a slow Redis', { skip: REDIS_SKIP }, () => {
   it('fail_closed: an admission refused because Redis answered late holds nothing there', async () => {
     const prefix = uniquePrefix('late-admit');

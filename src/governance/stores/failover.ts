@@ -7,7 +7,9 @@
  * Under `fail_open` the spend of requests settled locally is owed to the shared store:
  * their settlements are kept and sent to it once it answers again (it charges a
  * settlement id once, and closes a reservation it took before the outage), so a shared
- * budget counts what every gateway spent while it was down.
+ * budget counts what every gateway spent while it was down. Rate-limit windows are not
+ * corrected there for requests admitted locally: a settlement's window adjustments are
+ * relative to what its admission took, which the shared store never took for them.
  */
 import { SwitchyardError } from '../../errors.js';
 import type { CounterStore, AdmitRequest, AdmitResult, PeekRequest, PeekResult, SettleRequest, SettleResult } from '../store.js';
@@ -41,6 +43,8 @@ export class FailoverStore implements CounterStore {
   private failing = false;
   /** Settlements made locally while the shared store was down (fail_open), oldest first. */
   private owed: SettleRequest[] = [];
+  /** Leases admitted by the local fallback and not settled yet, oldest first (at most MAX_OWED). */
+  private readonly local = new Set<string>();
   private replaying: Promise<void> | null = null;
   private replayTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -62,14 +66,27 @@ export class FailoverStore implements CounterStore {
       // fail_open the request is served and its settlement, same id, closes the lease.)
       if (this.mode === 'fail_closed') this.primary.settle({ id: req.id, now: req.now, charges: [], adjusts: [] }).catch(() => undefined);
       throw err;
-    }), () => this.fallback.admit(req));
+    }), async () => {
+      const r = await this.fallback.admit(req);
+      if (r.ok) this.admittedLocally(req.id);
+      return r;
+    });
   }
 
   settle(req: SettleRequest): Promise<SettleResult> {
-    return this.guard(() => this.primary.settle(req), () => {
-      this.owe(req);
+    // Admitted locally: the shared store never took its window units, so it gets no
+    // correction of them (returning a released request's units would free others').
+    const shared = this.local.delete(req.id) && req.adjusts.length > 0 ? { ...req, adjusts: [] } : req;
+    return this.guard(() => this.primary.settle(shared), () => {
+      this.owe(shared);
       return this.fallback.settle(req);
     });
+  }
+
+  private admittedLocally(id: string): void {
+    this.local.add(id);
+    // A lease never settled (it expires locally) is forgotten with the oldest.
+    if (this.local.size > MAX_OWED) this.local.delete(this.local.values().next().value as string);
   }
 
   /** Settlements still owed to the shared store. */
