@@ -27,8 +27,10 @@
  * DIR/<variant> when the bench stops it (open it in Chrome DevTools).
  *
  * Usage: npm run bench:production [-- --keys 20000 --rounds 8 --seconds 1.5 --rate 500
- *        --count 300 --only embedded,production --cpu-prof DIR --a DIR --port-base N]
- * (--a: build the variants from another checkout with dist/ built, as for bench:ab.)
+ *        --count 300 --only embedded,production --cpu-prof DIR --a DIR --b DIR --port-base N]
+ * (--a: build the variants from another checkout with dist/ built, as for bench:ab; --b:
+ * each variant from both builds, `name@a` and `name@b`, in the same rounds, with the
+ * per-round ratios b/a: a change smaller than the drift between runs.)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -53,6 +55,8 @@ const RATE = Number(arg('rate', '500'));
 const COUNT = Number(arg('count', '300'));
 const CPU_PROF = arg('cpu-prof', '');
 const BUILD = resolve(arg('a', root));
+/** `--b DIR`: every variant twice, from `--a`'s build (name@a) and this one (name@b), in the same rounds. */
+const B_BUILD = process.argv.includes('--b') ? resolve(arg('b', root)) : '';
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const RUN = `sy_bench_prod_${process.pid}`;
@@ -170,21 +174,24 @@ async function redisCommandsPerRequest(redis: Redis, spec: LoadSpec, n: number):
 async function main() {
   // Every port chosen before any connection is open (one could take a chosen one as its own).
   const upPort = await freePort();
+  const builds: { v: Variant; name: string; dir: string }[] = B_BUILD
+    ? variants.flatMap((v) => [{ v, name: `${v}@a`, dir: BUILD }, { v, name: `${v}@b`, dir: B_BUILD }])
+    : variants.map((v) => ({ v, name: v, dir: BUILD }));
   const ports: number[] = [];
-  for (const _ of variants) ports.push(await freePort());
+  for (const _ of builds) ports.push(await freePort());
   const up = fork(join(root, 'bench/mock-upstream.ts'), [String(upPort)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   children.push(up);
   await new Promise((r) => up.once('message', r));
 
   const targets: Target[] = [{ name: 'direct', url: `http://127.0.0.1:${upPort}`, keyed: false }];
-  for (const [n, v] of variants.entries()) {
+  for (const [n, { v, name, dir: build }] of builds.entries()) {
     const port = ports[n];
-    const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(CPU_PROF, v)}`] : [];
+    const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(CPU_PROF, name)}`] : [];
     const t0 = performance.now();
-    const gw = await startBenchGateway({ root: BUILD, port, upstreamPort: upPort, audit: v === 'production', config: (dir) => configYaml(v, port, upPort, dir), execArgv: prof });
+    const gw = await startBenchGateway({ root: build, port, upstreamPort: upPort, audit: v === 'production', config: (dir) => configYaml(v, port, upPort, dir), execArgv: prof });
     children.push(gw.process);
-    console.error(`${v}: up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    targets.push({ name: v, url: gw.url, pid: gw.pid, keyed: v !== 'embedded', process: gw.process });
+    console.error(`${name}: up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    targets.push({ name, url: gw.url, pid: gw.pid, keyed: v !== 'embedded', process: gw.process });
   }
 
   const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello to the benchmark, please.' }], max_tokens: 64 });
@@ -234,13 +241,23 @@ async function main() {
     ].join(' | '));
   }
   // Paired per round against the embedded variant: the cost of each production feature.
-  const base = samples.get('embedded');
+  const base = samples.get(B_BUILD ? 'embedded@b' : 'embedded');
   if (base) {
     console.log('\nPer round, against embedded in the same round (median):');
     for (const t of targets) {
-      if (!t.pid || t.name === 'embedded') continue;
+      if (!t.pid || t.name.startsWith('embedded')) continue;
       const s = samples.get(t.name)!;
       console.log(`  ${t.name.padEnd(11)} cpu ×${median(s.map((x, r) => x.cpu / base[r].cpu)).toFixed(2)}, +${median(s.map((x, r) => x.cpu - base[r].cpu)).toFixed(0)} µs/req; p50 +${median(s.map((x, r) => x.p50 - base[r].p50)).toFixed(3)} ms; own +${median(s.map((x, r) => x.own - base[r].own)).toFixed(1)} µs`);
+    }
+  }
+
+  if (B_BUILD) {
+    console.log('\nPer round, b against a in the same round (median of the ratios; min–max):');
+    for (const v of variants) {
+      const a = samples.get(`${v}@a`)!;
+      const b = samples.get(`${v}@b`)!;
+      const ratio = (f: (x: Sample) => number) => spread(b.map((x, r) => f(x) / f(a[r])), 3);
+      console.log(`  ${v.padEnd(11)} cpu ×${ratio((x) => x.cpu)}; peak req/s ×${ratio((x) => x.rps)}; own ×${ratio((x) => x.own)}; p50 ×${ratio((x) => x.p50)}`);
     }
   }
 
