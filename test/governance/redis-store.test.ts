@@ -93,6 +93,30 @@ describe('RedisStore', { skip: REDIS_SKIP }, () => {
     }
   });
 
+  it('reads a peek in one command, whatever it reads', async () => {
+    const prefix = uniquePrefix('peek-one');
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    try {
+      await store.admit({ ...req('a'), windows: [{ key: 'w', emission: 10, burst: 100, cost: 3 }], slots: [{ key: 's', limit: 5 }] });
+      const sent: string[] = [];
+      const send = store.redis.sendCommand.bind(store.redis);
+      store.redis.sendCommand = (command, stream) => {
+        sent.push(command.name);
+        return send(command, stream);
+      };
+      const p = await store.peek({ now: T0, budgets: ['b', 'never-used'], windows: ['w', 'w-never'], slots: ['s', 's-never'] });
+      assert.deepEqual(p, {
+        budgets: [{ spent: 0, reserved: 10, end: T0 + 1000 }, { spent: 0, reserved: 0, end: 0 }],
+        windows: [T0 + 30, T0],
+        slots: [1, 0],
+      });
+      assert.equal(sent.length, 1, `one command, not ${sent.join(', ')}`);
+    } finally {
+      await store.close();
+      await deletePrefix(prefix);
+    }
+  });
+
   it('reloads its scripts after SCRIPT FLUSH', async () => {
     const prefix = uniquePrefix('noscript');
     const store = new RedisStore({ url: REDIS_URL, prefix });

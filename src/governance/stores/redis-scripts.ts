@@ -204,3 +204,36 @@ for i = 1, na do
 end
 return out
 `;
+
+/**
+ * The reads of a peek in one call (one command instead of one per key; it writes nothing).
+ * KEYS: budgets(nb), windows(nw), slots(ns)
+ * ARGV: now, nb, nw, ns
+ * Returns per budget {spent, reserved, end} of its open window ({0, 0, 0} when none), per
+ * window its stored TAT (nil when none; a string, as it is stored with a fraction), per slot
+ * its open leases.
+ */
+export const PEEK = `
+local now = tonumber(ARGV[1])
+local nb, nw, ns = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local out = {}
+for i = 1, nb do
+  local h = redis.call('HMGET', KEYS[i], 'e', 'sp', 'r')
+  if h[1] and now < tonumber(h[1]) then
+    out[#out + 1] = h[2]
+    out[#out + 1] = h[3]
+    out[#out + 1] = h[1]
+  else
+    out[#out + 1] = 0
+    out[#out + 1] = 0
+    out[#out + 1] = 0
+  end
+end
+for i = 1, nw do
+  out[#out + 1] = redis.call('GET', KEYS[nb + i])
+end
+for i = 1, ns do
+  out[#out + 1] = redis.call('ZCOUNT', KEYS[nb + nw + i], '(' .. ARGV[1], '+inf')
+end
+return out
+`;

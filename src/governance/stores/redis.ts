@@ -8,11 +8,10 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
 import {
-  EMPTY_BUDGET,
   type AdmitRequest, type AdmitResult, type BudgetState, type CounterStore,
   type PeekRequest, type PeekResult, type SettleRequest, type SettleResult,
 } from '../store.js';
-import { ADMIT, SETTLE } from './redis-scripts.js';
+import { ADMIT, PEEK, SETTLE } from './redis-scripts.js';
 
 /**
  * A client as the gateway uses Redis: connected on first use, failing at once while
@@ -66,6 +65,7 @@ interface Script {
 const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 const ADMIT_SCRIPT = script(ADMIT);
 const SETTLE_SCRIPT = script(SETTLE);
+const PEEK_SCRIPT = script(PEEK);
 
 type Reply = (string | number)[];
 
@@ -137,24 +137,17 @@ export class RedisStore implements CounterStore {
   }
 
   async peek(req: PeekRequest): Promise<PeekResult> {
-    await this.ready();
-    const { now } = req;
-    const p = this.redis.pipeline();
-    for (const k of req.budgets) p.hmget(this.prefix + k, 's', 'e', 'sp', 'r');
-    for (const k of req.windows) p.get(this.prefix + k);
-    for (const k of req.slots) p.zcount(this.prefix + k, `(${int(now)}`, '+inf');
-    const replies = (await p.exec()) ?? [];
-    const values = replies.map(([err, v]) => {
-      if (err) throw err;
-      return v;
-    });
+    const { now, budgets: nb, windows: nw, slots: ns } = req;
+    const keys = [...nb, ...nw, ...ns];
+    const r = (await this.run(PEEK_SCRIPT, keys, [int(now), nb.length, nw.length, ns.length], false)) as (string | number | null)[];
     let i = 0;
-    const budgets = req.budgets.map((): BudgetState => {
-      const [, e, sp, r] = values[i++] as (string | null)[];
-      return e !== null && now < Number(e) ? { spent: Number(sp), reserved: Number(r), end: Number(e) } : { ...EMPTY_BUDGET };
+    const budgets = nb.map((): BudgetState => {
+      const state = { spent: Number(r[i]), reserved: Number(r[i + 1]), end: Number(r[i + 2]) };
+      i += 3;
+      return state;
     });
-    const windows = req.windows.map(() => Math.max(Number((values[i++] as string | null) ?? now), now));
-    const slots = req.slots.map(() => Number(values[i++]));
+    const windows = nw.map(() => Math.max(Number(r[i++] ?? now), now));
+    const slots = ns.map(() => Number(r[i++]));
     return { budgets, windows, slots };
   }
 
@@ -164,9 +157,15 @@ export class RedisStore implements CounterStore {
     else this.redis.disconnect();
   }
 
-  private async run(s: Script, keys: string[], args: (string | number)[]): Promise<Reply> {
+  /** Runs `s` on `keys` (prefixed here), after the lease keys unless `leases` is false (a script that only reads). */
+  private async run(s: Script, keys: string[], args: (string | number)[], leases = true): Promise<Reply> {
     await this.ready();
-    const fullKeys = [this.prefix + 'leases', this.prefix + 'lease', ...keys.map((k) => this.prefix + k), this.prefix + 'clock'];
+    const fullKeys = keys.map((k) => this.prefix + k);
+    // The lease keys first and the store's clock last, for the scripts that write.
+    if (leases) {
+      fullKeys.unshift(this.prefix + 'leases', this.prefix + 'lease');
+      fullKeys.push(this.prefix + 'clock');
+    }
     try {
       return (await this.redis.evalsha(s.sha, fullKeys.length, ...fullKeys, ...args)) as Reply;
     } catch (err) {
