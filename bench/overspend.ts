@@ -5,8 +5,8 @@
  *   npx tsx bench/overspend.ts [--runs 50] [--processes] [--url redis://127.0.0.1:6379/15]
  *
  * Each run uses a fresh key prefix and three gateways firing 1,000 requests at once:
- * three Redis connections in this process, requests interleaved (default), or three Node
- * processes firing 334 + 333 + 333 (--processes).
+ * three Redis connections in this process, requests interleaved, 30 started per turn of
+ * the event loop (default), or three Node processes firing 334 + 333 + 333 (--processes).
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -51,7 +51,7 @@ for (let i = 0; i < runs; i++) {
   } else {
     const govs = counts.map(() => burstGovernance(new RedisStore({ url, prefix })));
     await Promise.all(govs.map(warmUp));
-    results = await burstAcross(govs, 1000);
+    results = await burstAcross(govs, 1000, 30);
     await Promise.all(govs.map((g) => g.close()));
   }
   const { spent } = await burstSpend(observer);

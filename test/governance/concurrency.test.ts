@@ -45,7 +45,7 @@ describe('1,000 concurrent requests at a $1.00 budget, $0.01 each', () => {
     const govs = [0, 1, 2].map(() => burstGovernance(new RedisStore({ url: REDIS_URL, prefix })));
     try {
       await Promise.all(govs.map(warmUp));
-      const results = await burstAcross(govs, 1000);
+      const results = await burstAcross(govs, 1000, 30);
       assert.ok(results.every((r) => r.ok > 0), 'the gateways interleave');
       check(results, await burstSpend(govs[0]));
     } finally {

@@ -117,6 +117,36 @@ describe('RedisStore', { skip: REDIS_SKIP }, () => {
     }
   });
 
+  it('sends the calls made in one turn of the event loop in one write', async () => {
+    const prefix = uniquePrefix('one-write');
+    const store = new RedisStore({ url: REDIS_URL, prefix });
+    try {
+      await store.admit(req('warm'));
+      // Each write to the socket is a system call: count them.
+      const socket = store.redis.stream as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+      let writes = 0;
+      for (const name of ['_write', '_writev'] as const) {
+        const inner = socket[name].bind(socket);
+        socket[name] = (...a: unknown[]) => {
+          writes++;
+          inner(...a);
+        };
+      }
+      const results = await Promise.all([
+        ...Array.from({ length: 5 }, (_, i) => store.admit(req(`r${i}`))),
+        store.peek({ now: T0, budgets: ['b'], windows: [], slots: [] }),
+        store.settle({ id: 'warm', now: T0, charges: [{ key: 'b', start: T0, end: T0 + 1000, amount: 3 }], adjusts: [] }),
+      ]);
+      assert.equal(writes, 1);
+      assert.deepEqual(results.slice(0, 5).map((r) => (r as { ok: boolean }).ok), [true, true, true, true, true]);
+      const p = await store.peek({ now: T0, budgets: ['b'], windows: [], slots: [] });
+      assert.deepEqual(p.budgets[0], { spent: 3, reserved: 50, end: T0 + 1000 });
+    } finally {
+      await store.close();
+      await deletePrefix(prefix);
+    }
+  });
+
   it('reloads its scripts after SCRIPT FLUSH', async () => {
     const prefix = uniquePrefix('noscript');
     const store = new RedisStore({ url: REDIS_URL, prefix });
