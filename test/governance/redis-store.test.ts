@@ -4,10 +4,23 @@ import { SwitchyardError } from '../../src/errors.js';
 import { FailoverStore } from '../../src/governance/stores/failover.js';
 import { MemoryStore } from '../../src/governance/stores/memory.js';
 import { RedisStore, SETTLED_MEMORY_MS } from '../../src/governance/stores/redis.js';
-import type { AdmitRequest } from '../../src/governance/store.js';
+import type { AdmitRequest, CounterStore } from '../../src/governance/store.js';
 import { storeContract } from './store-contract.js';
 import { deletePrefix, REDIS_SKIP, REDIS_URL, uniquePrefix } from './helpers.js';
 import { startTcpProxy } from '../fakes/tcp-proxy.js';
+
+/** `inner` behind a switch: while `down`, every call fails as a refused connection does. */
+function switchable(inner: CounterStore, down: boolean): { down: boolean; store: CounterStore } {
+  const link = { down, store: inner };
+  const fails = <T>(f: () => Promise<T>) => (link.down ? Promise.reject(new Error('ECONNREFUSED')) : f());
+  link.store = {
+    admit: (r) => fails(() => inner.admit(r)),
+    settle: (r) => fails(() => inner.settle(r)),
+    peek: (r) => fails(() => inner.peek(r)),
+    close: () => inner.close(),
+  };
+  return link;
+}
 
 storeContract('RedisStore', async () => {
   const prefix = uniquePrefix('contract');
@@ -225,27 +238,21 @@ describe('FailoverStore recovery', () => {
   });
 
   it('fail_open: spend settled locally during the outage is sent to the shared store once it answers', async () => {
-    let down = false;
     const shared = new MemoryStore();
-    const fails = <T>(f: () => Promise<T>) => (down ? Promise.reject(new Error('ECONNREFUSED')) : f());
-    const flaky = {
-      admit: (r: AdmitRequest) => fails(() => shared.admit(r)),
-      settle: (r: Parameters<MemoryStore['settle']>[0]) => fails(() => shared.settle(r)),
-      peek: (r: Parameters<MemoryStore['peek']>[0]) => fails(() => shared.peek(r)),
-      close: () => Promise.resolve(),
-    };
+    const link = switchable(shared, false);
+    const flaky = link.store;
     const store = new FailoverStore(flaky, 'fail_open', { warn: () => {} });
     const charge = (id: string, amount: number) => ({ id, now: T0, charges: [{ key: 'b', start: T0, end: T0 + 1000, amount }], adjusts: [] });
     const spent = async () => (await shared.peek({ now: T0, budgets: ['b'], windows: [], slots: [] })).budgets[0];
     // Admitted by the shared store, then it goes down before the settlement; and one admitted and settled while down.
     assert.equal((await store.admit(req('before'))).ok, true);
-    down = true;
+    link.down = true;
     await store.settle(charge('before', 7));
     assert.equal((await store.admit(req('during'))).ok, true);
     await store.settle(charge('during', 5));
     assert.equal(store.owedCount, 2);
     assert.deepEqual(await spent(), { spent: 0, reserved: 10, end: T0 + 1000 }, 'the shared store has seen neither settlement yet');
-    down = false;
+    link.down = false;
     await store.peek({ now: T0, budgets: ['b'], windows: [], slots: [] });
     for (let i = 0; i < 20 && store.owedCount > 0; i++) await new Promise((r) => setImmediate(r));
     assert.equal(store.owedCount, 0);
@@ -253,7 +260,7 @@ describe('FailoverStore recovery', () => {
     assert.equal(store.counters.store_settlements_replayed_total, 2);
 
     // Still down at close: counted as lost, and said.
-    down = true;
+    link.down = true;
     await store.settle(charge('late', 3));
     await store.close();
     assert.equal(store.counters.store_settlements_lost_total, 1);
@@ -265,14 +272,8 @@ describe('FailoverStore replay across midnight', { skip: REDIS_SKIP }, () => {
     const prefix = uniquePrefix('replay-midnight');
     const shared = new RedisStore({ url: REDIS_URL, prefix });
     const elsewhere = new RedisStore({ url: REDIS_URL, prefix });
-    let down = true;
-    const fails = <T>(f: () => Promise<T>) => (down ? Promise.reject(new Error('ECONNREFUSED')) : f());
-    const flaky = {
-      admit: (r: AdmitRequest) => fails(() => shared.admit(r)),
-      settle: (r: Parameters<RedisStore['settle']>[0]) => fails(() => shared.settle(r)),
-      peek: (r: Parameters<RedisStore['peek']>[0]) => fails(() => shared.peek(r)),
-      close: () => shared.close(),
-    };
+    const link = switchable(shared, true);
+    const flaky = link.store;
     const store = new FailoverStore(flaky, 'fail_open', { warn: () => {} }, new MemoryStore(), 60_000);
     const DAY = 86_400_000;
     const midnight = T0 + DAY;
@@ -284,7 +285,7 @@ describe('FailoverStore replay across midnight', { skip: REDIS_SKIP }, () => {
       // 00:00:30, another gateway opens the new day in Redis.
       await elsewhere.settle({ id: 'after-midnight', now: midnight + 30_000, charges: [{ ...day(midnight), amount: 5 }], adjusts: [] });
       // 00:01, Redis answers this gateway again: what it owes is sent.
-      down = false;
+      link.down = false;
       const p = await store.peek({ now: midnight + 60_000, budgets: ['daily'], windows: [], slots: [] });
       for (let i = 0; i < 40 && store.owedCount > 0; i++) await new Promise((r) => setTimeout(r, 5));
       assert.equal(store.owedCount, 0);
@@ -301,15 +302,9 @@ describe('FailoverStore replay across midnight', { skip: REDIS_SKIP }, () => {
 
 describe('FailoverStore rate-limit windows after an outage', () => {
   it('fail_open: a request admitted locally and released frees nothing in the shared windows', async () => {
-    let down = false;
     const shared = new MemoryStore();
-    const fails = <T>(f: () => Promise<T>) => (down ? Promise.reject(new Error('ECONNREFUSED')) : f());
-    const flaky = {
-      admit: (r: AdmitRequest) => fails(() => shared.admit(r)),
-      settle: (r: Parameters<MemoryStore['settle']>[0]) => fails(() => shared.settle(r)),
-      peek: (r: Parameters<MemoryStore['peek']>[0]) => fails(() => shared.peek(r)),
-      close: () => Promise.resolve(),
-    };
+    const link = switchable(shared, false);
+    const flaky = link.store;
     const store = new FailoverStore(flaky, 'fail_open', { warn: () => {} }, new MemoryStore(), 60_000);
     const tokens = (id: string, cost: number): AdmitRequest => ({ id, now: T0, leaseMs: 60_000, budgets: [], windows: [{ key: 'tw', emission: 100, burst: 1000, cost }], slots: [] });
     const tat = async () => (await shared.peek({ now: T0, budgets: [], windows: ['tw'], slots: [] })).windows[0];
@@ -317,19 +312,19 @@ describe('FailoverStore rate-limit windows after an outage', () => {
       // Other gateways took 5 units of the shared token window.
       assert.equal((await shared.admit(tokens('elsewhere', 5))).ok, true);
       // Redis down: 4 units admitted locally, then released (the provider failed).
-      down = true;
+      link.down = true;
       assert.equal((await store.admit(tokens('local', 4))).ok, true);
       await store.settle({ id: 'local', now: T0, charges: [], adjusts: [{ key: 'tw', emission: 100, delta: -4 }] });
       // Redis back: the owed settlement is sent, and the shared window keeps what others took.
-      down = false;
+      link.down = false;
       await store.peek({ now: T0, budgets: [], windows: [], slots: [] });
       for (let i = 0; i < 20 && store.owedCount > 0; i++) await new Promise((r) => setImmediate(r));
       assert.equal(store.owedCount, 0);
       assert.equal(await tat(), T0 + 500);
       // Admitted locally, settled once Redis is back: no correction of units Redis never took.
-      down = true;
+      link.down = true;
       assert.equal((await store.admit(tokens('local-2', 4))).ok, true);
-      down = false;
+      link.down = false;
       await store.settle({ id: 'local-2', now: T0, charges: [], adjusts: [{ key: 'tw', emission: 100, delta: -4 }] });
       assert.equal(await tat(), T0 + 500);
       // Admitted by Redis: its correction applies there as before.
@@ -372,24 +367,18 @@ describe('FailoverStore over a slow Redis', { skip: REDIS_SKIP }, () => {
 
 describe('FailoverStore replay without traffic', () => {
   it('fail_open: spend settled during the outage reaches the shared store even when no later request uses it', async () => {
-    let down = false;
     const shared = new MemoryStore();
-    const fails = <T>(f: () => Promise<T>) => (down ? Promise.reject(new Error('ECONNREFUSED')) : f());
-    const flaky = {
-      admit: (r: AdmitRequest) => fails(() => shared.admit(r)),
-      settle: (r: Parameters<MemoryStore['settle']>[0]) => fails(() => shared.settle(r)),
-      peek: (r: Parameters<MemoryStore['peek']>[0]) => fails(() => shared.peek(r)),
-      close: () => Promise.resolve(),
-    };
+    const link = switchable(shared, false);
+    const flaky = link.store;
     const store = new FailoverStore(flaky, 'fail_open', { warn: () => {} }, new MemoryStore(), 50);
     try {
       // Admitted by the shared store; the outage comes while the request is served.
       assert.equal((await store.admit(req('in-flight'))).ok, true);
-      down = true;
+      link.down = true;
       await store.settle({ id: 'in-flight', now: T0, charges: [{ key: 'b', start: T0, end: T0 + 1000, amount: 7 }], adjusts: [] });
       await new Promise((r) => setTimeout(r, 120));
       assert.equal(store.owedCount, 1, 'still owed while the store is down');
-      down = false;
+      link.down = false;
       // No call to the store from here on: the gateway serves nothing that uses it.
       for (let i = 0; i < 40 && store.owedCount > 0; i++) await new Promise((r) => setTimeout(r, 25));
       assert.equal(store.owedCount, 0);
