@@ -111,10 +111,12 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     // Node's own check, for the routes fastify serves: a request still arriving after this
     // gets a bare 408 (the inference routes answer in their dialect first, in the intake).
-    // Node checks every 30 s, so the margin is the intake's.
+    // Node checks every connectionsCheckingInterval, so the margin is the intake's.
     requestTimeout: requestTimeoutMs + 1_000,
-    // headersTimeout may not exceed requestTimeout (Node's default is 60 s).
-    http: { headersTimeout: Math.min(60_000, requestTimeoutMs) },
+    // headersTimeout may not exceed requestTimeout (Node's default is 60 s). Node looks for
+    // requests past these every connectionsCheckingInterval (30 s by default), so a head
+    // trickled a byte at a time held its connection for up to 90 s: a tenth of the timeout.
+    http: { headersTimeout: Math.min(60_000, requestTimeoutMs), connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeoutMs / 10))) },
     keepAliveTimeout: 72_000,
     // Requests Node's parser refuses (headers too large, not HTTP): in the dialect, with a code.
     clientErrorHandler: answerClientError,

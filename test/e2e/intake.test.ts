@@ -164,6 +164,28 @@ describe('a body that stalls', SUITE, () => {
     }
   });
 
+  test('a head trickled a byte at a time is cut soon after the timeout, not at Node\'s 30 s check', async () => {
+    const { port } = new URL(slow.url);
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(200)}`;
+    const r = await new Promise<{ text: string; ms: number }>((resolve, reject) => {
+      const started = performance.now();
+      const s = net.connect(Number(port), '127.0.0.1', async () => {
+        for (const ch of head) {
+          if (s.destroyed) return;
+          s.write(ch);
+          await new Promise((res) => setTimeout(res, 50));
+        }
+      });
+      let text = '';
+      s.on('data', (c: Buffer) => (text += c));
+      s.on('error', () => undefined);
+      s.on('close', () => resolve({ text, ms: performance.now() - started }));
+      setTimeout(() => { s.destroy(); reject(new Error(`not cut in 8 s; got ${JSON.stringify(text)}`)); }, 8000).unref();
+    });
+    assert.ok(r.ms >= 900, `cut after ${r.ms} ms`);
+    if (r.text !== '') assert.match(r.text, /^HTTP\/1.1 408 /);
+  });
+
   test('a slow body that arrives in time is served', async () => {
     const body = JSON.stringify({ model: 'mock-model', messages: [{ role: 'user', content: 'hi' }] }).padEnd(200, ' ');
     const r = await new Promise<RawResponse>((resolve, reject) => {
