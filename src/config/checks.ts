@@ -273,6 +273,15 @@ function checkOptionNames(id: string, type: string | undefined, options: Obj, at
 const ENDPOINTS: Record<string, string> = { 'openai': '/chat/completions', 'openai-compatible': '/chat/completions', 'anthropic': '/messages' };
 const ROOTS: Record<string, string> = { 'api.openai.com': '/v1' };
 
+/** `text` as a URL; null when it is not one (the schema reports it). */
+function urlOf(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A base_url that sends every call to a path that does not exist: the full endpoint
  * rather than the API root, or OpenAI's own host without `/v1`. Null when it looks right
@@ -281,12 +290,8 @@ const ROOTS: Record<string, string> = { 'api.openai.com': '/v1' };
 function baseUrlMistake(type: string | undefined, baseUrl: string): string | null {
   const endpoint = type === undefined ? undefined : ENDPOINTS[type];
   if (endpoint === undefined) return null;
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    return null; // the schema reports it
-  }
+  const url = urlOf(baseUrl);
+  if (url === null) return null;
   const path = url.pathname.replace(/\/+$/, '');
   if (path.endsWith(endpoint)) {
     return `base_url is the API's root, not the endpoint: the gateway appends ${endpoint} itself; use ${url.origin}${path.slice(0, -endpoint.length)}`;
@@ -298,14 +303,6 @@ function baseUrlMistake(type: string | undefined, baseUrl: string): string | nul
   return null;
 }
 
-/** The host of a URL; undefined when it is not one (the schema reports it). */
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return undefined;
-  }
-}
 
 function checkProvider(id: string, p: Obj, report: Report): void {
   const type = str(p.type);
@@ -321,7 +318,7 @@ function checkProvider(id: string, p: Obj, report: Report): void {
   }
   const baseUrlProblem = typeof p.base_url === 'string' ? baseUrlMistake(type, p.base_url) : null;
   if (baseUrlProblem !== null) report([...at, 'base_url'], 'base_url', `provider "${id}": ${baseUrlProblem}`, { severity: 'warning' });
-  if (type === 'openai-compatible' && options.tool_loop === undefined && typeof p.base_url === 'string' && hostOf(p.base_url) === 'api.mistral.ai') {
+  if (type === 'openai-compatible' && options.tool_loop === undefined && typeof p.base_url === 'string' && urlOf(p.base_url)?.hostname === 'api.mistral.ai') {
     report(isObj(p.options) ? [...at, 'options'] : [...at, 'base_url'], 'provider_setting',
       `provider "${id}": Mistral refuses tool loops that began on another model, and Claude Code's tool results with text beside them; set options.tool_loop: mistral`,
       { severity: 'warning', onKey: true });

@@ -36,6 +36,36 @@ async function serve(config: string, port: number, spawned?: (proc: ChildProcess
   return { proc, url };
 }
 
+/**
+ * Runs `fn` against `switchyard serve` with the mock provider, the audit log off and
+ * `rules` (YAML) as rules/routing.yaml in a fresh folder; the process is killed and the
+ * folder removed afterwards. `server` adds to the server section.
+ */
+async function withRules(rules: string, server: string, fn: (gw: { proc: ChildProcess; url: string; rulesFile: string }) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-serve-rules-'));
+  const child = { proc: null as ChildProcess | null };
+  try {
+    const port = await freePort();
+    mkdirSync(join(dir, 'rules'));
+    const rulesFile = join(dir, 'rules', 'routing.yaml');
+    writeFileSync(rulesFile, rules);
+    const config = join(dir, 'switchyard.yaml');
+    writeFileSync(config, `
+server: {port: ${port}, allow_unauthenticated: true${server}}
+logging: {level: fatal}
+providers:
+  mock: {type: mock, models: ["*"]}
+rules: {paths: [rules/]}
+audit: {enabled: false}
+`);
+    const { proc, url } = await serve(config, port, (p) => (child.proc = p));
+    await fn({ proc, url, rulesFile });
+  } finally {
+    child.proc?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('switchyard serve shutdown', { timeout: 60_000 }, () => {
   it('flushes the audit event of every answered request on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sy-serve-shutdown-'));
@@ -91,23 +121,8 @@ audit: {sinks: [{type: sqlite, path: ${db}, batch_size: 50, flush_interval_ms: 1
 
 describe('switchyard serve reload', { timeout: 60_000 }, () => {
   it('SIGHUP recompiles the rule files; rules that do not compile leave the running ones', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sy-serve-hup-'));
-    const child = { proc: null as ReturnType<typeof spawn> | null };
-    try {
-      const port = await freePort();
-      mkdirSync(join(dir, 'rules'));
-      const rule = (id: string) => writeFileSync(join(dir, 'rules', 'routing.yaml'), `rules:\n  - {id: ${id}, when: 'true', route: mock/mock-model, priority: 10}\n`);
-      rule('first-rule');
-      const config = join(dir, 'switchyard.yaml');
-      writeFileSync(config, `
-server: {port: ${port}, allow_unauthenticated: true, expose_decision_headers: true}
-logging: {level: fatal}
-providers:
-  mock: {type: mock, models: ["*"]}
-rules: {paths: [rules/]}
-audit: {enabled: false}
-`);
-      const { proc, url } = await serve(config, port, (p) => (child.proc = p));
+    const rule = (id: string) => `rules:\n  - {id: ${id}, when: 'true', route: mock/mock-model, priority: 10}\n`;
+    await withRules(rule('first-rule'), ', expose_decision_headers: true', async ({ proc, url, rulesFile }) => {
       const ruleId = async () => {
         const res = await fetch(`${url}/v1/chat/completions`, {
           method: 'POST', headers: { 'content-type': 'application/json' },
@@ -125,41 +140,23 @@ audit: {enabled: false}
         assert.fail(`rule ${want} never applied`);
       };
       assert.equal(await ruleId(), 'first-rule');
-      rule('second-rule');
+      writeFileSync(rulesFile, rule('second-rule'));
       proc.kill('SIGHUP');
       await after('second-rule');
-      writeFileSync(join(dir, 'rules', 'routing.yaml'), 'rules:\n  - {id: broken, when: "tier ==", route: mock/mock-model}\n');
+      writeFileSync(rulesFile, 'rules:\n  - {id: broken, when: "tier ==", route: mock/mock-model}\n');
       proc.kill('SIGHUP');
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(await ruleId(), 'second-rule', 'the running rules stay');
       assert.equal(proc.exitCode, null, 'still serving');
-    } finally {
-      child.proc?.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('switchyard serve reload storm', { timeout: 60_000 }, () => {
   it('SIGHUPs that come while a reload waits or runs make one more reload, not one each', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sy-serve-hups-'));
-    const child = { proc: null as ReturnType<typeof spawn> | null };
-    try {
-      const port = await freePort();
-      mkdirSync(join(dir, 'rules'));
-      // Enough rules that each compile holds the event loop for a while.
-      const rules = Array.from({ length: 2000 }, (_, i) => `  - {id: r${i}, when: 'model == "m-${i}" && headers[?"x-c"].orValue("") == "c-${i}"', route: mock/mock-model}`);
-      writeFileSync(join(dir, 'rules', 'routing.yaml'), `rules:\n${rules.join('\n')}\n`);
-      const config = join(dir, 'switchyard.yaml');
-      writeFileSync(config, `
-server: {port: ${port}, allow_unauthenticated: true}
-logging: {level: fatal}
-providers:
-  mock: {type: mock, models: ["*"]}
-rules: {paths: [rules/]}
-audit: {enabled: false}
-`);
-      const { proc, url } = await serve(config, port, (p) => (child.proc = p));
+    // Enough rules that each compile holds the event loop for a while.
+    const rules = Array.from({ length: 2000 }, (_, i) => `  - {id: r${i}, when: 'model == "m-${i}" && headers[?"x-c"].orValue("") == "c-${i}"', route: mock/mock-model}`);
+    await withRules(`rules:\n${rules.join('\n')}\n`, '', async ({ proc, url }) => {
       const reloads = async () => {
         const text = await (await fetch(`${url}/metrics`)).text();
         return Number(/^switchyard_rule_reloads_total\{result="ok"\} (\d+)/m.exec(text)?.[1] ?? 0);
@@ -176,10 +173,7 @@ audit: {enabled: false}
       }
       assert.ok(last >= 1 && last <= 3, `8 SIGHUPs in 120 ms made ${last} reloads`);
       assert.equal(proc.exitCode, null, 'still serving');
-    } finally {
-      child.proc?.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

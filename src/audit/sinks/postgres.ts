@@ -74,13 +74,14 @@ async function withTableLock<T>(x: SqlExecutor, name: string, fn: () => Promise<
 }
 
 /**
- * Ends a transaction that failed: rolled back when the server answered with an error,
- * else the connection is dropped (it may be stuck in a statement, and a ROLLBACK sent on
- * it would wait as long again; the server rolls back what a lost connection left open).
+ * Gives a connection back after a statement on it failed: as it is when the server
+ * answered with an error (a transaction rolled back first), else dropped (it may be
+ * stuck in a statement, and a ROLLBACK sent on it would wait as long again; the server
+ * rolls back what a lost connection left open, and its session locks go with it).
  */
-async function abandon(client: pg.PoolClient, err: unknown): Promise<void> {
+async function abandon(client: pg.PoolClient, err: unknown, transaction: boolean): Promise<void> {
   if (sqlState(err) !== '') {
-    await client.query('ROLLBACK').catch(() => {});
+    if (transaction) await client.query('ROLLBACK').catch(() => {});
     client.release();
   } else {
     client.release(err instanceof Error ? err : new Error(String(err)));
@@ -90,42 +91,42 @@ async function abandon(client: pg.PoolClient, err: unknown): Promise<void> {
 export function postgresSink(config: AuditSink, opts: { logger?: AuditLogger; queryTimeoutMs?: number; connectTimeoutMs?: number } = {}): SinkDriver {
   const db = pool(config.url, opts.logger, opts.connectTimeoutMs);
   const timeout = opts.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
-  /** A statement of the sink's own (not a query of the audit commands, which may take long). */
-  const run = (client: pg.PoolClient, text: string, values?: unknown[]) => client.query({ text, values, query_timeout: timeout } as pg.QueryConfig);
+  /**
+   * Runs `fn` on a pooled connection, in a transaction when `transaction`. The sink's own
+   * statements time out (the audit commands' queries, which may take long, do not).
+   */
+  const onClient = async <T>(transaction: boolean, fn: (x: SqlExecutor) => Promise<T>): Promise<T> => {
+    const client = await db.connect();
+    const x = executor(client, timeout);
+    try {
+      if (transaction) await x.run('BEGIN', []);
+      const out = await fn(x);
+      if (transaction) await x.run('COMMIT', []);
+      client.release();
+      return out;
+    } catch (err) {
+      await abandon(client, err, transaction);
+      throw err;
+    }
+  };
   const table = config.table ?? 'audit_events';
   const t = tableNames(table);
 
   return {
     type: 'postgres',
-    async open() {
-      const client = await db.connect();
-      try {
-        await run(client, 'BEGIN');
-        // Instances starting together would race on CREATE TABLE IF NOT EXISTS; the lock serializes them.
-        await run(client, 'SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
-        for (const sql of createStatements(dialect, table)) await run(client, sql);
-        await run(client, 'COMMIT');
-        client.release();
-      } catch (err) {
-        await abandon(client, err);
-        throw err;
-      }
-    },
+    open: () => onClient(true, async (x) => {
+      // Instances starting together would race on CREATE TABLE IF NOT EXISTS; the lock serializes them.
+      await x.run('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
+      for (const sql of createStatements(dialect, table)) await x.run(sql, []);
+    }),
     async write(events: readonly StoredEvent[]) {
       const statements = [
         ...multiRowInserts(t.events, EVENT_COLUMNS, events.map((e) => [...e.row.slice(0, -1), postgresJson(e.json)])),
         ...multiRowInserts(t.fallbacks, FALLBACK_COLUMNS, events.flatMap((e) => e.fallbacks)),
       ];
-      const client = await db.connect();
-      try {
-        await run(client, 'BEGIN');
-        for (const s of statements) await run(client, s.text, s.values);
-        await run(client, 'COMMIT');
-        client.release();
-      } catch (err) {
-        await abandon(client, err);
-        throw err;
-      }
+      await onClient(true, async (x) => {
+        for (const st of statements) await x.run(st.text, st.values);
+      });
     },
     isPermanent(err) {
       // Class 22: data exception; 23: integrity constraint violation. Anything else may pass on retry.
@@ -133,20 +134,7 @@ export function postgresSink(config: AuditSink, opts: { logger?: AuditLogger; qu
       return c.startsWith('22') || c.startsWith('23');
     },
     needsOpen: (err) => sqlState(err) === '42P01',
-    async retain(now) {
-      const client = await db.connect();
-      let deleted: number;
-      try {
-        const x = executor(client, timeout);
-        deleted = (await withTableLock(x, `${table}:retention`, () => applyRetention(x, table, config.retention, now))) ?? 0;
-      } catch (err) {
-        // A connection that stopped answering is dropped (its session lock goes with it).
-        client.release(sqlState(err) === '' ? (err instanceof Error ? err : new Error(String(err))) : undefined);
-        throw err;
-      }
-      client.release();
-      return deleted;
-    },
+    retain: async (now) => (await onClient(false, (x) => withTableLock(x, `${table}:retention`, () => applyRetention(x, table, config.retention, now)))) ?? 0,
     reader: () => sqlReader(executor(db), table),
     async close() {
       await db.end();
