@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, request as httpRequest } from 'node:http';
-import { assertAnthropicError, assertOpenAIError, postJson, raw, sleep, startE2E, HOOK, SUITE, type RawResponse } from './helpers.js';
+import { Agent } from 'node:http';
+import { assertAnthropicError, assertOpenAIError, postJson, raw, sleep, startE2E, HOOK, SUITE } from './helpers.js';
 
 test('during the drain delay /readyz is 503 and requests are still served; then connections are refused', { ...SUITE, timeout: HOOK.timeout }, async () => {
   const e2e = await startE2E({
@@ -24,29 +24,6 @@ test('during the drain delay /readyz is 503 and requests are still served; then 
   await assert.rejects(raw(e2e.url, '/readyz'), /ECONNREFUSED/, 'after the delay the gateway no longer accepts');
 });
 
-/** POSTs JSON through `agent` (so on a connection it keeps), or GETs without `body`; resolves with status, headers and the parsed body. */
-function post(agent: Agent, url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const method = body === undefined ? 'GET' : 'POST';
-    const r = httpRequest(url, { method, agent, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    r.on('error', reject);
-    r.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
 test('a request that arrives on an open connection once the gateway stops accepting is refused in its dialect', { ...SUITE, timeout: HOOK.timeout }, async () => {
   const e2e = await startE2E({
     server: { allow_unauthenticated: true },
@@ -60,8 +37,8 @@ test('a request that arrives on an open connection once the gateway stops accept
   try {
     const chat = { model: 'm/x', messages: [{ role: 'user', content: 'hi' }] };
     const messages = { model: 'm/x', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
-    const first = [post(openai, `${e2e.url}/v1/chat/completions`, chat), post(anthropic, `${e2e.url}/anthropic/v1/messages`, messages), post(lister, `${e2e.url}/v1/chat/completions`, chat)];
-    const second = [post(openai, `${e2e.url}/v1/chat/completions`, chat), post(anthropic, `${e2e.url}/anthropic/v1/messages`, messages), post(lister, `${e2e.url}/anthropic/v1/models`, undefined)];
+    const first = [raw(e2e.url, '/v1/chat/completions', { agent: openai, body: chat }), raw(e2e.url, '/anthropic/v1/messages', { agent: anthropic, body: messages }), raw(e2e.url, '/v1/chat/completions', { agent: lister, body: chat })];
+    const second = [raw(e2e.url, '/v1/chat/completions', { agent: openai, body: chat }), raw(e2e.url, '/anthropic/v1/messages', { agent: anthropic, body: messages }), raw(e2e.url, '/anthropic/v1/models', { agent: lister })];
     await sleep(100);
     const closed = e2e.close();
     const [a, b] = await Promise.all(first);

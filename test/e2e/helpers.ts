@@ -4,7 +4,7 @@
  * timeouts, SSE reading, and assertions for error bodies in each client dialect.
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,8 @@ export interface RawRequest {
   /** A string or Buffer is sent as is; anything else as JSON (with content-type application/json unless given). */
   body?: unknown;
   timeoutMs?: number;
+  /** Sent through this agent (on a connection it keeps); default a connection of its own. */
+  agent?: Agent;
 }
 
 /** One HTTP request with node:http (full control of headers and body), with a timeout. */
@@ -114,7 +116,7 @@ export function raw(base: string, path: string, req: RawRequest = {}): Promise<R
     headers['content-length'] ??= String(payload.length);
   }
   return new Promise((resolve, reject) => {
-    const r = httpRequest(url, { method: req.method ?? (payload ? 'POST' : 'GET'), headers, agent: false }, (res) => {
+    const r = httpRequest(url, { method: req.method ?? (payload ? 'POST' : 'GET'), headers, agent: req.agent ?? false }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
       res.on('end', () => {
