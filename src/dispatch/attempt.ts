@@ -9,6 +9,7 @@ import type { FallbackReason } from '../errors.js';
 import type { HttpRequestSpec, ProviderAdapter, ProviderSettings, StreamDecoder } from '../providers/types.js';
 import { kindForStatus, readErrorBody } from '../wire/upstream-error.js';
 import { readBody } from './body.js';
+import { BAD_CODING, decodeBody } from './encoding.js';
 import { abortMessage, type AbortCause, type AttemptControl } from './control.js';
 import { UpstreamStream } from './stream.js';
 import { classifyTransportError, type ResponseHeaders, type Transport } from './transport.js';
@@ -92,6 +93,12 @@ function thrown(env: AttemptEnv, a: AttemptSpec, err: unknown, status: number): 
   return { ok: false, kind: c.kind, status, message: c.message };
 }
 
+/** The message of a body that did not decode as its content-encoding says; undefined for any other error. */
+function codingFailure(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === BAD_CODING && typeof e.message === 'string' ? e.message : undefined;
+}
+
 /** Sends the request; on a non-2xx answer reads the error body and lets the adapter classify it. */
 interface Opened {
   ok: true;
@@ -115,16 +122,27 @@ async function open(env: AttemptEnv, a: AttemptSpec): Promise<Opened | Failure> 
     return thrown(env, a, err, 0);
   }
   a.upstreamId = upstreamRequestId(res.headers);
-  if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, headers: res.headers, body: res.body };
+  const decoded = decodeBody(res.headers, res.body);
+  if ('unsupported' in decoded) {
+    res.body.on('error', () => {});
+    res.body.destroy();
+    a.control.clear();
+    const kind = res.status >= 200 && res.status < 300 ? 'server_error' : a.adapter.classifyError(res.status, res.headers, '').kind;
+    return { ok: false, kind, status: res.status, message: `upstream answered HTTP ${res.status} in content-encoding ${decoded.unsupported}, which the gateway does not decode` };
+  }
+  const body = decoded.body;
+  if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, headers: res.headers, body };
   let text = '';
+  let undecoded: string | undefined;
   try {
-    text = await readBody(res.body, ERROR_BODY_LIMIT, true);
-  } catch {
+    text = await readBody(body, ERROR_BODY_LIMIT, true);
+  } catch (err) {
     if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
+    undecoded = codingFailure(err);
   }
   a.control.clear();
   const info = a.adapter.classifyError(res.status, res.headers, text);
-  const f: Failure = { ok: false, kind: info.kind, status: res.status, message: info.message };
+  const f: Failure = { ok: false, kind: info.kind, status: res.status, message: undecoded === undefined ? info.message : `upstream returned HTTP ${res.status}; ${undecoded}` };
   if (info.retryAfterMs !== undefined) f.retryAfterMs = info.retryAfterMs;
   return f;
 }
@@ -198,14 +216,15 @@ export async function attemptStream(env: AttemptEnv, a: AttemptSpec, decoder: St
   const type = (Array.isArray(ct) ? ct[0] : ct) ?? '';
   if (type.includes('json') || type.includes('html')) {
     let text = '';
+    let undecoded: string | undefined;
     try {
       text = await readBody(res.body, ERROR_BODY_LIMIT, true);
-    } catch {
-      // the message below is enough
+    } catch (err) {
+      undecoded = codingFailure(err);
     }
     a.control.clear();
     if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
-    return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered a stream request with ${type}: ${readErrorBody(res.status, text).message}` };
+    return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered a stream request with ${type}: ${undecoded ?? readErrorBody(res.status, text).message}` };
   }
   const stream = new UpstreamStream(res.body, decoder, a.control, { clock: env.clock, idleMs: env.idleMs, deadlineAt: a.deadlineAt, totalMs: env.totalMs }, env.maxResponseBytes, env.redact);
   const first: StreamEvent[] = [];

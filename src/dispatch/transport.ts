@@ -12,6 +12,7 @@ import { handleMockRequest, MOCK_ORIGIN_PREFIX } from '../providers/mock/index.j
 import type { HttpRequestSpec, ProviderSettings } from '../providers/types.js';
 import type { UpstreamConfig } from '../types/gateway-config.js';
 import type { AbortSignalLike } from './control.js';
+import { BAD_CODING } from './encoding.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -19,7 +20,7 @@ export interface UpstreamResponse {
   status: number;
   /** Lowercase names. */
   headers: ResponseHeaders;
-  /** The body as it arrives; destroying it closes the upstream connection. */
+  /** The body as it arrives, still in its content coding (see decodeBody); destroying it closes the upstream connection. */
   body: Readable;
 }
 
@@ -262,6 +263,7 @@ export function classifyTransportError(err: unknown): { kind: 'timeout' | 'conne
   if (TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `upstream timed out (${code})` };
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { kind: 'server_error', message: 'upstream response exceeds upstream.max_response_bytes' };
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'connection_error', message: 'upstream connect timed out' };
+  if (code === BAD_CODING) return { kind: 'server_error', message };
   if (code === PROXY_FAILED) return { kind: 'connection_error', message: `upstream connection failed ${message}` };
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { kind: 'connection_error', message: `upstream TLS certificate does not name the host: ${message}` };
   if (TLS_CERT_CODE.test(code)) {
