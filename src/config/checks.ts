@@ -15,7 +15,7 @@ import { UNDROPPABLE_PARAMS } from './drop-params.js';
 import { REASONING_STYLES } from './reasoning.js';
 import { GATEWAY_FIELDS } from './pass-params.js';
 import { maskIssues } from '../audit/mask.js';
-import { isForbiddenUpstream } from '../dispatch/headers.js';
+import { neverForwardedBecause } from '../dispatch/headers.js';
 
 type Obj = Record<string, unknown>;
 
@@ -39,8 +39,9 @@ export function checkConfig(data: unknown, dir: string, report: Report): void {
   if (isObj(data.audit)) checkAudit(data.audit, report);
   if (isObj(data.upstream)) {
     list(data.upstream.forward_headers).forEach((h, i) => {
-      if (typeof h === 'string' && isForbiddenUpstream(h.toLowerCase())) {
-        report(['upstream', 'forward_headers', i], 'forward_header', `upstream.forward_headers "${h}" is never forwarded: credentials and hop-by-hop headers never go upstream (a provider's key comes from its config)`, { severity: 'warning' });
+      const why = typeof h === 'string' ? neverForwardedBecause(h.toLowerCase()) : undefined;
+      if (why !== undefined) {
+        report(['upstream', 'forward_headers', i], 'forward_header', `upstream.forward_headers "${h}" is never forwarded: ${why}`, { severity: 'warning' });
       }
     });
   }

@@ -12,9 +12,23 @@ const CREDENTIALS = new Set([
   'cookie', 'set-cookie',
 ]);
 
+/**
+ * The codings the upstream may compress with are the gateway's to choose: it decodes the
+ * answer (src/dispatch/encoding.ts) and encodes its own for the client. A client's list
+ * (`gzip, deflate, br, zstd`) would invite codings the gateway cannot decode.
+ */
+const GATEWAY_OWNED = new Set(['accept-encoding']);
+
 /** Whether a header name can never be forwarded, whatever the allowlist says. */
 export function isForbiddenUpstream(name: string): boolean {
-  return HOP_BY_HOP.has(name) || CREDENTIALS.has(name);
+  return HOP_BY_HOP.has(name) || CREDENTIALS.has(name) || GATEWAY_OWNED.has(name);
+}
+
+/** Why a header listed in upstream.forward_headers is never forwarded; undefined when it is. */
+export function neverForwardedBecause(name: string): string | undefined {
+  if (GATEWAY_OWNED.has(name)) return 'the gateway decodes the provider\'s answer itself and chooses which codings it accepts';
+  if (isForbiddenUpstream(name)) return 'credentials and hop-by-hop headers never go upstream (a provider\'s key comes from its config)';
+  return undefined;
 }
 
 /**

@@ -770,15 +770,18 @@ const cases: Case[] = [
       upstream:
         proxy: http://proxy.internal:3128
         no_proxy: [10.0.0.0/8, 10.0.0.0/33, .corp.internal]
-        forward_headers: [anthropic-beta, authorization]
+        forward_headers: [anthropic-beta, authorization, Accept-Encoding]
     `,
     expected: `
       switchyard.yaml:5:26: error[invalid_proxy]: upstream.no_proxy "10.0.0.0/33" is not an IPv4 range: write an address and 0 to 32 bits, such as 10.0.0.0/8
         5 |   no_proxy: [10.0.0.0/8, 10.0.0.0/33, .corp.internal]
           |                          ^
       switchyard.yaml:6:37: warning[forward_header]: upstream.forward_headers "authorization" is never forwarded: credentials and hop-by-hop headers never go upstream (a provider's key comes from its config)
-        6 |   forward_headers: [anthropic-beta, authorization]
+        6 |   forward_headers: [anthropic-beta, authorization, Accept-Encoding]
           |                                     ^
+      switchyard.yaml:6:52: warning[forward_header]: upstream.forward_headers "Accept-Encoding" is never forwarded: the gateway decodes the provider's answer itself and chooses which codings it accepts
+        6 |   forward_headers: [anthropic-beta, authorization, Accept-Encoding]
+          |                                                    ^
     `,
   },
 ];

@@ -37,6 +37,7 @@ const CLIENT_HEADERS: Record<string, string> = {
   'x-hop-named': 'named-in-connection',
   'x-trace-id': 'trace-abc-123',
   'x-unlisted': 'not-on-the-allowlist',
+  'accept-encoding': 'gzip, deflate, br, zstd',
 };
 const CLIENT_SECRETS = ['sk-client-bearer-secret', 'sk-client-xapikey-secret', 'sk-client-azure-secret', 'sk-client-goog-secret', 'sk-client-cookie-secret', 'c2stY2xpZW50LXByb3h5LXNlY3JldA=='];
 
@@ -48,7 +49,7 @@ before(async () => {
   ]);
   e2e = await startE2E({
     server: { allow_unauthenticated: true },
-    upstream: { forward_headers: ['x-trace-id', 'x-hop-named', 'te', 'keep-alive', 'trailer', 'authorization', 'x-api-key', 'cookie', 'proxy-connection'] },
+    upstream: { forward_headers: ['x-trace-id', 'x-hop-named', 'te', 'keep-alive', 'trailer', 'authorization', 'x-api-key', 'cookie', 'proxy-connection', 'accept-encoding'] },
     providers: {
       oa: { type: 'openai', base_url: `${oa.url}/v1`, keys: [{ name: 'k', value: 'env.OA' }], headers: { 'openai-organization': 'org-e2e' } },
       an: { type: 'anthropic', base_url: an.url, weight: 0, keys: [{ name: 'k', value: 'env.AN' }] },
@@ -110,6 +111,7 @@ describe('headers sent upstream', SUITE, () => {
       assert.equal(h['api-key'], undefined);
       assert.equal(h['x-hop-named'], undefined, 'a header named in Connection is hop-by-hop');
       assert.equal(h['x-unlisted'], undefined, 'headers off the allowlist stay behind');
+      assert.equal(h['accept-encoding'], undefined, 'the codings the provider may use are the gateway\'s choice, even when listed');
       assert.ok(!String(h.connection ?? '').includes('x-hop-named'));
       if (name !== 'Gemini') assert.equal(h['x-goog-api-key'], undefined);
     });
