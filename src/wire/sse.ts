@@ -1,7 +1,8 @@
 /**
  * Incremental Server-Sent Events parser: text in arbitrary pieces → complete messages.
- * Handles `\n` and `\r\n` line ends, comments, multi-line `data:` and a final message
- * that lacks its blank line (some upstreams close right after `data: [DONE]`).
+ * Handles `\n`, `\r\n` and lone `\r` line ends, a leading byte order mark, comments,
+ * multi-line `data:` and a final message that lacks its blank line (some upstreams close
+ * right after `data: [DONE]`).
  */
 /** The message of the error event a decoder emits when its stream ends without the provider's terminator. */
 export const UNTERMINATED = 'upstream stream ended without terminator';
@@ -22,6 +23,10 @@ export class SseParser {
   private held = '';
   private event = '';
   private data: string | undefined;
+  /** Some text has been pushed (a byte order mark is dropped only from the first). */
+  private started = false;
+  /** The last push ended with a CR that ended a line. */
+  private afterCr = false;
 
   /**
    * Characters held for the message not yet complete: its fields so far and the line being
@@ -34,27 +39,40 @@ export class SseParser {
   /** Feed text; returns the messages it completed. */
   push(text: string): SseMessage[] {
     const out: SseMessage[] = [];
-    let nl = text.indexOf('\n');
-    if (nl < 0) {
-      this.held = this.held.length ? this.held + text : text;
-      return out;
-    }
+    if (text.length === 0) return out;
     let pos = 0;
-    if (this.held.length) {
-      // The CR of a CRLF may be the held line's last character.
-      const line = this.held + text.slice(0, nl);
+    if (!this.started) {
+      // One byte order mark may open the stream (a UTF-8 BOM, decoded): it is no part of the first field.
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) pos = 1;
+    }
+    if (this.afterCr) {
+      // The last push ended a line at a CR: an LF opening this one is the rest of that CRLF.
+      this.afterCr = false;
+      if (text.charCodeAt(pos) === 10) pos++;
+    }
+    // Lines end at LF, CRLF or a lone CR. Each of the two is searched for only past the
+    // last one found, so every character is looked at a bounded number of times.
+    let lf = text.indexOf('\n', pos);
+    let cr = text.indexOf('\r', pos);
+    while (lf >= 0 || cr >= 0) {
+      const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+      const piece = text.slice(pos, end);
+      const line = this.held.length ? this.held + piece : piece;
       this.held = '';
-      this.line(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line, out);
-      pos = nl + 1;
-      nl = text.indexOf('\n', pos);
+      this.line(line, out);
+      pos = end + 1;
+      if (end === cr) {
+        if (pos === text.length) this.afterCr = true;
+        else if (text.charCodeAt(pos) === 10) pos++;
+      }
+      if (lf >= 0 && lf < pos) lf = text.indexOf('\n', pos);
+      if (cr >= 0 && cr < pos) cr = text.indexOf('\r', pos);
     }
-    while (nl >= 0) {
-      const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.line(text.slice(pos, end), out);
-      pos = nl + 1;
-      nl = text.indexOf('\n', pos);
+    if (pos < text.length) {
+      const rest = pos === 0 ? text : text.slice(pos);
+      this.held = this.held.length ? this.held + rest : rest;
     }
-    if (pos < text.length) this.held = pos === 0 ? text : text.slice(pos);
     return out;
   }
 
@@ -62,7 +80,7 @@ export class SseParser {
   end(): SseMessage[] {
     const out: SseMessage[] = [];
     if (this.held.length) {
-      const rest = this.held.endsWith('\r') ? this.held.slice(0, -1) : this.held;
+      const rest = this.held;
       this.held = '';
       this.line(rest, out);
     }

@@ -18,6 +18,23 @@ describe('SseParser', () => {
     assert.deepEqual(p.push('\r\n'), [{ event: '', data: 'hello' }]);
   });
 
+  it('ends lines at a lone CR too, as the SSE spec allows, including a CR that ends one push before an LF that begins the next', () => {
+    const p = new SseParser();
+    assert.deepEqual(p.push('event: a\rdata: {"a":1}\r\rdata: 2'), [{ event: 'a', data: '{"a":1}' }]);
+    assert.deepEqual(p.push('\r'), []);
+    assert.deepEqual(p.push('\n'), [], 'the LF completes the CRLF begun in the last push: not a blank line');
+    assert.deepEqual(p.push('\r\n'), [{ event: '', data: '2' }]);
+    assert.deepEqual(p.push('data: 3\r'), []);
+    assert.deepEqual(p.push('\r'), [{ event: '', data: '3' }], 'a second CR is a blank line, not half a CRLF');
+  });
+
+  it('drops a byte order mark at the very start of the stream, and only there', () => {
+    const p = new SseParser();
+    assert.deepEqual(p.push('\uFEFFdata: 1\n\n'), [{ event: '', data: '1' }]);
+    assert.deepEqual(p.push('\uFEFFdata: 2\n\n'), [], 'later, it is part of a field name');
+    assert.deepEqual(new SseParser().push(''), []);
+  });
+
   it('ignores blank lines without data, and completes a last message lacking its blank line at end()', () => {
     const p = new SseParser();
     assert.deepEqual(p.push('\n\nevent: x\n\ndata: [DONE]'), []);
