@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { StreamEvent } from '../canonical.js';
 import type { FallbackReason } from '../errors.js';
 import type { HttpRequestSpec, ProviderAdapter, ProviderSettings, StreamDecoder } from '../providers/types.js';
+import { UNTERMINATED } from '../wire/sse.js';
 import { kindForStatus, readErrorBody } from '../wire/upstream-error.js';
 import { readBody } from './body.js';
 import { BAD_CODING, decodeBody } from './encoding.js';
@@ -203,6 +204,22 @@ function streamErrorKind(ev: { status?: number; errorType?: string }): FallbackR
 }
 
 /**
+ * A stream request answered with a whole body (a proxy's page, a JSON error): the message
+ * in it, classed by the error's type or code as an error event would be.
+ */
+function notAStream(status: number, text: string, what: string): Failure {
+  const body = readErrorBody(status, text);
+  const e = body.error;
+  let kind: FallbackReason = 'server_error';
+  if (e !== undefined) {
+    const type = e.type ?? e.status ?? e.code;
+    const k = streamErrorKind({ errorType: typeof type === 'string' ? type : undefined, status: typeof e.code === 'number' ? e.code : undefined });
+    if (k !== 'stream_error') kind = k;
+  }
+  return { ok: false, kind, status, message: `upstream answered a stream request with ${what}: ${body.message}` };
+}
+
+/**
  * A streaming attempt, run up to the commit point: the response headers and then the
  * first events up to the first content-bearing one must arrive intact. Until then
  * nothing has reached the client, so any failure — including an error sent as the
@@ -224,7 +241,8 @@ export async function attemptStream(env: AttemptEnv, a: AttemptSpec, decoder: St
     }
     a.control.clear();
     if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
-    return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered a stream request with ${type}: ${undecoded ?? readErrorBody(res.status, text).message}` };
+    if (undecoded !== undefined) return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered a stream request with ${type}: ${undecoded}` };
+    return notAStream(res.status, text, type);
   }
   const stream = new UpstreamStream(res.body, decoder, a.control, { clock: env.clock, idleMs: env.idleMs, deadlineAt: a.deadlineAt, totalMs: env.totalMs }, env.maxResponseBytes, env.redact);
   const first: StreamEvent[] = [];
@@ -239,9 +257,11 @@ export async function attemptStream(env: AttemptEnv, a: AttemptSpec, decoder: St
       stream.abandon(false);
       if (a.control.abortedBy === 'client') return aborted(env, 'client', res.status);
       const f = stream.failure;
-      return f !== null
-        ? { ok: false, kind: f.kind, status: res.status, message: f.message }
-        : { ok: false, kind: streamErrorKind(ev), status: res.status, message: `upstream stream error before any content: ${ev.message}` };
+      if (f !== null) return { ok: false, kind: f.kind, status: res.status, message: f.message };
+      // Nothing decoded, and what came opens as JSON or HTML (which no SSE field can): an
+      // error body under a stream's content-type, or none. Its words, not "cut short".
+      if (first.length === 0 && ev.message === UNTERMINATED && /^\s*[[{<]/.test(stream.prelude)) return notAStream(res.status, stream.prelude, 'a body that is not SSE');
+      return { ok: false, kind: streamErrorKind(ev), status: res.status, message: `upstream stream error before any content: ${ev.message}` };
     }
     first.push(ev);
     if (ev.type !== 'start') break;

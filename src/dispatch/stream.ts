@@ -17,6 +17,9 @@ import type { Clock } from './types.js';
 const HIGH_WATER = 64;
 const LOW_WATER = 16;
 
+/** The most of a body that turns out not to be SSE kept to describe it (as for an error body). */
+const PRELUDE_MAX = 64 * 1024;
+
 const DONE: IteratorResult<StreamEvent> = Object.freeze({ done: true, value: undefined });
 
 export interface StreamSettlement {
@@ -55,6 +58,13 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
   private finishReason: FinishReason | null = null;
   /** performance.now() when the latest chunk arrived. */
   lastChunkAt = 0;
+  /**
+   * The text that arrived before the first event was decoded (up to PRELUDE_MAX): when
+   * none ever is, it says what the upstream sent instead of a stream.
+   */
+  prelude = '';
+  /** An event has been decoded: the prelude is complete. */
+  private decoded = false;
   /** Set when the transport failed (timeout, socket cut) rather than the provider sending an error. */
   failure: { kind: 'timeout' | 'connection_error' | 'server_error'; message: string } | null = null;
 
@@ -150,7 +160,13 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
     if (this.terminal) return;
     this.touch();
     // A multi-byte character may straddle two chunks: StringDecoder keeps the partial bytes.
-    this.add(this.decoder.push(typeof chunk === 'string' ? chunk : this.utf8.write(chunk)));
+    const text = typeof chunk === 'string' ? chunk : this.utf8.write(chunk);
+    const evs = this.decoder.push(text);
+    if (!this.decoded) {
+      if (evs.length > 0) this.decoded = true;
+      else if (this.prelude.length < PRELUDE_MAX) this.prelude += text.slice(0, PRELUDE_MAX - this.prelude.length);
+    }
+    this.add(evs);
     // Events are counted for backpressure only once complete: one that never ends (a line of
     // megabytes) would be held without bound, so past the cap the stream fails as a
     // malformed one does, and the upstream connection is closed.
