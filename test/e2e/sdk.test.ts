@@ -1302,6 +1302,85 @@ describe('structured output and tool-call controls across dialects', SUITE, () =
   });
 });
 
+describe('schemas with references, as pydantic and zod write them, served by Gemini', SUITE, () => {
+  // What the OpenAI SDK's zodResponseFormat gives for a person with a tree of tags: `definitions`, and a reference back into itself.
+  const zodHelper = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    type: 'object',
+    properties: { name: { type: 'string' }, tree: { $ref: '#/definitions/__schema0' } },
+    required: ['name', 'tree'],
+    additionalProperties: false,
+    definitions: {
+      __schema0: {
+        type: 'object',
+        properties: { tag: { type: 'string' }, children: { type: 'array', items: { $ref: '#/definitions/__schema0' } } },
+        required: ['tag', 'children'],
+        additionalProperties: false,
+      },
+    },
+  };
+  // What pydantic gives for a tool's arguments: a described field beside its $ref, an optional one as anyOf with null.
+  const pydantic = {
+    $defs: {
+      Address: { properties: { city: { title: 'City', type: 'string' } }, required: ['city'], title: 'Address', type: 'object' },
+      Kind: { enum: ['home', 'work'], title: 'Kind', type: 'string' },
+    },
+    properties: {
+      home: { $ref: '#/$defs/Address', description: 'Where they live', title: 'Home' },
+      work: { anyOf: [{ $ref: '#/$defs/Address' }, { type: 'null' }], default: null, title: 'Work' },
+      kind: { $ref: '#/$defs/Kind', default: 'home' },
+    },
+    required: ['home'],
+    title: 'save_person',
+    type: 'object',
+  };
+  const address = { properties: { city: { title: 'City', type: 'string' } }, required: ['city'], title: 'Address', type: 'object' };
+
+  test("an OpenAI client's schema with definitions reaches Gemini with each reference inlined, a recursive one left in $defs", async () => {
+    gm.reset();
+    const res = await openai.chat.completions.parse({
+      model: 'gm/gemini-2.5-flash', messages: [{ role: 'user', content: 'Tag tree?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'person', schema: zodHelper, strict: true } },
+    });
+    assert.equal(res.choices[0].finish_reason, 'stop');
+    assert.equal(typeof (res.choices[0].message.parsed as unknown as { name: unknown }).name, 'string');
+    const node = (items: unknown) => ({
+      type: 'object', properties: { tag: { type: 'string' }, children: { type: 'array', items } }, required: ['tag', 'children'], additionalProperties: false,
+    });
+    assert.deepEqual(gm.last().body.generationConfig.responseJsonSchema, {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'object',
+      properties: { name: { type: 'string' }, tree: node({ $ref: '#/$defs/__schema0' }) },
+      required: ['name', 'tree'],
+      additionalProperties: false,
+      $defs: { __schema0: node({ $ref: '#/$defs/__schema0' }) },
+    });
+  });
+
+  test("pydantic's tool arguments reach Gemini inlined, the field's own description and default laid over the definition", async () => {
+    gm.reset();
+    const res = await openai.chat.completions.create({
+      model: 'gm/gemini-2.5-flash', messages: [{ role: 'user', content: 'Save Ann' }],
+      tools: [{ type: 'function', function: { name: 'save_person', parameters: pydantic } }],
+    });
+    assert.equal(res.choices[0].finish_reason, 'tool_calls');
+    assert.deepEqual(gm.last().body.tools[0].functionDeclarations[0].parametersJsonSchema, {
+      properties: {
+        home: { ...address, description: 'Where they live', title: 'Home' },
+        work: { anyOf: [address, { type: 'null' }], default: null, title: 'Work' },
+        kind: { enum: ['home', 'work'], title: 'Kind', type: 'string', default: 'home' },
+      },
+      required: ['home'],
+      title: 'save_person',
+      type: 'object',
+    });
+    // An Anthropic client's tool, streamed: the same.
+    const stream = anthropic.messages.stream({ model: 'gm/gemini-2.5-flash', max_tokens: 100, messages: [{ role: 'user', content: 'Save Ann' }], tools: [{ name: 'save_person', input_schema: pydantic as Anthropic.Tool.InputSchema }] });
+    assert.equal((await stream.finalMessage()).stop_reason, 'tool_use');
+    assert.equal(JSON.stringify(gm.last().body.tools).includes('$ref'), false);
+  });
+});
+
 describe("an OpenAI model's refusal, whole and streamed", SUITE, () => {
   const REFUSAL = "I'm sorry, I can't help with that.";
   const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };

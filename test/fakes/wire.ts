@@ -17,6 +17,7 @@
  * call sent back without it, as DeepSeek does in thinking mode. A `google/gemini-3*` model on
  * an OpenAI fake answers as Gemini 3 does behind OpenRouter: each call's thought signature in
  * `reasoning_details`, and a tool loop refused unless they come back. A Gemini 3 model signs the first function call of a turn and refuses a replay without it.
+ * A Gemini fake refuses a schema with a `$ref` Gemini cannot read, as Gemini does.
  * An OpenAI fake also serves the Responses API (`POST /v1/responses`): it refuses chat-shaped
  * fields, items and tools as OpenAI does and answers with output items (a reasoning item first
  * for a reasoning model), whole or as typed SSE events; a `*codex*` model, served only there,
@@ -294,6 +295,38 @@ function structuredOutputRefusal(body: any): string | null {
     if (hit) return hit;
   }
   return find(body?.output_config?.format?.schema, 'output_config.format.schema');
+}
+
+/**
+ * Gemini's refusal of a schema it cannot read (`responseJsonSchema`, a function's
+ * `parametersJsonSchema`): a `$ref` beside fields other than its description and default,
+ * or naming anything but an entry of the root's `$defs`.
+ */
+function geminiSchemaRefusal(body: any): string | null {
+  const check = (root: any, node: any, at: string): string | null => {
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) { const hit = check(root, node[i], `${at}.${i}`); if (hit) return hit; }
+      return null;
+    }
+    if (typeof node !== 'object' || node === null) return null;
+    if (typeof node.$ref === 'string') {
+      const name = /^#\/\$defs\/([^/]+)$/.exec(node.$ref)?.[1];
+      if (name === undefined || root.$defs?.[name] === undefined) return `reference to undefined schema at ${at}`;
+      if (Object.keys(node).some((k) => !k.startsWith('$') && k !== 'description' && k !== 'default')) {
+        return `Schema.ref '${name}' was set alongside unsupported fields.  If a schema node has Schema.ref set, then only description and default can be set alongside it; other fields they would be replaced by the expanded reference.`;
+      }
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'enum' || k === 'const' || k === 'default' || k === 'required') continue;
+      const hit = check(root, v, at === '' ? k : `${at}.${k}`);
+      if (hit) return hit;
+    }
+    return null;
+  };
+  const schemas: unknown[] = [body?.generationConfig?.responseJsonSchema];
+  for (const t of Array.isArray(body?.tools) ? body.tools : []) for (const f of Array.isArray(t?.functionDeclarations) ? t.functionDeclarations : []) schemas.push(f?.parametersJsonSchema);
+  for (const s of schemas) { const hit = check(s, s, ''); if (hit) return hit; }
+  return null;
 }
 
 /**
@@ -682,6 +715,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       }
       const unsigned = /^gemini-3/.test(model) ? unsignedCall(rec.body) : null;
       if (unsigned) return sendError(res, 400, unsigned);
+      const unread = geminiSchemaRefusal(rec.body);
+      if (unread) return sendError(res, 400, unread);
       stream = m[2].startsWith('stream');
       op = m[2] === 'batchEmbedContents' ? 'embeddings' : 'chat';
     }

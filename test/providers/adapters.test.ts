@@ -7,6 +7,7 @@ import { authOptionProblem } from '../../src/config/providers.js';
 import { REASONING_NONE_HINT } from '../../src/wire/openai/errors.js';
 import { richRequest, settings, target } from './fixtures.js';
 import { CHAT_DIALECTS, RESPONSES_API } from '../../src/wire/dialects.js';
+import { geminiSchema } from '../../src/wire/gemini/schema.js';
 
 const body = (spec: { body?: string }): Record<string, unknown> => JSON.parse(spec.body ?? '') as Record<string, unknown>;
 
@@ -843,6 +844,34 @@ describe('gemini', () => {
     assert.equal(a.buildChatRequest(richRequest(), t).path, '/v1beta/models/gemini-2.5-pro:generateContent');
     const v1 = target(settings('gemini', { baseUrl: 'https://generativelanguage.googleapis.com/v1' }), 'gemini-2.5-pro');
     assert.equal(a.buildChatRequest(richRequest(), v1).path, '/v1/models/gemini-2.5-pro:generateContent');
+  });
+
+  it('inlines schema references Gemini cannot read, bounded: cycles stay references into $defs, shared definitions stop growing', () => {
+    const plain = { type: 'object', properties: { a: { type: 'string' } } };
+    assert.equal(geminiSchema(plain), plain, 'a schema without references goes as it came');
+    // A → B → A, and a root that refers to itself (zod-to-json-schema writes "#").
+    const mutual = {
+      type: 'object',
+      properties: { a: { $ref: '#/$defs/A', title: 'first' }, self: { anyOf: [{ $ref: '#' }, { type: 'null' }] } },
+      $defs: { A: { type: 'object', properties: { b: { $ref: '#/$defs/B' } } }, B: { type: 'object', properties: { a: { $ref: '#/$defs/A', description: 'back' } } } },
+    };
+    const copy = structuredClone(mutual);
+    const back = { type: 'object', properties: { a: { $ref: '#/$defs/A', description: 'back' } } };
+    assert.deepEqual(geminiSchema(mutual), {
+      type: 'object',
+      properties: { a: { type: 'object', properties: { b: back }, title: 'first' }, self: { anyOf: [{ $ref: '#' }, { type: 'null' }] } },
+      $defs: { A: { type: 'object', properties: { b: back } } },
+    });
+    assert.deepEqual(mutual, copy, "the client's schema is left as it was");
+    // Each level refers twice to the next: inlined whole it would have 2^40 nodes.
+    const defs: Record<string, unknown> = { L40: { type: 'string' } };
+    for (let i = 0; i < 40; i++) defs[`L${i}`] = { type: 'object', properties: { x: { $ref: `#/$defs/L${i + 1}` }, y: { $ref: `#/$defs/L${i + 1}` } } };
+    const wide = geminiSchema({ $ref: '#/$defs/L0', $defs: defs });
+    const size = JSON.stringify(wide).length;
+    assert.ok(size < 10_000_000, `${size}`);
+    assert.ok(Object.keys(wide.$defs as object).length > 0, 'past the bound, references stay references');
+    // A reference to nothing the schema holds goes as it came.
+    assert.deepEqual(geminiSchema({ type: 'object', properties: { u: { $ref: 'https://example.com/u.json' } } }), { type: 'object', properties: { u: { $ref: 'https://example.com/u.json' } } });
   });
 
   it('json_object asks for JSON without a schema; text adds nothing', () => {

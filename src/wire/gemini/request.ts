@@ -3,6 +3,7 @@ import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
 import { anthropicOnly, refuseAnthropicOnly, textOf, toolArgumentsObject, toolCallSignature, toolResultForOthers } from '../content.js';
 import { budgetOf } from '../reasoning.js';
+import { geminiSchema } from './schema.js';
 
 type Part = Record<string, unknown>;
 interface Content { role: 'user' | 'model'; parts: Part[] }
@@ -139,8 +140,8 @@ export function toGeminiBody(req: ChatRequest, model: string): Record<string, un
   if (req.tools?.length) {
     body.tools = [{
       functionDeclarations: req.tools.map((t) => (t.description === undefined
-        ? { name: t.name, parametersJsonSchema: t.parameters }
-        : { name: t.name, description: t.description, parametersJsonSchema: t.parameters })),
+        ? { name: t.name, parametersJsonSchema: geminiSchema(t.parameters) }
+        : { name: t.name, description: t.description, parametersJsonSchema: geminiSchema(t.parameters) })),
     }];
     if (req.toolChoice !== undefined) body.toolConfig = toolConfig(req.toolChoice);
   }
@@ -153,7 +154,7 @@ export function toGeminiBody(req: ChatRequest, model: string): Record<string, un
   if (format && format.type !== 'text') {
     gen.responseMimeType = 'application/json';
     // responseJsonSchema takes standard JSON Schema; responseSchema would need OpenAPI-subset rewriting.
-    if (format.type === 'json_schema') gen.responseJsonSchema = format.schema;
+    if (format.type === 'json_schema') gen.responseJsonSchema = geminiSchema(format.schema);
   }
   if (Object.keys(gen).length) body.generationConfig = gen;
   return body;
