@@ -62,6 +62,8 @@ before(async () => {
       an2: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-5'], options: { anthropic_version: '2026-10-21' }, keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
       // The same OpenAI without drop_params.
       oa2: { type: 'openai', base_url: `${oa.url}/v1`, weight: 0, models: ['gpt-5'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }] },
+      // The same OpenAI through its Responses API.
+      oar: { type: 'openai', base_url: `${oa.url}/v1`, weight: 0, models: ['gpt-5'], keys: [{ name: 'oa-main', value: 'env.OA_KEY' }], options: { api: 'responses' } },
       an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'env.AN_KEY' }] },
       gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash', 'gemini-3-flash', 'text-embedding-004'], keys: [{ name: 'gm-main', value: 'env.GM_KEY' }] },
       // Azure OpenAI, by deployment path and by its v1 API, served by the OpenAI fake.
@@ -1276,12 +1278,23 @@ describe('structured output and tool-call controls across dialects', SUITE, () =
     await openai.chat.completions.create({ model: 'an/claude-sonnet-4', messages: [{ role: 'user', content: 'Weather?' }], tools: [strictOpenAI], tool_choice: 'required', parallel_tool_calls: false });
     assert.deepEqual(an.last().body.tool_choice, { type: 'any', disable_parallel_tool_use: true });
 
+    // Anthropic's strict tools close every object, as OpenAI's strict mode wants too.
+    const strictAnthropic = { ...weatherToolAnthropic, input_schema: { ...weatherToolAnthropic.input_schema, additionalProperties: false }, strict: true };
     await anthropic.messages.create({
       model: 'oa/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'Weather?' }],
-      tools: [{ ...weatherToolAnthropic, strict: true }], tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+      tools: [strictAnthropic], tool_choice: { type: 'auto', disable_parallel_tool_use: true },
     });
     assert.equal(oa.last().body.tools[0].function.strict, true);
     assert.equal(oa.last().body.parallel_tool_calls, false);
+    // An optional parameter, which Anthropic's strict mode takes and OpenAI's refuses: the tool goes there without strict mode, whole or streamed, on either API.
+    const optional = { ...strictAnthropic, input_schema: { ...strictAnthropic.input_schema, properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['C', 'F'] } } } };
+    for (const model of ['oa/gpt-4o', 'oar/gpt-5']) {
+      const params = { model, max_tokens: 100, messages: [{ role: 'user' as const, content: 'Weather?' }], tools: [optional] };
+      assert.equal((await anthropic.messages.create(params)).stop_reason, 'tool_use', model);
+      assert.equal((await anthropic.messages.stream(params).finalMessage()).stop_reason, 'tool_use', model);
+      const sent = oa.last().body.tools[0];
+      assert.equal((sent.function ?? sent).strict, false, model);
+    }
     // Without tools, OpenAI would refuse parallel_tool_calls: it is not sent.
     await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], parallel_tool_calls: false });
     assert.equal(oa.last().body.parallel_tool_calls, undefined);

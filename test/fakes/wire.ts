@@ -17,7 +17,8 @@
  * call sent back without it, as DeepSeek does in thinking mode. A `google/gemini-3*` model on
  * an OpenAI fake answers as Gemini 3 does behind OpenRouter: each call's thought signature in
  * `reasoning_details`, and a tool loop refused unless they come back. A Gemini 3 model signs the first function call of a turn and refuses a replay without it.
- * A Gemini fake refuses a schema with a `$ref` Gemini cannot read, as Gemini does.
+ * A Gemini fake refuses a schema with a `$ref` Gemini cannot read, as Gemini does; an OpenAI
+ * fake, a strict function whose schema OpenAI's strict mode cannot hold, either API.
  * An OpenAI fake also serves the Responses API (`POST /v1/responses`): it refuses chat-shaped
  * fields, items and tools as OpenAI does and answers with output items (a reasoning item first
  * for a reasoning model), whole or as typed SSE events; a `*codex*` model, served only there,
@@ -330,6 +331,36 @@ function geminiSchemaRefusal(body: any): string | null {
 }
 
 /**
+ * OpenAI's refusal of a strict function's schema (`strict: true`) its strict mode cannot
+ * hold: an object with a property left out of `required`, or without
+ * `additionalProperties: false`. `tools`: chat completions' (`function` inside) or the
+ * Responses API's.
+ */
+function strictSchemaRefusal(tools: unknown): string | null {
+  const find = (schema: any, context: string[]): string | null => {
+    if (typeof schema !== 'object' || schema === null) return null;
+    const at = `In context=(${context.map((c) => `'${c}'`).join(', ')}${context.length === 1 ? ',' : ''})`;
+    if (schema.type === 'object' || schema.properties !== undefined) {
+      if (schema.additionalProperties !== false) return `${at}, 'additionalProperties' is required to be supplied and to be false.`;
+      const required: unknown[] = Array.isArray(schema.required) ? schema.required : [];
+      const missing = Object.keys(schema.properties ?? {}).find((k) => !required.includes(k));
+      if (missing !== undefined) return `${at}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing}'.`;
+      for (const [k, v] of Object.entries(schema.properties ?? {})) { const hit = find(v, [...context, 'properties', k]); if (hit) return hit; }
+    }
+    if (schema.items !== undefined) { const hit = find(schema.items, [...context, 'items']); if (hit) return hit; }
+    for (const [i, v] of (Array.isArray(schema.anyOf) ? schema.anyOf : []).entries()) { const hit = find(v, [...context, 'anyOf', String(i)]); if (hit) return hit; }
+    return null;
+  };
+  for (const t of Array.isArray(tools) ? tools : []) {
+    const fn = t?.type === 'function' && t.function !== undefined ? t.function : t;
+    if (fn?.strict !== true) continue;
+    const hit = find(fn.parameters, []);
+    if (hit) return `Invalid schema for function '${fn.name}': ${hit}`;
+  }
+  return null;
+}
+
+/**
  * OpenAI's refusals of a tool turn: an assistant's calls must be followed at once by a
  * tool message for each, and a tool message holds no image.
  */
@@ -391,6 +422,8 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
   const input = body.input;
   if (input === undefined) return missing('input');
   if (typeof input !== 'string' && !Array.isArray(input)) return no(`Invalid type for 'input': expected one of a string or array of input items, but got ${kind(input)} instead.`, 'input');
+  const unheld = strictSchemaRefusal(body.tools);
+  if (unheld) return no(unheld, 'tools');
   const calls = new Set<string>();
   let orphan: string | null = null;
   for (const [i, it] of (Array.isArray(input) ? input : []).entries()) {
@@ -661,7 +694,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         }
       }
       if (op0 === '/v1/chat/completions') {
-        const refused = toolTurnRefusal(Array.isArray(rec.body?.messages) ? rec.body.messages : []);
+        const refused = toolTurnRefusal(Array.isArray(rec.body?.messages) ? rec.body.messages : []) ?? strictSchemaRefusal(rec.body?.tools);
         if (refused) return sendError(res, 400, refused);
       }
       const user = rec.body?.user;

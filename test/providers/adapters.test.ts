@@ -45,6 +45,23 @@ describe('openai', () => {
     assert.deepEqual([everyModel.top_p, everyModel.temperature, everyModel.model], [undefined, 0.3, 'llama'], 'model is never dropped');
   });
 
+  it("holds a strict tool to OpenAI's strict mode only when the client spoke another dialect", () => {
+    const t = target(settings('openai'), 'gpt-4o');
+    const closed = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'array', items: { type: 'object', properties: { d: { type: 'string' } }, required: ['d'], additionalProperties: false } } }, required: ['city', 'days'], additionalProperties: false };
+    const strictOf = (parameters: Record<string, unknown>, dialect: 'openai' | 'anthropic') => {
+      const req = richRequest({ tools: [{ name: 'f', parameters, strict: true }], clientBody: { dialect, fields: {} } });
+      return ((body(a.buildChatRequest(req, t)).tools as { function: { strict?: boolean } }[])[0]).function.strict;
+    };
+    assert.equal(strictOf(closed, 'anthropic'), true);
+    const optional = { ...closed, required: ['city'] };
+    const open = { ...closed, properties: { ...closed.properties, days: { type: 'array', items: { type: 'object', properties: { d: { type: 'string' } }, required: ['d'] } } } };
+    const union = { ...closed, properties: { ...closed.properties, city: { oneOf: [{ type: 'string' }, { type: 'null' }] } } };
+    for (const s of [optional, open, union]) {
+      assert.equal(strictOf(s, 'anthropic'), false, JSON.stringify(s));
+      assert.equal(strictOf(s, 'openai'), true, "an OpenAI client's own strict tool goes as it sent it");
+    }
+  });
+
   it('keeps the reasoning tokens a reasoning model reports, for the client to see', () => {
     const res = a.parseChatResponse({
       id: 'c', object: 'chat.completion', created: 0, model: 'o3', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }],

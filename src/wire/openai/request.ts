@@ -3,6 +3,7 @@ import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice 
 import { createHash } from 'node:crypto';
 import { SwitchyardError } from '../../errors.js';
 import { callDetails, detailsIn } from './mapping.js';
+import { openAIStrict } from './strict.js';
 import { addExtras, anthropicOnly, hasNonText, plainToolCallId, reasoningOf, refuseAnthropicOnly, searchOnly, textOf, toDataUrl, toolResultForOthers } from '../content.js';
 
 /** OpenAI refuses a tool call id longer than this. */
@@ -197,7 +198,8 @@ export function toOpenAIChatBody(req: ChatRequest, model: string, opts: OpenAIRe
   if (req.tools?.length) {
     body.tools = req.tools.map((t) => {
       const fn: Record<string, unknown> = t.description === undefined ? { name: t.name, parameters: t.parameters } : { name: t.name, description: t.description, parameters: t.parameters };
-      if (t.strict !== undefined) fn.strict = t.strict;
+      const strict = openAIStrict(t, req);
+      if (strict !== undefined) fn.strict = strict;
       return { type: 'function', function: fn };
     });
     if (req.toolChoice !== undefined) body.tool_choice = wireToolChoice(req.toolChoice);

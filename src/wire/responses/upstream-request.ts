@@ -10,6 +10,7 @@ import { anthropicOnly, refuseAnthropicOnly, textOf, toDataUrl, toolResultForOth
 import { freeformNames, unwrapInput } from '../freeform.js';
 import { upstreamBuiltinCall, upstreamBuiltinOutput, upstreamBuiltinTool, type BuiltinTool } from './builtin.js';
 import { openAIToolId, openAIUser } from '../openai/request.js';
+import { openAIStrict } from '../openai/strict.js';
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -133,18 +134,18 @@ function searches(model: string): boolean {
  * tools as such. To a model that searches, they go deferred where the client deferred
  * them, and a tool only a search in the history found is declared by that search's output.
  */
-function wireTools(tools: readonly ToolDefinition[] | undefined, searching: boolean): Record<string, unknown>[] {
+function wireTools(req: ChatRequest, searching: boolean): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const t of tools ?? []) {
+  for (const t of req.tools ?? []) {
     if (t.search === 'found' && searching) continue;
-    const tool = wireTool(t);
+    const tool = wireTool(t, req);
     if (t.search === 'deferred' && searching) tool.defer_loading = true;
     out.push(tool);
   }
   return out;
 }
 
-function wireTool(t: ToolDefinition): Record<string, unknown> {
+function wireTool(t: ToolDefinition, req: ChatRequest): Record<string, unknown> {
   if (t.builtin !== undefined) return upstreamBuiltinTool(t.builtin);
   let tool: Record<string, unknown>;
   if (t.freeform !== undefined) {
@@ -153,7 +154,7 @@ function wireTool(t: ToolDefinition): Record<string, unknown> {
   } else {
     // A function tool is strict unless it says otherwise here, which the chat API and the
     // other providers' are not: a schema strict mode refuses would fail the request.
-    tool = { type: 'function', name: t.name, parameters: t.parameters, strict: t.strict ?? false };
+    tool = { type: 'function', name: t.name, parameters: t.parameters, strict: openAIStrict(t, req) ?? false };
     if (t.description !== undefined) tool.description = t.description;
   }
   return tool;
@@ -196,7 +197,7 @@ export function toResponsesBody(req: ChatRequest, model: string, effort: string 
   const instructions = textOf(req.system, '\n\n');
   if (instructions !== '') body.instructions = instructions;
   // The client's tools, then its web search and tool search, which the Responses API runs itself.
-  const own = wireTools(req.tools, searching);
+  const own = wireTools(req, searching);
   const hosted = searching ? req.hostedTools ?? [] : req.hostedTools?.filter((t) => t.type !== 'tool_search') ?? [];
   const tools = [...own, ...hosted];
   if (tools.length) body.tools = tools;
