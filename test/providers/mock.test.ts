@@ -5,6 +5,8 @@ import { getAdapter } from '../../src/providers/index.js';
 import { handleMockRequest, type MockReply } from '../../src/providers/mock/index.js';
 import { startMockServer, type MockServer } from '../../src/providers/mock/server.js';
 import type { HttpRequestSpec } from '../../src/providers/types.js';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { UNTERMINATED } from '../../src/wire/sse.js';
 import { decodeAll, digest, richRequest, settings, target } from './fixtures.js';
 
@@ -51,6 +53,53 @@ describe('mock responder', () => {
     assert.deepEqual(JSON.parse(ask({ type: 'json_schema', json_schema: { name: 'w', schema } })), { city: 'Mock reply to: weather', temp_c: 42, sky: 'clear', tags: ['Mock reply to: weather'] });
     assert.deepEqual(JSON.parse(ask({ type: 'json_object' })), { reply: 'Mock reply to: weather' });
     assert.equal(ask({ type: 'text' }), 'Mock reply to: weather');
+  });
+
+  it('answers JSON that fits the schemas pydantic and zod write: references, unions with null, const, formats, bounds, a recursive tree', () => {
+    // ajv-formats is CommonJS (see src/config/schema.ts).
+    const ajv = addFormatsModule.default(new Ajv({ strict: false }));
+    // What the OpenAI SDK's zodResponseFormat writes (draft-07, `definitions`, zod's own patterns for its formats).
+    const zod = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'object',
+      properties: {
+        id: { type: 'string', format: 'uuid', pattern: '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$' },
+        email: { type: 'string', format: 'email' },
+        born: { type: 'string', format: 'date-time' },
+        tag: { type: 'string', const: 'person' },
+        age: { anyOf: [{ type: 'integer', minimum: 0, maximum: 9 }, { type: 'null' }] },
+        tree: { $ref: '#/definitions/__schema0' },
+      },
+      required: ['id', 'email', 'born', 'tag', 'age', 'tree'],
+      additionalProperties: false,
+      definitions: {
+        __schema0: {
+          type: 'object',
+          properties: { name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/definitions/__schema0' } } },
+          required: ['name', 'children'],
+          additionalProperties: false,
+        },
+      },
+    };
+    // What pydantic writes: $defs, a described field beside its $ref, Optional as anyOf with null, a list with a least length.
+    const pydantic = {
+      $defs: { Address: { properties: { city: { title: 'City', type: 'string' } }, required: ['city'], title: 'Address', type: 'object' } },
+      properties: {
+        home: { $ref: '#/$defs/Address', description: 'Where they live' },
+        work: { anyOf: [{ $ref: '#/$defs/Address' }, { type: 'null' }], default: null },
+        scores: { items: { type: 'number', exclusiveMinimum: 100 }, minItems: 2, type: 'array' },
+      },
+      required: ['home', 'scores'],
+      title: 'Person',
+      type: 'object',
+    };
+    for (const schema of [zod, pydantic]) {
+      const answer = JSON.parse(adapter.parseChatResponse(JSON.parse(handleMockRequest(chatSpec('who', { response_format: { type: 'json_schema', json_schema: { name: 'p', schema } } })).body ?? ''), t).text);
+      assert.ok(ajv.validate(schema, answer), `${JSON.stringify(answer)}: ${ajv.errorsText()}`);
+      const tools = [{ type: 'function', function: { name: 'save', parameters: schema } }];
+      const call = adapter.parseChatResponse(JSON.parse(handleMockRequest(chatSpec('save who', { tools })).body ?? ''), t).toolCalls[0];
+      assert.ok(ajv.validate(schema, JSON.parse(call.arguments)), `${call.arguments}: ${ajv.errorsText()}`);
+    }
   });
 
   it('calls a tool the prompt names, or the one tool_choice requires; never after a tool result', () => {

@@ -122,24 +122,67 @@ function replyText(prompt: Prompt, b: MockBehaviour): string {
   return text.length > want && want > base.length ? text.slice(0, want) : text;
 }
 
+/** Strings that fit the formats schemas name (zod's `.uuid()`, `.email()`, `.datetime()`, pydantic's types). */
+const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
+  'date-time': '2025-01-01T00:00:00Z', date: '2025-01-01', time: '00:00:00Z', duration: 'P1D',
+  email: 'mock@example.com', uuid: '00000000-0000-4000-8000-000000000000', uri: 'https://example.com/', hostname: 'example.com',
+  ipv4: '192.0.2.1', ipv6: '2001:db8::1',
+};
+
+/** Past this depth, arrays are empty and objects hold only what they require: a recursive schema ends. */
+const EXAMPLE_DEPTH = 8;
+
+/** The node a local reference (`#/$defs/Address`, `#`) names in `root`. */
+function referenced(root: unknown, ref: string): unknown {
+  if (ref === '#') return root;
+  if (!ref.startsWith('#/')) return undefined;
+  let node = root;
+  for (const key of ref.slice(2).split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))) node = isRecord(node) ? node[key] : undefined;
+  return node;
+}
+
 /**
  * A value that fits a JSON schema, its strings `text`: what a model constrained to the
- * schema might answer (enums take their first value, numbers 42, arrays one item).
+ * schema might answer (a `const` or an enum's first value, a union's first branch that is
+ * not null, numbers 42 within any bounds, arrays one item or as many as required, strings
+ * in the format named). References are followed, as pydantic and zod write them.
  */
-export function schemaExample(schema: unknown, text: string): unknown {
-  if (!isRecord(schema)) return text;
+export function schemaExample(schema: unknown, text: string, root: unknown = schema, depth = 0): unknown {
+  if (!isRecord(schema) || depth > 2 * EXAMPLE_DEPTH) return text;
+  const next = (s: unknown): unknown => schemaExample(s, text, root, depth + 1);
+  if (typeof schema.$ref === 'string') {
+    const target = referenced(root, schema.$ref);
+    if (target !== undefined) return next(target);
+  }
+  if (schema.const !== undefined) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[0];
-  switch (schema.type) {
+  const union = schema.anyOf ?? schema.oneOf ?? schema.allOf;
+  if (Array.isArray(union) && union.length) return next(union.find((s) => !(isRecord(s) && s.type === 'null')) ?? union[0]);
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') ?? 'null' : schema.type;
+  switch (type ?? (isRecord(schema.properties) ? 'object' : undefined)) {
     case 'object': {
       const out: Record<string, unknown> = {};
-      if (isRecord(schema.properties)) for (const [k, v] of Object.entries(schema.properties)) out[k] = schemaExample(v, text);
+      const required = Array.isArray(schema.required) ? schema.required : [];
+      if (isRecord(schema.properties)) {
+        for (const [k, v] of Object.entries(schema.properties)) if (depth < EXAMPLE_DEPTH || required.includes(k)) out[k] = next(v);
+      }
       return out;
     }
-    case 'array': return [schemaExample(schema.items, text)];
-    case 'integer': case 'number': return 42;
+    case 'array': {
+      const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
+      const n = depth < EXAMPLE_DEPTH ? Math.max(1, min) : min;
+      return Array.from({ length: n }, () => next(schema.items));
+    }
+    case 'integer': case 'number': {
+      const min = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : undefined;
+      const max = typeof schema.maximum === 'number' ? schema.maximum : typeof schema.exclusiveMaximum === 'number' ? schema.exclusiveMaximum - 1 : undefined;
+      if (min !== undefined && min > 42) return type === 'integer' ? Math.ceil(min) : min;
+      if (max !== undefined && max < 42) return type === 'integer' ? Math.floor(max) : max;
+      return 42;
+    }
     case 'boolean': return true;
     case 'null': return null;
-    default: return text;
+    default: return typeof schema.format === 'string' && FORMAT_EXAMPLES[schema.format] !== undefined ? FORMAT_EXAMPLES[schema.format] : text;
   }
 }
 
