@@ -16,6 +16,7 @@ import type { FallbackReason } from '../errors.js';
 import type { Principal } from '../governance/index.js';
 import type { Router } from '../rules/index.js';
 import { getAdapter } from '../providers/index.js';
+import { MAX_MODEL_NAME_CHARS } from '../wire/validate.js';
 import type { Runtime } from './runtime.js';
 
 /** How long a provider's own model list is kept, and how soon a failed fetch is tried again. */
@@ -195,6 +196,9 @@ export async function openAIModelList(rt: Runtime, headers: IncomingHttpHeaders)
 async function modelById(rt: Runtime, headers: IncomingHttpHeaders, id: string): Promise<ModelEntry | undefined> {
   const found = (await listing(rt, headers)).byId.get(id);
   if (found !== undefined) return found;
+  // A name no request may ask for (the intake refuses it) is no model; nor is it routed,
+  // which would keep it in the router's caches.
+  if (id.length > MAX_MODEL_NAME_CHARS) return undefined;
   // An alias the list leaves out leads to a model the caller may not use. A request for
   // it goes where the alias leads, never to a provider serving any name as written.
   if (Object.hasOwn(rt.loaded.config.aliases ?? {}, id)) return undefined;

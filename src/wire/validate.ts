@@ -53,6 +53,21 @@ export function requireNonEmptyString(v: unknown, param: string): string {
   return v;
 }
 
+/**
+ * Longest model name a request may ask for: twice what Anthropic's API takes, room for a
+ * `provider/` prefix and the longest real names (a Hugging Face GGUF file, a Bedrock ARN).
+ * Names are kept by the router's caches, the price and option memos and a metric label,
+ * each bounded in names: a name must be bounded too.
+ */
+export const MAX_MODEL_NAME_CHARS = 512;
+
+/** `model`: a non-empty string of at most MAX_MODEL_NAME_CHARS characters. */
+export function requireModelName(v: unknown, param = 'model'): string {
+  const model = requireNonEmptyString(v, param);
+  if (model.length > MAX_MODEL_NAME_CHARS) throw badRequest(param, `\`${param}\` must be at most ${MAX_MODEL_NAME_CHARS} characters, got ${model.length}`);
+  return model;
+}
+
 export function optionalString(v: unknown, param: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   return requireString(v, param);

@@ -10,7 +10,7 @@ import type { ChatMessage, ChatRequest, ContentPart, DialectExtras, KnownPart, R
 import type { ParsedChatRequest } from '../client.js';
 import { effortForBudget, effortOf } from '../reasoning.js';
 import {
-  badRequest, isRecord, optionalBoolean, optionalNumber, optionalString, requireArray, requireNonEmptyString,
+  badRequest, isRecord, optionalBoolean, optionalNumber, optionalString, requireArray, requireModelName, requireNonEmptyString,
   pickExtras, requirePositiveInt, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
 import { unsealReasoning } from '../sealed.js';
@@ -303,7 +303,7 @@ export function parseAnthropicCountTokensRequest(body: unknown): ChatRequest {
 
 function parseBody(body: unknown, counting: boolean): ChatRequest {
   const b = requireRecord(body, 'body');
-  const model = requireNonEmptyString(b.model, 'model');
+  const model = requireModelName(b.model);
   const maxTokens = counting ? undefined : requirePositiveInt(b.max_tokens, 'max_tokens');
   const raw = requireArray(b.messages, 'messages');
   if (raw.length === 0) throw badRequest('messages', '`messages` must contain at least one message');

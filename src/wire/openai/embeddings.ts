@@ -2,7 +2,7 @@
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical.js';
 import type { EmbeddingsClientOptions, ParsedEmbeddingsRequest } from '../client.js';
 import { malformedResponse } from '../upstream-error.js';
-import { badRequest, isRecord, optionalPositiveInt, optionalString, requireNonEmptyString, requireRecord, wrongType } from '../validate.js';
+import { badRequest, isRecord, optionalPositiveInt, optionalString, requireModelName, requireRecord, wrongType } from '../validate.js';
 import { usageFromOpenAI } from './mapping.js';
 
 /** The most inputs one request may carry, as OpenAI takes them; a provider that takes fewer per call gets the request in parts. */
@@ -24,7 +24,7 @@ function input(v: unknown): string[] {
 /** Parses and validates an OpenAI `POST /v1/embeddings` body. */
 export function parseOpenAIEmbeddingsRequest(body: unknown): ParsedEmbeddingsRequest {
   const b = requireRecord(body, 'body');
-  const model = requireNonEmptyString(b.model, 'model');
+  const model = requireModelName(b.model);
   const request: EmbeddingsRequest = { kind: 'embeddings', model, input: input(b.input) };
   const dimensions = optionalPositiveInt(b.dimensions, 'dimensions');
   if (dimensions !== undefined) request.dimensions = dimensions;

@@ -8,7 +8,7 @@ import { parseDataUrl, unsignedThinking } from '../content.js';
 import { freeformNames, freeformTool, wrapInput } from '../freeform.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString, optionalStringList, pickExtras,
-  requireArray, requireNonEmptyString, requireRecord, requireString, withCacheControl, wrongType,
+  requireArray, requireModelName, requireNonEmptyString, requireRecord, requireString, withCacheControl, wrongType,
 } from '../validate.js';
 import { effortOf } from '../reasoning.js';
 import { detailsOf, reasoningFromOpenAI, signCalls } from './mapping.js';
@@ -262,7 +262,7 @@ const OPENAI_EXTRAS = [
  */
 export function parseOpenAIChatRequest(body: unknown): ParsedChatRequest {
   const b = requireRecord(body, 'body');
-  const model = requireNonEmptyString(b.model, 'model');
+  const model = requireModelName(b.model);
   const raw = requireArray(b.messages, 'messages');
   if (raw.length === 0) throw badRequest('messages', '`messages` must contain at least one message');
   const system: ContentPart[] = [];

@@ -24,7 +24,7 @@ import { namespacedName } from './tool-search.js';
 import { SwitchyardError } from '../../errors.js';
 import {
   badRequest, isRecord, optionalBoolean, optionalNumber, optionalPositiveInt, optionalString,
-  requireArray, requireNonEmptyString, requireRecord, requireString, wrongType,
+  requireArray, requireModelName, requireNonEmptyString, requireRecord, requireString, wrongType,
 } from '../validate.js';
 
 const NO_CONVERSATIONS = 'conversations are kept with the answers, and this gateway keeps none (server.response_items is off): send the whole conversation in `input`';
@@ -448,7 +448,7 @@ export function parseResponsesPrefix(body: Record<string, unknown>): ParsedChatR
  */
 export function parseResponsesRequest(body: unknown): ParsedChatRequest {
   const b = requireRecord(body, 'body');
-  const model = requireNonEmptyString(b.model, 'model');
+  const model = requireModelName(b.model);
   // The server has put the conversation a previous_response_id stands for into `input`, when it keeps answers.
   if (b.previous_response_id !== undefined && b.previous_response_id !== null) {
     throw new SwitchyardError('SY_ERR_PREVIOUS_RESPONSE_NOT_FOUND', `\`previous_response_id\`: ${NOT_KEPT}`, { details: { param: 'previous_response_id' } });
