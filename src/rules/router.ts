@@ -77,6 +77,20 @@ const NO_TARGETS: readonly TargetRecord[] = Object.freeze([]);
 const PLAN_CACHE_MIN = 1024;
 
 /**
+ * Most characters of request values (header values, the tier) a memo entry keeps. The
+ * memo is bounded in entries; a header may be 16 KB, so entries of long values held up to
+ * 160 MB at the default size. A request whose values are longer is evaluated fresh.
+ */
+export const MEMO_KEY_MAX_CHARS = 1024;
+
+/** Characters of the strings in a memo key. */
+function keyChars(key: readonly unknown[]): number {
+  let n = 0;
+  for (const v of key) if (typeof v === 'string') n += v.length;
+  return n;
+}
+
+/**
  * The inputs record shares the context's `headers` and `params` objects instead of
  * copying them (a copy per decision was measurable at 1,000 rules): a RoutingContext
  * is built per request and must not be mutated once decided (see decision.ts).
@@ -241,8 +255,10 @@ export function createRouter(bundle: RuleBundle, opts: RouterOptions = {}): Rout
       const key = shape.projection.map((read) => read(ctx));
       const hits = Object.freeze(evaluateStable(shape.candidates, shape.stable, ctx));
       entry = { hits, outcome: outcomeOfHits(shape.candidates, hits), shape, key };
-      shape.memo.set(key, entry);
-      memo.set(entry, true);
+      if (keyChars(key) <= MEMO_KEY_MAX_CHARS) {
+        shape.memo.set(key, entry);
+        memo.set(entry, true);
+      }
     } else memo.get(entry);
     // Volatile rules whose guard fails add nothing (no match, no error): when all fail,
     // the stable outcome is the outcome.

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { FallbackReason } from '../../src/errors.js';
 import type { RoutingContext } from '../../src/decision.js';
 import { createRouter, type RuleBundle } from '../../src/rules/index.js';
+import { MEMO_KEY_MAX_CHARS } from '../../src/rules/router.js';
 import { CONFIG, compileTree, ctx, PRINCIPALS } from './helpers.js';
 
 const CONDITIONS = [
@@ -147,6 +148,20 @@ describe('cached and uncached routers agree', () => {
     assert.equal(again.inputs.draw, 0.7, 'the draw is applied fresh');
     assert.equal(router.decide(ctx({ budget_used: 60 })).rule_id, 'b', 'volatile rules are evaluated fresh');
     assert.equal(router.decide(ctx({ budget_used: 10 })).rule_id, null);
+  });
+
+  it(`keeps at most ${MEMO_KEY_MAX_CHARS} characters of request values per entry: longer ones are evaluated fresh`, () => {
+    // A header a rule reads may be 16 KB: 10,000 entries (the default) of such values
+    // held 160 MB. Values over the limit are left out of the memo, never miscounted.
+    const compiled = compileTree({ 'rules/r.yaml': "rules:\n  - id: a\n    when: 'headers[\"x-team\"].startsWith(\"red\") && headers[\"x-env\"] == \"prod\"'\n    route: openai/gpt-4o\n" });
+    const router = createRouter(compiled.bundle!);
+    const at = (chars: number) => ctx({ headers: { 'x-team': `red${'x'.repeat(chars - 7)}`, 'x-env': 'prod' } });
+    router.decide(at(MEMO_KEY_MAX_CHARS));
+    assert.equal(router.decide(at(MEMO_KEY_MAX_CHARS)).cached, true, 'at the limit');
+    router.decide(at(MEMO_KEY_MAX_CHARS + 1));
+    const fresh = router.decide(at(MEMO_KEY_MAX_CHARS + 1));
+    assert.equal(fresh.cached, false, 'one character over');
+    assert.equal(fresh.rule_id, 'a');
   });
 
   /** CONFIG with `n` more virtual keys in team support; every fifth may use only gemini and groq. */
