@@ -69,6 +69,32 @@ export class SwitchyardError extends Error {
   }
 }
 
+/**
+ * The longest Retry-After, in seconds, a refusal leaves to the client's SDK to wait out.
+ * The OpenAI and Anthropic SDKs sleep for whatever Retry-After says before their next
+ * try (days, for a budget that resets next month), and their Python SDKs, like older
+ * JavaScript ones, ignore a wait over a minute and retry at once instead.
+ */
+export const MAX_RETRY_WAIT_S = 60;
+
+/**
+ * `false` when retrying cannot fix the refusal soon: a budget of the caller's that is spent
+ * (it resets with its period), or a wait longer than MAX_RETRY_WAIT_S. Sent as
+ * `x-should-retry`, which the official SDKs and Claude Code obey before their own rules (a
+ * 429 or a 5xx is otherwise retried); undefined leaves the SDK's rules to decide.
+ */
+export function shouldRetry(err: SwitchyardError): false | undefined {
+  if (err.code === 'SY_ERR_BUDGET_EXCEEDED' && err.retryAfter === undefined) return false;
+  if (err.retryAfter !== undefined && err.retryAfter > MAX_RETRY_WAIT_S) return false;
+  return undefined;
+}
+
+/** Sets the headers that tell the client whether and when to retry: `retry-after` (whole seconds, at least 0) and `x-should-retry`. */
+export function setRetryHeaders(err: SwitchyardError, reply: { header(name: string, value: string): unknown }): void {
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(err.retryAfter))));
+  if (shouldRetry(err) === false) reply.header('x-should-retry', 'false');
+}
+
 /** Anthropic's error type for a 4xx status, as its own API names them. */
 const ANTHROPIC_CLIENT_ERROR_TYPES: Readonly<Record<number, string>> = {
   401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large',

@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { SwitchyardError, renderError } from '../errors.js';
+import { SwitchyardError, renderError, setRetryHeaders } from '../errors.js';
 import { explain, contextFromRequest, unknownPrincipals, validateDocument } from '../rules/index.js';
 import { auditResponse } from '../audit/http.js';
 import { budgetsResponse } from './admin-budgets.js';
@@ -55,7 +55,7 @@ function refuse(reply: RefusalReply, url: string, headers: RequestLike['headers'
     reply.header('x-request-id', requestIdFrom(headers['x-request-id']));
     reply.header('x-switchyard-decision-id', newId('dec_'));
   }
-  if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(err.retryAfter))));
+  setRetryHeaders(err, reply);
   reply.code(err.status).type('application/json').send(JSON.stringify(renderError(dialectOf(url), err)));
 }
 

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** What a browser script may read of a response besides the CORS-safelisted headers. */
 const EXPOSED = [
   'x-request-id', 'x-switchyard-decision-id', 'x-switchyard-rule-id', 'x-switchyard-served-by',
-  'x-switchyard-budget-remaining', 'x-switchyard-token-count', 'retry-after', 'server-timing',
+  'x-switchyard-budget-remaining', 'x-switchyard-token-count', 'retry-after', 'x-should-retry', 'server-timing',
 ].join(', ');
 
 const METHODS = 'GET, POST, DELETE, OPTIONS';

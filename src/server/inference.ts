@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest, ChatResponse, ContentPart, Dialect, EmbeddingsRequest, Endpoint, StreamEvent, Usage } from '../canonical.js';
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
-import { SwitchyardError, renderError, type FallbackReason } from '../errors.js';
+import { SwitchyardError, renderError, setRetryHeaders, type FallbackReason } from '../errors.js';
 import { servesModel } from '../balance/candidates.js';
 import type { Admission, Principal } from '../governance/index.js';
 import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
@@ -410,7 +410,7 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   if (!reply.hasHeader('x-switchyard-decision-id')) baseHeaders(x, reply);
   // The rule that routed a failed request is worth as much to its client as to a served one's.
   if (x.decision?.rule_id && rt.loaded.config.server?.expose_decision_headers) reply.header('x-switchyard-rule-id', x.decision.rule_id);
-  if (e.retryAfter !== undefined) reply.header('retry-after', String(Math.max(0, Math.ceil(e.retryAfter))));
+  setRetryHeaders(e, reply);
   reply.code(e.status).type('application/json').send(JSON.stringify(renderError(x.dialect, e)));
 }
 
