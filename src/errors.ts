@@ -17,6 +17,12 @@ export interface ErrorSpec {
    * place of the gateway's: clients recover from it by that code.
    */
   openaiCode?: string;
+  /**
+   * The status Anthropic's own API gives the same error, when it is not `status`: an
+   * Anthropic-dialect answer has it, since the Anthropic SDK and Claude Code tell the
+   * error apart by it.
+   */
+  anthropicStatus?: number;
 }
 
 export const ERRORS = {
@@ -37,7 +43,7 @@ export const ERRORS = {
   SY_ERR_BUDGET_EXCEEDED: { status: 429, openaiType: 'insufficient_quota', anthropicType: 'rate_limit_error', doc: 'A budget that applies to the caller is exhausted, or a provider\'s own budget left no target to serve the request (then with Retry-After until it resets).' },
   SY_ERR_RATE_LIMITED: { status: 429, openaiType: 'rate_limit_exceeded', anthropicType: 'rate_limit_error', doc: 'A rate limit that applies to the caller is exhausted, a provider\'s own limit left no target to serve the request, or a provider queue dropped the request; see Retry-After.' },
   SY_ERR_UPSTREAM_RATE_LIMITED: { status: 429, openaiType: 'rate_limit_exceeded', anthropicType: 'rate_limit_error', doc: 'Every target answered 429; see Retry-After.' },
-  SY_ERR_OVERLOADED: { status: 503, openaiType: 'server_error', anthropicType: 'overloaded_error', doc: 'Every target is overloaded or its queue is full.' },
+  SY_ERR_OVERLOADED: { status: 503, openaiType: 'server_error', anthropicType: 'overloaded_error', anthropicStatus: 529, doc: 'Every target is overloaded or its queue is full (529 to an Anthropic-dialect client, as Anthropic answers its own overloads).' },
   SY_ERR_UPSTREAM_ERROR: { status: 502, openaiType: 'server_error', anthropicType: 'api_error', doc: 'Every target failed with a server or connection error.' },
   SY_ERR_UPSTREAM_TIMEOUT: { status: 504, openaiType: 'server_error', anthropicType: 'timeout_error', doc: 'A timeout (attempt_ms, idle_ms, the upstream header or body timeout, or the total deadline) ended the last attempt before any target answered.' },
   SY_ERR_UPSTREAM_CLIENT_ERROR: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The provider rejected the request as invalid (passed through, never retried); with the provider\'s own 4xx status when it gave another (404, 413, 422).' },
@@ -99,6 +105,13 @@ export function setRetryHeaders(err: SwitchyardError, reply: { header(name: stri
 const ANTHROPIC_CLIENT_ERROR_TYPES: Readonly<Record<number, string>> = {
   401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 413: 'request_too_large',
 };
+
+/** The status an error is answered with in the client's dialect. */
+export function statusIn(dialect: Dialect, err: SwitchyardError): number {
+  if (dialect !== 'anthropic') return err.status;
+  const spec: ErrorSpec = ERRORS[err.code];
+  return spec.anthropicStatus !== undefined && err.status === spec.status ? spec.anthropicStatus : err.status;
+}
 
 /** The error body in the client's dialect. */
 export function renderError(dialect: Dialect, err: SwitchyardError): Record<string, unknown> {

@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { SwitchyardError, renderError, setRetryHeaders } from '../errors.js';
+import { SwitchyardError, renderError, setRetryHeaders, statusIn } from '../errors.js';
 import { explain, contextFromRequest, unknownPrincipals, validateDocument } from '../rules/index.js';
 import { auditResponse } from '../audit/http.js';
 import { budgetsResponse } from './admin-budgets.js';
@@ -56,7 +56,8 @@ function refuse(reply: RefusalReply, url: string, headers: RequestLike['headers'
     reply.header('x-switchyard-decision-id', newId('dec_'));
   }
   setRetryHeaders(err, reply);
-  reply.code(err.status).type('application/json').send(JSON.stringify(renderError(dialectOf(url), err)));
+  const dialect = dialectOf(url);
+  reply.code(statusIn(dialect, err)).type('application/json').send(JSON.stringify(renderError(dialect, err)));
 }
 
 function digest(s: string): Buffer {

@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest, ChatResponse, ContentPart, Dialect, EmbeddingsRequest, Endpoint, StreamEvent, Usage } from '../canonical.js';
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
-import { SwitchyardError, renderError, setRetryHeaders, type FallbackReason } from '../errors.js';
+import { SwitchyardError, renderError, setRetryHeaders, statusIn, type FallbackReason } from '../errors.js';
 import { servesModel } from '../balance/candidates.js';
 import type { Admission, Principal } from '../governance/index.js';
 import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
@@ -377,18 +377,21 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
     x.attempts = err.attempts;
     x.failure = err.failure;
   }
+  // What the client is answered with (and what is recorded): Anthropic's status for an
+  // error its API answers with another one.
+  const status = statusIn(x.dialect, e);
   // At debug level the log says why a request failed (an operator fitting a client to the
   // gateway turns it on to see what the client sent wrong, or what the provider said of it).
   // Refused before routing, it has no audit event; after, the event has its attempts.
   // A 503 for a counter store that is down is such a refusal too: logged like a 400.
   if (x.decision === null) {
-    rt.logger.debug({ request_id: x.requestId, endpoint: x.endpoint, status: e.status, code: e.code, param: e.details?.param, reason: e.message }, 'request refused before routing');
-  } else rt.logger.debug({ request_id: x.requestId, decision_id: x.decisionId, endpoint: x.endpoint, status: e.status, code: e.code, attempts: x.attempts.length, reason: e.message }, 'request failed');
-  rt.metrics.requests.inc({ endpoint: x.endpoint, status: String(e.status), via: x.decision?.via ?? 'none' });
+    rt.logger.debug({ request_id: x.requestId, endpoint: x.endpoint, status, code: e.code, param: e.details?.param, reason: e.message }, 'request refused before routing');
+  } else rt.logger.debug({ request_id: x.requestId, decision_id: x.decisionId, endpoint: x.endpoint, status, code: e.code, attempts: x.attempts.length, reason: e.message }, 'request failed');
+  rt.metrics.requests.inc({ endpoint: x.endpoint, status: String(status), via: x.decision?.via ?? 'none' });
   x.countAttempts();
   rt.work.begin();
   void x.settle().finally(() => {
-    x.audit(e.status, e.code);
+    x.audit(status, e.code);
     rt.work.end();
   });
   if (reply.raw.headersSent) {
@@ -411,7 +414,7 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   // The rule that routed a failed request is worth as much to its client as to a served one's.
   if (x.decision?.rule_id && rt.loaded.config.server?.expose_decision_headers) reply.header('x-switchyard-rule-id', x.decision.rule_id);
   setRetryHeaders(e, reply);
-  reply.code(e.status).type('application/json').send(JSON.stringify(renderError(x.dialect, e)));
+  reply.code(status).type('application/json').send(JSON.stringify(renderError(x.dialect, e)));
 }
 
 /** `then(value)` now when `value` is at hand, after it resolves when it is a promise. */

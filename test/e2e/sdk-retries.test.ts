@@ -121,3 +121,22 @@ describe('refusals waiting fixes are retried when the gateway says', SUITE, () =
     assert.equal(calls.length, 3, 'the first call and two retries');
   });
 });
+
+describe('each SDK raises its own class for an overload', SUITE, () => {
+  test("every target overloaded: Anthropic's OverloadedError (529) for an Anthropic client, a 503 for an OpenAI one", async () => {
+    const overloaded = { headers: { 'x-mock-fail': '529' }, maxRetries: 0 };
+    await assert.rejects(anthropic(KEYS.free).messages.create({ model: 'm/mock-1', ...chat }, overloaded), (e) => {
+      const h = refusal(e, Anthropic.OverloadedError, 'SY_ERR_OVERLOADED');
+      assert.equal((e as InstanceType<typeof Anthropic.APIError>).status, 529);
+      assert.equal(((e as InstanceType<typeof Anthropic.APIError>).error as { error: { type: string } }).error.type, 'overloaded_error');
+      assert.equal(h.retryAfter, '1');
+      assert.equal(h.shouldRetry, null, 'a momentary overload is left to the SDK to retry');
+      return true;
+    });
+    await assert.rejects(openai(KEYS.free).chat.completions.create({ model: 'm/mock-1', ...chat }, overloaded), (e) => {
+      refusal(e, OpenAI.InternalServerError, 'SY_ERR_OVERLOADED');
+      assert.equal((e as InstanceType<typeof OpenAI.APIError>).status, 503);
+      return true;
+    });
+  });
+});

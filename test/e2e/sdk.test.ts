@@ -636,8 +636,8 @@ describe('OpenAI client → Anthropic upstream', SUITE, () => {
     await assert.rejects(
       anthropic.messages.create({ model: 'an/claude-sonnet-4', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
       (e: unknown) => {
-        assert.ok(e instanceof Anthropic.APIError, `got ${String(e)}`);
-        assert.equal(e.status, 503);
+        assert.ok(e instanceof Anthropic.OverloadedError, `got ${String(e)}`);
+        assert.equal(e.status, 529);
         const body = e.error as { type: string; error: { type: string; code: string } };
         assert.equal(body.error.type, 'overloaded_error');
         assert.equal(body.error.code, 'SY_ERR_OVERLOADED');
