@@ -45,7 +45,7 @@ export const ERRORS = {
   SY_ERR_UPSTREAM_RATE_LIMITED: { status: 429, openaiType: 'rate_limit_exceeded', anthropicType: 'rate_limit_error', doc: 'Every target answered 429; see Retry-After.' },
   SY_ERR_OVERLOADED: { status: 503, openaiType: 'server_error', anthropicType: 'overloaded_error', anthropicStatus: 529, doc: 'Every target is overloaded or its queue is full (529 to an Anthropic-dialect client, as Anthropic answers its own overloads).' },
   SY_ERR_UPSTREAM_ERROR: { status: 502, openaiType: 'server_error', anthropicType: 'api_error', doc: 'Every target failed with a server or connection error.' },
-  SY_ERR_UPSTREAM_TIMEOUT: { status: 504, openaiType: 'server_error', anthropicType: 'timeout_error', doc: 'A timeout (attempt_ms, idle_ms, the upstream header or body timeout, or the total deadline) ended the last attempt before any target answered.' },
+  SY_ERR_UPSTREAM_TIMEOUT: { status: 504, openaiType: 'server_error', anthropicType: 'timeout_error', doc: 'A timeout (attempt_ms, response_ms, idle_ms, the upstream header or body timeout, or the total deadline) ended the last attempt before any target answered.' },
   SY_ERR_UPSTREAM_CLIENT_ERROR: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The provider rejected the request as invalid (passed through, never retried); with the provider\'s own 4xx status when it gave another (404, 413, 422).' },
   SY_ERR_UPSTREAM_AUTH: { status: 502, openaiType: 'server_error', anthropicType: 'api_error', doc: 'Every key of every target was refused by its provider.' },
   SY_ERR_STREAM_INTERRUPTED: { status: 502, openaiType: 'server_error', anthropicType: 'api_error', doc: 'The upstream stream broke after the response had started.' },

@@ -64,6 +64,13 @@ export interface AttemptSpec {
   control: AttemptControl;
   /** Absolute (clock ms) end of the request's total deadline. */
   deadlineAt: number;
+  /**
+   * A non-streamed chat call: the whole answer comes before the first byte, so the call has
+   * this long (dispatch.timeouts.response_ms) instead of env.attemptMs, and undici's headers
+   * and body timeouts are raised to it. The total deadline bounds when such a call may
+   * start (retries, fallbacks, waits), not the generation it is waiting for.
+   */
+  responseMs?: number;
   timing?: DispatchTiming;
   /** Set by the attempt once headers arrive: the provider's id for the call (upstreamRequestId). */
   upstreamId: string | undefined;
@@ -82,14 +89,14 @@ export function upstreamRequestId(headers: ResponseHeaders): string | undefined 
   return undefined;
 }
 
-function aborted(env: AttemptEnv, cause: AbortCause, status: number): Failure {
+function aborted(env: AttemptEnv, a: AttemptSpec, cause: AbortCause, status: number): Failure {
   if (cause === 'client') return { ok: false, kind: 'client_abort', status, message: abortMessage(cause, 0) };
-  const ms = cause === 'attempt_timeout' ? env.attemptMs : cause === 'idle_timeout' ? env.idleMs : env.totalMs;
+  const ms = cause === 'attempt_timeout' ? env.attemptMs : cause === 'response_timeout' ? a.responseMs ?? env.attemptMs : cause === 'idle_timeout' ? env.idleMs : env.totalMs;
   return { ok: false, kind: 'timeout', status, message: abortMessage(cause, ms) };
 }
 
 function thrown(env: AttemptEnv, a: AttemptSpec, err: unknown, status: number): Failure {
-  if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, status);
+  if (a.control.abortedBy !== null) return aborted(env, a, a.control.abortedBy, status);
   const c = classifyTransportError(err);
   return { ok: false, kind: c.kind, status, message: c.message };
 }
@@ -110,12 +117,13 @@ interface Opened {
 
 async function open(env: AttemptEnv, a: AttemptSpec): Promise<Opened | Failure> {
   const left = a.deadlineAt - env.clock.now();
-  if (left < env.attemptMs) a.control.arm(left, 'deadline');
+  if (a.responseMs !== undefined) a.control.arm(a.responseMs, 'response_timeout');
+  else if (left < env.attemptMs) a.control.arm(left, 'deadline');
   else a.control.arm(env.attemptMs, 'attempt_timeout');
   let res;
   try {
     // The transport writes the request before it first waits, so this is when it left.
-    const sending = env.transport.send(a.spec, { signal: a.control, provider: a.provider });
+    const sending = env.transport.send(a.spec, a.responseMs === undefined ? { signal: a.control, provider: a.provider } : { signal: a.control, provider: a.provider, waitMs: a.responseMs });
     if (a.timing !== undefined && a.timing.sentAt === 0) a.timing.sentAt = performance.now();
     res = await sending;
   } catch (err) {
@@ -138,7 +146,7 @@ async function open(env: AttemptEnv, a: AttemptSpec): Promise<Opened | Failure> 
   try {
     text = await readBody(body, ERROR_BODY_LIMIT, true);
   } catch (err) {
-    if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
+    if (a.control.abortedBy !== null) return aborted(env, a, a.control.abortedBy, res.status);
     undecoded = codingFailure(err);
   }
   a.control.clear();
@@ -159,13 +167,18 @@ function idle(env: AttemptEnv, a: AttemptSpec): void {
 export async function attemptJson<T>(env: AttemptEnv, a: AttemptSpec, parse: (body: unknown) => T): Promise<Parsed<T> | Failure> {
   const res = await open(env, a);
   if (!res.ok) return res;
-  idle(env, a);
+  // A non-streamed chat answer keeps the response_ms timer armed in open until its body
+  // begins (a server may send its headers first and the answer when it is done); from the
+  // first chunk on, a gap longer than idle_ms is a stall, as for any body.
+  if (a.responseMs === undefined) idle(env, a);
   let text: string;
   try {
     text = await readBody(res.body, env.maxResponseBytes, false, () => {
-      // Refresh the idle timer per chunk, unless that would run past the deadline.
+      if (a.control.armedFor === 'response_timeout') return void a.control.arm(env.idleMs, 'idle_timeout');
+      // Refresh the idle timer per chunk, unless that would run past the deadline (which
+      // a non-streamed chat call, already answering, does not heed).
       if (a.control.armedFor === 'deadline') return;
-      if (env.clock.now() + env.idleMs <= a.deadlineAt) a.control.refresh();
+      if (a.responseMs !== undefined || env.clock.now() + env.idleMs <= a.deadlineAt) a.control.refresh();
       else idle(env, a);
     });
   } catch (err) {
@@ -240,7 +253,7 @@ export async function attemptStream(env: AttemptEnv, a: AttemptSpec, decoder: St
       undecoded = codingFailure(err);
     }
     a.control.clear();
-    if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
+    if (a.control.abortedBy !== null) return aborted(env, a, a.control.abortedBy, res.status);
     if (undecoded !== undefined) return { ok: false, kind: 'server_error', status: res.status, message: `upstream answered a stream request with ${type}: ${undecoded}` };
     return notAStream(res.status, text, type);
   }
@@ -249,13 +262,13 @@ export async function attemptStream(env: AttemptEnv, a: AttemptSpec, decoder: St
   for (;;) {
     const r = await stream.next();
     if (r.done) {
-      if (a.control.abortedBy !== null) return aborted(env, a.control.abortedBy, res.status);
+      if (a.control.abortedBy !== null) return aborted(env, a, a.control.abortedBy, res.status);
       return { ok: false, kind: 'stream_error', status: res.status, message: 'upstream stream ended before any content' };
     }
     const ev = r.value;
     if (ev.type === 'error') {
       stream.abandon(false);
-      if (a.control.abortedBy === 'client') return aborted(env, 'client', res.status);
+      if (a.control.abortedBy === 'client') return aborted(env, a, 'client', res.status);
       const f = stream.failure;
       if (f !== null) return { ok: false, kind: f.kind, status: res.status, message: f.message };
       // Nothing decoded, and what came opens as JSON or HTML (which no SSE field can): an

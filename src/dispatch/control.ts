@@ -12,7 +12,7 @@
 import type { AbortLike } from './types.js';
 
 /** Why dispatch aborted an attempt. */
-export type AbortCause = 'attempt_timeout' | 'idle_timeout' | 'deadline' | 'client';
+export type AbortCause = 'attempt_timeout' | 'response_timeout' | 'idle_timeout' | 'deadline' | 'client';
 
 /** What a transport needs of an abort signal: an AbortSignal, or these lighter handles. */
 export interface AbortSignalLike extends AbortLike {
@@ -115,6 +115,7 @@ export class AttemptAbortedError extends Error {
 export function abortMessage(cause: AbortCause, ms: number): string {
   switch (cause) {
     case 'attempt_timeout': return `no response from upstream within ${ms} ms (dispatch.timeouts.attempt_ms)`;
+    case 'response_timeout': return `no answer from upstream within ${ms} ms (dispatch.timeouts.response_ms; a non-streamed answer comes whole)`;
     case 'idle_timeout': return `upstream sent nothing for ${ms} ms (dispatch.timeouts.idle_ms)`;
     case 'deadline': return `the request's total deadline passed (dispatch.timeouts.total_ms = ${ms} ms)`;
     case 'client': return 'the client went away';

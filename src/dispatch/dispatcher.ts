@@ -88,6 +88,8 @@ export interface Dispatcher {
 /** What is sent and how a whole answer is read, per endpoint. */
 interface Mode<R, T> {
   stream: boolean;
+  /** A non-streamed chat answer: it comes whole once the model is done, so it has dispatch.timeouts.response_ms. */
+  whole?: boolean;
   /** Whether a whole answer may go to the client as the upstream sent it (chat, not embeddings, whose encoding the client picks). */
   passThrough: boolean;
   build(adapter: ProviderAdapter, req: R, target: AttemptTarget): HttpRequestSpec;
@@ -105,12 +107,13 @@ interface Mode<R, T> {
 
 const CHAT: Mode<ChatRequest, ChatResponse> = {
   stream: false,
+  whole: true,
   passThrough: true,
   build: (a, req, t) => a.buildChatRequest(withReasoningFor(withOutputCap(req, t), t), t),
   parse: (a, body, t) => a.parseChatResponse(body, t),
 };
 
-const CHAT_STREAM: Mode<ChatRequest, ChatResponse> = { ...CHAT, stream: true, passThrough: false };
+const CHAT_STREAM: Mode<ChatRequest, ChatResponse> = { ...CHAT, stream: true, whole: false, passThrough: false };
 
 const EMBEDDINGS: Mode<EmbeddingsRequest, EmbeddingsResponse> = {
   stream: false,
@@ -212,6 +215,8 @@ interface Settings {
   baseMs: number;
   capMs: number;
   totalMs: number;
+  /** dispatch.timeouts.response_ms: how long a non-streamed chat call has for its whole answer. */
+  responseMs: number;
 }
 
 /** A timer that ends early (resolving) when `signal` aborts. */
@@ -258,6 +263,7 @@ class AttemptLoop implements Dispatcher {
       baseMs: d.backoff?.base_ms ?? 100,
       capMs: d.backoff?.cap_ms ?? 2_000,
       totalMs: d.timeouts?.total_ms ?? 120_000,
+      responseMs: d.timeouts?.response_ms ?? 600_000,
     };
     this.env = {
       transport: this.transport,
@@ -476,6 +482,7 @@ class AttemptLoop implements Dispatcher {
         run.current = control;
         const t0 = this.clock.now();
         const a: AttemptSpec = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing, upstreamId: undefined };
+        if (mode.whole === true) a.responseMs = this.s.responseMs;
         out = mode.stream
           ? await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at))
           : await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));

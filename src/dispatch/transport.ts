@@ -38,6 +38,12 @@ export interface SendOptions {
   signal: TransportSignal;
   /** The provider the request is for (the mock reads its behaviour options from it). */
   provider?: ProviderSettings;
+  /**
+   * How long the answer's headers, and then each gap in its body, may take when that is
+   * longer than upstream.headers_timeout_ms / body_timeout_ms: a non-streamed chat answer,
+   * which the provider sends only once the model has written it (dispatch.timeouts.response_ms).
+   */
+  waitMs?: number;
 }
 
 export interface Transport {
@@ -95,12 +101,21 @@ export class UndiciTransport implements Transport {
     }
     const { signal } = opts;
     if (signal.aborted) throw signal.reason;
-    const pending = pool.request({
+    const s = this.settings;
+    const pending = pool.request(opts.waitMs === undefined ? {
       path: spec.path,
       method: spec.method,
       headers: spec.headers,
       body: spec.body,
       signal: opts.signal,
+    } : {
+      path: spec.path,
+      method: spec.method,
+      headers: spec.headers,
+      body: spec.body,
+      signal: opts.signal,
+      headersTimeout: Math.max(s.headersTimeoutMs, opts.waitMs),
+      bodyTimeout: Math.max(s.bodyTimeoutMs, opts.waitMs),
     });
     // With every connection to the origin busy (upstream.connections_per_origin), undici
     // queues the request and acts on an abort only once a connection frees: a timeout or a

@@ -177,7 +177,7 @@ export interface UpstreamConfig {
    */
   max_response_bytes?: number;
   /**
-   * Connection pool size per provider origin: the most calls in flight to it at once (a stream holds its connection until it ends). A call that finds every connection busy waits for one within dispatch.timeouts.attempt_ms. Default: 128.
+   * Connection pool size per provider origin: the most calls in flight to it at once (a stream holds its connection until it ends). A call that finds every connection busy waits for one within dispatch.timeouts.attempt_ms (response_ms for a non-streamed chat call). Default: 128.
    */
   connections_per_origin?: number;
   /**
@@ -382,15 +382,19 @@ export interface DispatchConfig {
    */
   timeouts?: {
     /**
-     * Per attempt, to the first byte.
+     * Per attempt, to the first byte: of a streamed answer, of embeddings and of a token count. A non-streamed chat answer has response_ms instead, since it comes whole.
      */
     attempt_ms?: number;
+    /**
+     * Per attempt of a non-streamed chat request: the model writes its whole answer before the first byte, so this bounds the generation (10 minutes by default, the OpenAI and Anthropic SDKs' own timeout). A call started within total_ms keeps this long, past total_ms if need be.
+     */
+    response_ms?: number;
     /**
      * Between stream chunks.
      */
     idle_ms?: number;
     /**
-     * All attempts and waits.
+     * All attempts and waits: no retry, fallback or wait starts after it, and a stream's content must begin within it. A non-streamed chat call already waiting for its answer has response_ms.
      */
     total_ms?: number;
   };

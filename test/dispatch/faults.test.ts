@@ -88,7 +88,7 @@ describe('rate limits (429)', () => {
   it('with nothing left and a Retry-After beyond the deadline: 429 with Retry-After, no wait', async () => {
     const clock = new FakeClock();
     const pa = provider('a', { url: a.url });
-    const d = dispatcher({ providers: [pa], clock, dispatch: { timeouts: { attempt_ms: 2000, idle_ms: 2000, total_ms: 10_000 } } });
+    const d = dispatcher({ providers: [pa], clock, dispatch: { timeouts: { attempt_ms: 2000, response_ms: 2000, idle_ms: 2000, total_ms: 10_000 } } });
     a.setDefault('status:429:ra=30');
     const err = await rejection<DispatchError>(d.chat(chatRequest(), plan(target(pa)), { signal: signal() }));
     assert.ok(err instanceof DispatchError);
@@ -258,7 +258,7 @@ describe('connection failures', () => {
   it('no headers within attempt_ms: timeout, the socket is closed, and the fallback serves', async () => {
     const pa = provider('a', { url: a.url });
     const pb = provider('b', { url: b.url });
-    const d = dispatcher({ providers: [pa, pb], dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 150, idle_ms: 1000, total_ms: 30_000 } } });
+    const d = dispatcher({ providers: [pa, pb], dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 150, response_ms: 150, idle_ms: 1000, total_ms: 30_000 } } });
     a.setDefault('hang');
     const aborted = a.nextAbort();
     const t0 = performance.now();
@@ -276,7 +276,7 @@ describe('connection failures', () => {
     const slow = await startFakeUpstream({ name: 'slow', chunks: 15, chunkDelayMs: 100 });
     const ps = provider('slow', { url: slow.url });
     const pb = provider('b', { url: b.url });
-    const d = dispatcher({ providers: [ps, pb], upstream: { connections_per_origin: 1 }, dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 150, idle_ms: 5000, total_ms: 30_000 } } });
+    const d = dispatcher({ providers: [ps, pb], upstream: { connections_per_origin: 1 }, dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 150, response_ms: 150, idle_ms: 5000, total_ms: 30_000 } } });
     const order: string[] = [];
     const busy = d.chat(chatRequest(true), plan(target(ps)), { signal: signal() }).then(async (r) => {
       assert.equal(r.kind, 'stream');
@@ -309,7 +309,7 @@ describe('connection failures', () => {
   it('a body that stops half-way: idle timeout, socket closed, fallback', async () => {
     const pa = provider('a', { url: a.url });
     const pb = provider('b', { url: b.url });
-    const d = dispatcher({ providers: [pa, pb], dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 2000, idle_ms: 150, total_ms: 30_000 } } });
+    const d = dispatcher({ providers: [pa, pb], dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 2000, response_ms: 2000, idle_ms: 150, total_ms: 30_000 } } });
     a.setDefault('stall-body');
     const aborted = a.nextAbort();
     const r = await d.chat(chatRequest(), plan(target(pa), [target(pb)]), { signal: signal() });
@@ -319,18 +319,61 @@ describe('connection failures', () => {
     await d.close();
   });
 
-  it('the total deadline bounds every attempt: SY_ERR_UPSTREAM_TIMEOUT', async () => {
+  it('the total deadline bounds every attempt of a stream: SY_ERR_UPSTREAM_TIMEOUT', async () => {
     const pa = provider('a', { url: a.url });
-    const d = dispatcher({ providers: [pa], clock: 'real', dispatch: { timeouts: { attempt_ms: 5000, idle_ms: 5000, total_ms: 250 } } });
+    const d = dispatcher({ providers: [pa], clock: 'real', dispatch: { timeouts: { attempt_ms: 5000, response_ms: 5000, idle_ms: 5000, total_ms: 250 } } });
     a.setDefault('hang');
     const t0 = performance.now();
-    const err = await rejection<DispatchError>(d.chat(chatRequest(), plan(target(pa)), { signal: signal() }));
+    const err = await rejection<DispatchError>(d.chat(chatRequest(true), plan(target(pa)), { signal: signal() }));
     const took = performance.now() - t0;
     assert.equal(err.code, 'SY_ERR_UPSTREAM_TIMEOUT');
     assert.equal(err.status, 504);
     assert.ok(took >= 240 && took < 1000, `took ${took} ms`);
     assert.equal(a.calls, 1);
     await d.close();
+  });
+});
+
+describe('a non-streamed chat answer comes whole (dispatch.timeouts.response_ms)', () => {
+  let a: FakeUpstream;
+  before(async () => { a = await startFakeUpstream(); });
+  after(async () => { await a.close(); });
+
+  it('a model still writing past attempt_ms, the upstream headers timeout and the total deadline is waited for, and serves', async () => {
+    const pa = provider('a', { url: a.url });
+    const d = dispatcher({ providers: [pa], clock: 'real', upstream: { headers_timeout_ms: 150 }, dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 150, response_ms: 5000, idle_ms: 150, total_ms: 200 } } });
+    a.setDefault('delay:600');
+    try {
+      const r = await d.chat(chatRequest(), plan(target(pa)), { signal: signal() });
+      assert.equal(r.kind, 'response');
+      assert.equal(r.attempts.length, 1);
+      assert.equal(r.attempts[0].status, 200);
+    } finally {
+      a.setDefault('ok');
+      await d.close();
+    }
+  });
+
+  it('no answer within response_ms: a timeout naming response_ms; embeddings keep attempt_ms', async () => {
+    const pa = provider('a', { url: a.url });
+    const d = dispatcher({ providers: [pa], clock: 'real', dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 150, response_ms: 400, idle_ms: 5000, total_ms: 30_000 } } });
+    a.setDefault('hang');
+    try {
+      let t0 = performance.now();
+      const err = await rejection<DispatchError>(d.chat(chatRequest(), plan(target(pa)), { signal: signal() }));
+      let took = performance.now() - t0;
+      assert.equal(err.code, 'SY_ERR_UPSTREAM_TIMEOUT');
+      assert.match(err.attempts[0].error ?? '', /within 400 ms \(dispatch\.timeouts\.response_ms/);
+      assert.ok(took >= 390 && took < 3000, `took ${took} ms`);
+      t0 = performance.now();
+      const emb = await rejection<DispatchError>(d.embeddings(embeddingsRequest(), plan(target(pa)), { signal: signal() }));
+      took = performance.now() - t0;
+      assert.match(emb.attempts[0].error ?? '', /dispatch\.timeouts\.attempt_ms/);
+      assert.ok(took < 390, `took ${took} ms`);
+    } finally {
+      a.setDefault('ok');
+      await d.close();
+    }
   });
 });
 

@@ -93,7 +93,7 @@ export function dispatcher(s: Setup): Dispatcher {
         max_attempts: 4,
         retries_per_target: 1,
         backoff: { base_ms: 100, cap_ms: 2000 },
-        timeouts: { attempt_ms: 2000, idle_ms: 2000, total_ms: 30_000 },
+        timeouts: { attempt_ms: 2000, response_ms: 2000, idle_ms: 2000, total_ms: 30_000 },
         retry_budget: { ratio: 1, min_per_second: 100 },
         cooldown: { consecutive_failures: 5, base_ms: 10_000, max_ms: 300_000, max_ejected_percent: 50 },
         ...s.dispatch,

@@ -166,7 +166,7 @@ describe('provider queues', () => {
 
   it('block: waits no longer than the total deadline, then SY_ERR_OVERLOADED', async () => {
     const pa = limited('block', 0);
-    const d = dispatcher({ providers: [pa], clock: 'real', dispatch: { timeouts: { attempt_ms: 5000, idle_ms: 5000, total_ms: 200 } } });
+    const d = dispatcher({ providers: [pa], clock: 'real', dispatch: { timeouts: { attempt_ms: 5000, response_ms: 5000, idle_ms: 5000, total_ms: 200 } } });
     // A committed stream holds its slot until it ends (the total deadline stops at the commit point).
     a.script(['stall:1']);
     const holder = new AbortController();

@@ -156,13 +156,13 @@ describe('requests through a forward proxy', () => {
     for (const tunnel of [false, true]) {
       const p = provider('slow', { url: origin });
       const d = dispatcher({
-        providers: [p], clock: 'real', dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 30_000, idle_ms: 30_000, total_ms: 60_000 } },
+        providers: [p], clock: 'real', dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 30_000, response_ms: 30_000, idle_ms: 30_000, total_ms: 60_000 } },
         upstream: { headers_timeout_ms: 300 }, proxy: planFor({ proxy: `http://alice:pa%20ss@127.0.0.1:${proxy.port}`, proxy_tunnel: tunnel }),
       });
       up.setDefault('hang');
       const started = performance.now();
       try {
-        const err = await rejection<DispatchError>(d.chat(chatRequest(), plan(target(p)), { signal: signal() }));
+        const err = await rejection<DispatchError>(d.chat(chatRequest(true), plan(target(p)), { signal: signal() }));
         assert.ok(performance.now() - started < 10_000, 'not undici\'s 300 s default');
         assert.match(JSON.stringify(err.attempts), /timed out|timeout/i);
       } finally {

@@ -161,7 +161,7 @@ describe('failures before the commit point fall back', () => {
   it('a stall before any content is a timeout; the socket is closed', async () => {
     const pa = provider('a', { url: a.url });
     const pb = provider('b', { url: b.url });
-    const d = dispatcher({ providers: [pa, pb], dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 2000, idle_ms: 150, total_ms: 30_000 } } });
+    const d = dispatcher({ providers: [pa, pb], dispatch: { retries_per_target: 0, timeouts: { attempt_ms: 2000, response_ms: 2000, idle_ms: 150, total_ms: 30_000 } } });
     a.setDefault('stall:0');
     const aborted = a.nextAbort();
     const s = asStream(await d.chat(chatRequest(true), plan(target(pa), [target(pb)]), { signal: signal() }));
@@ -200,7 +200,7 @@ describe('failures after the commit point end the stream with an error event', (
   it('a stall mid-stream: idle timeout, in-band error, no fallback, socket closed', async () => {
     const pa = provider('a', { url: a.url });
     const pb = provider('b', { url: b.url });
-    const d = dispatcher({ providers: [pa, pb], dispatch: { timeouts: { attempt_ms: 2000, idle_ms: 150, total_ms: 30_000 } } });
+    const d = dispatcher({ providers: [pa, pb], dispatch: { timeouts: { attempt_ms: 2000, response_ms: 2000, idle_ms: 150, total_ms: 30_000 } } });
     a.setDefault('stall:2');
     const aborted = a.nextAbort();
     const s = asStream(await d.chat(chatRequest(true), plan(target(pa), [target(pb)]), { signal: signal() }));

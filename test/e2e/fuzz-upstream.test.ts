@@ -81,7 +81,7 @@ before(async () => {
     // One attempt, and a provider is never cooled down: every case reaches the upstream.
     dispatch: {
       retries_per_target: 0, max_attempts: 1,
-      timeouts: { attempt_ms: 3000, idle_ms: 1000, total_ms: 5000 },
+      timeouts: { attempt_ms: 3000, response_ms: 3000, idle_ms: 1000, total_ms: 5000 },
       cooldown: { consecutive_failures: 1_000_000 },
     },
     providers: {

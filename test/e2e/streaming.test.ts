@@ -37,7 +37,7 @@ before(async () => {
   });
   idle = await startE2E({
     server: { allow_unauthenticated: true },
-    dispatch: { retries_per_target: 0, max_attempts: 1, timeouts: { idle_ms: 300, attempt_ms: 400 } },
+    dispatch: { retries_per_target: 0, max_attempts: 1, timeouts: { idle_ms: 300, attempt_ms: 400, response_ms: 400 } },
     providers,
   });
   stall = await startE2E({
