@@ -57,6 +57,8 @@ running ones stay. Once shutdown has begun, SIGHUP is ignored.`,
       return EXIT.FAILED;
     }
     const log = gw.runtime.logger;
+    // What `validate` warns about in the config, logged as the rule files' warnings are.
+    for (const w of loaded.issues) log.warn({ issue: w.code }, formatIssue(w));
     log.info({ url: gw.url, config: cfg.file ?? 'embedded default', revision: gw.runtime.router.bundle.revision, providers: [...cfg.providers.keys()] }, `switchyard listening on ${gw.url}`);
     // SIGHUP recompiles the rule files, as POST /admin/reload does: after a `git pull` of
     // the rules, `kill -HUP` needs no admin credential. Rules that do not compile leave
