@@ -5,18 +5,18 @@
  * gateway cannot decode, or a body that does not decode, is a clear server error.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { brotliCompressSync, constants, createGzip, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import type { StreamEvent } from '../../src/canonical.js';
 import type { ChatResult } from '../../src/dispatch/index.js';
 import { DispatchError } from '../../src/dispatch/index.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/upstream.js';
-import { chatRequest, dispatcher, plan, provider, rejection, signal, target } from './helpers.js';
+import { chatRequest, dispatcher, plan, provider, rejection, scriptedUpstream, signal, target } from './helpers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-let server: Server;
+let upstream: Awaited<ReturnType<typeof scriptedUpstream>>;
 let url: string;
 let handler: Handler;
 let requests: IncomingMessage[] = [];
@@ -24,19 +24,16 @@ let closed = 0;
 let fallback: FakeUpstream;
 
 before(async () => {
-  server = createServer((req, res) => {
+  upstream = await scriptedUpstream((req, res) => {
     requests.push(req);
     res.on('close', () => closed++);
-    req.resume();
-    req.on('end', () => handler(req, res));
+    handler(req, res);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  url = upstream.url;
   fallback = await startFakeUpstream({ name: 'b' });
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await upstream.close();
   await fallback.close();
 });
 beforeEach(() => {

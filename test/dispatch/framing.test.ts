@@ -4,31 +4,26 @@
  * fallback, and that the provider's own words survive.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { ResolvedProvider } from '../../src/config/types.js';
 import { startFakeUpstream, type FakeUpstream } from '../fakes/upstream.js';
-import { chatRequest, dispatcher, plan, provider, signal, target } from './helpers.js';
+import { chatRequest, dispatcher, plan, provider, scriptedUpstream, signal, target } from './helpers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-let server: Server;
+let scripted: Awaited<ReturnType<typeof scriptedUpstream>>;
 let url: string;
 let handler: Handler;
 let fallback: FakeUpstream;
 
 before(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => handler(req, res));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  scripted = await scriptedUpstream((req, res) => handler(req, res));
+  url = scripted.url;
   fallback = await startFakeUpstream({ name: 'b' });
 });
 after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await scripted.close();
   await fallback.close();
 });
 beforeEach(() => fallback.reset());

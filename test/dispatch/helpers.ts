@@ -1,4 +1,5 @@
 /** Shared setup for the dispatch suites: providers pointed at fake upstreams, plans, a fake clock. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ProxyPlan } from '../../src/config/proxy.js';
 import type { ChatRequest, EmbeddingsRequest } from '../../src/canonical.js';
 import type { ResolvedProvider } from '../../src/config/types.js';
@@ -122,4 +123,23 @@ export async function rejection<T = Error>(p: Promise<unknown>): Promise<T> {
     return err as T;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * An upstream on 127.0.0.1 whose every answer the test writes by hand: `answer` gets each
+ * request once its body has been read. `close` ends open connections too.
+ */
+export async function scriptedUpstream(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }
