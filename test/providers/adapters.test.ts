@@ -1015,3 +1015,34 @@ describe('anthropic stream details', () => {
     assert.deepEqual(events.slice(1), [{ type: 'tool_call_start', index: 0, id: 't', name: 'now' }, { type: 'tool_call_delta', index: 0, arguments: '{}' }]);
   });
 });
+
+describe("stop sequences past the provider's limit", () => {
+  const stops = (n: number): string[] => Array.from({ length: n }, (_, i) => `END${i}`);
+  const refusal = (param: string, limit: RegExp) => (e: { code?: string; message?: string; details?: { param?: string } }) =>
+    e.code === 'SY_ERR_BAD_REQUEST' && e.details?.param === param && limit.test(e.message ?? '');
+  const fromAnthropic = (n: number) => richRequest({ stop: stops(n), clientBody: { dialect: 'anthropic', fields: {} } });
+
+  it("OpenAI and Azure chat completions: at most 4, refused naming the client's field unless drop_params drops stop", () => {
+    const openai = target(settings('openai'), 'gpt-4o');
+    const azure = target(settings('azure', { baseUrl: 'https://r.openai.azure.com', options: { api_version: '2024-10-21' } }), 'gpt-4o');
+    for (const [name, t] of [['openai', openai], ['azure', azure]] as const) {
+      const a = getAdapter(name);
+      assert.deepEqual(body(a.buildChatRequest(fromAnthropic(4), t)).stop, stops(4));
+      assert.throws(() => a.buildChatRequest(fromAnthropic(8), t), refusal('stop_sequences', /at most 4 stop sequences, and this request has 8/), name);
+      assert.throws(() => a.buildChatRequest(richRequest({ stop: stops(5) }), t), refusal('stop', /at most 4/), name);
+    }
+    const dropping = target(settings('openai', { options: { drop_params: ['stop'] } }), 'gpt-4o');
+    assert.equal(body(getAdapter('openai').buildChatRequest(fromAnthropic(8), dropping)).stop, undefined);
+    // A server of OpenAI's format sets its own limit, if any.
+    const vllm = target(settings('openai-compatible', { baseUrl: 'https://h.test/v1' }), 'llama');
+    assert.deepEqual(body(getAdapter('openai-compatible').buildChatRequest(fromAnthropic(8), vllm)).stop, stops(8));
+  });
+
+  it('Gemini: at most 5', () => {
+    const a = getAdapter('gemini');
+    const t = target(settings('gemini'), 'gemini-2.5-flash');
+    const gen = (n: number) => body(a.buildChatRequest(fromAnthropic(n), t)).generationConfig as Record<string, unknown>;
+    assert.deepEqual(gen(5).stopSequences, stops(5));
+    assert.throws(() => a.buildChatRequest(fromAnthropic(6), t), refusal('stop_sequences', /Gemini takes at most 5 stop sequences, and this request has 6; send at most 5$/));
+  });
+});

@@ -65,4 +65,5 @@ export const azureAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
   model: (target) => (azureSettings(target.provider).v1 ? deploymentOf(azureSettings(target.provider), target.model) : target.model),
   auth: (target) => ({ 'api-key': target.keyValue }),
   body: (settings) => (azureSettings(settings).v1 ? v1Body(settings) : classicBody(settings)),
+  maxStop: { limit: 4, api: "Azure OpenAI's chat completions API" },
 });

@@ -10,11 +10,15 @@ import { toGeminiBody, withGeminiReasoning } from '../../wire/gemini/request.js'
 import { parseGeminiModelList, parseGeminiResponse, parseGeminiTokenCount } from '../../wire/gemini/response.js';
 import { GeminiStreamDecoder } from '../../wire/gemini/stream-decoder.js';
 import { reasoningStyle } from '../reasoning.js';
+import { checkStopCount } from '../stop-sequences.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
 
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
 
 const base = baseUrlParts(GEMINI_BASE_URL);
+
+/** Gemini's generationConfig takes at most 5 stopSequences. */
+const MAX_STOP = 5;
 
 /** `/v1beta/models` unless the configured base URL already names an API version. */
 const modelsPath = perSettings((s) => {
@@ -41,6 +45,7 @@ function post(target: AttemptTarget, method: string, body: Record<string, unknow
 export const geminiAdapter: ProviderAdapter = {
   type: 'gemini',
   buildChatRequest(req, target) {
+    checkStopCount(req, target, 'Gemini', MAX_STOP);
     const body = toGeminiBody(req, modelName(target.model));
     const style = req.reasoning === undefined ? undefined : reasoningStyle(target);
     if (style === 'budget' || style === 'level') withGeminiReasoning(body, req, style);

@@ -16,6 +16,7 @@ import { drops, withoutDropped } from '../drop-params.js';
 import { withPassed } from '../pass-params.js';
 import { reasoningStyle } from '../reasoning.js';
 import { perModel } from '../per-model.js';
+import { checkStopCount } from '../stop-sequences.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -38,6 +39,8 @@ export interface OpenAIFamilySpec {
   countsTokens?: boolean;
   /** Whether the provider lists its models at `GET …/models` (OpenAI's list shape). */
   listsModels?: boolean;
+  /** The most stop sequences its chat completions take, where known, and the API's name for the refusal. */
+  maxStop?: { limit: number; api: string };
 }
 
 /**
@@ -127,6 +130,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
         const body = toResponsesBody(withSummary(sent, target, effort), model(target), effort, target.model);
         return request(target, 'responses', withoutDropped(withPassed(body, req, target, 'openai'), target));
       }
+      if (spec.maxStop !== undefined) checkStopCount(req, target, spec.maxStop.api, spec.maxStop.limit, 'stop');
       const body = toOpenAIChatBody(req, model(target), chatOptions(spec, target));
       if (req.reasoning !== undefined && reasoningStyle(target) === 'effort') withOpenAIReasoning(body, req);
       return request(target, 'chat/completions', withoutDropped(withPassed(body, req, target, 'openai'), target));
@@ -169,4 +173,5 @@ export const openaiAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
   body: openAIBodyOptions('max_completion_tokens'),
   countsTokens: true,
   listsModels: true,
+  maxStop: { limit: 4, api: "OpenAI's chat completions API" },
 });
