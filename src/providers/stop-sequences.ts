@@ -26,3 +26,17 @@ export function checkStopCount(req: ChatRequest, target: AttemptTarget, api: str
   const escape = dropped === undefined ? '' : ' (or have the provider drop them: options.drop_params)';
   throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: ${api} takes at most ${limit} stop sequences, and this request has ${n}; send at most ${limit}${escape}`, { details: { param } });
 }
+
+/**
+ * Refuses `req` when one of its stop sequences is empty or only whitespace, which Anthropic
+ * refuses ("each stop sequence must contain non-whitespace") and OpenAI clients send
+ * (`"\n"`, to stop at the end of a line), unless the target's provider drops `dropped`.
+ */
+export function checkStopText(req: ChatRequest, target: AttemptTarget, api: string, dropped: string): void {
+  const stop = req.stop;
+  if (stop === undefined || drops(target, dropped)) return;
+  const i = stop.findIndex((s) => s.trim() === '');
+  if (i < 0) return;
+  const param = `${clientField(req)}[${i}]`;
+  throw new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: ${api} takes no stop sequence that is empty or only whitespace, and this one is ${JSON.stringify(stop[i])}; send stop sequences with other characters in them (or have the provider drop them: options.drop_params)`, { details: { param } });
+}

@@ -1038,6 +1038,17 @@ describe("stop sequences past the provider's limit", () => {
     assert.deepEqual(body(getAdapter('openai-compatible').buildChatRequest(fromAnthropic(8), vllm)).stop, stops(8));
   });
 
+  it("Anthropic: none empty or only whitespace (an OpenAI client's \"\\n\"), refused naming it unless drop_params drops stop_sequences", () => {
+    const a = getAdapter('anthropic');
+    const t = target(settings('anthropic'), 'claude-sonnet-4');
+    const fromOpenAI = (stop: string[]) => richRequest({ stop, clientBody: { dialect: 'openai', fields: {} } });
+    assert.deepEqual(body(a.buildChatRequest(fromOpenAI(['\n\nHuman:', ' END ']), t)).stop_sequences, ['\n\nHuman:', ' END ']);
+    assert.throws(() => a.buildChatRequest(fromOpenAI(['END', '\n']), t), refusal('stop[1]', /Anthropic takes no stop sequence that is empty or only whitespace, and this one is "\\n"/));
+    assert.throws(() => a.buildChatRequest(fromOpenAI(['']), t), refusal('stop[0]', /empty or only whitespace/));
+    const dropping = target(settings('anthropic', { options: { drop_params: ['stop_sequences'] } }), 'claude-sonnet-4');
+    assert.equal(body(a.buildChatRequest(fromOpenAI(['\n']), dropping)).stop_sequences, undefined);
+  });
+
   it('Gemini: at most 5', () => {
     const a = getAdapter('gemini');
     const t = target(settings('gemini'), 'gemini-2.5-flash');

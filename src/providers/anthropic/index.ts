@@ -15,6 +15,7 @@ import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.j
 import { withoutDropped } from '../drop-params.js';
 import { withPassed } from '../pass-params.js';
 import { reasoningStyle } from '../reasoning.js';
+import { checkStopText } from '../stop-sequences.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -56,6 +57,7 @@ export const anthropicAdapter: ProviderAdapter = {
   type: 'anthropic',
   chatDialect: 'anthropic',
   buildChatRequest(req, target) {
+    checkStopText(req, target, 'Anthropic', 'stop_sequences');
     const body = toAnthropicBody(req, target.model);
     const style = req.reasoning === undefined ? undefined : reasoningStyle(target);
     if (style === 'budget' || style === 'adaptive') withAnthropicReasoning(body, req, style);
