@@ -95,6 +95,16 @@ export function anthropicOnly(what: string, param: string): SwitchyardError {
 }
 
 /**
+ * The client's error for a request with nothing for `provider` to answer: every message
+ * empty, and no system prompt to take their place (an empty text goes nowhere: Anthropic
+ * and Gemini refuse one).
+ */
+export function nothingToAnswer(req: ChatRequest, provider: string): SwitchyardError {
+  const param = req.messages[0]?.from?.startsWith('input') ? 'input' : 'messages';
+  return new SwitchyardError('SY_ERR_BAD_REQUEST', `${param}: ${provider} takes no request without a message that says something, and every message here is empty`, { details: { param } });
+}
+
+/**
  * A tool result's content for a provider other than Anthropic: a `tool_reference` block
  * (a tool search's find, which loads a deferred tool: Claude Code's ToolSearch answers
  * with them) in words, as such a provider was given every tool loaded. Other parts are

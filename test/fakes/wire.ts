@@ -17,6 +17,8 @@
  * call sent back without it, as DeepSeek does in thinking mode. A `google/gemini-3*` model on
  * an OpenAI fake answers as Gemini 3 does behind OpenRouter: each call's thought signature in
  * `reasoning_details`, and a tool loop refused unless they come back. A Gemini 3 model signs the first function call of a turn and refuses a replay without it.
+ * An Anthropic fake refuses a request without messages and a Gemini fake one without
+ * contents, as both do.
  * A Gemini fake refuses a schema with a `$ref` Gemini cannot read, as Gemini does; an OpenAI
  * fake, a strict function whose schema OpenAI's strict mode cannot hold, either API.
  * An OpenAI fake also serves the Responses API (`POST /v1/responses`): it refuses chat-shaped
@@ -725,6 +727,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const sampling = ['temperature', 'top_p', 'top_k'].find((k) => rec.body[k] !== undefined);
       if (sampling !== undefined && String(req.headers['anthropic-version']) >= '2026-10-21') return sendError(res, 400, `${sampling}: Extra inputs are not permitted`);
       if (rec.body.temperature !== undefined && rec.body.top_p !== undefined) return sendError(res, 400, '`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
+      if (Array.isArray(rec.body.messages) && rec.body.messages.length === 0) return sendError(res, 400, 'messages: at least one message is required');
       const badId = (Array.isArray(rec.body.messages) ? rec.body.messages : []).flatMap((m: any) => (Array.isArray(m?.content) ? m.content : []))
         .map((b: any) => (b?.type === 'tool_use' ? b.id : b?.type === 'tool_result' ? b.tool_use_id : undefined)).find((id: unknown) => typeof id === 'string' && !/^[a-zA-Z0-9_-]+$/.test(id));
       if (badId !== undefined) return sendError(res, 400, `messages: tool use id "${badId}": String should match pattern '^[a-zA-Z0-9_-]+$'`);
@@ -746,6 +749,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         res.end(JSON.stringify({ totalTokens: (s.usage ?? DEFAULT_USAGE).input }));
         return;
       }
+      if (Array.isArray(rec.body?.contents) && rec.body.contents.length === 0) return sendError(res, 400, '* GenerateContentRequest.contents: contents is not specified\n');
       const unsigned = /^gemini-3/.test(model) ? unsignedCall(rec.body) : null;
       if (unsigned) return sendError(res, 400, unsigned);
       const unread = geminiSchemaRefusal(rec.body);

@@ -1,6 +1,6 @@
 /** Canonical ChatRequest → Anthropic Messages API body. */
 import type { CacheControl, ChatRequest, ContentPart, ThinkingBlock, ToolChoice, ToolDefinition } from '../../canonical.js';
-import { addExtras, plainToolCallId, searchOnly, toolArgumentsObject } from '../content.js';
+import { addExtras, nothingToAnswer, plainToolCallId, searchOnly, toolArgumentsObject } from '../content.js';
 import { anthropicStrictSchema } from './schema.js';
 import { isRecord } from '../validate.js';
 import { budgetOf } from '../reasoning.js';
@@ -134,7 +134,15 @@ export function toAnthropicBody(req: ChatRequest, model: string): Record<string,
     // A lone block goes as a plain string unless it carries a cache breakpoint.
     if (system.length) body.system = system.length === 1 && system[0].cache_control === undefined ? system[0].text : system;
   }
-  body.messages = wireMessages(req);
+  const messages = wireMessages(req);
+  // An OpenAI client may send system messages alone, which its models answer as the prompt;
+  // Anthropic refuses a request without a message, so the system prompt goes as the user's.
+  if (messages.length === 0) {
+    if (body.system === undefined) throw nothingToAnswer(req, 'Anthropic');
+    messages.push({ role: 'user', content: typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : body.system as Block[] });
+    delete body.system;
+  }
+  body.messages = messages;
   if (req.tools?.length || req.serverTools?.length) {
     const tools: Block[] = req.tools ? req.tools.map(wireTool) : [];
     if (req.serverTools) for (const t of req.serverTools) tools.push(t);

@@ -1,7 +1,7 @@
 /** Canonical ChatRequest → Gemini `generateContent` body (Google AI, v1beta). */
 import type { ChatRequest, ContentPart, ToolChoice } from '../../canonical.js';
 import { SwitchyardError } from '../../errors.js';
-import { anthropicOnly, refuseAnthropicOnly, textOf, toolArgumentsObject, toolCallSignature, toolResultForOthers } from '../content.js';
+import { anthropicOnly, nothingToAnswer, refuseAnthropicOnly, textOf, toolArgumentsObject, toolCallSignature, toolResultForOthers } from '../content.js';
 import { budgetOf } from '../reasoning.js';
 import { geminiSchema } from './schema.js';
 
@@ -132,11 +132,15 @@ const UNSIGNED_MODELS = /^(models\/)?gemini-[12]([.-]|$)/;
 /** `model`: the target's, which decides whether an unsigned call in the history needs the stand-in. */
 export function toGeminiBody(req: ChatRequest, model: string): Record<string, unknown> {
   refuseAnthropicOnly(req);
-  const body: Record<string, unknown> = { contents: contents(req, !UNSIGNED_MODELS.test(model)) };
-  if (req.system.length) {
-    const sys = parts(req.system.filter((p) => p.type === 'text'), 'system', []);
-    if (sys.length) body.systemInstruction = { parts: sys };
-  }
+  const turns = contents(req, !UNSIGNED_MODELS.test(model));
+  const body: Record<string, unknown> = { contents: turns };
+  const sys = req.system.length ? parts(req.system.filter((p) => p.type === 'text'), 'system', []) : [];
+  // An OpenAI client may send system messages alone, which its models answer as the prompt;
+  // Gemini refuses a request without contents, so the system prompt goes as the user's turn.
+  if (turns.length === 0) {
+    if (sys.length === 0) throw nothingToAnswer(req, 'Gemini');
+    turns.push({ role: 'user', parts: sys });
+  } else if (sys.length) body.systemInstruction = { parts: sys };
   if (req.tools?.length) {
     body.tools = [{
       functionDeclarations: req.tools.map((t) => (t.description === undefined
