@@ -17,6 +17,23 @@ export interface Price {
   cache_write?: number;
   /** Prompt-cache writes with a one-hour lifetime; 2 × the input price when absent (Anthropic's rate). */
   cache_write_1h?: number;
+  /** Rates for a request whose input tokens exceed a threshold (see LongContextPrice). */
+  long_context?: LongContextPrice;
+}
+
+/**
+ * The rates of a request whose input tokens (cache reads and writes included) exceed
+ * `above_input_tokens`, as Gemini 2.5 Pro and Claude Sonnet 4's 1M-token window charge
+ * above 200k: every token of such a request, output too, is charged at these rates.
+ * A cache rate left out is the base one scaled as the input rate is.
+ */
+export interface LongContextPrice {
+  above_input_tokens: number;
+  input: number;
+  output: number;
+  cached_input?: number;
+  cache_write?: number;
+  cache_write_1h?: number;
 }
 
 /** nano-USD per token. */
@@ -26,6 +43,8 @@ export interface TokenPrice {
   cachedInput: number;
   cacheWrite: number;
   cacheWrite1h: number;
+  /** The rates of a request with more than `aboveInputTokens` input tokens. */
+  long?: { aboveInputTokens: number; price: TokenPrice };
 }
 
 export const NANO_PER_USD = 1e9;
@@ -103,8 +122,12 @@ export class PriceTable {
   }
 }
 
-/** Unrounded nano-USD for `usage` (cached input tokens are a subset of input tokens). */
-export function costNano(p: TokenPrice, usage: Usage): number {
+/**
+ * Unrounded nano-USD for `usage` (cached input tokens are a subset of input tokens), at
+ * the long-context rates when its input is past their threshold.
+ */
+export function costNano(price: TokenPrice, usage: Usage): number {
+  const p = price.long !== undefined && usage.inputTokens > price.long.aboveInputTokens ? price.long.price : price;
   const clamp = (n: number | undefined, max: number) => Math.min(Math.max(n ?? 0, 0), max);
   const cached = clamp(usage.cachedInputTokens, usage.inputTokens);
   const written = clamp(usage.cacheWriteTokens, usage.inputTokens - cached);
@@ -114,13 +137,34 @@ export function costNano(p: TokenPrice, usage: Usage): number {
 }
 
 function toTokenPrice(p: Price): TokenPrice {
-  // USD per 1M tokens × 1e9 nano/USD ÷ 1e6 tokens = ×1000; rounded to shed float noise (0.15 × 1000).
-  const perToken = (usdPerMillion: number) => Math.round(usdPerMillion * 1000 * 1e6) / 1e6;
-  return {
+  const cachedInput = p.cached_input ?? p.input;
+  const cacheWrite = p.cache_write ?? p.input * 1.25;
+  const cacheWrite1h = p.cache_write_1h ?? p.input * 2;
+  const price: TokenPrice = {
     input: perToken(p.input),
     output: perToken(p.output),
-    cachedInput: perToken(p.cached_input ?? p.input),
-    cacheWrite: perToken(p.cache_write ?? p.input * 1.25),
-    cacheWrite1h: perToken(p.cache_write_1h ?? p.input * 2),
+    cachedInput: perToken(cachedInput),
+    cacheWrite: perToken(cacheWrite),
+    cacheWrite1h: perToken(cacheWrite1h),
   };
+  const l = p.long_context;
+  if (l !== undefined) {
+    // Both providers raise their cache rates with the input rate (Anthropic's multipliers
+    // apply to the long-context input rate; Gemini's cache reads double as its input does).
+    const scale = p.input > 0 ? l.input / p.input : 1;
+    const long: TokenPrice = {
+      input: perToken(l.input),
+      output: perToken(l.output),
+      cachedInput: perToken(l.cached_input ?? (p.input > 0 ? cachedInput * scale : l.input)),
+      cacheWrite: perToken(l.cache_write ?? (p.input > 0 ? cacheWrite * scale : l.input * 1.25)),
+      cacheWrite1h: perToken(l.cache_write_1h ?? (p.input > 0 ? cacheWrite1h * scale : l.input * 2)),
+    };
+    price.long = { aboveInputTokens: l.above_input_tokens, price: long };
+  }
+  return price;
+}
+
+/** USD per 1M tokens × 1e9 nano/USD ÷ 1e6 tokens = ×1000; rounded to shed float noise (0.15 × 1000). */
+function perToken(usdPerMillion: number): number {
+  return Math.round(usdPerMillion * 1000 * 1e6) / 1e6;
 }

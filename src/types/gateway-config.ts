@@ -498,6 +498,35 @@ export interface GovernanceConfig {
        * USD per million input tokens written to the prompt cache with a one-hour lifetime (default: 2 × the input price, Anthropic's rate).
        */
       cache_write_1h?: number;
+      /**
+       * Rates of a request with more input tokens (cache reads and writes included) than `above_input_tokens`: every token of such a request, output too, is charged at these instead (Gemini 2.5 Pro and Claude Sonnet 4 / 4.5 above 200k). A cache price left out is the base one scaled by this input price ÷ the base input price.
+       */
+      long_context?: {
+        /**
+         * The input tokens a request must exceed to be charged at these rates.
+         */
+        above_input_tokens: number;
+        /**
+         * USD per million input tokens.
+         */
+        input: number;
+        /**
+         * USD per million output tokens.
+         */
+        output: number;
+        /**
+         * USD per million cached input tokens.
+         */
+        cached_input?: number;
+        /**
+         * USD per million input tokens written to the prompt cache with a five-minute lifetime.
+         */
+        cache_write?: number;
+        /**
+         * USD per million input tokens written to the prompt cache with a one-hour lifetime.
+         */
+        cache_write_1h?: number;
+      };
     };
   };
   /**

@@ -59,7 +59,7 @@ describe('PriceTable', () => {
     assert.equal(o.costUsd('gpt-4o', { inputTokens: 1e6, outputTokens: 1e6 }), 3, 'not the shipped 2.5 + 10');
     assert.equal(o.costUsd('gpt-4o-2024-08-06', { inputTokens: 1e6, outputTokens: 0 }), 1, 'dated names too');
     assert.equal(o.costUsd('gpt-4o', { inputTokens: 1e6, outputTokens: 0 }, 'azure'), 4, 'provider/model before model');
-    assert.equal(o.costUsd('claude-sonnet-4', { inputTokens: 1e6, outputTokens: 0 }), 3, 'what no override names keeps the shipped price');
+    assert.equal(o.costUsd('claude-sonnet-4', { inputTokens: 1e5, outputTokens: 0 }), 0.3, 'what no override names keeps the shipped price');
   });
 
   it('cached input tokens are a subset of input tokens, at the cached price (input price when none)', () => {
@@ -83,6 +83,37 @@ describe('PriceTable', () => {
     assert.equal(costNano(priced, { inputTokens: 30, cacheWriteTokens: 20, cacheWrite1hTokens: 5, outputTokens: 0 }), 10 * 2000 + 15 * 3000 + 5 * 5000);
     // Counts past what they are a subset of are clamped, never negative.
     assert.equal(costNano(priced, { inputTokens: 10, cachedInputTokens: 8, cacheWriteTokens: 50, outputTokens: 0 }), 8 * 2000 + 2 * 3000);
+  });
+
+  it('a request over a long-context threshold is charged every token at the long-context rates', () => {
+    // Gemini 2.5 Pro: $1.25/$10 per 1M up to 200k prompt tokens, $2.50/$15 above.
+    assert.equal(t.costUsd('gemini-2.5-pro', { inputTokens: 200_000, outputTokens: 10_000 }), 0.35, '$0.25 + $0.10');
+    assert.equal(t.costUsd('gemini-2.5-pro', { inputTokens: 300_000, outputTokens: 10_000 }), 0.9, '$0.75 + $0.15, not $0.375 + $0.10');
+    // Claude Sonnet 4 and 4.5 with the 1M-token window: $6/$22.50 above 200k input tokens, cache
+    // reads and writes counted in the threshold and priced at the same multiples of the new input rate.
+    for (const m of ['claude-sonnet-4-20250514', 'claude-sonnet-4-5', 'claude-sonnet-4-0']) {
+      assert.equal(t.costUsd(m, { inputTokens: 300_000, outputTokens: 10_000 }), 2.025, `${m}: $1.80 + $0.225, not $0.90 + $0.15`);
+    }
+    const p = t.lookup('claude-sonnet-4-5');
+    assert.ok(p);
+    const usage = { inputTokens: 300_000, cachedInputTokens: 150_000, cacheWriteTokens: 100_000, cacheWrite1hTokens: 40_000, outputTokens: 0 };
+    assert.equal(costNano(p, usage), 50_000 * 6000 + 150_000 * 600 + 60_000 * 7500 + 40_000 * 12_000);
+    // At or under the threshold nothing changes; a model without a long-context price never changes.
+    assert.equal(t.costUsd('claude-sonnet-4-5', { inputTokens: 200_000, outputTokens: 0 }), 0.6);
+    assert.equal(t.costUsd('gpt-4.1', { inputTokens: 900_000, outputTokens: 0 }), 1.8);
+  });
+
+  it('governance.pricing can set long-context rates, with cache rates scaled from the base tier when left out', () => {
+    const o = new PriceTable({
+      x: { input: 1, output: 4, cached_input: 0.1, long_context: { above_input_tokens: 1000, input: 2, output: 6 } },
+      y: { input: 1, output: 4, long_context: { above_input_tokens: 10, input: 3, output: 5, cached_input: 0.5, cache_write: 4, cache_write_1h: 7 } },
+    });
+    assert.equal(o.costUsd('x', { inputTokens: 1000, outputTokens: 1e6 }), 4.001);
+    const usage = { inputTokens: 1e6, cachedInputTokens: 5e5, cacheWriteTokens: 2e5, cacheWrite1hTokens: 1e5 };
+    // 300k plain at $2, 500k read at $0.20 (0.1 × 2/1), 100k written at $2.50 and 100k at $4 (1.25 and 2 × $2), 1M out at $6.
+    assert.equal(o.costUsd('x', { ...usage, outputTokens: 1e6 }), 0.6 + 0.1 + 0.25 + 0.4 + 6);
+    // 300k plain at $3, 500k read at $0.50, 100k written at $4 and 100k at $7.
+    assert.equal(o.costUsd('y', { ...usage, outputTokens: 0 }), 2.25);
   });
 
   it('costs are exact in nano-USD for typical prices', () => {
