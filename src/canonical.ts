@@ -304,6 +304,12 @@ export interface Usage {
   cacheWrite1hTokens?: number;
   /** Output tokens the model spent reasoning (a subset of outputTokens), where the provider says. */
   reasoningTokens?: number;
+  /**
+   * The processing tier the provider says it served the request at (its `service_tier`:
+   * OpenAI's `default`, `flex` or `priority`, Anthropic's `standard` or `priority`), which a
+   * price can depend on.
+   */
+  serviceTier?: string;
 }
 
 export interface ChatResponse {

@@ -19,6 +19,12 @@ export interface Price {
   cache_write_1h?: number;
   /** Rates for a request whose input tokens exceed a threshold (see LongContextPrice). */
   long_context?: LongContextPrice;
+  /**
+   * Rates of a request the provider says it served at another processing tier, by the
+   * tier's name in its answer (OpenAI's `flex` and `priority`); a tier not named here is
+   * charged the rates above.
+   */
+  service_tiers?: Record<string, Omit<Price, 'service_tiers'>>;
 }
 
 /**
@@ -45,6 +51,8 @@ export interface TokenPrice {
   cacheWrite1h: number;
   /** The rates of a request with more than `aboveInputTokens` input tokens. */
   long?: { aboveInputTokens: number; price: TokenPrice };
+  /** The rates of a request served at another service tier, by its name. */
+  tiers?: ReadonlyMap<string, TokenPrice>;
 }
 
 export const NANO_PER_USD = 1e9;
@@ -124,9 +132,11 @@ export class PriceTable {
 
 /**
  * Unrounded nano-USD for `usage` (cached input tokens are a subset of input tokens), at
- * the long-context rates when its input is past their threshold.
+ * the rates of the service tier it names, and at the long-context rates when its input is
+ * past their threshold.
  */
-export function costNano(price: TokenPrice, usage: Usage): number {
+export function costNano(base: TokenPrice, usage: Usage): number {
+  const price = (usage.serviceTier !== undefined && base.tiers?.get(usage.serviceTier)) || base;
   const p = price.long !== undefined && usage.inputTokens > price.long.aboveInputTokens ? price.long.price : price;
   const clamp = (n: number | undefined, max: number) => Math.min(Math.max(n ?? 0, 0), max);
   const cached = clamp(usage.cachedInputTokens, usage.inputTokens);
@@ -160,6 +170,9 @@ function toTokenPrice(p: Price): TokenPrice {
       cacheWrite1h: perToken(l.cache_write_1h ?? (p.input > 0 ? cacheWrite1h * scale : l.input * 2)),
     };
     price.long = { aboveInputTokens: l.above_input_tokens, price: long };
+  }
+  if (p.service_tiers !== undefined) {
+    price.tiers = new Map(Object.entries(p.service_tiers).map(([name, tier]) => [name, toTokenPrice(tier)]));
   }
   return price;
 }

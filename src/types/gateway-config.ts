@@ -527,6 +527,65 @@ export interface GovernanceConfig {
          */
         cache_write_1h?: number;
       };
+      /**
+       * Rates of a request the provider says it served at another processing tier, by the tier's name in its answer's `service_tier` (OpenAI's `flex` and `priority`, Anthropic's `priority`). A tier not listed is charged the rates above.
+       */
+      service_tiers?: {
+        /**
+         * Rates of a request served at this tier; each left out is as for a price (`cached_input` the input price, cache writes 1.25 × and 2 × it).
+         */
+        [k: string]: {
+          /**
+           * USD per million input tokens.
+           */
+          input: number;
+          /**
+           * USD per million output tokens.
+           */
+          output: number;
+          /**
+           * USD per million cached input tokens (default: the input price).
+           */
+          cached_input?: number;
+          /**
+           * USD per million input tokens written to the prompt cache with a five-minute lifetime (default: 1.25 × the input price, Anthropic's rate).
+           */
+          cache_write?: number;
+          /**
+           * USD per million input tokens written to the prompt cache with a one-hour lifetime (default: 2 × the input price, Anthropic's rate).
+           */
+          cache_write_1h?: number;
+          /**
+           * Rates of a request with more input tokens (cache reads and writes included) than `above_input_tokens`: every token of such a request, output too, is charged at these instead (Gemini 2.5 Pro and Claude Sonnet 4 / 4.5 above 200k). A cache price left out is the base one scaled by this input price ÷ the base input price.
+           */
+          long_context?: {
+            /**
+             * The input tokens a request must exceed to be charged at these rates.
+             */
+            above_input_tokens: number;
+            /**
+             * USD per million input tokens.
+             */
+            input: number;
+            /**
+             * USD per million output tokens.
+             */
+            output: number;
+            /**
+             * USD per million cached input tokens.
+             */
+            cached_input?: number;
+            /**
+             * USD per million input tokens written to the prompt cache with a five-minute lifetime.
+             */
+            cache_write?: number;
+            /**
+             * USD per million input tokens written to the prompt cache with a one-hour lifetime.
+             */
+            cache_write_1h?: number;
+          };
+        };
+      };
     };
   };
   /**

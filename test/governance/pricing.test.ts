@@ -116,6 +116,19 @@ describe('PriceTable', () => {
     assert.equal(o.costUsd('y', { ...usage, outputTokens: 0 }), 2.25);
   });
 
+  it('a request served at another service tier is charged that tier\'s rates where the price has them', () => {
+    // gpt-5: $1.25/$10 standard, $2.50/$20 priority, half price (Batch rates) on flex.
+    const usage = { inputTokens: 1e6, cachedInputTokens: 2e5, outputTokens: 1e5 };
+    assert.equal(t.costUsd('gpt-5', usage), 2.025, '$1.00 + $0.025 + $1.00');
+    assert.equal(t.costUsd('gpt-5', { ...usage, serviceTier: 'default' }), 2.025);
+    assert.equal(t.costUsd('gpt-5-2025-08-07', { ...usage, serviceTier: 'priority' }), 4.05, '$2.00 + $0.05 + $2.00');
+    assert.equal(t.costUsd('gpt-5', { ...usage, serviceTier: 'flex' }), 1.0125, '$0.50 + $0.0125 + $0.50');
+    // A tier the price does not name is charged the standard rates.
+    assert.equal(t.costUsd('gpt-4o-mini', { inputTokens: 1e6, outputTokens: 0, serviceTier: 'scale' }), 0.15);
+    const o = new PriceTable({ 'llama-*': { input: 1, output: 1, service_tiers: { flex: { input: 0.5, output: 0.5 } } } });
+    assert.equal(o.costUsd('llama-4', { inputTokens: 1e6, outputTokens: 1e6, serviceTier: 'flex' }), 1);
+  });
+
   it('costs are exact in nano-USD for typical prices', () => {
     const p = t.lookup('gpt-4o-mini');
     assert.ok(p);

@@ -4,6 +4,9 @@ import { describe, it } from 'node:test';
 import { usageFromAnthropic } from '../../src/wire/anthropic/mapping.js';
 import { usageFromGemini } from '../../src/wire/gemini/mapping.js';
 import { usageFromOpenAI } from '../../src/wire/openai/mapping.js';
+import { parseOpenAIChatResponse } from '../../src/wire/openai/response.js';
+import { OpenAIStreamDecoder } from '../../src/wire/openai/stream-decoder.js';
+import { parseResponsesResponse, ResponsesStreamDecoder } from '../../src/wire/responses/upstream-response.js';
 import { MAX_CALL_TOKENS, tokenCount } from '../../src/wire/usage.js';
 
 describe('token counts a provider reports', () => {
@@ -39,5 +42,24 @@ describe('token counts a provider reports', () => {
   it('Gemini: the same', () => {
     assert.deepEqual(usageFromGemini({ promptTokenCount: -4, candidatesTokenCount: NaN, cachedContentTokenCount: 9 }), { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 });
     assert.deepEqual(usageFromGemini({ promptTokenCount: 11, candidatesTokenCount: 7, cachedContentTokenCount: 2 }), { inputTokens: 11, outputTokens: 7, cachedInputTokens: 2 });
+  });
+
+  it('carry the service tier the provider says it served at, which prices can depend on', () => {
+    const counts = { prompt_tokens: 10, completion_tokens: 5 };
+    const chat = { id: 'c', model: 'gpt-5', service_tier: 'priority', choices: [{ message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }], usage: counts };
+    assert.equal(parseOpenAIChatResponse(chat, 'gpt-5').usage.serviceTier, 'priority');
+    // A stream says it on every chunk, the usage chunk included.
+    const chunk = (extra: object) => `data: ${JSON.stringify({ id: 'c', model: 'gpt-5', service_tier: 'flex', ...extra })}\n\n`;
+    const events = new OpenAIStreamDecoder('gpt-5').push(chunk({ choices: [{ index: 0, delta: { content: 'hi' } }] })
+      + chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) + chunk({ choices: [], usage: counts }) + 'data: [DONE]\n\n');
+    assert.deepEqual(events.find((e) => e.type === 'usage'), { type: 'usage', usage: { inputTokens: 10, outputTokens: 5, serviceTier: 'flex' } });
+    const response = { id: 'r', model: 'gpt-5', status: 'completed', service_tier: 'priority', output: [], usage: { input_tokens: 10, output_tokens: 5 } };
+    assert.equal(parseResponsesResponse(response, 'gpt-5').usage.serviceTier, 'priority');
+    const done = new ResponsesStreamDecoder('gpt-5').push(`event: response.completed\ndata: ${JSON.stringify({ type: 'response.completed', response })}\n\n`);
+    assert.equal(done.flatMap((e) => (e.type === 'usage' ? [e.usage.serviceTier] : [])).join(), 'priority');
+    // Anthropic puts it in usage.
+    assert.equal(usageFromAnthropic({ input_tokens: 5, output_tokens: 7, service_tier: 'priority' }).serviceTier, 'priority');
+    // No tier, or not a name: none.
+    assert.equal(parseOpenAIChatResponse({ ...chat, service_tier: 7 }, 'gpt-5').usage.serviceTier, undefined);
   });
 });

@@ -46,6 +46,7 @@ export function usageFromAnthropic(u: unknown): Usage {
   }
   const thinking = isRecord(u.output_tokens_details) ? count(u.output_tokens_details.thinking_tokens) : 0;
   if (thinking > 0) usage.reasoningTokens = thinking;
+  if (typeof u.service_tier === 'string' && u.service_tier !== '') usage.serviceTier = u.service_tier;
   return usage;
 }
 

@@ -55,6 +55,15 @@ export function usageFromOpenAI(u: unknown, names: UsageNames = CHAT_USAGE): Usa
   return usage;
 }
 
+/**
+ * `usage` with the `service_tier` the answer names (OpenAI puts it beside `usage`, on the
+ * response and on every chunk of a stream).
+ */
+export function withServiceTier(usage: Usage, tier: unknown): Usage {
+  if (typeof tier === 'string' && tier !== '') usage.serviceTier = tier;
+  return usage;
+}
+
 /** JSON text of an OpenAI `usage` object; encoders splice it into frames. Reasoning tokens appear when the provider counted some. */
 export function usageToOpenAIJson(u: Usage): string {
   const reasoning = u.reasoningTokens === undefined ? '' : `,"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens}}`;

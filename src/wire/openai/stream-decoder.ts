@@ -11,7 +11,7 @@ import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { isRecord } from '../validate.js';
 import { signedToolCallId } from '../content.js';
-import { callSignatures, finishFromOpenAI, reasoningFromOpenAI, usageFromOpenAI } from './mapping.js';
+import { callSignatures, finishFromOpenAI, reasoningFromOpenAI, usageFromOpenAI, withServiceTier } from './mapping.js';
 
 export class OpenAIStreamDecoder extends SseJsonDecoder {
   private started = false;
@@ -22,6 +22,8 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
   /** Whether a chunk carried `usage`; else Groq's `x_groq.usage`, given at the terminator. */
   private usageSeen = false;
   private groqUsage: Record<string, unknown> | undefined;
+  /** The `service_tier` the chunks named last. */
+  private serviceTier: unknown;
 
   constructor(private readonly fallbackModel: string) {
     super();
@@ -29,7 +31,7 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
 
   protected override raw(m: SseMessage, out: StreamEvent[]): boolean {
     if (m.data !== '[DONE]') return false;
-    if (!this.usageSeen && this.groqUsage !== undefined) out.push({ type: 'usage', usage: usageFromOpenAI(this.groqUsage) });
+    if (!this.usageSeen && this.groqUsage !== undefined) out.push({ type: 'usage', usage: withServiceTier(usageFromOpenAI(this.groqUsage), this.serviceTier) });
     this.close(out, { type: 'end' });
     return true;
   }
@@ -50,6 +52,7 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
   private chunk(chunk: Record<string, unknown>, out: StreamEvent[]): void {
     const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     const usage = isRecord(chunk.usage) ? chunk.usage : undefined;
+    if (chunk.service_tier !== undefined && chunk.service_tier !== null) this.serviceTier = chunk.service_tier;
     if (usage) this.usageSeen = true;
     // Groq puts the stream's usage in x_groq on its last chunk; asked for usage, it sends a
     // usage chunk too, which the client is to get once: this one counts only without it.
@@ -83,7 +86,7 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
       }
       if (typeof choice.finish_reason === 'string') out.push({ type: 'finish', finishReason: finishFromOpenAI(choice.finish_reason, this.tools.size > 0) });
     }
-    if (usage) out.push({ type: 'usage', usage: usageFromOpenAI(usage) });
+    if (usage) out.push({ type: 'usage', usage: withServiceTier(usageFromOpenAI(usage), this.serviceTier) });
   }
 
   private toolCalls(calls: unknown[], out: StreamEvent[]): void {

@@ -14,7 +14,7 @@ import { namespacedName } from './tool-search.js';
 import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { malformedResponse } from '../upstream-error.js';
-import { RESPONSES_USAGE, usageFromOpenAI } from '../openai/mapping.js';
+import { RESPONSES_USAGE, usageFromOpenAI, withServiceTier } from '../openai/mapping.js';
 import { isRecord } from '../validate.js';
 
 export function usageFromResponses(u: unknown): Usage {
@@ -129,7 +129,7 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
     text,
     toolCalls,
     finishReason: finishOf(body.status, body.incomplete_details, toolCalls.length > 0),
-    usage: usageFromResponses(body.usage),
+    usage: withServiceTier(usageFromResponses(body.usage), body.service_tier),
   };
   const thinking = [...thinkingOf(reasoning, summary), ...encrypted];
   if (thinking.length > 0) res.thinking = thinking;
@@ -233,7 +233,7 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
         const r = isRecord(data.response) ? data.response : {};
         this.start(out, r);
         out.push({ type: 'finish', finishReason: finishOf(r.status ?? (type === 'response.incomplete' ? 'incomplete' : 'completed'), r.incomplete_details, this.calls.size > 0) });
-        this.close(out, { type: 'usage', usage: usageFromResponses(r.usage) }, { type: 'end' });
+        this.close(out, { type: 'usage', usage: withServiceTier(usageFromResponses(r.usage), r.service_tier) }, { type: 'end' });
         return;
       }
       case 'response.failed': {
