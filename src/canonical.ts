@@ -310,6 +310,8 @@ export interface Usage {
    * price can depend on.
    */
   serviceTier?: string;
+  /** Web searches the provider's server tool ran for the request (Anthropic's `server_tool_use.web_search_requests`), charged per search. */
+  webSearchRequests?: number;
 }
 
 export interface ChatResponse {

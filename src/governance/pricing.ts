@@ -17,6 +17,8 @@ export interface Price {
   cache_write?: number;
   /** Prompt-cache writes with a one-hour lifetime; 2 × the input price when absent (Anthropic's rate). */
   cache_write_1h?: number;
+  /** USD per 1,000 web searches the provider ran for a request (Anthropic's web search tool); none when absent. */
+  web_search?: number;
   /** Rates for a request whose input tokens exceed a threshold (see LongContextPrice). */
   long_context?: LongContextPrice;
   /**
@@ -24,7 +26,7 @@ export interface Price {
    * tier's name in its answer (OpenAI's `flex` and `priority`); a tier not named here is
    * charged the rates above.
    */
-  service_tiers?: Record<string, Omit<Price, 'service_tiers'>>;
+  service_tiers?: Record<string, Omit<Price, 'service_tiers' | 'web_search'>>;
 }
 
 /**
@@ -49,6 +51,8 @@ export interface TokenPrice {
   cachedInput: number;
   cacheWrite: number;
   cacheWrite1h: number;
+  /** nano-USD per web search, when the price charges for them. */
+  webSearch?: number;
   /** The rates of a request with more than `aboveInputTokens` input tokens. */
   long?: { aboveInputTokens: number; price: TokenPrice };
   /** The rates of a request served at another service tier, by its name. */
@@ -133,7 +137,7 @@ export class PriceTable {
 /**
  * Unrounded nano-USD for `usage` (cached input tokens are a subset of input tokens), at
  * the rates of the service tier it names, and at the long-context rates when its input is
- * past their threshold.
+ * past their threshold; web searches at the per-search fee, which neither changes.
  */
 export function costNano(base: TokenPrice, usage: Usage): number {
   const price = (usage.serviceTier !== undefined && base.tiers?.get(usage.serviceTier)) || base;
@@ -143,7 +147,8 @@ export function costNano(base: TokenPrice, usage: Usage): number {
   const written = clamp(usage.cacheWriteTokens, usage.inputTokens - cached);
   const hour = clamp(usage.cacheWrite1hTokens, written);
   return (usage.inputTokens - cached - written) * p.input + cached * p.cachedInput
-    + (written - hour) * p.cacheWrite + hour * p.cacheWrite1h + usage.outputTokens * p.output;
+    + (written - hour) * p.cacheWrite + hour * p.cacheWrite1h + usage.outputTokens * p.output
+    + (usage.webSearchRequests ?? 0) * (base.webSearch ?? 0);
 }
 
 function toTokenPrice(p: Price): TokenPrice {
@@ -174,6 +179,8 @@ function toTokenPrice(p: Price): TokenPrice {
   if (p.service_tiers !== undefined) {
     price.tiers = new Map(Object.entries(p.service_tiers).map(([name, tier]) => [name, toTokenPrice(tier)]));
   }
+  // USD per 1,000 searches × 1e9 nano/USD ÷ 1,000.
+  if (p.web_search !== undefined && p.web_search > 0) price.webSearch = Math.round(p.web_search * 1e6);
   return price;
 }
 

@@ -499,6 +499,10 @@ export interface GovernanceConfig {
        */
       cache_write_1h?: number;
       /**
+       * USD per 1,000 web searches the provider ran for a request (Anthropic's `server_tool_use.web_search_requests`), at every tier and context length (default: none).
+       */
+      web_search?: number;
+      /**
        * Rates of a request with more input tokens (cache reads and writes included) than `above_input_tokens`: every token of such a request, output too, is charged at these instead (Gemini 2.5 Pro and Claude Sonnet 4 / 4.5 above 200k). A cache price left out is the base one scaled by this input price ÷ the base input price.
        */
       long_context?: {

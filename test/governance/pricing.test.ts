@@ -129,6 +129,17 @@ describe('PriceTable', () => {
     assert.equal(o.costUsd('llama-4', { inputTokens: 1e6, outputTokens: 1e6, serviceTier: 'flex' }), 1);
   });
 
+  it('web searches a provider ran are charged per search where the price says so', () => {
+    // Claude's web search tool: $10 per 1,000 searches on top of the tokens.
+    assert.equal(t.costUsd('claude-sonnet-4-5', { inputTokens: 20_000, outputTokens: 1000, webSearchRequests: 5 }), 0.06 + 0.015 + 0.05);
+    assert.equal(t.costUsd('claude-haiku-4-5-20251001', { inputTokens: 0, outputTokens: 0, webSearchRequests: 1 }), 0.01);
+    // At a long-context or service-tier rate the search fee stays; a price without one charges none.
+    assert.equal(t.costUsd('claude-sonnet-4', { inputTokens: 300_000, outputTokens: 0, webSearchRequests: 2 }), 1.82);
+    assert.equal(t.costUsd('gpt-4o', { inputTokens: 0, outputTokens: 0, webSearchRequests: 2 }), 0);
+    const o = new PriceTable({ x: { input: 1, output: 1, web_search: 25, service_tiers: { priority: { input: 2, output: 2 } } } });
+    assert.equal(o.costUsd('x', { inputTokens: 0, outputTokens: 0, webSearchRequests: 4, serviceTier: 'priority' }), 0.1);
+  });
+
   it('costs are exact in nano-USD for typical prices', () => {
     const p = t.lookup('gpt-4o-mini');
     assert.ok(p);

@@ -62,4 +62,10 @@ describe('token counts a provider reports', () => {
     // No tier, or not a name: none.
     assert.equal(parseOpenAIChatResponse({ ...chat, service_tier: 7 }, 'gpt-5').usage.serviceTier, undefined);
   });
+
+  it('Anthropic: the web searches its server tool ran, which are charged apart from tokens', () => {
+    assert.equal(usageFromAnthropic({ input_tokens: 5, output_tokens: 7, server_tool_use: { web_search_requests: 3 } }).webSearchRequests, 3);
+    assert.equal(usageFromAnthropic({ input_tokens: 5, output_tokens: 7, server_tool_use: { web_search_requests: 0 } }).webSearchRequests, undefined);
+    assert.equal(usageFromAnthropic({ input_tokens: 5, output_tokens: 7, server_tool_use: { web_search_requests: -2 } }).webSearchRequests, undefined);
+  });
 });

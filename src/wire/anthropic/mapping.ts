@@ -47,6 +47,8 @@ export function usageFromAnthropic(u: unknown): Usage {
   const thinking = isRecord(u.output_tokens_details) ? count(u.output_tokens_details.thinking_tokens) : 0;
   if (thinking > 0) usage.reasoningTokens = thinking;
   if (typeof u.service_tier === 'string' && u.service_tier !== '') usage.serviceTier = u.service_tier;
+  const searches = isRecord(u.server_tool_use) ? count(u.server_tool_use.web_search_requests) : 0;
+  if (searches > 0) usage.webSearchRequests = searches;
   return usage;
 }
 
