@@ -3,6 +3,7 @@
  * and its rendering in each client dialect. Match on `code`, never on message text.
  */
 import type { Dialect } from './canonical.js';
+import type { RateStanding } from './governance/rate-limits.js';
 
 export interface ErrorSpec {
   status: number;
@@ -64,6 +65,8 @@ export class SwitchyardError extends Error {
   retryAfter?: number;
   /** Extra fields for the body (`param`, the budget level, ...). */
   readonly details?: Record<string, unknown>;
+  /** A refused admission's view of the caller's rate limits, for the refusal's rate-limit headers. */
+  limits?: { at(now: number): RateStanding | null };
 
   constructor(code: ErrorCode, message: string, opts: { status?: number; retryAfter?: number; details?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Usage } from '../canonical.js';
 import type { BudgetRef } from './budgets.js';
 import { NANO_PER_USD } from './pricing.js';
-import type { SlotRef, WindowRef } from './rate-limits.js';
+import { WindowsSeen, type RateStanding, type SlotRef, type WindowRef } from './rate-limits.js';
 import type { BudgetState } from './store.js';
 
 export interface Target {
@@ -42,6 +42,8 @@ export interface AdmissionRecord {
   leased: boolean;
   /** Latest known state of the principal's budgets (same order as the plan). */
   states: BudgetState[];
+  /** Each window's TAT after admission (same order as the plan); empty when nothing was leased. */
+  tats: number[];
   /** The estimate reserved for (input tokens, output cap): a fallback's provider reserves the same. */
   inputTokens: number;
   outputTokens: number;
@@ -139,6 +141,17 @@ export class Admission {
     const held = this.held;
     this.held = null;
     return this.ledger.finish(this.record, outcome, held);
+  }
+
+  /**
+   * The principal's tightest request and token windows at `now` (epoch ms), as admission
+   * left them: this request's units taken (its input estimate, for tokens), later requests'
+   * not seen. Null when no request or token limit applies to the principal.
+   * @example const s = admission.rateLimits(Date.now()); // { requests: { limit: 600, remaining: 599, resetAt }, tokens: null }
+   */
+  rateLimits(now: number): RateStanding | null {
+    const { plan, tats } = this.record;
+    return plan.principalWindows === 0 ? null : new WindowsSeen(plan.windows, plan.principalWindows, tats).at(now);
   }
 
   /** USD left in the tightest of the principal's budgets, or null when none applies. */

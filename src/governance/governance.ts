@@ -22,7 +22,7 @@ import { buildDirectory, type Chain, type Directory, type Principal } from './di
 import { presentedKey } from './keys.js';
 import { logError, type GovernanceLogger } from './logger.js';
 import { costNano, NANO_PER_USD, PriceTable, type TokenPrice } from './pricing.js';
-import { rateRefs, type SlotRef, type WindowRef } from './rate-limits.js';
+import { rateRefs, WindowsSeen, type SlotRef, type WindowRef } from './rate-limits.js';
 import { refusalError, unavailableError, type Refusal } from './refusals.js';
 import type { AdjustLine, AdmitRequest, AdmitResult, BudgetState, ChargeLine, CounterStore, SettleRequest, WindowLine } from './store.js';
 
@@ -326,7 +326,7 @@ export class Governance {
     const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
     const windows = plan.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
     // Only a reservation in the store needs its id now; Admission#id makes the others' on demand.
-    const record: AdmissionRecord = { id: '', plan, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], inputTokens, outputTokens };
+    const record: AdmissionRecord = { id: '', plan, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
     if (plan.budgets.length + plan.windows.length + plan.slots.length === 0) {
       this.metrics.admitted_total++;
       return new Admission(this.ledger, record);
@@ -364,7 +364,7 @@ export class Governance {
     const price = this.prices.lookup(target.model, target.provider);
     const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
     const windows = refs.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
-    const record: AdmissionRecord = { id: randomUUID(), plan: refs.hold, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], inputTokens, outputTokens };
+    const record: AdmissionRecord = { id: randomUUID(), plan: refs.hold, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
     return this.reserveHold(record, windows, now);
   };
 
@@ -383,6 +383,7 @@ export class Governance {
     const { plan } = record;
     if (!result.ok) throw this.refusal(plan, result, record.reservedNano, now);
     record.leased = true;
+    record.tats = result.windows;
     record.states = result.budgets.slice(0, plan.principalBudgets);
     if (plan.providerBudgets.length > 0) this.noteProviderBudgets(plan.provider, plan.providerBudgets, result.budgets.slice(plan.principalBudgets), now);
   }
@@ -616,7 +617,10 @@ export class Governance {
       const w = r.kind === 'window' ? plan.windows[r.index] : null;
       if (r.kind === 'window' && w?.level === 'provider') this.availability.set(w.id, 'rate_limit_exceeded', now + r.retryAfterMs, now);
     }
-    return refusalError(plan, r, amount, now);
+    const err = refusalError(plan, r, amount, now);
+    // The caller's limits as they stand (nothing taken), for its 429's rate-limit headers.
+    if (plan.principalWindows > 0) err.limits = new WindowsSeen(plan.windows, plan.principalWindows, r.windows);
+    return err;
   }
 
   /** Marks or clears a provider from the full set of its budgets' states; true when exhausted. */

@@ -34,6 +34,16 @@ export class WindowRef {
     return Math.min(100, Math.max(0, ((tat - now) / this.burst) * 100));
   }
 
+  /**
+   * Units a request could still take at `now` (a request of that cost is admitted, one
+   * more is not), from the window's theoretical arrival time.
+   */
+  remaining(tat: number, now: number): number {
+    // The epsilon absorbs the rounding of burst / limit (60000 / 7 ms per unit, say).
+    const fits = Math.floor((this.burst - Math.max(0, tat - now)) / this.emission + 1e-9);
+    return Math.min(this.limit, Math.max(0, fits));
+  }
+
   /** Whether not even one more unit fits at `now`; and when it will. */
   fullUntil(tat: number, now: number): number | null {
     const next = tat + this.emission - this.burst;
@@ -58,6 +68,48 @@ export class SlotRef {
 
   describe(): string {
     return `${this.level} "${this.id}" allows ${this.limit} requests in flight`;
+  }
+}
+
+/** Where a caller stands against one window. */
+export interface Standing {
+  /** The window's `requests` or `tokens`. */
+  limit: number;
+  /** Units left now: the largest request it would still admit. */
+  remaining: number;
+  /** Epoch ms when the window is whole again (`limit` units), if nothing more is taken. */
+  resetAt: number;
+}
+
+/** The tightest request window and the tightest token window of a caller; null where it has none. */
+export interface RateStanding {
+  requests: Standing | null;
+  tokens: Standing | null;
+}
+
+/**
+ * The caller's windows (the first `count` of `windows`: a plan's principal part) with their
+ * TATs as the store reported them at admission: what the answer tells the caller, with no
+ * read of the store of its own.
+ */
+export class WindowsSeen {
+  constructor(private readonly windows: readonly WindowRef[], private readonly count: number, private readonly tats: readonly number[]) {}
+
+  /**
+   * At `now`, per kind, the window with the fewest units left: the one that refuses first.
+   * Between two with as many left, the one whole again later. Null when there is none.
+   */
+  at(now: number): RateStanding | null {
+    if (this.count === 0) return null;
+    const out: RateStanding = { requests: null, tokens: null };
+    for (let i = 0; i < this.count; i++) {
+      const w = this.windows[i];
+      const tat = Math.max(this.tats[i] ?? now, now);
+      const s: Standing = { limit: w.limit, remaining: w.remaining(tat, now), resetAt: tat };
+      const held = out[w.kind];
+      if (held === null || s.remaining < held.remaining || (s.remaining === held.remaining && s.resetAt > held.resetAt)) out[w.kind] = s;
+    }
+    return out;
   }
 }
 

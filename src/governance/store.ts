@@ -73,12 +73,15 @@ export interface BudgetState {
 /**
  * All or nothing: either every line passed and everything was applied, or nothing
  * changed and the first failing line is named (slots, then windows, then budgets).
+ * `windows` is the TAT of each window (never below `now`): after this admission's units
+ * were taken, or, refused, as it stands (nothing taken). What the caller is told of its
+ * rate limits is read from it, without another call.
  */
 export type AdmitResult =
-  | { ok: true; budgets: BudgetState[] }
-  | { ok: false; kind: 'budget'; index: number; state: BudgetState }
-  | { ok: false; kind: 'window'; index: number; retryAfterMs: number }
-  | { ok: false; kind: 'slot'; index: number };
+  | { ok: true; budgets: BudgetState[]; windows: number[] }
+  | { ok: false; kind: 'budget'; index: number; state: BudgetState; windows: number[] }
+  | { ok: false; kind: 'window'; index: number; retryAfterMs: number; windows: number[] }
+  | { ok: false; kind: 'slot'; index: number; windows: number[] };
 
 /** Spend to add (unconditionally) to a budget at settlement. */
 export interface ChargeLine {

@@ -5,11 +5,13 @@
  * so `Access-Control-Allow-Credentials` is never sent, and `*` is safe to answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RATE_LIMIT_HEADERS } from './rate-limit-headers.js';
 
 /** What a browser script may read of a response besides the CORS-safelisted headers. */
 const EXPOSED = [
   'x-request-id', 'x-switchyard-decision-id', 'x-switchyard-rule-id', 'x-switchyard-served-by',
   'x-switchyard-budget-remaining', 'x-switchyard-token-count', 'retry-after', 'x-should-retry', 'server-timing',
+  ...RATE_LIMIT_HEADERS,
 ].join(', ');
 
 const METHODS = 'GET, POST, DELETE, OPTIONS';

@@ -23,6 +23,7 @@ import type { Runtime } from './runtime.js';
 import { newId, requestIdFrom } from './ids.js';
 import { keepAnswer, resolveKept, type ConnectionItems, type Resolved } from './response-items.js';
 import { keptItem } from './conversations.js';
+import { rateLimitHeaders } from './rate-limit-headers.js';
 import { isRecord } from '../wire/validate.js';
 
 const EMPTY_UNAVAILABLE: ReadonlyMap<string, FallbackReason> = new Map();
@@ -357,9 +358,14 @@ function decisionHeaders(x: Exchange, h: Record<string, string> = {}): Record<st
     if (x.decision?.rule_id) h['x-switchyard-rule-id'] = x.decision.rule_id;
     if (x.servedProvider) h['x-switchyard-served-by'] = headerText(`${x.servedProvider}/${x.servedModel}`);
   }
-  if (server?.expose_budget_headers && x.admission) {
-    const left = x.admission.budgetRemaining();
-    if (left !== null) h['x-switchyard-budget-remaining'] = left.toFixed(6);
+  if (x.admission) {
+    if (server?.expose_budget_headers) {
+      const left = x.admission.budgetRemaining();
+      if (left !== null) h['x-switchyard-budget-remaining'] = left.toFixed(6);
+    }
+    const now = x.rt.clock();
+    const limits = x.admission.rateLimits(now);
+    if (limits !== null) rateLimitHeaders(x.dialect, limits, now, h);
   }
   return h;
 }
@@ -389,6 +395,10 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   } else rt.logger.debug({ request_id: x.requestId, decision_id: x.decisionId, endpoint: x.endpoint, status, code: e.code, attempts: x.attempts.length, reason: e.message }, 'request failed');
   rt.metrics.requests.inc({ endpoint: x.endpoint, status: String(status), via: x.decision?.via ?? 'none' });
   x.countAttempts();
+  // Read before settlement lets the admission go: where the caller stands against its rate
+  // limits, as its admission left them, or as they stood when they refused it.
+  const now = rt.clock();
+  const limits = x.admission !== null ? x.admission.rateLimits(now) : e.limits?.at(now) ?? null;
   rt.work.begin();
   void x.settle().finally(() => {
     x.audit(status, e.code);
@@ -414,6 +424,7 @@ function fail(x: Exchange, reply: ReplyLike, err: unknown): void {
   // The rule that routed a failed request is worth as much to its client as to a served one's.
   if (x.decision?.rule_id && rt.loaded.config.server?.expose_decision_headers) reply.header('x-switchyard-rule-id', x.decision.rule_id);
   setRetryHeaders(e, reply);
+  if (limits !== null) reply.headers(rateLimitHeaders(x.dialect, limits, now, {}));
   reply.code(status).type('application/json').send(JSON.stringify(renderError(x.dialect, e)));
 }
 

@@ -131,4 +131,28 @@ describe('rate limits', () => {
     await gov.refresh();
     assert.deepEqual([...gov.unavailableProviders()], [['other', 'rate_limit_exceeded']]);
   });
+
+  it('an admission reports the tightest request and token windows of key and team, refilled as time passes; a refusal, as they stand', async () => {
+    // The key: 7 requests a minute (one back every 60000/7 ms) and 3000 tokens; the team: 4 requests a minute.
+    const { gov, principal, clock } = setup({ key: { requests: 7, tokens: 3000, per: '1m' }, team: { requests: 4, per: '1m' } });
+    const t0 = clock.now;
+    const a = await gov.admit(principal, MOCK, CENT);
+    // The team has 3 left, the key 6: the team's is shown. The key's tokens: the 2000 input tokens taken.
+    assert.deepEqual(a.rateLimits(t0), { requests: { limit: 4, remaining: 3, resetAt: t0 + 15_000 }, tokens: { limit: 3000, remaining: 1000, resetAt: t0 + 40_000 } });
+    // Refilled evenly: 15 s later the team is whole again.
+    assert.deepEqual(a.rateLimits(t0 + 15_000)?.requests, { limit: 4, remaining: 4, resetAt: t0 + 15_000 });
+    await a.settle({ inputTokens: 0, outputTokens: 0 }, MOCK);
+    for (let i = 0; i < 3; i++) await (await gov.admit(principal, MOCK, { inputTokens: 0, maxTokens: 0 })).release();
+    // Team 0 left, key 3 left: the team. Its next unit is back in 15 s, whole in 60.
+    const refused = await rateLimited(gov.admit(principal, MOCK, { inputTokens: 0, maxTokens: 0 }));
+    assert.equal(refused.retryAfter, 15);
+    assert.deepEqual(refused.limits?.at(t0)?.requests, { limit: 4, remaining: 0, resetAt: t0 + 60_000 });
+    // Equal units left (one each): the one whole again later is shown.
+    const { gov: g2, principal: p2, clock: c2 } = setup({ key: { requests: 2, per: '1m' }, team: { requests: 2, per: '2m' } });
+    const b = await g2.admit(p2, MOCK, { inputTokens: 0, maxTokens: 0 });
+    assert.deepEqual(b.rateLimits(c2.now), { requests: { limit: 2, remaining: 1, resetAt: c2.now + 60_000 }, tokens: null });
+    // No limit: nothing to report.
+    const { gov: g3, peer } = setup({});
+    assert.equal((await g3.admit(peer, MOCK, CENT)).rateLimits(c2.now), null);
+  });
 });

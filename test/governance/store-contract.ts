@@ -44,7 +44,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
 
     it('reserves the amount on every budget and reports their state', withStore(async (s) => {
       const r = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('a', 10), budget('b', 10, 50)], windows: [], slots: [] });
-      assert.deepEqual(r, { ok: true, budgets: [{ spent: 0, reserved: 10, end: T0 + HOUR }, { spent: 0, reserved: 10, end: T0 + HOUR }] });
+      assert.deepEqual(r, { ok: true, budgets: [{ spent: 0, reserved: 10, end: T0 + HOUR }, { spent: 0, reserved: 10, end: T0 + HOUR }], windows: [] });
       const p = await s.peek({ now: T0, budgets: ['a', 'b', 'never-used'], windows: ['w-never'], slots: ['s-never'] });
       assert.deepEqual(p, {
         budgets: [{ spent: 0, reserved: 10, end: T0 + HOUR }, { spent: 0, reserved: 10, end: T0 + HOUR }, { spent: 0, reserved: 0, end: 0 }],
@@ -59,7 +59,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
         id: id(), now: T0, leaseMs: LEASE,
         budgets: [budget('roomy', 10), budget('full', 10)], windows: [window('w')], slots: [slot('s', 5)],
       });
-      assert.deepEqual(r, { ok: false, kind: 'budget', index: 1, state: { spent: 0, reserved: 95, end: T0 + HOUR } });
+      assert.deepEqual(r, { ok: false, kind: 'budget', index: 1, state: { spent: 0, reserved: 95, end: T0 + HOUR }, windows: [T0] });
       const p = await s.peek({ now: T0, budgets: ['roomy', 'full'], windows: ['w'], slots: ['s'] });
       assert.deepEqual(p.budgets.map((b) => b.reserved), [0, 95]);
       assert.deepEqual(p.windows, [T0]);
@@ -105,7 +105,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
     it('returns the reservation and slot of a lease not settled within leaseMs', withStore(async (s) => {
       await s.admit({ id: id(), now: T0, leaseMs: 1000, budgets: [budget('a', 10)], windows: [], slots: [slot('s', 1)] });
       const blocked = await s.admit({ id: id(), now: T0 + 999, leaseMs: 1000, budgets: [budget('a', 10)], windows: [], slots: [slot('s', 1)] });
-      assert.deepEqual(blocked, { ok: false, kind: 'slot', index: 0 });
+      assert.deepEqual(blocked, { ok: false, kind: 'slot', index: 0, windows: [] });
       const r = await s.admit({ id: id(), now: T0 + 1000, leaseMs: 1000, budgets: [budget('a', 10)], windows: [], slots: [slot('s', 1)] });
       assert.equal(r.ok, true);
       const p = await s.peek({ now: T0 + 1000, budgets: ['a'], windows: [], slots: ['s'] });
@@ -120,7 +120,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
       await s.admit({ id: old, now: T0, leaseMs: LEASE, budgets: [budget('p', 90, 100, w1)], windows: [], slots: [] });
       assert.deepEqual((await s.peek({ now: T0 + 1000, budgets: ['p'], windows: [], slots: [] })).budgets, [{ spent: 0, reserved: 0, end: 0 }]);
       const r = await s.admit({ id: id(), now: T0 + 1000, leaseMs: LEASE, budgets: [budget('p', 90, 100, w2)], windows: [], slots: [] });
-      assert.deepEqual(r, { ok: true, budgets: [{ spent: 0, reserved: 90, end: T0 + 2000 }] });
+      assert.deepEqual(r, { ok: true, budgets: [{ spent: 0, reserved: 90, end: T0 + 2000 }], windows: [] });
       await s.settle({ id: old, now: T0 + 1001, charges: [], adjusts: [] });
       const p = await s.peek({ now: T0 + 1001, budgets: ['p'], windows: [], slots: [] });
       assert.deepEqual(p.budgets, [{ spent: 0, reserved: 90, end: T0 + 2000 }]);
@@ -154,7 +154,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
         assert.equal(r.ok, true, `request ${i}`);
       }
       const refused = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [window('rw')], slots: [] });
-      assert.deepEqual(refused, { ok: false, kind: 'window', index: 0, retryAfterMs: 100 });
+      assert.deepEqual(refused, { ok: false, kind: 'window', index: 0, retryAfterMs: 100, windows: [T0 + 1000] });
       assert.equal((await s.admit({ id: id(), now: T0 + 99, leaseMs: LEASE, budgets: [], windows: [window('rw')], slots: [] })).ok, false);
       assert.equal((await s.admit({ id: id(), now: T0 + 100, leaseMs: LEASE, budgets: [], windows: [window('rw')], slots: [] })).ok, true);
       assert.deepEqual((await s.peek({ now: T0 + 100, budgets: [], windows: ['rw'], slots: [] })).windows, [T0 + 1100]);
@@ -165,9 +165,30 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
 
     it('a window refusal names the first window without room and applies nothing', withStore(async (s) => {
       const r = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('b', 1)], windows: [window('w1', 5), window('w2', 11)], slots: [slot('s', 1)] });
-      assert.deepEqual(r, { ok: false, kind: 'window', index: 1, retryAfterMs: 100 });
+      assert.deepEqual(r, { ok: false, kind: 'window', index: 1, retryAfterMs: 100, windows: [T0, T0] });
       const p = await s.peek({ now: T0, budgets: ['b'], windows: ['w1', 'w2'], slots: ['s'] });
       assert.deepEqual(p, { budgets: [{ spent: 0, reserved: 0, end: 0 }], windows: [T0, T0], slots: [0] });
+    }));
+
+    it('reports every window\'s TAT: after the units an admission took, or as it stands when refused', withStore(async (s) => {
+      // A fraction of a ms survives (emission 100/3), as the store keeps it.
+      const third = (key: string, cost = 1): WindowLine => window(key, cost, 100 / 3, 1000);
+      const ok = await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [third('t1'), window('t2', 4)], slots: [] });
+      assert.equal(ok.ok, true);
+      assert.deepEqual(ok.windows.map((t) => Math.round(t * 1000) / 1000), [T0 + 33.333, T0 + 400]);
+      // The second window is full: nothing taken from either, both reported as they stand.
+      const full = await s.admit({ id: id(), now: T0 + 10, leaseMs: LEASE, budgets: [], windows: [third('t1'), window('t2', 7)], slots: [] });
+      assert.equal(full.ok || full.kind, 'window');
+      assert.deepEqual(full.windows.map((t) => Math.round(t * 1000) / 1000), [T0 + 33.333, T0 + 400]);
+      // Refused for a slot or a budget, the windows are reported too; past its TAT, one reads as now.
+      await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [], slots: [slot('one', 1)] });
+      const slotted = await s.admit({ id: id(), now: T0 + 50, leaseMs: LEASE, budgets: [], windows: [third('t1'), window('t2')], slots: [slot('one', 1)] });
+      assert.equal(slotted.ok || slotted.kind, 'slot');
+      assert.deepEqual(slotted.windows, [T0 + 50, T0 + 400]);
+      const broke = await s.admit({ id: id(), now: T0 + 50, leaseMs: LEASE, budgets: [budget('tiny', 10, 5)], windows: [window('t2')], slots: [] });
+      assert.equal(broke.ok || broke.kind, 'budget');
+      assert.deepEqual(broke.windows, [T0 + 400]);
+      assert.deepEqual((await s.peek({ now: T0 + 50, budgets: [], windows: ['t1', 't2'], slots: [] })).windows, [T0 + 50, T0 + 400]);
     }));
 
     it('window adjustments take and return units, never below now', withStore(async (s) => {
@@ -183,7 +204,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
     it('slots hold at most `limit` open leases; settling frees one', withStore(async (s) => {
       const leases = [id(), id()];
       for (const l of leases) assert.equal((await s.admit({ id: l, now: T0, leaseMs: LEASE, budgets: [], windows: [], slots: [slot('c', 2)] })).ok, true);
-      assert.deepEqual(await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [], slots: [slot('c', 2)] }), { ok: false, kind: 'slot', index: 0 });
+      assert.deepEqual(await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [], slots: [slot('c', 2)] }), { ok: false, kind: 'slot', index: 0, windows: [] });
       await s.settle({ id: leases[0], now: T0, charges: [], adjusts: [] });
       assert.deepEqual((await s.peek({ now: T0, budgets: [], windows: [], slots: ['c'] })).slots, [1]);
       assert.equal((await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [], windows: [], slots: [slot('c', 2)] })).ok, true);
@@ -193,7 +214,7 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
       const limit = 5_000_000 * 1e9; // $5M in nano-USD
       const lease = id();
       const r = await s.admit({ id: lease, now: T0, leaseMs: LEASE, budgets: [budget('big', limit - 1, limit)], windows: [], slots: [] });
-      assert.deepEqual(r, { ok: true, budgets: [{ spent: 0, reserved: limit - 1, end: T0 + HOUR }] });
+      assert.deepEqual(r, { ok: true, budgets: [{ spent: 0, reserved: limit - 1, end: T0 + HOUR }], windows: [] });
       assert.equal((await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('big', 2, limit)], windows: [], slots: [] })).ok, false);
       assert.equal((await s.admit({ id: id(), now: T0, leaseMs: LEASE, budgets: [budget('big', 1, limit)], windows: [], slots: [] })).ok, true);
       await s.settle({ id: lease, now: T0, charges: [{ key: 'big', start: T0 - HOUR, end: T0 + HOUR, amount: limit - 3 }], adjusts: [] });

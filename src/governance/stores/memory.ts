@@ -56,22 +56,32 @@ export class MemoryStore implements CounterStore {
     const { now } = req;
     this.expireLeases(now);
 
-    for (let i = 0; i < req.slots.length; i++) {
-      const s = req.slots[i];
-      if (this.openSlots(s.key, now) >= s.limit) return { ok: false, kind: 'slot', index: i };
-    }
+    // Each window as it stands, and after this request's units: a refusal reports the first.
+    const before: number[] = [];
     const tats: number[] = [];
+    let full = -1;
+    let retryAfterMs = 0;
     for (let i = 0; i < req.windows.length; i++) {
       const w = req.windows[i];
-      const tat = Math.max(this.windows.get(w.key) ?? now, now) + w.cost * w.emission;
-      if (tat - now > w.burst) return { ok: false, kind: 'window', index: i, retryAfterMs: Math.ceil(tat - w.burst - now) };
+      const was = Math.max(this.windows.get(w.key) ?? now, now);
+      const tat = was + w.cost * w.emission;
+      if (full < 0 && tat - now > w.burst) {
+        full = i;
+        retryAfterMs = Math.ceil(tat - w.burst - now);
+      }
+      before.push(was);
       tats.push(tat);
     }
+    for (let i = 0; i < req.slots.length; i++) {
+      const s = req.slots[i];
+      if (this.openSlots(s.key, now) >= s.limit) return { ok: false, kind: 'slot', index: i, windows: before };
+    }
+    if (full >= 0) return { ok: false, kind: 'window', index: full, retryAfterMs, windows: before };
     for (let i = 0; i < req.budgets.length; i++) {
       const b = req.budgets[i];
       const c = this.current(b.key, now);
       if (b.block && (c?.spent ?? 0) + (c?.reserved ?? 0) + b.amount > b.limit) {
-        return { ok: false, kind: 'budget', index: i, state: state(c) };
+        return { ok: false, kind: 'budget', index: i, state: state(c), windows: before };
       }
     }
 
@@ -91,7 +101,7 @@ export class MemoryStore implements CounterStore {
       lease.slots.push(s.key);
     }
     this.leases.set(req.id, lease);
-    return { ok: true, budgets: after };
+    return { ok: true, budgets: after, windows: tats };
   }
 
   private settleNow(req: SettleRequest): SettleResult {

@@ -75,8 +75,11 @@ end
  * KEYS: leases, lease hash, budgets(nb), windows(nw), slots(ns), clock
  * ARGV: now, id, leaseMs, nb, nw, ns, budgets (start, end, limit, amount, block) × nb,
  *       windows (emission, burst, cost) × nw, slots (limit) × ns
- * Returns {'ok', spent, reserved, end, ...} | {'budget', i, spent, reserved, end} |
- *         {'window', i, retryAfterMs} | {'slot', i}
+ * Returns {'ok', spent, reserved, end, ... (× nb), tat ... (× nw)} |
+ *         {'budget', i, spent, reserved, end, tat ... (× nw)} |
+ *         {'window', i, retryAfterMs, tat ... (× nw)} | {'slot', i, tat ... (× nw)}:
+ * each window's TAT after this admission, or, refused, as it stands (strings, with the
+ * fraction a Lua number reply would drop).
  */
 export const ADMIT = `${COMMON}
 local id = ARGV[2]
@@ -88,22 +91,34 @@ local bp, wp, sp = 6, 6 + nb * 5, 6 + nb * 5 + nw * 3
 clock()
 expire_leases()
 
-for i = 1, ns do
-  local key = KEYS[sk + i]
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  if redis.call('ZCARD', key) >= tonumber(ARGV[sp + i]) then return { 'slot', i - 1 } end
-end
-
-local tats = {}
+-- Every window as it stands and after this request: a refusal reports the first.
+local before, tats = {}, {}
+local full, wait = nil, 0
 for i = 1, nw do
   local p = wp + (i - 1) * 3
   local emission, burst, cost = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
   local tat = tonumber(redis.call('GET', KEYS[wk + i]) or now)
   if tat < now then tat = now end
   local new = tat + cost * emission
-  if new - now > burst then return { 'window', i - 1, math.ceil(new - burst - now) } end
+  if not full and new - now > burst then
+    full = i
+    wait = math.ceil(new - burst - now)
+  end
+  before[i] = string.format('%.3f', tat)
   tats[i] = new
 end
+local function refused(out)
+  for i = 1, nw do table.insert(out, before[i]) end
+  return out
+end
+
+for i = 1, ns do
+  local key = KEYS[sk + i]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[sp + i]) then return refused({ 'slot', i - 1 }) end
+end
+
+if full then return refused({ 'window', full - 1, wait }) end
 
 for i = 1, nb do
   local p = bp + (i - 1) * 5
@@ -112,7 +127,7 @@ for i = 1, nb do
     local spent = h and tonumber(h[3]) or 0
     local reserved = h and tonumber(h[4]) or 0
     if spent + reserved + tonumber(ARGV[p + 4]) > tonumber(ARGV[p + 3]) then
-      return { 'budget', i - 1, spent, reserved, h and tonumber(h[2]) or 0 }
+      return refused({ 'budget', i - 1, spent, reserved, h and tonumber(h[2]) or 0 })
     end
   end
 end
@@ -129,7 +144,10 @@ for i = 1, nb do
   table.insert(out, reserved)
   table.insert(out, tonumber(h[2]))
 end
-for i = 1, nw do set_tat(KEYS[wk + i], tats[i]) end
+for i = 1, nw do
+  set_tat(KEYS[wk + i], tats[i])
+  table.insert(out, string.format('%.3f', tats[i]))
+end
 for i = 1, ns do
   local key = KEYS[sk + i]
   redis.call('ZADD', key, expiry, id)

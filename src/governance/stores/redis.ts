@@ -114,15 +114,18 @@ export class RedisStore implements CounterStore {
     for (const s of req.slots) args.push(s.limit);
 
     const r = await this.run(ADMIT_SCRIPT, keys, args);
+    const nw = req.windows.length;
+    // The windows' TATs close every reply.
+    const windows = (): number[] => r.slice(r.length - nw).map(Number);
     switch (r[0]) {
       case 'ok':
-        return { ok: true, budgets: states(r, 1, req.budgets.length) };
+        return { ok: true, budgets: states(r, 1, req.budgets.length), windows: windows() };
       case 'budget':
-        return { ok: false, kind: 'budget', index: Number(r[1]), state: states(r, 2, 1)[0] };
+        return { ok: false, kind: 'budget', index: Number(r[1]), state: states(r, 2, 1)[0], windows: windows() };
       case 'window':
-        return { ok: false, kind: 'window', index: Number(r[1]), retryAfterMs: Number(r[2]) };
+        return { ok: false, kind: 'window', index: Number(r[1]), retryAfterMs: Number(r[2]), windows: windows() };
       case 'slot':
-        return { ok: false, kind: 'slot', index: Number(r[1]) };
+        return { ok: false, kind: 'slot', index: Number(r[1]), windows: windows() };
       default:
         throw new Error(`unexpected reply from the admit script: ${JSON.stringify(r)}`);
     }
