@@ -31,7 +31,7 @@ export const ERRORS = {
   SY_ERR_INVALID_JSON: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body is not well-formed JSON.' },
   SY_ERR_JSON_TOO_DEEP: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body nests deeper than server.max_json_depth.' },
   SY_ERR_FORBIDDEN_KEY: { status: 400, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body contains a __proto__ key, or a constructor key holding a prototype key.' },
-  SY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body is not application/json.' },
+  SY_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The body is not application/json, or comes in a content coding the gateway does not decode.' },
   SY_ERR_REQUEST_TIMEOUT: { status: 408, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The request did not arrive in full within server.request_timeout_ms; the connection is closed.' },
   SY_ERR_HEADERS_TOO_LARGE: { status: 431, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'The request headers exceed the server\'s limit (16 KB in all); the connection is closed.' },
   SY_ERR_BODY_TOO_LARGE: { status: 413, openaiType: 'invalid_request_error', anthropicType: 'request_too_large', doc: 'The body exceeds server.body_limit_bytes.' },

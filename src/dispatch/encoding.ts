@@ -59,6 +59,14 @@ class Inflate extends Transform {
   }
 }
 
+/** A decoder for one content coding (lowercase), or undefined when the gateway has none for it. */
+export function decoderFor(coding: string): Transform | undefined {
+  return Object.hasOwn(DECODERS, coding) ? DECODERS[coding]?.() : undefined;
+}
+
+/** The codings the gateway decodes, for messages: `gzip, deflate, br` (and zstd where Node has it). */
+export const DECODED_CODINGS = Object.keys(DECODERS).filter((c) => c !== 'x-gzip' && DECODERS[c] !== undefined);
+
 /** The codings named by a Content-Encoding header, in the order they were applied (`identity` left out). */
 export function contentCodings(headers: Headers): string[] {
   const v = headerValue(headers, 'content-encoding');
@@ -78,9 +86,9 @@ export function decodeBody(headers: Headers, body: Readable): { body: Readable }
   const decoders: Transform[] = [];
   // Codings are listed in the order applied: the last one is undone first.
   for (let i = codings.length - 1; i >= 0; i--) {
-    const make = DECODERS[codings[i]];
-    if (make === undefined) return { unsupported: codings[i] };
-    decoders.push(make());
+    const decoder = decoderFor(codings[i]);
+    if (decoder === undefined) return { unsupported: codings[i] };
+    decoders.push(decoder);
   }
   // The pipeline hands an error of `body` on to every decoder; only an error a decoder
   // raises itself is the body's coding at fault.

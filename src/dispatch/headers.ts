@@ -15,9 +15,14 @@ const CREDENTIALS = new Set([
 /**
  * The codings the upstream may compress with are the gateway's to choose: it decodes the
  * answer (src/dispatch/encoding.ts) and encodes its own for the client. A client's list
- * (`gzip, deflate, br, zstd`) would invite codings the gateway cannot decode.
+ * (`gzip, deflate, br, zstd`) would invite codings the gateway cannot decode. The body it
+ * sends is its own too: a client's compressed body is decoded (src/server/body-coding.ts),
+ * and the one sent upstream is not in the client's coding.
  */
-const GATEWAY_OWNED = new Set(['accept-encoding']);
+const GATEWAY_OWNED = new Map([
+  ['accept-encoding', 'the gateway decodes the provider\'s answer itself and chooses which codings it accepts'],
+  ['content-encoding', 'the gateway decodes a compressed request body and sends the provider a body of its own'],
+]);
 
 /** Whether a header name can never be forwarded, whatever the allowlist says. */
 export function isForbiddenUpstream(name: string): boolean {
@@ -26,7 +31,8 @@ export function isForbiddenUpstream(name: string): boolean {
 
 /** Why a header listed in upstream.forward_headers is never forwarded; undefined when it is. */
 export function neverForwardedBecause(name: string): string | undefined {
-  if (GATEWAY_OWNED.has(name)) return 'the gateway decodes the provider\'s answer itself and chooses which codings it accepts';
+  const owned = GATEWAY_OWNED.get(name);
+  if (owned !== undefined) return owned;
   if (isForbiddenUpstream(name)) return 'credentials and hop-by-hop headers never go upstream (a provider\'s key comes from its config)';
   return undefined;
 }

@@ -17,6 +17,7 @@ import { newId, requestIdFrom } from './ids.js';
 import { parseJsonBody } from './json.js';
 import { handleChat, handleCountTokens, handleEmbeddings, type Marks, type ReplyLike, type RequestLike } from './inference.js';
 import { createCors } from './cors.js';
+import { bodyDecoder } from './body-coding.js';
 import { ARRIVED, installIntake, type InferenceHandler, type RefusalReply, type Stamped } from './intake.js';
 import { installResponsesSocket } from './responses-ws.js';
 import { anthropicModelById, anthropicModelPage, openAIModelById, openAIModelList } from './models.js';
@@ -137,6 +138,22 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     done(null, payload);
   });
 
+  // A body in a content coding is decoded before it is parsed, as the intake does
+  // (src/server/body-coding.ts); fastify's body limit then counts decoded bytes.
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    // A request without a body (a GET) has nothing to decode, whatever its headers say.
+    const h = req.headers;
+    if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) return done(null, payload);
+    const coded = bodyDecoder(h);
+    if (coded === null) return done(null, payload);
+    if (coded instanceof SwitchyardError) return done(coded);
+    // fastify checks Content-Length, and its limit, against the bytes received.
+    const output = coded.output as typeof coded.output & { receivedEncodedLength: number };
+    output.receivedEncodedLength = 0;
+    payload.on('data', (chunk: Buffer) => (output.receivedEncodedLength += chunk.length));
+    payload.pipe(coded.input);
+    done(null, output);
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     req.syStart = performance.now();

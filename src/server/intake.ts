@@ -7,14 +7,17 @@
  * content type, a draining server) goes to fastify and is answered as before.
  *
  * The checks are fastify's, with our codes: body limit (by Content-Length up front, then
- * by bytes read), empty body, nesting depth, forbidden keys, malformed JSON.
+ * by bytes read, decoded ones for a compressed body), empty body, nesting depth, forbidden
+ * keys, malformed JSON.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { SwitchyardError } from '../errors.js';
 import type { Marks, ReplyLike, RequestLike } from './inference.js';
 import { parseJsonBody } from './json.js';
 import type { CorsHandler } from './cors.js';
+import { bodyDecoder } from './body-coding.js';
 
 /** What answering an error takes of a reply (ReplyLike's part): headers, a status and a body. */
 export interface RefusalReply {
@@ -146,15 +149,31 @@ function readJson(req: IncomingMessage, res: ServerResponse, url: string, handle
     req.resume();
     return;
   }
+  const coded = bodyDecoder(req.headers);
+  if (coded instanceof SwitchyardError) {
+    refuse(coded);
+    req.resume();
+    return;
+  }
+  // The body as it reads: decoded, when it comes in a content coding.
+  const source: Readable = coded === null ? req : coded.output;
   const chunks: Buffer[] = [];
   let size = 0;
   let over = false;
+  /** No more of the body is wanted: the rest is read and dropped, not decoded. */
+  const stop = (): void => {
+    over = true;
+    chunks.length = 0;
+    if (coded === null) return;
+    req.unpipe(coded.input);
+    coded.destroy();
+    req.resume();
+  };
   const arrival: Arrival = {
     due: arrived + opts.requestTimeoutMs,
     expire() {
       if (over) return;
-      over = true;
-      chunks.length = 0;
+      stop();
       // The rest of the body is not waited for: the connection closes after the answer.
       reply.header('connection', 'close');
       refuse(new SwitchyardError('SY_ERR_REQUEST_TIMEOUT', `The request body did not arrive in full within ${opts.requestTimeoutMs} ms (server.request_timeout_ms).`));
@@ -162,20 +181,30 @@ function readJson(req: IncomingMessage, res: ServerResponse, url: string, handle
   };
   arriving.add(arrival);
   // 'close' also comes when a client leaves mid-body.
-  req.once('close', () => arriving.delete(arrival));
-  req.on('data', (chunk: Buffer) => {
+  req.once('close', () => {
+    arriving.delete(arrival);
+    if (coded !== null && !req.complete) coded.destroy();
+  });
+  source.on('data', (chunk: Buffer) => {
     if (over) return;
     size += chunk.length;
     if (size > opts.bodyLimit) {
-      over = true;
-      chunks.length = 0;
+      stop();
       refuse(tooLarge());
       return;
     }
     chunks.push(chunk);
   });
+  if (coded !== null) {
+    source.on('error', (err) => {
+      if (over || !(err instanceof SwitchyardError)) return;
+      stop();
+      refuse(err);
+    });
+    req.pipe(coded.input);
+  }
   // A client that leaves mid-body gets no answer: 'end' never comes, and the chunks go with the request.
-  req.on('end', () => {
+  source.on('end', () => {
     arriving.delete(arrival);
     if (over) return;
     let body: unknown;

@@ -181,7 +181,7 @@ export interface UpstreamConfig {
    */
   connections_per_origin?: number;
   /**
-   * Client headers forwarded upstream (lowercase). Credentials, hop-by-hop headers and accept-encoding (the gateway decodes answers itself) never are, even when listed. Default: [anthropic-beta].
+   * Client headers forwarded upstream (lowercase). Credentials, hop-by-hop headers, accept-encoding and content-encoding (the gateway decodes answers and compressed request bodies itself) never are, even when listed. Default: [anthropic-beta].
    */
   forward_headers?: string[];
   proxy?: SecretRef;

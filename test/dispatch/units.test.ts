@@ -31,14 +31,14 @@ describe('upstreamHeaders', () => {
   const client = {
     host: 'gw.example', connection: 'keep-alive, x-hop', 'x-hop': '1', authorization: 'Bearer sk-client', 'x-api-key': 'k',
     'x-switchyard-key': 'vk', cookie: 'a=b', 'x-request-id': 'r-1', 'x-trace': ['a', 'b'], 'transfer-encoding': 'chunked', 'user-agent': 'sdk',
-    'accept-encoding': 'gzip, br, zstd',
+    'accept-encoding': 'gzip, br, zstd', 'content-encoding': 'gzip',
   };
 
   it('forwards only allowlisted headers', () => {
     assert.deepEqual(upstreamHeaders(client, ['x-request-id', 'x-trace', 'x-missing']), { 'x-request-id': 'r-1', 'x-trace': 'a, b' });
   });
 
-  it('never forwards credentials, hop-by-hop headers, headers named by Connection, or accept-encoding', () => {
+  it('never forwards credentials, hop-by-hop headers, headers named by Connection, accept-encoding or content-encoding', () => {
     const everything = Object.keys(client);
     assert.deepEqual(upstreamHeaders(client, everything), { 'x-request-id': 'r-1', 'x-trace': 'a, b', 'user-agent': 'sdk' });
   });
@@ -52,7 +52,7 @@ describe('upstreamHeaders', () => {
   });
 
   it('compileForwardHeaders lowercases and drops forbidden names once, at load', () => {
-    assert.deepEqual(compileForwardHeaders(['X-Request-Id', 'Authorization', 'Connection', 'x-request-id', 'Accept-Encoding']), ['x-request-id']);
+    assert.deepEqual(compileForwardHeaders(['X-Request-Id', 'Authorization', 'Connection', 'x-request-id', 'Accept-Encoding', 'Content-Encoding']), ['x-request-id']);
   });
 });
 

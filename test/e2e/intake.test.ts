@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import net from 'node:net';
+import * as zlib from 'node:zlib';
 import { raw, startE2E, type E2EGateway, type RawRequest, type RawResponse, HOOK, SUITE } from './helpers.js';
 
 let e2e: E2EGateway;
@@ -26,6 +27,9 @@ after(async () => {
 
 const json = { 'content-type': 'application/json' };
 const chat = { model: 'mock-model', messages: [{ role: 'user', content: 'hi' }] };
+const chatBytes = Buffer.from(JSON.stringify(chat));
+/** Node ≥ 22.15 has zstd; the gateway decodes it where Node does. */
+const zstdCompress = (zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer }).zstdCompressSync;
 
 const CASES: [string, string, RawRequest][] = [
   ['OpenAI chat', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: json }],
@@ -41,6 +45,12 @@ const CASES: [string, string, RawRequest][] = [
   ['over the body limit', '/anthropic/v1/messages', { method: 'POST', body: JSON.stringify({ ...chat, pad: 'x'.repeat(LIMIT) }), headers: json }],
   ['unknown model', '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ ...chat, model: 'nope' }), headers: json }],
   ['text/plain', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: { 'content-type': 'text/plain' } }],
+  ['a gzip body', '/v1/chat/completions', { method: 'POST', body: zlib.gzipSync(chatBytes), headers: { ...json, 'content-encoding': 'gzip' } }],
+  ['a brotli body', '/v1/responses', { method: 'POST', body: zlib.brotliCompressSync(JSON.stringify({ model: 'mock-model', input: 'hi' })), headers: { ...json, 'content-encoding': 'br' } }],
+  ['a deflate body, to Anthropic', '/anthropic/v1/messages', { method: 'POST', body: zlib.deflateSync(JSON.stringify({ ...chat, max_tokens: 8 })), headers: { ...json, 'content-encoding': 'Deflate' } }],
+  ['an unknown content coding', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: { ...json, 'content-encoding': 'compress' } }],
+  ['a body that is not in its coding', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: { ...json, 'content-encoding': 'gzip' } }],
+  ['a small gzip body that inflates past the limit', '/v1/chat/completions', { method: 'POST', body: zlib.gzipSync(JSON.stringify({ ...chat, pad: 'x'.repeat(LIMIT * 4) })), headers: { ...json, 'content-encoding': 'gzip' } }],
 ];
 
 /** What a client can see of an answer, minus what differs per request (ids, timing, date). */
@@ -91,6 +101,105 @@ describe('the intake and fastify answer inference requests alike', SUITE, () => 
     assert.equal(res.json.type, 'error');
     assert.equal(res.json.error.type, 'request_too_large');
     assert.equal(res.headers.connection, 'close');
+  });
+});
+
+describe('compressed request bodies', SUITE, () => {
+  const post = (path: string, body: Buffer | string, coding: string) => raw(e2e.url, path, { method: 'POST', body, headers: { ...json, 'content-encoding': coding } });
+
+  test('gzip, deflate (zlib-wrapped or raw), br and identity are decoded and served', async () => {
+    for (const [coding, body] of [
+      ['gzip', zlib.gzipSync(chatBytes)],
+      ['x-gzip', zlib.gzipSync(chatBytes)],
+      ['deflate', zlib.deflateSync(chatBytes)],
+      ['deflate', zlib.deflateRawSync(chatBytes)],
+      ['br', zlib.brotliCompressSync(chatBytes)],
+      ['identity', chatBytes],
+      ['gzip, br', zlib.brotliCompressSync(zlib.gzipSync(chatBytes))],
+    ] as const) {
+      const r = await post('/v1/chat/completions', body, coding);
+      assert.equal(r.status, 200, `${coding}: ${r.text}`);
+      assert.equal(r.json.choices[0].message.content, 'Mock reply to: hi', coding);
+    }
+  });
+
+  test('zstd, as the Codex CLI sends to the Responses API, is decoded where Node has it, else refused 415 naming it', async () => {
+    const body = JSON.stringify({ model: 'mock-model', input: 'hi' });
+    if (zstdCompress !== undefined) {
+      const r = await post('/v1/responses', zstdCompress(Buffer.from(body)), 'zstd');
+      assert.equal(r.status, 200, r.text);
+    } else {
+      const r = await post('/v1/responses', body, 'zstd');
+      assert.equal(r.status, 415);
+      assert.equal(r.json.error.code, 'SY_ERR_UNSUPPORTED_MEDIA_TYPE');
+      assert.match(r.json.error.message, /Content-Encoding zstd/);
+    }
+  });
+
+  test('an unknown coding is refused 415 in the dialect, naming the coding and those the gateway takes', async () => {
+    const r = await post('/anthropic/v1/messages', JSON.stringify({ ...chat, max_tokens: 8 }), 'compress');
+    assert.equal(r.status, 415);
+    assert.equal(r.json.type, 'error');
+    assert.equal(r.json.error.code, 'SY_ERR_UNSUPPORTED_MEDIA_TYPE');
+    assert.match(r.json.error.message, /Content-Encoding compress .*gzip, deflate, br/);
+  });
+
+  test('a body that does not decode is refused 400, naming its coding', async () => {
+    const cut = zlib.gzipSync(Buffer.from(JSON.stringify({ ...chat, pad: 'y'.repeat(1000) })));
+    for (const body of [chatBytes, Buffer.concat([cut.subarray(0, 10), Buffer.alloc(40, 0xff)])]) {
+      const r = await post('/v1/chat/completions', body, 'gzip');
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json.error.code, 'SY_ERR_BAD_REQUEST');
+      assert.match(r.json.error.message, /does not decode as gzip/);
+    }
+    // Cut short, what did arrive is decoded: it is not a whole JSON body.
+    const short = await post('/v1/chat/completions', cut.subarray(0, cut.length - 12), 'gzip');
+    assert.equal(short.status, 400, short.text);
+  });
+
+  test('a coding on a request without a body is no matter', async () => {
+    const list = await raw(e2e.url, '/v1/models', { headers: { 'content-encoding': 'compress' } });
+    assert.equal(list.status, 200, list.text);
+  });
+
+  test('a body that does not decode, refused before it is read, leaves the gateway serving', async () => {
+    const unread = await raw(e2e.url, '/v1/chat/completions', { method: 'POST', body: 'not gzip', headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' } });
+    assert.equal(unread.status, 415);
+    assert.equal(unread.json.error.code, 'SY_ERR_UNSUPPORTED_MEDIA_TYPE');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const after = await raw(e2e.url, '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: json });
+    assert.equal(after.status, 200);
+  });
+
+  test('the body limit counts decoded bytes: 4 KiB that inflates to 1 MiB is refused 413, and the connection closed', async () => {
+    const bomb = zlib.gzipSync(JSON.stringify({ ...chat, pad: 'x'.repeat(1024 * 1024) }));
+    assert.ok(bomb.length < LIMIT);
+    const r = await post('/v1/chat/completions', bomb, 'gzip');
+    assert.equal(r.status, 413);
+    assert.equal(r.json.error.code, 'SY_ERR_BODY_TOO_LARGE');
+    assert.equal(r.headers.connection, 'close');
+  });
+
+  test('a chunked gzip body, sent in pieces, is served, and the connection serves the next request', async () => {
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const gz = zlib.gzipSync(chatBytes);
+      const first = await new Promise<RawResponse>((resolve, reject) => {
+        const r = httpRequest(`${e2e.url}/v1/chat/completions`, { method: 'POST', headers: { ...json, 'content-encoding': 'gzip' }, agent }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: JSON.parse(text) }));
+        });
+        r.on('error', reject);
+        for (let i = 0; i < gz.length; i += 7) r.write(gz.subarray(i, i + 7));
+        r.end();
+      });
+      assert.equal(first.status, 200, first.text);
+      const second = await raw(e2e.url, '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: json, agent });
+      assert.equal(second.status, 200);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 
