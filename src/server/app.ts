@@ -210,6 +210,8 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   for (const [path, handler] of inference) app.post(path, (req, reply) => handler(req, reply, marks(req)));
   installIntake(app.server, {
     routes: inference,
+    // The client API: the inference routes, model lists and conversations.
+    tidyPrefixes: ['/v1/', '/openai/v1/', '/anthropic/v1/'],
     ready: () => !rt.closing,
     bodyLimit,
     maxDepth,

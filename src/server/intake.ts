@@ -34,6 +34,8 @@ export type InferenceHandler = (req: RequestLike, reply: ReplyLike, marks: Marks
 export interface IntakeOptions {
   /** Exact paths (no query) → handler. */
   routes: ReadonlyMap<string, InferenceHandler>;
+  /** Paths under these prefixes are found spelled with doubled or trailing slashes too (see tidyPath); others keep their spelling. */
+  tidyPrefixes: readonly string[];
   /** False once the gateway stops accepting: requests then go to fastify, or are refused with 503 SY_ERR_UNAVAILABLE once the server has closed. */
   ready(): boolean;
   bodyLimit: number;
@@ -70,10 +72,18 @@ export function installIntake(server: Server, opts: IntakeOptions): void {
   server.on('request', function intake(this: Server, req: Stamped, res: ServerResponse) {
     const arrived = performance.now();
     if (cors !== null && cors(req, res)) return;
+    let url = req.url ?? '/';
+    const q = url.indexOf('?');
+    let handler = opts.routes.get(q < 0 ? url : url.slice(0, q));
+    if (handler === undefined) {
+      const tidy = tidyPath(url, q);
+      if (tidy !== undefined && opts.tidyPrefixes.some((p) => tidy.startsWith(p))) {
+        // fastify routes (and errors are rendered) by the tidied path too.
+        req.url = url = tidy + (q < 0 ? '' : url.slice(q));
+        handler = opts.routes.get(tidy);
+      }
+    }
     if (req.method === 'POST' && opts.ready()) {
-      const url = req.url ?? '/';
-      const q = url.indexOf('?');
-      const handler = opts.routes.get(q < 0 ? url : url.slice(0, q));
       if (handler !== undefined && isJson(req.headers['content-type'])) {
         readJson(req, res, url, handler, arrived, opts, arriving);
         return;
@@ -86,6 +96,20 @@ export function installIntake(server: Server, opts: IntakeOptions): void {
     req[ARRIVED] = arrived;
     fastify.call(this, req, res);
   });
+}
+
+/**
+ * `url`'s path (before `q`, the index of its query) with doubled slashes made single and a
+ * trailing one dropped, as clients spell a route when their base URL ends in a slash
+ * (`http://gw/v1/` + `/chat/completions`); undefined when there is none to tidy. Only the
+ * client API (tidyPrefixes) is found by it: any other path keeps its spelling, so a front
+ * proxy's rule on `/admin` still sees every request to the admin routes.
+ */
+function tidyPath(url: string, q: number): string | undefined {
+  const path = q < 0 ? url : url.slice(0, q);
+  if (!path.includes('//') && !(path.length > 1 && path.endsWith('/'))) return undefined;
+  const tidy = path.replace(/\/{2,}/g, '/');
+  return tidy.length > 1 && tidy.endsWith('/') ? tidy.slice(0, -1) : tidy;
 }
 
 /**

@@ -104,7 +104,8 @@ export interface RawRequest {
 
 /** One HTTP request with node:http (full control of headers and body), with a timeout. */
 export function raw(base: string, path: string, req: RawRequest = {}): Promise<RawResponse> {
-  const url = new URL(path, base);
+  // The path is sent as given (below): `new URL` would read `//v1/...` as a host.
+  const url = path.startsWith('/') ? new URL(base) : new URL(path, base);
   const headers: Record<string, string> = { ...(req.headers ?? {}) };
   let payload: Buffer | undefined;
   if (req.body !== undefined) {
@@ -116,7 +117,7 @@ export function raw(base: string, path: string, req: RawRequest = {}): Promise<R
     headers['content-length'] ??= String(payload.length);
   }
   return new Promise((resolve, reject) => {
-    const r = httpRequest(url, { method: req.method ?? (payload ? 'POST' : 'GET'), headers, agent: req.agent ?? false }, (res) => {
+    const r = httpRequest(url, { path: path.startsWith('/') ? path : undefined, method: req.method ?? (payload ? 'POST' : 'GET'), headers, agent: req.agent ?? false }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
       res.on('end', () => {

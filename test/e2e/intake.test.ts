@@ -45,6 +45,10 @@ const CASES: [string, string, RawRequest][] = [
   ['over the body limit', '/anthropic/v1/messages', { method: 'POST', body: JSON.stringify({ ...chat, pad: 'x'.repeat(LIMIT) }), headers: json }],
   ['unknown model', '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ ...chat, model: 'nope' }), headers: json }],
   ['text/plain', '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: { 'content-type': 'text/plain' } }],
+  ['a doubled slash, as a base URL ending in / makes', '//v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), headers: json }],
+  ['a doubled slash inside, with a query string', '/anthropic/v1//messages?beta=true', { method: 'POST', body: JSON.stringify({ ...chat, max_tokens: 8 }), headers: json }],
+  ['a trailing slash', '/v1/embeddings/', { method: 'POST', body: JSON.stringify({ model: 'embed-model', input: 'hi' }), headers: json }],
+  ['a doubled slash, text/plain', '//anthropic/v1/messages', { method: 'POST', body: JSON.stringify(chat), headers: { 'content-type': 'text/plain' } }],
   ['a gzip body', '/v1/chat/completions', { method: 'POST', body: zlib.gzipSync(chatBytes), headers: { ...json, 'content-encoding': 'gzip' } }],
   ['a brotli body', '/v1/responses', { method: 'POST', body: zlib.brotliCompressSync(JSON.stringify({ model: 'mock-model', input: 'hi' })), headers: { ...json, 'content-encoding': 'br' } }],
   ['a deflate body, to Anthropic', '/anthropic/v1/messages', { method: 'POST', body: zlib.deflateSync(JSON.stringify({ ...chat, max_tokens: 8 })), headers: { ...json, 'content-encoding': 'Deflate' } }],
@@ -101,6 +105,52 @@ describe('the intake and fastify answer inference requests alike', SUITE, () => 
     assert.equal(res.json.type, 'error');
     assert.equal(res.json.error.type, 'request_too_large');
     assert.equal(res.headers.connection, 'close');
+  });
+});
+
+describe('paths as clients spell them', SUITE, () => {
+  test('doubled and trailing slashes reach the inference routes, in their dialect', async () => {
+    for (const [path, body, object] of [
+      ['//v1/chat/completions', chat, 'chat.completion'],
+      ['/v1//chat/completions', chat, 'chat.completion'],
+      ['/openai//v1/chat/completions/', chat, 'chat.completion'],
+      ['/v1/chat/completions/?api-version=2024-10-21', chat, 'chat.completion'],
+      ['/v1/responses/', { model: 'mock-model', input: 'hi' }, 'response'],
+      ['//anthropic/v1/messages?beta=true', { ...chat, max_tokens: 8 }, 'message'],
+      ['/anthropic/v1/messages/count_tokens/', chat, null],
+    ] as const) {
+      const r = await raw(e2e.url, path, { method: 'POST', body: JSON.stringify(body), headers: json });
+      assert.equal(r.status, 200, `${path}: ${r.text}`);
+      if (object === 'message') assert.equal(r.json.type, 'message', path);
+      else if (object !== null) assert.equal(r.json.object, object, path);
+      else assert.equal(typeof r.json.input_tokens, 'number', path);
+    }
+  });
+
+  test('a refusal on a doubled-slash Anthropic path is in the Anthropic dialect', async () => {
+    const r = await raw(e2e.url, '//anthropic/v1/messages', { method: 'POST', body: '{"model":', headers: json });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.type, 'error');
+    assert.equal(r.json.error.code, 'SY_ERR_INVALID_JSON');
+  });
+
+  test('the model lists are found as the inference routes are', async () => {
+    for (const path of ['//v1/models', '/v1//models', '/v1/models/', '/openai/v1//models/', '//anthropic/v1/models']) {
+      const r = await raw(e2e.url, path);
+      assert.equal(r.status, 200, `${path}: ${r.text}`);
+      assert.ok(Array.isArray(r.json.data), path);
+    }
+    const one = await raw(e2e.url, '/v1//models/mock-model');
+    assert.equal(one.status, 200, one.text);
+    assert.equal(one.json.id, 'mock-model');
+  });
+
+  test('only the client API is tidied: other paths keep their spelling', async () => {
+    for (const path of ['//admin/rules', '/admin//rules', '//metrics', '/v1/chat/completions/x', '/v1/chat//completions/x']) {
+      const r = await raw(e2e.url, path, { method: 'POST', body: JSON.stringify(chat), headers: json });
+      assert.equal(r.status, 404, `${path}: ${r.text}`);
+      assert.equal(r.json.error.code, 'SY_ERR_NOT_FOUND');
+    }
   });
 });
 
