@@ -42,6 +42,9 @@ function findForbiddenKey(value: unknown, path: string): string | null {
 }
 
 export function parseJsonBody(text: string, maxDepth: number): unknown {
+  // A byte order mark may be ignored (RFC 8259 §8.1): Windows tools (PowerShell 5's
+  // `Out-File -Encoding utf8`, Notepad) start a UTF-8 file with one.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length === 0) throw new SwitchyardError('SY_ERR_INVALID_JSON', 'The request body is empty; send a JSON object.');
   if (jsonDepth(text) > maxDepth) {
     throw new SwitchyardError('SY_ERR_JSON_TOO_DEEP', `The request body nests deeper than ${maxDepth} levels.`);

@@ -243,6 +243,14 @@ describe('near misses are accepted', SUITE, () => {
     assert.equal(res.status, 200, res.text);
   });
 
+  test('a body starting with a UTF-8 byte order mark, as Windows tools write JSON files', async () => {
+    for (const path of [OPENAI, '/anthropic/v1/messages']) {
+      const body = JSON.stringify({ ...goodOpenAI, max_tokens: 8 });
+      const res = await send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]) });
+      assert.equal(res.status, 200, res.text);
+    }
+  });
+
   test('a body just under the limit', async () => {
     const filler = 'y'.repeat(BODY_LIMIT - JSON.stringify(goodOpenAI).length - 200);
     const res = await postJson(e2e.url, OPENAI, { model: 'mock-model', messages: [{ role: 'user', content: filler }] });

@@ -28,4 +28,7 @@ test('bodies are refused with stable codes', () => {
 test('near misses pass', () => {
   assert.deepEqual(parseJsonBody('{"constructor":"a string","text":"__proto__ in prose \\u00e9"}', 8), { constructor: 'a string', text: '__proto__ in prose é' });
   assert.deepEqual(parseJsonBody('{"a":[[1]]}', 3), { a: [[1]] });
+  // RFC 8259 §8.1: a parser may ignore a byte order mark; Windows tools write one.
+  assert.deepEqual(parseJsonBody('\ufeff{"a":1}', 3), { a: 1 });
+  assert.equal(code(() => parseJsonBody('\ufeff', 8)), 'SY_ERR_INVALID_JSON');
 });
