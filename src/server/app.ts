@@ -31,13 +31,26 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Why a body that is not JSON is refused, naming the type it came as: most often curl's
+ * default for `-d`, which a user who left out `-H 'content-type: application/json'` does
+ * not know was sent.
+ */
+function notJson(contentType: string | undefined): string {
+  const fix = 'send it as JSON, with Content-Type: application/json';
+  if (contentType === undefined || contentType.trim() === '') return `The request body came with no Content-Type: ${fix}.`;
+  const type = contentType.length > 100 ? `${contentType.slice(0, 100)}…` : contentType;
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType)) return `The request body was sent as ${type} (curl's default for -d): ${fix} (curl -H 'content-type: application/json').`;
+  return `The request body was sent as ${type}: ${fix}.`;
+}
+
 /** Maps fastify's own errors (body too large, wrong content type, ...) onto our codes. */
-function toSwitchyardError(err: unknown): SwitchyardError {
+function toSwitchyardError(err: unknown, contentType?: string): SwitchyardError {
   if (err instanceof SwitchyardError) return err;
   const e = err as { code?: string; statusCode?: number; message?: string };
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return new SwitchyardError('SY_ERR_BODY_TOO_LARGE', 'The request body is larger than the server accepts.');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new SwitchyardError('SY_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return new SwitchyardError('SY_ERR_UNSUPPORTED_MEDIA_TYPE', notJson(contentType));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY': return new SwitchyardError('SY_ERR_INVALID_JSON', 'The request body is empty; send a JSON object.');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return new SwitchyardError('SY_ERR_BAD_REQUEST', 'The Content-Length header does not match the body.');
   }
@@ -174,7 +187,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   // Anything else is refused with 415 (fastify raises FST_ERR_CTP_INVALID_MEDIA_TYPE).
 
   app.setErrorHandler((err, req, reply) => {
-    const e = toSwitchyardError(err);
+    const e = toSwitchyardError(err, req.headers['content-type']);
     if (e.code === 'SY_ERR_INTERNAL') rt.logger.error({ err, url: req.url }, 'request failed');
     countRefusal(req.url, e);
     sendError(reply, req.url, e);

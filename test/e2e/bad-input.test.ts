@@ -134,6 +134,20 @@ describe('bad input corpus', SUITE, () => {
     assert.match(a.json.error.message, /temperature/);
   });
 
+  test('a body not sent as JSON is told the type it came as, and the one to send', async () => {
+    const body = JSON.stringify(goodOpenAI);
+    for (const [headers, says] of [
+      // What `curl -d` sends unless told otherwise.
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, /sent as application\/x-www-form-urlencoded \(curl's default for -d\).*Content-Type: application\/json/],
+      [{ 'content-type': 'text/plain;charset=UTF-8' }, /sent as text\/plain;charset=UTF-8: send it as JSON, with Content-Type: application\/json/],
+      [{}, /no Content-Type: send it as JSON, with Content-Type: application\/json/],
+    ] as const) {
+      const res = await send(ANTHROPIC, { method: 'POST', body, headers });
+      assertAnthropicError(res, 415, 'SY_ERR_UNSUPPORTED_MEDIA_TYPE', 'invalid_request_error');
+      assert.match(res.json.error.message, says);
+    }
+  });
+
   test('unknown routes answer 404 in the dialect of their prefix', async () => {
     assertOpenAIError(await send('/v1/no-such-thing', { method: 'POST', body: '{}', headers: json }), 404, 'SY_ERR_NOT_FOUND');
     assertOpenAIError(await send('/nope', {}), 404, 'SY_ERR_NOT_FOUND');
