@@ -590,7 +590,8 @@ function streamHeaders(x: Exchange, timing: string | null): Record<string, strin
   const h: Record<string, string> = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
-    connection: 'keep-alive',
+    // No `connection` header: Node says keep-alive when the connection is kept, and close
+    // when the client asked for it (or spoke HTTP/1.0); a fixed keep-alive overrode that.
     'x-accel-buffering': 'no',
     'x-request-id': x.requestId,
     'x-switchyard-decision-id': x.decisionId,

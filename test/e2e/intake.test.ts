@@ -154,6 +154,46 @@ describe('paths as clients spell them', SUITE, () => {
   });
 });
 
+describe('connections', SUITE, () => {
+  /** Writes `requests` on one connection; resolves with all that came back once the server closes it, or after 3 s. */
+  function onOneSocket(requests: string): Promise<{ text: string; closed: boolean }> {
+    const { port } = new URL(e2e.url);
+    return new Promise((resolve, reject) => {
+      const s = net.connect(Number(port), '127.0.0.1', () => s.write(requests));
+      let text = '';
+      s.on('data', (c: Buffer) => (text += c));
+      s.on('error', reject);
+      s.on('close', () => resolve({ text, closed: true }));
+      setTimeout(() => { s.destroy(); resolve({ text, closed: false }); }, 3000).unref();
+    });
+  }
+  const post = (path: string, body: object, extra = '') => {
+    const b = JSON.stringify(body);
+    return `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n${extra}\r\n${b}`;
+  };
+
+  test('streams pipelined on one keep-alive connection are all served; Connection: close on the last closes it after', async () => {
+    const stream = { ...chat, stream: true };
+    const anthropic = { ...stream, max_tokens: 8 };
+    const r = await onOneSocket(post('/v1/chat/completions', stream).repeat(3) + post('/anthropic/v1/messages', anthropic).repeat(3) + post('/v1/chat/completions', stream, 'Connection: close\r\n'));
+    assert.equal(r.text.match(/HTTP\/1\.1 200 OK/g)?.length, 7);
+    assert.equal(r.text.match(/data: \[DONE\]/g)?.length, 4);
+    assert.equal(r.text.match(/event: message_stop/g)?.length, 3);
+    const heads = r.text.split('HTTP/1.1 ').slice(1).map((h) => h.slice(0, h.indexOf('\r\n\r\n')).toLowerCase());
+    assert.ok(heads.slice(0, 6).every((h) => h.includes('\r\nconnection: keep-alive')));
+    assert.match(heads[6], /\r\nconnection: close/);
+    assert.ok(r.closed, 'the server closed the connection after the stream');
+  });
+
+  test('a stream asked for over HTTP/1.0 is not announced as keep-alive, and ends with the connection', async () => {
+    const b = JSON.stringify({ ...chat, stream: true });
+    const r = await onOneSocket(`POST /v1/chat/completions HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n${b}`);
+    assert.ok(r.closed);
+    assert.doesNotMatch(r.text.slice(0, r.text.indexOf('\r\n\r\n')), /connection: keep-alive/i);
+    assert.match(r.text, /data: \[DONE\]\n\n$/);
+  });
+});
+
 describe('compressed request bodies', SUITE, () => {
   const post = (path: string, body: Buffer | string, coding: string) => raw(e2e.url, path, { method: 'POST', body, headers: { ...json, 'content-encoding': coding } });
 
