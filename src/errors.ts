@@ -39,6 +39,7 @@ export const ERRORS = {
   SY_ERR_UNKNOWN_MODEL: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', doc: 'No configured provider serves the requested model.' },
   SY_ERR_MODEL_NOT_ALLOWED: { status: 403, openaiType: 'invalid_request_error', anthropicType: 'permission_error', doc: 'The caller may not use the requested model or provider, or the model has no price and governance.unknown_price is block (details.reason: unknown_price).' },
   SY_ERR_NOT_FOUND: { status: 404, openaiType: 'invalid_request_error', anthropicType: 'not_found_error', doc: 'No such route.' },
+  SY_ERR_METHOD_NOT_ALLOWED: { status: 405, openaiType: 'invalid_request_error', anthropicType: 'invalid_request_error', doc: 'An inference route was called with another method than POST; the Allow header says POST.' },
   SY_ERR_UNAUTHORIZED: { status: 401, openaiType: 'invalid_request_error', anthropicType: 'authentication_error', doc: 'Missing, unknown or disabled virtual key.' },
   SY_ERR_ADMIN_UNAUTHORIZED: { status: 401, openaiType: 'invalid_request_error', anthropicType: 'authentication_error', doc: 'Missing or wrong admin credential.' },
   SY_ERR_BUDGET_EXCEEDED: { status: 429, openaiType: 'insufficient_quota', anthropicType: 'rate_limit_error', doc: 'A budget that applies to the caller is exhausted, or a provider\'s own budget left no target to serve the request (then with Retry-After until it resets).' },

@@ -193,7 +193,16 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     sendError(reply, req.url, e);
   });
   app.setNotFoundHandler((req, reply) => {
-    sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}.`));
+    const path = req.url.split('?')[0];
+    // An inference path exists, for another method: saying "no route" would send the
+    // user looking for a wrong base URL. A preflight (OPTIONS) stays a 404: CORS is off.
+    if (inference.has(path) && req.method !== 'OPTIONS') {
+      reply.header('allow', 'POST');
+      const upgrade = socketPaths.includes(path) ? ' (or GET to upgrade to a WebSocket)' : '';
+      sendError(reply, req.url, new SwitchyardError('SY_ERR_METHOD_NOT_ALLOWED', `${req.method} ${path}: the route takes POST${upgrade}.`));
+      return;
+    }
+    sendError(reply, req.url, new SwitchyardError('SY_ERR_NOT_FOUND', `No route ${req.method} ${path}.`));
   });
 
   // The inference routes: served by the intake (src/server/intake.ts) for ordinary JSON
@@ -213,6 +222,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     [['/anthropic/v1/messages'], 'messages', (req, reply, marks) => handleChat(rt, 'anthropic', 'messages', req, reply, marks)],
     [['/anthropic/v1/messages/count_tokens'], 'count_tokens', (req, reply, marks) => handleCountTokens(rt, req, reply, marks)],
   ];
+  const socketPaths = ['/v1/responses', '/openai/v1/responses'];
   const inference = new Map(routes.flatMap(([paths, , handler]) => paths.map((path) => [path, handler] as const)));
   const endpoints = new Map(routes.flatMap(([paths, endpoint]) => paths.map((path) => [path, endpoint] as const)));
   const countRefusal = (url: string, err: SwitchyardError): void => {
@@ -241,7 +251,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
   // connection finishes its request in progress, then closes; at the grace period's end
   // the rest are cut, as the HTTP connections are.
   const sockets = installResponsesSocket(app.server, {
-    paths: ['/v1/responses', '/openai/v1/responses'],
+    paths: socketPaths,
     handler: responses,
     authenticate: (headers) => rt.governance.authenticate(headers),
     ready: () => !rt.closing,

@@ -100,8 +100,8 @@ const CORPUS: Case[] = [
   { name: 'wrong content type (text/plain)', ...both(JSON.stringify(goodOpenAI), { 'content-type': 'text/plain' }), status: 415, code: 'SY_ERR_UNSUPPORTED_MEDIA_TYPE' },
   { name: 'wrong content type (form)', ...both('model=mock-model', { 'content-type': 'application/x-www-form-urlencoded' }), status: 415, code: 'SY_ERR_UNSUPPORTED_MEDIA_TYPE' },
   { name: 'no content type with a body', ...both(JSON.stringify(goodOpenAI), {}), status: 415, code: 'SY_ERR_UNSUPPORTED_MEDIA_TYPE' },
-  { name: 'GET on a POST route', openai: { method: 'GET' }, anthropic: { method: 'GET' }, status: 404, code: 'SY_ERR_NOT_FOUND' },
-  { name: 'PUT on a POST route', openai: { method: 'PUT', body: JSON.stringify(goodOpenAI), headers: json }, anthropic: { method: 'PUT', body: JSON.stringify(goodAnthropic), headers: json }, status: 404, code: 'SY_ERR_NOT_FOUND' },
+  { name: 'GET on a POST route', openai: { method: 'GET' }, anthropic: { method: 'GET' }, status: 405, code: 'SY_ERR_METHOD_NOT_ALLOWED' },
+  { name: 'PUT on a POST route', openai: { method: 'PUT', body: JSON.stringify(goodOpenAI), headers: json }, anthropic: { method: 'PUT', body: JSON.stringify(goodAnthropic), headers: json }, status: 405, code: 'SY_ERR_METHOD_NOT_ALLOWED' },
 ];
 
 async function send(path: string, req: RawRequest): Promise<RawResponse> {
@@ -146,6 +146,21 @@ describe('bad input corpus', SUITE, () => {
       assertAnthropicError(res, 415, 'SY_ERR_UNSUPPORTED_MEDIA_TYPE', 'invalid_request_error');
       assert.match(res.json.error.message, says);
     }
+  });
+
+  test('another method on an inference route is answered 405 with Allow: POST, in the dialect', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const o = await send(OPENAI, { method });
+      assertOpenAIError(o, 405, 'SY_ERR_METHOD_NOT_ALLOWED');
+      assert.equal(o.headers.allow, 'POST');
+      assert.match(o.json.error.message, new RegExp(`${method} .*takes POST`));
+      const a = await send('/anthropic/v1/messages?beta=true', { method });
+      assertAnthropicError(a, 405, 'SY_ERR_METHOD_NOT_ALLOWED', 'invalid_request_error');
+      assert.equal(a.headers.allow, 'POST');
+    }
+    const head = await send('/v1/embeddings', { method: 'HEAD' });
+    assert.equal(head.status, 405);
+    assert.equal(head.headers.allow, 'POST');
   });
 
   test('unknown routes answer 404 in the dialect of their prefix', async () => {
