@@ -5,44 +5,11 @@
 import type { Usage } from '../canonical.js';
 import { modelMatches } from '../config/model-match.js';
 import { memoByName } from '../memo.js';
+import type { Price, TierPrice } from '../types/gateway-config.js';
 import SHIPPED from './pricing.json' with { type: 'json' };
 
-/** USD per 1M tokens, as written in config and pricing.json. */
-export interface Price {
-  input: number;
-  output: number;
-  /** Prompt-cache reads; the input price when absent. */
-  cached_input?: number;
-  /** Prompt-cache writes with a five-minute lifetime; 1.25 × the input price when absent (Anthropic's rate). */
-  cache_write?: number;
-  /** Prompt-cache writes with a one-hour lifetime; 2 × the input price when absent (Anthropic's rate). */
-  cache_write_1h?: number;
-  /** USD per 1,000 web searches the provider ran for a request (Anthropic's web search tool); none when absent. */
-  web_search?: number;
-  /** Rates for a request whose input tokens exceed a threshold (see LongContextPrice). */
-  long_context?: LongContextPrice;
-  /**
-   * Rates of a request the provider says it served at another processing tier, by the
-   * tier's name in its answer (OpenAI's `flex` and `priority`); a tier not named here is
-   * charged the rates above.
-   */
-  service_tiers?: Record<string, Omit<Price, 'service_tiers' | 'web_search'>>;
-}
-
-/**
- * The rates of a request whose input tokens (cache reads and writes included) exceed
- * `above_input_tokens`, as Gemini 2.5 Pro and Claude Sonnet 4's 1M-token window charge
- * above 200k: every token of such a request, output too, is charged at these rates.
- * A cache rate left out is the base one scaled as the input rate is.
- */
-export interface LongContextPrice {
-  above_input_tokens: number;
-  input: number;
-  output: number;
-  cached_input?: number;
-  cache_write?: number;
-  cache_write_1h?: number;
-}
+/** USD per 1M tokens, as written in config and pricing.json (schema: definitions.Price). */
+export type { Price };
 
 /** nano-USD per token. */
 export interface TokenPrice {
@@ -152,6 +119,17 @@ export function costNano(base: TokenPrice, usage: Usage): number {
 }
 
 function toTokenPrice(p: Price): TokenPrice {
+  const price = rates(p);
+  if (p.service_tiers !== undefined) {
+    price.tiers = new Map(Object.entries(p.service_tiers).map(([name, tier]) => [name, rates(tier)]));
+  }
+  // USD per 1,000 searches × 1e9 nano/USD ÷ 1,000.
+  if (p.web_search !== undefined && p.web_search > 0) price.webSearch = Math.round(p.web_search * 1e6);
+  return price;
+}
+
+/** A price's (or a tier's) token rates, and its long-context rates. */
+function rates(p: TierPrice): TokenPrice {
   const cachedInput = p.cached_input ?? p.input;
   const cacheWrite = p.cache_write ?? p.input * 1.25;
   const cacheWrite1h = p.cache_write_1h ?? p.input * 2;
@@ -176,11 +154,6 @@ function toTokenPrice(p: Price): TokenPrice {
     };
     price.long = { aboveInputTokens: l.above_input_tokens, price: long };
   }
-  if (p.service_tiers !== undefined) {
-    price.tiers = new Map(Object.entries(p.service_tiers).map(([name, tier]) => [name, toTokenPrice(tier)]));
-  }
-  // USD per 1,000 searches × 1e9 nano/USD ÷ 1,000.
-  if (p.web_search !== undefined && p.web_search > 0) price.webSearch = Math.round(p.web_search * 1e6);
   return price;
 }
 

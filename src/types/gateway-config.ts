@@ -477,120 +477,7 @@ export interface GovernanceConfig {
    * Price overrides per model (USD per million tokens).
    */
   pricing?: {
-    [k: string]: {
-      /**
-       * USD per million input tokens.
-       */
-      input: number;
-      /**
-       * USD per million output tokens.
-       */
-      output: number;
-      /**
-       * USD per million cached input tokens (default: the input price).
-       */
-      cached_input?: number;
-      /**
-       * USD per million input tokens written to the prompt cache with a five-minute lifetime (default: 1.25 × the input price, Anthropic's rate).
-       */
-      cache_write?: number;
-      /**
-       * USD per million input tokens written to the prompt cache with a one-hour lifetime (default: 2 × the input price, Anthropic's rate).
-       */
-      cache_write_1h?: number;
-      /**
-       * USD per 1,000 web searches the provider ran for a request (Anthropic's `server_tool_use.web_search_requests`), at every tier and context length (default: none).
-       */
-      web_search?: number;
-      /**
-       * Rates of a request with more input tokens (cache reads and writes included) than `above_input_tokens`: every token of such a request, output too, is charged at these instead (Gemini 2.5 Pro and Claude Sonnet 4 / 4.5 above 200k). A cache price left out is the base one scaled by this input price ÷ the base input price.
-       */
-      long_context?: {
-        /**
-         * The input tokens a request must exceed to be charged at these rates.
-         */
-        above_input_tokens: number;
-        /**
-         * USD per million input tokens.
-         */
-        input: number;
-        /**
-         * USD per million output tokens.
-         */
-        output: number;
-        /**
-         * USD per million cached input tokens.
-         */
-        cached_input?: number;
-        /**
-         * USD per million input tokens written to the prompt cache with a five-minute lifetime.
-         */
-        cache_write?: number;
-        /**
-         * USD per million input tokens written to the prompt cache with a one-hour lifetime.
-         */
-        cache_write_1h?: number;
-      };
-      /**
-       * Rates of a request the provider says it served at another processing tier, by the tier's name in its answer's `service_tier` (OpenAI's `flex` and `priority`, Anthropic's `priority`). A tier not listed is charged the rates above.
-       */
-      service_tiers?: {
-        /**
-         * Rates of a request served at this tier; each left out is as for a price (`cached_input` the input price, cache writes 1.25 × and 2 × it).
-         */
-        [k: string]: {
-          /**
-           * USD per million input tokens.
-           */
-          input: number;
-          /**
-           * USD per million output tokens.
-           */
-          output: number;
-          /**
-           * USD per million cached input tokens (default: the input price).
-           */
-          cached_input?: number;
-          /**
-           * USD per million input tokens written to the prompt cache with a five-minute lifetime (default: 1.25 × the input price, Anthropic's rate).
-           */
-          cache_write?: number;
-          /**
-           * USD per million input tokens written to the prompt cache with a one-hour lifetime (default: 2 × the input price, Anthropic's rate).
-           */
-          cache_write_1h?: number;
-          /**
-           * Rates of a request with more input tokens (cache reads and writes included) than `above_input_tokens`: every token of such a request, output too, is charged at these instead (Gemini 2.5 Pro and Claude Sonnet 4 / 4.5 above 200k). A cache price left out is the base one scaled by this input price ÷ the base input price.
-           */
-          long_context?: {
-            /**
-             * The input tokens a request must exceed to be charged at these rates.
-             */
-            above_input_tokens: number;
-            /**
-             * USD per million input tokens.
-             */
-            input: number;
-            /**
-             * USD per million output tokens.
-             */
-            output: number;
-            /**
-             * USD per million cached input tokens.
-             */
-            cached_input?: number;
-            /**
-             * USD per million input tokens written to the prompt cache with a five-minute lifetime.
-             */
-            cache_write?: number;
-            /**
-             * USD per million input tokens written to the prompt cache with a one-hour lifetime.
-             */
-            cache_write_1h?: number;
-          };
-        };
-      };
-    };
+    [k: string]: Price;
   };
   /**
    * For a model with no known price: zero counts it as free, block refuses it (403 SY_ERR_MODEL_NOT_ALLOWED, reason unknown_price), whether or not a budget applies. Default: zero.
@@ -715,6 +602,106 @@ export interface VirtualKey {
    * A disabled principal's requests are refused (401). Default: true.
    */
   enabled?: boolean;
+}
+/**
+ * A model's price (USD per million tokens), as pricing.json ships it and governance.pricing overrides it.
+ *
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "Price".
+ */
+export interface Price {
+  /**
+   * USD per million input tokens.
+   */
+  input: number;
+  /**
+   * USD per million output tokens.
+   */
+  output: number;
+  /**
+   * USD per million cached input tokens (default: the input price).
+   */
+  cached_input?: number;
+  /**
+   * USD per million input tokens written to the prompt cache with a five-minute lifetime (default: 1.25 × the input price, Anthropic's rate).
+   */
+  cache_write?: number;
+  /**
+   * USD per million input tokens written to the prompt cache with a one-hour lifetime (default: 2 × the input price, Anthropic's rate).
+   */
+  cache_write_1h?: number;
+  /**
+   * USD per 1,000 web searches the provider ran for a request (Anthropic's `server_tool_use.web_search_requests`), at every tier and context length (default: none).
+   */
+  web_search?: number;
+  long_context?: LongContextPrice;
+  /**
+   * Rates of a request the provider says it served at another processing tier, by the tier's name in its answer's `service_tier` (OpenAI's `flex` and `priority`, Anthropic's `priority`). A tier not listed is charged the rates above.
+   */
+  service_tiers?: {
+    [k: string]: TierPrice;
+  };
+}
+/**
+ * Rates of a request with more input tokens (cache reads and writes included) than `above_input_tokens`: every token of such a request, output too, is charged at these instead (Gemini 2.5 Pro and Claude Sonnet 4 / 4.5 above 200k). A cache price left out is the base one scaled by this input price ÷ the base input price.
+ *
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "LongContextPrice".
+ */
+export interface LongContextPrice {
+  /**
+   * The input tokens a request must exceed to be charged at these rates.
+   */
+  above_input_tokens: number;
+  /**
+   * USD per million input tokens.
+   */
+  input: number;
+  /**
+   * USD per million output tokens.
+   */
+  output: number;
+  /**
+   * USD per million cached input tokens.
+   */
+  cached_input?: number;
+  /**
+   * USD per million input tokens written to the prompt cache with a five-minute lifetime.
+   */
+  cache_write?: number;
+  /**
+   * USD per million input tokens written to the prompt cache with a one-hour lifetime.
+   */
+  cache_write_1h?: number;
+}
+/**
+ * Rates of a request served at this tier; each left out is as for a price (`cached_input` the input price, cache writes 1.25 × and 2 × it).
+ *
+ * This interface was referenced by `GatewayConfig`'s JSON-Schema
+ * via the `definition` "TierPrice".
+ */
+export interface TierPrice {
+  /**
+   * USD per million input tokens.
+   */
+  input: number;
+  /**
+   * USD per million output tokens.
+   */
+  output: number;
+  /**
+   * USD per million cached input tokens (default: the input price).
+   */
+  cached_input?: number;
+  /**
+   * USD per million input tokens written to the prompt cache with a five-minute lifetime (default: 1.25 × the input price, Anthropic's rate).
+   */
+  cache_write?: number;
+  /**
+   * USD per million input tokens written to the prompt cache with a one-hour lifetime (default: 2 × the input price, Anthropic's rate).
+   */
+  cache_write_1h?: number;
+  long_context?: LongContextPrice;
 }
 /**
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
