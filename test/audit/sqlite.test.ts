@@ -8,6 +8,8 @@ import { sqliteSink } from '../../src/audit/sinks/sqlite.js';
 import type { SinkDriver } from '../../src/audit/sinks/types.js';
 import { openDatabase } from '../../src/audit/sinks/sqlite-writer.js';
 import { sqlite } from '../../src/audit/sql/dialect.js';
+import { storedEvent } from '../../src/audit/stored.js';
+import { makeEvents } from './fixtures.js';
 import { sinkContract } from './sink-contract.js';
 
 for (const writer of ['thread', 'inline'] as const) {
@@ -80,6 +82,34 @@ test("a provider's id is indexed after the time, so inserts append; a file with 
     assert.match(plan, /COVERING INDEX audit_events_upstream_ts_idx/);
     reopened.close();
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a query does not wait for the writes queued before it: it reads beside the writer', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-audit-'));
+  const path = join(dir, 'audit.db');
+  const driver = sqliteSink({ type: 'sqlite', path });
+  const other = new Database(path);
+  try {
+    await driver.open();
+    const [first, second] = makeEvents(2).map((e) => storedEvent(e));
+    await driver.write([first]);
+    // Another connection holds the write lock, so the sink's next write waits for it.
+    other.exec('BEGIN IMMEDIATE');
+    let writeSettled = false;
+    const write = driver.write([second]).finally(() => { writeSettled = true; });
+    write.catch(() => {});
+    const page = await driver.reader!().query({});
+    assert.equal(writeSettled, false, 'the query was answered only once the write before it had finished');
+    assert.deepEqual(page.events.map((e) => e.decision_id), [first.decision_id]);
+    other.exec('COMMIT');
+    await write;
+    assert.equal((await driver.reader!().query({})).events.length, 2);
+  } finally {
+    if (other.inTransaction) other.exec('ROLLBACK');
+    other.close();
+    await driver.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,8 +1,10 @@
 /**
- * The SQLite writer thread. better-sqlite3 is synchronous: a 500-event transaction with
- * every index holds its thread for tens of milliseconds (and a summary over a large
- * window longer), so writes and queries run here, not on the thread that serves
- * requests. Messages: write | retain | all | close, each answered by id.
+ * A SQLite thread of the sink: the writer, or the reader. better-sqlite3 is synchronous:
+ * a 500-event transaction with every index holds its thread for tens of milliseconds, a
+ * summary over weeks of events for seconds, so neither runs on the thread that serves
+ * requests; and queries have a thread of their own (a read-only connection, which WAL
+ * lets read beside the writer), so a long one never holds up the writes queued behind it.
+ * Messages: write | retain | all | close, each answered by id.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AuditSink } from '../../types/gateway-config.js';
@@ -21,17 +23,17 @@ export type WriterReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { name: string; message: string; code?: string } };
 
-const { file, table } = workerData as { file: string; table: string };
-const db = openDatabase(file, { schema: table });
-const writer = createWriter(db, table);
+const { file, table, readonly } = workerData as { file: string; table: string; readonly: boolean };
+const db = readonly ? openDatabase(file, { readonly: true }) : openDatabase(file, { schema: table });
+const writer = readonly ? undefined : createWriter(db, table);
 const reads = executor(db);
 const port = parentPort!;
 
 port.on('message', async (req: WriterRequest) => {
   try {
     let value: unknown = 0;
-    if (req.op === 'write') writer.insert(req.batch);
-    else if (req.op === 'retain') value = await writer.retain(req.retention, new Date(req.now));
+    if (req.op === 'write') writer!.insert(req.batch);
+    else if (req.op === 'retain') value = await writer!.retain(req.retention, new Date(req.now));
     else if (req.op === 'all') value = await reads.all(req.sql, req.params);
     else db.close();
     port.postMessage({ id: req.id, ok: true, value } satisfies WriterReply);

@@ -1,7 +1,7 @@
 /**
- * The embedded default sink: one SQLite file in WAL mode. Batches are inserted, and
- * queries run, on a writer thread (sqlite-thread.ts), so the request thread only
- * serializes events.
+ * The embedded default sink: one SQLite file in WAL mode. Batches are inserted on a
+ * writer thread, and queries run on a reader thread started at the first one
+ * (sqlite-thread.ts), so the request thread only serializes events.
  */
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
@@ -37,13 +37,14 @@ const WRITER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512
 type Call = <T = number>(req: WriterCall) => Promise<T>;
 
 /**
- * Starts the writer thread and resolves once it has opened the file. Under tsx (the
- * module is `.ts`) the thread registers tsx itself: workers do not inherit its loader.
+ * Starts the writer thread (or, `readonly`, the reader thread) and resolves once it has
+ * opened the file. Under tsx (the module is `.ts`) the thread registers tsx itself:
+ * workers do not inherit its loader.
  */
-async function startThread(file: string, table: string): Promise<{ call: Call; stop(): Promise<void> }> {
+async function startThread(file: string, table: string, readonly = false): Promise<{ call: Call; stop(): Promise<void> }> {
   const self = fileURLToPath(import.meta.url);
   const entry = new URL(`./sqlite-thread${extname(self)}`, import.meta.url);
-  const options = { workerData: { file, table }, resourceLimits: WRITER_LIMITS };
+  const options = { workerData: { file, table, readonly }, resourceLimits: WRITER_LIMITS };
   const worker = extname(self) === '.ts'
     ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, { ...options, eval: true })
     : new Worker(entry, options);
@@ -115,9 +116,33 @@ export function sqliteSink(config: AuditSink, opts: SqliteSinkOptions = {}): Sin
   if (threaded) db.close();
   const inline: Writer | undefined = threaded ? undefined : createWriter(db, table);
   let thread: Awaited<ReturnType<typeof startThread>> | undefined;
+  // Queries get a thread of their own: on the writer's, a summary over weeks of events
+  // (seconds) would hold every write queued behind it, and past buffer_size drop events.
+  let readThread: ReturnType<typeof startThread> | undefined;
+  let closed = false;
+  const reads = async () => {
+    if (closed) throw new WriterGone('sqlite audit sink is closed');
+    readThread ??= startThread(file, table, true);
+    try {
+      return await readThread;
+    } catch (err) {
+      readThread = undefined;
+      throw err;
+    }
+  };
   const threadReads: SqlDriver = {
     dialect,
-    all: (sql, params) => (thread ? thread.call<Record<string, unknown>[]>({ op: 'all', sql, params }) : Promise.reject(new WriterGone('sqlite audit sink is not open'))),
+    async all(sql, params) {
+      if (!thread) throw new WriterGone('sqlite audit sink is not open');
+      const reader = await reads();
+      try {
+        return await reader.call<Record<string, unknown>[]>({ op: 'all', sql, params });
+      } catch (err) {
+        // A reader thread that stopped is started again at the next query.
+        if (err instanceof WriterGone) readThread = undefined;
+        throw err;
+      }
+    },
   };
 
   return {
@@ -148,7 +173,10 @@ export function sqliteSink(config: AuditSink, opts: SqliteSinkOptions = {}): Sin
     },
     reader: () => sqlReader(inline ? executor(db) : threadReads, table),
     async close() {
-      await thread?.stop();
+      closed = true;
+      const reader = readThread;
+      readThread = undefined;
+      await Promise.all([thread?.stop(), reader?.then((r) => r.stop(), () => {})]);
       thread = undefined;
       if (db.open) db.close();
     },
