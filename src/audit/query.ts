@@ -141,10 +141,27 @@ export function sqlReader(driver: SqlDriver, table = 'audit_events', onClose: ()
   async function query(filter: AuditFilter): Promise<AuditPage> {
     const p = new SqlParams(driver.dialect);
     const cursor = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
-    const c = conditions(filter, p, t, new Set(), cursor?.[0]);
+    let from = `${t.events} e`;
+    let order = 'e.ts_ms DESC, e.seq DESC';
+    const c: string[] = [];
+    if (filter.fallback_reason !== undefined) {
+      // A page of events with a fallback reason is read from the reason's fallback rows,
+      // newest first (a fallback row's ts_ms is its event's), so it stops once the page is
+      // full. As an IN, SQLite fetched every event with the reason and sorted them all for
+      // each page: 1.1 s for 89,000 of 1.5 million. An event with two attempts that fell
+      // back for the reason comes once, through its first.
+      from = `${t.fallbacks} x JOIN ${t.events} e ON e.decision_id = x.decision_id`;
+      order = 'x.ts_ms DESC, e.seq DESC';
+      c.push(`x.fallback_reason = ${p.add(filter.fallback_reason)}`);
+      if (filter.from) c.push(`x.ts_ms >= ${p.add(filter.from.getTime())}`);
+      if (filter.to) c.push(`x.ts_ms < ${p.add(filter.to.getTime())}`);
+      if (cursor) c.push(`x.ts_ms <= ${p.add(cursor[0])}`);
+      c.push(`NOT EXISTS (SELECT 1 FROM ${t.fallbacks} z WHERE z.decision_id = x.decision_id AND z.fallback_reason = x.fallback_reason AND z.idx < x.idx)`);
+    }
+    c.push(...conditions(filter, p, t, new Set(['fallback_reason']), cursor?.[0]));
     if (cursor) c.push(`(e.ts_ms, e.seq) < (${p.add(cursor[0])}, ${p.add(cursor[1])})`);
     const limit = filter.limit ?? DEFAULT_LIMIT;
-    const sql = `SELECT e.seq, e.ts_ms, e.event FROM ${t.events} e${whereClause(c)} ORDER BY e.ts_ms DESC, e.seq DESC LIMIT ${p.add(limit + 1)}`;
+    const sql = `SELECT e.seq, e.ts_ms, e.event FROM ${from}${whereClause(c)} ORDER BY ${order} LIMIT ${p.add(limit + 1)}`;
     const rows = await read(sql, p.values);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

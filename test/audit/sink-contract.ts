@@ -251,6 +251,28 @@ export function sinkContract(name: string, make: SinkFactory, skip?: string): vo
       }
     });
 
+    it('lists an event whose attempts fell back twice for the reason once, paging through equal times in order', async () => {
+      const store = await make(`${table}_fb`);
+      try {
+        // Three events per second; each fell back twice for rate_limited, then was served.
+        const twice = events.slice(0, 30).map((e, i) => {
+          const served = { provider: 'openai', model: 'gpt-4o', key: 'openai-main', status: 200, latency_ms: 300, fallback_reason: null };
+          const fell = (k: number) => ({ ...served, status: 429, fallback_reason: 'rate_limited', upstream_request_id: `twice-${i}-${k}` });
+          return { ...e, ts: new Date(BASE_TS + Math.floor(i / 3) * 1000).toISOString(), attempts: [fell(0), fell(1), served] };
+        });
+        await store.driver.open();
+        await store.driver.write(twice.map((e) => storedEvent(e)));
+        const reader = store.driver.reader!();
+        const got = await allPages(reader, { fallback_reason: 'rate_limited', limit: 4 });
+        assert.deepEqual(got.map((e) => e.decision_id), twice.map((e) => e.decision_id).reverse());
+        const windowed = await allPages(reader, { fallback_reason: 'rate_limited', from: at(2), to: at(5), limit: 2 });
+        assert.deepEqual(windowed.map((e) => e.decision_id), twice.slice(6, 15).map((e) => e.decision_id).reverse());
+      } finally {
+        await store.driver.close();
+        await store.cleanup();
+      }
+    });
+
     it('refuses a foreign cursor with SY_ERR_BAD_REQUEST', async () => {
       await assert.rejects(log.query({ cursor: 'bm90LWEtY3Vyc29y' }), { code: 'SY_ERR_BAD_REQUEST' });
     });

@@ -8,6 +8,8 @@ import { sqliteSink } from '../../src/audit/sinks/sqlite.js';
 import type { SinkDriver } from '../../src/audit/sinks/types.js';
 import { openDatabase } from '../../src/audit/sinks/sqlite-writer.js';
 import { sqlite } from '../../src/audit/sql/dialect.js';
+import { sqlReader } from '../../src/audit/query.js';
+import { executor } from '../../src/audit/sinks/sqlite-writer.js';
 import { storedEvent } from '../../src/audit/stored.js';
 import { makeEvents } from './fixtures.js';
 import { sinkContract } from './sink-contract.js';
@@ -110,6 +112,29 @@ test('a query does not wait for the writes queued before it: it reads beside the
     if (other.inTransaction) other.exec('ROLLBACK');
     other.close();
     await driver.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a page of events by fallback reason is read in time order, not gathered and sorted whole', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-audit-'));
+  const db = openDatabase(join(dir, 'audit.db'), { schema: 'audit_events' });
+  try {
+    const x = executor(db);
+    const issued: { sql: string; params: readonly unknown[] }[] = [];
+    const reader = sqlReader({ dialect: sqlite, all: (sql, params) => { issued.push({ sql, params }); return x.all(sql, params); } });
+    const first = await reader.query({ fallback_reason: 'rate_limited', limit: 20 });
+    await reader.query({ fallback_reason: 'rate_limited', team: 'ml-research', from: new Date(0), limit: 20, cursor: Buffer.from('1000:5').toString('base64url') });
+    assert.equal(first.events.length, 0);
+    for (const { sql, params } of issued) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+      // A full sort means every event with the reason is fetched for each page (1.1 s for
+      // 89,000 of 1.5 million); sorting only ties of equal time stops with the page.
+      assert.doesNotMatch(plan, /USE TEMP B-TREE FOR ORDER BY/, plan);
+      assert.match(plan, /audit_events_fb_reason_idx/, plan);
+    }
+  } finally {
+    db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
