@@ -132,5 +132,6 @@ export function renderError(dialect: Dialect, err: SwitchyardError): Record<stri
 export const FALLBACK_REASONS = [
   'rate_limited', 'server_error', 'timeout', 'connection_error', 'stream_error', 'auth_error',
   'overloaded', 'cooldown', 'budget_exceeded', 'rate_limit_exceeded', 'model_not_allowed',
+  'unsupported_request',
 ] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];

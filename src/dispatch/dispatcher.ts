@@ -2,9 +2,10 @@
  * The attempt loop: the one place retries happen. It walks a decision's plan — the
  * primary target with its retries, then each fallback — rotating keys on 429/401,
  * backing off with full jitter, honouring Retry-After, holding three timers (attempt,
- * idle, total), skipping cooled-down targets, full queues and fallbacks whose provider's
- * own limits refuse the request's admission, spending the retry budget, and recording
- * every attempt. Provider adapters only translate; nothing here knows a wire format.
+ * idle, total), skipping cooled-down targets, full queues, targets whose provider cannot
+ * take the request as it is, and fallbacks whose provider's own limits refuse the
+ * request's admission, spending the retry budget, and recording every attempt.
+ * Provider adapters only translate; nothing here knows a wire format.
  */
 import { performance } from 'node:perf_hooks';
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, TokenCount } from '../canonical.js';
@@ -389,6 +390,22 @@ class AttemptLoop implements Dispatcher {
         key = keys[ki];
       }
       const keyName = key === null ? null : key.name;
+      const at: AttemptTarget = { provider: rt.settings, model: target.model, keyName: keyName ?? '', keyValue: key === null ? '' : key.value };
+
+      // The request in its provider's wire format comes before anything is taken for the
+      // call. A provider that cannot take the request as it is (a block only Anthropic has,
+      // more stop sequences than its API takes) passes the target over, as a cooldown does:
+      // the request is valid, and the plan's next target may serve it.
+      const todo = parts === null ? null : pending(parts);
+      let specs: HttpRequestSpec[];
+      try {
+        specs = todo === null ? [this.build(run, mode, rt, req, at)] : todo.map((i) => this.build(run, mode, rt, parts!.list[i].req, at));
+      } catch (err) {
+        this.release(rt.id, pAdm, keyId, kAdm);
+        if (!(err instanceof SwitchyardError) || err.code !== 'SY_ERR_BAD_REQUEST') throw buildError(run, err);
+        run.unsupported(target, keyName, err);
+        return last ? STOP : NEXT;
+      }
 
       // Provider-isolated concurrency.
       const limit = rt.limit;
@@ -439,20 +456,12 @@ class AttemptLoop implements Dispatcher {
       } else run.called.push(rt.id);
       run.calls++;
 
-      const at: AttemptTarget = { provider: rt.settings, model: target.model, keyName: keyName ?? '', keyValue: key === null ? '' : key.value };
       let rec: Attempt;
       let recIndex: number;
       let others: Moved[] | null = null;
       let out: Parsed<T> | Committed | Failure;
       if (parts !== null) {
-        let round: Round<T> | null;
-        try {
-          round = await this.round(run, target, keyName, rt, at, mode, parts);
-        } catch (err) {
-          limit?.release();
-          this.release(rt.id, pAdm, keyId, kAdm);
-          throw buildError(run, err);
-        }
+        const round = await this.round(run, target, keyName, rt, at, mode, parts, todo!, specs);
         if (round === null) {
           limit?.release();
           this.release(rt.id, pAdm, keyId, kAdm);
@@ -468,16 +477,7 @@ class AttemptLoop implements Dispatcher {
         recIndex = round.recIndex;
         others = round.others;
       } else {
-        let spec: HttpRequestSpec;
-        try {
-          spec = mode.build(rt.adapter, req, at);
-        } catch (err) {
-          limit?.release();
-          this.release(rt.id, pAdm, keyId, kAdm);
-          throw buildError(run, err);
-        }
-        if (run.opts.headers !== undefined) spec.headers = withClientHeaders(run.opts.headers, spec.headers);
-
+        const spec = specs[0];
         const control = new AttemptControl();
         run.current = control;
         const t0 = this.clock.now();
@@ -563,16 +563,9 @@ class AttemptLoop implements Dispatcher {
    * called, a few at once, and recorded as an attempt of its own (in part order). Once a
    * part fails no more are started (those in flight finish and keep their answers), so the
    * loop's retry sends only what is missing. Null when the client left before any failed.
-   * Throws when the adapter cannot build a part.
+   * `todo`: the parts not yet answered (`pending`), and `specs` their requests.
    */
-  private async round<R, T>(run: Run, target: PlanTarget, keyName: string | null, rt: ProviderRuntime, at: AttemptTarget, mode: Mode<R, T>, p: Parts<R, T>): Promise<Round<T> | null> {
-    const todo: number[] = [];
-    for (let i = 0; i < p.list.length; i++) if (p.done[i] === undefined) todo.push(i);
-    const specs = todo.map((i) => {
-      const spec = mode.build(rt.adapter, p.list[i].req, at);
-      if (run.opts.headers !== undefined) spec.headers = withClientHeaders(run.opts.headers, spec.headers);
-      return spec;
-    });
+  private async round<R, T>(run: Run, target: PlanTarget, keyName: string | null, rt: ProviderRuntime, at: AttemptTarget, mode: Mode<R, T>, p: Parts<R, T>, todo: number[], specs: HttpRequestSpec[]): Promise<Round<T> | null> {
     // The request holds one slot of its provider's max_in_flight; its other parts run
     // alongside only in slots free now, and otherwise one after another.
     const limit = rt.limit;
@@ -663,6 +656,13 @@ class AttemptLoop implements Dispatcher {
     return run.opts.signal.aborted ? 'aborted' : null;
   }
 
+  /** The upstream request for `req`, with the client's headers; throws when the adapter cannot build it. */
+  private build<R, T>(run: Run, mode: Mode<R, T>, rt: ProviderRuntime, req: R, at: AttemptTarget): HttpRequestSpec {
+    const spec = mode.build(rt.adapter, req, at);
+    if (run.opts.headers !== undefined) spec.headers = withClientHeaders(run.opts.headers, spec.headers);
+    return spec;
+  }
+
   /** The provider (and key) answered: the breaker hears of it, unless they were tried in panic while cooling down. */
   private succeeded(providerId: string, pAdm: Admission, keyId: string | null, kAdm: Admission): void {
     if (pAdm !== 'cooldown') this.health.success(providerId);
@@ -695,7 +695,17 @@ class AttemptLoop implements Dispatcher {
   }
 }
 
-/** An adapter that cannot build the request (e.g. content the provider does not accept) ends the request as is. */
+/** The parts of a request not yet answered, by index. */
+function pending<R, T>(p: Parts<R, T>): number[] {
+  const todo: number[] = [];
+  for (let i = 0; i < p.list.length; i++) if (p.done[i] === undefined) todo.push(i);
+  return todo;
+}
+
+/**
+ * An adapter that fails to build the request for another reason than the request itself
+ * (a provider setting it lacks, a fault of its own) ends the request as is.
+ */
 function buildError(run: Run, err: unknown): DispatchError {
   if (err instanceof SwitchyardError) return new DispatchError(err.code, err.message, run.attempts, { status: err.status, details: err.details, cause: err });
   return new DispatchError('SY_ERR_INTERNAL', `building the upstream request failed: ${err instanceof Error ? err.message : String(err)}`, run.attempts, { cause: err });

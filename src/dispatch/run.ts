@@ -25,6 +25,8 @@ export class Run {
   admitted = '';
   /** The provider refusal that passed the last target over (budget_exceeded, rate_limit_exceeded). */
   refusal: SwitchyardError | null = null;
+  /** The first target's refusal of the request as it is (unsupported_request), and that target's `provider/model: `. */
+  unsupportedBy: { err: SwitchyardError; where: string } | null = null;
   lastCall: Attempt | null = null;
   allRateLimited = true;
   allAuth = true;
@@ -83,6 +85,16 @@ export class Run {
     this.refusal = err;
   }
 
+  /**
+   * Records a target whose provider cannot take the request as it is: its adapter refused
+   * to build it, and nothing was called. Unlike a skip it is no news about the targets that
+   * could serve, so the final error still comes from them, if any was tried.
+   */
+  unsupported(target: PlanTarget, key: string | null, err: SwitchyardError): void {
+    this.record(target, key, 0, 0, err.message, -1).fallback_reason = 'unsupported_request';
+    this.unsupportedBy ??= { err, where: `${target.provider.id}/${target.model}: ` };
+  }
+
   /** Records a refusal that ends the request without a call (queue policy `drop`). */
   refuse(target: PlanTarget, key: string | null, message: string): void {
     this.record(target, key, 0, 0, message, -1);
@@ -112,6 +124,12 @@ export class Run {
       for (let i = this.roundStart; i < this.attempts.length; i++) this.attempts[i].fallback_reason = null;
     }
     const f = this.last;
+    // No target could take the request as it is: the first one's refusal is the answer (its
+    // 400, naming the client's field), as when the plan has that target alone.
+    const u = this.unsupportedBy;
+    if (u !== null && f === null && this.attempts.every((a) => a.fallback_reason === 'unsupported_request')) {
+      return new DispatchError(u.err.code, u.err.message, this.attempts, { status: u.err.status, details: u.err.details, cause: u.err });
+    }
     // The last target's provider could not take it (its budget or rate limit): that is
     // the client's answer, with its Retry-After, as when the router finds every target out.
     if (this.refusal !== null && (this.lastSkip === 'budget_exceeded' || this.lastSkip === 'rate_limit_exceeded')) {
@@ -120,8 +138,11 @@ export class Run {
       return new DispatchError(r.code, message, this.attempts, { retryAfter: r.retryAfter, details: r.details });
     }
     if (f === null) {
-      if (this.lastSkip === 'overloaded') return new DispatchError('SY_ERR_OVERLOADED', 'every target is at its concurrency limit', this.attempts, { retryAfter: 1 });
-      return new DispatchError('SY_ERR_NO_ROUTE', 'every target of the plan is cooling down after repeated failures', this.attempts, { retryAfter: this.cooldownRetryAfter(cooldownLeftMs) });
+      // Targets that could not take the request are left out of what the others were.
+      const can = u === null ? '' : ' that can take the request';
+      const refused = u === null ? '' : ` (${u.where}${u.err.message})`;
+      if (this.lastSkip === 'overloaded') return new DispatchError('SY_ERR_OVERLOADED', `every target${can} is at its concurrency limit${refused}`, this.attempts, { retryAfter: 1 });
+      return new DispatchError('SY_ERR_NO_ROUTE', `every target of the plan${can} is cooling down after repeated failures${refused}`, this.attempts, { retryAfter: this.cooldownRetryAfter(cooldownLeftMs) });
     }
     let code: ErrorCode = 'SY_ERR_UPSTREAM_ERROR';
     let retryAfter: number | undefined;

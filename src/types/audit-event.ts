@@ -177,7 +177,7 @@ export interface Attempt {
   status: number;
   latency_ms: number;
   /**
-   * Why the dispatcher moved on after this attempt; null for the attempt that served (or the final failure returned to the client).
+   * Why the dispatcher moved on after this attempt (rate_limited, server_error, timeout, connection_error, stream_error, auth_error, overloaded, cooldown, budget_exceeded, rate_limit_exceeded, unsupported_request); null for the attempt that served (or the final failure returned to the client). A target passed over without a call (status 0) keeps its reason.
    */
   fallback_reason: string | null;
   error?: string | null;

@@ -15,7 +15,7 @@ export type SecretRef = string;
  */
 export type Duration = string;
 /**
- * Why an attempt ended and the dispatcher moved on.
+ * Why an attempt ended and the dispatcher moved on. A target passed over without a call (cooldown, budget_exceeded, rate_limit_exceeded, unsupported_request: its provider cannot take the request as it is, e.g. more stop sequences than its API takes) moves on whether fallback_on lists it or not.
  *
  * This interface was referenced by `GatewayConfig`'s JSON-Schema
  * via the `definition` "FallbackReason".
@@ -31,7 +31,8 @@ export type FallbackReason =
   | 'cooldown'
   | 'budget_exceeded'
   | 'rate_limit_exceeded'
-  | 'model_not_allowed';
+  | 'model_not_allowed'
+  | 'unsupported_request';
 
 /**
  * Switchyard gateway configuration (switchyard.yaml).

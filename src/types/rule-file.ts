@@ -49,6 +49,9 @@ export interface Rule {
    */
   targets?: [Target, ...Target[]];
   fallbacks?: TargetRef[];
+  /**
+   * Failure classes that move to the next fallback. A target passed over without a call (cooldown, budget_exceeded, rate_limit_exceeded, unsupported_request) moves on whether listed or not.
+   */
   fallback_on?: (
     | 'rate_limited'
     | 'server_error'
@@ -61,6 +64,7 @@ export interface Rule {
     | 'budget_exceeded'
     | 'rate_limit_exceeded'
     | 'model_not_allowed'
+    | 'unsupported_request'
   )[];
   scope?: Scope;
   /**
