@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../canonical.js';
 import type { BudgetRef } from './budgets.js';
-import { NANO_PER_USD } from './pricing.js';
+import { NANO_PER_USD, type PriceTable } from './pricing.js';
 import { WindowsSeen, type RateStanding, type SlotRef, type WindowRef } from './rate-limits.js';
 import type { BudgetState } from './store.js';
 
@@ -35,6 +35,8 @@ export interface AdmissionRecord {
   id: string;
   plan: Plan;
   target: Target;
+  /** The prices it was admitted under: it settles at them, across a reload. */
+  prices: PriceTable;
   reservedNano: number;
   /** Units taken from each window of the plan at admission. */
   taken: number[];

@@ -8,7 +8,8 @@
  *
  * Everything config-shaped is resolved at construction (principal chains, budget
  * and limit lists per principal × provider), so a request does map lookups and one
- * store round trip per step.
+ * store round trip per step. reconfigure() swaps the principals and prices for a new
+ * config's in one step; a request keeps the set its principal came from (see Policy).
  */
 import { randomUUID } from 'node:crypto';
 import type { Usage } from '../canonical.js';
@@ -105,6 +106,24 @@ const DEFAULT_MAX_RESERVATION_TOKENS = 8192;
 const NO_PROVIDER: Omit<ProviderRefs, 'hold'> = { budgets: [], windows: [], slots: [] };
 
 /**
+ * The part of governance a reload replaces: principals with their budgets, limits and
+ * allowlists, and prices. Each principal is bound to the policy it was built in, so a
+ * request authenticated before a reload is admitted, charged and settled under the set
+ * it started with, never half old and half new.
+ */
+interface Policy {
+  directory: Directory;
+  prices: PriceTable;
+  blockUnknownPrice: boolean;
+  maxReservationTokens: number;
+}
+
+interface Bound {
+  chain: Chain;
+  policy: Policy;
+}
+
+/**
  * @example
  * const gov = createGovernance(config, { store: new MemoryStore() });
  * const principal = gov.authenticate(req.headers);
@@ -122,13 +141,12 @@ export class Governance {
   private readonly clock: () => number;
   private readonly logger?: GovernanceLogger;
   private readonly leaseMs: number;
-  private readonly directory: Directory;
-  private readonly prices: PriceTable;
+  private policy: Policy;
+  /** Each principal's chain and the policy it belongs to; those of a replaced policy go with its last request. */
+  private readonly bound = new WeakMap<Principal, Bound>();
   private readonly allowUnauthenticated: boolean;
-  private readonly blockUnknownPrice: boolean;
-  private readonly maxReservationTokens: number;
   private readonly providers = new Map<string, ProviderRefs>();
-  private readonly plans = new Map<Chain, Map<string, Plan>>();
+  private readonly plans = new WeakMap<Chain, Map<string, Plan>>();
   /** What an Admission calls back: settle or release, and a hold on a fallback's provider. */
   private readonly ledger: Ledger;
   private readonly availability = new Availability();
@@ -144,16 +162,12 @@ export class Governance {
   private readonly firstRetryMs: number;
 
   constructor(cfg: Readonly<GatewayConfig>, opts: GovernanceOptions) {
-    const gov = cfg.governance ?? {};
     this.store = opts.store;
     this.clock = opts.clock ?? Date.now;
     this.logger = opts.logger;
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
-    this.directory = buildDirectory(cfg);
-    this.prices = new PriceTable(gov.pricing);
+    this.policy = this.policyOf(cfg);
     this.allowUnauthenticated = cfg.server?.allow_unauthenticated ?? false;
-    this.blockUnknownPrice = gov.unknown_price === 'block';
-    this.maxReservationTokens = gov.max_reservation_tokens ?? DEFAULT_MAX_RESERVATION_TOKENS;
     this.metrics = { admitted_total: 0, budget_exceeded_total: 0, rate_limited_total: 0, unknown_price_total: 0, settle_deferred_total: 0, settle_lost_total: 0, store: this.store.counters ?? null };
     this.retryMs = opts.settleRetryMs ?? SETTLE_RETRY_MS;
     this.firstRetryMs = this.retryMs;
@@ -178,6 +192,32 @@ export class Governance {
   }
 
   /**
+   * Replaces the principals (customers, teams, virtual keys with their budgets, rate
+   * limits, concurrency and allowlists) and the prices with `cfg`'s, at once. Counters
+   * are keyed by owner id in the store, so a budget kept by id keeps its spend. Requests
+   * already authenticated finish under the set they began with. Providers, the store
+   * and server settings are not read again: they take a new Governance.
+   * Throws GovernanceConfigError (and changes nothing) when `cfg` has problems.
+   */
+  reconfigure(cfg: Readonly<GatewayConfig>): void {
+    this.policy = this.policyOf(cfg);
+  }
+
+  private policyOf(cfg: Readonly<GatewayConfig>): Policy {
+    const gov = cfg.governance ?? {};
+    const policy: Policy = {
+      directory: buildDirectory(cfg),
+      prices: new PriceTable(gov.pricing),
+      blockUnknownPrice: gov.unknown_price === 'block',
+      maxReservationTokens: gov.max_reservation_tokens ?? DEFAULT_MAX_RESERVATION_TOKENS,
+    };
+    const d = policy.directory;
+    for (const chains of [d.byKey, d.byTeam, d.byCustomer]) for (const chain of chains.values()) this.bound.set(chain.principal, { chain, policy });
+    this.bound.set(d.anonymous.principal, { chain: d.anonymous, policy });
+    return policy;
+  }
+
+  /**
    * The principal of a request, from `x-switchyard-key`, `Authorization: Bearer`, or
    * `x-api-key` (first present wins; header names lowercase as Node gives them).
    * Throws SY_ERR_UNAUTHORIZED for a missing (unless server.allow_unauthenticated),
@@ -186,15 +226,16 @@ export class Governance {
    */
   authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Principal {
     const key = presentedKey(headers);
+    const directory = this.policy.directory;
     if (key === undefined) {
-      if (this.allowUnauthenticated) return this.directory.anonymous.principal;
+      if (this.allowUnauthenticated) return directory.anonymous.principal;
       throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'Missing virtual key: send it as Authorization: Bearer <key>, x-api-key or x-switchyard-key');
     }
-    const chain = this.directory.keys.find(key);
+    const chain = directory.keys.find(key);
     if (!chain) {
       // SDKs always send some key (the OpenAI SDK refuses an empty one; Claude Code sends
       // its own). With no virtual keys configured there is nothing to check it against.
-      if (this.allowUnauthenticated && this.directory.keys.size === 0) return this.directory.anonymous.principal;
+      if (this.allowUnauthenticated && directory.keys.size === 0) return directory.anonymous.principal;
       throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'Unknown virtual key');
     }
     if (!chain.enabled) throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'This virtual key, its team or its customer is disabled');
@@ -259,7 +300,7 @@ export class Governance {
    * providers'), with its current spend: one read of the store. GET /admin/budgets.
    */
   allBudgets(): Promise<BudgetReport[]> {
-    const d = this.directory;
+    const d = this.policy.directory;
     const refs = new Map<string, BudgetRef>();
     const add = (b: BudgetRef) => {
       const id = `${b.key} ${b.limitNano} ${b.block}`;
@@ -319,14 +360,16 @@ export class Governance {
    * an await. Refusals are thrown, not returned as a rejected promise.
    */
   admitNow(principal: Principal, target: Target, estimate: Estimate): Admission | Promise<Admission> {
-    const plan = this.planFor(this.chainOf(principal), target.provider);
-    const price = this.priceOf(target, true);
+    const { chain, policy } = this.boundOf(principal);
+    const plan = this.planFor(chain, target.provider);
+    const { prices } = policy;
+    const price = this.priceOf(prices, target, policy.blockUnknownPrice);
     const inputTokens = Math.max(0, Math.ceil(estimate.inputTokens));
-    const outputTokens = Math.max(0, Math.ceil(estimate.maxTokens ?? this.maxReservationTokens));
+    const outputTokens = Math.max(0, Math.ceil(estimate.maxTokens ?? policy.maxReservationTokens));
     const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
     const windows = plan.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
     // Only a reservation in the store needs its id now; Admission#id makes the others' on demand.
-    const record: AdmissionRecord = { id: '', plan, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
+    const record: AdmissionRecord = { id: '', plan, target, prices, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
     if (plan.budgets.length + plan.windows.length + plan.slots.length === 0) {
       this.metrics.admitted_total++;
       return new Admission(this.ledger, record);
@@ -361,10 +404,10 @@ export class Governance {
     const { inputTokens, outputTokens } = of;
     // Priced as settlement will price it; an unpriced model reserves nothing here (the
     // request's admission already answered for unknown_price).
-    const price = this.prices.lookup(target.model, target.provider);
+    const price = of.prices.lookup(target.model, target.provider);
     const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
     const windows = refs.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
-    const record: AdmissionRecord = { id: randomUUID(), plan: refs.hold, target, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
+    const record: AdmissionRecord = { id: randomUUID(), plan: refs.hold, target, prices: of.prices, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
     return this.reserveHold(record, windows, now);
   };
 
@@ -390,7 +433,7 @@ export class Governance {
 
   /** Cost in USD of `usage` on `model` (`provider/model` entries apply when `provider` is given), or null when unpriced. */
   cost(model: string, usage: Usage, provider?: string): number | null {
-    return this.prices.costUsd(model, usage, provider);
+    return this.policy.prices.costUsd(model, usage, provider);
   }
 
   /** Re-reads provider budgets and rate limits for unavailableProviders(); runs on a timer unless refreshMs is 0. */
@@ -499,7 +542,8 @@ export class Governance {
     let cost = 0;
     let tokens = 0;
     if (outcome) {
-      const price = this.priceOf(outcome.served, false);
+      // At the prices the request was admitted under, whatever a reload has set since.
+      const price = this.priceOf(record.prices, outcome.served, null);
       cost = price ? Math.round(costNano(price, outcome.usage)) : 0;
       tokens = outcome.usage.inputTokens + outcome.usage.outputTokens;
     }
@@ -557,13 +601,21 @@ export class Governance {
   }
 
   private chainOf(p: Principal): Chain {
-    const d = this.directory;
+    return this.boundOf(p).chain;
+  }
+
+  private boundOf(p: Principal): Bound {
+    const bound = this.bound.get(p);
+    if (bound !== undefined) return bound;
+    // A principal not built here (a test's): the running set's, by its ids.
+    const policy = this.policy;
+    const d = policy.directory;
     const chain = p.virtualKey !== null ? d.byKey.get(p.virtualKey)
       : p.team !== null ? d.byTeam.get(p.team)
       : p.customer !== null ? d.byCustomer.get(p.customer)
       : d.anonymous;
     if (!chain) throw new SwitchyardError('SY_ERR_UNAUTHORIZED', 'Unknown principal');
-    return chain;
+    return { chain, policy };
   }
 
   private planFor(chain: Chain, provider: string): Plan {
@@ -589,12 +641,14 @@ export class Governance {
     return known ? plan : { ...plan, provider };
   }
 
-  private priceOf(target: Target, admitting: boolean): TokenPrice | null {
-    const price = this.prices.lookup(target.model, target.provider);
+  /** `block`: whether an unpriced model is refused (admitting), or null when settling. */
+  private priceOf(prices: PriceTable, target: Target, block: boolean | null): TokenPrice | null {
+    const price = prices.lookup(target.model, target.provider);
     if (price) return price;
+    const admitting = block !== null;
     // Counted once per request: when refused for it, or when settled at $0.
-    if (!admitting || this.blockUnknownPrice) this.metrics.unknown_price_total++;
-    if (admitting && this.blockUnknownPrice) {
+    if (!admitting || block) this.metrics.unknown_price_total++;
+    if (block === true) {
       throw new SwitchyardError('SY_ERR_MODEL_NOT_ALLOWED', `No price is known for model "${target.model}" and governance.unknown_price is block`, {
         details: { reason: 'unknown_price', provider: target.provider, model: target.model },
       });

@@ -353,7 +353,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     admin.post('/admin/reload', async (_req, reply) => {
       const r = rt.reload();
       if (!r.ok) {
-        rt.logger.error({ route: 'POST /admin/reload', issues: r.issues.map(formatIssue), hint: r.hint }, 'rules not reloaded: the new rules do not compile; the running rules stay');
+        rt.logger.error({ route: 'POST /admin/reload', issues: r.issues.map(formatIssue), hint: r.hint }, 'not reloaded: the new config or rules were refused; the running ones stay');
         reply.code(422);
       }
       return { ok: r.ok, revision: rt.router.bundle.revision, ...(r.hint ? { hint: r.hint } : {}), issues: r.issues.map((i) => ({ severity: i.severity, code: i.code, message: i.message, text: formatIssue(i) })) };

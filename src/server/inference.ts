@@ -441,6 +441,8 @@ function andThen<T, R>(value: T | Promise<T>, then: (v: T) => R | Promise<R>): R
  */
 function route(x: Exchange, req: RequestLike, canonical: ChatRequest | EmbeddingsRequest, stream: boolean): Plan | Promise<Plan> {
   const rt = x.rt;
+  // Read once: a reload between here and admission must not pair this principal with another config's rules.
+  const router = rt.router;
   const principal = rt.governance.authenticate(req.headers);
   x.principal = principal;
   const requested = canonical.model;
@@ -482,7 +484,7 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
     let excluded: Map<string, FallbackReason> | null = null;
     const admitted = (decision: Decision, left: number, refused: SwitchyardError | null): Plan | Promise<Plan> => {
       x.decision = decision;
-      if (decision.via === 'none' || !decision.selected) throw refused ?? refusal(rt, decision, requested, principal, () => rt.router.decide(ctx, { draw: decision.inputs.draw }));
+      if (decision.via === 'none' || !decision.selected) throw refused ?? refusal(rt, decision, requested, principal, () => router.decide(ctx, { draw: decision.inputs.draw }));
       const sel = decision.selected;
       rt.governance.checkModelAllowed(principal, sel.provider, sel.model);
       // Counting tokens is free: nothing to reserve, and no rate limit or budget is charged.
@@ -491,7 +493,7 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
         if (left === 0 || !(e instanceof SwitchyardError) || e.details?.level !== 'provider') throw e;
         excluded ??= new Map(unavailableNow(rt));
         excluded.set(sel.provider, e.code === 'SY_ERR_BUDGET_EXCEEDED' ? 'budget_exceeded' : 'rate_limit_exceeded');
-        return admitted(rt.router.decide(ctx, { unavailable: excluded }), left - 1, e);
+        return admitted(router.decide(ctx, { unavailable: excluded }), left - 1, e);
       };
       let admission: Admission | Promise<Admission>;
       try {
@@ -506,7 +508,7 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
       return admission instanceof Promise ? admission.then(use, again) : use(admission);
     };
     const opts: DecideOptions = { unavailable: unavailableNow(rt) };
-    const decision = rt.router.decide(ctx, opts);
+    const decision = router.decide(ctx, opts);
     if (decision.errors.length > 0) for (const e of decision.errors) rt.metrics.ruleErrors.inc({ rule: e.rule_id });
     return admitted(decision, rt.loaded.providers.size, null);
   });

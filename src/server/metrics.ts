@@ -44,7 +44,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; maxModelLabels?:
   const maxModelLabels = opts.maxModelLabels ?? MAX_MODEL_LABELS;
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'switchyard_process_' });
   const r = [registry];
-  const ruleReloadOk = new Gauge('switchyard_rule_reload_last_success', '1 when the last rule reload took (or none was asked for), 0 when it failed and the gateway still serves the rules it had.', r);
+  const ruleReloadOk = new Gauge('switchyard_rule_reload_last_success', '1 when the last reload took (or none was asked for), 0 when it failed and the gateway still serves the rules and config it had.', r);
   ruleReloadOk.set(1);
   return {
     registry,
@@ -58,7 +58,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; maxModelLabels?:
     costUsd: new Counter('switchyard_cost_usd_total', `Spend in USD by provider and model; models past the first ${MAX_MODEL_LABELS} served are "other".`, ['provider', 'model'], r),
     inFlight: new Gauge('switchyard_in_flight_requests', 'Inference requests being served.', r),
     websockets: new Gauge('switchyard_websocket_connections', 'Open Responses API WebSocket connections.', r),
-    ruleReloads: new Counter('switchyard_rule_reloads_total', 'Rule reloads (POST /admin/reload, SIGHUP) by result: ok, or failed (the new rules did not compile; the running rules stay).', ['result'], r),
+    ruleReloads: new Counter('switchyard_rule_reloads_total', 'Reloads of the rules and the config\'s governance (POST /admin/reload, SIGHUP) by result: ok, or failed (the new rules or config were refused; the running ones stay).', ['result'], r),
     ruleReloadOk,
     ruleErrors: new Counter('switchyard_rule_errors_total', 'Rule evaluations that failed at request time (the rule did not match; decision.errors has the message), by rule id.', ['rule'], r),
     modelLabel(model) {

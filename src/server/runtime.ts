@@ -4,7 +4,7 @@
  * log and the metrics. The server's routes only read from it.
  */
 import pino, { type Logger } from 'pino';
-import type { LoadedConfig } from '../config/index.js';
+import type { LoadedConfig, LoadResult } from '../config/index.js';
 import { compileRuleBundle, createRouter, type Router } from '../rules/index.js';
 import { createGovernance, createCounterStore, type Governance } from '../governance/index.js';
 import { compileForwardHeaders, createDispatcher, type Dispatcher } from '../dispatch/index.js';
@@ -20,6 +20,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { Conversations } from './conversations.js';
 import { MemoryResponseItems, RedisResponseItems, type ResponseItems } from './response-items.js';
 import { durationMs, parseDuration } from '../governance/periods.js';
+import { GovernanceConfigError } from '../governance/config-check.js';
+import { RESTART_HINT, restartChanges, restartIssues } from './reload.js';
 
 import { Work } from './work.js';
 
@@ -31,11 +33,26 @@ export interface RuntimeOptions {
   rng?: () => number;
   /** Register Node's default process metrics (off in tests that build many runtimes). */
   defaultMetrics?: boolean;
+  /**
+   * Reads the config again for reload(), as it was read at start (same file, same
+   * environment): its governance is applied with the rules. Without it a reload reads
+   * the rule files only.
+   */
+  reloadConfig?: () => LoadResult;
+}
+
+/** What reload() did: `ok` when the new rules (and config) run now, else every issue found. */
+export interface ReloadResult {
+  ok: boolean;
+  issues: Issue[];
+  /** Why a restart is needed, when the refusal is a config matter. */
+  hint?: string;
 }
 
 export interface Runtime {
-  readonly loaded: LoadedConfig;
-  /** Replaced atomically by reload(). */
+  /** Replaced by reload(), with the router and governance's principals, in one step. */
+  loaded: LoadedConfig;
+  /** Replaced atomically by reload(). A request reads it once, at its start. */
   router: Router;
   readonly governance: Governance;
   readonly dispatcher: Dispatcher;
@@ -55,8 +72,12 @@ export interface Runtime {
   closing: boolean;
   /** Requests being served, settled or audited: shutdown waits for them before close(). */
   readonly work: Work;
-  /** Recompiles the rule files; keeps the current router when any error is found. */
-  reload(): { ok: boolean; issues: Issue[]; hint?: string };
+  /**
+   * Re-reads the config (with `reloadConfig`) and recompiles the rule files; applies the
+   * config's governance and the rules together, or nothing when any error is found or
+   * the config changed anything else (see reload.ts).
+   */
+  reload(): ReloadResult;
   close(): Promise<void>;
 }
 
@@ -68,9 +89,8 @@ function secretsOf(loaded: LoadedConfig): string[] {
   return [...out];
 }
 
-/** Rule errors about providers, models, keys or principals the running config does not have. */
-const CONFIG_REFERENCES = new Set(['unknown_provider', 'unknown_model', 'unknown_key', 'unknown_scope', 'disabled_provider', 'disabled_key']);
-const RELOAD_HINT = 'a reload reads the rule files only, against the config the gateway started with: a change to the config (providers, models, keys, principals) takes a restart';
+/** Rule errors about providers, models or keys the running config does not have: only a restart adds them. */
+const PROVIDER_REFERENCES = new Set(['unknown_provider', 'unknown_model', 'unknown_key', 'disabled_provider', 'disabled_key']);
 
 /**
  * Replaces the config's secrets in any text, as they appear raw or inside a JSON string
@@ -148,19 +168,49 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
     closing: false,
     work: new Work(),
     reload() {
-      const next = compileRuleBundle(loaded);
-      if (!next.bundle) {
-        // Rules naming what only a config change would add: the config is not reloaded.
+      const failed = (r: ReloadResult): ReloadResult => {
         metrics.ruleReloads.inc({ result: 'failed' });
         metrics.ruleReloadOk.set(0);
-        const needsConfig = next.issues.some((i) => i.severity === 'error' && CONFIG_REFERENCES.has(i.code));
-        return needsConfig ? { ok: false, issues: next.issues, hint: RELOAD_HINT } : { ok: false, issues: next.issues };
+        return r;
+      };
+      let config = runtime.loaded;
+      let configIssues: Issue[] = [];
+      if (opts.reloadConfig) {
+        const read = opts.reloadConfig();
+        if (!read.config) return failed({ ok: false, issues: read.issues });
+        const changed = restartChanges(runtime.loaded.config, read.config.config);
+        if (changed.length > 0) return failed({ ok: false, issues: restartIssues(read.config, changed), hint: RESTART_HINT });
+        // Nothing the dispatcher was built from changed: keep what it holds (resolved
+        // providers, proxy, CA certificates read at start).
+        config = { ...read.config, providers: runtime.loaded.providers, proxy: runtime.loaded.proxy, extraCa: runtime.loaded.extraCa };
+        configIssues = read.issues;
       }
-      runtime.router = createRouter(next.bundle, { rng });
+      const next = compileRuleBundle(config);
+      if (!next.bundle) {
+        // Rules naming what only a restart would add. A principal (unknown_scope) is added
+        // by the config's governance, which a reload reads when it reads the config.
+        const needsConfig = next.issues.some((i) => i.severity === 'error' && (PROVIDER_REFERENCES.has(i.code) || (i.code === 'unknown_scope' && !opts.reloadConfig)));
+        return failed(needsConfig ? { ok: false, issues: next.issues, hint: RESTART_HINT } : { ok: false, issues: next.issues });
+      }
+      const router = createRouter(next.bundle, { rng });
+      if (config !== runtime.loaded) {
+        try {
+          governance.reconfigure(config.config);
+        } catch (e) {
+          // The loader runs the same checks: only a gap between the two lands here.
+          if (!(e instanceof GovernanceConfigError)) throw e;
+          return failed({ ok: false, issues: e.issues.map((i) => ({ severity: 'error', code: i.code, message: `${i.path.join('.')}: ${i.message}` })) });
+        }
+      }
+      // In one turn of the event loop: a request sees the old principals, prices and
+      // rules or the new ones. One already under way keeps the principal, router and
+      // prices it started with, and settles under them.
+      runtime.router = router;
+      runtime.loaded = config;
       metrics.ruleReloads.inc({ result: 'ok' });
       metrics.ruleReloadOk.set(1);
-      logger.info({ revision: next.bundle.revision }, 'rules reloaded');
-      return { ok: true, issues: next.issues };
+      logger.info({ revision: next.bundle.revision }, opts.reloadConfig ? 'config and rules reloaded' : 'rules reloaded');
+      return { ok: true, issues: [...configIssues, ...next.issues] };
     },
     async close() {
       runtime.ready = false;

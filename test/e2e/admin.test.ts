@@ -140,7 +140,7 @@ describe('admin routes with the token', SUITE, () => {
     e2e.writeRule('extra.yaml', { rules: [{ id: 'new-provider', when: 'true', route: 'newcomer/model' }] });
     const config = await raw(e2e.url, '/admin/reload', { method: 'POST', headers: bearer });
     assert.equal(config.status, 422, config.text);
-    assert.match(String(config.json.hint), /a change to the config .* takes a restart/);
+    assert.match(String(config.json.hint), /a change to providers.* takes a restart/);
     assert.equal(bad.json.hint, undefined, 'a syntax error is no config matter');
     e2e.writeRule('extra.yaml', { rules: [{ id: 'batch-small', when: 'headers["x-batch"] == "1"', route: 'small/batch-model', priority: 5 }] });
     assert.equal((await raw(e2e.url, '/admin/reload', { method: 'POST', headers: bearer })).status, 200);

@@ -24,6 +24,8 @@ export interface E2EGateway {
   dir: string;
   /** Rewrites a rule file (relative to `<dir>/rules`), e.g. before POST /admin/reload. */
   writeRule(name: string, content: unknown): void;
+  /** Rewrites switchyard.yaml from `config` as startE2E wrote it (same additions), e.g. before POST /admin/reload. */
+  writeConfig(config: Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
@@ -58,25 +60,31 @@ export async function startE2E(config: Record<string, unknown>, opts: E2EOptions
     writeFileSync(join(rulesDir, name), typeof content === 'string' ? content : stringify(content));
   };
   for (const [name, content] of Object.entries(opts.rules ?? {})) writeRule(name, content);
-  const full = {
-    logging: { level: 'silent' },
-    audit: { sinks: [{ type: 'sqlite', path: 'audit.db', flush_interval_ms: 20 }] },
-    rules: { paths: ['rules/'] },
-    ...config,
-    // Streams a test leaves open must not hold close() for the default 10 s.
-    server: { shutdown_grace_ms: 1000, ...(config.server as Record<string, unknown> | undefined) },
-  };
   const file = join(dir, 'switchyard.yaml');
-  writeFileSync(file, stringify(full));
-  const { config: loaded, issues } = loadConfig({ path: file, env: opts.env ?? {}, cwd: dir });
+  const writeConfig = (config: Record<string, unknown>): void => {
+    const full = {
+      logging: { level: 'silent' },
+      audit: { sinks: [{ type: 'sqlite', path: 'audit.db', flush_interval_ms: 20 }] },
+      rules: { paths: ['rules/'] },
+      ...config,
+      // Streams a test leaves open must not hold close() for the default 10 s.
+      server: { shutdown_grace_ms: 1000, ...(config.server as Record<string, unknown> | undefined) },
+    };
+    writeFileSync(file, stringify(full));
+  };
+  writeConfig(config);
+  // As `switchyard serve` does: a reload reads the same file in the same environment.
+  const read = () => loadConfig({ path: file, env: opts.env ?? {}, cwd: dir });
+  const { config: loaded, issues } = read();
   assert.ok(loaded, `config does not load:\n${issues.map(formatIssue).join('\n')}`);
-  const gw = await startGateway(loaded, { port: 0, host: '127.0.0.1', logger: opts.logger ?? testLogger(), defaultMetrics: false, rng: opts.rng, clock: opts.clock });
+  const gw = await startGateway(loaded, { port: 0, host: '127.0.0.1', logger: opts.logger ?? testLogger(), defaultMetrics: false, rng: opts.rng, clock: opts.clock, reloadConfig: read });
   let closed: Promise<void> | null = null;
   return {
     gw,
     url: gw.url,
     dir,
     writeRule,
+    writeConfig,
     close() {
       closed ??= gw.close().finally(() => rmSync(dir, { recursive: true, force: true }));
       return closed;

@@ -1,7 +1,8 @@
 /**
  * `switchyard serve` as a process: under load, then SIGTERM, every request the gateway
  * answered has its audit event in the store after the process exits; SIGHUP reloads the
- * rule files, and keeps the running rules when the new ones do not compile.
+ * rule files and the config's governance, and keeps the running ones when the new ones
+ * do not load.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { hashKey } from '../../src/governance/index.js';
 
 function freePort(): Promise<number> {
   return new Promise((res) => {
@@ -149,6 +151,60 @@ describe('switchyard serve reload', { timeout: 60_000 }, () => {
       assert.equal(await ruleId(), 'second-rule', 'the running rules stay');
       assert.equal(proc.exitCode, null, 'still serving');
     });
+  });
+});
+
+describe('switchyard serve config reload', { timeout: 60_000 }, () => {
+  it('SIGHUP serves a virtual key added to the config file; a config that does not load leaves the running keys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-serve-keys-'));
+    const child = { proc: null as ChildProcess | null };
+    try {
+      const port = await freePort();
+      const config = join(dir, 'switchyard.yaml');
+      const write = (keys: string) => writeFileSync(config, `
+server: {port: ${port}}
+logging: {level: fatal}
+providers:
+  mock: {type: mock, models: ["*"]}
+audit: {enabled: false}
+governance:
+  virtual_keys:
+${keys}
+`);
+      const key = (id: string, more = '') => `    - {id: ${id}, key_hash: "${hashKey(`sk-sy-serve-${id}-0000`)}"${more}}\n`;
+      write(key('vk-old'));
+      const { proc, url } = await serve(config, port, (p) => (child.proc = p));
+      const status = async (id: string) => {
+        const res = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer sk-sy-serve-${id}-0000` },
+          body: JSON.stringify({ model: 'mock-model', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        await res.text();
+        return res.status;
+      };
+      const until = async (id: string, want: number) => {
+        for (let i = 0; i < 100; i++) {
+          if ((await status(id)) === want) return;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.fail(`${id} never answered ${want}`);
+      };
+      assert.equal(await status('vk-old'), 200);
+      assert.equal(await status('vk-new'), 401);
+      write(key('vk-old') + key('vk-new'));
+      proc.kill('SIGHUP');
+      await until('vk-new', 200);
+      // A team no one defined: the config does not load, and the running keys stay.
+      write(key('vk-old') + key('vk-new') + key('vk-bad', ', team: nobody'));
+      proc.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await status('vk-new'), 200, 'the running keys stay');
+      assert.equal(await status('vk-bad'), 401);
+      assert.equal(proc.exitCode, null, 'still serving');
+    } finally {
+      child.proc?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -32,9 +32,15 @@ data/audit.db, and unauthenticated access (a warning is logged).
 SIGINT/SIGTERM turn /readyz to 503, keep serving for server.drain_delay_ms (default 0),
 stop accepting connections, let in-flight requests finish (up to
 server.shutdown_grace_ms; the rest are cut), settle and audit every request, and flush
-every audit event before exiting. SIGHUP reloads
-the rule files (as POST /admin/reload); rules that do not compile are logged and the
-running ones stay. Once shutdown has begun, SIGHUP is ignored.`,
+every audit event before exiting.
+
+SIGHUP reloads (as POST /admin/reload): the config file is read again and its
+governance (customers, teams, virtual keys, their budgets, rate limits and allowlists,
+pricing) is applied with the rule files, at once; budgets and rate-limit windows keep
+their counters. A config or rules that do not load, or a config that changes anything
+else (providers, server, upstream, dispatch, routing, audit, the counter store, ...),
+is refused as a whole and logged: the running config and rules stay, and such a
+change takes a restart. Once shutdown has begun, SIGHUP is ignored.`,
   flags: {
     ...CONFIG_FLAG,
     port: { type: 'string', valueName: 'N', description: 'Port (overrides server.port; $PORT also works)' },
@@ -51,7 +57,9 @@ running ones stay. Once shutdown has begun, SIGHUP is ignored.`,
     const cfg = loaded.config;
     let gw;
     try {
-      gw = await startGateway(cfg, { port, host: args.string('host') });
+      // A reload reads the same file in the same environment.
+      const reloadConfig = () => loadConfig({ path: cfg.file, env: io.env, cwd: io.cwd });
+      gw = await startGateway(cfg, { port, host: args.string('host'), reloadConfig });
     } catch (e) {
       io.stderr.write(`switchyard: cannot start: ${(e as Error).message}\n`);
       return EXIT.FAILED;
@@ -60,9 +68,9 @@ running ones stay. Once shutdown has begun, SIGHUP is ignored.`,
     // What `validate` warns about in the config, logged as the rule files' warnings are.
     for (const w of loaded.issues) log.warn({ issue: w.code }, formatIssue(w));
     log.info({ url: gw.url, config: cfg.file ?? 'embedded default', revision: gw.runtime.router.bundle.revision, providers: [...cfg.providers.keys()] }, `switchyard listening on ${gw.url}`);
-    // SIGHUP recompiles the rule files, as POST /admin/reload does: after a `git pull` of
-    // the rules, `kill -HUP` needs no admin credential. Rules that do not compile leave
-    // the running ones in place. A compile holds the event loop (about 300 ms at 2,000
+    // SIGHUP reloads, as POST /admin/reload does: after a `git pull` of the rules or a
+    // new virtual key, `kill -HUP` needs no admin credential. A config or rules that are
+    // refused leave the running ones in place. A compile holds the event loop (about 300 ms at 2,000
     // rules), so signals that come while one is waiting or under way make one more, not
     // one each: it reads the files as they are by then.
     let reloadDue = false;
@@ -74,7 +82,8 @@ running ones stay. Once shutdown has begun, SIGHUP is ignored.`,
         reloadDue = false;
         if (stopping) return;
         const r = gw.runtime.reload();
-        if (!r.ok) log.error({ signal: 'SIGHUP', issues: r.issues.map(formatIssue), hint: r.hint }, 'rules not reloaded: the new rules do not compile; the running rules stay');
+        if (!r.ok) log.error({ signal: 'SIGHUP', issues: r.issues.map(formatIssue), hint: r.hint }, 'not reloaded: the new config or rules were refused; the running ones stay');
+        else for (const w of r.issues) log.warn({ issue: w.code }, formatIssue(w));
       });
     };
     process.on('SIGHUP', reload);
@@ -85,7 +94,7 @@ running ones stay. Once shutdown has begun, SIGHUP is ignored.`,
         // terminal that closes sends one; so may a deploy that reloads every instance.)
         stopping = true;
         process.off('SIGHUP', reload);
-        process.on('SIGHUP', () => log.warn({ signal: 'SIGHUP' }, 'rules not reloaded: the gateway is shutting down'));
+        process.on('SIGHUP', () => log.warn({ signal: 'SIGHUP' }, 'not reloaded: the gateway is shutting down'));
         log.info({ signal }, 'shutting down: draining requests and flushing the audit log');
         gw.close().then(resolve, (e) => { log.error({ err: e }, 'shutdown error'); resolve(); });
       };
