@@ -4,7 +4,7 @@
  * with its file:line:col. A bundle with any error is refused as a whole.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { basename, dirname, extname, relative } from 'node:path';
 import { ParseError, type ParseResult } from '@marcbachmann/cel-js';
 import type { LoadedConfig } from '../config/types.js';
 import { issueAt, parseSource, type Issue, type Location, type PathSegment, type SourceDocument } from '../config/source.js';
@@ -69,6 +69,12 @@ const TYPE_HINTS: [RegExp, string][] = [
   [/^no such overload: string - string$/, ' (a header name with a dash is read as headers["x-tier"], not headers.x-tier)'],
 ];
 
+/** The name a misnamed rule test file needs: `routing_tests.yaml` → `routing.test.yaml`. */
+function testFileName(file: string): string {
+  const ext = extname(file);
+  return `${basename(file, ext).replace(/[._-](tests?|spec)$/i, '')}.test${ext.toLowerCase()}`;
+}
+
 class RuleCompiler {
   readonly issues: Issue[] = [];
   readonly drafts: Draft[] = [];
@@ -93,7 +99,16 @@ class RuleCompiler {
       const raw = m ? (rules[Number(m[1])] as { when?: unknown } | undefined)?.when : undefined;
       return typeof raw === 'boolean' || typeof raw === 'number' ? { ...i, message: `${i.message}: quote it, when: "${String(raw)}"` } : i;
     };
-    this.issues.push(...validateDocument('rules', doc).map(unquoted));
+    // Every data file under the rule paths is read as rules; a test file named otherwise
+    // (`routing_test.yaml`) or a stray file would only show "missing rules", not why.
+    if (isRecord(doc.value) && !('rules' in doc.value) && 'tests' in doc.value) {
+      this.issues.push(issueAt(doc, ['tests'], 'misnamed_test_file', `this is a rule test file, but only files named *.test.yaml, *.test.yml or *.test.json are run as tests, and every other .yaml, .yml and .json file under the rule paths is read as rules: rename it to ${testFileName(doc.file)}`, 'error', true));
+      return;
+    }
+    const whyRead = (i: Issue): Issue => i.message === 'the file is missing the required property "rules"'
+      ? { ...i, message: `${i.message} (every .yaml, .yml and .json file under the rule paths is read as a rule file: keep other files out of them)` }
+      : i;
+    this.issues.push(...validateDocument('rules', doc).map(unquoted).map(whyRead));
     rules.forEach((raw, i) => {
       if (isRecord(raw)) this.rule(doc, raw, i);
     });

@@ -177,6 +177,21 @@ const CASES: Record<string, Record<string, string>> = {
         when: headers["X-Tier"] == "premium"
         route: openai/gpt-4o
   `) },
+  // A test file not named *.test.yaml is read as rules: say so, and the name it needs.
+  'misnamed test file': {
+    'rules/a.yaml': 'rules: [{id: x, when: "true", route: openai/gpt-4o}]\n',
+    'rules/a_tests.yaml': text(`
+      tests:
+        - name: x routes
+          request: {model: gpt-4o}
+          expect: {rule: x}
+    `),
+  },
+  // Any other data file in a rule folder: the error says why it was read.
+  'not a rule file': {
+    'rules/a.yaml': 'rules: [{id: x, when: "true", route: openai/gpt-4o}]\n',
+    'rules/requests/premium.json': '{"model": "gpt-4o"}\n',
+  },
 };
 
 const EXPECTED: Record<string, { ok: boolean; rendered: string }> = {
@@ -362,6 +377,23 @@ rules/a.yaml:7:9: warning[shadowed_rule]: rule "never" can never match: rule "ca
 rules/a.yaml:21:11: warning[header_case]: header names are lowercase: headers["X-Tier"] never exists; write "x-tier"
   21 |     when: headers["X-Tier"] == "premium"
      |           ^`,
+  },
+  "misnamed test file": {
+    ok: false,
+    rendered: `
+rules/a_tests.yaml:1:1: error[misnamed_test_file]: this is a rule test file, but only files named *.test.yaml, *.test.yml or *.test.json are run as tests, and every other .yaml, .yml and .json file under the rule paths is read as rules: rename it to a.test.yaml
+  1 | tests:
+    | ^`,
+  },
+  "not a rule file": {
+    ok: false,
+    rendered: `
+rules/requests/premium.json:1:1: error[schema]: the file is missing the required property "rules" (every .yaml, .yml and .json file under the rule paths is read as a rule file: keep other files out of them)
+  1 | {"model": "gpt-4o"}
+    | ^
+rules/requests/premium.json:1:2: error[schema]: unknown property "model" in the top level (expected one of: rules)
+  1 | {"model": "gpt-4o"}
+    |  ^`,
   },
 };
 
