@@ -9,7 +9,7 @@
  * registerAuditMetrics(audit, registry);
  * process.on('SIGTERM', async () => { await app.close(); await audit.close(); });
  */
-export { createAuditLog, effectiveSinks, SINK_DEFAULTS, type AuditLog, type AuditLogOptions } from './log.js';
+export { createAuditLog, effectiveSinks, sinkPlace, SINK_DEFAULTS, type AuditLog, type AuditLogOptions } from './log.js';
 export { buildAuditEvent, buildStoredEvent, eventPolicy, storeEvent, type AuditEventInput, type EventPolicy } from './event.js';
 export { storedEvent, type StoredEvent } from './stored.js';
 export { isCredentialHeader, stripCredentialHeaders } from './headers.js';

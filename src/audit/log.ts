@@ -2,6 +2,7 @@
  * The audit log the server holds: one bounded queue per configured sink, a retention
  * timer per database sink, and query access through the first database sink.
  */
+import { resolve } from 'node:path';
 import pino from 'pino';
 import { SwitchyardError } from '../errors.js';
 import type { AuditEventV1 } from '../types/audit-event.js';
@@ -12,7 +13,7 @@ import type { AuditPage, AuditReader, Summaries } from './query.js';
 import { SinkQueue, type SinkStats } from './queue.js';
 import { ndjsonSink } from './sinks/ndjson.js';
 import { postgresSink } from './sinks/postgres.js';
-import { DEFAULT_SQLITE_PATH, sqliteSink } from './sinks/sqlite.js';
+import { DEFAULT_SQLITE_PATH, sqliteFile, sqliteSink } from './sinks/sqlite.js';
 import type { AuditLogger, SinkDriver } from './sinks/types.js';
 import type { StoredEvent } from './stored.js';
 
@@ -68,6 +69,21 @@ export interface AuditLog {
  * (peak RSS also varies from run to run by tens of MB, so the size of the gain is loose).
  */
 export const SINK_DEFAULTS = { batch_size: 500, flush_interval_ms: 50, buffer_size: 50_000, table: 'audit_events' } as const;
+
+/**
+ * Where a sink writes, as `serve` logs it at start: a file's absolute path (relative ones
+ * resolve against `baseDir`, the config's folder), `stdout`, or a PostgreSQL table —
+ * never the database URL, which may hold a password.
+ *
+ * @example sinkPlace({ type: 'sqlite', path: 'data/audit.db' }, '/srv/gw') // 'sqlite /srv/gw/data/audit.db'
+ */
+export function sinkPlace(sink: AuditSink, baseDir: string): string {
+  switch (sink.type) {
+    case 'sqlite': return `sqlite ${sqliteFile(sink, baseDir)}`;
+    case 'ndjson': return `ndjson ${!sink.path || sink.path === 'stdout' ? 'stdout' : resolve(baseDir, sink.path)}`;
+    case 'postgres': return `postgres table ${sink.table ?? SINK_DEFAULTS.table}`;
+  }
+}
 
 /** The sinks in effect: none when disabled; an embedded SQLite file when `sinks` is absent. */
 export function effectiveSinks(config: AuditConfig | undefined): AuditSink[] {

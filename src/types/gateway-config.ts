@@ -738,7 +738,7 @@ export interface AuditSink {
    */
   type: 'sqlite' | 'postgres' | 'ndjson';
   /**
-   * sqlite: database file; ndjson: file path or `stdout`.
+   * sqlite: database file; ndjson: file path or `stdout`. Relative paths are from the config file's folder (`serve` logs the full path at start).
    */
   path?: string;
   url?: SecretRef;

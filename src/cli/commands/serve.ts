@@ -5,6 +5,7 @@ import { CONFIG_FLAG, EXIT, type Command, type CommandIO } from '../command.js';
 import { formatIssues } from '../report.js';
 import { formatIssue } from '../../config/source.js';
 import { startGateway } from '../../server/index.js';
+import { effectiveSinks, sinkPlace } from '../../audit/index.js';
 
 /**
  * The port to serve on: `--port`, else `$PORT`; undefined leaves it to `server.port`. An
@@ -27,7 +28,9 @@ export const serve: Command = {
 
 Serves the OpenAI- and Anthropic-compatible endpoints. Without a config file it runs the
 embedded default: the built-in mock provider, in-memory counters, a SQLite audit log in
-data/audit.db, and unauthenticated access (a warning is logged).
+data/audit.db under the working directory, and unauthenticated access (a warning is
+logged). A config's relative paths are from its folder; the start log names every audit
+sink's file.
 
 SIGINT/SIGTERM turn /readyz to 503, keep serving for server.drain_delay_ms (default 0),
 stop accepting connections, let in-flight requests finish (up to
@@ -67,7 +70,10 @@ change takes a restart. Once shutdown has begun, SIGHUP is ignored.`,
     const log = gw.runtime.logger;
     // What `validate` warns about in the config, logged as the rule files' warnings are.
     for (const w of loaded.issues) log.warn({ issue: w.code }, formatIssue(w));
-    log.info({ url: gw.url, config: cfg.file ?? 'embedded default', revision: gw.runtime.router.bundle.revision, providers: [...cfg.providers.keys()] }, `switchyard listening on ${gw.url}`);
+    // Relative audit paths resolve against the config's folder (the working directory for
+    // the embedded default): say where, so `switchyard audit` can be pointed at it.
+    const audit = effectiveSinks(cfg.config.audit).map((s) => sinkPlace(s, cfg.dir));
+    log.info({ url: gw.url, config: cfg.file ?? 'embedded default', revision: gw.runtime.router.bundle.revision, providers: [...cfg.providers.keys()], audit }, `switchyard listening on ${gw.url}`);
     // SIGHUP reloads, as POST /admin/reload does: after a `git pull` of the rules or a
     // new virtual key, `kill -HUP` needs no admin credential. A config or rules that are
     // refused leave the running ones in place. A compile holds the event loop (about 300 ms at 2,000
