@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteSink } from '../../src/audit/sinks/sqlite.js';
@@ -180,6 +180,24 @@ test('a page is picked from the filter\'s index alone; only its own events are r
     });
   } finally {
     db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a sqlite sink that cannot open its file says which file, at start', () => {
+  // SQLite says only "unable to open database file" (a folder in the way, or one the
+  // gateway's user may not write to), and `serve` printed just that.
+  const dir = mkdtempSync(join(tmpdir(), 'sy-audit-'));
+  try {
+    mkdirSync(join(dir, 'audit.db'));
+    assert.throws(() => sqliteSink({ type: 'sqlite', path: 'audit.db' }, { baseDir: dir }), {
+      message: `cannot open the sqlite audit log ${join(dir, 'audit.db')}: unable to open database file`,
+    });
+    writeFileSync(join(dir, 'plain'), '');
+    assert.throws(() => sqliteSink({ type: 'sqlite', path: 'plain/audit.db' }, { baseDir: dir }), {
+      message: new RegExp(`^cannot open the sqlite audit log ${join(dir, 'plain/audit.db')}: EEXIST`),
+    });
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

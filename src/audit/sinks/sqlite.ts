@@ -108,11 +108,18 @@ export function sqliteFile(config: AuditSink, baseDir = process.cwd()): string {
 export function sqliteSink(config: AuditSink, opts: SqliteSinkOptions = {}): SinkDriver {
   const file = sqliteFile(config, opts.baseDir);
   const threaded = opts.writer !== 'inline' && file !== ':memory:';
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const table = config.table ?? 'audit_events';
   // Opened here, schema included, so a bad path or table name fails at startup; with a
-  // writer thread this connection is closed again at once.
-  const db = openDatabase(file, { schema: table });
+  // writer thread this connection is closed again at once. SQLite's own error ("unable
+  // to open database file") does not say which file: a folder the gateway's user may not
+  // write to, often the working directory of the embedded default's data/audit.db.
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    db = openDatabase(file, { schema: table });
+  } catch (e) {
+    throw new Error(`cannot open the sqlite audit log ${file}: ${(e as Error).message}`, { cause: e });
+  }
   if (threaded) db.close();
   const inline: Writer | undefined = threaded ? undefined : createWriter(db, table);
   let thread: Awaited<ReturnType<typeof startThread>> | undefined;
