@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -302,6 +303,39 @@ describe('AuditLog', () => {
       assert.equal(lines.length, 300);
       assert.deepEqual(lines.map((l) => JSON.parse(l)), events);
       await assert.rejects(log.query({}), { code: 'SY_ERR_UNAVAILABLE' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ndjson sink whose file cannot be opened', () => {
+  // A folder the gateway may not create (or a file in its place): the sink is retried,
+  // recovers once the path is fixed, and the process still exits cleanly. It used to keep
+  // the half-opened destination, never opened it again, and threw "sonic boom is not ready
+  // yet" from pino's exit hook, so a gateway stopped with SIGTERM exited 1 with a stack.
+  it('fails open, opens on a retry once the path is fixed, and exits cleanly', { timeout: 30_000 }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-audit-nd-'));
+    try {
+      writeFileSync(join(dir, 'logs'), ''); // a file where the sink's folder should be
+      const sink = new URL('../../src/audit/sinks/ndjson.ts', import.meta.url).href;
+      const script = `
+        import { rmSync } from 'node:fs';
+        const { ndjsonSink } = await import(${JSON.stringify(sink)});
+        const dir = ${JSON.stringify(dir)};
+        const s = ndjsonSink({ type: 'ndjson', path: 'logs/audit.ndjson' }, { baseDir: dir });
+        await s.open().then(() => console.log('opened'), (e) => console.log('open failed:', e.code));
+        rmSync(dir + '/logs');
+        await s.open();
+        await s.write([{ json: '{"n":1}' }]);
+        await s.close();
+        console.log('closed');
+      `;
+      const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.equal(r.stderr, '');
+      assert.equal(r.status, 0);
+      assert.match(r.stdout, /^open failed: E[A-Z]+\nclosed\n$/);
+      assert.equal(readFileSync(join(dir, 'logs/audit.ndjson'), 'utf8'), '{"n":1}\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

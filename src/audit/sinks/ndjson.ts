@@ -3,7 +3,8 @@
  * for log pipelines. Not queryable: point a collector at it.
  */
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import pino from 'pino';
 import type { AuditSink } from '../../types/gateway-config.js';
 import type { SinkDriver } from './types.js';
@@ -19,6 +20,13 @@ export function ndjsonSink(config: AuditSink, opts: { baseDir?: string } = {}): 
     type: 'ndjson',
     async open() {
       if (dest) return;
+      // Made and opened here first, so that a path the gateway may not write to fails this
+      // open (and the queue retries it) without leaving behind a destination that never
+      // opens: pino would keep it, and its exit hook throws "sonic boom is not ready yet".
+      if (typeof target === 'string') {
+        mkdirSync(dirname(target), { recursive: true });
+        closeSync(openSync(target, 'a'));
+      }
       dest = pino.destination({ dest: target, sync: false, mkdir: true, minLength: 0 });
       dest.on('error', (err: Error) => {
         failure = err;
