@@ -3,8 +3,8 @@
  * inserted) → cross-checks → `env.NAME` resolution → freeze. Every problem is collected
  * as a located Issue; nothing throws.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { GatewayConfig } from '../types/gateway-config.js';
 import { issueAt, parseSource, type Issue, type Severity, type SourceDocument } from './source.js';
 import type { LoadedConfig, LoadOptions, LoadResult, Report } from './types.js';
@@ -17,7 +17,7 @@ import { resolveProviders } from './providers.js';
 import { deepFreeze, frozenMap } from './freeze.js';
 import { canonicalJson, sha256Hex } from './hash.js';
 import { embeddedDefaultConfig } from './default.js';
-import { resolveConfigPath } from './discover.js';
+import { CONFIG_FILE_NAMES, resolveConfigPath } from './discover.js';
 
 /** Shown as the file of issues in the embedded default (there should never be any). */
 const EMBEDDED_NAME = '<embedded default>';
@@ -45,6 +45,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   }
 
   const ext = extname(file).toLowerCase();
+  if (!['.yaml', '.yml', '.json'].includes(ext) && isFolder(file)) {
+    const inside = CONFIG_FILE_NAMES.map((n) => join(file, n)).find((f) => existsSync(f));
+    return fail({ severity: 'error', code: 'config_read', message: `${file} is a folder, not a config file: ${inside ? `give the file, ${inside}` : 'it holds no switchyard.yaml, .yml or .json'}` });
+  }
   if (!['.yaml', '.yml', '.json'].includes(ext)) {
     return fail({ severity: 'error', code: 'config_extension', message: `config file ${file} must end in .yaml, .yml or .json` });
   }
@@ -57,10 +61,33 @@ export function loadConfig(opts: LoadOptions = {}): LoadResult {
   }
   const doc = parseSource(file, text);
   if (ext === '.json') strictJson(doc);
+  const notConfig = doc.issues.some((i) => i.severity === 'error') ? null : ruleFileKind(doc.value);
+  if (notConfig) {
+    return fail({ severity: 'error', code: 'not_a_config', message: `${file} is ${notConfig}, not a gateway config: give the gateway config (switchyard.yaml), whose rules.paths names the rule files (default: rules/ beside it)` });
+  }
   return loadDocument(doc, { file, dir: dirname(file), hash: sha256Hex(text), source: doc }, env, missingEnv);
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What a rule or rule test file given where the config goes (`validate rules/a.yaml`) is:
+ * the config's schema errors ("missing providers", "rules must be a mapping") would not say.
+ */
+function ruleFileKind(value: unknown): string | null {
+  if (!isRecord(value) || 'providers' in value) return null;
+  if (Array.isArray(value.rules)) return 'a rule file (it has a "rules:" list)';
+  if (Array.isArray(value.tests)) return 'a rule test file (it has a "tests:" list)';
+  return null;
+}
 
 function fail(issue: Issue): LoadResult {
   return { config: null, issues: [issue] };

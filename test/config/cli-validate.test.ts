@@ -160,6 +160,15 @@ describe('switchyard validate', () => {
     assert.equal(missing.stdout, `error[config_not_found]: config file not found: ${join(cwd, 'nope.yaml')}\n1 error, 0 warnings\n`);
   });
 
+  it('a rule file given as the config exits 2 saying what it is; so do test and explain', async () => {
+    const cwd = tempTree({ 'switchyard.yaml': text(GOOD_CONFIG), ...GOOD_RULES, 'req.json': '{"model": "m"}' });
+    const r = await run(['validate', 'rules/premium.yaml'], { cwd });
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /^error\[not_a_config\]: \S+rules\/premium\.yaml is a rule file \(it has a "rules:" list\), not a gateway config/);
+    assert.equal((await run(['test', '--config', 'rules/premium.yaml'], { cwd })).code, 2);
+    assert.equal((await run(['explain', '--config', 'rules/premium.yaml', '--request', 'req.json'], { cwd })).code, 2);
+  });
+
   it('never prints a secret, in text or JSON', async () => {
     const cwd = tempTree({
       'switchyard.yaml': text(`

@@ -812,6 +812,24 @@ describe('config files that cannot be read', () => {
     assert.deepEqual(issues.map((i) => i.code), ['config_extension']);
   });
 
+  it('a folder given without a file name names the config file in it', () => {
+    const dir = tempTree({ 'policy/switchyard.yaml': 'providers: {m: {type: mock}}\n' });
+    const { issues } = loadConfig({ path: 'policy', cwd: dir, env: {} });
+    assert.deepEqual(issues.map((i) => [i.code, i.message]), [['config_read', `${dir}/policy is a folder, not a config file: give the file, ${dir}/policy/switchyard.yaml`]]);
+  });
+
+  it('a rule file or a rule test file given as the config says what it is', () => {
+    const dir = tempTree({
+      'rules/routing.yaml': 'rules:\n  - {id: x, when: "true", route: m/m}\n',
+      'rules/routing.test.yaml': 'tests:\n  - {name: x, request: {model: m}, expect: {rule: x}}\n',
+    });
+    for (const [file, what] of [['rules/routing.yaml', 'a rule file (it has a "rules:" list)'], ['rules/routing.test.yaml', 'a rule test file (it has a "tests:" list)']]) {
+      const { config, issues } = loadConfig({ path: file, cwd: dir, env: {} });
+      assert.equal(config, null);
+      assert.deepEqual(issues.map((i) => [i.code, i.message]), [['not_a_config', `${dir}/${file} is ${what}, not a gateway config: give the gateway config (switchyard.yaml), whose rules.paths names the rule files (default: rules/ beside it)`]]);
+    }
+  });
+
   it('a folder', () => {
     const dir = tempTree({ 'conf.yaml/x': '' });
     const { issues } = loadConfig({ path: 'conf.yaml', cwd: dir, env: {} });

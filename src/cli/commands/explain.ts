@@ -10,7 +10,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 import { formatIssues } from '../report.js';
 
-const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read']);
+const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read', 'not_a_config']);
 
 function readJson<T>(file: string, schema: 'request' | 'state', io: CommandIO): { value: T | null; issues: Issue[] } {
   let text: string;

@@ -8,7 +8,7 @@ import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 import { formatIssues, jsonIssue } from '../report.js';
 
-const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read']);
+const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read', 'not_a_config']);
 
 function jsonReport(report: TestReport, display: (f: string) => string, threshold: number | undefined): unknown {
   const below = threshold !== undefined && report.coverage.percent < threshold;

@@ -7,7 +7,7 @@ import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../c
 import { countIssues, formatIssues, jsonIssue, plural } from '../report.js';
 
 /** Problems that mean there was nothing to check: invalid input rather than a failed check. */
-const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read']);
+const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read', 'not_a_config']);
 
 export const validate: Command = {
   name: 'validate',
@@ -15,9 +15,9 @@ export const validate: Command = {
   usage: `Usage: switchyard validate [--config FILE] [--json] [--allow-missing-env]
        switchyard validate FILE
 
-Checks the gateway config (schema, references, env.NAME variables) and compiles every
-rule file it names (CEL syntax and types, targets, scopes, shadowed rules). Every problem
-is printed with file:line:col and a caret, then a summary line.
+Checks the gateway config (FILE or --config; schema, references, env.NAME variables) and
+compiles every rule file it names (CEL syntax and types, targets, scopes, shadowed
+rules). Every problem is printed with file:line:col and a caret, then a summary line.
 
 Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad usage or unreadable config.`,
   flags: {
