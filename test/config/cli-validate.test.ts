@@ -160,6 +160,21 @@ describe('switchyard validate', () => {
     assert.equal(missing.stdout, `error[config_not_found]: config file not found: ${join(cwd, 'nope.yaml')}\n1 error, 0 warnings\n`);
   });
 
+  it('no config file beside a rules/ folder: exit 2, not an "ok" that checked none of it', async () => {
+    // A CI job whose config is named otherwise (gateway.yaml) or lives elsewhere used to
+    // pass on "ok: 1 config (embedded default), 0 rule files", its rules unread.
+    const cwd = tempTree({ 'gateway.yaml': text(GOOD_CONFIG), ...GOOD_RULES });
+    const r = await run(['validate'], { cwd });
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, `error[no_config_file]: no config file was found (switchyard.yaml, switchyard.yml, switchyard.json in ${cwd}, SWITCHYARD_CONFIG or --config) and the embedded default reads no rule files: the rules/ folder here was not checked; name the config with --config\n1 error, 0 warnings\n`);
+    const json = await run(['validate', '--json'], { cwd });
+    assert.equal(json.code, 2);
+    assert.equal(JSON.parse(json.stdout).ok, false);
+    assert.equal((await run(['validate', '--config', 'gateway.yaml'], { cwd })).code, 0);
+    // SWITCHYARD_RULES points the embedded default at rule folders: then they are checked.
+    assert.equal((await run(['validate'], { cwd: tempTree({ ...GOOD_RULES }), env: { SWITCHYARD_RULES: 'rules' } })).code, 1, 'its rules name providers the default lacks');
+  });
+
   it('a rule file given as the config exits 2 saying what it is; so do test and explain', async () => {
     const cwd = tempTree({ 'switchyard.yaml': text(GOOD_CONFIG), ...GOOD_RULES, 'req.json': '{"model": "m"}' });
     const r = await run(['validate', 'rules/premium.yaml'], { cwd });

@@ -278,7 +278,7 @@ describe('switchyard test', () => {
     assert.match(none.stderr, /no rule test files/);
     const embedded = await run(['test'], tempTree({}));
     assert.equal(embedded.code, 1);
-    assert.match(embedded.stderr, /^no rule test files: the embedded default config names no rules \(rules.paths, or a rules\/ folder beside it\); name test files or folders as arguments/);
+    assert.match(embedded.stderr, /^no rule test files: no config file was found \(switchyard\.yaml, switchyard\.yml, switchyard\.json in \S+, SWITCHYARD_CONFIG or --config\) and the embedded default names no rules; name test files or folders as arguments, or the config with --config\n$/);
     assert.equal((await run(['test', '--reporter', 'tap'], tree({}))).code, 2);
     assert.equal((await run(['test', '--fail-under-coverage', 'lots'], tree({}))).code, 2);
     assert.equal((await run(['test', '--output', 'x.xml'], tree({}))).code, 2);

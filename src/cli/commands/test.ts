@@ -7,6 +7,7 @@ import { actualOf, compileRuleBundle, createRouter, findTestFiles, formatJUnit, 
 import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 import { formatIssues, jsonIssue } from '../report.js';
+import { noConfigFile } from './audit.js';
 
 const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read', 'not_a_config']);
 
@@ -95,8 +96,10 @@ rules do not compile, 2 bad usage or invalid test files.`,
     if (found.files.length === 0) {
       if (paths.length > 0) io.stderr.write(`no rule test files (*.test.yaml) under ${paths.map(display).join(', ')}\n`);
       else {
-        const which = loaded.config.file === null ? 'the embedded default config' : display(loaded.config.file);
-        io.stderr.write(`no rule test files: ${which} names no rules (rules.paths, or a rules/ folder beside it); name test files or folders as arguments, or the config with --config\n`);
+        const why = loaded.config.file === null
+          ? `${noConfigFile(io)} and the embedded default names no rules`
+          : `${display(loaded.config.file)} names no rules (rules.paths, or a rules/ folder beside it)`;
+        io.stderr.write(`no rule test files: ${why}; name test files or folders as arguments, or the config with --config\n`);
       }
       return EXIT.FAILED;
     }

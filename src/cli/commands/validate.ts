@@ -1,13 +1,15 @@
 /** `switchyard validate`: check the config and every rule file, report all problems at once. */
+import { resolve } from 'node:path';
 import { loadConfig } from '../../config/index.js';
 import type { Issue } from '../../config/source.js';
-import { compileRuleBundle } from '../../rules/index.js';
+import { compileRuleBundle, findRuleFiles } from '../../rules/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 import { countIssues, formatIssues, jsonIssue, plural } from '../report.js';
+import { noConfigFile } from './audit.js';
 
 /** Problems that mean there was nothing to check: invalid input rather than a failed check. */
-const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read', 'not_a_config']);
+const UNREADABLE = new Set(['config_not_found', 'config_extension', 'config_read', 'not_a_config', 'no_config_file']);
 
 export const validate: Command = {
   name: 'validate',
@@ -19,7 +21,8 @@ Checks the gateway config (FILE or --config; schema, references, env.NAME variab
 compiles every rule file it names (CEL syntax and types, targets, scopes, shadowed
 rules). Every problem is printed with file:line:col and a caret, then a summary line.
 
-Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad usage or unreadable config.`,
+Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad usage, an unreadable
+config, or no config found while a rules/ folder of rule files is in the working directory.`,
   flags: {
     ...CONFIG_FLAG,
     ...JSON_FLAG,
@@ -33,6 +36,11 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad usage or unrea
 
     const loaded = loadConfig({ path, env: io.env, cwd: io.cwd, missingEnv: args.boolean('allow-missing-env') ? 'warning' : 'error' });
     const issues: Issue[] = [...loaded.issues];
+    // No config found, yet rule files right here: the embedded default would pass without
+    // reading them, and a CI job whose config is named otherwise would go green unchecked.
+    if (loaded.config?.file === null && !io.env.SWITCHYARD_RULES?.trim() && findRuleFiles([resolve(io.cwd, 'rules')]).files.length > 0) {
+      issues.push({ severity: 'error', code: 'no_config_file', message: `${noConfigFile(io)} and the embedded default reads no rule files: the rules/ folder here was not checked; name the config with --config` });
+    }
     let ruleFiles = 0;
     let rules = 0;
     // Unset variables are the config's only errors: the rules are checked all the same,
