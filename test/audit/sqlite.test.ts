@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { sqliteSink } from '../../src/audit/sinks/sqlite.js';
 import type { SinkDriver } from '../../src/audit/sinks/types.js';
 import { openDatabase } from '../../src/audit/sinks/sqlite-writer.js';
@@ -197,6 +200,34 @@ test('a sqlite sink that cannot open its file says which file, at start', () => 
     assert.throws(() => sqliteSink({ type: 'sqlite', path: 'plain/audit.db' }, { baseDir: dir }), {
       message: new RegExp(`^cannot open the sqlite audit log ${join(dir, 'plain/audit.db')}: EEXIST`),
     });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('better-sqlite3 without its built module: the error says to allow and rerun its install script', { timeout: 30_000 }, () => {
+  // npm 12 skips dependencies' install scripts unless package.json's allowScripts lists
+  // them, and so does --ignore-scripts: better-sqlite3 is then installed without its
+  // compiled module, and `new Database()` throws "Could not locate the bindings file"
+  // with a dozen paths tried. A copy of the package without its build/ stands for that.
+  const dir = mkdtempSync(join(tmpdir(), 'sy-audit-nobuild-'));
+  try {
+    const real = dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+    const copy = join(dir, 'node_modules/better-sqlite3');
+    cpSync(join(real, 'lib'), join(copy, 'lib'), { recursive: true });
+    cpSync(join(real, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(dirname(createRequire(join(real, 'lib/database.js')).resolve('bindings/package.json')), join(dir, 'node_modules/bindings'));
+    writeFileSync(join(dir, 'hooks.mjs'), `export async function resolve(specifier, context, next) {
+  return specifier === 'better-sqlite3' ? { url: ${JSON.stringify(pathToFileURL(join(copy, 'lib/index.js')).href)}, shortCircuit: true } : next(specifier, context);
+}\n`);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);
+    const script = `
+      const { sqliteSink } = await import(${JSON.stringify(new URL('../../src/audit/sinks/sqlite.ts', import.meta.url).href)});
+      try { sqliteSink({ type: 'sqlite', path: ${JSON.stringify(join(dir, 'audit.db'))} }); console.log('opened'); } catch (e) { console.log(e.message); }
+    `;
+    const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, `cannot open the sqlite audit log ${join(dir, 'audit.db')}: better-sqlite3 (the SQLite driver) is installed without its compiled module: its install script did not run (npm 12 runs a dependency's install script only when package.json's "allowScripts" lists it, and --ignore-scripts skips them all). Allow it with \`npm install-scripts approve better-sqlite3\` (or "allowScripts": {"better-sqlite3": true}), then run \`npm rebuild better-sqlite3\`\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

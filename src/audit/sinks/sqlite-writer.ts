@@ -10,9 +10,25 @@ import { EVENT_COLUMNS, FALLBACK_COLUMNS, createStatements, tableNames } from '.
 
 const STATEMENT_CACHE = 256;
 
+/**
+ * What to do when better-sqlite3 was installed without its compiled module: its own error
+ * lists a dozen paths it tried and not why none is there. npm 12 runs a dependency's
+ * install script (which builds it) only when the project's package.json allows it, and
+ * `--ignore-scripts` skips it, so an install of Switchyard from npm can end up so.
+ */
+const NOT_BUILT = 'better-sqlite3 (the SQLite driver) is installed without its compiled module: its install script did not run '
+  + '(npm 12 runs a dependency\'s install script only when package.json\'s "allowScripts" lists it, and --ignore-scripts skips them all). '
+  + 'Allow it with `npm install-scripts approve better-sqlite3` (or "allowScripts": {"better-sqlite3": true}), then run `npm rebuild better-sqlite3`';
+
 /** Opens the file in WAL mode; `schema` also creates the tables and indexes. */
 export function openDatabase(file: string, opts: { schema?: string; readonly?: boolean } = {}): Database.Database {
-  const db = new Database(file, opts.readonly ? { readonly: true, fileMustExist: true } : {});
+  let db: Database.Database;
+  try {
+    db = new Database(file, opts.readonly ? { readonly: true, fileMustExist: true } : {});
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('Could not locate the bindings file')) throw new Error(NOT_BUILT, { cause: e });
+    throw e;
+  }
   db.pragma('busy_timeout = 5000');
   if (opts.readonly) return db;
   // A stored event is ~2 KB of JSON: 8 KB pages hold four rows instead of two, so a
