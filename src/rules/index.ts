@@ -20,6 +20,6 @@ export { resolveAlias } from './fallthrough.js';
 export { findRuleFiles, findTestFiles, shownPath } from './files.js';
 export { loadTestCases, type TestCase } from './fixtures.js';
 export { runTests, compare, actualOf, type TestReport, type CaseResult, type Coverage, type FieldDiff } from './test-runner.js';
-export { formatSpec, formatJUnit, coverageLines, type Display, type JUnitOptions } from './test-report.js';
+export { formatSpec, formatJUnit, formatJUnitStopped, coverageLines, type Display, type JUnitOptions } from './test-report.js';
 export { gitCommit } from './revision.js';
 export { validateDocument, type SchemaName } from './schema.js';

@@ -121,3 +121,22 @@ export function formatJUnit(report: TestReport, opts: JUnitOptions = {}): string
   suites.push(`  <testsuite name="coverage" tests="${opts.failUnderCoverage === undefined ? 0 : 1}" failures="${opts.failUnderCoverage !== undefined && c.percent < opts.failUnderCoverage ? 1 : 0}" errors="0" skipped="0" time="0.000">\n    <properties>\n${props.join('\n')}\n    </properties>${coverageCase}\n  </testsuite>`);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="switchyard test" tests="${tests}" failures="${failures}" errors="0" time="${seconds(total)}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
+
+/**
+ * The JUnit report of a run that stopped before its cases (config or rules with errors,
+ * invalid test files): one errored case saying why, the problems as its body, so a CI job
+ * that publishes the report shows the error instead of finding no report.
+ *
+ * @example formatJUnitStopped('the rules do not compile', 'CompileError', 'rules/a.yaml:3:11: error[cel_syntax]: …')
+ */
+export function formatJUnitStopped(why: string, type: string, body: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="switchyard test" tests="1" failures="0" errors="1" time="0.000">
+  <testsuite name="switchyard test" tests="1" failures="0" errors="1" skipped="0" time="0.000">
+    <testcase name="${xml(why)}" classname="switchyard test" time="0.000">
+      <error message="${xml(why)}" type="${xml(type)}">${xml(body)}</error>
+    </testcase>
+  </testsuite>
+</testsuites>
+`;
+}

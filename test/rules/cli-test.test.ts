@@ -196,6 +196,23 @@ describe('switchyard test', () => {
     assert.match(xml, /<property name="coverage.unreached" value="long"\/>/);
   });
 
+  it('--reporter junit: a run that stops before its cases still writes a report saying why', async () => {
+    // A CI job publishing the report found none when a pull request broke a rule, and
+    // showed "no test report" rather than the error.
+    const broken = tree({ 'rules/policy.test.yaml': PASSING }, "rules:\n  - id: x\n    when: tier ==\n    route: openai/gpt-4o\n");
+    const r = await run(['test', '--reporter', 'junit', '--output', 'out/junit.xml'], broken);
+    assert.equal(r.code, 1);
+    const xml = readFileSync(join(broken, 'out', 'junit.xml'), 'utf8');
+    assertWellFormedXml(xml);
+    assert.match(xml, /<testsuites name="switchyard test" tests="1" failures="0" errors="1"/);
+    assert.match(xml, /<testcase name="the rules do not compile" classname="switchyard test" time="0.000">\n\s*<error message="the rules do not compile" type="CompileError">rules\/policy\.yaml:3:\d+: error\[cel_syntax\]/);
+    const invalid = tree({ 'rules/policy.test.yaml': 'tests:\n  - {name: x, request: {model: gpt-4o}, expect: {rul: x}}\n' });
+    const r2 = await run(['test', '--reporter', 'junit'], invalid);
+    assert.equal(r2.code, 2);
+    assertWellFormedXml(r2.stdout);
+    assert.match(r2.stdout, /<error message="the test files have errors" type="InvalidInput">rules\/policy\.test\.yaml:2:\d+: error\[schema\]: unknown property &quot;rul&quot;/);
+  });
+
   it('--reporter junit without --output prints the XML', async () => {
     const r = await run(['test', '--reporter', 'junit'], tree({ 'rules/policy.test.yaml': PASSING }));
     assert.equal(r.code, 0);

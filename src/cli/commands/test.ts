@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../../config/index.js';
 import type { Issue } from '../../config/source.js';
-import { actualOf, compileRuleBundle, createRouter, findTestFiles, formatJUnit, formatSpec, loadTestCases, runTests, shownPath, type TestReport } from '../../rules/index.js';
+import { actualOf, compileRuleBundle, createRouter, findTestFiles, formatJUnit, formatJUnitStopped, formatSpec, loadTestCases, runTests, shownPath, type TestReport } from '../../rules/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 import { formatIssues, jsonIssue } from '../report.js';
@@ -67,14 +67,24 @@ rules do not compile, 2 bad usage or invalid test files.`,
     const display = (f: string) => shownPath(f, io.cwd);
 
     const loaded = loadConfig({ path: args.string('config'), env: io.env, cwd: io.cwd, missingEnv: 'warning' });
-    // With --json, a run that stops before its tests still prints {ok: false, issues}.
-    const stopped = (issues: readonly Issue[], why: string): void => {
+    // A run that stops before its tests still prints {ok: false, issues} with --json, and
+    // writes a JUnit report of one errored case with --reporter junit.
+    const stopped = (issues: readonly Issue[], why: string, type = 'CompileError'): void => {
       if (args.boolean('json')) io.stdout.write(`${JSON.stringify({ ok: false, stopped: why, issues: issues.map((i) => jsonIssue(i, io.cwd)) }, null, 2)}\n`);
+      if (reporter !== 'junit') return;
+      const junit = formatJUnitStopped(why, type, formatIssues(issues, io.cwd).trimEnd());
+      if (output === undefined) {
+        if (!args.boolean('json')) io.stdout.write(junit);
+        return;
+      }
+      const file = resolve(io.cwd, output);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, junit);
     };
     const configErrors = loaded.issues.filter((i) => i.severity === 'error');
     if (!loaded.config) {
       io.stderr.write(formatIssues(configErrors, io.cwd));
-      stopped(configErrors, 'the config has errors');
+      stopped(configErrors, 'the config has errors', 'ConfigError');
       return configErrors.some((i) => UNREADABLE.has(i.code)) ? EXIT.USAGE : EXIT.FAILED;
     }
     const compiled = compileRuleBundle(loaded.config);
@@ -90,7 +100,7 @@ rules do not compile, 2 bad usage or invalid test files.`,
     const inputIssues: Issue[] = [...found.issues, ...loadedCases.issues];
     io.stderr.write(formatIssues(inputIssues, io.cwd));
     if (inputIssues.some((i) => i.severity === 'error')) {
-      stopped(inputIssues, 'the test files have errors');
+      stopped(inputIssues, 'the test files have errors', 'InvalidInput');
       return EXIT.USAGE;
     }
     if (found.files.length === 0) {
