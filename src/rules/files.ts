@@ -45,6 +45,21 @@ export function findTestFiles(paths: readonly string[]): { files: string[]; issu
   return collect(paths, (f) => TEST.test(f), 'tests');
 }
 
+/**
+ * Where `switchyard test` looks for tests by default: the config's rule paths, except that
+ * a rule file listed on its own brings the test files beside it (`routing.yaml` →
+ * `routing.test.yaml`, `.test.yml`, `.test.json`) instead of being read as a test file.
+ *
+ * @example testPathsFor(['/p/rules/a.yaml', '/p/shared/']) // ['/p/rules/a.test.yaml', '/p/shared/']
+ */
+export function testPathsFor(rulePaths: readonly string[]): string[] {
+  return rulePaths.flatMap((p) => {
+    if (!existsSync(p) || statSync(p).isDirectory() || TEST.test(p)) return [p];
+    const stem = p.replace(DATA, '');
+    return ['yaml', 'yml', 'json'].map((ext) => `${stem}.test.${ext}`).filter((t) => existsSync(t));
+  });
+}
+
 /** A file as shown to a person: relative to `cwd` when inside it. */
 export function shownPath(file: string, cwd: string): string {
   const rel = relative(cwd, file);

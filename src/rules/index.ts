@@ -17,7 +17,7 @@ export { VARIABLES, VOLATILE_VARIABLES, ruleEnvironment, toActivation } from './
 export { contextFromRequest, unknownPrincipals, type ContextDefaults } from './context.js';
 export { parseTargetRef, formatTarget } from './targets.js';
 export { resolveAlias } from './fallthrough.js';
-export { findRuleFiles, findTestFiles, shownPath } from './files.js';
+export { findRuleFiles, findTestFiles, shownPath, testPathsFor } from './files.js';
 export { loadTestCases, type TestCase } from './fixtures.js';
 export { runTests, compare, actualOf, type TestReport, type CaseResult, type Coverage, type FieldDiff } from './test-runner.js';
 export { formatSpec, formatJUnit, formatJUnitStopped, coverageLines, type Display, type JUnitOptions } from './test-report.js';

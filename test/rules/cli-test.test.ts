@@ -1,7 +1,7 @@
 /** `switchyard test`: case output with diffs, coverage, the summary line, JUnit XML, exit codes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { CommandIO } from '../../src/cli/command.js';
@@ -211,6 +211,33 @@ describe('switchyard test', () => {
     assert.equal(r2.code, 2);
     assertWellFormedXml(r2.stdout);
     assert.match(r2.stdout, /<error message="the test files have errors" type="InvalidInput">rules\/policy\.test\.yaml:2:\d+: error\[schema\]: unknown property &quot;rul&quot;/);
+  });
+
+  it('rule files listed one by one in rules.paths bring the test files beside them', async () => {
+    // Each listed file used to be read as a test file itself ("missing the required
+    // property tests", exit 2), and the tests beside it were never found.
+    const dir = tempTree({
+      'switchyard.yaml': CONFIG.replace('rules: {paths: [rules/]}', 'rules: {paths: [rules/a.yaml, rules/more/b.yml]}'),
+      'rules/a.yaml': 'rules:\n  - {id: a, when: \'model == "x"\', route: openai/gpt-4o}\n',
+      'rules/a.test.yaml': 'tests:\n  - {name: x goes by a, request: {model: x}, expect: {rule: a}}\n',
+      'rules/more/b.yml': 'rules:\n  - {id: b, when: \'model == "y"\', route: openai/gpt-4o}\n',
+      'rules/more/b.test.yml': 'tests:\n  - {name: y goes by b, request: {model: y}, expect: {rule: b}}\n',
+      // Not listed: neither its rules nor its tests are in this run.
+      'rules/c.yaml': 'rules:\n  - {id: c, when: \'model == "z"\', route: openai/gpt-4o}\n',
+      'rules/c.test.yaml': 'tests:\n  - {name: z goes by c, request: {model: z}, expect: {rule: c}}\n',
+    });
+    const r = await run(['test', '--fail-under-coverage', '100'], dir);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /✓ x goes by a/);
+    assert.match(r.stdout, /✓ y goes by b/);
+    assert.doesNotMatch(r.stdout, /goes by c/);
+    assert.match(r.stdout, /\n2 passed, 0 failed\n$/);
+    rmSync(join(dir, 'rules/a.test.yaml'));
+    rmSync(join(dir, 'rules/more/b.test.yml'));
+    const none = await run(['test'], dir);
+    assert.equal(none.code, 1);
+    assert.equal(none.stderr, 'no rule test files beside the rule files switchyard.yaml lists (the tests of routing.yaml are in routing.test.yaml)\n');
   });
 
   it('--reporter junit without --output prints the XML', async () => {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../../config/index.js';
 import type { Issue } from '../../config/source.js';
-import { actualOf, compileRuleBundle, createRouter, findTestFiles, formatJUnit, formatJUnitStopped, formatSpec, loadTestCases, runTests, shownPath, type TestReport } from '../../rules/index.js';
+import { actualOf, compileRuleBundle, createRouter, findTestFiles, formatJUnit, formatJUnitStopped, formatSpec, loadTestCases, runTests, shownPath, testPathsFor, type TestReport } from '../../rules/index.js';
 import { UsageError, type ParsedArgs } from '../args.js';
 import { CONFIG_FLAG, EXIT, JSON_FLAG, type Command, type CommandIO } from '../command.js';
 import { formatIssues, jsonIssue } from '../report.js';
@@ -43,10 +43,12 @@ export const test: Command = {
                        [--fail-under-coverage PERCENT] [--json]
 
 Runs the rule test fixtures (*.test.yaml, *.test.yml, *.test.json) found under PATHs —
-files or folders; default: the config's rule paths — against the config's rules. Each
-case gives a request and state and the decision it expects; the output lists every case
-(✓/✗ with expected and actual values), the rules no case reached, and a summary line
-"N passed, N failed". Provider secrets are not needed: unset env.NAME values are ignored.
+files or folders; default: the config's rule paths, where a rule file listed on its own
+brings the test file beside it (routing.yaml: routing.test.yaml) — against the config's
+rules. Each case gives a request and state and the decision it expects; the output lists
+every case (✓/✗ with expected and actual values), the rules no case reached, and a
+summary line "N passed, N failed". Provider secrets are not needed: unset env.NAME
+values are ignored.
 
 Exit codes: 0 all passed, 1 a case failed, coverage is below --fail-under-coverage or the
 rules do not compile, 2 bad usage or invalid test files.`,
@@ -94,7 +96,7 @@ rules do not compile, 2 bad usage or invalid test files.`,
       stopped(compiled.issues, 'the rules do not compile');
       return EXIT.FAILED;
     }
-    const paths = args.positionals.length ? args.positionals.map((p) => resolve(io.cwd, p)) : loaded.config.rulePaths;
+    const paths = args.positionals.length ? args.positionals.map((p) => resolve(io.cwd, p)) : testPathsFor(loaded.config.rulePaths);
     const found = findTestFiles(paths);
     const loadedCases = loadTestCases(found.files, compiled.bundle);
     const inputIssues: Issue[] = [...found.issues, ...loadedCases.issues];
@@ -105,6 +107,7 @@ rules do not compile, 2 bad usage or invalid test files.`,
     }
     if (found.files.length === 0) {
       if (paths.length > 0) io.stderr.write(`no rule test files (*.test.yaml) under ${paths.map(display).join(', ')}\n`);
+      else if (loaded.config.rulePaths.length > 0) io.stderr.write(`no rule test files beside the rule files ${loaded.config.file === null ? 'SWITCHYARD_RULES' : display(loaded.config.file)} lists (the tests of routing.yaml are in routing.test.yaml)\n`);
       else {
         const why = loaded.config.file === null
           ? `${noConfigFile(io)} and the embedded default names no rules`
