@@ -57,7 +57,8 @@ export interface TransportSettings {
   bodyTimeoutMs: number;
   /** Largest non-streaming body (see readBody), and the most one streamed event may hold (see UpstreamStream); enforced by dispatch while reading. */
   maxResponseBytes: number;
-  connectionsPerOrigin: number;
+  /** The most connections to one origin; null: as many as there are calls in flight to it. */
+  connectionsPerOrigin: number | null;
 }
 
 export function transportSettings(cfg: UpstreamConfig | undefined): TransportSettings {
@@ -66,7 +67,7 @@ export function transportSettings(cfg: UpstreamConfig | undefined): TransportSet
     headersTimeoutMs: cfg?.headers_timeout_ms ?? 60_000,
     bodyTimeoutMs: cfg?.body_timeout_ms ?? 60_000,
     maxResponseBytes: cfg?.max_response_bytes ?? 32 * 1024 * 1024,
-    connectionsPerOrigin: cfg?.connections_per_origin ?? 128,
+    connectionsPerOrigin: cfg?.connections_per_origin ?? null,
   };
 }
 
@@ -142,6 +143,10 @@ export class UndiciTransport implements Transport {
   private poolOptions(): Pool.Options {
     const s = this.settings;
     return {
+      // Uncapped unless configured: a stream holds its connection until it ends, so a cap
+      // makes every call past it wait (and time out) behind streams that last minutes.
+      // Calls in flight are bounded by the clients' own connections, and
+      // providers.<id>.concurrency caps them per provider with a bounded queue.
       connections: s.connectionsPerOrigin,
       headersTimeout: s.headersTimeoutMs,
       bodyTimeout: s.bodyTimeoutMs,

@@ -178,7 +178,7 @@ export interface UpstreamConfig {
    */
   max_response_bytes?: number;
   /**
-   * Connection pool size per provider origin: the most calls in flight to it at once (a stream holds its connection until it ends). A call that finds every connection busy waits for one within dispatch.timeouts.attempt_ms (response_ms for a non-streamed chat call). Default: 128.
+   * The most connections to one provider origin, and so the most calls in flight to it at once (a stream holds its connection until it ends). A call that finds every connection busy waits for one within dispatch.timeouts.attempt_ms (response_ms for a non-streamed chat call), then fails as a timeout. To cap calls to a provider, providers.<id>.concurrency is the better tool: it queues a bounded number and refuses the rest at once. Default: no cap (one connection per call in flight).
    */
   connections_per_origin?: number;
   /**
