@@ -28,6 +28,8 @@ export interface Failure {
   status: number;
   message: string;
   retryAfterMs?: number;
+  /** The gateway's own failure (out of file descriptors): the provider is not to blame. */
+  local?: true;
 }
 
 export interface Parsed<T> {
@@ -98,7 +100,7 @@ function aborted(env: AttemptEnv, a: AttemptSpec, cause: AbortCause, status: num
 function thrown(env: AttemptEnv, a: AttemptSpec, err: unknown, status: number): Failure {
   if (a.control.abortedBy !== null) return aborted(env, a, a.control.abortedBy, status);
   const c = classifyTransportError(err);
-  return { ok: false, kind: c.kind, status, message: c.message };
+  return c.local ? { ok: false, kind: c.kind, status, message: c.message, local: true } : { ok: false, kind: c.kind, status, message: c.message };
 }
 
 /** The message of a body that did not decode as its content-encoding says; undefined for any other error. */

@@ -514,7 +514,10 @@ class AttemptLoop implements Dispatcher {
         throw new DispatchError('SY_ERR_UPSTREAM_CLIENT_ERROR', out.message, run.attempts, { status: out.status >= 400 && out.status < 500 ? out.status : 400, failure: 'client_error' });
       }
       const keyFault = kind === 'rate_limited' || kind === 'auth_error';
-      if (keyFault && keyId !== null) {
+      if (out.local === true) {
+        // The gateway could not make the call: neither the key nor the provider failed.
+        this.release(rt.id, pAdm, keyId, kAdm);
+      } else if (keyFault && keyId !== null) {
         // The key's own limit or credential: the provider itself answered.
         if (kAdm !== 'cooldown') this.health.failure(keyId);
         if (pAdm === 'probe') this.health.success(rt.id);

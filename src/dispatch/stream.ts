@@ -198,7 +198,9 @@ export class UpstreamStream implements AsyncIterableIterator<StreamEvent> {
       this.failure = { kind: 'timeout', message: abortMessage(cause === 'attempt_timeout' ? 'idle_timeout' : cause, ms) };
     } else {
       const c = classifyTransportError(err);
-      this.failure = { kind: c.kind, message: c.kind === 'connection_error' ? `upstream connection lost mid-stream (${c.message})` : c.message };
+      // A stream already has its socket: running out of descriptors cannot end it.
+      const kind = c.kind === 'overloaded' ? 'connection_error' : c.kind;
+      this.failure = { kind, message: kind === 'connection_error' ? `upstream connection lost mid-stream (${c.message})` : c.message };
     }
     this.add([{ type: 'error', message: this.failure.message }]);
   }

@@ -275,11 +275,20 @@ const PROXY_FAILED = 'SY_UPSTREAM_PROXY_FAILED';
 const TLS_CERT_CODE = /CERT|SIGNATURE|SELF_SIGNED/;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/** What a thrown transport error means for dispatch. */
-export function classifyTransportError(err: unknown): { kind: 'timeout' | 'connection_error' | 'server_error'; message: string } {
+/** The process (EMFILE) or the system (ENFILE) has no file descriptor left for a socket. */
+const OUT_OF_DESCRIPTORS = new Set(['EMFILE', 'ENFILE']);
+
+/**
+ * What a thrown transport error means for dispatch. `local`: the gateway itself could not
+ * make the call (no file descriptor for a socket), which says nothing of the provider.
+ */
+export function classifyTransportError(err: unknown): { kind: 'timeout' | 'connection_error' | 'server_error' | 'overloaded'; message: string; local?: true } {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
+  if (OUT_OF_DESCRIPTORS.has(code)) {
+    return { kind: 'overloaded', local: true, message: `the gateway is out of file descriptors (${code}): each client connection and each upstream connection takes one; raise its open-file limit (ulimit -n, systemd LimitNOFILE)` };
+  }
   if (TIMEOUT_CODES.has(code)) return { kind: 'timeout', message: `upstream timed out (${code})` };
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { kind: 'server_error', message: 'upstream response exceeds upstream.max_response_bytes' };
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'connection_error', message: 'upstream connect timed out' };
