@@ -233,8 +233,11 @@ function readJson(req: IncomingMessage, res: ServerResponse, url: string, handle
     if (over) return;
     let body: unknown;
     try {
-      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-      body = parseJsonBody(text, opts.maxDepth);
+      const whole = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      // The listeners keep `chunks` for as long as the request runs: the parsed body is all
+      // that may stay, or a 20 MB image is held twice while the provider answers.
+      chunks.length = 0;
+      body = parseJsonBody(whole.toString('utf8'), opts.maxDepth);
     } catch (e) {
       refuse(e instanceof SwitchyardError ? e : new SwitchyardError('SY_ERR_INVALID_JSON', 'The request body could not be read as JSON.'));
       return;
