@@ -6,14 +6,14 @@
 import type { Readable } from 'node:stream';
 import type { StreamEvent } from '../canonical.js';
 import type { FallbackReason } from '../errors.js';
-import type { HttpRequestSpec, ProviderAdapter, ProviderSettings, StreamDecoder } from '../providers/types.js';
+import type { ProviderAdapter, ProviderSettings, StreamDecoder } from '../providers/types.js';
 import { UNTERMINATED } from '../wire/sse.js';
 import { kindForStatus, readErrorBody } from '../wire/upstream-error.js';
 import { readBody } from './body.js';
 import { BAD_CODING, decodeBody } from './encoding.js';
 import { abortMessage, type AbortCause, type AttemptControl } from './control.js';
 import { UpstreamStream } from './stream.js';
-import { classifyTransportError, type ResponseHeaders, type Transport } from './transport.js';
+import { classifyTransportError, type ResponseHeaders, type Transport, type WireRequest } from './transport.js';
 import type { Clock, DispatchTiming } from './types.js';
 
 /** Error bodies are read only for their message. */
@@ -60,7 +60,7 @@ export interface AttemptEnv {
 }
 
 export interface AttemptSpec {
-  spec: HttpRequestSpec;
+  spec: WireRequest;
   provider: ProviderSettings;
   adapter: ProviderAdapter;
   control: AttemptControl;

@@ -22,7 +22,7 @@ import { Health, type Admission } from './health.js';
 import { RetryBudget } from './retry-budget.js';
 import { Run, withClientHeaders } from './run.js';
 import { Runtimes, type ProviderRuntime } from './runtime.js';
-import { createTransport, transportSettings, type Transport } from './transport.js';
+import { createTransport, toWire, transportSettings, type Transport, type WireRequest } from './transport.js';
 import type {
   Attempt, ChatResult, Clock, DispatchOptions, DispatcherConfig, KeyRef, Plan, PlanTarget, ServedTarget, Sleep, StreamOutcome,
 } from './types.js';
@@ -397,7 +397,7 @@ class AttemptLoop implements Dispatcher {
       // more stop sequences than its API takes) passes the target over, as a cooldown does:
       // the request is valid, and the plan's next target may serve it.
       const todo = parts === null ? null : pending(parts);
-      let specs: HttpRequestSpec[];
+      let specs: WireRequest[];
       try {
         specs = todo === null ? [this.build(run, mode, rt, req, at)] : todo.map((i) => this.build(run, mode, rt, parts!.list[i].req, at));
       } catch (err) {
@@ -568,7 +568,7 @@ class AttemptLoop implements Dispatcher {
    * loop's retry sends only what is missing. Null when the client left before any failed.
    * `todo`: the parts not yet answered (`pending`), and `specs` their requests.
    */
-  private async round<R, T>(run: Run, target: PlanTarget, keyName: string | null, rt: ProviderRuntime, at: AttemptTarget, mode: Mode<R, T>, p: Parts<R, T>, todo: number[], specs: HttpRequestSpec[]): Promise<Round<T> | null> {
+  private async round<R, T>(run: Run, target: PlanTarget, keyName: string | null, rt: ProviderRuntime, at: AttemptTarget, mode: Mode<R, T>, p: Parts<R, T>, todo: number[], specs: WireRequest[]): Promise<Round<T> | null> {
     // The request holds one slot of its provider's max_in_flight; its other parts run
     // alongside only in slots free now, and otherwise one after another.
     const limit = rt.limit;
@@ -660,8 +660,8 @@ class AttemptLoop implements Dispatcher {
   }
 
   /** The upstream request for `req`, with the client's headers; throws when the adapter cannot build it. */
-  private build<R, T>(run: Run, mode: Mode<R, T>, rt: ProviderRuntime, req: R, at: AttemptTarget): HttpRequestSpec {
-    const spec = mode.build(rt.adapter, req, at);
+  private build<R, T>(run: Run, mode: Mode<R, T>, rt: ProviderRuntime, req: R, at: AttemptTarget): WireRequest {
+    const spec = toWire(mode.build(rt.adapter, req, at));
     if (run.opts.headers !== undefined) spec.headers = withClientHeaders(run.opts.headers, spec.headers);
     return spec;
   }

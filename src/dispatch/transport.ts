@@ -46,8 +46,23 @@ export interface SendOptions {
   waitMs?: number;
 }
 
+/**
+ * An adapter's request with its body encoded once, as it goes on the wire. Given a string,
+ * undici encodes a Buffer of its own and the string stays with the attempt besides: a
+ * 20 MB image was held twice more while the provider answered, not once.
+ */
+export interface WireRequest extends Omit<HttpRequestSpec, 'body'> {
+  body?: Buffer;
+}
+
+/** `spec` as the transport sends it; the adapter's string is not kept. */
+export function toWire(spec: HttpRequestSpec): WireRequest {
+  const { body, ...rest } = spec;
+  return body === undefined ? rest : { ...rest, body: Buffer.from(body) };
+}
+
 export interface Transport {
-  send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse>;
+  send(spec: WireRequest, opts: SendOptions): Promise<UpstreamResponse>;
   close(): Promise<void>;
 }
 
@@ -94,7 +109,7 @@ export class UndiciTransport implements Transport {
     this.tls = extraCa === null ? { timeout: settings.connectTimeoutMs } : { timeout: settings.connectTimeoutMs, ca: [...rootCertificates, extraCa] };
   }
 
-  async send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse> {
+  async send(spec: WireRequest, opts: SendOptions): Promise<UpstreamResponse> {
     let pool = this.pools.get(spec.origin);
     if (pool === undefined) {
       pool = this.dispatcherFor(spec.origin);
@@ -215,9 +230,9 @@ function proxyFailure(err: unknown, shown: string): unknown {
 export class MockTransport implements Transport {
   constructor(private readonly ctx: { rng?: () => number; now?: () => number } = {}) {}
 
-  async send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse> {
+  async send(spec: WireRequest, opts: SendOptions): Promise<UpstreamResponse> {
     const { signal } = opts;
-    const reply = handleMockRequest(spec, { options: opts.provider?.options, rng: this.ctx.rng, now: this.ctx.now });
+    const reply = handleMockRequest({ ...spec, body: spec.body?.toString('utf8') }, { options: opts.provider?.options, rng: this.ctx.rng, now: this.ctx.now });
     if (reply.delayMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, reply.delayMs);
@@ -243,7 +258,7 @@ export class MockTransport implements Transport {
 export class RoutingTransport implements Transport {
   constructor(private readonly network: Transport, private readonly mock: Transport) {}
 
-  send(spec: HttpRequestSpec, opts: SendOptions): Promise<UpstreamResponse> {
+  send(spec: WireRequest, opts: SendOptions): Promise<UpstreamResponse> {
     return spec.origin.startsWith(MOCK_ORIGIN_PREFIX) ? this.mock.send(spec, opts) : this.network.send(spec, opts);
   }
 

@@ -29,7 +29,7 @@ after(async () => {
 });
 
 function send(t: ReturnType<typeof createTransport>, signal: ClientSignal) {
-  return t.send({ origin, path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, { signal });
+  return t.send({ origin, path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{}') }, { signal });
 }
 
 describe('connections per origin', () => {

@@ -113,7 +113,7 @@ describe('requests through a forward proxy', () => {
   const send = async (p: ProxyPlan, path = '/v1/chat/completions') => {
     const t = createTransport({ connect_timeout_ms: 1000, headers_timeout_ms: 2000, body_timeout_ms: 2000 }, { proxy: p });
     try {
-      const res = await t.send({ origin, path, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"m","messages":[]}' }, { signal: signal() });
+      const res = await t.send({ origin, path, method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"model":"m","messages":[]}') }, { signal: signal() });
       const text = await res.body.setEncoding('utf8').toArray();
       return { status: res.status, text: text.join('') };
     } finally {
@@ -175,7 +175,7 @@ describe('requests through a forward proxy', () => {
   it('a loopback provider is reached directly even with a proxy for everything', async () => {
     const before = proxy.seen.length;
     const t = createTransport({}, { proxy: planFor({ proxy: `http://127.0.0.1:${proxy.port}` }) });
-    const res = await t.send({ origin: up.url, path: '/v1/chat/completions', method: 'POST', headers: {}, body: '{"model":"m"}' }, { signal: signal() });
+    const res = await t.send({ origin: up.url, path: '/v1/chat/completions', method: 'POST', headers: {}, body: Buffer.from('{"model":"m"}') }, { signal: signal() });
     assert.equal(res.status, 200);
     res.body.resume();
     await t.close();

@@ -122,7 +122,7 @@ describe('transport', () => {
   it('never follows redirects', async () => {
     const f = await startFakeUpstream({ defaultFault: 'redirect' });
     const t = createTransport();
-    const res = await t.send({ origin: f.url, path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, { signal: new AbortController().signal });
+    const res = await t.send({ origin: f.url, path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{}') }, { signal: new AbortController().signal });
     assert.equal(res.status, 307);
     res.body.resume();
     assert.equal(f.calls, 1);
@@ -134,7 +134,7 @@ describe('transport', () => {
     const f = await startFakeUpstream();
     const t = createTransport();
     for (let i = 0; i < 5; i++) {
-      const res = await t.send({ origin: f.url, path: '/v1/chat/completions', method: 'POST', headers: {}, body: '{"model":"m"}' }, { signal: new AbortController().signal });
+      const res = await t.send({ origin: f.url, path: '/v1/chat/completions', method: 'POST', headers: {}, body: Buffer.from('{"model":"m"}') }, { signal: new AbortController().signal });
       for await (const _ of res.body) void _;
     }
     // Back-to-back requests may catch the first connection a tick before it is released.
