@@ -16,6 +16,7 @@ import type { FailureKind } from '../dispatch/attempt.js';
 import type { Attempt, Outcome, RequestSummary } from '../types/audit-event.js';
 import { CHAT_DIALECTS, RESPONSES_API, parseAnthropicCountTokensRequest, parseOpenAIEmbeddingsRequest, renderOpenAIEmbeddingsResponse, type EmbeddingsClientOptions, type RenderOptions } from '../wire/dialects.js';
 import { stripCredentialHeaders } from '../audit/headers.js';
+import { storedPrompt } from '../audit/prompt.js';
 import { anySigned } from '../wire/content.js';
 import { isSigned } from '../wire/sealed.js';
 import { errorEventData } from '../wire/responses/response.js';
@@ -453,12 +454,8 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
   x.inputEstimate = estimate;
   const params = paramsOf(canonical, estimate);
   x.requestSummary = { endpoint: x.endpoint, dialect: x.dialect, model: requested, stream, headers, params };
-  if (rt.loaded.config.audit?.store_prompts) {
-    // The canonical request, without the client's whole body that it carries for
-    // options.pass_params: the prompt is kept once, where audit.mask pointers name it.
-    const { clientBody: _whole, ...kept } = canonical as ChatRequest;
-    x.requestSummary.body = kept as unknown as Record<string, unknown>;
-  }
+  // The prompt is kept once, where audit.mask pointers name it, without inline media's bytes.
+  if (rt.loaded.config.audit?.store_prompts) x.requestSummary.body = storedPrompt(canonical);
   return andThen(rt.governance.capacityNow(principal), (capacity) => {
     const ctx: RoutingContext = {
       headers,

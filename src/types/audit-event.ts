@@ -63,7 +63,7 @@ export interface RequestSummary {
   };
   params?: Params;
   /**
-   * The canonical request, only with audit.store_prompts (masked by audit.mask).
+   * The canonical request, only with audit.store_prompts (masked by audit.mask). An inline image or file has no data there, but omittedBytes: the size of the data left out.
    */
   body?: {
     [k: string]: unknown;

@@ -722,7 +722,7 @@ export interface AuditConfig {
    */
   mask?: string[];
   /**
-   * Keep the canonical messages in request.body (masked by `mask`).
+   * Keep the canonical messages in request.body (masked by `mask`). Inline images and files are kept without their data: their part, media type and omittedBytes (the size of the data).
    */
   store_prompts?: boolean;
 }
