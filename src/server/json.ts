@@ -7,19 +7,31 @@ import { SwitchyardError } from '../errors.js';
 
 const OPEN_BRACE = 123, OPEN_BRACKET = 91, CLOSE_BRACE = 125, CLOSE_BRACKET = 93, QUOTE = 34, BACKSLASH = 92;
 
-/** Deepest nesting of objects/arrays in a JSON text (strings are skipped). */
+/**
+ * Deepest nesting of objects/arrays in a JSON text (strings are skipped). A string is
+ * skipped by searching for its closing quote, not read a character at a time: the base64
+ * of a 20 MB image took this scan four times as long as JSON.parse itself.
+ */
 export function jsonDepth(text: string): number {
-  let depth = 0, max = 0, inString = false;
+  let depth = 0, max = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
+    if (c === QUOTE) i = closingQuote(text, i);
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) { if (++depth > max) max = depth; }
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
   }
   return max;
+}
+
+/** Where the string opened at `open` ends: its unescaped closing quote, else the text's end. */
+function closingQuote(text: string, open: number): number {
+  for (let q = text.indexOf('"', open + 1); q > 0; q = text.indexOf('"', q + 1)) {
+    // Escaped when an odd run of backslashes comes before it (the opening quote ends any run).
+    let b = q - 1;
+    while (text.charCodeAt(b) === BACKSLASH) b--;
+    if ((q - 1 - b) % 2 === 0) return q;
+  }
+  return text.length;
 }
 
 function findForbiddenKey(value: unknown, path: string): string | null {

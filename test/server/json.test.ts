@@ -32,3 +32,40 @@ test('near misses pass', () => {
   assert.deepEqual(parseJsonBody('\ufeff{"a":1}', 3), { a: 1 });
   assert.equal(code(() => parseJsonBody('\ufeff', 8)), 'SY_ERR_INVALID_JSON');
 });
+
+test('depth skips escaped quotes and backslash runs as JSON.parse reads them', () => {
+  assert.equal(jsonDepth('{"a":"\\\\"}'), 1, 'an escaped backslash does not escape the quote after it');
+  assert.equal(jsonDepth('{"a":"\\\\\\"[[[","b":[[1]]}'), 3);
+  assert.equal(jsonDepth('["\\\\\\\\",["x"]]'), 2);
+  assert.equal(jsonDepth('{"a":"[[[ never closed'), 1);
+  for (const text of ['{"k":"v\\"}{[","x":[{"y":"\\\\"}]}', '[["\\"\\\\\\""],"]]]"]']) {
+    let deepest = 0;
+    const walk = (v: unknown, d: number): void => {
+      if (v === null || typeof v !== 'object') return;
+      deepest = Math.max(deepest, d);
+      for (const c of Object.values(v)) walk(c, d + 1);
+    };
+    walk(JSON.parse(text), 1);
+    assert.equal(jsonDepth(text), deepest, text);
+  }
+});
+
+test('depth reads a long string without visiting its every character', () => {
+  // The base64 of an image is most of a large body: skipping it by a search keeps the
+  // depth check a small part of what reading the body costs.
+  const text = JSON.stringify({ messages: [{ content: [{ image_url: { url: `data:image/png;base64,${'iVBORw0KGgo'.repeat(100_000)}` } }] }] });
+  const charCodeAt = String.prototype.charCodeAt;
+  let reads = 0;
+  String.prototype.charCodeAt = function (this: string, i: number) {
+    reads++;
+    return charCodeAt.call(this, i);
+  };
+  let depth: number;
+  try {
+    depth = jsonDepth(text);
+  } finally {
+    String.prototype.charCodeAt = charCodeAt;
+  }
+  assert.equal(depth, 6);
+  assert.ok(reads < 1000, `${reads} characters read of ${text.length}`);
+});
