@@ -104,6 +104,18 @@ interface Mode<R, T> {
   join?(parts: T[]): T;
   /** How many inputs a part's answer answers (each part must answer all of its own). */
   answered?(part: T): number;
+  /** How many inputs a request sends, which its answer must answer (see `answered`). */
+  inputs?(req: R): number;
+}
+
+/**
+ * An answer for more or fewer inputs than were sent is a failed call: joined or handed to
+ * the client, its vectors would sit on the wrong inputs.
+ */
+function countChecked<R, T>(mode: Mode<R, T>, out: Parsed<T>, inputs: number): Parsed<T> | Failure {
+  const answered = mode.answered?.(out.value);
+  if (answered === undefined || answered === inputs) return out;
+  return { ok: false, kind: 'server_error', status: out.status, message: `upstream answered ${answered} embeddings for ${inputs} inputs` };
 }
 
 const CHAT: Mode<ChatRequest, ChatResponse> = {
@@ -134,6 +146,7 @@ const EMBEDDINGS: Mode<EmbeddingsRequest, EmbeddingsResponse> = {
     return parts;
   },
   answered: (part) => part.data.length,
+  inputs: (req) => req.input.length,
   join(parts) {
     const data: number[][] = [];
     let inputTokens = 0;
@@ -483,9 +496,11 @@ class AttemptLoop implements Dispatcher {
         const t0 = this.clock.now();
         const a: AttemptSpec = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing, upstreamId: undefined };
         if (mode.whole === true) a.responseMs = this.s.responseMs;
-        out = mode.stream
-          ? await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at))
-          : await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
+        if (mode.stream) out = await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at));
+        else {
+          const parsed = await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
+          out = parsed.ok && mode.inputs !== undefined ? countChecked(mode, parsed, mode.inputs(req)) : parsed;
+        }
         run.current = null;
         if (!out.ok) out.message = this.env.redact(out.message);
         rec = run.call(target, keyName, out.status, Math.round(this.clock.now() - t0), out.ok ? null : out.message, prev);
@@ -590,10 +605,7 @@ class AttemptLoop implements Dispatcher {
         controls.splice(controls.indexOf(control), 1);
         // A part answering fewer (or more) inputs than it sent would shift every later
         // answer onto the wrong input once joined: it failed.
-        const inputs = p.list[todo[n]].inputs;
-        if (out.ok && mode.answered !== undefined && mode.answered(out.value) !== inputs) {
-          out = { ok: false, kind: 'server_error', status: out.status, message: `upstream answered ${mode.answered(out.value)} embeddings for ${inputs} inputs` };
-        }
+        if (out.ok) out = countChecked(mode, out, p.list[todo[n]].inputs);
         if (!out.ok) {
           out.message = this.env.redact(out.message);
           failed = true;

@@ -133,6 +133,20 @@ describe('embeddings over the provider\'s inputs per call', SUITE, () => {
     gm.setDefault(null);
   });
 
+  test('a single call answering fewer inputs than it sent is a failed call too, never an answer a vector short', async () => {
+    gm.reset();
+    gm.setDefault({ embedding: vectorFrom(GM) });
+    gm.enqueue({ embedding: vectorFrom(GM), embeddingDropsOne: true });
+    const { data: res, response } = await openai.embeddings.create({ model: 'gm/gemini-embedding-001', input: docs(50), encoding_format: 'float' }).withResponse();
+    assertInOrder(res.data, 50, GM);
+    const ev = await eventOf(response.headers.get('x-switchyard-decision-id'));
+    assert.equal(ev.attempts.length, 2, 'the short answer, and the call again');
+    assert.equal(ev.attempts[0].fallback_reason, 'server_error');
+    assert.match(ev.attempts[0].error ?? '', /answered 49 embeddings for 50 inputs/);
+    assert.equal(ev.attempts[0].part, undefined, 'one call, not parts');
+    gm.setDefault(null);
+  });
+
   test('a target that cannot serve every part falls back as a whole: the fallback embeds every input, no vectors mixed', async () => {
     gm.reset();
     oa.reset();
