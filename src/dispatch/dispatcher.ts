@@ -13,6 +13,7 @@ import { SwitchyardError, type FallbackReason } from '../errors.js';
 import { getAdapter } from '../providers/index.js';
 import { withOutputCap } from '../providers/max-output.js';
 import { withReasoningFor } from '../providers/reasoning.js';
+import { restoreToolNames, restoringToolNames, toolNamesFor, withToolNames, type ToolNames } from '../providers/tool-names.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../providers/types.js';
 import { attemptJson, attemptStream, type AttemptEnv, type AttemptSpec, type Committed, type Failure, type Parsed } from './attempt.js';
 import { retryWaitMs } from './backoff.js';
@@ -96,6 +97,12 @@ interface Mode<R, T> {
   build(adapter: ProviderAdapter, req: R, target: AttemptTarget): HttpRequestSpec;
   parse(adapter: ProviderAdapter, body: unknown, target: AttemptTarget): T;
   /**
+   * A chat request (R is ChatRequest): its tool names go to each provider as it takes them,
+   * and an answer's (`restore`, when it has calls) come back as the client sent them.
+   */
+  names?: true;
+  restore?(value: T, names: ToolNames): T;
+  /**
    * The requests the target's provider takes when `req` is too large for one call to it
    * (embeddings over its inputs per call); null when one call takes it, as is the rule.
    */
@@ -124,6 +131,8 @@ const CHAT: Mode<ChatRequest, ChatResponse> = {
   passThrough: true,
   build: (a, req, t) => a.buildChatRequest(withReasoningFor(withOutputCap(req, t), t), t),
   parse: (a, body, t) => a.parseChatResponse(body, t),
+  names: true,
+  restore: restoreToolNames,
 };
 
 const CHAT_STREAM: Mode<ChatRequest, ChatResponse> = { ...CHAT, stream: true, whole: false, passThrough: false };
@@ -207,6 +216,7 @@ const COUNT_TOKENS: Mode<ChatRequest, TokenCount> = {
   passThrough: false,
   build: (a, req, t) => a.buildCountTokensRequest!(withReasoningFor(req, t), t),
   parse: (a, body, t) => a.parseCountTokensResponse!(body, t),
+  names: true,
 };
 
 const MODELS: Mode<null, string[]> = {
@@ -411,8 +421,11 @@ class AttemptLoop implements Dispatcher {
       // the request is valid, and the plan's next target may serve it.
       const todo = parts === null ? null : pending(parts);
       let specs: WireRequest[];
+      let names: ToolNames | null = null;
       try {
-        specs = todo === null ? [this.build(run, mode, rt, req, at)] : todo.map((i) => this.build(run, mode, rt, parts!.list[i].req, at));
+        names = mode.names === true ? toolNamesFor(req as ChatRequest, rt.adapter.toolNames) : null;
+        const sent = names === null ? req : (withToolNames(req as ChatRequest, names) as R);
+        specs = todo === null ? [this.build(run, mode, rt, sent, at)] : todo.map((i) => this.build(run, mode, rt, parts!.list[i].req, at));
       } catch (err) {
         this.release(rt.id, pAdm, keyId, kAdm);
         if (!(err instanceof SwitchyardError) || err.code !== 'SY_ERR_BAD_REQUEST') throw buildError(run, err);
@@ -496,9 +509,12 @@ class AttemptLoop implements Dispatcher {
         const t0 = this.clock.now();
         const a: AttemptSpec = { spec, provider: rt.settings, adapter: rt.adapter, control, deadlineAt: run.deadlineAt, timing: run.opts.timing, upstreamId: undefined };
         if (mode.whole === true) a.responseMs = this.s.responseMs;
-        if (mode.stream) out = await attemptStream(this.env, a, rt.adapter.createStreamDecoder(at));
-        else {
-          const parsed = await attemptJson(this.env, a, (body) => mode.parse(rt.adapter, body, at));
+        if (mode.stream) {
+          const decoder = rt.adapter.createStreamDecoder(at);
+          out = await attemptStream(this.env, a, names === null ? decoder : restoringToolNames(decoder, names));
+        } else {
+          const restore = names === null ? undefined : mode.restore;
+          const parsed = await attemptJson(this.env, a, (body) => (restore === undefined ? mode.parse(rt.adapter, body, at) : restore(mode.parse(rt.adapter, body, at), names!)));
           out = parsed.ok && mode.inputs !== undefined ? countChecked(mode, parsed, mode.inputs(req)) : parsed;
         }
         run.current = null;
@@ -514,7 +530,8 @@ class AttemptLoop implements Dispatcher {
         if ('stream' in out) return this.handOver(run, out, rec, served, rt, pAdm !== 'cooldown');
         limit?.release();
         const dialect = rt.adapter.chatDialect;
-        const upstream = mode.passThrough && dialect !== undefined && rt.adapter.passesAnswer?.(at) !== false ? { dialect, text: out.text } : null;
+        // An answer whose tool names were rewritten goes to the client translated, under its own.
+        const upstream = mode.passThrough && names === null && dialect !== undefined && rt.adapter.passesAnswer?.(at) !== false ? { dialect, text: out.text } : null;
         return { kind: 'response', response: out.value as ChatResponse, upstream, attempts: run.attempts, served };
       }
       limit?.release();

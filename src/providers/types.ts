@@ -6,6 +6,7 @@
  */
 import type { ChatRequest, ChatResponse, Dialect, EmbeddingsRequest, EmbeddingsResponse, StreamEvent, TokenCount } from '../canonical.js';
 import type { FallbackReason } from '../errors.js';
+import type { ToolNameRule } from './tool-names.js';
 
 /** Provider settings an adapter needs, resolved from config (secrets already read from env). */
 export interface ProviderSettings {
@@ -81,6 +82,12 @@ export interface ProviderAdapter {
   readonly chatDialect?: Dialect;
   /** False when the target's whole answers are not in `chatDialect` after all (another API of the provider's); default true. */
   passesAnswer?(target: AttemptTarget): boolean;
+  /**
+   * The function names the provider's API takes; dispatch sends a request whose tool names
+   * it would refuse with them rewritten, and shows the client its own (providers/tool-names).
+   * Omitted when it takes any.
+   */
+  readonly toolNames?: ToolNameRule;
   buildChatRequest(req: ChatRequest, target: AttemptTarget): HttpRequestSpec;
   parseChatResponse(body: unknown, target: AttemptTarget): ChatResponse;
   createStreamDecoder(target: AttemptTarget): StreamDecoder;

@@ -26,6 +26,7 @@
  * for a reasoning model), whole or as typed SSE events; a `*codex*` model, served only there,
  * gets OpenAI's 404 on chat completions. A `gpt-4*` model, which does not reason, refuses a
  * reasoning effort (either API), the ask for encrypted reasoning and replayed reasoning items.
+ * Each fake refuses a function name its provider does not take (toolNameRefusal).
  * An OpenAI chat request asking for `logprobs` gets them (with `top_logprobs` alternatives),
  * whole or streamed, one token a text chunk, as OpenAI sends them.
  * A Mistral model on an OpenAI fake (`mistral-*`, `devstral-*`, ..., or `mistralai/…` as
@@ -363,6 +364,57 @@ function strictSchemaRefusal(tools: unknown): string | null {
 }
 
 /**
+ * A provider's refusal of a function name it does not take, in its words: OpenAI's
+ * (chat completions and the Responses API) letters, digits, `_` and `-`, at most 64;
+ * Anthropic's the same, at most 128; Gemini's starting with a letter or `_`, then
+ * letters, digits, `_ . : -`, at most 64. The names a request declares, calls in its
+ * history and forces with `tool_choice` are held to it.
+ */
+function toolNameRefusal(format: WireFormat | 'responses', body: any): string | null {
+  const tools: any[] = Array.isArray(body?.tools) ? body.tools : [];
+  if (format === 'gemini') {
+    const decls: any[] = tools.flatMap((t: any) => (Array.isArray(t?.functionDeclarations) ? t.functionDeclarations : []));
+    const calls = (Array.isArray(body?.contents) ? body.contents : []).flatMap((c: any) => (Array.isArray(c?.parts) ? c.parts : []))
+      .flatMap((p: any) => [p?.functionCall?.name, p?.functionResponse?.name]).filter((n: unknown) => n !== undefined);
+    const forced: unknown[] = body?.toolConfig?.functionCallingConfig?.allowedFunctionNames ?? [];
+    const i = decls.findIndex((d) => !/^[a-zA-Z_][a-zA-Z0-9_.:-]{0,63}$/.test(String(d?.name)));
+    const bad = i >= 0 ? `tools[0].function_declarations[${i}].name` : [...calls, ...forced].some((n) => !/^[a-zA-Z_][a-zA-Z0-9_.:-]{0,63}$/.test(String(n))) ? 'contents[].parts[].function_call.name' : null;
+    return bad === null ? null : `* GenerateContentRequest.${bad}: Invalid function name. Must start with a letter or an underscore. Must be alphameric (a-z, A-Z, 0-9), underscores (_), dots (.), colons (:), or dashes (-), with a maximum length of 64.\n`;
+  }
+  const max = format === 'anthropic' ? 128 : 64;
+  const check = (name: unknown, param: string): string | null => {
+    const n = String(name);
+    if (format === 'anthropic') return /^[a-zA-Z0-9_-]{1,128}$/.test(n) ? null : `${param}: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
+    if (n.length > max) return `Invalid '${param}': string too long. Expected a string with maximum length ${max}, but got a string with length ${n.length} instead.`;
+    return /^[a-zA-Z0-9_-]+$/.test(n) ? null : `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`;
+  };
+  for (const [i, t] of tools.entries()) {
+    if (format === 'anthropic' && t?.type !== undefined && t.type !== 'custom') continue;
+    if (format === 'responses' && t?.type !== 'function' && t?.type !== 'custom') continue;
+    const hit = check(format === 'openai' ? (t?.function ?? t?.custom)?.name : t?.name, format === 'anthropic' ? `tools.${i}.custom.name` : format === 'openai' ? `tools[${i}].function.name` : `tools[${i}].name`);
+    if (hit) return hit;
+  }
+  const choice = body?.tool_choice;
+  const forced = format === 'openai' ? (choice?.function ?? choice?.custom)?.name : choice?.name;
+  if (typeof forced === 'string') { const hit = check(forced, 'tool_choice.name'); if (hit) return hit; }
+  if (format === 'responses') {
+    for (const [i, item] of (Array.isArray(body?.input) ? body.input : []).entries()) {
+      if (item?.type !== 'function_call' && item?.type !== 'custom_tool_call') continue;
+      const hit = check(item.name, `input[${i}].name`);
+      if (hit) return hit;
+    }
+    return null;
+  }
+  for (const [i, m] of (Array.isArray(body?.messages) ? body.messages : []).entries()) {
+    const names = format === 'openai'
+      ? (Array.isArray(m?.tool_calls) ? m.tool_calls : []).map((c: any) => (c?.function ?? c?.custom)?.name)
+      : (Array.isArray(m?.content) ? m.content : []).filter((b: any) => b?.type === 'tool_use').map((b: any) => b.name);
+    for (const n of names) { const hit = check(n, `messages[${i}].tool_calls[].function.name`); if (hit) return hit; }
+  }
+  return null;
+}
+
+/**
  * OpenAI's refusals of a tool turn: an assistant's calls must be followed at once by a
  * tool message for each, and a tool message holds no image.
  */
@@ -426,6 +478,8 @@ function responsesRefusal(body: any): { message: string; param: string } | null 
   if (typeof input !== 'string' && !Array.isArray(input)) return no(`Invalid type for 'input': expected one of a string or array of input items, but got ${kind(input)} instead.`, 'input');
   const unheld = strictSchemaRefusal(body.tools);
   if (unheld) return no(unheld, 'tools');
+  const badName = toolNameRefusal('responses', body);
+  if (badName) return no(badName, 'tools');
   const calls = new Set<string>();
   let orphan: string | null = null;
   for (const [i, it] of (Array.isArray(input) ? input : []).entries()) {
@@ -696,7 +750,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         }
       }
       if (op0 === '/v1/chat/completions') {
-        const refused = toolTurnRefusal(Array.isArray(rec.body?.messages) ? rec.body.messages : []) ?? strictSchemaRefusal(rec.body?.tools);
+        const refused = toolNameRefusal('openai', rec.body) ?? toolTurnRefusal(Array.isArray(rec.body?.messages) ? rec.body.messages : []) ?? strictSchemaRefusal(rec.body?.tools);
         if (refused) return sendError(res, 400, refused);
       }
       const user = rec.body?.user;
@@ -733,6 +787,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (badId !== undefined) return sendError(res, 400, `messages: tool use id "${badId}": String should match pattern '^[a-zA-Z0-9_-]+$'`);
       const extra = Object.keys(rec.body).find((k) => !ANTHROPIC_FIELDS.has(k));
       if (extra !== undefined) return sendError(res, 400, `${extra}: Extra inputs are not permitted`);
+      const badName = toolNameRefusal('anthropic', rec.body);
+      if (badName) return sendError(res, 400, badName);
       const unheld = structuredOutputRefusal(rec.body);
       if (unheld) return sendError(res, 400, unheld);
       const refused = thinkingRefusal(rec.body);
@@ -752,6 +808,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       if (Array.isArray(rec.body?.contents) && rec.body.contents.length === 0) return sendError(res, 400, '* GenerateContentRequest.contents: contents is not specified\n');
       const unsigned = /^gemini-3/.test(model) ? unsignedCall(rec.body) : null;
       if (unsigned) return sendError(res, 400, unsigned);
+      const badName = toolNameRefusal('gemini', rec.body);
+      if (badName) return sendError(res, 400, badName);
       const unread = geminiSchemaRefusal(rec.body);
       if (unread) return sendError(res, 400, unread);
       stream = m[2].startsWith('stream');

@@ -16,6 +16,7 @@ import { withoutDropped } from '../drop-params.js';
 import { withPassed } from '../pass-params.js';
 import { reasoningStyle } from '../reasoning.js';
 import { checkStopText } from '../stop-sequences.js';
+import { ANTHROPIC_TOOL_NAMES } from '../tool-names.js';
 
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -56,6 +57,7 @@ function post(target: AttemptTarget, suffix: string, body: Record<string, unknow
 export const anthropicAdapter: ProviderAdapter = {
   type: 'anthropic',
   chatDialect: 'anthropic',
+  toolNames: ANTHROPIC_TOOL_NAMES,
   buildChatRequest(req, target) {
     checkStopText(req, target, 'Anthropic', 'stop_sequences');
     const body = toAnthropicBody(req, target.model);

@@ -10,6 +10,7 @@
 import { baseUrlParts, perSettings } from '../../wire/http.js';
 import { SwitchyardError } from '../../errors.js';
 import { createOpenAIFamilyAdapter, openAIBodyOptions } from '../openai/index.js';
+import { OPENAI_TOOL_NAMES } from '../tool-names.js';
 import type { ProviderAdapter } from '../types.js';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
@@ -65,5 +66,6 @@ export const azureAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
   model: (target) => (azureSettings(target.provider).v1 ? deploymentOf(azureSettings(target.provider), target.model) : target.model),
   auth: (target) => ({ 'api-key': target.keyValue }),
   body: (settings) => (azureSettings(settings).v1 ? v1Body(settings) : classicBody(settings)),
+  toolNames: OPENAI_TOOL_NAMES,
   maxStop: { limit: 4, api: "Azure OpenAI's chat completions API" },
 });

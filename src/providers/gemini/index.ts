@@ -11,6 +11,7 @@ import { parseGeminiModelList, parseGeminiResponse, parseGeminiTokenCount } from
 import { GeminiStreamDecoder } from '../../wire/gemini/stream-decoder.js';
 import { reasoningStyle } from '../reasoning.js';
 import { checkStopCount } from '../stop-sequences.js';
+import { GEMINI_TOOL_NAMES } from '../tool-names.js';
 import type { AttemptTarget, HttpRequestSpec, ProviderAdapter } from '../types.js';
 
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
@@ -44,6 +45,7 @@ function post(target: AttemptTarget, method: string, body: Record<string, unknow
 
 export const geminiAdapter: ProviderAdapter = {
   type: 'gemini',
+  toolNames: GEMINI_TOOL_NAMES,
   buildChatRequest(req, target) {
     checkStopCount(req, target, 'Gemini', MAX_STOP);
     const body = toGeminiBody(req, modelName(target.model));

@@ -12,6 +12,7 @@ import { authOptionProblem } from '../../config/providers.js';
 import { SwitchyardError } from '../../errors.js';
 import { baseUrlParts, perSettings } from '../../wire/http.js';
 import { createOpenAIFamilyAdapter, openAIBodyOptions } from '../openai/index.js';
+import { OPENAI_TOOL_NAMES } from '../tool-names.js';
 import type { AttemptTarget, ProviderAdapter, ProviderSettings } from '../types.js';
 
 /** Header name carrying the key, or undefined for keyless servers. */
@@ -49,4 +50,6 @@ export const openaiCompatibleAdapter: ProviderAdapter = createOpenAIFamilyAdapte
   // Only a server that has OpenAI's input token counting, when options.count_tokens says so.
   countsTokens: false,
   listsModels: true,
+  // DeepSeek, Qwen, Kimi and the like hold function names to OpenAI's rule.
+  toolNames: OPENAI_TOOL_NAMES,
 });

@@ -17,6 +17,7 @@ import { withPassed } from '../pass-params.js';
 import { reasoningStyle } from '../reasoning.js';
 import { perModel } from '../per-model.js';
 import { checkStopCount } from '../stop-sequences.js';
+import { OPENAI_TOOL_NAMES, type ToolNameRule } from '../tool-names.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
@@ -39,6 +40,8 @@ export interface OpenAIFamilySpec {
   countsTokens?: boolean;
   /** Whether the provider lists its models at `GET …/models` (OpenAI's list shape). */
   listsModels?: boolean;
+  /** The function names it takes (ProviderAdapter.toolNames), when it refuses some. */
+  toolNames?: ToolNameRule;
   /** The most stop sequences its chat completions take, where known, and the API's name for the refusal. */
   maxStop?: { limit: number; api: string };
 }
@@ -122,6 +125,7 @@ export function createOpenAIFamilyAdapter(spec: OpenAIFamilySpec): ProviderAdapt
   const adapter: ProviderAdapter = {
     type: spec.type,
     chatDialect: 'openai',
+    toolNames: spec.toolNames,
     buildChatRequest(req: ChatRequest, target) {
       if (viaResponses(target)) {
         // Stop sequences, which that API lacks, are refused unless drop_params drops them.
@@ -173,5 +177,6 @@ export const openaiAdapter: ProviderAdapter = createOpenAIFamilyAdapter({
   body: openAIBodyOptions('max_completion_tokens'),
   countsTokens: true,
   listsModels: true,
+  toolNames: OPENAI_TOOL_NAMES,
   maxStop: { limit: 4, api: "OpenAI's chat completions API" },
 });
