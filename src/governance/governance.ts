@@ -103,6 +103,14 @@ const SETTLE_RETRY_MAX_MS = 30_000;
 /** Settlements waiting for the store, at most: about 40 MB of them. */
 const MAX_UNSETTLED = 100_000;
 const DEFAULT_MAX_RESERVATION_TOKENS = 8192;
+/**
+ * The most one request reserves: $1M, in nano-USD. More than any request can cost, and a
+ * whole number the stores' 64-bit counters hold thousands of at once. A client's
+ * max_tokens may be any integer (1e308 is one): priced as sent, it reserved Infinity,
+ * which the memory store summed into NaN for the rest of the budget's period and Redis
+ * refused as not an integer, which counted as a store outage.
+ */
+const MAX_RESERVATION_NANO = 1e15;
 const NO_PROVIDER: Omit<ProviderRefs, 'hold'> = { budgets: [], windows: [], slots: [] };
 
 /**
@@ -365,8 +373,8 @@ export class Governance {
     const { prices } = policy;
     const price = this.priceOf(prices, target, policy.blockUnknownPrice);
     const inputTokens = Math.max(0, Math.ceil(estimate.inputTokens));
-    const outputTokens = Math.max(0, Math.ceil(estimate.maxTokens ?? policy.maxReservationTokens));
-    const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
+    const outputTokens = Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.ceil(estimate.maxTokens ?? policy.maxReservationTokens)));
+    const reservedNano = price ? reservation(price, inputTokens, outputTokens) : 0;
     const windows = plan.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
     // Only a reservation in the store needs its id now; Admission#id makes the others' on demand.
     const record: AdmissionRecord = { id: '', plan, target, prices, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
@@ -405,7 +413,7 @@ export class Governance {
     // Priced as settlement will price it; an unpriced model reserves nothing here (the
     // request's admission already answered for unknown_price).
     const price = of.prices.lookup(target.model, target.provider);
-    const reservedNano = price ? Math.ceil(costNano(price, { inputTokens, outputTokens })) : 0;
+    const reservedNano = price ? reservation(price, inputTokens, outputTokens) : 0;
     const windows = refs.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
     const record: AdmissionRecord = { id: randomUUID(), plan: refs.hold, target, prices: of.prices, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
     return this.reserveHold(record, windows, now);
@@ -689,6 +697,11 @@ export class Governance {
     else this.availability.clear(provider, 'budget_exceeded', now);
     return until > now;
   }
+}
+
+/** What a request reserves on its budgets: its input estimate and output cap at `price`, at most MAX_RESERVATION_NANO. */
+function reservation(price: TokenPrice, inputTokens: number, outputTokens: number): number {
+  return Math.min(MAX_RESERVATION_NANO, Math.ceil(costNano(price, { inputTokens, outputTokens })));
 }
 
 function deniedBy(chain: Chain, provider: string, model: string): Chain['scopes'][number] | null {

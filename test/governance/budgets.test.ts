@@ -4,7 +4,9 @@ import { SwitchyardError } from '../../src/errors.js';
 import { createGovernance, MemoryStore, type Governance, type Principal } from '../../src/governance/index.js';
 import type { Budget, GovernanceConfig } from '../../src/types/gateway-config.js';
 import { CENT, CENT_USAGE, gatewayConfig, keyEntry, MOCK } from './fixtures.js';
-import { FakeClock } from './helpers.js';
+import { deletePrefix, FakeClock, REDIS_SKIP, REDIS_URL, uniquePrefix } from './helpers.js';
+import { FailoverStore } from '../../src/governance/stores/failover.js';
+import { RedisStore } from '../../src/governance/stores/redis.js';
 
 function setup(governance: (keys: { app: ReturnType<typeof keyEntry> }) => GovernanceConfig, opts: { clock?: FakeClock; providers?: Parameters<typeof gatewayConfig>[1] } = {}) {
   const app = keyEntry('vk-app', { team: 'ml' });
@@ -210,6 +212,33 @@ describe('budgets', () => {
     assert.equal(a.reservedUsd, 0.0025);
     assert.equal(a.budgetRemaining(), null, 'no budget applies');
   });
+
+  for (const [name, store] of [['memory', () => ({ store: new MemoryStore(), done: async () => undefined })], ['Redis', () => {
+    const prefix = uniquePrefix('huge-max-tokens');
+    const redis = new RedisStore({ url: REDIS_URL, prefix });
+    return { store: new FailoverStore(redis, 'fail_closed'), done: async () => { await redis.close(); await deletePrefix(prefix); } };
+  }]] as const) {
+    it(`a max_tokens of 1e308 reserves a finite amount, and the budget counts on (${name} store)`, { skip: name === 'Redis' && REDIS_SKIP }, async () => {
+      const app = keyEntry('vk-app', { team: 'ml' });
+      const { store: s, done } = store();
+      const gov = createGovernance(gatewayConfig({ teams: [{ id: 'ml' }], virtual_keys: [{ ...app.entry, budgets: [usd(1, { on_exhausted: 'allow' })] }] }), {
+        store: s, clock: new FakeClock(Date.parse('2025-01-15T12:00:00Z')).fn, refreshMs: 0,
+      });
+      try {
+        const principal = gov.authenticate({ 'x-api-key': app.key });
+        const huge = await gov.admit(principal, MOCK, { inputTokens: 10, maxTokens: 1e308 });
+        assert.ok(Number.isSafeInteger(huge.reservedUsd * 1e9), `reserved ${huge.reservedUsd}`);
+        await huge.release();
+        await (await gov.admit(principal, MOCK, CENT)).settle(CENT_USAGE, MOCK);
+        const [b] = await gov.budgets(principal);
+        assert.deepEqual([b.spent_usd, b.reserved_usd, b.remaining_usd], [0.01, 0, 0.99]);
+        assert.equal((await gov.capacity(principal)).budget_used, 1);
+      } finally {
+        await gov.close();
+        await done();
+      }
+    });
+  }
 
   it('after a fallback, the served model\'s price is charged and the served provider\'s budget, not the admitted one', async () => {
     const { gov, principal } = setup(({ app }) => ({ virtual_keys: [{ ...app.entry, budgets: [usd(1)] }], teams: [{ id: 'ml' }] }), {
