@@ -891,6 +891,30 @@ describe('gemini', () => {
     assert.deepEqual(geminiSchema({ type: 'object', properties: { u: { $ref: 'https://example.com/u.json' } } }), { type: 'object', properties: { u: { $ref: 'https://example.com/u.json' } } });
   });
 
+  it('converts schemas built to be slow in linear time: a long chain of definitions, and thousands named alike', () => {
+    // Each definition names the next: inlined link by link, 15,000 overflowed the stack.
+    const chain: Record<string, unknown> = { d15000: { type: 'string' } };
+    for (let i = 0; i < 15_000; i++) chain[`d${i}`] = { $ref: `#/$defs/d${i + 1}` };
+    const linked = geminiSchema({ type: 'object', properties: { x: { $ref: '#/$defs/d0' } }, $defs: chain });
+    assert.equal(JSON.stringify(linked).includes('"type":"string"'), true);
+    // Past the node bound every reference is kept, and `aé`, `aè`, ... all take the name a_: each
+    // new name was checked against every one before it, for every suffix tried.
+    const pad: Record<string, unknown> = {};
+    for (let i = 0; i <= 20_000; i++) pad[`p${i}`] = {};
+    const alike: Record<string, unknown> = {};
+    const refs: Record<string, unknown> = {};
+    for (let i = 0; i < 3000; i++) {
+      const name = `a${String.fromCharCode(0x4e00 + i)}`;
+      alike[name] = { type: 'string' };
+      refs[`r${i}`] = { $ref: `#/$defs/${name}` };
+    }
+    const started = performance.now();
+    const named = geminiSchema({ type: 'object', properties: { pad: { type: 'object', properties: pad }, refs: { type: 'object', properties: refs } }, $defs: alike });
+    const ms = performance.now() - started;
+    assert.equal(Object.keys(named.$defs as object).length, 3000, 'each definition kept under a name of its own');
+    assert.ok(ms < 3000, `${Math.round(ms)} ms`);
+  });
+
   it('json_object asks for JSON without a schema; text adds nothing', () => {
     const gen = (f: 'json_object' | 'text') => body(a.buildChatRequest(richRequest({ responseFormat: { type: f }, maxTokens: undefined, temperature: undefined, topP: undefined, stop: undefined }), t)).generationConfig;
     assert.deepEqual(gen('json_object'), { responseMimeType: 'application/json' });

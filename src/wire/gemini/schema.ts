@@ -24,6 +24,12 @@ const DEFINITIONS = new Set(['$defs', 'definitions']);
 
 /** Past this many schema nodes written, references stay references: inlining shared definitions can grow without end. */
 const MAX_NODES = 20_000;
+/**
+ * Past this many references inlined one inside another, the next stays a reference. A
+ * chain of definitions each naming the next was inlined whole, one call deeper a link:
+ * time grew as the square of its length, and 15,000 links overflowed the stack.
+ */
+const MAX_DEPTH = 64;
 
 function isSchema(v: unknown): v is Schema {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,6 +71,9 @@ export function geminiSchema(schema: Schema): Schema {
   if (!hasRef(schema)) return schema;
   /** The references that stay references, by pointer: their names in the `$defs` sent. */
   const kept = new Map<string, string>();
+  /** The names taken, and the suffix each base tries next: definitions named alike (`aé`, `aè` are both `a_`) are thousands in a schema of a few kB. */
+  const taken = new Set<string>();
+  const suffix = new Map<string, number>();
   const pending: string[] = [];
   let nodes = 0;
 
@@ -74,7 +83,13 @@ export function geminiSchema(schema: Schema): Schema {
     if (name === undefined) {
       const base = ref.replace(/^#\/(\$defs|definitions)\//, '').replace(/[^A-Za-z0-9_.-]/g, '_') || 'def';
       name = base;
-      for (let i = 2; [...kept.values()].includes(name); i++) name = `${base}_${i}`;
+      if (taken.has(name)) {
+        let i = suffix.get(base) ?? 2;
+        while (taken.has(`${base}_${i}`)) i++;
+        name = `${base}_${i}`;
+        suffix.set(base, i + 1);
+      }
+      taken.add(name);
       kept.set(ref, name);
       pending.push(ref);
     }
@@ -88,7 +103,7 @@ export function geminiSchema(schema: Schema): Schema {
     if (typeof ref === 'string') {
       const target = resolve(schema, ref);
       if (isSchema(target)) {
-        if (stack.includes(ref) || nodes > MAX_NODES) {
+        if (stack.includes(ref) || nodes > MAX_NODES || stack.length > MAX_DEPTH) {
           const out: Schema = { $ref: keep(ref) };
           if (typeof node.description === 'string') out.description = node.description;
           return out;
