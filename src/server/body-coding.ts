@@ -7,7 +7,7 @@
  */
 import { PassThrough, type Readable, type Transform } from 'node:stream';
 import { SwitchyardError } from '../errors.js';
-import { contentCodings, decoderFor, DECODED_CODINGS } from '../dispatch/encoding.js';
+import { contentCodings, decoderFor, DECODED_CODINGS, MAX_CODINGS } from '../dispatch/encoding.js';
 import type { Headers } from '../wire/upstream-error.js';
 
 /** A request body's decoders, chained: the raw body goes into `input`, the decoded one comes out of `output`. */
@@ -26,6 +26,9 @@ export interface BodyDecoder {
 export function bodyDecoder(headers: Headers): BodyDecoder | SwitchyardError | null {
   const codings = contentCodings(headers);
   if (codings.length === 0) return null;
+  if (codings.length > MAX_CODINGS) {
+    return new SwitchyardError('SY_ERR_UNSUPPORTED_MEDIA_TYPE', `The request body's Content-Encoding chains ${codings.length} codings: the gateway decodes at most ${MAX_CODINGS}; send the body in one.`);
+  }
   const chain: Transform[] = [];
   // Codings are listed in the order applied: the last one is undone first.
   for (let i = codings.length - 1; i >= 0; i--) {

@@ -191,6 +191,23 @@ describe('compressed answers that cannot be served', () => {
     await d.close();
   });
 
+  it('an answer in more than five chained codings is refused, as curl refuses one: each would take a decoder', async () => {
+    const pa = provider('a', { url, type: 'openai-compatible' });
+    const pb = provider('b', { url: fallback.url });
+    const d = dispatcher({ providers: [pa, pb], dispatch: { retries_per_target: 0 } });
+    const layered = (n: number) => Array.from({ length: n }).reduce<Buffer>((b) => gzipSync(b), Buffer.from(COMPLETION));
+    handler = answer(200, 'application/json', Array(5).fill('gzip').join(', '), layered(5));
+    const five = await d.chat(chatRequest(), plan(target(pa), [target(pb)]), { signal: signal() });
+    assert.deepEqual(five.attempts.map((x) => [x.provider, x.status, x.fallback_reason]), [['a', 200, null]], 'five are decoded');
+    handler = answer(200, 'application/json', Array(6).fill('gzip').join(', '), layered(6));
+    const six = await d.chat(chatRequest(), plan(target(pa), [target(pb)]), { signal: signal() });
+    assert.deepEqual(six.attempts.map((x) => [x.provider, x.status, x.fallback_reason, x.error]), [
+      ['a', 200, 'server_error', 'upstream answered HTTP 200 in content-encoding 6 codings chained (more than 5), which the gateway does not decode'],
+      ['b', 200, null, null],
+    ]);
+    await d.close();
+  });
+
   it('the gateway asks for no content coding', async () => {
     const pa = provider('a', { url, type: 'openai-compatible' });
     const d = dispatcher({ providers: [pa] });

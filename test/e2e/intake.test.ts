@@ -234,6 +234,17 @@ describe('compressed request bodies', SUITE, () => {
     assert.match(r.json.error.message, /Content-Encoding compress .*gzip, deflate, br/);
   });
 
+  test('a body in more than five chained codings is refused 415 before any is decoded; five are served', async () => {
+    const layered = (n: number) => Array.from({ length: n }).reduce<Buffer>((b) => zlib.gzipSync(b), chatBytes);
+    const five = await post('/v1/chat/completions', layered(5), Array(5).fill('gzip').join(', '));
+    assert.equal(five.status, 200, five.text);
+    // A header of 15 kB naming gzip 3,000 times held 130 MB and minutes of decoding.
+    const r = await post('/v1/chat/completions', layered(6), Array(6).fill('gzip').join(', '));
+    assert.equal(r.status, 415, r.text);
+    assert.equal(r.json.error.code, 'SY_ERR_UNSUPPORTED_MEDIA_TYPE');
+    assert.match(r.json.error.message, /chains 6 codings: the gateway decodes at most 5/);
+  });
+
   test('a body that does not decode is refused 400, naming its coding', async () => {
     const cut = zlib.gzipSync(Buffer.from(JSON.stringify({ ...chat, pad: 'y'.repeat(1000) })));
     for (const body of [chatBytes, Buffer.concat([cut.subarray(0, 10), Buffer.alloc(40, 0xff)])]) {
