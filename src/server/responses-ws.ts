@@ -190,15 +190,14 @@ export function installResponsesSocket(server: Server, opts: ResponsesSocketOpti
       opts.refuse(reply, url, req.headers, new SwitchyardError('SY_ERR_BAD_REQUEST', bad.message, { status: bad.status, details: { param: bad.param } }));
       return;
     }
-    let principal: Principal;
     try {
-      principal = opts.authenticate(req.headers);
+      opts.authenticate(req.headers);
     } catch (e) {
       refuse(e instanceof SwitchyardError ? e : new SwitchyardError('SY_ERR_INTERNAL', 'Internal error.'));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const c = new Connection(ws, socket, req, principal, opts);
+      const c = new Connection(ws, socket, req, opts);
       open.add(c);
       opts.gauge.inc();
       ws.once('close', () => {
@@ -231,7 +230,7 @@ class Connection {
   private readonly pinger: NodeJS.Timeout;
   private idle: NodeJS.Timeout | null = null;
 
-  constructor(private readonly ws: WebSocket, private readonly socket: Duplex, req: IncomingMessage, private readonly principal: Principal, private readonly opts: ResponsesSocketOptions) {
+  constructor(private readonly ws: WebSocket, private readonly socket: Duplex, req: IncomingMessage, private readonly opts: ResponsesSocketOptions) {
     const headers: IncomingHttpHeaders = { ...req.headers };
     for (const name of CONNECTION_HEADERS) delete headers[name];
     this.headers = headers;
@@ -338,7 +337,9 @@ class Connection {
   private async warm(req: RequestLike, reply: SocketReply): Promise<void> {
     const { generate: _, ...body } = req.body as Record<string, unknown>;
     body.input ??= [];
-    const scope = this.principal.virtualKey ?? '';
+    // As every request over the connection is: a key disabled (or removed) by a reload
+    // since the handshake keeps nothing more, and adds to no conversation.
+    const scope = this.opts.authenticate(this.headers).virtualKey ?? '';
     const conversations = this.opts.conversations;
     const conversation = conversations === null ? null : await conversations.resolve(scope, body, this.items);
     const resolving = resolveKept(this.items, conversation?.body ?? body, () => scope);

@@ -16,13 +16,14 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import { startWireFake, TOOL_ARGS, type WireFake } from '../fakes/wire.js';
 import { hashKey } from '../../src/governance/index.js';
-import { postJson, sleep, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
+import { postJson, raw, sleep, startE2E, type E2EGateway, HOOK, SUITE } from './helpers.js';
 
 let oa: WireFake, an: WireFake, gm: WireFake;
 let e2e: E2EGateway;
 let wsUrl: string;
 
 const KEY = 'sk-sy-ws-key';
+const ADMIN = 'sy-ws-admin-token';
 const weather = {
   type: 'function', name: 'get_weather', description: 'Current weather for a city', strict: true,
   parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
@@ -30,17 +31,23 @@ const weather = {
 
 before(async () => {
   [oa, an, gm] = await Promise.all([startWireFake({ format: 'openai', name: 'oa' }), startWireFake({ format: 'anthropic', name: 'an' }), startWireFake({ format: 'gemini', name: 'gm' })]);
-  e2e = await startE2E({
+  e2e = await startE2E(gatewayConfig());
+  wsUrl = `${e2e.url.replace(/^http/, 'ws')}/v1/responses`;
+}, HOOK);
+
+/** The suite's config; `key` adds to its virtual key's entry (a reload may disable it). */
+function gatewayConfig(key: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    server: { admin_token: ADMIN },
     dispatch: { retries_per_target: 0, max_attempts: 1 },
     providers: {
       oa: { type: 'openai', base_url: `${oa.url}/v1`, weight: 1, models: ['gpt-4o'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }] },
       an: { type: 'anthropic', base_url: an.url, weight: 0, models: ['claude-sonnet-4'], keys: [{ name: 'an-main', value: 'sk-up-an' }] },
       gm: { type: 'gemini', base_url: gm.url, weight: 0, models: ['gemini-2.5-flash'], keys: [{ name: 'gm-main', value: 'sk-up-gm' }] },
     },
-    governance: { virtual_keys: [{ id: 'vk-ws', key_hash: hashKey(KEY) }] },
-  });
-  wsUrl = `${e2e.url.replace(/^http/, 'ws')}/v1/responses`;
-}, HOOK);
+    governance: { virtual_keys: [{ id: 'vk-ws', key_hash: hashKey(KEY), ...key }] },
+  };
+}
 
 after(async () => {
   await e2e?.close();
@@ -514,6 +521,31 @@ describe('Responses WebSocket and shutdown', SUITE, () => {
     } finally {
       await gw.close();
       await fake.close();
+    }
+  });
+});
+
+describe('a key disabled while its connection is open', SUITE, () => {
+  test('is refused on the connection\'s next request, a warm-up as much as a generation', async () => {
+    const s = await connect();
+    const warm = { type: 'response.create', model: 'oa/gpt-4o', generate: false, input: [{ role: 'developer', content: 'Be brief.' }] };
+    s.send(warm);
+    assert.equal((await s.answer()).at(-1).type, 'response.completed');
+    const reload = async () => assert.equal((await raw(e2e.url, '/admin/reload', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })).status, 200);
+    e2e.writeConfig(gatewayConfig({ enabled: false }));
+    await reload();
+    try {
+      for (const event of [warm, { type: 'response.create', model: 'oa/gpt-4o', input: 'hi' }]) {
+        s.send(event);
+        const last = (await s.answer()).at(-1);
+        assert.equal(last.type, 'error', JSON.stringify(last));
+        assert.equal(last.status, 401);
+        assert.equal(last.error.code, 'SY_ERR_UNAUTHORIZED');
+      }
+    } finally {
+      s.ws.close();
+      e2e.writeConfig(gatewayConfig());
+      await reload();
     }
   });
 });
