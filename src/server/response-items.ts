@@ -177,14 +177,17 @@ if (now == false and ARGV[1] ~= '') or (now ~= false and now ~= ARGV[1]) then re
 if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
 return 1`;
 
-/** In Redis, one key per entry (`<prefix>ri:<scope digest>:<key>`), expiring after the TTL. */
+/**
+ * In Redis, one key per entry (`<prefix>ri:<scope digest>:<key>`), expiring after the TTL.
+ * What `change` keeps (a conversation, which grows by each turn) is held to
+ * `maxValueBytes`, as in a process: every read of it is parsed whole by the gateway, so a
+ * conversation grown without end by one key would take the process down.
+ */
 export class RedisResponseItems implements ResponseItems {
-  /** Redis keeps by TTL alone. */
-  readonly maxValueBytes = null;
   private readonly redis: Redis;
   private readonly ready: () => Promise<void> | void;
 
-  constructor(url: string, private readonly prefix: string, readonly ttlMs: number, private readonly logger: Logger) {
+  constructor(url: string, private readonly prefix: string, readonly ttlMs: number, private readonly logger: Logger, readonly maxValueBytes: number) {
     this.redis = newRedis(url);
     this.ready = connectOnce(this.redis);
     this.redis.on('error', () => { /* every call reports its own failure */ });
@@ -223,7 +226,9 @@ export class RedisResponseItems implements ResponseItems {
     for (let race = 0; race < MAX_RACES; race++) {
       const before = await this.redis.get(k);
       const value = next(parsed(before));
-      const done = await this.redis.eval(SWAP, 1, k, before ?? '', value === null ? '' : JSON.stringify(value), this.ttlMs);
+      const json = value === null ? '' : JSON.stringify(value);
+      if (json.length > this.maxValueBytes) throw new ValueTooLarge(json.length, this.maxValueBytes);
+      const done = await this.redis.eval(SWAP, 1, k, before ?? '', json, this.ttlMs);
       if (done === 1) return;
       // Another process won: let it go on a moment, so that many do not keep colliding.
       await new Promise((r) => setTimeout(r, Math.random() * 2 ** Math.min(race, 6)));

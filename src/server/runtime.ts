@@ -147,10 +147,11 @@ export function createRuntime(loaded: LoadedConfig, opts: RuntimeOptions = {}): 
 
   const itemsCfg = cfg.server?.response_items;
   const itemsTtl = durationMs(parseDuration(itemsCfg?.ttl ?? '24h'));
+  const itemsMaxBytes = itemsCfg?.max_bytes ?? 64 * 1024 * 1024;
   const storeCfg = cfg.governance?.store;
   const responseItems = itemsCfg?.enabled === false ? null
-    : storeCfg?.type === 'redis' ? new RedisResponseItems(storeCfg.url || 'redis://127.0.0.1:6379', storeCfg.prefix ?? 'sy:', itemsTtl, logger)
-      : new MemoryResponseItems(itemsCfg?.max_bytes ?? 64 * 1024 * 1024, itemsTtl);
+    : storeCfg?.type === 'redis' ? new RedisResponseItems(storeCfg.url || 'redis://127.0.0.1:6379', storeCfg.prefix ?? 'sy:', itemsTtl, logger, itemsMaxBytes)
+      : new MemoryResponseItems(itemsMaxBytes, itemsTtl);
 
   const runtime: Runtime = {
     loaded,

@@ -142,7 +142,7 @@ export interface ServerConfig {
      */
     enabled?: boolean;
     /**
-     * Most JSON kept in this process for answers (their items and records), and as much again for conversations, held apart so that answers never push one out; least recently used dropped first. One conversation may take at most this much: a change that would make it larger is refused (400). Redis keeps both by ttl alone. Default: 64 MiB.
+     * Most JSON kept in this process for answers (their items and records), and as much again for conversations, held apart so that answers never push one out; least recently used dropped first. One conversation may take at most this much, in Redis too: a change that would make it larger is refused (400). Redis otherwise keeps both by ttl alone. Default: 64 MiB.
      */
     max_bytes?: number;
     ttl?: Duration;

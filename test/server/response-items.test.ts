@@ -86,7 +86,7 @@ contract('memory', async (ttlMs) => {
 
 contract('Redis', async (ttlMs) => {
   const prefix = uniquePrefix('items');
-  const items = new RedisResponseItems(REDIS_URL, prefix, ttlMs, pino({ level: 'silent' }));
+  const items = new RedisResponseItems(REDIS_URL, prefix, ttlMs, pino({ level: 'silent' }), 1 << 20);
   return {
     items,
     cleanup: async () => {
@@ -120,8 +120,27 @@ describe('kept response items', () => {
     assert.deepEqual(await items.get('s', ['c:conv']), [{ items: ['x'.repeat(2000)] }]);
   });
 
+  it('in Redis too, a change to a value larger than max_bytes is refused, naming the limit, and the value kept before stays', { skip: REDIS_SKIP }, async () => {
+    // Every read of a conversation is parsed whole: one grown without end would take the gateway down.
+    const prefix = uniquePrefix('items-bound');
+    const items = new RedisResponseItems(REDIS_URL, prefix, 60_000, pino({ level: 'silent' }), 4096);
+    try {
+      await items.change('s', 'c:conv', () => ({ items: ['x'.repeat(2000)] }));
+      await assert.rejects(items.change('s', 'c:conv', (now) => ({ items: [...(now!.items as string[]), 'y'.repeat(2100)] })), (e: unknown) => {
+        assert.ok(e instanceof ValueTooLarge);
+        assert.equal(e.limit, 4096);
+        assert.ok(e.bytes > 4096, String(e.bytes));
+        return true;
+      });
+      assert.deepEqual(await items.get('s', ['c:conv']), [{ items: ['x'.repeat(2000)] }]);
+    } finally {
+      await items.close();
+      await deletePrefix(prefix);
+    }
+  });
+
   it('in Redis, a store that cannot be reached fails the lookup (the caller answers 503) and never a put', { skip: REDIS_SKIP }, async () => {
-    const items = new RedisResponseItems('redis://127.0.0.1:1', 'sy:', 60_000, pino({ level: 'silent' }));
+    const items = new RedisResponseItems('redis://127.0.0.1:1', 'sy:', 60_000, pino({ level: 'silent' }), 1 << 20);
     try {
       await items.put('s', byId(message('msg_x', 'lost')));
       await assert.rejects(items.get('s', ['msg_x']));
@@ -132,7 +151,7 @@ describe('kept response items', () => {
 
   it('in Redis, changes racing from two processes are each kept: a change made from a value since changed is made again', { skip: REDIS_SKIP }, async () => {
     const prefix = uniquePrefix('items');
-    const [a, b] = [0, 1].map(() => new RedisResponseItems(REDIS_URL, prefix, 60_000, pino({ level: 'silent' })));
+    const [a, b] = [0, 1].map(() => new RedisResponseItems(REDIS_URL, prefix, 60_000, pino({ level: 'silent' }), 1 << 20));
     try {
       let calls = 0;
       const add = (items: ResponseItems, n: number) => items.change('s', 'c:list', (now) => {
