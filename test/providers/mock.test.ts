@@ -102,6 +102,20 @@ describe('mock responder', () => {
     }
   });
 
+  it('answers a schema built to ask for gigabytes of JSON with a bounded one, at once', () => {
+    // Every level six times the last (6^16 values), and a hundred million items.
+    const properties = Object.fromEntries(Array.from({ length: 6 }, (_v, i) => [`p${i}`, { $ref: '#' }]));
+    const wide = { type: 'object', properties, required: Object.keys(properties) };
+    const long = { type: 'object', properties: { list: { type: 'array', minItems: 100_000_000, items: { type: 'string' } } }, required: ['list'] };
+    for (const schema of [wide, long]) {
+      const started = performance.now();
+      const reply = handleMockRequest(chatSpec('big', { response_format: { type: 'json_schema', json_schema: { name: 'big', schema } } }), { now: NOW });
+      assert.equal(reply.status, 200);
+      assert.ok((reply.body ?? '').length < 1_000_000, `${(reply.body ?? '').length} bytes`);
+      assert.ok(performance.now() - started < 2000, `${Math.round(performance.now() - started)} ms`);
+    }
+  });
+
   it('calls a tool the prompt names, or the one tool_choice requires; never after a tool result', () => {
     const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }, { type: 'function', function: { name: 'search', parameters: { type: 'object' } } }];
     const named = adapter.parseChatResponse(JSON.parse(handleMockRequest(chatSpec('please search for cats', { tools })).body ?? ''), t);

@@ -131,6 +131,12 @@ const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
 
 /** Past this depth, arrays are empty and objects hold only what they require: a recursive schema ends. */
 const EXAMPLE_DEPTH = 8;
+/**
+ * Most values one example holds; past them, what is left is the text. A schema of a few
+ * hundred bytes asked for gigabytes: six required properties each `{"$ref": "#"}` (every
+ * level six times the last), or `minItems` of a hundred million.
+ */
+const MAX_EXAMPLE_VALUES = 10_000;
 
 /** The node a local reference (`#/$defs/Address`, `#`) names in `root`. */
 function referenced(root: unknown, ref: string): unknown {
@@ -147,9 +153,9 @@ function referenced(root: unknown, ref: string): unknown {
  * not null, numbers 42 within any bounds, arrays one item or as many as required, strings
  * in the format named). References are followed, as pydantic and zod write them.
  */
-export function schemaExample(schema: unknown, text: string, root: unknown = schema, depth = 0): unknown {
-  if (!isRecord(schema) || depth > 2 * EXAMPLE_DEPTH) return text;
-  const next = (s: unknown): unknown => schemaExample(s, text, root, depth + 1);
+export function schemaExample(schema: unknown, text: string, root: unknown = schema, depth = 0, budget = { left: MAX_EXAMPLE_VALUES }): unknown {
+  if (!isRecord(schema) || depth > 2 * EXAMPLE_DEPTH || --budget.left < 0) return text;
+  const next = (s: unknown): unknown => schemaExample(s, text, root, depth + 1, budget);
   if (typeof schema.$ref === 'string') {
     const target = referenced(root, schema.$ref);
     if (target !== undefined) return next(target);
@@ -170,7 +176,7 @@ export function schemaExample(schema: unknown, text: string, root: unknown = sch
     }
     case 'array': {
       const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
-      const n = depth < EXAMPLE_DEPTH ? Math.max(1, min) : min;
+      const n = Math.min(depth < EXAMPLE_DEPTH ? Math.max(1, min) : min, Math.max(0, budget.left));
       return Array.from({ length: n }, () => next(schema.items));
     }
     case 'integer': case 'number': {
