@@ -4,10 +4,12 @@
  * timeouts, SSE reading, and assertions for error bodies in each client dialect.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { stringify } from 'yaml';
 import { loadConfig, formatIssue } from '../../src/config/index.js';
@@ -257,3 +259,28 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** Timeouts for hooks and suites: a hang fails the suite instead of stalling the run. */
 export const HOOK = { timeout: 15_000 };
 export const SUITE = { timeout: 30_000 };
+
+/**
+ * Runs `switchyard serve` (from source) with `args` in `cwd` until it logs that it listens,
+ * and returns what it wrote to stdout by then (one JSON log line each); the process is
+ * killed before this returns. `env` replaces the environment when given.
+ */
+export async function serveStartLog(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const main = resolve(import.meta.dirname, '../../src/cli/main.ts');
+  const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, 'serve', ...args], {
+    cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    let out = '';
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (s: string) => (out += s));
+    for (let i = 0; !out.includes('switchyard listening'); i++) {
+      assert.ok(i < 400 && proc.exitCode === null, `gateway did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return out;
+  } finally {
+    proc.kill('SIGKILL');
+    if (proc.exitCode === null) await once(proc, 'exit');
+  }
+}

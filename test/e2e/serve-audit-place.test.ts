@@ -5,34 +5,17 @@
  * otherwise look for a file that is not there.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
+import { serveStartLog } from './helpers.js';
 
 /** Starts `serve` with `args` in `cwd` and returns its "listening" log line. */
 async function listeningLine(cwd: string, args: string[]): Promise<{ config: string; audit?: string[] }> {
-  const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), MAIN, 'serve', ...args], {
-    cwd, env: { PATH: process.env.PATH ?? '', PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  try {
-    let out = '';
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (s: string) => (out += s));
-    for (let i = 0; !out.includes('switchyard listening'); i++) {
-      assert.ok(i < 400 && proc.exitCode === null, `gateway did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const line = out.split('\n').find((l) => l.includes('switchyard listening'))!;
-    return JSON.parse(line) as { config: string; audit?: string[] };
-  } finally {
-    proc.kill('SIGKILL');
-    if (proc.exitCode === null) await once(proc, 'exit');
-  }
+  const out = await serveStartLog(args, { cwd, env: { PATH: process.env.PATH ?? '', PORT: '0' } });
+  const line = out.split('\n').find((l) => l.includes('switchyard listening'))!;
+  return JSON.parse(line) as { config: string; audit?: string[] };
 }
 
 describe('switchyard serve names its audit sinks at start', { timeout: 60_000 }, () => {

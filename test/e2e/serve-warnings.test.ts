@@ -4,12 +4,11 @@
  * still learns of a setting that does nothing.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { serveStartLog } from './helpers.js';
 
 describe('switchyard serve', { timeout: 60_000 }, () => {
   it('logs the config\'s warnings at start', async () => {
@@ -22,24 +21,14 @@ providers:
   mock: {type: mock, models: ["*"]}
 audit: {enabled: false}
 `);
-    const main = resolve(import.meta.dirname, '../../src/cli/main.ts');
-    const proc = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      let out = '';
-      proc.stdout.setEncoding('utf8');
-      proc.stdout.on('data', (s: string) => (out += s));
-      for (let i = 0; !out.includes('switchyard listening'); i++) {
-        assert.ok(i < 400 && proc.exitCode === null, `gateway did not start:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const out = await serveStartLog(['--config', config]);
       const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; issue?: string; msg: string });
       const warning = lines.find((l) => l.issue === 'forward_header');
       assert.ok(warning, `no forward_header warning in:\n${out}`);
       assert.equal(warning.level, 40);
       assert.match(warning.msg, /switchyard\.yaml:3:\d+: warning\[forward_header\]: upstream\.forward_headers "authorization" is never forwarded/);
     } finally {
-      proc.kill('SIGKILL');
-      if (proc.exitCode === null) await once(proc, 'exit');
       rmSync(dir, { recursive: true, force: true });
     }
   });
