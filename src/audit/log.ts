@@ -67,8 +67,14 @@ export interface AuditLog {
  * request thread's heap, where it stays as garbage until a major GC. Side by side at a
  * gateway's peak, 25-50 ms gave a lower peak RSS than 200 ms at the same CPU per request
  * (peak RSS also varies from run to run by tens of MB, so the size of the gain is loose).
+ *
+ * buffer_bytes: an event without its prompt is ~2 KB, so 50,000 of them are ~100 MB and
+ * the count bounds them first, as before. With store_prompts an event can be megabytes
+ * (a 1M-token prompt is ~4 MB): 256 MB of them held ~305 MB of RSS (measured), a
+ * sixteenth of Node's default 4 GB heap, and leave room in a 1 GB container for requests
+ * in flight while a sink is down.
  */
-export const SINK_DEFAULTS = { batch_size: 500, flush_interval_ms: 50, buffer_size: 50_000, table: 'audit_events' } as const;
+export const SINK_DEFAULTS = { batch_size: 500, flush_interval_ms: 50, buffer_size: 50_000, buffer_bytes: 256 * 1024 * 1024, table: 'audit_events' } as const;
 
 /**
  * Where a sink writes, as `serve` logs it at start: a file's absolute path (relative ones
@@ -130,6 +136,7 @@ export function createAuditLog(config: AuditConfig | undefined, opts: AuditLogOp
       batchSize: s.batch_size ?? SINK_DEFAULTS.batch_size,
       flushIntervalMs: s.flush_interval_ms ?? SINK_DEFAULTS.flush_interval_ms,
       bufferSize: s.buffer_size ?? SINK_DEFAULTS.buffer_size,
+      bufferBytes: s.buffer_bytes ?? SINK_DEFAULTS.buffer_bytes,
       logger,
       backoff: opts.backoff,
     });

@@ -1,8 +1,9 @@
 /**
  * The bounded buffer in front of one sink. `push` never blocks: events wait here and
  * are written in batches (at `batch_size`, or after `flush_interval_ms`), so the
- * request path only pays for an array push. When the buffer is full the event is
- * dropped and counted; a failing sink is retried with backoff while the buffer holds.
+ * request path only pays for an array push. When the buffer is full (by event count, or by
+ * the bytes of their JSON) the event is dropped and counted; a failing sink is retried
+ * with backoff while the buffer holds.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AuditLogger, SinkDriver } from './sinks/types.js';
@@ -14,6 +15,12 @@ export interface QueueOptions {
   batchSize: number;
   flushIntervalMs: number;
   bufferSize: number;
+  /**
+   * Most bytes of event JSON buffered. Events carrying prompts are megabytes each: bounded
+   * by count alone, a sink that is down holds gigabytes of them until the process runs
+   * out of heap, and every buffered event is lost with it.
+   */
+  bufferBytes: number;
   logger: AuditLogger;
   /** First and longest retry delay after a failed write. */
   backoff?: { baseMs: number; maxMs: number };
@@ -44,6 +51,8 @@ const SETTLED = null as unknown as StoredEvent;
 export class SinkQueue {
   private buf: StoredEvent[] = [];
   private head = 0;
+  /** JSON length of the events from `head` on (a byte a character, as V8 holds ASCII text). */
+  private bytes = 0;
   private accepted = 0;
   private settled = 0;
   private written = 0;
@@ -77,12 +86,17 @@ export class SinkQueue {
 
   /** Enqueues without blocking; false when the event was dropped. */
   push(event: StoredEvent): boolean {
-    if (this.closed || this.queued >= this.opts.bufferSize) {
+    const size = event.json.length;
+    // An event larger than the whole bound still goes into an empty buffer: a large
+    // request is audited, and the buffer is over its bound by one event at most.
+    const full = this.queued >= this.opts.bufferSize || (this.queued > 0 && this.bytes + size > this.opts.bufferBytes);
+    if (this.closed || full) {
       this.dropped++;
-      this.warn('dropped', this.closed ? 'audit event recorded after close: dropped' : 'audit buffer full: event dropped', { queued: this.queued });
+      this.warn('dropped', this.closed ? 'audit event recorded after close: dropped' : 'audit buffer full: event dropped', { queued: this.queued, queued_bytes: this.bytes });
       return false;
     }
     this.buf.push(event);
+    this.bytes += size;
     this.accepted++;
     if (this.queued >= this.opts.batchSize) this.kick();
     else if (!this.pumping) this.schedule();
@@ -240,12 +254,14 @@ export class SinkQueue {
   private settle(n: number): void {
     // Let go of settled events at once: each holds its request's decision, headers and
     // attempts, and thousands of them kept until the next compaction cost tens of MB.
+    for (let i = this.head; i < this.head + n; i++) this.bytes -= this.buf[i].json.length;
     this.buf.fill(SETTLED, this.head, this.head + n);
     this.head += n;
     this.settled += n;
     if (this.head === this.buf.length) {
       this.buf = [];
       this.head = 0;
+      this.bytes = 0;
     } else if (this.head > 1024 && this.head * 2 > this.buf.length) {
       this.buf = this.buf.slice(this.head);
       this.head = 0;

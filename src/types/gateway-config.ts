@@ -759,6 +759,10 @@ export interface AuditSink {
    */
   buffer_size?: number;
   /**
+   * Bytes of event JSON buffered before new ones are dropped (and counted), whichever of this and buffer_size comes first: with store_prompts, events carry their prompts (megabytes each), and a sink that is down or slow would otherwise hold buffer_size of them in memory. An event larger than this is still taken when the buffer is empty. Default: 268435456 (256 MB).
+   */
+  buffer_bytes?: number;
+  /**
    * Delete events older than max_age or beyond max_rows.
    */
   retention?: {

@@ -144,6 +144,57 @@ describe('AuditLog', () => {
     assert.deepEqual([...sink.stored.keys()], events.slice(0, 30).map((e) => e.decision_id));
   });
 
+  it('bounds the buffer by the bytes of its events too: large prompts are dropped and counted as a full buffer drops them', async () => {
+    let release!: () => void;
+    const sink = fakeSink({ hold: new Promise<void>((r) => { release = r; }) });
+    const logger = captureLogger();
+    // Each event carries a 100 KB prompt (audit.store_prompts); the buffer takes 1 MB of them.
+    const log = createAuditLog({ store_prompts: true, sinks: [{ type: 'sqlite', batch_size: 10, buffer_bytes: 1_000_000 }] }, { drivers: [sink.driver], logger });
+    const prompt = 'p'.repeat(100_000);
+    const withPrompt = (e: AuditEventV1): AuditEventV1 => ({ ...e, request: { ...e.request, body: { messages: [{ role: 'user', content: prompt }] } } });
+    const events = makeEvents(40).map(withPrompt);
+    for (const e of events.slice(0, 30)) log.recordEvent(e);
+    let s = log.stats()[0];
+    assert.equal(s.queued, 9, 'nine 100 KB events fit in 1 MB');
+    assert.equal(s.dropped, 21);
+    assert.equal(logger.lines.filter((l) => l.msg === 'audit buffer full: event dropped').length, 1);
+    release();
+    await log.flush();
+    // Written events free their bytes: the buffer takes as many again.
+    for (const e of events.slice(30)) log.recordEvent(e);
+    s = log.stats()[0];
+    assert.equal(s.queued, 9);
+    assert.equal(s.dropped, 22);
+    await log.close();
+    assert.deepEqual([...sink.stored.keys()], [...events.slice(0, 9), ...events.slice(30, 39)].map((e) => e.decision_id));
+  });
+
+  it('takes an event larger than buffer_bytes when the buffer is empty, so a large request is still audited', async () => {
+    let release!: () => void;
+    const sink = fakeSink({ hold: new Promise<void>((r) => { release = r; }) });
+    const log = createAuditLog({ sinks: [{ type: 'sqlite', buffer_bytes: 1000 }] }, { drivers: [sink.driver], logger: captureLogger() });
+    const events = makeEvents(3);
+    for (const e of events) log.recordEvent(e);
+    assert.deepEqual([log.stats()[0].queued, log.stats()[0].dropped], [1, 2]);
+    release();
+    await log.close();
+    assert.deepEqual([...sink.stored.keys()], [events[0].decision_id]);
+  });
+
+  it('holds at most 256 MB of events by default, however many fit in buffer_size', async () => {
+    let release!: () => void;
+    const sink = fakeSink({ hold: new Promise<void>((r) => { release = r; }) });
+    const log = createAuditLog({ sinks: [{ type: 'sqlite' }] }, { drivers: [sink.driver], logger: captureLogger() });
+    // 8 MB prompts (about two million tokens each): 31 of them fill 256 MB.
+    const prompt = 'p'.repeat(8 * 1024 * 1024);
+    for (const e of makeEvents(33)) log.recordEvent({ ...e, request: { ...e.request, body: { messages: [{ role: 'user', content: prompt }] } } });
+    const s = log.stats()[0];
+    assert.equal(s.queued, 31);
+    assert.equal(s.dropped, 2);
+    release();
+    await log.close();
+  });
+
   it('retries a failing sink with backoff and loses nothing', async () => {
     const sink = fakeSink({ failures: 3 });
     const logger = captureLogger();
