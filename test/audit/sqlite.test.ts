@@ -11,6 +11,8 @@ import { sqliteSink } from '../../src/audit/sinks/sqlite.js';
 import type { SinkDriver } from '../../src/audit/sinks/types.js';
 import { openDatabase } from '../../src/audit/sinks/sqlite-writer.js';
 import { sqlite } from '../../src/audit/sql/dialect.js';
+import { applyRetention } from '../../src/audit/sql/retention.js';
+import { EVENT_COLUMNS, FALLBACK_COLUMNS } from '../../src/audit/sql/tables.js';
 import type { AuditFilter } from '../../src/audit/filter.js';
 import { sqlReader } from '../../src/audit/query.js';
 import { executor } from '../../src/audit/sinks/sqlite-writer.js';
@@ -229,6 +231,53 @@ test('better-sqlite3 without its built module: the error says to allow and rerun
     assert.equal(r.stderr, '');
     assert.equal(r.stdout, `cannot open the sqlite audit log ${join(dir, 'audit.db')}: better-sqlite3 (the SQLite driver) is installed without its compiled module: its install script did not run (npm 12 runs a dependency's install script only when package.json's "allowScripts" lists it, and --ignore-scripts skips them all). Allow it with \`npm install-scripts approve better-sqlite3\` (or "allowScripts": {"better-sqlite3": true}), then run \`npm rebuild better-sqlite3\`\n`);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('retention deletes at most 500 events or fallback rows a statement, so a pass holds the SQLite writer in short slices', async () => {
+  const db = openDatabase(':memory:', { schema: 'audit_events' });
+  try {
+    const x = executor(db);
+    const events = makeEvents(3000).map((e) => storedEvent(e));
+    db.transaction(() => {
+      for (const e of events) {
+        db.prepare(`INSERT INTO audit_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`).run(...e.row);
+        for (const f of e.fallbacks) db.prepare(`INSERT INTO audit_events_fallbacks (${FALLBACK_COLUMNS.join(', ')}) VALUES (${FALLBACK_COLUMNS.map(() => '?').join(', ')})`).run(...f);
+      }
+    })();
+    const fallbacksBefore = (db.prepare('SELECT count(*) AS n FROM audit_events_fallbacks').get() as { n: number }).n;
+    const deletes: { table: string; rows: number }[] = [];
+    const counted = { ...x, run: async (sql: string, params: readonly unknown[]) => {
+      const rows = await x.run(sql, params);
+      deletes.push({ table: sql.includes('_fallbacks') ? 'fallbacks' : 'events', rows });
+      return rows;
+    } };
+    assert.equal(await applyRetention(counted, 'audit_events', { max_rows: 100 }, new Date()), 2900);
+    assert.ok(deletes.every((d) => d.rows <= 500), JSON.stringify(deletes));
+    assert.equal(deletes.filter((d) => d.table === 'events').reduce((s, d) => s + d.rows, 0), 2900);
+    const fallbacksAfter = (db.prepare('SELECT count(*) AS n FROM audit_events_fallbacks').get() as { n: number }).n;
+    assert.ok(fallbacksBefore - fallbacksAfter > 500, 'the fallback rows took several statements too');
+  } finally {
+    db.close();
+  }
+});
+
+test('an event written while retention runs lands between its statements, not after the whole pass', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-audit-'));
+  const driver = sqliteSink({ type: 'sqlite', path: join(dir, 'audit.db'), retention: { max_rows: 100 } });
+  try {
+    await driver.open();
+    const events = makeEvents(3001).map((e) => storedEvent(e));
+    await driver.write(events.slice(0, 3000));
+    const order: string[] = [];
+    await Promise.all([
+      driver.retain!(new Date()).then((n) => order.push(`retain ${n}`)),
+      driver.write(events.slice(3000)).then(() => order.push('write')),
+    ]);
+    assert.deepEqual(order, ['write', 'retain 2900']);
+  } finally {
+    await driver.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
