@@ -45,6 +45,14 @@ export interface SinkStats {
   last_error: string | null;
 }
 
+/**
+ * Most bytes of event JSON in one write, however many events batch_size allows. Events
+ * without prompts never come near it (500 of ~2 KB); with prompts, a backlog of 500
+ * events of megabytes each went to the SQLite writer thread as one message, past its
+ * 512 MB heap: the thread died, and died again at each retry of the same batch.
+ */
+const BATCH_BYTES = 16 * 1024 * 1024;
+
 /** What a settled slot holds until the buffer is compacted. */
 const SETTLED = null as unknown as StoredEvent;
 
@@ -112,7 +120,7 @@ export class SinkQueue {
 
   /** A full batch waits for nothing; nor does anything when a flush is waiting for it. */
   private due(): boolean {
-    return this.queued >= this.opts.batchSize || (this.queued > 0 && this.waiters.size > 0);
+    return this.queued >= this.opts.batchSize || this.bytes >= BATCH_BYTES || (this.queued > 0 && this.waiters.size > 0);
   }
 
   /** Resolves when every event pushed before the call is settled, or at `deadline` (ms since epoch). */
@@ -200,7 +208,7 @@ export class SinkQueue {
 
   private async drain(): Promise<void> {
     do {
-      const batch = this.buf.slice(this.head, this.head + this.opts.batchSize);
+      const batch = this.buf.slice(this.head, this.batchEnd());
       try {
         await this.ensureOpen();
         await this.writeBatch(batch);
@@ -213,6 +221,17 @@ export class SinkQueue {
       // SQLite writes are synchronous: give requests a turn between batches of a backlog.
       if (this.queued > 0) await yieldToLoop();
     } while (this.due());
+  }
+
+  /** Where the next batch ends: batch_size events, fewer when they pass BATCH_BYTES (one event at least). */
+  private batchEnd(): number {
+    const last = Math.min(this.buf.length, this.head + this.opts.batchSize);
+    let end = this.head + 1;
+    for (let bytes = this.buf[this.head].json.length; end < last; end++) {
+      bytes += this.buf[end].json.length;
+      if (bytes > BATCH_BYTES) break;
+    }
+    return end;
   }
 
   /** Writes `batch`; on a permanent error, halves it until the bad events are isolated and rejected. */

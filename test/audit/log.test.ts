@@ -195,6 +195,34 @@ describe('AuditLog', () => {
     await log.close();
   });
 
+  it('writes large events a few at a time: a batch holds at most 16 MB of them, whatever batch_size says', async () => {
+    let release!: () => void;
+    const hold = new Promise<void>((r) => { release = r; });
+    const sizes: number[] = [];
+    const stored: string[] = [];
+    const driver: SinkDriver = {
+      type: 'sqlite',
+      async open() {},
+      async write(events) {
+        await hold;
+        sizes.push(events.reduce((n, e) => n + e.json.length, 0));
+        stored.push(...events.map((e) => e.decision_id));
+      },
+      isPermanent: () => false,
+      async close() {},
+    };
+    const log = createAuditLog({ sinks: [{ type: 'sqlite', batch_size: 500 }] }, { drivers: [driver], logger: captureLogger() });
+    const prompt = 'p'.repeat(3 * 1024 * 1024);
+    const events = makeEvents(12);
+    // The first write is held while eleven 3 MB events pile up behind it, as behind a stalled writer.
+    for (const e of events) log.recordEvent({ ...e, request: { ...e.request, body: { messages: [{ role: 'user', content: prompt }] } } });
+    release();
+    await log.flush();
+    assert.deepEqual(stored, events.map((e) => e.decision_id));
+    assert.ok(sizes.length >= 3 && sizes.every((n) => n <= 16 * 1024 * 1024), `batches of ${sizes.join(', ')} bytes`);
+    await log.close();
+  });
+
   it('retries a failing sink with backoff and loses nothing', async () => {
     const sink = fakeSink({ failures: 3 });
     const logger = captureLogger();
