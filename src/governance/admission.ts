@@ -49,6 +49,8 @@ export interface AdmissionRecord {
   /** The estimate reserved for (input tokens, output cap): a fallback's provider reserves the same. */
   inputTokens: number;
   outputTokens: number;
+  /** The service tier the client asked for, which a fallback's provider reserves at too. */
+  serviceTier: string | undefined;
 }
 
 /** What an Admission asks of governance. */

@@ -55,6 +55,8 @@ export interface Estimate {
   inputTokens: number;
   /** The request's output cap; governance.max_reservation_tokens when absent. */
   maxTokens?: number;
+  /** The processing tier the client asked for (its `service_tier`): reserved at that tier's rates where the price lists it. */
+  serviceTier?: string;
 }
 
 /** One budget of a principal, as reported by Governance.budgets(). */
@@ -374,10 +376,11 @@ export class Governance {
     const price = this.priceOf(prices, target, policy.blockUnknownPrice);
     const inputTokens = Math.max(0, Math.ceil(estimate.inputTokens));
     const outputTokens = Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.ceil(estimate.maxTokens ?? policy.maxReservationTokens)));
-    const reservedNano = price ? reservation(price, inputTokens, outputTokens) : 0;
+    const serviceTier = estimate.serviceTier;
+    const reservedNano = price ? reservation(price, inputTokens, outputTokens, serviceTier) : 0;
     const windows = plan.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
     // Only a reservation in the store needs its id now; Admission#id makes the others' on demand.
-    const record: AdmissionRecord = { id: '', plan, target, prices, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
+    const record: AdmissionRecord = { id: '', plan, target, prices, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens, serviceTier };
     if (plan.budgets.length + plan.windows.length + plan.slots.length === 0) {
       this.metrics.admitted_total++;
       return new Admission(this.ledger, record);
@@ -409,13 +412,13 @@ export class Governance {
       else this.metrics.rate_limited_total++;
       throw unavailableError(target.provider, out, this.availability.until(target.provider) ?? now, now);
     }
-    const { inputTokens, outputTokens } = of;
+    const { inputTokens, outputTokens, serviceTier } = of;
     // Priced as settlement will price it; an unpriced model reserves nothing here (the
     // request's admission already answered for unknown_price).
     const price = of.prices.lookup(target.model, target.provider);
-    const reservedNano = price ? reservation(price, inputTokens, outputTokens) : 0;
+    const reservedNano = price ? reservation(price, inputTokens, outputTokens, serviceTier) : 0;
     const windows = refs.windows.map((w) => w.line(w.kind === 'requests' ? 1 : inputTokens));
-    const record: AdmissionRecord = { id: randomUUID(), plan: refs.hold, target, prices: of.prices, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens };
+    const record: AdmissionRecord = { id: randomUUID(), plan: refs.hold, target, prices: of.prices, reservedNano, taken: windows.map((w) => w.cost), leased: false, states: [], tats: [], inputTokens, outputTokens, serviceTier };
     return this.reserveHold(record, windows, now);
   };
 
@@ -699,9 +702,12 @@ export class Governance {
   }
 }
 
-/** What a request reserves on its budgets: its input estimate and output cap at `price`, at most MAX_RESERVATION_NANO. */
-function reservation(price: TokenPrice, inputTokens: number, outputTokens: number): number {
-  return Math.min(MAX_RESERVATION_NANO, Math.ceil(costNano(price, { inputTokens, outputTokens })));
+/**
+ * What a request reserves on its budgets: its input estimate and output cap at `price` (at
+ * the rates of the tier it asked for, where the price lists one), at most MAX_RESERVATION_NANO.
+ */
+function reservation(price: TokenPrice, inputTokens: number, outputTokens: number, serviceTier: string | undefined): number {
+  return Math.min(MAX_RESERVATION_NANO, Math.ceil(costNano(price, { inputTokens, outputTokens, serviceTier })));
 }
 
 function deniedBy(chain: Chain, provider: string, model: string): Chain['scopes'][number] | null {

@@ -9,7 +9,7 @@ import type { ChatRequest, ChatResponse, ContentPart, Dialect, EmbeddingsRequest
 import type { Decision, DecideOptions, RoutingContext } from '../decision.js';
 import { SwitchyardError, renderError, setRetryHeaders, statusIn, type FallbackReason } from '../errors.js';
 import { servesModel } from '../balance/candidates.js';
-import type { Admission, Principal } from '../governance/index.js';
+import type { Admission, Estimate, Principal } from '../governance/index.js';
 import { ClientSignal, DispatchError, upstreamHeaders, type DispatchTiming } from '../dispatch/index.js';
 import type { DispatchOptions, Plan, PlanTarget } from '../dispatch/types.js';
 import type { FailureKind } from '../dispatch/attempt.js';
@@ -434,6 +434,12 @@ function andThen<T, R>(value: T | Promise<T>, then: (v: T) => R | Promise<R>): R
   return value instanceof Promise ? value.then(then) : then(value);
 }
 
+/** The processing tier a chat client asked for (`service_tier`, in any dialect), which admission reserves at. */
+function requestedTier(req: ChatRequest): string | undefined {
+  const tier = req.extras?.fields.service_tier;
+  return typeof tier === 'string' ? tier : undefined;
+}
+
 /**
  * Resolves the principal, builds the routing context, decides and admits. Returns the
  * plan to dispatch, or throws a SwitchyardError for the client. Governance answers
@@ -473,7 +479,7 @@ function route(x: Exchange, req: RequestLike, canonical: ChatRequest | Embedding
       requests_used: capacity.requests_used,
       now: x.ts,
     };
-    const estimated = { inputTokens: estimate, maxTokens: canonical.kind === 'chat' ? canonical.maxTokens : 0 };
+    const estimated: Estimate = { inputTokens: estimate, maxTokens: canonical.kind === 'chat' ? canonical.maxTokens : 0, serviceTier: canonical.kind === 'chat' ? requestedTier(canonical) : undefined };
     // A provider whose own budget or limit (requests, tokens, concurrency) is spent drops
     // out of routing, but the request that finds it so is decided again at once without
     // it, as many times as there are providers at most. With nothing left to serve, the

@@ -213,6 +213,19 @@ describe('budgets', () => {
     assert.equal(a.budgetRemaining(), null, 'no budget applies');
   });
 
+  it('reserves at the rates of the service tier the client asked for, where the price lists it', async () => {
+    const { gov, principal } = setup(({ app }) => ({
+      virtual_keys: [app.entry], teams: [{ id: 'ml' }],
+      pricing: { 'mock-model': { input: 1, output: 4, service_tiers: { priority: { input: 2, output: 8 } } } },
+    }));
+    const standard = await gov.admit(principal, MOCK, { inputTokens: 1000, maxTokens: 1000 });
+    assert.equal(standard.reservedUsd, 0.005);
+    const priority = await gov.admit(principal, MOCK, { inputTokens: 1000, maxTokens: 1000, serviceTier: 'priority' });
+    assert.equal(priority.reservedUsd, 0.01, 'a priority request costs twice as much, so it reserves twice as much');
+    const unlisted = await gov.admit(principal, MOCK, { inputTokens: 1000, maxTokens: 1000, serviceTier: 'auto' });
+    assert.equal(unlisted.reservedUsd, 0.005);
+  });
+
   for (const [name, store] of [['memory', () => ({ store: new MemoryStore(), done: async () => undefined })], ['Redis', () => {
     const prefix = uniquePrefix('huge-max-tokens');
     const redis = new RedisStore({ url: REDIS_URL, prefix });
