@@ -17,6 +17,18 @@ const byId = (...items: { id: string }[]): [string, unknown][] => items.map((i) 
 /** resolveKept, awaited when it must be. */
 const resolve = async (items: ResponseItems, body: unknown, scope = 'vk') => resolveKept(items, body, () => scope);
 
+/** A conversation of 2,000 characters grown past `items`' 4,096-byte bound is refused, naming the bound, and kept as it was. */
+async function assertGrowthRefused(items: ResponseItems): Promise<void> {
+  await items.change('s', 'c:conv', () => ({ items: ['x'.repeat(2000)] }));
+  await assert.rejects(items.change('s', 'c:conv', (now) => ({ items: [...(now!.items as string[]), 'y'.repeat(2100)] })), (e: unknown) => {
+    assert.ok(e instanceof ValueTooLarge);
+    assert.equal(e.limit, 4096);
+    assert.ok(e.bytes > 4096, String(e.bytes));
+    return true;
+  });
+  assert.deepEqual(await items.get('s', ['c:conv']), [{ items: ['x'.repeat(2000)] }]);
+}
+
 function contract(name: string, make: (ttlMs: number) => Promise<{ items: ResponseItems; cleanup(): Promise<void> }>, opts: { skip?: string | false } = {}): void {
   describe(`${name}: kept response items`, { skip: opts.skip }, () => {
     it('finds items by id, per scope; ids never given out, and other scopes, find nothing', async () => {
@@ -109,15 +121,7 @@ describe('kept response items', () => {
   });
 
   it('in memory, a change to a value larger than max_bytes is refused, naming the limit, and the value kept before stays', async () => {
-    const items = new MemoryResponseItems(4096, 60_000);
-    await items.change('s', 'c:conv', () => ({ items: ['x'.repeat(2000)] }));
-    await assert.rejects(items.change('s', 'c:conv', (now) => ({ items: [...(now!.items as string[]), 'y'.repeat(2100)] })), (e: unknown) => {
-      assert.ok(e instanceof ValueTooLarge);
-      assert.equal(e.limit, 4096);
-      assert.ok(e.bytes > 4096, String(e.bytes));
-      return true;
-    });
-    assert.deepEqual(await items.get('s', ['c:conv']), [{ items: ['x'.repeat(2000)] }]);
+    await assertGrowthRefused(new MemoryResponseItems(4096, 60_000));
   });
 
   it('in Redis too, a change to a value larger than max_bytes is refused, naming the limit, and the value kept before stays', { skip: REDIS_SKIP }, async () => {
@@ -125,14 +129,7 @@ describe('kept response items', () => {
     const prefix = uniquePrefix('items-bound');
     const items = new RedisResponseItems(REDIS_URL, prefix, 60_000, pino({ level: 'silent' }), 4096);
     try {
-      await items.change('s', 'c:conv', () => ({ items: ['x'.repeat(2000)] }));
-      await assert.rejects(items.change('s', 'c:conv', (now) => ({ items: [...(now!.items as string[]), 'y'.repeat(2100)] })), (e: unknown) => {
-        assert.ok(e instanceof ValueTooLarge);
-        assert.equal(e.limit, 4096);
-        assert.ok(e.bytes > 4096, String(e.bytes));
-        return true;
-      });
-      assert.deepEqual(await items.get('s', ['c:conv']), [{ items: ['x'.repeat(2000)] }]);
+      await assertGrowthRefused(items);
     } finally {
       await items.close();
       await deletePrefix(prefix);
