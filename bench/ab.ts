@@ -16,7 +16,7 @@
  * Each pair also loads both at an even --rate for the gateway's own processing time
  * (Server-Timing) and the client's p50, which a lighter request path shows first.
  *
- * Usage: npm run bench:ab -- [--a DIR] [--b DIR] [--audit on|off] [--pairs 20]
+ * Usage: npm run bench:ab -- [--a DIR] [--b DIR] [--audit on|off] [--audit-a on|off] [--audit-b on|off] [--pairs 20]
  *        [--seconds 1.5] [--rate 500] [--stream] [--sink-a 'flush_interval_ms: 25'] [--sink-b '...']
  * (DIR defaults to this checkout; --sink-* adds fields to that side's SQLite sink.)
  */
@@ -33,6 +33,8 @@ const arg = (name: string, dflt: string) => {
 const A_DIR = resolve(arg('a', root));
 const B_DIR = resolve(arg('b', root));
 const AUDIT = arg('audit', 'on') !== 'off';
+const AUDIT_A = arg('audit-a', AUDIT ? 'on' : 'off') !== 'off';
+const AUDIT_B = arg('audit-b', AUDIT ? 'on' : 'off') !== 'off';
 const PAIRS = Number(arg('pairs', '20'));
 const SECONDS = Number(arg('seconds', '1.5'));
 const STREAM = process.argv.includes('--stream');
@@ -43,8 +45,8 @@ process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); });
 
 interface Side { name: string; url: string; pid: number }
 
-async function startGateway(name: string, dir: string, port: number, upstreamPort: number, sink: string): Promise<Side> {
-  const gw = await startBenchGateway({ root: dir, port, upstreamPort, audit: AUDIT, sink });
+async function startGateway(name: string, dir: string, port: number, upstreamPort: number, sink: string, audit: boolean): Promise<Side> {
+  const gw = await startBenchGateway({ root: dir, port, upstreamPort, audit, sink });
   children.push(gw.process);
   gw.process.once('exit', (code) => { if (code !== null && code !== 0) console.error(`gateway ${name} exited with ${code}`); });
   return { name, url: gw.url, pid: gw.pid };
@@ -55,8 +57,8 @@ async function main() {
   const up = fork(join(root, 'bench/mock-upstream.ts'), [String(upPort)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   children.push(up);
   await new Promise((r) => up.once('message', r));
-  const a = await startGateway('A', A_DIR, upPort + 1, upPort, arg('sink-a', ''));
-  const b = await startGateway('B', B_DIR, upPort + 2, upPort, arg('sink-b', ''));
+  const a = await startGateway('A', A_DIR, upPort + 1, upPort, arg('sink-a', ''), AUDIT_A);
+  const b = await startGateway('B', B_DIR, upPort + 2, upPort, arg('sink-b', ''), AUDIT_B);
   const body = JSON.stringify({ model: 'gpt-4o-mini', stream: STREAM, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello to the benchmark, please.' }], max_tokens: 64 });
   const spec = (s: Side) => ({ url: s.url, path: '/v1/chat/completions', body, stream: STREAM });
   for (const s of [a, b]) await closedLoop(spec(s), 16, 2);
@@ -80,7 +82,7 @@ async function main() {
   const rpsRatios = rows.map((r) => r.b.rps / r.a.rps);
   const errors = rows.reduce((n, r) => n + r.a.errors + r.b.errors, 0);
   console.log(`\nA: ${A_DIR}${arg('sink-a', '') ? ` (sink: ${arg('sink-a', '')})` : ''}\nB: ${B_DIR}${arg('sink-b', '') ? ` (sink: ${arg('sink-b', '')})` : ''}`);
-  console.log(`audit ${AUDIT ? 'on' : 'off'}, ${STREAM ? 'streaming' : 'non-streaming'}, ${PAIRS} pairs of ${SECONDS} s slices at 64 connections, then at ${RATE} req/s\n`);
+  console.log(`audit A ${AUDIT_A ? 'on' : 'off'}, B ${AUDIT_B ? 'on' : 'off'}, ${STREAM ? 'streaming' : 'non-streaming'}, ${PAIRS} pairs of ${SECONDS} s slices at 64 connections, then at ${RATE} req/s\n`);
   console.log(`CPU per request  A ${median(rows.map((r) => r.a.cpu)).toFixed(0)} µs   B ${median(rows.map((r) => r.b.cpu)).toFixed(0)} µs   B/A median ${median(cpuRatios).toFixed(3)}`);
   console.log(`throughput       A ${median(rows.map((r) => r.a.rps)).toFixed(0)} req/s   B ${median(rows.map((r) => r.b.rps)).toFixed(0)} req/s   B/A median ${median(rpsRatios).toFixed(3)}`);
   console.log(`own p50 @${RATE}/s  A ${median(rows.map((r) => r.a.own)).toFixed(1)} µs   B ${median(rows.map((r) => r.b.own)).toFixed(1)} µs   B/A median ${median(rows.map((r) => r.b.own / r.a.own)).toFixed(3)}`);
