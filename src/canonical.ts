@@ -310,7 +310,11 @@ export interface Usage {
    * price can depend on.
    */
   serviceTier?: string;
-  /** Web searches the provider's server tool ran for the request (Anthropic's `server_tool_use.web_search_requests`), charged per search. */
+  /**
+   * Web searches the provider's server tool ran for the request (Anthropic's
+   * `server_tool_use.web_search_requests`, the `web_search_call` items of an OpenAI
+   * Responses API answer), charged per search. Never shown to a client.
+   */
   webSearchRequests?: number;
 }
 

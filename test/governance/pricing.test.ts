@@ -135,7 +135,10 @@ describe('PriceTable', () => {
     assert.equal(t.costUsd('claude-haiku-4-5-20251001', { inputTokens: 0, outputTokens: 0, webSearchRequests: 1 }), 0.01);
     // At a long-context or service-tier rate the search fee stays; a price without one charges none.
     assert.equal(t.costUsd('claude-sonnet-4', { inputTokens: 300_000, outputTokens: 0, webSearchRequests: 2 }), 1.82);
-    assert.equal(t.costUsd('gpt-4o', { inputTokens: 0, outputTokens: 0, webSearchRequests: 2 }), 0);
+    assert.equal(t.costUsd('llama-3.3-70b-versatile', { inputTokens: 0, outputTokens: 0, webSearchRequests: 2 }), 0);
+    // OpenAI's web search tool (Responses API): $10 per 1,000 calls, every model that has it.
+    assert.equal(t.costUsd('gpt-5', { inputTokens: 0, outputTokens: 0, webSearchRequests: 3 }), 0.03);
+    assert.equal(t.costUsd('gpt-4o-mini-2024-07-18', { inputTokens: 0, outputTokens: 0, webSearchRequests: 1 }), 0.01);
     const o = new PriceTable({ x: { input: 1, output: 1, web_search: 25, service_tiers: { priority: { input: 2, output: 2 } } } });
     assert.equal(o.costUsd('x', { inputTokens: 0, outputTokens: 0, webSearchRequests: 4, serviceTier: 'priority' }), 0.1);
   });
@@ -143,7 +146,7 @@ describe('PriceTable', () => {
   it('costs are exact in nano-USD for typical prices', () => {
     const p = t.lookup('gpt-4o-mini');
     assert.ok(p);
-    assert.deepEqual(p, { input: 150, output: 600, cachedInput: 75, cacheWrite: 187.5, cacheWrite1h: 300 });
+    assert.deepEqual(p, { input: 150, output: 600, cachedInput: 75, cacheWrite: 187.5, cacheWrite1h: 300, webSearch: 10_000_000 });
   });
 
   it('every shipped entry is well-formed', () => {

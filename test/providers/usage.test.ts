@@ -68,4 +68,18 @@ describe('token counts a provider reports', () => {
     assert.equal(usageFromAnthropic({ input_tokens: 5, output_tokens: 7, server_tool_use: { web_search_requests: 0 } }).webSearchRequests, undefined);
     assert.equal(usageFromAnthropic({ input_tokens: 5, output_tokens: 7, server_tool_use: { web_search_requests: -2 } }).webSearchRequests, undefined);
   });
+
+  it('OpenAI Responses API: each web_search_call item, which OpenAI bills apart from tokens, whole and streamed', () => {
+    const search = (n: number) => ({ type: 'web_search_call', id: `ws_${n}`, status: 'completed', action: { type: 'search', query: `q${n}` } });
+    const message = { type: 'message', id: 'm', role: 'assistant', content: [{ type: 'output_text', text: 'Sunny.', annotations: [] }] };
+    const response = { id: 'r', model: 'gpt-5', status: 'completed', output: [search(1), search(2), message], usage: { input_tokens: 10, output_tokens: 5 } };
+    assert.equal(parseResponsesResponse(response, 'gpt-5').usage.webSearchRequests, 2);
+    assert.equal(parseResponsesResponse({ ...response, output: [message] }, 'gpt-5').usage.webSearchRequests, undefined);
+    const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const events = new ResponsesStreamDecoder('gpt-5').push(ev('response.created', { response: { ...response, output: [], usage: null } })
+      + ev('response.output_item.added', { output_index: 0, item: { ...search(1), status: 'in_progress' } }) + ev('response.output_item.done', { output_index: 0, item: search(1) })
+      + ev('response.output_item.done', { output_index: 1, item: search(2) }) + ev('response.output_item.done', { output_index: 2, item: message })
+      + ev('response.completed', { response }));
+    assert.deepEqual(events.find((e) => e.type === 'usage'), { type: 'usage', usage: { inputTokens: 10, outputTokens: 5, webSearchRequests: 2 } });
+  });
 });

@@ -21,6 +21,15 @@ export function usageFromResponses(u: unknown): Usage {
   return usageFromOpenAI(u, RESPONSES_USAGE);
 }
 
+/**
+ * `usage` with the web searches OpenAI ran for the answer: it bills each `web_search_call`
+ * item apart from the tokens, and reports no count of them in `usage`.
+ */
+function withSearches(usage: Usage, searches: number): Usage {
+  if (searches > 0) usage.webSearchRequests = searches;
+  return usage;
+}
+
 /** OpenAI's input token count: `{"object": "response.input_tokens", "input_tokens": N}`. */
 export function parseResponsesTokenCount(body: unknown): TokenCount {
   const n = isRecord(body) ? body.input_tokens : undefined;
@@ -129,7 +138,7 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
     text,
     toolCalls,
     finishReason: finishOf(body.status, body.incomplete_details, toolCalls.length > 0),
-    usage: withServiceTier(usageFromResponses(body.usage), body.service_tier),
+    usage: withSearches(withServiceTier(usageFromResponses(body.usage), body.service_tier), hosted.filter((h) => h.type === 'web_search_call').length),
   };
   const thinking = [...thinkingOf(reasoning, summary), ...encrypted];
   if (thinking.length > 0) res.thinking = thinking;
@@ -173,6 +182,8 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
   /** Characters of answer text so far, and where the text part in progress began (citations count from there). */
   private textLength = 0;
   private partStart = 0;
+  /** `web_search_call` items done so far: each is billed, and the usage at the end does not count them. */
+  private searches = 0;
 
   constructor(private readonly fallbackModel: string) {
     super();
@@ -233,7 +244,7 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
         const r = isRecord(data.response) ? data.response : {};
         this.start(out, r);
         out.push({ type: 'finish', finishReason: finishOf(r.status ?? (type === 'response.incomplete' ? 'incomplete' : 'completed'), r.incomplete_details, this.calls.size > 0) });
-        this.close(out, { type: 'usage', usage: withServiceTier(usageFromResponses(r.usage), r.service_tier) }, { type: 'end' });
+        this.close(out, { type: 'usage', usage: withSearches(withServiceTier(usageFromResponses(r.usage), r.service_tier), this.searches) }, { type: 'end' });
         return;
       }
       case 'response.failed': {
@@ -296,6 +307,7 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
 
   private itemDone(data: Record<string, unknown>, out: StreamEvent[]): void {
     if (isRecord(data.item) && HOSTED_ITEMS.has(data.item.type as string)) {
+      if (data.item.type === 'web_search_call') this.searches++;
       this.start(out, undefined);
       out.push({ type: 'hosted_item', item: data.item });
       return;
