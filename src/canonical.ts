@@ -313,7 +313,8 @@ export interface Usage {
   /**
    * Web searches the provider's server tool ran for the request (Anthropic's
    * `server_tool_use.web_search_requests`, the `web_search_call` items of an OpenAI
-   * Responses API answer), charged per search. Never shown to a client.
+   * Responses API answer, one for an OpenAI chat completions answer that cites pages),
+   * charged per search. Never shown to a client.
    */
   webSearchRequests?: number;
 }

@@ -632,7 +632,7 @@ export interface Price {
    */
   cache_write_1h?: number;
   /**
-   * USD per 1,000 web searches the provider ran for a request (Anthropic's `server_tool_use.web_search_requests`, the `web_search_call` items of an OpenAI Responses API answer), at every tier and context length (default: none).
+   * USD per 1,000 web searches the provider ran for a request (Anthropic's `server_tool_use.web_search_requests`, the `web_search_call` items of an OpenAI Responses API answer, one for an OpenAI chat completions answer citing pages), at every tier and context length (default: none).
    */
   web_search?: number;
   long_context?: LongContextPrice;

@@ -19,8 +19,9 @@ before(async () => {
     server: { allow_unauthenticated: true },
     dispatch: { retries_per_target: 0, max_attempts: 1 },
     providers: {
-      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-5'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: 'responses' }, budgets: [{ limit_usd: 100, period: '1d' }] },
+      oa: { type: 'openai', base_url: `${oa.url}/v1`, models: ['gpt-5', 'gpt-4o-mini-search-preview'], keys: [{ name: 'oa-main', value: 'sk-up-oa' }], options: { api: { 'gpt-5': 'responses' } }, budgets: [{ limit_usd: 100, period: '1d' }] },
     },
+    governance: { pricing: { 'gpt-4o-mini-search-preview': { input: 0.15, output: 0.6, web_search: 25 } } },
   });
   openai = new OpenAI({ baseURL: `${e2e.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: REQUEST_TIMEOUT_MS });
 }, HOOK);
@@ -73,6 +74,36 @@ describe('web searches are charged', SUITE, () => {
         near(await spent('oa') - before, cost, `budget spend (stream ${stream}, search ${searched})`);
         // The client's usage is the tokens, as without a search.
         assert.deepEqual(usage, { input_tokens: 11, input_tokens_details: { cached_tokens: 0 }, output_tokens: 7, output_tokens_details: { reasoning_tokens: 5 }, total_tokens: 18 }, `usage (stream ${stream})`);
+      }
+    }
+  });
+
+  test("OpenAI's chat completions search models: the search each request runs, at the fee the config sets, whole and streamed", async () => {
+    // As configured: $0.15/M input, $0.60/M output, $25 per 1,000 searches; the fake reports 11 in, 7 out.
+    const tokens = (11 * 0.15 + 7 * 0.6) / 1e6;
+    for (const stream of [false, true]) {
+      for (const searches of [['weather paris'], undefined]) {
+        const before = await spent('oa');
+        oa.enqueue({ searches });
+        const params = { model: 'oa/gpt-4o-mini-search-preview', messages: [{ role: 'user' as const, content: 'Weather in Paris today?' }] };
+        let usage: OpenAI.CompletionUsage | undefined;
+        let decision: string | null;
+        if (stream) {
+          const { data, response } = await openai.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }).withResponse();
+          for await (const chunk of data) if (chunk.usage) usage = chunk.usage;
+          decision = response.headers.get('x-switchyard-decision-id');
+        } else {
+          const { data, response } = await openai.chat.completions.create(params).withResponse();
+          usage = data.usage;
+          decision = response.headers.get('x-switchyard-decision-id');
+          assert.equal((data.choices[0].message.annotations ?? []).length, searches ? 1 : 0, 'the citations reach the client');
+        }
+        const what = `stream ${stream}, searched ${searches !== undefined}`;
+        const cost = tokens + (searches ? 0.025 : 0);
+        near((await eventOf(decision)).outcome.cost_usd, cost, `audit cost (${what})`);
+        near(await spent('oa') - before, cost, `budget spend (${what})`);
+        assert.equal(usage?.total_tokens, 18, `usage (${what})`);
+        assert.equal(JSON.stringify(usage).includes('search'), false, `usage (${what})`);
       }
     }
   });

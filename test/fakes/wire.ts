@@ -101,6 +101,11 @@ export interface Scenario {
   embedding?: (text: string) => number[];
   /** Embeddings (Gemini): answer for every input but the last, as a misbehaving server might. */
   embeddingDropsOne?: boolean;
+  /**
+   * Web searches the model ran, by query: an OpenAI chat completions search
+   * model cites what it found (`url_citation` annotations on the message, or on a delta).
+   */
+  searches?: string[];
 }
 
 export interface Received {
@@ -960,6 +965,7 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
       const message = calls.length
         ? { role: 'assistant', content: null, tool_calls: calls.map((c, i) => ({ id: chatCallId(model, id, i), type: 'function', function: { name: c.name, arguments: JSON.stringify(c.args) } })), refusal: null }
         : s.refusal !== undefined ? { role: 'assistant', content: null, refusal: s.refusal } : { role: 'assistant', content: text, refusal: null };
+      if (s.searches?.length && !calls.length) Object.assign(message, { annotations: [chatCitation(text)] });
       if (reasons(model)) Object.assign(message, { reasoning_content: REASONING });
       if (openRouterGemini(model) && calls.length) Object.assign(message, { reasoning_details: calls.map((_c, i) => geminiDetail(chatCallId(model, id, i), i)) });
       // Asked for, the log probabilities of the tokens the stream would send (one a chunk).
@@ -1024,6 +1030,8 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
         ]);
       } else if (s.refusal !== undefined) body = split(s.refusal, n).map(withLogprobs('refusal'));
       else body = textPieces(s).map(withLogprobs('content'));
+      // A search model's citations come on a delta of their own, after the text.
+      if (s.searches?.length && !calls.length && s.refusal === undefined) body.push(chunk({ annotations: [chatCitation(s.text ?? `hello from ${name}`)] }, null));
       // A reasoning model's reasoning comes first, paced as content is (chunkDelayMs).
       if (reasons(model)) body.unshift(...split(REASONING, 2).map((r) => chunk({ reasoning_content: r }, null)));
       return {
@@ -1085,6 +1093,11 @@ export async function startWireFake(opts: WireFakeOptions): Promise<WireFake> {
     }
     const pieces = textPieces(s);
     return { head, body: pieces.map((t) => msg([{ text: t }])), tail: [msg([{ text: '' }], s.stop?.reason ?? 'STOP', true)] };
+  }
+
+  /** The `url_citation` of a chat completions search model's answer. */
+  function chatCitation(text: string): Record<string, unknown> {
+    return { type: 'url_citation', url_citation: { start_index: 0, end_index: Math.min(5, text.length), url: SEARCH_CITATION.url, title: SEARCH_CITATION.title } };
   }
 
   /** A streamed text answer's content chunks. */

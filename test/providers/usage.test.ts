@@ -82,4 +82,16 @@ describe('token counts a provider reports', () => {
       + ev('response.completed', { response }));
     assert.deepEqual(events.find((e) => e.type === 'usage'), { type: 'usage', usage: { inputTokens: 10, outputTokens: 5, webSearchRequests: 2 } });
   });
+
+  it('OpenAI chat completions: a search model\'s answer that cites the web ran the one search such a model bills for each request', () => {
+    const citation = { type: 'url_citation', url_citation: { start_index: 0, end_index: 5, url: 'https://example.com', title: 'Example' } };
+    const chat = (annotations: unknown[]) => ({ id: 'c', model: 'gpt-4o-search-preview', choices: [{ message: { role: 'assistant', content: 'Sunny.', annotations }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 5 } });
+    assert.equal(parseOpenAIChatResponse(chat([citation]), 'gpt-4o-search-preview').usage.webSearchRequests, 1);
+    assert.equal(parseOpenAIChatResponse(chat([]), 'gpt-4o-search-preview').usage.webSearchRequests, undefined);
+    const chunk = (extra: object) => `data: ${JSON.stringify({ id: 'c', model: 'gpt-4o-search-preview', ...extra })}\n\n`;
+    const events = new OpenAIStreamDecoder('gpt-4o-search-preview').push(chunk({ choices: [{ index: 0, delta: { content: 'Sunny.' } }] })
+      + chunk({ choices: [{ index: 0, delta: { annotations: [citation] } }] }) + chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })
+      + chunk({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 5 } }) + 'data: [DONE]\n\n');
+    assert.deepEqual(events.find((e) => e.type === 'usage'), { type: 'usage', usage: { inputTokens: 10, outputTokens: 5, webSearchRequests: 1 } });
+  });
 });

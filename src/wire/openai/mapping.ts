@@ -64,6 +64,22 @@ export function withServiceTier(usage: Usage, tier: unknown): Usage {
   return usage;
 }
 
+/**
+ * Whether a chat message or delta cites web pages (`url_citation` annotations), as the
+ * answers of OpenAI's chat completions search models (gpt-4o-search-preview, ...) do: such
+ * a model searches once for every request, a call OpenAI bills apart from tokens, and its
+ * citations are all its answer says of it.
+ */
+export function citesWeb(m: Record<string, unknown>): boolean {
+  return Array.isArray(m.annotations) && m.annotations.some((a) => isRecord(a) && a.type === 'url_citation');
+}
+
+/** `usage` with the one web search a citing chat answer ran (see citesWeb). */
+export function withCitedSearch(usage: Usage, cited: boolean): Usage {
+  if (cited) usage.webSearchRequests = 1;
+  return usage;
+}
+
 /** JSON text of an OpenAI `usage` object; encoders splice it into frames. Reasoning tokens appear when the provider counted some. */
 export function usageToOpenAIJson(u: Usage): string {
   const reasoning = u.reasoningTokens === undefined ? '' : `,"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens}}`;

@@ -11,7 +11,7 @@ import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { isRecord } from '../validate.js';
 import { signedToolCallId } from '../content.js';
-import { callSignatures, finishFromOpenAI, reasoningFromOpenAI, usageFromOpenAI, withServiceTier } from './mapping.js';
+import { callSignatures, citesWeb, finishFromOpenAI, reasoningFromOpenAI, usageFromOpenAI, withCitedSearch, withServiceTier } from './mapping.js';
 
 export class OpenAIStreamDecoder extends SseJsonDecoder {
   private started = false;
@@ -24,6 +24,8 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
   private groqUsage: Record<string, unknown> | undefined;
   /** The `service_tier` the chunks named last. */
   private serviceTier: unknown;
+  /** A delta cited web pages: the answer of a search model, which ran a web search (see citesWeb). */
+  private cited = false;
 
   constructor(private readonly fallbackModel: string) {
     super();
@@ -31,7 +33,7 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
 
   protected override raw(m: SseMessage, out: StreamEvent[]): boolean {
     if (m.data !== '[DONE]') return false;
-    if (!this.usageSeen && this.groqUsage !== undefined) out.push({ type: 'usage', usage: withServiceTier(usageFromOpenAI(this.groqUsage), this.serviceTier) });
+    if (!this.usageSeen && this.groqUsage !== undefined) out.push({ type: 'usage', usage: withCitedSearch(withServiceTier(usageFromOpenAI(this.groqUsage), this.serviceTier), this.cited) });
     this.close(out, { type: 'end' });
     return true;
   }
@@ -83,10 +85,11 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
           if (sigs !== undefined) this.signatures = this.signatures === undefined ? sigs : new Map([...this.signatures, ...sigs]);
         }
         if (Array.isArray(delta.tool_calls)) this.toolCalls(delta.tool_calls, out);
+        if (citesWeb(delta)) this.cited = true;
       }
       if (typeof choice.finish_reason === 'string') out.push({ type: 'finish', finishReason: finishFromOpenAI(choice.finish_reason, this.tools.size > 0) });
     }
-    if (usage) out.push({ type: 'usage', usage: withServiceTier(usageFromOpenAI(usage), this.serviceTier) });
+    if (usage) out.push({ type: 'usage', usage: withCitedSearch(withServiceTier(usageFromOpenAI(usage), this.serviceTier), this.cited) });
   }
 
   private toolCalls(calls: unknown[], out: StreamEvent[]): void {
