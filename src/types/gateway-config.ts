@@ -93,6 +93,10 @@ export interface ServerConfig {
    */
   host?: string;
   /**
+   * Most new connections the kernel holds until the gateway accepts them (listen(2)'s backlog); past it, a new connection is reset or left unanswered. Thousands of streams starting at once while the event loop is busy fill a short queue: at 5,000 concurrent streams Node's default of 511 reset 52 connections. Linux caps it at net.core.somaxconn (see /proc/sys/net/core/somaxconn: 4096 by default since Linux 5.4, 128 before), lowering a larger value without a word; raise that sysctl to go higher. Default: 4096.
+   */
+  backlog?: number;
+  /**
    * Largest request body (and WebSocket message) accepted, in bytes. Default: 32 MiB, what Anthropic's Messages API accepts: an agent's turn with screenshots passes 4 MiB.
    */
   body_limit_bytes?: number;

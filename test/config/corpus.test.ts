@@ -97,6 +97,34 @@ const cases: Case[] = [
     `,
   },
   {
+    name: 'a listen backlog that is not a positive whole number',
+    config: `
+      providers:
+        local: {type: mock}
+      server:
+        backlog: 0
+    `,
+    expected: `
+      switchyard.yaml:4:12: error[schema]: server.backlog must be >= 1, got 0
+        4 |   backlog: 0
+          |            ^
+    `,
+  },
+  {
+    name: 'a listen backlog given as text',
+    config: `
+      providers:
+        local: {type: mock}
+      server:
+        backlog: lots
+    `,
+    expected: `
+      switchyard.yaml:4:12: error[schema]: server.backlog must be a whole number, not a string
+        4 |   backlog: lots
+          |            ^
+    `,
+  },
+  {
     name: 'an unknown property with no near miss lists the allowed ones',
     config: `
       providers:
