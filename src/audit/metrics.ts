@@ -12,6 +12,12 @@ const COUNTERS = {
   switchyard_audit_write_failures_total: ['failures', 'Failed audit write attempts (each retried).'],
 } as const satisfies Record<string, readonly [keyof SinkStats, string]>;
 
+/** How full each buffer is, against its two bounds: a sink that is down drops events at either. */
+const GAUGES = {
+  switchyard_audit_queued: ['queued', 'Audit events waiting in a sink buffer (bounded by buffer_size).'],
+  switchyard_audit_queued_bytes: ['queued_bytes', 'Bytes of audit event JSON waiting in a sink buffer (bounded by buffer_bytes).'],
+} as const satisfies Record<string, readonly [keyof SinkStats, string]>;
+
 /**
  * Registers the audit metrics, labelled by `sink`.
  * @example registerAuditMetrics(audit, register)
@@ -27,10 +33,12 @@ export function registerAuditMetrics(log: Pick<AuditLog, 'stats'>, registry: Reg
       },
     });
   }
-  new Gauge({
-    name: 'switchyard_audit_queued', help: 'Audit events waiting in a sink buffer.', labelNames: ['sink'], registers: [registry],
-    collect() {
-      for (const s of log.stats()) this.set({ sink: s.sink }, s.queued);
-    },
-  });
+  for (const [name, [field, help]] of Object.entries(GAUGES)) {
+    new Gauge({
+      name, help, labelNames: ['sink'], registers: [registry],
+      collect() {
+        for (const s of log.stats()) this.set({ sink: s.sink }, s[field]);
+      },
+    });
+  }
 }

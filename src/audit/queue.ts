@@ -41,6 +41,8 @@ export interface SinkStats {
   failures: number;
   /** Events waiting in the buffer. */
   queued: number;
+  /** Their JSON's length, what buffer_bytes bounds: how near a sink that is down is to dropping events. */
+  queued_bytes: number;
   /** The last write error, while the sink is failing. */
   last_error: string | null;
 }
@@ -186,7 +188,7 @@ export class SinkQueue {
   stats(): SinkStats {
     return {
       sink: this.opts.name, type: this.driver.type, written: this.written, dropped: this.dropped,
-      rejected: this.rejected, failures: this.failures, queued: this.queued, last_error: this.lastError,
+      rejected: this.rejected, failures: this.failures, queued: this.queued, queued_bytes: this.bytes, last_error: this.lastError,
     };
   }
 

@@ -59,7 +59,7 @@ describe('AuditLog', () => {
     await log.flush();
     assert.equal(sink.stored.size, 120);
     assert.ok(sink.writes() <= 4, `batched: ${sink.writes()} writes`);
-    assert.deepEqual(log.stats()[0], { sink: 'sqlite', type: 'sqlite', written: 120, dropped: 0, rejected: 0, failures: 0, queued: 0, last_error: null });
+    assert.deepEqual(log.stats()[0], { sink: 'sqlite', type: 'sqlite', written: 120, dropped: 0, rejected: 0, failures: 0, queued: 0, queued_bytes: 0, last_error: null });
     await log.close();
   });
 
@@ -246,7 +246,7 @@ describe('AuditLog', () => {
     await log.close();
     assert.equal(sink.stored.size, 39);
     assert.equal(sink.stored.has('dec-000013'), false);
-    assert.deepEqual({ ...log.stats()[0], last_error: null }, { sink: 'sqlite', type: 'sqlite', written: 39, dropped: 0, rejected: 1, failures: 0, queued: 0, last_error: null });
+    assert.deepEqual({ ...log.stats()[0], last_error: null }, { sink: 'sqlite', type: 'sqlite', written: 39, dropped: 0, rejected: 1, failures: 0, queued: 0, queued_bytes: 0, last_error: null });
     assert.ok(logger.lines.some((l) => l.level === 'error' && (l.obj as { decision_id?: string }).decision_id === 'dec-000013'));
   });
 
@@ -368,6 +368,26 @@ describe('AuditLog', () => {
     release();
     await log.close();
     assert.match(await registry.metrics(), /switchyard_audit_written_total\{sink="sqlite"\} 2/);
+  });
+
+  it('exports the bytes waiting in each sink buffer, so a sink that is down shows how near buffer_bytes it is', async () => {
+    let release!: () => void;
+    const sink = fakeSink({ hold: new Promise<void>((r) => { release = r; }) });
+    const log = createAuditLog({ store_prompts: true, sinks: [{ type: 'sqlite', batch_size: 10, buffer_bytes: 1_000_000 }] }, { drivers: [sink.driver], logger: captureLogger() });
+    const registry = new Registry();
+    registerAuditMetrics(log, registry);
+    const queuedBytes = async () => Number(/^switchyard_audit_queued_bytes\{sink="sqlite"\} (\d+)$/m.exec(await registry.metrics())?.[1]);
+    assert.equal(await queuedBytes(), 0);
+    const prompt = 'p'.repeat(100_000);
+    for (const e of makeEvents(5)) log.recordEvent({ ...e, request: { ...e.request, body: { messages: [{ role: 'user', content: prompt }] } } });
+    const held = await queuedBytes();
+    release();
+    await log.flush();
+    assert.equal(held, [...sink.stored.values()].reduce((n, e) => n + e.json.length, 0), 'the JSON of the five held events');
+    assert.ok(held > 500_000);
+    assert.equal(log.stats()[0].queued_bytes, 0);
+    assert.equal(await queuedBytes(), 0, 'written events free their bytes');
+    await log.close();
   });
 
   it('ndjson sink writes one JSON line per event', async () => {
