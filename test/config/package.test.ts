@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
@@ -39,6 +39,14 @@ describe('the npm package', { timeout: 60_000 }, () => {
   it('holds no tests, sources, benchmarks or scratch files', () => {
     const stray = files.filter((f) => /^(test|src|bench|scripts|\.tmp|\.ci|node_modules)\//.test(f) || f.endsWith('.tgz'));
     assert.deepEqual(stray, []);
+  });
+
+  it('holds no compiled file whose source is gone (a deleted or renamed module stays importable otherwise)', () => {
+    const stale = files.filter((f) => f.startsWith('dist/')).filter((f) => {
+      const source = f.replace(/^dist\//, 'src/').replace(/\.map$/, '').replace(/\.js$/, '.ts');
+      return !existsSync(join(ROOT, source));
+    });
+    assert.deepEqual(stale, []);
   });
 
   it('its example config, rules and rule tests work together as packed', () => {
