@@ -152,7 +152,7 @@ export interface ServerConfig {
     ttl?: Duration;
   };
   /**
-   * On SIGTERM, how long in-flight requests may finish before the process exits. Default: 10000.
+   * On SIGTERM, once drain_delay_ms has passed and the gateway stops accepting, how long in-flight requests may finish before the rest are cut. The process exits after that, once every request is settled and audited (up to 5 s more) and the buffered audit events are written (up to 10 s more): leave room for all of it in a container's stop timeout. Default: 10000.
    */
   shutdown_grace_ms?: number;
   /**
