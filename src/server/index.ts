@@ -66,7 +66,9 @@ export async function startGateway(loaded: LoadedConfig, opts: StartOptions = {}
     // the event loop is busy: the connections past it are reset (52 of 5,000 so measured).
     const backlog = server.backlog ?? DEFAULT_BACKLOG;
     await app.listen({ port: opts.port ?? server.port ?? 8080, host: opts.host ?? server.host ?? '127.0.0.1', backlog });
-    const warning = backlogWarning(backlog, kernelBacklogCap());
+    // Only a backlog the operator set is worth a warning: on a kernel capped below the
+    // default (128 before Linux 5.4), one at every start would say nothing they chose.
+    const warning = server.backlog === undefined ? undefined : backlogWarning(backlog, kernelBacklogCap());
     if (warning) runtime.logger.warn({ backlog }, warning);
   } catch (e) {
     await runtime.close();
