@@ -3,17 +3,12 @@
  * one built-in mock provider, no authentication, audit to a local SQLite file.
  */
 import { delimiter, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { GatewayConfig } from '../types/gateway-config.js';
-
-/** The repository's (or installed package's) example rules folder. */
-export const BUNDLED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
 
 /**
  * The embedded default config. It has no rules, because the example rules in `rules/`
- * name providers the default lacks — unless SWITCHYARD_RULES is set: `1`/`true` selects
- * the bundled `rules/` folder, anything else is a list of paths (separated like PATH,
- * relative to `cwd`).
+ * name providers the default lacks (they go with switchyard.example.yaml), unless
+ * SWITCHYARD_RULES lists rule folders or files (separated like PATH, relative to `cwd`).
  *
  * @example embeddedDefaultConfig({ SWITCHYARD_RULES: 'my-rules' }).rules // { paths: ['/abs/my-rules'] }
  */
@@ -30,6 +25,5 @@ export function embeddedDefaultConfig(env: NodeJS.ProcessEnv = process.env, cwd:
 
 function rulesFromEnv(value: string | undefined, cwd: string): string[] {
   if (value === undefined || value.trim() === '') return [];
-  if (/^(1|true|yes)$/i.test(value.trim())) return [BUNDLED_RULES_DIR];
   return value.split(delimiter).filter(Boolean).map((p) => resolve(cwd, p));
 }

@@ -4,7 +4,7 @@
  */
 export type { LoadedConfig, LoadOptions, LoadResult, ResolvedKey, ResolvedProvider } from './types.js';
 export { loadConfig } from './load.js';
-export { embeddedDefaultConfig, BUNDLED_RULES_DIR } from './default.js';
+export { embeddedDefaultConfig } from './default.js';
 export { resolveConfigPath, CONFIG_FILE_NAMES } from './discover.js';
 export { modelMatches, allowlistMatches, refusingScope, allowScope, notAllowedMessage, type AllowScope } from './model-match.js';
 export { maskSecrets } from './secrets.js';

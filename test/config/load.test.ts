@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { BUNDLED_RULES_DIR, embeddedDefaultConfig, formatIssue, loadConfig, resolveConfigPath } from '../../src/config/index.js';
+import { delimiter, join, resolve } from 'node:path';
+import { embeddedDefaultConfig, formatIssue, loadConfig, resolveConfigPath } from '../../src/config/index.js';
 import { canonicalJson, sha256Hex } from '../../src/config/hash.js';
 import { EXAMPLE_ENV, tempTree, text } from './helpers.js';
 
@@ -233,11 +233,11 @@ describe('the embedded default', () => {
     assert.equal(config.hash, sha256Hex(canonicalJson(embeddedDefaultConfig({}, cwd))));
   });
 
-  it('uses the bundled rules/ when SWITCHYARD_RULES=1, or the given paths', () => {
-    assert.deepEqual(loadConfig({ path: null, env: { SWITCHYARD_RULES: '1' } }).config?.rulePaths, [BUNDLED_RULES_DIR]);
-    assert.equal(BUNDLED_RULES_DIR, join(ROOT, 'rules'));
-    const cwd = tempTree({ 'mine/a.yaml': '' });
-    assert.deepEqual(loadConfig({ path: null, cwd, env: { SWITCHYARD_RULES: 'mine' } }).config?.rulePaths, [join(cwd, 'mine')]);
+  it('uses the paths SWITCHYARD_RULES lists, relative to the working directory', () => {
+    const cwd = tempTree({ 'mine/a.yaml': '', 'more.yaml': '' });
+    assert.deepEqual(loadConfig({ path: null, cwd, env: { SWITCHYARD_RULES: `mine${delimiter}more.yaml` } }).config?.rulePaths, [join(cwd, 'mine'), join(cwd, 'more.yaml')]);
+    // There is no shorthand for the example rules (they route to the example config's providers): `1` is a path.
+    assert.deepEqual(loadConfig({ path: null, cwd, env: { SWITCHYARD_RULES: '1' } }).issues.map((i) => i.message), [`rules path "${join(cwd, '1')}" does not exist (looked for ${join(cwd, '1')})`]);
   });
 });
 
