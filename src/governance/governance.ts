@@ -32,8 +32,14 @@ export interface GovernanceOptions {
   /** Epoch ms. Default Date.now. */
   clock?: () => number;
   logger?: GovernanceLogger;
-  /** An admission neither settled nor released within this is returned by the store (a crashed gateway). Default 10 min. */
+  /**
+   * An admission neither settled nor released nor renewed within this is returned by the
+   * store: a gateway that died gives back its requests' reservations and slots this long
+   * after its last renewal. Default 60 s.
+   */
   leaseMs?: number;
+  /** How often the leases of requests still being served are renewed; 0 disables the timer (call renewLeases()). Default leaseMs / 3. */
+  renewMs?: number;
   /** How often provider budgets and limits are re-read for unavailableProviders(); 0 disables the timer (call refresh()). Default 1000. */
   refreshMs?: number;
   /** First wait before a settlement the store did not take is sent again; doubles up to 30 s. Default 1000. */
@@ -99,7 +105,13 @@ interface ProviderRefs {
   hold: Plan;
 }
 
-const DEFAULT_LEASE_MS = 10 * 60_000;
+/**
+ * Short, and renewed while a request is served: a gateway killed with requests in flight
+ * held their concurrency slots and reservations for a fixed 10-minute lease, so a key with
+ * `concurrency: 20` and 20 requests on the dead gateway was refused on every other
+ * gateway for 10 minutes, while a stream running past 10 minutes lost its slot.
+ */
+const DEFAULT_LEASE_MS = 60_000;
 const SETTLE_RETRY_MS = 1000;
 const SETTLE_RETRY_MAX_MS = 30_000;
 /** Settlements waiting for the store, at most: about 40 MB of them. */
@@ -162,6 +174,9 @@ export class Governance {
   private readonly availability = new Availability();
   private readonly warnedModels = new Set<string>();
   private readonly timer: NodeJS.Timeout | null = null;
+  /** Lease ids of the admissions (and fallback holds) not settled or released yet: renewed while they last. */
+  private readonly open = new Set<string>();
+  private readonly renewTimer: NodeJS.Timeout | null = null;
   /** Settlements the store did not take, oldest first, sent again until it does (settleLater). */
   private readonly unsettled: SettleRequest[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
@@ -199,6 +214,23 @@ export class Governance {
       this.timer = setInterval(() => void this.refresh().catch(() => undefined), refreshMs);
       this.timer.unref();
     }
+    const renewMs = opts.renewMs ?? this.leaseMs / 3;
+    if (renewMs > 0) {
+      // A renewal the store misses (down, late) is made up by the next: a lease outlives two.
+      this.renewTimer = setInterval(() => void this.renewLeases().catch(() => undefined), renewMs);
+      this.renewTimer.unref();
+    }
+  }
+
+  /** Leases of requests still being served (admitted, not settled or released). */
+  get openLeases(): number {
+    return this.open.size;
+  }
+
+  /** Keeps the leases of the requests still being served for another leaseMs; runs on a timer unless renewMs is 0. */
+  async renewLeases(): Promise<void> {
+    if (this.open.size === 0) return;
+    await this.store.renew({ ids: [...this.open], now: this.clock(), leaseMs: this.leaseMs });
   }
 
   /**
@@ -437,6 +469,7 @@ export class Governance {
     const { plan } = record;
     if (!result.ok) throw this.refusal(plan, result, record.reservedNano, now);
     record.leased = true;
+    this.open.add(record.id);
     record.tats = result.windows;
     record.states = result.budgets.slice(0, plan.principalBudgets);
     if (plan.providerBudgets.length > 0) this.noteProviderBudgets(plan.provider, plan.providerBudgets, result.budgets.slice(plan.principalBudgets), now);
@@ -478,6 +511,7 @@ export class Governance {
   /** Stops the refresh timer, sends what the store has not taken once more, and closes the store. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.renewTimer) clearInterval(this.renewTimer);
     this.closing = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -570,6 +604,8 @@ export class Governance {
    */
   private async closeLease(record: AdmissionRecord, outcome: { usage: Usage; served: Target } | null, cost: number, tokens: number, heldElsewhere: boolean, now: number): Promise<{ costUsd: number }> {
     const { plan } = record;
+    // Settled or released here: no longer renewed (a settlement the store misses is sent again, and closes the lease then).
+    this.open.delete(record.id);
     const served = outcome?.served;
     const servedRefs = served && !heldElsewhere ? (this.providers.get(served.provider) ?? NO_PROVIDER) : NO_PROVIDER;
     const samePlace = served?.provider === plan.provider;

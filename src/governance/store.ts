@@ -15,7 +15,9 @@
  *
  * Every admission records a lease (`id`) holding its reservations and concurrency
  * slots; settling removes it, and a lease not settled within `leaseMs` (a crashed
- * gateway) is returned by the store on a later call.
+ * gateway) is returned by the store on a later call. A gateway renews the leases of the
+ * requests it is still serving, so the lease can be short (a dead gateway's slots come
+ * back soon) while a request may run for as long as its stream does.
  */
 
 /** A budget to check and reserve on. */
@@ -111,6 +113,13 @@ export interface SettleResult {
   budgets: BudgetState[];
 }
 
+/** Leases to keep open for `leaseMs` from `now`: the requests a gateway is still serving. */
+export interface RenewRequest {
+  ids: readonly string[];
+  now: number;
+  leaseMs: number;
+}
+
 export interface PeekRequest {
   now: number;
   budgets: readonly string[];
@@ -130,6 +139,8 @@ export interface CounterStore {
   admit(req: AdmitRequest): Promise<AdmitResult>;
   settle(req: SettleRequest): Promise<SettleResult>;
   peek(req: PeekRequest): Promise<PeekResult>;
+  /** Extends each lease still open (neither settled nor expired) and its slots; other ids are ignored. */
+  renew(req: RenewRequest): Promise<void>;
   close(): Promise<void>;
   /** Plain counters for /metrics (e.g. fail-open events), when the store has any. */
   readonly counters?: Readonly<Record<string, number>>;

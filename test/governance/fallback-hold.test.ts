@@ -34,6 +34,7 @@ function counting(inner: CounterStore): CounterStore & { admits: number } {
     },
     settle: (r: Parameters<CounterStore['settle']>[0]) => inner.settle(r),
     peek: (r: Parameters<CounterStore['peek']>[0]) => inner.peek(r),
+    renew: (r: Parameters<CounterStore['renew']>[0]) => inner.renew(r),
     close: () => inner.close(),
   };
   return store;

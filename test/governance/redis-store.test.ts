@@ -17,6 +17,7 @@ function switchable(inner: CounterStore, down: boolean): { down: boolean; store:
     admit: (r) => fails(() => inner.admit(r)),
     settle: (r) => fails(() => inner.settle(r)),
     peek: (r) => fails(() => inner.peek(r)),
+    renew: (r) => fails(() => inner.renew(r)),
     close: () => inner.close(),
   };
   return link;
@@ -224,6 +225,7 @@ describe('FailoverStore recovery', () => {
       admit: (r: AdmitRequest) => (down ? Promise.reject(new Error('ECONNREFUSED')) : shared.admit(r)),
       settle: shared.settle.bind(shared),
       peek: shared.peek.bind(shared),
+      renew: shared.renew.bind(shared),
       close: () => Promise.resolve(),
     };
     const warnings: string[] = [];

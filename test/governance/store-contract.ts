@@ -113,6 +113,24 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>, o
       assert.equal(p.slots[0], 1);
     }));
 
+    it('renew keeps an open lease, its reservation and slot, for leaseMs more; a settled or expired one stays closed', withStore(async (s) => {
+      const [live, settled, expired] = [id(), id(), id()];
+      await s.admit({ id: live, now: T0, leaseMs: 1000, budgets: [budget('a', 10)], windows: [], slots: [slot('s', 1)] });
+      await s.admit({ id: settled, now: T0, leaseMs: 1000, budgets: [budget('a', 20)], windows: [], slots: [slot('t', 1)] });
+      await s.admit({ id: expired, now: T0, leaseMs: 500, budgets: [budget('a', 40)], windows: [], slots: [slot('u', 1)] });
+      await s.settle({ id: settled, now: T0 + 100, charges: [], adjusts: [] });
+      await s.renew({ ids: [live, settled, expired, 'never-admitted'], now: T0 + 800, leaseMs: 1000 });
+      // Past the first expiry (T0 + 1000), before the renewed one (T0 + 1800).
+      const blocked = await s.admit({ id: id(), now: T0 + 1700, leaseMs: 1000, budgets: [], windows: [], slots: [slot('s', 1)] });
+      assert.deepEqual(blocked, { ok: false, kind: 'slot', index: 0, windows: [] });
+      let p = await s.peek({ now: T0 + 1700, budgets: ['a'], windows: [], slots: ['s', 't', 'u'] });
+      assert.equal(p.budgets[0].reserved, 10);
+      assert.deepEqual(p.slots, [1, 0, 0]);
+      assert.equal((await s.admit({ id: id(), now: T0 + 1800, leaseMs: 1000, budgets: [], windows: [], slots: [slot('s', 1)] })).ok, true);
+      p = await s.peek({ now: T0 + 1800, budgets: ['a'], windows: [], slots: [] });
+      assert.equal(p.budgets[0].reserved, 0);
+    }));
+
     it('a budget window that ended reads as empty, reopens, and old leases never touch the new one', withStore(async (s) => {
       const old = id();
       const w1 = { start: T0, end: T0 + 1000 };

@@ -12,7 +12,7 @@
  * relative to what its admission took, which the shared store never took for them.
  */
 import { SwitchyardError } from '../../errors.js';
-import type { CounterStore, AdmitRequest, AdmitResult, PeekRequest, PeekResult, SettleRequest, SettleResult } from '../store.js';
+import type { CounterStore, AdmitRequest, AdmitResult, PeekRequest, PeekResult, RenewRequest, SettleRequest, SettleResult } from '../store.js';
 import { MemoryStore } from './memory.js';
 import type { GovernanceLogger } from '../logger.js';
 
@@ -96,6 +96,13 @@ export class FailoverStore implements CounterStore {
 
   peek(req: PeekRequest): Promise<PeekResult> {
     return this.guard(() => this.primary.peek(req), () => this.fallback.peek(req));
+  }
+
+  renew(req: RenewRequest): Promise<void> {
+    // Each store renews the leases it holds and ignores the others: those admitted
+    // locally while the shared store was down live in the fallback.
+    void this.fallback.renew(req);
+    return this.guard(() => this.primary.renew(req), () => Promise.resolve());
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
 import {
   EMPTY_BUDGET,
   type AdmitRequest, type AdmitResult, type BudgetState, type CounterStore,
-  type PeekRequest, type PeekResult, type SettleRequest, type SettleResult,
+  type PeekRequest, type PeekResult, type RenewRequest, type SettleRequest, type SettleResult,
 } from '../store.js';
 
 interface Counter {
@@ -28,7 +28,7 @@ export class MemoryStore implements CounterStore {
   private readonly windows = new Map<string, number>();
   /** Lease id → expiry, per slot key. */
   private readonly slots = new Map<string, Map<string, number>>();
-  /** In creation order, which is expiry order as long as leaseMs is constant. */
+  /** In expiry order: created, or renewed (moved to the end), with the same leaseMs. */
   private readonly leases = new Map<string, Lease>();
 
   admit(req: AdmitRequest): Promise<AdmitResult> {
@@ -46,6 +46,20 @@ export class MemoryStore implements CounterStore {
       windows: req.windows.map((k) => Math.max(this.windows.get(k) ?? now, now)),
       slots: req.slots.map((k) => this.openSlots(k, now)),
     });
+  }
+
+  renew(req: RenewRequest): Promise<void> {
+    const expiry = req.now + req.leaseMs;
+    for (const id of req.ids) {
+      const lease = this.leases.get(id);
+      if (!lease || lease.expiry <= req.now) continue;
+      lease.expiry = expiry;
+      // Last to expire now: moved to the end, which keeps the map in expiry order.
+      this.leases.delete(id);
+      this.leases.set(id, lease);
+      for (const key of lease.slots) this.slots.get(key)?.set(id, expiry);
+    }
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

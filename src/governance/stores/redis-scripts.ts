@@ -224,6 +224,29 @@ return out
 `;
 
 /**
+ * KEYS: leases, lease hash, clock
+ * ARGV: now, leaseMs, ids...
+ * Moves the expiry of each lease still open (held, not settled, not expired) to now +
+ * leaseMs, with its slots, and keeps its slot keys alive as long. Returns 0.
+ */
+export const RENEW = `${COMMON}
+local lease_ms = tonumber(ARGV[2])
+local expiry = string.format('%d', now + lease_ms)
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local data = redis.call('HGET', KEYS[2], id)
+  if data and data ~= SETTLED and tonumber(redis.call('ZSCORE', KEYS[1], id) or 0) > now then
+    redis.call('ZADD', KEYS[1], expiry, id)
+    for _, s in ipairs(cjson.decode(data).s) do
+      redis.call('ZADD', s, 'XX', expiry, id)
+      if redis.call('PTTL', s) < lease_ms then redis.call('PEXPIRE', s, lease_ms) end
+    end
+  end
+end
+return 0
+`;
+
+/**
  * The reads of a peek in one call (one command instead of one per key; it writes nothing).
  * KEYS: budgets(nb), windows(nw), slots(ns)
  * ARGV: now, nb, nw, ns

@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
 import {
   type AdmitRequest, type AdmitResult, type BudgetState, type CounterStore,
-  type PeekRequest, type PeekResult, type SettleRequest, type SettleResult,
+  type PeekRequest, type PeekResult, type RenewRequest, type SettleRequest, type SettleResult,
 } from '../store.js';
-import { ADMIT, PEEK, SETTLE } from './redis-scripts.js';
+import { ADMIT, PEEK, RENEW, SETTLE } from './redis-scripts.js';
 
 /**
  * A client as the gateway uses Redis: connected on first use, failing at once while
@@ -66,6 +66,10 @@ const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(l
 const ADMIT_SCRIPT = script(ADMIT);
 const SETTLE_SCRIPT = script(SETTLE);
 const PEEK_SCRIPT = script(PEEK);
+const RENEW_SCRIPT = script(RENEW);
+
+/** Leases renewed per script call: each call holds Redis for its length, as every script does. */
+const RENEW_BATCH = 1000;
 
 type Reply = (string | number)[];
 
@@ -154,6 +158,12 @@ export class RedisStore implements CounterStore {
     const windows = nw.map(() => Math.max(Number(r[i++] ?? now), now));
     const slots = ns.map(() => Number(r[i++]));
     return { budgets, windows, slots };
+  }
+
+  async renew(req: RenewRequest): Promise<void> {
+    for (let i = 0; i < req.ids.length; i += RENEW_BATCH) {
+      await this.run(RENEW_SCRIPT, [], [int(req.now), int(req.leaseMs), ...req.ids.slice(i, i + RENEW_BATCH)]);
+    }
   }
 
   async close(): Promise<void> {
