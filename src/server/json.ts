@@ -34,6 +34,18 @@ function closingQuote(text: string, open: number): number {
   return text.length;
 }
 
+/**
+ * Whether `text` holds at most `limit` opening brackets (`{` and `[`, in strings too): then
+ * it nests no deeper than `limit`, whatever jsonDepth would find.
+ * @example fewOpenings('{"a":[1,2]}', 2) // true
+ */
+export function fewOpenings(text: string, limit: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i >= 0; i = text.indexOf('{', i + 1)) if (++n > limit) return false;
+  for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) if (++n > limit) return false;
+  return true;
+}
+
 function findForbiddenKey(value: unknown, path: string): string | null {
   if (value === null || typeof value !== 'object') return null;
   if (Array.isArray(value)) {
@@ -58,7 +70,9 @@ export function parseJsonBody(text: string, maxDepth: number): unknown {
   // `Out-File -Encoding utf8`, Notepad) start a UTF-8 file with one.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length === 0) throw new SwitchyardError('SY_ERR_INVALID_JSON', 'The request body is empty; send a JSON object.');
-  if (jsonDepth(text) > maxDepth) {
+  // Nesting needs an opening bracket per level: a body with few of them (in strings or
+  // not) is not scanned. Counting them is a native search; the scan reads the text in JS.
+  if (!fewOpenings(text, maxDepth) && jsonDepth(text) > maxDepth) {
     throw new SwitchyardError('SY_ERR_JSON_TOO_DEEP', `The request body nests deeper than ${maxDepth} levels.`);
   }
   let value: unknown;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonDepth, parseJsonBody } from '../../src/server/json.js';
+import { fewOpenings, jsonDepth, parseJsonBody } from '../../src/server/json.js';
 import { SwitchyardError } from '../../src/errors.js';
 
 const code = (f: () => unknown) => {
@@ -68,4 +68,19 @@ test('depth reads a long string without visiting its every character', () => {
   }
   assert.equal(depth, 6);
   assert.ok(reads < 1000, `${reads} characters read of ${text.length}`);
+});
+
+test('a body with few opening brackets is taken without the depth scan, and one with many is scanned', () => {
+  // Brackets in strings count: the count only bounds the depth from above.
+  assert.equal(fewOpenings('{"a":"[[["}', 3), false);
+  assert.equal(fewOpenings('{"a":"[["}', 3), true);
+  assert.equal(fewOpenings('{"a":[1,{"b":2}]}', 3), true);
+  assert.equal(fewOpenings('', 0), true);
+  // As deep as allowed, with no bracket to spare, and one level deeper.
+  assert.deepEqual(parseJsonBody('{"a":[{"b":1}]}', 3), { a: [{ b: 1 }] });
+  assert.equal(code(() => parseJsonBody('{"a":[{"b":[1]}]}', 3)), 'SY_ERR_JSON_TOO_DEEP');
+  // Many brackets, shallow nesting: the scan decides, and it passes.
+  assert.deepEqual(parseJsonBody('{"a":"[[[[[[[[","b":[1],"c":{"d":2}}', 2), { a: '[[[[[[[[', b: [1], c: { d: 2 } });
+  // Many brackets, deep nesting among them: refused.
+  assert.equal(code(() => parseJsonBody('{"a":"{{{{{{","b":[[[1]]]}', 3)), 'SY_ERR_JSON_TOO_DEEP');
 });
