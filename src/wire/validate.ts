@@ -107,10 +107,20 @@ export function optionalStringList(v: unknown, param: string): string[] | undefi
 
 /**
  * The fields of `body` named in `names` that were sent (null counts as absent), as they
- * are: a provider of the client's dialect takes them (ChatRequest.extras). Undefined when
- * none was sent.
+ * are, in the order of `names`: a provider of the client's dialect takes them
+ * (ChatRequest.extras). Undefined when none was sent.
+ *
+ * Most bodies send none, and have fewer fields than there are names: the body's own keys
+ * are looked up among the names first, and the body is read by name only when one is
+ * there (a name a parsed body lacks is a slow lookup on it, missing every cache).
+ * @example pickExtras({ model: 'm', seed: 7 }, 'openai', new Set(['seed', 'store'])) // { dialect: 'openai', fields: { seed: 7 } }
  */
-export function pickExtras(body: Record<string, unknown>, dialect: Dialect, names: readonly string[]): DialectExtras | undefined {
+export function pickExtras(body: Record<string, unknown>, dialect: Dialect, names: ReadonlySet<string>): DialectExtras | undefined {
+  for (const key in body) if (names.has(key)) return picked(body, dialect, names);
+  return undefined;
+}
+
+function picked(body: Record<string, unknown>, dialect: Dialect, names: ReadonlySet<string>): DialectExtras | undefined {
   let fields: Record<string, unknown> | undefined;
   for (const name of names) {
     const v = body[name];

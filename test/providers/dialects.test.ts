@@ -788,3 +788,22 @@ describe("an error about a message names the client's place for it", () => {
     assert.equal(refusedAt(() => toOpenAIChatBody(fixed, 'm', { maxTokensField: 'max_tokens', streamUsage: true })), 'built');
   });
 });
+
+describe('extras a client sends', () => {
+  const base = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
+  it('are none when the body sends none, or only nulls', () => {
+    assert.equal(parseOpenAIChatRequest(base).request.extras, undefined);
+    assert.equal(parseOpenAIChatRequest({ ...base, seed: null, store: null }).request.extras, undefined);
+  });
+  it('are taken in the gateway\'s order of them, whatever the body\'s order, without its nulls', () => {
+    const { request } = parseOpenAIChatRequest({ store: false, ...base, metadata: null, seed: 7, logit_bias: { 50256: -100 } });
+    assert.deepEqual(request.extras, { dialect: 'openai', fields: { seed: 7, logit_bias: { 50256: -100 }, store: false } });
+    assert.deepEqual(Object.keys(request.extras!.fields), ['seed', 'logit_bias', 'store']);
+  });
+  it('of an Anthropic client are taken the same way', () => {
+    const body = { model: 'claude-sonnet-4', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    assert.equal(parseAnthropicMessagesRequest(body).request.extras, undefined);
+    const { request } = parseAnthropicMessagesRequest({ container: 'c1', ...body, top_k: 5 });
+    assert.deepEqual(Object.keys(request.extras!.fields), ['top_k', 'container']);
+  });
+});

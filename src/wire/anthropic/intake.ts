@@ -272,7 +272,9 @@ function stopSequences(v: unknown): string[] | undefined {
  * container to reuse) only matter to Anthropic; `mcp_servers` gives the model tools that
  * only Anthropic calls, so another provider refuses it (refuseAnthropicOnly).
  */
-const ANTHROPIC_EXTRAS = ['top_k', 'service_tier', 'thinking', 'context_management', 'container', 'mcp_servers'] as const;
+const ANTHROPIC_EXTRAS: ReadonlySet<string> = new Set(['top_k', 'service_tier', 'thinking', 'context_management', 'container', 'mcp_servers']);
+/** What count_tokens takes of them: thinking changes the count. */
+const COUNTED_EXTRAS: ReadonlySet<string> = new Set(['thinking']);
 
 /**
  * Parses and validates an Anthropic `POST /v1/messages` body.
@@ -337,7 +339,7 @@ function parseBody(body: unknown, counting: boolean): ChatRequest {
   if (counting) {
     const counted: ChatRequest = { kind: 'chat', model, system, messages, tools: clientTools, serverTools, toolChoice: choice.choice, stream: false };
     // Thinking changes the count (its budget and kept blocks): count_tokens takes it too.
-    const thinking = pickExtras(b, 'anthropic', ['thinking']);
+    const thinking = pickExtras(b, 'anthropic', COUNTED_EXTRAS);
     if (thinking !== undefined) counted.extras = thinking;
     return counted;
   }

@@ -248,11 +248,11 @@ function responseFormat(v: unknown): ResponseFormat | undefined {
  * sent (ChatRequest.extras). None changes the shape of the answer; `n` (several choices)
  * is refused instead.
  */
-const OPENAI_EXTRAS = [
+const OPENAI_EXTRAS: ReadonlySet<string> = new Set([
   'seed', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs',
   'service_tier', 'reasoning_effort', 'metadata', 'store', 'prediction',
   'verbosity', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier',
-] as const;
+]);
 
 /**
  * Parses and validates an OpenAI `POST /v1/chat/completions` body.
