@@ -26,12 +26,13 @@ export interface EventFacts extends Pick<AuditEventV1, 'decision_id' | 'request_
 }
 
 /**
- * The stored form of `event`; `json` when its text is already at hand. Throws a
- * TypeError for something that is not an audit event (no decision_id, no valid ts, no
- * decision or outcome).
+ * The stored form of `event`; `json` when its text is already at hand, and `tsMs` when
+ * the time `ts` was formatted from is (Date.parse of the text costs a request ~0.2 µs).
+ * Throws a TypeError for something that is not an audit event (no decision_id, no valid
+ * ts, no decision or outcome).
  */
-export function storedEvent(event: EventFacts, json?: string): StoredEvent {
-  const ts = typeof event?.ts === 'string' ? Date.parse(event.ts) : NaN;
+export function storedEvent(event: EventFacts, json?: string, tsMs?: number): StoredEvent {
+  const ts = typeof event?.ts !== 'string' ? NaN : tsMs ?? Date.parse(event.ts);
   if (typeof event?.decision_id !== 'string' || Number.isNaN(ts) || typeof event.decision !== 'object' || typeof event.outcome !== 'object') {
     throw new TypeError('not an audit event');
   }

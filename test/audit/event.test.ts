@@ -171,7 +171,9 @@ describe('buildStoredEvent', () => {
     error: optional(fc.oneof(fc.string(), fc.constant(null))),
     ttft: optional(fc.oneof(fc.double({ min: 0, max: 1e4, noNaN: true }), fc.constant(null))),
     cost: optional(fc.double({ min: 0, max: 10, noNaN: true })),
-    ts: fc.oneof(fc.constant('2025-06-01T12:00:00.000Z'), fc.constant(new Date('2025-06-02T00:00:00.500Z'))),
+    // A Date is formatted without toISOString (and its ms not parsed back): any date, past
+    // years 0000–9999 too, must give toISOString's text and its own time.
+    ts: fc.oneof(fc.constant('2025-06-01T12:00:00.000Z'), fc.constant(new Date('2025-06-02T00:00:00.500Z')), fc.date({ noInvalidDate: true })),
     storePrompts: fc.boolean(),
   });
 
