@@ -28,6 +28,9 @@ function clientErrorOf(err: ClientError): SwitchyardError {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
       return new SwitchyardError('SY_ERR_HEADERS_TOO_LARGE', 'The request headers are larger than the server accepts (16 KB in all).');
+    case 'HPE_INVALID_EOF_STATE':
+      // Node says only "Parse Error": the client closed its side before the body's end.
+      return new SwitchyardError('SY_ERR_BAD_REQUEST', 'The request is not well-formed HTTP/1.1: the connection was closed before the body ended.');
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new SwitchyardError('SY_ERR_REQUEST_TIMEOUT', 'The request did not arrive in full in time.');
     default: {
@@ -42,10 +45,14 @@ export function answerClientError(err: ClientError, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   // A response already under way on this connection (a pipelined request went bad behind
   // it) must not be interleaved with another: Node's own handler checks the same.
-  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean; req?: { url?: string } } | null })._httpMessage;
   if (socket.writable && !current?.headersSent) {
     const e = clientErrorOf(err);
-    const body = JSON.stringify(renderError(dialectOf(pathOf(err.rawPacket)), e));
+    // The parser may stop past the request line (a chunked body cut short, or broken
+    // framing): the bytes it stopped at are the body's, and the request being served on
+    // the connection is the one the client sent.
+    const path = pathOf(err.rawPacket) || (current?.req?.url ?? '');
+    const body = JSON.stringify(renderError(dialectOf(path), e));
     socket.write(
       `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `x-request-id: ${newId('req_')}\r\nConnection: close\r\n\r\n${body}`,

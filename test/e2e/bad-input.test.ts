@@ -211,12 +211,12 @@ describe('bad input corpus', SUITE, () => {
   });
 });
 
-/** Writes `text` on a fresh connection and reads the answer until the server closes it. */
-function rawExchange(base: string, text: string): Promise<RawResponse> {
+/** Writes `text` on a fresh connection (then half-closes it, with `end`) and reads the answer until the server closes it. */
+function rawExchange(base: string, text: string, opts: { end?: boolean } = {}): Promise<RawResponse> {
   const { port } = new URL(base);
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+    const socket = connect(Number(port), '127.0.0.1', () => (opts.end ? socket.end(text) : socket.write(text)));
     socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
     socket.on('data', (c: Buffer) => parts.push(c));
     socket.on('error', reject);
@@ -254,6 +254,16 @@ describe("requests Node's HTTP parser refuses", SUITE, () => {
     const length = await rawExchange(e2e.url, `POST ${ANTHROPIC} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: abc\r\n\r\n{}`);
     assertAnthropicError(length, 400, 'SY_ERR_BAD_REQUEST');
     assert.match(length.json.error.message, /Content-Length/i);
+  });
+
+  // The parser stops at the end of the stream, in the body, past the request line: the
+  // answer is that request's, in its dialect.
+  test('a chunked body cut short by the client half-closing: 400 in the dialect of the path', async () => {
+    const cut = (path: string) => `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n`;
+    const a = await rawExchange(e2e.url, cut(ANTHROPIC), { end: true });
+    assertAnthropicError(a, 400, 'SY_ERR_BAD_REQUEST');
+    assert.match(a.json.error.message, /not well-formed HTTP/);
+    assertOpenAIError(await rawExchange(e2e.url, cut(OPENAI), { end: true }), 400, 'SY_ERR_BAD_REQUEST');
   });
 
   test('the server answers good requests afterwards', async () => {
