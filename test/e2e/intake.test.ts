@@ -185,6 +185,47 @@ describe('connections', SUITE, () => {
     assert.ok(r.closed, 'the server closed the connection after the stream');
   });
 
+  test('answers pipelined on one connection, each body in the read of its head, are all served, in order', async () => {
+    const embed = { model: 'embed-model', input: 'hi' };
+    const r = await onOneSocket(post('/v1/chat/completions', chat) + post('/v1/embeddings', embed) + post('/v1/chat/completions', { ...chat, model: 'nope' }) + post('/v1/chat/completions', chat, 'Connection: close\r\n'));
+    assert.ok(r.closed);
+    assert.deepEqual(r.text.match(/HTTP\/1\.1 \d+/g), ['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 404', 'HTTP/1.1 200']);
+    assert.deepEqual(r.text.match(/"object":"(chat\.completion|list)"/g), ['"object":"chat.completion"', '"object":"list"', '"object":"chat.completion"']);
+  });
+
+  test('bytes past a body\'s Content-Length are read as the next request, refused 400, and the connection closed', async () => {
+    const b = JSON.stringify(chat);
+    const r = await onOneSocket(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n${b}{"more":1}\r\n\r\n`);
+    assert.ok(r.closed);
+    // The declared request is served when its answer is out before the parser reaches the
+    // rest (the mock provider answers at once); a provider that takes longer sees it cut.
+    const statuses = r.text.match(/HTTP\/1\.1 \d+/g) ?? [];
+    assert.equal(statuses.at(-1), 'HTTP/1.1 400');
+    assert.ok(statuses.slice(0, -1).every((s) => s === 'HTTP/1.1 200'), r.text);
+    assert.match(r.text, /"code":"SY_ERR_BAD_REQUEST"/);
+  });
+
+  test('a client that leaves mid-body is not served, and the gateway goes on serving', async () => {
+    const served = async () => {
+      const text = await e2e.gw.runtime.metrics.registry.metrics();
+      return [...text.matchAll(/^switchyard_requests_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    const before = await served();
+    const b = JSON.stringify(chat);
+    const { port } = new URL(e2e.url);
+    await new Promise<void>((resolve, reject) => {
+      // All of the body but its last byte, in the read of the head.
+      const s = net.connect(Number(port), '127.0.0.1', () => {
+        s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${b.length + 1}\r\n\r\n${b}`, () => setTimeout(() => s.destroy(), 50));
+      });
+      s.on('error', reject);
+      s.on('close', () => resolve());
+    });
+    const next = await raw(e2e.url, '/v1/chat/completions', { method: 'POST', body: b, headers: json });
+    assert.equal(next.status, 200);
+    assert.equal(await served(), before + 1);
+  });
+
   test('a stream asked for over HTTP/1.0 is not announced as keep-alive, and ends with the connection', async () => {
     const b = JSON.stringify({ ...chat, stream: true });
     const r = await onOneSocket(`POST /v1/chat/completions HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n${b}`);
