@@ -74,9 +74,13 @@ export function citesWeb(m: Record<string, unknown>): boolean {
   return Array.isArray(m.annotations) && m.annotations.some((a) => isRecord(a) && a.type === 'url_citation');
 }
 
-/** `usage` with the one web search a citing chat answer ran (see citesWeb). */
-export function withCitedSearch(usage: Usage, cited: boolean): Usage {
-  if (cited) usage.webSearchRequests = 1;
+/**
+ * `usage` with the web searches OpenAI ran for the answer, which it bills apart from the
+ * tokens and does not count in `usage`: a Responses API answer's `web_search_call` items,
+ * or the one search a citing chat answer ran (see citesWeb).
+ */
+export function withWebSearches(usage: Usage, searches: number): Usage {
+  if (searches > 0) usage.webSearchRequests = searches;
   return usage;
 }
 

@@ -6,7 +6,7 @@ import { unwrapInput } from '../freeform.js';
 import { SwitchyardError } from '../../errors.js';
 import { malformedResponse, readErrorBody } from '../upstream-error.js';
 import { isRecord } from '../validate.js';
-import { citesWeb, detailsIn, detailsOf, finishFromOpenAI, finishToOpenAI, reasoningFromOpenAI, signCalls, usageFromOpenAI, usageToOpenAI, withCitedSearch, withServiceTier } from './mapping.js';
+import { citesWeb, detailsIn, detailsOf, finishFromOpenAI, finishToOpenAI, reasoningFromOpenAI, signCalls, usageFromOpenAI, usageToOpenAI, withServiceTier, withWebSearches } from './mapping.js';
 
 /** `content` is a string, null, or (some compatible servers) an array of typed parts. */
 function contentText(v: unknown): string {
@@ -60,7 +60,7 @@ export function parseOpenAIChatResponse(body: unknown, fallbackModel: string): C
     text: refused ? message.refusal as string : content,
     toolCalls,
     finishReason: finishFromOpenAI(choice.finish_reason, toolCalls.length > 0),
-    usage: withCitedSearch(withServiceTier(usageFromOpenAI(body.usage), body.service_tier), citesWeb(message)),
+    usage: withWebSearches(withServiceTier(usageFromOpenAI(body.usage), body.service_tier), citesWeb(message) ? 1 : 0),
   };
   if (refused) res.refusal = true;
   if (isRecord(choice.logprobs)) res.logprobs = choice.logprobs;

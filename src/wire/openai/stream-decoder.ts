@@ -11,7 +11,7 @@ import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { isRecord } from '../validate.js';
 import { signedToolCallId } from '../content.js';
-import { callSignatures, citesWeb, finishFromOpenAI, reasoningFromOpenAI, usageFromOpenAI, withCitedSearch, withServiceTier } from './mapping.js';
+import { callSignatures, citesWeb, finishFromOpenAI, reasoningFromOpenAI, usageFromOpenAI, withServiceTier, withWebSearches } from './mapping.js';
 
 export class OpenAIStreamDecoder extends SseJsonDecoder {
   private started = false;
@@ -33,7 +33,7 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
 
   protected override raw(m: SseMessage, out: StreamEvent[]): boolean {
     if (m.data !== '[DONE]') return false;
-    if (!this.usageSeen && this.groqUsage !== undefined) out.push({ type: 'usage', usage: withCitedSearch(withServiceTier(usageFromOpenAI(this.groqUsage), this.serviceTier), this.cited) });
+    if (!this.usageSeen && this.groqUsage !== undefined) out.push({ type: 'usage', usage: withWebSearches(withServiceTier(usageFromOpenAI(this.groqUsage), this.serviceTier), this.cited ? 1 : 0) });
     this.close(out, { type: 'end' });
     return true;
   }
@@ -89,7 +89,7 @@ export class OpenAIStreamDecoder extends SseJsonDecoder {
       }
       if (typeof choice.finish_reason === 'string') out.push({ type: 'finish', finishReason: finishFromOpenAI(choice.finish_reason, this.tools.size > 0) });
     }
-    if (usage) out.push({ type: 'usage', usage: withCitedSearch(withServiceTier(usageFromOpenAI(usage), this.serviceTier), this.cited) });
+    if (usage) out.push({ type: 'usage', usage: withWebSearches(withServiceTier(usageFromOpenAI(usage), this.serviceTier), this.cited ? 1 : 0) });
   }
 
   private toolCalls(calls: unknown[], out: StreamEvent[]): void {

@@ -14,20 +14,11 @@ import { namespacedName } from './tool-search.js';
 import type { SseMessage } from '../sse.js';
 import { SseJsonDecoder } from '../sse-decoder.js';
 import { malformedResponse } from '../upstream-error.js';
-import { RESPONSES_USAGE, usageFromOpenAI, withServiceTier } from '../openai/mapping.js';
+import { RESPONSES_USAGE, usageFromOpenAI, withServiceTier, withWebSearches } from '../openai/mapping.js';
 import { isRecord } from '../validate.js';
 
 export function usageFromResponses(u: unknown): Usage {
   return usageFromOpenAI(u, RESPONSES_USAGE);
-}
-
-/**
- * `usage` with the web searches OpenAI ran for the answer: it bills each `web_search_call`
- * item apart from the tokens, and reports no count of them in `usage`.
- */
-function withSearches(usage: Usage, searches: number): Usage {
-  if (searches > 0) usage.webSearchRequests = searches;
-  return usage;
 }
 
 /** OpenAI's input token count: `{"object": "response.input_tokens", "input_tokens": N}`. */
@@ -138,7 +129,7 @@ export function parseResponsesResponse(body: unknown, fallbackModel: string): Ch
     text,
     toolCalls,
     finishReason: finishOf(body.status, body.incomplete_details, toolCalls.length > 0),
-    usage: withSearches(withServiceTier(usageFromResponses(body.usage), body.service_tier), hosted.filter((h) => h.type === 'web_search_call').length),
+    usage: withWebSearches(withServiceTier(usageFromResponses(body.usage), body.service_tier), hosted.filter((h) => h.type === 'web_search_call').length),
   };
   const thinking = [...thinkingOf(reasoning, summary), ...encrypted];
   if (thinking.length > 0) res.thinking = thinking;
@@ -244,7 +235,7 @@ export class ResponsesStreamDecoder extends SseJsonDecoder {
         const r = isRecord(data.response) ? data.response : {};
         this.start(out, r);
         out.push({ type: 'finish', finishReason: finishOf(r.status ?? (type === 'response.incomplete' ? 'incomplete' : 'completed'), r.incomplete_details, this.calls.size > 0) });
-        this.close(out, { type: 'usage', usage: withSearches(withServiceTier(usageFromResponses(r.usage), r.service_tier), this.searches) }, { type: 'end' });
+        this.close(out, { type: 'usage', usage: withWebSearches(withServiceTier(usageFromResponses(r.usage), r.service_tier), this.searches) }, { type: 'end' });
         return;
       }
       case 'response.failed': {
